@@ -1,0 +1,61 @@
+// Typed errors shared by every folder: each names what failed (file, line, field, actor) and keeps its cause.
+// The CLI prints `message` for humans and `toJSON()` for machines.
+
+export class WeftError extends Error {
+  /** Stable machine-readable code, e.g. 'config', 'graph-format'. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      error: this.name,
+      code: this.code,
+      message: this.message,
+    };
+    for (const [k, v] of Object.entries(this)) if (k !== 'code' && v !== undefined) out[k] = v;
+    if (this.cause instanceof Error) out.cause = this.cause.message;
+    return out;
+  }
+}
+
+/** A job spec, flag or config file is wrong: `file` and `field` say where. */
+export class ConfigError extends WeftError {
+  readonly file?: string;
+  readonly field?: string;
+  constructor(
+    message: string,
+    where: { file?: string; field?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super('config', formatWhere(where.file, undefined, where.field, message), options);
+    this.file = where.file;
+    this.field = where.field;
+  }
+}
+
+/** An input file (edges, features, labels, …) is malformed: `file`, `line` and `field` say where. */
+export class InputError extends WeftError {
+  readonly file?: string;
+  readonly line?: number;
+  readonly field?: string;
+  constructor(
+    message: string,
+    where: { file?: string; line?: number; field?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super('input', formatWhere(where.file, where.line, where.field, message), options);
+    this.file = where.file;
+    this.line = where.line;
+    this.field = where.field;
+  }
+}
+
+export function formatWhere(file?: string, line?: number, field?: string, message = ''): string {
+  let loc = file ?? '';
+  if (line !== undefined) loc += `${loc ? ':' : 'line '}${line}`;
+  if (field !== undefined) loc += `${loc ? ' ' : ''}[${field}]`;
+  return loc ? `${loc}: ${message}` : message;
+}
