@@ -1,0 +1,80 @@
+// The process's metrics endpoint: GET /metrics (Prometheus text format, every thread merged) and
+// GET /healthz, on a small node:http server.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MetricsHub } from './metrics-hub.js';
+
+export interface MetricsServerOptions {
+  /** TCP port; 0 picks a free one (read it back from `port`). Default 9464. */
+  port?: number;
+  /** Interface to bind; default 127.0.0.1 (use 0.0.0.0 to be scraped from other hosts). */
+  host?: string;
+  /** The hub that merges thread metrics; default a new MetricsHub over this thread's registry. */
+  hub?: MetricsHub;
+}
+
+export interface MetricsServer {
+  readonly host: string;
+  readonly port: number;
+  /** Base URL, e.g. http://127.0.0.1:9464 */
+  readonly url: string;
+  readonly hub: MetricsHub;
+  close(): Promise<void>;
+}
+
+const TEXT_FORMAT = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** Starts the metrics HTTP server; resolves once it listens. */
+export async function serveMetrics(options: MetricsServerOptions = {}): Promise<MetricsServer> {
+  const ownHub = options.hub === undefined;
+  const hub = options.hub ?? new MetricsHub();
+  const host = options.host ?? '127.0.0.1';
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok\n');
+      return;
+    }
+    if (path !== '/metrics') {
+      res
+        .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('not found: try /metrics or /healthz\n');
+      return;
+    }
+    hub.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': TEXT_FORMAT });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      (err: unknown) => {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`metrics collection failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 9464, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    host,
+    port,
+    url: `http://${urlHost}:${port}`,
+    hub,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        if (ownHub) hub.close();
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
