@@ -6,6 +6,14 @@ type CommandModule = { run(argv: string[]): Promise<number | void> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   // Each subcommand lives in cli/commands/<name>.ts and exports run(argv).
+  deploy: {
+    summary: 'render Kubernetes manifests of a job',
+    load: () => import('./commands/deploy.js'),
+  },
+  report: {
+    summary: 'write the HTML training report of a run',
+    load: () => import('./commands/report.js'),
+  },
 };
 
 function usage(): string {

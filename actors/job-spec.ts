@@ -1,0 +1,401 @@
+// The job spec: one declaration of every field (type, default, bounds, meaning) from which the
+// TypeScript type, validation with file/line/field errors, flag overrides and docs all derive.
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
+import { ConfigError } from '../runtime/errors.js';
+
+type FieldDecl =
+  | { kind: 'int'; default: number; min?: number; max?: number; doc: string }
+  | { kind: 'number'; default: number; min?: number; max?: number; doc: string }
+  | { kind: 'bool'; default: boolean; doc: string }
+  | { kind: 'string'; default: string; doc: string }
+  | { kind: 'enum'; default: string; values: readonly string[]; doc: string }
+  | { kind: 'ints'; default: number[]; min?: number; max?: number; doc: string };
+
+const int = (d: number, doc: string, min?: number, max?: number) =>
+  ({ kind: 'int', default: d, min, max, doc }) as const;
+const num = (d: number, doc: string, min?: number, max?: number) =>
+  ({ kind: 'number', default: d, min, max, doc }) as const;
+const bool = (d: boolean, doc: string) => ({ kind: 'bool', default: d, doc }) as const;
+const str = (d: string, doc: string) => ({ kind: 'string', default: d, doc }) as const;
+const oneOf = <const V extends readonly string[]>(d: V[number], values: V, doc: string) =>
+  ({ kind: 'enum', default: d, values, doc }) as const;
+const ints = (d: number[], doc: string, min?: number, max?: number) =>
+  ({ kind: 'ints', default: d, min, max, doc }) as const;
+
+/** Every field of a job spec, grouped by section. Order here is the order in docs. */
+export const JOB_FIELDS = {
+  name: str(
+    'weft-job',
+    'Job name: used in NATS subjects, metric labels and the default run directory.',
+  ),
+  graph: str('', 'Graph directory written by `weft graph build` or `weft graph synth`.'),
+  task: oneOf(
+    'node',
+    ['node', 'link'] as const,
+    'node: node classification; link: link prediction.',
+  ),
+  out: str('', 'Run directory (results.json, metrics.jsonl, checkpoints/). Default runs/<name>.'),
+  model: {
+    layers: int(2, 'GraphSAGE layers (= sampling hops).', 1, 6),
+    hidden: int(128, 'Hidden and embedding width.', 1, 4096),
+    dropout: num(0.5, 'Dropout on layer inputs during training.', 0, 0.95),
+    norm: oneOf('none', ['none', 'l2', 'layer'] as const, 'Normalisation of each layer output.'),
+    decoder: oneOf('dot', ['dot', 'mlp'] as const, 'Link prediction: score of a (src, dst) pair.'),
+  },
+  sampling: {
+    strategy: oneOf(
+      'uniform',
+      ['uniform', 'weighted', 'temporal', 'ppr'] as const,
+      'Neighbour sampler.',
+    ),
+    fanouts: ints([15, 10], 'Neighbours per hop, seeds first (length = model.layers).', 1, 10000),
+    batchSize: int(1024, 'Seeds (or seed edges) per mini-batch.', 1, 1 << 20),
+    samplers: int(1, 'Sampler worker threads.', 1, 64),
+    prefetch: int(4, 'Batches sampled ahead of the trainer (queue depth).', 1, 1024),
+    fuseFirstLayer: bool(
+      true,
+      "Samplers also compute the first layer's neighbour mean (features carry no gradient), shipping numDst rows instead of numSrc.",
+    ),
+    handoff: oneOf(
+      'shm',
+      ['shm', 'clone', 'inline'] as const,
+      'shm: shared-memory queue; clone: postMessage; inline: sample in the trainer thread.',
+    ),
+  },
+  train: {
+    epochs: int(10, 'Passes over the training seeds.', 1, 100000),
+    lr: num(0.01, 'Learning rate.', 0),
+    optimizer: oneOf(
+      'adam',
+      ['adam', 'adamw', 'sgd', 'adagrad'] as const,
+      'Optimizer applied by the parameter server.',
+    ),
+    weightDecay: num(0, 'L2 (adam, sgd, adagrad) or decoupled (adamw) weight decay.', 0),
+    momentum: num(0.9, 'SGD momentum.', 0, 1),
+    seed: int(0, 'Seed of every random choice: same seed, same run.', 0),
+    localSteps: int(
+      1,
+      'Mini-batches whose gradients are aggregated locally before one update.',
+      1,
+      4096,
+    ),
+    lrScaling: oneOf(
+      'none',
+      ['none', 'linear', 'sqrt'] as const,
+      'Learning-rate rule when localSteps > 1.',
+    ),
+    patience: int(0, 'Early stopping: epochs without validation improvement (0 = off).', 0),
+    evalEvery: int(1, 'Evaluate on validation every N epochs.', 1),
+    checkpointEvery: int(1, 'Checkpoint every N epochs (0 = only at the end).', 0),
+    maxStepsPerEpoch: int(0, 'Cap on steps per epoch (0 = all seeds).', 0),
+  },
+  link: {
+    edgeType: str(
+      '',
+      'Edge type key src__rel__dst to predict (default: the only or the first timestamped one).',
+    ),
+    negatives: oneOf('uniform', ['uniform', 'in-batch'] as const, 'Negative sampling.'),
+    numNegatives: int(1, 'Negatives per positive.', 1, 1000),
+    loss: oneOf('bce', ['bce', 'bpr'] as const, 'Pairwise loss.'),
+    valFraction: num(0.1, 'Newest share of the edges held out for validation.', 0, 0.5),
+    testFraction: num(0.1, 'Newest share of the edges held out for test.', 0, 0.5),
+  },
+  eval: {
+    maxNodes: int(20000, 'Cap on validation/test seeds per evaluation (0 = all).', 0),
+    batchSize: int(2048, 'Seeds per evaluation batch.', 1),
+  },
+  runtime: {
+    backend: oneOf(
+      'auto',
+      ['auto', 'tensorflow', 'wasm', 'cpu'] as const,
+      'TensorFlow.js backend.',
+    ),
+    transport: oneOf('inproc', ['inproc', 'nats'] as const, 'Actor transport.'),
+    metricsPort: int(0, 'Serve /metrics on this port (0 = off).', 0, 65535),
+  },
+  cluster: {
+    parameterServers: int(
+      1,
+      'Parameter-server shards: processes under `weft launch`, pods on Kubernetes.',
+      1,
+      256,
+    ),
+    samplers: int(
+      1,
+      'Sampler processes (pods), each running sampling.samplers worker threads.',
+      1,
+      1024,
+    ),
+    trainers: int(1, 'Trainer processes (pods).', 1, 1024),
+    nats: str(
+      'local',
+      "NATS server: 'local' (weft launch starts one; on Kubernetes the release installed from deploy/nats) or a nats:// URL.",
+    ),
+    image: str('weft:0.1.0', 'Container image of every pod (weft deploy render).'),
+    namespace: str('default', 'Kubernetes namespace of the rendered manifests.'),
+    dataClaim: str(
+      '',
+      'PersistentVolumeClaim mounted at data/ and runs/ in every pod, so graph and run paths resolve there (empty = none).',
+    ),
+    resources: {
+      coordinator: {
+        cpu: str('1', 'CPU request of the coordinator pod (Kubernetes quantity: 2, 500m).'),
+        memory: str(
+          '2Gi',
+          'Memory request and limit of the coordinator pod (Kubernetes quantity: 512Mi, 4Gi).',
+        ),
+      },
+      ps: {
+        cpu: str('2', 'CPU request of each parameter-server pod.'),
+        memory: str('8Gi', 'Memory request and limit of each parameter-server pod.'),
+      },
+      sampler: {
+        cpu: str('4', 'CPU request of each sampler pod.'),
+        memory: str(
+          '16Gi',
+          'Memory request and limit of each sampler pod (holds its graph partitions).',
+        ),
+      },
+      trainer: {
+        cpu: str('4', 'CPU request of each trainer pod.'),
+        memory: str('8Gi', 'Memory request and limit of each trainer pod.'),
+      },
+    },
+  },
+} as const;
+
+type ValueOf<F> = F extends { kind: 'int' | 'number' }
+  ? number
+  : F extends { kind: 'bool' }
+    ? boolean
+    : F extends { kind: 'ints' }
+      ? number[]
+      : F extends { kind: 'enum'; values: readonly (infer V)[] }
+        ? V
+        : F extends { kind: 'string' }
+          ? string
+          : { -readonly [K in keyof F]: ValueOf<F[K]> };
+
+/** A resolved job spec: every field present and valid. */
+export type JobSpec = { -readonly [K in keyof typeof JOB_FIELDS]: ValueOf<(typeof JOB_FIELDS)[K]> };
+
+function isDecl(x: unknown): x is FieldDecl {
+  return typeof x === 'object' && x !== null && 'kind' in x && 'doc' in x;
+}
+
+function defaultsOf(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(fields)) {
+    out[k] = isDecl(f) ? structuredClone(f.default) : defaultsOf(f as Record<string, unknown>);
+  }
+  return out;
+}
+
+export function defaultJobSpec(): JobSpec {
+  return defaultsOf(JOB_FIELDS) as JobSpec;
+}
+
+interface Where {
+  file?: string;
+  lineOf(path: string[]): number | undefined;
+}
+
+function checkValue(decl: FieldDecl, value: unknown, path: string[], where: Where): unknown {
+  const field = path.join('.');
+  const fail = (what: string): never => {
+    const line = where.lineOf(path);
+    throw new ConfigError(`${what} (${decl.doc})`, {
+      file: where.file && line ? `${where.file}:${line}` : where.file,
+      field,
+    });
+  };
+  const checkNumber = (v: unknown, integer: boolean): number => {
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isFinite(n))
+      return fail(`expected a number, got ${JSON.stringify(v)}`);
+    if (integer && !Number.isInteger(n)) return fail(`expected an integer, got ${n}`);
+    const d = decl as { min?: number; max?: number };
+    if (d.min !== undefined && n < d.min) return fail(`must be >= ${d.min}, got ${n}`);
+    if (d.max !== undefined && n > d.max) return fail(`must be <= ${d.max}, got ${n}`);
+    return n;
+  };
+  switch (decl.kind) {
+    case 'int':
+      return checkNumber(value, true);
+    case 'number':
+      return checkNumber(value, false);
+    case 'bool':
+      if (value === 'true' || value === true) return true;
+      if (value === 'false' || value === false) return false;
+      return fail(`expected true or false, got ${JSON.stringify(value)}`);
+    case 'string':
+      if (typeof value !== 'string' && typeof value !== 'number')
+        return fail(`expected a string, got ${JSON.stringify(value)}`);
+      return String(value);
+    case 'enum':
+      if (typeof value !== 'string' || !decl.values.includes(value))
+        return fail(`expected one of ${decl.values.join(', ')}, got ${JSON.stringify(value)}`);
+      return value;
+    case 'ints': {
+      const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
+      if (!Array.isArray(list) || list.length === 0)
+        return fail(`expected a list of integers, got ${JSON.stringify(value)}`);
+      return list.map((v) => checkNumber(v, true));
+    }
+  }
+}
+
+function resolve(
+  fields: Record<string, unknown>,
+  input: unknown,
+  path: string[],
+  where: Where,
+  base: Record<string, unknown>,
+): Record<string, unknown> {
+  if (input === undefined || input === null) return base;
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    const line = where.lineOf(path);
+    throw new ConfigError('expected a mapping of fields', {
+      file: where.file && line ? `${where.file}:${line}` : where.file,
+      field: path.join('.') || '(top level)',
+    });
+  }
+  const out = { ...base };
+  for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
+    const decl = fields[k];
+    const p = [...path, k];
+    if (decl === undefined) {
+      const line = where.lineOf(p);
+      const known = Object.keys(fields).join(', ');
+      throw new ConfigError(`unknown field; known here: ${known}`, {
+        file: where.file && line ? `${where.file}:${line}` : where.file,
+        field: p.join('.'),
+      });
+    }
+    out[k] = isDecl(decl)
+      ? checkValue(decl, v, p, where)
+      : resolve(decl as Record<string, unknown>, v, p, where, base[k] as Record<string, unknown>);
+  }
+  return out;
+}
+
+function crossCheck(spec: JobSpec, where: Where): void {
+  if (spec.sampling.fanouts.length !== spec.model.layers) {
+    const line = where.lineOf(['sampling', 'fanouts']) ?? where.lineOf(['model', 'layers']);
+    throw new ConfigError(
+      `has ${spec.sampling.fanouts.length} hops but model.layers is ${spec.model.layers}; give one fanout per layer`,
+      {
+        file: where.file && line ? `${where.file}:${line}` : where.file,
+        field: 'sampling.fanouts',
+      },
+    );
+  }
+  if (spec.link.valFraction + spec.link.testFraction >= 0.9) {
+    throw new ConfigError('valFraction + testFraction must leave edges to train on', {
+      file: where.file,
+      field: 'link.testFraction',
+    });
+  }
+}
+
+/** Parses and validates a YAML job spec over the defaults; errors name the file, line and field. */
+export function parseJobSpec(text: string, file?: string): JobSpec {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const line = e.linePos?.[0]?.line;
+    throw new ConfigError(
+      `not valid YAML: ${e.message.split('\n')[0]}`,
+      { file: file && line ? `${file}:${line}` : file },
+      { cause: e },
+    );
+  }
+  const lineOf = (path: string[]): number | undefined => {
+    let node: unknown = doc.contents;
+    let pos: number | undefined;
+    for (const key of path) {
+      if (!isMap(node)) break;
+      const pair = node.items.find(
+        (it) => String((it.key as { value?: unknown })?.value ?? it.key) === key,
+      );
+      if (!pair) break;
+      pos = (pair.key as YamlNode | null)?.range?.[0];
+      node = pair.value;
+    }
+    if (isSeq(node) && pos === undefined) pos = node.range?.[0];
+    return pos === undefined ? undefined : lineCounter.linePos(pos).line;
+  };
+  const where: Where = { file, lineOf };
+  const spec = resolve(
+    JOB_FIELDS,
+    doc.toJS(),
+    [],
+    where,
+    defaultJobSpec() as unknown as Record<string, unknown>,
+  ) as JobSpec;
+  crossCheck(spec, where);
+  return spec;
+}
+
+export function loadJobSpec(file: string): JobSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `cannot read job spec: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
+  }
+  return parseJobSpec(text, file);
+}
+
+/**
+ * Applies `--section.field value` style overrides (dotted paths) to a spec, validating each like
+ * a YAML value; the field named in an error is the flag's path.
+ */
+export function applyOverrides(spec: JobSpec, overrides: Record<string, unknown>): JobSpec {
+  const where: Where = { file: 'command line', lineOf: () => undefined };
+  const out = structuredClone(spec) as unknown as Record<string, unknown>;
+  for (const [dotted, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const path = dotted.split('.');
+    let fields: unknown = JOB_FIELDS;
+    let target = out;
+    for (let i = 0; i < path.length; i++) {
+      const decl = (fields as Record<string, unknown>)[path[i]];
+      if (decl === undefined)
+        throw new ConfigError('unknown field', { file: where.file, field: dotted });
+      if (i === path.length - 1) {
+        if (!isDecl(decl))
+          throw new ConfigError('is a section, not a field', { file: where.file, field: dotted });
+        target[path[i]] = checkValue(decl, value, path, where);
+      } else {
+        fields = decl;
+        target = target[path[i]] as Record<string, unknown>;
+      }
+    }
+  }
+  crossCheck(out as unknown as JobSpec, where);
+  return out as unknown as JobSpec;
+}
+
+/** Markdown table of every field, for docs/job-spec.md. */
+export function jobSpecDoc(): string {
+  const rows: string[] = ['| field | type | default | meaning |', '|---|---|---|---|'];
+  const walk = (fields: Record<string, unknown>, prefix: string): void => {
+    for (const [k, f] of Object.entries(fields)) {
+      if (!isDecl(f)) {
+        walk(f as Record<string, unknown>, `${prefix}${k}.`);
+        continue;
+      }
+      const type = f.kind === 'enum' ? f.values.join(' \\| ') : f.kind;
+      rows.push(`| \`${prefix}${k}\` | ${type} | \`${JSON.stringify(f.default)}\` | ${f.doc} |`);
+    }
+  };
+  walk(JOB_FIELDS, '');
+  return rows.join('\n');
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { applyOverrides, defaultJobSpec, jobSpecDoc, parseJobSpec } from '../../actors/job-spec.js';
+import { ConfigError } from '../../runtime/errors.js';
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('job spec', () => {
+  it('fills defaults and reads nested fields', () => {
+    const spec = parseJobSpec('name: cora\ngraph: data/cora\nmodel:\n  hidden: 64\nsampling:\n  fanouts: [10, 5]\n');
+    expect(spec.name).toBe('cora');
+    expect(spec.model.hidden).toBe(64);
+    expect(spec.model.layers).toBe(2);
+    expect(spec.sampling.fanouts).toEqual([10, 5]);
+    expect(spec.train.optimizer).toBe(defaultJobSpec().train.optimizer);
+  });
+
+  it('names file, line and field of a wrong value', () => {
+    const err = errorOf(() => parseJobSpec('name: x\ntrain:\n  epochs: 3\n  lr: fast\n', 'job.yaml'));
+    expect(err.field).toBe('train.lr');
+    expect(err.file).toBe('job.yaml:4');
+    expect(err.message).toContain('expected a number');
+  });
+
+  it('rejects unknown fields and bad enums with their path', () => {
+    expect(errorOf(() => parseJobSpec('model:\n  hiden: 3\n', 'j.yaml')).field).toBe('model.hiden');
+    const e = errorOf(() => parseJobSpec('train:\n  optimizer: lbfgs\n', 'j.yaml'));
+    expect(e.field).toBe('train.optimizer');
+    expect(e.message).toContain('adam, adamw, sgd, adagrad');
+  });
+
+  it('checks bounds and cross-field rules', () => {
+    expect(errorOf(() => parseJobSpec('model:\n  dropout: 1.5\n')).message).toContain('<= 0.95');
+    expect(errorOf(() => parseJobSpec('model:\n  layers: 3\n')).field).toBe('sampling.fanouts');
+  });
+
+  it('reports YAML syntax errors with a line', () => {
+    const err = errorOf(() => parseJobSpec('a: [1, 2\nb: 3\n', 'bad.yaml'));
+    expect(err.file).toMatch(/^bad\.yaml:\d+$/);
+  });
+
+  it('applies command-line overrides with validation', () => {
+    const spec = applyOverrides(defaultJobSpec(), { 'train.epochs': '7', 'sampling.fanouts': '5,5' });
+    expect(spec.train.epochs).toBe(7);
+    expect(spec.sampling.fanouts).toEqual([5, 5]);
+    expect(errorOf(() => applyOverrides(defaultJobSpec(), { 'train.epochs': '-1' })).field).toBe('train.epochs');
+  });
+
+  it('documents every field', () => {
+    const doc = jobSpecDoc();
+    expect(doc).toContain('`sampling.fanouts`');
+    expect(doc).toContain('`train.localSteps`');
+  });
+});
