@@ -1,0 +1,420 @@
+// `weft graph build|synth|info|partition`: flag parsing, progress display and summaries; the work is in
+// graph-store/. Errors propagate to cli/main.ts, which prints them and exits non-zero.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../../runtime/errors.js';
+import { buildGraph } from '../../graph-store/build-graph.js';
+import type { Delimiter } from '../../graph-store/edge-list-reader.js';
+import { FEATURE_DTYPES, parseFeatureDtype } from '../../graph-store/feature-sink.js';
+import { formatGraphInfo, graphInfo } from '../../graph-store/graph-info.js';
+import type { GraphManifest } from '../../graph-store/manifest.js';
+import { partitionGraph } from '../../graph-store/partition.js';
+import { synthMarketplace } from '../../graph-store/synth-marketplace.js';
+import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
+import type { FeatureDtype } from '../../graph-store/types.js';
+
+const USAGE = `usage: weft graph <subcommand> [options]
+
+subcommands:
+  build      edge list (+ features, labels, split) -> graph directory
+  synth      generate a graph (--kind powerlaw | marketplace)
+  info       summarize a graph directory
+  partition  hash-partition a graph directory into P parts
+
+Run \`weft graph <subcommand> --help\` for its options.`;
+
+const BUILD_USAGE = `usage: weft graph build --edges FILE --out DIR [options]
+
+  --edges FILE          edge list: CSV, TSV or space separated, optional header;
+                        columns src, dst [, timestamp [, weight]]
+  --features FILE       node features: .npy (float32/float64, [nodes, dim]) or text rows
+  --labels FILE         node<TAB>class id
+  --split FILE          node<TAB>train|val|test
+  --undirected          store both directions of every edge (identical edges collapse)
+  --dedupe              keep one edge per (src, dst) pair, the earliest
+  --num-nodes N         node count (default: largest id + 1, or the feature rows)
+  --delimiter D         tab | comma | space (default: detected)
+  --header / --no-header  force or forbid a header line (default: detected)
+  --ts-col C            timestamp column (index from 0, header name, or none)
+  --weight-col C        weight column (index from 0, header name, or none)
+  --feature-dtype T     float32 | float16 | int8 (default float32)
+  --partitions P        also write P hash partitions into DIR/parts
+  --force               replace DIR if it exists
+  --json                print the summary as JSON`;
+
+const SYNTH_USAGE = `usage: weft graph synth --kind powerlaw|marketplace --out DIR [options]
+
+powerlaw (directed Chung-Lu, homophilous classes):
+  --nodes N --edges E --feature-dim D --classes C
+  --alpha A             weight exponent, node of rank r has weight (r+1)^-A (default 0.8)
+  --homophily H         share of edges drawn inside the source's class (default 0.8)
+  --noise S             feature noise std around the class centroid (default sqrt(D/2)/1.3)
+marketplace (members, jobs, skills, companies; every relation with its reverse):
+  --members M [--jobs J] [--skills S] [--companies C] [--classes industries]
+  [--applications-per-member A] [--skills-per-member K] [--skills-per-job K]
+  [--feature-dim D]     (default 32)
+common:
+  --seed S              (default 1)
+  --feature-dtype T     float32 | float16 | int8 (default float32)
+  --partitions P        also write P hash partitions into DIR/parts
+  --force               replace DIR if it exists
+  --json                print the summary as JSON`;
+
+const INFO_USAGE = `usage: weft graph info DIR [--json] [--verify]
+
+  --json     machine-readable output
+  --verify   also check every file's size and checksum`;
+
+const PARTITION_USAGE = `usage: weft graph partition DIR --parts P --out DIR2 [--force] [--json]
+
+Writes DIR2/part-0000 … each a graph directory loadable alone, and DIR2/partitions.json.
+Node v belongs to part fmix32(v) mod P.`;
+
+type Flags = Record<string, string | boolean | undefined>;
+
+function parse(
+  argv: string[],
+  options: ParseArgsConfig['options'],
+  positionals = false,
+): { values: Flags; positionals: string[] } {
+  try {
+    const r = parseArgs({ args: argv, options, allowPositionals: positionals, strict: true });
+    return { values: r.values as Flags, positionals: r.positionals };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const flag = /'(-[-\w]+)/.exec(msg)?.[1];
+    throw new ConfigError(msg, { field: flag });
+  }
+}
+
+function intFlag(v: string | undefined, field: string, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new ConfigError(`expected an integer >= ${min}, got '${v}'`, { field });
+  return n;
+}
+
+function numFlag(v: string | undefined, field: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new ConfigError(`expected a number, got '${v}'`, { field });
+  return n;
+}
+
+function required<T>(v: T | undefined, field: string): T {
+  if (v === undefined) throw new ConfigError('is required', { field });
+  return v;
+}
+
+function dtypeFlag(v: string | undefined): FeatureDtype | undefined {
+  if (v === undefined) return undefined;
+  const d = parseFeatureDtype(v);
+  if (!d)
+    throw new ConfigError(`unknown dtype '${v}' (${FEATURE_DTYPES.join(', ')})`, {
+      field: '--feature-dtype',
+    });
+  return d;
+}
+
+function columnFlag(v: string | undefined): number | string | undefined {
+  if (v === undefined) return undefined;
+  return /^\d+$/.test(v) ? Number(v) : v;
+}
+
+/** A one-line progress bar on stderr, drawn only on a terminal and at most ten times a second. */
+class ProgressBar {
+  private lastDrawMs = 0;
+  private drawn = false;
+  private readonly enabled = process.stderr.isTTY === true;
+
+  update = (stage: string, done: number, total: number): void => {
+    if (!this.enabled) return;
+    const now = performance.now();
+    if (now - this.lastDrawMs < 100 && done < total) return;
+    this.lastDrawMs = now;
+    const width = 30;
+    const frac = total > 0 ? Math.min(1, done / total) : 0;
+    const full = Math.round(frac * width);
+    process.stderr.write(
+      `\r${stage.padEnd(9)} [${'#'.repeat(full)}${'-'.repeat(width - full)}] ${(frac * 100).toFixed(0).padStart(3)}%`,
+    );
+    this.drawn = true;
+  };
+
+  done(): void {
+    if (this.drawn) process.stderr.write('\r\x1b[K');
+    this.drawn = false;
+  }
+}
+
+/** Turns Ctrl-C into a normal exit, so the temporary folder of an unfinished write is removed. */
+function exitCleanlyOnSignals(): () => void {
+  const onInt = (): void => process.exit(130);
+  const onTerm = (): void => process.exit(143);
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+}
+
+function summarize(m: GraphManifest, out: string, seconds: number, json: boolean): void {
+  if (json) {
+    console.log(
+      JSON.stringify(
+        { out, numNodes: m.numNodes, numEdges: m.numEdges, seconds, manifest: m },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  const parts = m.partitions ? `, ${m.partitions.count} partitions` : '';
+  const feats = m.features ? `, features ${m.features.dim} x ${m.features.dtype}` : '';
+  console.log(
+    `wrote ${out}: ${m.numNodes.toLocaleString('en-US')} nodes, ${m.numEdges.toLocaleString('en-US')} edges${feats}${parts} in ${seconds.toFixed(2)} s`,
+  );
+}
+
+async function build(argv: string[]): Promise<number> {
+  const { values: v } = parse(argv, {
+    edges: { type: 'string' },
+    features: { type: 'string' },
+    labels: { type: 'string' },
+    split: { type: 'string' },
+    undirected: { type: 'boolean' },
+    dedupe: { type: 'boolean' },
+    'num-nodes': { type: 'string' },
+    delimiter: { type: 'string' },
+    header: { type: 'boolean' },
+    'no-header': { type: 'boolean' },
+    'ts-col': { type: 'string' },
+    'weight-col': { type: 'string' },
+    'feature-dtype': { type: 'string' },
+    partitions: { type: 'string' },
+    out: { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (v.help) {
+    console.log(BUILD_USAGE);
+    return 0;
+  }
+  const delimiter = v.delimiter as string | undefined;
+  if (delimiter !== undefined && !['tab', 'comma', 'space'].includes(delimiter))
+    throw new ConfigError(`expected tab, comma or space, got '${delimiter}'`, {
+      field: '--delimiter',
+    });
+  if (v.header && v['no-header'])
+    throw new ConfigError('--header and --no-header exclude each other', { field: '--header' });
+  const bar = new ProgressBar();
+  const release = exitCleanlyOnSignals();
+  const out = required(v.out as string | undefined, '--out');
+  const t0 = performance.now();
+  try {
+    const m = await buildGraph({
+      edges: required(v.edges as string | undefined, '--edges'),
+      features: v.features as string | undefined,
+      labels: v.labels as string | undefined,
+      split: v.split as string | undefined,
+      undirected: v.undirected === true,
+      dedupe: v.dedupe === true,
+      numNodes: intFlag(v['num-nodes'] as string | undefined, '--num-nodes'),
+      delimiter: delimiter as Delimiter | undefined,
+      header: v.header ? true : v['no-header'] ? false : undefined,
+      tsCol: columnFlag(v['ts-col'] as string | undefined),
+      weightCol: columnFlag(v['weight-col'] as string | undefined),
+      featureDtype: dtypeFlag(v['feature-dtype'] as string | undefined),
+      partitions: intFlag(v.partitions as string | undefined, '--partitions', 1),
+      out,
+      replace: v.force === true,
+      onProgress: bar.update,
+    });
+    bar.done();
+    summarize(m, out, (performance.now() - t0) / 1000, v.json === true);
+    return 0;
+  } finally {
+    bar.done();
+    release();
+  }
+}
+
+async function synth(argv: string[]): Promise<number> {
+  const { values: v } = parse(argv, {
+    kind: { type: 'string' },
+    nodes: { type: 'string' },
+    edges: { type: 'string' },
+    'feature-dim': { type: 'string' },
+    classes: { type: 'string' },
+    alpha: { type: 'string' },
+    homophily: { type: 'string' },
+    noise: { type: 'string' },
+    members: { type: 'string' },
+    jobs: { type: 'string' },
+    skills: { type: 'string' },
+    companies: { type: 'string' },
+    'applications-per-member': { type: 'string' },
+    'skills-per-member': { type: 'string' },
+    'skills-per-job': { type: 'string' },
+    seed: { type: 'string' },
+    'feature-dtype': { type: 'string' },
+    partitions: { type: 'string' },
+    out: { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (v.help) {
+    console.log(SYNTH_USAGE);
+    return 0;
+  }
+  const s = (k: string): string | undefined => v[k] as string | undefined;
+  const kind = required(s('kind'), '--kind');
+  const out = required(s('out'), '--out');
+  const seed = intFlag(s('seed'), '--seed') ?? 1;
+  const common = {
+    featureDtype: dtypeFlag(s('feature-dtype')),
+    partitions: intFlag(s('partitions'), '--partitions', 1),
+    replace: v.force === true,
+  };
+  const bar = new ProgressBar();
+  const release = exitCleanlyOnSignals();
+  const t0 = performance.now();
+  try {
+    let m: GraphManifest;
+    if (kind === 'powerlaw') {
+      m = await synthPowerlaw(
+        {
+          nodes: required(intFlag(s('nodes'), '--nodes', 2), '--nodes'),
+          edges: required(intFlag(s('edges'), '--edges'), '--edges'),
+          featureDim: intFlag(s('feature-dim'), '--feature-dim') ?? 64,
+          classes: intFlag(s('classes'), '--classes', 1) ?? 8,
+          alpha: numFlag(s('alpha'), '--alpha'),
+          homophily: numFlag(s('homophily'), '--homophily'),
+          noise: numFlag(s('noise'), '--noise'),
+          seed,
+        },
+        out,
+        { ...common, onProgress: bar.update },
+      );
+    } else if (kind === 'marketplace') {
+      m = await synthMarketplace(
+        {
+          members: required(intFlag(s('members'), '--members', 1), '--members'),
+          jobs: intFlag(s('jobs'), '--jobs', 1),
+          skills: intFlag(s('skills'), '--skills', 1),
+          companies: intFlag(s('companies'), '--companies', 1),
+          industries: intFlag(s('classes'), '--classes', 1),
+          applicationsPerMember: numFlag(s('applications-per-member'), '--applications-per-member'),
+          skillsPerMember: numFlag(s('skills-per-member'), '--skills-per-member'),
+          skillsPerJob: numFlag(s('skills-per-job'), '--skills-per-job'),
+          featureDim: intFlag(s('feature-dim'), '--feature-dim'),
+          seed,
+        },
+        out,
+        { ...common, onProgress: bar.update },
+      );
+    } else {
+      throw new ConfigError(`unknown kind '${kind}' (powerlaw, marketplace)`, { field: '--kind' });
+    }
+    bar.done();
+    summarize(m, out, (performance.now() - t0) / 1000, v.json === true);
+    return 0;
+  } finally {
+    bar.done();
+    release();
+  }
+}
+
+async function info(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parse(
+    argv,
+    {
+      json: { type: 'boolean' },
+      verify: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
+  if (v.help) {
+    console.log(INFO_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1)
+    throw new ConfigError(`expected one graph directory, got ${positionals.length}`, {
+      field: 'DIR',
+    });
+  const result = await graphInfo(positionals[0], { verify: v.verify === true });
+  console.log(v.json ? JSON.stringify(result, null, 2) : formatGraphInfo(result));
+  return 0;
+}
+
+async function partition(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parse(
+    argv,
+    {
+      parts: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
+  if (v.help) {
+    console.log(PARTITION_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1)
+    throw new ConfigError(`expected one graph directory, got ${positionals.length}`, {
+      field: 'DIR',
+    });
+  const parts = required(intFlag(v.parts as string | undefined, '--parts', 1), '--parts');
+  const out = required(v.out as string | undefined, '--out');
+  const bar = new ProgressBar();
+  const release = exitCleanlyOnSignals();
+  const t0 = performance.now();
+  try {
+    const idx = await partitionGraph(positionals[0], parts, out, {
+      replace: v.force === true,
+      onProgress: bar.update,
+    });
+    bar.done();
+    const seconds = (performance.now() - t0) / 1000;
+    if (v.json) console.log(JSON.stringify({ out, seconds, ...idx }, null, 2));
+    else
+      console.log(
+        `wrote ${out}: ${idx.count} parts of ${idx.numNodes.toLocaleString('en-US')} nodes in ${seconds.toFixed(2)} s`,
+      );
+    return 0;
+  } finally {
+    bar.done();
+    release();
+  }
+}
+
+/** Entry point for `weft graph …`; returns the process exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'build':
+      return build(rest);
+    case 'synth':
+      return synth(rest);
+    case 'info':
+      return info(rest);
+    case 'partition':
+      return partition(rest);
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(USAGE);
+      return sub === undefined ? 2 : 0;
+    default:
+      console.error(`weft graph: unknown subcommand '${sub}'\n\n${USAGE}`);
+      return 2;
+  }
+}

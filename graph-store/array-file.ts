@@ -1,0 +1,128 @@
+// Reads one raw array file of a graph directory straight into a (Shared)ArrayBuffer, checking its size
+// against the manifest and, unless told not to, its XXH32 checksum; damage is named in a GraphFormatError.
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Xxh32, formatChecksum } from './checksum.js';
+import { GraphFormatError } from './errors.js';
+import type { ArrayDtype, FileEntry } from './manifest.js';
+
+export type AnyTypedArray =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | BigUint64Array
+  | Float64Array;
+
+/** A typed view of `dtype` over `length` elements of `buffer` from `byteOffset`. */
+export function typedView(
+  dtype: ArrayDtype,
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  length: number,
+): AnyTypedArray {
+  switch (dtype) {
+    case 'u8':
+      return new Uint8Array(buffer, byteOffset, length);
+    case 'i8':
+      return new Int8Array(buffer, byteOffset, length);
+    case 'u16':
+    case 'f16':
+      return new Uint16Array(buffer, byteOffset, length);
+    case 'i32':
+      return new Int32Array(buffer, byteOffset, length);
+    case 'u32':
+      return new Uint32Array(buffer, byteOffset, length);
+    case 'f32':
+      return new Float32Array(buffer, byteOffset, length);
+    case 'u64':
+      return new BigUint64Array(buffer, byteOffset, length);
+    case 'f64':
+      return new Float64Array(buffer, byteOffset, length);
+  }
+}
+
+const READ_CHUNK_BYTES = 16 << 20;
+
+export interface ReadArrayOptions {
+  /** Verify the XXH32 checksum (default true). */
+  verify?: boolean;
+  /** Read into a SharedArrayBuffer (default true); false gives a plain ArrayBuffer. */
+  shared?: boolean;
+  /** Called with the bytes read so far by this call, after each chunk. */
+  onBytes?: (bytes: number) => void;
+}
+
+/**
+ * Reads `dir/entry.path` into a new buffer, in 16 MiB reads straight into views of that buffer (no
+ * intermediate copy), hashing each chunk while it is still in cache.
+ */
+export async function readArrayFile(
+  dir: string,
+  entry: FileEntry,
+  field: string,
+  opts: ReadArrayOptions = {},
+): Promise<{ buffer: ArrayBufferLike; view: AnyTypedArray }> {
+  const path = join(dir, entry.path);
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (err) {
+    throw new GraphFormatError('file is missing', { file: path, field }, { cause: err });
+  }
+  if (size !== entry.bytes)
+    throw new GraphFormatError(
+      size < entry.bytes
+        ? `file is truncated: ${size} bytes, manifest says ${entry.bytes}`
+        : `file is too long: ${size} bytes, manifest says ${entry.bytes}`,
+      { file: path, field },
+    );
+  const buffer = opts.shared === false ? new ArrayBuffer(size) : new SharedArrayBuffer(size);
+  const hash = opts.verify === false ? undefined : new Xxh32();
+  const fh = await open(path, 'r');
+  // Reads one chunk completely into its view of the buffer.
+  const readChunk = async (pos: number): Promise<Uint8Array> => {
+    const len = Math.min(READ_CHUNK_BYTES, size - pos);
+    const view = new Uint8Array(buffer, pos, len);
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await fh.read(view, got, len - got, pos + got);
+      if (bytesRead === 0)
+        throw new GraphFormatError(`file shrank while reading, at byte ${pos + got}`, {
+          file: path,
+          field,
+        });
+      got += bytesRead;
+    }
+    return view;
+  };
+  try {
+    // The next chunk is read (on the I/O thread pool) while this one is hashed.
+    let next: Promise<Uint8Array> | undefined = size > 0 ? readChunk(0) : undefined;
+    let pos = 0;
+    while (next) {
+      const view = await next;
+      const after = pos + view.length;
+      next = after < size ? readChunk(after) : undefined;
+      hash?.update(view);
+      pos = after;
+      opts.onBytes?.(pos);
+    }
+  } finally {
+    await fh.close();
+  }
+  if (hash) {
+    const actual = formatChecksum(hash.digest());
+    if (actual !== entry.checksum)
+      throw new GraphFormatError(
+        `checksum mismatch: file has ${actual}, manifest says ${entry.checksum}`,
+        {
+          file: path,
+          field,
+        },
+      );
+  }
+  return { buffer, view: typedView(entry.dtype, buffer, 0, entry.length) };
+}

@@ -1,0 +1,100 @@
+// Reads node features from text: one row per node in node order, values separated by commas, tabs or
+// spaces, an optional header line. Streams rows in chunks; bad values are reported with line and column.
+import { InputError } from '../runtime/errors.js';
+import { bytesText, forEachLineBlock, parseNumberBytes } from './text-blocks.js';
+
+const NL = 0x0a;
+const CR = 0x0d;
+const COMMA = 0x2c;
+const TAB = 0x09;
+const SPACE = 0x20;
+
+function isSep(c: number): boolean {
+  return c === COMMA || c === TAB || c === SPACE;
+}
+
+/** Streams feature rows; returns the row count and the dim (fields per row). */
+export function readFeatureCsv(
+  file: string,
+  onRows: (values: Float64Array, rows: number, dim: number) => void,
+  opts: { rowsPerChunk?: number; onProgress?: (done: number, total: number) => void } = {},
+): { rows: number; dim: number } {
+  const rowsPerChunk = opts.rowsPerChunk ?? 4096;
+  let dim = 0;
+  let values = new Float64Array(0);
+  let inChunk = 0;
+  let rows = 0;
+  let lineNo = 0;
+  let first = true;
+  forEachLineBlock(
+    file,
+    '--features',
+    (buf, start, end) => {
+      let i = start;
+      while (i < end) {
+        lineNo++;
+        let e = i;
+        while (e < end && buf[e] !== NL) e++;
+        const next = e + 1;
+        if (e > i && buf[e - 1] === CR) e--;
+        let s = i;
+        i = next;
+        while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++;
+        while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--;
+        if (s === e || buf[s] === 0x23) continue;
+        if (dim === 0) {
+          const text = bytesText(buf, s, e);
+          const parts = text.split(/[,\t ]+/);
+          if (first && Number.isNaN(parseNumberBytes(buf, s, s + parts[0].length))) {
+            first = false; // a header line
+            continue;
+          }
+          first = false;
+          dim = parts.length;
+          values = new Float64Array(rowsPerChunk * dim);
+        }
+        const base = inChunk * dim;
+        let f = 0;
+        let p = s;
+        while (p <= e) {
+          const fs = p;
+          while (p < e && !isSep(buf[p])) p++;
+          if (f >= dim)
+            throw new InputError(`expected ${dim} values, found more`, {
+              file,
+              line: lineNo,
+              field: 'columns',
+            });
+          const v = parseNumberBytes(buf, fs, p);
+          if (!Number.isFinite(v))
+            throw new InputError(`'${bytesText(buf, fs, p)}' is not a finite number`, {
+              file,
+              line: lineNo,
+              field: `column ${f}`,
+            });
+          values[base + f] = v;
+          f++;
+          if (p >= e) break;
+          // One comma or tab, or a run of spaces, separates values.
+          p++;
+          while (p < e && buf[p] === SPACE) p++;
+        }
+        if (f !== dim)
+          throw new InputError(`expected ${dim} values, found ${f}`, {
+            file,
+            line: lineNo,
+            field: 'columns',
+          });
+        rows++;
+        if (++inChunk === rowsPerChunk) {
+          onRows(values, inChunk, dim);
+          inChunk = 0;
+        }
+      }
+    },
+    opts.onProgress,
+  );
+  if (inChunk > 0) onRows(values, inChunk, dim);
+  if (dim === 0) throw new InputError('no feature rows in file', { file, field: '--features' });
+  return { rows, dim };
+}

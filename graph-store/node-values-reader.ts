@@ -1,0 +1,110 @@
+// Reads `node<TAB>value` files (labels, split; comma or space also accepted, optional header) into a
+// per-node typed array, naming the file and line of any bad id, bad value or repeated node.
+import { InputError } from '../runtime/errors.js';
+import { bytesText, forEachLineBlock } from './text-blocks.js';
+
+const NL = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Calls `onValue(node, valueText, line)` per data line; `valueText` is the second field, trimmed.
+ * Checks ids against `numNodes`, the two-field shape and duplicate nodes.
+ */
+export function readNodeValues(
+  file: string,
+  field: string,
+  numNodes: number,
+  onValue: (node: number, value: string, line: number) => void,
+): number {
+  let lineNo = 0;
+  let seen: Uint8Array | undefined = new Uint8Array(numNodes);
+  let count = 0;
+  let headerSeen = false;
+  forEachLineBlock(file, field, (buf, start, end) => {
+    let i = start;
+    while (i < end) {
+      lineNo++;
+      let e = i;
+      while (e < end && buf[e] !== NL) e++;
+      const next = e + 1;
+      if (e > i && buf[e - 1] === CR) e--;
+      const line = bytesText(buf, i, e).trim();
+      i = next;
+      if (line === '' || line.startsWith('#')) continue;
+      const parts = line.split(/\t|,|\s+/).filter((p) => p !== '');
+      if (parts.length !== 2)
+        throw new InputError(`expected 2 fields (node, value), found ${parts.length}`, {
+          file,
+          line: lineNo,
+          field: 'columns',
+        });
+      const p0 = parts[0];
+      if (!/^\d+$/.test(p0)) {
+        // A non-numeric first field on the first data line is a header.
+        if (count === 0 && !headerSeen && Number.isNaN(Number(p0))) {
+          headerSeen = true;
+          continue;
+        }
+        throw new InputError(
+          /^-\d/.test(p0)
+            ? `negative node id ${p0}`
+            : `'${p0}' is not a node id (a non-negative integer)`,
+          { file, line: lineNo, field: 'node' },
+        );
+      }
+      const id = Number(p0);
+      if (id >= numNodes)
+        throw new InputError(`node id ${id} out of range: the graph has ${numNodes} nodes`, {
+          file,
+          line: lineNo,
+          field: 'node',
+        });
+      if (seen![id])
+        throw new InputError(`node ${id} appears twice`, { file, line: lineNo, field: 'node' });
+      seen![id] = 1;
+      count++;
+      onValue(id, parts[1], lineNo);
+    }
+  });
+  seen = undefined;
+  return count;
+}
+
+/** Labels file -> Int32Array (-1 = unlabelled). Values are class ids 0, 1, 2, … */
+export function readLabels(file: string, numNodes: number): Int32Array {
+  const labels = new Int32Array(numNodes).fill(-1);
+  readNodeValues(file, '--labels', numNodes, (node, value, line) => {
+    if (!/^\d+$/.test(value) || Number(value) > 65535)
+      throw new InputError(`label '${value}' is not a class id (an integer 0..65535)`, {
+        file,
+        line,
+        field: 'label',
+      });
+    labels[node] = Number(value);
+  });
+  return labels;
+}
+
+const SPLIT_VALUES: Record<string, number> = {
+  train: 1,
+  val: 2,
+  valid: 2,
+  validation: 2,
+  test: 3,
+};
+
+/** Split file -> Uint8Array of SPLIT_* (0 where not listed). Values: train, val (valid), test. */
+export function readSplit(file: string, numNodes: number): Uint8Array {
+  const split = new Uint8Array(numNodes);
+  readNodeValues(file, '--split', numNodes, (node, value, line) => {
+    const v = SPLIT_VALUES[value.toLowerCase()];
+    if (v === undefined)
+      throw new InputError(`split value '${value}' is not train, val or test`, {
+        file,
+        line,
+        field: 'split',
+      });
+    split[node] = v;
+  });
+  return split;
+}

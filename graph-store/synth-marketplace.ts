@@ -1,0 +1,524 @@
+// `weft graph synth --kind marketplace`: a job-marketplace graph (members, jobs, skills, companies) whose
+// edges follow hidden industries and skills, so node classification and link prediction are learnable.
+// Every relation is stored with its reverse; applications carry timestamps. Deterministic per seed.
+import { join } from 'node:path';
+import { ConfigError } from '../runtime/errors.js';
+import { AliasSegments } from './alias-table.js';
+import { allocOffsets, transposeCsr } from './csr-builder.js';
+import { FeatureSink } from './feature-sink.js';
+import { baseManifest, writeEdgeType, writeLabels, writeSplit } from './graph-arrays-writer.js';
+import { writeGraphDir } from './graph-writer.js';
+import type { GraphManifest, ManifestEdgeType } from './manifest.js';
+import { partitionGraph } from './partition.js';
+import { Rng } from './prng.js';
+import { sortRows, type CsrArrays } from './row-sort.js';
+import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL, type FeatureDtype } from './types.js';
+
+export interface MarketplaceOptions {
+  members: number;
+  jobs?: number;
+  skills?: number;
+  companies?: number;
+  /** Mean applications per member (log-normal spread, at least one). */
+  applicationsPerMember?: number;
+  skillsPerMember?: number;
+  skillsPerJob?: number;
+  /** Hidden industries; a member's label is its industry. */
+  industries?: number;
+  featureDim?: number;
+  seed: number;
+}
+
+/** Sizes derived from `members` when not given. */
+export function marketplaceSizes(
+  o: MarketplaceOptions,
+): Required<Omit<MarketplaceOptions, 'seed'>> {
+  const m = o.members;
+  return {
+    members: m,
+    jobs: o.jobs ?? Math.max(1, Math.round(m / 4)),
+    skills: o.skills ?? Math.min(50_000, Math.max(50, Math.round(8 * Math.sqrt(m)))),
+    companies: o.companies ?? Math.max(10, Math.round(m / 100)),
+    applicationsPerMember: o.applicationsPerMember ?? 5,
+    skillsPerMember: o.skillsPerMember ?? 8,
+    skillsPerJob: o.skillsPerJob ?? 5,
+    industries: o.industries ?? 8,
+    featureDim: o.featureDim ?? 32,
+  };
+}
+
+export const NODE_TYPES = ['member', 'job', 'skill', 'company'] as const;
+const LATENT_DIM = 16;
+const DAY_S = 86_400;
+const START_S = 1_577_836_800; // 2020-01-01T00:00:00Z
+const POSTING_WINDOW_S = 730 * DAY_S;
+const CANDIDATES = 6;
+
+/** Relations in stored order; each forward one is followed later by its reverse (`rev_` + name). */
+const FORWARD = [
+  { src: 'member', rel: 'has_skill', dst: 'skill' },
+  { src: 'member', rel: 'works_at', dst: 'company' },
+  { src: 'member', rel: 'applied', dst: 'job' },
+  { src: 'job', rel: 'requires', dst: 'skill' },
+  { src: 'job', rel: 'posted_by', dst: 'company' },
+] as const;
+
+function checkOptions(s: ReturnType<typeof marketplaceSizes>): void {
+  const int = (v: number, field: string, min: number): void => {
+    if (!Number.isSafeInteger(v) || v < min)
+      throw new ConfigError(`must be an integer >= ${min}, got ${v}`, { field });
+  };
+  int(s.members, '--members', 1);
+  int(s.jobs, '--jobs', 1);
+  int(s.skills, '--skills', 1);
+  int(s.companies, '--companies', 1);
+  int(s.industries, '--classes', 1);
+  int(s.featureDim, '--feature-dim', 0);
+  if (s.industries > 255) throw new ConfigError('at most 255 industries', { field: '--classes' });
+  for (const [k, v] of [
+    ['--applications-per-member', s.applicationsPerMember],
+    ['--skills-per-member', s.skillsPerMember],
+    ['--skills-per-job', s.skillsPerJob],
+  ] as const)
+    if (!(v >= 1 && v <= 100)) throw new ConfigError(`must be in [1, 100], got ${v}`, { field: k });
+  if (s.members + s.jobs + s.skills + s.companies >= 2 ** 32 - 1)
+    throw new ConfigError('more than 2^32 - 2 nodes in total', { field: '--members' });
+}
+
+/** Items grouped by industry with Zipf popularity inside each group, plus one table over all items. */
+class Catalog {
+  readonly industryOf: Uint8Array;
+  readonly start: Float64Array; // per industry, into `items`
+  readonly items: Uint32Array;
+  private readonly grouped: AliasSegments;
+  private readonly all: AliasSegments;
+
+  constructor(industryOf: Uint8Array, industries: number, exponent: number, rng: Rng) {
+    const count = industryOf.length;
+    this.industryOf = industryOf;
+    // Popularity by a shuffled rank, so popular items are spread over ids.
+    const rank = new Uint32Array(count);
+    for (let i = 0; i < count; i++) rank[i] = i;
+    rng.shuffle(rank);
+    const weight = new Float64Array(count);
+    for (let r = 0; r < count; r++) weight[rank[r]] = Math.pow(r + 1, -exponent);
+    this.start = new Float64Array(industries + 1);
+    for (let i = 0; i < count; i++) this.start[this.industryOf[i] + 1]++;
+    for (let k = 0; k < industries; k++) this.start[k + 1] += this.start[k];
+    this.items = new Uint32Array(count);
+    const gw = new Float64Array(count);
+    const at = this.start.slice(0, industries);
+    for (let i = 0; i < count; i++) {
+      const p = at[this.industryOf[i]]++;
+      this.items[p] = i;
+      gw[p] = weight[i];
+    }
+    const small = new Uint32Array(count);
+    const large = new Uint32Array(count);
+    this.grouped = new AliasSegments(count);
+    for (let k = 0; k < industries; k++)
+      if (this.start[k + 1] > this.start[k])
+        this.grouped.build(gw, this.start[k], this.start[k + 1], small, large);
+    this.all = new AliasSegments(count);
+    this.all.build(weight, 0, count, small, large);
+  }
+
+  /** An item of `industry` by popularity (any item when that industry has none). */
+  inIndustry(rng: Rng, industry: number): number {
+    const s = this.start[industry];
+    const e = this.start[industry + 1];
+    if (e === s) return this.anywhere(rng);
+    return this.items[this.grouped.sample(rng, s, e)];
+  }
+
+  anywhere(rng: Rng): number {
+    return this.all.sample(rng, 0, this.industryOf.length);
+  }
+}
+
+function drawIndustries(
+  count: number,
+  table: AliasSegments,
+  industries: number,
+  rng: Rng,
+): Uint8Array {
+  const out = new Uint8Array(count);
+  for (let i = 0; i < count; i++) out[i] = table.sample(rng, 0, industries);
+  return out;
+}
+
+/** Log-normal count with the given mean, clamped to [1, max]. */
+function spreadCount(rng: Rng, mean: number, sigma: number, max: number): number {
+  const v = Math.round(mean * Math.exp(sigma * rng.normal() - (sigma * sigma) / 2));
+  return Math.max(1, Math.min(max, v));
+}
+
+/** Fills row `row` with `k` distinct items from `draw` (rows are short: a linear duplicate check). */
+function distinctRow(indices: Uint32Array, lo: number, k: number, draw: () => number): void {
+  for (let i = 0; i < k; i++) {
+    let v = 0;
+    for (let tries = 0; tries < 64; tries++) {
+      v = draw();
+      let dup = false;
+      for (let j = lo; j < lo + i; j++)
+        if (indices[j] === v) {
+          dup = true;
+          break;
+        }
+      if (!dup) break;
+    }
+    indices[lo + i] = v;
+  }
+}
+
+export interface MarketplaceGraph {
+  seed: number;
+  sizes: ReturnType<typeof marketplaceSizes>;
+  /** Global id offset of each node type, in NODE_TYPES order. */
+  offsets: number[];
+  /** Per relation (FORWARD order, then the reverses in the same order): CSR over its source rows. */
+  relations: { src: string; rel: string; dst: string; csr: CsrArrays }[];
+  /** Member industry labels over all nodes (-1 for non-members), and the member split. */
+  labels: Int32Array;
+  split: Uint8Array;
+  /** Hidden factors the features are drawn from. */
+  latent: { member: Float32Array; job: Float32Array; skill: Float32Array; company: Float32Array };
+}
+
+/** Builds the marketplace in memory (features are drawn later from `latent`, streaming). */
+export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
+  const s = marketplaceSizes(o);
+  checkOptions(s);
+  const { members: M, jobs: J, skills: S, companies: C, industries: I } = s;
+  const offsets = [0, M, M + J, M + J + S];
+  const K = LATENT_DIM;
+
+  // Industries: mildly skewed sizes and a centroid each in the latent space.
+  const rngWorld = new Rng(o.seed, 11);
+  const industryTable = new AliasSegments(I);
+  const iw = Float64Array.from({ length: I }, (_, i) => Math.pow(i + 1, -0.5));
+  industryTable.build(iw, 0, I, new Uint32Array(I), new Uint32Array(I));
+  const centroid = new Float32Array(I * K);
+  for (let i = 0; i < centroid.length; i++) centroid[i] = rngWorld.normal();
+
+  const rngSkills = new Rng(o.seed, 12);
+  const skills = new Catalog(drawIndustries(S, industryTable, I, rngSkills), I, 1.0, rngSkills);
+  const rngCompanies = new Rng(o.seed, 13);
+  const companies = new Catalog(
+    drawIndustries(C, industryTable, I, rngCompanies),
+    I,
+    1.1,
+    rngCompanies,
+  );
+  const skillLatent = new Float32Array(S * K);
+  const rngSkill = new Rng(o.seed, 14);
+  for (let v = 0; v < S; v++) {
+    const c = skills.industryOf[v] * K;
+    for (let k = 0; k < K; k++) skillLatent[v * K + k] = centroid[c + k] + 0.7 * rngSkill.normal();
+  }
+
+  // Jobs: posted by a company (big companies post more), in its industry, at a time in the window.
+  const rngJob = new Rng(o.seed, 15);
+  const jobCompany = new Uint32Array(J);
+  const jobPosted = new Float64Array(J);
+  const postedBy = {
+    numRows: J,
+    indptr: allocOffsets(J, J),
+    indices: new Uint32Array(J),
+  } as CsrArrays;
+  for (let j = 0; j < J; j++) {
+    const c = companies.anywhere(rngJob);
+    jobCompany[j] = c;
+    jobPosted[j] = START_S + Math.floor(rngJob.next() * POSTING_WINDOW_S);
+    postedBy.indptr[j + 1] = j + 1;
+    postedBy.indices[j] = offsets[3] + c;
+  }
+  // Job popularity (who gets applications) by Zipf rank inside the job's industry.
+  const jobIndustry = new Uint8Array(J);
+  for (let j = 0; j < J; j++) jobIndustry[j] = companies.industryOf[jobCompany[j]];
+  const jobs = new Catalog(jobIndustry, I, 0.8, new Rng(o.seed, 16));
+
+  const maxJobSkills = Math.min(20, S);
+  const requires = rowsOf(J, () => spreadCount(rngJob, s.skillsPerJob, 0.4, maxJobSkills));
+  for (let j = 0; j < J; j++) {
+    const lo = requires.indptr[j];
+    const ind = jobIndustry[j];
+    distinctRow(requires.indices, lo, requires.indptr[j + 1] - lo, () =>
+      rngJob.next() < 0.85 ? skills.inIndustry(rngJob, ind) : skills.anywhere(rngJob),
+    );
+  }
+
+  // Members: industry, seniority, employer, skills.
+  const rngMember = new Rng(o.seed, 17);
+  const memberIndustry = new Uint8Array(M);
+  const seniority = new Uint8Array(M);
+  const worksAt = {
+    numRows: M,
+    indptr: allocOffsets(M, M),
+    indices: new Uint32Array(M),
+  } as CsrArrays;
+  for (let m = 0; m < M; m++) {
+    const ind = industryTable.sample(rngMember, 0, I);
+    memberIndustry[m] = ind;
+    seniority[m] = Math.floor(rngMember.next() * 4);
+    const c =
+      rngMember.next() < 0.85
+        ? companies.inIndustry(rngMember, ind)
+        : companies.anywhere(rngMember);
+    worksAt.indptr[m + 1] = m + 1;
+    worksAt.indices[m] = offsets[3] + c;
+  }
+  const maxMemberSkills = Math.min(40, S);
+  const hasSkill = rowsOf(M, () => spreadCount(rngMember, s.skillsPerMember, 0.5, maxMemberSkills));
+  for (let m = 0; m < M; m++) {
+    const lo = hasSkill.indptr[m];
+    const ind = memberIndustry[m];
+    distinctRow(hasSkill.indices, lo, hasSkill.indptr[m + 1] - lo, () =>
+      rngMember.next() < 0.8 ? skills.inIndustry(rngMember, ind) : skills.anywhere(rngMember),
+    );
+  }
+
+  // Applications: a member looks at a few popular jobs (mostly in its industry) and applies to the one
+  // sharing most skills; it happens some days after the posting.
+  const rngApply = new Rng(o.seed, 18);
+  const maxApps = Math.min(100, J);
+  const applied = rowsOf(M, () => spreadCount(rngApply, s.applicationsPerMember, 0.8, maxApps));
+  applied.timestamps = new Float64Array(applied.indices.length);
+  const skillMark = new Uint32Array(S);
+  for (let m = 0; m < M; m++) {
+    const stamp = m + 1;
+    for (let e = hasSkill.indptr[m]; e < hasSkill.indptr[m + 1]; e++)
+      skillMark[hasSkill.indices[e]] = stamp;
+    const ind = memberIndustry[m];
+    const lo = applied.indptr[m];
+    const hi = applied.indptr[m + 1];
+    for (let p = lo; p < hi; p++) {
+      let best = -1;
+      let bestScore = -1;
+      for (let tries = 0; tries < 64 && best < 0; tries++)
+        for (let c = 0; c < CANDIDATES; c++) {
+          const j =
+            rngApply.next() < 0.75 ? jobs.inIndustry(rngApply, ind) : jobs.anywhere(rngApply);
+          let dup = false;
+          for (let q = lo; q < p; q++) if (applied.indices[q] === j) dup = true;
+          if (dup) continue;
+          let overlap = 0;
+          for (let e = requires.indptr[j]; e < requires.indptr[j + 1]; e++)
+            if (skillMark[requires.indices[e]] === stamp) overlap++;
+          const score = overlap + 0.5 * rngApply.next();
+          if (score > bestScore) {
+            bestScore = score;
+            best = j;
+          }
+        }
+      if (best < 0) best = firstFreeJob(applied.indices, lo, p, J);
+      applied.indices[p] = best;
+      applied.timestamps[p] = jobPosted[best] + Math.round(rngApply.exponential(7 * DAY_S));
+    }
+  }
+
+  // Store global ids, then order rows as stored (by neighbour id; applications by time).
+  toGlobal(hasSkill.indices, offsets[2]);
+  toGlobal(requires.indices, offsets[2]);
+  toGlobal(applied.indices, offsets[1]);
+  sortRows(hasSkill, false);
+  sortRows(requires, false);
+  sortRows(applied, true);
+  const forward: CsrArrays[] = [hasSkill, worksAt, applied, requires, postedBy];
+  const typeIndex = (name: string): number =>
+    NODE_TYPES.indexOf(name as (typeof NODE_TYPES)[number]);
+  const countOf = [M, J, S, C];
+  const relations: MarketplaceGraph['relations'] = FORWARD.map((r, k) => ({
+    ...r,
+    csr: forward[k],
+  }));
+  FORWARD.forEach((r, k) => {
+    const src = typeIndex(r.src);
+    const dst = typeIndex(r.dst);
+    const rev = transposeCsr(forward[k], countOf[dst], offsets[dst], offsets[src]);
+    if (rev.timestamps) sortRows(rev, true);
+    relations.push({ src: r.dst, rel: `rev_${r.rel}`, dst: r.src, csr: rev });
+  });
+
+  // Labels (member industry) and a 60/20/20 member split.
+  const n = M + J + S + C;
+  const labels = new Int32Array(n).fill(-1);
+  const split = new Uint8Array(n);
+  const rngSplit = new Rng(o.seed, 19);
+  for (let m = 0; m < M; m++) {
+    labels[m] = memberIndustry[m];
+    const r = rngSplit.next();
+    split[m] = r < 0.6 ? SPLIT_TRAIN : r < 0.8 ? SPLIT_VAL : SPLIT_TEST;
+  }
+
+  // Hidden factors per node, from which features are drawn.
+  const rngLatent = new Rng(o.seed, 20);
+  const seniorityAxis = new Float32Array(K);
+  for (let k = 0; k < K; k++) seniorityAxis[k] = rngLatent.normal() * 0.5;
+  const memberLatent = new Float32Array(M * K);
+  for (let m = 0; m < M; m++) {
+    const c = memberIndustry[m] * K;
+    for (let k = 0; k < K; k++)
+      memberLatent[m * K + k] =
+        0.5 * centroid[c + k] + (seniority[m] - 1.5) * seniorityAxis[k] + rngLatent.normal();
+  }
+  const jobLatent = new Float32Array(J * K);
+  for (let j = 0; j < J; j++) {
+    const lo = requires.indptr[j];
+    const hi = requires.indptr[j + 1];
+    for (let e = lo; e < hi; e++) {
+      const sk = requires.indices[e] - offsets[2];
+      for (let k = 0; k < K; k++) jobLatent[j * K + k] += skillLatent[sk * K + k] / (hi - lo);
+    }
+    for (let k = 0; k < K; k++) jobLatent[j * K + k] += 0.3 * rngLatent.normal();
+  }
+  const companyLatent = new Float32Array(C * K);
+  for (let c = 0; c < C; c++) {
+    const ic = companies.industryOf[c] * K;
+    for (let k = 0; k < K; k++)
+      companyLatent[c * K + k] = centroid[ic + k] + 0.5 * rngLatent.normal();
+  }
+  return {
+    seed: o.seed,
+    sizes: s,
+    offsets,
+    relations,
+    labels,
+    split,
+    latent: { member: memberLatent, job: jobLatent, skill: skillLatent, company: companyLatent },
+  };
+}
+
+function rowsOf(rows: number, degree: (row: number) => number): CsrArrays {
+  const counts = new Uint32Array(rows);
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    counts[r] = degree(r);
+    total += counts[r];
+  }
+  const indptr = allocOffsets(rows, total);
+  for (let r = 0; r < rows; r++) indptr[r + 1] = indptr[r] + counts[r];
+  return { numRows: rows, indptr, indices: new Uint32Array(total) };
+}
+
+function toGlobal(a: Uint32Array, offset: number): void {
+  for (let i = 0; i < a.length; i++) a[i] += offset;
+}
+
+function firstFreeJob(row: Uint32Array, lo: number, p: number, jobs: number): number {
+  for (let j = 0; j < jobs; j++) {
+    let used = false;
+    for (let q = lo; q < p; q++) if (row[q] === j) used = true;
+    if (!used) return j;
+  }
+  return 0;
+}
+
+/** Feature rows in node order: a fixed projection of each node's hidden factors, plus noise and a type marker. */
+export class MarketplaceFeatures {
+  private readonly projection: Float32Array;
+  private readonly rng: Rng;
+  private next = 0;
+  private readonly total: number;
+
+  constructor(private readonly g: MarketplaceGraph) {
+    const D = g.sizes.featureDim;
+    this.rng = new Rng(g.seed, 21);
+    this.projection = new Float32Array(LATENT_DIM * D);
+    const scale = 1 / Math.sqrt(LATENT_DIM);
+    for (let i = 0; i < this.projection.length; i++) this.projection[i] = this.rng.normal() * scale;
+    const { members, jobs, skills, companies } = g.sizes;
+    this.total = members + jobs + skills + companies;
+  }
+
+  /** Writes the next `rows` rows into `out`; returns how many were written (0 at the end). */
+  fill(out: Float32Array, rows: number): number {
+    const D = this.g.sizes.featureDim;
+    const K = LATENT_DIM;
+    const P = this.projection;
+    const offs = this.g.offsets;
+    const lat = this.g.latent;
+    const sources = [lat.member, lat.job, lat.skill, lat.company];
+    const count = Math.min(rows, this.total - this.next);
+    for (let i = 0; i < count; i++) {
+      const v = this.next + i;
+      let t = 3;
+      while (v < offs[t]) t--;
+      const z = sources[t];
+      const zb = (v - offs[t]) * K;
+      const o = i * D;
+      for (let d = 0; d < D; d++) {
+        let acc = 0;
+        for (let k = 0; k < K; k++) acc += z[zb + k] * P[k * D + d];
+        out[o + d] = acc + 0.3 * this.rng.normal();
+      }
+      // The first four values mark the node type, so a model over the merged graph can tell types apart.
+      if (D >= 8) for (let k = 0; k < 4; k++) out[o + k] = k === t ? 1 : 0;
+    }
+    this.next += count;
+    return count;
+  }
+}
+
+/** Generates the marketplace into `out` (temporary folder, renamed when complete); returns the manifest. */
+export async function synthMarketplace(
+  o: MarketplaceOptions,
+  out: string,
+  opts: {
+    featureDtype?: FeatureDtype;
+    partitions?: number;
+    replace?: boolean;
+    onProgress?: (stage: string, done: number, total: number) => void;
+  } = {},
+): Promise<GraphManifest> {
+  checkOptions(marketplaceSizes(o));
+  return writeGraphDir(out, { replace: opts.replace }, async (w) => {
+    opts.onProgress?.('edges', 0, 1);
+    const g = generateMarketplace(o);
+    opts.onProgress?.('edges', 1, 1);
+    const { members, jobs, skills, companies, featureDim } = g.sizes;
+    const counts = [members, jobs, skills, companies];
+    const nodeTypes = NODE_TYPES.map((name, t) => ({
+      name,
+      offset: g.offsets[t],
+      count: counts[t],
+    }));
+    const edgeTypes: ManifestEdgeType[] = [];
+    for (const r of g.relations) {
+      edgeTypes.push(writeEdgeType(w, r, r.csr));
+      // Drop each relation once written: the large ones are hundreds of MB at full scale.
+      r.csr = { numRows: 0, indptr: new Uint32Array(1), indices: new Uint32Array(0) };
+    }
+    const m = baseManifest(nodeTypes, edgeTypes, {
+      generator: 'weft graph synth',
+      kind: 'marketplace',
+      seed: o.seed,
+      ...g.sizes,
+    });
+    if (featureDim > 0) {
+      const sink = new FeatureSink(w, featureDim, opts.featureDtype ?? 'float32');
+      try {
+        const gen = new MarketplaceFeatures(g);
+        const rows = Math.max(1, Math.floor((4 << 20) / (4 * featureDim)));
+        const buf = new Float32Array(rows * featureDim);
+        const total = m.numNodes;
+        for (let done = 0, got; (got = gen.fill(buf, rows)) > 0; done += got) {
+          sink.writeRows(buf, got);
+          opts.onProgress?.('features', done + got, total);
+        }
+        m.features = sink.close();
+      } finally {
+        sink.discard();
+      }
+    }
+    m.labels = writeLabels(w, g.labels);
+    m.split = writeSplit(w, g.split);
+    if (opts.partitions !== undefined) {
+      w.writeJson(m);
+      await partitionGraph(w.root, opts.partitions, join(w.root, 'parts'));
+      m.partitions = { count: opts.partitions, rule: 'fmix32-mod', dir: 'parts' };
+    }
+    w.commit(m);
+    return m;
+  });
+}
