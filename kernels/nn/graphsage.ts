@@ -1,0 +1,314 @@
+// GraphSAGE (mean aggregator) over sampled blocks with a node-classification or link-prediction head;
+// parameters are named Float32Arrays owned elsewhere, and a step returns the loss and named gradients.
+
+import * as tf from '@tensorflow/tfjs-core';
+import { csrMean } from '../ops/csr-mean.js';
+import { csrMeanFromData } from '../ops/csr-mean-data.js';
+import { ShapeError } from '../tf/errors.js';
+import { recordTime } from '../tf/op-timer.js';
+import { validateBatch, type SubgraphBatch } from './block.js';
+import { dense } from './dense.js';
+import { dropout } from './dropout.js';
+import { l2Normalize } from './l2-normalize.js';
+import { layerNorm } from './layer-norm.js';
+import { LinkPredictionHead, type LinkTarget, type LinkTaskConfig } from './link-head.js';
+import { NodeClassificationHead, type NodeTarget, type NodeTaskConfig } from './node-head.js';
+import { checkParams, initParams, sizeOfShape, type ParamMap, type ParamSpec } from './params.js';
+import { relu } from './relu.js';
+import { mixSeed } from './rng.js';
+import type { LogitsCapture } from './softmax-cross-entropy.js';
+
+export interface GraphSageConfig {
+  /** Input feature width (features are [numSrc0 × inDim]). */
+  inDim: number;
+  /** Width of every hidden layer. */
+  hiddenDim: number;
+  /** Output width: number of classes (node task) or embedding size (link task). */
+  outDim: number;
+  /** Number of SAGE layers = number of blocks per batch. Default 2. */
+  numLayers?: number;
+  /** Dropout on hidden activations (between layers). Default 0.5. */
+  dropout?: number;
+  /** Dropout on the first layer's input [h_dst | mean(h_src)]. Default 0. */
+  inputDropout?: number;
+  /** Normalisation of hidden layers: 'l2' rows after ReLU, 'layer' LayerNorm before ReLU. Default 'none'. */
+  norm?: 'none' | 'l2' | 'layer';
+  /** L2-normalise the final outputs (embeddings for dot decoders). Default 'none'. */
+  outputNorm?: 'none' | 'l2';
+  /** Weighted mean when blocks carry edgeWeight. Default true. */
+  useEdgeWeights?: boolean;
+  /** Check every batch's shapes and indices (O(edges)). Default true. */
+  validate?: boolean;
+  /** Seed of the dropout stream when forwardBackward gets no dropoutSeed. Default 0. */
+  seed?: number;
+  task: NodeTaskConfig | LinkTaskConfig;
+}
+
+export interface StepOptions {
+  /** Seed of this step's dropout masks; default: derived from config.seed and stepsTaken. */
+  dropoutSeed?: number;
+}
+
+export interface StepResult {
+  loss: number;
+  /** One gradient per parameter name, same layout as the parameter. */
+  grads: ParamMap;
+  /** Node task: the seeds' logits [numSeeds × outDim] (computed anyway for the loss). */
+  logits?: Float32Array;
+  timingsMs: { forward: number; backward: number; copyOut: number };
+}
+
+type Target = NodeTarget | LinkTarget;
+
+/**
+ * Layer l maps [n_src × d_l] to [n_dst × d_{l+1}] by
+ *   z = [h_dst | mean_{u ∈ N(v)} h_u] · W_l + b_l      (W_l = [W_self; W_neigh], one matmul)
+ * then, for hidden layers, LayerNorm?, ReLU, L2?, dropout. Layer 0 reads the features directly.
+ */
+export class GraphSage {
+  readonly config: Readonly<Required<Omit<GraphSageConfig, 'task'>>> & {
+    task: GraphSageConfig['task'];
+  };
+  private readonly specs: ParamSpec[];
+  private readonly head: NodeClassificationHead | LinkPredictionHead;
+  private params = new Map<string, tf.Tensor>();
+  /** Steps run without an explicit dropout seed; part of the state to restore on resume. */
+  stepsTaken = 0;
+
+  constructor(config: GraphSageConfig) {
+    const c = {
+      numLayers: 2,
+      dropout: 0.5,
+      inputDropout: 0,
+      norm: 'none' as const,
+      outputNorm: 'none' as const,
+      useEdgeWeights: true,
+      validate: true,
+      seed: 0,
+      ...config,
+    };
+    for (const [k, v] of [
+      ['inDim', c.inDim],
+      ['hiddenDim', c.hiddenDim],
+      ['outDim', c.outDim],
+      ['numLayers', c.numLayers],
+    ] as const)
+      if (!Number.isInteger(v) || v < 1)
+        throw new ShapeError(`model.${k}`, `must be a positive integer, got ${v}`);
+    for (const [k, v] of [
+      ['dropout', c.dropout],
+      ['inputDropout', c.inputDropout],
+    ] as const)
+      if (!(v >= 0 && v < 1)) throw new ShapeError(`model.${k}`, `must be in [0, 1), got ${v}`);
+    this.config = c;
+    this.head =
+      c.task.kind === 'node'
+        ? new NodeClassificationHead()
+        : new LinkPredictionHead(c.task, c.outDim);
+    this.specs = [];
+    for (let l = 0; l < c.numLayers; l++) {
+      const din = l === 0 ? c.inDim : c.hiddenDim;
+      const dout = l === c.numLayers - 1 ? c.outDim : c.hiddenDim;
+      this.specs.push({
+        name: `sage${l}.weight`,
+        shape: [2 * din, dout],
+        // Glorot of each half ([W_self; W_neigh]) as if they were two layers.
+        init: { kind: 'glorot', fanIn: din, fanOut: dout },
+      });
+      this.specs.push({ name: `sage${l}.bias`, shape: [dout], init: { kind: 'zeros' } });
+      if (c.norm === 'layer' && l < c.numLayers - 1) {
+        this.specs.push({ name: `sage${l}.norm.gamma`, shape: [dout], init: { kind: 'ones' } });
+        this.specs.push({ name: `sage${l}.norm.beta`, shape: [dout], init: { kind: 'zeros' } });
+      }
+    }
+    if (this.head instanceof LinkPredictionHead) this.specs.push(...this.head.paramSpecs());
+  }
+
+  /** Names, shapes and initialisers of all parameters, in a fixed order. */
+  paramSpecs(): ParamSpec[] {
+    return this.specs.map((s) => ({ ...s, shape: s.shape.slice() }));
+  }
+
+  numParams(): number {
+    return this.specs.reduce((n, s) => n + sizeOfShape(s.shape), 0);
+  }
+
+  /** Fresh parameters (Glorot uniform weights, zero biases, unit norm gains) for `seed`. */
+  init(seed: number): ParamMap {
+    return initParams(this.specs, seed);
+  }
+
+  /** Uploads parameter values for the following steps (copied; the caller keeps ownership). */
+  setParams(values: ParamMap): void {
+    checkParams(this.specs, values);
+    const next = new Map<string, tf.Tensor>();
+    for (const s of this.specs)
+      next.set(s.name, tf.tensor(values.get(s.name)!, s.shape, 'float32'));
+    this.disposeParams();
+    this.params = next;
+  }
+
+  private requireParams(): void {
+    if (this.params.size === 0) throw new ShapeError('params', 'setParams() has not been called');
+  }
+
+  private encode(
+    batch: SubgraphBatch,
+    p: ReadonlyMap<string, tf.Tensor>,
+    dropoutSeed: number | null,
+  ): tf.Tensor2D {
+    const c = this.config;
+    const opts = { selfConcat: true, weighted: c.useEdgeWeights };
+    let h: tf.Tensor2D | null = null;
+    for (let l = 0; l < c.numLayers; l++) {
+      const block = batch.blocks[l];
+      const last = l === c.numLayers - 1;
+      let x =
+        l === 0
+          ? batch.layer0 !== undefined
+            ? tf.tensor2d(batch.layer0, [block.numDst, 2 * c.inDim])
+            : csrMeanFromData(batch.features, c.inDim, block, opts)
+          : csrMean(h!, block, opts);
+      if (l === 0 && dropoutSeed !== null && c.inputDropout > 0)
+        x = dropout(x, c.inputDropout, mixSeed(dropoutSeed, 0x1000));
+      const fuseRelu = !last && c.norm !== 'layer';
+      const drop =
+        !last && dropoutSeed !== null && c.dropout > 0
+          ? { rate: c.dropout, seed: mixSeed(dropoutSeed, l) }
+          : null;
+      // Without normalisation, ReLU and dropout fuse into the dense op (its backward needs no mask).
+      const fuseDropout = drop !== null && c.norm === 'none';
+      let z = dense(
+        x,
+        p.get(`sage${l}.weight`) as tf.Tensor2D,
+        p.get(`sage${l}.bias`) as tf.Tensor1D,
+        fuseDropout
+          ? { relu: fuseRelu, xIsData: l === 0, dropout: drop }
+          : { relu: fuseRelu, xIsData: l === 0 },
+      );
+      if (!last) {
+        if (c.norm === 'layer') {
+          const g = p.get(`sage${l}.norm.gamma`) as tf.Tensor1D;
+          const b = p.get(`sage${l}.norm.beta`) as tf.Tensor1D;
+          z = relu(layerNorm(z, g, b));
+        }
+        if (c.norm === 'l2') z = l2Normalize(z);
+        if (drop !== null && !fuseDropout) z = dropout(z, drop.rate, drop.seed);
+      } else if (c.outputNorm === 'l2') {
+        z = l2Normalize(z);
+      }
+      h = z;
+    }
+    return h!;
+  }
+
+  private checkBatch(batch: SubgraphBatch): void {
+    if (this.config.validate) validateBatch(batch, this.config.numLayers, this.config.inDim);
+    else if (batch.blocks.length !== this.config.numLayers)
+      throw new ShapeError(
+        'blocks',
+        `${batch.blocks.length} blocks, model has ${this.config.numLayers} layers`,
+      );
+  }
+
+  /**
+   * One training step's compute: forward with dropout, loss, gradients of every parameter copied
+   * out as Float32Arrays. Leaves no tensors behind.
+   */
+  forwardBackward(batch: SubgraphBatch, target: Target, opts: StepOptions = {}): StepResult {
+    this.requireParams();
+    this.checkBatch(batch);
+    const seed = opts.dropoutSeed ?? mixSeed(this.config.seed, this.stepsTaken++);
+    const names = this.specs.map((s) => s.name);
+    const capture: LogitsCapture = {};
+    const cpuNow = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+    const t0 = performance.now();
+    const c0 = cpuNow();
+    let tForward = t0;
+    let cForward = c0;
+    const lossFn = (...ps: tf.Tensor[]): tf.Scalar => {
+      const p = new Map(names.map((n, i) => [n, ps[i]] as const));
+      const out = this.encode(batch, p, seed);
+      const loss =
+        this.head instanceof NodeClassificationHead
+          ? this.head.loss(out, target as NodeTarget, capture)
+          : this.head.loss(out, target as LinkTarget, p);
+      tForward = performance.now();
+      cForward = cpuNow();
+      return loss;
+    };
+    const { value, grads } = tf.valueAndGrads(lossFn)(names.map((n) => this.params.get(n)!));
+    const tBackward = performance.now();
+    const cBackward = cpuNow();
+    const out = new Map<string, Float32Array>();
+    let loss: number;
+    try {
+      loss = value.dataSync()[0];
+      for (let i = 0; i < names.length; i++)
+        out.set(names[i], Float32Array.from(grads[i].dataSync() as Float32Array));
+    } finally {
+      value.dispose();
+      for (const g of grads) g.dispose();
+    }
+    const tEnd = performance.now();
+    const cEnd = cpuNow();
+    const timingsMs = {
+      forward: tForward - t0,
+      backward: tBackward - tForward,
+      copyOut: tEnd - tBackward,
+    };
+    recordTime('step.forward', timingsMs.forward, cForward - c0);
+    recordTime('step.backward', timingsMs.backward, cBackward - cForward);
+    recordTime('step.copyOut', timingsMs.copyOut, cEnd - cBackward);
+    const result: StepResult = { loss, grads: out, timingsMs };
+    if (capture.logits !== undefined) result.logits = capture.logits;
+    return result;
+  }
+
+  /** Evaluation forward (no dropout): the seeds' outputs [numSeeds × outDim], row-major. */
+  forward(batch: SubgraphBatch): Float32Array {
+    this.requireParams();
+    this.checkBatch(batch);
+    const out = tf.tidy(() => this.encode(batch, this.params, null));
+    try {
+      return Float32Array.from(out.dataSync() as Float32Array);
+    } finally {
+      out.dispose();
+    }
+  }
+
+  /** Node embeddings for `weft embed`: the final layer's outputs for the seeds (same as forward). */
+  embed(batch: SubgraphBatch): Float32Array {
+    return this.forward(batch);
+  }
+
+  /** Link task: decoder scores (logits) of seed-row pairs (src[p], dst[p]), without dropout. */
+  scoreLinks(batch: SubgraphBatch, src: Int32Array, dst: Int32Array): Float32Array {
+    if (!(this.head instanceof LinkPredictionHead))
+      throw new ShapeError('task', 'scoreLinks needs a link task');
+    const head = this.head;
+    this.requireParams();
+    this.checkBatch(batch);
+    const s = tf.tidy(() =>
+      head.score(this.encode(batch, this.params, null), src, dst, this.params),
+    );
+    try {
+      return Float32Array.from(s.dataSync() as Float32Array);
+    } finally {
+      s.dispose();
+    }
+  }
+
+  private disposeParams(): void {
+    for (const t of this.params.values()) t.dispose();
+    this.params = new Map();
+  }
+
+  /** Frees the uploaded parameters. */
+  dispose(): void {
+    this.disposeParams();
+  }
+}

@@ -1,0 +1,164 @@
+// Adam and AdamW (decoupled weight decay) with bias-corrected moments, as in PyTorch's torch.optim.Adam
+// and AdamW; plus the lazy sparse variant that touches only the rows present in a gradient.
+
+import {
+  checkSameLength,
+  coalesceRows,
+  type DenseOptimizer,
+  type OptimizerState,
+  type SparseOptimizer,
+} from './optimizer.js';
+
+export interface AdamOptions {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Adam: L2 penalty added to the gradient; AdamW: decoupled decay p -= lr·wd·p. */
+  weightDecay?: number;
+  /** AdamW when true. */
+  decoupled?: boolean;
+}
+
+function adamUpdate(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  pOff: number,
+  gOff: number,
+  n: number,
+  lr: number,
+  b1: number,
+  b2: number,
+  eps: number,
+  wd: number,
+  decoupled: boolean,
+  t: number,
+): void {
+  const c1 = 1 - Math.pow(b1, t);
+  const c2 = 1 - Math.pow(b2, t);
+  const stepSize = lr / c1;
+  const sqrtC2 = Math.sqrt(c2);
+  const decay = decoupled ? 1 - lr * wd : 1;
+  for (let k = 0; k < n; k++) {
+    const i = pOff + k;
+    let gi = g[gOff + k];
+    if (!decoupled && wd !== 0) gi += wd * p[i];
+    const mi = b1 * m[i] + (1 - b1) * gi;
+    const vi = b2 * v[i] + (1 - b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    // p -= lr · m̂ / (sqrt(v̂) + eps), with m̂ = m/c1 and v̂ = v/c2.
+    p[i] = p[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtC2 + eps);
+  }
+}
+
+export class Adam implements DenseOptimizer {
+  readonly kind: string;
+  readonly slotNames = ['m', 'v'] as const;
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly decoupled: boolean;
+
+  constructor(o: AdamOptions) {
+    this.lr = o.lr;
+    this.beta1 = o.beta1 ?? 0.9;
+    this.beta2 = o.beta2 ?? 0.999;
+    this.eps = o.eps ?? 1e-8;
+    this.decoupled = o.decoupled ?? false;
+    this.weightDecay = o.weightDecay ?? (this.decoupled ? 0.01 : 0);
+    this.kind = this.decoupled ? 'adamw' : 'adam';
+  }
+
+  createState(size: number): OptimizerState {
+    return { step: 0, slots: { m: new Float32Array(size), v: new Float32Array(size) } };
+  }
+
+  step(params: Float32Array, grad: Float32Array, state: OptimizerState, lr = this.lr): void {
+    checkSameLength(this.kind, params, grad);
+    state.step += 1;
+    const { m, v } = state.slots;
+    adamUpdate(
+      params,
+      grad,
+      m,
+      v,
+      0,
+      0,
+      params.length,
+      lr,
+      this.beta1,
+      this.beta2,
+      this.eps,
+      this.weightDecay,
+      this.decoupled,
+      state.step,
+    );
+  }
+}
+
+/** AdamW: Adam with decoupled weight decay (default 0.01). */
+export class AdamW extends Adam {
+  constructor(o: Omit<AdamOptions, 'decoupled'>) {
+    super({ ...o, decoupled: true });
+  }
+}
+
+/**
+ * Lazy Adam for embedding tables: moments and values of a row change only when the row has a
+ * gradient; bias correction uses the table's global step (incremented once per stepRows call).
+ */
+export class LazyAdam implements SparseOptimizer {
+  readonly kind = 'lazy-adam';
+  readonly slotNames = ['m', 'v'] as const;
+  constructor(readonly opts: AdamOptions) {}
+
+  createState(numRows: number, rowWidth: number): OptimizerState {
+    const n = numRows * rowWidth;
+    return { step: 0, slots: { m: new Float32Array(n), v: new Float32Array(n) } };
+  }
+
+  stepRows(
+    table: Float32Array,
+    rowWidth: number,
+    rows: Int32Array,
+    rowGrads: Float32Array,
+    state: OptimizerState,
+    lr = this.opts.lr,
+  ): void {
+    const c = coalesceRows(rows, rowGrads, rowWidth);
+    state.step += 1;
+    const { m, v } = state.slots;
+    const b1 = this.opts.beta1 ?? 0.9;
+    const b2 = this.opts.beta2 ?? 0.999;
+    const eps = this.opts.eps ?? 1e-8;
+    const decoupled = this.opts.decoupled ?? false;
+    const wd = this.opts.weightDecay ?? 0;
+    const numRows = table.length / rowWidth;
+    for (let k = 0; k < c.rows.length; k++) {
+      const r = c.rows[k];
+      if (r < 0 || r >= numRows)
+        throw new RangeError(`row ${r} outside the table's ${numRows} rows`);
+      adamUpdate(
+        table,
+        c.grads,
+        m,
+        v,
+        r * rowWidth,
+        k * rowWidth,
+        rowWidth,
+        lr,
+        b1,
+        b2,
+        eps,
+        wd,
+        decoupled,
+        state.step,
+      );
+    }
+  }
+}

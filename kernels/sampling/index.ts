@@ -1,0 +1,17 @@
+// The sampling kernels' public surface in one import: build a sampler, sample seeds or seed edges into
+// message-flow blocks, gather their features. Implementation files stay importable directly.
+export { createSampler, NeighborSampler, type SeedIds } from './neighbor-sampler.js';
+export { gatherSubgraphFeatures, gatherSeedLabels } from './gather.js';
+export { PprPush } from './ppr-push.js';
+export { Xoshiro128 } from './prng.js';
+export type {
+  PprOptions,
+  SampleCallOptions,
+  SampledBlock,
+  SampledEdgeSubgraph,
+  SampledSubgraph,
+  SampleEdgesOptions,
+  SamplerOptions,
+  SamplingStrategy,
+  TemporalPick,
+} from './types.js';

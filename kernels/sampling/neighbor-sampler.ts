@@ -1,0 +1,729 @@
+// k-hop neighbour sampling over a Csr into message-flow blocks: seeds (or seed edges) in, local-id CSR
+// layers out, for the uniform, weighted, temporal and PPR strategies. Hot loops reuse scratch buffers.
+import type { Csr, Offsets } from '../../graph-store/types.js';
+import { ConfigError, InputError } from '../../runtime/errors.js';
+import { growFloat32, growFloat64, growInt32 } from './grow.js';
+import { KeyedNodeMap } from './keyed-node-map.js';
+import { DirectNodeMap } from './node-map.js';
+import { PairSet } from './pair-set.js';
+import { PprPush } from './ppr-push.js';
+import { Xoshiro128 } from './prng.js';
+import { firstAtOrAfter, firstUnsortedRow } from './temporal-window.js';
+import type {
+  SampleCallOptions,
+  SampledBlock,
+  SampledEdgeSubgraph,
+  SampledSubgraph,
+  SampleEdgesOptions,
+  SamplerOptions,
+  SamplingStrategy,
+  TemporalPick,
+} from './types.js';
+import { UniformPicker } from './uniform-pick.js';
+import { WeightedPicker } from './weighted-pick.js';
+
+const STRATEGIES: readonly SamplingStrategy[] = ['uniform', 'weighted', 'temporal', 'ppr'];
+const MAX_NODES = 0x7fffffff;
+const DEFAULT_PPR_ALPHA = 0.25;
+const DEFAULT_PPR_EPSILON = 1e-4;
+/** Lane that separates negative draws from neighbour draws of the same batch seed. */
+const NEGATIVE_LANE = 1;
+
+export type SeedIds = Int32Array | Uint32Array | ArrayLike<number>;
+
+/** Builds a sampler over `csr` (its arrays may be views of SharedArrayBuffers). */
+export function createSampler(csr: Csr, options: SamplerOptions): NeighborSampler {
+  return new NeighborSampler(csr, options);
+}
+
+/**
+ * One sampler per thread: it holds scratch sized to the graph (an Int32Array per node for the
+ * global -> local map, PPR state when used) and reuses it across calls. The graph is only read.
+ */
+export class NeighborSampler {
+  readonly strategy: SamplingStrategy;
+  readonly fanouts: readonly number[];
+  readonly seed: number;
+  readonly temporalPick: TemporalPick;
+  readonly returnEdgeIds: boolean;
+  readonly numNodes: number;
+
+  private readonly indptr: Offsets;
+  private readonly indices: Uint32Array;
+  private readonly weights: Float32Array | undefined;
+  private readonly timestamps: Float64Array | undefined;
+  private readonly rng: Xoshiro128;
+  private readonly direct: DirectNodeMap;
+  private readonly keyed: KeyedNodeMap | null;
+  private readonly ppr: PprPush | null;
+  private readonly weighted: WeightedPicker | null;
+  private readonly picker = new UniformPicker();
+  private readonly pairs = new PairSet();
+  private readonly carriesWeights: boolean;
+
+  // Per-batch state; the arrays grow and are reused.
+  private n = 0;
+  private e = 0;
+  private keyedMode = false;
+  private excludeActive = false;
+  private numSeeds = 0;
+  private nodes = new Int32Array(4096);
+  private nodeGroup = new Int32Array(0);
+  private rowPtr = new Int32Array(4096);
+  private edges = new Int32Array(16384);
+  private edgeW = new Float32Array(0);
+  private edgeId = new Float64Array(0);
+  private pick = new Int32Array(64);
+  /** Chosen CSR positions of the current hop (float64: positions may pass 2^32). */
+  private pos = new Float64Array(16384);
+  /** CSR start and candidate count of each row of the current hop. */
+  private rowStart = new Float64Array(1024);
+  private rowAvail = new Int32Array(1024);
+  private scores = new Float64Array(64);
+  private endpoint = new Uint8Array(0);
+  private groupTimes = new Float64Array(0);
+  private numGroups = 0;
+  private seedBuf = new Int32Array(0);
+  private timeBuf = new Float64Array(0);
+
+  constructor(csr: Csr, options: SamplerOptions) {
+    const strategy = options.strategy;
+    if (!STRATEGIES.includes(strategy)) {
+      throw new ConfigError(`unknown sampling strategy '${String(strategy)}'`, {
+        field: 'strategy',
+      });
+    }
+    if (!Array.isArray(options.fanouts) || options.fanouts.length === 0) {
+      throw new ConfigError('fanouts must be a non-empty list', { field: 'fanouts' });
+    }
+    options.fanouts.forEach((f, i) => {
+      const ok = Number.isInteger(f) && (f >= 1 || (f === -1 && strategy !== 'ppr'));
+      if (!ok) {
+        const allowed = strategy === 'ppr' ? 'an integer >= 1' : 'an integer >= 1, or -1 for all';
+        throw new ConfigError(`fanout ${String(f)} must be ${allowed}`, { field: `fanouts[${i}]` });
+      }
+    });
+    const seed = options.seed ?? 0;
+    if (!Number.isFinite(seed))
+      throw new ConfigError('seed must be a finite number', { field: 'seed' });
+    const pick = options.temporalPick ?? 'last';
+    if (pick !== 'last' && pick !== 'uniform') {
+      throw new ConfigError(`temporalPick must be 'last' or 'uniform'`, { field: 'temporalPick' });
+    }
+    if (!(csr.numNodes >= 0 && csr.numNodes <= MAX_NODES)) {
+      throw new ConfigError(`graph has ${csr.numNodes} nodes; samplers take up to 2^31-1`, {
+        field: 'csr.numNodes',
+      });
+    }
+    if (csr.indptr.length !== csr.numNodes + 1) {
+      throw new InputError(`indptr has ${csr.indptr.length} entries, expected numNodes + 1`, {
+        field: 'indptr',
+      });
+    }
+    this.strategy = strategy;
+    this.fanouts = [...options.fanouts];
+    this.seed = seed;
+    this.temporalPick = pick;
+    this.returnEdgeIds = options.returnEdgeIds ?? false;
+    this.numNodes = csr.numNodes;
+    this.indptr = csr.indptr;
+    this.indices = csr.indices;
+    this.rng = new Xoshiro128(seed);
+    this.direct = new DirectNodeMap(csr.numNodes);
+    this.keyed = null;
+    this.ppr = null;
+
+    if (strategy === 'weighted') {
+      const w = csr.weights;
+      if (!w)
+        throw new ConfigError('weighted sampling needs edge weights; the graph has none', {
+          field: 'strategy',
+        });
+      for (let p = 0; p < w.length; p++) {
+        if (!(w[p] > 0 && w[p] < Infinity)) {
+          throw new InputError(`edge weight ${w[p]} at edge ${p} must be finite and > 0`, {
+            field: 'weights',
+          });
+        }
+      }
+    }
+    this.weights = strategy === 'weighted' ? csr.weights : undefined;
+    this.weighted = strategy === 'weighted' ? new WeightedPicker(csr.weights!) : null;
+    if (strategy === 'temporal') {
+      const ts = csr.timestamps;
+      if (!ts) {
+        throw new ConfigError('temporal sampling needs edge timestamps; the graph has none', {
+          field: 'strategy',
+        });
+      }
+      const bad = firstUnsortedRow(csr.indptr, ts, csr.numNodes);
+      if (bad >= 0) {
+        throw new InputError(`timestamps of row ${bad} are not ascending`, { field: 'timestamps' });
+      }
+      this.keyed = new KeyedNodeMap();
+    }
+    this.timestamps = strategy === 'temporal' ? csr.timestamps : undefined;
+    if (strategy === 'ppr') {
+      const alpha = options.ppr?.alpha ?? DEFAULT_PPR_ALPHA;
+      const epsilon = options.ppr?.epsilon ?? DEFAULT_PPR_EPSILON;
+      if (!(alpha > 0 && alpha < 1)) {
+        throw new ConfigError(`alpha ${alpha} must be in (0, 1)`, { field: 'ppr.alpha' });
+      }
+      if (!(epsilon > 0 && epsilon < 1)) {
+        throw new ConfigError(`epsilon ${epsilon} must be in (0, 1)`, { field: 'ppr.epsilon' });
+      }
+      if (this.returnEdgeIds) {
+        throw new ConfigError('PPR neighbours are not graph edges; returnEdgeIds is unavailable', {
+          field: 'returnEdgeIds',
+        });
+      }
+      this.ppr = new PprPush(csr, alpha, epsilon);
+    }
+    this.carriesWeights = strategy === 'weighted' || strategy === 'ppr';
+    // Parallel per-edge arrays always match edges' capacity, so one bounds check covers them.
+    if (this.carriesWeights) this.edgeW = new Float32Array(this.edges.length);
+    if (this.returnEdgeIds) this.edgeId = new Float64Array(this.edges.length);
+  }
+
+  /**
+   * Samples the k-hop neighbourhood of seeds[0..count). Repeated seeds share one local id
+   * (`seedLocal` maps input positions to local ids). 'temporal' needs `times` (one per seed).
+   */
+  sample(
+    seeds: SeedIds,
+    count: number = seeds.length,
+    opts: SampleCallOptions = {},
+  ): SampledSubgraph {
+    this.checkSeeds(seeds, count, 'seeds');
+    const times = this.checkTimes(opts.times, count, 'times');
+    this.reseed(opts.batchSeed);
+    this.excludeActive = false;
+    return this.run(seeds, count, times);
+  }
+
+  /**
+   * Samples around seed edges (src[i], dst[i]) for link prediction: the seeds are all sources, all
+   * destinations, then the negatives (numNegatives uniform random nodes per pair, sharing the pair's
+   * time), deduplicated; `seedLocal` follows that order. Seed edges are hidden from their endpoints'
+   * rows unless excludeSeedEdges is false (not applied for 'ppr'; implied for 'temporal', see types).
+   */
+  sampleEdges(
+    src: SeedIds,
+    dst: SeedIds,
+    count: number = src.length,
+    opts: SampleEdgesOptions = {},
+  ): SampledEdgeSubgraph {
+    this.checkSeeds(src, count, 'src');
+    this.checkSeeds(dst, count, 'dst');
+    const negatives = opts.negatives ?? 'none';
+    if (negatives !== 'uniform' && negatives !== 'none') {
+      throw new ConfigError(`negatives must be 'uniform' or 'none'`, { field: 'negatives' });
+    }
+    const numNeg = negatives === 'uniform' ? (opts.numNegatives ?? 1) : 0;
+    if (!(Number.isInteger(numNeg) && numNeg >= 0)) {
+      throw new ConfigError(`numNegatives ${numNeg} must be an integer >= 0`, {
+        field: 'numNegatives',
+      });
+    }
+    const pairTimes = this.checkTimes(opts.times, count, 'times');
+    if (numNeg > 0 && this.numNodes === 0) {
+      throw new InputError('cannot draw negatives from an empty graph', { field: 'negatives' });
+    }
+
+    const total = count * (2 + numNeg);
+    if (this.seedBuf.length < total) this.seedBuf = new Int32Array(total);
+    const all = this.seedBuf;
+    for (let i = 0; i < count; i++) {
+      all[i] = src[i];
+      all[count + i] = dst[i];
+    }
+    // Negatives come from their own stream, so they do not shift the neighbour draws.
+    const negGlobal = new Int32Array(count * numNeg);
+    if (numNeg > 0) {
+      const negRng = new Xoshiro128(this.seed, opts.batchSeed ?? this.rng.nextU32(), NEGATIVE_LANE);
+      for (let q = 0; q < negGlobal.length; q++) negGlobal[q] = negRng.below(this.numNodes);
+      all.set(negGlobal, 2 * count);
+    }
+    let allTimes: Float64Array | null = null;
+    if (pairTimes) {
+      if (this.timeBuf.length < total) this.timeBuf = new Float64Array(total);
+      allTimes = this.timeBuf;
+      for (let i = 0; i < count; i++) {
+        const t = pairTimes[i];
+        allTimes[i] = t;
+        allTimes[count + i] = t;
+        for (let j = 0; j < numNeg; j++) allTimes[2 * count + i * numNeg + j] = t;
+      }
+    }
+
+    this.reseed(opts.batchSeed);
+    const exclude =
+      (opts.excludeSeedEdges ?? true) && this.strategy !== 'ppr' && this.strategy !== 'temporal';
+    this.excludeActive = exclude && count > 0;
+    if (this.excludeActive) {
+      this.pairs.reset(2 * count);
+      for (let i = 0; i < count; i++) {
+        this.pairs.add(all[i], all[count + i]);
+        this.pairs.add(all[count + i], all[i]);
+      }
+    }
+    const sub = this.run(all, total, allTimes, count);
+    this.excludeActive = false;
+    return {
+      ...sub,
+      srcLocal: sub.seedLocal.subarray(0, count),
+      dstLocal: sub.seedLocal.subarray(count, 2 * count),
+      numNegatives: numNeg,
+      negLocal: sub.seedLocal.subarray(2 * count, total),
+      negGlobal,
+    };
+  }
+
+  private reseed(batchSeed: number | undefined): void {
+    if (batchSeed === undefined) return;
+    if (!Number.isFinite(batchSeed)) {
+      throw new ConfigError('batchSeed must be a finite number', { field: 'batchSeed' });
+    }
+    this.rng.reseed(this.seed, batchSeed);
+  }
+
+  private checkSeeds(seeds: SeedIds, count: number, field: string): void {
+    if (!(Number.isInteger(count) && count >= 0 && count <= seeds.length)) {
+      throw new InputError(`count ${count} must be an integer in [0, ${seeds.length}]`, {
+        field: 'count',
+      });
+    }
+    const limit = this.numNodes;
+    for (let i = 0; i < count; i++) {
+      const s = seeds[i];
+      if (!(s >= 0 && s < limit && Number.isInteger(s))) {
+        throw new InputError(`node id ${s} is not in [0, ${limit})`, { field: `${field}[${i}]` });
+      }
+    }
+  }
+
+  private checkTimes(
+    times: Float64Array | undefined,
+    count: number,
+    field: string,
+  ): Float64Array | null {
+    if (this.strategy !== 'temporal') {
+      if (times !== undefined) {
+        throw new ConfigError(`query times given but the strategy is '${this.strategy}'`, {
+          field,
+        });
+      }
+      return null;
+    }
+    if (!times) throw new InputError('temporal sampling needs one query time per seed', { field });
+    if (times.length < count) {
+      throw new InputError(`${times.length} times for ${count} seeds`, { field });
+    }
+    for (let i = 0; i < count; i++) {
+      if (Number.isNaN(times[i]))
+        throw new InputError('query time is NaN', { field: `${field}[${i}]` });
+    }
+    return times;
+  }
+
+  /** Inserts the seeds, expands hop by hop, and copies the result out at exact sizes. */
+  private run(
+    seeds: SeedIds,
+    count: number,
+    times: Float64Array | null,
+    numPairs = 0,
+  ): SampledSubgraph {
+    this.direct.begin(this.keyedMode ? 0 : this.n);
+    this.keyed?.begin();
+    this.n = 0;
+    this.e = 0;
+    const seedLocal = new Int32Array(count);
+    this.keyedMode = false;
+    if (times) this.assignGroups(times, count);
+    this.ensureNodes(count);
+    if (this.keyedMode) {
+      const keyed = this.keyed!;
+      keyed.reserve(count, this.nodes, this.nodeGroup);
+      for (let i = 0; i < count; i++) {
+        const g = seeds[i];
+        const grp = this.timeGroup(times![i]);
+        const l = keyed.findOrInsert(g, grp, this.n);
+        if (l === this.n) {
+          this.nodes[l] = g;
+          this.nodeGroup[l] = grp;
+          this.n++;
+        }
+        seedLocal[i] = l;
+      }
+    } else {
+      const slot = this.direct.slot;
+      const base = this.direct.base;
+      for (let i = 0; i < count; i++) {
+        const g = seeds[i];
+        let l = slot[g] - base;
+        if (l < 0) {
+          l = this.n++;
+          slot[g] = base + l;
+          this.nodes[l] = g;
+        }
+        seedLocal[i] = l;
+      }
+    }
+    this.numSeeds = this.n;
+    if (this.excludeActive) {
+      if (this.endpoint.length < this.numSeeds) this.endpoint = new Uint8Array(this.numSeeds * 2);
+      this.endpoint.fill(0, 0, this.numSeeds);
+      for (let i = 0; i < 2 * numPairs; i++) this.endpoint[seedLocal[i]] = 1;
+    }
+
+    const hops = this.fanouts.length;
+    const hopEnd = [this.n];
+    this.rowPtr[0] = 0;
+    for (let h = 0; h < hops; h++) {
+      const lo = h === 0 ? 0 : hopEnd[h - 1];
+      const hi = hopEnd[h];
+      if (this.rowPtr.length < hi + 1) this.rowPtr = growInt32(this.rowPtr, hi + 1, lo + 1);
+      if (this.strategy === 'ppr') this.expandPpr(lo, hi, this.fanouts[h]);
+      else this.expandRows(lo, hi, this.fanouts[h]);
+      hopEnd.push(this.n);
+    }
+    return this.collect(seedLocal, hopEnd);
+  }
+
+  /** Maps each seed time to a group (its rank among the batch's distinct times). */
+  private assignGroups(times: Float64Array, count: number): void {
+    if (this.groupTimes.length < count) this.groupTimes = new Float64Array(Math.max(count, 64));
+    const sorted = this.groupTimes.subarray(0, count);
+    sorted.set(times.subarray(0, count));
+    sorted.sort();
+    let distinct = 0;
+    for (let i = 0; i < count; i++) {
+      if (i === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i];
+    }
+    this.numGroups = distinct;
+    // One distinct time: nodes need no time in their key, and the direct map serves.
+    this.keyedMode = distinct > 1;
+  }
+
+  private timeGroup(t: number): number {
+    const g = this.groupTimes;
+    let lo = 0;
+    let hi = this.numGroups;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (g[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private ensureNodes(extra: number): void {
+    const need = this.n + extra;
+    if (this.nodes.length < need) this.nodes = growInt32(this.nodes, need, this.n);
+    if (this.keyedMode && this.nodeGroup.length < need) {
+      this.nodeGroup = growInt32(this.nodeGroup, Math.max(need, this.nodes.length), this.n);
+    }
+  }
+
+  private ensureEdges(extra: number): void {
+    const need = this.e + extra;
+    if (this.edges.length < need) this.edges = growInt32(this.edges, need, this.e);
+    if (this.carriesWeights && this.edgeW.length < need) {
+      this.edgeW = growFloat32(this.edgeW, Math.max(need, this.edges.length), this.e);
+    }
+    if (this.returnEdgeIds && this.edgeId.length < need) {
+      this.edgeId = growFloat64(this.edgeId, Math.max(need, this.edges.length), this.e);
+    }
+  }
+
+  private growPick(k: number): Int32Array {
+    this.pick = growInt32(this.pick, k, 0);
+    this.scores = new Float64Array(this.pick.length);
+    return this.pick;
+  }
+
+  /**
+   * Candidate edges of row i: [start, start + avail) of the CSR. For 'temporal' that is the part
+   * strictly before the row's query time; otherwise the whole row.
+   */
+  private rowWindowEnd(i: number, start: number, end: number): number {
+    const ts = this.timestamps;
+    if (!ts) return end;
+    const grp = this.keyedMode ? this.nodeGroup[i] : 0;
+    return firstAtOrAfter(ts, start, end, this.groupTimes[grp]);
+  }
+
+  /**
+   * Chooses `want` of the `avail` candidates starting at CSR position `start` (avail > want) into
+   * pick[0..want) as offsets from start, in an order whose every prefix is a valid smaller sample.
+   */
+  private chooseOrdered(start: number, avail: number, want: number): void {
+    const pick = this.pick;
+    if (this.strategy === 'weighted') {
+      this.weighted!.pick(this.rng, start, avail, want, pick);
+    } else if (this.strategy === 'temporal' && this.temporalPick === 'last') {
+      for (let q = 0; q < want; q++) pick[q] = avail - 1 - q;
+    } else {
+      this.picker.pickOrdered(this.rng, avail, want, pick);
+    }
+  }
+
+  /**
+   * One hop for uniform, weighted and temporal: rows of local nodes [lo, hi) with fanout k, in two
+   * passes. The first chooses CSR positions for every row (degrees, random draws, time windows); the
+   * second reads the chosen neighbours and maps them to local ids. Split this way each pass is a loop
+   * of independent loads, so the CPU overlaps the cache misses instead of stalling on each in turn
+   * (measured against one fused loop in bench/NOTES.md, section "Neighbour samplers").
+   */
+  private expandRows(lo: number, hi: number, k: number): void {
+    const e0 = this.e;
+    this.choosePositions(lo, hi, k);
+    const e1 = this.e;
+    this.e = e0;
+    this.ensureEdges(e1 - e0);
+    this.ensureNodes(e1 - e0);
+    if (this.keyedMode) this.mapKeyed(lo, hi);
+    else this.mapDirect(e0, e1);
+    this.e = e1;
+  }
+
+  /** Pass 1: positions of the chosen edges of rows [lo, hi) into pos[rowPtr[i]..rowPtr[i+1]). */
+  private choosePositions(lo: number, hi: number, k: number): void {
+    const indptr = this.indptr;
+    const timestamps = this.timestamps;
+    const rowPtr = this.rowPtr;
+    const filterUpTo = this.excludeActive ? this.numSeeds : 0;
+    const endpoint = this.endpoint;
+    const weights = this.weights;
+    const uniformPick =
+      this.strategy === 'uniform' ||
+      (this.strategy === 'temporal' && this.temporalPick === 'uniform');
+    const nodes = this.nodes;
+    const picker = this.picker;
+    const rng = this.rng;
+    // Row windows first, in a loop of independent loads (the indptr reads miss the cache; a loop
+    // that also draws random numbers would leave them one at a time).
+    if (this.rowStart.length < hi - lo) {
+      this.rowStart = new Float64Array(Math.max(hi - lo, this.rowStart.length * 2));
+      this.rowAvail = new Int32Array(this.rowStart.length);
+    }
+    const rowStart = this.rowStart;
+    const rowAvail = this.rowAvail;
+    for (let i = lo; i < hi; i++) {
+      const g = nodes[i];
+      const start = indptr[g];
+      rowStart[i - lo] = start;
+      rowAvail[i - lo] = indptr[g + 1] - start;
+    }
+    if (timestamps) {
+      for (let i = lo; i < hi; i++) {
+        const start = rowStart[i - lo];
+        rowAvail[i - lo] = this.rowWindowEnd(i, start, start + rowAvail[i - lo]) - start;
+      }
+    }
+    let pos = this.pos;
+    let e = this.e;
+    for (let i = lo; i < hi; i++) {
+      const start = rowStart[i - lo];
+      const avail = rowAvail[i - lo];
+      const take = k < 0 || avail <= k ? avail : k;
+      if (e + avail > pos.length) {
+        pos = this.pos = growFloat64(pos, e + avail, e);
+      }
+      if (i < filterUpTo && endpoint[i] === 1) {
+        e += this.chooseFiltered(nodes[i], start, avail, k, e);
+      } else if (take === avail) {
+        for (let p = start; p < start + avail; p++) pos[e++] = p;
+      } else if (uniformPick) {
+        picker.pickPositions(rng, start, avail, take, pos, e);
+        e += take;
+      } else if (weights) {
+        const pick = this.pick.length < take ? this.growPick(take) : this.pick;
+        this.weighted!.pick(rng, start, avail, take, pick);
+        for (let q = 0; q < take; q++) pos[e++] = start + pick[q];
+      } else {
+        // Temporal 'last': the newest `take` edges of the window, newest first.
+        for (let p = start + avail - 1; p >= start + avail - take; p--) pos[e++] = p;
+      }
+      rowPtr[i + 1] = e;
+    }
+    this.e = e;
+  }
+
+  /**
+   * A seed-edge endpoint's row: x of its candidates are hidden. It chooses k + x candidates in an
+   * order whose every prefix is a valid sample, drops the hidden ones and keeps the first k — the same
+   * distribution as sampling the row without them. Writes positions at pos[at..]; returns how many.
+   */
+  private chooseFiltered(g: number, start: number, avail: number, k: number, at: number): number {
+    const indices = this.indices;
+    const pairs = this.pairs;
+    const pos = this.pos;
+    let hidden = 0;
+    for (let p = start; p < start + avail; p++) if (pairs.has(g, indices[p])) hidden++;
+    const keep = k < 0 ? avail - hidden : Math.min(k, avail - hidden);
+    const want = k < 0 ? avail : Math.min(avail, k + hidden);
+    let kept = 0;
+    if (want === avail) {
+      for (let p = start; p < start + avail && kept < keep; p++) {
+        if (!pairs.has(g, indices[p])) pos[at + kept++] = p;
+      }
+    } else {
+      const pick = this.pick.length < want ? this.growPick(want) : this.pick;
+      this.chooseOrdered(start, avail, want);
+      for (let q = 0; q < want && kept < keep; q++) {
+        const p = start + pick[q];
+        if (!pairs.has(g, indices[p])) pos[at + kept++] = p;
+      }
+    }
+    return kept;
+  }
+
+  /** Pass 2 with the direct map: edges [e0, e1) from their positions to local source ids. */
+  private mapDirect(e0: number, e1: number): void {
+    const indices = this.indices;
+    const weights = this.weights;
+    const wantIds = this.returnEdgeIds;
+    const slot = this.direct.slot;
+    const base = this.direct.base;
+    const pos = this.pos;
+    const nodes = this.nodes;
+    const edges = this.edges;
+    const edgeW = this.edgeW;
+    const edgeId = this.edgeId;
+    let n = this.n;
+    // Neighbour ids first, into the edge slots: a pure gather whose loads all overlap.
+    for (let q = e0; q < e1; q++) edges[q] = indices[pos[q]];
+    for (let q = e0; q < e1; q++) {
+      const u = edges[q];
+      let l = slot[u] - base;
+      if (l < 0) {
+        l = n;
+        slot[u] = base + n;
+        nodes[n++] = u;
+      }
+      edges[q] = l;
+    }
+    if (weights) for (let q = e0; q < e1; q++) edgeW[q] = weights[pos[q]];
+    if (wantIds) for (let q = e0; q < e1; q++) edgeId[q] = pos[q];
+    this.n = n;
+  }
+
+  /** Pass 2 with the (id, time group) map: a source inherits the time group of its row. */
+  private mapKeyed(lo: number, hi: number): void {
+    const keyed = this.keyed!;
+    const indices = this.indices;
+    const pos = this.pos;
+    const rowPtr = this.rowPtr;
+    const nodes = this.nodes;
+    const nodeGroup = this.nodeGroup;
+    const edges = this.edges;
+    const e0 = rowPtr[lo];
+    const e1 = rowPtr[hi];
+    let n = this.n;
+    keyed.reserve(n + (e1 - e0), nodes, nodeGroup);
+    for (let i = lo; i < hi; i++) {
+      const grp = nodeGroup[i];
+      for (let q = rowPtr[i]; q < rowPtr[i + 1]; q++) {
+        const u = indices[pos[q]];
+        const l = keyed.findOrInsert(u, grp, n);
+        if (l === n) {
+          nodes[n] = u;
+          nodeGroup[n] = grp;
+          n++;
+        }
+        edges[q] = l;
+      }
+    }
+    if (this.returnEdgeIds) for (let q = e0; q < e1; q++) this.edgeId[q] = pos[q];
+    this.n = n;
+  }
+
+  /** One PPR hop: each node's top-k PPR nodes become its sources, weighted by normalised score. */
+  private expandPpr(lo: number, hi: number, k: number): void {
+    const ppr = this.ppr!;
+    if (this.pick.length < k) this.growPick(k);
+    const slot = this.direct.slot;
+    const base = this.direct.base;
+    for (let i = lo; i < hi; i++) {
+      const c = ppr.topK(this.nodes[i], k, this.pick, this.scores);
+      this.ensureEdges(c);
+      this.ensureNodes(c);
+      const pick = this.pick;
+      const scores = this.scores;
+      const nodes = this.nodes;
+      const edges = this.edges;
+      const edgeW = this.edgeW;
+      let sum = 0;
+      for (let q = 0; q < c; q++) sum += scores[q];
+      let n = this.n;
+      let e = this.e;
+      for (let q = 0; q < c; q++) {
+        const u = pick[q];
+        let l = slot[u] - base;
+        if (l < 0) {
+          l = n;
+          slot[u] = base + n;
+          nodes[n++] = u;
+        }
+        edgeW[e] = scores[q] / sum;
+        edges[e++] = l;
+      }
+      this.n = n;
+      this.e = e;
+      this.rowPtr[i + 1] = e;
+    }
+  }
+
+  /** Copies the batch out at exact sizes; every block is a prefix view of one CSR. */
+  private collect(seedLocal: Int32Array, hopEnd: number[]): SampledSubgraph {
+    const n = this.n;
+    const hops = this.fanouts.length;
+    const numRows = hopEnd[hops - 1];
+    const numEdges = this.rowPtr[numRows];
+    const nodes = this.nodes.slice(0, n);
+    const indptr = this.rowPtr.slice(0, numRows + 1);
+    const indices = this.edges.slice(0, numEdges);
+    const edgeWeight = this.carriesWeights ? this.edgeW.slice(0, numEdges) : undefined;
+    const edgeIds = this.returnEdgeIds ? this.edgeId.slice(0, numEdges) : undefined;
+    const blocks: SampledBlock[] = [];
+    for (let l = 0; l < hops; l++) {
+      const h = hops - 1 - l;
+      const numDst = hopEnd[h];
+      const m = indptr[numDst];
+      const block: {
+        numDst: number;
+        numSrc: number;
+        indptr: Int32Array;
+        indices: Int32Array;
+        edgeWeight?: Float32Array;
+        edgeIds?: Float64Array;
+      } = {
+        numDst,
+        numSrc: hopEnd[h + 1],
+        indptr: indptr.subarray(0, numDst + 1),
+        indices: indices.subarray(0, m),
+      };
+      if (edgeWeight) block.edgeWeight = edgeWeight.subarray(0, m);
+      if (edgeIds) block.edgeIds = edgeIds.subarray(0, m);
+      blocks.push(block);
+    }
+    const out: {
+      nodes: Int32Array;
+      numSeeds: number;
+      seedLocal: Int32Array;
+      blocks: SampledBlock[];
+      nodeTimes?: Float64Array;
+    } = { nodes, numSeeds: this.numSeeds, seedLocal, blocks };
+    if (this.strategy === 'temporal') {
+      const nodeTimes = new Float64Array(n);
+      if (this.keyedMode) {
+        for (let l = 0; l < n; l++) nodeTimes[l] = this.groupTimes[this.nodeGroup[l]];
+      } else if (n > 0) {
+        nodeTimes.fill(this.groupTimes[0]);
+      }
+      out.nodeTimes = nodeTimes;
+    }
+    return out;
+  }
+}

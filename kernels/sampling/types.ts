@@ -1,0 +1,120 @@
+// Types shared by every neighbour sampler: the options a sampler is built from (plain data, so a worker
+// thread can build its own sampler), the per-call inputs, and the message-flow blocks it returns.
+
+/** How neighbours of a destination node are chosen. */
+export type SamplingStrategy = 'uniform' | 'weighted' | 'temporal' | 'ppr';
+
+/** Temporal pick among the edges strictly before the query time: the most recent, or uniform. */
+export type TemporalPick = 'last' | 'uniform';
+
+/** Personalized-PageRank push settings (Andersen–Chung–Lang). */
+export interface PprOptions {
+  /** Teleport (restart) probability; default 0.25, as in PPRGo. */
+  readonly alpha?: number;
+  /** Push threshold: a node u is pushed while residual(u) >= epsilon * outDegree(u); default 1e-4. */
+  readonly epsilon?: number;
+}
+
+/**
+ * Everything a sampler is built from besides the graph. Plain JSON-able data: pass it through
+ * `workerData` and build the same sampler in a worker thread.
+ */
+export interface SamplerOptions {
+  readonly strategy: SamplingStrategy;
+  /**
+   * Neighbours per hop, hop 1 (the seeds' neighbours) first, as in PyG: [15, 10] takes 15 neighbours
+   * of each seed and 10 of each hop-1 node. -1 takes every neighbour (not allowed for 'ppr').
+   */
+  readonly fanouts: readonly number[];
+  /** PRNG seed; the same seed, call sequence and inputs give identical outputs. Default 0. */
+  readonly seed?: number;
+  /** 'temporal' only: which edges before the query time to keep; default 'last'. */
+  readonly temporalPick?: TemporalPick;
+  /** 'ppr' only. */
+  readonly ppr?: PprOptions;
+  /** Also return, per sampled edge, its position in the CSR (edge id); default false. */
+  readonly returnEdgeIds?: boolean;
+}
+
+/** Per-call options of `sample`. */
+export interface SampleCallOptions {
+  /** Query time per input seed ('temporal' only): edges with timestamp >= time are never used. */
+  readonly times?: Float64Array;
+  /**
+   * Batch seed: when given, this call's randomness depends only on (sampler seed, batch seed,
+   * inputs), not on earlier calls, so any worker reproduces batch b exactly.
+   */
+  readonly batchSeed?: number;
+}
+
+/** Per-call options of `sampleEdges` (link prediction). */
+export interface SampleEdgesOptions {
+  /** 'uniform': numNegatives random destination nodes per pair; 'none': no negatives. */
+  readonly negatives?: 'uniform' | 'none';
+  /** Negatives per pair when negatives === 'uniform'; default 1. */
+  readonly numNegatives?: number;
+  /** Query time per pair ('temporal' only); a pair's negatives share its time. */
+  readonly times?: Float64Array;
+  /**
+   * Hide the seed edges from message passing: every edge between a pair's two endpoints, in either
+   * direction, is left out of the endpoints' sampled neighbourhoods. Default true. Temporal sampling
+   * never sees an edge at its own query time, so there this is implied for the pair's own edge.
+   */
+  readonly excludeSeedEdges?: boolean;
+  /** As in SampleCallOptions. */
+  readonly batchSeed?: number;
+}
+
+/**
+ * One message-flow layer (DGL block): dst nodes are local ids [0, numDst), src nodes are local ids
+ * [0, numSrc) with the dst nodes first; row i of the CSR lists the sources dst i aggregates from.
+ */
+export interface SampledBlock {
+  readonly numDst: number;
+  readonly numSrc: number;
+  /** Length numDst + 1, offsets into indices. */
+  readonly indptr: Int32Array;
+  /** Local source ids, each < numSrc. */
+  readonly indices: Int32Array;
+  /** 'weighted': the graph's edge weights; 'ppr': PPR scores normalised to sum 1 per dst row. */
+  readonly edgeWeight?: Float32Array;
+  /** CSR edge position of each sampled edge, when the sampler was built with returnEdgeIds. */
+  readonly edgeIds?: Float64Array;
+}
+
+/**
+ * A k-hop sample. `nodes` holds the global ids of every node of the input layer, ordered by the hop
+ * that reached it (seeds, then hop-1, then hop-2, ...), so nodes[0..blocks[l].numDst) are block l's
+ * destinations and block l+1's sources. blocks[0] is the input (outermost) layer, blocks[L-1] has the
+ * seeds as destinations. A node's neighbours are sampled once, at the hop that first reached it, and
+ * every layer reuses them (PyG's trim_to_layer): blocks[l] is a prefix of blocks[0]'s CSR, and all
+ * blocks' arrays are views of one buffer.
+ */
+export interface SampledSubgraph {
+  /** Global node id of each local id. */
+  readonly nodes: Int32Array;
+  /** Number of unique seeds; nodes[0..numSeeds) are the seeds in order of first appearance. */
+  readonly numSeeds: number;
+  /** For each input seed position, its local id (< numSeeds): repeated seeds share one local id. */
+  readonly seedLocal: Int32Array;
+  readonly blocks: SampledBlock[];
+  /**
+   * 'temporal' only: the query time of each local node (its seed's time). A temporal local node is a
+   * (global id, time) pair: the same global id reached under two different seed times appears twice.
+   */
+  readonly nodeTimes?: Float64Array;
+}
+
+/** A sample around seed edges: the subgraph plus where each pair's endpoints and negatives landed. */
+export interface SampledEdgeSubgraph extends SampledSubgraph {
+  /** Local id of each pair's source, length count. */
+  readonly srcLocal: Int32Array;
+  /** Local id of each pair's destination, length count. */
+  readonly dstLocal: Int32Array;
+  /** Negatives per pair (0 when negatives === 'none'). */
+  readonly numNegatives: number;
+  /** Local ids of the negatives, pair-major: pair i's are [i*numNegatives, (i+1)*numNegatives). */
+  readonly negLocal: Int32Array;
+  /** Global ids of the negatives, same layout as negLocal. */
+  readonly negGlobal: Int32Array;
+}
