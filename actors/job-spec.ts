@@ -104,6 +104,10 @@ export const JOB_FIELDS = {
   eval: {
     maxNodes: int(20000, 'Cap on validation/test seeds per evaluation (0 = all).', 0),
     batchSize: int(2048, 'Seeds per evaluation batch.', 1),
+    fullNeighbors: bool(
+      false,
+      'Evaluate with every neighbour instead of the training fanouts (exact, slower on hubs).',
+    ),
   },
   runtime: {
     backend: oneOf(

@@ -6,6 +6,14 @@ type CommandModule = { run(argv: string[]): Promise<number | void> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   // Each subcommand lives in cli/commands/<name>.ts and exports run(argv).
+  graph: {
+    summary: 'build, synthesise, inspect and partition graphs',
+    load: () => import('./commands/graph.js'),
+  },
+  train: {
+    summary: 'train a model on this machine (embedded transport)',
+    load: () => import('./commands/train.js'),
+  },
   deploy: {
     summary: 'render Kubernetes manifests of a job',
     load: () => import('./commands/deploy.js'),

@@ -72,7 +72,9 @@ export async function saveCheckpoint(
     { replace: true },
   );
   writeFileAtomic(join(root, 'LATEST'), `${dirName}\n`);
-  const versions = readdirSync(root).filter((d) => /^v\d{9}$/.test(d)).sort();
+  const versions = readdirSync(root)
+    .filter((d) => /^v\d{9}$/.test(d))
+    .sort();
   for (const old of versions.slice(0, Math.max(0, versions.length - keep))) {
     if (old !== dirName) rmSync(join(root, old), { recursive: true, force: true });
   }
@@ -86,10 +88,17 @@ export function readCheckpoint(dir: string): Checkpoint {
   try {
     manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as CheckpointManifest;
   } catch (err) {
-    throw new InputError(`cannot read checkpoint manifest: ${(err as Error).message}`, { file: manifestPath }, { cause: err });
+    throw new InputError(
+      `cannot read checkpoint manifest: ${(err as Error).message}`,
+      { file: manifestPath },
+      { cause: err },
+    );
   }
   if (manifest.format !== CHECKPOINT_FORMAT || manifest.version !== CHECKPOINT_VERSION) {
-    throw new InputError(`not a ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION} manifest`, { file: manifestPath, field: 'format' });
+    throw new InputError(`not a ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION} manifest`, {
+      file: manifestPath,
+      field: 'format',
+    });
   }
   const tensors = new Map<string, Float32Array>();
   for (const t of manifest.tensors) {
@@ -97,11 +106,14 @@ export function readCheckpoint(dir: string): Checkpoint {
     if (!existsSync(path)) throw new InputError('checkpoint file missing', { file: path });
     const buf = readFileSync(path);
     if (buf.byteLength !== t.length * 4) {
-      throw new InputError(`expected ${t.length * 4} bytes, found ${buf.byteLength} (truncated?)`, { file: path });
+      throw new InputError(`expected ${t.length * 4} bytes, found ${buf.byteLength} (truncated?)`, {
+        file: path,
+      });
     }
     const data = new Float32Array(t.length);
     new Uint8Array(data.buffer).set(buf);
-    if (checksumArray(data) !== t.checksum) throw new InputError('checksum mismatch (corrupted file)', { file: path });
+    if (checksumArray(data) !== t.checksum)
+      throw new InputError('checksum mismatch (corrupted file)', { file: path });
     tensors.set(t.name, data);
   }
   return { step: manifest.step, tensors, meta: manifest.meta, dir };

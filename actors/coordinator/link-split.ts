@@ -1,0 +1,137 @@
+// The link-prediction split: the edges of one relation ordered by time, the newest held out for
+// validation and test, so a model is always judged on interactions later than those it trained on.
+import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { edgeTypeKey } from '../../graph-store/types.js';
+import { ConfigError } from '../../runtime/errors.js';
+
+export interface LinkSplit {
+  edgeType: string;
+  /** Pair arrays over shared memory, ordered by time; the seed source of every batch. */
+  src: Int32Array;
+  dst: Int32Array;
+  times: Float64Array;
+  /** Edge ids (indices into src/dst/times) of each split. */
+  train: Int32Array;
+  val: Int32Array;
+  test: Int32Array;
+  /** Global id range of the destination node type: where negatives are drawn from. */
+  negativeRange: [number, number];
+}
+
+function shared<T extends Int32Array | Float64Array>(
+  ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
+  n: number,
+): T {
+  return new ctor(new SharedArrayBuffer(Math.max(8, n * ctor.BYTES_PER_ELEMENT))).subarray(
+    0,
+    n,
+  ) as T;
+}
+
+/** Picks the relation (named, else the only one, else the first timestamped one) and splits it by time. */
+export function linkSplit(
+  g: SharedGraph,
+  edgeType: string,
+  valFraction: number,
+  testFraction: number,
+): LinkSplit {
+  const types = g.edgeTypes;
+  let chosen = edgeType ? types.find((e) => edgeTypeKey(e) === edgeType) : undefined;
+  if (edgeType && !chosen) {
+    throw new ConfigError(
+      `no edge type '${edgeType}'; the graph has ${types.map(edgeTypeKey).join(', ')}`,
+      { field: 'link.edgeType' },
+    );
+  }
+  chosen ??= types.length === 1 ? types[0] : types.find((e) => e.hasTimestamps);
+  if (!chosen)
+    throw new ConfigError('the graph has several edge types and none with timestamps; name one', {
+      field: 'link.edgeType',
+    });
+  const csr = g.csr;
+  const multi = types.length > 1 && csr.edgeType !== undefined;
+  let count = 0;
+  for (let e = 0; e < csr.numEdges; e++) if (!multi || csr.edgeType![e] === chosen.id) count++;
+  const src = new Int32Array(count);
+  const dst = new Int32Array(count);
+  const ts = new Float64Array(count);
+  let k = 0;
+  for (let v = 0; v < csr.numNodes; v++) {
+    for (let e = csr.indptr[v]; e < csr.indptr[v + 1]; e++) {
+      if (multi && csr.edgeType![e] !== chosen.id) continue;
+      src[k] = v;
+      dst[k] = csr.indices[e];
+      ts[k] = csr.timestamps ? csr.timestamps[e] : 0;
+      k++;
+    }
+  }
+  // Order by time (stable in (src, dst) order for ties), so the newest edges are held out.
+  const order = Int32Array.from({ length: count }, (_, i) => i).sort(
+    (a, b) => ts[a] - ts[b] || a - b,
+  );
+  const out = {
+    src: shared(Int32Array, count),
+    dst: shared(Int32Array, count),
+    times: shared(Float64Array, count),
+  };
+  for (let i = 0; i < count; i++) {
+    out.src[i] = src[order[i]];
+    out.dst[i] = dst[order[i]];
+    out.times[i] = ts[order[i]];
+  }
+  const numTest = Math.floor(count * testFraction);
+  const numVal = Math.floor(count * valFraction);
+  const numTrain = count - numVal - numTest;
+  if (numTrain <= 0 || (valFraction > 0 && numVal === 0)) {
+    throw new ConfigError(
+      `relation ${edgeTypeKey(chosen)} has only ${count} edges: too few to split`,
+      { field: 'link.valFraction' },
+    );
+  }
+  const range = (a: number, b: number) => {
+    const r = shared(Int32Array, b - a);
+    for (let i = a; i < b; i++) r[i - a] = i;
+    return r;
+  };
+  const dstType = g.nodeTypes.find((t) => t.name === chosen!.dst) ?? {
+    offset: 0,
+    count: g.numNodes,
+  };
+  return {
+    edgeType: edgeTypeKey(chosen),
+    ...out,
+    train: range(0, numTrain),
+    val: range(numTrain, numTrain + numVal),
+    test: range(numTrain + numVal, count),
+    negativeRange: [dstType.offset, dstType.offset + dstType.count],
+  };
+}
+
+/** Node ids of each split from the graph's split mask (node classification). */
+export function nodeSplit(g: SharedGraph): {
+  train: Int32Array;
+  val: Int32Array;
+  test: Int32Array;
+} {
+  if (!g.split)
+    throw new ConfigError(`graph ${g.dir} has no train/val/test split; build it with --split`, {
+      field: 'graph',
+    });
+  if (!g.labels)
+    throw new ConfigError(`graph ${g.dir} has no labels; node classification needs --labels`, {
+      field: 'graph',
+    });
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < g.numNodes; i++) counts[g.split[i]]++;
+  const make = (n: number) =>
+    new Int32Array(new SharedArrayBuffer(Math.max(8, n * 4))).subarray(0, n);
+  const out = [make(counts[1]), make(counts[2]), make(counts[3])];
+  const pos = [0, 0, 0];
+  for (let i = 0; i < g.numNodes; i++) {
+    const sp = g.split[i];
+    if (sp >= 1 && sp <= 3) out[sp - 1][pos[sp - 1]++] = i;
+  }
+  if (out[0].length === 0)
+    throw new ConfigError(`graph ${g.dir} has no training nodes in its split`, { field: 'graph' });
+  return { train: out[0], val: out[1], test: out[2] };
+}

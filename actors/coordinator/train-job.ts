@@ -1,0 +1,425 @@
+// The coordinator of a training job on one machine: opens the graph, spawns the parameter server,
+// sampler pool and trainer as actors, runs epochs, evaluation, early stopping and checkpoints.
+//
+//   seeds (epoch plan) → sampler pool (sample + gather) → shm queue → trainer (fwd/bwd) ⇄ parameter server
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openGraph } from '../../graph-store/open-graph.js';
+import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { ActorSystem } from '../../runtime/actor-system.js';
+import type { Address } from '../../runtime/address.js';
+import { writeFileAtomic } from '../../runtime/atomic-write.js';
+import { ConfigError } from '../../runtime/errors.js';
+import { ShmQueue } from '../../runtime/shm-queue.js';
+import type { JobSpec } from '../job-spec.js';
+import { latestCheckpoint } from '../parameter-server/checkpoint.js';
+import {
+  ParameterServerActor,
+  type ParameterServerConfig,
+} from '../parameter-server/parameter-server-actor.js';
+import {
+  ParameterServerProtocol,
+  SamplerProtocol,
+  TrainerProtocol,
+  type StepRecord,
+} from '../protocols.js';
+import { maxBatchBytes, type ProducerConfig } from '../sampler/batch-producer.js';
+import { SamplerActor, type SamplerConfig } from '../sampler/sampler-actor.js';
+import type { SeedSource } from '../sampler/seed-source.js';
+import type { TrainerConfig } from '../trainer/trainer-actor.js';
+import { buildModel } from '../trainer/trainer-core.js';
+import { makeEpochPlan } from './epoch-plan.js';
+import { linkSplit, nodeSplit } from './link-split.js';
+
+export interface TrainOptions {
+  /** Continue the run in spec.out from its newest checkpoint. */
+  resume?: boolean;
+  /** Called about twice a second with live progress. */
+  onProgress?: (p: Progress) => void;
+  /** Called after each epoch's evaluation. */
+  onEpoch?: (e: EpochSummary) => void;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  loss: number;
+  seedsPerSecond: number;
+  /** Seconds since the epoch started. */
+  elapsedS: number;
+}
+
+export interface EpochSummary {
+  epoch: number;
+  loss: number;
+  seedsPerSecond: number;
+  val?: Record<string, number>;
+  seconds: number;
+}
+
+export interface TrainResults {
+  task: 'node' | 'link';
+  backend: string;
+  config: JobSpec;
+  val: Record<string, number>;
+  test: Record<string, number>;
+  best_epoch: number;
+  epochs: number;
+  stopped_early: boolean;
+  duration_s: number;
+  throughput: {
+    seeds_per_s: number;
+    steps: number;
+    step_s: number;
+    sample_s: number;
+    queue_wait_s: number;
+    compute_s: number;
+    sync_s: number;
+    sampled_edges_per_s: number;
+  };
+  peak_rss_bytes: number;
+  run_dir: string;
+}
+
+interface CoordinatorState {
+  epoch: number;
+  step: number;
+  bestEpoch: number;
+  bestVal: Record<string, number>;
+  testAtBest: Record<string, number>;
+  badEvals: number;
+  stoppedEarly: boolean;
+}
+
+/** The validation metric that decides early stopping and the best epoch. */
+export function selectionMetric(spec: JobSpec): string {
+  return spec.task === 'node' ? 'accuracy' : 'auc';
+}
+
+function sharedCopy(a: Int32Array): Int32Array {
+  const out = new Int32Array(new SharedArrayBuffer(Math.max(8, a.byteLength))).subarray(
+    0,
+    a.length,
+  );
+  out.set(a);
+  return out;
+}
+
+/** Where the job's seeds come from, and its evaluation sets. */
+export function seedsOf(spec: JobSpec, g: SharedGraph) {
+  if (spec.task === 'node') {
+    const s = nodeSplit(g);
+    return {
+      source: { kind: 'node' } as SeedSource,
+      train: s.train,
+      val: s.val,
+      test: s.test,
+      negativeRange: undefined,
+    };
+  }
+  const l = linkSplit(g, spec.link.edgeType, spec.link.valFraction, spec.link.testFraction);
+  return {
+    source: { kind: 'link', src: l.src, dst: l.dst, times: l.times } as SeedSource,
+    train: l.train,
+    val: l.val,
+    test: l.test,
+    negativeRange: l.negativeRange,
+  };
+}
+
+/** Sampler settings of a job: link prediction always samples in time, so no held-out edge leaks. */
+export function producerConfigs(
+  spec: JobSpec,
+  negativeRange?: [number, number],
+): { train: ProducerConfig; eval: ProducerConfig } {
+  const temporal = spec.task === 'link';
+  const sampler = {
+    strategy: temporal ? ('temporal' as const) : spec.sampling.strategy,
+    temporalPick: spec.sampling.strategy === 'temporal' ? ('last' as const) : ('uniform' as const),
+    fanouts: spec.sampling.fanouts,
+    seed: spec.train.seed,
+  };
+  const base = { sampler, fuseFirstLayer: spec.sampling.fuseFirstLayer, negativeRange };
+  const trainNeg =
+    spec.task === 'link' && spec.link.negatives === 'uniform' ? spec.link.numNegatives : 0;
+  return {
+    train: { ...base, numNegatives: trainNeg },
+    eval: {
+      ...base,
+      sampler: spec.eval.fullNeighbors
+        ? { ...sampler, fanouts: sampler.fanouts.map(() => -1) }
+        : sampler,
+      numNegatives: spec.task === 'link' ? 20 : 0,
+    },
+  };
+}
+
+function readState(meta: Record<string, unknown>): CoordinatorState {
+  const s = meta.coordinator as CoordinatorState | undefined;
+  if (!s) throw new ConfigError('checkpoint has no coordinator state', { field: 'resume' });
+  return s;
+}
+
+/** Runs a whole training job on this machine and writes RUN_DIR/{results.json, metrics.jsonl, checkpoints/}. */
+export async function runTraining(
+  spec: JobSpec,
+  options: TrainOptions = {},
+): Promise<TrainResults> {
+  if (!spec.graph)
+    throw new ConfigError('no graph given: set `graph:` in the job spec or pass --graph', {
+      field: 'graph',
+    });
+  const runDir = resolve(spec.out || join('runs', spec.name));
+  const ckptDir = join(runDir, 'checkpoints');
+  const metricsPath = join(runDir, 'metrics.jsonl');
+  let state: CoordinatorState = {
+    epoch: -1,
+    step: 0,
+    bestEpoch: -1,
+    bestVal: {},
+    testAtBest: {},
+    badEvals: 0,
+    stoppedEarly: false,
+  };
+  const resumeFrom = options.resume ? latestCheckpoint(ckptDir) : undefined;
+  if (options.resume && !resumeFrom)
+    throw new ConfigError(`nothing to resume: no checkpoint under ${ckptDir}`, { field: 'resume' });
+  if (resumeFrom) state = readState(resumeFrom.meta);
+  mkdirSync(runDir, { recursive: true });
+  if (!resumeFrom) writeFileAtomic(metricsPath, '');
+  const log = (rec: Record<string, unknown>) =>
+    appendFileSync(metricsPath, `${JSON.stringify(rec)}\n`);
+
+  const t0 = performance.now();
+  const graph = await openGraph(spec.graph);
+  if (graph.dim === 0)
+    throw new ConfigError(`graph ${spec.graph} has no node features`, { field: 'graph' });
+  const seeds = seedsOf(spec, graph);
+  const producers = producerConfigs(spec, seeds.negativeRange);
+  const job = spec.name.replace(/[^A-Za-z0-9_-]/g, '-');
+  const addr = (role: string): Address => ({ job, role, index: 0 });
+
+  const model = buildModel(spec, graph.dim, Math.max(1, graph.numClasses));
+  const initial = model.init(spec.train.seed);
+  model.dispose();
+
+  const system = await ActorSystem.start({ transport: 'inproc', askTimeoutMs: 600_000 });
+  let queue: ShmQueue | undefined;
+  try {
+    const ps = await system.spawn<typeof ParameterServerProtocol>(
+      ParameterServerActor,
+      addr('ps'),
+      {
+        config: { trainers: 1 } satisfies ParameterServerConfig,
+        placement: 'local',
+      },
+    );
+    await ps.ask('init', {
+      params: Object.fromEntries(initial),
+      optimizer: {
+        kind: spec.train.optimizer,
+        lr: spec.train.lr,
+        momentum: spec.train.momentum,
+        weightDecay: spec.train.weightDecay,
+      },
+    });
+    if (resumeFrom) await ps.ask('restore', { dir: resumeFrom.dir });
+
+    const useQueue = spec.sampling.handoff !== 'inline';
+    let sampler: Awaited<ReturnType<typeof system.spawn<typeof SamplerProtocol>>> | undefined;
+    if (useQueue) {
+      const perBatch = maxBatchBytes(spec, graph, producers.train.numNegatives);
+      const capacity = Math.min(
+        512 * 2 ** 20 - 1024,
+        perBatch * (spec.sampling.prefetch + 1) + 2 ** 20,
+      );
+      queue = ShmQueue.create({
+        capacityBytes: capacity,
+        producers: spec.sampling.samplers > 1 ? 'multi' : 'single',
+        name: `${job}-batches`,
+      });
+      const samplerConfig: SamplerConfig = {
+        shared: {
+          graph: graph.toHandle(),
+          producer: producers.train,
+          queue: queue.handle,
+          seeds: seeds.source,
+        },
+        threads: spec.sampling.samplers,
+        prefetch: spec.sampling.prefetch,
+        batchSize: spec.sampling.batchSize,
+        seed: spec.train.seed,
+      };
+      sampler = await system.spawn<typeof SamplerProtocol>(SamplerActor, addr('sampler'), {
+        config: samplerConfig,
+        placement: 'local',
+      });
+    }
+    const progressSab = new SharedArrayBuffer(4 * 8);
+    const progress = new Float64Array(progressSab);
+    const trainerConfig: TrainerConfig = {
+      spec,
+      graph: graph.toHandle(),
+      queue: queue?.handle,
+      seeds: seeds.source,
+      evalSets: { val: seeds.val, test: seeds.test },
+      producer: producers.train,
+      evalProducer: producers.eval,
+      ps: addr('ps'),
+      sampler: sampler ? addr('sampler') : undefined,
+      progress: progressSab,
+    };
+    const trainer = await system.spawn<typeof TrainerProtocol>(
+      { module: new URL('../trainer/trainer-actor.ts', import.meta.url), export: 'TrainerActor' },
+      addr('trainer'),
+      { config: trainerConfig, placement: 'thread', restart: { restart: 'never' } },
+    );
+
+    const backend = (await trainer.ask('sync', {})).backend;
+    const metric = selectionMetric(spec);
+    const allSteps: StepRecord[] = [];
+    for (let epoch = state.epoch + 1; epoch < spec.train.epochs && !state.stoppedEarly; epoch++) {
+      const tEpoch = performance.now();
+      const plan = makeEpochPlan(
+        seeds.train,
+        spec.sampling.batchSize,
+        spec.train.seed,
+        epoch,
+        spec.train.maxStepsPerEpoch,
+      );
+      const order = sharedCopy(plan.order);
+      if (sampler) await sampler.ask('startEpoch', { epoch, numBatches: plan.numBatches, order });
+      const timer = setInterval(() => {
+        const el = (performance.now() - tEpoch) / 1000;
+        options.onProgress?.({
+          epoch,
+          epochs: spec.train.epochs,
+          step: progress[1],
+          steps: plan.numBatches,
+          loss: progress[2],
+          seedsPerSecond: el > 0 ? progress[3] / el : 0,
+          elapsedS: el,
+        });
+      }, 500);
+      let reply;
+      try {
+        reply = await trainer.ask('trainEpoch', {
+          epoch,
+          numBatches: plan.numBatches,
+          firstStep: state.step,
+          order,
+        });
+      } finally {
+        clearInterval(timer);
+      }
+      for (const s of reply.steps) log({ type: 'step', ...s });
+      allSteps.push(...reply.steps);
+      state.step += plan.numBatches;
+      const epochSeconds = (performance.now() - tEpoch) / 1000;
+      const seedsDone = reply.steps.reduce((a, s) => a + s.seeds, 0);
+      const summary: EpochSummary = {
+        epoch,
+        loss: reply.steps.length
+          ? reply.steps.reduce((a, s) => a + s.loss, 0) / reply.steps.length
+          : NaN,
+        seedsPerSecond: seedsDone / epochSeconds,
+        seconds: epochSeconds,
+      };
+      const lastEpoch = epoch === spec.train.epochs - 1;
+      if ((epoch + 1) % spec.train.evalEvery === 0 || lastEpoch) {
+        const val = (await trainer.ask('evaluate', { split: 'val' })).metrics;
+        summary.val = val;
+        const improved = state.bestEpoch < 0 || val[metric] > (state.bestVal[metric] ?? -Infinity);
+        let test: Record<string, number> | undefined;
+        if (improved) {
+          test = (await trainer.ask('evaluate', { split: 'test' })).metrics;
+          state.bestEpoch = epoch;
+          state.bestVal = val;
+          state.testAtBest = test;
+          state.badEvals = 0;
+        } else {
+          state.badEvals++;
+          if (spec.train.patience > 0 && state.badEvals >= spec.train.patience)
+            state.stoppedEarly = true;
+        }
+        log({
+          type: 'eval',
+          t: Date.now() / 1000,
+          epoch,
+          step: state.step,
+          val,
+          ...(test ? { test } : {}),
+        });
+        if (state.stoppedEarly)
+          log({
+            type: 'event',
+            t: Date.now() / 1000,
+            kind: 'early-stop',
+            detail: `no ${metric} gain for ${state.badEvals} evaluations`,
+          });
+      }
+      state.epoch = epoch;
+      const every = spec.train.checkpointEvery;
+      if ((every > 0 && (epoch + 1) % every === 0) || lastEpoch || state.stoppedEarly) {
+        const c = await ps.ask('checkpoint', {
+          dir: ckptDir,
+          meta: { coordinator: { ...state }, epoch, spec },
+        });
+        log({ type: 'event', t: Date.now() / 1000, kind: 'checkpoint', detail: c.path });
+      }
+      options.onEpoch?.(summary);
+    }
+
+    const steady = allSteps.slice(Math.min(3, Math.floor(allSteps.length / 5)));
+    const sum = (f: (s: StepRecord) => number) => steady.reduce((a, s) => a + f(s), 0);
+    const wall = sum((s) => s.wall_s);
+    const results: TrainResults = {
+      task: spec.task,
+      backend,
+      config: spec,
+      val: state.bestVal,
+      test: state.testAtBest,
+      best_epoch: state.bestEpoch,
+      epochs: state.epoch + 1,
+      stopped_early: state.stoppedEarly,
+      duration_s: (performance.now() - t0) / 1000,
+      throughput: {
+        seeds_per_s: wall > 0 ? sum((s) => s.seeds) / wall : 0,
+        steps: steady.length,
+        step_s: steady.length ? wall / steady.length : 0,
+        sample_s: steady.length ? sum((s) => s.sample_s) / steady.length : 0,
+        queue_wait_s: steady.length ? sum((s) => s.queue_wait_s) / steady.length : 0,
+        compute_s: steady.length ? sum((s) => s.compute_s) / steady.length : 0,
+        sync_s: steady.length ? sum((s) => s.sync_s) / steady.length : 0,
+        sampled_edges_per_s: wall > 0 ? sum((s) => s.edges) / wall : 0,
+      },
+      peak_rss_bytes: peakRssBytes(),
+      run_dir: runDir,
+    };
+    if (resumeFrom && existsSync(join(runDir, 'results.json'))) {
+      const prev = JSON.parse(
+        readFileSync(join(runDir, 'results.json'), 'utf8'),
+      ) as Partial<TrainResults>;
+      if (steady.length === 0 && prev.throughput) results.throughput = prev.throughput;
+    }
+    writeFileAtomic(join(runDir, 'results.json'), JSON.stringify(results, null, 2));
+    await system.shutdown();
+    return results;
+  } finally {
+    await system.shutdown().catch(() => undefined);
+    queue?.close();
+  }
+}
+
+/** Peak resident set of this process (Linux: VmHWM), falling back to the current RSS. */
+export function peakRssBytes(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.memoryUsage().rss;
+}

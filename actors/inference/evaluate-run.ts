@@ -1,0 +1,72 @@
+// `weft eval`: the metrics of a run's newest checkpoint on validation and/or test, computed with the
+// trainer's own evaluation (same sampler settings and batch seeds) in this thread.
+import { initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
+import { producerConfigs, seedsOf } from '../coordinator/train-job.js';
+import { TrainerCore } from '../trainer/trainer-core.js';
+import { loadTrainedRun, openRunGraph, setRunParams } from './trained-run.js';
+
+export type EvalSplit = 'val' | 'test' | 'both';
+
+export interface EvaluateOptions {
+  /** Which split(s) to evaluate. Default 'both'. */
+  split?: EvalSplit;
+  /** Graph directory to use instead of the one recorded in the run. */
+  graph?: string;
+  /** Backend instead of the run's `runtime.backend`. */
+  backend?: BackendPreference;
+}
+
+export interface EvalReport {
+  run_dir: string;
+  task: 'node' | 'link';
+  graph: string;
+  backend: string;
+  /** Parameter version of the checkpoint evaluated. */
+  checkpoint_step: number;
+  checkpoint_dir: string;
+  /** Epoch after which the checkpoint was written (-1 when unknown). */
+  epoch: number;
+  /** accuracy, macro_f1, count (node) or auc, mrr, hits@10, count, ... (link). */
+  val?: Record<string, number>;
+  test?: Record<string, number>;
+  seconds: number;
+}
+
+/** Evaluates the newest checkpoint of `runDir` on the chosen split(s). */
+export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): Promise<EvalReport> {
+  const t0 = performance.now();
+  const split = opts.split ?? 'both';
+  const run = loadTrainedRun(runDir, { graph: opts.graph });
+  const graph = await openRunGraph(run, opts.graph !== undefined);
+  const backend = await initBackend(opts.backend ?? run.spec.runtime.backend);
+  const seeds = seedsOf(run.spec, graph);
+  const producers = producerConfigs(run.spec, seeds.negativeRange);
+  const core = new TrainerCore(
+    run.spec,
+    graph,
+    seeds.source,
+    { val: seeds.val, test: seeds.test },
+    producers.train,
+    producers.eval,
+  );
+  try {
+    setRunParams(core, run);
+    const report: EvalReport = {
+      run_dir: run.runDir,
+      task: run.spec.task,
+      graph: graph.dir,
+      backend: backend.name,
+      checkpoint_step: run.checkpoint.step,
+      checkpoint_dir: run.checkpoint.dir,
+      epoch: run.epoch,
+      seconds: 0,
+    };
+    // Validation first, as the coordinator does, so both see the same sampler state.
+    if (split === 'val' || split === 'both') report.val = core.evaluate('val');
+    if (split === 'test' || split === 'both') report.test = core.evaluate('test');
+    report.seconds = (performance.now() - t0) / 1000;
+    return report;
+  } finally {
+    core.model.dispose();
+  }
+}

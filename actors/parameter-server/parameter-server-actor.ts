@@ -1,0 +1,96 @@
+// The parameter-server actor: owns a ParameterStore behind a protocol of init / pull / push /
+// checkpoint / restore, with synchronous rounds over all trainers (a push returns after its round).
+import { Actor, implement } from '../../runtime/actor.js';
+import { ParameterServerProtocol, type OptimizerSpec } from '../protocols.js';
+import { latestCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { ParameterStore, type ParamMap } from './parameter-store.js';
+
+export interface ParameterServerConfig {
+  /** Trainers contributing to each synchronous round. */
+  trainers: number;
+}
+
+type Waiter = (r: { version: number; params: Record<string, Float32Array> }) => void;
+
+const toRecord = (m: ParamMap): Record<string, Float32Array> => Object.fromEntries(m);
+const toMap = (r: Record<string, Float32Array>): ParamMap => new Map(Object.entries(r));
+
+export class ParameterServerActor extends Actor<ParameterServerConfig> {
+  private store?: ParameterStore;
+  private waiters: Waiter[] = [];
+  pushBytes = 0;
+  pullBytes = 0;
+
+  private requireStore(): ParameterStore {
+    if (!this.store) throw new Error('parameter server not initialised: send init first');
+    return this.store;
+  }
+
+  readonly handlers = implement(ParameterServerProtocol, {
+    init: ({ params, optimizer }) => {
+      this.store = new ParameterStore(optimizerConfig(optimizer), toMap(params));
+      this.waiters = [];
+      return { version: 0 };
+    },
+    pull: () => {
+      const store = this.requireStore();
+      const params = toRecord(store.copy());
+      for (const p of Object.values(params)) this.pullBytes += p.byteLength;
+      return { version: store.version, params };
+    },
+    push: ({ grads, lr }) => {
+      const store = this.requireStore();
+      for (const g of Object.values(grads)) this.pushBytes += g.byteLength;
+      const trainers = Math.max(1, this.ctx.config.trainers ?? 1);
+      return new Promise((resolve) => {
+        this.waiters.push(resolve);
+        if (store.push(toMap(grads), trainers, lr)) {
+          const reply = { version: store.version, params: toRecord(store.copy()) };
+          const ws = this.waiters;
+          this.waiters = [];
+          for (const w of ws) w(reply);
+        }
+      });
+    },
+    checkpoint: async ({ dir, meta, keep }) => {
+      const store = this.requireStore();
+      const path = await saveCheckpoint(
+        dir,
+        store.version,
+        store.snapshot(),
+        { ...meta, optimizerSteps: store.stepCounts() },
+        keep,
+      );
+      return { path, version: store.version };
+    },
+    restore: ({ dir }) => {
+      const store = this.requireStore();
+      const ckpt = dir.endsWith('checkpoints') ? latestCheckpoint(dir) : readCheckpoint(dir);
+      if (!ckpt) throw new Error(`no checkpoint under ${dir}`);
+      store.restore(
+        ckpt.tensors,
+        (ckpt.meta.optimizerSteps ?? {}) as Record<string, number>,
+        ckpt.step,
+      );
+      return { version: store.version, meta: ckpt.meta };
+    },
+    stats: () => ({
+      version: this.store?.version ?? 0,
+      pushBytes: this.pushBytes,
+      pullBytes: this.pullBytes,
+    }),
+  });
+}
+
+export function optimizerConfig(o: OptimizerSpec) {
+  switch (o.kind) {
+    case 'sgd':
+      return { kind: 'sgd' as const, lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay };
+    case 'adagrad':
+      return { kind: 'adagrad' as const, lr: o.lr, weightDecay: o.weightDecay };
+    case 'adamw':
+      return { kind: 'adamw' as const, lr: o.lr, weightDecay: o.weightDecay };
+    default:
+      return { kind: 'adam' as const, lr: o.lr, weightDecay: o.weightDecay };
+  }
+}

@@ -1,0 +1,113 @@
+// The messages between coordinator, samplers, trainers and parameter servers, declared once: each
+// schema gives both the boundary check and the TypeScript type used by sender and receiver.
+import { defineProtocol } from '../runtime/actor.js';
+import { s, type Infer } from '../runtime/schema.js';
+
+const params = s.record(s.typedArray('float32'));
+
+export const OptimizerSpecSchema = s.object({
+  kind: s.enum(['adam', 'adamw', 'sgd', 'adagrad'] as const),
+  lr: s.number({ min: 0 }),
+  momentum: s.optional(s.number({ min: 0 })),
+  weightDecay: s.optional(s.number({ min: 0 })),
+});
+export type OptimizerSpec = Infer<typeof OptimizerSpecSchema>;
+
+export const ParameterServerProtocol = defineProtocol({
+  /** Sets the initial parameters and the optimizer (version 0). */
+  init: {
+    request: s.object({ params, optimizer: OptimizerSpecSchema }),
+    reply: s.object({ version: s.int() }),
+  },
+  pull: { request: s.empty(), reply: s.object({ version: s.int(), params }) },
+  /** One trainer's gradient (mean over its local batches); replies after the round is applied. */
+  push: {
+    request: s.object({ grads: params, lr: s.optional(s.number({ min: 0 })) }),
+    reply: s.object({ version: s.int(), params }),
+    concurrent: true,
+  },
+  checkpoint: {
+    request: s.object({
+      dir: s.string(),
+      meta: s.record(s.unknown()),
+      keep: s.optional(s.int({ min: 1 })),
+    }),
+    reply: s.object({ path: s.string(), version: s.int() }),
+  },
+  /** Restores from a checkpoint directory, or the newest one under a `checkpoints` root. */
+  restore: {
+    request: s.object({ dir: s.string() }),
+    reply: s.object({ version: s.int(), meta: s.record(s.unknown()) }),
+  },
+  stats: {
+    request: s.empty(),
+    reply: s.object({ version: s.int(), pushBytes: s.number(), pullBytes: s.number() }),
+  },
+});
+
+/** One training step as the trainer reports it (also a metrics.jsonl record). */
+export const StepRecordSchema = s.object({
+  epoch: s.int(),
+  step: s.int(),
+  loss: s.number(),
+  seeds: s.int(),
+  edges: s.number(),
+  /** Seconds of this step spent: sampling+gather (sampler side, overlapped), waiting on the queue, computing, syncing. */
+  sample_s: s.number(),
+  queue_wait_s: s.number(),
+  compute_s: s.number(),
+  sync_s: s.number(),
+  wall_s: s.number(),
+  t: s.number(),
+});
+export type StepRecord = Infer<typeof StepRecordSchema>;
+
+export const TrainerProtocol = defineProtocol({
+  /** Trains `numBatches` batches of epoch `epoch` as the samplers deliver them. */
+  trainEpoch: {
+    request: s.object({
+      epoch: s.int({ min: 0 }),
+      numBatches: s.int({ min: 0 }),
+      firstStep: s.int({ min: 0 }),
+      /** The epoch's seed order (shared memory); read only when sampling inline. */
+      order: s.optional(s.unknown()),
+    }),
+    reply: s.object({ steps: s.array(StepRecordSchema), version: s.int() }),
+  },
+  /** Evaluates on a split (node ids or edge ids are the job's; the trainer knows them). */
+  evaluate: {
+    request: s.object({ split: s.enum(['val', 'test'] as const) }),
+    reply: s.object({ metrics: s.record(s.number()), seconds: s.number() }),
+  },
+  /** Pulls the newest parameters from the parameter server. */
+  sync: { request: s.empty(), reply: s.object({ version: s.int(), backend: s.string() }) },
+  /** Live progress (steps done this epoch, last loss) for the progress display. */
+  progress: {
+    request: s.empty(),
+    reply: s.object({ epoch: s.int(), done: s.int(), loss: s.number(), seeds: s.number() }),
+    concurrent: true,
+  },
+});
+
+export const SamplerProtocol = defineProtocol({
+  /** Starts producing the batches of an epoch, `prefetch` ahead of the trainer's credits. */
+  startEpoch: {
+    request: s.object({
+      epoch: s.int({ min: 0 }),
+      numBatches: s.int({ min: 0 }),
+      order: s.unknown(),
+    }),
+    reply: s.object({ queued: s.int() }),
+  },
+  /** The trainer finished batch `batch`: one more may be produced. */
+  credit: { request: s.object({ epoch: s.int(), batch: s.int() }) },
+  stats: {
+    request: s.empty(),
+    reply: s.object({
+      batches: s.int(),
+      sampleSeconds: s.number(),
+      gatherSeconds: s.number(),
+      edges: s.number(),
+    }),
+  },
+});

@@ -1,0 +1,216 @@
+// One stage line of the data pipeline, run wherever the sampler lives (a pool worker, or inline in
+// the trainer): seeds → sample → gather (fused with the first aggregation) → batch arrays.
+import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
+import { createSampler, type NeighborSampler } from '../../kernels/sampling/neighbor-sampler.js';
+import type { SampledSubgraph, SamplerOptions } from '../../kernels/sampling/types.js';
+import type { BatchArrays, BatchShape } from '../../runtime/shm-queue-batch.js';
+
+/** What a batch is for: node classification, link prediction (seed edges), or plain encoding. */
+export type BatchKind = 'node' | 'link' | 'encode';
+
+export interface ProducerConfig {
+  sampler: SamplerOptions;
+  /** Compute [x_v | mean x_u] for block 0 here instead of shipping every input row. */
+  fuseFirstLayer: boolean;
+  /** Link task: negatives per positive pair, drawn uniformly from `negativeRange`. */
+  numNegatives: number;
+  /** Global id range [lo, hi) of negative candidates (the destination node type). */
+  negativeRange?: [number, number];
+}
+
+/** A request to sample one batch. */
+export interface BatchRequest {
+  kind: BatchKind;
+  epoch: number;
+  batch: number;
+  batchSeed: number;
+  /** Node / encode batches: the seed node ids. */
+  seeds?: Int32Array;
+  /** Link batches: the positive pairs and their times (for temporal sampling). */
+  src?: Int32Array;
+  dst?: Int32Array;
+  times?: Float64Array;
+}
+
+/** Field names of a batch record. `ptr<l>`/`idx<l>`/`w<l>` per block are added as needed. */
+export interface BatchFields extends BatchArrays {
+  /** [epoch, batch, numSeeds, sampledEdges, sampleMs, gatherMs, numLayers, fused(0/1)] */
+  meta: Float64Array;
+  /** [numDst_0, numSrc_0, numDst_1, numSrc_1, ...] */
+  dims: Int32Array;
+  /** Global ids of the seeds (local ids 0..numSeeds). */
+  seeds: Int32Array;
+  /** Fused: [numDst_0 × 2·dim] first-layer input; unfused: [numSrc_0 × dim] features. */
+  x: Float32Array;
+}
+
+export const META_EPOCH = 0;
+export const META_BATCH = 1;
+export const META_SEEDS = 2;
+export const META_EDGES = 3;
+export const META_SAMPLE_MS = 4;
+export const META_GATHER_MS = 5;
+export const META_LAYERS = 6;
+export const META_FUSED = 7;
+
+/**
+ * Builds batches for one graph. Holds one sampler (scratch sized to the graph) and reuses it; the
+ * returned record views are filled straight into caller memory (a queue reservation) or fresh arrays.
+ */
+export class BatchProducer {
+  private readonly sampler: NeighborSampler;
+  private readonly scratch = { buf: new Float32Array(0) };
+
+  constructor(
+    readonly graph: SharedGraph,
+    readonly config: ProducerConfig,
+  ) {
+    this.sampler = createSampler(graph.csr, config.sampler);
+  }
+
+  /**
+   * Samples one batch and writes it through `allocate` (which returns views for a shape: a queue
+   * reservation, or plain arrays). Returns the filled arrays.
+   */
+  produce<T extends BatchFields>(req: BatchRequest, allocate: (shape: BatchShape) => T): T {
+    const t0 = performance.now();
+    const sub = this.sample(req);
+    const t1 = performance.now();
+    const g = this.graph;
+    const d = g.dim;
+    const L = sub.blocks.length;
+    const fused = this.config.fuseFirstLayer;
+    const shape: BatchShape = {
+      meta: { dtype: 'float64', length: 8 },
+      dims: { dtype: 'int32', length: 2 * L },
+      seeds: { dtype: 'int32', length: sub.numSeeds },
+      x: { dtype: 'float32', length: fused ? sub.blocks[0].numDst * 2 * d : sub.nodes.length * d },
+    };
+    let edges = 0;
+    for (let l = fused ? 1 : 0; l < L; l++) {
+      const b = sub.blocks[l];
+      shape[`ptr${l}`] = { dtype: 'int32', length: b.numDst + 1 };
+      shape[`idx${l}`] = { dtype: 'int32', length: b.indices.length };
+      if (b.edgeWeight) shape[`w${l}`] = { dtype: 'float32', length: b.edgeWeight.length };
+    }
+    for (const b of sub.blocks) edges += b.indptr[b.numDst];
+    if (req.kind === 'node') shape.y = { dtype: 'int32', length: sub.numSeeds };
+    if (req.kind === 'link') {
+      const e = sub as SampledSubgraph & {
+        srcLocal: Int32Array;
+        dstLocal: Int32Array;
+        negLocal: Int32Array;
+      };
+      shape.src = { dtype: 'int32', length: e.srcLocal.length };
+      shape.dst = { dtype: 'int32', length: e.dstLocal.length };
+      shape.neg = { dtype: 'int32', length: e.negLocal.length };
+    }
+    const out = allocate(shape);
+    for (let l = 0; l < L; l++) {
+      out.dims[2 * l] = sub.blocks[l].numDst;
+      out.dims[2 * l + 1] = sub.blocks[l].numSrc;
+    }
+    out.seeds.set(sub.nodes.subarray(0, sub.numSeeds));
+    for (let l = fused ? 1 : 0; l < L; l++) {
+      const b = sub.blocks[l];
+      (out[`ptr${l}`] as Int32Array).set(b.indptr);
+      (out[`idx${l}`] as Int32Array).set(b.indices);
+      if (b.edgeWeight) (out[`w${l}`] as Float32Array).set(b.edgeWeight);
+    }
+    if (req.kind === 'node') {
+      const y = out.y as Int32Array;
+      const labels = g.labels;
+      for (let i = 0; i < sub.numSeeds; i++) y[i] = labels ? labels[sub.nodes[i]] : -1;
+    }
+    if (req.kind === 'link') {
+      const e = sub as SampledSubgraph & {
+        srcLocal: Int32Array;
+        dstLocal: Int32Array;
+        negLocal: Int32Array;
+      };
+      (out.src as Int32Array).set(e.srcLocal);
+      (out.dst as Int32Array).set(e.dstLocal);
+      (out.neg as Int32Array).set(e.negLocal);
+    }
+    if (fused) firstLayerInput(g, sub.nodes, sub.blocks[0], out.x, true, this.scratch);
+    else g.gather(sub.nodes, sub.nodes.length, out.x, 0);
+    const t2 = performance.now();
+    const m = out.meta;
+    m[META_EPOCH] = req.epoch;
+    m[META_BATCH] = req.batch;
+    m[META_SEEDS] = sub.numSeeds;
+    m[META_EDGES] = edges;
+    m[META_SAMPLE_MS] = t1 - t0;
+    m[META_GATHER_MS] = t2 - t1;
+    m[META_LAYERS] = L;
+    m[META_FUSED] = fused ? 1 : 0;
+    return out;
+  }
+
+  private sample(req: BatchRequest): SampledSubgraph {
+    if (req.kind === 'link') {
+      const [lo, hi] = this.config.negativeRange ?? [0, this.graph.numNodes];
+      const count = req.src!.length;
+      return this.sampler.sampleEdges(req.src!, req.dst!, count, {
+        negatives: this.config.numNegatives > 0 ? 'uniform' : 'none',
+        numNegatives: this.config.numNegatives,
+        negativeRange: [lo, hi],
+        times: req.times,
+        batchSeed: req.batchSeed,
+      } as Parameters<NeighborSampler['sampleEdges']>[3]);
+    }
+    const seeds = req.seeds!;
+    return this.sampler.sample(seeds, seeds.length, { batchSeed: req.batchSeed, times: req.times });
+  }
+}
+
+/** Plain-array allocation, for inline sampling and postMessage hand-off. */
+export function allocateArrays<T extends BatchFields>(shape: BatchShape): T {
+  const out: Record<string, ArrayBufferView> = {};
+  for (const [name, f] of Object.entries(shape)) {
+    switch (f.dtype) {
+      case 'float64':
+        out[name] = new Float64Array(f.length);
+        break;
+      case 'float32':
+        out[name] = new Float32Array(f.length);
+        break;
+      case 'int32':
+        out[name] = new Int32Array(f.length);
+        break;
+      default:
+        throw new Error(`batch field ${name}: unexpected dtype ${f.dtype}`);
+    }
+  }
+  return out as T;
+}
+
+/**
+ * An upper bound of one batch record's bytes for a job (sizes the shared-memory ring): every hop
+ * at full fanout, nodes never deduplicated.
+ */
+export function maxBatchBytes(
+  spec: {
+    task: string;
+    sampling: { batchSize: number; fanouts: number[]; fuseFirstLayer: boolean };
+  },
+  graph: { dim: number; numNodes: number },
+  numNegatives: number,
+): number {
+  const seeds = spec.sampling.batchSize * (spec.task === 'link' ? 2 + numNegatives : 1);
+  const cap = spec.task === 'link' ? Infinity : graph.numNodes;
+  let frontier = seeds;
+  let nodes = Math.min(seeds, cap);
+  let edges = 0;
+  let dst0 = nodes;
+  const f = spec.sampling.fanouts;
+  for (let h = 0; h < f.length; h++) {
+    if (h === f.length - 1) dst0 = nodes;
+    edges += frontier * f[h];
+    frontier *= f[h];
+    nodes = Math.min(nodes + frontier, cap);
+  }
+  const x = spec.sampling.fuseFirstLayer ? dst0 * 2 * graph.dim : nodes * graph.dim;
+  return Math.ceil(4 * x + 12 * edges + 16 * nodes + 8 * seeds + 4096);
+}

@@ -1,0 +1,76 @@
+// The sampler actor: runs batch sampling on a pool of worker threads that write straight into the
+// trainer's shared-memory queue, keeping at most `prefetch` batches ahead of the trainer's credits.
+import { Actor, implement } from '../../runtime/actor.js';
+import { WorkerPool } from '../../runtime/pool.js';
+import { batchSeed } from '../coordinator/epoch-plan.js';
+import { SamplerProtocol } from '../protocols.js';
+import type { SampleTask, SampleTaskResult, SamplerShared } from './sample-task.js';
+
+export interface SamplerConfig {
+  shared: SamplerShared;
+  threads: number;
+  prefetch: number;
+  batchSize: number;
+  seed: number;
+}
+
+export class SamplerActor extends Actor<SamplerConfig> {
+  private pool!: WorkerPool<SampleTask, SampleTaskResult, SamplerShared>;
+  private epoch = -1;
+  private order: Int32Array = new Int32Array(0);
+  private numBatches = 0;
+  private next = 0;
+  private stats = { batches: 0, sampleSeconds: 0, gatherSeconds: 0, edges: 0 };
+
+  override onStart(): void {
+    const c = this.ctx.config;
+    this.pool = new WorkerPool<SampleTask, SampleTaskResult, SamplerShared>({
+      module: new URL('./sample-task.ts', import.meta.url),
+      shared: c.shared,
+      threads: c.threads,
+      name: 'sampler',
+    });
+  }
+
+  override async onStop(): Promise<void> {
+    await this.pool?.close({ force: true });
+  }
+
+  private dispatch(): void {
+    const c = this.ctx.config;
+    const b = this.next++;
+    const epoch = this.epoch;
+    const task: SampleTask = {
+      epoch,
+      batch: b,
+      batchSize: c.batchSize,
+      order: this.order,
+      batchSeed: batchSeed(c.seed, epoch, b),
+    };
+    this.pool.run(task).then(
+      (r) => {
+        this.stats.batches++;
+        this.stats.sampleSeconds += r.sampleMs / 1000;
+        this.stats.gatherSeconds += r.gatherMs / 1000;
+        this.stats.edges += r.edges;
+      },
+      (err: unknown) => this.ctx.fail(err),
+    );
+  }
+
+  readonly handlers = implement(SamplerProtocol, {
+    startEpoch: ({ epoch, numBatches, order }) => {
+      this.epoch = epoch;
+      this.order = order as Int32Array;
+      this.numBatches = numBatches;
+      this.next = 0;
+      const first = Math.min(numBatches, this.ctx.config.prefetch);
+      for (let i = 0; i < first; i++) this.dispatch();
+      return { queued: first };
+    },
+    credit: ({ epoch }) => {
+      if (epoch === this.epoch && this.next < this.numBatches) this.dispatch();
+    },
+    stats: () => ({ ...this.stats }),
+  });
+}

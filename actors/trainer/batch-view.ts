@@ -1,0 +1,77 @@
+// Reads a batch record (in place, from a queue record or plain arrays) as what the model consumes:
+// blocks, first-layer input, and the task's target — no copies.
+import type { BlockLike, SubgraphBatch } from '../../kernels/nn/block.js';
+import type { LinkTarget } from '../../kernels/nn/link-head.js';
+import type { NodeTarget } from '../../kernels/nn/node-head.js';
+import {
+  META_BATCH,
+  META_EDGES,
+  META_EPOCH,
+  META_FUSED,
+  META_GATHER_MS,
+  META_LAYERS,
+  META_SAMPLE_MS,
+  type BatchFields,
+} from '../sampler/batch-producer.js';
+
+export interface BatchView {
+  epoch: number;
+  batch: number;
+  numSeeds: number;
+  edges: number;
+  sampleMs: number;
+  gatherMs: number;
+  model: SubgraphBatch;
+  /** Global ids of the seeds. */
+  seeds: Int32Array;
+  node?: NodeTarget;
+  link?: LinkTarget & { numNegatives: number };
+}
+
+export function viewBatch(f: BatchFields): BatchView {
+  const L = f.meta[META_LAYERS];
+  const fused = f.meta[META_FUSED] === 1;
+  const blocks: BlockLike[] = [];
+  for (let l = 0; l < L; l++) {
+    const numDst = f.dims[2 * l];
+    const numSrc = f.dims[2 * l + 1];
+    if (l === 0 && fused) {
+      // Block 0 was aggregated by the sampler; only its shape travels.
+      blocks.push({ numDst, numSrc, indptr: new Int32Array(1), indices: new Int32Array(0) });
+      continue;
+    }
+    const w = f[`w${l}`] as Float32Array | undefined;
+    blocks.push({
+      numDst,
+      numSrc,
+      indptr: f[`ptr${l}`] as Int32Array,
+      indices: f[`idx${l}`] as Int32Array,
+      ...(w ? { edgeWeight: w } : {}),
+    });
+  }
+  const model: SubgraphBatch = fused
+    ? { blocks, features: new Float32Array(0), layer0: f.x, numSeeds: f.seeds.length }
+    : { blocks, features: f.x, numSeeds: f.seeds.length };
+  const view: BatchView = {
+    epoch: f.meta[META_EPOCH],
+    batch: f.meta[META_BATCH],
+    numSeeds: f.seeds.length,
+    edges: f.meta[META_EDGES],
+    sampleMs: f.meta[META_SAMPLE_MS],
+    gatherMs: f.meta[META_GATHER_MS],
+    model,
+    seeds: f.seeds,
+  };
+  if (f.y) view.node = { labels: f.y as Int32Array };
+  if (f.src) {
+    const src = f.src as Int32Array;
+    const neg = f.neg as Int32Array;
+    view.link = {
+      src,
+      dst: f.dst as Int32Array,
+      negDst: neg.length > 0 ? neg : undefined,
+      numNegatives: src.length > 0 ? neg.length / src.length : 0,
+    };
+  }
+  return view;
+}

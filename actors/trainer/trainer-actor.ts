@@ -1,0 +1,178 @@
+// The trainer actor: consumes sampled batches (zero-copy from its shared-memory queue, or sampled
+// inline), runs forward/backward, aggregates gradients over N batches and syncs with the parameter server.
+import { fromHandle, type GraphHandle } from '../../graph-store/shared-graph.js';
+import { initBackend } from '../../kernels/tf/backend.js';
+import { Actor, implement } from '../../runtime/actor.js';
+import type { Address } from '../../runtime/address.js';
+import { readBatch } from '../../runtime/shm-queue-batch.js';
+import {
+  ShmQueue,
+  type ShmConsumer,
+  type ShmQueueHandle,
+  type ShmRecord,
+} from '../../runtime/shm-queue.js';
+import type { JobSpec } from '../job-spec.js';
+import {
+  ParameterServerProtocol,
+  SamplerProtocol,
+  TrainerProtocol,
+  type StepRecord,
+} from '../protocols.js';
+import type { BatchFields, ProducerConfig } from '../sampler/batch-producer.js';
+import type { SeedSource } from '../sampler/seed-source.js';
+import { viewBatch, type BatchView } from './batch-view.js';
+import { scaledLr, TrainerCore, type EvalSets } from './trainer-core.js';
+
+export interface TrainerConfig {
+  spec: JobSpec;
+  graph: GraphHandle;
+  /** The queue samplers fill for this trainer; absent when sampling inline. */
+  queue?: ShmQueueHandle;
+  seeds: SeedSource;
+  evalSets: EvalSets;
+  producer: ProducerConfig;
+  evalProducer: ProducerConfig;
+  ps: Address;
+  sampler?: Address;
+  /** Float64Array(4) over shared memory: [epoch, steps done, last loss, seeds done] for progress. */
+  progress: SharedArrayBuffer;
+}
+
+const QUEUE_TIMEOUT_MS = 120_000;
+
+export class TrainerActor extends Actor<TrainerConfig> {
+  private core!: TrainerCore;
+  private consumer?: ShmConsumer;
+  private progress!: Float64Array;
+  private early = new Map<number, { record: ShmRecord; view: BatchView }>();
+  private version = 0;
+  backend = '';
+
+  override async onStart(): Promise<void> {
+    const c = this.ctx.config;
+    const report = await initBackend(c.spec.runtime.backend);
+    this.backend = report.name;
+    const graph = fromHandle(c.graph);
+    this.core = new TrainerCore(c.spec, graph, c.seeds, c.evalSets, c.producer, c.evalProducer);
+    if (c.queue) this.consumer = ShmQueue.attach(c.queue).consumer();
+    this.progress = new Float64Array(c.progress);
+  }
+
+  override onStop(): void {
+    for (const { record } of this.early.values()) record.release();
+    this.early.clear();
+    this.consumer?.dispose();
+    this.core?.model.dispose();
+  }
+
+  private ps() {
+    return this.ctx.client(this.ctx.config.ps, ParameterServerProtocol);
+  }
+
+  private async pull(): Promise<void> {
+    const r = await this.ps().ask('pull', {}, { timeoutMs: 60_000 });
+    this.core.setParams(new Map(Object.entries(r.params)));
+    this.version = r.version;
+  }
+
+  /** The next batch of this epoch in plan order; early arrivals from parallel samplers wait aside. */
+  private nextFromQueue(epoch: number, batch: number): { view: BatchView; record: ShmRecord } {
+    const held = this.early.get(batch);
+    if (held) {
+      this.early.delete(batch);
+      return held;
+    }
+    for (;;) {
+      const record = this.consumer!.pop({ timeoutMs: QUEUE_TIMEOUT_MS });
+      if (record === null) throw new Error('sampler queue closed before the epoch ended');
+      const view = viewBatch(readBatch<BatchFields>(record));
+      if (view.epoch === epoch && view.batch === batch) return { view, record };
+      this.early.set(view.batch, { record, view });
+    }
+  }
+
+  readonly handlers = implement(TrainerProtocol, {
+    sync: async () => {
+      await this.pull();
+      return { version: this.version, backend: this.backend };
+    },
+    progress: () => ({
+      epoch: this.progress[0],
+      done: this.progress[1],
+      loss: this.progress[2],
+      seeds: this.progress[3],
+    }),
+    evaluate: ({ split }) => {
+      const t0 = performance.now();
+      const metrics = this.core.evaluate(split);
+      return { metrics, seconds: (performance.now() - t0) / 1000 };
+    },
+    trainEpoch: async ({ epoch, numBatches, firstStep, order }) => {
+      const spec = this.ctx.config.spec;
+      const lr = scaledLr(spec);
+      const sampler = this.ctx.config.sampler
+        ? this.ctx.client(this.ctx.config.sampler, SamplerProtocol)
+        : undefined;
+      const steps: StepRecord[] = [];
+      if (this.version === 0 && this.core.model.numParams() > 0) await this.pull();
+      this.progress[0] = epoch;
+      this.progress[1] = 0;
+      this.progress[3] = 0;
+      let pendingStats = { sample: 0, wait: 0, compute: 0, seeds: 0, edges: 0 };
+      for (let b = 0; b < numBatches; b++) {
+        const tStart = performance.now();
+        let view: BatchView;
+        let record: ShmRecord | undefined;
+        let waitMs = 0;
+        let sampleMs: number;
+        if (this.consumer) {
+          ({ view, record } = this.nextFromQueue(epoch, b));
+          waitMs = performance.now() - tStart;
+          sampleMs = view.sampleMs + view.gatherMs;
+        } else {
+          view = this.core.sampleInline(order as Int32Array, epoch, b, spec.sampling.batchSize);
+          sampleMs = performance.now() - tStart;
+        }
+        const tCompute = performance.now();
+        const loss = this.core.step(view, firstStep + b);
+        const computeMs = performance.now() - tCompute;
+        const seeds = view.link ? view.link.src.length : view.numSeeds;
+        pendingStats.sample += sampleMs;
+        pendingStats.wait += waitMs;
+        pendingStats.compute += computeMs;
+        pendingStats.seeds += seeds;
+        pendingStats.edges += view.edges;
+        record?.release();
+        sampler?.tell('credit', { epoch, batch: b });
+        let syncMs = 0;
+        if (this.core.readyToSync(b === numBatches - 1)) {
+          const tSync = performance.now();
+          const grads = Object.fromEntries(this.core.takeGradients());
+          const r = await this.ps().ask('push', { grads, lr }, { timeoutMs: 120_000 });
+          this.core.setParams(new Map(Object.entries(r.params)));
+          this.version = r.version;
+          syncMs = performance.now() - tSync;
+        }
+        const wallMs = performance.now() - tStart;
+        steps.push({
+          epoch,
+          step: firstStep + b,
+          loss,
+          seeds: pendingStats.seeds,
+          edges: pendingStats.edges,
+          sample_s: pendingStats.sample / 1000,
+          queue_wait_s: pendingStats.wait / 1000,
+          compute_s: pendingStats.compute / 1000,
+          sync_s: syncMs / 1000,
+          wall_s: wallMs / 1000,
+          t: Date.now() / 1000,
+        });
+        pendingStats = { sample: 0, wait: 0, compute: 0, seeds: 0, edges: 0 };
+        this.progress[1] = b + 1;
+        this.progress[2] = loss;
+        this.progress[3] += seeds;
+      }
+      return { steps, version: this.version };
+    },
+  });
+}

@@ -1,0 +1,206 @@
+// The trainer's work without the actor around it: one model, local gradient aggregation over N
+// batches, evaluation by inline sampling. The actor feeds it batches and carries its syncs.
+import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { GraphSage } from '../../kernels/nn/graphsage.js';
+import type { ParamMap } from '../../kernels/nn/params.js';
+import {
+  accuracy,
+  argmaxRows,
+  hitsAtK,
+  macroF1,
+  mrr,
+  rocAuc,
+} from '../../kernels/metrics/index.js';
+import type { JobSpec } from '../job-spec.js';
+import { batchSeed } from '../coordinator/epoch-plan.js';
+import {
+  allocateArrays,
+  BatchProducer,
+  type BatchFields,
+  type ProducerConfig,
+} from '../sampler/batch-producer.js';
+import { requestFor, type SeedSource } from '../sampler/seed-source.js';
+import { viewBatch, type BatchView } from './batch-view.js';
+
+/** Scale of the learning rate when N batches' gradients are averaged into one update. */
+export function scaledLr(spec: JobSpec): number {
+  const n = spec.train.localSteps;
+  if (spec.train.lrScaling === 'linear') return spec.train.lr * n;
+  if (spec.train.lrScaling === 'sqrt') return spec.train.lr * Math.sqrt(n);
+  return spec.train.lr;
+}
+
+export function buildModel(spec: JobSpec, inDim: number, numClasses: number): GraphSage {
+  const task =
+    spec.task === 'node'
+      ? { kind: 'node' as const }
+      : {
+          kind: 'link' as const,
+          decoder: spec.model.decoder,
+          negatives: spec.link.negatives,
+          loss: spec.link.loss,
+          numNegatives: spec.link.numNegatives,
+        };
+  return new GraphSage({
+    inDim,
+    hiddenDim: spec.model.hidden,
+    outDim: spec.task === 'node' ? numClasses : spec.model.hidden,
+    numLayers: spec.model.layers,
+    dropout: spec.model.dropout,
+    inputDropout: spec.model.dropout,
+    norm: spec.model.norm,
+    outputNorm: 'none',
+    seed: spec.train.seed,
+    validate: false,
+    task,
+  });
+}
+
+/** Everything evaluation needs: the split's seeds (node ids, or edge ids into the link source). */
+export interface EvalSets {
+  val: Int32Array;
+  test: Int32Array;
+}
+
+export class TrainerCore {
+  readonly model: GraphSage;
+  private accum: ParamMap | undefined;
+  private accumCount = 0;
+  private trainProducer: BatchProducer | undefined;
+  private evalProducer: BatchProducer | undefined;
+
+  constructor(
+    readonly spec: JobSpec,
+    readonly graph: SharedGraph,
+    readonly seeds: SeedSource,
+    readonly evalSets: EvalSets,
+    readonly producerConfig: ProducerConfig,
+    /** Evaluation batches: same sampler, more negatives for ranking metrics. */
+    readonly evalProducerConfig: ProducerConfig = producerConfig,
+  ) {
+    this.model = buildModel(spec, graph.dim, Math.max(1, graph.numClasses));
+  }
+
+  setParams(params: ParamMap): void {
+    this.model.setParams(params);
+  }
+
+  /** Forward + backward of one batch; gradients are added to the local accumulator. */
+  step(view: BatchView, stepIndex: number): number {
+    const target = view.node ?? view.link!;
+    const dropoutSeed = batchSeed(this.spec.train.seed ^ 0x5eed, view.epoch, stepIndex);
+    const r = this.model.forwardBackward(view.model, target, { dropoutSeed });
+    if (this.accum === undefined) this.accum = r.grads;
+    else
+      for (const [name, g] of r.grads) {
+        const a = this.accum.get(name)!;
+        for (let i = 0; i < g.length; i++) a[i] += g[i];
+      }
+    this.accumCount++;
+    return r.loss;
+  }
+
+  /** True when N local batches have been aggregated (or `force` at the end of an epoch). */
+  readyToSync(force = false): boolean {
+    return this.accumCount > 0 && (force || this.accumCount >= this.spec.train.localSteps);
+  }
+
+  /** The mean gradient over the local batches since the last sync; resets the accumulator. */
+  takeGradients(): ParamMap {
+    const g = this.accum!;
+    const n = this.accumCount;
+    if (n > 1) for (const a of g.values()) for (let i = 0; i < a.length; i++) a[i] /= n;
+    this.accum = undefined;
+    this.accumCount = 0;
+    return g;
+  }
+
+  private producer(forEval: boolean): BatchProducer {
+    if (forEval)
+      return (this.evalProducer ??= new BatchProducer(this.graph, this.evalProducerConfig));
+    return (this.trainProducer ??= new BatchProducer(this.graph, this.producerConfig));
+  }
+
+  /** Samples and encodes one batch inline (evaluation, or training with handoff 'inline'). */
+  sampleInline(
+    order: Int32Array,
+    epoch: number,
+    batch: number,
+    batchSize: number,
+    forEval = false,
+  ): BatchView {
+    const req = requestFor(
+      this.seeds,
+      order,
+      epoch,
+      batch,
+      batchSize,
+      batchSeed(this.spec.train.seed, epoch, batch),
+    );
+    const fields = this.producer(forEval).produce(req, (shape) =>
+      allocateArrays<BatchFields>(shape),
+    );
+    return viewBatch(fields);
+  }
+
+  /** Metrics of the current parameters on a split: accuracy/macro-F1, or AUC/MRR/hits@10. */
+  evaluate(split: 'val' | 'test'): Record<string, number> {
+    let ids = this.evalSets[split];
+    const cap = this.spec.eval.maxNodes;
+    if (cap > 0 && ids.length > cap) ids = ids.subarray(0, cap);
+    const bs = this.spec.eval.batchSize;
+    const numBatches = Math.ceil(ids.length / bs);
+    if (this.spec.task === 'node') {
+      const k = Math.max(1, this.graph.numClasses);
+      const preds: number[] = [];
+      const labels: number[] = [];
+      for (let b = 0; b < numBatches; b++) {
+        const v = this.sampleInline(ids, 1_000_000 + (split === 'val' ? 0 : 1), b, bs, true);
+        const logits = this.model.forward(v.model);
+        const p = argmaxRows(logits, k);
+        for (let i = 0; i < v.numSeeds; i++) {
+          if (v.node!.labels[i] < 0) continue;
+          preds.push(p[i]);
+          labels.push(v.node!.labels[i]);
+        }
+      }
+      return {
+        accuracy: accuracy(preds, labels),
+        macro_f1: macroF1(preds, labels, k),
+        count: labels.length,
+      };
+    }
+    const pos: number[] = [];
+    const neg: number[] = [];
+    const degPos: number[] = [];
+    const degNeg: number[] = [];
+    let k = 0;
+    for (let b = 0; b < numBatches; b++) {
+      const v = this.sampleInline(ids, 1_000_000 + (split === 'val' ? 0 : 1), b, bs, true);
+      const link = v.link!;
+      k = link.numNegatives;
+      const ps = this.model.scoreLinks(v.model, link.src, link.dst);
+      const srcRep = new Int32Array(link.negDst!.length);
+      for (let i = 0; i < link.src.length; i++)
+        for (let j = 0; j < k; j++) srcRep[i * k + j] = link.src[i];
+      const ns = this.model.scoreLinks(v.model, srcRep, link.negDst!);
+      for (const x of ps) pos.push(x);
+      for (const x of ns) neg.push(x);
+      // Popularity baseline: the destination's degree, on the same pairs and negatives.
+      const ip = this.graph.csr.indptr;
+      const degree = (local: number) => ip[v.seeds[local] + 1] - ip[v.seeds[local]];
+      for (const d of link.dst) degPos.push(degree(d));
+      for (const d of link.negDst!) degNeg.push(degree(d));
+    }
+    const scores = [...pos, ...neg];
+    const labels = [...pos.map(() => 1), ...neg.map(() => 0)];
+    return {
+      auc: rocAuc(scores, labels),
+      mrr: mrr(pos, neg),
+      'hits@10': hitsAtK(pos, neg, 10),
+      degree_auc: rocAuc([...degPos, ...degNeg], labels),
+      negatives: k,
+      count: pos.length,
+    };
+  }
+}
