@@ -403,3 +403,19 @@ export function jobSpecDoc(): string {
   walk(JOB_FIELDS, '');
   return rows.join('\n');
 }
+
+/** The whole docs/job-spec.md page (generated; see deploy/gen-docs.ts). */
+export function jobSpecPage(): string {
+  return [
+    '# Job spec',
+    '',
+    'A job spec is a YAML file read by `weft train`, `weft deploy render` and the distributed launcher.',
+    'Every field is optional; a missing one takes its default. Command-line flags override the file',
+    '(`--epochs 5`, or any field with `--set section.field=value`). A wrong value fails with the file,',
+    'line and field, e.g. `job.yaml:4 [train.lr]: expected a number, got "fast"`.',
+    '',
+    'This page is generated from `actors/job-spec.ts` by `npx tsx deploy/gen-docs.ts`.',
+    '',
+    jobSpecDoc(),
+  ].join('\n');
+}

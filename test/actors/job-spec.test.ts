@@ -14,7 +14,9 @@ function errorOf(fn: () => unknown): ConfigError {
 
 describe('job spec', () => {
   it('fills defaults and reads nested fields', () => {
-    const spec = parseJobSpec('name: cora\ngraph: data/cora\nmodel:\n  hidden: 64\nsampling:\n  fanouts: [10, 5]\n');
+    const spec = parseJobSpec(
+      'name: cora\ngraph: data/cora\nmodel:\n  hidden: 64\nsampling:\n  fanouts: [10, 5]\n',
+    );
     expect(spec.name).toBe('cora');
     expect(spec.model.hidden).toBe(64);
     expect(spec.model.layers).toBe(2);
@@ -23,7 +25,9 @@ describe('job spec', () => {
   });
 
   it('names file, line and field of a wrong value', () => {
-    const err = errorOf(() => parseJobSpec('name: x\ntrain:\n  epochs: 3\n  lr: fast\n', 'job.yaml'));
+    const err = errorOf(() =>
+      parseJobSpec('name: x\ntrain:\n  epochs: 3\n  lr: fast\n', 'job.yaml'),
+    );
     expect(err.field).toBe('train.lr');
     expect(err.file).toBe('job.yaml:4');
     expect(err.message).toContain('expected a number');
@@ -47,15 +51,31 @@ describe('job spec', () => {
   });
 
   it('applies command-line overrides with validation', () => {
-    const spec = applyOverrides(defaultJobSpec(), { 'train.epochs': '7', 'sampling.fanouts': '5,5' });
+    const spec = applyOverrides(defaultJobSpec(), {
+      'train.epochs': '7',
+      'sampling.fanouts': '5,5',
+    });
     expect(spec.train.epochs).toBe(7);
     expect(spec.sampling.fanouts).toEqual([5, 5]);
-    expect(errorOf(() => applyOverrides(defaultJobSpec(), { 'train.epochs': '-1' })).field).toBe('train.epochs');
+    expect(errorOf(() => applyOverrides(defaultJobSpec(), { 'train.epochs': '-1' })).field).toBe(
+      'train.epochs',
+    );
   });
 
   it('documents every field', () => {
     const doc = jobSpecDoc();
     expect(doc).toContain('`sampling.fanouts`');
     expect(doc).toContain('`train.localSteps`');
+  });
+});
+
+describe('docs/job-spec.md', () => {
+  it('is generated from the declaration', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { jobSpecPage } = await import('../../actors/job-spec.js');
+    const committed = readFileSync(new URL('../../docs/job-spec.md', import.meta.url), 'utf8');
+    expect(committed, 'run `npx tsx deploy/gen-docs.ts` to regenerate docs/job-spec.md').toBe(
+      `${jobSpecPage()}\n`,
+    );
   });
 });
