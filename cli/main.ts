@@ -22,6 +22,14 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'write the HTML training report of a run',
     load: () => import('./commands/report.js'),
   },
+  eval: {
+    summary: 'evaluate the newest checkpoint of a run on val/test',
+    load: () => import('./commands/eval.js'),
+  },
+  embed: {
+    summary: 'write node embeddings of a run as a versioned output',
+    load: () => import('./commands/embed.js'),
+  },
 };
 
 function usage(): string {

@@ -148,17 +148,28 @@ function checkEntry(
   manifestPath: string,
 ): EmbeddingFileEntry {
   const field = `files.${name}`;
-  if (!entry || typeof entry.file !== 'string' || entry.file.includes('/') || entry.file.includes('\\')) {
+  if (
+    !entry ||
+    typeof entry.file !== 'string' ||
+    entry.file.includes('/') ||
+    entry.file.includes('\\')
+  ) {
     throw new InputError('missing or invalid file entry', { file: manifestPath, field });
   }
   if (entry.dtype !== dtype) {
-    throw new InputError(`expected dtype ${dtype}, got ${entry.dtype}`, { file: manifestPath, field });
-  }
-  if (entry.length !== length || entry.bytes !== length * 4) {
-    throw new InputError(`length ${entry.length} (${entry.bytes} bytes) does not match count and dim`, {
+    throw new InputError(`expected dtype ${dtype}, got ${entry.dtype}`, {
       file: manifestPath,
       field,
     });
+  }
+  if (entry.length !== length || entry.bytes !== length * 4) {
+    throw new InputError(
+      `length ${entry.length} (${entry.bytes} bytes) does not match count and dim`,
+      {
+        file: manifestPath,
+        field,
+      },
+    );
   }
   return entry;
 }
@@ -170,7 +181,11 @@ export function readEmbeddingManifest(versionDir: string): EmbeddingManifest {
   try {
     m = JSON.parse(readFileSync(path, 'utf8')) as EmbeddingManifest;
   } catch (err) {
-    throw new InputError(`cannot read embedding manifest: ${(err as Error).message}`, { file: path }, { cause: err });
+    throw new InputError(
+      `cannot read embedding manifest: ${(err as Error).message}`,
+      { file: path },
+      { cause: err },
+    );
   }
   if (m?.format !== EMBEDDINGS_FORMAT || m.version !== EMBEDDINGS_FORMAT_VERSION) {
     throw new InputError(`not a ${EMBEDDINGS_FORMAT} v${EMBEDDINGS_FORMAT_VERSION} manifest`, {
@@ -180,10 +195,17 @@ export function readEmbeddingManifest(versionDir: string): EmbeddingManifest {
   }
   for (const k of ['count', 'dim'] as const) {
     if (!Number.isSafeInteger(m[k]) || m[k] < 0) {
-      throw new InputError(`expected a non-negative integer, got ${JSON.stringify(m[k])}`, { file: path, field: k });
+      throw new InputError(`expected a non-negative integer, got ${JSON.stringify(m[k])}`, {
+        file: path,
+        field: k,
+      });
     }
   }
-  if (m.dtype !== 'float32') throw new InputError(`unsupported dtype ${JSON.stringify(m.dtype)}`, { file: path, field: 'dtype' });
+  if (m.dtype !== 'float32')
+    throw new InputError(`unsupported dtype ${JSON.stringify(m.dtype)}`, {
+      file: path,
+      field: 'dtype',
+    });
   checkEntry(m.files?.embeddings, 'embeddings', 'float32', m.count * m.dim, path);
   checkEntry(m.files?.ids, 'ids', 'int32', m.count, path);
   return m;
@@ -202,7 +224,8 @@ export function readEmbeddings(dir: string, model: string, version?: string): Em
     });
   }
   const versionDir = join(modelDir, name);
-  if (!existsSync(versionDir)) throw new InputError('embedding version not found', { file: versionDir });
+  if (!existsSync(versionDir))
+    throw new InputError('embedding version not found', { file: versionDir });
   const manifest = readEmbeddingManifest(versionDir);
   const ids = new Int32Array(manifest.count);
   const embeddings = new Float32Array(manifest.count * manifest.dim);

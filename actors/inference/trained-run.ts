@@ -43,7 +43,7 @@ export function loadTrainedRun(runDir: string, opts: { graph?: string } = {}): T
   const checkpoint = latestCheckpoint(ckptRoot);
   if (!checkpoint) {
     throw new ConfigError(
-      `no checkpoint under ${ckptRoot} (train the run, or let it reach its first checkpoint)`,
+      'no checkpoint found (train the run, or let it reach its first checkpoint)',
       { file: ckptRoot, field: 'RUN_DIR' },
     );
   }

@@ -1,0 +1,96 @@
+// `weft embed RUN_DIR --out DIR`: node embeddings of a run's newest checkpoint, written as the next
+// version of DIR/<model>/ with a manifest; actors/inference/ does the work.
+import { parseArgs } from 'node:util';
+import { embedRun } from '../../actors/inference/embed-run.js';
+import { ConfigError } from '../../runtime/errors.js';
+
+const USAGE = `usage: weft embed RUN_DIR --out DIR [options]
+
+Computes the trained model's output for every node (or every node of one type) of the graph,
+sampling each batch's neighbourhood like evaluation does, and writes it as the next version
+DIR/<model>/vNNNNNN/ (embeddings.f32, ids.i32, manifest.json); DIR/<model>/LATEST then names it.
+<model> is the job's name. Rows are class logits for node-classification runs and the final
+hidden layer for link-prediction runs. See docs/inference.md for the format.
+
+options:
+  --out DIR              output root (required)
+  --batch-size B         nodes per batch (default the run's eval.batchSize)
+  --nodes all|TYPE       every node, or one node type's nodes (default all)
+  --graph DIR            graph directory instead of the one the run trained on
+  --json                 print the manifest of the version written as JSON
+  --quiet                no progress line
+  --help                 this text`;
+
+/** Entry point of `weft embed`; prints the version directory written. */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      'batch-size': { type: 'string' },
+      nodes: { type: 'string' },
+      graph: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    console.error(USAGE);
+    return 2;
+  }
+  if (positionals.length > 1) {
+    throw new ConfigError(`expected one run directory, got ${positionals.join(' ')}`, {
+      file: 'command line',
+    });
+  }
+  if (!values.out)
+    throw new ConfigError('--out DIR is required', { file: 'command line', field: '--out' });
+  let batchSize: number | undefined;
+  if (values['batch-size'] !== undefined) {
+    batchSize = Number(values['batch-size']);
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+      throw new ConfigError(
+        `expected a positive integer, got ${JSON.stringify(values['batch-size'])}`,
+        {
+          file: 'command line',
+          field: '--batch-size',
+        },
+      );
+    }
+  }
+  const tty = process.stderr.isTTY && !values.quiet && !values.json;
+  let lastDrawMs = 0;
+  const result = await embedRun(positionals[0], {
+    out: values.out,
+    batchSize,
+    nodes: values.nodes,
+    graph: values.graph,
+    onProgress: tty
+      ? (done, total) => {
+          const now = performance.now();
+          if (now - lastDrawMs < 200 && done < total) return;
+          lastDrawMs = now;
+          const pct = total > 0 ? ((100 * done) / total).toFixed(1) : '100.0';
+          process.stderr.write(
+            `\rembedding ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} nodes (${pct}%)\x1b[K`,
+          );
+        }
+      : undefined,
+  });
+  if (tty) process.stderr.write('\r\x1b[K');
+  if (values.json) {
+    console.log(JSON.stringify({ dir: result.dir, ...result.manifest }, null, 2));
+    return 0;
+  }
+  const m = result.manifest;
+  console.log(
+    `wrote ${result.dir}: ${m.count.toLocaleString('en-US')} nodes x ${m.dim} (${m.output}), checkpoint step ${m.source.checkpointStep}, ${Math.round(result.nodesPerSecond).toLocaleString('en-US')} nodes/s`,
+  );
+  return 0;
+}

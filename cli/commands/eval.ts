@@ -1,0 +1,75 @@
+// `weft eval RUN_DIR`: the validation and/or test metrics of a run's newest checkpoint, computed by
+// actors/inference/ with the trainer's evaluation; printed for humans or as JSON.
+import { parseArgs } from 'node:util';
+import { evaluateRun, type EvalSplit } from '../../actors/inference/evaluate-run.js';
+import { ConfigError } from '../../runtime/errors.js';
+
+const USAGE = `usage: weft eval RUN_DIR [options]
+
+Loads the newest checkpoint of RUN_DIR (written by weft train), rebuilds its model from the job
+spec recorded there, and evaluates it on the graph's validation and/or test split with the
+training job's evaluation sampler: accuracy and macro-F1 for node classification, ROC-AUC, MRR
+and hits@10 for link prediction.
+
+options:
+  --split val|test|both   which split(s) (default both)
+  --graph DIR             graph directory instead of the one the run trained on
+  --json                  print the report as JSON
+  --help                  this text`;
+
+const SPLITS: readonly EvalSplit[] = ['val', 'test', 'both'];
+
+function shown(m: Record<string, number>): string {
+  const parts = Object.entries(m)
+    .filter(([k]) => k !== 'count' && k !== 'negatives')
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`);
+  const extra =
+    m.count !== undefined ? ` (${m.count} ${m.negatives !== undefined ? 'edges' : 'nodes'})` : '';
+  return parts.join(', ') + extra;
+}
+
+/** Entry point of `weft eval`. */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      split: { type: 'string' },
+      graph: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    console.error(USAGE);
+    return 2;
+  }
+  if (positionals.length > 1) {
+    throw new ConfigError(`expected one run directory, got ${positionals.join(' ')}`, {
+      file: 'command line',
+    });
+  }
+  const split = (values.split ?? 'both') as EvalSplit;
+  if (!SPLITS.includes(split)) {
+    throw new ConfigError(`expected val, test or both, got ${JSON.stringify(values.split)}`, {
+      file: 'command line',
+      field: '--split',
+    });
+  }
+  const report = await evaluateRun(positionals[0], { split, graph: values.graph });
+  if (values.json) {
+    console.log(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  const epoch = report.epoch >= 0 ? `epoch ${report.epoch + 1}, ` : '';
+  console.log(
+    `task ${report.task} on ${report.graph} (${report.backend} backend), checkpoint ${epoch}step ${report.checkpoint_step}`,
+  );
+  if (report.val) console.log(`val ${shown(report.val)}`);
+  if (report.test) console.log(`test ${shown(report.test)}`);
+  return 0;
+}
