@@ -1,10 +1,22 @@
 // Crash-safe writes: a file or a whole directory is written under a temporary name, flushed, then
 // renamed into place, so readers see the old version or the new one and never half of either.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  existsSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 function tempName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  return join(
+    dirname(path),
+    `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+  );
 }
 
 /** Writes `data` to `path` through a temporary file + fsync + rename. */
@@ -14,7 +26,9 @@ export function writeFileAtomic(path: string, data: string | ArrayBufferView): v
   const fd = openSync(tmp, 'w');
   try {
     const bytes =
-      typeof data === 'string' ? Buffer.from(data, 'utf8') : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      typeof data === 'string'
+        ? Buffer.from(data, 'utf8')
+        : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     let off = 0;
     while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
     fsyncSync(fd);

@@ -36,7 +36,8 @@ export function firstLayerInput(
   const d = store.dim;
   const numDst = block.numDst;
   const weights = weighted && block.edgeWeight ? block.edgeWeight : null;
-  if (out.length < numDst * 2 * d) throw new RangeError(`first-layer buffer holds ${out.length} floats, need ${numDst * 2 * d}`);
+  if (out.length < numDst * 2 * d)
+    throw new RangeError(`first-layer buffer holds ${out.length} floats, need ${numDst * 2 * d}`);
   if (store.dtype !== 'float32' || !(store.features instanceof Float32Array)) {
     const need = block.numSrc * d;
     const s = scratch ?? { buf: new Float32Array(0) };
@@ -76,7 +77,14 @@ function gatherMeanRows(
     }
     const on = o + d;
     for (let j = 0; j < d8; j += 8) {
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0,
+        a4 = 0,
+        a5 = 0,
+        a6 = 0,
+        a7 = 0;
       for (let k = s; k < e; k++) {
         const r = nodes[indices[k]] * d + j;
         const w = weights === null ? 1 : weights[k];
@@ -100,7 +108,8 @@ function gatherMeanRows(
     }
     for (let j = d8; j < d; j++) {
       let a = 0;
-      for (let k = s; k < e; k++) a += (weights === null ? 1 : weights[k]) * x[nodes[indices[k]] * d + j];
+      for (let k = s; k < e; k++)
+        a += (weights === null ? 1 : weights[k]) * x[nodes[indices[k]] * d + j];
       out[on + j] = a * scale;
     }
   }

@@ -2,7 +2,11 @@ import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { latestCheckpoint, readCheckpoint, saveCheckpoint } from '../../actors/parameter-server/checkpoint.js';
+import {
+  latestCheckpoint,
+  readCheckpoint,
+  saveCheckpoint,
+} from '../../actors/parameter-server/checkpoint.js';
 import { InputError } from '../../runtime/errors.js';
 
 describe('checkpoints', () => {
