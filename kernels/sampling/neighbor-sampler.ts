@@ -198,7 +198,7 @@ export class NeighborSampler {
     const times = this.checkTimes(opts.times, count, 'times');
     this.reseed(opts.batchSeed);
     this.excludeActive = false;
-    return this.run(seeds, count, times);
+    return this.run(seeds, count, times, 0, opts.copy ?? true);
   }
 
   /**
@@ -267,7 +267,7 @@ export class NeighborSampler {
         this.pairs.add(all[count + i], all[i]);
       }
     }
-    const sub = this.run(all, total, allTimes, count);
+    const sub = this.run(all, total, allTimes, count, opts.copy ?? true);
     this.excludeActive = false;
     return {
       ...sub,
@@ -331,7 +331,8 @@ export class NeighborSampler {
     seeds: SeedIds,
     count: number,
     times: Float64Array | null,
-    numPairs = 0,
+    numPairs: number,
+    copy: boolean,
   ): SampledSubgraph {
     this.direct.begin(this.keyedMode ? 0 : this.n);
     this.keyed?.begin();
@@ -387,7 +388,7 @@ export class NeighborSampler {
       else this.expandRows(lo, hi, this.fanouts[h]);
       hopEnd.push(this.n);
     }
-    return this.collect(seedLocal, hopEnd);
+    return this.collect(seedLocal, hopEnd, copy);
   }
 
   /** Maps each seed time to a group (its rank among the batch's distinct times). */
@@ -675,17 +676,22 @@ export class NeighborSampler {
     }
   }
 
-  /** Copies the batch out at exact sizes; every block is a prefix view of one CSR. */
-  private collect(seedLocal: Int32Array, hopEnd: number[]): SampledSubgraph {
+  /**
+   * The batch at exact sizes, copied out (or, with copy false, as views of the scratch); every
+   * block is a prefix view of one CSR.
+   */
+  private collect(seedLocal: Int32Array, hopEnd: number[], copy: boolean): SampledSubgraph {
     const n = this.n;
     const hops = this.fanouts.length;
     const numRows = hopEnd[hops - 1];
     const numEdges = this.rowPtr[numRows];
-    const nodes = this.nodes.slice(0, n);
-    const indptr = this.rowPtr.slice(0, numRows + 1);
-    const indices = this.edges.slice(0, numEdges);
-    const edgeWeight = this.carriesWeights ? this.edgeW.slice(0, numEdges) : undefined;
-    const edgeIds = this.returnEdgeIds ? this.edgeId.slice(0, numEdges) : undefined;
+    const cut = <T extends Int32Array | Float32Array | Float64Array>(a: T, len: number): T =>
+      (copy ? a.slice(0, len) : a.subarray(0, len)) as T;
+    const nodes = cut(this.nodes, n);
+    const indptr = cut(this.rowPtr, numRows + 1);
+    const indices = cut(this.edges, numEdges);
+    const edgeWeight = this.carriesWeights ? cut(this.edgeW, numEdges) : undefined;
+    const edgeIds = this.returnEdgeIds ? cut(this.edgeId, numEdges) : undefined;
     const blocks: SampledBlock[] = [];
     for (let l = 0; l < hops; l++) {
       const h = hops - 1 - l;

@@ -1,7 +1,20 @@
 // Types shared by every neighbour sampler: the options a sampler is built from (plain data, so a worker
 // thread can build its own sampler), the per-call inputs, and the message-flow blocks it returns.
 
-/** How neighbours of a destination node are chosen. */
+/**
+ * How neighbours of a destination node are chosen (k = the hop's fanout; a row with at most k
+ * candidates gives all of them):
+ * - 'uniform': k distinct edges of the row, every k-subset equally likely.
+ * - 'weighted': k distinct edges by successive sampling on the edge weights (each draw proportional
+ *   to weight among the edges not drawn yet; the distribution of Efraimidis–Spirakis keys).
+ * - 'temporal': only edges with timestamp strictly before the node's query time (never one at or
+ *   after it); 'last' keeps the k newest of those (rows are time-sorted; equal timestamps resolve to
+ *   the later CSR position), 'uniform' k of them at random. Nodes reached at any hop inherit the query
+ *   time of the seed they came from (TGL, DGL and PyG do the same).
+ * - 'ppr': the k nodes with the highest approximate personalized PageRank from the node (itself
+ *   excluded; ties to the smaller id), found by Andersen–Chung–Lang push; they need not be direct
+ *   neighbours. Block edge weights are those scores normalised to sum 1 per row. Deterministic.
+ */
 export type SamplingStrategy = 'uniform' | 'weighted' | 'temporal' | 'ppr';
 
 /** Temporal pick among the edges strictly before the query time: the most recent, or uniform. */
@@ -45,11 +58,21 @@ export interface SampleCallOptions {
    * inputs), not on earlier calls, so any worker reproduces batch b exactly.
    */
   readonly batchSeed?: number;
+  /**
+   * false: the returned arrays are views of the sampler's scratch, valid only until its next call
+   * (copy them, e.g. into the shared-memory queue, before sampling again). Default true: the caller
+   * owns fresh arrays of exact size.
+   */
+  readonly copy?: boolean;
 }
 
 /** Per-call options of `sampleEdges` (link prediction). */
 export interface SampleEdgesOptions {
-  /** 'uniform': numNegatives random destination nodes per pair; 'none': no negatives. */
+  /**
+   * 'uniform': numNegatives random destination nodes per pair, uniform over all nodes and not checked
+   * against the graph (a negative is a true edge with probability about degree / numNodes); 'none'.
+   * Default 'none'.
+   */
   readonly negatives?: 'uniform' | 'none';
   /** Negatives per pair when negatives === 'uniform'; default 1. */
   readonly numNegatives?: number;
@@ -57,12 +80,17 @@ export interface SampleEdgesOptions {
   readonly times?: Float64Array;
   /**
    * Hide the seed edges from message passing: every edge between a pair's two endpoints, in either
-   * direction, is left out of the endpoints' sampled neighbourhoods. Default true. Temporal sampling
-   * never sees an edge at its own query time, so there this is implied for the pair's own edge.
+   * direction, is left out of the endpoints' sampled rows, and the row still gets its full fanout from
+   * the other edges (same distribution as sampling the row without them). Default true. Applies to
+   * 'uniform' and 'weighted'. 'temporal' never uses an edge at or after the query time, which hides
+   * the pair's own edge when the pair's time is its timestamp; earlier edges between the two are
+   * history and stay. 'ppr' does not apply it (the push would need the pair set in its inner loop).
    */
   readonly excludeSeedEdges?: boolean;
   /** As in SampleCallOptions. */
   readonly batchSeed?: number;
+  /** As in SampleCallOptions. */
+  readonly copy?: boolean;
 }
 
 /**

@@ -1,3 +1,5 @@
+// Determinism of every strategy: same seed and calls give identical samples, batch seeds detach a batch
+// from its history, and returned arrays (or, with copy: false, views) behave as documented.
 import { describe, expect, it } from 'vitest';
 import { createSampler } from '../../../kernels/sampling/neighbor-sampler.js';
 import type {
@@ -58,6 +60,17 @@ describe('determinism', () => {
     const y = b.sample(batches[2], 40, { batchSeed: 1234 });
     expect(flat(x)).toEqual(flat(y));
     expect(flat(b.sample(batches[2], 40, { batchSeed: 1235 }))).not.toEqual(flat(y));
+  });
+
+  it('copy: false returns the same sample as views of the scratch', () => {
+    const a = createSampler(csr, options('weighted', 3));
+    const b = createSampler(csr, options('weighted', 3));
+    for (let i = 0; i < 5; i++) {
+      const owned = a.sample(batches[i]);
+      const view = b.sample(batches[i], 40, { copy: false });
+      expect(flat(view)).toEqual(flat(owned));
+      expect(view.nodes.buffer.byteLength).toBeGreaterThan(view.nodes.byteLength);
+    }
   });
 
   it('returned arrays are owned by the caller: later calls do not change them', () => {

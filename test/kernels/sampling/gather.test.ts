@@ -1,3 +1,5 @@
+// The sampling-side gather: features of a SampledSubgraph into a reused caller buffer in local-id
+// order, a too-small buffer refused, seed labels in local order.
 import { describe, expect, it } from 'vitest';
 import type { FeatureStore } from '../../../graph-store/types.js';
 import { gatherSeedLabels, gatherSubgraphFeatures } from '../../../kernels/sampling/gather.js';

@@ -1,3 +1,5 @@
+// sampleEdges: pairs and negatives map back to local ids under every strategy, seed edges are hidden
+// from their endpoints without shrinking fanouts or biasing the rest, negatives follow the batch seed.
 import { describe, expect, it } from 'vitest';
 import type { Csr } from '../../../graph-store/types.js';
 import { createSampler } from '../../../kernels/sampling/neighbor-sampler.js';

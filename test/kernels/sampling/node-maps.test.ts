@@ -1,3 +1,5 @@
+// The samplers' id tables against Map/Set references: the direct global->local map across batches and
+// its refill, the keyed (id, group) map through growth, the per-batch pair set.
 import { describe, expect, it } from 'vitest';
 import { KeyedNodeMap } from '../../../kernels/sampling/keyed-node-map.js';
 import { DirectNodeMap } from '../../../kernels/sampling/node-map.js';

@@ -1,3 +1,5 @@
+// Bad sampler options and inputs fail with ConfigError / InputError naming the field.
+// (Strategy-specific input errors are tested next to their strategy.)
 import { describe, expect, it } from 'vitest';
 import { ConfigError, InputError } from '../../../runtime/errors.js';
 import { createSampler } from '../../../kernels/sampling/neighbor-sampler.js';

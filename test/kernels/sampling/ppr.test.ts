@@ -1,3 +1,5 @@
+// PPR push against power-iteration PageRank (from below, within the push error, top-k order), and
+// the PPR sampler's blocks: reachable, descending, normalised, the same nodes as a direct top-k call.
 import { describe, expect, it } from 'vitest';
 import type { Csr } from '../../../graph-store/types.js';
 import { createSampler } from '../../../kernels/sampling/neighbor-sampler.js';

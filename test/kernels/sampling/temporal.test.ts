@@ -1,3 +1,5 @@
+// Temporal sampling: never an edge at or after the query time, exactly the newest N ('last'), (node,
+// time) nodes with inherited seed times, equal-time edges excluded, and its input errors.
 import { describe, expect, it } from 'vitest';
 import type { Csr } from '../../../graph-store/types.js';
 import { createSampler } from '../../../kernels/sampling/neighbor-sampler.js';

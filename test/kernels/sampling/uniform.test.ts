@@ -1,3 +1,5 @@
+// Uniform sampling over many random graphs: all invariants, exactly min(degree, fanout) per row,
+// inclusion and joint-inclusion rates, huge rows, fanout -1, empty and repeated seeds.
 import { describe, expect, it } from 'vitest';
 import type { Csr } from '../../../graph-store/types.js';
 import { createSampler } from '../../../kernels/sampling/neighbor-sampler.js';
@@ -95,6 +97,27 @@ describe('uniform sampler', () => {
     const expected = trials / 20;
     for (const c of counts.values())
       expect(Math.abs(c - expected)).toBeLessThan(5 * Math.sqrt(expected));
+  });
+
+  it('samples rows past 2^21 edges (where the inline draw hands over to the exact 53-bit one)', () => {
+    const deg = 2 ** 21 + 1000;
+    const indices = new Uint32Array(deg);
+    for (let j = 0; j < deg; j++) indices[j] = 1 + (j % 5000);
+    const indptr = new Uint32Array(5002);
+    indptr.fill(deg, 1);
+    const csr: Csr = { numNodes: 5001, numEdges: deg, indptr, indices };
+    const sampler = createSampler(csr, { strategy: 'uniform', fanouts: [20], returnEdgeIds: true });
+    let upperHalf = 0;
+    for (let t = 0; t < 200; t++) {
+      const ids = sampler.sample([0]).blocks[0].edgeIds!;
+      expect(new Set(ids).size).toBe(20);
+      for (const p of ids) {
+        expect(p >= 0 && p < deg).toBe(true);
+        if (p >= deg / 2) upperHalf++;
+      }
+    }
+    // 4000 positions, half expected in the upper half of the row.
+    expect(Math.abs(upperHalf - 2000)).toBeLessThan(5 * Math.sqrt(1000));
   });
 
   it('fanout -1 takes every neighbour, in CSR order', () => {

@@ -1,3 +1,5 @@
+// Weighted sampling: invariants over random graphs, each exact method against enumerated successive-
+// sampling probabilities, long rows with and without dominant edges, and its input errors.
 import { describe, expect, it } from 'vitest';
 import type { Csr } from '../../../graph-store/types.js';
 import { createSampler } from '../../../kernels/sampling/neighbor-sampler.js';

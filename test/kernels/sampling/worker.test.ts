@@ -1,3 +1,5 @@
+// A sampler built in a worker thread from SharedArrayBuffer-backed Csr arrays reproduces the main
+// thread's batch exactly.
 import { describe, expect, it } from 'vitest';
 import { spawnWorker } from '../../../runtime/worker-spawn.js';
 import { createSampler } from '../../../kernels/sampling/neighbor-sampler.js';
