@@ -30,6 +30,18 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'write node embeddings of a run as a versioned output',
     load: () => import('./commands/embed.js'),
   },
+  launch: {
+    summary: 'run a distributed job on this machine: one process per actor, over NATS',
+    load: () => import('./commands/launch.js'),
+  },
+  actor: {
+    summary: 'run one actor of a distributed job (what each pod runs)',
+    load: () => import('./commands/actor.js'),
+  },
+  bench: {
+    summary: 'run a benchmark (ablation: the LiGNN training speed-ups)',
+    load: () => import('./commands/bench.js'),
+  },
 };
 
 function usage(): string {

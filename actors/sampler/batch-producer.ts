@@ -158,7 +158,7 @@ export class BatchProducer {
         negativeRange: [lo, hi],
         times: req.times,
         batchSeed: req.batchSeed,
-      } as Parameters<NeighborSampler['sampleEdges']>[3]);
+      });
     }
     const seeds = req.seeds!;
     return this.sampler.sample(seeds, seeds.length, { batchSeed: req.batchSeed, times: req.times });

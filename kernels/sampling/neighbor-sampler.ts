@@ -241,7 +241,22 @@ export class NeighborSampler {
     const negGlobal = new Int32Array(count * numNeg);
     if (numNeg > 0) {
       const negRng = new Xoshiro128(this.seed, opts.batchSeed ?? this.rng.nextU32(), NEGATIVE_LANE);
-      for (let q = 0; q < negGlobal.length; q++) negGlobal[q] = negRng.below(this.numNodes);
+      const [lo, hi] = opts.negativeRange ?? [0, this.numNodes];
+      if (!(
+        Number.isInteger(lo) &&
+        Number.isInteger(hi) &&
+        lo >= 0 &&
+        hi <= this.numNodes &&
+        hi > lo
+      )) {
+        throw new ConfigError(
+          `negativeRange [${lo}, ${hi}) must be a non-empty range of node ids`,
+          {
+            field: 'negativeRange',
+          },
+        );
+      }
+      for (let q = 0; q < negGlobal.length; q++) negGlobal[q] = lo + negRng.below(hi - lo);
       all.set(negGlobal, 2 * count);
     }
     let allTimes: Float64Array | null = null;

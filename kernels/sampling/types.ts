@@ -76,6 +76,11 @@ export interface SampleEdgesOptions {
   readonly negatives?: 'uniform' | 'none';
   /** Negatives per pair when negatives === 'uniform'; default 1. */
   readonly numNegatives?: number;
+  /**
+   * Global id range [lo, hi) negatives are drawn from (the destination node type of a typed
+   * relation); default every node.
+   */
+  readonly negativeRange?: readonly [number, number];
   /** Query time per pair ('temporal' only); a pair's negatives share its time. */
   readonly times?: Float64Array;
   /**

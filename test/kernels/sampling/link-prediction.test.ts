@@ -174,3 +174,44 @@ describe('sampleEdges (link prediction)', () => {
     expect(() => a.sampleEdges([1], [5000], 1)).toThrow(/dst\[0\]/);
   });
 });
+
+describe('sampleEdges negatives', () => {
+  it('draws negatives only from the given id range (the destination node type)', () => {
+    const rng = new TestRng(77);
+    for (let trial = 0; trial < 10; trial++) {
+      const csr = randomCsr(rng, { numNodes: 200, numEdges: 1500 });
+      const { src, dst } = edgePairs(rng, csr, 30);
+      const lo = 50 + rng.int(50);
+      const hi = lo + 1 + rng.int(60);
+      const sub = createSampler(csr, {
+        strategy: 'uniform',
+        fanouts: [3],
+        seed: trial,
+      }).sampleEdges(src, dst, 30, {
+        negatives: 'uniform',
+        numNegatives: 5,
+        negativeRange: [lo, hi],
+        batchSeed: trial,
+      });
+      expect(sub.negGlobal.length).toBe(150);
+      for (const g of sub.negGlobal) {
+        expect(g).toBeGreaterThanOrEqual(lo);
+        expect(g).toBeLessThan(hi);
+      }
+      for (let i = 0; i < sub.negLocal.length; i++)
+        expect(sub.nodes[sub.negLocal[i]]).toBe(sub.negGlobal[i]);
+    }
+  });
+
+  it('rejects an empty or out-of-graph range', () => {
+    const csr = randomCsr(new TestRng(1), { numNodes: 20, numEdges: 40 });
+    const s = createSampler(csr, { strategy: 'uniform', fanouts: [2] });
+    const one = Int32Array.of(0);
+    expect(() =>
+      s.sampleEdges(one, one, 1, { negatives: 'uniform', negativeRange: [5, 5] }),
+    ).toThrow(/negativeRange/);
+    expect(() =>
+      s.sampleEdges(one, one, 1, { negatives: 'uniform', negativeRange: [0, 21] }),
+    ).toThrow(/negativeRange/);
+  });
+});

@@ -1,0 +1,501 @@
+// The coordinator of a distributed job: every other actor is its own process on NATS. It loads the
+// shards, drives epochs of synchronous rounds on the trainers, evaluates, checkpoints one consistent
+// version, watches heartbeats, and re-drives a trainer that was restarted mid-epoch.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openGraph } from '../../graph-store/open-graph.js';
+import type { ActorClient } from '../../runtime/actor.js';
+import { ActorSystem } from '../../runtime/actor-system.js';
+import type { Address } from '../../runtime/address.js';
+import { writeFileAtomic } from '../../runtime/atomic-write.js';
+import { ConfigError } from '../../runtime/errors.js';
+import type { NatsConfig } from '../../runtime/nats-connect.js';
+import type { NatsTransport } from '../../runtime/transports/nats.js';
+import { makeEpochPlan } from '../coordinator/epoch-plan.js';
+import {
+  peakRssBytes,
+  seedsOf,
+  selectionMetric,
+  type EpochSummary,
+  type TrainResults,
+} from '../coordinator/train-job.js';
+import type { JobSpec } from '../job-spec.js';
+import { latestCheckpoint, saveCheckpoint } from '../parameter-server/checkpoint.js';
+import type { OptimizerSpec, StepRecord } from '../protocols.js';
+import { buildModel } from '../trainer/trainer-core.js';
+import { Liveness, type LivenessEvent } from './liveness.js';
+import {
+  RemoteSamplerProtocol,
+  RemoteTrainerProtocol,
+  ShardProtocol,
+  type EpochReply,
+} from './protocols.js';
+import { isTransient, retrying } from './retry.js';
+import { roundSchedule } from './round-schedule.js';
+import { assembleByPlan, planShards, splitByPlan, type ShardPlan } from './shard-plan.js';
+
+export interface DistributedOptions {
+  nats: NatsConfig;
+  /** Job id in subjects (default: the spec's name with unsafe characters replaced). */
+  job?: string;
+  /** Continue from the newest checkpoint in the run directory. */
+  resume?: boolean;
+  onEpoch?: (e: EpochSummary) => void;
+  /** Membership and recovery events (also written to metrics.jsonl). */
+  onEvent?: (e: { kind: string; detail: string }) => void;
+  /** Heartbeat period of the actors (default 1000 ms); an actor is dead after `missedHeartbeats` (default 5). */
+  heartbeatMs?: number;
+  missedHeartbeats?: number;
+  /** How long to wait for every actor to answer at the start (default 180 s). */
+  readyTimeoutMs?: number;
+}
+
+export interface DistributedResults extends TrainResults {
+  distributed: {
+    trainers: number;
+    parameter_servers: number;
+    samplers: number;
+    local_steps: number;
+    rounds: number;
+    batches_planned: number;
+    batches_applied: number;
+    batches_repeated: number;
+    batches_missing: number;
+    push_bytes: number;
+    pull_bytes: number;
+    batch_bytes: number;
+    /** Bytes on the wire per synchronous round: gradients up, parameters down, batches to trainers. */
+    bytes_per_round: number;
+    /** Share of trainer step time spent in parameter sync (push + waiting for the round). */
+    sync_share: number;
+    actor_restarts: number;
+  };
+}
+
+/** The job id used in subjects: the spec's name with anything but [A-Za-z0-9_-] replaced. */
+export function jobIdOf(spec: JobSpec): string {
+  return spec.name.replace(/[^A-Za-z0-9_-]/g, '-');
+}
+
+/** The parameter layout of a job's model, as every process computes it. */
+export function shardPlanOf(spec: JobSpec, dim: number, numClasses: number) {
+  const model = buildModel(spec, dim, Math.max(1, numClasses));
+  const initial = model.init(spec.train.seed);
+  model.dispose();
+  const plan = planShards(
+    [...initial].map(([n, v]) => [n, v.length] as [string, number]),
+    spec.cluster.parameterServers,
+  );
+  return { plan, initial };
+}
+
+function optimizerOf(spec: JobSpec): OptimizerSpec {
+  return {
+    kind: spec.train.optimizer,
+    lr: spec.train.lr,
+    momentum: spec.train.momentum,
+    weightDecay: spec.train.weightDecay,
+  };
+}
+
+interface CoordinatorState {
+  epoch: number;
+  step: number;
+  bestEpoch: number;
+  bestVal: Record<string, number>;
+  testAtBest: Record<string, number>;
+  badEvals: number;
+  stoppedEarly: boolean;
+}
+
+class ActorLostError extends Error {}
+
+/** How often the coordinator repeats a long ask (an epoch) so a restarted trainer picks it up. */
+const REASK_MS = 5000;
+
+/** Runs the coordinator of a launched job; the other actors are reached over NATS. */
+export async function runDistributedTraining(
+  spec: JobSpec,
+  options: DistributedOptions,
+): Promise<DistributedResults> {
+  if (!spec.graph)
+    throw new ConfigError('no graph given: set `graph:` in the job spec', { field: 'graph' });
+  const job = options.job ?? jobIdOf(spec);
+  const runDir = resolve(spec.out || join('runs', spec.name));
+  const ckptDir = join(runDir, 'checkpoints');
+  const metricsPath = join(runDir, 'metrics.jsonl');
+  const T = spec.cluster.trainers;
+  const P = spec.cluster.parameterServers;
+  const S = spec.cluster.samplers;
+  let state: CoordinatorState = {
+    epoch: -1,
+    step: 0,
+    bestEpoch: -1,
+    bestVal: {},
+    testAtBest: {},
+    badEvals: 0,
+    stoppedEarly: false,
+  };
+  const resumeFrom = options.resume ? latestCheckpoint(ckptDir) : undefined;
+  if (options.resume && !resumeFrom)
+    throw new ConfigError(`nothing to resume: no checkpoint under ${ckptDir}`, { field: 'resume' });
+  if (resumeFrom) state = resumeFrom.meta.coordinator as CoordinatorState;
+  mkdirSync(runDir, { recursive: true });
+  if (!resumeFrom) writeFileAtomic(metricsPath, '');
+  const log = (rec: Record<string, unknown>) =>
+    appendFileSync(metricsPath, `${JSON.stringify(rec)}\n`);
+  const event = (kind: string, detail: string, extra: Record<string, unknown> = {}) => {
+    log({ type: 'event', t: Date.now() / 1000, kind, detail, ...extra });
+    options.onEvent?.({ kind, detail });
+  };
+
+  const t0 = performance.now();
+  const graph = await openGraph(spec.graph);
+  if (graph.dim === 0)
+    throw new ConfigError(`graph ${spec.graph} has no node features`, { field: 'graph' });
+  const seeds = seedsOf(spec, graph);
+  const { plan, initial } = shardPlanOf(spec, graph.dim, graph.numClasses);
+
+  const system = await ActorSystem.start({
+    transport: 'nats',
+    nats: options.nats,
+    askTimeoutMs: 60_000,
+  });
+  const addr = (role: string, index: number): Address => ({ job, role, index });
+  const shards = Array.from({ length: P }, (_, p) => system.client(addr('ps', p), ShardProtocol));
+  const samplers = Array.from({ length: S }, (_, j) =>
+    system.client(addr('sampler', j), RemoteSamplerProtocol),
+  );
+  const trainers = Array.from({ length: T }, (_, t) =>
+    system.client(addr('trainer', t), RemoteTrainerProtocol),
+  );
+  const all: Address[] = [
+    ...shards.map((c) => c.address),
+    ...samplers.map((c) => c.address),
+    ...trainers.map((c) => c.address),
+  ];
+  const hello = (a: Address) => system.ask(a, 'hello', {}, { timeoutMs: 3000 });
+  let restarts = 0;
+  const transport = system.transport as NatsTransport;
+  const liveness = new Liveness(
+    transport.nc,
+    () => transport.connected,
+    hello,
+    (e: LivenessEvent) => {
+      if (e.kind === 'actor-restarted') restarts++;
+      event(e.kind, `${e.address.role} ${e.address.index}: ${e.detail}`, {
+        role: e.address.role,
+        index: e.address.index,
+      });
+    },
+    options.heartbeatMs ?? 1000,
+    options.missedHeartbeats ?? 5,
+  );
+  let finished = false;
+  try {
+    const readyMs = options.readyTimeoutMs ?? 180_000;
+    await Promise.all(
+      all.map((a) =>
+        retrying(`${a.role} ${a.index} to start`, () => hello(a), { deadlineMs: readyMs }),
+      ),
+    );
+    for (const a of all) liveness.watch(a);
+    liveness.trackIncarnations(all);
+    event('members', `${P} parameter servers, ${S} samplers, ${T} trainers answering`);
+
+    let version = 0;
+    if (resumeFrom) {
+      version = await loadShards(
+        shards,
+        plan,
+        spec,
+        resumeFrom.tensors,
+        resumeFrom.meta,
+        resumeFrom.step,
+      );
+      event('restore', `parameters of version ${version} from ${resumeFrom.dir}`);
+    } else {
+      const parts = splitByPlan(plan, initial);
+      await Promise.all(
+        shards.map((c, p) =>
+          c.ask('load', {
+            params: parts[p],
+            version: 0,
+            optimizer: optimizerOf(spec),
+            trainers: T,
+          }),
+        ),
+      );
+    }
+
+    /**
+     * Asks a trainer, re-asking every few seconds (a repeated ask joins the work in progress; a
+     * restarted trainer resumes it) and after it is declared dead and answers again.
+     */
+    const drive = async <R>(t: number, what: string, ask: () => Promise<R>): Promise<R> => {
+      const a = trainers[t].address;
+      for (;;) {
+        const lost = liveness.lost(a).then(() => {
+          throw new ActorLostError(`trainer ${t} lost during ${what}`);
+        });
+        lost.catch(() => undefined);
+        try {
+          return await Promise.race([ask(), lost]);
+        } catch (error) {
+          if (!(error instanceof ActorLostError) && !isTransient(error)) throw error;
+          await liveness.back(a);
+        }
+      }
+    };
+
+    const backend = (await trainers[0].ask('hello', {})).backend;
+    const metric = selectionMetric(spec);
+    const allSteps: StepRecord[] = [];
+    const ledgerTotals = { planned: 0, applied: 0, repeated: 0, missing: 0, rounds: 0 };
+    for (let epoch = state.epoch + 1; epoch < spec.train.epochs && !state.stoppedEarly; epoch++) {
+      const tEpoch = performance.now();
+      const numBatches = makeEpochPlan(
+        seeds.train,
+        spec.sampling.batchSize,
+        spec.train.seed,
+        epoch,
+        spec.train.maxStepsPerEpoch,
+      ).numBatches;
+      const sched = roundSchedule(numBatches, T, spec.train.localSteps);
+      const startVersion = version;
+      event('epoch-start', `epoch ${epoch}: ${numBatches} batches in ${sched.numRounds} rounds`, {
+        epoch,
+        version: startVersion,
+      });
+      const req = { epoch, numBatches, firstStep: state.step, startVersion };
+      const replies: EpochReply[] = await Promise.all(
+        trainers.map((c, t) =>
+          drive(t, `epoch ${epoch}`, () => c.ask('trainEpoch', req, { timeoutMs: REASK_MS })),
+        ),
+      );
+      version = startVersion + sched.numRounds;
+      const steps = replies.flatMap((r) => r.steps).sort((a, b) => a.step - b.step);
+      for (const s of steps) log({ type: 'step', ...s });
+      allSteps.push(...steps);
+      replies.forEach((r, t) => {
+        if (r.resumedAtRound > 0)
+          event('resumed', `trainer ${t} resumed epoch ${epoch} at round ${r.resumedAtRound}`);
+      });
+      // The shards' record of what went into each round: every planned batch exactly once.
+      const ledger = await retrying('ledger of ps 0', () =>
+        shards[0].ask('ledger', { from: startVersion }),
+      );
+      const seen = new Uint32Array(numBatches);
+      let applied = 0;
+      for (const r of ledger.rounds) {
+        if (r.epoch !== epoch || r.round >= version) continue;
+        for (const b of r.batches) {
+          seen[b]++;
+          applied++;
+        }
+      }
+      let repeated = 0;
+      let missing = 0;
+      for (const n of seen) {
+        if (n === 0) missing++;
+        if (n > 1) repeated += n - 1;
+      }
+      ledgerTotals.planned += numBatches;
+      ledgerTotals.applied += applied;
+      ledgerTotals.repeated += repeated;
+      ledgerTotals.missing += missing;
+      ledgerTotals.rounds += sched.numRounds;
+      if (repeated > 0 || missing > 0)
+        event(
+          'ledger-mismatch',
+          `epoch ${epoch}: ${missing} batches missing, ${repeated} repeated`,
+        );
+      state.step += numBatches;
+      const epochSeconds = (performance.now() - tEpoch) / 1000;
+      const seedsDone = steps.reduce((a, s) => a + s.seeds, 0);
+      const summary: EpochSummary = {
+        epoch,
+        loss: steps.length ? steps.reduce((a, s) => a + s.loss, 0) / steps.length : NaN,
+        seedsPerSecond: seedsDone / epochSeconds,
+        seconds: epochSeconds,
+      };
+      const lastEpoch = epoch === spec.train.epochs - 1;
+      if ((epoch + 1) % spec.train.evalEvery === 0 || lastEpoch) {
+        const val = (
+          await drive(0, 'evaluation', () =>
+            trainers[0].ask('evaluate', { split: 'val' }, { timeoutMs: 60_000 }),
+          )
+        ).metrics;
+        summary.val = val;
+        const improved = state.bestEpoch < 0 || val[metric] > (state.bestVal[metric] ?? -Infinity);
+        let test: Record<string, number> | undefined;
+        if (improved) {
+          test = (
+            await drive(0, 'evaluation', () =>
+              trainers[0].ask('evaluate', { split: 'test' }, { timeoutMs: 60_000 }),
+            )
+          ).metrics;
+          state.bestEpoch = epoch;
+          state.bestVal = val;
+          state.testAtBest = test;
+          state.badEvals = 0;
+        } else {
+          state.badEvals++;
+          if (spec.train.patience > 0 && state.badEvals >= spec.train.patience)
+            state.stoppedEarly = true;
+        }
+        log({
+          type: 'eval',
+          t: Date.now() / 1000,
+          epoch,
+          step: state.step,
+          val,
+          ...(test ? { test } : {}),
+        });
+        if (state.stoppedEarly)
+          event('early-stop', `no ${metric} gain for ${state.badEvals} evaluations`);
+      }
+      state.epoch = epoch;
+      const every = spec.train.checkpointEvery;
+      if ((every > 0 && (epoch + 1) % every === 0) || lastEpoch || state.stoppedEarly) {
+        const path = await checkpointShards(shards, plan, ckptDir, {
+          coordinator: { ...state },
+          epoch,
+          spec,
+        });
+        event('checkpoint', path);
+      }
+      options.onEpoch?.(summary);
+    }
+
+    const shardStats = await Promise.all(
+      shards.map((c) => retrying('stats', () => c.ask('stats', {}))),
+    );
+    const samplerStats = await Promise.all(
+      samplers.map((c) => retrying('stats', () => c.ask('stats', {}))),
+    );
+    const pushBytes = shardStats.reduce((a, s) => a + s.pushBytes, 0);
+    const pullBytes = shardStats.reduce((a, s) => a + s.pullBytes, 0);
+    const batchBytes = samplerStats.reduce((a, s) => a + s.bytes, 0);
+    const steady = allSteps.slice(Math.min(3 * T, Math.floor(allSteps.length / 5)));
+    const sum = (f: (s: StepRecord) => number) => steady.reduce((a, s) => a + f(s), 0);
+    const wall = sum((s) => s.wall_s);
+    // Trainers run side by side: seeds/s is every trainer's seeds over one trainer's share of the time.
+    const wallPerTrainer = wall / T;
+    const results: DistributedResults = {
+      task: spec.task,
+      backend,
+      config: spec,
+      val: state.bestVal,
+      test: state.testAtBest,
+      best_epoch: state.bestEpoch,
+      epochs: state.epoch + 1,
+      stopped_early: state.stoppedEarly,
+      duration_s: (performance.now() - t0) / 1000,
+      throughput: {
+        seeds_per_s: wallPerTrainer > 0 ? sum((s) => s.seeds) / wallPerTrainer : 0,
+        steps: steady.length,
+        step_s: steady.length ? wall / steady.length : 0,
+        sample_s: steady.length ? sum((s) => s.sample_s) / steady.length : 0,
+        queue_wait_s: steady.length ? sum((s) => s.queue_wait_s) / steady.length : 0,
+        compute_s: steady.length ? sum((s) => s.compute_s) / steady.length : 0,
+        sync_s: steady.length ? sum((s) => s.sync_s) / steady.length : 0,
+        sampled_edges_per_s: wallPerTrainer > 0 ? sum((s) => s.edges) / wallPerTrainer : 0,
+      },
+      peak_rss_bytes: peakRssBytes(),
+      run_dir: runDir,
+      distributed: {
+        trainers: T,
+        parameter_servers: P,
+        samplers: S,
+        local_steps: spec.train.localSteps,
+        rounds: ledgerTotals.rounds,
+        batches_planned: ledgerTotals.planned,
+        batches_applied: ledgerTotals.applied,
+        batches_repeated: ledgerTotals.repeated,
+        batches_missing: ledgerTotals.missing,
+        push_bytes: pushBytes,
+        pull_bytes: pullBytes,
+        batch_bytes: batchBytes,
+        bytes_per_round:
+          ledgerTotals.rounds > 0 ? (pushBytes + pullBytes + batchBytes) / ledgerTotals.rounds : 0,
+        sync_share: wall > 0 ? sum((s) => s.sync_s) / wall : 0,
+        actor_restarts: restarts,
+      },
+    };
+    writeFileAtomic(join(runDir, 'results.json'), JSON.stringify(results, null, 2));
+    finished = true;
+    return results;
+  } finally {
+    liveness.stop();
+    if (finished) for (const a of all) system.tell(a, 'shutdown', {});
+    await system.shutdown().catch(() => undefined);
+  }
+}
+
+/** Loads shards from full tensors (`name`, `name#slot`) of a checkpoint; returns the version. */
+async function loadShards(
+  shards: ActorClient<typeof ShardProtocol>[],
+  plan: ShardPlan,
+  spec: JobSpec,
+  tensors: Map<string, Float32Array>,
+  meta: Record<string, unknown>,
+  version: number,
+): Promise<number> {
+  const params = splitByPlan(plan, tensors);
+  const suffixes = new Set<string>();
+  for (const k of tensors.keys()) if (k.includes('#')) suffixes.add(k.slice(k.indexOf('#')));
+  const slots = plan.slices.map(() => ({}) as Record<string, Float32Array>);
+  for (const suffix of suffixes) {
+    splitByPlan(plan, tensors, suffix).forEach((part, p) => Object.assign(slots[p], part));
+  }
+  const stepsByName = (meta.optimizerSteps ?? {}) as Record<string, number>;
+  await Promise.all(
+    shards.map((c, p) => {
+      const steps: Record<string, number> = {};
+      for (const sl of plan.slices[p]) steps[sl.key] = stepsByName[sl.name] ?? 0;
+      return c.ask('load', {
+        params: params[p],
+        slots: slots[p],
+        steps,
+        version,
+        optimizer: optimizerOf(spec),
+        trainers: spec.cluster.trainers,
+      });
+    }),
+  );
+  return version;
+}
+
+/** One checkpoint of every shard at one version, in the single-process layout (`weft eval` reads it). */
+async function checkpointShards(
+  shards: ActorClient<typeof ShardProtocol>[],
+  plan: ShardPlan,
+  dir: string,
+  meta: Record<string, unknown>,
+): Promise<string> {
+  const snaps = await Promise.all(
+    shards.map((c) => retrying('snapshot', () => c.ask('snapshot', {}))),
+  );
+  const version = snaps[0].version;
+  if (snaps.some((s) => s.version !== version))
+    throw new Error(`shards disagree on the version: ${snaps.map((s) => s.version).join(', ')}`);
+  const tensors = assembleByPlan(
+    plan,
+    snaps.map((s) => s.params),
+  );
+  const suffixes = new Set<string>();
+  for (const k of Object.keys(snaps[0].slots)) suffixes.add(k.slice(k.indexOf('#')));
+  for (const suffix of suffixes)
+    for (const [k, v] of assembleByPlan(
+      plan,
+      snaps.map((s) => s.slots),
+      suffix,
+    ))
+      tensors.set(k, v);
+  const optimizerSteps: Record<string, number> = {};
+  plan.slices.forEach((list, p) => {
+    for (const sl of list) optimizerSteps[sl.name] = snaps[p].steps[sl.key] ?? 0;
+  });
+  return saveCheckpoint(dir, version, tensors, { ...meta, optimizerSteps });
+}

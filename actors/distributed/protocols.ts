@@ -1,0 +1,152 @@
+// The messages of a job whose actors are separate processes on NATS: parameter-server shards with
+// idempotent synchronous rounds, samplers that produce batches on credit, trainers driven per epoch.
+import { defineProtocol } from '../../runtime/actor.js';
+import { s, type Infer } from '../../runtime/schema.js';
+import { OptimizerSpecSchema, StepRecordSchema } from '../protocols.js';
+
+const tensors = s.record(s.typedArray('float32'));
+
+export const RoundEntrySchema = s.object({
+  /** Version the round started from (its gradients were computed on these parameters). */
+  round: s.int({ min: 0 }),
+  /** Global batch ids of the epoch plan that went into the update, in trainer order. */
+  batches: s.array(s.int({ min: 0 })),
+  epoch: s.int({ min: 0 }),
+});
+export type RoundEntry = Infer<typeof RoundEntrySchema>;
+
+export const ShardProtocol = defineProtocol({
+  /** Sets (or replaces) the shard's slices, optimizer state and version. */
+  load: {
+    request: s.object({
+      params: tensors,
+      /** Optimizer slots keyed `key#slot`; absent: fresh state. */
+      slots: s.optional(tensors),
+      steps: s.optional(s.record(s.int({ min: 0 }))),
+      version: s.int({ min: 0 }),
+      optimizer: OptimizerSpecSchema,
+      trainers: s.int({ min: 1 }),
+    }),
+    reply: s.object({ version: s.int() }),
+  },
+  /** The current slices, or those of the version before (`at` = version - 1) for a trainer redoing a round. */
+  pull: {
+    request: s.object({ at: s.optional(s.int({ min: 0 })) }),
+    reply: s.object({ version: s.int(), params: tensors }),
+  },
+  /**
+   * One trainer's contribution to round `round`: the mean gradient over `batches` (weight =
+   * batches.length; none = an empty contribution). Idempotent per (round, trainer): a repeat replaces
+   * the pending one, or, once the round is applied, just gets the result. Replies after the round.
+   */
+  push: {
+    request: s.object({
+      round: s.int({ min: 0 }),
+      trainer: s.int({ min: 0 }),
+      epoch: s.int({ min: 0 }),
+      batches: s.array(s.int({ min: 0 })),
+      grads: tensors,
+      lr: s.number({ min: 0 }),
+    }),
+    reply: s.object({ version: s.int(), params: tensors }),
+    concurrent: true,
+  },
+  /** Parameters and optimizer state for a checkpoint (only between rounds is it one consistent version). */
+  snapshot: {
+    request: s.empty(),
+    reply: s.object({
+      version: s.int(),
+      params: tensors,
+      slots: tensors,
+      steps: s.record(s.int({ min: 0 })),
+    }),
+  },
+  /** Rounds applied at or after version `from`, with their batches (the no-loss, no-repeat record). */
+  ledger: {
+    request: s.object({ from: s.int({ min: 0 }) }),
+    reply: s.object({ rounds: s.array(RoundEntrySchema) }),
+  },
+  stats: {
+    request: s.empty(),
+    reply: s.object({
+      version: s.int(),
+      loaded: s.boolean(),
+      pushBytes: s.number(),
+      pullBytes: s.number(),
+      pending: s.int(),
+    }),
+    concurrent: true,
+  },
+  hello: { request: s.empty(), reply: s.object({ pid: s.int() }), concurrent: true },
+  /** The job is over: the actor stops and its process exits. */
+  shutdown: { request: s.empty() },
+});
+
+/** A sampled batch in flight: the batch record's arrays by field name (see BatchFields). */
+export const BatchRecordSchema = s.record(s.unknown());
+
+export const RemoteSamplerProtocol = defineProtocol({
+  /**
+   * Batch `batch` of `epoch`, waiting up to `waitMs` for it; `ahead` are the asker's next batches
+   * from this sampler (its credits), produced after this one so they are ready when asked for.
+   */
+  fetch: {
+    request: s.object({
+      epoch: s.int({ min: 0 }),
+      batch: s.int({ min: 0 }),
+      ahead: s.array(s.int({ min: 0 })),
+      waitMs: s.number({ min: 0 }),
+    }),
+    reply: s.object({ ready: s.boolean(), fields: s.optional(BatchRecordSchema) }),
+    concurrent: true,
+  },
+  stats: {
+    request: s.empty(),
+    reply: s.object({
+      batches: s.int(),
+      bytes: s.number(),
+      sampleSeconds: s.number(),
+      gatherSeconds: s.number(),
+    }),
+    concurrent: true,
+  },
+  hello: { request: s.empty(), reply: s.object({ pid: s.int() }), concurrent: true },
+  shutdown: { request: s.empty() },
+});
+
+export const EpochReplySchema = s.object({
+  steps: s.array(StepRecordSchema),
+  version: s.int(),
+  /** Round this trainer (re)started the epoch at: > 0 after a restart mid-epoch. */
+  resumedAtRound: s.int(),
+});
+export type EpochReply = Infer<typeof EpochReplySchema>;
+
+export const RemoteTrainerProtocol = defineProtocol({
+  /**
+   * Trains this trainer's share of every round of an epoch whose first round starts at parameter
+   * version `startVersion`; resumes at the shards' version when restarted mid-epoch. A repeated ask
+   * for an epoch in progress or done joins or returns the same result.
+   */
+  trainEpoch: {
+    request: s.object({
+      epoch: s.int({ min: 0 }),
+      numBatches: s.int({ min: 0 }),
+      firstStep: s.int({ min: 0 }),
+      startVersion: s.int({ min: 0 }),
+    }),
+    reply: EpochReplySchema,
+    concurrent: true,
+  },
+  /** Pulls the newest parameters and evaluates on a split. */
+  evaluate: {
+    request: s.object({ split: s.enum(['val', 'test'] as const) }),
+    reply: s.object({ metrics: s.record(s.number()), seconds: s.number(), version: s.int() }),
+  },
+  hello: {
+    request: s.empty(),
+    reply: s.object({ pid: s.int(), backend: s.string() }),
+    concurrent: true,
+  },
+  shutdown: { request: s.empty() },
+});

@@ -1,0 +1,158 @@
+// A sampler process of a distributed job: opens the whole graph, rebuilds each epoch's plan from the
+// seed, and produces the batches it owns when trainers ask for them (credits say which come next).
+import { openGraph } from '../../graph-store/open-graph.js';
+import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { Actor, implement } from '../../runtime/actor.js';
+import { batchSeed, makeEpochPlan, type EpochPlan } from '../coordinator/epoch-plan.js';
+import { producerConfigs, seedsOf } from '../coordinator/train-job.js';
+import type { JobSpec } from '../job-spec.js';
+import {
+  allocateArrays,
+  BatchProducer,
+  META_GATHER_MS,
+  META_SAMPLE_MS,
+  type BatchFields,
+} from '../sampler/batch-producer.js';
+import { requestFor, type SeedSource } from '../sampler/seed-source.js';
+import { RemoteSamplerProtocol } from './protocols.js';
+
+export interface RemoteSamplerConfig {
+  spec: JobSpec;
+}
+
+interface Slot {
+  promise: Promise<BatchFields>;
+  resolve: (f: BatchFields) => void;
+  reject: (e: unknown) => void;
+  done: boolean;
+}
+
+/** Produced batches kept beyond what was asked for, per sampler (bounds memory if a trainer vanishes). */
+const MAX_HELD_BATCHES = 64;
+
+export class RemoteSamplerActor extends Actor<RemoteSamplerConfig> {
+  private graph!: SharedGraph;
+  private producer!: BatchProducer;
+  private source!: SeedSource;
+  private trainSeeds!: Int32Array;
+  private plan?: EpochPlan;
+  private slots = new Map<number, Slot>();
+  private queue: number[] = [];
+  private working = false;
+  private readonly stats = { batches: 0, bytes: 0, sampleSeconds: 0, gatherSeconds: 0 };
+
+  override async onStart(): Promise<void> {
+    const spec = this.ctx.config.spec;
+    this.graph = await openGraph(spec.graph);
+    const seeds = seedsOf(spec, this.graph);
+    this.source = seeds.source;
+    this.trainSeeds = seeds.train;
+    this.producer = new BatchProducer(this.graph, producerConfigs(spec, seeds.negativeRange).train);
+  }
+
+  private planFor(epoch: number): EpochPlan {
+    if (this.plan?.epoch === epoch) return this.plan;
+    const spec = this.ctx.config.spec;
+    this.plan = makeEpochPlan(
+      this.trainSeeds,
+      spec.sampling.batchSize,
+      spec.train.seed,
+      epoch,
+      spec.train.maxStepsPerEpoch,
+    );
+    // A new epoch: whatever was produced for the old one will never be asked for.
+    for (const s of this.slots.values()) if (!s.done) s.reject(new Error('epoch moved on'));
+    this.slots.clear();
+    this.queue = [];
+    return this.plan;
+  }
+
+  /** The slot of batch b, queued for production if new; `urgent` puts it first in line. */
+  private ensure(b: number, urgent: boolean): Slot {
+    let slot = this.slots.get(b);
+    if (!slot) {
+      let resolve!: (f: BatchFields) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<BatchFields>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => undefined);
+      slot = { promise, resolve, reject, done: false };
+      this.slots.set(b, slot);
+      if (urgent) this.queue.unshift(b);
+      else this.queue.push(b);
+    } else if (urgent && !slot.done) {
+      const i = this.queue.indexOf(b);
+      if (i > 0) {
+        this.queue.splice(i, 1);
+        this.queue.unshift(b);
+      }
+    }
+    void this.work();
+    return slot;
+  }
+
+  /** Produces queued batches one at a time, yielding between them so fetches keep being answered. */
+  private async work(): Promise<void> {
+    if (this.working) return;
+    this.working = true;
+    try {
+      while (this.queue.length > 0) {
+        await new Promise<void>((r) => setImmediate(r));
+        const b = this.queue.shift();
+        const plan = this.plan;
+        if (b === undefined || !plan) continue;
+        const slot = this.slots.get(b);
+        if (!slot || slot.done) continue;
+        try {
+          const spec = this.ctx.config.spec;
+          const req = requestFor(
+            this.source,
+            plan.order,
+            plan.epoch,
+            b,
+            plan.batchSize,
+            batchSeed(spec.train.seed, plan.epoch, b),
+          );
+          const fields = this.producer.produce(req, (shape) => allocateArrays<BatchFields>(shape));
+          this.stats.sampleSeconds += fields.meta[META_SAMPLE_MS] / 1000;
+          this.stats.gatherSeconds += fields.meta[META_GATHER_MS] / 1000;
+          slot.done = true;
+          slot.resolve(fields);
+        } catch (error) {
+          slot.done = true;
+          slot.reject(error);
+        }
+      }
+    } finally {
+      this.working = false;
+    }
+  }
+
+  readonly handlers = implement(RemoteSamplerProtocol, {
+    fetch: async ({ epoch, batch, ahead, waitMs }) => {
+      const plan = this.planFor(epoch);
+      if (batch >= plan.numBatches)
+        throw new Error(`epoch ${epoch} has ${plan.numBatches} batches, asked for ${batch}`);
+      const slot = this.ensure(batch, true);
+      for (const b of ahead)
+        if (b < plan.numBatches && this.slots.size < MAX_HELD_BATCHES) this.ensure(b, false);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<undefined>((r) => {
+        timer = setTimeout(() => r(undefined), waitMs);
+      });
+      const fields = await Promise.race([slot.promise, timeout]);
+      clearTimeout(timer);
+      if (!fields) return { ready: false };
+      // Handed over: a lost reply is re-produced on the next ask (production is deterministic).
+      if (this.slots.get(batch) === slot) this.slots.delete(batch);
+      this.stats.batches++;
+      for (const a of Object.values(fields)) this.stats.bytes += (a as ArrayBufferView).byteLength;
+      return { ready: true, fields: fields as unknown as Record<string, unknown> };
+    },
+    stats: () => ({ ...this.stats }),
+    hello: () => ({ pid: process.pid }),
+    shutdown: () => this.ctx.stopSelf(),
+  });
+}

@@ -1,0 +1,147 @@
+// One parameter-server shard of a distributed job: holds some slices of the dense parameters and applies
+// synchronous rounds, each the batch-weighted mean of every trainer's gradient, idempotent per trainer.
+import { Actor, implement } from '../../runtime/actor.js';
+import { optimizerConfig } from '../parameter-server/parameter-server-actor.js';
+import { ParameterStore, type ParamMap } from '../parameter-server/parameter-store.js';
+import { ShardProtocol, type RoundEntry } from './protocols.js';
+
+interface Contribution {
+  grads: Record<string, Float32Array>;
+  batches: number[];
+  epoch: number;
+  lr: number;
+}
+
+type Reply = { version: number; params: Record<string, Float32Array> };
+
+/** Rounds kept for `ledger` (enough for any epoch of a test-sized or checkpointed job). */
+const LEDGER_LIMIT = 100_000;
+
+export class ShardServerActor extends Actor<Record<string, never>> {
+  private store?: ParameterStore;
+  private trainers = 1;
+  /** Parameters of the version before the current one: what a restarted trainer recomputes its round from. */
+  private previous?: Record<string, Float32Array>;
+  private pending = new Map<number, Contribution>();
+  private waiters: ((r: Reply) => void)[] = [];
+  private ledgerRounds: RoundEntry[] = [];
+  private pushBytes = 0;
+  private pullBytes = 0;
+
+  private requireStore(): ParameterStore {
+    if (!this.store)
+      throw new Error('parameter shard not loaded: the coordinator sends load first');
+    return this.store;
+  }
+
+  private current(): Reply {
+    const store = this.requireStore();
+    const params = Object.fromEntries(store.copy());
+    for (const p of Object.values(params)) this.pullBytes += p.byteLength;
+    return { version: store.version, params };
+  }
+
+  /** Applies the round once every trainer contributed: weighted mean in trainer order, one optimizer step. */
+  private maybeApply(): void {
+    const store = this.requireStore();
+    if (this.pending.size < this.trainers) return;
+    let weight = 0;
+    for (const c of this.pending.values()) weight += c.batches.length;
+    const batches: number[] = [];
+    const mean: ParamMap = new Map();
+    let lr = 0;
+    let epoch = 0;
+    for (let t = 0; t < this.trainers; t++) {
+      const c = this.pending.get(t)!;
+      batches.push(...c.batches);
+      lr = Math.max(lr, c.lr);
+      epoch = c.epoch;
+      const w = c.batches.length;
+      if (w === 0) continue;
+      for (const [key, g] of Object.entries(c.grads)) {
+        const acc = mean.get(key);
+        if (acc === undefined) {
+          const first = new Float32Array(g.length);
+          for (let i = 0; i < g.length; i++) first[i] = g[i] * w;
+          mean.set(key, first);
+        } else for (let i = 0; i < g.length; i++) acc[i] += g[i] * w;
+      }
+    }
+    this.previous = Object.fromEntries(store.copy());
+    const round = store.version;
+    if (weight > 0) {
+      for (const acc of mean.values()) for (let i = 0; i < acc.length; i++) acc[i] /= weight;
+      store.push(mean, 1, lr);
+    } else store.version++;
+    this.ledgerRounds.push({ round, batches, epoch });
+    if (this.ledgerRounds.length > LEDGER_LIMIT) this.ledgerRounds.shift();
+    this.pending.clear();
+    const reply = this.current();
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w(reply);
+  }
+
+  readonly handlers = implement(ShardProtocol, {
+    load: ({ params, slots, steps, version, optimizer, trainers }) => {
+      const store = new ParameterStore(optimizerConfig(optimizer), new Map(Object.entries(params)));
+      if (slots) {
+        const all: ParamMap = new Map(Object.entries(params));
+        for (const [k, v] of Object.entries(slots)) all.set(k, v);
+        store.restore(all, steps ?? {}, version);
+      } else store.version = version;
+      this.store = store;
+      this.trainers = trainers;
+      this.previous = undefined;
+      this.pending.clear();
+      this.waiters = [];
+      this.ledgerRounds = this.ledgerRounds.filter((r) => r.round < version);
+      return { version };
+    },
+    pull: ({ at }) => {
+      const store = this.requireStore();
+      if (at !== undefined && at === store.version - 1 && this.previous)
+        return { version: at, params: this.previous };
+      if (at !== undefined && at !== store.version)
+        throw new Error(
+          `version ${at} is gone: this shard holds ${store.version} (and the one before)`,
+        );
+      return this.current();
+    },
+    push: ({ round, trainer, epoch, batches, grads, lr }) => {
+      const store = this.requireStore();
+      if (trainer >= this.trainers)
+        throw new Error(`trainer ${trainer} is not in this job of ${this.trainers} trainers`);
+      // Already applied (a retry, or a restarted trainer finishing a round the others completed).
+      if (round === store.version - 1) return this.current();
+      if (round !== store.version)
+        throw new Error(`push for round ${round} but this shard is at version ${store.version}`);
+      for (const g of Object.values(grads)) this.pushBytes += g.byteLength;
+      return new Promise<Reply>((resolve) => {
+        this.waiters.push(resolve);
+        this.pending.set(trainer, { grads, batches, epoch, lr });
+        this.maybeApply();
+      });
+    },
+    snapshot: () => {
+      const store = this.requireStore();
+      const params: Record<string, Float32Array> = {};
+      const slots: Record<string, Float32Array> = {};
+      for (const [k, v] of store.snapshot()) {
+        if (k.includes('#')) slots[k] = Float32Array.from(v);
+        else params[k] = Float32Array.from(v);
+      }
+      return { version: store.version, params, slots, steps: store.stepCounts() };
+    },
+    ledger: ({ from }) => ({ rounds: this.ledgerRounds.filter((r) => r.round >= from) }),
+    stats: () => ({
+      version: this.store?.version ?? 0,
+      loaded: this.store !== undefined,
+      pushBytes: this.pushBytes,
+      pullBytes: this.pullBytes,
+      pending: this.pending.size,
+    }),
+    hello: () => ({ pid: process.pid }),
+    shutdown: () => this.ctx.stopSelf(),
+  });
+}

@@ -1,0 +1,113 @@
+// `weft launch job.yaml`: runs a whole distributed job on this machine as separate processes (and its
+// own nats-server when cluster.nats is 'local'); Ctrl-C stops every process it started.
+import { parseArgs } from 'node:util';
+import { LaunchedJob } from '../../actors/distributed/launcher.js';
+import { applyOverrides, loadJobSpec, type JobSpec } from '../../actors/job-spec.js';
+import { ConfigError } from '../../runtime/errors.js';
+
+const USAGE = `usage: weft launch job.yaml [options]
+
+Starts the job's coordinator, cluster.parameterServers parameter-server shards, cluster.samplers
+samplers and cluster.trainers trainers as separate processes talking over NATS (cluster.nats: 'local'
+starts a nats-server with max_payload 8 MB; a nats:// URL joins that server). Writes the same
+RUN_DIR/results.json, metrics.jsonl and checkpoints/ as weft train; logs go to RUN_DIR/logs/.
+
+options:
+  --trainers N          cluster.trainers
+  --ps N                cluster.parameterServers
+  --samplers N          cluster.samplers
+  --nats URL|local      cluster.nats
+  --out RUN_DIR         run directory
+  --set field=value     any job-spec field (repeatable)
+  --resume              continue from the newest checkpoint in the run directory
+  --inherit-output      actor output to this terminal instead of RUN_DIR/logs/
+  --json                print the results as JSON`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      trainers: { type: 'string' },
+      ps: { type: 'string' },
+      samplers: { type: 'string' },
+      nats: { type: 'string' },
+      out: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      resume: { type: 'boolean' },
+      'inherit-output': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1)
+    throw new ConfigError('expected one job spec: weft launch job.yaml', { file: 'command line' });
+  let spec: JobSpec = loadJobSpec(positionals[0]);
+  const overrides: Record<string, unknown> = {
+    'cluster.trainers': values.trainers,
+    'cluster.parameterServers': values.ps,
+    'cluster.samplers': values.samplers,
+    'cluster.nats': values.nats,
+    out: values.out,
+  };
+  for (const kv of values.set ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0)
+      throw new ConfigError(`--set needs field=value, got ${JSON.stringify(kv)}`, {
+        file: 'command line',
+        field: '--set',
+      });
+    overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  spec = applyOverrides(spec, overrides);
+  const quiet = Boolean(values.json);
+  const job = await LaunchedJob.start(spec, {
+    output: values['inherit-output'] ? 'inherit' : 'logs',
+    resume: values.resume,
+    onEvent: quiet
+      ? undefined
+      : (e) => {
+          if (e.kind !== 'started' || e.role === 'coordinator')
+            process.stderr.write(`${e.role} ${e.index}: ${e.kind} (${e.detail})\n`);
+        },
+  });
+  if (!quiet)
+    process.stderr.write(
+      `job ${job.job}: ${spec.cluster.parameterServers} ps, ${spec.cluster.samplers} samplers, ${spec.cluster.trainers} trainers on ${job.natsUrl}; logs in ${job.runDir}/logs\n`,
+    );
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write('stopping every process of the job...\n');
+    void job.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const r = await job.wait();
+    if (values.json) console.log(JSON.stringify(r, null, 2));
+    else {
+      const shown = (m: Record<string, number>) =>
+        Object.entries(m)
+          .filter(([k]) => k !== 'count' && k !== 'negatives')
+          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+          .join(', ');
+      console.log(`best epoch ${r.best_epoch + 1}: val ${shown(r.val)}`);
+      console.log(`test ${shown(r.test)}`);
+      console.log(
+        `${r.distributed.rounds} synchronous rounds, ${r.distributed.batches_applied}/${r.distributed.batches_planned} batches applied; ${Math.round(r.throughput.seeds_per_s).toLocaleString('en-US')} seeds/s; run directory ${r.run_dir}`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    if (interrupted) return 130;
+    throw error;
+  } finally {
+    await job.stop();
+  }
+}
