@@ -62,6 +62,25 @@ export const JOB_FIELDS = {
       ['shm', 'clone', 'inline'] as const,
       'shm: shared-memory queue; clone: postMessage; inline: sample in the trainer thread.',
     ),
+    adaptive: {
+      enabled: bool(
+        false,
+        'Adaptive neighbour sampling: start from small fanouts and grow them when the validation metric stalls (docs/speedups.md).',
+      ),
+      start: ints([5], 'Starting fanouts: one per hop, or one value for every hop.', 1, 10000),
+      step: int(5, 'Neighbours added to every hop on a stall.', 1, 10000),
+      cap: int(200, 'Largest fanout of any hop.', 1, 10000),
+      threshold: num(
+        0.005,
+        'A stall: the validation metric improved by less than this since the previous evaluation.',
+        0,
+      ),
+      metric: oneOf(
+        'auto',
+        ['auto', 'auc', 'mrr', 'hits@10', 'accuracy', 'macro_f1'] as const,
+        'Validation metric watched for stalls (auto: auc for link, accuracy for node).',
+      ),
+    },
   },
   train: {
     epochs: int(10, 'Passes over the training seeds.', 1, 100000),
@@ -89,6 +108,13 @@ export const JOB_FIELDS = {
     evalEvery: int(1, 'Evaluate on validation every N epochs.', 1),
     checkpointEvery: int(1, 'Checkpoint every N epochs (0 = only at the end).', 0),
     maxStepsPerEpoch: int(0, 'Cap on steps per epoch (0 = all seeds).', 0),
+    mlpInit: {
+      enabled: bool(
+        false,
+        "MLPinit: first train the encoder's weights as a plain MLP on node features (no graph reads), then start the GNN from them.",
+      ),
+      epochs: int(1, 'Passes of the MLP over the training seeds.', 1, 1000),
+    },
   },
   link: {
     edgeType: str(
@@ -100,6 +126,18 @@ export const JOB_FIELDS = {
     loss: oneOf('bce', ['bce', 'bpr'] as const, 'Pairwise loss.'),
     valFraction: num(0.1, 'Newest share of the edges held out for validation.', 0, 0.5),
     testFraction: num(0.1, 'Newest share of the edges held out for test.', 0, 0.5),
+    groupSize: int(
+      1,
+      "Grouping and slicing: a member's training edges are grouped and sliced at this size; the member is sampled and encoded once per group (1 = off).",
+      1,
+      4096,
+    ),
+    stepsPerGroup: int(
+      1,
+      "Gradient steps taken over a batch of groups: each step trains its share of every group's items (1 <= S <= groupSize).",
+      1,
+      4096,
+    ),
   },
   eval: {
     maxNodes: int(20000, 'Cap on validation/test seeds per evaluation (0 = all).', 0),
@@ -292,6 +330,27 @@ function crossCheck(spec: JobSpec, where: Where): void {
       {
         file: where.file && line ? `${where.file}:${line}` : where.file,
         field: 'sampling.fanouts',
+      },
+    );
+  }
+  if (spec.link.stepsPerGroup > spec.link.groupSize) {
+    const line = where.lineOf(['link', 'stepsPerGroup']);
+    throw new ConfigError(
+      `is ${spec.link.stepsPerGroup} but link.groupSize is ${spec.link.groupSize}; take at most one step per item (1 <= S <= G)`,
+      {
+        file: where.file && line ? `${where.file}:${line}` : where.file,
+        field: 'link.stepsPerGroup',
+      },
+    );
+  }
+  const start = spec.sampling.adaptive.start;
+  if (start.length !== 1 && start.length !== spec.model.layers) {
+    const line = where.lineOf(['sampling', 'adaptive', 'start']);
+    throw new ConfigError(
+      `has ${start.length} hops but model.layers is ${spec.model.layers}; give one value or one per layer`,
+      {
+        file: where.file && line ? `${where.file}:${line}` : where.file,
+        field: 'sampling.adaptive.start',
       },
     );
   }

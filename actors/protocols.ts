@@ -59,6 +59,14 @@ export const StepRecordSchema = s.object({
   sync_s: s.number(),
   wall_s: s.number(),
   t: s.number(),
+  /** Of sample_s, the feature gather's seconds. */
+  gather_s: s.optional(s.number()),
+  /** Parameter-server pushes made during this step (local aggregation makes most steps 0). */
+  syncs: s.optional(s.int({ min: 0 })),
+  /** Link batches: distinct source (member) rows encoded, over records (grouping lowers it). */
+  member_encodings: s.optional(s.int({ min: 0 })),
+  /** Gradient steps taken on this batch (link.stepsPerGroup slices). */
+  grad_steps: s.optional(s.int({ min: 0 })),
 });
 export type StepRecord = Infer<typeof StepRecordSchema>;
 
@@ -71,6 +79,8 @@ export const TrainerProtocol = defineProtocol({
       firstStep: s.int({ min: 0 }),
       /** The epoch's seed order (shared memory); read only when sampling inline. */
       order: s.optional(s.unknown()),
+      /** Adaptive sampling: fanouts from this epoch on (inline and evaluation samplers). */
+      fanouts: s.optional(s.array(s.int({ min: -1 }))),
     }),
     reply: s.object({ steps: s.array(StepRecordSchema), version: s.int() }),
   },
@@ -96,6 +106,8 @@ export const SamplerProtocol = defineProtocol({
       epoch: s.int({ min: 0 }),
       numBatches: s.int({ min: 0 }),
       order: s.unknown(),
+      /** Adaptive sampling: fanouts of this epoch's batches. */
+      fanouts: s.optional(s.array(s.int({ min: -1 }))),
     }),
     reply: s.object({ queued: s.int() }),
   },
@@ -108,6 +120,8 @@ export const SamplerProtocol = defineProtocol({
       sampleSeconds: s.number(),
       gatherSeconds: s.number(),
       edges: s.number(),
+      /** Bytes the pool workers posted by structured clone (0 on the shared-memory path). */
+      clonedBytes: s.optional(s.number()),
     }),
   },
 });

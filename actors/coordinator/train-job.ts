@@ -28,6 +28,11 @@ import { SamplerActor, type SamplerConfig } from '../sampler/sampler-actor.js';
 import type { SeedSource } from '../sampler/seed-source.js';
 import type { TrainerConfig } from '../trainer/trainer-actor.js';
 import { buildModel } from '../trainer/trainer-core.js';
+import { adaptiveFor, adaptiveMetric, maxFanouts } from '../speedups/adaptive-fanouts.js';
+import { cloneChannelName } from '../speedups/clone-handoff.js';
+import { exportFanouts } from '../speedups/fanout-gauges.js';
+import { groupedEpochPlan, groupLinkEdges } from '../speedups/link-groups.js';
+import { mlpInitParams } from '../speedups/mlp-init.js';
 import { makeEpochPlan } from './epoch-plan.js';
 import { linkSplit, nodeSplit } from './link-split.js';
 
@@ -81,6 +86,19 @@ export interface TrainResults {
   };
   peak_rss_bytes: number;
   run_dir: string;
+  /** What the speed-up switches did (docs/speedups.md). */
+  speedups?: {
+    /** Fanouts of the last epoch (adaptive sampling moves them). */
+    fanouts: number[];
+    /** Parameter-server pushes over the whole run. */
+    syncs: number;
+    /** Link task: distinct members encoded over training records (steady state). */
+    member_encodings_per_record?: number;
+    /** Bytes the sampler workers posted by structured clone (handoff clone; 0 otherwise). */
+    cloned_bytes: number;
+    /** Seconds of the MLPinit phase (0 when off). */
+    mlp_init_s: number;
+  };
 }
 
 interface CoordinatorState {
@@ -91,6 +109,8 @@ interface CoordinatorState {
   testAtBest: Record<string, number>;
   badEvals: number;
   stoppedEarly: boolean;
+  /** Adaptive sampling: current fanouts and the metric of the previous evaluation. */
+  adaptive?: { fanouts: number[]; previous: number };
 }
 
 /** The validation metric that decides early stopping and the best epoch. */
@@ -202,8 +222,36 @@ export async function runTraining(
   const addr = (role: string): Address => ({ job, role, index: 0 });
 
   const model = buildModel(spec, graph.dim, Math.max(1, graph.numClasses));
-  const initial = model.init(spec.train.seed);
+  let initial = model.init(spec.train.seed);
   model.dispose();
+  // Grouping and slicing: training edges carry their group's query time; plans lay groups out whole.
+  const groups =
+    seeds.source.kind === 'link' && spec.link.groupSize > 1
+      ? groupLinkEdges(seeds.source.src, seeds.source.times, seeds.train, spec.link.groupSize)
+      : undefined;
+  if (groups && seeds.source.kind === 'link')
+    seeds.source = { ...seeds.source, times: groups.times };
+  const adaptive = adaptiveFor(spec);
+  if (adaptive && state.adaptive) adaptive.restore(state.adaptive.fanouts, state.adaptive.previous);
+  let mlpInitSeconds = 0;
+  if (spec.train.mlpInit.enabled && !resumeFrom) {
+    const m = await mlpInitParams(
+      spec,
+      graph,
+      seeds.source,
+      seeds.train,
+      initial,
+      seeds.negativeRange,
+    );
+    initial = m.params;
+    mlpInitSeconds = m.seconds;
+    log({
+      type: 'event',
+      t: Date.now() / 1000,
+      kind: 'mlp-init',
+      detail: `${m.steps} MLP steps in ${m.seconds.toFixed(2)} s, last loss ${m.lastLoss.toFixed(4)}`,
+    });
+  }
 
   const system = await ActorSystem.start({ transport: 'inproc', askTimeoutMs: 600_000 });
   let queue: ShmQueue | undefined;
@@ -228,23 +276,30 @@ export async function runTraining(
     if (resumeFrom) await ps.ask('restore', { dir: resumeFrom.dir });
 
     const useQueue = spec.sampling.handoff !== 'inline';
+    const cloneChannel = spec.sampling.handoff === 'clone' ? cloneChannelName(job) : undefined;
     let sampler: Awaited<ReturnType<typeof system.spawn<typeof SamplerProtocol>>> | undefined;
     if (useQueue) {
-      const perBatch = maxBatchBytes(spec, graph, producers.train.numNegatives);
+      // Sized for the largest fanouts the job may reach (adaptive sampling grows up to its cap).
+      const perBatch = maxBatchBytes(
+        { ...spec, sampling: { ...spec.sampling, fanouts: maxFanouts(spec) } },
+        graph,
+        producers.train.numNegatives,
+      );
       const capacity = Math.min(
         512 * 2 ** 20 - 1024,
         perBatch * (spec.sampling.prefetch + 1) + 2 ** 20,
       );
-      queue = ShmQueue.create({
-        capacityBytes: capacity,
-        producers: spec.sampling.samplers > 1 ? 'multi' : 'single',
-        name: `${job}-batches`,
-      });
+      if (!cloneChannel)
+        queue = ShmQueue.create({
+          capacityBytes: capacity,
+          producers: spec.sampling.samplers > 1 ? 'multi' : 'single',
+          name: `${job}-batches`,
+        });
       const samplerConfig: SamplerConfig = {
         shared: {
           graph: graph.toHandle(),
           producer: producers.train,
-          queue: queue.handle,
+          ...(queue ? { queue: queue.handle } : { cloneChannel }),
           seeds: seeds.source,
         },
         threads: spec.sampling.samplers,
@@ -263,6 +318,7 @@ export async function runTraining(
       spec,
       graph: graph.toHandle(),
       queue: queue?.handle,
+      ...(cloneChannel ? { cloneChannel } : {}),
       seeds: seeds.source,
       evalSets: { val: seeds.val, test: seeds.test },
       producer: producers.train,
@@ -280,17 +336,37 @@ export async function runTraining(
     const backend = (await trainer.ask('sync', {})).backend;
     const metric = selectionMetric(spec);
     const allSteps: StepRecord[] = [];
+    const fanoutGauges = exportFanouts(job);
+    let fanouts = adaptive ? adaptive.fanouts : spec.sampling.fanouts;
+    fanoutGauges(fanouts);
+    if (adaptive)
+      log({ type: 'event', t: Date.now() / 1000, kind: 'fanouts', detail: fanouts.join(',') });
     for (let epoch = state.epoch + 1; epoch < spec.train.epochs && !state.stoppedEarly; epoch++) {
       const tEpoch = performance.now();
-      const plan = makeEpochPlan(
-        seeds.train,
-        spec.sampling.batchSize,
-        spec.train.seed,
-        epoch,
-        spec.train.maxStepsPerEpoch,
-      );
+      const plan = groups
+        ? groupedEpochPlan(
+            groups,
+            spec.sampling.batchSize,
+            spec.train.seed,
+            epoch,
+            spec.train.maxStepsPerEpoch,
+          )
+        : makeEpochPlan(
+            seeds.train,
+            spec.sampling.batchSize,
+            spec.train.seed,
+            epoch,
+            spec.train.maxStepsPerEpoch,
+          );
       const order = sharedCopy(plan.order);
-      if (sampler) await sampler.ask('startEpoch', { epoch, numBatches: plan.numBatches, order });
+      const epochFanouts = adaptive ? { fanouts } : {};
+      if (sampler)
+        await sampler.ask('startEpoch', {
+          epoch,
+          numBatches: plan.numBatches,
+          order,
+          ...epochFanouts,
+        });
       const timer = setInterval(() => {
         const el = (performance.now() - tEpoch) / 1000;
         options.onProgress?.({
@@ -310,6 +386,7 @@ export async function runTraining(
           numBatches: plan.numBatches,
           firstStep: state.step,
           order,
+          ...epochFanouts,
         });
       } finally {
         clearInterval(timer);
@@ -331,6 +408,20 @@ export async function runTraining(
       if ((epoch + 1) % spec.train.evalEvery === 0 || lastEpoch) {
         const val = (await trainer.ask('evaluate', { split: 'val' })).metrics;
         summary.val = val;
+        if (adaptive) {
+          const d = adaptive.observe(val[adaptiveMetric(spec)] ?? NaN);
+          state.adaptive = adaptive.state();
+          if (d.grew) {
+            fanouts = d.fanouts;
+            fanoutGauges(fanouts);
+            log({
+              type: 'event',
+              t: Date.now() / 1000,
+              kind: 'fanouts',
+              detail: `${fanouts.join(',')} (gain ${d.gain.toFixed(4)} < ${spec.sampling.adaptive.threshold})`,
+            });
+          }
+        }
         const improved = state.bestEpoch < 0 || val[metric] > (state.bestVal[metric] ?? -Infinity);
         let test: Record<string, number> | undefined;
         if (improved) {
@@ -397,6 +488,22 @@ export async function runTraining(
       },
       peak_rss_bytes: peakRssBytes(),
       run_dir: runDir,
+      speedups: {
+        fanouts,
+        syncs: allSteps.reduce((a, s) => a + (s.syncs ?? 0), 0),
+        ...(spec.task === 'link'
+          ? {
+              member_encodings_per_record:
+                sum((s) => s.member_encodings ?? 0) /
+                Math.max(
+                  1,
+                  sum((s) => s.seeds),
+                ),
+            }
+          : {}),
+        cloned_bytes: sampler ? ((await sampler.ask('stats', {})).clonedBytes ?? 0) : 0,
+        mlp_init_s: mlpInitSeconds,
+      },
     };
     if (resumeFrom && existsSync(join(runDir, 'results.json'))) {
       const prev = JSON.parse(

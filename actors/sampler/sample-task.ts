@@ -5,7 +5,10 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { poolQueueProducer, poolShared } from '../../runtime/pool-worker.js';
 import { reserveBatch } from '../../runtime/shm-queue-batch.js';
 import type { ShmQueueHandle } from '../../runtime/shm-queue.js';
+import { sameFanouts, withFanouts } from '../speedups/adaptive-fanouts.js';
+import { CloneSender } from '../speedups/clone-handoff.js';
 import {
+  allocateArrays,
   BatchProducer,
   type BatchFields,
   type BatchRequest,
@@ -16,7 +19,10 @@ import { requestFor, type SeedSource } from './seed-source.js';
 export interface SamplerShared {
   graph: GraphHandle;
   producer: ProducerConfig;
-  queue: ShmQueueHandle;
+  /** The trainer's shared-memory queue (handoff shm). */
+  queue?: ShmQueueHandle;
+  /** handoff clone: the BroadcastChannel batches are posted on instead of a queue. */
+  cloneChannel?: string;
   seeds: SeedSource;
 }
 
@@ -27,27 +33,52 @@ export interface SampleTask {
   /** The epoch's seed order (Int32Array over a SharedArrayBuffer: shared, not copied). */
   order: Int32Array;
   batchSeed: number;
+  /** Adaptive sampling: this batch's fanouts (the worker rebuilds its sampler when they change). */
+  fanouts?: number[];
 }
 
 export interface SampleTaskResult {
   sampleMs: number;
   gatherMs: number;
   edges: number;
+  /** Bytes posted by structured clone (0 when the batch went through shared memory). */
+  clonedBytes: number;
 }
 
-let state: { graph: SharedGraph; producer: BatchProducer; shared: SamplerShared } | undefined;
+let state:
+  | {
+      graph: SharedGraph;
+      producer: BatchProducer;
+      shared: SamplerShared;
+      fanouts: readonly number[];
+      clone?: CloneSender;
+    }
+  | undefined;
 
-function init(): NonNullable<typeof state> {
-  if (state) return state;
+function init(fanouts?: number[]): NonNullable<typeof state> {
+  if (state) {
+    if (fanouts && !sameFanouts(fanouts, state.fanouts)) {
+      state.producer = new BatchProducer(state.graph, withFanouts(state.shared.producer, fanouts));
+      state.fanouts = fanouts;
+    }
+    return state;
+  }
   const shared = poolShared<SamplerShared>();
   const graph = fromHandle(shared.graph);
-  state = { graph, producer: new BatchProducer(graph, shared.producer), shared };
+  const config = withFanouts(shared.producer, fanouts);
+  state = {
+    graph,
+    producer: new BatchProducer(graph, config),
+    shared,
+    fanouts: config.sampler.fanouts,
+    ...(shared.cloneChannel ? { clone: new CloneSender(shared.cloneChannel) } : {}),
+  };
   return state;
 }
 
 /** Samples batch `task.batch` into the queue; returns only its timings (the batch itself is in shared memory). */
 export default function sampleBatch(task: SampleTask): SampleTaskResult {
-  const { producer, shared } = init();
+  const { producer, shared, clone } = init(task.fanouts);
   const req: BatchRequest = requestFor(
     shared.seeds,
     task.order,
@@ -56,7 +87,17 @@ export default function sampleBatch(task: SampleTask): SampleTaskResult {
     task.batchSize,
     task.batchSeed,
   );
-  const queue = poolQueueProducer(shared.queue);
+  if (clone) {
+    const fields = producer.produce(req, (shape) => allocateArrays<BatchFields>(shape));
+    const clonedBytes = clone.send(fields);
+    return {
+      sampleMs: fields.meta[4],
+      gatherMs: fields.meta[5],
+      edges: fields.meta[3],
+      clonedBytes,
+    };
+  }
+  const queue = poolQueueProducer(shared.queue!);
   let commit: (() => void) | undefined;
   const out = producer.produce(req, (shape) => {
     const r = reserveBatch<BatchFields>(queue, shape);
@@ -64,5 +105,5 @@ export default function sampleBatch(task: SampleTask): SampleTaskResult {
     return r.arrays;
   });
   commit!();
-  return { sampleMs: out.meta[4], gatherMs: out.meta[5], edges: out.meta[3] };
+  return { sampleMs: out.meta[4], gatherMs: out.meta[5], edges: out.meta[3], clonedBytes: 0 };
 }

@@ -20,7 +20,8 @@ export class SamplerActor extends Actor<SamplerConfig> {
   private order: Int32Array = new Int32Array(0);
   private numBatches = 0;
   private next = 0;
-  private stats = { batches: 0, sampleSeconds: 0, gatherSeconds: 0, edges: 0 };
+  private fanouts: number[] | undefined;
+  private stats = { batches: 0, sampleSeconds: 0, gatherSeconds: 0, edges: 0, clonedBytes: 0 };
 
   override onStart(): void {
     const c = this.ctx.config;
@@ -46,6 +47,7 @@ export class SamplerActor extends Actor<SamplerConfig> {
       batchSize: c.batchSize,
       order: this.order,
       batchSeed: batchSeed(c.seed, epoch, b),
+      ...(this.fanouts ? { fanouts: this.fanouts } : {}),
     };
     this.pool.run(task).then(
       (r) => {
@@ -53,13 +55,15 @@ export class SamplerActor extends Actor<SamplerConfig> {
         this.stats.sampleSeconds += r.sampleMs / 1000;
         this.stats.gatherSeconds += r.gatherMs / 1000;
         this.stats.edges += r.edges;
+        this.stats.clonedBytes += r.clonedBytes;
       },
       (err: unknown) => this.ctx.fail(err),
     );
   }
 
   readonly handlers = implement(SamplerProtocol, {
-    startEpoch: ({ epoch, numBatches, order }) => {
+    startEpoch: ({ epoch, numBatches, order, fanouts }) => {
+      if (fanouts) this.fanouts = fanouts;
       this.epoch = epoch;
       this.order = order as Int32Array;
       this.numBatches = numBatches;

@@ -20,6 +20,8 @@ import {
 } from '../protocols.js';
 import type { BatchFields, ProducerConfig } from '../sampler/batch-producer.js';
 import type { SeedSource } from '../sampler/seed-source.js';
+import { CloneReceiver } from '../speedups/clone-handoff.js';
+import { distinctCount, groupSlices, sliceLinkTarget } from '../speedups/link-groups.js';
 import { viewBatch, type BatchView } from './batch-view.js';
 import { scaledLr, TrainerCore, type EvalSets } from './trainer-core.js';
 
@@ -28,6 +30,8 @@ export interface TrainerConfig {
   graph: GraphHandle;
   /** The queue samplers fill for this trainer; absent when sampling inline. */
   queue?: ShmQueueHandle;
+  /** handoff clone: the BroadcastChannel the sampler workers post batches on. */
+  cloneChannel?: string;
   seeds: SeedSource;
   evalSets: EvalSets;
   producer: ProducerConfig;
@@ -39,10 +43,13 @@ export interface TrainerConfig {
 }
 
 const QUEUE_TIMEOUT_MS = 120_000;
+/** Dropout-seed distance between the gradient steps taken on one batch's group slices. */
+const SLICE_STEP_STRIDE = 1_000_003;
 
 export class TrainerActor extends Actor<TrainerConfig> {
   private core!: TrainerCore;
   private consumer?: ShmConsumer;
+  private cloneIn?: CloneReceiver;
   private progress!: Float64Array;
   private early = new Map<number, { record: ShmRecord; view: BatchView }>();
   private version = 0;
@@ -55,6 +62,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
     const graph = fromHandle(c.graph);
     this.core = new TrainerCore(c.spec, graph, c.seeds, c.evalSets, c.producer, c.evalProducer);
     if (c.queue) this.consumer = ShmQueue.attach(c.queue).consumer();
+    if (c.cloneChannel) this.cloneIn = new CloneReceiver(c.cloneChannel);
     this.progress = new Float64Array(c.progress);
   }
 
@@ -62,6 +70,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
     for (const { record } of this.early.values()) record.release();
     this.early.clear();
     this.consumer?.dispose();
+    this.cloneIn?.close();
     this.core?.model.dispose();
   }
 
@@ -107,8 +116,9 @@ export class TrainerActor extends Actor<TrainerConfig> {
       const metrics = this.core.evaluate(split);
       return { metrics, seconds: (performance.now() - t0) / 1000 };
     },
-    trainEpoch: async ({ epoch, numBatches, firstStep, order }) => {
+    trainEpoch: async ({ epoch, numBatches, firstStep, order, fanouts }) => {
       const spec = this.ctx.config.spec;
+      if (fanouts) this.core.setFanouts(fanouts);
       const lr = scaledLr(spec);
       const sampler = this.ctx.config.sampler
         ? this.ctx.client(this.ctx.config.sampler, SamplerProtocol)
@@ -129,13 +139,43 @@ export class TrainerActor extends Actor<TrainerConfig> {
           ({ view, record } = this.nextFromQueue(epoch, b));
           waitMs = performance.now() - tStart;
           sampleMs = view.sampleMs + view.gatherMs;
+        } else if (this.cloneIn) {
+          view = await this.cloneIn.next(epoch, b, QUEUE_TIMEOUT_MS);
+          waitMs = performance.now() - tStart;
+          sampleMs = view.sampleMs + view.gatherMs;
         } else {
           view = this.core.sampleInline(order as Int32Array, epoch, b, spec.sampling.batchSize);
           sampleMs = performance.now() - tStart;
         }
-        const tCompute = performance.now();
-        const loss = this.core.step(view, firstStep + b);
-        const computeMs = performance.now() - tCompute;
+        // Grouping and slicing: S gradient steps on one sampled batch, each on its share of every
+        // group; every step but the batch's last may sync here (the last syncs below, as always).
+        const slices =
+          view.link && spec.link.stepsPerGroup > 1
+            ? groupSlices(view.link.src, spec.link.stepsPerGroup)
+            : undefined;
+        const parts = slices ? slices.length : 1;
+        let loss = 0;
+        let computeMs = 0;
+        let syncMs = 0;
+        let syncs = 0;
+        for (let k = 0; k < parts; k++) {
+          const tCompute = performance.now();
+          const part = slices ? { ...view, link: sliceLinkTarget(view.link!, slices[k]) } : view;
+          loss += this.core.step(part, firstStep + b + k * SLICE_STEP_STRIDE) / parts;
+          computeMs += performance.now() - tCompute;
+          if (k < parts - 1 && this.core.readyToSync()) {
+            const tSync = performance.now();
+            const grads = Object.fromEntries(this.core.takeGradients());
+            const r = await this.ps().ask('push', { grads, lr }, { timeoutMs: 120_000 });
+            this.core.setParams(new Map(Object.entries(r.params)));
+            this.version = r.version;
+            syncMs += performance.now() - tSync;
+            syncs++;
+          }
+        }
+        // Read before the record is released (its views die with it).
+        const memberEncodings = view.link ? distinctCount(view.link.src) : undefined;
+        const gatherMs = view.gatherMs;
         const seeds = view.link ? view.link.src.length : view.numSeeds;
         pendingStats.sample += sampleMs;
         pendingStats.wait += waitMs;
@@ -144,14 +184,14 @@ export class TrainerActor extends Actor<TrainerConfig> {
         pendingStats.edges += view.edges;
         record?.release();
         sampler?.tell('credit', { epoch, batch: b });
-        let syncMs = 0;
         if (this.core.readyToSync(b === numBatches - 1)) {
           const tSync = performance.now();
           const grads = Object.fromEntries(this.core.takeGradients());
           const r = await this.ps().ask('push', { grads, lr }, { timeoutMs: 120_000 });
           this.core.setParams(new Map(Object.entries(r.params)));
           this.version = r.version;
-          syncMs = performance.now() - tSync;
+          syncMs += performance.now() - tSync;
+          syncs++;
         }
         const wallMs = performance.now() - tStart;
         steps.push({
@@ -166,6 +206,10 @@ export class TrainerActor extends Actor<TrainerConfig> {
           sync_s: syncMs / 1000,
           wall_s: wallMs / 1000,
           t: Date.now() / 1000,
+          gather_s: gatherMs / 1000,
+          syncs,
+          grad_steps: parts,
+          ...(memberEncodings !== undefined ? { member_encodings: memberEncodings } : {}),
         });
         pendingStats = { sample: 0, wait: 0, compute: 0, seeds: 0, edges: 0 };
         this.progress[1] = b + 1;

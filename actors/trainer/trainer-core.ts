@@ -20,6 +20,7 @@ import {
   type ProducerConfig,
 } from '../sampler/batch-producer.js';
 import { requestFor, type SeedSource } from '../sampler/seed-source.js';
+import { sameFanouts, withFanouts } from '../speedups/adaptive-fanouts.js';
 import { viewBatch, type BatchView } from './batch-view.js';
 
 /** Scale of the learning rate when N batches' gradients are averaged into one update. */
@@ -68,6 +69,8 @@ export class TrainerCore {
   private accumCount = 0;
   private trainProducer: BatchProducer | undefined;
   private evalProducer: BatchProducer | undefined;
+  /** Adaptive sampling: fanouts replacing the configs' from now on (undefined: the configs'). */
+  private fanouts: number[] | undefined;
 
   constructor(
     readonly spec: JobSpec,
@@ -115,10 +118,24 @@ export class TrainerCore {
     return g;
   }
 
+  /** Adaptive sampling: inline and evaluation batches sample with `fanouts` from now on. */
+  setFanouts(fanouts: readonly number[]): void {
+    if (this.fanouts && sameFanouts(this.fanouts, fanouts)) return;
+    this.fanouts = [...fanouts];
+    this.trainProducer = undefined;
+    this.evalProducer = undefined;
+  }
+
   private producer(forEval: boolean): BatchProducer {
     if (forEval)
-      return (this.evalProducer ??= new BatchProducer(this.graph, this.evalProducerConfig));
-    return (this.trainProducer ??= new BatchProducer(this.graph, this.producerConfig));
+      return (this.evalProducer ??= new BatchProducer(
+        this.graph,
+        withFanouts(this.evalProducerConfig, this.fanouts),
+      ));
+    return (this.trainProducer ??= new BatchProducer(
+      this.graph,
+      withFanouts(this.producerConfig, this.fanouts),
+    ));
   }
 
   /** Samples and encodes one batch inline (evaluation, or training with handoff 'inline'). */

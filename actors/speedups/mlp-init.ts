@@ -1,0 +1,147 @@
+// MLPinit: trains the GNN's own weight matrices as a plain MLP on node features (every node's only
+// "neighbour" is itself, so no graph is read), then the GNN starts from those weights.
+//
+// GraphSAGE's layer is [h_v | mean h_u] · [W_self; W_neigh]; with N(v) = {v} it is an MLP on
+// [h_v | h_v], so both halves of every W learn from features alone (MLPinit, Han et al., ICLR 2023).
+import { Rng } from '../../graph-store/prng.js';
+import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import type { BlockLike, SubgraphBatch } from '../../kernels/nn/block.js';
+import type { ParamMap } from '../../kernels/nn/params.js';
+import { initBackend } from '../../kernels/tf/backend.js';
+import { batchSeed, makeEpochPlan } from '../coordinator/epoch-plan.js';
+import type { JobSpec } from '../job-spec.js';
+import { ParameterStore } from '../parameter-server/parameter-store.js';
+import type { SeedSource } from '../sampler/seed-source.js';
+import { buildModel } from '../trainer/trainer-core.js';
+
+export interface MlpInitResult {
+  params: ParamMap;
+  /** Wall seconds of the MLP phase (part of the job's time to any quality). */
+  seconds: number;
+  steps: number;
+  /** Mean loss of the last MLP epoch. */
+  lastLoss: number;
+}
+
+/** Stream of the MLP phase's negatives, apart from the job's other random streams. */
+const STREAM_MLP = 11;
+
+/**
+ * A batch whose every layer maps n nodes to the same n nodes through self loops: layer 0's input is
+ * [x_v | x_v] (the feature gather is the only read), deeper layers average a node with itself.
+ */
+export function selfLoopBatch(
+  graph: SharedGraph,
+  nodes: Int32Array,
+  layers: number,
+): SubgraphBatch {
+  const n = nodes.length;
+  const d = graph.dim;
+  const x = new Float32Array(n * d);
+  graph.gather(nodes, n, x, 0);
+  const layer0 = new Float32Array(n * 2 * d);
+  for (let i = 0; i < n; i++) {
+    layer0.set(x.subarray(i * d, (i + 1) * d), i * 2 * d);
+    layer0.set(x.subarray(i * d, (i + 1) * d), i * 2 * d + d);
+  }
+  const ptr = new Int32Array(n + 1);
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    ptr[i + 1] = i + 1;
+    idx[i] = i;
+  }
+  const blocks: BlockLike[] = [];
+  for (let l = 0; l < layers; l++)
+    blocks.push(
+      l === 0
+        ? { numDst: n, numSrc: n, indptr: new Int32Array(1), indices: new Int32Array(0) }
+        : { numDst: n, numSrc: n, indptr: ptr, indices: idx },
+    );
+  return { blocks, features: new Float32Array(0), layer0, numSeeds: n };
+}
+
+/**
+ * Runs `spec.train.mlpInit.epochs` passes of the MLP over the training seeds (same batch size,
+ * optimizer, learning rate and negatives as the job) from `initial`; returns the trained weights.
+ * Runs on the calling thread (it loads the job's TensorFlow.js backend there).
+ */
+export async function mlpInitParams(
+  spec: JobSpec,
+  graph: SharedGraph,
+  source: SeedSource,
+  train: Int32Array,
+  initial: ParamMap,
+  negativeRange?: [number, number],
+): Promise<MlpInitResult> {
+  const t0 = performance.now();
+  await initBackend(spec.runtime.backend);
+  const model = buildModel(spec, graph.dim, Math.max(1, graph.numClasses));
+  const store = new ParameterStore(
+    {
+      kind: spec.train.optimizer,
+      lr: spec.train.lr,
+      momentum: spec.train.momentum,
+      weightDecay: spec.train.weightDecay,
+    } as ConstructorParameters<typeof ParameterStore>[0],
+    initial,
+  );
+  const L = spec.model.layers;
+  const bs = spec.sampling.batchSize;
+  const k = spec.task === 'link' && spec.link.negatives === 'uniform' ? spec.link.numNegatives : 0;
+  const [lo, hi] = negativeRange ?? [0, graph.numNodes];
+  let steps = 0;
+  let lastLoss = NaN;
+  try {
+    for (let epoch = 0; epoch < spec.train.mlpInit.epochs; epoch++) {
+      const plan = makeEpochPlan(
+        train,
+        bs,
+        spec.train.seed ^ 0x3a1f,
+        epoch,
+        spec.train.maxStepsPerEpoch,
+      );
+      let lossSum = 0;
+      for (let b = 0; b < plan.numBatches; b++) {
+        const ids = plan.order.subarray(b * bs, Math.min((b + 1) * bs, plan.order.length));
+        const m = ids.length;
+        model.setParams(store.params);
+        let r;
+        if (source.kind === 'node') {
+          const labels = new Int32Array(m);
+          for (let i = 0; i < m; i++) labels[i] = graph.labels ? graph.labels[ids[i]] : -1;
+          r = model.forwardBackward(selfLoopBatch(graph, Int32Array.from(ids), L), { labels });
+        } else {
+          const nodes = new Int32Array(m * (2 + k));
+          const rng = new Rng(batchSeed(spec.train.seed, epoch, b), STREAM_MLP);
+          const src = new Int32Array(m);
+          const dst = new Int32Array(m);
+          const neg = new Int32Array(m * k);
+          for (let i = 0; i < m; i++) {
+            nodes[i] = source.src[ids[i]];
+            nodes[m + i] = source.dst[ids[i]];
+            src[i] = i;
+            dst[i] = m + i;
+          }
+          for (let q = 0; q < m * k; q++) {
+            nodes[2 * m + q] = lo + Math.floor(rng.next() * (hi - lo));
+            neg[q] = 2 * m + q;
+          }
+          r = model.forwardBackward(selfLoopBatch(graph, nodes, L), {
+            src,
+            dst,
+            ...(k > 0 ? { negDst: neg } : {}),
+          });
+        }
+        store.push(r.grads, 1, spec.train.lr);
+        lossSum += r.loss;
+        steps++;
+      }
+      lastLoss = plan.numBatches > 0 ? lossSum / plan.numBatches : NaN;
+    }
+  } finally {
+    model.dispose();
+  }
+  const params: ParamMap = new Map();
+  for (const [name, v] of store.params) params.set(name, Float32Array.from(v));
+  return { params, seconds: (performance.now() - t0) / 1000, steps, lastLoss };
+}

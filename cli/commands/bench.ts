@@ -1,0 +1,62 @@
+// `weft bench ablation`: the LiGNN speed-up ablation (bench/ablation.ts) from the command line;
+// prints the table for humans or the report as JSON.
+import {
+  ablationTable,
+  DEFAULT_ABLATION,
+  parseAblationArgs,
+  runAblation,
+} from '../../bench/ablation.js';
+import { ConfigError } from '../../runtime/errors.js';
+
+const d = DEFAULT_ABLATION;
+const USAGE = `usage: weft bench ablation [options]
+
+Runs one link-prediction job on a synthetic job marketplace in seven configurations on the same
+data and seeds (embedded transport): the baseline (fanout at the cap, inline sampling, one record
+per query, per-step sync), then worker prefetch with postMessage clone, the shared-memory queue,
+grouping and slicing, adaptive sampling and local gradient aggregation added in turn, then all of
+them with MLPinit. Writes bench/results/ablation-<date>.json and .svg (see docs/speedups.md).
+
+options:
+  --members N               marketplace members (default ${d.members}; the paper's scale is 1000000)
+  --applications-per-member N   mean applications per member (default ${d.applicationsPerMember})
+  --epochs N                epochs per configuration (default ${d.epochs})
+  --steps-per-epoch N       batches per epoch, 0 = all training edges (default ${d.stepsPerEpoch})
+  --batch-size N            records per batch (default ${d.batchSize})
+  --cap N                   fanout cap; the baseline's fanout (default ${d.cap})
+  --adaptive-start N        adaptive sampling's first fanout (default ${d.adaptiveStart})
+  --adaptive-step N         neighbours added on a stall (default ${d.adaptiveStep})
+  --threshold X             stall threshold of the validation AUC (default ${d.threshold})
+  --samplers N              sampler worker threads (default ${d.samplers})
+  --group-size N            grouping: items per group (default ${d.groupSize})
+  --steps-per-group N       grouping: gradient steps per group (default ${d.stepsPerGroup})
+  --local-steps N           batches aggregated per sync (default ${d.localSteps})
+  --eval-max-nodes N        validation edges per evaluation (default ${d.evalMaxNodes})
+  --target-auc X            time-to-AUC target (default: baseline's final AUC - 0.01)
+  --only a,b                run only these configurations (names as in the table)
+  --work-dir DIR            keep the graph and runs here (reused by later runs)
+  --out PATH                results stem (default bench/results/ablation-<date>)
+  --json                    print the report as JSON
+  --help                    this text`;
+
+/** Entry point of `weft bench`. */
+export async function run(argv: string[]): Promise<number> {
+  const [what, ...rest] = argv;
+  if (!what || what === '--help' || what === '-h' || rest.includes('--help')) {
+    console.log(USAGE);
+    return what ? 0 : 2;
+  }
+  if (what !== 'ablation')
+    throw new ConfigError(`unknown benchmark '${what}'; known: ablation`, {
+      file: 'command line',
+    });
+  const args = parseAblationArgs(rest);
+  const json = args.json === true;
+  const { report, jsonPath, svgPath } = await runAblation({
+    ...args,
+    onLog: json ? undefined : (l) => console.log(l),
+  });
+  if (json) console.log(JSON.stringify(report, null, 2));
+  else console.log(`\n${ablationTable(report)}\n\nwrote ${jsonPath} and ${svgPath}`);
+  return 0;
+}
