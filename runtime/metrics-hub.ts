@@ -161,8 +161,10 @@ export class MetricsHub {
   /** The merged registry: this thread's metrics plus every worker's, summed where labels coincide. */
   async collect(): Promise<ReturnType<typeof AggregatorRegistry.aggregate>> {
     if (this.closed) throw new Error('metrics hub is closed');
-    const own = await this.registry.snapshot();
+    // Workers first, own registry last: prom-client hands counters out by reference (they keep moving)
+    // and histograms as copies, so a snapshot taken before the wait would mix two moments.
     const workers = await this.gather();
+    const own = await this.registry.snapshot();
     // Series with equal labels from several threads are summed. prom-client's own per-metric aggregators
     // ('omit' for process_start_time_seconds, …) are meant for cluster copies of process metrics; here
     // only the main thread reports those, so summing keeps them intact.

@@ -33,6 +33,7 @@ import { cloneChannelName } from '../speedups/clone-handoff.js';
 import { exportFanouts } from '../speedups/fanout-gauges.js';
 import { groupedEpochPlan, groupLinkEdges } from '../speedups/link-groups.js';
 import { mlpInitParams } from '../speedups/mlp-init.js';
+import { observeEmbeddedJob, type EmbeddedObservability } from './embedded-observability.js';
 import { makeEpochPlan } from './epoch-plan.js';
 import { linkSplit, nodeSplit } from './link-split.js';
 
@@ -41,8 +42,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Called about twice a second with live progress. */
   onProgress?: (p: Progress) => void;
-  /** Called after each epoch's evaluation. */
-  onEpoch?: (e: EpochSummary) => void;
+  /** Called after each epoch's evaluation; a returned promise is awaited before the next epoch. */
+  onEpoch?: (e: EpochSummary) => unknown;
 }
 
 export interface Progress {
@@ -255,7 +256,11 @@ export async function runTraining(
 
   const system = await ActorSystem.start({ transport: 'inproc', askTimeoutMs: 600_000 });
   let queue: ShmQueue | undefined;
+  let observed: EmbeddedObservability | undefined;
   try {
+    // /metrics, /status and /healthz when runtime.metricsPort is set; the status board either way.
+    observed = await observeEmbeddedJob(spec, job, system, state);
+    const observer = observed.observer;
     const ps = await system.spawn<typeof ParameterServerProtocol>(
       ParameterServerActor,
       addr('ps'),
@@ -332,6 +337,8 @@ export async function runTraining(
       addr('trainer'),
       { config: trainerConfig, placement: 'thread', restart: { restart: 'never' } },
     );
+    for (const role of sampler ? ['ps', 'sampler', 'trainer'] : ['ps', 'trainer'])
+      observer.actorUp(role, 0);
 
     const backend = (await trainer.ask('sync', {})).backend;
     const metric = selectionMetric(spec);
@@ -343,6 +350,7 @@ export async function runTraining(
       log({ type: 'event', t: Date.now() / 1000, kind: 'fanouts', detail: fanouts.join(',') });
     for (let epoch = state.epoch + 1; epoch < spec.train.epochs && !state.stoppedEarly; epoch++) {
       const tEpoch = performance.now();
+      observer.epochStarted(epoch, state.step);
       const plan = groups
         ? groupedEpochPlan(
             groups,
@@ -394,6 +402,7 @@ export async function runTraining(
       for (const s of reply.steps) log({ type: 'step', ...s });
       allSteps.push(...reply.steps);
       state.step += plan.numBatches;
+      observer.epochFinished(epoch, state.step);
       const epochSeconds = (performance.now() - tEpoch) / 1000;
       const seedsDone = reply.steps.reduce((a, s) => a + s.seeds, 0);
       const summary: EpochSummary = {
@@ -406,6 +415,7 @@ export async function runTraining(
       };
       const lastEpoch = epoch === spec.train.epochs - 1;
       if ((epoch + 1) % spec.train.evalEvery === 0 || lastEpoch) {
+        observer.evaluating();
         const val = (await trainer.ask('evaluate', { split: 'val' })).metrics;
         summary.val = val;
         if (adaptive) {
@@ -443,6 +453,7 @@ export async function runTraining(
           val,
           ...(test ? { test } : {}),
         });
+        observer.evaluated(epoch, val, test);
         if (state.stoppedEarly)
           log({
             type: 'event',
@@ -454,13 +465,16 @@ export async function runTraining(
       state.epoch = epoch;
       const every = spec.train.checkpointEvery;
       if ((every > 0 && (epoch + 1) % every === 0) || lastEpoch || state.stoppedEarly) {
-        const c = await ps.ask('checkpoint', {
-          dir: ckptDir,
-          meta: { coordinator: { ...state }, epoch, spec },
+        const path = await observer.checkpoint(epoch, state.step, async () => {
+          const c = await ps.ask('checkpoint', {
+            dir: ckptDir,
+            meta: { coordinator: { ...state }, epoch, spec },
+          });
+          return c.path;
         });
-        log({ type: 'event', t: Date.now() / 1000, kind: 'checkpoint', detail: c.path });
+        log({ type: 'event', t: Date.now() / 1000, kind: 'checkpoint', detail: path });
       }
-      options.onEpoch?.(summary);
+      await options.onEpoch?.(summary);
     }
 
     const steady = allSteps.slice(Math.min(3, Math.floor(allSteps.length / 5)));
@@ -516,6 +530,7 @@ export async function runTraining(
     return results;
   } finally {
     await system.shutdown().catch(() => undefined);
+    await observed?.close();
     queue?.close();
   }
 }

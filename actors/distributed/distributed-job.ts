@@ -11,6 +11,9 @@ import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import type { NatsTransport } from '../../runtime/transports/nats.js';
+import { actorMetrics, countNatsReconnects } from '../actor-metrics.js';
+import { JobObserver } from '../coordinator/job-observer.js';
+import { JobStatusBoard } from '../coordinator/job-status.js';
 import { makeEpochPlan } from '../coordinator/epoch-plan.js';
 import {
   peakRssBytes,
@@ -48,6 +51,8 @@ export interface DistributedOptions {
   missedHeartbeats?: number;
   /** How long to wait for every actor to answer at the start (default 180 s). */
   readyTimeoutMs?: number;
+  /** Where the job's state is recorded for /status (default: a board of its own, not served). */
+  status?: JobStatusBoard;
 }
 
 export interface DistributedResults extends TrainResults {
@@ -70,6 +75,22 @@ export interface DistributedResults extends TrainResults {
     sync_share: number;
     actor_restarts: number;
   };
+}
+
+/**
+ * The status board of a distributed job: every ps, sampler and trainer, healthy while its heartbeats
+ * arrive within `heartbeatWindowMs` (the liveness limit: beat period × missed beats).
+ */
+export function statusBoardOf(
+  spec: JobSpec,
+  job: string,
+  heartbeatWindowMs = 5000,
+): JobStatusBoard {
+  const actors: { role: string; index: number }[] = [];
+  for (let p = 0; p < spec.cluster.parameterServers; p++) actors.push({ role: 'ps', index: p });
+  for (let j = 0; j < spec.cluster.samplers; j++) actors.push({ role: 'sampler', index: j });
+  for (let t = 0; t < spec.cluster.trainers; t++) actors.push({ role: 'trainer', index: t });
+  return new JobStatusBoard({ job, epochs: spec.train.epochs, actors, heartbeatWindowMs });
 }
 
 /** The job id used in subjects: the spec's name with anything but [A-Za-z0-9_-] replaced. */
@@ -140,6 +161,16 @@ export async function runDistributedTraining(
   if (options.resume && !resumeFrom)
     throw new ConfigError(`nothing to resume: no checkpoint under ${ckptDir}`, { field: 'resume' });
   if (resumeFrom) state = resumeFrom.meta.coordinator as CoordinatorState;
+  const heartbeatMs = options.heartbeatMs ?? 1000;
+  const missedHeartbeats = options.missedHeartbeats ?? 5;
+  const board = options.status ?? statusBoardOf(spec, job, heartbeatMs * missedHeartbeats);
+  const observer = new JobObserver(board, actorMetrics('coordinator', { job, index: 0 }), {
+    job,
+    actorsExpected: T + P + S,
+    checkpointEvery: spec.train.checkpointEvery,
+    epoch: state.epoch,
+    step: state.step,
+  });
   mkdirSync(runDir, { recursive: true });
   if (!resumeFrom) writeFileAtomic(metricsPath, '');
   const log = (rec: Record<string, unknown>) =>
@@ -177,27 +208,42 @@ export async function runDistributedTraining(
   const hello = (a: Address) => system.ask(a, 'hello', {}, { timeoutMs: 3000 });
   let restarts = 0;
   const transport = system.transport as NatsTransport;
+  const stopReconnects = countNatsReconnects(transport, observer.metrics);
+  // Every actor's heartbeats, for /status (age per actor) and the healthy-actors gauge.
+  const hbPrefix = `weft._hb.${job}.`;
+  const beats = transport.nc.subscribe(`${hbPrefix}>`, {
+    callback: (_err, msg) => {
+      const [role, index] = msg.subject.slice(hbPrefix.length).split('.');
+      if (role !== undefined && index !== undefined) board.heartbeat(role, Number(index));
+    },
+  });
+  const healthTimer = setInterval(() => observer.refreshHealth(), heartbeatMs);
+  healthTimer.unref();
   const liveness = new Liveness(
     transport.nc,
     () => transport.connected,
     hello,
     (e: LivenessEvent) => {
+      const { role, index } = e.address;
+      // The coordinator sees a process replaced (by the launcher or its pod): it counts the restart.
       if (e.kind === 'actor-restarted') restarts++;
-      event(e.kind, `${e.address.role} ${e.address.index}: ${e.detail}`, {
-        role: e.address.role,
-        index: e.address.index,
-      });
+      observer.actorEvent(role, Number(index), e.kind, e.detail, e.pid);
+      event(e.kind, `${role} ${index}: ${e.detail}`, { role, index });
     },
-    options.heartbeatMs ?? 1000,
-    options.missedHeartbeats ?? 5,
+    heartbeatMs,
+    missedHeartbeats,
   );
   let finished = false;
   try {
     const readyMs = options.readyTimeoutMs ?? 180_000;
     await Promise.all(
-      all.map((a) =>
-        retrying(`${a.role} ${a.index} to start`, () => hello(a), { deadlineMs: readyMs }),
-      ),
+      all.map(async (a) => {
+        const r = await retrying(`${a.role} ${a.index} to start`, () => hello(a), {
+          deadlineMs: readyMs,
+          quiet: true,
+        });
+        observer.actorUp(a.role, Number(a.index), (r as { pid?: number }).pid);
+      }),
     );
     for (const a of all) liveness.watch(a);
     liveness.trackIncarnations(all);
@@ -263,6 +309,7 @@ export async function runDistributedTraining(
       ).numBatches;
       const sched = roundSchedule(numBatches, T, spec.train.localSteps);
       const startVersion = version;
+      observer.epochStarted(epoch, state.step);
       event('epoch-start', `epoch ${epoch}: ${numBatches} batches in ${sched.numRounds} rounds`, {
         epoch,
         version: startVersion,
@@ -311,6 +358,7 @@ export async function runDistributedTraining(
           `epoch ${epoch}: ${missing} batches missing, ${repeated} repeated`,
         );
       state.step += numBatches;
+      observer.epochFinished(epoch, state.step);
       const epochSeconds = (performance.now() - tEpoch) / 1000;
       const seedsDone = steps.reduce((a, s) => a + s.seeds, 0);
       const summary: EpochSummary = {
@@ -321,20 +369,21 @@ export async function runDistributedTraining(
       };
       const lastEpoch = epoch === spec.train.epochs - 1;
       if ((epoch + 1) % spec.train.evalEvery === 0 || lastEpoch) {
-        const val = (
-          await drive(0, 'evaluation', () =>
-            trainers[0].ask('evaluate', { split: 'val' }, { timeoutMs: 60_000 }),
-          )
-        ).metrics;
+        observer.evaluating();
+        // Evaluation runs on trainer 0; the coordinator exports its results (and its duration).
+        const evaluate = async (split: 'val' | 'test') => {
+          const r = await drive(0, 'evaluation', () =>
+            trainers[0].ask('evaluate', { split }, { timeoutMs: 60_000 }),
+          );
+          observer.evaluation(split, r.metrics, r.seconds);
+          return r.metrics;
+        };
+        const val = await evaluate('val');
         summary.val = val;
         const improved = state.bestEpoch < 0 || val[metric] > (state.bestVal[metric] ?? -Infinity);
         let test: Record<string, number> | undefined;
         if (improved) {
-          test = (
-            await drive(0, 'evaluation', () =>
-              trainers[0].ask('evaluate', { split: 'test' }, { timeoutMs: 60_000 }),
-            )
-          ).metrics;
+          test = await evaluate('test');
           state.bestEpoch = epoch;
           state.bestVal = val;
           state.testAtBest = test;
@@ -352,17 +401,16 @@ export async function runDistributedTraining(
           val,
           ...(test ? { test } : {}),
         });
+        observer.evaluated(epoch, val, test);
         if (state.stoppedEarly)
           event('early-stop', `no ${metric} gain for ${state.badEvals} evaluations`);
       }
       state.epoch = epoch;
       const every = spec.train.checkpointEvery;
       if ((every > 0 && (epoch + 1) % every === 0) || lastEpoch || state.stoppedEarly) {
-        const path = await checkpointShards(shards, plan, ckptDir, {
-          coordinator: { ...state },
-          epoch,
-          spec,
-        });
+        const path = await observer.checkpoint(epoch, state.step, () =>
+          checkpointShards(shards, plan, ckptDir, { coordinator: { ...state }, epoch, spec }),
+        );
         event('checkpoint', path);
       }
       options.onEpoch?.(summary);
@@ -425,8 +473,15 @@ export async function runDistributedTraining(
     };
     writeFileAtomic(join(runDir, 'results.json'), JSON.stringify(results, null, 2));
     finished = true;
+    observer.finished();
     return results;
+  } catch (error) {
+    observer.failed(error);
+    throw error;
   } finally {
+    clearInterval(healthTimer);
+    stopReconnects();
+    beats.unsubscribe();
     liveness.stop();
     if (finished) for (const a of all) system.tell(a, 'shutdown', {});
     await system.shutdown().catch(() => undefined);

@@ -1,7 +1,7 @@
 // `weft launch` on one machine: its own nats-server when the spec says `nats: local`, then every actor
 // of the job as a separate OS process; restarts an actor process that dies, and stops them all at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, existsSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
@@ -29,6 +29,11 @@ export interface LaunchOptions {
   resume?: boolean;
   /** max_payload of the local nats-server (default 8 MiB). */
   maxPayloadBytes?: number;
+  /**
+   * Folder of the Prometheus file_sd target files (default deploy/prometheus/targets under the
+   * working directory, where deploy/prometheus/prometheus.yml looks).
+   */
+  targetsDir?: string;
 }
 
 interface Child {
@@ -49,6 +54,8 @@ export class LaunchedJob {
   private readonly children: Child[] = [];
   private stopping = false;
   private readonly finished: Promise<DistributedResults>;
+  /** deploy/prometheus/targets/<job>.json while the job runs (undefined when metrics are off). */
+  readonly targetsFile: string | undefined;
 
   private constructor(
     readonly spec: JobSpec,
@@ -66,7 +73,7 @@ export class LaunchedJob {
       for (let index = 0; index < roleCount(spec, role); index++)
         this.children.push({ role, index, restarts: 0 });
     for (const c of this.children) this.startChild(c);
-    this.writeTargets();
+    this.targetsFile = this.writeTargets();
     this.finished = this.watchCoordinator();
     this.finished.catch(() => undefined);
   }
@@ -110,10 +117,10 @@ export class LaunchedJob {
       fd = openSync(this.logFile(c), 'a');
       stdio = ['ignore', fd, fd];
     }
-    const proc = spawn(process.execPath, args, {
-      stdio,
-      env: { ...process.env, WEFT_PARENT_PID: String(process.pid) },
-    });
+    const env: NodeJS.ProcessEnv = { ...process.env, WEFT_PARENT_PID: String(process.pid) };
+    // Each local process takes its own metrics port (base + position), not a pod's fixed one.
+    delete env.WEFT_METRICS_PORT;
+    const proc = spawn(process.execPath, args, { stdio, env });
     if (fd !== undefined) closeSync(fd);
     c.proc = proc;
     this.emit('started', c, `pid ${proc.pid}`);
@@ -185,19 +192,23 @@ export class LaunchedJob {
     for (const c of live()) c.proc!.kill('SIGKILL');
     await allExited();
     await this.natsServer?.stop();
+    // Prometheus drops the job's targets once their file is gone.
+    if (this.targetsFile) rmSync(this.targetsFile, { force: true });
   }
 
   /** deploy/prometheus/targets/<job>.json: where each process of the job serves /metrics. */
-  private writeTargets(): void {
+  private writeTargets(): string | undefined {
     const base = this.spec.runtime.metricsPort;
-    if (base <= 0) return;
+    if (base <= 0) return undefined;
     const targets = this.children.map((c, i) => ({
       targets: [`127.0.0.1:${base + i}`],
       labels: { job: this.job, role: c.role, index: String(c.index) },
     }));
-    const dir = resolve('deploy/prometheus/targets');
+    const dir = resolve(this.options.targetsDir ?? 'deploy/prometheus/targets');
     mkdirSync(dir, { recursive: true });
-    writeFileAtomic(join(dir, `${this.job}.json`), JSON.stringify(targets, null, 2));
+    const file = join(dir, `${this.job}.json`);
+    writeFileAtomic(file, JSON.stringify(targets, null, 2));
+    return file;
   }
 
   /** The metrics port of an actor's process (base + its position), 0 when metrics are off. */

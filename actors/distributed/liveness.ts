@@ -8,6 +8,8 @@ export interface LivenessEvent {
   kind: 'actor-lost' | 'actor-back' | 'actor-restarted';
   address: Address;
   detail: string;
+  /** actor-restarted: the new process's pid. */
+  pid?: number;
 }
 
 interface Watched {
@@ -111,6 +113,7 @@ export class Liveness {
           kind: 'actor-restarted',
           address: a,
           detail: `pid ${before} → ${reply.pid}`,
+          pid: reply.pid,
         });
     };
     for (const a of addresses) void poll(a);

@@ -3,12 +3,15 @@
 import { openGraph } from '../../graph-store/open-graph.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { Actor, implement } from '../../runtime/actor.js';
+import { actorMetrics } from '../actor-metrics.js';
 import { batchSeed, makeEpochPlan, type EpochPlan } from '../coordinator/epoch-plan.js';
 import { producerConfigs, seedsOf } from '../coordinator/train-job.js';
 import type { JobSpec } from '../job-spec.js';
+import { setFanouts, type RoleMetrics } from '../metrics-catalogue.js';
 import {
   allocateArrays,
   BatchProducer,
+  META_EDGES,
   META_GATHER_MS,
   META_SAMPLE_MS,
   type BatchFields,
@@ -40,9 +43,13 @@ export class RemoteSamplerActor extends Actor<RemoteSamplerConfig> {
   private queue: number[] = [];
   private working = false;
   private readonly stats = { batches: 0, bytes: 0, sampleSeconds: 0, gatherSeconds: 0 };
+  private m!: RoleMetrics<'sampler'>;
 
   override async onStart(): Promise<void> {
     const spec = this.ctx.config.spec;
+    const { job, index } = this.ctx.self;
+    this.m = actorMetrics('sampler', { job, index: Number(index) });
+    setFanouts(this.m, spec.sampling.fanouts);
     this.graph = await openGraph(spec.graph);
     const seeds = seedsOf(spec, this.graph);
     this.source = seeds.source;
@@ -118,6 +125,14 @@ export class RemoteSamplerActor extends Actor<RemoteSamplerConfig> {
           const fields = this.producer.produce(req, (shape) => allocateArrays<BatchFields>(shape));
           this.stats.sampleSeconds += fields.meta[META_SAMPLE_MS] / 1000;
           this.stats.gatherSeconds += fields.meta[META_GATHER_MS] / 1000;
+          const m = this.m;
+          m.weft_sampler_batch_duration_seconds.observe(
+            (fields.meta[META_SAMPLE_MS] + fields.meta[META_GATHER_MS]) / 1000,
+          );
+          m.weft_sampler_seeds_total.inc(req.kind === 'link' ? req.src!.length : req.seeds!.length);
+          m.weft_sampler_sampled_edges_total.inc(fields.meta[META_EDGES]);
+          // Block 0's sources are every node of the sample (each hop's nodes include the next's).
+          m.weft_sampler_sampled_nodes_total.inc(fields.dims[1] ?? 0);
           slot.done = true;
           slot.resolve(fields);
         } catch (error) {
@@ -148,7 +163,11 @@ export class RemoteSamplerActor extends Actor<RemoteSamplerConfig> {
       // Handed over: a lost reply is re-produced on the next ask (production is deterministic).
       if (this.slots.get(batch) === slot) this.slots.delete(batch);
       this.stats.batches++;
-      for (const a of Object.values(fields)) this.stats.bytes += (a as ArrayBufferView).byteLength;
+      let bytes = 0;
+      for (const a of Object.values(fields)) bytes += (a as ArrayBufferView).byteLength;
+      this.stats.bytes += bytes;
+      this.m.weft_sampler_batches_total.inc();
+      this.m.weft_sampler_batch_bytes_total.inc(bytes);
       return { ready: true, fields: fields as unknown as Record<string, unknown> };
     },
     stats: () => ({ ...this.stats }),

@@ -4,8 +4,10 @@ import { openGraph } from '../../graph-store/open-graph.js';
 import { initBackend } from '../../kernels/tf/backend.js';
 import { Actor, implement, type ActorClient } from '../../runtime/actor.js';
 import type { Address } from '../../runtime/address.js';
+import { actorMetrics, paramBytes, recordTrainerStep, trainerStarted } from '../actor-metrics.js';
 import { producerConfigs, seedsOf } from '../coordinator/train-job.js';
 import type { JobSpec } from '../job-spec.js';
+import type { RoleMetrics } from '../metrics-catalogue.js';
 import type { StepRecord } from '../protocols.js';
 import type { BatchFields } from '../sampler/batch-producer.js';
 import { viewBatch, type BatchView } from '../trainer/batch-view.js';
@@ -40,6 +42,7 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
   private readonly epochs = new Map<number, Promise<EpochReply>>();
   private version = -1;
   private backend = '';
+  private m!: RoleMetrics<'trainer'>;
 
   private get index(): number {
     return this.ctx.self.index as number;
@@ -47,7 +50,15 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
 
   override async onStart(): Promise<void> {
     const { spec, job } = this.ctx.config;
+    this.m = actorMetrics('trainer', { job, index: this.index });
     this.backend = (await initBackend(spec.runtime.backend)).name;
+    // Synchronous rounds: every update is computed on the version it is applied to (staleness 0).
+    trainerStarted(this.m, {
+      backend: this.backend,
+      lr: scaledLr(spec),
+      queueCapacity: Math.max(1, spec.sampling.prefetch),
+      stalenessBound: 0,
+    });
     const graph = await openGraph(spec.graph);
     const seeds = seedsOf(spec, graph);
     const producers = producerConfigs(spec, seeds.negativeRange);
@@ -79,6 +90,7 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
    * pushed to it before a restart) hands back the version before, so all slices agree.
    */
   private async pullAll(): Promise<number> {
+    const done = this.m.weft_trainer_param_pull_duration_seconds.startTimer();
     const first = await Promise.all(
       this.shards.map((c, p) => retrying(`pull from ps ${p}`, () => c.ask('pull', {}))),
     );
@@ -96,6 +108,12 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
         replies.map((r) => r.params),
       ),
     );
+    done();
+    let bytes = 0;
+    for (const r of first) bytes += paramBytes(r.params);
+    for (let p = 0; p < replies.length; p++)
+      if (replies[p] !== first[p]) bytes += paramBytes(replies[p].params);
+    this.m.weft_trainer_param_pull_bytes_total.inc(bytes);
     this.version = v;
     return v;
   }
@@ -130,6 +148,8 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
     const S = this.samplers.length;
     const window = Math.max(1, spec.sampling.prefetch);
     const inflight = new Map<number, Promise<BatchFields>>();
+    // Fetched batches not yet trained on: the trainer's queue depth.
+    const arrived = new Set<number>();
     const want = (i: number): Promise<BatchFields> => {
       for (let k = i; k < Math.min(mine.length, i + window); k++) {
         if (inflight.has(k)) continue;
@@ -138,7 +158,10 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
         for (let a = k + 1; a < mine.length && ahead.length < window; a++)
           if (samplerOf(mine[a], S) === samplerOf(b, S)) ahead.push(mine[a]);
         const p = this.fetch(req.epoch, b, ahead);
-        p.catch(() => undefined);
+        p.then(
+          () => arrived.add(k),
+          () => undefined,
+        );
         inflight.set(k, p);
       }
       return inflight.get(i)!;
@@ -152,6 +175,8 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
         const tStart = performance.now();
         const fields = await want(i);
         inflight.delete(i);
+        arrived.delete(i);
+        this.m.weft_trainer_queue_depth.set(arrived.size);
         i++;
         const view: BatchView = viewBatch(fields);
         const waitMs = performance.now() - tStart;
@@ -177,6 +202,10 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
       const grads = batches.length > 0 ? this.core.takeGradients() : undefined;
       const parts = grads ? splitByPlan(this.plan, grads) : this.shards.map(() => ({}));
       const round = req.startVersion + k;
+      let pushBytes = 0;
+      for (const part of parts) pushBytes += paramBytes(part);
+      this.m.weft_trainer_param_push_bytes_total.inc(pushBytes);
+      const pushDone = this.m.weft_trainer_param_push_duration_seconds.startTimer();
       const replies = await Promise.all(
         this.shards.map((c, p) =>
           retrying(`push round ${round} to ps ${p}`, () =>
@@ -194,6 +223,11 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
           replies.map((r) => r.params),
         ),
       );
+      pushDone();
+      // The push reply carries the round's parameters back: pulled bytes.
+      let pulled = 0;
+      for (const r of replies) pulled += paramBytes(r.params);
+      this.m.weft_trainer_param_pull_bytes_total.inc(pulled);
       this.version = Math.min(...replies.map((r) => r.version));
       const syncMs = performance.now() - tSync;
       const last = roundSteps[roundSteps.length - 1];
@@ -201,6 +235,7 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
         last.sync_s = syncMs / 1000;
         last.wall_s += syncMs / 1000;
       }
+      for (const s of roundSteps) recordTrainerStep(this.m, s, false);
       steps.push(...roundSteps);
     }
     return { steps, version: this.version, resumedAtRound: k0 };

@@ -32,6 +32,20 @@ export interface RetryOptions {
   onRetry?: (error: unknown, attempt: number) => void;
   /** Stop retrying early (the job is stopping). */
   cancelled?: () => boolean;
+  /** The failures are expected (peers still starting up): not reported to `onRetriedError`. */
+  quiet?: boolean;
+}
+
+const retriedListeners = new Set<(error: unknown, what: string) => void>();
+
+/**
+ * Calls `listener` with every transient failure `retrying` rides out in this process (each is an
+ * error of its own kind: a timeout, no responders); the process's metrics count them. Returns the
+ * unsubscribe.
+ */
+export function onRetriedError(listener: (error: unknown, what: string) => void): () => void {
+  retriedListeners.add(listener);
+  return () => retriedListeners.delete(listener);
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -50,6 +64,7 @@ export async function retrying<T>(
       return await fn();
     } catch (error) {
       if (!isTransient(error) || options.cancelled?.()) throw error;
+      if (!options.quiet) for (const listener of retriedListeners) listener(error, what);
       const waited = Date.now() - t0;
       if (waited > deadlineMs) throw new PeerUnreachableError(what, waited, { cause: error });
       options.onRetry?.(error, attempt);

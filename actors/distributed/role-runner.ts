@@ -1,13 +1,19 @@
 // One actor of a distributed job in this process, as `weft actor` (and a Kubernetes pod) runs it:
-// connects to NATS, hosts the role's actor with heartbeats, and exits when the job shuts it down.
+// serves its metrics, connects to NATS, hosts the role's actor with heartbeats, exits at shutdown.
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
+import type { NatsTransport } from '../../runtime/transports/nats.js';
 import type { JobSpec } from '../job-spec.js';
-import { runDistributedTraining, type DistributedResults } from './distributed-job.js';
+import {
+  runDistributedTraining,
+  statusBoardOf,
+  type DistributedResults,
+} from './distributed-job.js';
 import { RemoteSamplerActor } from './remote-sampler-actor.js';
 import { RemoteTrainerActor } from './remote-trainer-actor.js';
+import { startRoleEndpoint, type RoleEndpoint } from './role-endpoint.js';
 import { ShardServerActor } from './shard-server-actor.js';
 
 export const ROLES = ['coordinator', 'ps', 'sampler', 'trainer'] as const;
@@ -24,6 +30,10 @@ export interface RoleOptions {
   /** Resolves when the process should stop (a signal); the actor then drains. */
   stopRequested?: Promise<void>;
   resume?: boolean;
+  /** Serve /metrics (and the coordinator's /status and /healthz) on this port; 0 or absent: off. */
+  metricsPort?: number;
+  /** Interface the metrics endpoint binds (default 127.0.0.1). */
+  metricsHost?: string;
 }
 
 type ActorCtor = new (ctx: ActorContext<never>) => Actor<never>;
@@ -52,14 +62,45 @@ export async function runRole(options: RoleOptions): Promise<DistributedResults 
     throw new ConfigError(`index ${index} is outside 0..${count - 1} for role ${role}`, {
       field: '--index',
     });
-  if (role === 'coordinator')
-    return runDistributedTraining(spec, { nats: options.nats, job, resume: options.resume });
+  const heartbeatMs = options.heartbeatMs ?? 1000;
+  const status = role === 'coordinator' ? statusBoardOf(spec, job) : undefined;
+  const endpoint = await startRoleEndpoint({
+    role,
+    index,
+    job,
+    port: options.metricsPort ?? 0,
+    host: options.metricsHost,
+    status,
+  });
+  try {
+    if (role === 'coordinator')
+      return await runDistributedTraining(spec, {
+        nats: options.nats,
+        job,
+        resume: options.resume,
+        status,
+      });
+    await hostActor(options, endpoint, heartbeatMs);
+    return undefined;
+  } finally {
+    await endpoint.close();
+  }
+}
+
+async function hostActor(
+  options: RoleOptions,
+  endpoint: RoleEndpoint,
+  heartbeatMs: number,
+): Promise<void> {
+  const { role, index, job, spec } = options;
+  if (role === 'coordinator') throw new Error('the coordinator hosts no actor');
   const system = await ActorSystem.start({
     transport: 'nats',
     nats: { ...options.nats, name: options.nats.name ?? `weft-${job}-${role}-${index}` },
-    heartbeatMs: options.heartbeatMs ?? 1000,
+    heartbeatMs,
     askTimeoutMs: 60_000,
   });
+  endpoint.follow(system.transport as NatsTransport, heartbeatMs);
   try {
     const ref = await system.spawn(
       CLASSES[role] as never,
@@ -76,5 +117,4 @@ export async function runRole(options: RoleOptions): Promise<DistributedResults 
   } finally {
     await system.shutdown();
   }
-  return undefined;
 }

@@ -1,6 +1,8 @@
 // One parameter-server shard of a distributed job: holds some slices of the dense parameters and applies
 // synchronous rounds, each the batch-weighted mean of every trainer's gradient, idempotent per trainer.
 import { Actor, implement } from '../../runtime/actor.js';
+import { actorMetrics, paramBytes } from '../actor-metrics.js';
+import type { RoleMetrics } from '../metrics-catalogue.js';
 import { optimizerConfig } from '../parameter-server/parameter-server-actor.js';
 import { ParameterStore, type ParamMap } from '../parameter-server/parameter-store.js';
 import { ShardProtocol, type RoundEntry } from './protocols.js';
@@ -27,6 +29,12 @@ export class ShardServerActor extends Actor<Record<string, never>> {
   private ledgerRounds: RoundEntry[] = [];
   private pushBytes = 0;
   private pullBytes = 0;
+  private m!: RoleMetrics<'ps'>;
+
+  override onStart(): void {
+    const { job, index } = this.ctx.self;
+    this.m = actorMetrics('ps', { job, index: Number(index) });
+  }
 
   private requireStore(): ParameterStore {
     if (!this.store)
@@ -37,7 +45,9 @@ export class ShardServerActor extends Actor<Record<string, never>> {
   private current(): Reply {
     const store = this.requireStore();
     const params = Object.fromEntries(store.copy());
-    for (const p of Object.values(params)) this.pullBytes += p.byteLength;
+    const bytes = paramBytes(params);
+    this.pullBytes += bytes;
+    this.m.weft_ps_sent_bytes_total.inc(bytes);
     return { version: store.version, params };
   }
 
@@ -69,10 +79,13 @@ export class ShardServerActor extends Actor<Record<string, never>> {
     }
     this.previous = Object.fromEntries(store.copy());
     const round = store.version;
+    const applied = this.m.weft_ps_apply_duration_seconds.startTimer();
     if (weight > 0) {
       for (const acc of mean.values()) for (let i = 0; i < acc.length; i++) acc[i] /= weight;
       store.push(mean, 1, lr);
     } else store.version++;
+    applied();
+    this.m.weft_ps_parameter_version.set(store.version);
     this.ledgerRounds.push({ round, batches, epoch });
     if (this.ledgerRounds.length > LEDGER_LIMIT) this.ledgerRounds.shift();
     this.pending.clear();
@@ -96,12 +109,17 @@ export class ShardServerActor extends Actor<Record<string, never>> {
       this.pending.clear();
       this.waiters = [];
       this.ledgerRounds = this.ledgerRounds.filter((r) => r.round < version);
+      this.m.weft_ps_parameter_version.set(store.version);
+      this.m.weft_ps_parameter_bytes.set(paramBytes(Object.fromEntries(store.snapshot())));
       return { version };
     },
     pull: ({ at }) => {
       const store = this.requireStore();
-      if (at !== undefined && at === store.version - 1 && this.previous)
+      this.m.weft_ps_pull_requests_total.inc();
+      if (at !== undefined && at === store.version - 1 && this.previous) {
+        this.m.weft_ps_sent_bytes_total.inc(paramBytes(this.previous));
         return { version: at, params: this.previous };
+      }
       if (at !== undefined && at !== store.version)
         throw new Error(
           `version ${at} is gone: this shard holds ${store.version} (and the one before)`,
@@ -113,10 +131,15 @@ export class ShardServerActor extends Actor<Record<string, never>> {
       if (trainer >= this.trainers)
         throw new Error(`trainer ${trainer} is not in this job of ${this.trainers} trainers`);
       // Already applied (a retry, or a restarted trainer finishing a round the others completed).
+      this.m.weft_ps_push_requests_total.inc();
       if (round === store.version - 1) return this.current();
-      if (round !== store.version)
+      if (round !== store.version) {
+        if (round < store.version) this.m.weft_ps_stale_pushes_rejected_total.inc();
         throw new Error(`push for round ${round} but this shard is at version ${store.version}`);
-      for (const g of Object.values(grads)) this.pushBytes += g.byteLength;
+      }
+      const bytes = paramBytes(grads);
+      this.pushBytes += bytes;
+      this.m.weft_ps_received_bytes_total.inc(bytes);
       return new Promise<Reply>((resolve) => {
         this.waiters.push(resolve);
         this.pending.set(trainer, { grads, batches, epoch, lr });

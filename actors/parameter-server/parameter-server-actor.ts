@@ -1,6 +1,8 @@
 // The parameter-server actor: owns a ParameterStore behind a protocol of init / pull / push /
 // checkpoint / restore, with synchronous rounds over all trainers (a push returns after its round).
 import { Actor, implement } from '../../runtime/actor.js';
+import { actorMetrics, paramBytes } from '../actor-metrics.js';
+import type { RoleMetrics } from '../metrics-catalogue.js';
 import { ParameterServerProtocol, type OptimizerSpec } from '../protocols.js';
 import { latestCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ParameterStore, type ParamMap } from './parameter-store.js';
@@ -20,6 +22,12 @@ export class ParameterServerActor extends Actor<ParameterServerConfig> {
   private waiters: Waiter[] = [];
   pushBytes = 0;
   pullBytes = 0;
+  private metrics!: RoleMetrics<'ps'>;
+
+  override onStart(): void {
+    const { job, index } = this.ctx.self;
+    this.metrics = actorMetrics('ps', { job, index: Number(index) });
+  }
 
   private requireStore(): ParameterStore {
     if (!this.store) throw new Error('parameter server not initialised: send init first');
@@ -30,22 +38,37 @@ export class ParameterServerActor extends Actor<ParameterServerConfig> {
     init: ({ params, optimizer }) => {
       this.store = new ParameterStore(optimizerConfig(optimizer), toMap(params));
       this.waiters = [];
+      this.metrics.weft_ps_parameter_version.set(0);
+      this.metrics.weft_ps_parameter_bytes.set(
+        paramBytes(Object.fromEntries(this.store.snapshot())),
+      );
       return { version: 0 };
     },
     pull: () => {
       const store = this.requireStore();
       const params = toRecord(store.copy());
-      for (const p of Object.values(params)) this.pullBytes += p.byteLength;
+      const bytes = paramBytes(params);
+      this.pullBytes += bytes;
+      this.metrics.weft_ps_pull_requests_total.inc();
+      this.metrics.weft_ps_sent_bytes_total.inc(bytes);
       return { version: store.version, params };
     },
     push: ({ grads, lr }) => {
       const store = this.requireStore();
-      for (const g of Object.values(grads)) this.pushBytes += g.byteLength;
+      const m = this.metrics;
+      const bytes = paramBytes(grads);
+      this.pushBytes += bytes;
+      m.weft_ps_push_requests_total.inc();
+      m.weft_ps_received_bytes_total.inc(bytes);
       const trainers = Math.max(1, this.ctx.config.trainers ?? 1);
       return new Promise((resolve) => {
         this.waiters.push(resolve);
+        const t0 = performance.now();
         if (store.push(toMap(grads), trainers, lr)) {
+          m.weft_ps_apply_duration_seconds.observe((performance.now() - t0) / 1000);
+          m.weft_ps_parameter_version.set(store.version);
           const reply = { version: store.version, params: toRecord(store.copy()) };
+          m.weft_ps_sent_bytes_total.inc(paramBytes(reply.params) * this.waiters.length);
           const ws = this.waiters;
           this.waiters = [];
           for (const w of ws) w(reply);
@@ -72,6 +95,7 @@ export class ParameterServerActor extends Actor<ParameterServerConfig> {
         (ckpt.meta.optimizerSteps ?? {}) as Record<string, number>,
         ckpt.step,
       );
+      this.metrics.weft_ps_parameter_version.set(store.version);
       return { version: store.version, meta: ckpt.meta };
     },
     stats: () => ({

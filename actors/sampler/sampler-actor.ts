@@ -2,7 +2,9 @@
 // trainer's shared-memory queue, keeping at most `prefetch` batches ahead of the trainer's credits.
 import { Actor, implement } from '../../runtime/actor.js';
 import { WorkerPool } from '../../runtime/pool.js';
+import { actorMetrics } from '../actor-metrics.js';
 import { batchSeed } from '../coordinator/epoch-plan.js';
+import type { RoleMetrics } from '../metrics-catalogue.js';
 import { SamplerProtocol } from '../protocols.js';
 import type { SampleTask, SampleTaskResult, SamplerShared } from './sample-task.js';
 
@@ -22,9 +24,12 @@ export class SamplerActor extends Actor<SamplerConfig> {
   private next = 0;
   private fanouts: number[] | undefined;
   private stats = { batches: 0, sampleSeconds: 0, gatherSeconds: 0, edges: 0, clonedBytes: 0 };
+  private metrics!: RoleMetrics<'sampler'>;
 
   override onStart(): void {
     const c = this.ctx.config;
+    const { job, index } = this.ctx.self;
+    this.metrics = actorMetrics('sampler', { job, index: Number(index) });
     this.pool = new WorkerPool<SampleTask, SampleTaskResult, SamplerShared>({
       module: new URL('./sample-task.ts', import.meta.url),
       shared: c.shared,
@@ -49,8 +54,14 @@ export class SamplerActor extends Actor<SamplerConfig> {
       batchSeed: batchSeed(c.seed, epoch, b),
       ...(this.fanouts ? { fanouts: this.fanouts } : {}),
     };
+    const seeds = Math.max(0, Math.min(c.batchSize, this.order.length - b * c.batchSize));
     this.pool.run(task).then(
       (r) => {
+        const m = this.metrics;
+        m.weft_sampler_batches_total.inc();
+        m.weft_sampler_seeds_total.inc(seeds);
+        m.weft_sampler_sampled_edges_total.inc(r.edges);
+        m.weft_sampler_batch_duration_seconds.observe((r.sampleMs + r.gatherMs) / 1000);
         this.stats.batches++;
         this.stats.sampleSeconds += r.sampleMs / 1000;
         this.stats.gatherSeconds += r.gatherMs / 1000;

@@ -11,6 +11,14 @@ import {
   type ShmQueueHandle,
   type ShmRecord,
 } from '../../runtime/shm-queue.js';
+import {
+  meteredParameterServer,
+  recordEvaluation,
+  recordTrainerStep,
+  threadActorMetrics,
+  trainerStarted,
+  type ThreadActorMetrics,
+} from '../actor-metrics.js';
 import type { JobSpec } from '../job-spec.js';
 import {
   ParameterServerProtocol,
@@ -53,12 +61,20 @@ export class TrainerActor extends Actor<TrainerConfig> {
   private progress!: Float64Array;
   private early = new Map<number, { record: ShmRecord; view: BatchView }>();
   private version = 0;
+  private metrics!: ThreadActorMetrics<'trainer'>;
   backend = '';
 
   override async onStart(): Promise<void> {
     const c = this.ctx.config;
+    this.metrics = threadActorMetrics('trainer', this.ctx.self, c.spec.runtime.metricsPort > 0);
     const report = await initBackend(c.spec.runtime.backend);
     this.backend = report.name;
+    trainerStarted(this.metrics.metrics, {
+      backend: report.name,
+      lr: scaledLr(c.spec),
+      queueCapacity: c.queue || c.cloneChannel ? c.spec.sampling.prefetch : 0,
+      stalenessBound: 0, // synchronous rounds
+    });
     const graph = fromHandle(c.graph);
     this.core = new TrainerCore(c.spec, graph, c.seeds, c.evalSets, c.producer, c.evalProducer);
     if (c.queue) this.consumer = ShmQueue.attach(c.queue).consumer();
@@ -72,10 +88,12 @@ export class TrainerActor extends Actor<TrainerConfig> {
     this.consumer?.dispose();
     this.cloneIn?.close();
     this.core?.model.dispose();
+    this.metrics?.stop();
   }
 
   private ps() {
-    return this.ctx.client(this.ctx.config.ps, ParameterServerProtocol);
+    const client = this.ctx.client(this.ctx.config.ps, ParameterServerProtocol);
+    return meteredParameterServer(client, this.metrics.metrics);
   }
 
   private async pull(): Promise<void> {
@@ -114,7 +132,9 @@ export class TrainerActor extends Actor<TrainerConfig> {
     evaluate: ({ split }) => {
       const t0 = performance.now();
       const metrics = this.core.evaluate(split);
-      return { metrics, seconds: (performance.now() - t0) / 1000 };
+      const seconds = (performance.now() - t0) / 1000;
+      recordEvaluation(this.metrics.metrics, split, metrics, seconds);
+      return { metrics, seconds };
     },
     trainEpoch: async ({ epoch, numBatches, firstStep, order, fanouts }) => {
       const spec = this.ctx.config.spec;
@@ -211,6 +231,8 @@ export class TrainerActor extends Actor<TrainerConfig> {
           grad_steps: parts,
           ...(memberEncodings !== undefined ? { member_encodings: memberEncodings } : {}),
         });
+        const inline = !this.consumer && !this.cloneIn;
+        recordTrainerStep(this.metrics.metrics, steps[steps.length - 1], inline);
         pendingStats = { sample: 0, wait: 0, compute: 0, seeds: 0, edges: 0 };
         this.progress[1] = b + 1;
         this.progress[2] = loss;

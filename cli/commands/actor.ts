@@ -6,7 +6,6 @@ import { jobIdOf } from '../../actors/distributed/distributed-job.js';
 import { ROLES, runRole, type Role } from '../../actors/distributed/role-runner.js';
 import { loadJobSpec } from '../../actors/job-spec.js';
 import { ConfigError } from '../../runtime/errors.js';
-import { serveMetrics } from '../../runtime/metrics-server.js';
 
 const USAGE = `usage: weft actor --role ps|sampler|trainer|coordinator [--index I] [--job ID] --nats URL --spec FILE [--creds FILE]
 
@@ -92,8 +91,11 @@ export async function run(argv: string[]): Promise<number> {
     ...(token ? { token } : {}),
   };
   watchParent();
-  const port = LaunchedJob.metricsPortOf(spec, role, index);
-  const metrics = port > 0 ? await serveMetrics({ port }) : undefined;
+  // In a pod every process has the same port (WEFT_METRICS_PORT) and is scraped from other hosts;
+  // under `weft launch` each takes base + its position, on loopback.
+  const podPort = Number(process.env.WEFT_METRICS_PORT ?? 0);
+  const metricsPort = podPort > 0 ? podPort : LaunchedJob.metricsPortOf(spec, role, index);
+  const metricsHost = process.env.WEFT_METRICS_HOST ?? (podPort > 0 ? '0.0.0.0' : '127.0.0.1');
   let stopRequested!: () => void;
   const stopped = new Promise<void>((r) => (stopRequested = r));
   let signals = 0;
@@ -105,27 +107,25 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  try {
-    const results = await runRole({
-      role,
-      index,
-      job: values.job ?? jobIdOf(spec),
-      spec,
-      nats,
-      stopRequested: stopped,
-      resume: values.resume,
-    });
-    if (results) {
-      if (values.json) console.log(JSON.stringify(results, null, 2));
-      else
-        console.log(
-          `job ${jobIdOf(spec)} done: test ${Object.entries(results.test)
-            .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-            .join(', ')}; ${results.distributed.rounds} rounds; run directory ${results.run_dir}`,
-        );
-    }
-  } finally {
-    await metrics?.close();
+  const results = await runRole({
+    role,
+    index,
+    job: values.job ?? jobIdOf(spec),
+    spec,
+    nats,
+    stopRequested: stopped,
+    resume: values.resume,
+    metricsPort,
+    metricsHost,
+  });
+  if (results) {
+    if (values.json) console.log(JSON.stringify(results, null, 2));
+    else
+      console.log(
+        `job ${jobIdOf(spec)} done: test ${Object.entries(results.test)
+          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+          .join(', ')}; ${results.distributed.rounds} rounds; run directory ${results.run_dir}`,
+      );
   }
   // Backend thread pools may keep the event loop alive; the actor is done, so is the process.
   setTimeout(() => process.exit(0), 200).unref();

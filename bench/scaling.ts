@@ -1,0 +1,120 @@
+// Scaling of distributed training over NATS: seeds/s, bytes on the wire per step and the share of a
+// step spent on parameter sync, versus trainers × samplers (processes) and local aggregation N.
+// Run: npx tsx bench/scaling.ts [--nodes 100000 --edges 1000000 --steps 40]
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LaunchedJob } from '../actors/distributed/launcher.js';
+import { applyOverrides, defaultJobSpec } from '../actors/job-spec.js';
+import { synthPowerlaw } from '../graph-store/synth-powerlaw.js';
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '100000' },
+    edges: { type: 'string', default: '1000000' },
+    steps: { type: 'string', default: '48' },
+    configs: { type: 'string', default: '1x1x1,2x2x1,1x1x4,2x2x4,2x2x16' },
+  },
+});
+const nodes = Number(values.nodes);
+const edges = Number(values.edges);
+const graph = join(os.tmpdir(), `weft-bench-scaling-${nodes}-${edges}`);
+if (!existsSync(join(graph, 'manifest.json'))) {
+  await synthPowerlaw({ nodes, edges, featureDim: 64, classes: 8, seed: 1 }, graph);
+}
+const loadStart = os.loadavg()[0];
+
+interface Row {
+  config: string;
+  trainers: number;
+  samplers: number;
+  local_steps: number;
+  seeds_per_s: number;
+  wall_s: number;
+  bytes_per_step: number;
+  bytes_per_round: number;
+  sync_share: number;
+  rounds: number;
+  val_accuracy: number;
+}
+const rows: Row[] = [];
+for (const c of values.configs!.split(',')) {
+  const [trainers, samplers, localSteps] = c.split('x').map(Number);
+  const spec = applyOverrides(defaultJobSpec(), {
+    name: `bench-scaling-${c}`,
+    graph,
+    out: join(os.tmpdir(), `weft-bench-scaling-${c}`),
+    'model.hidden': 64,
+    'sampling.fanouts': '10,5',
+    'sampling.batchSize': 256,
+    'train.epochs': 1,
+    'train.maxStepsPerEpoch': Number(values.steps),
+    'train.localSteps': localSteps,
+    'train.lrScaling': 'sqrt',
+    'train.checkpointEvery': 0,
+    'eval.maxNodes': 1024,
+    'cluster.trainers': trainers,
+    'cluster.samplers': samplers,
+    'cluster.parameterServers': 2,
+    'cluster.nats': 'local',
+  });
+  const t0 = performance.now();
+  const job = await LaunchedJob.start(spec);
+  let r;
+  try {
+    r = await job.wait();
+  } finally {
+    await job.stop();
+  }
+  const d = r.distributed;
+  const steps = d.batches_applied;
+  const row: Row = {
+    config: c,
+    trainers,
+    samplers,
+    local_steps: localSteps,
+    seeds_per_s: r.throughput.seeds_per_s,
+    wall_s: (performance.now() - t0) / 1000,
+    bytes_per_step: steps > 0 ? (d.push_bytes + d.pull_bytes + d.batch_bytes) / steps : 0,
+    bytes_per_round: d.bytes_per_round,
+    sync_share: d.sync_share,
+    rounds: d.rounds,
+    val_accuracy: r.val.accuracy,
+  };
+  rows.push(row);
+  console.log(
+    `${c.padEnd(8)} T=${trainers} S=${samplers} N=${localSteps}: ${Math.round(row.seeds_per_s).toLocaleString('en-US')} seeds/s, ` +
+      `${(row.bytes_per_step / 2 ** 20).toFixed(2)} MiB/step, sync ${(row.sync_share * 100).toFixed(0)} % of step, ${row.rounds} rounds, val acc ${row.val_accuracy.toFixed(3)}`,
+  );
+}
+
+let commit = 'unknown';
+try {
+  commit = execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim();
+} catch {
+  // not a git checkout
+}
+mkdirSync('bench/results', { recursive: true });
+writeFileSync(
+  'bench/results/scaling.json',
+  `${JSON.stringify(
+    {
+      benchmark: 'scaling',
+      machine: os.cpus()[0]?.model,
+      cores: os.cpus().length,
+      node: process.version,
+      date: new Date().toISOString(),
+      commit,
+      loadavg_start: loadStart,
+      loadavg_end: os.loadavg()[0],
+      graph: { nodes, edges, featureDim: 64 },
+      setup:
+        'weft launch with its own nats-server; config TxSxN = trainers x sampler processes x local aggregation steps; 2 parameter-server shards, coordinator; GraphSAGE hidden 64, fanout [10,5], batch 256; every process on the same 2 cores',
+      rows,
+    },
+    null,
+    2,
+  )}\n`,
+);
