@@ -48,6 +48,12 @@ export function linkSplit(
     throw new ConfigError('the graph has several edge types and none with timestamps; name one', {
       field: 'link.edgeType',
     });
+  if (!chosen.hasTimestamps) {
+    throw new ConfigError(
+      `relation ${edgeTypeKey(chosen)} has no timestamps: link prediction holds out the newest edges and samples only edges before each pair, so it needs a timestamp column (weft graph build --ts-col)`,
+      { field: 'link.edgeType' },
+    );
+  }
   const csr = g.csr;
   const multi = types.length > 1 && csr.edgeType !== undefined;
   let count = 0;

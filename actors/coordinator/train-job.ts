@@ -2,14 +2,14 @@
 // sampler pool and trainer as actors, runs epochs, evaluation, early stopping and checkpoints.
 //
 //   seeds (epoch plan) → sampler pool (sample + gather) → shm queue → trainer (fwd/bwd) ⇄ parameter server
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openGraph } from '../../graph-store/open-graph.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import type { Address } from '../../runtime/address.js';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { ConfigError, WeftError } from '../../runtime/errors.js';
 import { ShmQueue } from '../../runtime/shm-queue.js';
 import type { JobSpec } from '../job-spec.js';
 import { latestCheckpoint } from '../parameter-server/checkpoint.js';
@@ -84,6 +84,8 @@ export interface TrainResults {
     compute_s: number;
     sync_s: number;
     sampled_edges_per_s: number;
+    /** Seeds over the wall time of the training epochs (start-up, evaluation, checkpoints excluded). */
+    end_to_end_seeds_per_s?: number;
   };
   peak_rss_bytes: number;
   run_dir: string;
@@ -155,6 +157,14 @@ export function producerConfigs(
   spec: JobSpec,
   negativeRange?: [number, number],
 ): { train: ProducerConfig; eval: ProducerConfig } {
+  if (spec.task === 'node' && spec.sampling.strategy === 'temporal') {
+    throw new ConfigError(
+      'temporal sampling needs a query time per seed, which node seeds do not have; use it with task: link',
+      {
+        field: 'sampling.strategy',
+      },
+    );
+  }
   const temporal = spec.task === 'link';
   const sampler = {
     strategy: temporal ? ('temporal' as const) : spec.sampling.strategy,
@@ -209,7 +219,27 @@ export async function runTraining(
     throw new ConfigError(`nothing to resume: no checkpoint under ${ckptDir}`, { field: 'resume' });
   if (resumeFrom) state = readState(resumeFrom.meta);
   mkdirSync(runDir, { recursive: true });
-  if (!resumeFrom) writeFileAtomic(metricsPath, '');
+  if (!resumeFrom) {
+    // A fresh run in a directory that holds another run's checkpoints: keep them, out of the way,
+    // so a later --resume can only continue this run.
+    if (existsSync(ckptDir)) renameSync(ckptDir, `${ckptDir}.replaced-${Date.now()}`);
+    writeFileAtomic(metricsPath, '');
+  } else if (existsSync(metricsPath)) {
+    // Records past the checkpoint are about to be produced again: drop them.
+    const kept = readFileSync(metricsPath, 'utf8')
+      .split('\n')
+      .filter((line) => {
+        if (!line.trim()) return false;
+        try {
+          const r = JSON.parse(line) as { type?: string; step?: number; epoch?: number };
+          if (r.type === 'step') return (r.step ?? 0) < state.step;
+          return r.epoch === undefined || r.epoch <= state.epoch;
+        } catch {
+          return false;
+        }
+      });
+    writeFileAtomic(metricsPath, kept.length ? `${kept.join('\n')}\n` : '');
+  }
   const log = (rec: Record<string, unknown>) =>
     appendFileSync(metricsPath, `${JSON.stringify(rec)}\n`);
 
@@ -256,6 +286,28 @@ export async function runTraining(
 
   const system = await ActorSystem.start({ transport: 'inproc', askTimeoutMs: 600_000 });
   let queue: ShmQueue | undefined;
+  // No actor of an embedded job is restarted (a fresh sampler or parameter server would not know
+  // the epoch or the parameters): the first failure closes the queue, so a trainer blocked on it
+  // wakes, and the job fails with that failure's cause.
+  let failed: ((err: Error) => void) | undefined;
+  const failure = new Promise<never>((_resolve, reject) => (failed = reject));
+  failure.catch(() => undefined);
+  system.on((e) => {
+    if (e.type !== 'failure') return;
+    queue?.close();
+    failed!(
+      new WeftError(
+        'actor-failed',
+        `${e.address.role} ${e.address.index} failed: ${e.cause.message}`,
+        {
+          cause: e.cause,
+        },
+      ),
+    );
+  });
+  const untilFailure = <T>(p: Promise<T>): Promise<T> => Promise.race([p, failure]);
+  // Epochs and evaluations take as long as they take: failures end them, not a timer.
+  const LONG_ASK = { timeoutMs: 7 * 24 * 3600 * 1000 };
   let observed: EmbeddedObservability | undefined;
   try {
     // /metrics, /status and /healthz when runtime.metricsPort is set; the status board either way.
@@ -267,6 +319,7 @@ export async function runTraining(
       {
         config: { trainers: 1 } satisfies ParameterServerConfig,
         placement: 'local',
+        restart: { restart: 'never' },
       },
     );
     await ps.ask('init', {
@@ -292,7 +345,9 @@ export async function runTraining(
       );
       const capacity = Math.min(
         512 * 2 ** 20 - 1024,
-        perBatch * (spec.sampling.prefetch + 1) + 2 ** 20,
+        // Records come back in ring order only: one held aside for an out-of-order batch can pin
+        // the head while `prefetch` more are in flight behind it.
+        perBatch * (2 * spec.sampling.prefetch + 1) + 2 ** 20,
       );
       if (!cloneChannel)
         queue = ShmQueue.create({
@@ -315,6 +370,7 @@ export async function runTraining(
       sampler = await system.spawn<typeof SamplerProtocol>(SamplerActor, addr('sampler'), {
         config: samplerConfig,
         placement: 'local',
+        restart: { restart: 'never' },
       });
     }
     const progressSab = new SharedArrayBuffer(4 * 8);
@@ -342,6 +398,8 @@ export async function runTraining(
 
     const backend = (await trainer.ask('sync', {})).backend;
     const metric = selectionMetric(spec);
+    let runSeeds = 0;
+    let runTrainSeconds = 0;
     const allSteps: StepRecord[] = [];
     const fanoutGauges = exportFanouts(job);
     let fanouts = adaptive ? adaptive.fanouts : spec.sampling.fanouts;
@@ -389,13 +447,13 @@ export async function runTraining(
       }, 500);
       let reply;
       try {
-        reply = await trainer.ask('trainEpoch', {
-          epoch,
-          numBatches: plan.numBatches,
-          firstStep: state.step,
-          order,
-          ...epochFanouts,
-        });
+        reply = await untilFailure(
+          trainer.ask(
+            'trainEpoch',
+            { epoch, numBatches: plan.numBatches, firstStep: state.step, order, ...epochFanouts },
+            LONG_ASK,
+          ),
+        );
       } finally {
         clearInterval(timer);
       }
@@ -405,6 +463,8 @@ export async function runTraining(
       observer.epochFinished(epoch, state.step);
       const epochSeconds = (performance.now() - tEpoch) / 1000;
       const seedsDone = reply.steps.reduce((a, s) => a + s.seeds, 0);
+      runSeeds += seedsDone;
+      runTrainSeconds += epochSeconds;
       const summary: EpochSummary = {
         epoch,
         loss: reply.steps.length
@@ -416,7 +476,8 @@ export async function runTraining(
       const lastEpoch = epoch === spec.train.epochs - 1;
       if ((epoch + 1) % spec.train.evalEvery === 0 || lastEpoch) {
         observer.evaluating();
-        const val = (await trainer.ask('evaluate', { split: 'val' })).metrics;
+        const val = (await untilFailure(trainer.ask('evaluate', { split: 'val' }, LONG_ASK)))
+          .metrics;
         summary.val = val;
         if (adaptive) {
           const d = adaptive.observe(val[adaptiveMetric(spec)] ?? NaN);
@@ -435,7 +496,7 @@ export async function runTraining(
         const improved = state.bestEpoch < 0 || val[metric] > (state.bestVal[metric] ?? -Infinity);
         let test: Record<string, number> | undefined;
         if (improved) {
-          test = (await trainer.ask('evaluate', { split: 'test' })).metrics;
+          test = (await untilFailure(trainer.ask('evaluate', { split: 'test' }, LONG_ASK))).metrics;
           state.bestEpoch = epoch;
           state.bestVal = val;
           state.testAtBest = test;
@@ -477,9 +538,8 @@ export async function runTraining(
       await options.onEpoch?.(summary);
     }
 
-    const steady = allSteps.slice(Math.min(3, Math.floor(allSteps.length / 5)));
+    const steady = steadySteps(allSteps, 1);
     const sum = (f: (s: StepRecord) => number) => steady.reduce((a, s) => a + f(s), 0);
-    const wall = sum((s) => s.wall_s);
     const results: TrainResults = {
       task: spec.task,
       backend,
@@ -491,14 +551,8 @@ export async function runTraining(
       stopped_early: state.stoppedEarly,
       duration_s: (performance.now() - t0) / 1000,
       throughput: {
-        seeds_per_s: wall > 0 ? sum((s) => s.seeds) / wall : 0,
-        steps: steady.length,
-        step_s: steady.length ? wall / steady.length : 0,
-        sample_s: steady.length ? sum((s) => s.sample_s) / steady.length : 0,
-        queue_wait_s: steady.length ? sum((s) => s.queue_wait_s) / steady.length : 0,
-        compute_s: steady.length ? sum((s) => s.compute_s) / steady.length : 0,
-        sync_s: steady.length ? sum((s) => s.sync_s) / steady.length : 0,
-        sampled_edges_per_s: wall > 0 ? sum((s) => s.edges) / wall : 0,
+        ...throughputOf(steady, 1),
+        end_to_end_seeds_per_s: runTrainSeconds > 0 ? runSeeds / runTrainSeconds : 0,
       },
       peak_rss_bytes: peakRssBytes(),
       run_dir: runDir,
@@ -533,6 +587,31 @@ export async function runTraining(
     await observed?.close();
     queue?.close();
   }
+}
+
+/** Steps after warm-up: the first 3 per trainer (at most a fifth of the run) are dropped. */
+export function steadySteps(steps: StepRecord[], trainers: number): StepRecord[] {
+  return steps.slice(Math.min(3 * trainers, Math.floor(steps.length / 5)));
+}
+
+/**
+ * Throughput of steady-state steps. Trainers run side by side, so seeds/s is every trainer's seeds
+ * over one trainer's share of the summed step time; the per-step times are means over all steps.
+ */
+export function throughputOf(steady: StepRecord[], trainers: number): TrainResults['throughput'] {
+  const sum = (f: (s: StepRecord) => number) => steady.reduce((a, s) => a + f(s), 0);
+  const n = steady.length;
+  const wallPerTrainer = sum((s) => s.wall_s) / trainers;
+  return {
+    seeds_per_s: wallPerTrainer > 0 ? sum((s) => s.seeds) / wallPerTrainer : 0,
+    steps: n,
+    step_s: n ? sum((s) => s.wall_s) / n : 0,
+    sample_s: n ? sum((s) => s.sample_s) / n : 0,
+    queue_wait_s: n ? sum((s) => s.queue_wait_s) / n : 0,
+    compute_s: n ? sum((s) => s.compute_s) / n : 0,
+    sync_s: n ? sum((s) => s.sync_s) / n : 0,
+    sampled_edges_per_s: wallPerTrainer > 0 ? sum((s) => s.edges) / wallPerTrainer : 0,
+  };
 }
 
 /** Peak resident set of this process (Linux: VmHWM), falling back to the current RSS. */

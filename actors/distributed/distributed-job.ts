@@ -17,6 +17,8 @@ import { JobStatusBoard } from '../coordinator/job-status.js';
 import { makeEpochPlan } from '../coordinator/epoch-plan.js';
 import {
   peakRssBytes,
+  steadySteps,
+  throughputOf,
   seedsOf,
   selectionMetric,
   type EpochSummary,
@@ -425,11 +427,9 @@ export async function runDistributedTraining(
     const pushBytes = shardStats.reduce((a, s) => a + s.pushBytes, 0);
     const pullBytes = shardStats.reduce((a, s) => a + s.pullBytes, 0);
     const batchBytes = samplerStats.reduce((a, s) => a + s.bytes, 0);
-    const steady = allSteps.slice(Math.min(3 * T, Math.floor(allSteps.length / 5)));
+    const steady = steadySteps(allSteps, T);
     const sum = (f: (s: StepRecord) => number) => steady.reduce((a, s) => a + f(s), 0);
     const wall = sum((s) => s.wall_s);
-    // Trainers run side by side: seeds/s is every trainer's seeds over one trainer's share of the time.
-    const wallPerTrainer = wall / T;
     const results: DistributedResults = {
       task: spec.task,
       backend,
@@ -440,16 +440,7 @@ export async function runDistributedTraining(
       epochs: state.epoch + 1,
       stopped_early: state.stoppedEarly,
       duration_s: (performance.now() - t0) / 1000,
-      throughput: {
-        seeds_per_s: wallPerTrainer > 0 ? sum((s) => s.seeds) / wallPerTrainer : 0,
-        steps: steady.length,
-        step_s: steady.length ? wall / steady.length : 0,
-        sample_s: steady.length ? sum((s) => s.sample_s) / steady.length : 0,
-        queue_wait_s: steady.length ? sum((s) => s.queue_wait_s) / steady.length : 0,
-        compute_s: steady.length ? sum((s) => s.compute_s) / steady.length : 0,
-        sync_s: steady.length ? sum((s) => s.sync_s) / steady.length : 0,
-        sampled_edges_per_s: wallPerTrainer > 0 ? sum((s) => s.edges) / wallPerTrainer : 0,
-      },
+      throughput: throughputOf(steady, T),
       peak_rss_bytes: peakRssBytes(),
       run_dir: runDir,
       distributed: {

@@ -98,12 +98,18 @@ export default function sampleBatch(task: SampleTask): SampleTaskResult {
     };
   }
   const queue = poolQueueProducer(shared.queue!);
-  let commit: (() => void) | undefined;
-  const out = producer.produce(req, (shape) => {
-    const r = reserveBatch<BatchFields>(queue, shape);
-    commit = r.commit;
-    return r.arrays;
-  });
-  commit!();
+  let reserved: ReturnType<typeof reserveBatch<BatchFields>> | undefined;
+  let out: BatchFields;
+  try {
+    out = producer.produce(req, (shape) => {
+      reserved = reserveBatch<BatchFields>(queue, shape);
+      return reserved.arrays;
+    });
+  } catch (err) {
+    // An open reservation would stop the consumer at this ring position for good.
+    reserved?.reservation.abort();
+    throw err;
+  }
+  reserved!.commit();
   return { sampleMs: out.meta[4], gatherMs: out.meta[5], edges: out.meta[3], clonedBytes: 0 };
 }

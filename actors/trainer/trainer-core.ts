@@ -1,5 +1,6 @@
 // The trainer's work without the actor around it: one model, local gradient aggregation over N
 // batches, evaluation by inline sampling. The actor feeds it batches and carries its syncs.
+import { Rng } from '../../graph-store/prng.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { GraphSage } from '../../kernels/nn/graphsage.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
@@ -160,11 +161,44 @@ export class TrainerCore {
     return viewBatch(fields);
   }
 
+  private subsets = new Map<string, Int32Array>();
+  private trainDegreeCache: Int32Array | undefined;
+
+  /**
+   * The seeds evaluated on a split: all of them, or a fixed random sample of eval.maxNodes (the
+   * first ones would be the oldest edges, or the lowest node ids, which are ordered by type).
+   */
+  private evalSubset(split: 'val' | 'test'): Int32Array {
+    const all = this.evalSets[split];
+    const cap = this.spec.eval.maxNodes;
+    if (cap <= 0 || all.length <= cap) return all;
+    let sub = this.subsets.get(split);
+    if (!sub) {
+      const shuffled = Int32Array.from(all);
+      new Rng(this.spec.train.seed, split === 'val' ? 11 : 12).shuffle(shuffled);
+      sub = shuffled.subarray(0, cap).sort();
+      this.subsets.set(split, sub);
+    }
+    return sub;
+  }
+
+  /** Per node, its count as a destination among the training edges (edges before the first validation edge). */
+  private trainDegree(): Int32Array {
+    if (this.trainDegreeCache) return this.trainDegreeCache;
+    const deg = new Int32Array(this.graph.numNodes);
+    if (this.seeds.kind === 'link') {
+      let numTrain = this.seeds.dst.length;
+      for (const split of [this.evalSets.val, this.evalSets.test])
+        for (const e of split) numTrain = Math.min(numTrain, e);
+      for (let e = 0; e < numTrain; e++) deg[this.seeds.dst[e]]++;
+    }
+    this.trainDegreeCache = deg;
+    return deg;
+  }
+
   /** Metrics of the current parameters on a split: accuracy/macro-F1, or AUC/MRR/hits@10. */
   evaluate(split: 'val' | 'test'): Record<string, number> {
-    let ids = this.evalSets[split];
-    const cap = this.spec.eval.maxNodes;
-    if (cap > 0 && ids.length > cap) ids = ids.subarray(0, cap);
+    const ids = this.evalSubset(split);
     const bs = this.spec.eval.batchSize;
     const numBatches = Math.ceil(ids.length / bs);
     if (this.spec.task === 'node') {
@@ -203,9 +237,10 @@ export class TrainerCore {
       const ns = this.model.scoreLinks(v.model, srcRep, link.negDst!);
       for (const x of ps) pos.push(x);
       for (const x of ns) neg.push(x);
-      // Popularity baseline: the destination's degree, on the same pairs and negatives.
-      const ip = this.graph.csr.indptr;
-      const degree = (local: number) => ip[v.seeds[local] + 1] - ip[v.seeds[local]];
+      // Popularity baseline: how often the destination was interacted with in the training edges,
+      // scored on the same pairs and negatives.
+      const trainDegree = this.trainDegree();
+      const degree = (local: number) => trainDegree[v.seeds[local]];
       for (const d of link.dst) degPos.push(degree(d));
       for (const d of link.negDst!) degNeg.push(degree(d));
     }

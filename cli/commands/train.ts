@@ -111,7 +111,15 @@ export async function run(argv: string[]): Promise<number> {
     const v = (values as Record<string, unknown>)[flag];
     if (v !== undefined) overrides[field] = v;
   }
-  if (values.resume && overrides.out !== undefined) delete overrides.out;
+  if (values.resume) {
+    // A resumed run reproduces the original exactly; only its length may change.
+    const changed = Object.keys(overrides).filter((f) => f !== 'train.epochs');
+    if (changed.length > 0 || (values.set ?? []).length > 0)
+      throw new ConfigError(
+        `--resume continues a run with its own job spec; only --epochs may change (got ${[...changed, ...(values.set ?? [])].join(', ')})`,
+        { file: 'command line', field: '--resume' },
+      );
+  }
   for (const kv of values.set ?? []) {
     const eq = kv.indexOf('=');
     if (eq <= 0)
@@ -168,7 +176,7 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`best epoch ${results.best_epoch + 1}: val ${shown(results.val)}`);
   console.log(`test ${shown(results.test)}`);
   console.log(
-    `throughput ${Math.round(results.throughput.seeds_per_s).toLocaleString('en-US')} seeds/s; run directory ${results.run_dir}`,
+    `throughput ${Math.round(results.throughput.seeds_per_s).toLocaleString('en-US')} seeds/s in steady state, ${Math.round(results.throughput.end_to_end_seeds_per_s ?? 0).toLocaleString('en-US')} seeds/s over the training epochs; run directory ${results.run_dir}`,
   );
   return 0;
 }

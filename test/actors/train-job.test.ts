@@ -110,6 +110,15 @@ describe('training job (embedded transport)', () => {
     await expect(
       runTraining(spec({ graph: small, out: join(tmp, 'fresh') }), { resume: true }),
     ).rejects.toThrow(/nothing to resume/);
+    const linkNoTime = await runTraining(
+      spec({ graph: small, task: 'link', out: join(tmp, 'y') }),
+    ).catch((e: unknown) => e);
+    expect(linkNoTime).toBeInstanceOf(ConfigError);
+    expect((linkNoTime as ConfigError).field).toBe('link.edgeType');
+    const nodeTemporal = await runTraining(
+      spec({ graph: small, 'sampling.strategy': 'temporal', out: join(tmp, 'z') }),
+    ).catch((e: unknown) => e);
+    expect((nodeTemporal as ConfigError).field).toBe('sampling.strategy');
   });
 
   it.skipIf(!haveCora)(

@@ -83,7 +83,9 @@ describe('failures under weft launch', () => {
     );
     expect(noticed).toBeDefined();
     expect(noticed.t - killedAtS!).toBeLessThan(10);
-    expect(r.distributed.actor_restarts).toBeGreaterThanOrEqual(2);
+    // The trainer's replacement is seen by the coordinator's pid poll (every 2 s); the sampler dies
+    // late in the job, which may end before the next poll, so only the launcher's count is certain.
+    expect(r.distributed.actor_restarts).toBeGreaterThanOrEqual(1);
     expect(lines.some((l) => l.kind === 'resumed')).toBe(true);
   }, 120_000);
 
