@@ -155,6 +155,10 @@ export const JOB_FIELDS = {
     ),
     transport: oneOf('inproc', ['inproc', 'nats'] as const, 'Actor transport.'),
     metricsPort: int(0, 'Serve /metrics on this port (0 = off).', 0, 65535),
+    pushgateway: str(
+      '',
+      'Prometheus Pushgateway URL: the job pushes its metrics there after every epoch and at the end, for jobs shorter than a scrape interval.',
+    ),
   },
   cluster: {
     parameterServers: int(

@@ -5,6 +5,7 @@ import type { Address } from '../../runtime/address.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { MetricsHub } from '../../runtime/metrics-hub.js';
 import { serveMetrics, type MetricsServer } from '../../runtime/metrics-server.js';
+import { pushMetrics } from '../../runtime/pushgateway.js';
 import { actorMetrics, countHostErrors } from '../actor-metrics.js';
 import type { JobSpec } from '../job-spec.js';
 import { countError, ROLES, type Role } from '../metrics-catalogue.js';
@@ -15,6 +16,11 @@ export interface EmbeddedObservability {
   readonly observer: JobObserver;
   /** Base URL of /metrics, /status and /healthz; undefined when runtime.metricsPort is 0. */
   readonly url?: string;
+  /**
+   * Pushes every thread's merged metrics to runtime.pushgateway (no-op without one). A failed push
+   * is counted and returned as an error, never thrown: training results matter more.
+   */
+  push(): Promise<Error | undefined>;
   /** Stops following the actors and closes the endpoint. */
   close(): Promise<void>;
 }
@@ -62,9 +68,9 @@ export async function observeEmbeddedJob(
   ];
   const port = spec.runtime.metricsPort;
   let server: MetricsServer | undefined;
-  let hub: MetricsHub | undefined;
-  if (port > 0) {
-    hub = new MetricsHub();
+  // One hub merges every thread's metrics, for the endpoint and for pushes.
+  const hub = port > 0 || spec.runtime.pushgateway ? new MetricsHub() : undefined;
+  if (hub && port > 0) {
     try {
       server = await serveMetrics({
         port,
@@ -83,9 +89,20 @@ export async function observeEmbeddedJob(
     }
   }
   let closed = false;
+  const gateway = spec.runtime.pushgateway;
   return {
     observer,
     url: server?.url,
+    async push() {
+      if (!gateway || !hub) return undefined;
+      try {
+        await pushMetrics(gateway, job, await hub.metrics());
+        return undefined;
+      } catch (error) {
+        countError(actorMetrics('coordinator', { job, index: 0 }), 'transport');
+        return error as Error;
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -535,6 +535,9 @@ export async function runTraining(
         });
         log({ type: 'event', t: Date.now() / 1000, kind: 'checkpoint', detail: path });
       }
+      const pushed = await observed.push();
+      if (pushed)
+        log({ type: 'event', t: Date.now() / 1000, kind: 'failure', detail: pushed.message });
       await options.onEpoch?.(summary);
     }
 
@@ -580,6 +583,9 @@ export async function runTraining(
       if (steady.length === 0 && prev.throughput) results.throughput = prev.throughput;
     }
     writeFileAtomic(join(runDir, 'results.json'), JSON.stringify(results, null, 2));
+    const pushedAtEnd = await observed.push();
+    if (pushedAtEnd)
+      log({ type: 'event', t: Date.now() / 1000, kind: 'failure', detail: pushedAtEnd.message });
     await system.shutdown();
     return results;
   } finally {

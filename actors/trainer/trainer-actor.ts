@@ -66,7 +66,11 @@ export class TrainerActor extends Actor<TrainerConfig> {
 
   override async onStart(): Promise<void> {
     const c = this.ctx.config;
-    this.metrics = threadActorMetrics('trainer', this.ctx.self, c.spec.runtime.metricsPort > 0);
+    this.metrics = threadActorMetrics(
+      'trainer',
+      this.ctx.self,
+      c.spec.runtime.metricsPort > 0 || c.spec.runtime.pushgateway !== '',
+    );
     const report = await initBackend(c.spec.runtime.backend);
     this.backend = report.name;
     trainerStarted(this.metrics.metrics, {
