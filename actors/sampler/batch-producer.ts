@@ -158,10 +158,16 @@ export class BatchProducer {
         negativeRange: [lo, hi],
         times: req.times,
         batchSeed: req.batchSeed,
+        copy: false,
       });
     }
     const seeds = req.seeds!;
-    return this.sampler.sample(seeds, seeds.length, { batchSeed: req.batchSeed, times: req.times });
+    // The sample is copied into the batch record right away: views of the sampler's scratch do.
+    return this.sampler.sample(seeds, seeds.length, {
+      batchSeed: req.batchSeed,
+      times: req.times,
+      copy: false,
+    });
   }
 }
 
