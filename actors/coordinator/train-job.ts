@@ -104,7 +104,7 @@ export interface TrainResults {
   };
 }
 
-interface CoordinatorState {
+export interface CoordinatorState {
   epoch: number;
   step: number;
   bestEpoch: number;
@@ -114,6 +114,32 @@ interface CoordinatorState {
   stoppedEarly: boolean;
   /** Adaptive sampling: current fanouts and the metric of the previous evaluation. */
   adaptive?: { fanouts: number[]; previous: number };
+}
+
+/**
+ * Folds one validation result into the coordinator's state: a new best (then the test split is
+ * evaluated, so test metrics are always those of the best validation epoch), or one more evaluation
+ * without gain, which may stop the job early. Returns the test metrics when they were measured.
+ */
+export async function afterValidation(
+  state: CoordinatorState,
+  spec: JobSpec,
+  epoch: number,
+  val: Record<string, number>,
+  evaluateTest: () => Promise<Record<string, number>>,
+): Promise<Record<string, number> | undefined> {
+  const metric = selectionMetric(spec);
+  if (state.bestEpoch >= 0 && !(val[metric] > (state.bestVal[metric] ?? -Infinity))) {
+    state.badEvals++;
+    if (spec.train.patience > 0 && state.badEvals >= spec.train.patience) state.stoppedEarly = true;
+    return undefined;
+  }
+  const test = await evaluateTest();
+  state.bestEpoch = epoch;
+  state.bestVal = val;
+  state.testAtBest = test;
+  state.badEvals = 0;
+  return test;
 }
 
 /** The validation metric that decides early stopping and the best epoch. */
@@ -493,19 +519,14 @@ export async function runTraining(
             });
           }
         }
-        const improved = state.bestEpoch < 0 || val[metric] > (state.bestVal[metric] ?? -Infinity);
-        let test: Record<string, number> | undefined;
-        if (improved) {
-          test = (await untilFailure(trainer.ask('evaluate', { split: 'test' }, LONG_ASK))).metrics;
-          state.bestEpoch = epoch;
-          state.bestVal = val;
-          state.testAtBest = test;
-          state.badEvals = 0;
-        } else {
-          state.badEvals++;
-          if (spec.train.patience > 0 && state.badEvals >= spec.train.patience)
-            state.stoppedEarly = true;
-        }
+        const test = await afterValidation(
+          state,
+          spec,
+          epoch,
+          val,
+          async () =>
+            (await untilFailure(trainer.ask('evaluate', { split: 'test' }, LONG_ASK))).metrics,
+        );
         log({
           type: 'eval',
           t: Date.now() / 1000,

@@ -17,6 +17,8 @@ import { JobStatusBoard } from '../coordinator/job-status.js';
 import { makeEpochPlan } from '../coordinator/epoch-plan.js';
 import {
   peakRssBytes,
+  afterValidation,
+  type CoordinatorState,
   steadySteps,
   throughputOf,
   seedsOf,
@@ -119,16 +121,6 @@ function optimizerOf(spec: JobSpec): OptimizerSpec {
     momentum: spec.train.momentum,
     weightDecay: spec.train.weightDecay,
   };
-}
-
-interface CoordinatorState {
-  epoch: number;
-  step: number;
-  bestEpoch: number;
-  bestVal: Record<string, number>;
-  testAtBest: Record<string, number>;
-  badEvals: number;
-  stoppedEarly: boolean;
 }
 
 class ActorLostError extends Error {}
@@ -382,19 +374,7 @@ export async function runDistributedTraining(
         };
         const val = await evaluate('val');
         summary.val = val;
-        const improved = state.bestEpoch < 0 || val[metric] > (state.bestVal[metric] ?? -Infinity);
-        let test: Record<string, number> | undefined;
-        if (improved) {
-          test = await evaluate('test');
-          state.bestEpoch = epoch;
-          state.bestVal = val;
-          state.testAtBest = test;
-          state.badEvals = 0;
-        } else {
-          state.badEvals++;
-          if (spec.train.patience > 0 && state.badEvals >= spec.train.patience)
-            state.stoppedEarly = true;
-        }
+        const test = await afterValidation(state, spec, epoch, val, () => evaluate('test'));
         log({
           type: 'eval',
           t: Date.now() / 1000,
