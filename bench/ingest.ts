@@ -259,7 +259,7 @@ const report = {
   date: new Date().toISOString(),
   commit,
   loadavgAtStart,
-  note: 'one process, one core of work; other engineers were using the machine at the same time',
+  note: 'one process, one core of work; other work was using the machine at the same time',
   results,
 };
 mkdirSync(path.dirname(args.out), { recursive: true });
