@@ -27,7 +27,11 @@ import {
   type TrainResults,
 } from '../coordinator/train-job.js';
 import type { JobSpec } from '../job-spec.js';
-import { latestCheckpoint, saveCheckpoint } from '../parameter-server/checkpoint.js';
+import {
+  latestCheckpoint,
+  readCheckpoint,
+  saveCheckpoint,
+} from '../parameter-server/checkpoint.js';
 import type { OptimizerSpec, StepRecord } from '../protocols.js';
 import { buildModel } from '../trainer/trainer-core.js';
 import { Liveness, type LivenessEvent } from './liveness.js';
@@ -38,6 +42,7 @@ import {
   type EpochReply,
 } from './protocols.js';
 import { isTransient, retrying } from './retry.js';
+import { isShardLoss } from './shard-loss.js';
 import { roundSchedule } from './round-schedule.js';
 import { assembleByPlan, planShards, splitByPlan, type ShardPlan } from './shard-plan.js';
 
@@ -78,6 +83,10 @@ export interface DistributedResults extends TrainResults {
     /** Share of trainer step time spent in parameter sync (push + waiting for the round). */
     sync_share: number;
     actor_restarts: number;
+    /** Times a lost parameter-server shard rolled the job back to its last consistent checkpoint. */
+    rollbacks: number;
+    /** Batches applied after that checkpoint and then rolled back (their epochs were replayed). */
+    batches_discarded: number;
   };
 }
 
@@ -154,6 +163,8 @@ export async function runDistributedTraining(
   const resumeFrom = options.resume ? latestCheckpoint(ckptDir) : undefined;
   if (options.resume && !resumeFrom)
     throw new ConfigError(`nothing to resume: no checkpoint under ${ckptDir}`, { field: 'resume' });
+  // What a shard lost before the first checkpoint rolls the job back to.
+  const initialState = structuredClone(state);
   if (resumeFrom) state = resumeFrom.meta.coordinator as CoordinatorState;
   const heartbeatMs = options.heartbeatMs ?? 1000;
   const missedHeartbeats = options.missedHeartbeats ?? 5;
@@ -254,19 +265,7 @@ export async function runDistributedTraining(
         resumeFrom.step,
       );
       event('restore', `parameters of version ${version} from ${resumeFrom.dir}`);
-    } else {
-      const parts = splitByPlan(plan, initial);
-      await Promise.all(
-        shards.map((c, p) =>
-          c.ask('load', {
-            params: parts[p],
-            version: 0,
-            optimizer: optimizerOf(spec),
-            trainers: T,
-          }),
-        ),
-      );
-    }
+    } else await loadInitial(shards, plan, spec, initial);
 
     /**
      * Asks a trainer, re-asking every few seconds (a repeated ask joins the work in progress; a
@@ -292,110 +291,173 @@ export async function runDistributedTraining(
     const metric = selectionMetric(spec);
     const allSteps: StepRecord[] = [];
     const ledgerTotals = { planned: 0, applied: 0, repeated: 0, missing: 0, rounds: 0 };
+    /**
+     * The newest consistent checkpoint of this run and the coordinator's tallies when it was taken:
+     * what a lost shard rolls the job back to (none yet: the initial parameters, version 0).
+     */
+    let lastCkpt: { dir: string; totals: typeof ledgerTotals; steps: number } | undefined =
+      resumeFrom ? { dir: resumeFrom.dir, totals: { ...ledgerTotals }, steps: 0 } : undefined;
+    let attempt = 0;
+    let batchesDiscarded = 0;
+    /**
+     * A shard restarted and lost its slices: waits for every shard to answer, counts the batches the
+     * lost timeline applied after the checkpoint, reloads every shard from it and rewinds the
+     * coordinator to the epoch after it. Returns that checkpoint's epoch (-1: the initial parameters).
+     */
+    const rollback = async (cause: unknown): Promise<number> => {
+      attempt++;
+      const ckpt = lastCkpt ? readCheckpoint(lastCkpt.dir) : undefined;
+      const toVersion = ckpt ? ckpt.step : 0;
+      const stats = await Promise.all(
+        shards.map((c, p) => retrying(`ps ${p} to come back`, () => c.ask('stats', {}))),
+      );
+      // The furthest surviving shard's ledger holds every round applied since the checkpoint.
+      let ahead = -1;
+      stats.forEach((st, p) => {
+        if (st.loaded && (ahead < 0 || st.version > stats[ahead].version)) ahead = p;
+      });
+      let discarded = 0;
+      if (ahead >= 0) {
+        const reached = stats[ahead].version;
+        const kept = await retrying(`ledger of ps ${ahead}`, () =>
+          shards[ahead].ask('ledger', { from: toVersion }),
+        );
+        for (const r of kept.rounds) if (r.round < reached) discarded += r.batches.length;
+      }
+      if (ckpt) {
+        version = await retrying('reload the shards', () =>
+          loadShards(shards, plan, spec, ckpt.tensors, ckpt.meta, ckpt.step),
+        );
+        state = structuredClone(ckpt.meta.coordinator as CoordinatorState);
+      } else {
+        await retrying('reload the shards', () => loadInitial(shards, plan, spec, initial));
+        version = 0;
+        state = structuredClone(initialState);
+      }
+      Object.assign(
+        ledgerTotals,
+        lastCkpt?.totals ?? { planned: 0, applied: 0, repeated: 0, missing: 0, rounds: 0 },
+      );
+      allSteps.length = lastCkpt?.steps ?? 0;
+      batchesDiscarded += discarded;
+      const why = cause instanceof Error ? cause.message : String(cause);
+      event(
+        'rollback',
+        `${ckpt ? `checkpoint ${ckpt.dir} (epoch ${state.epoch}, version ${toVersion})` : 'initial parameters (version 0)'}: ${discarded} batches discarded, replaying from epoch ${state.epoch + 1} (${why})`,
+        { epoch: state.epoch + 1, version: toVersion, discarded, checkpoint: ckpt?.dir ?? null },
+      );
+      return state.epoch;
+    };
     for (let epoch = state.epoch + 1; epoch < spec.train.epochs && !state.stoppedEarly; epoch++) {
-      const tEpoch = performance.now();
-      const numBatches = makeEpochPlan(
-        seeds.train,
-        spec.sampling.batchSize,
-        spec.train.seed,
-        epoch,
-        spec.train.maxStepsPerEpoch,
-      ).numBatches;
-      const sched = roundSchedule(numBatches, T, spec.train.localSteps);
-      const startVersion = version;
-      observer.epochStarted(epoch, state.step);
-      event('epoch-start', `epoch ${epoch}: ${numBatches} batches in ${sched.numRounds} rounds`, {
-        epoch,
-        version: startVersion,
-      });
-      const req = { epoch, numBatches, firstStep: state.step, startVersion };
-      const replies: EpochReply[] = await Promise.all(
-        trainers.map((c, t) =>
-          drive(t, `epoch ${epoch}`, () => c.ask('trainEpoch', req, { timeoutMs: REASK_MS })),
-        ),
-      );
-      version = startVersion + sched.numRounds;
-      const steps = replies.flatMap((r) => r.steps).sort((a, b) => a.step - b.step);
-      for (const s of steps) log({ type: 'step', ...s });
-      allSteps.push(...steps);
-      replies.forEach((r, t) => {
-        if (r.resumedAtRound > 0)
-          event('resumed', `trainer ${t} resumed epoch ${epoch} at round ${r.resumedAtRound}`);
-      });
-      // The shards' record of what went into each round: every planned batch exactly once.
-      const ledger = await retrying('ledger of ps 0', () =>
-        shards[0].ask('ledger', { from: startVersion }),
-      );
-      const seen = new Uint32Array(numBatches);
-      let applied = 0;
-      for (const r of ledger.rounds) {
-        if (r.epoch !== epoch || r.round >= version) continue;
-        for (const b of r.batches) {
-          seen[b]++;
-          applied++;
-        }
-      }
-      let repeated = 0;
-      let missing = 0;
-      for (const n of seen) {
-        if (n === 0) missing++;
-        if (n > 1) repeated += n - 1;
-      }
-      ledgerTotals.planned += numBatches;
-      ledgerTotals.applied += applied;
-      ledgerTotals.repeated += repeated;
-      ledgerTotals.missing += missing;
-      ledgerTotals.rounds += sched.numRounds;
-      if (repeated > 0 || missing > 0)
-        event(
-          'ledger-mismatch',
-          `epoch ${epoch}: ${missing} batches missing, ${repeated} repeated`,
-        );
-      state.step += numBatches;
-      observer.epochFinished(epoch, state.step);
-      const epochSeconds = (performance.now() - tEpoch) / 1000;
-      const seedsDone = steps.reduce((a, s) => a + s.seeds, 0);
-      const summary: EpochSummary = {
-        epoch,
-        loss: steps.length ? steps.reduce((a, s) => a + s.loss, 0) / steps.length : NaN,
-        seedsPerSecond: seedsDone / epochSeconds,
-        seconds: epochSeconds,
-      };
-      const lastEpoch = epoch === spec.train.epochs - 1;
-      if ((epoch + 1) % spec.train.evalEvery === 0 || lastEpoch) {
-        observer.evaluating();
-        // Evaluation runs on trainer 0; the coordinator exports its results (and its duration).
-        const evaluate = async (split: 'val' | 'test') => {
-          const r = await drive(0, 'evaluation', () =>
-            trainers[0].ask('evaluate', { split }, { timeoutMs: 60_000 }),
-          );
-          observer.evaluation(split, r.metrics, r.seconds);
-          return r.metrics;
-        };
-        const val = await evaluate('val');
-        summary.val = val;
-        const test = await afterValidation(state, spec, epoch, val, () => evaluate('test'));
-        log({
-          type: 'eval',
-          t: Date.now() / 1000,
+      try {
+        const tEpoch = performance.now();
+        const numBatches = makeEpochPlan(
+          seeds.train,
+          spec.sampling.batchSize,
+          spec.train.seed,
           epoch,
-          step: state.step,
-          val,
-          ...(test ? { test } : {}),
+          spec.train.maxStepsPerEpoch,
+        ).numBatches;
+        const sched = roundSchedule(numBatches, T, spec.train.localSteps);
+        const startVersion = version;
+        observer.epochStarted(epoch, state.step);
+        event('epoch-start', `epoch ${epoch}: ${numBatches} batches in ${sched.numRounds} rounds`, {
+          epoch,
+          version: startVersion,
         });
-        observer.evaluated(epoch, val, test);
-        if (state.stoppedEarly)
-          event('early-stop', `no ${metric} gain for ${state.badEvals} evaluations`);
-      }
-      state.epoch = epoch;
-      const every = spec.train.checkpointEvery;
-      if ((every > 0 && (epoch + 1) % every === 0) || lastEpoch || state.stoppedEarly) {
-        const path = await observer.checkpoint(epoch, state.step, () =>
-          checkpointShards(shards, plan, ckptDir, { coordinator: { ...state }, epoch, spec }),
+        const req = { epoch, numBatches, firstStep: state.step, startVersion, attempt };
+        const replies: EpochReply[] = await Promise.all(
+          trainers.map((c, t) =>
+            drive(t, `epoch ${epoch}`, () => c.ask('trainEpoch', req, { timeoutMs: REASK_MS })),
+          ),
         );
-        event('checkpoint', path);
+        version = startVersion + sched.numRounds;
+        const steps = replies.flatMap((r) => r.steps).sort((a, b) => a.step - b.step);
+        for (const s of steps) log({ type: 'step', ...s });
+        allSteps.push(...steps);
+        replies.forEach((r, t) => {
+          if (r.resumedAtRound > 0)
+            event('resumed', `trainer ${t} resumed epoch ${epoch} at round ${r.resumedAtRound}`);
+        });
+        // The shards' record of what went into each round: every planned batch exactly once.
+        const ledger = await retrying('ledger of ps 0', () =>
+          shards[0].ask('ledger', { from: startVersion }),
+        );
+        const seen = new Uint32Array(numBatches);
+        let applied = 0;
+        for (const r of ledger.rounds) {
+          if (r.epoch !== epoch || r.round >= version) continue;
+          for (const b of r.batches) {
+            seen[b]++;
+            applied++;
+          }
+        }
+        let repeated = 0;
+        let missing = 0;
+        for (const n of seen) {
+          if (n === 0) missing++;
+          if (n > 1) repeated += n - 1;
+        }
+        ledgerTotals.planned += numBatches;
+        ledgerTotals.applied += applied;
+        ledgerTotals.repeated += repeated;
+        ledgerTotals.missing += missing;
+        ledgerTotals.rounds += sched.numRounds;
+        if (repeated > 0 || missing > 0)
+          event(
+            'ledger-mismatch',
+            `epoch ${epoch}: ${missing} batches missing, ${repeated} repeated`,
+          );
+        state.step += numBatches;
+        observer.epochFinished(epoch, state.step);
+        const epochSeconds = (performance.now() - tEpoch) / 1000;
+        const seedsDone = steps.reduce((a, s) => a + s.seeds, 0);
+        const summary: EpochSummary = {
+          epoch,
+          loss: steps.length ? steps.reduce((a, s) => a + s.loss, 0) / steps.length : NaN,
+          seedsPerSecond: seedsDone / epochSeconds,
+          seconds: epochSeconds,
+        };
+        const lastEpoch = epoch === spec.train.epochs - 1;
+        if ((epoch + 1) % spec.train.evalEvery === 0 || lastEpoch) {
+          observer.evaluating();
+          // Evaluation runs on trainer 0; the coordinator exports its results (and its duration).
+          const evaluate = async (split: 'val' | 'test') => {
+            const r = await drive(0, 'evaluation', () =>
+              trainers[0].ask('evaluate', { split }, { timeoutMs: 60_000 }),
+            );
+            observer.evaluation(split, r.metrics, r.seconds);
+            return r.metrics;
+          };
+          const val = await evaluate('val');
+          summary.val = val;
+          const test = await afterValidation(state, spec, epoch, val, () => evaluate('test'));
+          log({
+            type: 'eval',
+            t: Date.now() / 1000,
+            epoch,
+            step: state.step,
+            val,
+            ...(test ? { test } : {}),
+          });
+          observer.evaluated(epoch, val, test);
+          if (state.stoppedEarly)
+            event('early-stop', `no ${metric} gain for ${state.badEvals} evaluations`);
+        }
+        state.epoch = epoch;
+        const every = spec.train.checkpointEvery;
+        if ((every > 0 && (epoch + 1) % every === 0) || lastEpoch || state.stoppedEarly) {
+          const path = await observer.checkpoint(epoch, state.step, () =>
+            checkpointShards(shards, plan, ckptDir, { coordinator: { ...state }, epoch, spec }),
+          );
+          lastCkpt = { dir: path, totals: { ...ledgerTotals }, steps: allSteps.length };
+          event('checkpoint', path);
+        }
+        options.onEpoch?.(summary);
+      } catch (error) {
+        if (!isShardLoss(error)) throw error;
+        epoch = await rollback(error);
       }
-      options.onEpoch?.(summary);
     }
 
     const shardStats = await Promise.all(
@@ -440,6 +502,8 @@ export async function runDistributedTraining(
           ledgerTotals.rounds > 0 ? (pushBytes + pullBytes + batchBytes) / ledgerTotals.rounds : 0,
         sync_share: wall > 0 ? sum((s) => s.sync_s) / wall : 0,
         actor_restarts: restarts,
+        rollbacks: attempt,
+        batches_discarded: batchesDiscarded,
       },
     };
     writeFileAtomic(join(runDir, 'results.json'), JSON.stringify(results, null, 2));
@@ -457,6 +521,26 @@ export async function runDistributedTraining(
     if (finished) for (const a of all) system.tell(a, 'shutdown', {});
     await system.shutdown().catch(() => undefined);
   }
+}
+
+/** Loads every shard with its slices of the initial parameters, at version 0 with fresh optimizer state. */
+async function loadInitial(
+  shards: ActorClient<typeof ShardProtocol>[],
+  plan: ShardPlan,
+  spec: JobSpec,
+  initial: Map<string, Float32Array>,
+): Promise<void> {
+  const parts = splitByPlan(plan, initial);
+  await Promise.all(
+    shards.map((c, p) =>
+      c.ask('load', {
+        params: parts[p],
+        version: 0,
+        optimizer: optimizerOf(spec),
+        trainers: spec.cluster.trainers,
+      }),
+    ),
+  );
 }
 
 /** Loads shards from full tensors (`name`, `name#slot`) of a checkpoint; returns the version. */

@@ -134,6 +134,8 @@ export const RemoteTrainerProtocol = defineProtocol({
       numBatches: s.int({ min: 0 }),
       firstStep: s.int({ min: 0 }),
       startVersion: s.int({ min: 0 }),
+      /** Rollbacks so far: a run of an older attempt is abandoned, the epoch replayed afresh. */
+      attempt: s.optional(s.int({ min: 0 })),
     }),
     reply: EpochReplySchema,
     concurrent: true,

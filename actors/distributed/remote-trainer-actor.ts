@@ -32,7 +32,13 @@ const FETCH_WAIT_MS = 2000;
 const FETCH_TIMEOUT_MS = 8_000;
 const PUSH_TIMEOUT_MS = 10_000;
 
-type EpochRequest = { epoch: number; numBatches: number; firstStep: number; startVersion: number };
+type EpochRequest = {
+  epoch: number;
+  numBatches: number;
+  firstStep: number;
+  startVersion: number;
+  attempt?: number;
+};
 
 export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
   private core!: TrainerCore;
@@ -41,6 +47,10 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
   private samplers: ActorClient<typeof RemoteSamplerProtocol>[] = [];
   private readonly epochs = new Map<number, Promise<EpochReply>>();
   private version = -1;
+  /** The coordinator's rollback count last seen: a run of an older attempt stops at its next step. */
+  private attempt = 0;
+  /** The last epoch run started: the next waits for it to end, so two runs never share the model. */
+  private lastRun: Promise<unknown> = Promise.resolve();
   private backend = '';
   private m!: RoleMetrics<'trainer'>;
 
@@ -89,7 +99,7 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
    * Pulls every shard and returns the lowest version: a shard one round ahead (a round this trainer
    * pushed to it before a restart) hands back the version before, so all slices agree.
    */
-  private async pullAll(): Promise<number> {
+  private async pullAll(guard?: () => void): Promise<number> {
     const done = this.m.weft_trainer_param_pull_duration_seconds.startTimer();
     const first = await Promise.all(
       this.shards.map((c, p) => retrying(`pull from ps ${p}`, () => c.ask('pull', {}))),
@@ -102,6 +112,7 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
           : retrying(`pull version ${v} from ps ${p}`, () => this.shards[p].ask('pull', { at: v })),
       ),
     );
+    guard?.();
     this.core.setParams(
       assembleByPlan(
         this.plan,
@@ -138,7 +149,17 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
     const t = this.index;
     const sched = roundSchedule(req.numBatches, spec.cluster.trainers, spec.train.localSteps);
     const lr = scaledLr(spec);
-    const v = await this.pullAll();
+    const attempt = req.attempt ?? 0;
+    // After a rollback the coordinator replays the epoch: a run of the abandoned timeline stops here.
+    const live = () => {
+      if (attempt !== this.attempt)
+        throw new Error(
+          `epoch ${req.epoch} abandoned: the job rolled back (attempt ${this.attempt})`,
+        );
+    };
+    // Gradients of an abandoned run's unfinished round must not leak into this one.
+    if (this.core.readyToSync(true)) this.core.takeGradients();
+    const v = await this.pullAll(live);
     const k0 = v - req.startVersion;
     if (k0 < 0)
       throw new Error(`shards at version ${v}, before this epoch's start ${req.startVersion}`);
@@ -174,6 +195,7 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
       for (const b of batches) {
         const tStart = performance.now();
         const fields = await want(i);
+        live();
         inflight.delete(i);
         arrived.delete(i);
         this.m.weft_trainer_queue_depth.set(arrived.size);
@@ -217,6 +239,7 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
           ),
         ),
       );
+      live();
       this.core.setParams(
         assembleByPlan(
           this.plan,
@@ -243,11 +266,25 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
 
   readonly handlers = implement(RemoteTrainerProtocol, {
     trainEpoch: (req) => {
+      const attempt = req.attempt ?? 0;
+      if (attempt > this.attempt) {
+        // A rollback: runs of the abandoned timeline stop, and every epoch is trained afresh.
+        this.attempt = attempt;
+        this.epochs.clear();
+      }
+      if (attempt < this.attempt)
+        throw new Error(
+          `epoch ${req.epoch} of attempt ${attempt} superseded by attempt ${this.attempt}`,
+        );
       let run = this.epochs.get(req.epoch);
       if (!run) {
-        run = this.runEpoch(req);
+        const started = this.lastRun.then(() => this.runEpoch(req));
+        run = started;
+        this.lastRun = started.catch(() => undefined);
         // A failed epoch may be asked for again (after the shards come back): do not cache the failure.
-        run.catch(() => this.epochs.delete(req.epoch));
+        started.catch(() => {
+          if (this.epochs.get(req.epoch) === started) this.epochs.delete(req.epoch);
+        });
         this.epochs.set(req.epoch, run);
         for (const e of this.epochs.keys()) if (e < req.epoch - 1) this.epochs.delete(e);
       }

@@ -6,6 +6,7 @@ import type { RoleMetrics } from '../metrics-catalogue.js';
 import { optimizerConfig } from '../parameter-server/parameter-server-actor.js';
 import { ParameterStore, type ParamMap } from '../parameter-server/parameter-store.js';
 import { ShardProtocol, type RoundEntry } from './protocols.js';
+import { SHARD_NOT_LOADED, SHARD_RELOADED } from './shard-loss.js';
 
 interface Contribution {
   grads: Record<string, Float32Array>;
@@ -25,7 +26,7 @@ export class ShardServerActor extends Actor<Record<string, never>> {
   /** Parameters of the version before the current one: what a restarted trainer recomputes its round from. */
   private previous?: Record<string, Float32Array>;
   private pending = new Map<number, Contribution>();
-  private waiters: ((r: Reply) => void)[] = [];
+  private waiters: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
   private ledgerRounds: RoundEntry[] = [];
   private pushBytes = 0;
   private pullBytes = 0;
@@ -37,8 +38,7 @@ export class ShardServerActor extends Actor<Record<string, never>> {
   }
 
   private requireStore(): ParameterStore {
-    if (!this.store)
-      throw new Error('parameter shard not loaded: the coordinator sends load first');
+    if (!this.store) throw new Error(`${SHARD_NOT_LOADED}: the coordinator sends load first`);
     return this.store;
   }
 
@@ -92,7 +92,7 @@ export class ShardServerActor extends Actor<Record<string, never>> {
     const reply = this.current();
     const ws = this.waiters;
     this.waiters = [];
-    for (const w of ws) w(reply);
+    for (const w of ws) w.resolve(reply);
   }
 
   readonly handlers = implement(ShardProtocol, {
@@ -107,7 +107,9 @@ export class ShardServerActor extends Actor<Record<string, never>> {
       this.trainers = trainers;
       this.previous = undefined;
       this.pending.clear();
-      this.waiters = [];
+      // Pushes waiting on a round of the replaced parameters will never complete: fail them now.
+      for (const w of this.waiters.splice(0))
+        w.reject(new Error(`${SHARD_RELOADED} at version ${version}: round abandoned`));
       this.ledgerRounds = this.ledgerRounds.filter((r) => r.round < version);
       this.m.weft_ps_parameter_version.set(store.version);
       this.m.weft_ps_parameter_bytes.set(paramBytes(Object.fromEntries(store.snapshot())));
@@ -140,8 +142,8 @@ export class ShardServerActor extends Actor<Record<string, never>> {
       const bytes = paramBytes(grads);
       this.pushBytes += bytes;
       this.m.weft_ps_received_bytes_total.inc(bytes);
-      return new Promise<Reply>((resolve) => {
-        this.waiters.push(resolve);
+      return new Promise<Reply>((resolve, reject) => {
+        this.waiters.push({ resolve, reject });
         this.pending.set(trainer, { grads, batches, epoch, lr });
         this.maybeApply();
       });
@@ -156,7 +158,11 @@ export class ShardServerActor extends Actor<Record<string, never>> {
       }
       return { version: store.version, params, slots, steps: store.stepCounts() };
     },
-    ledger: ({ from }) => ({ rounds: this.ledgerRounds.filter((r) => r.round >= from) }),
+    ledger: ({ from }) => {
+      // A restarted shard has no record: saying so (not an empty ledger) makes the coordinator roll back.
+      this.requireStore();
+      return { rounds: this.ledgerRounds.filter((r) => r.round >= from) };
+    },
     stats: () => ({
       version: this.store?.version ?? 0,
       loaded: this.store !== undefined,
