@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { ConfigError, WeftError } from '../../runtime/errors.js';
 import { ShmQueue } from '../../runtime/shm-queue.js';
 import type { JobSpec } from '../job-spec.js';
-import { latestCheckpoint } from '../parameter-server/checkpoint.js';
+import { latestCheckpoint, type Checkpoint } from '../parameter-server/checkpoint.js';
 import {
   ParameterServerActor,
   type ParameterServerConfig,
@@ -213,7 +213,33 @@ export function producerConfigs(
   };
 }
 
-function readState(meta: Record<string, unknown>): CoordinatorState {
+/** The coordinator's state before the first epoch. */
+export function freshCoordinatorState(): CoordinatorState {
+  return {
+    epoch: -1,
+    step: 0,
+    bestEpoch: -1,
+    bestVal: {},
+    testAtBest: {},
+    badEvals: 0,
+    stoppedEarly: false,
+  };
+}
+
+/** Where a run lives, and the checkpoint it resumes from (an error when there is none to resume). */
+export function runLocation(
+  spec: JobSpec,
+  resume = false,
+): { runDir: string; ckptDir: string; metricsPath: string; resumeFrom?: Checkpoint } {
+  const runDir = resolve(spec.out || join('runs', spec.name));
+  const ckptDir = join(runDir, 'checkpoints');
+  const resumeFrom = resume ? latestCheckpoint(ckptDir) : undefined;
+  if (resume && !resumeFrom)
+    throw new ConfigError(`nothing to resume: no checkpoint under ${ckptDir}`, { field: 'resume' });
+  return { runDir, ckptDir, metricsPath: join(runDir, 'metrics.jsonl'), resumeFrom };
+}
+
+export function readState(meta: Record<string, unknown>): CoordinatorState {
   const s = meta.coordinator as CoordinatorState | undefined;
   if (!s) throw new ConfigError('checkpoint has no coordinator state', { field: 'resume' });
   return s;
@@ -228,22 +254,8 @@ export async function runTraining(
     throw new ConfigError('no graph given: set `graph:` in the job spec or pass --graph', {
       field: 'graph',
     });
-  const runDir = resolve(spec.out || join('runs', spec.name));
-  const ckptDir = join(runDir, 'checkpoints');
-  const metricsPath = join(runDir, 'metrics.jsonl');
-  let state: CoordinatorState = {
-    epoch: -1,
-    step: 0,
-    bestEpoch: -1,
-    bestVal: {},
-    testAtBest: {},
-    badEvals: 0,
-    stoppedEarly: false,
-  };
-  const resumeFrom = options.resume ? latestCheckpoint(ckptDir) : undefined;
-  if (options.resume && !resumeFrom)
-    throw new ConfigError(`nothing to resume: no checkpoint under ${ckptDir}`, { field: 'resume' });
-  if (resumeFrom) state = readState(resumeFrom.meta);
+  const { runDir, ckptDir, metricsPath, resumeFrom } = runLocation(spec, options.resume);
+  const state = resumeFrom ? readState(resumeFrom.meta) : freshCoordinatorState();
   mkdirSync(runDir, { recursive: true });
   if (!resumeFrom) {
     // A fresh run in a directory that holds another run's checkpoints: keep them, out of the way,

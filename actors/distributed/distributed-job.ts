@@ -2,7 +2,7 @@
 // shards, drives epochs of synchronous rounds on the trainers, evaluates, checkpoints one consistent
 // version, watches heartbeats, and re-drives a trainer that was restarted mid-epoch.
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { openGraph } from '../../graph-store/open-graph.js';
 import type { ActorClient } from '../../runtime/actor.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
@@ -18,6 +18,9 @@ import { makeEpochPlan } from '../coordinator/epoch-plan.js';
 import {
   peakRssBytes,
   afterValidation,
+  freshCoordinatorState,
+  readState,
+  runLocation,
   type CoordinatorState,
   steadySteps,
   throughputOf,
@@ -27,11 +30,7 @@ import {
   type TrainResults,
 } from '../coordinator/train-job.js';
 import type { JobSpec } from '../job-spec.js';
-import {
-  latestCheckpoint,
-  readCheckpoint,
-  saveCheckpoint,
-} from '../parameter-server/checkpoint.js';
+import { readCheckpoint, saveCheckpoint } from '../parameter-server/checkpoint.js';
 import type { OptimizerSpec, StepRecord } from '../protocols.js';
 import { buildModel } from '../trainer/trainer-core.js';
 import { Liveness, type LivenessEvent } from './liveness.js';
@@ -145,27 +144,13 @@ export async function runDistributedTraining(
   if (!spec.graph)
     throw new ConfigError('no graph given: set `graph:` in the job spec', { field: 'graph' });
   const job = options.job ?? jobIdOf(spec);
-  const runDir = resolve(spec.out || join('runs', spec.name));
-  const ckptDir = join(runDir, 'checkpoints');
-  const metricsPath = join(runDir, 'metrics.jsonl');
+  const { runDir, ckptDir, metricsPath, resumeFrom } = runLocation(spec, options.resume);
   const T = spec.cluster.trainers;
   const P = spec.cluster.parameterServers;
   const S = spec.cluster.samplers;
-  let state: CoordinatorState = {
-    epoch: -1,
-    step: 0,
-    bestEpoch: -1,
-    bestVal: {},
-    testAtBest: {},
-    badEvals: 0,
-    stoppedEarly: false,
-  };
-  const resumeFrom = options.resume ? latestCheckpoint(ckptDir) : undefined;
-  if (options.resume && !resumeFrom)
-    throw new ConfigError(`nothing to resume: no checkpoint under ${ckptDir}`, { field: 'resume' });
   // What a shard lost before the first checkpoint rolls the job back to.
-  const initialState = structuredClone(state);
-  if (resumeFrom) state = resumeFrom.meta.coordinator as CoordinatorState;
+  const initialState = freshCoordinatorState();
+  let state: CoordinatorState = resumeFrom ? readState(resumeFrom.meta) : freshCoordinatorState();
   const heartbeatMs = options.heartbeatMs ?? 1000;
   const missedHeartbeats = options.missedHeartbeats ?? 5;
   const board = options.status ?? statusBoardOf(spec, job, heartbeatMs * missedHeartbeats);
