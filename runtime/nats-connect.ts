@@ -17,6 +17,11 @@ export const natsConfigSchema = s.object({
     s.string({ minLength: 1 }),
     s.array(s.string({ minLength: 1 }), { minLength: 1 }),
   ),
+  /**
+   * Try `servers` in a random order (true) or in the given order (default): list this host's server
+   * of a NATS cluster first, the others after it for failover.
+   */
+  randomize: s.optional(s.boolean()),
   /** Client name shown by the server's monitoring. */
   name: s.optional(s.string()),
   token: s.optional(s.string({ minLength: 1 })),
@@ -83,6 +88,7 @@ export function natsConnectionOptions(config: NatsConfig, where = 'nats'): NodeC
   }
   const options: NodeConnectionOptions = {
     servers: config.servers,
+    noRandomize: !(config.randomize ?? false),
     name: config.name,
     maxReconnectAttempts: config.maxReconnectAttempts ?? -1,
     reconnectTimeWait: config.reconnectTimeWaitMs ?? 250,

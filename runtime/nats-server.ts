@@ -35,6 +35,8 @@ export interface NatsServerOptions {
   readonly startTimeoutMs?: number;
   /** Extra lines appended to the generated config. */
   readonly extraConfig?: string;
+  /** Enable JetStream, keeping its streams (object stores, key-value buckets) in this folder. */
+  readonly jetStreamDir?: string;
 }
 
 export interface NatsServer {
@@ -151,6 +153,7 @@ function renderConfig(
     if (tls.verify) parts.push('verify: true');
     lines.push(`tls { ${parts.join(', ')} }`);
   }
+  if (options.jetStreamDir) lines.push(`jetstream { store_dir: ${quote(options.jetStreamDir)} }`);
   if (options.extraConfig) lines.push(options.extraConfig);
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,9 @@ import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { WeftError } from '../../runtime/errors.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
 import type { JobSpec } from '../job-spec.js';
+import { checkRemoteSpeedups } from '../speedups/remote-speedups.js';
 import { jobIdOf, type DistributedResults } from './distributed-job.js';
+import { partitionLayoutOf } from './partition-sampling.js';
 import { roleCount, ROLES, type Role } from './role-runner.js';
 
 /** The job failed: the coordinator exited with an error; `logTail` holds its last lines. */
@@ -80,14 +82,25 @@ export class LaunchedJob {
 
   /** Starts the nats-server if asked, then every process of the job. */
   static async start(spec: JobSpec, options: LaunchOptions = {}): Promise<LaunchedJob> {
+    // Fail before any process starts when a speed-up switch has no meaning between processes.
+    checkRemoteSpeedups(spec);
     const s = structuredClone(spec);
     s.graph = resolve(s.graph);
     s.out = resolve(s.out || join('runs', s.name));
+    if (s.cluster.partitions && s.cluster.partitions !== 'auto')
+      s.cluster.partitions = resolve(s.cluster.partitions);
+    // One part per sampler: a mismatch fails here, naming cluster.partitions and the folder.
+    partitionLayoutOf(s);
     let server: NatsServer | undefined;
     let url = s.cluster.nats;
     if (url === 'local') {
       server = await startNatsServer({
         maxPayloadBytes: options.maxPayloadBytes ?? 8 * 1024 * 1024,
+        // Checkpoints in an object store: JetStream keeps them in the run directory, so a later
+        // `--resume` (with a new local server) finds them.
+        ...(s.train.checkpointStore === 'jetstream'
+          ? { jetStreamDir: join(s.out, 'jetstream') }
+          : {}),
       });
       url = server.url;
     }
