@@ -34,3 +34,24 @@ export function batchesOf(s: RoundSchedule, trainer: number, round: number): num
 export function samplerOf(batch: number, samplers: number): number {
   return batch % samplers;
 }
+
+/** How a distributed job syncs parameters (`train.sync`): see docs/distributed.md. */
+export type SyncMode = 'aggregate' | 'local-sgd' | 'async';
+
+/** Rounds of the epoch in which trainer `t` has at least one batch (its first rounds, in a row). */
+export function roundsWithBatches(s: RoundSchedule, trainer: number): number {
+  const first = trainer * s.localSteps;
+  if (first >= s.numBatches) return 0;
+  return Math.ceil((s.numBatches - first) / (s.trainers * s.localSteps));
+}
+
+/**
+ * Versions the shards advance over one epoch: one per synchronous round, or in async mode one per
+ * update (every trainer pushes once per round it has batches in; empty rounds push nothing).
+ */
+export function versionsPerEpoch(s: RoundSchedule, mode: SyncMode): number {
+  if (mode !== 'async') return s.numRounds;
+  let n = 0;
+  for (let t = 0; t < s.trainers; t++) n += roundsWithBatches(s, t);
+  return n;
+}

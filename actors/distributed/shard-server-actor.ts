@@ -1,11 +1,14 @@
 // One parameter-server shard of a distributed job: holds some slices of the dense parameters and applies
-// synchronous rounds, each the batch-weighted mean of every trainer's gradient, idempotent per trainer.
+// synchronous rounds (batch-weighted mean of every trainer's gradient or local-SGD delta), or async updates.
 import { Actor, implement } from '../../runtime/actor.js';
 import { actorMetrics, paramBytes } from '../actor-metrics.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
 import { optimizerConfig } from '../parameter-server/parameter-server-actor.js';
 import { ParameterStore, type ParamMap } from '../parameter-server/parameter-store.js';
+import { AsyncBook } from './async-updates.js';
+import { applyMeanDelta } from './local-sgd.js';
 import { ShardProtocol, type RoundEntry } from './protocols.js';
+import type { SyncMode } from './round-schedule.js';
 import { SHARD_NOT_LOADED, SHARD_RELOADED } from './shard-loss.js';
 
 interface Contribution {
@@ -23,6 +26,9 @@ const LEDGER_LIMIT = 100_000;
 export class ShardServerActor extends Actor<Record<string, never>> {
   private store?: ParameterStore;
   private trainers = 1;
+  private mode: SyncMode = 'aggregate';
+  /** Async mode: applied updates and their staleness (undefined in synchronous modes). */
+  private book?: AsyncBook;
   /** Parameters of the version before the current one: what a restarted trainer recomputes its round from. */
   private previous?: Record<string, Float32Array>;
   private pending = new Map<number, Contribution>();
@@ -82,7 +88,9 @@ export class ShardServerActor extends Actor<Record<string, never>> {
     const applied = this.m.weft_ps_apply_duration_seconds.startTimer();
     if (weight > 0) {
       for (const acc of mean.values()) for (let i = 0; i < acc.length; i++) acc[i] /= weight;
-      store.push(mean, 1, lr);
+      // Local SGD: the trainers already stepped; their mean delta is added as is.
+      if (this.mode === 'local-sgd') applyMeanDelta(store, mean);
+      else store.push(mean, 1, lr);
     } else store.version++;
     applied();
     this.m.weft_ps_parameter_version.set(store.version);
@@ -96,7 +104,7 @@ export class ShardServerActor extends Actor<Record<string, never>> {
   }
 
   readonly handlers = implement(ShardProtocol, {
-    load: ({ params, slots, steps, version, optimizer, trainers }) => {
+    load: ({ params, slots, steps, version, optimizer, trainers, sync, staleness }) => {
       const store = new ParameterStore(optimizerConfig(optimizer), new Map(Object.entries(params)));
       if (slots) {
         const all: ParamMap = new Map(Object.entries(params));
@@ -105,6 +113,9 @@ export class ShardServerActor extends Actor<Record<string, never>> {
       } else store.version = version;
       this.store = store;
       this.trainers = trainers;
+      this.mode = sync ?? 'aggregate';
+      // A reload replays the epoch afresh: the record of which async updates were applied starts over.
+      this.book = this.mode === 'async' ? new AsyncBook(staleness ?? 0) : undefined;
       this.previous = undefined;
       this.pending.clear();
       // Pushes waiting on a round of the replaced parameters will never complete: fail them now.
@@ -132,6 +143,7 @@ export class ShardServerActor extends Actor<Record<string, never>> {
       const store = this.requireStore();
       if (trainer >= this.trainers)
         throw new Error(`trainer ${trainer} is not in this job of ${this.trainers} trainers`);
+      if (this.book) throw new Error('this shard runs async updates: push with `update`');
       // Already applied (a retry, or a restarted trainer finishing a round the others completed).
       this.m.weft_ps_push_requests_total.inc();
       if (round === store.version - 1) return this.current();
@@ -147,6 +159,42 @@ export class ShardServerActor extends Actor<Record<string, never>> {
         this.pending.set(trainer, { grads, batches, epoch, lr });
         this.maybeApply();
       });
+    },
+    update: ({ epoch, trainer, seq, base, batches, grads, lr }) => {
+      const store = this.requireStore();
+      const book = this.book;
+      if (!book) throw new Error(`this shard runs ${this.mode} rounds: push with \`push\``);
+      if (trainer >= this.trainers)
+        throw new Error(`trainer ${trainer} is not in this job of ${this.trainers} trainers`);
+      this.m.weft_ps_push_requests_total.inc();
+      const done = book.seen(epoch, trainer, seq);
+      // A retry, or a recomputation after another shard refused: applied once already.
+      if (done !== undefined) return { ...this.current(), applied: true, staleness: done };
+      if (base > store.version)
+        throw new Error(`update computed on version ${base}, this shard holds ${store.version}`);
+      const staleness = store.version - base;
+      if (staleness > book.bound) {
+        book.rejected++;
+        this.m.weft_ps_stale_pushes_rejected_total.inc();
+        return { ...this.current(), applied: false, staleness };
+      }
+      const bytes = paramBytes(grads);
+      this.pushBytes += bytes;
+      this.m.weft_ps_received_bytes_total.inc(bytes);
+      const round = store.version;
+      const applied = this.m.weft_ps_apply_duration_seconds.startTimer();
+      store.push(new Map(Object.entries(grads)), 1, lr);
+      applied();
+      book.record(epoch, trainer, seq, staleness);
+      this.m.weft_ps_update_staleness_versions.observe(staleness);
+      this.m.weft_ps_parameter_version.set(store.version);
+      this.ledgerRounds.push({ round, batches, epoch, staleness, trainer });
+      if (this.ledgerRounds.length > LEDGER_LIMIT) this.ledgerRounds.shift();
+      return { ...this.current(), applied: true, staleness };
+    },
+    progress: ({ epoch, trainer }) => {
+      this.requireStore();
+      return { applied: this.book?.progress(epoch, trainer) ?? 0 };
     },
     snapshot: () => {
       const store = this.requireStore();
@@ -169,6 +217,8 @@ export class ShardServerActor extends Actor<Record<string, never>> {
       pushBytes: this.pushBytes,
       pullBytes: this.pullBytes,
       pending: this.pending.size,
+      staleRejected: this.book?.rejected ?? 0,
+      maxStaleness: this.book?.maxStaleness ?? 0,
     }),
     hello: () => ({ pid: process.pid }),
     shutdown: () => this.ctx.stopSelf(),
