@@ -13,16 +13,48 @@ export const OptimizerSpecSchema = s.object({
 });
 export type OptimizerSpec = Infer<typeof OptimizerSpecSchema>;
 
+/** The sparse ID-embedding table a parameter server holds (see actors/parameter-server/sparse-table.ts). */
+export const IdTableSpecSchema = s.object({
+  dim: s.int({ min: 1 }),
+  optimizer: s.enum(['adagrad', 'lazy-adam'] as const),
+  lr: s.number({ min: 0 }),
+  seed: s.int(),
+  initScale: s.number({ min: 0 }),
+});
+export type IdTableSpec = Infer<typeof IdTableSpecSchema>;
+
+/** Gradients of some table rows: unique ids and their rows [ids.length × dim]. */
+export const IdGradsSchema = s.object({
+  ids: s.typedArray('int32'),
+  grads: s.typedArray('float32'),
+});
+
 export const ParameterServerProtocol = defineProtocol({
-  /** Sets the initial parameters and the optimizer (version 0). */
+  /** Sets the initial parameters and the optimizer (version 0), and the ID-embedding table if any. */
   init: {
-    request: s.object({ params, optimizer: OptimizerSpecSchema }),
+    request: s.object({
+      params,
+      optimizer: OptimizerSpecSchema,
+      idTable: s.optional(IdTableSpecSchema),
+    }),
     reply: s.object({ version: s.int() }),
   },
   pull: { request: s.empty(), reply: s.object({ version: s.int(), params }) },
-  /** One trainer's gradient (mean over its local batches); replies after the round is applied. */
+  /** ID-embedding rows of `ids` [ids.length × dim]; `create` false (evaluation) stores no new row. */
+  pullRows: {
+    request: s.object({ ids: s.typedArray('int32'), create: s.boolean() }),
+    reply: s.object({ rows: s.typedArray('float32') }),
+  },
+  /**
+   * One trainer's gradient (mean over its local batches) and its ID-table row gradients; replies
+   * after the round is applied.
+   */
   push: {
-    request: s.object({ grads: params, lr: s.optional(s.number({ min: 0 })) }),
+    request: s.object({
+      grads: params,
+      lr: s.optional(s.number({ min: 0 })),
+      idGrads: s.optional(IdGradsSchema),
+    }),
     reply: s.object({ version: s.int(), params }),
     concurrent: true,
   },

@@ -28,6 +28,7 @@ import { SamplerActor, type SamplerConfig } from '../sampler/sampler-actor.js';
 import type { SeedSource } from '../sampler/seed-source.js';
 import type { TrainerConfig } from '../trainer/trainer-actor.js';
 import { buildModel } from '../trainer/trainer-core.js';
+import { idTableOf } from '../parameter-server/id-table-spec.js';
 import { adaptiveFor, adaptiveMetric, maxFanouts } from '../speedups/adaptive-fanouts.js';
 import { cloneChannelName } from '../speedups/clone-handoff.js';
 import { exportFanouts } from '../speedups/fanout-gauges.js';
@@ -254,6 +255,12 @@ export async function runTraining(
     throw new ConfigError('no graph given: set `graph:` in the job spec or pass --graph', {
       field: 'graph',
     });
+  // The embedded job runs in one process with no NATS server to hold an object store.
+  if (spec.train.checkpointStore !== 'path')
+    throw new ConfigError(
+      `'${spec.train.checkpointStore}' needs a distributed job (weft launch or weft actor); weft train writes checkpoints to RUN_DIR/checkpoints: use checkpointStore: path`,
+      { field: 'train.checkpointStore' },
+    );
   const { runDir, ckptDir, metricsPath, resumeFrom } = runLocation(spec, options.resume);
   const state = resumeFrom ? readState(resumeFrom.meta) : freshCoordinatorState();
   mkdirSync(runDir, { recursive: true });
@@ -368,6 +375,7 @@ export async function runTraining(
         momentum: spec.train.momentum,
         weightDecay: spec.train.weightDecay,
       },
+      ...idTableOf(spec, graph.numClasses),
     });
     if (resumeFrom) await ps.ask('restore', { dir: resumeFrom.dir });
 

@@ -1,5 +1,7 @@
 // `weft eval`: the metrics of a run's newest checkpoint on validation and/or test, computed with the
 // trainer's own evaluation (same sampler settings and batch seeds) in this thread.
+import { IdTableHost } from '../parameter-server/id-table-host.js';
+import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import { initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
 import { producerConfigs, seedsOf } from '../coordinator/train-job.js';
 import { TrainerCore } from '../trainer/trainer-core.js';
@@ -51,6 +53,13 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   );
   try {
     setRunParams(core, run);
+    // ID embeddings: the checkpoint's table answers the rows (unseen ids get their initial rows).
+    const idTable = idTableConfigOf(run.spec, graph.numClasses);
+    if (idTable) {
+      const host = new IdTableHost(idTable);
+      host.restore(run.checkpoint.tensors);
+      core.idRowSource = (ids) => Promise.resolve(host.pullRows(ids, false));
+    }
     const report: EvalReport = {
       run_dir: run.runDir,
       task: run.spec.task,
@@ -62,8 +71,8 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
       seconds: 0,
     };
     // Validation first, as the coordinator does, so both see the same sampler state.
-    if (split === 'val' || split === 'both') report.val = core.evaluate('val');
-    if (split === 'test' || split === 'both') report.test = core.evaluate('test');
+    if (split === 'val' || split === 'both') report.val = await core.evaluate('val');
+    if (split === 'test' || split === 'both') report.test = await core.evaluate('test');
     report.seconds = (performance.now() - t0) / 1000;
     return report;
   } finally {

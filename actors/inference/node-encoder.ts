@@ -1,5 +1,7 @@
 // Trained model outputs for arbitrary nodes: samples each batch's neighbourhood inline with the job's
 // evaluation sampler settings and runs the forward pass without dropout.
+import { IdTableHost } from '../parameter-server/id-table-host.js';
+import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import type { GraphSage } from '../../kernels/nn/graphsage.js';
 import { WeftError } from '../../runtime/errors.js';
@@ -31,6 +33,8 @@ export class NodeEncoder {
   /** Temporal sampling needs a query time per seed: +infinity, so every stored edge is visible. */
   private readonly temporal: boolean;
   private times = new Float64Array(0);
+  /** ID embeddings: the checkpoint's table (ids it never saw get their initial rows). */
+  private readonly idTable: IdTableHost | undefined;
 
   constructor(
     readonly spec: JobSpec,
@@ -40,6 +44,9 @@ export class NodeEncoder {
     const numClasses = Math.max(1, graph.numClasses);
     this.model = buildModel(spec, graph.dim, numClasses);
     setRunParams(this.model, run);
+    const table = idTableConfigOf(spec, numClasses);
+    this.idTable = table ? new IdTableHost(table) : undefined;
+    this.idTable?.restore(run.checkpoint.tensors);
     this.dim = spec.task === 'node' ? numClasses : spec.model.hidden;
     this.output = spec.task === 'node' ? 'logits' : 'hidden';
     const config = producerConfigs(spec).eval;
@@ -82,7 +89,7 @@ export class NodeEncoder {
         );
       }
     }
-    return this.model.embed(view.model);
+    return this.model.embed(view.model, this.idTable?.pullRows(view.seeds, false));
   }
 
   dispose(): void {

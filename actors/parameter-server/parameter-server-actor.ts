@@ -5,6 +5,7 @@ import { actorMetrics, paramBytes } from '../actor-metrics.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
 import { ParameterServerProtocol, type OptimizerSpec } from '../protocols.js';
 import { latestCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { IdTableHost } from './id-table-host.js';
 import { ParameterStore, type ParamMap } from './parameter-store.js';
 
 export interface ParameterServerConfig {
@@ -19,6 +20,8 @@ const toMap = (r: Record<string, Float32Array>): ParamMap => new Map(Object.entr
 
 export class ParameterServerActor extends Actor<ParameterServerConfig> {
   private store?: ParameterStore;
+  /** The ID-embedding table (model.idEmbedding), held whole: the embedded job has one server. */
+  private idTable?: IdTableHost;
   private waiters: Waiter[] = [];
   pushBytes = 0;
   pullBytes = 0;
@@ -35,8 +38,9 @@ export class ParameterServerActor extends Actor<ParameterServerConfig> {
   }
 
   readonly handlers = implement(ParameterServerProtocol, {
-    init: ({ params, optimizer }) => {
+    init: ({ params, optimizer, idTable }) => {
       this.store = new ParameterStore(optimizerConfig(optimizer), toMap(params));
+      this.idTable = idTable ? new IdTableHost(idTable) : undefined;
       this.waiters = [];
       this.metrics.weft_ps_parameter_version.set(0);
       this.metrics.weft_ps_parameter_bytes.set(
@@ -53,8 +57,21 @@ export class ParameterServerActor extends Actor<ParameterServerConfig> {
       this.metrics.weft_ps_sent_bytes_total.inc(bytes);
       return { version: store.version, params };
     },
-    push: ({ grads, lr }) => {
+    pullRows: ({ ids, create }) => {
+      if (!this.idTable) throw new Error('this parameter server holds no ID-embedding table');
+      const rows = this.idTable.pullRows(ids, create);
+      this.metrics.weft_ps_sparse_rows_pulled_total.inc(ids.length);
+      this.metrics.weft_ps_sent_bytes_total.inc(rows.byteLength);
+      this.idTableGauges();
+      return { rows };
+    },
+    push: ({ grads, lr, idGrads }) => {
       const store = this.requireStore();
+      if (idGrads) {
+        if (!this.idTable) throw new Error('this parameter server holds no ID-embedding table');
+        this.idTable.addGrads(idGrads.ids, idGrads.grads);
+        this.metrics.weft_ps_received_bytes_total.inc(idGrads.grads.byteLength);
+      }
       const m = this.metrics;
       const bytes = paramBytes(grads);
       this.pushBytes += bytes;
@@ -65,6 +82,8 @@ export class ParameterServerActor extends Actor<ParameterServerConfig> {
         this.waiters.push(resolve);
         const t0 = performance.now();
         if (store.push(toMap(grads), trainers, lr)) {
+          this.idTable?.applyRound(trainers);
+          this.idTableGauges();
           m.weft_ps_apply_duration_seconds.observe((performance.now() - t0) / 1000);
           m.weft_ps_parameter_version.set(store.version);
           const reply = { version: store.version, params: toRecord(store.copy()) };
@@ -77,10 +96,12 @@ export class ParameterServerActor extends Actor<ParameterServerConfig> {
     },
     checkpoint: async ({ dir, meta, keep }) => {
       const store = this.requireStore();
+      const tensors = store.snapshot();
+      if (this.idTable) for (const [k, v] of this.idTable.tensors()) tensors.set(k, v);
       const path = await saveCheckpoint(
         dir,
         store.version,
-        store.snapshot(),
+        tensors,
         { ...meta, optimizerSteps: store.stepCounts() },
         keep,
       );
@@ -95,6 +116,8 @@ export class ParameterServerActor extends Actor<ParameterServerConfig> {
         (ckpt.meta.optimizerSteps ?? {}) as Record<string, number>,
         ckpt.step,
       );
+      this.idTable?.restore(ckpt.tensors);
+      this.idTableGauges();
       this.metrics.weft_ps_parameter_version.set(store.version);
       return { version: store.version, meta: ckpt.meta };
     },
@@ -104,6 +127,12 @@ export class ParameterServerActor extends Actor<ParameterServerConfig> {
       pullBytes: this.pullBytes,
     }),
   });
+
+  private idTableGauges(): void {
+    if (!this.idTable) return;
+    this.metrics.weft_ps_sparse_rows.set(this.idTable.table.size);
+    this.metrics.weft_ps_sparse_bytes.set(this.idTable.table.bytes());
+  }
 }
 
 export function optimizerConfig(o: OptimizerSpec) {

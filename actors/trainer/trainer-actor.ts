@@ -30,6 +30,7 @@ import type { BatchFields, ProducerConfig } from '../sampler/batch-producer.js';
 import type { SeedSource } from '../sampler/seed-source.js';
 import { CloneReceiver } from '../speedups/clone-handoff.js';
 import { distinctCount, groupSlices, sliceLinkTarget } from '../speedups/link-groups.js';
+import { pullUnique } from '../parameter-server/unique-ids.js';
 import { viewBatch, type BatchView } from './batch-view.js';
 import { scaledLr, TrainerCore, type EvalSets } from './trainer-core.js';
 
@@ -81,6 +82,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
     });
     const graph = fromHandle(c.graph);
     this.core = new TrainerCore(c.spec, graph, c.seeds, c.evalSets, c.producer, c.evalProducer);
+    this.core.idRowSource = (ids, create) => this.pullRows(ids, create);
     if (c.queue) this.consumer = ShmQueue.attach(c.queue).consumer();
     if (c.cloneChannel) this.cloneIn = new CloneReceiver(c.cloneChannel);
     this.progress = new Float64Array(c.progress);
@@ -104,6 +106,21 @@ export class TrainerActor extends Actor<TrainerConfig> {
     const r = await this.ps().ask('pull', {}, { timeoutMs: 60_000 });
     this.core.setParams(new Map(Object.entries(r.params)));
     this.version = r.version;
+  }
+
+  /** ID-embedding rows of `ids` from the parameter server, each distinct id asked for once. */
+  private pullRows(ids: Int32Array, create: boolean): Promise<Float32Array> {
+    return pullUnique(ids, this.core.model.config.idEmbedding!.dim, async (unique) => {
+      const r = await this.ps().ask('pullRows', { ids: unique, create }, { timeoutMs: 60_000 });
+      return r.rows;
+    });
+  }
+
+  /** A push: the mean gradient and, with ID embeddings, the table rows' gradients. */
+  private pushMessage(lr: number) {
+    const grads = Object.fromEntries(this.core.takeGradients());
+    const idGrads = this.core.takeIdGradients();
+    return idGrads ? { grads, lr, idGrads } : { grads, lr };
   }
 
   /** The next batch of this epoch in plan order; early arrivals from parallel samplers wait aside. */
@@ -133,9 +150,9 @@ export class TrainerActor extends Actor<TrainerConfig> {
       loss: this.progress[2],
       seeds: this.progress[3],
     }),
-    evaluate: ({ split }) => {
+    evaluate: async ({ split }) => {
       const t0 = performance.now();
-      const metrics = this.core.evaluate(split);
+      const metrics = await this.core.evaluate(split);
       const seconds = (performance.now() - t0) / 1000;
       recordEvaluation(this.metrics.metrics, split, metrics, seconds);
       return { metrics, seconds };
@@ -182,15 +199,21 @@ export class TrainerActor extends Actor<TrainerConfig> {
         let computeMs = 0;
         let syncMs = 0;
         let syncs = 0;
+        // ID embeddings: the seeds' rows, pulled once per batch (slices share the batch's seeds).
+        let idRows: Float32Array | undefined;
+        if (this.core.usesIdRows) {
+          const tPull = performance.now();
+          idRows = await this.pullRows(view.seeds, true);
+          syncMs += performance.now() - tPull;
+        }
         for (let k = 0; k < parts; k++) {
           const tCompute = performance.now();
           const part = slices ? { ...view, link: sliceLinkTarget(view.link!, slices[k]) } : view;
-          loss += this.core.step(part, firstStep + b + k * SLICE_STEP_STRIDE) / parts;
+          loss += this.core.step(part, firstStep + b + k * SLICE_STEP_STRIDE, idRows) / parts;
           computeMs += performance.now() - tCompute;
           if (k < parts - 1 && this.core.readyToSync()) {
             const tSync = performance.now();
-            const grads = Object.fromEntries(this.core.takeGradients());
-            const r = await this.ps().ask('push', { grads, lr }, { timeoutMs: 120_000 });
+            const r = await this.ps().ask('push', this.pushMessage(lr), { timeoutMs: 120_000 });
             this.core.setParams(new Map(Object.entries(r.params)));
             this.version = r.version;
             syncMs += performance.now() - tSync;
@@ -210,8 +233,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
         sampler?.tell('credit', { epoch, batch: b });
         if (this.core.readyToSync(b === numBatches - 1)) {
           const tSync = performance.now();
-          const grads = Object.fromEntries(this.core.takeGradients());
-          const r = await this.ps().ask('push', { grads, lr }, { timeoutMs: 120_000 });
+          const r = await this.ps().ask('push', this.pushMessage(lr), { timeoutMs: 120_000 });
           this.core.setParams(new Map(Object.entries(r.params)));
           this.version = r.version;
           syncMs += performance.now() - tSync;

@@ -23,6 +23,11 @@ import {
 import { requestFor, type SeedSource } from '../sampler/seed-source.js';
 import { sameFanouts, withFanouts } from '../speedups/adaptive-fanouts.js';
 import { viewBatch, type BatchView } from './batch-view.js';
+import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
+import { SparseGradSum, type SparseRows } from '../parameter-server/sparse-grad-sum.js';
+
+/** Fetches the ID-embedding rows of `ids` from wherever the table lives; `create` false for evaluation. */
+export type IdRowSource = (ids: Int32Array, create: boolean) => Promise<Float32Array>;
 
 /** Scale of the learning rate when N batches' gradients are averaged into one update. */
 export function scaledLr(spec: JobSpec): number {
@@ -30,6 +35,11 @@ export function scaledLr(spec: JobSpec): number {
   if (spec.train.lrScaling === 'linear') return spec.train.lr * n;
   if (spec.train.lrScaling === 'sqrt') return spec.train.lr * Math.sqrt(n);
   return spec.train.lr;
+}
+
+function idEmbeddingOf(spec: JobSpec, numClasses: number): { idEmbedding?: { dim: number } } {
+  const table = idTableConfigOf(spec, numClasses);
+  return table ? { idEmbedding: { dim: table.dim } } : {};
 }
 
 export function buildModel(spec: JobSpec, inDim: number, numClasses: number): GraphSage {
@@ -55,6 +65,7 @@ export function buildModel(spec: JobSpec, inDim: number, numClasses: number): Gr
     seed: spec.train.seed,
     validate: false,
     task,
+    ...idEmbeddingOf(spec, numClasses),
   });
 }
 
@@ -68,6 +79,14 @@ export class TrainerCore {
   readonly model: GraphSage;
   private accum: ParamMap | undefined;
   private accumCount = 0;
+  /** ID-embedding row gradients summed over the local batches, and the last mean taken. */
+  private readonly idAccum: SparseGradSum | undefined;
+  /** Means taken since the last push, summed (one per push, or one per local-SGD step). */
+  private readonly idTaken: SparseGradSum | undefined;
+  /** Rows pulled for a batch ahead of its step, keyed by the batch's seed array (slices share it). */
+  private attached = new WeakMap<Int32Array, Float32Array>();
+  /** Where evaluation reads ID-embedding rows (set by the actor that knows the parameter servers). */
+  idRowSource: IdRowSource | undefined;
   private trainProducer: BatchProducer | undefined;
   private evalProducer: BatchProducer | undefined;
   /** Adaptive sampling: fanouts replacing the configs' from now on (undefined: the configs'). */
@@ -83,6 +102,14 @@ export class TrainerCore {
     readonly evalProducerConfig: ProducerConfig = producerConfig,
   ) {
     this.model = buildModel(spec, graph.dim, Math.max(1, graph.numClasses));
+    const dim = this.model.config.idEmbedding?.dim;
+    this.idAccum = dim === undefined ? undefined : new SparseGradSum(dim);
+    this.idTaken = dim === undefined ? undefined : new SparseGradSum(dim);
+  }
+
+  /** Whether batches need their seeds' ID-embedding rows (model.idEmbedding.enabled). */
+  get usesIdRows(): boolean {
+    return this.idAccum !== undefined;
   }
 
   setParams(params: ParamMap): void {
@@ -90,10 +117,18 @@ export class TrainerCore {
   }
 
   /** Forward + backward of one batch; gradients are added to the local accumulator. */
-  step(view: BatchView, stepIndex: number): number {
+  step(view: BatchView, stepIndex: number, idRows?: Float32Array): number {
     const target = view.node ?? view.link!;
     const dropoutSeed = batchSeed(this.spec.train.seed ^ 0x5eed, view.epoch, stepIndex);
-    const r = this.model.forwardBackward(view.model, target, { dropoutSeed });
+    idRows ??= this.attached.get(view.seeds);
+    if (this.idAccum && !idRows)
+      throw new Error("model.idEmbedding is on: step() needs the seeds' ID-embedding rows");
+    const r = this.model.forwardBackward(
+      view.model,
+      target,
+      idRows ? { dropoutSeed, idRows } : { dropoutSeed },
+    );
+    if (this.idAccum && r.idRowGrads) this.idAccum.add(view.seeds, r.idRowGrads);
     if (this.accum === undefined) this.accum = r.grads;
     else
       for (const [name, g] of r.grads) {
@@ -114,9 +149,31 @@ export class TrainerCore {
     const g = this.accum!;
     const n = this.accumCount;
     if (n > 1) for (const a of g.values()) for (let i = 0; i < a.length; i++) a[i] /= n;
+    // The table's rows get the same mean over the local batches (duplicates across batches summed).
+    if (this.idAccum && this.idTaken) {
+      const mean = this.idAccum.take(n);
+      if (mean.ids.length > 0) this.idTaken.add(mean.ids, mean.grads);
+    }
     this.accum = undefined;
     this.accumCount = 0;
     return g;
+  }
+
+  /** The ID-embedding row gradients of the last takeGradients() (once; undefined without a table). */
+  takeIdGradients(): SparseRows | undefined {
+    return this.idTaken?.take();
+  }
+
+  /** Gives a batch its seeds' ID-embedding rows ahead of step() (callers that cannot pass them). */
+  attachIdRows(view: BatchView, rows: Float32Array): void {
+    this.attached.set(view.seeds, rows);
+  }
+
+  /** The seeds' ID-embedding rows of an evaluation batch (no rows created), or undefined. */
+  private async evalRows(v: BatchView): Promise<Float32Array | undefined> {
+    if (!this.idAccum) return undefined;
+    if (!this.idRowSource) throw new Error('model.idEmbedding is on but no ID-row source is set');
+    return this.idRowSource(v.seeds, false);
   }
 
   /** Adaptive sampling: inline and evaluation batches sample with `fanouts` from now on. */
@@ -197,7 +254,7 @@ export class TrainerCore {
   }
 
   /** Metrics of the current parameters on a split: accuracy/macro-F1, or AUC/MRR/hits@10. */
-  evaluate(split: 'val' | 'test'): Record<string, number> {
+  async evaluate(split: 'val' | 'test'): Promise<Record<string, number>> {
     const ids = this.evalSubset(split);
     const bs = this.spec.eval.batchSize;
     const numBatches = Math.ceil(ids.length / bs);
@@ -207,7 +264,7 @@ export class TrainerCore {
       const labels: number[] = [];
       for (let b = 0; b < numBatches; b++) {
         const v = this.sampleInline(ids, 1_000_000 + (split === 'val' ? 0 : 1), b, bs, true);
-        const logits = this.model.forward(v.model);
+        const logits = this.model.forward(v.model, await this.evalRows(v));
         const p = argmaxRows(logits, k);
         for (let i = 0; i < v.numSeeds; i++) {
           if (v.node!.labels[i] < 0) continue;
@@ -230,11 +287,12 @@ export class TrainerCore {
       const v = this.sampleInline(ids, 1_000_000 + (split === 'val' ? 0 : 1), b, bs, true);
       const link = v.link!;
       k = link.numNegatives;
-      const ps = this.model.scoreLinks(v.model, link.src, link.dst);
+      const rows = await this.evalRows(v);
+      const ps = this.model.scoreLinks(v.model, link.src, link.dst, rows);
       const srcRep = new Int32Array(link.negDst!.length);
       for (let i = 0; i < link.src.length; i++)
         for (let j = 0; j < k; j++) srcRep[i * k + j] = link.src[i];
-      const ns = this.model.scoreLinks(v.model, srcRep, link.negDst!);
+      const ns = this.model.scoreLinks(v.model, srcRep, link.negDst!, rows);
       for (const x of ps) pos.push(x);
       for (const x of ns) neg.push(x);
       // Popularity baseline: how often the destination was interacted with in the training edges,

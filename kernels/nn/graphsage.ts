@@ -9,6 +9,12 @@ import { recordTime } from '../tf/op-timer.js';
 import { validateBatch, type SubgraphBatch } from './block.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
+import {
+  addIdEmbedding,
+  idEmbeddingParamSpecs,
+  ID_PROJECTION,
+  type IdEmbeddingConfig,
+} from './id-embedding.js';
 import { l2Normalize } from './l2-normalize.js';
 import { layerNorm } from './layer-norm.js';
 import { LinkPredictionHead, type LinkTarget, type LinkTaskConfig } from './link-head.js';
@@ -41,18 +47,24 @@ export interface GraphSageConfig {
   validate?: boolean;
   /** Seed of the dropout stream when forwardBackward gets no dropoutSeed. Default 0. */
   seed?: number;
+  /** Per-node ID embeddings added to the output (rows passed in per batch); absent: none. */
+  idEmbedding?: IdEmbeddingConfig;
   task: NodeTaskConfig | LinkTaskConfig;
 }
 
 export interface StepOptions {
   /** Seed of this step's dropout masks; default: derived from config.seed and stepsTaken. */
   dropoutSeed?: number;
+  /** The seeds' ID-embedding rows [numSeeds × idEmbedding.dim]; absent: the GNN output alone. */
+  idRows?: Float32Array;
 }
 
 export interface StepResult {
   loss: number;
   /** One gradient per parameter name, same layout as the parameter. */
   grads: ParamMap;
+  /** Gradient of the loss with respect to StepOptions.idRows, same layout (when given). */
+  idRowGrads?: Float32Array;
   /** Node task: the seeds' logits [numSeeds × outDim] (computed anyway for the loss). */
   logits?: Float32Array;
   timingsMs: { forward: number; backward: number; copyOut: number };
@@ -66,8 +78,9 @@ type Target = NodeTarget | LinkTarget;
  * then, for hidden layers, LayerNorm?, ReLU, L2?, dropout. Layer 0 reads the features directly.
  */
 export class GraphSage {
-  readonly config: Readonly<Required<Omit<GraphSageConfig, 'task'>>> & {
+  readonly config: Readonly<Required<Omit<GraphSageConfig, 'task' | 'idEmbedding'>>> & {
     task: GraphSageConfig['task'];
+    idEmbedding?: IdEmbeddingConfig;
   };
   private readonly specs: ParamSpec[];
   private readonly head: NodeClassificationHead | LinkPredictionHead;
@@ -122,6 +135,7 @@ export class GraphSage {
       }
     }
     if (this.head instanceof LinkPredictionHead) this.specs.push(...this.head.paramSpecs());
+    if (c.idEmbedding) this.specs.push(...idEmbeddingParamSpecs(c.idEmbedding, c.outDim));
   }
 
   /** Names, shapes and initialisers of all parameters, in a fixed order. */
@@ -150,6 +164,31 @@ export class GraphSage {
 
   private requireParams(): void {
     if (this.params.size === 0) throw new ShapeError('params', 'setParams() has not been called');
+  }
+
+  /** The rows as a tensor [numSeeds × dim], checked against the batch. */
+  private idRowsTensor(batch: SubgraphBatch, idRows: Float32Array | undefined): tf.Tensor2D | null {
+    if (idRows === undefined) return null;
+    const dim = this.config.idEmbedding?.dim;
+    if (dim === undefined) throw new ShapeError('idRows', 'the model has no idEmbedding config');
+    // The seeds are the last block's destinations.
+    const numSeeds = batch.blocks[batch.blocks.length - 1].numDst;
+    if (idRows.length !== numSeeds * dim)
+      throw new ShapeError('idRows', `${idRows.length} values for ${numSeeds} seeds × ${dim}`);
+    return tf.tensor2d(idRows, [numSeeds, dim]);
+  }
+
+  /** encode(), plus the seeds' ID rows when given. */
+  private encodeWithIds(
+    batch: SubgraphBatch,
+    p: ReadonlyMap<string, tf.Tensor>,
+    dropoutSeed: number | null,
+    rows: tf.Tensor2D | null,
+  ): tf.Tensor2D {
+    const h = this.encode(batch, p, dropoutSeed);
+    return rows === null
+      ? h
+      : addIdEmbedding(h, rows, p.get(ID_PROJECTION) as tf.Tensor2D | undefined);
   }
 
   private encode(
@@ -219,7 +258,9 @@ export class GraphSage {
     this.requireParams();
     this.checkBatch(batch);
     const seed = opts.dropoutSeed ?? mixSeed(this.config.seed, this.stepsTaken++);
-    const names = this.specs.map((s) => s.name);
+    const rows = this.idRowsTensor(batch, opts.idRows);
+    // Without ID rows the projection is not on the loss's path: it gets a zero gradient.
+    const names = this.specs.map((s) => s.name).filter((n) => rows !== null || n !== ID_PROJECTION);
     const capture: LogitsCapture = {};
     const cpuNow = () => {
       const u = process.cpuUsage();
@@ -231,7 +272,12 @@ export class GraphSage {
     let cForward = c0;
     const lossFn = (...ps: tf.Tensor[]): tf.Scalar => {
       const p = new Map(names.map((n, i) => [n, ps[i]] as const));
-      const out = this.encode(batch, p, seed);
+      const out = this.encodeWithIds(
+        batch,
+        p,
+        seed,
+        rows === null ? null : (ps[names.length] as tf.Tensor2D),
+      );
       const loss =
         this.head instanceof NodeClassificationHead
           ? this.head.loss(out, target as NodeTarget, capture)
@@ -240,15 +286,28 @@ export class GraphSage {
       cForward = cpuNow();
       return loss;
     };
-    const { value, grads } = tf.valueAndGrads(lossFn)(names.map((n) => this.params.get(n)!));
+    const inputs = names.map((n) => this.params.get(n)!);
+    if (rows !== null) inputs.push(rows);
+    let value: tf.Scalar;
+    let grads: tf.Tensor[];
+    try {
+      ({ value, grads } = tf.valueAndGrads(lossFn)(inputs));
+    } finally {
+      rows?.dispose();
+    }
     const tBackward = performance.now();
     const cBackward = cpuNow();
     const out = new Map<string, Float32Array>();
     let loss: number;
+    let idRowGrads: Float32Array | undefined;
     try {
       loss = value.dataSync()[0];
       for (let i = 0; i < names.length; i++)
         out.set(names[i], Float32Array.from(grads[i].dataSync() as Float32Array));
+      if (rows !== null)
+        idRowGrads = Float32Array.from(grads[names.length].dataSync() as Float32Array);
+      else if (this.config.idEmbedding && names.length < this.specs.length)
+        out.set(ID_PROJECTION, new Float32Array(this.config.idEmbedding.dim * this.config.outDim));
     } finally {
       value.dispose();
       for (const g of grads) g.dispose();
@@ -265,14 +324,17 @@ export class GraphSage {
     recordTime('step.copyOut', timingsMs.copyOut, cEnd - cBackward);
     const result: StepResult = { loss, grads: out, timingsMs };
     if (capture.logits !== undefined) result.logits = capture.logits;
+    if (idRowGrads !== undefined) result.idRowGrads = idRowGrads;
     return result;
   }
 
   /** Evaluation forward (no dropout): the seeds' outputs [numSeeds × outDim], row-major. */
-  forward(batch: SubgraphBatch): Float32Array {
+  forward(batch: SubgraphBatch, idRows?: Float32Array): Float32Array {
     this.requireParams();
     this.checkBatch(batch);
-    const out = tf.tidy(() => this.encode(batch, this.params, null));
+    const out = tf.tidy(() =>
+      this.encodeWithIds(batch, this.params, null, this.idRowsTensor(batch, idRows)),
+    );
     try {
       return Float32Array.from(out.dataSync() as Float32Array);
     } finally {
@@ -281,19 +343,29 @@ export class GraphSage {
   }
 
   /** Node embeddings for `weft embed`: the final layer's outputs for the seeds (same as forward). */
-  embed(batch: SubgraphBatch): Float32Array {
-    return this.forward(batch);
+  embed(batch: SubgraphBatch, idRows?: Float32Array): Float32Array {
+    return this.forward(batch, idRows);
   }
 
   /** Link task: decoder scores (logits) of seed-row pairs (src[p], dst[p]), without dropout. */
-  scoreLinks(batch: SubgraphBatch, src: Int32Array, dst: Int32Array): Float32Array {
+  scoreLinks(
+    batch: SubgraphBatch,
+    src: Int32Array,
+    dst: Int32Array,
+    idRows?: Float32Array,
+  ): Float32Array {
     if (!(this.head instanceof LinkPredictionHead))
       throw new ShapeError('task', 'scoreLinks needs a link task');
     const head = this.head;
     this.requireParams();
     this.checkBatch(batch);
     const s = tf.tidy(() =>
-      head.score(this.encode(batch, this.params, null), src, dst, this.params),
+      head.score(
+        this.encodeWithIds(batch, this.params, null, this.idRowsTensor(batch, idRows)),
+        src,
+        dst,
+        this.params,
+      ),
     );
     try {
       return Float32Array.from(s.dataSync() as Float32Array);
