@@ -1,0 +1,227 @@
+// A sampler process that owns one hash partition (`cluster.partitions`): where the parts are, opening
+// only its own, serving its rows to the other samplers over NATS, and building its batches from all.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readManifest, PARTITIONS_FILE, type PartitionsIndex } from '../../graph-store/manifest.js';
+import { openGraph } from '../../graph-store/open-graph.js';
+import { partDirName } from '../../graph-store/partition-rule.js';
+import type { ActorClient, Implementation } from '../../runtime/actor.js';
+import { ConfigError } from '../../runtime/errors.js';
+import { producerConfigs } from '../coordinator/train-job.js';
+import type { JobSpec } from '../job-spec.js';
+import type { RoleMetrics } from '../metrics-catalogue.js';
+import type { BatchFields, BatchRequest } from '../sampler/batch-producer.js';
+import { sameFanouts, withFanouts } from '../speedups/adaptive-fanouts.js';
+import { PartitionPeerProtocol } from './partition-protocol.js';
+import {
+  checkPartitionedConfig,
+  emptyTraffic,
+  PartitionBatchBuilder,
+  type PartitionPeers,
+  type PartitionTraffic,
+} from './partition-sampler-builder.js';
+import { PartitionOwner } from './partition-sampler-owner.js';
+import { retrying } from './retry.js';
+
+const FIELD = 'cluster.partitions';
+
+/** Where a job's partitions are: `dir/part-NNNN` for each of `count` samplers. */
+export interface PartitionLayout {
+  dir: string;
+  count: number;
+}
+
+/** The part directory sampler `index` opens. */
+export function partDirOf(layout: PartitionLayout, index: number): string {
+  return join(layout.dir, partDirName(index));
+}
+
+/**
+ * The partitions a job's samplers own, or undefined when `cluster.partitions` is off. Checks that the
+ * folder exists and holds one part per sampler; errors name the field and the folder.
+ */
+export function partitionLayoutOf(spec: JobSpec): PartitionLayout | undefined {
+  const setting = spec.cluster.partitions;
+  if (!setting) return undefined;
+  if (spec.task !== 'node')
+    throw new ConfigError(`partition-owning samplers build node batches; task is '${spec.task}'`, {
+      field: FIELD,
+    });
+  checkPartitionedConfig(producerConfigs(spec).train);
+  let dir = setting;
+  if (setting === 'auto') {
+    const m = readManifest(spec.graph);
+    if (!m.partitions)
+      throw new ConfigError(
+        `graph ${spec.graph} holds no partitions: build it with --partitions ${spec.cluster.samplers}, or name a folder written by \`weft graph partition\``,
+        { file: spec.graph, field: FIELD },
+      );
+    dir = join(spec.graph, m.partitions.dir);
+  }
+  const file = join(dir, PARTITIONS_FILE);
+  if (!existsSync(file))
+    throw new ConfigError(
+      `${dir} holds no ${PARTITIONS_FILE}; write it with \`weft graph partition\``,
+      {
+        file: dir,
+        field: FIELD,
+      },
+    );
+  let index: PartitionsIndex;
+  try {
+    index = JSON.parse(readFileSync(file, 'utf8')) as PartitionsIndex;
+  } catch (error) {
+    throw new ConfigError(
+      `cannot read ${file}: ${(error as Error).message}`,
+      { file, field: FIELD },
+      {
+        cause: error,
+      },
+    );
+  }
+  if (!Number.isInteger(index.count) || index.count < 1)
+    throw new ConfigError(`${file} gives no partition count`, { file, field: FIELD });
+  if (index.count !== spec.cluster.samplers)
+    throw new ConfigError(
+      `${dir} holds ${index.count} partitions but cluster.samplers is ${spec.cluster.samplers}: run one sampler per partition`,
+      { file: dir, field: FIELD },
+    );
+  return { dir, count: index.count };
+}
+
+/** The other samplers as peers of a builder, over NATS (each ask retried while a peer restarts). */
+export function natsPeers(
+  clientOf: (part: number) => ActorClient<typeof PartitionPeerProtocol>,
+): PartitionPeers {
+  return {
+    rows: (p, req) => retrying(`rows from sampler ${p}`, () => clientOf(p).ask('rows', req)),
+    expand: (p, req) => retrying(`expand at sampler ${p}`, () => clientOf(p).ask('expand', req)),
+  };
+}
+
+/** One partition-owning sampler: its part, its builder, and the peer verbs it answers. */
+export class PartitionSampling {
+  private seeds?: Promise<Int32Array>;
+  private counted: PartitionTraffic = emptyTraffic();
+  private fanouts: readonly number[];
+
+  private constructor(
+    readonly owner: PartitionOwner,
+    readonly builder: PartitionBatchBuilder,
+    private readonly clientOf: (part: number) => ActorClient<typeof PartitionPeerProtocol>,
+    private readonly metrics?: RoleMetrics<'sampler'>,
+  ) {
+    this.fanouts = builder.config.sampler.fanouts;
+  }
+
+  /** Opens part `index` of the layout (only that part is loaded) and a builder over all parts. */
+  static async open(
+    spec: JobSpec,
+    layout: PartitionLayout,
+    index: number,
+    clientOf: (part: number) => ActorClient<typeof PartitionPeerProtocol>,
+    metrics?: RoleMetrics<'sampler'>,
+  ): Promise<PartitionSampling> {
+    const part = await openGraph(partDirOf(layout, index));
+    const owner = new PartitionOwner(part);
+    if (owner.index !== index || owner.count !== layout.count)
+      throw new ConfigError(
+        `${partDirOf(layout, index)} is part ${owner.index} of ${owner.count}, expected ${index} of ${layout.count}`,
+        { file: partDirOf(layout, index), field: FIELD },
+      );
+    if (owner.dim === 0)
+      throw new ConfigError(`partition ${partDirOf(layout, index)} has no node features`, {
+        file: partDirOf(layout, index),
+        field: FIELD,
+      });
+    const builder = new PartitionBatchBuilder(
+      owner,
+      natsPeers(clientOf),
+      producerConfigs(spec).train,
+    );
+    return new PartitionSampling(owner, builder, clientOf, metrics);
+  }
+
+  /**
+   * The job's training seeds, ascending, as seedsOf would read them from the whole graph: this part's
+   * own and every other sampler's (asked once, retried while they start).
+   */
+  trainSeeds(): Promise<Int32Array> {
+    this.seeds ??= (async () => {
+      const lists = await Promise.all(
+        Array.from({ length: this.owner.count }, (_v, p) =>
+          p === this.owner.index
+            ? this.owner.trainSeeds()
+            : retrying(
+                `train seeds of sampler ${p}`,
+                async () => (await this.clientOf(p).ask('trainSeeds', {})).ids,
+                { quiet: true },
+              ),
+        ),
+      );
+      let n = 0;
+      for (const l of lists) n += l.length;
+      const all = new Int32Array(new SharedArrayBuffer(Math.max(8, 4 * n))).subarray(0, n);
+      let at = 0;
+      for (const l of lists) {
+        all.set(l, at);
+        at += l.length;
+      }
+      all.sort();
+      if (n === 0)
+        throw new ConfigError('the partitions hold no training nodes in their split', {
+          field: FIELD,
+        });
+      return all;
+    })();
+    return this.seeds;
+  }
+
+  /** Builds one batch with `fanouts` (adaptive sampling) or the job's; counts what crossed. */
+  async produce(req: BatchRequest, fanouts?: readonly number[]): Promise<BatchFields> {
+    if (fanouts && !sameFanouts(fanouts, this.fanouts)) {
+      this.builder.setFanouts(withFanouts(this.builder.config, [...fanouts]).sampler.fanouts);
+      this.fanouts = fanouts;
+    }
+    const fields = await this.builder.produce(req);
+    this.count();
+    return fields;
+  }
+
+  /** Adds the traffic since the last call to the sampler's counters. */
+  private count(): void {
+    const m = this.metrics;
+    const t = this.builder.traffic;
+    const c = this.counted;
+    if (m) {
+      m.weft_sampler_remote_requests_total.inc(t.expandRequests - c.expandRequests);
+      m.weft_sampler_remote_nodes_expanded_total.inc(t.remoteNodesExpanded - c.remoteNodesExpanded);
+      m.weft_sampler_remote_feature_rows_total.inc(t.remoteFeatureRows - c.remoteFeatureRows);
+      m.weft_sampler_remote_feature_bytes_total.inc(t.remoteFeatureBytes - c.remoteFeatureBytes);
+      m.weft_sampler_remote_bytes_total.inc(t.wireBytes - c.wireBytes);
+    }
+    this.counted = { ...t };
+  }
+}
+
+/**
+ * The peer verbs of a sampler process (part of RemoteSamplerProtocol). `get` yields its partition
+ * sampling; a sampler without one (cluster.partitions off) answers with a ConfigError naming the field.
+ */
+export function partitionPeerImplementation(
+  get: () => PartitionSampling | undefined,
+): Implementation<typeof PartitionPeerProtocol> {
+  const part = (): PartitionOwner => {
+    const p = get();
+    if (!p)
+      throw new ConfigError('this sampler owns no partition (cluster.partitions is off)', {
+        field: FIELD,
+      });
+    return p.owner;
+  };
+  return {
+    rows: (req) => part().rows(req),
+    expand: (req) => part().expand(req),
+    trainSeeds: () => ({ ids: part().trainSeeds() }),
+  };
+}

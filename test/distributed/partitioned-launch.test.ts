@@ -1,0 +1,124 @@
+// `weft launch` with partition-owning samplers on Cora: 2 samplers, each loading one hash partition and
+// asking the other across it over a real nats-server, train exactly the single-process model.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runTraining } from '../../actors/coordinator/train-job.js';
+import { LaunchedJob } from '../../actors/distributed/launcher.js';
+import { partitionLayoutOf } from '../../actors/distributed/partition-sampling.js';
+import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
+import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
+import { buildGraph } from '../../graph-store/build-graph.js';
+import { ConfigError } from '../../runtime/errors.js';
+
+const cora = resolve(import.meta.dirname, '../../../shared/data/cora');
+const haveCora = existsSync(join(cora, 'edges.tsv'));
+const tmp = mkdtempSync(join(tmpdir(), 'weft-partitioned-launch-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const alive = (pid: number | undefined) => {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe.skipIf(!haveCora)('weft launch on Cora with partition-owning samplers', () => {
+  const g = join(tmp, 'cora');
+  const base = {
+    graph: g,
+    'train.seed': 1,
+    'train.epochs': 12,
+    'model.hidden': 32,
+    'sampling.fanouts': '25,10',
+    'sampling.batchSize': 70,
+    'train.lr': 0.01,
+    'train.weightDecay': 0.0005,
+    'eval.fullNeighbors': true,
+  };
+
+  it('refuses a sampler count that differs from the partition count, naming the field and folder', async () => {
+    await buildGraph({
+      edges: join(cora, 'edges.tsv'),
+      features: join(cora, 'features.npy'),
+      labels: join(cora, 'labels.tsv'),
+      split: join(cora, 'split.tsv'),
+      undirected: true,
+      out: g,
+      partitions: 2,
+    });
+    const spec = applyOverrides(defaultJobSpec(), {
+      ...base,
+      'cluster.samplers': 3,
+      'cluster.partitions': 'auto',
+    });
+    let error: unknown;
+    try {
+      partitionLayoutOf(spec);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toMatch(/cluster\.partitions/);
+    expect(String(error)).toMatch(/holds 2 partitions but cluster\.samplers is 3/);
+    expect(String(error)).toContain(join(g, 'parts'));
+    await expect(LaunchedJob.start(spec)).rejects.toThrow(/cluster\.samplers is 3/);
+    expect(() =>
+      applyOverrides(defaultJobSpec(), { ...base, task: 'link', 'cluster.partitions': 'auto' }),
+    ).toThrow(/cluster\.partitions/);
+  });
+
+  it('2 partition-owning samplers give the single-process parameters', async () => {
+    // Two trainers with one batch each per round make the update one trainer makes from two batches.
+    const single = await runTraining(
+      applyOverrides(defaultJobSpec(), {
+        ...base,
+        out: join(tmp, 'single'),
+        'train.localSteps': 2,
+      }),
+    );
+    const job = await LaunchedJob.start(
+      applyOverrides(defaultJobSpec(), {
+        ...base,
+        name: 'cora-partitioned-test',
+        out: join(tmp, 'dist'),
+        'cluster.trainers': 2,
+        'cluster.parameterServers': 1,
+        'cluster.samplers': 2,
+        'cluster.partitions': 'auto',
+        'cluster.nats': 'local',
+      }),
+    );
+    const pids = (['coordinator', 'ps', 'sampler', 'trainer'] as const).flatMap((r) =>
+      [0, 1].map((i) => job.pidOf(r, i)).filter((p) => p !== undefined),
+    );
+    let r;
+    try {
+      r = await job.wait();
+    } finally {
+      await job.stop();
+    }
+    expect(pids.some(alive)).toBe(false);
+    expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
+    expect(r.distributed.batches_repeated).toBe(0);
+    // The samplers really crossed partitions: neighbour reads and feature rows went over NATS.
+    expect(r.distributed.partition_bytes).toBeGreaterThan(0);
+    // Identical batches: the same updates, so the same parameters and the same accuracy.
+    expect(r.test.accuracy).toBeCloseTo(single.test.accuracy, 6);
+    const a = latestCheckpoint(join(tmp, 'single', 'checkpoints'))!;
+    const b = latestCheckpoint(join(tmp, 'dist', 'checkpoints'))!;
+    expect(b.step).toBe(a.step);
+    for (const [name, t] of a.tensors) {
+      const u = b.tensors.get(name)!;
+      let d = 0;
+      for (let i = 0; i < t.length; i++) d = Math.max(d, Math.abs(t[i] - u[i]));
+      expect(d, name).toBeLessThan(1e-5);
+    }
+  }, 120_000);
+});
+if (!haveCora)
+  console.warn(`Cora data not found at ${cora}: the partitioned launch test is skipped`);
