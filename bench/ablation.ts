@@ -172,7 +172,8 @@ export interface AblationReport {
   commit: string;
   loadavgStart: number[];
   loadavgEnd: number[];
-  transport: 'inproc';
+  /** inproc: this runner; nats: bench/ablation-nats.ts (every actor its own process). */
+  transport: 'inproc' | 'nats';
   options: Omit<AblationOptions, 'onLog'>;
   graph: { members: number; applications: number; nodes?: number };
   targetAuc: number;
@@ -189,7 +190,8 @@ function gitCommit(): string {
   }
 }
 
-function jobSpec(
+/** The job spec of one configuration: the benchmark's fixed settings under its overrides. */
+export function jobSpec(
   o: AblationOptions,
   graph: string,
   out: string,
@@ -227,7 +229,8 @@ interface StepLine {
   sync_s: number;
 }
 
-function meanSplit(runDir: string): AblationRow['split'] {
+/** Mean time split of a run's steady steps, read from its metrics.jsonl. */
+export function meanSplit(runDir: string): AblationRow['split'] {
   const steps = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
     .trim()
     .split('\n')

@@ -6,6 +6,11 @@ import {
   parseAblationArgs,
   runAblation,
 } from '../../bench/ablation.js';
+import {
+  natsAblationTable,
+  parseNatsAblationArgs,
+  runNatsAblation,
+} from '../../bench/ablation-nats.js';
 import { ConfigError } from '../../runtime/errors.js';
 
 const d = DEFAULT_ABLATION;
@@ -37,6 +42,10 @@ options:
   --work-dir DIR            keep the graph and runs here (reused by later runs)
   --out PATH                results stem (default bench/results/ablation-<date>)
   --json                    print the report as JSON
+  --transport nats, --nats  every actor its own process over NATS (weft launch with its own
+                            nats-server); writes bench/results/ablation-nats-<date>.{json,svg}
+  --no-embedded             with --nats: skip the embedded run of each configuration beside it
+  --parameter-servers N     with --nats: parameter-server shards (default 1)
   --help                    this text`;
 
 /** Entry point of `weft bench`. */
@@ -50,7 +59,25 @@ export async function run(argv: string[]): Promise<number> {
     throw new ConfigError(`unknown benchmark '${what}'; known: ablation`, {
       file: 'command line',
     });
-  const args = parseAblationArgs(rest);
+  const at = rest.indexOf('--transport');
+  const transport = rest.includes('--nats') ? 'nats' : at >= 0 ? rest[at + 1] : 'inproc';
+  if (transport !== 'nats' && transport !== 'inproc')
+    throw new ConfigError(`expected inproc or nats, got ${transport}`, {
+      file: 'command line',
+      field: '--transport',
+    });
+  if (transport === 'nats') {
+    const args = parseNatsAblationArgs(rest);
+    const json = args.json === true;
+    const { report, jsonPath, svgPath } = await runNatsAblation({
+      ...args,
+      onLog: json ? undefined : (l) => console.log(l),
+    });
+    if (json) console.log(JSON.stringify(report, null, 2));
+    else console.log(`\n${natsAblationTable(report)}\n\nwrote ${jsonPath} and ${svgPath}`);
+    return 0;
+  }
+  const args = parseAblationArgs(at >= 0 ? [...rest.slice(0, at), ...rest.slice(at + 2)] : rest);
   const json = args.json === true;
   const { report, jsonPath, svgPath } = await runAblation({
     ...args,
