@@ -42,6 +42,34 @@ export const JOB_FIELDS = {
     dropout: num(0.5, 'Dropout on layer inputs during training.', 0, 0.95),
     norm: oneOf('none', ['none', 'l2', 'layer'] as const, 'Normalisation of each layer output.'),
     decoder: oneOf('dot', ['dot', 'mlp'] as const, 'Link prediction: score of a (src, dst) pair.'),
+    idEmbedding: {
+      enabled: bool(
+        false,
+        "Per-node ID embeddings (docs/embeddings.md): each seed's row of a sparse table, held by the parameter servers and sharded by id hash, is added to the GNN output.",
+      ),
+      dim: int(
+        0,
+        "Row width of the ID-embedding table; 0 = the model's output width (no projection), otherwise a learned [dim × output] projection is added.",
+        0,
+        4096,
+      ),
+      optimizer: oneOf(
+        'adagrad',
+        ['adagrad', 'lazy-adam'] as const,
+        'Row-wise optimizer of the table on the parameter servers: only the rows of a push change.',
+      ),
+      lr: num(
+        0.05,
+        'Learning rate of the ID-embedding table (not scaled with train.localSteps).',
+        0,
+      ),
+      initScale: num(
+        0.05,
+        'A new row is uniform in [-initScale, initScale], drawn from (train.seed, node id) alone.',
+        0,
+        10,
+      ),
+    },
   },
   sampling: {
     strategy: oneOf(
@@ -51,7 +79,12 @@ export const JOB_FIELDS = {
     ),
     fanouts: ints([15, 10], 'Neighbours per hop, seeds first (length = model.layers).', 1, 10000),
     batchSize: int(1024, 'Seeds (or seed edges) per mini-batch.', 1, 1 << 20),
-    samplers: int(1, 'Sampler worker threads.', 1, 64),
+    samplers: int(
+      1,
+      'Sampler worker threads of an embedded job (a distributed job scales with cluster.samplers processes).',
+      1,
+      64,
+    ),
     prefetch: int(4, 'Batches sampled ahead of the trainer (queue depth).', 1, 1024),
     fuseFirstLayer: bool(
       true,
@@ -95,7 +128,7 @@ export const JOB_FIELDS = {
     seed: int(0, 'Seed of every random choice: same seed, same run.', 0),
     localSteps: int(
       1,
-      'Mini-batches whose gradients are aggregated locally before one update.',
+      'Mini-batches per trainer between syncs: gradients aggregated locally into one update (LiGNN N; train.sync aggregate or async), or local optimizer steps before the deltas are averaged (K; local-sgd).',
       1,
       4096,
     ),
@@ -104,9 +137,29 @@ export const JOB_FIELDS = {
       ['none', 'linear', 'sqrt'] as const,
       'Learning-rate rule when localSteps > 1.',
     ),
+    sync: oneOf(
+      'aggregate',
+      ['aggregate', 'local-sgd', 'async'] as const,
+      'Parameter sync of a distributed job (weft launch; an embedded weft train always aggregates). aggregate: synchronous rounds, each trainer pushes the mean gradient of its localSteps batches; local-sgd: each trainer takes localSteps (K) optimizer steps on its own copy, the shards average the parameter deltas; async: no barrier, a shard applies each update at once and rejects one computed on a version more than train.staleness behind (docs/distributed.md).',
+    ),
+    staleness: int(
+      4,
+      'With train.sync async: the most versions a shard may have advanced past the one an update was computed on; a staler update is refused and recomputed.',
+      0,
+      1000,
+    ),
     patience: int(0, 'Early stopping: epochs without validation improvement (0 = off).', 0),
     evalEvery: int(1, 'Evaluate on validation every N epochs.', 1),
     checkpointEvery: int(1, 'Checkpoint every N epochs (0 = only at the end).', 0),
+    checkpointStore: oneOf(
+      'path',
+      ['path', 'jetstream'] as const,
+      "Where checkpoints go: 'path' (RUN_DIR/checkpoints/, a shared volume) or 'jetstream' (a JetStream object store on the job's NATS; weft launch and weft actor only).",
+    ),
+    checkpointBucket: str(
+      '',
+      'Object-store bucket of a jetstream checkpoint store (default weft-ckpt-<job>).',
+    ),
     maxStepsPerEpoch: int(0, 'Cap on steps per epoch (0 = all seeds).', 0),
     mlpInit: {
       enabled: bool(
@@ -169,11 +222,15 @@ export const JOB_FIELDS = {
     ),
     samplers: int(
       1,
-      'Sampler processes (pods), each running sampling.samplers worker threads.',
+      'Sampler processes (pods) of a distributed job, each sampling on one thread (sampling.samplers stays 1 there).',
       1,
       1024,
     ),
     trainers: int(1, 'Trainer processes (pods).', 1, 1024),
+    partitions: str(
+      '',
+      "Sampler processes own hash partitions of the graph and ask each other across them (docs/distributed.md): '' = off (every sampler opens the whole graph), 'auto' = the graph's own (built with --partitions), or a folder written by `weft graph partition`. Its part count must equal cluster.samplers; node task, uniform sampling.",
+    ),
     nats: str(
       'local',
       "NATS server: 'local' (weft launch starts one; on Kubernetes the release installed from deploy/nats) or a nats:// URL.",
@@ -327,6 +384,16 @@ function resolve(
 }
 
 function crossCheck(spec: JobSpec, where: Where): void {
+  if (spec.cluster.partitions && (spec.task !== 'node' || spec.sampling.strategy !== 'uniform')) {
+    const line = where.lineOf(['cluster', 'partitions']);
+    throw new ConfigError(
+      `partition-owning samplers build node batches with uniform sampling; task is '${spec.task}', sampling.strategy '${spec.sampling.strategy}'`,
+      {
+        file: where.file && line ? `${where.file}:${line}` : where.file,
+        field: 'cluster.partitions',
+      },
+    );
+  }
   if (spec.sampling.fanouts.length !== spec.model.layers) {
     const line = where.lineOf(['sampling', 'fanouts']) ?? where.lineOf(['model', 'layers']);
     throw new ConfigError(
@@ -355,6 +422,66 @@ function crossCheck(spec: JobSpec, where: Where): void {
       {
         file: where.file && line ? `${where.file}:${line}` : where.file,
         field: 'sampling.adaptive.start',
+      },
+    );
+  }
+  if (spec.train.checkpointStore === 'jetstream' && spec.runtime.transport !== 'nats') {
+    const line = where.lineOf(['train', 'checkpointStore']);
+    throw new ConfigError(
+      "is 'jetstream' but runtime.transport is 'inproc': the embedded transport reaches no NATS server; set runtime.transport: nats and run it with weft launch or weft actor, or use checkpointStore: path",
+      {
+        file: where.file && line ? `${where.file}:${line}` : where.file,
+        field: 'train.checkpointStore',
+      },
+    );
+  }
+  if (
+    spec.train.sync !== 'aggregate' &&
+    spec.task === 'link' &&
+    spec.link.groupSize > 1 &&
+    spec.link.stepsPerGroup > 1
+  ) {
+    const line = where.lineOf(['link', 'stepsPerGroup']) ?? where.lineOf(['train', 'sync']);
+    throw new ConfigError(
+      `is ${spec.link.stepsPerGroup} but train.sync ${spec.train.sync} takes one step per batch; use sync aggregate or stepsPerGroup 1`,
+      {
+        file: where.file && line ? `${where.file}:${line}` : where.file,
+        field: 'link.stepsPerGroup',
+      },
+    );
+  }
+  if (spec.train.sync !== 'aggregate' && spec.model.idEmbedding.enabled) {
+    const line = where.lineOf(['train', 'sync']) ?? where.lineOf(['model', 'idEmbedding']);
+    throw new ConfigError(
+      `is ${spec.train.sync} but the ID-embedding table (model.idEmbedding) syncs in synchronous rounds only; use aggregate`,
+      { file: where.file && line ? `${where.file}:${line}` : where.file, field: 'train.sync' },
+    );
+  }
+  if (spec.train.sync === 'local-sgd' && spec.train.lrScaling !== 'none') {
+    const line = where.lineOf(['train', 'lrScaling']) ?? where.lineOf(['train', 'sync']);
+    throw new ConfigError(
+      `is ${spec.train.lrScaling} but train.sync is local-sgd, whose K local steps each use train.lr; set it to none`,
+      {
+        file: where.file && line ? `${where.file}:${line}` : where.file,
+        field: 'train.lrScaling',
+      },
+    );
+  }
+  const idEmb = spec.model.idEmbedding;
+  if (idEmb.enabled && !(idEmb.lr > 0)) {
+    const line = where.lineOf(['model', 'idEmbedding', 'lr']);
+    throw new ConfigError(`is ${idEmb.lr}; the ID-embedding table needs a learning rate > 0`, {
+      file: where.file && line ? `${where.file}:${line}` : where.file,
+      field: 'model.idEmbedding.lr',
+    });
+  }
+  if (!idEmb.enabled && idEmb.dim > 0) {
+    const line = where.lineOf(['model', 'idEmbedding', 'dim']);
+    throw new ConfigError(
+      `is ${idEmb.dim} but model.idEmbedding.enabled is false; enable the table or drop the dim`,
+      {
+        file: where.file && line ? `${where.file}:${line}` : where.file,
+        field: 'model.idEmbedding.dim',
       },
     );
   }

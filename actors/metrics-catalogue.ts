@@ -95,8 +95,9 @@ function histogram<const N extends string, const R extends readonly Role[]>(
   roles: R,
   buckets: readonly number[],
   help: string,
+  unit: MetricUnit = 'seconds',
 ) {
-  return { name, type: 'histogram', unit: 'seconds', roles, help, buckets } as const;
+  return { name, type: 'histogram', unit, roles, help, buckets } as const;
 }
 
 const HOPS = [0, 1, 2, 3, 4, 5] as const;
@@ -332,6 +333,30 @@ export const METRIC_CATALOGUE = [
     'count',
     'Neighbour expansions asked of the sampler owning another partition.',
   ),
+  counter(
+    'weft_sampler_remote_nodes_expanded_total',
+    ['sampler'],
+    'count',
+    'Frontier nodes whose neighbours another partition read (cluster.partitions).',
+  ),
+  counter(
+    'weft_sampler_remote_feature_rows_total',
+    ['sampler'],
+    'count',
+    'Feature rows received from the samplers owning other partitions.',
+  ),
+  counter(
+    'weft_sampler_remote_feature_bytes_total',
+    ['sampler'],
+    'bytes',
+    'Bytes of feature rows received from other partitions.',
+  ),
+  counter(
+    'weft_sampler_remote_bytes_total',
+    ['sampler'],
+    'bytes',
+    'Bytes of every array exchanged with other partitions (ids, offsets, degrees, rows, labels).',
+  ),
   ...fanoutGauges,
 
   // Parameter server
@@ -365,11 +390,31 @@ export const METRIC_CATALOGUE = [
     "Rows created in the shard's sparse embedding tables.",
     0,
   ),
+  gauge(
+    'weft_ps_sparse_bytes',
+    ['ps'],
+    'bytes',
+    "Bytes of the shard's sparse embedding tables: rows, optimizer slots and id index (capacity).",
+    0,
+  ),
+  counter(
+    'weft_ps_sparse_rows_pulled_total',
+    ['ps'],
+    'count',
+    'Sparse embedding rows sent in row pulls (only the rows a batch needs).',
+  ),
   counter(
     'weft_ps_stale_pushes_rejected_total',
     ['ps'],
     'count',
     'Updates rejected because they were staler than the bound.',
+  ),
+  histogram(
+    'weft_ps_update_staleness_versions',
+    ['ps'],
+    [0, 1, 2, 4, 8, 16, 32, 64],
+    'Async updates: versions the shard advanced between the one an update was computed on and its application (never above train.staleness).',
+    'versions',
   ),
 
   // Coordinator

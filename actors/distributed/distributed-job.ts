@@ -1,6 +1,8 @@
 // The coordinator of a distributed job: every other actor is its own process on NATS. It loads the
 // shards, drives epochs of synchronous rounds on the trainers, evaluates, checkpoints one consistent
 // version, watches heartbeats, and re-drives a trainer that was restarted mid-epoch.
+import { EmbeddingShardProtocol } from './embedding-protocol.js';
+import { DistributedIdTables, EMB_ROLE } from './embedding-tables.js';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGraph } from '../../graph-store/open-graph.js';
@@ -30,10 +32,17 @@ import {
   type TrainResults,
 } from '../coordinator/train-job.js';
 import type { JobSpec } from '../job-spec.js';
-import { readCheckpoint, saveCheckpoint } from '../parameter-server/checkpoint.js';
+import {
+  checkpointStoreOf,
+  resumeCheckpoint,
+  type CheckpointStore,
+} from '../parameter-server/checkpoint-store.js';
 import type { OptimizerSpec, StepRecord } from '../protocols.js';
 import { buildModel } from '../trainer/trainer-core.js';
+import { RemoteFanouts } from '../speedups/remote-fanouts.js';
+import { checkRemoteSpeedups, isLastSubRound, subRoundsOf } from '../speedups/remote-speedups.js';
 import { Liveness, type LivenessEvent } from './liveness.js';
+import { partitionLayoutOf } from './partition-sampling.js';
 import {
   RemoteSamplerProtocol,
   RemoteTrainerProtocol,
@@ -42,7 +51,7 @@ import {
 } from './protocols.js';
 import { isTransient, retrying } from './retry.js';
 import { isShardLoss } from './shard-loss.js';
-import { roundSchedule } from './round-schedule.js';
+import { roundSchedule, versionsPerEpoch } from './round-schedule.js';
 import { assembleByPlan, planShards, splitByPlan, type ShardPlan } from './shard-plan.js';
 
 export interface DistributedOptions {
@@ -69,6 +78,8 @@ export interface DistributedResults extends TrainResults {
     parameter_servers: number;
     samplers: number;
     local_steps: number;
+    /** train.sync; in async mode `rounds` counts updates (one version each). */
+    sync: string;
     rounds: number;
     batches_planned: number;
     batches_applied: number;
@@ -77,11 +88,16 @@ export interface DistributedResults extends TrainResults {
     push_bytes: number;
     pull_bytes: number;
     batch_bytes: number;
+    /** cluster.partitions: bytes the samplers exchanged across partitions (0 when off). */
+    partition_bytes: number;
     /** Bytes on the wire per synchronous round: gradients up, parameters down, batches to trainers. */
     bytes_per_round: number;
     /** Share of trainer step time spent in parameter sync (push + waiting for the round). */
     sync_share: number;
     actor_restarts: number;
+    /** Async mode: updates refused as staler than train.staleness, and the largest staleness applied. */
+    stale_rejections: number;
+    max_staleness: number;
     /** Times a lost parameter-server shard rolled the job back to its last consistent checkpoint. */
     rollbacks: number;
     /** Batches applied after that checkpoint and then rolled back (their epochs were replayed). */
@@ -143,8 +159,14 @@ export async function runDistributedTraining(
 ): Promise<DistributedResults> {
   if (!spec.graph)
     throw new ConfigError('no graph given: set `graph:` in the job spec', { field: 'graph' });
+  // cluster.partitions: one part per sampler, checked before any actor is asked for work.
+  partitionLayoutOf(spec);
   const job = options.job ?? jobIdOf(spec);
-  const { runDir, ckptDir, metricsPath, resumeFrom } = runLocation(spec, options.resume);
+  checkRemoteSpeedups(spec);
+  const { runDir, ckptDir, metricsPath } = runLocation(spec);
+  // A directory or a JetStream object store (train.checkpointStore): saves, rollbacks and --resume.
+  const ckptStore: CheckpointStore = checkpointStoreOf(spec, { ckptDir, job, nats: options.nats });
+  const resumeFrom = options.resume ? await resumeCheckpoint(ckptStore) : undefined;
   const T = spec.cluster.trainers;
   const P = spec.cluster.parameterServers;
   const S = spec.cluster.samplers;
@@ -175,7 +197,12 @@ export async function runDistributedTraining(
   if (graph.dim === 0)
     throw new ConfigError(`graph ${spec.graph} has no node features`, { field: 'graph' });
   const seeds = seedsOf(spec, graph);
-  const { plan, initial } = shardPlanOf(spec, graph.dim, graph.numClasses);
+  const { plan, initial: randomInit } = shardPlanOf(spec, graph.dim, graph.numClasses);
+  // MLPinit replaces these before the shards are loaded; a rollback without a checkpoint returns here.
+  let initial = randomInit;
+  let mlpInitSeconds = 0;
+  // Grouping with S steps per group: S synchronous sub-rounds (versions) per round.
+  const subRounds = subRoundsOf(spec);
 
   const system = await ActorSystem.start({
     transport: 'nats',
@@ -184,6 +211,10 @@ export async function runDistributedTraining(
   });
   const addr = (role: string, index: number): Address => ({ job, role, index });
   const shards = Array.from({ length: P }, (_, p) => system.client(addr('ps', p), ShardProtocol));
+  // ID embeddings: a table shard beside each parameter server, loaded and checkpointed with it.
+  const idTables = DistributedIdTables.of(spec, graph.numClasses, (p) =>
+    system.client(addr(EMB_ROLE, p), EmbeddingShardProtocol),
+  );
   const samplers = Array.from({ length: S }, (_, j) =>
     system.client(addr('sampler', j), RemoteSamplerProtocol),
   );
@@ -209,6 +240,8 @@ export async function runDistributedTraining(
   });
   const healthTimer = setInterval(() => observer.refreshHealth(), heartbeatMs);
   healthTimer.unref();
+  // Adaptive sampling: the embedded path's controller; every sampler is told each epoch's fanouts.
+  const fanouts = new RemoteFanouts(spec, job, state, event);
   const liveness = new Liveness(
     transport.nc,
     () => transport.connected,
@@ -217,6 +250,9 @@ export async function runDistributedTraining(
       const { role, index } = e.address;
       // The coordinator sees a process replaced (by the launcher or its pod): it counts the restart.
       if (e.kind === 'actor-restarted') restarts++;
+      // A sampler back from a restart knows no fanouts (adaptive sampling): tell it again.
+      if ((e.kind === 'actor-restarted' || e.kind === 'actor-back') && role === 'sampler')
+        fanouts.restarted(samplers[Number(index)], Number(index)).catch(() => undefined);
       observer.actorEvent(role, Number(index), e.kind, e.detail, e.pid);
       event(e.kind, `${role} ${index}: ${e.detail}`, { role, index });
     },
@@ -248,9 +284,25 @@ export async function runDistributedTraining(
         resumeFrom.tensors,
         resumeFrom.meta,
         resumeFrom.step,
+        idTables,
       );
       event('restore', `parameters of version ${version} from ${resumeFrom.dir}`);
-    } else await loadInitial(shards, plan, spec, initial);
+    } else {
+      if (spec.train.mlpInit.enabled) {
+        // MLPinit on trainer 0 (it holds the graph's features and a model); the shards start from it.
+        const m = await retrying('MLPinit on trainer 0', () =>
+          trainers[0].ask('mlpInit', {}, { timeoutMs: 24 * 3600 * 1000 }),
+        );
+        initial = new Map(Object.entries(m.params));
+        mlpInitSeconds = m.seconds;
+        event(
+          'mlp-init',
+          `${m.steps} MLP steps in ${m.seconds.toFixed(2)} s on trainer 0, last loss ${m.lastLoss.toFixed(4)}`,
+          { seconds: m.seconds, steps: m.steps },
+        );
+      }
+      await loadInitial(shards, plan, spec, initial, idTables);
+    }
 
     /**
      * Asks a trainer, re-asking every few seconds (a repeated ask joins the work in progress; a
@@ -282,6 +334,23 @@ export async function runDistributedTraining(
      */
     let lastCkpt: { dir: string; totals: typeof ledgerTotals; steps: number } | undefined =
       resumeFrom ? { dir: resumeFrom.dir, totals: { ...ledgerTotals }, steps: 0 } : undefined;
+    if (!resumeFrom && spec.train.mlpInit.enabled) {
+      // The shards' version 0 after MLPinit, checkpointed: --resume and rollbacks never redo it.
+      const path = await checkpointShards(
+        shards,
+        plan,
+        ckptStore,
+        {
+          coordinator: { ...state },
+          epoch: -1,
+          spec,
+          mlpInit: { seconds: mlpInitSeconds },
+        },
+        idTables,
+      );
+      lastCkpt = { dir: path, totals: { ...ledgerTotals }, steps: 0 };
+      event('checkpoint', path);
+    }
     let attempt = 0;
     let batchesDiscarded = 0;
     /**
@@ -291,7 +360,7 @@ export async function runDistributedTraining(
      */
     const rollback = async (cause: unknown): Promise<number> => {
       attempt++;
-      const ckpt = lastCkpt ? readCheckpoint(lastCkpt.dir) : undefined;
+      const ckpt = lastCkpt ? await ckptStore.read(lastCkpt.dir) : undefined;
       const toVersion = ckpt ? ckpt.step : 0;
       const stats = await Promise.all(
         shards.map((c, p) => retrying(`ps ${p} to come back`, () => c.ask('stats', {}))),
@@ -307,18 +376,23 @@ export async function runDistributedTraining(
         const kept = await retrying(`ledger of ps ${ahead}`, () =>
           shards[ahead].ask('ledger', { from: toVersion }),
         );
-        for (const r of kept.rounds) if (r.round < reached) discarded += r.batches.length;
+        for (const r of kept.rounds)
+          if (r.round < reached && isLastSubRound(r.round, subRounds))
+            discarded += r.batches.length;
       }
       if (ckpt) {
         version = await retrying('reload the shards', () =>
-          loadShards(shards, plan, spec, ckpt.tensors, ckpt.meta, ckpt.step),
+          loadShards(shards, plan, spec, ckpt.tensors, ckpt.meta, ckpt.step, idTables),
         );
         state = structuredClone(ckpt.meta.coordinator as CoordinatorState);
       } else {
-        await retrying('reload the shards', () => loadInitial(shards, plan, spec, initial));
+        await retrying('reload the shards', () =>
+          loadInitial(shards, plan, spec, initial, idTables),
+        );
         version = 0;
         state = structuredClone(initialState);
       }
+      fanouts.rewind(state);
       Object.assign(
         ledgerTotals,
         lastCkpt?.totals ?? { planned: 0, applied: 0, repeated: 0, missing: 0, rounds: 0 },
@@ -350,13 +424,22 @@ export async function runDistributedTraining(
           epoch,
           version: startVersion,
         });
-        const req = { epoch, numBatches, firstStep: state.step, startVersion, attempt };
+        await fanouts.announce(samplers, epoch);
+        const req = {
+          epoch,
+          numBatches,
+          firstStep: state.step,
+          startVersion,
+          attempt,
+          ...fanouts.forTrainers(),
+        };
         const replies: EpochReply[] = await Promise.all(
           trainers.map((c, t) =>
             drive(t, `epoch ${epoch}`, () => c.ask('trainEpoch', req, { timeoutMs: REASK_MS })),
           ),
         );
-        version = startVersion + sched.numRounds;
+        // One version per synchronous round, or per update in async mode.
+        version = startVersion + versionsPerEpoch(sched, spec.train.sync) * subRounds;
         const steps = replies.flatMap((r) => r.steps).sort((a, b) => a.step - b.step);
         for (const s of steps) log({ type: 'step', ...s });
         allSteps.push(...steps);
@@ -364,19 +447,26 @@ export async function runDistributedTraining(
           if (r.resumedAtRound > 0)
             event('resumed', `trainer ${t} resumed epoch ${epoch} at round ${r.resumedAtRound}`);
         });
-        // The shards' record of what went into each round: every planned batch exactly once.
-        const ledger = await retrying('ledger of ps 0', () =>
-          shards[0].ask('ledger', { from: startVersion }),
+        // The shards' record of what went into each round: every planned batch exactly once. Async
+        // shards apply updates independently, so every shard's record is checked (applied: shard 0's).
+        const audited = spec.train.sync === 'async' ? shards : shards.slice(0, 1);
+        const ledgers = await Promise.all(
+          audited.map((c, p) =>
+            retrying(`ledger of ps ${p}`, () => c.ask('ledger', { from: startVersion })),
+          ),
         );
-        const seen = new Uint32Array(numBatches);
+        const seen = new Uint32Array(numBatches * audited.length);
         let applied = 0;
-        for (const r of ledger.rounds) {
-          if (r.epoch !== epoch || r.round >= version) continue;
-          for (const b of r.batches) {
-            seen[b]++;
-            applied++;
+        for (const [p, ledger] of ledgers.entries())
+          for (const r of ledger.rounds) {
+            // Sub-rounds of one round list the same batches: the last one records them.
+            if (r.epoch !== epoch || r.round >= version || !isLastSubRound(r.round, subRounds))
+              continue;
+            for (const b of r.batches) {
+              seen[p * numBatches + b]++;
+              if (p === 0) applied++;
+            }
           }
-        }
         let repeated = 0;
         let missing = 0;
         for (const n of seen) {
@@ -387,7 +477,7 @@ export async function runDistributedTraining(
         ledgerTotals.applied += applied;
         ledgerTotals.repeated += repeated;
         ledgerTotals.missing += missing;
-        ledgerTotals.rounds += sched.numRounds;
+        ledgerTotals.rounds += versionsPerEpoch(sched, spec.train.sync) * subRounds;
         if (repeated > 0 || missing > 0)
           event(
             'ledger-mismatch',
@@ -416,6 +506,7 @@ export async function runDistributedTraining(
           };
           const val = await evaluate('val');
           summary.val = val;
+          fanouts.afterValidation(state, val);
           const test = await afterValidation(state, spec, epoch, val, () => evaluate('test'));
           log({
             type: 'eval',
@@ -433,7 +524,13 @@ export async function runDistributedTraining(
         const every = spec.train.checkpointEvery;
         if ((every > 0 && (epoch + 1) % every === 0) || lastEpoch || state.stoppedEarly) {
           const path = await observer.checkpoint(epoch, state.step, () =>
-            checkpointShards(shards, plan, ckptDir, { coordinator: { ...state }, epoch, spec }),
+            checkpointShards(
+              shards,
+              plan,
+              ckptStore,
+              { coordinator: { ...state }, epoch, spec },
+              idTables,
+            ),
           );
           lastCkpt = { dir: path, totals: { ...ledgerTotals }, steps: allSteps.length };
           event('checkpoint', path);
@@ -470,11 +567,28 @@ export async function runDistributedTraining(
       throughput: throughputOf(steady, T),
       peak_rss_bytes: peakRssBytes(),
       run_dir: runDir,
+      speedups: {
+        fanouts: fanouts.fanouts,
+        syncs: allSteps.reduce((a, st) => a + (st.syncs ?? 0), 0),
+        ...(spec.task === 'link'
+          ? {
+              member_encodings_per_record:
+                sum((st) => st.member_encodings ?? 0) /
+                Math.max(
+                  1,
+                  sum((st) => st.seeds),
+                ),
+            }
+          : {}),
+        cloned_bytes: 0,
+        mlp_init_s: mlpInitSeconds,
+      },
       distributed: {
         trainers: T,
         parameter_servers: P,
         samplers: S,
         local_steps: spec.train.localSteps,
+        sync: spec.train.sync,
         rounds: ledgerTotals.rounds,
         batches_planned: ledgerTotals.planned,
         batches_applied: ledgerTotals.applied,
@@ -483,10 +597,13 @@ export async function runDistributedTraining(
         push_bytes: pushBytes,
         pull_bytes: pullBytes,
         batch_bytes: batchBytes,
+        partition_bytes: samplerStats.reduce((a, s) => a + (s.remoteBytes ?? 0), 0),
         bytes_per_round:
           ledgerTotals.rounds > 0 ? (pushBytes + pullBytes + batchBytes) / ledgerTotals.rounds : 0,
         sync_share: wall > 0 ? sum((s) => s.sync_s) / wall : 0,
         actor_restarts: restarts,
+        stale_rejections: shardStats.reduce((a, s) => a + (s.staleRejected ?? 0), 0),
+        max_staleness: Math.max(0, ...shardStats.map((s) => s.maxStaleness ?? 0)),
         rollbacks: attempt,
         batches_discarded: batchesDiscarded,
       },
@@ -505,6 +622,7 @@ export async function runDistributedTraining(
     liveness.stop();
     if (finished) for (const a of all) system.tell(a, 'shutdown', {});
     await system.shutdown().catch(() => undefined);
+    await ckptStore.close();
   }
 }
 
@@ -514,6 +632,7 @@ async function loadInitial(
   plan: ShardPlan,
   spec: JobSpec,
   initial: Map<string, Float32Array>,
+  idTables?: DistributedIdTables,
 ): Promise<void> {
   const parts = splitByPlan(plan, initial);
   await Promise.all(
@@ -523,9 +642,12 @@ async function loadInitial(
         version: 0,
         optimizer: optimizerOf(spec),
         trainers: spec.cluster.trainers,
+        sync: spec.train.sync,
+        staleness: spec.train.staleness,
       }),
     ),
   );
+  await idTables?.load(0);
 }
 
 /** Loads shards from full tensors (`name`, `name#slot`) of a checkpoint; returns the version. */
@@ -536,6 +658,7 @@ async function loadShards(
   tensors: Map<string, Float32Array>,
   meta: Record<string, unknown>,
   version: number,
+  idTables?: DistributedIdTables,
 ): Promise<number> {
   const params = splitByPlan(plan, tensors);
   const suffixes = new Set<string>();
@@ -556,9 +679,12 @@ async function loadShards(
         version,
         optimizer: optimizerOf(spec),
         trainers: spec.cluster.trainers,
+        sync: spec.train.sync,
+        staleness: spec.train.staleness,
       });
     }),
   );
+  await idTables?.load(version, tensors);
   return version;
 }
 
@@ -566,8 +692,9 @@ async function loadShards(
 async function checkpointShards(
   shards: ActorClient<typeof ShardProtocol>[],
   plan: ShardPlan,
-  dir: string,
+  store: CheckpointStore,
   meta: Record<string, unknown>,
+  idTables?: DistributedIdTables,
 ): Promise<string> {
   const snaps = await Promise.all(
     shards.map((c) => retrying('snapshot', () => c.ask('snapshot', {}))),
@@ -592,5 +719,6 @@ async function checkpointShards(
   plan.slices.forEach((list, p) => {
     for (const sl of list) optimizerSteps[sl.name] = snaps[p].steps[sl.key] ?? 0;
   });
-  return saveCheckpoint(dir, version, tensors, { ...meta, optimizerSteps });
+  if (idTables) for (const [k, v] of await idTables.tensors(version)) tensors.set(k, v);
+  return store.save(version, tensors, { ...meta, optimizerSteps });
 }

@@ -3,6 +3,7 @@
 import { defineProtocol } from '../../runtime/actor.js';
 import { s, type Infer } from '../../runtime/schema.js';
 import { OptimizerSpecSchema, StepRecordSchema } from '../protocols.js';
+import { PartitionPeerProtocol } from './partition-protocol.js';
 
 const tensors = s.record(s.typedArray('float32'));
 
@@ -12,6 +13,10 @@ export const RoundEntrySchema = s.object({
   /** Global batch ids of the epoch plan that went into the update, in trainer order. */
   batches: s.array(s.int({ min: 0 })),
   epoch: s.int({ min: 0 }),
+  /** Async updates: versions applied between the one the update was computed on and its own. */
+  staleness: s.optional(s.int({ min: 0 })),
+  /** Async updates: the trainer that pushed it. */
+  trainer: s.optional(s.int({ min: 0 })),
 });
 export type RoundEntry = Infer<typeof RoundEntrySchema>;
 
@@ -26,6 +31,9 @@ export const ShardProtocol = defineProtocol({
       version: s.int({ min: 0 }),
       optimizer: OptimizerSpecSchema,
       trainers: s.int({ min: 1 }),
+      /** train.sync (absent: aggregate) and, for async, train.staleness. */
+      sync: s.optional(s.enum(['aggregate', 'local-sgd', 'async'] as const)),
+      staleness: s.optional(s.int({ min: 0 })),
     }),
     reply: s.object({ version: s.int() }),
   },
@@ -51,6 +59,34 @@ export const ShardProtocol = defineProtocol({
     reply: s.object({ version: s.int(), params: tensors }),
     concurrent: true,
   },
+  /**
+   * Async mode: one trainer's update `seq` of an epoch (the mean gradient over `batches`, computed on
+   * this shard's version `base`), applied at once unless the shard is more than the staleness bound
+   * past `base` (`applied: false`: recompute on the returned parameters and push again). Idempotent
+   * per (epoch, trainer, seq). The reply carries the shard's current parameters either way.
+   */
+  update: {
+    request: s.object({
+      epoch: s.int({ min: 0 }),
+      trainer: s.int({ min: 0 }),
+      seq: s.int({ min: 0 }),
+      base: s.int({ min: 0 }),
+      batches: s.array(s.int({ min: 0 })),
+      grads: tensors,
+      lr: s.number({ min: 0 }),
+    }),
+    reply: s.object({
+      version: s.int(),
+      applied: s.boolean(),
+      staleness: s.int(),
+      params: tensors,
+    }),
+  },
+  /** Async mode: how many updates of `trainer` in `epoch` this shard has applied (where a restart resumes). */
+  progress: {
+    request: s.object({ epoch: s.int({ min: 0 }), trainer: s.int({ min: 0 }) }),
+    reply: s.object({ applied: s.int({ min: 0 }) }),
+  },
   /** Parameters and optimizer state for a checkpoint (only between rounds is it one consistent version). */
   snapshot: {
     request: s.empty(),
@@ -74,6 +110,9 @@ export const ShardProtocol = defineProtocol({
       pushBytes: s.number(),
       pullBytes: s.number(),
       pending: s.int(),
+      /** Async updates rejected as staler than the bound, and the largest staleness applied. */
+      staleRejected: s.optional(s.int()),
+      maxStaleness: s.optional(s.int()),
     }),
     concurrent: true,
   },
@@ -86,6 +125,8 @@ export const ShardProtocol = defineProtocol({
 export const BatchRecordSchema = s.record(s.unknown());
 
 export const RemoteSamplerProtocol = defineProtocol({
+  /** Partition-owning samplers (cluster.partitions) also answer each other: rows, expand, trainSeeds. */
+  ...PartitionPeerProtocol,
   /**
    * Batch `batch` of `epoch`, waiting up to `waitMs` for it; `ahead` are the asker's next batches
    * from this sampler (its credits), produced after this one so they are ready when asked for.
@@ -100,6 +141,15 @@ export const RemoteSamplerProtocol = defineProtocol({
     reply: s.object({ ready: s.boolean(), fields: s.optional(BatchRecordSchema) }),
     concurrent: true,
   },
+  /**
+   * Adaptive sampling: fanouts for batches of `epoch` and later epochs (the coordinator sends them
+   * before every epoch, and again to a restarted sampler, which samples nothing until told).
+   */
+  setFanouts: {
+    request: s.object({ epoch: s.int({ min: 0 }), fanouts: s.array(s.int({ min: 1 })) }),
+    reply: s.object({ epoch: s.int() }),
+    concurrent: true,
+  },
   stats: {
     request: s.empty(),
     reply: s.object({
@@ -107,6 +157,10 @@ export const RemoteSamplerProtocol = defineProtocol({
       bytes: s.number(),
       sampleSeconds: s.number(),
       gatherSeconds: s.number(),
+      /** Adaptive sampling: the newest fanouts set (absent when off). */
+      fanouts: s.optional(s.array(s.int())),
+      /** cluster.partitions: bytes exchanged with the samplers of other partitions (absent when off). */
+      remoteBytes: s.optional(s.number()),
     }),
     concurrent: true,
   },
@@ -136,9 +190,24 @@ export const RemoteTrainerProtocol = defineProtocol({
       startVersion: s.int({ min: 0 }),
       /** Rollbacks so far: a run of an older attempt is abandoned, the epoch replayed afresh. */
       attempt: s.optional(s.int({ min: 0 })),
+      /** Adaptive sampling: this epoch's fanouts (the trainer's evaluation samplers follow them). */
+      fanouts: s.optional(s.array(s.int({ min: 1 }))),
     }),
     reply: EpochReplySchema,
     concurrent: true,
+  },
+  /**
+   * MLPinit: trains the model's weights as a plain MLP on node features from the job's initial
+   * parameters (no graph reads) and returns them; the coordinator loads them into the shards.
+   */
+  mlpInit: {
+    request: s.empty(),
+    reply: s.object({
+      params: tensors,
+      seconds: s.number(),
+      steps: s.int(),
+      lastLoss: s.number(),
+    }),
   },
   /** Pulls the newest parameters and evaluates on a split. */
   evaluate: {

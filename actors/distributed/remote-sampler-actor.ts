@@ -4,7 +4,7 @@ import { openGraph } from '../../graph-store/open-graph.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { Actor, implement } from '../../runtime/actor.js';
 import { actorMetrics } from '../actor-metrics.js';
-import { batchSeed, makeEpochPlan, type EpochPlan } from '../coordinator/epoch-plan.js';
+import { batchSeed, type EpochPlan } from '../coordinator/epoch-plan.js';
 import { producerConfigs, seedsOf } from '../coordinator/train-job.js';
 import type { JobSpec } from '../job-spec.js';
 import { setFanouts, type RoleMetrics } from '../metrics-catalogue.js';
@@ -17,6 +17,20 @@ import {
   type BatchFields,
 } from '../sampler/batch-producer.js';
 import { requestFor, type SeedSource } from '../sampler/seed-source.js';
+import { sameFanouts, withFanouts } from '../speedups/adaptive-fanouts.js';
+import type { LinkGroups } from '../speedups/link-groups.js';
+import {
+  EpochFanouts,
+  epochPlanOf,
+  groupedSource,
+  linkGroupsOf,
+} from '../speedups/remote-speedups.js';
+import { PartitionPeerProtocol } from './partition-protocol.js';
+import {
+  PartitionSampling,
+  partitionLayoutOf,
+  partitionPeerImplementation,
+} from './partition-sampling.js';
 import { RemoteSamplerProtocol } from './protocols.js';
 
 export interface RemoteSamplerConfig {
@@ -44,29 +58,64 @@ export class RemoteSamplerActor extends Actor<RemoteSamplerConfig> {
   private working = false;
   private readonly stats = { batches: 0, bytes: 0, sampleSeconds: 0, gatherSeconds: 0 };
   private m!: RoleMetrics<'sampler'>;
+  /** Grouping and slicing: the training edges' groups (the plan lays them out whole). */
+  private groups?: LinkGroups;
+  /** Adaptive sampling: fanouts by epoch as the coordinator sets them, and the producer's current ones. */
+  private readonly epochFanouts = new EpochFanouts();
+  private producerFanouts: readonly number[] = [];
+  private fanoutsArrived: (() => void)[] = [];
+  /** cluster.partitions: this sampler owns one part and builds batches across all of them. */
+  private part?: PartitionSampling;
 
   override async onStart(): Promise<void> {
     const spec = this.ctx.config.spec;
     const { job, index } = this.ctx.self;
     this.m = actorMetrics('sampler', { job, index: Number(index) });
     setFanouts(this.m, spec.sampling.fanouts);
+    const layout = partitionLayoutOf(spec);
+    if (layout) {
+      const peer = (p: number) =>
+        this.ctx.client({ job, role: 'sampler', index: p }, PartitionPeerProtocol);
+      this.part = await PartitionSampling.open(spec, layout, Number(index), peer, this.m);
+      this.source = { kind: 'node' };
+      this.producerFanouts = spec.sampling.fanouts;
+      return;
+    }
     this.graph = await openGraph(spec.graph);
     const seeds = seedsOf(spec, this.graph);
-    this.source = seeds.source;
+    this.groups = linkGroupsOf(spec, seeds.source, seeds.train);
+    this.source = groupedSource(seeds.source, this.groups);
     this.trainSeeds = seeds.train;
     this.producer = new BatchProducer(this.graph, producerConfigs(spec, seeds.negativeRange).train);
+    this.producerFanouts = spec.sampling.fanouts;
+  }
+
+  /** The producer for batches of `epoch`: adaptive sampling rebuilds it when the fanouts change. */
+  private producerOf(epoch: number): BatchProducer {
+    const f = this.epochFanouts.of(epoch);
+    if (f && !sameFanouts(f, this.producerFanouts)) {
+      this.producer = new BatchProducer(this.graph, withFanouts(this.producer.config, f));
+      this.producerFanouts = f;
+    }
+    return this.producer;
+  }
+
+  /** Adaptive sampling: waits up to `waitMs` until the coordinator set fanouts for `epoch`. */
+  private async fanoutsKnown(epoch: number, waitMs: number): Promise<boolean> {
+    if (!this.ctx.config.spec.sampling.adaptive.enabled || this.epochFanouts.of(epoch)) return true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      this.fanoutsArrived.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return this.epochFanouts.of(epoch) !== undefined;
   }
 
   private planFor(epoch: number): EpochPlan {
     if (this.plan?.epoch === epoch) return this.plan;
-    const spec = this.ctx.config.spec;
-    this.plan = makeEpochPlan(
-      this.trainSeeds,
-      spec.sampling.batchSize,
-      spec.train.seed,
-      epoch,
-      spec.train.maxStepsPerEpoch,
-    );
+    this.plan = epochPlanOf(this.ctx.config.spec, this.trainSeeds, this.groups, epoch);
     // A new epoch: whatever was produced for the old one will never be asked for.
     for (const s of this.slots.values()) if (!s.done) s.reject(new Error('epoch moved on'));
     this.slots.clear();
@@ -122,7 +171,11 @@ export class RemoteSamplerActor extends Actor<RemoteSamplerConfig> {
             plan.batchSize,
             batchSeed(spec.train.seed, plan.epoch, b),
           );
-          const fields = this.producer.produce(req, (shape) => allocateArrays<BatchFields>(shape));
+          const fields = this.part
+            ? await this.part.produce(req, this.epochFanouts.of(plan.epoch))
+            : this.producerOf(plan.epoch).produce(req, (shape) =>
+                allocateArrays<BatchFields>(shape),
+              );
           this.stats.sampleSeconds += fields.meta[META_SAMPLE_MS] / 1000;
           this.stats.gatherSeconds += fields.meta[META_GATHER_MS] / 1000;
           const m = this.m;
@@ -146,7 +199,12 @@ export class RemoteSamplerActor extends Actor<RemoteSamplerConfig> {
   }
 
   readonly handlers = implement(RemoteSamplerProtocol, {
+    ...partitionPeerImplementation(() => this.part),
     fetch: async ({ epoch, batch, ahead, waitMs }) => {
+      // A sampler (re)started under adaptive sampling samples nothing before it knows the fanouts.
+      if (!(await this.fanoutsKnown(epoch, waitMs))) return { ready: false };
+      // Partition-owning: the training seeds are every part's, gathered from the peers once.
+      if (this.part && !this.trainSeeds) this.trainSeeds = await this.part.trainSeeds();
       const plan = this.planFor(epoch);
       if (batch >= plan.numBatches)
         throw new Error(`epoch ${epoch} has ${plan.numBatches} batches, asked for ${batch}`);
@@ -170,7 +228,17 @@ export class RemoteSamplerActor extends Actor<RemoteSamplerConfig> {
       this.m.weft_sampler_batch_bytes_total.inc(bytes);
       return { ready: true, fields: fields as unknown as Record<string, unknown> };
     },
-    stats: () => ({ ...this.stats }),
+    setFanouts: ({ epoch, fanouts }) => {
+      this.epochFanouts.set(epoch, fanouts);
+      setFanouts(this.m, fanouts);
+      for (const wake of this.fanoutsArrived.splice(0)) wake();
+      return { epoch };
+    },
+    stats: () => {
+      const fanouts = this.epochFanouts.latest();
+      const remote = this.part ? { remoteBytes: this.part.builder.traffic.wireBytes } : {};
+      return { ...this.stats, ...(fanouts ? { fanouts } : {}), ...remote };
+    },
     hello: () => ({ pid: process.pid }),
     shutdown: () => this.ctx.stopSelf(),
   });

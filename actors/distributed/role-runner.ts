@@ -1,5 +1,7 @@
 // One actor of a distributed job in this process, as `weft actor` (and a Kubernetes pod) runs it:
 // serves its metrics, connects to NATS, hosts the role's actor with heartbeats, exits at shutdown.
+import { EmbeddingShardActor } from './embedding-shard-actor.js';
+import { EMB_ROLE } from './embedding-tables.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import { ConfigError } from '../../runtime/errors.js';
@@ -107,6 +109,13 @@ async function hostActor(
       { job, role, index },
       { config: { spec, job }, placement: 'local', restart: { restart: 'never' } },
     );
+    // ID embeddings: the table shard of this index lives in the parameter server's process.
+    if (role === 'ps' && spec.model.idEmbedding.enabled)
+      await system.spawn(
+        EmbeddingShardActor as never,
+        { job, role: EMB_ROLE, index },
+        { config: {}, placement: 'local', restart: { restart: 'never' } },
+      );
     let stop = false;
     void options.stopRequested?.then(() => {
       stop = true;
