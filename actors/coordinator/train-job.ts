@@ -31,6 +31,7 @@ import { buildModel } from '../trainer/trainer-core.js';
 import { idTableOf } from '../parameter-server/id-table-spec.js';
 import { adaptiveFor, adaptiveMetric, maxFanouts } from '../speedups/adaptive-fanouts.js';
 import { cloneChannelName } from '../speedups/clone-handoff.js';
+import { budgetBounds, budgetOf } from '../speedups/fanout-budgets.js';
 import { exportFanouts } from '../speedups/fanout-gauges.js';
 import { groupedEpochPlan, groupLinkEdges } from '../speedups/link-groups.js';
 import { mlpInitParams } from '../speedups/mlp-init.js';
@@ -198,6 +199,7 @@ export function producerConfigs(
     temporalPick: spec.sampling.strategy === 'temporal' ? ('last' as const) : ('uniform' as const),
     fanouts: spec.sampling.fanouts,
     seed: spec.train.seed,
+    ...(budgetOf(spec) ? { budget: budgetOf(spec) } : {}),
   };
   const base = { sampler, fuseFirstLayer: spec.sampling.fuseFirstLayer, negativeRange };
   const trainNeg =
@@ -383,9 +385,10 @@ export async function runTraining(
     const cloneChannel = spec.sampling.handoff === 'clone' ? cloneChannelName(job) : undefined;
     let sampler: Awaited<ReturnType<typeof system.spawn<typeof SamplerProtocol>>> | undefined;
     if (useQueue) {
-      // Sized for the largest fanouts the job may reach (adaptive sampling grows up to its cap).
+      // Sized for the largest fanouts the job may reach (adaptive sampling grows up to its cap; a
+      // per-node budget draws up to maxScale times the hop's fanout).
       const perBatch = maxBatchBytes(
-        { ...spec, sampling: { ...spec.sampling, fanouts: maxFanouts(spec) } },
+        { ...spec, sampling: { ...spec.sampling, fanouts: budgetBounds(spec, maxFanouts(spec)) } },
         graph,
         producers.train.numNegatives,
       );

@@ -3,6 +3,16 @@
 export { createSampler, NeighborSampler, type SeedIds } from './neighbor-sampler.js';
 export { gatherSubgraphFeatures, gatherSeedLabels } from './gather.js';
 export { PprPush } from './ppr-push.js';
+export {
+  BUDGET_DEFAULTS,
+  FanoutBudget,
+  budgetScores,
+  checkBudgetOptions,
+  maxBudget,
+  nodeSizes,
+  type BudgetMode,
+  type FanoutBudgetOptions,
+} from './fanout-budget.js';
 export { Xoshiro128 } from './prng.js';
 export type {
   PprOptions,

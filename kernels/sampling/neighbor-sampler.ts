@@ -2,6 +2,7 @@
 // layers out, for the uniform, weighted, temporal and PPR strategies. Hot loops reuse scratch buffers.
 import type { Csr, Offsets } from '../../graph-store/types.js';
 import { ConfigError, InputError } from '../../runtime/errors.js';
+import { FanoutBudget } from './fanout-budget.js';
 import { growFloat32, growFloat64, growInt32 } from './grow.js';
 import { KeyedNodeMap } from './keyed-node-map.js';
 import { DirectNodeMap } from './node-map.js';
@@ -27,7 +28,7 @@ const MAX_NODES = 0x7fffffff;
 const DEFAULT_PPR_ALPHA = 0.25;
 const DEFAULT_PPR_EPSILON = 1e-4;
 /** Lane that separates negative draws from neighbour draws of the same batch seed. */
-const NEGATIVE_LANE = 1;
+export const NEGATIVE_LANE = 1;
 
 export type SeedIds = Int32Array | Uint32Array | ArrayLike<number>;
 
@@ -60,6 +61,8 @@ export class NeighborSampler {
   private readonly picker = new UniformPicker();
   private readonly pairs = new PairSet();
   private readonly carriesWeights: boolean;
+  /** Per-node budgets (options.budget 'degree' or 'weight'); null: every row takes the hop's fanout. */
+  private readonly budget: FanoutBudget | null;
 
   // Per-batch state; the arrays grow and are reused.
   private n = 0;
@@ -79,6 +82,8 @@ export class NeighborSampler {
   /** CSR start and candidate count of each row of the current hop. */
   private rowStart = new Float64Array(1024);
   private rowAvail = new Int32Array(1024);
+  /** Per-row budget of the current hop (budgets on). */
+  private rowBudget = new Int32Array(0);
   private scores = new Float64Array(64);
   private endpoint = new Uint8Array(0);
   private groupTimes = new Float64Array(0);
@@ -180,6 +185,15 @@ export class NeighborSampler {
       this.ppr = new PprPush(csr, alpha, epsilon);
     }
     this.carriesWeights = strategy === 'weighted' || strategy === 'ppr';
+    if (options.budget && options.budget.mode !== 'fixed' && strategy === 'ppr') {
+      throw new ConfigError(
+        "per-node budgets apply to neighbour rows; 'ppr' takes top-k PPR nodes",
+        {
+          field: 'budget.mode',
+        },
+      );
+    }
+    this.budget = FanoutBudget.of(csr, options.budget);
     // Parallel per-edge arrays always match edges' capacity, so one bounds check covers them.
     if (this.carriesWeights) this.edgeW = new Float32Array(this.edges.length);
     if (this.returnEdgeIds) this.edgeId = new Float64Array(this.edges.length);
@@ -537,17 +551,25 @@ export class NeighborSampler {
         rowAvail[i - lo] = this.rowWindowEnd(i, start, start + rowAvail[i - lo]) - start;
       }
     }
+    // Per-node budgets replace k row by row (a fanout of -1 takes every neighbour either way).
+    const budgeted = this.budget !== null && k > 0;
+    if (budgeted) {
+      if (this.rowBudget.length < hi - lo) this.rowBudget = new Int32Array(this.rowStart.length);
+      this.budget!.assign(nodes, lo, hi, rowAvail, k, this.rowBudget);
+    }
+    const rowBudget = this.rowBudget;
     let pos = this.pos;
     let e = this.e;
     for (let i = lo; i < hi; i++) {
       const start = rowStart[i - lo];
       const avail = rowAvail[i - lo];
-      const take = k < 0 || avail <= k ? avail : k;
+      const kr = budgeted ? rowBudget[i - lo] : k;
+      const take = kr < 0 || avail <= kr ? avail : kr;
       if (e + avail > pos.length) {
         pos = this.pos = growFloat64(pos, e + avail, e);
       }
       if (i < filterUpTo && endpoint[i] === 1) {
-        e += this.chooseFiltered(nodes[i], start, avail, k, e);
+        e += this.chooseFiltered(nodes[i], start, avail, kr, e);
       } else if (take === avail) {
         for (let p = start; p < start + avail; p++) pos[e++] = p;
       } else if (uniformPick) {

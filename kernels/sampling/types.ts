@@ -1,5 +1,6 @@
 // Types shared by every neighbour sampler: the options a sampler is built from (plain data, so a worker
 // thread can build its own sampler), the per-call inputs, and the message-flow blocks it returns.
+import type { FanoutBudgetOptions } from './fanout-budget.js';
 
 /**
  * How neighbours of a destination node are chosen (k = the hop's fanout; a row with at most k
@@ -47,6 +48,12 @@ export interface SamplerOptions {
   readonly ppr?: PprOptions;
   /** Also return, per sampled edge, its position in the CSR (edge id); default false. */
   readonly returnEdgeIds?: boolean;
+  /**
+   * Per-node budgets instead of one fanout per hop (see fanout-budget.ts): 'degree' or 'weight' give
+   * hubs more draws and leaves (or rows whose weight sits on few edges) fewer, at the fixed fanout's
+   * edge count per hop. Not for 'ppr'. Default: fixed fanouts.
+   */
+  readonly budget?: FanoutBudgetOptions;
 }
 
 /** Per-call options of `sample`. */
