@@ -1,7 +1,7 @@
 // Partition-owning samplers: sampled edges/s and bytes crossing partitions per batch, for the whole
 // graph (P=1), 2 and 3 parts answered in-process, and 2 parts with the other owner across NATS.
 import { execSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,7 +30,10 @@ import { silentLogger } from '../runtime/actor-log.js';
 import { ActorSystem } from '../runtime/actor-system.js';
 import { startNatsServer } from '../runtime/nats-server.js';
 
-/** Run: npx tsx bench/partitioned-sampling.ts [--nodes N --edges E --dim D --seconds S]. */
+/**
+ * Run: npx tsx bench/partitioned-sampling.ts [--nodes N --edges E --dim D --seconds S --label L].
+ * Earlier runs in the results file are kept under `runs`; this run's rows carry its label.
+ */
 const { values: args } = parseArgs({
   options: {
     nodes: { type: 'string', default: '100000' },
@@ -39,6 +42,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '512' },
     fanouts: { type: 'string', default: '10,5' },
     seconds: { type: 'string', default: '6' },
+    label: { type: 'string', default: 'current' },
   },
 });
 
@@ -52,10 +56,12 @@ export class PartOwnerActor extends Actor<{ dir: string }> {
     rows: (req) => this.owner.rows(req),
     expand: (req) => this.owner.expand(req),
     trainSeeds: () => ({ ids: this.owner.trainSeeds() }),
+    linkEdges: ({ edgeType }) => this.owner.linkEdges(edgeType),
   });
 }
 
 interface Row {
+  label?: string;
   config: string;
   parts: number;
   wire: 'none' | 'in-process' | 'nats';
@@ -98,6 +104,7 @@ async function run(
   const seconds = (performance.now() - t0) / 1000;
   const t = traffic();
   const row: Row = {
+    label: args.label,
     config,
     parts,
     wire,
@@ -215,7 +222,8 @@ async function main(): Promise<void> {
   } catch {
     // not a git checkout
   }
-  const out = {
+  const record = {
+    label: args.label,
     machine: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
     node: process.version,
@@ -235,7 +243,15 @@ async function main(): Promise<void> {
     'partitioned-sampling.json',
   );
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  // Earlier runs stay: the newest run's header and rows on top, every run (oldest first) in `runs`.
+  const runs: unknown[] = [];
+  if (existsSync(file)) {
+    const old = JSON.parse(readFileSync(file, 'utf8')) as { runs?: unknown[]; label?: string };
+    if (old.runs) runs.push(...old.runs);
+    else runs.push({ label: 'initial', ...old });
+  }
+  runs.push(record);
+  writeFileSync(file, `${JSON.stringify({ ...record, runs }, null, 2)}\n`);
   console.log(`wrote ${file}`);
 }
 

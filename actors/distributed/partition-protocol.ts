@@ -1,5 +1,5 @@
-// The verbs partition-owning samplers ask each other: rows (degree, features, label) and neighbour
-// reads of nodes the asked sampler owns, and its training seeds. Served next to the trainers' `fetch`.
+// The verbs partition-owning samplers ask each other: rows (degree or time window, features, label, edge
+// weights) and neighbour reads of nodes the asked sampler owns, its training seeds and its link edges.
 import { defineProtocol } from '../../runtime/actor.js';
 import { s, type Infer } from '../../runtime/schema.js';
 
@@ -9,15 +9,27 @@ export const RowsRequestSchema = s.object({
   degrees: s.boolean(),
   features: s.boolean(),
   labels: s.boolean(),
+  /**
+   * Temporal sampling: one query time per node. A node's row is then its window, the edges strictly
+   * before the time, and `degrees` are window lengths.
+   */
+  times: s.optional(s.typedArray('float64')),
+  /**
+   * Weighted sampling: the edge weights of every row (window) longer than this fanout come back in
+   * `rowWeights`, so the asker can make the draws itself. Absent: no row weights.
+   */
+  rowWeightsOver: s.optional(s.int()),
 });
 export type RowsRequest = Infer<typeof RowsRequestSchema>;
 
 export const RowsReplySchema = s.object({
-  /** Out-degree of each node (the length of its CSR row). */
+  /** Out-degree of each node (the length of its CSR row, or of its window when times were given). */
   degrees: s.optional(s.typedArray('int32')),
   /** Float32 feature rows, nodes.length × dim, decoded as the owner's store decodes them. */
   x: s.optional(s.typedArray('float32')),
   labels: s.optional(s.typedArray('int32')),
+  /** The weights of each row longer than rowWeightsOver, row after row in request order. */
+  rowWeights: s.optional(s.typedArray('float32')),
 });
 export type RowsReply = Infer<typeof RowsReplySchema>;
 
@@ -28,17 +40,37 @@ export const ExpandRequestSchema = s.object({
   take: s.typedArray('int32'),
   /** For each node with take < degree, `take` offsets into its row, in the asker's order. */
   offsets: s.typedArray('int32'),
+  /** Temporal sampling: each node's query time; its row is then the window before it. */
+  times: s.optional(s.typedArray('float64')),
+  /** Also send the chosen edges' weights (weighted sampling carries them in the batch). */
+  weights: s.optional(s.boolean()),
 });
 export type ExpandRequest = Infer<typeof ExpandRequestSchema>;
 
 export const ExpandReplySchema = s.object({
   /** The chosen neighbours' global ids, node after node, in the order of the offsets. */
   neighbors: s.typedArray('int32'),
+  /** The chosen edges' weights, parallel to neighbors (when asked for). */
+  weights: s.optional(s.typedArray('float32')),
 });
 export type ExpandReply = Infer<typeof ExpandReplySchema>;
 
+export const LinkEdgesRequestSchema = s.object({
+  /** The relation key src__rel__dst, as link.edgeType resolves it. */
+  edgeType: s.string(),
+});
+export type LinkEdgesRequest = Infer<typeof LinkEdgesRequestSchema>;
+
+export const LinkEdgesReplySchema = s.object({
+  /** The relation's edges out of owned nodes: source ascending, each row in CSR order. */
+  src: s.typedArray('int32'),
+  dst: s.typedArray('int32'),
+  times: s.typedArray('float64'),
+});
+export type LinkEdgesReply = Infer<typeof LinkEdgesReplySchema>;
+
 export const PartitionPeerProtocol = defineProtocol({
-  /** Degrees, feature rows and labels of owned nodes (each part optional). */
+  /** Degrees (or windows), feature rows, labels and row weights of owned nodes (each part optional). */
   rows: { request: RowsRequestSchema, reply: RowsReplySchema, concurrent: true },
   /** The neighbours at the given row offsets of owned frontier nodes. */
   expand: { request: ExpandRequestSchema, reply: ExpandReplySchema, concurrent: true },
@@ -48,4 +80,6 @@ export const PartitionPeerProtocol = defineProtocol({
     reply: s.object({ ids: s.typedArray('int32') }),
     concurrent: true,
   },
+  /** Link prediction: the owned rows' edges of one relation, for the job's time split. */
+  linkEdges: { request: LinkEdgesRequestSchema, reply: LinkEdgesReplySchema, concurrent: true },
 });

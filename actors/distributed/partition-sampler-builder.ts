@@ -1,11 +1,16 @@
-// Builds a node batch from hash partitions: frontier rows this sampler owns are read in place, the rest
-// asked of their owners (one batched request per owner per round, all owners at once). Same records as
-// BatchProducer over the whole graph, bit for bit: the random draws are made here, from row degrees.
+// Builds node and link batches from hash partitions: frontier rows this sampler owns are read in place,
+// the rest asked of their owners (one batched request per owner per round, all owners at once). Same
+// records as BatchProducer over the whole graph, bit for bit: the random draws are made here.
+import { SET_MIN_DIM } from '../../graph-store/feature-gather.js';
+import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { partOf } from '../../graph-store/partition-rule.js';
 import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
 import { KeyedNodeMap } from '../../kernels/sampling/keyed-node-map.js';
+import { NEGATIVE_LANE } from '../../kernels/sampling/neighbor-sampler.js';
 import { Xoshiro128 } from '../../kernels/sampling/prng.js';
+import { firstAtOrAfter, firstUnsortedRow } from '../../kernels/sampling/temporal-window.js';
 import { UniformPicker } from '../../kernels/sampling/uniform-pick.js';
+import { WeightedPicker } from '../../kernels/sampling/weighted-pick.js';
 import { ConfigError, InputError } from '../../runtime/errors.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
@@ -22,6 +27,7 @@ import {
   type ProducerConfig,
 } from '../sampler/batch-producer.js';
 import type { ExpandReply, ExpandRequest, RowsReply, RowsRequest } from './partition-protocol.js';
+import { fusedMeanFromSources } from './partition-first-layer.js';
 import type { PartitionOwner } from './partition-sampler-owner.js';
 
 /** How a builder reaches the other partitions' owners (NATS in a job, direct calls in tests). */
@@ -36,12 +42,14 @@ export interface PartitionTraffic {
   expandRequests: number;
   /** Frontier nodes whose neighbours another partition read. */
   remoteNodesExpanded: number;
-  /** `rows` requests sent (degrees, features, labels). */
+  /** `rows` requests sent (degrees, features, labels, row weights). */
   rowRequests: number;
   /** Feature rows received from other partitions. */
   remoteFeatureRows: number;
   /** Bytes of those feature rows. */
   remoteFeatureBytes: number;
+  /** Edge weights received for weighted draws (whole rows longer than the fanout). */
+  remoteRowWeights: number;
   /** Bytes of every typed array sent and received (requests and replies). */
   wireBytes: number;
 }
@@ -53,27 +61,53 @@ export function emptyTraffic(): PartitionTraffic {
     rowRequests: 0,
     remoteFeatureRows: 0,
     remoteFeatureBytes: 0,
+    remoteRowWeights: 0,
     wireBytes: 0,
   };
+}
+
+/**
+ * One float32 row from src to dst: TypedArray.set (a memcpy) from SET_MIN_DIM values on, where it beats
+ * an element loop despite the view it creates (feature-gather.ts), an element loop below.
+ */
+function copyRow(src: Float32Array, from: number, dst: Float32Array, to: number, d: number): void {
+  if (d >= SET_MIN_DIM) {
+    dst.set(src.subarray(from, from + d), to);
+    return;
+  }
+  for (let c = 0; c < d; c++) dst[to + c] = src[from + c];
 }
 
 const bytesOf = (...a: (ArrayBufferView | undefined)[]) =>
   a.reduce((t, v) => t + (v?.byteLength ?? 0), 0);
 
-/** Check a producer config can be served from partitions; errors name the job-spec field. */
+/**
+ * Check a producer config can be served from partitions; errors name the job-spec field. PPR pushes
+ * residuals over the graph until they fall under epsilon: across owners that is one round trip per
+ * push wave and node, so it stays with whole-graph samplers.
+ */
 export function checkPartitionedConfig(config: ProducerConfig): void {
-  if (config.sampler.strategy !== 'uniform')
+  const s = config.sampler.strategy;
+  if (s !== 'uniform' && s !== 'weighted' && s !== 'temporal')
     throw new ConfigError(
-      `partition-owning samplers sample 'uniform' only, not '${config.sampler.strategy}'`,
+      `partition-owning samplers sample 'uniform', 'weighted' and 'temporal' (link tasks), not '${s}'`,
       { field: 'sampling.strategy' },
+    );
+  // Per-node budgets size each row's draws from graph-wide statistics no single part holds.
+  const budget = (config.sampler as { budget?: { mode?: string } }).budget;
+  if (budget?.mode !== undefined && budget.mode !== 'fixed')
+    throw new ConfigError(
+      `is '${budget.mode}' but partition-owning samplers sample fixed fanouts; use mode fixed`,
+      { field: 'sampling.budget.mode' },
     );
 }
 
 /**
- * One builder per partition-owning sampler. Reproduces NeighborSampler's uniform draws exactly: the
- * PRNG is reseeded with (sampler seed, batch seed) and steps through the frontier rows in order,
- * drawing by Floyd over each row's degree, which the owners report; owners only read the chosen
- * offsets. Local ids are assigned in first-seen order, as the whole-graph sampler assigns them.
+ * One builder per partition-owning sampler. Reproduces NeighborSampler's draws exactly: the PRNG is
+ * reseeded with (sampler seed, batch seed) and steps through the frontier rows in order, drawing over
+ * each row's degree (uniform), time window (temporal) or weights (weighted), which the owners report;
+ * owners only read the chosen offsets. Local ids are assigned in first-seen order of (node, time
+ * group), as the whole-graph sampler assigns them.
  */
 export class PartitionBatchBuilder {
   readonly traffic: PartitionTraffic = emptyTraffic();
@@ -84,20 +118,43 @@ export class PartitionBatchBuilder {
   private readonly map = new KeyedNodeMap();
   private readonly dim: number;
   private readonly scratch = { buf: new Float32Array(0) };
+  private readonly part: SharedGraph;
+  private readonly numNodesGlobal: number;
+  private readonly temporal: boolean;
+  private readonly pickLast: boolean;
+  private readonly weighted: boolean;
 
-  // Per-batch state, grown and reused.
+  // Per-node state of the batch being built, grown and reused.
   private n = 0;
-  private nodes = new Int32Array(1024);
-  private zeros = new Int32Array(1024);
-  private degree = new Int32Array(1024);
-  private take = new Int32Array(1024);
-  private x = new Float32Array(0);
-  private rowPtr = new Int32Array(1025);
+  private cap = 0;
+  private nodes = new Int32Array(0);
+  /** Time group of each local node (0 without times). */
+  private group = new Int32Array(0);
+  /** Owning part of each local node, and its row in this part (-1 when another part owns it). */
+  private partOfNode = new Int32Array(0);
+  private lrow = new Int32Array(0);
+  private degree = new Int32Array(0);
+  private take = new Int32Array(0);
+  private wStart = new Int32Array(0);
+  private rowPtr = new Int32Array(1);
+  private order = new Int32Array(0);
+  private partStart: Int32Array;
+  private partFill: Int32Array;
+  // Per-edge state.
   private edges = new Int32Array(4096);
   private pos = new Float64Array(4096);
+  private edgeW = new Float32Array(0);
+  // Rows, times and weights.
+  private x = new Float32Array(0);
   private seedLabels = new Int32Array(0);
   private iota = new Int32Array(0);
   private readonly one = new Int32Array(1);
+  private groupTimes = new Float64Array(64);
+  private numGroups = 0;
+  private rowW = new Float32Array(0);
+  /** Fused float32 batches: offset of each local node's row in its source (part or reply). */
+  private rowOff = new Float64Array(0);
+  private pick = new Int32Array(64);
 
   constructor(
     readonly owner: PartitionOwner,
@@ -105,10 +162,46 @@ export class PartitionBatchBuilder {
     readonly config: ProducerConfig,
   ) {
     checkPartitionedConfig(config);
-    this.fanouts = [...config.sampler.fanouts];
-    this.seed = config.sampler.seed ?? 0;
+    const s = config.sampler;
+    this.fanouts = [...s.fanouts];
+    this.seed = s.seed ?? 0;
     this.rng = new Xoshiro128(this.seed);
     this.dim = owner.dim;
+    this.part = owner.part;
+    this.numNodesGlobal = this.part.partition!.numNodesGlobal;
+    this.temporal = s.strategy === 'temporal';
+    this.pickLast = this.temporal && (s.temporalPick ?? 'last') === 'last';
+    this.weighted = s.strategy === 'weighted';
+    this.partStart = new Int32Array(owner.count + 1);
+    this.partFill = new Int32Array(owner.count);
+    const csr = this.part.csr;
+    // Each sampler checks its own rows, as the whole-graph sampler checks all of them.
+    if (this.weighted) {
+      const w = csr.weights;
+      if (!w)
+        throw new ConfigError('weighted sampling needs edge weights; the graph has none', {
+          field: 'strategy',
+        });
+      for (let p = 0; p < w.length; p++)
+        if (!(w[p] > 0 && w[p] < Infinity))
+          throw new InputError(`edge weight ${w[p]} at edge ${p} must be finite and > 0`, {
+            file: this.part.dir,
+            field: 'weights',
+          });
+    }
+    if (this.temporal) {
+      const ts = csr.timestamps;
+      if (!ts)
+        throw new ConfigError('temporal sampling needs edge timestamps; the graph has none', {
+          field: 'strategy',
+        });
+      const bad = firstUnsortedRow(csr.indptr, ts, csr.numNodes);
+      if (bad >= 0)
+        throw new InputError(`timestamps of local row ${bad} are not ascending`, {
+          file: this.part.dir,
+          field: 'timestamps',
+        });
+    }
   }
 
   /** Adaptive sampling: the fanouts of the batches built from now on. */
@@ -116,35 +209,37 @@ export class PartitionBatchBuilder {
     this.fanouts = [...fanouts];
   }
 
-  /** Builds one node batch into fresh arrays laid out as BatchProducer lays them out. */
+  /** Builds one node or link batch into fresh arrays laid out as BatchProducer lays them out. */
   async produce(req: BatchRequest): Promise<BatchFields> {
-    if (req.kind !== 'node' || !req.seeds)
-      throw new ConfigError(`partition-owning samplers build node batches, not '${req.kind}'`, {
-        field: 'task',
-      });
     const t0 = performance.now();
-    const seeds = req.seeds;
+    const { all, times, count, pairs } = this.seedsOf(req);
     this.rng.reseed(this.seed, req.batchSeed);
     this.map.begin();
     this.n = 0;
-    this.ensureNodes(seeds.length);
-    for (let i = 0; i < seeds.length; i++) this.insert(seeds[i]);
+    this.ensureNodes(count);
+    if (times) this.assignGroups(times, count);
+    const seedLocal = new Int32Array(count);
+    for (let i = 0; i < count; i++)
+      seedLocal[i] = this.insert(all[i], times ? this.timeGroup(times[i]) : 0);
     const numSeeds = this.n;
+    this.classify(0, numSeeds);
     const hops = this.fanouts.length;
     const hopEnd = [numSeeds];
     this.rowPtr[0] = 0;
     for (let h = 0; h < hops; h++) {
       const lo = h === 0 ? 0 : hopEnd[h - 1];
       const hi = hopEnd[h];
-      await this.fetchRows(lo, hi, true, h === 0);
-      const e = this.choose(lo, hi, this.fanouts[h]);
+      const k = this.fanouts[h];
+      await this.fetchDegrees(lo, hi, k, h === 0 && req.kind === 'node');
+      const e = this.choose(lo, hi, k);
       await this.fetchNeighbors(lo, hi, e);
-      this.mapNeighbors(this.rowPtr[lo], e);
+      const before = this.n;
+      this.mapNeighbors(lo, hi);
+      this.classify(before, this.n);
       hopEnd.push(this.n);
     }
     const t1 = performance.now();
-    await this.fetchRows(hopEnd[hops - 1], this.n, false, false);
-    const out = this.assemble(req, numSeeds, hopEnd);
+    const out = await this.assemble(req, numSeeds, hopEnd, seedLocal, pairs);
     const t2 = performance.now();
     const m = out.meta;
     m[META_SAMPLE_MS] = t1 - t0;
@@ -152,141 +247,346 @@ export class PartitionBatchBuilder {
     return out;
   }
 
-  private insert(g: number): void {
-    const l = this.map.findOrInsert(g, 0, this.n);
-    if (l === this.n) this.nodes[this.n++] = g;
+  /**
+   * The seeds of a request as NeighborSampler takes them: node seeds, or for a link batch all
+   * sources, all destinations, then the negatives (from their own PRNG lane), with one time each.
+   */
+  private seedsOf(req: BatchRequest): {
+    all: Int32Array;
+    times: Float64Array | undefined;
+    count: number;
+    pairs: number;
+  } {
+    const limit = this.numNodesGlobal;
+    const check = (a: Int32Array, field: string) => {
+      for (let i = 0; i < a.length; i++)
+        if (!(a[i] >= 0 && a[i] < limit))
+          throw new InputError(`node id ${a[i]} is not in [0, ${limit})`, {
+            field: `${field}[${i}]`,
+          });
+    };
+    if (req.kind === 'node' && req.seeds) {
+      check(req.seeds, 'seeds');
+      if (this.temporal)
+        throw new ConfigError(
+          'temporal sampling needs a query time per seed; node seeds have none',
+          {
+            field: 'sampling.strategy',
+          },
+        );
+      return { all: req.seeds, times: undefined, count: req.seeds.length, pairs: 0 };
+    }
+    if (req.kind !== 'link' || !req.src || !req.dst)
+      throw new ConfigError(
+        `partition-owning samplers build node and link batches, not '${req.kind}'`,
+        {
+          field: 'task',
+        },
+      );
+    const pairs = req.src.length;
+    if (req.dst.length !== pairs)
+      throw new InputError(`${req.dst.length} destinations for ${pairs} sources`, { field: 'dst' });
+    check(req.src, 'src');
+    check(req.dst, 'dst');
+    const numNeg = this.config.numNegatives;
+    if (!(Number.isInteger(numNeg) && numNeg >= 0))
+      throw new ConfigError(`numNegatives ${numNeg} must be an integer >= 0`, {
+        field: 'numNegatives',
+      });
+    const total = pairs * (2 + numNeg);
+    const all = new Int32Array(total);
+    all.set(req.src, 0);
+    all.set(req.dst, pairs);
+    if (numNeg > 0) {
+      const [lo, hi] = this.config.negativeRange ?? [0, limit];
+      if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 0 && hi <= limit && hi > lo))
+        throw new ConfigError(
+          `negativeRange [${lo}, ${hi}) must be a non-empty range of node ids`,
+          {
+            field: 'negativeRange',
+          },
+        );
+      const negRng = new Xoshiro128(this.seed, req.batchSeed, NEGATIVE_LANE);
+      for (let q = 2 * pairs; q < total; q++) all[q] = lo + negRng.below(hi - lo);
+    }
+    let times: Float64Array | undefined;
+    if (this.temporal) {
+      const t = req.times;
+      if (!t)
+        throw new InputError('temporal sampling needs one query time per seed', { field: 'times' });
+      if (t.length < pairs)
+        throw new InputError(`${t.length} times for ${pairs} seeds`, { field: 'times' });
+      times = new Float64Array(total);
+      for (let i = 0; i < pairs; i++) {
+        if (Number.isNaN(t[i])) throw new InputError('query time is NaN', { field: `times[${i}]` });
+        times[i] = t[i];
+        times[pairs + i] = t[i];
+        for (let j = 0; j < numNeg; j++) times[2 * pairs + i * numNeg + j] = t[i];
+      }
+    } else if (req.times)
+      throw new ConfigError(
+        `query times given but the strategy is '${this.config.sampler.strategy}'`,
+        {
+          field: 'times',
+        },
+      );
+    return { all, times, count: total, pairs };
+  }
+
+  /** Maps each seed time to a group: its rank among the batch's distinct times. */
+  private assignGroups(times: Float64Array, count: number): void {
+    if (this.groupTimes.length < count) this.groupTimes = new Float64Array(Math.max(count, 64));
+    const sorted = this.groupTimes.subarray(0, count);
+    sorted.set(times.subarray(0, count));
+    sorted.sort();
+    let distinct = 0;
+    for (let i = 0; i < count; i++)
+      if (i === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i];
+    this.numGroups = distinct;
+  }
+
+  private timeGroup(t: number): number {
+    const g = this.groupTimes;
+    let lo = 0;
+    let hi = this.numGroups;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (g[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private insert(g: number, grp: number): number {
+    const l = this.map.findOrInsert(g, grp, this.n);
+    if (l === this.n) {
+      this.nodes[l] = g;
+      this.group[l] = grp;
+      this.n++;
+    }
+    return l;
+  }
+
+  /** Owner and local row of nodes [a, b): computed once per node, read by every later pass. */
+  private classify(a: number, b: number): void {
+    const count = this.owner.count;
+    const me = this.owner.index;
+    const own = this.owner;
+    const { nodes, partOfNode, lrow } = this;
+    for (let i = a; i < b; i++) {
+      const g = nodes[i];
+      const p = partOf(g, count);
+      partOfNode[i] = p;
+      lrow[i] = p === me ? own.localRow(g) : -1;
+    }
+  }
+
+  /** Groups nodes [lo, hi) by owning part into order[partStart[p]..partStart[p+1]) (a counting sort). */
+  private groupByPart(lo: number, hi: number): void {
+    const count = this.owner.count;
+    const start = this.partStart;
+    const fill = this.partFill;
+    const owner = this.partOfNode;
+    start.fill(0);
+    for (let i = lo; i < hi; i++) start[owner[i] + 1]++;
+    for (let p = 0; p < count; p++) {
+      start[p + 1] += start[p];
+      fill[p] = start[p];
+    }
+    const order = this.order;
+    for (let i = lo; i < hi; i++) order[fill[owner[i]]++] = i;
   }
 
   private ensureNodes(extra: number): void {
     const need = this.n + extra;
-    if (this.nodes.length >= need) {
-      this.map.reserve(need, this.nodes, this.zeros);
-      return;
+    if (this.cap < need) {
+      let cap = Math.max(1024, this.cap);
+      while (cap < need) cap *= 2;
+      const keep = this.n;
+      const grow = (a: Int32Array, len = cap): Int32Array<ArrayBuffer> => {
+        const b = new Int32Array(len);
+        b.set(a.subarray(0, Math.min(a.length, keep + 1)));
+        return b;
+      };
+      this.nodes = grow(this.nodes);
+      this.group = grow(this.group);
+      this.partOfNode = grow(this.partOfNode);
+      this.lrow = grow(this.lrow);
+      this.degree = grow(this.degree);
+      this.take = grow(this.take);
+      this.wStart = grow(this.wStart);
+      this.order = new Int32Array(cap);
+      this.rowPtr = grow(this.rowPtr, cap + 1);
+      this.cap = cap;
     }
-    let cap = this.nodes.length;
-    while (cap < need) cap *= 2;
-    const grow = <T extends Int32Array>(a: T): T => {
-      const b = new Int32Array(cap);
-      b.set(a.subarray(0, Math.min(a.length, this.n)));
-      return b as T;
-    };
-    this.nodes = grow(this.nodes);
-    this.degree = grow(this.degree);
-    this.take = grow(this.take);
-    this.zeros = new Int32Array(cap);
-    const ptr = new Int32Array(cap + 1);
-    ptr.set(this.rowPtr.subarray(0, Math.min(this.rowPtr.length, this.n + 1)));
-    this.rowPtr = ptr;
-    this.map.reserve(need, this.nodes, this.zeros);
+    this.map.reserve(need, this.nodes, this.group);
   }
 
   private ensureEdges(need: number, keep: number): void {
-    if (this.edges.length >= need) return;
-    let cap = this.edges.length;
-    while (cap < need) cap *= 2;
-    const e = new Int32Array(cap);
-    e.set(this.edges.subarray(0, keep));
-    this.edges = e;
-    const p = new Float64Array(cap);
-    p.set(this.pos.subarray(0, keep));
-    this.pos = p;
+    if (this.edges.length < need) {
+      let cap = this.edges.length;
+      while (cap < need) cap *= 2;
+      const e = new Int32Array(cap);
+      e.set(this.edges.subarray(0, keep));
+      this.edges = e;
+      const p = new Float64Array(cap);
+      p.set(this.pos.subarray(0, keep));
+      this.pos = p;
+    }
+    if (this.weighted && this.edgeW.length < this.edges.length) {
+      const w = new Float32Array(this.edges.length);
+      w.set(this.edgeW.subarray(0, keep));
+      this.edgeW = w;
+    }
   }
 
   /**
-   * Degrees (when `degrees`), feature rows, and (when `labels`) labels of local nodes [lo, hi): owned
-   * ones read here, the others in one `rows` request per owner, all in flight together.
+   * Degrees (windows when temporal), seed labels (`labels`) and, for weighted draws, the weights of
+   * rows longer than k, of local nodes [lo, hi): owned ones read here, the others in one `rows`
+   * request per owner, all in flight together.
    */
-  private async fetchRows(
-    lo: number,
-    hi: number,
-    degrees: boolean,
-    labels: boolean,
-  ): Promise<void> {
-    const d = this.dim;
-    if (this.x.length < hi * d) {
-      const x = new Float32Array(Math.max(hi * d, this.x.length * 2));
-      x.set(this.x.subarray(0, lo * d));
-      this.x = x;
-    }
+  private async fetchDegrees(lo: number, hi: number, k: number, labels: boolean): Promise<void> {
     if (labels && this.seedLabels.length < hi) this.seedLabels = new Int32Array(hi);
-    const own = this.owner;
-    const count = own.count;
-    const byPart: number[][] = Array.from({ length: count }, () => []);
-    for (let i = lo; i < hi; i++) {
-      const g = this.nodes[i];
-      const p = partOf(g, count);
-      if (p !== own.index) {
-        byPart[p].push(i);
-        continue;
-      }
-      if (degrees) this.degree[i] = own.degreeOf(g);
-      this.one[0] = g;
-      own.gather(this.one, 1, this.x, i * d);
-      if (labels) this.seedLabels[i] = own.labelOf(g);
+    this.groupByPart(lo, hi);
+    const me = this.owner.index;
+    const csr = this.part.csr;
+    const indptr = csr.indptr;
+    const ts = csr.timestamps;
+    const ownLabels = this.part.labels;
+    const { order, partStart, lrow, degree, group, groupTimes, nodes } = this;
+    for (let j = partStart[me]; j < partStart[me + 1]; j++) {
+      const i = order[j];
+      const l = lrow[i];
+      const start = indptr[l];
+      degree[i] = this.temporal
+        ? firstAtOrAfter(ts!, start, indptr[l + 1], groupTimes[group[i]]) - start
+        : indptr[l + 1] - start;
+      if (labels) this.seedLabels[i] = ownLabels ? ownLabels[l] : -1;
     }
+    const wantWeights = this.weighted && k >= 0;
+    const count = this.owner.count;
+    const replies: (RowsReply | undefined)[] = new Array(count);
     const asks: Promise<void>[] = [];
     for (let p = 0; p < count; p++) {
-      const locals = byPart[p];
-      if (locals.length === 0) continue;
-      const ids = Int32Array.from(locals, (i) => this.nodes[i]);
-      const req: RowsRequest = { nodes: ids, degrees, features: true, labels };
-      const t = this.traffic;
-      t.rowRequests++;
+      const a = partStart[p];
+      const b = partStart[p + 1];
+      if (p === me || a === b) continue;
+      const ids = new Int32Array(b - a);
+      for (let j = a; j < b; j++) ids[j - a] = nodes[order[j]];
+      const req: RowsRequest = { nodes: ids, degrees: true, features: false, labels };
+      if (this.temporal) {
+        const t = new Float64Array(b - a);
+        for (let j = a; j < b; j++) t[j - a] = groupTimes[group[order[j]]];
+        req.times = t;
+      }
+      if (wantWeights) req.rowWeightsOver = k;
+      const tr = this.traffic;
+      tr.rowRequests++;
       asks.push(
         this.peers.rows(p, req).then((r) => {
-          t.wireBytes += bytesOf(ids, r.degrees, r.x, r.labels);
-          t.remoteFeatureRows += locals.length;
-          t.remoteFeatureBytes += bytesOf(r.x);
-          this.scatterRows(p, locals, r, degrees, labels);
+          tr.wireBytes += bytesOf(ids, req.times, r.degrees, r.labels, r.rowWeights);
+          tr.remoteRowWeights += r.rowWeights?.length ?? 0;
+          const m = b - a;
+          if (r.degrees?.length !== m || (labels && r.labels?.length !== m))
+            throw new InputError(`partition ${p} answered rows of the wrong size`, {
+              field: 'rows',
+            });
+          for (let j = a; j < b; j++) {
+            const i = order[j];
+            degree[i] = r.degrees[j - a];
+            if (labels) this.seedLabels[i] = r.labels![j - a];
+          }
+          replies[p] = r;
         }),
       );
     }
     await Promise.all(asks);
+    if (wantWeights) this.placeRowWeights(lo, hi, k, replies);
   }
 
-  private scatterRows(
-    p: number,
-    locals: number[],
-    r: RowsReply,
-    degrees: boolean,
-    labels: boolean,
+  /** Lays the weights of rows [lo, hi) longer than k side by side in rowW (wStart marks each row). */
+  private placeRowWeights(
+    lo: number,
+    hi: number,
+    k: number,
+    replies: (RowsReply | undefined)[],
   ): void {
-    const d = this.dim;
-    const n = locals.length;
-    if (
-      (degrees && r.degrees?.length !== n) ||
-      r.x?.length !== n * d ||
-      (labels && r.labels?.length !== n)
-    )
-      throw new InputError(`partition ${p} answered rows of the wrong size`, { field: 'rows' });
-    for (let j = 0; j < n; j++) {
-      const i = locals[j];
-      if (degrees) this.degree[i] = r.degrees![j];
-      this.x.set(r.x.subarray(j * d, (j + 1) * d), i * d);
-      if (labels) this.seedLabels[i] = r.labels![j];
+    const { degree, wStart, order, partStart, lrow } = this;
+    let total = 0;
+    for (let i = lo; i < hi; i++) {
+      wStart[i] = total;
+      if (degree[i] > k) total += degree[i];
+    }
+    if (this.rowW.length < total)
+      this.rowW = new Float32Array(Math.max(total, 2 * this.rowW.length));
+    const rowW = this.rowW;
+    const me = this.owner.index;
+    const own = this.part.csr.weights!;
+    const indptr = this.part.csr.indptr;
+    for (let p = 0; p < this.owner.count; p++) {
+      const r = replies[p];
+      let at = 0;
+      for (let j = partStart[p]; j < partStart[p + 1]; j++) {
+        const i = order[j];
+        const d = degree[i];
+        if (d <= k) continue;
+        const dst = wStart[i];
+        if (p === me) {
+          const start = indptr[lrow[i]];
+          for (let q = 0; q < d; q++) rowW[dst + q] = own[start + q];
+          continue;
+        }
+        const src = r?.rowWeights;
+        if (!src || at + d > src.length)
+          throw new InputError(`partition ${p} answered too few row weights`, {
+            field: 'rowWeights',
+          });
+        for (let q = 0; q < d; q++) rowW[dst + q] = src[at + q];
+        at += d;
+      }
+      if (p !== me && r?.rowWeights && at !== r.rowWeights.length)
+        throw new InputError(
+          `partition ${p} answered ${r.rowWeights.length - at} extra row weights`,
+          {
+            field: 'rowWeights',
+          },
+        );
     }
   }
 
   /**
    * The random draws of one hop over rows [lo, hi), exactly as NeighborSampler.choosePositions makes
-   * them for 'uniform': row offsets into pos, counts into take, row ends into rowPtr. Returns the end.
+   * them: row offsets into pos, counts into take, row ends into rowPtr. Returns the end.
    */
   private choose(lo: number, hi: number, k: number): number {
     let e = this.rowPtr[lo];
     let need = e;
     for (let i = lo; i < hi; i++) need += k < 0 || this.degree[i] <= k ? this.degree[i] : k;
     this.ensureEdges(need, e);
-    const pos = this.pos;
-    const degree = this.degree;
-    const take = this.take;
-    const rowPtr = this.rowPtr;
+    const { pos, degree, take, rowPtr, wStart } = this;
+    let weighted: WeightedPicker | undefined;
+    if (this.weighted && k >= 0) {
+      // The rows' weights sit side by side in rowW; the picker indexes them like a CSR's weights.
+      let total = 0;
+      for (let i = lo; i < hi; i++) if (degree[i] > k) total = wStart[i] + degree[i];
+      weighted = new WeightedPicker(this.rowW.subarray(0, total));
+      if (this.pick.length < k) this.pick = new Int32Array(k);
+    }
+    const pick = this.pick;
+    const rng = this.rng;
     for (let i = lo; i < hi; i++) {
       const avail = degree[i];
       const t = k < 0 || avail <= k ? avail : k;
       take[i] = t;
       if (t === avail) for (let p = 0; p < avail; p++) pos[e++] = p;
-      else {
-        this.picker.pickPositions(this.rng, 0, avail, t, pos, e);
+      else if (weighted) {
+        weighted.pick(rng, wStart[i], avail, t, pick);
+        for (let q = 0; q < t; q++) pos[e++] = pick[q];
+      } else if (this.pickLast) {
+        // Temporal 'last': the newest t edges of the window, newest first.
+        for (let p = avail - 1; p >= avail - t; p--) pos[e++] = p;
+      } else {
+        this.picker.pickPositions(rng, 0, avail, t, pos, e);
         e += t;
       }
       rowPtr[i + 1] = e;
@@ -294,59 +594,77 @@ export class PartitionBatchBuilder {
     return e;
   }
 
-  /** Global neighbour ids of rows [lo, hi) into edges: owned rows read here, others asked for. */
+  /** Global neighbour ids (and weights) of rows [lo, hi) into edges: owned rows read here, others asked for. */
   private async fetchNeighbors(lo: number, hi: number, end: number): Promise<void> {
-    const own = this.owner;
-    const count = own.count;
-    const indices = own.part.csr.indices;
-    const byPart: number[][] = Array.from({ length: count }, () => []);
-    const { nodes, rowPtr, pos, edges, take, degree } = this;
-    for (let i = lo; i < hi; i++) {
-      const g = nodes[i];
-      const p = partOf(g, count);
-      if (p !== own.index) {
-        byPart[p].push(i);
-        continue;
-      }
-      const start = own.rowOf(g, 'nodes').start;
+    const me = this.owner.index;
+    const csr = this.part.csr;
+    const indptr = csr.indptr;
+    const indices = csr.indices;
+    const weights = this.weighted ? csr.weights! : undefined;
+    const { nodes, rowPtr, pos, edges, edgeW, take, degree, order, partStart, lrow, group } = this;
+    // Grouped by fetchDegrees over the same rows.
+    for (let j = partStart[me]; j < partStart[me + 1]; j++) {
+      const i = order[j];
+      const start = indptr[lrow[i]];
       for (let q = rowPtr[i]; q < rowPtr[i + 1]; q++) edges[q] = indices[start + pos[q]];
+      if (weights)
+        for (let q = rowPtr[i]; q < rowPtr[i + 1]; q++) edgeW[q] = weights[start + pos[q]];
     }
     const asks: Promise<void>[] = [];
-    for (let p = 0; p < count; p++) {
-      const locals = byPart[p];
-      if (locals.length === 0) continue;
-      const ids = new Int32Array(locals.length);
-      const t = new Int32Array(locals.length);
+    for (let p = 0; p < this.owner.count; p++) {
+      const a = partStart[p];
+      const b = partStart[p + 1];
+      if (p === me || a === b) continue;
+      const m = b - a;
+      const ids = new Int32Array(m);
+      const t = new Int32Array(m);
       let numOffsets = 0;
-      for (let j = 0; j < locals.length; j++) {
-        const i = locals[j];
-        ids[j] = nodes[i];
-        t[j] = take[i];
+      for (let j = a; j < b; j++) {
+        const i = order[j];
+        ids[j - a] = nodes[i];
+        t[j - a] = take[i];
         if (take[i] !== degree[i]) numOffsets += take[i];
       }
       const offsets = new Int32Array(numOffsets);
       let c = 0;
-      for (const i of locals)
+      for (let j = a; j < b; j++) {
+        const i = order[j];
         if (take[i] !== degree[i])
           for (let q = rowPtr[i]; q < rowPtr[i + 1]; q++) offsets[c++] = pos[q];
+      }
+      const req: ExpandRequest = { nodes: ids, take: t, offsets };
+      if (this.temporal) {
+        const ts = new Float64Array(m);
+        for (let j = a; j < b; j++) ts[j - a] = this.groupTimes[group[order[j]]];
+        req.times = ts;
+      }
+      if (this.weighted) req.weights = true;
       const tr = this.traffic;
       tr.expandRequests++;
-      tr.remoteNodesExpanded += locals.length;
+      tr.remoteNodesExpanded += m;
       asks.push(
-        this.peers.expand(p, { nodes: ids, take: t, offsets }).then((r) => {
-          tr.wireBytes += bytesOf(ids, t, offsets, r.neighbors);
+        this.peers.expand(p, req).then((r) => {
+          tr.wireBytes += bytesOf(ids, t, offsets, req.times, r.neighbors, r.weights);
+          const nb = r.neighbors;
+          const w = r.weights;
+          if (this.weighted && w?.length !== nb.length)
+            throw new InputError(`partition ${p} answered no weights for its neighbours`, {
+              field: 'weights',
+            });
           let at = 0;
-          for (const i of locals) {
-            const len = rowPtr[i + 1] - rowPtr[i];
-            if (at + len > r.neighbors.length) break;
-            edges.set(r.neighbors.subarray(at, at + len), rowPtr[i]);
+          for (let j = a; j < b; j++) {
+            const i = order[j];
+            const q0 = rowPtr[i];
+            const len = rowPtr[i + 1] - q0;
+            if (at + len > nb.length) break;
+            for (let q = 0; q < len; q++) edges[q0 + q] = nb[at + q];
+            if (w) for (let q = 0; q < len; q++) edgeW[q0 + q] = w[at + q];
             at += len;
           }
-          if (at !== r.neighbors.length)
-            throw new InputError(
-              `partition ${p} answered ${r.neighbors.length} neighbours, expected ${at}`,
-              { field: 'neighbors' },
-            );
+          if (at !== nb.length || at !== c + this.wholeRows(a, b))
+            throw new InputError(`partition ${p} answered ${nb.length} neighbours, expected more`, {
+              field: 'neighbors',
+            });
         }),
       );
     }
@@ -354,24 +672,142 @@ export class PartitionBatchBuilder {
     if (end !== rowPtr[hi]) throw new Error(`hop ends at ${rowPtr[hi]}, expected ${end}`);
   }
 
-  /** Global neighbour ids of edges [e0, e1) to local ids, new nodes appended in order. */
-  private mapNeighbors(e0: number, e1: number): void {
+  /** Edges of the rows order[a..b) taken whole (their offsets were not sent). */
+  private wholeRows(a: number, b: number): number {
+    let n = 0;
+    for (let j = a; j < b; j++) {
+      const i = this.order[j];
+      if (this.take[i] === this.degree[i]) n += this.take[i];
+    }
+    return n;
+  }
+
+  /** Global neighbour ids of rows [lo, hi) to local ids; a source inherits its row's time group. */
+  private mapNeighbors(lo: number, hi: number): void {
+    const e0 = this.rowPtr[lo];
+    const e1 = this.rowPtr[hi];
     this.ensureNodes(e1 - e0);
-    const edges = this.edges;
-    const map = this.map;
-    const nodes = this.nodes;
+    const { edges, map, nodes, group, rowPtr } = this;
     let n = this.n;
-    for (let q = e0; q < e1; q++) {
-      const u = edges[q];
-      const l = map.findOrInsert(u, 0, n);
-      if (l === n) nodes[n++] = u;
-      edges[q] = l;
+    for (let i = lo; i < hi; i++) {
+      const grp = group[i];
+      for (let q = rowPtr[i]; q < rowPtr[i + 1]; q++) {
+        const u = edges[q];
+        const l = map.findOrInsert(u, grp, n);
+        if (l === n) {
+          nodes[n] = u;
+          group[n] = grp;
+          n++;
+        }
+        edges[q] = l;
+      }
     }
     this.n = n;
   }
 
-  /** The batch record, as BatchProducer.produce writes it for a node batch. */
-  private assemble(req: BatchRequest, numSeeds: number, hopEnd: number[]): BatchFields {
+  /**
+   * Where every local node's float32 row lies, without copying it: rows[partOfNode[l]] from rowOff[l],
+   * the part's own features for owned nodes, each owner's `rows` reply for the others.
+   */
+  private async fetchFeatureSources(own: Float32Array): Promise<Float32Array[]> {
+    const n = this.n;
+    const d = this.dim;
+    if (this.rowOff.length < n) this.rowOff = new Float64Array(Math.max(n, 2 * this.rowOff.length));
+    this.groupByPart(0, n);
+    const me = this.owner.index;
+    const { order, partStart, lrow, nodes, rowOff } = this;
+    const rows: Float32Array[] = new Array<Float32Array>(this.owner.count).fill(own);
+    for (let j = partStart[me]; j < partStart[me + 1]; j++) rowOff[order[j]] = lrow[order[j]] * d;
+    const asks: Promise<void>[] = [];
+    for (let p = 0; p < this.owner.count; p++) {
+      const a = partStart[p];
+      const b = partStart[p + 1];
+      if (p === me || a === b) continue;
+      const ids = new Int32Array(b - a);
+      for (let j = a; j < b; j++) ids[j - a] = nodes[order[j]];
+      const tr = this.traffic;
+      tr.rowRequests++;
+      asks.push(
+        this.peers
+          .rows(p, { nodes: ids, degrees: false, features: true, labels: false })
+          .then((r) => {
+            const x = r.x;
+            if (x?.length !== (b - a) * d)
+              throw new InputError(`partition ${p} answered rows of the wrong size`, {
+                field: 'rows',
+              });
+            tr.wireBytes += bytesOf(ids, x);
+            tr.remoteFeatureRows += b - a;
+            tr.remoteFeatureBytes += x.byteLength;
+            rows[p] = x;
+            for (let j = a; j < b; j++) rowOff[order[j]] = (j - a) * d;
+          }),
+      );
+    }
+    await Promise.all(asks);
+    return rows;
+  }
+
+  /**
+   * Feature rows of every local node into out (row l at l·dim): owned ones copied here, the others in
+   * one `rows` request per owner, written straight to their place.
+   */
+  private async fetchFeatures(out: Float32Array): Promise<void> {
+    const n = this.n;
+    const d = this.dim;
+    this.groupByPart(0, n);
+    const me = this.owner.index;
+    const { order, partStart, lrow, nodes } = this;
+    const f = this.part.features;
+    if (this.part.dtype === 'float32' && f instanceof Float32Array) {
+      for (let j = partStart[me]; j < partStart[me + 1]; j++) {
+        const i = order[j];
+        copyRow(f, lrow[i] * d, out, i * d, d);
+      }
+    } else {
+      const one = this.one;
+      for (let j = partStart[me]; j < partStart[me + 1]; j++) {
+        const i = order[j];
+        one[0] = lrow[i];
+        this.part.gather(one, 1, out, i * d);
+      }
+    }
+    const asks: Promise<void>[] = [];
+    for (let p = 0; p < this.owner.count; p++) {
+      const a = partStart[p];
+      const b = partStart[p + 1];
+      if (p === me || a === b) continue;
+      const ids = new Int32Array(b - a);
+      for (let j = a; j < b; j++) ids[j - a] = nodes[order[j]];
+      const tr = this.traffic;
+      tr.rowRequests++;
+      asks.push(
+        this.peers
+          .rows(p, { nodes: ids, degrees: false, features: true, labels: false })
+          .then((r) => {
+            const x = r.x;
+            if (x?.length !== (b - a) * d)
+              throw new InputError(`partition ${p} answered rows of the wrong size`, {
+                field: 'rows',
+              });
+            tr.wireBytes += bytesOf(ids, x);
+            tr.remoteFeatureRows += b - a;
+            tr.remoteFeatureBytes += x.byteLength;
+            for (let j = a; j < b; j++) copyRow(x, (j - a) * d, out, order[j] * d, d);
+          }),
+      );
+    }
+    await Promise.all(asks);
+  }
+
+  /** The batch record, as BatchProducer.produce writes it for a node or link batch. */
+  private async assemble(
+    req: BatchRequest,
+    numSeeds: number,
+    hopEnd: number[],
+    seedLocal: Int32Array,
+    pairs: number,
+  ): Promise<BatchFields> {
     const d = this.dim;
     const L = this.fanouts.length;
     const n = this.n;
@@ -400,12 +836,33 @@ export class PartitionBatchBuilder {
       if (fused && l === 0) continue;
       out[`ptr${l}`] = this.rowPtr.slice(0, numDst + 1);
       out[`idx${l}`] = this.edges.slice(0, this.rowPtr[numDst]);
+      if (this.weighted) out[`w${l}`] = this.edgeW.slice(0, this.rowPtr[numDst]);
     }
-    out.y = this.seedLabels.slice(0, numSeeds);
-    if (fused) {
+    if (req.kind === 'node') out.y = this.seedLabels.slice(0, numSeeds);
+    else {
+      out.src = seedLocal.slice(0, pairs);
+      out.dst = seedLocal.slice(pairs, 2 * pairs);
+      out.neg = seedLocal.slice(2 * pairs);
+    }
+    const own = this.part.features;
+    if (fused && this.part.dtype === 'float32' && own instanceof Float32Array) {
+      // Float32 rows are read where they lie: owned ones in the part, the others in the replies.
+      const rows = await this.fetchFeatureSources(own);
+      const e0 = this.rowPtr[dst0];
+      const block = {
+        numDst: dst0,
+        numSrc: n,
+        indptr: this.rowPtr.subarray(0, dst0 + 1),
+        indices: this.edges.subarray(0, e0),
+        ...(this.weighted ? { edgeWeight: this.edgeW.subarray(0, e0) } : {}),
+      };
+      fusedMeanFromSources(rows, this.partOfNode, this.rowOff, d, block, out.x as Float32Array);
+    } else if (fused) {
+      if (this.x.length < n * d) this.x = new Float32Array(Math.max(n * d, 2 * this.x.length));
+      await this.fetchFeatures(this.x);
       if (this.iota.length < n) this.iota = Int32Array.from({ length: n * 2 }, (_v, i) => i);
       const x = this.x;
-      const dtype = this.owner.part.dtype;
+      const dtype = this.part.dtype;
       // The rows are already gathered, in local order: a store over them reads row l for node l, and
       // keeps the part's dtype so the same arithmetic path runs as over the whole graph.
       const store = {
@@ -414,18 +871,19 @@ export class PartitionBatchBuilder {
         numNodes: n,
         features: dtype === 'float32' ? x : undefined,
         gather(ids: ArrayLike<number>, count: number, o: Float32Array, at = 0): void {
-          for (let i = 0; i < count; i++)
-            o.set(x.subarray(ids[i] * d, (ids[i] + 1) * d), at + i * d);
+          for (let i = 0; i < count; i++) copyRow(x, ids[i] * d, o, at + i * d, d);
         },
       };
+      const e0 = this.rowPtr[dst0];
       const block = {
         numDst: dst0,
         numSrc: n,
         indptr: this.rowPtr.subarray(0, dst0 + 1),
-        indices: this.edges.subarray(0, this.rowPtr[dst0]),
+        indices: this.edges.subarray(0, e0),
+        ...(this.weighted ? { edgeWeight: this.edgeW.subarray(0, e0) } : {}),
       };
       firstLayerInput(store, this.iota, block, out.x as Float32Array, true, this.scratch);
-    } else (out.x as Float32Array).set(this.x.subarray(0, n * d));
+    } else await this.fetchFeatures(out.x as Float32Array);
     const m = out.meta as Float64Array;
     m[META_EPOCH] = req.epoch;
     m[META_BATCH] = req.batch;

@@ -1,17 +1,34 @@
-// One partition as its owning sampler serves it: degrees, neighbour reads at given row offsets, feature
-// rows and labels of the nodes it owns, by global id. Plain reads of the part's arrays, no randomness.
+// One partition as its owning sampler serves it: degrees (or time windows), neighbour reads at given
+// row offsets, feature rows, labels and edge weights of the nodes it owns, by global id. No randomness.
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { firstAtOrAfter } from '../../kernels/sampling/temporal-window.js';
 import { InputError } from '../../runtime/errors.js';
-import type { ExpandReply, ExpandRequest, RowsReply, RowsRequest } from './partition-protocol.js';
+import { ownedLinkEdges } from './partition-link-seeds.js';
+import type {
+  ExpandReply,
+  ExpandRequest,
+  LinkEdgesReply,
+  RowsReply,
+  RowsRequest,
+} from './partition-protocol.js';
 
 /** Split code of training nodes in a graph's split array (1 train, 2 val, 3 test). */
 const SPLIT_TRAIN = 1;
+/** Global ids per bucket of the local-row index: 64 ids hold about 64/P owned ones. */
+const BUCKET_SHIFT = 6;
 
 export class PartitionOwner {
   readonly index: number;
   readonly count: number;
   readonly dim: number;
-  private readonly localRows = { buf: new Int32Array(1024) };
+  private localRows = new Int32Array(1024);
+  /**
+   * bucket[b]: the first local row whose global id is at least b·64. A lookup searches one bucket
+   * (about 64/P ids) instead of all owned ids: 4 bytes per 64 global ids.
+   */
+  private readonly bucket: Int32Array;
+  private readonly ids: Uint32Array;
+  private readonly numNodesGlobal: number;
 
   constructor(readonly part: SharedGraph) {
     const p = part.partition;
@@ -23,6 +40,34 @@ export class PartitionOwner {
     this.index = p.index;
     this.count = p.count;
     this.dim = part.dim;
+    const ids = p.globalIds;
+    const n = p.numNodesGlobal;
+    const buckets = (n >>> BUCKET_SHIFT) + 1;
+    const bucket = new Int32Array(buckets + 1);
+    let l = 0;
+    for (let b = 0; b <= buckets; b++) {
+      const first = b * (1 << BUCKET_SHIFT);
+      while (l < ids.length && ids[l] < first) l++;
+      bucket[b] = l;
+    }
+    this.bucket = bucket;
+    this.ids = ids;
+    this.numNodesGlobal = n;
+  }
+
+  /** Local row of global id g, or -1 when this part does not own it (a search inside g's bucket). */
+  localRow(g: number): number {
+    if (!(g >= 0 && g < this.numNodesGlobal)) return -1;
+    const ids = this.ids;
+    const b = g >>> BUCKET_SHIFT;
+    let lo = this.bucket[b];
+    let hi = this.bucket[b + 1];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ids[mid] < g) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < ids.length && ids[lo] === g ? lo : -1;
   }
 
   /** Whether this part owns global id g. */
@@ -32,13 +77,31 @@ export class PartitionOwner {
 
   /** The local row of global id g, or an InputError naming the asked-for field. */
   localOf(g: number, field: string): number {
-    const l = this.part.partition!.localOf(g);
-    if (l < 0)
-      throw new InputError(`node ${g} is not owned by partition ${this.index}`, {
-        file: this.part.dir,
-        field,
-      });
+    const l = this.localRow(g);
+    if (l < 0) throw this.notOwned(g, field);
     return l;
+  }
+
+  private notOwned(g: number, field: string): InputError {
+    return new InputError(`node ${g} is not owned by partition ${this.index}`, {
+      file: this.part.dir,
+      field,
+    });
+  }
+
+  /**
+   * Local rows of nodes[0..n) into a reused scratch (valid until the next call); the error names the
+   * first node this part does not own.
+   */
+  localRowsOf(nodes: ArrayLike<number>, n: number): Int32Array {
+    if (this.localRows.length < n) this.localRows = new Int32Array(n * 2);
+    const rows = this.localRows;
+    for (let i = 0; i < n; i++) {
+      const l = this.localRow(nodes[i]);
+      if (l < 0) throw this.notOwned(nodes[i], `nodes[${i}]`);
+      rows[i] = l;
+    }
+    return rows;
   }
 
   /** CSR start and length of global id g's row. */
@@ -55,12 +118,41 @@ export class PartitionOwner {
     return indptr[l + 1] - indptr[l];
   }
 
+  /**
+   * Length of local row l's candidates: the whole row, or with a query time t (not undefined) its
+   * window, the edges strictly before t.
+   */
+  windowOf(l: number, t: number | undefined): number {
+    const indptr = this.part.csr.indptr;
+    const start = indptr[l];
+    const end = indptr[l + 1];
+    if (t === undefined) return end - start;
+    return firstAtOrAfter(this.timestamps(), start, end, t) - start;
+  }
+
+  private timestamps(): Float64Array {
+    const ts = this.part.csr.timestamps;
+    if (!ts)
+      throw new InputError(`partition ${this.index} has no edge timestamps`, {
+        file: this.part.dir,
+        field: 'times',
+      });
+    return ts;
+  }
+
+  private weights(): Float32Array {
+    const w = this.part.csr.weights;
+    if (!w)
+      throw new InputError(`partition ${this.index} has no edge weights`, {
+        file: this.part.dir,
+        field: 'weights',
+      });
+    return w;
+  }
+
   /** Float32 features of owned global ids nodes[0..count) into out from outOffset. */
   gather(nodes: ArrayLike<number>, count: number, out: Float32Array, outOffset: number): void {
-    if (this.localRows.buf.length < count) this.localRows.buf = new Int32Array(count * 2);
-    const rows = this.localRows.buf;
-    for (let i = 0; i < count; i++) rows[i] = this.localOf(nodes[i], `nodes[${i}]`);
-    this.part.gather(rows, count, out, outOffset);
+    this.part.gather(this.localRowsOf(nodes, count), count, out, outOffset);
   }
 
   /** Label of owned global id g (-1 when the graph has none). */
@@ -70,21 +162,28 @@ export class PartitionOwner {
   }
 
   /**
-   * Writes the neighbours of `nodes` at `offsets` (see ExpandRequest) into out from `at`; returns the
-   * position after the last one written.
+   * Writes the neighbours of `nodes` at `offsets` (see ExpandRequest) into out from `at`, and their
+   * weights into `w` when given; returns the position after the last one written.
    */
-  expandInto(req: ExpandRequest, out: Int32Array, at: number): number {
-    const { nodes, take, offsets } = req;
-    if (take.length !== nodes.length)
-      throw new InputError(`take has ${take.length} entries for ${nodes.length} nodes`, {
-        field: 'take',
-      });
+  expandInto(req: ExpandRequest, out: Int32Array, at: number, w?: Float32Array): number {
+    const { nodes, take, offsets, times } = req;
+    const n = nodes.length;
+    if (take.length !== n)
+      throw new InputError(`take has ${take.length} entries for ${n} nodes`, { field: 'take' });
+    if (times && times.length !== n)
+      throw new InputError(`times has ${times.length} entries for ${n} nodes`, { field: 'times' });
+    const rows = this.localRowsOf(nodes, n);
+    const indptr = this.part.csr.indptr;
     const indices = this.part.csr.indices;
+    const weights = w ? this.weights() : undefined;
     let c = 0;
-    for (let i = 0; i < nodes.length; i++) {
-      const { start, degree } = this.rowOf(nodes[i], `nodes[${i}]`);
+    for (let i = 0; i < n; i++) {
+      const l = rows[i];
+      const start = indptr[l];
+      const degree = this.windowOf(l, times ? times[i] : undefined);
       const k = take[i];
       if (k === degree) {
+        if (weights) for (let p = start; p < start + degree; p++) w![at + p - start] = weights[p];
         for (let p = start; p < start + degree; p++) out[at++] = indices[p];
         continue;
       }
@@ -98,6 +197,7 @@ export class PartitionOwner {
           throw new InputError(`offset ${off} is outside the row of degree ${degree}`, {
             field: `offsets[${c - 1}]`,
           });
+        if (weights) w![at] = weights[start + off];
         out[at++] = indices[start + off];
       }
     }
@@ -106,32 +206,56 @@ export class PartitionOwner {
     return at;
   }
 
-  /** The `expand` verb: neighbours of owned frontier nodes at the asker's offsets. */
+  /** The `expand` verb: neighbours (and weights) of owned frontier nodes at the asker's offsets. */
   expand(req: ExpandRequest): ExpandReply {
     let total = 0;
     for (let i = 0; i < req.take.length; i++) total += Math.max(0, req.take[i]);
     const out = new Int32Array(total);
-    const end = this.expandInto(req, out, 0);
-    return { neighbors: end === total ? out : out.subarray(0, end) };
+    const w = req.weights ? new Float32Array(total) : undefined;
+    const end = this.expandInto(req, out, 0, w);
+    const reply: ExpandReply = { neighbors: end === total ? out : out.subarray(0, end) };
+    if (w) reply.weights = end === total ? w : w.subarray(0, end);
+    return reply;
   }
 
-  /** The `rows` verb: degrees, feature rows and labels of owned nodes. */
+  /** The `rows` verb: degrees (windows), feature rows, labels and row weights of owned nodes. */
   rows(req: RowsRequest): RowsReply {
     const n = req.nodes.length;
+    const times = req.times;
+    if (times && times.length !== n)
+      throw new InputError(`times has ${times.length} entries for ${n} nodes`, { field: 'times' });
+    const rows = this.localRowsOf(req.nodes, n);
     const reply: RowsReply = {};
-    if (req.degrees) {
+    const over = req.rowWeightsOver;
+    if (req.degrees || over !== undefined) {
       const d = new Int32Array(n);
-      for (let i = 0; i < n; i++) d[i] = this.degreeOf(req.nodes[i]);
-      reply.degrees = d;
+      for (let i = 0; i < n; i++) d[i] = this.windowOf(rows[i], times ? times[i] : undefined);
+      if (req.degrees) reply.degrees = d;
+      if (over !== undefined) {
+        const weights = this.weights();
+        const indptr = this.part.csr.indptr;
+        let total = 0;
+        for (let i = 0; i < n; i++) if (d[i] > over) total += d[i];
+        const rw = new Float32Array(total);
+        let at = 0;
+        for (let i = 0; i < n; i++) {
+          if (d[i] <= over) continue;
+          const start = indptr[rows[i]];
+          rw.set(weights.subarray(start, start + d[i]), at);
+          at += d[i];
+        }
+        reply.rowWeights = rw;
+      }
     }
     if (req.features) {
       const x = new Float32Array(n * this.dim);
-      this.gather(req.nodes, n, x, 0);
+      this.part.gather(rows, n, x, 0);
       reply.x = x;
     }
     if (req.labels) {
       const y = new Int32Array(n);
-      for (let i = 0; i < n; i++) y[i] = this.labelOf(req.nodes[i]);
+      const labels = this.part.labels;
+      for (let i = 0; i < n; i++) y[i] = labels ? labels[rows[i]] : -1;
       reply.labels = y;
     }
     return reply;
@@ -152,5 +276,10 @@ export class PartitionOwner {
     n = 0;
     for (let i = 0; i < split.length; i++) if (split[i] === SPLIT_TRAIN) out[n++] = ids[i];
     return out;
+  }
+
+  /** The `linkEdges` verb: the owned rows' edges of one relation (see ownedLinkEdges). */
+  linkEdges(edgeType: string): LinkEdgesReply {
+    return ownedLinkEdges(this.part, edgeType);
   }
 }

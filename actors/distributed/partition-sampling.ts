@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { readManifest, PARTITIONS_FILE, type PartitionsIndex } from '../../graph-store/manifest.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { partDirName } from '../../graph-store/partition-rule.js';
+import { edgeTypeKey } from '../../graph-store/types.js';
 import type { ActorClient, Implementation } from '../../runtime/actor.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { producerConfigs } from '../coordinator/train-job.js';
@@ -12,6 +13,13 @@ import type { JobSpec } from '../job-spec.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
 import type { BatchFields, BatchRequest } from '../sampler/batch-producer.js';
 import { sameFanouts, withFanouts } from '../speedups/adaptive-fanouts.js';
+import type { SeedSource } from '../sampler/seed-source.js';
+import {
+  chooseLinkRelation,
+  linkNegativeRange,
+  splitPartitionedLinks,
+  type PartitionedLinkSeeds,
+} from './partition-link-seeds.js';
 import { PartitionPeerProtocol } from './partition-protocol.js';
 import {
   checkPartitionedConfig,
@@ -43,10 +51,6 @@ export function partDirOf(layout: PartitionLayout, index: number): string {
 export function partitionLayoutOf(spec: JobSpec): PartitionLayout | undefined {
   const setting = spec.cluster.partitions;
   if (!setting) return undefined;
-  if (spec.task !== 'node')
-    throw new ConfigError(`partition-owning samplers build node batches; task is '${spec.task}'`, {
-      field: FIELD,
-    });
   checkPartitionedConfig(producerConfigs(spec).train);
   let dir = setting;
   if (setting === 'auto') {
@@ -99,9 +103,16 @@ export function natsPeers(
   };
 }
 
+/** A job's seed source and training seeds, as seedsOf would give them from the whole graph. */
+export interface PartitionedSeeds {
+  source: SeedSource;
+  train: Int32Array;
+}
+
 /** One partition-owning sampler: its part, its builder, and the peer verbs it answers. */
 export class PartitionSampling {
   private seeds?: Promise<Int32Array>;
+  private links?: Promise<PartitionedLinkSeeds>;
   private counted: PartitionTraffic = emptyTraffic();
   private fanouts: readonly number[];
 
@@ -109,6 +120,7 @@ export class PartitionSampling {
     readonly owner: PartitionOwner,
     readonly builder: PartitionBatchBuilder,
     private readonly clientOf: (part: number) => ActorClient<typeof PartitionPeerProtocol>,
+    private readonly spec: JobSpec,
     private readonly metrics?: RoleMetrics<'sampler'>,
   ) {
     this.fanouts = builder.config.sampler.fanouts;
@@ -134,12 +146,17 @@ export class PartitionSampling {
         file: partDirOf(layout, index),
         field: FIELD,
       });
+    // Link task: negatives come from the predicted relation's destination type, known from any part.
+    const negativeRange =
+      spec.task === 'link'
+        ? linkNegativeRange(part, chooseLinkRelation(part.edgeTypes, spec.link.edgeType))
+        : undefined;
     const builder = new PartitionBatchBuilder(
       owner,
       natsPeers(clientOf),
-      producerConfigs(spec).train,
+      producerConfigs(spec, negativeRange).train,
     );
-    return new PartitionSampling(owner, builder, clientOf, metrics);
+    return new PartitionSampling(owner, builder, clientOf, spec, metrics);
   }
 
   /**
@@ -175,6 +192,46 @@ export class PartitionSampling {
       return all;
     })();
     return this.seeds;
+  }
+
+  /**
+   * The job's seed source and training seeds: node ids (see trainSeeds), or for a link task the
+   * predicted relation's edges of every part, split by time as linkSplit splits the whole graph's.
+   */
+  async jobSeeds(): Promise<PartitionedSeeds> {
+    if (this.spec.task !== 'link')
+      return { source: { kind: 'node' }, train: await this.trainSeeds() };
+    const l = await this.linkSeeds();
+    return { source: l.source, train: l.train };
+  }
+
+  /** The link split from all parts' edges of the predicted relation (asked once, retried while peers start). */
+  linkSeeds(): Promise<PartitionedLinkSeeds> {
+    this.links ??= (async () => {
+      const link = this.spec.link;
+      const part = this.owner.part;
+      const chosen = chooseLinkRelation(part.edgeTypes, link.edgeType);
+      const key = edgeTypeKey(chosen);
+      const lists = await Promise.all(
+        Array.from({ length: this.owner.count }, (_v, p) =>
+          p === this.owner.index
+            ? this.owner.linkEdges(key)
+            : retrying(
+                `link edges of sampler ${p}`,
+                () => this.clientOf(p).ask('linkEdges', { edgeType: key }),
+                { quiet: true },
+              ),
+        ),
+      );
+      return splitPartitionedLinks(
+        lists,
+        key,
+        link.valFraction,
+        link.testFraction,
+        linkNegativeRange(part, chosen),
+      );
+    })();
+    return this.links;
   }
 
   /** Builds one batch with `fanouts` (adaptive sampling) or the job's; counts what crossed. */
@@ -223,5 +280,6 @@ export function partitionPeerImplementation(
     rows: (req) => part().rows(req),
     expand: (req) => part().expand(req),
     trainSeeds: () => ({ ids: part().trainSeeds() }),
+    linkEdges: ({ edgeType }) => part().linkEdges(edgeType),
   };
 }

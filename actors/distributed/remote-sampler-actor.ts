@@ -90,6 +90,15 @@ export class RemoteSamplerActor extends Actor<RemoteSamplerConfig> {
     this.producerFanouts = spec.sampling.fanouts;
   }
 
+  /** cluster.partitions: the job's seeds from every part, and the link groups over them. */
+  private async partSeeds(part: PartitionSampling): Promise<void> {
+    const seeds = await part.jobSeeds();
+    if (this.trainSeeds) return;
+    this.groups = linkGroupsOf(this.ctx.config.spec, seeds.source, seeds.train);
+    this.source = groupedSource(seeds.source, this.groups);
+    this.trainSeeds = seeds.train;
+  }
+
   /** The producer for batches of `epoch`: adaptive sampling rebuilds it when the fanouts change. */
   private producerOf(epoch: number): BatchProducer {
     const f = this.epochFanouts.of(epoch);
@@ -203,8 +212,8 @@ export class RemoteSamplerActor extends Actor<RemoteSamplerConfig> {
     fetch: async ({ epoch, batch, ahead, waitMs }) => {
       // A sampler (re)started under adaptive sampling samples nothing before it knows the fanouts.
       if (!(await this.fanoutsKnown(epoch, waitMs))) return { ready: false };
-      // Partition-owning: the training seeds are every part's, gathered from the peers once.
-      if (this.part && !this.trainSeeds) this.trainSeeds = await this.part.trainSeeds();
+      // Partition-owning: the seeds (node ids, or the link split's edges) are every part's, gathered once.
+      if (this.part && !this.trainSeeds) await this.partSeeds(this.part);
       const plan = this.planFor(epoch);
       if (batch >= plan.numBatches)
         throw new Error(`epoch ${epoch} has ${plan.numBatches} batches, asked for ${batch}`);

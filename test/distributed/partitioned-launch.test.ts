@@ -10,6 +10,7 @@ import { partitionLayoutOf } from '../../actors/distributed/partition-sampling.j
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
 import { buildGraph } from '../../graph-store/build-graph.js';
+import { synthMarketplace } from '../../graph-store/synth-marketplace.js';
 import { ConfigError } from '../../runtime/errors.js';
 
 const cora = resolve(import.meta.dirname, '../../../shared/data/cora');
@@ -67,8 +68,13 @@ describe.skipIf(!haveCora)('weft launch on Cora with partition-owning samplers',
     expect(String(error)).toMatch(/holds 2 partitions but cluster\.samplers is 3/);
     expect(String(error)).toContain(join(g, 'parts'));
     await expect(LaunchedJob.start(spec)).rejects.toThrow(/cluster\.samplers is 3/);
+    // PPR stays with whole-graph samplers; link tasks and weighted sampling are served by parts.
     expect(() =>
-      applyOverrides(defaultJobSpec(), { ...base, task: 'link', 'cluster.partitions': 'auto' }),
+      applyOverrides(defaultJobSpec(), {
+        ...base,
+        'sampling.strategy': 'ppr',
+        'cluster.partitions': 'auto',
+      }),
     ).toThrow(/cluster\.partitions/);
   });
 
@@ -120,5 +126,61 @@ describe.skipIf(!haveCora)('weft launch on Cora with partition-owning samplers',
     }
   }, 120_000);
 });
+describe('weft launch of a link job with partition-owning samplers', () => {
+  it('2 partition-owning samplers end with the parameters of whole-graph samplers', async () => {
+    const g = join(tmp, 'market');
+    await synthMarketplace({ members: 600, applicationsPerMember: 6, featureDim: 12, seed: 8 }, g, {
+      partitions: 2,
+    });
+    const run = async (name: string, partitions: string) => {
+      const job = await LaunchedJob.start(
+        applyOverrides(defaultJobSpec(), {
+          name,
+          graph: g,
+          out: join(tmp, name),
+          task: 'link',
+          'link.edgeType': 'member__applied__job',
+          'link.groupSize': 3,
+          'model.hidden': 16,
+          'sampling.fanouts': '4,3',
+          'sampling.batchSize': 64,
+          'train.seed': 2,
+          'train.epochs': 2,
+          'train.maxStepsPerEpoch': 4,
+          'train.lr': 0.01,
+          'eval.maxNodes': 200,
+          'cluster.trainers': 2,
+          'cluster.parameterServers': 1,
+          'cluster.samplers': 2,
+          'cluster.partitions': partitions,
+          'cluster.nats': 'local',
+        }),
+      );
+      try {
+        return await job.wait();
+      } finally {
+        await job.stop();
+      }
+    };
+    const whole = await run('link-whole', '');
+    const parted = await run('link-parted', 'auto');
+    expect(parted.distributed.batches_applied).toBe(parted.distributed.batches_planned);
+    expect(parted.distributed.batches_repeated).toBe(0);
+    expect(parted.distributed.partition_bytes).toBeGreaterThan(0);
+    expect(whole.distributed.partition_bytes).toBe(0);
+    const a = latestCheckpoint(join(tmp, 'link-whole', 'checkpoints'))!;
+    const b = latestCheckpoint(join(tmp, 'link-parted', 'checkpoints'))!;
+    expect(b.step).toBe(a.step);
+    expect(a.step).toBeGreaterThan(0);
+    // Identical batches: identical updates, so identical parameters.
+    for (const [name, t] of a.tensors) {
+      const u = b.tensors.get(name)!;
+      let d = 0;
+      for (let i = 0; i < t.length; i++) d = Math.max(d, Math.abs(t[i] - u[i]));
+      expect(d, name).toBeLessThan(1e-6);
+    }
+  }, 180_000);
+});
+
 if (!haveCora)
   console.warn(`Cora data not found at ${cora}: the partitioned launch test is skipped`);
