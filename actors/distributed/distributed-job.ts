@@ -37,6 +37,11 @@ import {
   resumeCheckpoint,
   type CheckpointStore,
 } from '../parameter-server/checkpoint-store.js';
+import {
+  checkpointLocatorOf,
+  writeCheckpointLocator,
+  type CheckpointLocator,
+} from '../parameter-server/checkpoint-locator.js';
 import type { OptimizerSpec, StepRecord } from '../protocols.js';
 import { buildModel } from '../trainer/trainer-core.js';
 import { RemoteFanouts } from '../speedups/remote-fanouts.js';
@@ -51,6 +56,7 @@ import {
 } from './protocols.js';
 import { isTransient, retrying } from './retry.js';
 import { isShardLoss } from './shard-loss.js';
+import { trainerStateOf, trainerStateTensors, withoutTrainerState } from './local-sgd-state.js';
 import { roundSchedule, versionsPerEpoch } from './round-schedule.js';
 import { assembleByPlan, planShards, splitByPlan, type ShardPlan } from './shard-plan.js';
 
@@ -73,6 +79,8 @@ export interface DistributedOptions {
 }
 
 export interface DistributedResults extends TrainResults {
+  /** Where the run's checkpoints are (also RUN_DIR/checkpoint-store.json). */
+  checkpoint_store?: CheckpointLocator;
   distributed: {
     trainers: number;
     parameter_servers: number;
@@ -184,6 +192,9 @@ export async function runDistributedTraining(
     step: state.step,
   });
   mkdirSync(runDir, { recursive: true });
+  // Where the checkpoints are, for weft eval / weft embed (a JetStream bucket is not in RUN_DIR).
+  const ckptLocator = checkpointLocatorOf(spec, { ckptDir, job, nats: options.nats });
+  writeCheckpointLocator(runDir, ckptLocator);
   if (!resumeFrom) writeFileAtomic(metricsPath, '');
   const log = (rec: Record<string, unknown>) =>
     appendFileSync(metricsPath, `${JSON.stringify(rec)}\n`);
@@ -351,6 +362,37 @@ export async function runDistributedTraining(
       lastCkpt = { dir: path, totals: { ...ledgerTotals }, steps: 0 };
       event('checkpoint', path);
     }
+    const localSgd = spec.train.sync === 'local-sgd';
+    /** Local SGD: every trainer's own optimizer state, asked between epochs, for the checkpoint. */
+    const trainerStates = async () =>
+      localSgd
+        ? trainerStateTensors(
+            await Promise.all(
+              trainers.map((c, t) =>
+                drive(t, 'its optimizer state', () => c.ask('optimizerState', {})),
+              ),
+            ),
+          )
+        : undefined;
+    /**
+     * Local SGD: hands every trainer its optimizer state of checkpoint `ckpt` (none: fresh state) for
+     * the epochs of `forAttempt`, so a replay or a resumed run steps as the unfailed run did.
+     */
+    const restoreTrainers = async (
+      ckpt: { tensors: Map<string, Float32Array>; meta: Record<string, unknown> } | undefined,
+      forAttempt: number,
+    ) => {
+      if (!localSgd) return;
+      await Promise.all(
+        trainers.map((c, t) => {
+          const st = ckpt ? trainerStateOf(ckpt.tensors, ckpt.meta, t) : undefined;
+          return drive(t, 'restoring its optimizer state', () =>
+            c.ask('setOptimizerState', { attempt: forAttempt, ...(st ?? {}) }),
+          );
+        }),
+      );
+    };
+    if (resumeFrom) await restoreTrainers(resumeFrom, 0);
     let attempt = 0;
     let batchesDiscarded = 0;
     /**
@@ -392,6 +434,7 @@ export async function runDistributedTraining(
         version = 0;
         state = structuredClone(initialState);
       }
+      await restoreTrainers(ckpt, attempt);
       fanouts.rewind(state);
       Object.assign(
         ledgerTotals,
@@ -523,13 +566,14 @@ export async function runDistributedTraining(
         state.epoch = epoch;
         const every = spec.train.checkpointEvery;
         if ((every > 0 && (epoch + 1) % every === 0) || lastEpoch || state.stoppedEarly) {
-          const path = await observer.checkpoint(epoch, state.step, () =>
+          const path = await observer.checkpoint(epoch, state.step, async () =>
             checkpointShards(
               shards,
               plan,
               ckptStore,
               { coordinator: { ...state }, epoch, spec },
               idTables,
+              await trainerStates(),
             ),
           );
           lastCkpt = { dir: path, totals: { ...ledgerTotals }, steps: allSteps.length };
@@ -567,6 +611,7 @@ export async function runDistributedTraining(
       throughput: throughputOf(steady, T),
       peak_rss_bytes: peakRssBytes(),
       run_dir: runDir,
+      checkpoint_store: ckptLocator,
       speedups: {
         fanouts: fanouts.fanouts,
         syncs: allSteps.reduce((a, st) => a + (st.syncs ?? 0), 0),
@@ -660,6 +705,8 @@ async function loadShards(
   version: number,
   idTables?: DistributedIdTables,
 ): Promise<number> {
+  // Local SGD: the trainers' optimizer slots travel to the trainers, not to the shards.
+  tensors = withoutTrainerState(tensors);
   const params = splitByPlan(plan, tensors);
   const suffixes = new Set<string>();
   for (const k of tensors.keys()) if (k.includes('#')) suffixes.add(k.slice(k.indexOf('#')));
@@ -695,6 +742,7 @@ async function checkpointShards(
   store: CheckpointStore,
   meta: Record<string, unknown>,
   idTables?: DistributedIdTables,
+  trainerState?: ReturnType<typeof trainerStateTensors>,
 ): Promise<string> {
   const snaps = await Promise.all(
     shards.map((c) => retrying('snapshot', () => c.ask('snapshot', {}))),
@@ -720,5 +768,6 @@ async function checkpointShards(
     for (const sl of list) optimizerSteps[sl.name] = snaps[p].steps[sl.key] ?? 0;
   });
   if (idTables) for (const [k, v] of await idTables.tensors(version)) tensors.set(k, v);
-  return store.save(version, tensors, { ...meta, optimizerSteps });
+  if (trainerState) for (const [k, v] of trainerState.tensors) tensors.set(k, v);
+  return store.save(version, tensors, { ...meta, optimizerSteps, ...trainerState?.meta });
 }

@@ -67,10 +67,53 @@ export class LocalSgd {
     return out;
   }
 
-  /** Forgets the optimizer state (momentum, Adam moments): a rollback replays from a checkpoint. */
+  /** Forgets the optimizer state (momentum, Adam moments): a rollback to the initial parameters. */
   resetState(): void {
     this.states.clear();
   }
+
+  /** Copies of the optimizer state: slots keyed `name#slot`, step counts by parameter name. */
+  exportState(): LocalOptimizerState {
+    const slots: Record<string, Float32Array> = {};
+    const steps: Record<string, number> = {};
+    for (const [name, st] of this.states) {
+      steps[name] = st.step;
+      for (const [slot, v] of Object.entries(st.slots))
+        slots[`${name}#${slot}`] = Float32Array.from(v);
+    }
+    return { slots, steps };
+  }
+
+  /**
+   * Replaces the optimizer state with `state` (as `exportState` made it): a parameter listed in
+   * `steps` gets its slots back, every other starts fresh at its first step.
+   */
+  restoreState(state: LocalOptimizerState): void {
+    this.states.clear();
+    const sizes = new Map<string, number>();
+    for (const [key, v] of Object.entries(state.slots))
+      sizes.set(key.slice(0, key.indexOf('#')), v.length);
+    for (const [name, step] of Object.entries(state.steps)) {
+      // The optimizer decides which slots exist (SGD without momentum has none).
+      const st = this.optimizer.createState(sizes.get(name) ?? 0);
+      for (const [slot, dst] of Object.entries(st.slots)) {
+        const v = state.slots[`${name}#${slot}`];
+        if (!v || v.length !== dst.length)
+          throw new RangeError(
+            `local SGD state lacks slot '${name}#${slot}' of ${dst.length} values`,
+          );
+        dst.set(v);
+      }
+      st.step = step;
+      this.states.set(name, st);
+    }
+  }
+}
+
+/** A trainer's local optimizer state: slots keyed `name#slot`, optimizer steps per parameter. */
+export interface LocalOptimizerState {
+  slots: Record<string, Float32Array>;
+  steps: Record<string, number>;
 }
 
 /** The shard's side: adds an already weighted-mean delta to the slices and bumps the version. */

@@ -209,6 +209,26 @@ export const RemoteTrainerProtocol = defineProtocol({
       lastLoss: s.number(),
     }),
   },
+  /**
+   * Local SGD: a copy of this trainer's own optimizer state (slots keyed `name#slot`, optimizer steps
+   * per parameter), asked between epochs for the checkpoint; empty in the other sync modes.
+   */
+  optimizerState: {
+    request: s.empty(),
+    reply: s.object({ slots: tensors, steps: s.record(s.int({ min: 0 })) }),
+  },
+  /**
+   * Local SGD: replaces this trainer's optimizer state with a checkpointed one (no `steps`: fresh
+   * state) for the epochs of `attempt`; sent after a rollback or at --resume, before the next epoch.
+   */
+  setOptimizerState: {
+    request: s.object({
+      attempt: s.int({ min: 0 }),
+      slots: s.optional(tensors),
+      steps: s.optional(s.record(s.int({ min: 0 }))),
+    }),
+    reply: s.object({ parameters: s.int({ min: 0 }) }),
+  },
   /** Pulls the newest parameters and evaluates on a split. */
   evaluate: {
     request: s.object({ split: s.enum(['val', 'test'] as const) }),

@@ -416,6 +416,21 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
       const metrics = await this.core.evaluate(split);
       return { metrics, seconds: (performance.now() - t0) / 1000, version };
     },
+    optimizerState: () => this.sync.localState() ?? { slots: {}, steps: {} },
+    setOptimizerState: ({ attempt, slots, steps }) => {
+      if (attempt < this.attempt)
+        throw new Error(
+          `optimizer state of attempt ${attempt} superseded by attempt ${this.attempt}`,
+        );
+      if (attempt > this.attempt) {
+        // As for trainEpoch: runs of the abandoned timeline stop at their next step, before this
+        // state could be moved by them.
+        this.attempt = attempt;
+        this.epochs.clear();
+      }
+      this.sync.restoreLocal(steps ? { slots: slots ?? {}, steps } : undefined, attempt);
+      return { parameters: Object.keys(steps ?? {}).length };
+    },
     hello: () => ({ pid: process.pid, backend: this.backend }),
     shutdown: () => this.ctx.stopSelf(),
   });

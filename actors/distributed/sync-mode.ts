@@ -7,7 +7,7 @@ import type { ParamMap } from '../parameter-server/parameter-store.js';
 import type { BatchView } from '../trainer/batch-view.js';
 import type { TrainerCore } from '../trainer/trainer-core.js';
 import { pushAsyncUpdate } from './async-updates.js';
-import { LocalSgd } from './local-sgd.js';
+import { LocalSgd, type LocalOptimizerState } from './local-sgd.js';
 import { ShardProtocol } from './protocols.js';
 import { retrying } from './retry.js';
 import type { SyncMode } from './round-schedule.js';
@@ -56,6 +56,22 @@ export class TrainerSync {
     this.bases = versions.slice();
     this.local?.begin(params);
     this.roundViews = [];
+  }
+
+  /** Local SGD: a copy of this trainer's optimizer state (undefined in the other modes). */
+  localState(): LocalOptimizerState | undefined {
+    return this.local?.exportState();
+  }
+
+  /**
+   * Local SGD: takes the optimizer state the coordinator checkpointed (none: fresh state) for runs
+   * of `attempt`, so the next epoch of that attempt starts from it instead of forgetting it.
+   */
+  restoreLocal(state: LocalOptimizerState | undefined, attempt: number): void {
+    if (!this.local) return;
+    if (state) this.local.restoreState(state);
+    else this.local.resetState();
+    this.attempt = attempt;
   }
 
   /** A run of epoch starts; after a rollback (a new attempt) local optimizer state is forgotten. */

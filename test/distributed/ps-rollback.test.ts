@@ -80,10 +80,11 @@ describe('a parameter-server shard lost mid-epoch', () => {
     expect(events).toContain('restarting ps 1');
     expect(r.epochs).toBe(EPOCHS);
     expect(r.distributed.rollbacks).toBe(1);
-    // The rolled-back rounds of epoch 2 (at least the 2 before the kill) are discarded, and the final
-    // timeline applies every planned batch exactly once.
+    // The rolled-back rounds of epoch 2 (at least the 2 before the kill; all of them when a loaded
+    // machine delays the kill past the epoch's last round) are discarded, and the final timeline
+    // applies every planned batch exactly once.
     expect(r.distributed.batches_discarded).toBeGreaterThanOrEqual(2);
-    expect(r.distributed.batches_discarded).toBeLessThan(ROUNDS_PER_EPOCH);
+    expect(r.distributed.batches_discarded).toBeLessThanOrEqual(ROUNDS_PER_EPOCH);
     expect(r.distributed.batches_planned).toBe(EPOCHS * ROUNDS_PER_EPOCH);
     expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
     expect(r.distributed.batches_repeated).toBe(0);
