@@ -5,7 +5,7 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { producerConfigs } from '../coordinator/train-job.js';
 import { NodeEncoder } from './node-encoder.js';
-import { loadTrainedRun, openRunGraph } from './trained-run.js';
+import { openRunGraph, openTrainedRun } from './trained-run.js';
 import { writeEmbeddingVersion, type WrittenEmbeddings } from './embedding-writer.js';
 
 export interface EmbedOptions {
@@ -19,6 +19,8 @@ export interface EmbedOptions {
   graph?: string;
   /** Backend instead of the run's `runtime.backend`. */
   backend?: BackendPreference;
+  /** NATS URL(s) of a JetStream-checkpointed run's store, instead of the servers it recorded. */
+  nats?: string;
   /** Called after each batch with rows done and rows in all. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -48,7 +50,7 @@ export function nodeRange(graph: SharedGraph, nodes: string): { offset: number; 
 export async function embedRun(runDir: string, opts: EmbedOptions): Promise<EmbedResult> {
   const t0 = performance.now();
   if (!opts.out) throw new ConfigError('needs an output directory', { field: '--out' });
-  const run = loadTrainedRun(runDir, { graph: opts.graph });
+  const run = await openTrainedRun(runDir, { graph: opts.graph, nats: opts.nats });
   const spec = run.spec;
   const batchSize = opts.batchSize ?? spec.eval.batchSize;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) {

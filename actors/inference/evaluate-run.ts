@@ -5,7 +5,7 @@ import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import { initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
 import { producerConfigs, seedsOf } from '../coordinator/train-job.js';
 import { TrainerCore } from '../trainer/trainer-core.js';
-import { loadTrainedRun, openRunGraph, setRunParams } from './trained-run.js';
+import { openRunGraph, openTrainedRun, setRunParams } from './trained-run.js';
 
 export type EvalSplit = 'val' | 'test' | 'both';
 
@@ -16,6 +16,8 @@ export interface EvaluateOptions {
   graph?: string;
   /** Backend instead of the run's `runtime.backend`. */
   backend?: BackendPreference;
+  /** NATS URL(s) of a JetStream-checkpointed run's store, instead of the servers it recorded. */
+  nats?: string;
 }
 
 export interface EvalReport {
@@ -38,7 +40,7 @@ export interface EvalReport {
 export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): Promise<EvalReport> {
   const t0 = performance.now();
   const split = opts.split ?? 'both';
-  const run = loadTrainedRun(runDir, { graph: opts.graph });
+  const run = await openTrainedRun(runDir, { graph: opts.graph, nats: opts.nats });
   const graph = await openRunGraph(run, opts.graph !== undefined);
   const backend = await initBackend(opts.backend ?? run.spec.runtime.backend);
   const seeds = seedsOf(run.spec, graph);

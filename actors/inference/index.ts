@@ -31,6 +31,7 @@ export { EMBED_EPOCH, NodeEncoder } from './node-encoder.js';
 export {
   loadTrainedRun,
   modelParams,
+  openTrainedRun,
   openRunGraph,
   setRunParams,
   type TrainedRun,

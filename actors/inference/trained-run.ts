@@ -9,6 +9,7 @@ import type { ParamMap } from '../../kernels/nn/params.js';
 import { ConfigError, InputError } from '../../runtime/errors.js';
 import type { JobSpec } from '../job-spec.js';
 import { latestCheckpoint, type Checkpoint } from '../parameter-server/checkpoint.js';
+import { jetStreamRunCheckpoint } from './run-checkpoint.js';
 
 export interface TrainedRun {
   /** Absolute run directory. */
@@ -35,10 +36,7 @@ export function modelParams(tensors: ReadonlyMap<string, Float32Array>): ParamMa
  * were trained with), falling back to results.json's `config` for runs that did not record it.
  */
 export function loadTrainedRun(runDir: string, opts: { graph?: string } = {}): TrainedRun {
-  const dir = resolve(runDir);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new ConfigError('run directory not found', { file: dir, field: 'RUN_DIR' });
-  }
+  const dir = runDirOf(runDir);
   const ckptRoot = join(dir, 'checkpoints');
   const checkpoint = latestCheckpoint(ckptRoot);
   if (!checkpoint) {
@@ -47,6 +45,32 @@ export function loadTrainedRun(runDir: string, opts: { graph?: string } = {}): T
       { file: ckptRoot, field: 'RUN_DIR' },
     );
   }
+  return trainedRunOf(dir, checkpoint, opts);
+}
+
+/**
+ * Loads a run's newest checkpoint wherever the job kept it: RUN_DIR/checkpoints/ as loadTrainedRun,
+ * or the JetStream object store RUN_DIR/checkpoint-store.json names (`nats`: servers to reach it at).
+ */
+export async function openTrainedRun(
+  runDir: string,
+  opts: { graph?: string; nats?: string } = {},
+): Promise<TrainedRun> {
+  const dir = runDirOf(runDir);
+  const fromStore = await jetStreamRunCheckpoint(dir, { nats: opts.nats });
+  return fromStore ? trainedRunOf(dir, fromStore, opts) : loadTrainedRun(dir, opts);
+}
+
+function runDirOf(runDir: string): string {
+  const dir = resolve(runDir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ConfigError('run directory not found', { file: dir, field: 'RUN_DIR' });
+  }
+  return dir;
+}
+
+/** The run as inference sees it, from the checkpoint found (spec from its meta or results.json). */
+function trainedRunOf(dir: string, checkpoint: Checkpoint, opts: { graph?: string }): TrainedRun {
   let spec = checkpoint.meta.spec as JobSpec | undefined;
   const resultsPath = join(dir, 'results.json');
   if (spec === undefined && existsSync(resultsPath)) {
@@ -64,7 +88,7 @@ export function loadTrainedRun(runDir: string, opts: { graph?: string } = {}): T
     throw new InputError(
       'checkpoint records no job spec (meta.spec) and results.json has no config',
       {
-        file: join(checkpoint.dir, 'manifest.json'),
+        file: `${checkpoint.dir}/manifest.json`,
         field: 'meta.spec',
       },
     );
@@ -107,7 +131,8 @@ export function setRunParams(model: { setParams(p: ParamMap): void }, run: Train
   } catch (err) {
     throw new InputError(
       `checkpoint parameters do not fit the model built from its spec and graph: ${(err as Error).message}`,
-      { file: join(run.checkpoint.dir, 'manifest.json') },
+      // A string join: the checkpoint may be `jetstream://<bucket>/vNNNNNNNNN`, not a path.
+      { file: `${run.checkpoint.dir}/manifest.json` },
       { cause: err },
     );
   }

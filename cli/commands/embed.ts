@@ -17,6 +17,8 @@ options:
   --batch-size B         nodes per batch (default the run's eval.batchSize)
   --nodes all|TYPE       every node, or one node type's nodes (default all)
   --graph DIR            graph directory instead of the one the run trained on
+  --nats URL             NATS server(s) of a run checkpointed to a JetStream object store
+                         (default: the servers the run recorded in checkpoint-store.json)
   --json                 print the manifest of the version written as JSON
   --quiet                no progress line
   --help                 this text`;
@@ -31,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
       'batch-size': { type: 'string' },
       nodes: { type: 'string' },
       graph: { type: 'string' },
+      nats: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -71,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     batchSize,
     nodes: values.nodes,
     graph: values.graph,
+    nats: values.nats,
     onProgress: tty
       ? (done, total) => {
           const now = performance.now();

@@ -6,14 +6,17 @@ import { ConfigError } from '../../runtime/errors.js';
 
 const USAGE = `usage: weft eval RUN_DIR [options]
 
-Loads the newest checkpoint of RUN_DIR (written by weft train), rebuilds its model from the job
-spec recorded there, and evaluates it on the graph's validation and/or test split with the
+Loads the newest checkpoint of RUN_DIR (written by weft train or weft launch: in RUN_DIR/checkpoints/
+or in the JetStream object store the run recorded), rebuilds its model from the job spec recorded
+there, and evaluates it on the graph's validation and/or test split with the
 training job's evaluation sampler: accuracy and macro-F1 for node classification, ROC-AUC, MRR
 and hits@10 for link prediction.
 
 options:
   --split val|test|both   which split(s) (default both)
   --graph DIR             graph directory instead of the one the run trained on
+  --nats URL              NATS server(s) of a run checkpointed to a JetStream object store
+                          (default: the servers the run recorded in checkpoint-store.json)
   --json                  print the report as JSON
   --help                  this text`;
 
@@ -36,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       split: { type: 'string' },
       graph: { type: 'string' },
+      nats: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -60,7 +64,11 @@ export async function run(argv: string[]): Promise<number> {
       field: '--split',
     });
   }
-  const report = await evaluateRun(positionals[0], { split, graph: values.graph });
+  const report = await evaluateRun(positionals[0], {
+    split,
+    graph: values.graph,
+    nats: values.nats,
+  });
   if (values.json) {
     console.log(JSON.stringify(report, null, 2));
     return 0;
