@@ -114,6 +114,31 @@ export const JOB_FIELDS = {
         'Validation metric watched for stalls (auto: auc for link, accuracy for node).',
       ),
     },
+    budget: {
+      mode: oneOf(
+        'fixed',
+        ['fixed', 'degree', 'weight'] as const,
+        "Per-node fanout budgets (docs/speedups.md). fixed: every node draws the hop's fanout f. degree: node v draws about f·(deg_v / mean degree)^alpha, so hubs get more neighbours and leaves fewer. weight: the same with deg_v replaced by the effective number of neighbours of v's edge weights, exp(entropy of w / sum w), so a node whose weight sits on few edges draws fewer (needs edge weights). A per-hop factor keeps every hop's sampled edges at the fixed fanout's; with adaptive sampling f is the current adaptive fanout. Not with sampling.strategy ppr or cluster.partitions.",
+      ),
+      alpha: num(
+        0.5,
+        'Exponent of the budget rule, 0..1: 0 = every node draws f (fixed), 1 = budgets proportional to degree (or effective neighbours); 0.5: a node with 4x the mean degree draws about 2x f.',
+        0,
+        1,
+      ),
+      min: int(
+        1,
+        "Fewest draws of a node with neighbours (lowered to f when the hop's fanout is smaller).",
+        1,
+        10000,
+      ),
+      maxScale: num(
+        4,
+        "Most draws of one node, as a multiple of the hop's fanout: k_v <= ceil(maxScale·f) (also sizes the batch buffers).",
+        1,
+        1000,
+      ),
+    },
   },
   train: {
     epochs: int(10, 'Passes over the training seeds.', 1, 100000),
@@ -229,7 +254,7 @@ export const JOB_FIELDS = {
     trainers: int(1, 'Trainer processes (pods).', 1, 1024),
     partitions: str(
       '',
-      "Sampler processes own hash partitions of the graph and ask each other across them (docs/distributed.md): '' = off (every sampler opens the whole graph), 'auto' = the graph's own (built with --partitions), or a folder written by `weft graph partition`. Its part count must equal cluster.samplers; node task, uniform sampling.",
+      "Sampler processes own hash partitions of the graph and ask each other across them (docs/distributed.md): '' = off (every sampler opens the whole graph), 'auto' = the graph's own (built with --partitions), or a folder written by `weft graph partition`. Its part count must equal cluster.samplers; node tasks with uniform or weighted sampling, link tasks (not PPR).",
     ),
     nats: str(
       'local',
@@ -384,15 +409,33 @@ function resolve(
 }
 
 function crossCheck(spec: JobSpec, where: Where): void {
-  if (spec.cluster.partitions && (spec.task !== 'node' || spec.sampling.strategy !== 'uniform')) {
+  // PPR pushes residuals over the whole graph until they settle: across partitions that is a round
+  // trip per push wave, so it stays with whole-graph samplers (link tasks always sample in time).
+  if (spec.cluster.partitions && spec.task === 'node' && spec.sampling.strategy === 'ppr') {
     const line = where.lineOf(['cluster', 'partitions']);
     throw new ConfigError(
-      `partition-owning samplers build node batches with uniform sampling; task is '${spec.task}', sampling.strategy '${spec.sampling.strategy}'`,
+      `partition-owning samplers sample 'uniform' and 'weighted' node batches and temporal link batches; sampling.strategy 'ppr' needs whole-graph samplers`,
       {
         file: where.file && line ? `${where.file}:${line}` : where.file,
         field: 'cluster.partitions',
       },
     );
+  }
+  if (spec.sampling.budget.mode !== 'fixed') {
+    const field = spec.cluster.partitions
+      ? 'sampling.budget'
+      : spec.sampling.strategy === 'ppr'
+        ? 'sampling.budget.mode'
+        : undefined;
+    if (field) {
+      const line = where.lineOf(['sampling', 'budget']);
+      throw new ConfigError(
+        spec.cluster.partitions
+          ? `is '${spec.sampling.budget.mode}' but partition-owning samplers (cluster.partitions) sample fixed fanouts; use mode fixed or cluster.partitions ''`
+          : `is '${spec.sampling.budget.mode}' but sampling.strategy ppr takes the top-k PPR nodes, not neighbour rows; use mode fixed or strategy uniform/weighted`,
+        { file: where.file && line ? `${where.file}:${line}` : where.file, field },
+      );
+    }
   }
   if (spec.sampling.fanouts.length !== spec.model.layers) {
     const line = where.lineOf(['sampling', 'fanouts']) ?? where.lineOf(['model', 'layers']);
