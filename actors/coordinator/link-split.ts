@@ -1,7 +1,7 @@
 // The link-prediction split: the edges of one relation ordered by time, the newest held out for
 // validation and test, so a model is always judged on interactions later than those it trained on.
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
-import { edgeTypeKey } from '../../graph-store/types.js';
+import { edgeTypeKey, type EdgeTypeInfo } from '../../graph-store/types.js';
 import { ConfigError } from '../../runtime/errors.js';
 
 export interface LinkSplit {
@@ -28,14 +28,11 @@ function shared<T extends Int32Array | Float64Array>(
   ) as T;
 }
 
-/** Picks the relation (named, else the only one, else the first timestamped one) and splits it by time. */
-export function linkSplit(
-  g: SharedGraph,
-  edgeType: string,
-  valFraction: number,
-  testFraction: number,
-): LinkSplit {
-  const types = g.edgeTypes;
+/**
+ * The relation a link job predicts: the named one, else the only one, else the first timestamped
+ * one. It must carry timestamps (the split and the sampling are by time).
+ */
+export function chooseLinkRelation(types: readonly EdgeTypeInfo[], edgeType: string): EdgeTypeInfo {
   let chosen = edgeType ? types.find((e) => edgeTypeKey(e) === edgeType) : undefined;
   if (edgeType && !chosen) {
     throw new ConfigError(
@@ -54,23 +51,23 @@ export function linkSplit(
       { field: 'link.edgeType' },
     );
   }
-  const csr = g.csr;
-  const multi = types.length > 1 && csr.edgeType !== undefined;
-  let count = 0;
-  for (let e = 0; e < csr.numEdges; e++) if (!multi || csr.edgeType![e] === chosen.id) count++;
-  const src = new Int32Array(count);
-  const dst = new Int32Array(count);
-  const ts = new Float64Array(count);
-  let k = 0;
-  for (let v = 0; v < csr.numNodes; v++) {
-    for (let e = csr.indptr[v]; e < csr.indptr[v + 1]; e++) {
-      if (multi && csr.edgeType![e] !== chosen.id) continue;
-      src[k] = v;
-      dst[k] = csr.indices[e];
-      ts[k] = csr.timestamps ? csr.timestamps[e] : 0;
-      k++;
-    }
-  }
+  return chosen;
+}
+
+/**
+ * Pairs in the whole graph's walk order (source ascending, each row in CSR order) ordered by time,
+ * stable for ties, into shared memory, with the newest `testFraction` and the `valFraction` before
+ * them held out.
+ */
+export function splitByTime(
+  src: Int32Array,
+  dst: Int32Array,
+  ts: Float64Array,
+  edgeType: string,
+  valFraction: number,
+  testFraction: number,
+): Omit<LinkSplit, 'negativeRange'> {
+  const count = src.length;
   // Order by time (stable in (src, dst) order for ties), so the newest edges are held out.
   const order = Int32Array.from({ length: count }, (_, i) => i).sort(
     (a, b) => ts[a] - ts[b] || a - b,
@@ -89,26 +86,56 @@ export function linkSplit(
   const numVal = Math.floor(count * valFraction);
   const numTrain = count - numVal - numTest;
   if (numTrain <= 0 || (valFraction > 0 && numVal === 0)) {
-    throw new ConfigError(
-      `relation ${edgeTypeKey(chosen)} has only ${count} edges: too few to split`,
-      { field: 'link.valFraction' },
-    );
+    throw new ConfigError(`relation ${edgeType} has only ${count} edges: too few to split`, {
+      field: 'link.valFraction',
+    });
   }
   const range = (a: number, b: number) => {
     const r = shared(Int32Array, b - a);
     for (let i = a; i < b; i++) r[i - a] = i;
     return r;
   };
-  const dstType = g.nodeTypes.find((t) => t.name === chosen!.dst) ?? {
-    offset: 0,
-    count: g.numNodes,
-  };
   return {
-    edgeType: edgeTypeKey(chosen),
+    edgeType,
     ...out,
     train: range(0, numTrain),
     val: range(numTrain, numTrain + numVal),
     test: range(numTrain + numVal, count),
+  };
+}
+
+/** Picks the relation (named, else the only one, else the first timestamped one) and splits it by time. */
+export function linkSplit(
+  g: SharedGraph,
+  edgeType: string,
+  valFraction: number,
+  testFraction: number,
+): LinkSplit {
+  const types = g.edgeTypes;
+  const chosen = chooseLinkRelation(types, edgeType);
+  const csr = g.csr;
+  const multi = types.length > 1 && csr.edgeType !== undefined;
+  let count = 0;
+  for (let e = 0; e < csr.numEdges; e++) if (!multi || csr.edgeType![e] === chosen.id) count++;
+  const src = new Int32Array(count);
+  const dst = new Int32Array(count);
+  const ts = new Float64Array(count);
+  let k = 0;
+  for (let v = 0; v < csr.numNodes; v++) {
+    for (let e = csr.indptr[v]; e < csr.indptr[v + 1]; e++) {
+      if (multi && csr.edgeType![e] !== chosen.id) continue;
+      src[k] = v;
+      dst[k] = csr.indices[e];
+      ts[k] = csr.timestamps ? csr.timestamps[e] : 0;
+      k++;
+    }
+  }
+  const dstType = g.nodeTypes.find((t) => t.name === chosen.dst) ?? {
+    offset: 0,
+    count: g.numNodes,
+  };
+  return {
+    ...splitByTime(src, dst, ts, edgeTypeKey(chosen), valFraction, testFraction),
     negativeRange: [dstType.offset, dstType.offset + dstType.count],
   };
 }

@@ -2,7 +2,8 @@
 // job's time split rebuilt from all parts exactly as linkSplit builds it from the whole graph.
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { edgeTypeKey, type EdgeTypeInfo } from '../../graph-store/types.js';
-import { ConfigError, InputError } from '../../runtime/errors.js';
+import { InputError } from '../../runtime/errors.js';
+import { chooseLinkRelation, splitByTime } from '../coordinator/link-split.js';
 import type { SeedSource } from '../sampler/seed-source.js';
 import type { LinkEdgesReply } from './partition-protocol.js';
 
@@ -16,29 +17,7 @@ export interface PartitionedLinkSeeds {
   negativeRange: [number, number];
 }
 
-/**
- * The relation a link job predicts: the named one, else the only one, else the first timestamped
- * one. The same choice and errors as linkSplit; every part lists the whole graph's edge types.
- */
-export function chooseLinkRelation(types: readonly EdgeTypeInfo[], edgeType: string): EdgeTypeInfo {
-  let chosen = edgeType ? types.find((e) => edgeTypeKey(e) === edgeType) : undefined;
-  if (edgeType && !chosen)
-    throw new ConfigError(
-      `no edge type '${edgeType}'; the graph has ${types.map(edgeTypeKey).join(', ')}`,
-      { field: 'link.edgeType' },
-    );
-  chosen ??= types.length === 1 ? types[0] : types.find((e) => e.hasTimestamps);
-  if (!chosen)
-    throw new ConfigError('the graph has several edge types and none with timestamps; name one', {
-      field: 'link.edgeType',
-    });
-  if (!chosen.hasTimestamps)
-    throw new ConfigError(
-      `relation ${edgeTypeKey(chosen)} has no timestamps: link prediction holds out the newest edges and samples only edges before each pair, so it needs a timestamp column (weft graph build --ts-col)`,
-      { field: 'link.edgeType' },
-    );
-  return chosen;
-}
+export { chooseLinkRelation };
 
 /** Global id range of the chosen relation's destination type (where negatives are drawn), from a part. */
 export function linkNegativeRange(part: SharedGraph, chosen: EdgeTypeInfo): [number, number] {
@@ -85,16 +64,6 @@ export function ownedLinkEdges(part: SharedGraph, key: string): LinkEdgesReply {
   return { src, dst, times };
 }
 
-function shared<T extends Int32Array | Float64Array>(
-  ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
-  n: number,
-): T {
-  return new ctor(new SharedArrayBuffer(Math.max(8, n * ctor.BYTES_PER_ELEMENT))).subarray(
-    0,
-    n,
-  ) as T;
-}
-
 /**
  * Every part's edges merged into the whole graph's walk order (source ascending; a source's edges
  * all come from its one owner, in their order), then ordered by time and split as linkSplit does.
@@ -131,38 +100,13 @@ export function splitPartitionedLinks(
     dst[k] = l.dst[i];
     ts[k] = l.times[i];
   }
-  // Order by time (stable in (src, dst) order for ties), so the newest edges are held out.
-  const order = Int32Array.from({ length: count }, (_, i) => i).sort(
-    (a, b) => ts[a] - ts[b] || a - b,
-  );
-  const out = {
-    src: shared(Int32Array, count),
-    dst: shared(Int32Array, count),
-    times: shared(Float64Array, count),
-  };
-  for (let i = 0; i < count; i++) {
-    out.src[i] = src[order[i]];
-    out.dst[i] = dst[order[i]];
-    out.times[i] = ts[order[i]];
-  }
-  const numTest = Math.floor(count * testFraction);
-  const numVal = Math.floor(count * valFraction);
-  const numTrain = count - numVal - numTest;
-  if (numTrain <= 0 || (valFraction > 0 && numVal === 0))
-    throw new ConfigError(`relation ${edgeType} has only ${count} edges: too few to split`, {
-      field: 'link.valFraction',
-    });
-  const range = (a: number, b: number) => {
-    const r = shared(Int32Array, b - a);
-    for (let i = a; i < b; i++) r[i - a] = i;
-    return r;
-  };
+  const split = splitByTime(src, dst, ts, edgeType, valFraction, testFraction);
   return {
     edgeType,
-    source: { kind: 'link', src: out.src, dst: out.dst, times: out.times },
-    train: range(0, numTrain),
-    val: range(numTrain, numTrain + numVal),
-    test: range(numTrain + numVal, count),
+    source: { kind: 'link', src: split.src, dst: split.dst, times: split.times },
+    train: split.train,
+    val: split.val,
+    test: split.test,
     negativeRange,
   };
 }
