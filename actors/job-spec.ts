@@ -118,7 +118,7 @@ export const JOB_FIELDS = {
       mode: oneOf(
         'fixed',
         ['fixed', 'degree', 'weight'] as const,
-        "Per-node fanout budgets (docs/speedups.md). fixed: every node draws the hop's fanout f. degree: node v draws about f·(deg_v / mean degree)^alpha, so hubs get more neighbours and leaves fewer. weight: the same with deg_v replaced by the effective number of neighbours of v's edge weights, exp(entropy of w / sum w), so a node whose weight sits on few edges draws fewer (needs edge weights). A per-hop factor keeps every hop's sampled edges at the fixed fanout's; with adaptive sampling f is the current adaptive fanout. Not with sampling.strategy ppr or cluster.partitions.",
+        "Per-node fanout budgets (docs/speedups.md). fixed: every node draws the hop's fanout f. degree: node v draws about f·(deg_v / mean degree)^alpha, so hubs get more neighbours and leaves fewer. weight: the same with deg_v replaced by the effective number of neighbours of v's edge weights, exp(entropy of w / sum w), so a node whose weight sits on few edges draws fewer (needs edge weights). A per-hop factor keeps every hop's sampled edges at the fixed fanout's; with adaptive sampling f is the current adaptive fanout. Not with sampling.strategy ppr; with cluster.partitions the owners send each row's score and the batches equal the whole-graph sampler's.",
       ),
       alpha: num(
         0.5,
@@ -421,21 +421,15 @@ function crossCheck(spec: JobSpec, where: Where): void {
       },
     );
   }
-  if (spec.sampling.budget.mode !== 'fixed') {
-    const field = spec.cluster.partitions
-      ? 'sampling.budget'
-      : spec.sampling.strategy === 'ppr'
-        ? 'sampling.budget.mode'
-        : undefined;
-    if (field) {
-      const line = where.lineOf(['sampling', 'budget']);
-      throw new ConfigError(
-        spec.cluster.partitions
-          ? `is '${spec.sampling.budget.mode}' but partition-owning samplers (cluster.partitions) sample fixed fanouts; use mode fixed or cluster.partitions ''`
-          : `is '${spec.sampling.budget.mode}' but sampling.strategy ppr takes the top-k PPR nodes, not neighbour rows; use mode fixed or strategy uniform/weighted`,
-        { file: where.file && line ? `${where.file}:${line}` : where.file, field },
-      );
-    }
+  if (spec.sampling.budget.mode !== 'fixed' && spec.sampling.strategy === 'ppr') {
+    const line = where.lineOf(['sampling', 'budget']);
+    throw new ConfigError(
+      `is '${spec.sampling.budget.mode}' but sampling.strategy ppr takes the top-k PPR nodes, not neighbour rows; use mode fixed or strategy uniform/weighted`,
+      {
+        file: where.file && line ? `${where.file}:${line}` : where.file,
+        field: 'sampling.budget.mode',
+      },
+    );
   }
   if (spec.sampling.fanouts.length !== spec.model.layers) {
     const line = where.lineOf(['sampling', 'fanouts']) ?? where.lineOf(['model', 'layers']);

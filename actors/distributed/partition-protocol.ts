@@ -19,6 +19,18 @@ export const RowsRequestSchema = s.object({
    * `rowWeights`, so the asker can make the draws itself. Absent: no row weights.
    */
   rowWeightsOver: s.optional(s.int()),
+  /**
+   * Per-node fanout budgets (sampling.budget): each node's score s_v = (size_v / mean)^alpha back in
+   * `scores`, its size the whole row's degree or effective neighbours by `mode`, `mean` the graph's.
+   */
+  budget: s.optional(
+    s.object({ mode: s.enum(['degree', 'weight'] as const), alpha: s.number(), mean: s.number() }),
+  ),
+  /**
+   * Per-node fanout budgets: the exact sum and count of the owned nodes' sizes under this mode in
+   * `sizeSum` (see kernels/sampling/fanout-budget.ts sizeSum), for the graph's mean size.
+   */
+  sizeSumOf: s.optional(s.enum(['degree', 'weight'] as const)),
 });
 export type RowsRequest = Infer<typeof RowsRequestSchema>;
 
@@ -30,6 +42,10 @@ export const RowsReplySchema = s.object({
   labels: s.optional(s.typedArray('int32')),
   /** The weights of each row longer than rowWeightsOver, row after row in request order. */
   rowWeights: s.optional(s.typedArray('float32')),
+  /** Budget score of each node (when `budget` was given). */
+  scores: s.optional(s.typedArray('float32')),
+  /** [low, middle, high limb, count] of the owned nodes' sizes (when `sizeSumOf` was given). */
+  sizeSum: s.optional(s.typedArray('float64')),
 });
 export type RowsReply = Infer<typeof RowsReplySchema>;
 

@@ -5,6 +5,7 @@ import { SET_MIN_DIM } from '../../graph-store/feature-gather.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { partOf } from '../../graph-store/partition-rule.js';
 import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
+import { FanoutBudget, maxBudget, meanOfSizeSums } from '../../kernels/sampling/fanout-budget.js';
 import { KeyedNodeMap } from '../../kernels/sampling/keyed-node-map.js';
 import { NEGATIVE_LANE } from '../../kernels/sampling/neighbor-sampler.js';
 import { Xoshiro128 } from '../../kernels/sampling/prng.js';
@@ -93,13 +94,6 @@ export function checkPartitionedConfig(config: ProducerConfig): void {
       `partition-owning samplers sample 'uniform', 'weighted' and 'temporal' (link tasks), not '${s}'`,
       { field: 'sampling.strategy' },
     );
-  // Per-node budgets size each row's draws from graph-wide statistics no single part holds.
-  const budget = (config.sampler as { budget?: { mode?: string } }).budget;
-  if (budget?.mode !== undefined && budget.mode !== 'fixed')
-    throw new ConfigError(
-      `is '${budget.mode}' but partition-owning samplers sample fixed fanouts; use mode fixed`,
-      { field: 'sampling.budget.mode' },
-    );
 }
 
 /**
@@ -123,6 +117,10 @@ export class PartitionBatchBuilder {
   private readonly temporal: boolean;
   private readonly pickLast: boolean;
   private readonly weighted: boolean;
+  /** Per-node budgets (sampling.budget): row scores come from the owners, c is fitted here. */
+  private readonly budget: FanoutBudget | null;
+  /** The whole graph's mean budget size, asked of every part before the first batch. */
+  private budgetMean?: Promise<number>;
 
   // Per-node state of the batch being built, grown and reused.
   private n = 0;
@@ -155,6 +153,9 @@ export class PartitionBatchBuilder {
   /** Fused float32 batches: offset of each local node's row in its source (part or reply). */
   private rowOff = new Float64Array(0);
   private pick = new Int32Array(64);
+  /** Budget score of each local node, and the budgets of the hop being drawn. */
+  private score = new Float32Array(0);
+  private rowBudget = new Int32Array(0);
 
   constructor(
     readonly owner: PartitionOwner,
@@ -172,6 +173,7 @@ export class PartitionBatchBuilder {
     this.temporal = s.strategy === 'temporal';
     this.pickLast = this.temporal && (s.temporalPick ?? 'last') === 'last';
     this.weighted = s.strategy === 'weighted';
+    this.budget = FanoutBudget.withoutGraph(s.budget);
     this.partStart = new Int32Array(owner.count + 1);
     this.partFill = new Int32Array(owner.count);
     const csr = this.part.csr;
@@ -189,6 +191,10 @@ export class PartitionBatchBuilder {
             field: 'weights',
           });
     }
+    if (this.budget?.mode === 'weight' && !csr.weights)
+      throw new ConfigError("budget mode 'weight' needs edge weights; the graph has none", {
+        field: 'sampling.budget.mode',
+      });
     if (this.temporal) {
       const ts = csr.timestamps;
       if (!ts)
@@ -212,6 +218,7 @@ export class PartitionBatchBuilder {
   /** Builds one node or link batch into fresh arrays laid out as BatchProducer lays them out. */
   async produce(req: BatchRequest): Promise<BatchFields> {
     const t0 = performance.now();
+    const mean = this.budget ? await this.meanSize() : 0;
     const { all, times, count, pairs } = this.seedsOf(req);
     this.rng.reseed(this.seed, req.batchSeed);
     this.map.begin();
@@ -230,7 +237,7 @@ export class PartitionBatchBuilder {
       const lo = h === 0 ? 0 : hopEnd[h - 1];
       const hi = hopEnd[h];
       const k = this.fanouts[h];
-      await this.fetchDegrees(lo, hi, k, h === 0 && req.kind === 'node');
+      await this.fetchDegrees(lo, hi, k, h === 0 && req.kind === 'node', mean);
       const e = this.choose(lo, hi, k);
       await this.fetchNeighbors(lo, hi, e);
       const before = this.n;
@@ -245,6 +252,47 @@ export class PartitionBatchBuilder {
     m[META_SAMPLE_MS] = t1 - t0;
     m[META_GATHER_MS] = t2 - t1;
     return out;
+  }
+
+  /**
+   * The whole graph's mean budget size, asked once of every part (each sends the exact sum of its
+   * nodes' sizes, see sizeSum): the same float budgetScores computes over the whole graph.
+   */
+  private meanSize(): Promise<number> {
+    if (!this.budgetMean) {
+      const mode = this.budget!.mode;
+      const me = this.owner.index;
+      const sums: Promise<Float64Array>[] = [];
+      for (let p = 0; p < this.owner.count; p++) {
+        if (p === me) {
+          sums.push(Promise.resolve(this.owner.budgetSizeSum(mode)));
+          continue;
+        }
+        this.traffic.rowRequests++;
+        const req: RowsRequest = {
+          nodes: new Int32Array(0),
+          degrees: false,
+          features: false,
+          labels: false,
+          sizeSumOf: mode,
+        };
+        sums.push(
+          this.peers.rows(p, req).then((r) => {
+            if (r.sizeSum?.length !== 4)
+              throw new InputError(`partition ${p} answered no budget size sum`, {
+                field: 'sizeSum',
+              });
+            return r.sizeSum;
+          }),
+        );
+      }
+      this.budgetMean = Promise.all(sums).then(meanOfSizeSums);
+      // A failed ask is asked again with the next batch.
+      this.budgetMean.catch(() => {
+        this.budgetMean = undefined;
+      });
+    }
+    return this.budgetMean;
   }
 
   /**
@@ -415,6 +463,12 @@ export class PartitionBatchBuilder {
       this.degree = grow(this.degree);
       this.take = grow(this.take);
       this.wStart = grow(this.wStart);
+      if (this.budget) {
+        const sc = new Float32Array(cap);
+        sc.set(this.score.subarray(0, Math.min(this.score.length, keep + 1)));
+        this.score = sc;
+        this.rowBudget = new Int32Array(cap);
+      }
       this.order = new Int32Array(cap);
       this.rowPtr = grow(this.rowPtr, cap + 1);
       this.cap = cap;
@@ -441,11 +495,26 @@ export class PartitionBatchBuilder {
   }
 
   /**
-   * Degrees (windows when temporal), seed labels (`labels`) and, for weighted draws, the weights of
-   * rows longer than k, of local nodes [lo, hi): owned ones read here, the others in one `rows`
-   * request per owner, all in flight together.
+   * Rows of at most this many candidates are taken whole at fanout k: k itself, or with budgets the
+   * fewest draws a row can get (weighted draws need the weights of every longer row).
    */
-  private async fetchDegrees(lo: number, hi: number, k: number, labels: boolean): Promise<void> {
+  private wholeUpTo(k: number): number {
+    return this.budget && k > 0 ? this.budget.minBudget(k) : k;
+  }
+
+  /**
+   * Degrees (windows when temporal), seed labels (`labels`), budget scores (budgets on, `mean` the
+   * graph's mean size) and, for weighted draws, the weights of rows longer than wholeUpTo(k), of local
+   * nodes [lo, hi): owned ones read here, the others in one `rows` request per owner, all in flight
+   * together.
+   */
+  private async fetchDegrees(
+    lo: number,
+    hi: number,
+    k: number,
+    labels: boolean,
+    mean: number,
+  ): Promise<void> {
     if (labels && this.seedLabels.length < hi) this.seedLabels = new Int32Array(hi);
     this.groupByPart(lo, hi);
     const me = this.owner.index;
@@ -453,7 +522,9 @@ export class PartitionBatchBuilder {
     const indptr = csr.indptr;
     const ts = csr.timestamps;
     const ownLabels = this.part.labels;
-    const { order, partStart, lrow, degree, group, groupTimes, nodes } = this;
+    const { order, partStart, lrow, degree, group, groupTimes, nodes, score } = this;
+    const budget = this.budget && k > 0 ? this.budget : null;
+    const ownScores = budget ? this.owner.budgetScores(budget.mode, budget.alpha, mean) : null;
     for (let j = partStart[me]; j < partStart[me + 1]; j++) {
       const i = order[j];
       const l = lrow[i];
@@ -462,8 +533,10 @@ export class PartitionBatchBuilder {
         ? firstAtOrAfter(ts!, start, indptr[l + 1], groupTimes[group[i]]) - start
         : indptr[l + 1] - start;
       if (labels) this.seedLabels[i] = ownLabels ? ownLabels[l] : -1;
+      if (ownScores) score[i] = ownScores[l];
     }
     const wantWeights = this.weighted && k >= 0;
+    const over = this.wholeUpTo(k);
     const count = this.owner.count;
     const replies: (RowsReply | undefined)[] = new Array(count);
     const asks: Promise<void>[] = [];
@@ -479,15 +552,20 @@ export class PartitionBatchBuilder {
         for (let j = a; j < b; j++) t[j - a] = groupTimes[group[order[j]]];
         req.times = t;
       }
-      if (wantWeights) req.rowWeightsOver = k;
+      if (wantWeights) req.rowWeightsOver = over;
+      if (budget) req.budget = { mode: budget.mode, alpha: budget.alpha, mean };
       const tr = this.traffic;
       tr.rowRequests++;
       asks.push(
         this.peers.rows(p, req).then((r) => {
-          tr.wireBytes += bytesOf(ids, req.times, r.degrees, r.labels, r.rowWeights);
+          tr.wireBytes += bytesOf(ids, req.times, r.degrees, r.labels, r.rowWeights, r.scores);
           tr.remoteRowWeights += r.rowWeights?.length ?? 0;
           const m = b - a;
-          if (r.degrees?.length !== m || (labels && r.labels?.length !== m))
+          if (
+            r.degrees?.length !== m ||
+            (labels && r.labels?.length !== m) ||
+            (budget && r.scores?.length !== m)
+          )
             throw new InputError(`partition ${p} answered rows of the wrong size`, {
               field: 'rows',
             });
@@ -495,13 +573,14 @@ export class PartitionBatchBuilder {
             const i = order[j];
             degree[i] = r.degrees[j - a];
             if (labels) this.seedLabels[i] = r.labels![j - a];
+            if (budget) score[i] = r.scores![j - a];
           }
           replies[p] = r;
         }),
       );
     }
     await Promise.all(asks);
-    if (wantWeights) this.placeRowWeights(lo, hi, k, replies);
+    if (wantWeights) this.placeRowWeights(lo, hi, over, replies);
   }
 
   /** Lays the weights of rows [lo, hi) longer than k side by side in rowW (wStart marks each row). */
@@ -559,24 +638,43 @@ export class PartitionBatchBuilder {
    * them: row offsets into pos, counts into take, row ends into rowPtr. Returns the end.
    */
   private choose(lo: number, hi: number, k: number): number {
+    const { degree, rowBudget } = this;
+    // Per-node budgets replace k row by row, fitted over the hop's rows as NeighborSampler fits them.
+    const budgeted = this.budget !== null && k > 0;
+    if (budgeted)
+      this.budget!.assignScored(
+        this.nodes,
+        lo,
+        hi,
+        this.score.subarray(lo, hi),
+        degree.subarray(lo, hi),
+        k,
+        rowBudget,
+      );
     let e = this.rowPtr[lo];
     let need = e;
-    for (let i = lo; i < hi; i++) need += k < 0 || this.degree[i] <= k ? this.degree[i] : k;
+    for (let i = lo; i < hi; i++) {
+      const kr = budgeted ? rowBudget[i - lo] : k;
+      need += kr < 0 || degree[i] <= kr ? degree[i] : kr;
+    }
     this.ensureEdges(need, e);
-    const { pos, degree, take, rowPtr, wStart } = this;
+    const { pos, take, rowPtr, wStart } = this;
     let weighted: WeightedPicker | undefined;
     if (this.weighted && k >= 0) {
       // The rows' weights sit side by side in rowW; the picker indexes them like a CSR's weights.
+      const over = this.wholeUpTo(k);
       let total = 0;
-      for (let i = lo; i < hi; i++) if (degree[i] > k) total = wStart[i] + degree[i];
+      for (let i = lo; i < hi; i++) if (degree[i] > over) total = wStart[i] + degree[i];
       weighted = new WeightedPicker(this.rowW.subarray(0, total));
-      if (this.pick.length < k) this.pick = new Int32Array(k);
+      const most = budgeted ? maxBudget(k, this.budget!) : k;
+      if (this.pick.length < most) this.pick = new Int32Array(most);
     }
     const pick = this.pick;
     const rng = this.rng;
     for (let i = lo; i < hi; i++) {
       const avail = degree[i];
-      const t = k < 0 || avail <= k ? avail : k;
+      const kr = budgeted ? rowBudget[i - lo] : k;
+      const t = kr < 0 || avail <= kr ? avail : kr;
       take[i] = t;
       if (t === avail) for (let p = 0; p < avail; p++) pos[e++] = p;
       else if (weighted) {

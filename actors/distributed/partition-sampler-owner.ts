@@ -1,6 +1,7 @@
 // One partition as its owning sampler serves it: degrees (or time windows), neighbour reads at given
 // row offsets, feature rows, labels and edge weights of the nodes it owns, by global id. No randomness.
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { nodeSizes, scoresOfSizes, sizeSum } from '../../kernels/sampling/fanout-budget.js';
 import { firstAtOrAfter } from '../../kernels/sampling/temporal-window.js';
 import { InputError } from '../../runtime/errors.js';
 import { ownedLinkEdges } from './partition-link-seeds.js';
@@ -29,6 +30,9 @@ export class PartitionOwner {
   private readonly bucket: Int32Array;
   private readonly ids: Uint32Array;
   private readonly numNodesGlobal: number;
+  /** Budget sizes of the owned nodes by mode, and their scores by mode, alpha and mean. */
+  private readonly sizes = new Map<string, Float64Array>();
+  private readonly scores = new Map<string, Float32Array>();
 
   constructor(readonly part: SharedGraph) {
     const p = part.partition;
@@ -218,6 +222,35 @@ export class PartitionOwner {
     return reply;
   }
 
+  /** Budget sizes of the owned rows, by local row (degree, or effective neighbours of the weights). */
+  budgetSizes(mode: 'degree' | 'weight'): Float64Array {
+    let s = this.sizes.get(mode);
+    if (!s) {
+      s = nodeSizes(this.part.csr, mode);
+      this.sizes.set(mode, s);
+    }
+    return s;
+  }
+
+  /** Exact sum and count of the owned rows' budget sizes (see sizeSum). */
+  budgetSizeSum(mode: 'degree' | 'weight'): Float64Array {
+    return sizeSum(this.budgetSizes(mode));
+  }
+
+  /**
+   * Budget scores of the owned rows by local row, (size / mean)^alpha as float32 with `mean` the whole
+   * graph's: the values the whole-graph sampler's budgetScores holds for these nodes.
+   */
+  budgetScores(mode: 'degree' | 'weight', alpha: number, mean: number): Float32Array {
+    const key = `${mode}:${alpha}:${mean}`;
+    let s = this.scores.get(key);
+    if (!s) {
+      s = scoresOfSizes(this.budgetSizes(mode), mean, alpha);
+      this.scores.set(key, s);
+    }
+    return s;
+  }
+
   /** The `rows` verb: degrees (windows), feature rows, labels and row weights of owned nodes. */
   rows(req: RowsRequest): RowsReply {
     const n = req.nodes.length;
@@ -252,6 +285,14 @@ export class PartitionOwner {
       this.part.gather(rows, n, x, 0);
       reply.x = x;
     }
+    if (req.budget) {
+      const { mode, alpha, mean } = req.budget;
+      const all = this.budgetScores(mode, alpha, mean);
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = all[rows[i]];
+      reply.scores = out;
+    }
+    if (req.sizeSumOf) reply.sizeSum = this.budgetSizeSum(req.sizeSumOf);
     if (req.labels) {
       const y = new Int32Array(n);
       const labels = this.part.labels;

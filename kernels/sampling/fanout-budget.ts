@@ -110,18 +110,73 @@ export function nodeSizes(csr: Csr, mode: 'degree' | 'weight'): Float64Array {
  */
 export function budgetScores(csr: Csr, mode: 'degree' | 'weight', alpha: number): Float32Array {
   const size = nodeSizes(csr, mode);
-  let total = 0;
-  let count = 0;
-  for (let v = 0; v < size.length; v++) {
-    if (size[v] > 0) {
-      total += size[v];
-      count++;
-    }
-  }
-  const mean = count > 0 ? total / count : 1;
+  return scoresOfSizes(size, meanOfSizeSums([sizeSum(size)]), alpha);
+}
+
+/** Scores s_v = (size_v / mean)^alpha of the given sizes (0 for a size of 0), as float32. */
+export function scoresOfSizes(size: Float64Array, mean: number, alpha: number): Float32Array {
   const out = new Float32Array(size.length);
   for (let v = 0; v < size.length; v++) out[v] = size[v] > 0 ? Math.pow(size[v] / mean, alpha) : 0;
   return out;
+}
+
+/** Fixed-point grid of sizeSum: every size >= 1 is a whole multiple of 2^-52 (its last bit's weight). */
+const GRID = 2 ** 52;
+const LIMB = 2 ** 28;
+const LIMB2 = 2 ** 56;
+/** Sizes summed before the limbs carry (2^24 · 2^28 stays below 2^53: every limb sum is exact). */
+const CARRY_EVERY = 1 << 24;
+
+/**
+ * The exact sum of the positive sizes, and their count, as [low, middle, high limb, count]: each size
+ * (>= 1 when positive) is split on the 2^-52 grid into three 28-bit limbs summed without rounding. The
+ * sum is therefore independent of order, so sums of the parts of a graph (any partition) combine in
+ * meanOfSizeSums to the same float as the whole graph's.
+ */
+export function sizeSum(size: Float64Array): Float64Array {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let count = 0;
+  for (let v = 0; v < size.length; v++) {
+    const x = size[v];
+    if (!(x > 0)) continue;
+    if (!(x >= 1 && x < 2 ** 48))
+      throw new InputError(`node size ${x} of row ${v} must be 0 or in [1, 2^48)`, {
+        field: 'budget.mode',
+      });
+    const xi = x * GRID;
+    const hi = Math.floor(xi / LIMB2);
+    const rest = xi - hi * LIMB2;
+    const mid = Math.floor(rest / LIMB);
+    s0 += rest - mid * LIMB;
+    s1 += mid;
+    s2 += hi;
+    if (++count % CARRY_EVERY === 0) {
+      const c0 = Math.floor(s0 / LIMB);
+      s0 -= c0 * LIMB;
+      s1 += c0;
+      const c1 = Math.floor(s1 / LIMB);
+      s1 -= c1 * LIMB;
+      s2 += c1;
+    }
+  }
+  return Float64Array.of(s0, s1, s2, count);
+}
+
+/**
+ * Mean size over the nodes with neighbours from the sizeSum of each part: the exact total, rounded
+ * once to float64, over the count (1 without any such node).
+ */
+export function meanOfSizeSums(sums: readonly Float64Array[]): number {
+  let total = 0n;
+  let count = 0;
+  for (const s of sums) {
+    total += BigInt(s[0]) + (BigInt(s[1]) << 28n) + (BigInt(s[2]) << 56n);
+    count += s[3];
+  }
+  // Number(bigint) rounds to nearest; dividing by a power of two is exact.
+  return count > 0 ? Number(total) / GRID / count : 1;
 }
 
 /** Scores by graph (its indptr array), then by rule: computed once per graph opened in a thread. */
@@ -167,19 +222,34 @@ export class FanoutBudget {
   private rowScore = new Float32Array(1024);
   private rowOffset = new Float64Array(1024);
 
-  private constructor(csr: Csr, o: FanoutBudgetOptions) {
+  private constructor(o: FanoutBudgetOptions, csr: Csr | undefined) {
     this.mode = o.mode as 'degree' | 'weight';
     this.alpha = o.alpha ?? BUDGET_DEFAULTS.alpha;
     this.min = o.min ?? BUDGET_DEFAULTS.min;
     this.maxScale = o.maxScale ?? BUDGET_DEFAULTS.maxScale;
-    this.scores = cachedScores(csr, this.mode, this.alpha);
+    this.scores = csr ? cachedScores(csr, this.mode, this.alpha) : new Float32Array(0);
   }
 
   /** The budgets of `csr` under `o`, or null for 'fixed' (or no options). */
   static of(csr: Csr, o: FanoutBudgetOptions | undefined): FanoutBudget | null {
     if (!o || o.mode === 'fixed') return null;
     checkBudgetOptions(o);
-    return new FanoutBudget(csr, o);
+    return new FanoutBudget(o, csr);
+  }
+
+  /**
+   * Budgets under `o` without a graph (null for 'fixed'): the caller passes each row's score to
+   * assignScored, as a partition-owning sampler gets them from the rows' owners.
+   */
+  static withoutGraph(o: FanoutBudgetOptions | undefined): FanoutBudget | null {
+    if (!o || o.mode === 'fixed') return null;
+    checkBudgetOptions(o);
+    return new FanoutBudget(o, undefined);
+  }
+
+  /** Fewest draws of a budgeted row at fanout f: rows of at most this many candidates never draw. */
+  minBudget(f: number): number {
+    return Math.min(this.min, f);
   }
 
   /**
@@ -200,18 +270,53 @@ export class FanoutBudget {
     out: Int32Array,
   ): number {
     const rows = hi - lo;
+    this.reserveRows(rows);
+    const scores = this.scores;
+    const score = this.rowScore;
+    for (let r = 0; r < rows; r++) score[r] = scores[nodes[lo + r]];
+    return this.solve(nodes, lo, rows, avail, f, out);
+  }
+
+  /**
+   * As assign, with row i's score given as rowScores[i - lo] (the s_v of node nodes[i]) instead of
+   * read from this graph's scores: the same budgets when the scores are the same.
+   */
+  assignScored(
+    nodes: Int32Array,
+    lo: number,
+    hi: number,
+    rowScores: Float32Array,
+    avail: Int32Array,
+    f: number,
+    out: Int32Array,
+  ): number {
+    const rows = hi - lo;
+    this.reserveRows(rows);
+    const score = this.rowScore;
+    for (let r = 0; r < rows; r++) score[r] = rowScores[r];
+    return this.solve(nodes, lo, rows, avail, f, out);
+  }
+
+  private reserveRows(rows: number): void {
     if (this.rowScore.length < rows) {
       this.rowScore = new Float32Array(Math.max(rows, 2 * this.rowScore.length));
       this.rowOffset = new Float64Array(this.rowScore.length);
     }
-    const scores = this.scores;
-    const score = this.rowScore;
+  }
+
+  /** The normaliser search of assign over rows whose scores are in rowScore. */
+  private solve(
+    nodes: Int32Array,
+    lo: number,
+    rows: number,
+    avail: Int32Array,
+    f: number,
+    out: Int32Array,
+  ): number {
     const offset = this.rowOffset;
     let target = 0;
     for (let r = 0; r < rows; r++) {
-      const v = nodes[lo + r];
-      score[r] = scores[v];
-      offset[r] = roundingOffset(v);
+      offset[r] = roundingOffset(nodes[lo + r]);
       const a = avail[r];
       target += a < f ? a : f;
     }
