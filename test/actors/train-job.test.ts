@@ -1,18 +1,16 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runTraining } from '../../actors/coordinator/train-job.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
-import { buildGraph } from '../../graph-store/build-graph.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { synthMarketplace } from '../../graph-store/synth-marketplace.js';
 import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
 import { ConfigError } from '../../runtime/errors.js';
+import { buildCora, coraMissing, haveCora } from '../helpers/cora.js';
 
-const cora = resolve(import.meta.dirname, '../../../shared/data/cora');
-const haveCora = existsSync(join(cora, 'edges.tsv'));
 const tmp = mkdtempSync(join(tmpdir(), 'weft-train-'));
 
 function spec(over: Record<string, unknown>): JobSpec {
@@ -125,14 +123,7 @@ describe('training job (embedded transport)', () => {
     'reaches the published GraphSAGE accuracy on Cora (median of 3 seeds >= 0.79)',
     async () => {
       const g = join(tmp, 'cora');
-      await buildGraph({
-        edges: join(cora, 'edges.tsv'),
-        features: join(cora, 'features.npy'),
-        labels: join(cora, 'labels.tsv'),
-        split: join(cora, 'split.tsv'),
-        undirected: true,
-        out: g,
-      });
+      await buildCora(g);
       const accs: number[] = [];
       for (const seed of [1, 2, 3]) {
         const r = await runTraining(
@@ -156,4 +147,4 @@ describe('training job (embedded transport)', () => {
     },
   );
 });
-if (!haveCora) console.warn(`Cora data not found at ${cora}: the Cora accuracy test is skipped`);
+if (!haveCora) console.warn(`${coraMissing}: the Cora accuracy test is skipped`);

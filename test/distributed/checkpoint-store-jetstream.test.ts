@@ -1,42 +1,33 @@
 // A launched job that checkpoints to a JetStream object store: a parameter-server shard killed with
 // SIGKILL rolls back from the object store and ends with an unfailed run's parameters; --resume continues from it.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DistributedResults } from '../../actors/distributed/distributed-job.js';
+import { describe, expect, it } from 'vitest';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
-import { ShardProtocol } from '../../actors/distributed/protocols.js';
-import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
 import { JetStreamCheckpointStore } from '../../actors/parameter-server/jetstream-checkpoint-store.js';
-import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
-import { ActorSystem } from '../../runtime/actor-system.js';
+import {
+  finish,
+  killPsAtVersion,
+  launchedSpec,
+  metricsOf as metricsIn,
+  synthGraphFixture,
+} from '../helpers/launched-job.js';
 import { findNatsServer, startNatsServer } from '../helpers/nats-server.js';
 
 const haveServer = findNatsServer() !== undefined;
 if (!haveServer)
   console.warn('nats-server not installed: skipping the JetStream checkpoint job test');
 
-const tmp = mkdtempSync(join(tmpdir(), 'weft-js-ckpt-'));
-const graphDir = join(tmp, 'g');
-beforeAll(async () => {
-  await synthPowerlaw({ nodes: 3000, edges: 30000, featureDim: 16, classes: 4, seed: 5 }, graphDir);
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { tmp, graphDir } = synthGraphFixture('weft-js-ckpt-', { seed: 5 });
 
 const ROUNDS_PER_EPOCH = 12;
 const EPOCHS = 3;
 
 const specFor = (name: string, store: 'path' | 'jetstream', epochs = EPOCHS) =>
-  applyOverrides(defaultJobSpec(), {
+  launchedSpec(graphDir, join(tmp, name), {
     name,
-    graph: graphDir,
-    out: join(tmp, name),
-    'model.hidden': 16,
-    'sampling.fanouts': '5,5',
-    'sampling.batchSize': 32,
     'train.epochs': epochs,
     'train.maxStepsPerEpoch': ROUNDS_PER_EPOCH,
     'train.checkpointEvery': 1,
@@ -45,14 +36,9 @@ const specFor = (name: string, store: 'path' | 'jetstream', epochs = EPOCHS) =>
     'cluster.trainers': 1,
     'cluster.parameterServers': 2,
     'cluster.samplers': 1,
-    'cluster.nats': 'local',
   });
 
-const metricsOf = (name: string) =>
-  readFileSync(join(tmp, name, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const metricsOf = (name: string) => metricsIn(join(tmp, name));
 
 /** Opens the run's JetStream store folder with a server of our own and reads the newest version. */
 async function latestInObjectStore(name: string) {
@@ -69,34 +55,14 @@ async function latestInObjectStore(name: string) {
 
 describe.skipIf(!haveServer)('checkpoints in a JetStream object store', () => {
   it('a shard killed: rollback from the object store; the end equals an unfailed run; --resume continues', async () => {
-    const clean = await LaunchedJob.start(specFor('clean', 'path'));
-    try {
-      await clean.wait();
-    } finally {
-      await clean.stop();
-    }
+    await finish(await LaunchedJob.start(specFor('clean', 'path')));
 
     const events: string[] = [];
     const job = await LaunchedJob.start(specFor('objstore', 'jetstream'), {
       onEvent: (e) => events.push(`${e.kind} ${e.role} ${e.index}`),
     });
-    const probe = await ActorSystem.start({ transport: 'nats', nats: { servers: job.natsUrl } });
-    const ps0 = probe.client({ job: job.job, role: 'ps', index: 0 }, ShardProtocol);
-    let r: DistributedResults;
-    try {
-      // Mid epoch 1 (rounds 12..23): the epoch-0 checkpoint, at version 12, is in the object store.
-      const killAt = ROUNDS_PER_EPOCH + 2;
-      for (;;) {
-        const s = await ps0.ask('stats', {}).catch(() => undefined);
-        if (s && s.loaded && s.version >= killAt) break;
-        await new Promise((res) => setTimeout(res, 50));
-      }
-      process.kill(job.pidOf('ps', 1)!, 'SIGKILL');
-      r = await job.wait();
-    } finally {
-      await probe.shutdown();
-      await job.stop();
-    }
+    // Mid epoch 1 (rounds 12..23): the epoch-0 checkpoint, at version 12, is in the object store.
+    const r = await finish(job, () => killPsAtVersion(job, 1, ROUNDS_PER_EPOCH + 2));
     expect(events).toContain('restarting ps 1');
     expect(r.epochs).toBe(EPOCHS);
     expect(r.distributed.rollbacks).toBe(1);
@@ -128,12 +94,7 @@ describe.skipIf(!haveServer)('checkpoints in a JetStream object store', () => {
     const more = await LaunchedJob.start(specFor('objstore', 'jetstream', EPOCHS + 1), {
       resume: true,
     });
-    let r2: DistributedResults;
-    try {
-      r2 = await more.wait();
-    } finally {
-      await more.stop();
-    }
+    const r2 = await finish(more);
     expect(r2.epochs).toBe(EPOCHS + 1);
     expect(r2.distributed.batches_planned).toBe(ROUNDS_PER_EPOCH);
     expect(r2.distributed.batches_applied).toBe(ROUNDS_PER_EPOCH);

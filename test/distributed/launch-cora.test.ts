@@ -1,41 +1,23 @@
 // `weft launch`'s process layout on Cora: 2 trainers × 2 parameter-server shards × 2 samplers, each a
 // separate process on a real nats-server, against the single-process run that makes the same updates.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { runTraining } from '../../actors/coordinator/train-job.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
-import { buildGraph } from '../../graph-store/build-graph.js';
+import { buildCora, coraMissing, haveCora } from '../helpers/cora.js';
+import { processAlive } from '../helpers/launched-job.js';
 
-const cora = resolve(import.meta.dirname, '../../../shared/data/cora');
-const haveCora = existsSync(join(cora, 'edges.tsv'));
 const tmp = mkdtempSync(join(tmpdir(), 'weft-launch-cora-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const alive = (pid: number | undefined) => {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe.skipIf(!haveCora)('weft launch on Cora (2 trainers × 2 shards × 2 samplers)', () => {
   it('matches the single-process run and leaves no process behind', async () => {
     const g = join(tmp, 'cora');
-    await buildGraph({
-      edges: join(cora, 'edges.tsv'),
-      features: join(cora, 'features.npy'),
-      labels: join(cora, 'labels.tsv'),
-      split: join(cora, 'split.tsv'),
-      undirected: true,
-      out: g,
-    });
+    await buildCora(g);
     const base = {
       graph: g,
       'train.seed': 1,
@@ -76,7 +58,7 @@ describe.skipIf(!haveCora)('weft launch on Cora (2 trainers × 2 shards × 2 sam
     } finally {
       await job.stop();
     }
-    expect(pids.some(alive)).toBe(false);
+    expect(pids.some(processAlive)).toBe(false);
     expect(job.natsServer?.pid).toBeUndefined();
 
     expect(Math.abs(r.test.accuracy - single.test.accuracy)).toBeLessThanOrEqual(0.01);
@@ -104,4 +86,4 @@ describe.skipIf(!haveCora)('weft launch on Cora (2 trainers × 2 shards × 2 sam
     }
   }, 120_000);
 });
-if (!haveCora) console.warn(`Cora data not found at ${cora}: the launch test on Cora is skipped`);
+if (!haveCora) console.warn(`${coraMissing}: the launch test on Cora is skipped`);

@@ -1,10 +1,8 @@
 // Local SGD with Adam over launched processes: every trainer's own optimizer state is checkpointed with
 // the shards, so a ps rollback and --resume replay exactly; a trainer killed mid-epoch still applies every batch once.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DistributedResults } from '../../actors/distributed/distributed-job.js';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { LocalSgd } from '../../actors/distributed/local-sgd.js';
@@ -13,25 +11,24 @@ import {
   trainerStateTensors,
   withoutTrainerState,
 } from '../../actors/distributed/local-sgd-state.js';
-import { ShardProtocol } from '../../actors/distributed/protocols.js';
 import type { Role } from '../../actors/distributed/role-runner.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint, type Checkpoint } from '../../actors/parameter-server/checkpoint.js';
 import { JetStreamCheckpointStore } from '../../actors/parameter-server/jetstream-checkpoint-store.js';
 import { Rng } from '../../graph-store/prng.js';
-import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
-import { ActorSystem } from '../../runtime/actor-system.js';
+import {
+  finish,
+  killAtVersion,
+  launchedSpec,
+  metricsOf as metricsIn,
+  synthGraphFixture,
+} from '../helpers/launched-job.js';
 import { findNatsServer, startNatsServer } from '../helpers/nats-server.js';
 
 const haveServer = findNatsServer() !== undefined;
 if (!haveServer) console.warn('nats-server not installed: skipping the local-SGD checkpoint tests');
 
-const tmp = mkdtempSync(join(tmpdir(), 'weft-lsgd-ckpt-'));
-const graphDir = join(tmp, 'g');
-beforeAll(async () => {
-  await synthPowerlaw({ nodes: 3000, edges: 30000, featureDim: 16, classes: 4, seed: 5 }, graphDir);
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { tmp, graphDir } = synthGraphFixture('weft-lsgd-ckpt-', { seed: 5 });
 
 const TRAINERS = 2;
 const K = 2;
@@ -41,13 +38,8 @@ const ROUNDS_PER_EPOCH = BATCHES_PER_EPOCH / (TRAINERS * K);
 const EPOCHS = 3;
 
 const specFor = (name: string, epochs: number, store: 'path' | 'jetstream' = 'path') =>
-  applyOverrides(defaultJobSpec(), {
+  launchedSpec(graphDir, join(tmp, name), {
     name,
-    graph: graphDir,
-    out: join(tmp, name),
-    'model.hidden': 16,
-    'sampling.fanouts': '5,5',
-    'sampling.batchSize': 32,
     'train.epochs': epochs,
     'train.maxStepsPerEpoch': BATCHES_PER_EPOCH,
     'train.checkpointEvery': 1,
@@ -60,14 +52,9 @@ const specFor = (name: string, epochs: number, store: 'path' | 'jetstream' = 'pa
     'cluster.trainers': TRAINERS,
     'cluster.parameterServers': 2,
     'cluster.samplers': 1,
-    'cluster.nats': 'local',
   });
 
-const metricsOf = (name: string) =>
-  readFileSync(join(tmp, name, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const metricsOf = (name: string) => metricsIn(join(tmp, name));
 
 /** Runs a launched job; with `kill`, SIGKILLs that actor once ps 0 reaches version `at`. */
 async function launch(
@@ -79,25 +66,11 @@ async function launch(
     resume: opts.resume,
     onEvent: (e) => events.push(`${e.kind} ${e.role} ${e.index}`),
   });
-  try {
-    if (opts.kill) {
-      const probe = await ActorSystem.start({ transport: 'nats', nats: { servers: job.natsUrl } });
-      try {
-        const ps0 = probe.client({ job: job.job, role: 'ps', index: 0 }, ShardProtocol);
-        for (;;) {
-          const s = await ps0.ask('stats', {}).catch(() => undefined);
-          if (s && s.loaded && s.version >= opts.kill.at) break;
-          await new Promise((res) => setTimeout(res, 20));
-        }
-        process.kill(job.pidOf(opts.kill.role, opts.kill.index)!, 'SIGKILL');
-      } finally {
-        await probe.shutdown();
-      }
-    }
-    return { results: await job.wait(), events };
-  } finally {
-    await job.stop();
-  }
+  const kill = opts.kill;
+  const results = await finish(job, async () => {
+    if (kill) await killAtVersion(job, kill, kill.at, { pollMs: 20 });
+  });
+  return { results, events };
 }
 
 /** The newest version of a run's JetStream store (its files in RUN_DIR/jetstream), read with a server of our own. */

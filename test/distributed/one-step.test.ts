@@ -1,59 +1,23 @@
 // One synchronous round over a real nats-server (2 trainers, 2 shards, 2 samplers as actors on NATS)
 // against plain single-process gradient averaging of the same batches.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDistributedTraining } from '../../actors/distributed/distributed-job.js';
-import { RemoteSamplerActor } from '../../actors/distributed/remote-sampler-actor.js';
-import { RemoteTrainerActor } from '../../actors/distributed/remote-trainer-actor.js';
-import { ShardServerActor } from '../../actors/distributed/shard-server-actor.js';
+import { describe, expect, it } from 'vitest';
 import { makeEpochPlan } from '../../actors/coordinator/epoch-plan.js';
 import { producerConfigs, seedsOf } from '../../actors/coordinator/train-job.js';
-import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
+import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
 import { optimizerConfig } from '../../actors/parameter-server/parameter-server-actor.js';
 import { ParameterStore } from '../../actors/parameter-server/parameter-store.js';
 import { TrainerCore } from '../../actors/trainer/trainer-core.js';
 import { openGraph } from '../../graph-store/open-graph.js';
-import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
 import { initBackend } from '../../kernels/tf/backend.js';
-import { ActorSystem } from '../../runtime/actor-system.js';
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+import { natsJobFixture } from '../helpers/nats-job.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'weft-dist-step-'));
-let server: NatsServer;
+const nats = natsJobFixture('weft-dist-step-', {
+  g: { nodes: 600, edges: 4000, featureDim: 8, classes: 3, seed: 11 },
+});
+const { tmp, run: runOverNats } = nats;
 const graphDir = join(tmp, 'g');
-
-beforeAll(async () => {
-  server = await startNatsServer({ maxPayloadBytes: 1024 * 1024 });
-  await synthPowerlaw({ nodes: 600, edges: 4000, featureDim: 8, classes: 3, seed: 11 }, graphDir);
-});
-afterAll(async () => {
-  await server?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-/** Runs a job whose actors are all hosted by one system on the test's nats-server. */
-async function runOverNats(spec: JobSpec, job: string) {
-  const system = await ActorSystem.start({
-    transport: 'nats',
-    nats: { servers: server.url },
-    heartbeatMs: 500,
-  });
-  try {
-    const cfg = { config: { spec, job }, placement: 'local' as const };
-    for (let p = 0; p < spec.cluster.parameterServers; p++)
-      await system.spawn(ShardServerActor, { job, role: 'ps', index: p }, cfg);
-    for (let j = 0; j < spec.cluster.samplers; j++)
-      await system.spawn(RemoteSamplerActor, { job, role: 'sampler', index: j }, cfg);
-    for (let t = 0; t < spec.cluster.trainers; t++)
-      await system.spawn(RemoteTrainerActor, { job, role: 'trainer', index: t }, cfg);
-    return await runDistributedTraining(spec, { nats: { servers: server.url }, job });
-  } finally {
-    await system.shutdown();
-  }
-}
 
 describe('one synchronous step over NATS', () => {
   it("equals single-process averaging of the trainers' gradients (1e-5)", async () => {
@@ -75,7 +39,7 @@ describe('one synchronous step over NATS', () => {
         'cluster.trainers': 2,
         'cluster.parameterServers': 2,
         'cluster.samplers': 2,
-        'cluster.nats': server.url,
+        'cluster.nats': nats.url(),
       });
       const r = await runOverNats(spec, `one-step-${optimizer}`);
       expect(r.distributed.rounds).toBe(1);

@@ -1,8 +1,8 @@
 // Partition-owning samplers against the whole-graph sampler: with 2 and 3 hash partitions, every batch
 // built by expanding hop by hop across owners equals BatchProducer's record byte for byte.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PartitionBatchBuilder,
@@ -17,21 +17,18 @@ import {
   type BatchFields,
   type ProducerConfig,
 } from '../../actors/sampler/batch-producer.js';
-import { buildGraph } from '../../graph-store/build-graph.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { partitionGraph } from '../../graph-store/partition.js';
 import { partDirName } from '../../graph-store/partition-rule.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
+import { buildCora, coraMissing, haveCora } from '../helpers/cora.js';
 import { Xoshiro128 } from '../../kernels/sampling/prng.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-partitioned-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const cora = resolve(import.meta.dirname, '../../../shared/data/cora');
-const haveCora = existsSync(join(cora, 'edges.tsv'));
-if (!haveCora)
-  console.warn(`Cora data not found at ${cora}: the Cora partitioned-sampling case is skipped`);
+if (!haveCora) console.warn(`${coraMissing}: the Cora partitioned-sampling case is skipped`);
 
 /** In-process owners of every part, as a builder's peers (each call answers as the owner would). */
 async function openParts(dir: string, parts: number): Promise<PartitionOwner[]> {
@@ -178,14 +175,7 @@ describe('partitioned expansion on a powerlaw graph', () => {
 describe.skipIf(!haveCora)('partitioned expansion on Cora', () => {
   it('2 and 3 partitions build the whole-graph batches byte for byte', async () => {
     const g = join(tmp, 'cora');
-    await buildGraph({
-      edges: join(cora, 'edges.tsv'),
-      features: join(cora, 'features.npy'),
-      labels: join(cora, 'labels.tsv'),
-      split: join(cora, 'split.tsv'),
-      undirected: true,
-      out: g,
-    });
+    await buildCora(g);
     const whole = await openGraph(g);
     for (const parts of [2, 3]) {
       const dir = join(tmp, `cora-p${parts}`);

@@ -1,32 +1,21 @@
 // `weft launch` with partition-owning samplers on Cora: 2 samplers, each loading one hash partition and
 // asking the other across it over a real nats-server, train exactly the single-process model.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTraining } from '../../actors/coordinator/train-job.js';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { partitionLayoutOf } from '../../actors/distributed/partition-sampling.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
-import { buildGraph } from '../../graph-store/build-graph.js';
 import { synthMarketplace } from '../../graph-store/synth-marketplace.js';
 import { ConfigError } from '../../runtime/errors.js';
+import { buildCora, coraMissing, haveCora } from '../helpers/cora.js';
+import { processAlive } from '../helpers/launched-job.js';
 
-const cora = resolve(import.meta.dirname, '../../../shared/data/cora');
-const haveCora = existsSync(join(cora, 'edges.tsv'));
 const tmp = mkdtempSync(join(tmpdir(), 'weft-partitioned-launch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const alive = (pid: number | undefined) => {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe.skipIf(!haveCora)('weft launch on Cora with partition-owning samplers', () => {
   const g = join(tmp, 'cora');
@@ -43,15 +32,7 @@ describe.skipIf(!haveCora)('weft launch on Cora with partition-owning samplers',
   };
 
   it('refuses a sampler count that differs from the partition count, naming the field and folder', async () => {
-    await buildGraph({
-      edges: join(cora, 'edges.tsv'),
-      features: join(cora, 'features.npy'),
-      labels: join(cora, 'labels.tsv'),
-      split: join(cora, 'split.tsv'),
-      undirected: true,
-      out: g,
-      partitions: 2,
-    });
+    await buildCora(g, { partitions: 2 });
     const spec = applyOverrides(defaultJobSpec(), {
       ...base,
       'cluster.samplers': 3,
@@ -108,7 +89,7 @@ describe.skipIf(!haveCora)('weft launch on Cora with partition-owning samplers',
     } finally {
       await job.stop();
     }
-    expect(pids.some(alive)).toBe(false);
+    expect(pids.some(processAlive)).toBe(false);
     expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
     expect(r.distributed.batches_repeated).toBe(0);
     // The samplers really crossed partitions: neighbour reads and feature rows went over NATS.
@@ -182,5 +163,4 @@ describe('weft launch of a link job with partition-owning samplers', () => {
   }, 180_000);
 });
 
-if (!haveCora)
-  console.warn(`Cora data not found at ${cora}: the partitioned launch test is skipped`);
+if (!haveCora) console.warn(`${coraMissing}: the partitioned launch test is skipped`);

@@ -1,82 +1,46 @@
 // A parameter-server shard killed with SIGKILL mid-epoch: the coordinator rolls every shard back to the
 // last consistent checkpoint, replays from the epoch after it, and ends where an unfailed run ends.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DistributedResults } from '../../actors/distributed/distributed-job.js';
+import { describe, expect, it } from 'vitest';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
-import { ShardProtocol } from '../../actors/distributed/protocols.js';
-import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
-import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
-import { ActorSystem } from '../../runtime/actor-system.js';
+import {
+  finish,
+  killPsAtVersion,
+  launchedSpec,
+  metricsOf as metricsIn,
+  synthGraphFixture,
+} from '../helpers/launched-job.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'weft-ps-rollback-'));
-const graphDir = join(tmp, 'g');
-beforeAll(async () => {
-  await synthPowerlaw({ nodes: 3000, edges: 30000, featureDim: 16, classes: 4, seed: 5 }, graphDir);
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { tmp, graphDir } = synthGraphFixture('weft-ps-rollback-', { seed: 5 });
 
 /** One trainer, local steps 1: one round per batch. */
 const ROUNDS_PER_EPOCH = 12;
 const EPOCHS = 4;
 
 const specFor = (name: string) =>
-  applyOverrides(defaultJobSpec(), {
+  launchedSpec(graphDir, join(tmp, name), {
     name,
-    graph: graphDir,
-    out: join(tmp, name),
-    'model.hidden': 16,
-    'sampling.fanouts': '5,5',
-    'sampling.batchSize': 32,
     'train.epochs': EPOCHS,
     'train.maxStepsPerEpoch': ROUNDS_PER_EPOCH,
     'train.checkpointEvery': 1,
     'cluster.trainers': 1,
     'cluster.parameterServers': 2,
     'cluster.samplers': 1,
-    'cluster.nats': 'local',
   });
 
-const metricsOf = (name: string) =>
-  readFileSync(join(tmp, name, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const metricsOf = (name: string) => metricsIn(join(tmp, name));
 
 describe('a parameter-server shard lost mid-epoch', () => {
   it('rolls back to the last checkpoint, replays, and ends with the unfailed parameters', async () => {
-    const clean = await LaunchedJob.start(specFor('clean'));
-    let base: DistributedResults;
-    try {
-      base = await clean.wait();
-    } finally {
-      await clean.stop();
-    }
+    const base = await finish(await LaunchedJob.start(specFor('clean')));
 
     const events: string[] = [];
     const job = await LaunchedJob.start(specFor('failed'), {
       onEvent: (e) => events.push(`${e.kind} ${e.role} ${e.index}`),
     });
-    const probe = await ActorSystem.start({ transport: 'nats', nats: { servers: job.natsUrl } });
-    const ps0 = probe.client({ job: job.job, role: 'ps', index: 0 }, ShardProtocol);
-    let r: DistributedResults;
-    try {
-      // Mid epoch 2 (rounds 24..35): the epoch-1 checkpoint is at version 24.
-      const killAt = 2 * ROUNDS_PER_EPOCH + 2;
-      for (;;) {
-        const s = await ps0.ask('stats', {}).catch(() => undefined);
-        if (s && s.loaded && s.version >= killAt) break;
-        await new Promise((res) => setTimeout(res, 50));
-      }
-      process.kill(job.pidOf('ps', 1)!, 'SIGKILL');
-      r = await job.wait();
-    } finally {
-      await probe.shutdown();
-      await job.stop();
-    }
+    // Mid epoch 2 (rounds 24..35): the epoch-1 checkpoint is at version 24.
+    const r = await finish(job, () => killPsAtVersion(job, 1, 2 * ROUNDS_PER_EPOCH + 2));
     expect(events).toContain('restarting ps 1');
     expect(r.epochs).toBe(EPOCHS);
     expect(r.distributed.rollbacks).toBe(1);

@@ -1,15 +1,13 @@
 // Adaptive sampling survives a sampler SIGKILLed mid-epoch under weft launch: the replacement answers
 // "not ready" until the coordinator tells it the epoch's grown fanouts, then samples with them (and with
 // the per-node degree budgets every sampler process applies to them).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { batchSeed } from '../../actors/coordinator/epoch-plan.js';
 import { producerConfigs, seedsOf } from '../../actors/coordinator/train-job.js';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { RemoteSamplerProtocol, ShardProtocol } from '../../actors/distributed/protocols.js';
-import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import {
   allocateArrays,
   BatchProducer,
@@ -20,16 +18,11 @@ import { requestFor } from '../../actors/sampler/seed-source.js';
 import { withFanouts } from '../../actors/speedups/adaptive-fanouts.js';
 import { epochPlanOf } from '../../actors/speedups/remote-speedups.js';
 import { openGraph } from '../../graph-store/open-graph.js';
-import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
 import { ActorTimeoutError, NoResponderError } from '../../runtime/actor-errors.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
+import { launchedSpec, synthGraphFixture } from '../helpers/launched-job.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'weft-adaptive-restart-'));
-const graphDir = join(tmp, 'g');
-beforeAll(async () => {
-  await synthPowerlaw({ nodes: 3000, edges: 30000, featureDim: 16, classes: 4, seed: 3 }, graphDir);
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { tmp, graphDir } = synthGraphFixture('weft-adaptive-restart-', { seed: 3 });
 
 /** One trainer: one synchronous round (one shard version) per batch. */
 const BATCHES_PER_EPOCH = 24;
@@ -51,14 +44,10 @@ const NO_SUCH_BATCH = 1_000_000;
 
 describe('adaptive sampling over NATS, a sampler killed mid-epoch', () => {
   it('the replacement waits for the fanouts, then samples with the grown ones; every batch once', async () => {
-    const spec = applyOverrides(defaultJobSpec(), {
+    const spec = launchedSpec(graphDir, join(tmp, 'run'), {
       name: 'adaptive-restart',
-      graph: graphDir,
-      out: join(tmp, 'run'),
-      'model.hidden': 16,
       // What a sampler would use if it ignored adaptive sampling: distinguishable from 2 and 5.
       'sampling.fanouts': '10,10',
-      'sampling.batchSize': 32,
       'sampling.adaptive.enabled': true,
       'sampling.adaptive.start': '2',
       'sampling.adaptive.step': 3,
@@ -71,7 +60,6 @@ describe('adaptive sampling over NATS, a sampler killed mid-epoch', () => {
       'cluster.trainers': 1,
       'cluster.parameterServers': 1,
       'cluster.samplers': 2,
-      'cluster.nats': 'local',
     });
 
     // Every batch of the run, produced here at the fanouts its epoch should use (deterministic).

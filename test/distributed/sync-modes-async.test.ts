@@ -1,53 +1,18 @@
 // Asynchronous updates with a staleness bound (train.sync async): a shard never applies an update
 // staler than the bound, applies each exactly once, and a job over a real nats-server trains to sane accuracy.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDistributedTraining } from '../../actors/distributed/distributed-job.js';
+import { describe, expect, it } from 'vitest';
 import { ShardProtocol } from '../../actors/distributed/protocols.js';
-import { RemoteSamplerActor } from '../../actors/distributed/remote-sampler-actor.js';
-import { RemoteTrainerActor } from '../../actors/distributed/remote-trainer-actor.js';
 import { roundSchedule, versionsPerEpoch } from '../../actors/distributed/round-schedule.js';
 import { ShardServerActor } from '../../actors/distributed/shard-server-actor.js';
-import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { Rng } from '../../graph-store/prng.js';
-import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+import { launchedSpec, SMALL_GRAPH } from '../helpers/launched-job.js';
+import { natsJobFixture } from '../helpers/nats-job.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'weft-async-'));
-let server: NatsServer;
+const nats = natsJobFixture('weft-async-', { g: { ...SMALL_GRAPH, seed: 5 } });
+const { tmp, run: runOverNats } = nats;
 const graphDir = join(tmp, 'g');
-
-beforeAll(async () => {
-  server = await startNatsServer({ maxPayloadBytes: 1024 * 1024 });
-  await synthPowerlaw({ nodes: 3000, edges: 30000, featureDim: 16, classes: 4, seed: 5 }, graphDir);
-});
-afterAll(async () => {
-  await server?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-async function runOverNats(spec: JobSpec, job: string) {
-  const system = await ActorSystem.start({
-    transport: 'nats',
-    nats: { servers: server.url },
-    heartbeatMs: 500,
-  });
-  try {
-    const cfg = { config: { spec, job }, placement: 'local' as const };
-    for (let p = 0; p < spec.cluster.parameterServers; p++)
-      await system.spawn(ShardServerActor, { job, role: 'ps', index: p }, cfg);
-    for (let j = 0; j < spec.cluster.samplers; j++)
-      await system.spawn(RemoteSamplerActor, { job, role: 'sampler', index: j }, cfg);
-    for (let t = 0; t < spec.cluster.trainers; t++)
-      await system.spawn(RemoteTrainerActor, { job, role: 'trainer', index: t }, cfg);
-    return await runDistributedTraining(spec, { nats: { servers: server.url }, job });
-  } finally {
-    await system.shutdown();
-  }
-}
 
 describe('async updates on one shard', () => {
   it('applies an update iff it is within the bound, each (epoch, trainer, seq) once (many seeds)', async () => {
@@ -161,12 +126,8 @@ describe('async updates on one shard', () => {
 
 describe('async updates over NATS', () => {
   const specFor = (name: string, staleness: number, epochs: number) =>
-    applyOverrides(defaultJobSpec(), {
+    launchedSpec(graphDir, join(tmp, name), {
       name,
-      graph: graphDir,
-      out: join(tmp, name),
-      'model.hidden': 16,
-      'sampling.fanouts': '5,5',
       'sampling.batchSize': 64,
       'train.epochs': epochs,
       'train.sync': 'async',
@@ -176,7 +137,7 @@ describe('async updates over NATS', () => {
       'cluster.trainers': 3,
       'cluster.parameterServers': 2,
       'cluster.samplers': 1,
-      'cluster.nats': server.url,
+      'cluster.nats': nats.url(),
     });
 
   it('bound 0: every batch applied exactly once on every shard, none stale', async () => {

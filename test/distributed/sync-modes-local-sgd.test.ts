@@ -1,68 +1,25 @@
 // Local SGD (train.sync local-sgd) over a real nats-server: with K = 1 and plain SGD it makes exactly
 // the updates of synchronous gradient averaging, and with K = 4 it trains a small graph to sane accuracy.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDistributedTraining } from '../../actors/distributed/distributed-job.js';
+import { describe, expect, it } from 'vitest';
 import { applyMeanDelta, LocalSgd } from '../../actors/distributed/local-sgd.js';
-import { RemoteSamplerActor } from '../../actors/distributed/remote-sampler-actor.js';
-import { RemoteTrainerActor } from '../../actors/distributed/remote-trainer-actor.js';
-import { ShardServerActor } from '../../actors/distributed/shard-server-actor.js';
-import {
-  applyOverrides,
-  defaultJobSpec,
-  parseJobSpec,
-  type JobSpec,
-} from '../../actors/job-spec.js';
+import { applyOverrides, defaultJobSpec, parseJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
 import { optimizerConfig } from '../../actors/parameter-server/parameter-server-actor.js';
 import { ParameterStore } from '../../actors/parameter-server/parameter-store.js';
 import { buildModel } from '../../actors/trainer/trainer-core.js';
 import { Rng } from '../../graph-store/prng.js';
-import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
-import { ActorSystem } from '../../runtime/actor-system.js';
 import { ConfigError } from '../../runtime/errors.js';
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+import { SMALL_GRAPH } from '../helpers/launched-job.js';
+import { natsJobFixture } from '../helpers/nats-job.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'weft-local-sgd-'));
-let server: NatsServer;
+const nats = natsJobFixture('weft-local-sgd-', {
+  tiny: { nodes: 600, edges: 4000, featureDim: 8, classes: 3, seed: 11 },
+  small: { ...SMALL_GRAPH, seed: 5 },
+});
+const { tmp, run: runOverNats } = nats;
 const tinyGraph = join(tmp, 'tiny');
 const smallGraph = join(tmp, 'small');
-
-beforeAll(async () => {
-  server = await startNatsServer({ maxPayloadBytes: 1024 * 1024 });
-  await synthPowerlaw({ nodes: 600, edges: 4000, featureDim: 8, classes: 3, seed: 11 }, tinyGraph);
-  await synthPowerlaw(
-    { nodes: 3000, edges: 30000, featureDim: 16, classes: 4, seed: 5 },
-    smallGraph,
-  );
-});
-afterAll(async () => {
-  await server?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-/** Runs a job whose actors are all hosted by one system on the test's nats-server. */
-async function runOverNats(spec: JobSpec, job: string) {
-  const system = await ActorSystem.start({
-    transport: 'nats',
-    nats: { servers: server.url },
-    heartbeatMs: 500,
-  });
-  try {
-    const cfg = { config: { spec, job }, placement: 'local' as const };
-    for (let p = 0; p < spec.cluster.parameterServers; p++)
-      await system.spawn(ShardServerActor, { job, role: 'ps', index: p }, cfg);
-    for (let j = 0; j < spec.cluster.samplers; j++)
-      await system.spawn(RemoteSamplerActor, { job, role: 'sampler', index: j }, cfg);
-    for (let t = 0; t < spec.cluster.trainers; t++)
-      await system.spawn(RemoteTrainerActor, { job, role: 'trainer', index: t }, cfg);
-    return await runDistributedTraining(spec, { nats: { servers: server.url }, job });
-  } finally {
-    await system.shutdown();
-  }
-}
 
 const randomMap = (rng: Rng, sizes: number[], scale: number) =>
   new Map(
@@ -176,7 +133,7 @@ describe('local SGD over NATS', () => {
       'cluster.trainers': 2,
       'cluster.parameterServers': 2,
       'cluster.samplers': 1,
-      'cluster.nats': server.url,
+      'cluster.nats': nats.url(),
     });
 
   it('K = 1 with SGD ends at the parameters of synchronous averaging (1e-5)', async () => {
@@ -223,7 +180,7 @@ describe('local SGD over NATS', () => {
       'cluster.trainers': 2,
       'cluster.parameterServers': 2,
       'cluster.samplers': 1,
-      'cluster.nats': server.url,
+      'cluster.nats': nats.url(),
     });
     const r = await runOverNats(spec, name);
     const d = r.distributed;

@@ -1,21 +1,12 @@
 // Async updates under weft launch with a trainer killed by SIGKILL mid-epoch: the restarted trainer
 // resumes at the updates the shards applied, every batch lands once on every shard, none too stale.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
-import { ShardProtocol } from '../../actors/distributed/protocols.js';
-import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
-import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
-import { ActorSystem } from '../../runtime/actor-system.js';
+import { finish, killAtVersion, launchedSpec, synthGraphFixture } from '../helpers/launched-job.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'weft-async-restart-'));
-const graphDir = join(tmp, 'g');
-beforeAll(async () => {
-  await synthPowerlaw({ nodes: 3000, edges: 30000, featureDim: 16, classes: 4, seed: 3 }, graphDir);
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { tmp, graphDir } = synthGraphFixture('weft-async-restart-', { seed: 3 });
 
 /** Async with localSteps 1: one version per batch. */
 const BATCHES_PER_EPOCH = 24;
@@ -23,13 +14,8 @@ const BOUND = 2;
 
 describe('async updates with a trainer killed mid-epoch', () => {
   it('resumes, applies every batch exactly once on every shard, never past the bound', async () => {
-    const spec = applyOverrides(defaultJobSpec(), {
+    const spec = launchedSpec(graphDir, join(tmp, 'run'), {
       name: 'async-restart',
-      graph: graphDir,
-      out: join(tmp, 'run'),
-      'model.hidden': 16,
-      'sampling.fanouts': '5,5',
-      'sampling.batchSize': 32,
       'train.epochs': 3,
       'train.maxStepsPerEpoch': BATCHES_PER_EPOCH,
       'train.sync': 'async',
@@ -37,27 +23,14 @@ describe('async updates with a trainer killed mid-epoch', () => {
       'cluster.trainers': 2,
       'cluster.parameterServers': 2,
       'cluster.samplers': 1,
-      'cluster.nats': 'local',
     });
     const events: string[] = [];
     const job = await LaunchedJob.start(spec, {
       onEvent: (e) => events.push(`${e.kind} ${e.role} ${e.index}`),
     });
-    const probe = await ActorSystem.start({ transport: 'nats', nats: { servers: job.natsUrl } });
-    const ps0 = probe.client({ job: job.job, role: 'ps', index: 0 }, ShardProtocol);
-    let r;
-    try {
-      for (;;) {
-        const s = await ps0.ask('stats', {}).catch(() => undefined);
-        if (s && s.loaded && s.version >= BATCHES_PER_EPOCH + 6) break;
-        await new Promise((res) => setTimeout(res, 50));
-      }
-      process.kill(job.pidOf('trainer', 1)!, 'SIGKILL');
-      r = await job.wait();
-    } finally {
-      await probe.shutdown();
-      await job.stop();
-    }
+    const r = await finish(job, () =>
+      killAtVersion(job, { role: 'trainer', index: 1 }, BATCHES_PER_EPOCH + 6),
+    );
     expect(events).toContain('restarting trainer 1');
     const d = r.distributed;
     expect(r.epochs).toBe(3);

@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DistributedResults } from '../../actors/distributed/distributed-job.js';
 import { ShardProtocol } from '../../actors/distributed/protocols.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
-import { buildGraph } from '../../graph-store/build-graph.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
+import { buildCora, coraMissing } from '../helpers/cora.js';
 import {
   netnsUnavailable,
   startNetnsCluster,
@@ -27,9 +27,7 @@ import {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = resolve(here, '../../bin/weft.js');
-const cora = resolve(here, '../../../shared/data/cora');
-const haveCora = existsSync(join(cora, 'edges.tsv'));
-const unavailable = netnsUnavailable() ?? (haveCora ? undefined : `Cora data not found at ${cora}`);
+const unavailable = netnsUnavailable() ?? coraMissing;
 if (unavailable) console.warn(`three-host NATS cluster test skipped: ${unavailable}`);
 
 /** Where each actor runs: host 2 holds a sampler and a trainer, the others the rest. */
@@ -56,14 +54,7 @@ beforeAll(async () => {
   if (unavailable) return;
   tmp = mkdtempSync(join(tmpdir(), 'weft-three-hosts-'));
   graphDir = join(tmp, 'cora');
-  await buildGraph({
-    edges: join(cora, 'edges.tsv'),
-    features: join(cora, 'features.npy'),
-    labels: join(cora, 'labels.tsv'),
-    split: join(cora, 'split.tsv'),
-    undirected: true,
-    out: graphDir,
-  });
+  await buildCora(graphDir);
   cluster = await startNetnsCluster({ count: 3 });
   await cluster.waitForRoutes();
 }, 60_000);
