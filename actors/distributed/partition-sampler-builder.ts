@@ -813,9 +813,26 @@ export class PartitionBatchBuilder {
     if (this.rowOff.length < n) this.rowOff = new Float64Array(Math.max(n, 2 * this.rowOff.length));
     this.groupByPart(0, n);
     const me = this.owner.index;
-    const { order, partStart, lrow, nodes, rowOff } = this;
+    const { order, partStart, lrow, rowOff } = this;
     const rows: Float32Array[] = new Array<Float32Array>(this.owner.count).fill(own);
     for (let j = partStart[me]; j < partStart[me + 1]; j++) rowOff[order[j]] = lrow[order[j]] * d;
+    await this.askRemoteFeatures((p, x, a, b) => {
+      rows[p] = x;
+      for (let j = a; j < b; j++) rowOff[order[j]] = (j - a) * d;
+    });
+    return rows;
+  }
+
+  /**
+   * One `rows` request (features only) to every other owner of the grouped local nodes, all in
+   * flight together; `use(p, x, a, b)` takes owner p's rows for group positions a..b.
+   */
+  private async askRemoteFeatures(
+    use: (p: number, x: Float32Array, a: number, b: number) => void,
+  ): Promise<void> {
+    const d = this.dim;
+    const me = this.owner.index;
+    const { order, partStart, nodes } = this;
     const asks: Promise<void>[] = [];
     for (let p = 0; p < this.owner.count; p++) {
       const a = partStart[p];
@@ -837,13 +854,11 @@ export class PartitionBatchBuilder {
             tr.wireBytes += bytesOf(ids, x);
             tr.remoteFeatureRows += b - a;
             tr.remoteFeatureBytes += x.byteLength;
-            rows[p] = x;
-            for (let j = a; j < b; j++) rowOff[order[j]] = (j - a) * d;
+            use(p, x, a, b);
           }),
       );
     }
     await Promise.all(asks);
-    return rows;
   }
 
   /**
@@ -855,7 +870,7 @@ export class PartitionBatchBuilder {
     const d = this.dim;
     this.groupByPart(0, n);
     const me = this.owner.index;
-    const { order, partStart, lrow, nodes } = this;
+    const { order, partStart, lrow } = this;
     const f = this.part.features;
     if (this.part.dtype === 'float32' && f instanceof Float32Array) {
       for (let j = partStart[me]; j < partStart[me + 1]; j++) {
@@ -870,32 +885,9 @@ export class PartitionBatchBuilder {
         this.part.gather(one, 1, out, i * d);
       }
     }
-    const asks: Promise<void>[] = [];
-    for (let p = 0; p < this.owner.count; p++) {
-      const a = partStart[p];
-      const b = partStart[p + 1];
-      if (p === me || a === b) continue;
-      const ids = new Int32Array(b - a);
-      for (let j = a; j < b; j++) ids[j - a] = nodes[order[j]];
-      const tr = this.traffic;
-      tr.rowRequests++;
-      asks.push(
-        this.peers
-          .rows(p, { nodes: ids, degrees: false, features: true, labels: false })
-          .then((r) => {
-            const x = r.x;
-            if (x?.length !== (b - a) * d)
-              throw new InputError(`partition ${p} answered rows of the wrong size`, {
-                field: 'rows',
-              });
-            tr.wireBytes += bytesOf(ids, x);
-            tr.remoteFeatureRows += b - a;
-            tr.remoteFeatureBytes += x.byteLength;
-            for (let j = a; j < b; j++) copyRow(x, (j - a) * d, out, order[j] * d, d);
-          }),
-      );
-    }
-    await Promise.all(asks);
+    await this.askRemoteFeatures((_p, x, a, b) => {
+      for (let j = a; j < b; j++) copyRow(x, (j - a) * d, out, order[j] * d, d);
+    });
   }
 
   /** The batch record, as BatchProducer.produce writes it for a node or link batch. */
