@@ -1,6 +1,7 @@
 // Builds node and link batches from hash partitions: frontier rows this sampler owns are read in place,
 // the rest asked of their owners (one batched request per owner per round, all owners at once). Same
 // records as BatchProducer over the whole graph, bit for bit: the random draws are made here.
+import { TimeGroups } from '../../kernels/sampling/time-groups.js';
 import { SET_MIN_DIM } from '../../graph-store/feature-gather.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { partOf } from '../../graph-store/partition-rule.js';
@@ -147,8 +148,7 @@ export class PartitionBatchBuilder {
   private seedLabels = new Int32Array(0);
   private iota = new Int32Array(0);
   private readonly one = new Int32Array(1);
-  private groupTimes = new Float64Array(64);
-  private numGroups = 0;
+  private readonly groups = new TimeGroups();
   private rowW = new Float32Array(0);
   /** Fused float32 batches: offset of each local node's row in its source (part or reply). */
   private rowOff = new Float64Array(0);
@@ -224,10 +224,10 @@ export class PartitionBatchBuilder {
     this.map.begin();
     this.n = 0;
     this.ensureNodes(count);
-    if (times) this.assignGroups(times, count);
+    if (times) this.groups.assign(times, count);
     const seedLocal = new Int32Array(count);
     for (let i = 0; i < count; i++)
-      seedLocal[i] = this.insert(all[i], times ? this.timeGroup(times[i]) : 0);
+      seedLocal[i] = this.insert(all[i], times ? this.groups.of(times[i]) : 0);
     const numSeeds = this.n;
     this.classify(0, numSeeds);
     const hops = this.fanouts.length;
@@ -382,29 +382,6 @@ export class PartitionBatchBuilder {
   }
 
   /** Maps each seed time to a group: its rank among the batch's distinct times. */
-  private assignGroups(times: Float64Array, count: number): void {
-    if (this.groupTimes.length < count) this.groupTimes = new Float64Array(Math.max(count, 64));
-    const sorted = this.groupTimes.subarray(0, count);
-    sorted.set(times.subarray(0, count));
-    sorted.sort();
-    let distinct = 0;
-    for (let i = 0; i < count; i++)
-      if (i === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i];
-    this.numGroups = distinct;
-  }
-
-  private timeGroup(t: number): number {
-    const g = this.groupTimes;
-    let lo = 0;
-    let hi = this.numGroups;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (g[mid] < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   private insert(g: number, grp: number): number {
     const l = this.map.findOrInsert(g, grp, this.n);
     if (l === this.n) {
@@ -522,7 +499,8 @@ export class PartitionBatchBuilder {
     const indptr = csr.indptr;
     const ts = csr.timestamps;
     const ownLabels = this.part.labels;
-    const { order, partStart, lrow, degree, group, groupTimes, nodes, score } = this;
+    const { order, partStart, lrow, degree, group, nodes, score } = this;
+    const groupTimes = this.groups.times;
     const budget = this.budget && k > 0 ? this.budget : null;
     const ownScores = budget ? this.owner.budgetScores(budget.mode, budget.alpha, mean) : null;
     for (let j = partStart[me]; j < partStart[me + 1]; j++) {
@@ -733,7 +711,7 @@ export class PartitionBatchBuilder {
       const req: ExpandRequest = { nodes: ids, take: t, offsets };
       if (this.temporal) {
         const ts = new Float64Array(m);
-        for (let j = a; j < b; j++) ts[j - a] = this.groupTimes[group[order[j]]];
+        for (let j = a; j < b; j++) ts[j - a] = this.groups.times[group[order[j]]];
         req.times = ts;
       }
       if (this.weighted) req.weights = true;

@@ -9,6 +9,7 @@ import { DirectNodeMap } from './node-map.js';
 import { PairSet } from './pair-set.js';
 import { PprPush } from './ppr-push.js';
 import { Xoshiro128 } from './prng.js';
+import { TimeGroups } from './time-groups.js';
 import { firstAtOrAfter, firstUnsortedRow } from './temporal-window.js';
 import type {
   SampleCallOptions,
@@ -86,8 +87,7 @@ export class NeighborSampler {
   private rowBudget = new Int32Array(0);
   private scores = new Float64Array(64);
   private endpoint = new Uint8Array(0);
-  private groupTimes = new Float64Array(0);
-  private numGroups = 0;
+  private readonly groups = new TimeGroups();
   private seedBuf = new Int32Array(0);
   private timeBuf = new Float64Array(0);
 
@@ -369,14 +369,15 @@ export class NeighborSampler {
     this.e = 0;
     const seedLocal = new Int32Array(count);
     this.keyedMode = false;
-    if (times) this.assignGroups(times, count);
+    // One distinct time: nodes need no time in their key, and the direct map serves.
+    if (times) this.keyedMode = this.groups.assign(times, count) > 1;
     this.ensureNodes(count);
     if (this.keyedMode) {
       const keyed = this.keyed!;
       keyed.reserve(count, this.nodes, this.nodeGroup);
       for (let i = 0; i < count; i++) {
         const g = seeds[i];
-        const grp = this.timeGroup(times![i]);
+        const grp = this.groups.of(times![i]);
         const l = keyed.findOrInsert(g, grp, this.n);
         if (l === this.n) {
           this.nodes[l] = g;
@@ -420,33 +421,6 @@ export class NeighborSampler {
     return this.collect(seedLocal, hopEnd, copy);
   }
 
-  /** Maps each seed time to a group (its rank among the batch's distinct times). */
-  private assignGroups(times: Float64Array, count: number): void {
-    if (this.groupTimes.length < count) this.groupTimes = new Float64Array(Math.max(count, 64));
-    const sorted = this.groupTimes.subarray(0, count);
-    sorted.set(times.subarray(0, count));
-    sorted.sort();
-    let distinct = 0;
-    for (let i = 0; i < count; i++) {
-      if (i === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i];
-    }
-    this.numGroups = distinct;
-    // One distinct time: nodes need no time in their key, and the direct map serves.
-    this.keyedMode = distinct > 1;
-  }
-
-  private timeGroup(t: number): number {
-    const g = this.groupTimes;
-    let lo = 0;
-    let hi = this.numGroups;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (g[mid] < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   private ensureNodes(extra: number): void {
     const need = this.n + extra;
     if (this.nodes.length < need) this.nodes = growInt32(this.nodes, need, this.n);
@@ -480,7 +454,7 @@ export class NeighborSampler {
     const ts = this.timestamps;
     if (!ts) return end;
     const grp = this.keyedMode ? this.nodeGroup[i] : 0;
-    return firstAtOrAfter(ts, start, end, this.groupTimes[grp]);
+    return firstAtOrAfter(ts, start, end, this.groups.times[grp]);
   }
 
   /**
@@ -761,9 +735,9 @@ export class NeighborSampler {
     if (this.strategy === 'temporal') {
       const nodeTimes = new Float64Array(n);
       if (this.keyedMode) {
-        for (let l = 0; l < n; l++) nodeTimes[l] = this.groupTimes[this.nodeGroup[l]];
+        for (let l = 0; l < n; l++) nodeTimes[l] = this.groups.times[this.nodeGroup[l]];
       } else if (n > 0) {
-        nodeTimes.fill(this.groupTimes[0]);
+        nodeTimes.fill(this.groups.times[0]);
       }
       out.nodeTimes = nodeTimes;
     }
