@@ -2,7 +2,6 @@
 // process (weft launch: its own nats-server, coordinator, parameter server, samplers, trainer).
 //
 //   npx tsx bench/ablation-nats.ts [--members N] ...   (or: weft bench ablation --transport nats)
-import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +21,7 @@ import {
   type AblationReport,
   type AblationRow,
 } from './ablation.js';
+import { gitCommit } from './git-commit.js';
 
 /** What a configuration becomes when every actor is a process of its own. */
 export interface NatsMapping {
@@ -114,16 +114,6 @@ export interface NatsAblationReport extends Omit<AblationReport, 'results'> {
   results: NatsAblationRow[];
   /** Rows not run, with why (configurations equal to another over NATS). */
   notRun: NatsMapping[];
-}
-
-function gitCommit(): string {
-  try {
-    return execSync('git rev-parse HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 interface Curve {

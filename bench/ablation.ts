@@ -2,7 +2,6 @@
 // add each training speed-up in turn, on the same data and seeds; records/s, time to AUC, time split.
 //
 //   npx tsx bench/ablation.ts [--members N] [--epochs E] ...   (or: weft bench ablation)
-import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,6 +9,7 @@ import { runTraining, type EpochSummary } from '../actors/coordinator/train-job.
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../actors/job-spec.js';
 import { synthMarketplace } from '../graph-store/synth-marketplace.js';
 import { ConfigError } from '../runtime/errors.js';
+import { gitCommit } from './git-commit.js';
 
 export interface AblationOptions {
   /** Marketplace size (jobs = members / 4, as the generator derives). */
@@ -178,16 +178,6 @@ export interface AblationReport {
   graph: { members: number; applications: number; nodes?: number };
   targetAuc: number;
   results: AblationRow[];
-}
-
-function gitCommit(): string {
-  try {
-    return execSync('git rev-parse HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 /** The job spec of one configuration: the benchmark's fixed settings under its overrides. */

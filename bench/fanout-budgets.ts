@@ -1,6 +1,5 @@
 // Per-node fanout budgets against fixed fanouts: sampled edges, distinct nodes and time per batch for
 // 'fixed', 'degree' and 'weight' at the same fanouts on a powerlaw graph, uniform and weighted picks.
-import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { budgetScores, type BudgetMode } from '../kernels/sampling/fanout-budget
 import { createSampler } from '../kernels/sampling/neighbor-sampler.js';
 import { Xoshiro128 } from '../kernels/sampling/prng.js';
 import type { SamplingStrategy } from '../kernels/sampling/types.js';
+import { gitCommit } from './git-commit.js';
 
 /**
  * Run: npx tsx bench/fanout-budgets.ts [--nodes N --edges E --batches B --fanouts 15,10].
@@ -63,16 +63,6 @@ function cpuMs(): number {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
-}
-
-function gitCommit(): string {
-  try {
-    return execSync('git rev-parse HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 interface Row {

@@ -1,6 +1,5 @@
 // Speed of the sparse ID-embedding table on the parameter server: rows pulled and pushed per second
 // (Adagrad and lazy Adam), lazy creation vs existing rows, and snapshot time, at a modest size.
-import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,6 +7,7 @@ import { ownerOf, splitIdsByOwner } from '../actors/parameter-server/id-shard.js
 import { SparseTable, type SparseOptimizerKind } from '../actors/parameter-server/sparse-table.js';
 import { uniqueIds } from '../actors/parameter-server/unique-ids.js';
 import { Rng } from '../kernels/nn/rng.js';
+import { gitCommit } from './git-commit.js';
 
 const out = join(import.meta.dirname, 'results', 'id-table.json');
 const UNIVERSE = 2_000_000;
@@ -86,12 +86,7 @@ function wire() {
 
 const loadavgAtStart = os.loadavg();
 const results = { adagrad: run('adagrad'), lazyAdam: run('lazy-adam'), wire: wire() };
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim();
-} catch {
-  // not a git checkout
-}
+const commit = gitCommit();
 const record = {
   machine: os.cpus()[0]?.model ?? 'unknown',
   cores: os.cpus().length,

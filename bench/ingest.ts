@@ -1,6 +1,5 @@
 // Ingest benchmark: TSV -> graph store in edges/s (one core), load of the 1M-node / 20M-edge powerlaw
 // graph into shared memory in GB/s (with and without checksums), XXH32 speed, and feature gather rates.
-import { execSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -22,6 +21,7 @@ import { toFloat16Bits } from '../graph-store/float16.js';
 import { openGraph } from '../graph-store/open-graph.js';
 import { Rng } from '../graph-store/prng.js';
 import { synthPowerlaw } from '../graph-store/synth-powerlaw.js';
+import { gitCommit } from './git-commit.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -246,12 +246,7 @@ const results = {
   decode: decodeRates(64),
 };
 rmSync(work, { recursive: true, force: true });
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim();
-} catch {
-  // not a git checkout
-}
+const commit = gitCommit();
 const report = {
   machine: os.cpus()[0]?.model,
   cores: os.cpus().length,

@@ -1,6 +1,6 @@
 // Benchmark of asks over NATS on loopback (nats-server, max_payload 8 MB): latency p50/p99 with one ask in
 // flight and throughput with several, for 1 KB .. 4 MB payloads, actor layer against raw request/reply.
-import { execSync, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { silentLogger } from '../runtime/actor-log.js';
 import { ActorSystem } from '../runtime/actor-system.js';
 import { startNatsServer } from '../runtime/nats-server.js';
 import { s } from '../runtime/schema.js';
+import { gitCommit } from './git-commit.js';
 
 const PAYLOADS = [1024, 64 * 1024, 1024 * 1024, 4 * 1024 * 1024];
 const CONCURRENCY = 4;
@@ -181,14 +182,7 @@ async function main(): Promise<void> {
     await system.shutdown();
     await server.stop();
   }
-  let commit = 'unknown';
-  try {
-    commit = execSync('git rev-parse HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    // not a git checkout
-  }
+  const commit = gitCommit();
   const out = {
     machine: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,

@@ -1,6 +1,5 @@
 // Cost of observing a job: nanoseconds per metric update through the catalogue's handles, time to
 // serve /metrics for a whole embedded job, and time and size of `weft report` as runs grow.
-import { execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { registerRoleMetrics, type Role } from '../actors/metrics-catalogue.js';
 import { renderReport } from '../actors/report/html-report.js';
 import { readRun } from '../actors/report/run-data.js';
 import { writeFixtureRun } from '../test/actors/report-fixture.js';
+import { gitCommit } from './git-commit.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -113,12 +113,7 @@ const results: Record<string, unknown> = {};
   results.report = rows;
 }
 
-let commit: string;
-try {
-  commit = execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim();
-} catch {
-  commit = 'unknown';
-}
+const commit = gitCommit();
 const record = {
   machine: os.cpus()[0]?.model ?? 'unknown',
   cores: os.cpus().length,

@@ -1,6 +1,5 @@
 // Partition-owning samplers: sampled edges/s and bytes crossing partitions per batch, for the whole
 // graph (P=1), 2 and 3 parts answered in-process, and 2 parts with the other owner across NATS.
-import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +28,7 @@ import { Actor, implement } from '../runtime/actor.js';
 import { silentLogger } from '../runtime/actor-log.js';
 import { ActorSystem } from '../runtime/actor-system.js';
 import { startNatsServer } from '../runtime/nats-server.js';
+import { gitCommit } from './git-commit.js';
 
 /**
  * Run: npx tsx bench/partitioned-sampling.ts [--nodes N --edges E --dim D --seconds S --label L].
@@ -214,14 +214,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  let commit = 'unknown';
-  try {
-    commit = execSync('git rev-parse HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    // not a git checkout
-  }
+  const commit = gitCommit();
   const record = {
     label: args.label,
     machine: os.cpus()[0]?.model ?? 'unknown',

@@ -4,7 +4,6 @@
 // Every mode pays the producer's copy of the payload (into the ring, into the clone, into a fresh buffer
 // to transfer); the consumer reads each record in place (a strided sample of 64 words) and lets it go.
 // This file is both the benchmark (main thread, the consumer) and its producer worker.
-import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import { ShmQueue, type ShmQueueHandle } from '../runtime/shm-queue.js';
 import { spawnWorker } from '../runtime/worker-spawn.js';
+import { gitCommit } from './git-commit.js';
 
 type Mode = 'shm' | 'clone' | 'transfer';
 
@@ -293,12 +293,7 @@ async function main(): Promise<void> {
     );
     results.push(entry);
   }
-  let commit = 'unknown';
-  try {
-    commit = execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim();
-  } catch {
-    // Not a git checkout: the commit stays unknown.
-  }
+  const commit = gitCommit();
   const out = {
     machine: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,

@@ -1,6 +1,5 @@
 // Sampler benchmark: sampled edges per second on one core for each strategy (batch 1024, fanouts
 // [15, 10]) on the synth powerlaw graph (directed Chung–Lu), plus feature-gather GB/s for 64-d rows.
-import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { gatherSubgraphFeatures } from '../kernels/sampling/gather.js';
 import { createSampler } from '../kernels/sampling/neighbor-sampler.js';
 import { Xoshiro128 } from '../kernels/sampling/prng.js';
 import type { SamplerOptions, SampledSubgraph } from '../kernels/sampling/types.js';
+import { gitCommit } from './git-commit.js';
 
 /**
  * Run: npx tsx bench/sampler.ts [--nodes N --edges E --seconds S --strategies uniform,weighted,...].
@@ -327,16 +327,6 @@ function denseFeatureStore(features: Float32Array, dim: number): FeatureStore {
       gatherFloat32(features, dim, ids, count, out, outOffset);
     },
   };
-}
-
-function gitCommit(): string {
-  try {
-    return execSync('git rev-parse HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 function main(): void {

@@ -2,7 +2,6 @@
 // step spent on parameter sync, versus trainers × samplers (processes), local aggregation N, local
 // SGD's K and async updates. Config TxSxN[-mode[-bound]]: mode agg (default), lsgd (N is K) or async.
 // Run: npx tsx bench/scaling.ts [--nodes 100000 --edges 1000000 --steps 48 --configs 2x2x4-lsgd]
-import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { LaunchedJob } from '../actors/distributed/launcher.js';
 import { applyOverrides, defaultJobSpec } from '../actors/job-spec.js';
 import { synthPowerlaw } from '../graph-store/synth-powerlaw.js';
+import { gitCommit } from './git-commit.js';
 
 const { values } = parseArgs({
   options: {
@@ -121,12 +121,7 @@ for (const c of values.configs!.split(',')) {
   );
 }
 
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim();
-} catch {
-  // not a git checkout
-}
+const commit = gitCommit();
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(
   'bench/results/scaling.json',

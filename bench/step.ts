@@ -4,7 +4,6 @@
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendName } from '../kernels/tf/backend.js';
 import { GraphSage } from '../kernels/nn/graphsage.js';
@@ -14,6 +13,7 @@ import { csrMean, csrMeanStats } from '../kernels/ops/csr-mean.js';
 import { csrMeanFromData } from '../kernels/ops/csr-mean-data.js';
 import { opTimes, setOpTiming, type OpTime } from '../kernels/tf/op-timer.js';
 import { Adam } from '../kernels/optim/adam.js';
+import { gitCommit } from './git-commit.js';
 
 interface SyntheticBatchOptions {
   numSeeds: number;
@@ -326,12 +326,7 @@ function benchConcatVsTwoMatmuls(numDst: number, dim: number, hidden: number, re
 async function main(): Promise<void> {
   const loadStart = os.loadavg();
   const started = new Date().toISOString();
-  let commit = 'unknown';
-  try {
-    commit = execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim();
-  } catch {
-    // not a git checkout
-  }
+  const commit = gitCommit();
   const steps = Number(process.env.STEPS ?? 30);
   const common = { numSeeds: 1024, fanouts: [15, 10], featureDim: 64, numNodes: 1_000_000 };
   const typical = [1, 2, 3, 4].map((seed) =>

@@ -1,7 +1,6 @@
 // End-to-end training throughput of `weft train` on the 1M-node / 20M-edge power-law graph:
 // 2-layer GraphSAGE, hidden 128, fanout [15,10], batch 1024, Adam; seeds/s after warm-up, the time
 // split per step, and peak RSS. Run: npx tsx bench/train.ts [--steps N] [--graph DIR] [--quick]
-import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { runTraining, type TrainResults } from '../actors/coordinator/train-job.js';
 import { applyOverrides, defaultJobSpec } from '../actors/job-spec.js';
 import { synthPowerlaw } from '../graph-store/synth-powerlaw.js';
+import { gitCommit } from './git-commit.js';
 
 const { values } = parseArgs({
   options: {
@@ -73,12 +73,7 @@ for (const c of chosen) {
   );
 }
 
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim();
-} catch {
-  // not a git checkout
-}
+const commit = gitCommit();
 const out = {
   benchmark: 'train',
   machine: os.cpus()[0]?.model,
