@@ -16,6 +16,9 @@ import {
   jobSpec,
   meanSplit,
   parseAblationArgs,
+  setSpeedups,
+  timeToAuc,
+  type AucCurve,
   type AblationConfig,
   type AblationOptions,
   type AblationReport,
@@ -116,24 +119,8 @@ export interface NatsAblationReport extends Omit<AblationReport, 'results'> {
   notRun: NatsMapping[];
 }
 
-interface Curve {
-  epochS: number[];
-  auc: number[];
-  mlpS: number;
-}
-
-/** Training seconds until the first evaluation at or above `target` (null: never). */
-function timeTo(c: Curve, target: number): number | null {
-  let t = c.mlpS;
-  for (let e = 0; e < c.auc.length; e++) {
-    t += c.epochS[e];
-    if (c.auc[e] >= target) return t;
-  }
-  return null;
-}
-
 /** Epoch seconds and validation AUCs of a run, from its metrics.jsonl (eval lines, epoch-start events). */
-function curveOf(runDir: string, mlpS: number): Curve {
+function curveOf(runDir: string, mlpS: number): AucCurve {
   const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
     .trim()
     .split('\n')
@@ -184,8 +171,8 @@ export async function runNatsAblation(options: Partial<NatsAblationOptions> = {}
       ({ config }) => o.only.length === 0 || o.only.includes(config.name),
     );
     const rows: NatsAblationRow[] = [];
-    const curves: Curve[] = [];
-    const embeddedCurves: Curve[] = [];
+    const curves: AucCurve[] = [];
+    const embeddedCurves: AucCurve[] = [];
     const notRun: NatsMapping[] = [];
     for (const { config, map } of all) {
       if (map.status === 'same-as') {
@@ -265,16 +252,10 @@ export async function runNatsAblation(options: Partial<NatsAblationOptions> = {}
     const baseline = rows.find((r) => r.name === 'baseline') ?? rows[0];
     const target = Number.isFinite(o.targetAuc) ? o.targetAuc : baseline.finalValAuc - 0.01;
     rows.forEach((row, i) => {
-      row.timeToAucS = timeTo(curves[i], target);
-      if (row.embedded) row.embedded.timeToAucS = timeTo(embeddedCurves[i], target);
+      row.timeToAucS = timeToAuc(curves[i], target);
+      if (row.embedded) row.embedded.timeToAucS = timeToAuc(embeddedCurves[i], target);
     });
-    for (const row of rows) {
-      row.speedupThroughput = row.recordsPerS / baseline.recordsPerS;
-      row.speedupTimeToAuc =
-        row.timeToAucS !== null && baseline.timeToAucS !== null
-          ? baseline.timeToAucS / row.timeToAucS
-          : null;
-    }
+    setSpeedups(rows, baseline);
     const date = new Date().toISOString();
     const { onLog: _drop, ...recorded } = o;
     const report: NatsAblationReport = {

@@ -164,6 +164,40 @@ export interface AblationRow {
   mlpInitS: number;
 }
 
+/** A configuration's training: seconds per epoch, validation AUC after each, MLPinit seconds first. */
+export interface AucCurve {
+  epochS: number[];
+  auc: number[];
+  mlpS: number;
+}
+
+/** Training seconds (MLPinit included) until the first evaluation at or above target; null if never. */
+export function timeToAuc(c: AucCurve, target: number): number | null {
+  let t = c.mlpS;
+  for (let e = 0; e < c.auc.length; e++) {
+    t += c.epochS[e];
+    if (c.auc[e] >= target) return t;
+  }
+  return null;
+}
+
+/** Each row's throughput and time-to-AUC as multiples of the baseline's. */
+export function setSpeedups(
+  rows: Pick<
+    AblationRow,
+    'recordsPerS' | 'timeToAucS' | 'speedupThroughput' | 'speedupTimeToAuc'
+  >[],
+  baseline: Pick<AblationRow, 'recordsPerS' | 'timeToAucS'>,
+): void {
+  for (const row of rows) {
+    row.speedupThroughput = row.recordsPerS / baseline.recordsPerS;
+    row.speedupTimeToAuc =
+      row.timeToAucS !== null && baseline.timeToAucS !== null
+        ? baseline.timeToAucS / row.timeToAucS
+        : null;
+  }
+}
+
 export interface AblationReport {
   machine: string;
   cores: number;
@@ -264,7 +298,7 @@ export async function runAblation(options: Partial<AblationOptions> = {}): Promi
       (c) => o.only.length === 0 || o.only.includes(c.name),
     );
     const rows: AblationRow[] = [];
-    const curves: { epochS: number[]; auc: number[]; mlpS: number }[] = [];
+    const curves: AucCurve[] = [];
     for (const c of configs) {
       const runDir = join(work, `run-${rows.length}`);
       rmSync(runDir, { recursive: true, force: true });
@@ -302,23 +336,9 @@ export async function runAblation(options: Partial<AblationOptions> = {}): Promi
     const baseline = rows.find((r) => r.name === 'baseline') ?? rows[0];
     const target = Number.isFinite(o.targetAuc) ? o.targetAuc : baseline.finalValAuc - 0.01;
     rows.forEach((row, i) => {
-      const { epochS, auc, mlpS } = curves[i];
-      let t = mlpS;
-      for (let e = 0; e < auc.length; e++) {
-        t += epochS[e];
-        if (auc[e] >= target) {
-          row.timeToAucS = t;
-          break;
-        }
-      }
+      row.timeToAucS = timeToAuc(curves[i], target);
     });
-    for (const row of rows) {
-      row.speedupThroughput = row.recordsPerS / baseline.recordsPerS;
-      row.speedupTimeToAuc =
-        row.timeToAucS !== null && baseline.timeToAucS !== null
-          ? baseline.timeToAucS / row.timeToAucS
-          : null;
-    }
+    setSpeedups(rows, baseline);
     const date = new Date().toISOString();
     const { onLog: _drop, ...recorded } = o;
     const report: AblationReport = {
