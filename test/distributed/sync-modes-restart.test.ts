@@ -8,8 +8,11 @@ import { finish, killAtVersion, launchedSpec, synthGraphFixture } from '../helpe
 
 const { tmp, graphDir } = synthGraphFixture('weft-async-restart-', { seed: 3 });
 
-/** Async with localSteps 1: one version per batch. */
-const BATCHES_PER_EPOCH = 24;
+/**
+ * Async with localSteps 1: one version per batch. Epochs long enough, and the version polled often
+ * enough, that the kill lands inside epoch 1 even when a loaded machine delays the poll.
+ */
+const BATCHES_PER_EPOCH = 48;
 const BOUND = 2;
 
 describe('async updates with a trainer killed mid-epoch', () => {
@@ -29,7 +32,7 @@ describe('async updates with a trainer killed mid-epoch', () => {
       onEvent: (e) => events.push(`${e.kind} ${e.role} ${e.index}`),
     });
     const r = await finish(job, () =>
-      killAtVersion(job, { role: 'trainer', index: 1 }, BATCHES_PER_EPOCH + 6),
+      killAtVersion(job, { role: 'trainer', index: 1 }, BATCHES_PER_EPOCH + 6, { pollMs: 10 }),
     );
     expect(events).toContain('restarting trainer 1');
     const d = r.distributed;
