@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { runTraining, type EpochSummary } from '../actors/coordinator/train-job.js';
+import { runTraining } from '../actors/coordinator/train-job.js';
+import { type EpochSummary } from '../actors/coordinator/run-results.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../actors/job-spec.js';
 import { synthMarketplace } from '../graph-store/synth-marketplace.js';
 import { ConfigError } from '../runtime/errors.js';

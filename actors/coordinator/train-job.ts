@@ -3,16 +3,14 @@
 //
 //   seeds (epoch plan) → sampler pool (sample + gather) → shm queue → trainer (fwd/bwd) ⇄ parameter server
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { openGraph } from '../../graph-store/open-graph.js';
-import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import type { Address } from '../../runtime/address.js';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { ConfigError, WeftError } from '../../runtime/errors.js';
 import { ShmQueue } from '../../runtime/shm-queue.js';
 import type { JobSpec } from '../job-spec.js';
-import { latestCheckpoint, type Checkpoint } from '../parameter-server/checkpoint.js';
 import {
   ParameterServerActor,
   type ParameterServerConfig,
@@ -23,21 +21,35 @@ import {
   TrainerProtocol,
   type StepRecord,
 } from '../protocols.js';
-import { maxBatchBytes, type ProducerConfig } from '../sampler/batch-producer.js';
+import { maxBatchBytes } from '../batch/batch-producer.js';
 import { SamplerActor, type SamplerConfig } from '../sampler/sampler-actor.js';
-import type { SeedSource } from '../sampler/seed-source.js';
 import type { TrainerConfig } from '../trainer/trainer-actor.js';
 import { buildModel } from '../trainer/trainer-core.js';
 import { idTableOf } from '../parameter-server/id-table-spec.js';
-import { adaptiveFor, adaptiveMetric, maxFanouts } from '../speedups/adaptive-fanouts.js';
-import { cloneChannelName } from '../speedups/clone-handoff.js';
-import { budgetBounds, budgetOf } from '../speedups/fanout-budgets.js';
-import { exportFanouts } from '../speedups/fanout-gauges.js';
-import { groupedEpochPlan, groupLinkEdges } from '../speedups/link-groups.js';
-import { mlpInitParams } from '../speedups/mlp-init.js';
+import { adaptiveFor, adaptiveMetric, maxFanouts } from '../plan/adaptive-fanouts.js';
+import { cloneChannelName } from '../batch/clone-handoff.js';
+import { budgetBounds } from '../plan/fanout-budgets.js';
+import { exportFanouts } from './fanout-gauges.js';
+import { groupedEpochPlan, groupLinkEdges } from '../plan/link-groups.js';
+import { mlpInitParams } from '../trainer/mlp-init.js';
 import { observeEmbeddedJob, type EmbeddedObservability } from './embedded-observability.js';
-import { makeEpochPlan } from './epoch-plan.js';
-import { linkSplit, nodeSplit } from './link-split.js';
+import { makeEpochPlan } from '../plan/epoch-plan.js';
+import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
+import {
+  afterValidation,
+  freshCoordinatorState,
+  readState,
+  selectionMetric,
+} from './coordinator-state.js';
+import { runLocation } from './run-location.js';
+import {
+  peakRssBytes,
+  steadySteps,
+  throughputOf,
+  type EpochSummary,
+  type Progress,
+  type TrainResults,
+} from './run-results.js';
 
 export interface TrainOptions {
   /** Continue the run in spec.out from its newest checkpoint. */
@@ -48,107 +60,6 @@ export interface TrainOptions {
   onEpoch?: (e: EpochSummary) => unknown;
 }
 
-export interface Progress {
-  epoch: number;
-  epochs: number;
-  step: number;
-  steps: number;
-  loss: number;
-  seedsPerSecond: number;
-  /** Seconds since the epoch started. */
-  elapsedS: number;
-}
-
-export interface EpochSummary {
-  epoch: number;
-  loss: number;
-  seedsPerSecond: number;
-  val?: Record<string, number>;
-  seconds: number;
-}
-
-export interface TrainResults {
-  task: 'node' | 'link';
-  backend: string;
-  config: JobSpec;
-  val: Record<string, number>;
-  test: Record<string, number>;
-  best_epoch: number;
-  epochs: number;
-  stopped_early: boolean;
-  duration_s: number;
-  throughput: {
-    seeds_per_s: number;
-    steps: number;
-    step_s: number;
-    sample_s: number;
-    queue_wait_s: number;
-    compute_s: number;
-    sync_s: number;
-    sampled_edges_per_s: number;
-    /** Seeds over the wall time of the training epochs (start-up, evaluation, checkpoints excluded). */
-    end_to_end_seeds_per_s?: number;
-  };
-  peak_rss_bytes: number;
-  run_dir: string;
-  /** What the speed-up switches did (docs/speedups.md). */
-  speedups?: {
-    /** Fanouts of the last epoch (adaptive sampling moves them). */
-    fanouts: number[];
-    /** Parameter-server pushes over the whole run. */
-    syncs: number;
-    /** Link task: distinct members encoded over training records (steady state). */
-    member_encodings_per_record?: number;
-    /** Bytes the sampler workers posted by structured clone (handoff clone; 0 otherwise). */
-    cloned_bytes: number;
-    /** Seconds of the MLPinit phase (0 when off). */
-    mlp_init_s: number;
-  };
-}
-
-export interface CoordinatorState {
-  epoch: number;
-  step: number;
-  bestEpoch: number;
-  bestVal: Record<string, number>;
-  testAtBest: Record<string, number>;
-  badEvals: number;
-  stoppedEarly: boolean;
-  /** Adaptive sampling: current fanouts and the metric of the previous evaluation. */
-  adaptive?: { fanouts: number[]; previous: number };
-}
-
-/**
- * Folds one validation result into the coordinator's state: a new best (then the test split is
- * evaluated, so test metrics are always those of the best validation epoch), or one more evaluation
- * without gain, which may stop the job early. Returns the test metrics when they were measured.
- */
-export async function afterValidation(
-  state: CoordinatorState,
-  spec: JobSpec,
-  epoch: number,
-  val: Record<string, number>,
-  evaluateTest: () => Promise<Record<string, number>>,
-): Promise<Record<string, number> | undefined> {
-  const metric = selectionMetric(spec);
-  if (state.bestEpoch >= 0 && !(val[metric] > (state.bestVal[metric] ?? -Infinity))) {
-    state.badEvals++;
-    if (spec.train.patience > 0 && state.badEvals >= spec.train.patience) state.stoppedEarly = true;
-    return undefined;
-  }
-  const test = await evaluateTest();
-  state.bestEpoch = epoch;
-  state.bestVal = val;
-  state.testAtBest = test;
-  state.badEvals = 0;
-  return test;
-}
-
-/** The validation metric that decides early stopping and the best epoch. */
-export function selectionMetric(spec: JobSpec): string {
-  return spec.task === 'node' ? 'accuracy' : 'auc';
-}
-
 function sharedCopy(a: Int32Array): Int32Array {
   const out = new Int32Array(new SharedArrayBuffer(Math.max(8, a.byteLength))).subarray(
     0,
@@ -156,96 +67,6 @@ function sharedCopy(a: Int32Array): Int32Array {
   );
   out.set(a);
   return out;
-}
-
-/** Where the job's seeds come from, and its evaluation sets. */
-export function seedsOf(spec: JobSpec, g: SharedGraph) {
-  if (spec.task === 'node') {
-    const s = nodeSplit(g);
-    return {
-      source: { kind: 'node' } as SeedSource,
-      train: s.train,
-      val: s.val,
-      test: s.test,
-      negativeRange: undefined,
-    };
-  }
-  const l = linkSplit(g, spec.link.edgeType, spec.link.valFraction, spec.link.testFraction);
-  return {
-    source: { kind: 'link', src: l.src, dst: l.dst, times: l.times } as SeedSource,
-    train: l.train,
-    val: l.val,
-    test: l.test,
-    negativeRange: l.negativeRange,
-  };
-}
-
-/** Sampler settings of a job: link prediction always samples in time, so no held-out edge leaks. */
-export function producerConfigs(
-  spec: JobSpec,
-  negativeRange?: [number, number],
-): { train: ProducerConfig; eval: ProducerConfig } {
-  if (spec.task === 'node' && spec.sampling.strategy === 'temporal') {
-    throw new ConfigError(
-      'temporal sampling needs a query time per seed, which node seeds do not have; use it with task: link',
-      {
-        field: 'sampling.strategy',
-      },
-    );
-  }
-  const temporal = spec.task === 'link';
-  const sampler = {
-    strategy: temporal ? ('temporal' as const) : spec.sampling.strategy,
-    temporalPick: spec.sampling.strategy === 'temporal' ? ('last' as const) : ('uniform' as const),
-    fanouts: spec.sampling.fanouts,
-    seed: spec.train.seed,
-    ...(budgetOf(spec) ? { budget: budgetOf(spec) } : {}),
-  };
-  const base = { sampler, fuseFirstLayer: spec.sampling.fuseFirstLayer, negativeRange };
-  const trainNeg =
-    spec.task === 'link' && spec.link.negatives === 'uniform' ? spec.link.numNegatives : 0;
-  return {
-    train: { ...base, numNegatives: trainNeg },
-    eval: {
-      ...base,
-      sampler: spec.eval.fullNeighbors
-        ? { ...sampler, fanouts: sampler.fanouts.map(() => -1) }
-        : sampler,
-      numNegatives: spec.task === 'link' ? 20 : 0,
-    },
-  };
-}
-
-/** The coordinator's state before the first epoch. */
-export function freshCoordinatorState(): CoordinatorState {
-  return {
-    epoch: -1,
-    step: 0,
-    bestEpoch: -1,
-    bestVal: {},
-    testAtBest: {},
-    badEvals: 0,
-    stoppedEarly: false,
-  };
-}
-
-/** Where a run lives, and the checkpoint it resumes from (an error when there is none to resume). */
-export function runLocation(
-  spec: JobSpec,
-  resume = false,
-): { runDir: string; ckptDir: string; metricsPath: string; resumeFrom?: Checkpoint } {
-  const runDir = resolve(spec.out || join('runs', spec.name));
-  const ckptDir = join(runDir, 'checkpoints');
-  const resumeFrom = resume ? latestCheckpoint(ckptDir) : undefined;
-  if (resume && !resumeFrom)
-    throw new ConfigError(`nothing to resume: no checkpoint under ${ckptDir}`, { field: 'resume' });
-  return { runDir, ckptDir, metricsPath: join(runDir, 'metrics.jsonl'), resumeFrom };
-}
-
-export function readState(meta: Record<string, unknown>): CoordinatorState {
-  const s = meta.coordinator as CoordinatorState | undefined;
-  if (!s) throw new ConfigError('checkpoint has no coordinator state', { field: 'resume' });
-  return s;
 }
 
 /** Runs a whole training job on this machine and writes RUN_DIR/{results.json, metrics.jsonl, checkpoints/}. */
@@ -637,40 +458,4 @@ export async function runTraining(
     await observed?.close();
     queue?.close();
   }
-}
-
-/** Steps after warm-up: the first 3 per trainer (at most a fifth of the run) are dropped. */
-export function steadySteps(steps: StepRecord[], trainers: number): StepRecord[] {
-  return steps.slice(Math.min(3 * trainers, Math.floor(steps.length / 5)));
-}
-
-/**
- * Throughput of steady-state steps. Trainers run side by side, so seeds/s is every trainer's seeds
- * over one trainer's share of the summed step time; the per-step times are means over all steps.
- */
-export function throughputOf(steady: StepRecord[], trainers: number): TrainResults['throughput'] {
-  const sum = (f: (s: StepRecord) => number) => steady.reduce((a, s) => a + f(s), 0);
-  const n = steady.length;
-  const wallPerTrainer = sum((s) => s.wall_s) / trainers;
-  return {
-    seeds_per_s: wallPerTrainer > 0 ? sum((s) => s.seeds) / wallPerTrainer : 0,
-    steps: n,
-    step_s: n ? sum((s) => s.wall_s) / n : 0,
-    sample_s: n ? sum((s) => s.sample_s) / n : 0,
-    queue_wait_s: n ? sum((s) => s.queue_wait_s) / n : 0,
-    compute_s: n ? sum((s) => s.compute_s) / n : 0,
-    sync_s: n ? sum((s) => s.sync_s) / n : 0,
-    sampled_edges_per_s: wallPerTrainer > 0 ? sum((s) => s.edges) / wallPerTrainer : 0,
-  };
-}
-
-/** Peak resident set of this process (Linux: VmHWM), falling back to the current RSS. */
-export function peakRssBytes(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    // not Linux
-  }
-  return process.memoryUsage().rss;
 }

@@ -16,21 +16,23 @@ import type { NatsTransport } from '../../runtime/transports/nats.js';
 import { actorMetrics, countNatsReconnects } from '../actor-metrics.js';
 import { JobObserver } from '../coordinator/job-observer.js';
 import { JobStatusBoard } from '../coordinator/job-status.js';
-import { makeEpochPlan } from '../coordinator/epoch-plan.js';
+import { makeEpochPlan } from '../plan/epoch-plan.js';
 import {
   peakRssBytes,
+  steadySteps,
+  throughputOf,
+  type EpochSummary,
+  type TrainResults,
+} from '../coordinator/run-results.js';
+import {
   afterValidation,
   freshCoordinatorState,
   readState,
-  runLocation,
   type CoordinatorState,
-  steadySteps,
-  throughputOf,
-  seedsOf,
   selectionMetric,
-  type EpochSummary,
-  type TrainResults,
-} from '../coordinator/train-job.js';
+} from '../coordinator/coordinator-state.js';
+import { runLocation } from '../coordinator/run-location.js';
+import { seedsOf } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
 import {
   checkpointStoreOf,
@@ -44,8 +46,8 @@ import {
 } from '../parameter-server/checkpoint-locator.js';
 import type { OptimizerSpec, StepRecord } from '../protocols.js';
 import { buildModel } from '../trainer/trainer-core.js';
-import { RemoteFanouts } from '../speedups/remote-fanouts.js';
-import { checkRemoteSpeedups, isLastSubRound, subRoundsOf } from '../speedups/remote-speedups.js';
+import { RemoteFanouts } from './remote-fanouts.js';
+import { checkRemoteSpeedups, isLastSubRound, subRoundsOf } from './speedup-switches.js';
 import { Liveness, type LivenessEvent } from './liveness.js';
 import { partitionLayoutOf } from './partition-sampling.js';
 import {

@@ -3,8 +3,8 @@
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { edgeTypeKey, type EdgeTypeInfo } from '../../graph-store/types.js';
 import { InputError } from '../../runtime/errors.js';
-import { chooseLinkRelation, splitByTime } from '../coordinator/link-split.js';
-import type { SeedSource } from '../sampler/seed-source.js';
+import { chooseLinkRelation, splitByTime } from '../plan/link-split.js';
+import type { SeedSource } from '../plan/seed-source.js';
 import type { LinkEdgesReply } from './partition-protocol.js';
 
 /** The seeds of a link job as seedsOf gives them: the pair arrays, the splits and the negatives' range. */

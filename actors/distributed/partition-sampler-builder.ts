@@ -27,7 +27,7 @@ import {
   type BatchFields,
   type BatchRequest,
   type ProducerConfig,
-} from '../sampler/batch-producer.js';
+} from '../batch/batch-producer.js';
 import type { ExpandReply, ExpandRequest, RowsReply, RowsRequest } from './partition-protocol.js';
 import { fusedMeanFromSources } from './partition-first-layer.js';
 import type { PartitionOwner } from './partition-sampler-owner.js';

@@ -8,12 +8,12 @@ import { partDirName } from '../../graph-store/partition-rule.js';
 import { edgeTypeKey } from '../../graph-store/types.js';
 import type { ActorClient, Implementation } from '../../runtime/actor.js';
 import { ConfigError } from '../../runtime/errors.js';
-import { producerConfigs } from '../coordinator/train-job.js';
+import { producerConfigs } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
-import type { BatchFields, BatchRequest } from '../sampler/batch-producer.js';
-import { sameFanouts, withFanouts } from '../speedups/adaptive-fanouts.js';
-import type { SeedSource } from '../sampler/seed-source.js';
+import type { BatchFields, BatchRequest } from '../batch/batch-producer.js';
+import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
+import type { SeedSource } from '../plan/seed-source.js';
 import {
   chooseLinkRelation,
   linkNegativeRange,

@@ -4,8 +4,8 @@ import { openGraph } from '../../graph-store/open-graph.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { Actor, implement } from '../../runtime/actor.js';
 import { actorMetrics } from '../actor-metrics.js';
-import { batchSeed, type EpochPlan } from '../coordinator/epoch-plan.js';
-import { producerConfigs, seedsOf } from '../coordinator/train-job.js';
+import { batchSeed, type EpochPlan } from '../plan/epoch-plan.js';
+import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
 import { setFanouts, type RoleMetrics } from '../metrics-catalogue.js';
 import {
@@ -15,16 +15,11 @@ import {
   META_GATHER_MS,
   META_SAMPLE_MS,
   type BatchFields,
-} from '../sampler/batch-producer.js';
-import { requestFor, type SeedSource } from '../sampler/seed-source.js';
-import { sameFanouts, withFanouts } from '../speedups/adaptive-fanouts.js';
-import type { LinkGroups } from '../speedups/link-groups.js';
-import {
-  EpochFanouts,
-  epochPlanOf,
-  groupedSource,
-  linkGroupsOf,
-} from '../speedups/remote-speedups.js';
+} from '../batch/batch-producer.js';
+import { requestFor, type SeedSource } from '../plan/seed-source.js';
+import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
+import type { LinkGroups } from '../plan/link-groups.js';
+import { EpochFanouts, epochPlanOf, groupedSource, linkGroupsOf } from './speedup-switches.js';
 import { PartitionPeerProtocol } from './partition-protocol.js';
 import {
   PartitionSampling,

@@ -8,15 +8,15 @@ import { initBackend } from '../../kernels/tf/backend.js';
 import { Actor, implement, type ActorClient } from '../../runtime/actor.js';
 import type { Address } from '../../runtime/address.js';
 import { actorMetrics, paramBytes, recordTrainerStep, trainerStarted } from '../actor-metrics.js';
-import { producerConfigs, seedsOf } from '../coordinator/train-job.js';
+import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
 import type { StepRecord } from '../protocols.js';
-import type { BatchFields } from '../sampler/batch-producer.js';
-import { viewBatch, type BatchView } from '../trainer/batch-view.js';
+import type { BatchFields } from '../batch/batch-producer.js';
+import { viewBatch, type BatchView } from '../batch/batch-view.js';
 import { scaledLr, TrainerCore } from '../trainer/trainer-core.js';
-import { distinctCount } from '../speedups/link-groups.js';
-import { mlpInitParams } from '../speedups/mlp-init.js';
+import { distinctCount } from '../plan/link-groups.js';
+import { mlpInitParams } from '../trainer/mlp-init.js';
 import {
   groupedSource,
   linkGroupsOf,
@@ -24,7 +24,7 @@ import {
   subRoundSlices,
   subRoundsOf,
   type RoundBatch,
-} from '../speedups/remote-speedups.js';
+} from './speedup-switches.js';
 import {
   RemoteSamplerProtocol,
   RemoteTrainerProtocol,

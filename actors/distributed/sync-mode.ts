@@ -4,7 +4,7 @@ import type { ActorClient } from '../../runtime/actor.js';
 import type { JobSpec } from '../job-spec.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
 import type { ParamMap } from '../parameter-server/parameter-store.js';
-import type { BatchView } from '../trainer/batch-view.js';
+import type { BatchView } from '../batch/batch-view.js';
 import type { TrainerCore } from '../trainer/trainer-core.js';
 import { pushAsyncUpdate } from './async-updates.js';
 import { LocalSgd, type LocalOptimizerState } from './local-sgd.js';

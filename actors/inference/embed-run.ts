@@ -3,7 +3,7 @@
 import { initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { ConfigError } from '../../runtime/errors.js';
-import { producerConfigs } from '../coordinator/train-job.js';
+import { producerConfigs } from '../plan/task-seeds.js';
 import { NodeEncoder } from './node-encoder.js';
 import { openRunGraph, openTrainedRun } from './trained-run.js';
 import { writeEmbeddingVersion, type WrittenEmbeddings } from './embedding-writer.js';

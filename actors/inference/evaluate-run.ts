@@ -3,7 +3,7 @@
 import { IdTableHost } from '../parameter-server/id-table-host.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import { initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
-import { producerConfigs, seedsOf } from '../coordinator/train-job.js';
+import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import { TrainerCore } from '../trainer/trainer-core.js';
 import { openRunGraph, openTrainedRun, setRunParams } from './trained-run.js';
 

@@ -5,16 +5,16 @@ import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import type { GraphSage } from '../../kernels/nn/graphsage.js';
 import { WeftError } from '../../runtime/errors.js';
-import { batchSeed } from '../coordinator/epoch-plan.js';
-import { producerConfigs } from '../coordinator/train-job.js';
+import { batchSeed } from '../plan/epoch-plan.js';
+import { producerConfigs } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
 import {
   allocateArrays,
   BatchProducer,
   type BatchFields,
   type BatchRequest,
-} from '../sampler/batch-producer.js';
-import { viewBatch } from '../trainer/batch-view.js';
+} from '../batch/batch-producer.js';
+import { viewBatch } from '../batch/batch-view.js';
 import { buildModel } from '../trainer/trainer-core.js';
 import { setRunParams, type TrainedRun } from './trained-run.js';
 

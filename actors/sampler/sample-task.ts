@@ -5,16 +5,16 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { poolQueueProducer, poolShared } from '../../runtime/pool-worker.js';
 import { reserveBatch } from '../../runtime/shm-queue-batch.js';
 import type { ShmQueueHandle } from '../../runtime/shm-queue.js';
-import { sameFanouts, withFanouts } from '../speedups/adaptive-fanouts.js';
-import { CloneSender } from '../speedups/clone-handoff.js';
+import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
+import { CloneSender } from '../batch/clone-handoff.js';
 import {
   allocateArrays,
   BatchProducer,
   type BatchFields,
   type BatchRequest,
   type ProducerConfig,
-} from './batch-producer.js';
-import { requestFor, type SeedSource } from './seed-source.js';
+} from '../batch/batch-producer.js';
+import { requestFor, type SeedSource } from '../plan/seed-source.js';
 
 export interface SamplerShared {
   graph: GraphHandle;

@@ -3,7 +3,7 @@
 import { Actor, implement } from '../../runtime/actor.js';
 import { WorkerPool } from '../../runtime/pool.js';
 import { actorMetrics } from '../actor-metrics.js';
-import { batchSeed } from '../coordinator/epoch-plan.js';
+import { batchSeed } from '../plan/epoch-plan.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
 import { SamplerProtocol } from '../protocols.js';
 import type { SampleTask, SampleTaskResult, SamplerShared } from './sample-task.js';

@@ -26,12 +26,12 @@ import {
   TrainerProtocol,
   type StepRecord,
 } from '../protocols.js';
-import type { BatchFields, ProducerConfig } from '../sampler/batch-producer.js';
-import type { SeedSource } from '../sampler/seed-source.js';
-import { CloneReceiver } from '../speedups/clone-handoff.js';
-import { distinctCount, groupSlices, sliceLinkTarget } from '../speedups/link-groups.js';
+import type { BatchFields, ProducerConfig } from '../batch/batch-producer.js';
+import type { SeedSource } from '../plan/seed-source.js';
+import { CloneReceiver } from '../batch/clone-handoff.js';
+import { distinctCount, groupSlices, sliceLinkTarget } from '../plan/link-groups.js';
 import { pullUnique } from '../parameter-server/unique-ids.js';
-import { viewBatch, type BatchView } from './batch-view.js';
+import { viewBatch, type BatchView } from '../batch/batch-view.js';
 import { scaledLr, TrainerCore, type EvalSets } from './trainer-core.js';
 
 export interface TrainerConfig {

@@ -13,16 +13,16 @@ import {
   rocAuc,
 } from '../../kernels/metrics/index.js';
 import type { JobSpec } from '../job-spec.js';
-import { batchSeed } from '../coordinator/epoch-plan.js';
+import { batchSeed } from '../plan/epoch-plan.js';
 import {
   allocateArrays,
   BatchProducer,
   type BatchFields,
   type ProducerConfig,
-} from '../sampler/batch-producer.js';
-import { requestFor, type SeedSource } from '../sampler/seed-source.js';
-import { sameFanouts, withFanouts } from '../speedups/adaptive-fanouts.js';
-import { viewBatch, type BatchView } from './batch-view.js';
+} from '../batch/batch-producer.js';
+import { requestFor, type SeedSource } from '../plan/seed-source.js';
+import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
+import { viewBatch, type BatchView } from '../batch/batch-view.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import { SparseGradSum, type SparseRows } from '../parameter-server/sparse-grad-sum.js';
 

@@ -2,7 +2,8 @@
 // this machine's embedded transport with a progress line, and prints the summary.
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import { runTraining, type Progress } from '../../actors/coordinator/train-job.js';
+import { runTraining } from '../../actors/coordinator/train-job.js';
+import { type Progress } from '../../actors/coordinator/run-results.js';
 import {
   applyOverrides,
   defaultJobSpec,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchSeed, batchSeeds, makeEpochPlan } from '../../actors/coordinator/epoch-plan.js';
+import { batchSeed, batchSeeds, makeEpochPlan } from '../../actors/plan/epoch-plan.js';
 
 describe('epoch plan', () => {
   const seeds = Int32Array.from({ length: 1000 }, (_, i) => i * 3);

@@ -4,9 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { producerConfigs, runTraining } from '../../actors/coordinator/train-job.js';
+import { producerConfigs } from '../../actors/plan/task-seeds.js';
+import { runTraining } from '../../actors/coordinator/train-job.js';
 import { applyOverrides, defaultJobSpec, parseJobSpec } from '../../actors/job-spec.js';
-import { budgetBounds, budgetOf } from '../../actors/speedups/fanout-budgets.js';
+import { budgetBounds, budgetOf } from '../../actors/plan/fanout-budgets.js';
 import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
 import { ConfigError } from '../../runtime/errors.js';
 

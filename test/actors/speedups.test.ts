@@ -4,26 +4,26 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seedsOf } from '../../actors/coordinator/train-job.js';
-import { producerConfigs } from '../../actors/coordinator/train-job.js';
+import { seedsOf } from '../../actors/plan/task-seeds.js';
+import { producerConfigs } from '../../actors/plan/task-seeds.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import {
   allocateArrays,
   BatchProducer,
   type BatchFields,
-} from '../../actors/sampler/batch-producer.js';
-import { requestFor } from '../../actors/sampler/seed-source.js';
-import { AdaptiveFanouts, withFanouts } from '../../actors/speedups/adaptive-fanouts.js';
+} from '../../actors/batch/batch-producer.js';
+import { requestFor } from '../../actors/plan/seed-source.js';
+import { AdaptiveFanouts, withFanouts } from '../../actors/plan/adaptive-fanouts.js';
 import {
   groupedEpochPlan,
   groupLinkEdges,
   groupSlices,
   memberEncodingsPerRecord,
   sliceLinkTarget,
-} from '../../actors/speedups/link-groups.js';
-import { mlpInitParams, selfLoopBatch } from '../../actors/speedups/mlp-init.js';
+} from '../../actors/plan/link-groups.js';
+import { mlpInitParams, selfLoopBatch } from '../../actors/trainer/mlp-init.js';
 import { buildModel } from '../../actors/trainer/trainer-core.js';
-import { makeEpochPlan } from '../../actors/coordinator/epoch-plan.js';
+import { makeEpochPlan } from '../../actors/plan/epoch-plan.js';
 import { Rng } from '../../graph-store/prng.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';

@@ -2,8 +2,8 @@
 // against plain single-process gradient averaging of the same batches.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeEpochPlan } from '../../actors/coordinator/epoch-plan.js';
-import { producerConfigs, seedsOf } from '../../actors/coordinator/train-job.js';
+import { makeEpochPlan } from '../../actors/plan/epoch-plan.js';
+import { producerConfigs, seedsOf } from '../../actors/plan/task-seeds.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
 import { optimizerConfig } from '../../actors/parameter-server/parameter-server-actor.js';

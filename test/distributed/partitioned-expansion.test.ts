@@ -16,7 +16,7 @@ import {
   META_SAMPLE_MS,
   type BatchFields,
   type ProducerConfig,
-} from '../../actors/sampler/batch-producer.js';
+} from '../../actors/batch/batch-producer.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { partitionGraph } from '../../graph-store/partition.js';
 import { partDirName } from '../../graph-store/partition-rule.js';

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchSeed } from '../../actors/coordinator/epoch-plan.js';
-import { producerConfigs, seedsOf } from '../../actors/coordinator/train-job.js';
+import { batchSeed } from '../../actors/plan/epoch-plan.js';
+import { producerConfigs, seedsOf } from '../../actors/plan/task-seeds.js';
 import {
   chooseLinkRelation,
   linkNegativeRange,
@@ -24,9 +24,13 @@ import {
   META_SAMPLE_MS,
   type BatchFields,
   type ProducerConfig,
-} from '../../actors/sampler/batch-producer.js';
-import { requestFor } from '../../actors/sampler/seed-source.js';
-import { epochPlanOf, groupedSource, linkGroupsOf } from '../../actors/speedups/remote-speedups.js';
+} from '../../actors/batch/batch-producer.js';
+import { requestFor } from '../../actors/plan/seed-source.js';
+import {
+  epochPlanOf,
+  groupedSource,
+  linkGroupsOf,
+} from '../../actors/distributed/speedup-switches.js';
 import { buildGraph } from '../../graph-store/build-graph.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { partitionGraph } from '../../graph-store/partition.js';

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batchSeed } from '../../actors/coordinator/epoch-plan.js';
-import { producerConfigs, seedsOf } from '../../actors/coordinator/train-job.js';
+import { batchSeed } from '../../actors/plan/epoch-plan.js';
+import { producerConfigs, seedsOf } from '../../actors/plan/task-seeds.js';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { RemoteSamplerProtocol, ShardProtocol } from '../../actors/distributed/protocols.js';
 import {
@@ -13,10 +13,10 @@ import {
   BatchProducer,
   META_EDGES,
   type BatchFields,
-} from '../../actors/sampler/batch-producer.js';
-import { requestFor } from '../../actors/sampler/seed-source.js';
-import { withFanouts } from '../../actors/speedups/adaptive-fanouts.js';
-import { epochPlanOf } from '../../actors/speedups/remote-speedups.js';
+} from '../../actors/batch/batch-producer.js';
+import { requestFor } from '../../actors/plan/seed-source.js';
+import { withFanouts } from '../../actors/plan/adaptive-fanouts.js';
+import { epochPlanOf } from '../../actors/distributed/speedup-switches.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { ActorTimeoutError, NoResponderError } from '../../runtime/actor-errors.js';
 import { ActorSystem } from '../../runtime/actor-system.js';

@@ -4,19 +4,19 @@ import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedsOf } from '../../actors/coordinator/train-job.js';
+import { seedsOf } from '../../actors/plan/task-seeds.js';
 import { shardPlanOf, type DistributedResults } from '../../actors/distributed/distributed-job.js';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { readCheckpoint, versionDirName } from '../../actors/parameter-server/checkpoint.js';
-import { mlpInitParams } from '../../actors/speedups/mlp-init.js';
+import { mlpInitParams } from '../../actors/trainer/mlp-init.js';
 import {
   checkRemoteSpeedups,
   EpochFanouts,
   isLastSubRound,
   subRoundSlices,
-} from '../../actors/speedups/remote-speedups.js';
-import type { BatchView } from '../../actors/trainer/batch-view.js';
+} from '../../actors/distributed/speedup-switches.js';
+import type { BatchView } from '../../actors/batch/batch-view.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { Rng } from '../../graph-store/prng.js';
 import { synthMarketplace } from '../../graph-store/synth-marketplace.js';

@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTraining, type TrainResults } from '../../../actors/coordinator/train-job.js';
+import { runTraining } from '../../../actors/coordinator/train-job.js';
+import { type TrainResults } from '../../../actors/coordinator/run-results.js';
 import { defaultJobSpec, type JobSpec } from '../../../actors/job-spec.js';
 import { synthMarketplace, synthPowerlaw } from '../../../graph-store/index.js';
 

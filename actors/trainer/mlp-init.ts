@@ -8,11 +8,11 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import type { BlockLike, SubgraphBatch } from '../../kernels/nn/block.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
 import { initBackend } from '../../kernels/tf/backend.js';
-import { batchSeed, makeEpochPlan } from '../coordinator/epoch-plan.js';
+import { batchSeed, makeEpochPlan } from '../plan/epoch-plan.js';
 import type { JobSpec } from '../job-spec.js';
 import { ParameterStore } from '../parameter-server/parameter-store.js';
-import type { SeedSource } from '../sampler/seed-source.js';
-import { buildModel } from '../trainer/trainer-core.js';
+import type { SeedSource } from '../plan/seed-source.js';
+import { buildModel } from './trainer-core.js';
 
 export interface MlpInitResult {
   params: ParamMap;

@@ -1,6 +1,6 @@
 // Where a batch's seeds come from: node ids (node classification) or edge ids into shared src/dst/time
 // arrays (link prediction). Plain data over SharedArrayBuffers, so every sampler thread reads one copy.
-import type { BatchRequest } from './batch-producer.js';
+import type { BatchRequest } from '../batch/batch-producer.js';
 
 export type SeedSource =
   { kind: 'node' } | { kind: 'link'; src: Int32Array; dst: Int32Array; times?: Float64Array };

@@ -12,7 +12,7 @@ import {
   META_LAYERS,
   META_SAMPLE_MS,
   type BatchFields,
-} from '../sampler/batch-producer.js';
+} from './batch-producer.js';
 
 export interface BatchView {
   epoch: number;

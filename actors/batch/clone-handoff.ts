@@ -4,8 +4,8 @@
 // This is the baseline the shared-memory queue is measured against: same worker prefetch, but every
 // batch is serialised by the sender and deserialised on the trainer's thread.
 import { BroadcastChannel } from 'node:worker_threads';
-import type { BatchFields } from '../sampler/batch-producer.js';
-import { viewBatch, type BatchView } from '../trainer/batch-view.js';
+import type { BatchFields } from './batch-producer.js';
+import { viewBatch, type BatchView } from './batch-view.js';
 
 /** Channel name of a job's cloned batches. */
 export function cloneChannelName(job: string): string {

@@ -1,17 +1,17 @@
 // The speed-up switches on a distributed (NATS) job: which apply and how, grouped epoch plans every
 // process rebuilds alike, group slices as synchronous sub-rounds, and samplers' fanouts per epoch.
 import { ConfigError } from '../../runtime/errors.js';
-import { makeEpochPlan, type EpochPlan } from '../coordinator/epoch-plan.js';
+import { makeEpochPlan, type EpochPlan } from '../plan/epoch-plan.js';
 import type { JobSpec } from '../job-spec.js';
-import type { SeedSource } from '../sampler/seed-source.js';
-import type { BatchView } from '../trainer/batch-view.js';
+import type { SeedSource } from '../plan/seed-source.js';
+import type { BatchView } from '../batch/batch-view.js';
 import {
   groupedEpochPlan,
   groupLinkEdges,
   groupSlices,
   sliceLinkTarget,
   type LinkGroups,
-} from './link-groups.js';
+} from '../plan/link-groups.js';
 
 /**
  * Rejects the switches that have no meaning when every actor is its own process. The hand-off

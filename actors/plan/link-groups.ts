@@ -1,7 +1,7 @@
 // Grouping and slicing (LiGNN): a member's training edges are grouped, sliced at size G, and each
 // slice queries the member once — all its edges share one query time, so the sampler dedups the member.
 import { Rng } from '../../graph-store/prng.js';
-import { batchSeed, STREAM_EPOCH, type EpochPlan } from '../coordinator/epoch-plan.js';
+import { batchSeed, STREAM_EPOCH, type EpochPlan } from './epoch-plan.js';
 
 /** Training edges cut into groups: group g is edges[start[g], start[g + 1]). */
 export interface LinkGroups {

@@ -1,12 +1,12 @@
 // Adaptive sampling on a distributed job, coordinator side: the embedded path's controller decides
 // after each evaluation, and every sampler process is told the fanouts of each epoch over NATS.
 import type { ActorClient } from '../../runtime/actor.js';
-import type { CoordinatorState } from '../coordinator/train-job.js';
-import { RemoteSamplerProtocol } from '../distributed/protocols.js';
-import { retrying } from '../distributed/retry.js';
+import type { CoordinatorState } from '../coordinator/coordinator-state.js';
+import { RemoteSamplerProtocol } from './protocols.js';
+import { retrying } from './retry.js';
 import type { JobSpec } from '../job-spec.js';
-import { adaptiveFor, adaptiveMetric, type AdaptiveFanouts } from './adaptive-fanouts.js';
-import { exportFanouts } from './fanout-gauges.js';
+import { adaptiveFor, adaptiveMetric, type AdaptiveFanouts } from '../plan/adaptive-fanouts.js';
+import { exportFanouts } from '../coordinator/fanout-gauges.js';
 
 type Event = (kind: string, detail: string, extra?: Record<string, unknown>) => void;
 

@@ -1,7 +1,7 @@
 // Adaptive neighbour sampling (LiGNN, Algorithm 2): train on small fanouts and grow them only when
 // the validation metric stops improving by a threshold, so early epochs read far fewer neighbours.
 import type { JobSpec } from '../job-spec.js';
-import type { ProducerConfig } from '../sampler/batch-producer.js';
+import type { ProducerConfig } from '../batch/batch-producer.js';
 
 /** What the controller decided at one evaluation. */
 export interface FanoutDecision {

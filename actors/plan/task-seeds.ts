@@ -1,0 +1,67 @@
+// The job's task as the sampler sees it: where the seeds come from (nodes, or time-split edges),
+// the evaluation sets, and the sampler settings of training and of evaluation.
+import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { ConfigError } from '../../runtime/errors.js';
+import type { ProducerConfig } from '../batch/batch-producer.js';
+import type { JobSpec } from '../job-spec.js';
+import { budgetOf } from './fanout-budgets.js';
+import { linkSplit, nodeSplit } from './link-split.js';
+import type { SeedSource } from './seed-source.js';
+
+/** Where the job's seeds come from, and its evaluation sets. */
+export function seedsOf(spec: JobSpec, g: SharedGraph) {
+  if (spec.task === 'node') {
+    const s = nodeSplit(g);
+    return {
+      source: { kind: 'node' } as SeedSource,
+      train: s.train,
+      val: s.val,
+      test: s.test,
+      negativeRange: undefined,
+    };
+  }
+  const l = linkSplit(g, spec.link.edgeType, spec.link.valFraction, spec.link.testFraction);
+  return {
+    source: { kind: 'link', src: l.src, dst: l.dst, times: l.times } as SeedSource,
+    train: l.train,
+    val: l.val,
+    test: l.test,
+    negativeRange: l.negativeRange,
+  };
+}
+
+/** Sampler settings of a job: link prediction always samples in time, so no held-out edge leaks. */
+export function producerConfigs(
+  spec: JobSpec,
+  negativeRange?: [number, number],
+): { train: ProducerConfig; eval: ProducerConfig } {
+  if (spec.task === 'node' && spec.sampling.strategy === 'temporal') {
+    throw new ConfigError(
+      'temporal sampling needs a query time per seed, which node seeds do not have; use it with task: link',
+      {
+        field: 'sampling.strategy',
+      },
+    );
+  }
+  const temporal = spec.task === 'link';
+  const sampler = {
+    strategy: temporal ? ('temporal' as const) : spec.sampling.strategy,
+    temporalPick: spec.sampling.strategy === 'temporal' ? ('last' as const) : ('uniform' as const),
+    fanouts: spec.sampling.fanouts,
+    seed: spec.train.seed,
+    ...(budgetOf(spec) ? { budget: budgetOf(spec) } : {}),
+  };
+  const base = { sampler, fuseFirstLayer: spec.sampling.fuseFirstLayer, negativeRange };
+  const trainNeg =
+    spec.task === 'link' && spec.link.negatives === 'uniform' ? spec.link.numNegatives : 0;
+  return {
+    train: { ...base, numNegatives: trainNeg },
+    eval: {
+      ...base,
+      sampler: spec.eval.fullNeighbors
+        ? { ...sampler, fanouts: sampler.fanouts.map(() => -1) }
+        : sampler,
+      numNegatives: spec.task === 'link' ? 20 : 0,
+    },
+  };
+}
