@@ -11,11 +11,9 @@ import {
   type PartitionPeers,
 } from '../actors/distributed/partition-sampler-builder.js';
 import { PartitionOwner } from '../actors/distributed/partition-sampler-owner.js';
+import { readBatchHeader, allocateArrays, type BatchFields } from '../actors/batch/batch-record.js';
 import {
-  allocateArrays,
   BatchProducer,
-  META_EDGES,
-  type BatchFields,
   type BatchRequest,
   type ProducerConfig,
 } from '../actors/batch/batch-producer.js';
@@ -98,7 +96,7 @@ async function run(
   let edges = 0;
   while (performance.now() - t0 < budgetMs) {
     const f = await make(request(batches + 2));
-    edges += f.meta[META_EDGES];
+    edges += readBatchHeader(f.meta).edges;
     batches++;
   }
   const seconds = (performance.now() - t0) / 1000;

@@ -4,10 +4,13 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
 import { createSampler, type NeighborSampler } from '../../kernels/sampling/neighbor-sampler.js';
 import type { SampledSubgraph, SamplerOptions } from '../../kernels/sampling/types.js';
-import type { BatchArrays, BatchShape } from '../../runtime/shm-queue-batch.js';
-
-/** What a batch is for: node classification, link prediction (seed edges), or plain encoding. */
-export type BatchKind = 'node' | 'link' | 'encode';
+import type { BatchShape } from '../../runtime/shm-queue-batch.js';
+import {
+  HEADER_LENGTH,
+  writeBatchHeader,
+  type BatchFields,
+  type BatchKind,
+} from './batch-record.js';
 
 export interface ProducerConfig {
   sampler: SamplerOptions;
@@ -32,27 +35,6 @@ export interface BatchRequest {
   dst?: Int32Array;
   times?: Float64Array;
 }
-
-/** Field names of a batch record. `ptr<l>`/`idx<l>`/`w<l>` per block are added as needed. */
-export interface BatchFields extends BatchArrays {
-  /** [epoch, batch, numSeeds, sampledEdges, sampleMs, gatherMs, numLayers, fused(0/1)] */
-  meta: Float64Array;
-  /** [numDst_0, numSrc_0, numDst_1, numSrc_1, ...] */
-  dims: Int32Array;
-  /** Global ids of the seeds (local ids 0..numSeeds). */
-  seeds: Int32Array;
-  /** Fused: [numDst_0 × 2·dim] first-layer input; unfused: [numSrc_0 × dim] features. */
-  x: Float32Array;
-}
-
-export const META_EPOCH = 0;
-export const META_BATCH = 1;
-export const META_SEEDS = 2;
-export const META_EDGES = 3;
-export const META_SAMPLE_MS = 4;
-export const META_GATHER_MS = 5;
-export const META_LAYERS = 6;
-export const META_FUSED = 7;
 
 /**
  * Builds batches for one graph. Holds one sampler (scratch sized to the graph) and reuses it; the
@@ -82,7 +64,7 @@ export class BatchProducer {
     const L = sub.blocks.length;
     const fused = this.config.fuseFirstLayer;
     const shape: BatchShape = {
-      meta: { dtype: 'float64', length: 8 },
+      meta: { dtype: 'float64', length: HEADER_LENGTH },
       dims: { dtype: 'int32', length: 2 * L },
       seeds: { dtype: 'int32', length: sub.numSeeds },
       x: { dtype: 'float32', length: fused ? sub.blocks[0].numDst * 2 * d : sub.nodes.length * d },
@@ -136,15 +118,16 @@ export class BatchProducer {
     if (fused) firstLayerInput(g, sub.nodes, sub.blocks[0], out.x, true, this.scratch);
     else g.gather(sub.nodes, sub.nodes.length, out.x, 0);
     const t2 = performance.now();
-    const m = out.meta;
-    m[META_EPOCH] = req.epoch;
-    m[META_BATCH] = req.batch;
-    m[META_SEEDS] = sub.numSeeds;
-    m[META_EDGES] = edges;
-    m[META_SAMPLE_MS] = t1 - t0;
-    m[META_GATHER_MS] = t2 - t1;
-    m[META_LAYERS] = L;
-    m[META_FUSED] = fused ? 1 : 0;
+    writeBatchHeader(out.meta, {
+      epoch: req.epoch,
+      batch: req.batch,
+      numSeeds: sub.numSeeds,
+      edges,
+      sampleMs: t1 - t0,
+      gatherMs: t2 - t1,
+      numLayers: L,
+      fused,
+    });
     return out;
   }
 
@@ -169,27 +152,6 @@ export class BatchProducer {
       copy: false,
     });
   }
-}
-
-/** Plain-array allocation, for inline sampling and postMessage hand-off. */
-export function allocateArrays<T extends BatchFields>(shape: BatchShape): T {
-  const out: Record<string, ArrayBufferView> = {};
-  for (const [name, f] of Object.entries(shape)) {
-    switch (f.dtype) {
-      case 'float64':
-        out[name] = new Float64Array(f.length);
-        break;
-      case 'float32':
-        out[name] = new Float32Array(f.length);
-        break;
-      case 'int32':
-        out[name] = new Int32Array(f.length);
-        break;
-      default:
-        throw new Error(`batch field ${name}: unexpected dtype ${f.dtype}`);
-    }
-  }
-  return out as T;
 }
 
 /**

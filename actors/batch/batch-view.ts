@@ -3,16 +3,7 @@
 import type { BlockLike, SubgraphBatch } from '../../kernels/nn/block.js';
 import type { LinkTarget } from '../../kernels/nn/link-head.js';
 import type { NodeTarget } from '../../kernels/nn/node-head.js';
-import {
-  META_BATCH,
-  META_EDGES,
-  META_EPOCH,
-  META_FUSED,
-  META_GATHER_MS,
-  META_LAYERS,
-  META_SAMPLE_MS,
-  type BatchFields,
-} from './batch-producer.js';
+import { readBatchHeader, type BatchFields } from './batch-record.js';
 
 export interface BatchView {
   epoch: number;
@@ -29,8 +20,9 @@ export interface BatchView {
 }
 
 export function viewBatch(f: BatchFields): BatchView {
-  const L = f.meta[META_LAYERS];
-  const fused = f.meta[META_FUSED] === 1;
+  const h = readBatchHeader(f.meta);
+  const L = h.numLayers;
+  const fused = h.fused;
   const blocks: BlockLike[] = [];
   for (let l = 0; l < L; l++) {
     const numDst = f.dims[2 * l];
@@ -53,12 +45,12 @@ export function viewBatch(f: BatchFields): BatchView {
     ? { blocks, features: new Float32Array(0), layer0: f.x, numSeeds: f.seeds.length }
     : { blocks, features: f.x, numSeeds: f.seeds.length };
   const view: BatchView = {
-    epoch: f.meta[META_EPOCH],
-    batch: f.meta[META_BATCH],
+    epoch: h.epoch,
+    batch: h.batch,
     numSeeds: f.seeds.length,
-    edges: f.meta[META_EDGES],
-    sampleMs: f.meta[META_SAMPLE_MS],
-    gatherMs: f.meta[META_GATHER_MS],
+    edges: h.edges,
+    sampleMs: h.sampleMs,
+    gatherMs: h.gatherMs,
     model,
     seeds: f.seeds,
   };

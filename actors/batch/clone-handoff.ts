@@ -4,7 +4,7 @@
 // This is the baseline the shared-memory queue is measured against: same worker prefetch, but every
 // batch is serialised by the sender and deserialised on the trainer's thread.
 import { BroadcastChannel } from 'node:worker_threads';
-import type { BatchFields } from './batch-producer.js';
+import type { BatchFields } from './batch-record.js';
 import { viewBatch, type BatchView } from './batch-view.js';
 
 /** Channel name of a job's cloned batches. */

@@ -15,19 +15,8 @@ import { UniformPicker } from '../../kernels/sampling/uniform-pick.js';
 import { WeightedPicker } from '../../kernels/sampling/weighted-pick.js';
 import { ConfigError, InputError } from '../../runtime/errors.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
-import {
-  META_BATCH,
-  META_EDGES,
-  META_EPOCH,
-  META_FUSED,
-  META_GATHER_MS,
-  META_LAYERS,
-  META_SAMPLE_MS,
-  META_SEEDS,
-  type BatchFields,
-  type BatchRequest,
-  type ProducerConfig,
-} from '../batch/batch-producer.js';
+import { setBatchTimings, writeBatchHeader, type BatchFields } from '../batch/batch-record.js';
+import { type BatchRequest, type ProducerConfig } from '../batch/batch-producer.js';
 import type { ExpandReply, ExpandRequest, RowsReply, RowsRequest } from './partition-protocol.js';
 import { fusedMeanFromSources } from './partition-first-layer.js';
 import type { PartitionOwner } from './partition-sampler-owner.js';
@@ -248,9 +237,7 @@ export class PartitionBatchBuilder {
     const t1 = performance.now();
     const out = await this.assemble(req, numSeeds, hopEnd, seedLocal, pairs);
     const t2 = performance.now();
-    const m = out.meta;
-    m[META_SAMPLE_MS] = t1 - t0;
-    m[META_GATHER_MS] = t2 - t1;
+    setBatchTimings(out.meta, t1 - t0, t2 - t1);
     return out;
   }
 
@@ -952,13 +939,16 @@ export class PartitionBatchBuilder {
       };
       firstLayerInput(store, this.iota, block, out.x as Float32Array, true, this.scratch);
     } else await this.fetchFeatures(out.x as Float32Array);
-    const m = out.meta as Float64Array;
-    m[META_EPOCH] = req.epoch;
-    m[META_BATCH] = req.batch;
-    m[META_SEEDS] = numSeeds;
-    m[META_EDGES] = edges;
-    m[META_LAYERS] = L;
-    m[META_FUSED] = fused ? 1 : 0;
+    writeBatchHeader(out.meta as Float64Array, {
+      epoch: req.epoch,
+      batch: req.batch,
+      numSeeds,
+      edges,
+      sampleMs: 0,
+      gatherMs: 0,
+      numLayers: L,
+      fused,
+    });
     return out as unknown as BatchFields;
   }
 }

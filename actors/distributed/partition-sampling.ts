@@ -11,7 +11,8 @@ import { ConfigError } from '../../runtime/errors.js';
 import { producerConfigs } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
-import type { BatchFields, BatchRequest } from '../batch/batch-producer.js';
+import type { BatchFields } from '../batch/batch-record.js';
+import type { BatchRequest } from '../batch/batch-producer.js';
 import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
 import type { SeedSource } from '../plan/seed-source.js';
 import {

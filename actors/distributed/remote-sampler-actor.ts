@@ -8,14 +8,8 @@ import { batchSeed, type EpochPlan } from '../plan/epoch-plan.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
 import { setFanouts, type RoleMetrics } from '../metrics-catalogue.js';
-import {
-  allocateArrays,
-  BatchProducer,
-  META_EDGES,
-  META_GATHER_MS,
-  META_SAMPLE_MS,
-  type BatchFields,
-} from '../batch/batch-producer.js';
+import { readBatchHeader, allocateArrays, type BatchFields } from '../batch/batch-record.js';
+import { BatchProducer } from '../batch/batch-producer.js';
 import { requestFor, type SeedSource } from '../plan/seed-source.js';
 import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
 import type { LinkGroups } from '../plan/link-groups.js';
@@ -180,14 +174,13 @@ export class RemoteSamplerActor extends Actor<RemoteSamplerConfig> {
             : this.producerOf(plan.epoch).produce(req, (shape) =>
                 allocateArrays<BatchFields>(shape),
               );
-          this.stats.sampleSeconds += fields.meta[META_SAMPLE_MS] / 1000;
-          this.stats.gatherSeconds += fields.meta[META_GATHER_MS] / 1000;
+          const h = readBatchHeader(fields.meta);
+          this.stats.sampleSeconds += h.sampleMs / 1000;
+          this.stats.gatherSeconds += h.gatherMs / 1000;
           const m = this.m;
-          m.weft_sampler_batch_duration_seconds.observe(
-            (fields.meta[META_SAMPLE_MS] + fields.meta[META_GATHER_MS]) / 1000,
-          );
+          m.weft_sampler_batch_duration_seconds.observe((h.sampleMs + h.gatherMs) / 1000);
           m.weft_sampler_seeds_total.inc(req.kind === 'link' ? req.src!.length : req.seeds!.length);
-          m.weft_sampler_sampled_edges_total.inc(fields.meta[META_EDGES]);
+          m.weft_sampler_sampled_edges_total.inc(h.edges);
           // Block 0's sources are every node of the sample (each hop's nodes include the next's).
           m.weft_sampler_sampled_nodes_total.inc(fields.dims[1] ?? 0);
           slot.done = true;

@@ -12,7 +12,7 @@ import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
 import type { StepRecord } from '../protocols.js';
-import type { BatchFields } from '../batch/batch-producer.js';
+import type { BatchFields } from '../batch/batch-record.js';
 import { viewBatch, type BatchView } from '../batch/batch-view.js';
 import { scaledLr, TrainerCore } from '../trainer/trainer-core.js';
 import { distinctCount } from '../plan/link-groups.js';

@@ -8,12 +8,8 @@ import { WeftError } from '../../runtime/errors.js';
 import { batchSeed } from '../plan/epoch-plan.js';
 import { producerConfigs } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
-import {
-  allocateArrays,
-  BatchProducer,
-  type BatchFields,
-  type BatchRequest,
-} from '../batch/batch-producer.js';
+import { allocateArrays, type BatchFields } from '../batch/batch-record.js';
+import { BatchProducer, type BatchRequest } from '../batch/batch-producer.js';
 import { viewBatch } from '../batch/batch-view.js';
 import { buildModel } from '../trainer/trainer-core.js';
 import { setRunParams, type TrainedRun } from './trained-run.js';

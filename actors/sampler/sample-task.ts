@@ -7,13 +7,8 @@ import { reserveBatch } from '../../runtime/shm-queue-batch.js';
 import type { ShmQueueHandle } from '../../runtime/shm-queue.js';
 import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
 import { CloneSender } from '../batch/clone-handoff.js';
-import {
-  allocateArrays,
-  BatchProducer,
-  type BatchFields,
-  type BatchRequest,
-  type ProducerConfig,
-} from '../batch/batch-producer.js';
+import { readBatchHeader, allocateArrays, type BatchFields } from '../batch/batch-record.js';
+import { BatchProducer, type BatchRequest, type ProducerConfig } from '../batch/batch-producer.js';
 import { requestFor, type SeedSource } from '../plan/seed-source.js';
 
 export interface SamplerShared {
@@ -90,12 +85,8 @@ export default function sampleBatch(task: SampleTask): SampleTaskResult {
   if (clone) {
     const fields = producer.produce(req, (shape) => allocateArrays<BatchFields>(shape));
     const clonedBytes = clone.send(fields);
-    return {
-      sampleMs: fields.meta[4],
-      gatherMs: fields.meta[5],
-      edges: fields.meta[3],
-      clonedBytes,
-    };
+    const { sampleMs, gatherMs, edges } = readBatchHeader(fields.meta);
+    return { sampleMs, gatherMs, edges, clonedBytes };
   }
   const queue = poolQueueProducer(shared.queue!);
   let reserved: ReturnType<typeof reserveBatch<BatchFields>> | undefined;
@@ -111,5 +102,6 @@ export default function sampleBatch(task: SampleTask): SampleTaskResult {
     throw err;
   }
   reserved!.commit();
-  return { sampleMs: out.meta[4], gatherMs: out.meta[5], edges: out.meta[3], clonedBytes: 0 };
+  const { sampleMs, gatherMs, edges } = readBatchHeader(out.meta);
+  return { sampleMs, gatherMs, edges, clonedBytes: 0 };
 }

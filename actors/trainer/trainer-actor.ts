@@ -26,7 +26,8 @@ import {
   TrainerProtocol,
   type StepRecord,
 } from '../protocols.js';
-import type { BatchFields, ProducerConfig } from '../batch/batch-producer.js';
+import type { BatchFields } from '../batch/batch-record.js';
+import type { ProducerConfig } from '../batch/batch-producer.js';
 import type { SeedSource } from '../plan/seed-source.js';
 import { CloneReceiver } from '../batch/clone-handoff.js';
 import { distinctCount, groupSlices, sliceLinkTarget } from '../plan/link-groups.js';

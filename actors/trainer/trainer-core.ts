@@ -14,12 +14,8 @@ import {
 } from '../../kernels/metrics/index.js';
 import type { JobSpec } from '../job-spec.js';
 import { batchSeed } from '../plan/epoch-plan.js';
-import {
-  allocateArrays,
-  BatchProducer,
-  type BatchFields,
-  type ProducerConfig,
-} from '../batch/batch-producer.js';
+import { allocateArrays, type BatchFields } from '../batch/batch-record.js';
+import { BatchProducer, type ProducerConfig } from '../batch/batch-producer.js';
 import { requestFor, type SeedSource } from '../plan/seed-source.js';
 import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
 import { viewBatch, type BatchView } from '../batch/batch-view.js';

@@ -7,11 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { seedsOf } from '../../actors/plan/task-seeds.js';
 import { producerConfigs } from '../../actors/plan/task-seeds.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
-import {
-  allocateArrays,
-  BatchProducer,
-  type BatchFields,
-} from '../../actors/batch/batch-producer.js';
+import { allocateArrays, type BatchFields } from '../../actors/batch/batch-record.js';
+import { BatchProducer } from '../../actors/batch/batch-producer.js';
 import { requestFor } from '../../actors/plan/seed-source.js';
 import { AdaptiveFanouts, withFanouts } from '../../actors/plan/adaptive-fanouts.js';
 import {

@@ -18,13 +18,11 @@ import {
 import { PartitionOwner } from '../../actors/distributed/partition-sampler-owner.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import {
+  setBatchTimings,
   allocateArrays,
-  BatchProducer,
-  META_GATHER_MS,
-  META_SAMPLE_MS,
   type BatchFields,
-  type ProducerConfig,
-} from '../../actors/batch/batch-producer.js';
+} from '../../actors/batch/batch-record.js';
+import { BatchProducer, type ProducerConfig } from '../../actors/batch/batch-producer.js';
 import { requestFor } from '../../actors/plan/seed-source.js';
 import { buildGraph } from '../../graph-store/build-graph.js';
 import { openGraph } from '../../graph-store/open-graph.js';
@@ -85,7 +83,8 @@ function expectSameBatch(a: BatchFields, b: BatchFields, what: string): void {
     if (k === 'meta') {
       const m = Float64Array.from(u as Float64Array);
       const n = Float64Array.from(v as Float64Array);
-      m[META_SAMPLE_MS] = m[META_GATHER_MS] = n[META_SAMPLE_MS] = n[META_GATHER_MS] = 0;
+      setBatchTimings(m, 0, 0);
+      setBatchTimings(n, 0, 0);
       expect(Array.from(n), `${what} meta`).toEqual(Array.from(m));
       continue;
     }

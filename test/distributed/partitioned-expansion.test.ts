@@ -10,13 +10,11 @@ import {
 } from '../../actors/distributed/partition-sampler-builder.js';
 import { PartitionOwner } from '../../actors/distributed/partition-sampler-owner.js';
 import {
+  setBatchTimings,
   allocateArrays,
-  BatchProducer,
-  META_GATHER_MS,
-  META_SAMPLE_MS,
   type BatchFields,
-  type ProducerConfig,
-} from '../../actors/batch/batch-producer.js';
+} from '../../actors/batch/batch-record.js';
+import { BatchProducer, type ProducerConfig } from '../../actors/batch/batch-producer.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { partitionGraph } from '../../graph-store/partition.js';
 import { partDirName } from '../../graph-store/partition-rule.js';
@@ -69,7 +67,8 @@ function expectSameBatch(a: BatchFields, b: BatchFields, what: string): void {
     if (k === 'meta') {
       const m = Float64Array.from(u as Float64Array);
       const n = Float64Array.from(v as Float64Array);
-      m[META_SAMPLE_MS] = m[META_GATHER_MS] = n[META_SAMPLE_MS] = n[META_GATHER_MS] = 0;
+      setBatchTimings(m, 0, 0);
+      setBatchTimings(n, 0, 0);
       expect(Array.from(n), `${what} meta`).toEqual(Array.from(m));
       continue;
     }

@@ -10,10 +10,10 @@ import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { RemoteSamplerProtocol, ShardProtocol } from '../../actors/distributed/protocols.js';
 import {
   allocateArrays,
-  BatchProducer,
-  META_EDGES,
+  readBatchHeader,
   type BatchFields,
-} from '../../actors/batch/batch-producer.js';
+} from '../../actors/batch/batch-record.js';
+import { BatchProducer } from '../../actors/batch/batch-producer.js';
 import { requestFor } from '../../actors/plan/seed-source.js';
 import { withFanouts } from '../../actors/plan/adaptive-fanouts.js';
 import { epochPlanOf } from '../../actors/distributed/speedup-switches.js';
@@ -164,9 +164,11 @@ describe('adaptive sampling over NATS, a sampler killed mid-epoch', () => {
         Array.from(arr as ArrayLike<number>),
       );
     }
-    expect(probed!.meta[META_EDGES]).toBe(want.meta[META_EDGES]);
+    expect(readBatchHeader(probed!.meta).edges).toBe(readBatchHeader(want.meta).edges);
     const atSpecFanouts = expected(KILL_EPOCH, PROBE_BATCH, spec.sampling.fanouts);
-    expect(atSpecFanouts.meta[META_EDGES]).toBeGreaterThan(want.meta[META_EDGES]);
+    expect(readBatchHeader(atSpecFanouts.meta).edges).toBeGreaterThan(
+      readBatchHeader(want.meta).edges,
+    );
 
     // The job finished; the shards' ledger holds every planned batch exactly once.
     expect(r.epochs).toBe(EPOCHS);
@@ -185,7 +187,7 @@ describe('adaptive sampling over NATS, a sampler killed mid-epoch', () => {
     expect(steps).toHaveLength(EPOCHS * BATCHES_PER_EPOCH);
     for (const st of steps) {
       const b = st.step - st.epoch * BATCHES_PER_EPOCH;
-      const e = expected(st.epoch, b, EPOCH_FANOUTS[st.epoch]).meta[META_EDGES];
+      const e = readBatchHeader(expected(st.epoch, b, EPOCH_FANOUTS[st.epoch]).meta).edges;
       expect(st.edges, `epoch ${st.epoch} batch ${b}`).toBe(e);
     }
   }, 90_000);

@@ -1,0 +1,105 @@
+// The batch record: the one message a sampler hands a trainer, as named typed arrays (a shared-memory
+// queue record, a structured clone or a NATS message alike). Every field and header entry named here.
+import type { BatchArrays, BatchShape } from '../../runtime/shm-queue-batch.js';
+
+/** What a batch is for: node classification, link prediction (seed edges), or plain encoding. */
+export type BatchKind = 'node' | 'link' | 'encode';
+
+/**
+ * The arrays of one batch. Blocks are listed from the input layer (0) to the seeds' layer (L-1):
+ * block l maps its `numSrc_l` source rows onto `numDst_l` destination rows, and destinations are
+ * always the first rows of the sources (so the seeds are rows 0..numSeeds of the last block).
+ *
+ * Per block l (block 0 only when the first layer is not fused): `ptr<l>` (numDst_l + 1 CSR
+ * offsets), `idx<l>` (local source row of each sampled edge) and, when sampling by weight, `w<l>`
+ * (each edge's weight). Node batches add `y` (the seeds' labels, -1 unknown); link batches add
+ * `src`, `dst` (local rows of each positive pair's ends) and `neg` (local rows of the negatives,
+ * numNegatives per pair, pair-major).
+ */
+export interface BatchFields extends BatchArrays {
+  /** The header: HEADER_LENGTH float64 values, read and written only through {@link BatchHeader}. */
+  meta: Float64Array;
+  /** Block shapes: [numDst_0, numSrc_0, numDst_1, numSrc_1, ...]. */
+  dims: Int32Array;
+  /** Global ids of the seeds (local ids 0..numSeeds). */
+  seeds: Int32Array;
+  /** Fused first layer: [numDst_0 × 2·dim] rows of [x_v | mean x_u]; unfused: [numSrc_0 × dim] features. */
+  x: Float32Array;
+}
+
+/** The header of a batch record: where it belongs in the plan, its shape, and what it cost. */
+export interface BatchHeader {
+  epoch: number;
+  /** Index of the batch in its epoch's plan. */
+  batch: number;
+  numSeeds: number;
+  /** Sampled edges over every block. */
+  edges: number;
+  /** Milliseconds the sampler spent drawing neighbours, and gathering (and aggregating) features. */
+  sampleMs: number;
+  gatherMs: number;
+  numLayers: number;
+  /** Block 0 was aggregated by the sampler: `x` holds [x_v | mean x_u] for its destinations. */
+  fused: boolean;
+}
+
+/** Float64 values of the header, in this order. */
+const HEADER_FIELDS = [
+  'epoch',
+  'batch',
+  'numSeeds',
+  'edges',
+  'sampleMs',
+  'gatherMs',
+  'numLayers',
+  'fused',
+] as const satisfies readonly (keyof BatchHeader)[];
+
+export const HEADER_LENGTH = HEADER_FIELDS.length;
+
+export function writeBatchHeader(meta: Float64Array, h: BatchHeader): void {
+  HEADER_FIELDS.forEach((name, i) => {
+    const v = h[name];
+    meta[i] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+  });
+}
+
+export function readBatchHeader(meta: Float64Array): BatchHeader {
+  return {
+    epoch: meta[0],
+    batch: meta[1],
+    numSeeds: meta[2],
+    edges: meta[3],
+    sampleMs: meta[4],
+    gatherMs: meta[5],
+    numLayers: meta[6],
+    fused: meta[7] === 1,
+  };
+}
+
+/** Sets the timings of a header (a sampler that finishes a batch in stages; tests that compare bytes). */
+export function setBatchTimings(meta: Float64Array, sampleMs: number, gatherMs: number): void {
+  meta[HEADER_FIELDS.indexOf('sampleMs')] = sampleMs;
+  meta[HEADER_FIELDS.indexOf('gatherMs')] = gatherMs;
+}
+
+/** Plain-array allocation of a record, for inline sampling and postMessage hand-off. */
+export function allocateArrays<T extends BatchFields>(shape: BatchShape): T {
+  const out: Record<string, ArrayBufferView> = {};
+  for (const [name, f] of Object.entries(shape)) {
+    switch (f.dtype) {
+      case 'float64':
+        out[name] = new Float64Array(f.length);
+        break;
+      case 'float32':
+        out[name] = new Float32Array(f.length);
+        break;
+      case 'int32':
+        out[name] = new Int32Array(f.length);
+        break;
+      default:
+        throw new Error(`batch field ${name}: unexpected dtype ${f.dtype}`);
+    }
+  }
+  return out as T;
+}
