@@ -291,6 +291,56 @@ export const JOB_FIELDS = {
       },
     },
   },
+  timeouts: {
+    startMs: int(
+      180_000,
+      'How long every actor may take to answer at the start (it loads its graph part and backend first), in ms.',
+      1,
+    ),
+    askMs: int(
+      60_000,
+      'One request between actors (a pull, a load, a snapshot, a ledger), in ms; retried while the peer is restarting.',
+      1,
+    ),
+    peerDeadlineMs: int(
+      600_000,
+      'How long a request is retried while its peer is unreachable (restarting, reconnecting) before the job fails, in ms.',
+      1,
+    ),
+    reaskMs: int(
+      5_000,
+      "The coordinator repeats an epoch's request this often, so a restarted trainer picks it up (the repeat joins the work in progress), in ms.",
+      1,
+    ),
+    evaluateMs: int(
+      3_600_000,
+      'One evaluation of a split on trainer 0, in ms (repeated only if the trainer is lost).',
+      1,
+    ),
+    mlpInitMs: int(86_400_000, 'The MLPinit phase on trainer 0, in ms.', 1),
+    pushMs: int(
+      10_000,
+      "One push of a round's gradient to a parameter server, waiting for the round's other trainers, in ms; retried (pushes are idempotent).",
+      1,
+    ),
+    fetchMs: int(8_000, 'One request for a batch to a sampler over NATS, in ms; retried.', 1),
+    fetchWaitMs: int(
+      2_000,
+      "How long a sampler holds a batch request before answering 'not ready' (the trainer then asks again), in ms.",
+      0,
+    ),
+    queueMs: int(
+      120_000,
+      'How long a trainer waits for its next batch from a sampler of its own process (shared-memory queue or clone hand-off), in ms.',
+      1,
+    ),
+    heartbeatMs: int(1_000, 'Heartbeat period of the actors of a distributed job, in ms.', 10),
+    missedHeartbeats: int(
+      5,
+      'An actor of a distributed job is declared lost after this many missed heartbeats.',
+      1,
+    ),
+  },
 } as const;
 
 type ValueOf<F> = F extends { kind: 'int' | 'number' }

@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PartitionPeerProtocol } from '../actors/distributed/partition-protocol.js';
+import { PartitionPeerProtocol } from '../actors/sampler/partition-protocol.js';
 import {
   PartitionBatchBuilder,
   type PartitionPeers,
-} from '../actors/distributed/partition-sampler-builder.js';
-import { PartitionOwner } from '../actors/distributed/partition-sampler-owner.js';
+} from '../actors/sampler/partition-sampler-builder.js';
+import { PartitionOwner } from '../actors/sampler/partition-sampler-owner.js';
 import { readBatchHeader, allocateArrays, type BatchFields } from '../actors/batch/batch-record.js';
 import {
   BatchProducer,

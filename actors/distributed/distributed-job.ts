@@ -1,8 +1,8 @@
 // The coordinator of a distributed job: every other actor is its own process on NATS. It loads the
 // shards, drives epochs of synchronous rounds on the trainers, evaluates, checkpoints one consistent
 // version, watches heartbeats, and re-drives a trainer that was restarted mid-epoch.
-import { EmbeddingShardProtocol } from './embedding-protocol.js';
-import { DistributedIdTables, EMB_ROLE } from './embedding-tables.js';
+import { EmbeddingShardProtocol } from '../parameter-server/embedding-protocol.js';
+import { DistributedIdTables, EMB_ROLE } from '../parameter-server/embedding-tables.js';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGraph } from '../../graph-store/open-graph.js';
@@ -47,20 +47,30 @@ import {
 import type { OptimizerSpec, StepRecord } from '../protocols.js';
 import { buildModel } from '../trainer/trainer-core.js';
 import { RemoteFanouts } from './remote-fanouts.js';
-import { checkRemoteSpeedups, isLastSubRound, subRoundsOf } from './speedup-switches.js';
+import { checkRemoteSpeedups } from './process-switches.js';
+import { isLastSubRound, subRoundsOf } from '../plan/link-groups.js';
 import { Liveness, type LivenessEvent } from './liveness.js';
-import { partitionLayoutOf } from './partition-sampling.js';
+import { partitionLayoutOf } from '../sampler/partition-sampling.js';
 import {
   RemoteSamplerProtocol,
   RemoteTrainerProtocol,
   ShardProtocol,
   type EpochReply,
-} from './protocols.js';
-import { isTransient, retrying } from './retry.js';
-import { isShardLoss } from './shard-loss.js';
-import { trainerStateOf, trainerStateTensors, withoutTrainerState } from './local-sgd-state.js';
-import { roundSchedule, versionsPerEpoch } from './round-schedule.js';
-import { assembleByPlan, planShards, splitByPlan, type ShardPlan } from './shard-plan.js';
+} from '../cluster-protocols.js';
+import { isTransient, retrying } from '../../runtime/retry.js';
+import { isShardLoss } from '../parameter-server/shard-loss.js';
+import {
+  trainerStateOf,
+  trainerStateTensors,
+  withoutTrainerState,
+} from '../parameter-server/local-sgd-state.js';
+import { roundSchedule, versionsPerEpoch } from '../plan/round-schedule.js';
+import {
+  assembleByPlan,
+  planShards,
+  splitByPlan,
+  type ShardPlan,
+} from '../parameter-server/shard-plan.js';
 
 export interface DistributedOptions {
   nats: NatsConfig;

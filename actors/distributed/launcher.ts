@@ -8,9 +8,9 @@ import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { WeftError } from '../../runtime/errors.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
 import type { JobSpec } from '../job-spec.js';
-import { checkRemoteSpeedups } from './speedup-switches.js';
+import { checkRemoteSpeedups } from './process-switches.js';
 import { jobIdOf, type DistributedResults } from './distributed-job.js';
-import { partitionLayoutOf } from './partition-sampling.js';
+import { partitionLayoutOf } from '../sampler/partition-sampling.js';
 import { roleCount, ROLES, type Role } from './role-runner.js';
 
 /** The job failed: the coordinator exited with an error; `logTail` holds its last lines. */

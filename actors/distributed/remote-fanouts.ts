@@ -2,8 +2,8 @@
 // after each evaluation, and every sampler process is told the fanouts of each epoch over NATS.
 import type { ActorClient } from '../../runtime/actor.js';
 import type { CoordinatorState } from '../coordinator/coordinator-state.js';
-import { RemoteSamplerProtocol } from './protocols.js';
-import { retrying } from './retry.js';
+import { RemoteSamplerProtocol } from '../cluster-protocols.js';
+import { retrying } from '../../runtime/retry.js';
 import type { JobSpec } from '../job-spec.js';
 import { adaptiveFor, adaptiveMetric, type AdaptiveFanouts } from '../plan/adaptive-fanouts.js';
 import { exportFanouts } from '../coordinator/fanout-gauges.js';

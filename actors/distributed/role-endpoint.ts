@@ -6,7 +6,7 @@ import { serveMetrics, type MetricsServer } from '../../runtime/metrics-server.j
 import { statusRoutes, type JobStatusBoard } from '../coordinator/job-status.js';
 import { actorMetrics, countHostErrors, countNatsReconnects } from '../actor-metrics.js';
 import { countError, type Role, type RoleMetrics } from '../metrics-catalogue.js';
-import { onRetriedError } from './retry.js';
+import { onRetriedError } from '../../runtime/retry.js';
 
 export interface RoleEndpointOptions {
   role: Role;

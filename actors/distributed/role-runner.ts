@@ -1,7 +1,7 @@
 // One actor of a distributed job in this process, as `weft actor` (and a Kubernetes pod) runs it:
 // serves its metrics, connects to NATS, hosts the role's actor with heartbeats, exits at shutdown.
-import { EmbeddingShardActor } from './embedding-shard-actor.js';
-import { EMB_ROLE } from './embedding-tables.js';
+import { EmbeddingShardActor } from '../parameter-server/embedding-shard-actor.js';
+import { EMB_ROLE } from '../parameter-server/embedding-tables.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import { ConfigError } from '../../runtime/errors.js';
@@ -13,10 +13,10 @@ import {
   statusBoardOf,
   type DistributedResults,
 } from './distributed-job.js';
-import { RemoteSamplerActor } from './remote-sampler-actor.js';
-import { RemoteTrainerActor } from './remote-trainer-actor.js';
+import { RemoteSamplerActor } from '../sampler/remote-sampler-actor.js';
+import { RemoteTrainerActor } from '../trainer/remote-trainer-actor.js';
 import { startRoleEndpoint, type RoleEndpoint } from './role-endpoint.js';
-import { ShardServerActor } from './shard-server-actor.js';
+import { ShardServerActor } from '../parameter-server/shard-server-actor.js';
 
 export const ROLES = ['coordinator', 'ps', 'sampler', 'trainer'] as const;
 export type Role = (typeof ROLES)[number];

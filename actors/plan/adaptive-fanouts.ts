@@ -106,3 +106,31 @@ export function withFanouts(config: ProducerConfig, fanouts?: readonly number[])
 export function sameFanouts(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((f, i) => f === b[i]);
 }
+
+/**
+ * A sampler's fanouts by epoch: the coordinator sets them for an epoch (and every later one until
+ * told otherwise); a freshly started sampler knows none until told, so it never samples with stale ones.
+ */
+export class EpochFanouts {
+  private readonly byEpoch = new Map<number, number[]>();
+
+  /** Fanouts from `epoch` on; entries of later epochs (an abandoned timeline) are dropped. */
+  set(epoch: number, fanouts: readonly number[]): void {
+    for (const e of [...this.byEpoch.keys()]) if (e >= epoch) this.byEpoch.delete(e);
+    this.byEpoch.set(epoch, [...fanouts]);
+  }
+
+  /** The fanouts of `epoch`: those set for the newest epoch at or before it (undefined: none yet). */
+  of(epoch: number): number[] | undefined {
+    let best = -1;
+    for (const e of this.byEpoch.keys()) if (e <= epoch && e > best) best = e;
+    return best < 0 ? undefined : this.byEpoch.get(best);
+  }
+
+  /** The newest fanouts set (for stats). */
+  latest(): number[] | undefined {
+    let best = -1;
+    for (const e of this.byEpoch.keys()) if (e > best) best = e;
+    return best < 0 ? undefined : this.byEpoch.get(best);
+  }
+}

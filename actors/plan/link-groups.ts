@@ -1,7 +1,9 @@
 // Grouping and slicing (LiGNN): a member's training edges are grouped, sliced at size G, and each
 // slice queries the member once — all its edges share one query time, so the sampler dedups the member.
 import { Rng } from '../../graph-store/prng.js';
-import { batchSeed, STREAM_EPOCH, type EpochPlan } from './epoch-plan.js';
+import type { JobSpec } from '../job-spec.js';
+import type { SeedSource } from './seed-source.js';
+import { batchSeed, makeEpochPlan, STREAM_EPOCH, type EpochPlan } from './epoch-plan.js';
 
 /** Training edges cut into groups: group g is edges[start[g], start[g + 1]). */
 export interface LinkGroups {
@@ -152,4 +154,47 @@ export function sliceLinkTarget<
     if (neg) for (let j = 0; j < k; j++) neg[i * k + j] = link.negDst![p * k + j];
   }
   return { ...link, src, dst, ...(neg ? { negDst: neg } : {}) };
+}
+
+/** Training edges grouped for grouping and slicing (link task with link.groupSize > 1), else undefined. */
+export function linkGroupsOf(spec: JobSpec, source: SeedSource, train: Int32Array) {
+  if (source.kind !== 'link' || spec.link.groupSize <= 1) return undefined;
+  return groupLinkEdges(source.src, source.times, train, spec.link.groupSize);
+}
+
+/** The seed source with every grouped training edge at its group's query time (unchanged without groups). */
+export function groupedSource(source: SeedSource, groups: LinkGroups | undefined): SeedSource {
+  if (!groups || source.kind !== 'link') return source;
+  return { ...source, times: groups.times };
+}
+
+/** Epoch `epoch`'s plan, over groups when the job groups its link edges; the same in every process. */
+export function epochPlanOf(
+  spec: JobSpec,
+  train: Int32Array,
+  groups: LinkGroups | undefined,
+  epoch: number,
+): EpochPlan {
+  const bs = spec.sampling.batchSize;
+  const max = spec.train.maxStepsPerEpoch;
+  return groups
+    ? groupedEpochPlan(groups, bs, spec.train.seed, epoch, max)
+    : makeEpochPlan(train, bs, spec.train.seed, epoch, max);
+}
+
+/**
+ * Parameter versions per synchronous round: link.stepsPerGroup when the job groups (each slice of
+ * every group is one synchronous step, as the embedded trainer syncs after each slice), else 1.
+ */
+export function subRoundsOf(spec: JobSpec): number {
+  if (spec.task !== 'link' || spec.link.groupSize <= 1) return 1;
+  return Math.max(1, spec.link.stepsPerGroup);
+}
+
+/**
+ * True for the sub-round that records a round's batches in the shards' ledger (the last). Every
+ * epoch starts at a multiple of `subRounds`, so the rule needs no epoch boundaries.
+ */
+export function isLastSubRound(version: number, subRounds: number): boolean {
+  return version % subRounds === subRounds - 1;
 }

@@ -5,12 +5,12 @@ import { connect } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
 import type { DistributedResults } from '../../actors/distributed/distributed-job.js';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
-import { LocalSgd } from '../../actors/distributed/local-sgd.js';
+import { LocalSgd } from '../../actors/parameter-server/local-sgd.js';
 import {
   trainerStateOf,
   trainerStateTensors,
   withoutTrainerState,
-} from '../../actors/distributed/local-sgd-state.js';
+} from '../../actors/parameter-server/local-sgd-state.js';
 import type { Role } from '../../actors/distributed/role-runner.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint, type Checkpoint } from '../../actors/parameter-server/checkpoint.js';

@@ -10,12 +10,12 @@ import {
   chooseLinkRelation,
   linkNegativeRange,
   splitPartitionedLinks,
-} from '../../actors/distributed/partition-link-seeds.js';
+} from '../../actors/sampler/partition-link-seeds.js';
 import {
   PartitionBatchBuilder,
   type PartitionPeers,
-} from '../../actors/distributed/partition-sampler-builder.js';
-import { PartitionOwner } from '../../actors/distributed/partition-sampler-owner.js';
+} from '../../actors/sampler/partition-sampler-builder.js';
+import { PartitionOwner } from '../../actors/sampler/partition-sampler-owner.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import {
   setBatchTimings,

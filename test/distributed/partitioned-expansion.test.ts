@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PartitionBatchBuilder,
   type PartitionPeers,
-} from '../../actors/distributed/partition-sampler-builder.js';
-import { PartitionOwner } from '../../actors/distributed/partition-sampler-owner.js';
+} from '../../actors/sampler/partition-sampler-builder.js';
+import { PartitionOwner } from '../../actors/sampler/partition-sampler-owner.js';
 import {
   setBatchTimings,
   allocateArrays,

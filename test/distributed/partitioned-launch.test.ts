@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTraining } from '../../actors/coordinator/train-job.js';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
-import { partitionLayoutOf } from '../../actors/distributed/partition-sampling.js';
+import { partitionLayoutOf } from '../../actors/sampler/partition-sampling.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
 import { synthMarketplace } from '../../graph-store/synth-marketplace.js';

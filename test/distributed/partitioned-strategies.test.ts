@@ -10,12 +10,12 @@ import {
   chooseLinkRelation,
   linkNegativeRange,
   splitPartitionedLinks,
-} from '../../actors/distributed/partition-link-seeds.js';
+} from '../../actors/sampler/partition-link-seeds.js';
 import {
   PartitionBatchBuilder,
   type PartitionPeers,
-} from '../../actors/distributed/partition-sampler-builder.js';
-import { PartitionOwner } from '../../actors/distributed/partition-sampler-owner.js';
+} from '../../actors/sampler/partition-sampler-builder.js';
+import { PartitionOwner } from '../../actors/sampler/partition-sampler-owner.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import {
   setBatchTimings,
@@ -24,11 +24,7 @@ import {
 } from '../../actors/batch/batch-record.js';
 import { BatchProducer, type ProducerConfig } from '../../actors/batch/batch-producer.js';
 import { requestFor } from '../../actors/plan/seed-source.js';
-import {
-  epochPlanOf,
-  groupedSource,
-  linkGroupsOf,
-} from '../../actors/distributed/speedup-switches.js';
+import { epochPlanOf, groupedSource, linkGroupsOf } from '../../actors/plan/link-groups.js';
 import { buildGraph } from '../../graph-store/build-graph.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { partitionGraph } from '../../graph-store/partition.js';

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../graph-store/prng.js';
-import { batchesOf, roundSchedule, samplerOf } from '../../actors/distributed/round-schedule.js';
-import { assembleByPlan, planShards, splitByPlan } from '../../actors/distributed/shard-plan.js';
+import { batchesOf, roundSchedule, samplerOf } from '../../actors/plan/round-schedule.js';
+import {
+  assembleByPlan,
+  planShards,
+  splitByPlan,
+} from '../../actors/parameter-server/shard-plan.js';
 
 describe('shard plan', () => {
   it('covers every element of every tensor exactly once and round-trips (random layouts)', () => {

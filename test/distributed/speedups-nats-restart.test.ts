@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { batchSeed } from '../../actors/plan/epoch-plan.js';
 import { producerConfigs, seedsOf } from '../../actors/plan/task-seeds.js';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
-import { RemoteSamplerProtocol, ShardProtocol } from '../../actors/distributed/protocols.js';
+import { RemoteSamplerProtocol, ShardProtocol } from '../../actors/cluster-protocols.js';
 import {
   allocateArrays,
   readBatchHeader,
@@ -16,7 +16,7 @@ import {
 import { BatchProducer } from '../../actors/batch/batch-producer.js';
 import { requestFor } from '../../actors/plan/seed-source.js';
 import { withFanouts } from '../../actors/plan/adaptive-fanouts.js';
-import { epochPlanOf } from '../../actors/distributed/speedup-switches.js';
+import { epochPlanOf } from '../../actors/plan/link-groups.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { ActorTimeoutError, NoResponderError } from '../../runtime/actor-errors.js';
 import { ActorSystem } from '../../runtime/actor-system.js';

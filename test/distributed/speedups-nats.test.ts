@@ -10,12 +10,10 @@ import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { readCheckpoint, versionDirName } from '../../actors/parameter-server/checkpoint.js';
 import { mlpInitParams } from '../../actors/trainer/mlp-init.js';
-import {
-  checkRemoteSpeedups,
-  EpochFanouts,
-  isLastSubRound,
-  subRoundSlices,
-} from '../../actors/distributed/speedup-switches.js';
+import { checkRemoteSpeedups } from '../../actors/distributed/process-switches.js';
+import { EpochFanouts } from '../../actors/plan/adaptive-fanouts.js';
+import { isLastSubRound } from '../../actors/plan/link-groups.js';
+import { subRoundSlices } from '../../actors/trainer/sub-rounds.js';
 import type { BatchView } from '../../actors/batch/batch-view.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { Rng } from '../../graph-store/prng.js';

@@ -2,9 +2,9 @@
 // staler than the bound, applies each exactly once, and a job over a real nats-server trains to sane accuracy.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ShardProtocol } from '../../actors/distributed/protocols.js';
-import { roundSchedule, versionsPerEpoch } from '../../actors/distributed/round-schedule.js';
-import { ShardServerActor } from '../../actors/distributed/shard-server-actor.js';
+import { ShardProtocol } from '../../actors/cluster-protocols.js';
+import { roundSchedule, versionsPerEpoch } from '../../actors/plan/round-schedule.js';
+import { ShardServerActor } from '../../actors/parameter-server/shard-server-actor.js';
 import { Rng } from '../../graph-store/prng.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import { launchedSpec, SMALL_GRAPH } from '../helpers/launched-job.js';

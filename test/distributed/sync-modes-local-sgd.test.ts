@@ -2,7 +2,7 @@
 // the updates of synchronous gradient averaging, and with K = 4 it trains a small graph to sane accuracy.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyMeanDelta, LocalSgd } from '../../actors/distributed/local-sgd.js';
+import { applyMeanDelta, LocalSgd } from '../../actors/parameter-server/local-sgd.js';
 import { applyOverrides, defaultJobSpec, parseJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
 import { optimizerConfig } from '../../actors/parameter-server/parameter-server-actor.js';

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DistributedResults } from '../../actors/distributed/distributed-job.js';
-import { ShardProtocol } from '../../actors/distributed/protocols.js';
+import { ShardProtocol } from '../../actors/cluster-protocols.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import { buildCora, coraMissing } from '../helpers/cora.js';

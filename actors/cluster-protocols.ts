@@ -1,9 +1,9 @@
 // The messages of a job whose actors are separate processes on NATS: parameter-server shards with
 // idempotent synchronous rounds, samplers that produce batches on credit, trainers driven per epoch.
-import { defineProtocol } from '../../runtime/actor.js';
-import { s, type Infer } from '../../runtime/schema.js';
-import { OptimizerSpecSchema, StepRecordSchema } from '../protocols.js';
-import { PartitionPeerProtocol } from './partition-protocol.js';
+import { defineProtocol } from '../runtime/actor.js';
+import { s, type Infer } from '../runtime/schema.js';
+import { OptimizerSpecSchema, StepRecordSchema } from './protocols.js';
+import { PartitionPeerProtocol } from './sampler/partition-protocol.js';
 
 const tensors = s.record(s.typedArray('float32'));
 

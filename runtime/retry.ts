@@ -5,8 +5,8 @@ import {
   ActorTimeoutError,
   NoResponderError,
   TransportError,
-} from '../../runtime/actor-errors.js';
-import { WeftError } from '../../runtime/errors.js';
+} from './actor-errors.js';
+import { WeftError } from './errors.js';
 
 /** Gave up: the peer stayed unreachable past the deadline. */
 export class PeerUnreachableError extends WeftError {

@@ -30,7 +30,7 @@ import {
   type PartitionTraffic,
 } from './partition-sampler-builder.js';
 import { PartitionOwner } from './partition-sampler-owner.js';
-import { retrying } from './retry.js';
+import { retrying } from '../../runtime/retry.js';
 
 const FIELD = 'cluster.partitions';
 

@@ -6,8 +6,8 @@ import {
   type OptimizerState,
 } from '../../kernels/optim/index.js';
 import type { JobSpec } from '../job-spec.js';
-import { optimizerConfig } from '../parameter-server/parameter-server-actor.js';
-import type { ParameterStore, ParamMap } from '../parameter-server/parameter-store.js';
+import { optimizerConfig } from './parameter-server-actor.js';
+import type { ParameterStore, ParamMap } from './parameter-store.js';
 
 /**
  * The trainer's side: its own optimizer (the job's, at train.lr) with state that lives across rounds,

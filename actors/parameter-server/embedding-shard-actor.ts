@@ -3,8 +3,8 @@
 import { Actor, implement } from '../../runtime/actor.js';
 import { actorMetrics } from '../actor-metrics.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
-import { ownerOf } from '../parameter-server/id-shard.js';
-import { IdTableHost } from '../parameter-server/id-table-host.js';
+import { ownerOf } from './id-shard.js';
+import { IdTableHost } from './id-table-host.js';
 import { EmbeddingShardProtocol } from './embedding-protocol.js';
 import { SHARD_NOT_LOADED, SHARD_RELOADED } from './shard-loss.js';
 

@@ -2,11 +2,11 @@
 // them (only those ids travel) and pushes a round's row gradients to their owners, every shard a part.
 import type { ActorClient } from '../../runtime/actor.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
-import { gatherByOwner, splitIdsByOwner } from '../parameter-server/id-shard.js';
-import type { SparseRows } from '../parameter-server/sparse-grad-sum.js';
+import { gatherByOwner, splitIdsByOwner } from './id-shard.js';
+import type { SparseRows } from './sparse-grad-sum.js';
 import { EmbeddingShardProtocol } from './embedding-protocol.js';
-import { pullUnique } from '../parameter-server/unique-ids.js';
-import { retrying } from './retry.js';
+import { pullUnique } from './unique-ids.js';
+import { retrying } from '../../runtime/retry.js';
 
 export class ShardedIdTable {
   /** Rows and bytes moved by this trainer (ids included). */

@@ -1,8 +1,8 @@
 // A trainer process of a distributed job: pulls its batches of each round from the samplers on credit,
 // aggregates gradients over N local batches, pushes one update to every shard and waits for the round.
-import { ShardedIdTable } from './embedding-client.js';
-import { EmbeddingShardProtocol } from './embedding-protocol.js';
-import { EMB_ROLE } from './embedding-tables.js';
+import { ShardedIdTable } from '../parameter-server/embedding-client.js';
+import { EmbeddingShardProtocol } from '../parameter-server/embedding-protocol.js';
+import { EMB_ROLE } from '../parameter-server/embedding-tables.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { initBackend } from '../../kernels/tf/backend.js';
 import { Actor, implement, type ActorClient } from '../../runtime/actor.js';
@@ -14,26 +14,25 @@ import type { RoleMetrics } from '../metrics-catalogue.js';
 import type { StepRecord } from '../protocols.js';
 import type { BatchFields } from '../batch/batch-record.js';
 import { viewBatch, type BatchView } from '../batch/batch-view.js';
-import { scaledLr, TrainerCore } from '../trainer/trainer-core.js';
+import { scaledLr, TrainerCore } from './trainer-core.js';
 import { distinctCount } from '../plan/link-groups.js';
-import { mlpInitParams } from '../trainer/mlp-init.js';
-import {
-  groupedSource,
-  linkGroupsOf,
-  stepSubRound,
-  subRoundSlices,
-  subRoundsOf,
-  type RoundBatch,
-} from './speedup-switches.js';
+import { mlpInitParams } from './mlp-init.js';
+import { groupedSource, linkGroupsOf, subRoundsOf } from '../plan/link-groups.js';
+import { stepSubRound, subRoundSlices, type RoundBatch } from './sub-rounds.js';
 import {
   RemoteSamplerProtocol,
   RemoteTrainerProtocol,
   ShardProtocol,
   type EpochReply,
-} from './protocols.js';
-import { retrying } from './retry.js';
-import { batchesOf, roundSchedule, samplerOf } from './round-schedule.js';
-import { assembleByPlan, planShards, splitByPlan, type ShardPlan } from './shard-plan.js';
+} from '../cluster-protocols.js';
+import { retrying } from '../../runtime/retry.js';
+import { batchesOf, roundSchedule, samplerOf } from '../plan/round-schedule.js';
+import {
+  assembleByPlan,
+  planShards,
+  splitByPlan,
+  type ShardPlan,
+} from '../parameter-server/shard-plan.js';
 import { stalenessBoundOf, TrainerSync } from './sync-mode.js';
 
 export interface RemoteTrainerConfig {

@@ -13,14 +13,15 @@ import { BatchProducer } from '../batch/batch-producer.js';
 import { requestFor, type SeedSource } from '../plan/seed-source.js';
 import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
 import type { LinkGroups } from '../plan/link-groups.js';
-import { EpochFanouts, epochPlanOf, groupedSource, linkGroupsOf } from './speedup-switches.js';
+import { EpochFanouts } from '../plan/adaptive-fanouts.js';
+import { epochPlanOf, groupedSource, linkGroupsOf } from '../plan/link-groups.js';
 import { PartitionPeerProtocol } from './partition-protocol.js';
 import {
   PartitionSampling,
   partitionLayoutOf,
   partitionPeerImplementation,
 } from './partition-sampling.js';
-import { RemoteSamplerProtocol } from './protocols.js';
+import { RemoteSamplerProtocol } from '../cluster-protocols.js';
 
 export interface RemoteSamplerConfig {
   spec: JobSpec;

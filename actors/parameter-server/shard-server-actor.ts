@@ -3,12 +3,12 @@
 import { Actor, implement } from '../../runtime/actor.js';
 import { actorMetrics, paramBytes } from '../actor-metrics.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
-import { optimizerConfig } from '../parameter-server/parameter-server-actor.js';
-import { ParameterStore, type ParamMap } from '../parameter-server/parameter-store.js';
+import { optimizerConfig } from './parameter-server-actor.js';
+import { ParameterStore, type ParamMap } from './parameter-store.js';
 import { AsyncBook } from './async-updates.js';
 import { applyMeanDelta } from './local-sgd.js';
-import { ShardProtocol, type RoundEntry } from './protocols.js';
-import type { SyncMode } from './round-schedule.js';
+import { ShardProtocol, type RoundEntry } from '../cluster-protocols.js';
+import type { SyncMode } from '../plan/round-schedule.js';
 import { SHARD_NOT_LOADED, SHARD_RELOADED } from './shard-loss.js';
 
 interface Contribution {

@@ -1,9 +1,9 @@
 // Asynchronous updates with a staleness bound (train.sync async): the shard's book of applied updates
 // and their staleness, and the trainer's push that recomputes an update a shard rejected as too stale.
 import type { ActorClient } from '../../runtime/actor.js';
-import type { ParamMap } from '../parameter-server/parameter-store.js';
-import { ShardProtocol } from './protocols.js';
-import { retrying } from './retry.js';
+import type { ParamMap } from './parameter-store.js';
+import { ShardProtocol } from '../cluster-protocols.js';
+import { retrying } from '../../runtime/retry.js';
 import { assembleByPlan, splitByPlan, type ShardPlan } from './shard-plan.js';
 
 /** What a shard remembers of async updates: which (epoch, trainer, seq) it applied, at what staleness. */

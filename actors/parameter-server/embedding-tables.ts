@@ -2,17 +2,17 @@
 // or its part of a checkpoint's table) and gathers all parts into one checkpoint, sorted by id.
 import type { ActorClient } from '../../runtime/actor.js';
 import type { JobSpec } from '../job-spec.js';
-import { ownerOf } from '../parameter-server/id-shard.js';
-import { idTableConfigOf, ID_TABLE_PREFIX } from '../parameter-server/id-table-spec.js';
+import { ownerOf } from './id-shard.js';
+import { idTableConfigOf, ID_TABLE_PREFIX } from './id-table-spec.js';
 import {
   filterSnapshot,
   mergeSnapshots,
   snapshotFromTensors,
   snapshotTensors,
   type SparseTableConfig,
-} from '../parameter-server/sparse-table.js';
+} from './sparse-table.js';
 import type { EmbeddingShardProtocol } from './embedding-protocol.js';
-import { retrying } from './retry.js';
+import { retrying } from '../../runtime/retry.js';
 
 /** The role of a table shard; it runs in the process of the parameter server with the same index. */
 export const EMB_ROLE = 'emb';

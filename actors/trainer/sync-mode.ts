@@ -5,13 +5,13 @@ import type { JobSpec } from '../job-spec.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
 import type { ParamMap } from '../parameter-server/parameter-store.js';
 import type { BatchView } from '../batch/batch-view.js';
-import type { TrainerCore } from '../trainer/trainer-core.js';
-import { pushAsyncUpdate } from './async-updates.js';
-import { LocalSgd, type LocalOptimizerState } from './local-sgd.js';
-import { ShardProtocol } from './protocols.js';
-import { retrying } from './retry.js';
-import type { SyncMode } from './round-schedule.js';
-import type { ShardPlan } from './shard-plan.js';
+import type { TrainerCore } from './trainer-core.js';
+import { pushAsyncUpdate } from '../parameter-server/async-updates.js';
+import { LocalSgd, type LocalOptimizerState } from '../parameter-server/local-sgd.js';
+import { ShardProtocol } from '../cluster-protocols.js';
+import { retrying } from '../../runtime/retry.js';
+import type { SyncMode } from '../plan/round-schedule.js';
+import type { ShardPlan } from '../parameter-server/shard-plan.js';
 
 /** The staleness a trainer's updates may have: 0 in synchronous modes, train.staleness in async. */
 export function stalenessBoundOf(spec: JobSpec): number {
