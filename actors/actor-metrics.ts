@@ -1,6 +1,5 @@
 // The catalogue's handles for the actors of this thread (registered once per actor), and the feeds that
 // fill them from what actors already measure: step records, parameter traffic, host errors, NATS status.
-import type { ActorClient } from '../runtime/actor.js';
 import { observeActors } from '../runtime/actor-host.js';
 import type { Address } from '../runtime/address.js';
 import { startMetricsReporter } from '../runtime/metrics-hub.js';
@@ -18,7 +17,7 @@ import {
   type Role,
   type RoleMetrics,
 } from './metrics-catalogue.js';
-import type { ParameterServerProtocol, StepRecord } from './protocols.js';
+import type { StepRecord } from './protocols.js';
 
 const cache = new WeakMap<object, Map<string, unknown>>();
 
@@ -180,31 +179,4 @@ export function paramBytes(params: Record<string, ArrayBufferView>): number {
   let n = 0;
   for (const v of Object.values(params)) n += v.byteLength;
   return n;
-}
-
-/**
- * The parameter-server client of a trainer, with its pulls and pushes timed and their bytes counted
- * (a push's reply carries the new parameters back, so those count as pulled).
- */
-export function meteredParameterServer(
-  client: ActorClient<typeof ParameterServerProtocol>,
-  metrics: RoleMetrics<'trainer'>,
-): ActorClient<typeof ParameterServerProtocol> {
-  const ask: ActorClient<typeof ParameterServerProtocol>['ask'] = async (verb, msg, options) => {
-    if (verb !== 'pull' && verb !== 'push') return client.ask(verb, msg, options);
-    const done =
-      verb === 'pull'
-        ? metrics.weft_trainer_param_pull_duration_seconds.startTimer()
-        : metrics.weft_trainer_param_push_duration_seconds.startTimer();
-    if (verb === 'push') {
-      const grads = (msg as { grads: Record<string, ArrayBufferView> }).grads;
-      metrics.weft_trainer_param_push_bytes_total.inc(paramBytes(grads));
-    }
-    const reply = await client.ask(verb, msg, options);
-    done();
-    const params = (reply as { params: Record<string, ArrayBufferView> }).params;
-    metrics.weft_trainer_param_pull_bytes_total.inc(paramBytes(params));
-    return reply;
-  };
-  return { address: client.address, tell: (verb, msg) => client.tell(verb, msg), ask };
 }

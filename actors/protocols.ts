@@ -2,8 +2,7 @@
 // schema gives both the boundary check and the TypeScript type used by sender and receiver.
 import { defineProtocol } from '../runtime/actor.js';
 import { s, type Infer } from '../runtime/schema.js';
-
-const params = s.record(s.typedArray('float32'));
+import { PartitionPeerProtocol } from './sampler/partition-protocol.js';
 
 export const OptimizerSpecSchema = s.object({
   kind: s.enum(['adam', 'adamw', 'sgd', 'adagrad'] as const),
@@ -22,60 +21,6 @@ export const IdTableSpecSchema = s.object({
   initScale: s.number({ min: 0 }),
 });
 export type IdTableSpec = Infer<typeof IdTableSpecSchema>;
-
-/** Gradients of some table rows: unique ids and their rows [ids.length × dim]. */
-export const IdGradsSchema = s.object({
-  ids: s.typedArray('int32'),
-  grads: s.typedArray('float32'),
-});
-
-export const ParameterServerProtocol = defineProtocol({
-  /** Sets the initial parameters and the optimizer (version 0), and the ID-embedding table if any. */
-  init: {
-    request: s.object({
-      params,
-      optimizer: OptimizerSpecSchema,
-      idTable: s.optional(IdTableSpecSchema),
-    }),
-    reply: s.object({ version: s.int() }),
-  },
-  pull: { request: s.empty(), reply: s.object({ version: s.int(), params }) },
-  /** ID-embedding rows of `ids` [ids.length × dim]; `create` false (evaluation) stores no new row. */
-  pullRows: {
-    request: s.object({ ids: s.typedArray('int32'), create: s.boolean() }),
-    reply: s.object({ rows: s.typedArray('float32') }),
-  },
-  /**
-   * One trainer's gradient (mean over its local batches) and its ID-table row gradients; replies
-   * after the round is applied.
-   */
-  push: {
-    request: s.object({
-      grads: params,
-      lr: s.optional(s.number({ min: 0 })),
-      idGrads: s.optional(IdGradsSchema),
-    }),
-    reply: s.object({ version: s.int(), params }),
-    concurrent: true,
-  },
-  checkpoint: {
-    request: s.object({
-      dir: s.string(),
-      meta: s.record(s.unknown()),
-      keep: s.optional(s.int({ min: 1 })),
-    }),
-    reply: s.object({ path: s.string(), version: s.int() }),
-  },
-  /** Restores from a checkpoint directory, or the newest one under a `checkpoints` root. */
-  restore: {
-    request: s.object({ dir: s.string() }),
-    reply: s.object({ version: s.int(), meta: s.record(s.unknown()) }),
-  },
-  stats: {
-    request: s.empty(),
-    reply: s.object({ version: s.int(), pushBytes: s.number(), pullBytes: s.number() }),
-  },
-});
 
 /** One training step as the trainer reports it (also a metrics.jsonl record). */
 export const StepRecordSchema = s.object({
@@ -102,35 +47,6 @@ export const StepRecordSchema = s.object({
 });
 export type StepRecord = Infer<typeof StepRecordSchema>;
 
-export const TrainerProtocol = defineProtocol({
-  /** Trains `numBatches` batches of epoch `epoch` as the samplers deliver them. */
-  trainEpoch: {
-    request: s.object({
-      epoch: s.int({ min: 0 }),
-      numBatches: s.int({ min: 0 }),
-      firstStep: s.int({ min: 0 }),
-      /** The epoch's seed order (shared memory); read only when sampling inline. */
-      order: s.optional(s.unknown()),
-      /** Adaptive sampling: fanouts from this epoch on (inline and evaluation samplers). */
-      fanouts: s.optional(s.array(s.int({ min: -1 }))),
-    }),
-    reply: s.object({ steps: s.array(StepRecordSchema), version: s.int() }),
-  },
-  /** Evaluates on a split (node ids or edge ids are the job's; the trainer knows them). */
-  evaluate: {
-    request: s.object({ split: s.enum(['val', 'test'] as const) }),
-    reply: s.object({ metrics: s.record(s.number()), seconds: s.number() }),
-  },
-  /** Pulls the newest parameters from the parameter server. */
-  sync: { request: s.empty(), reply: s.object({ version: s.int(), backend: s.string() }) },
-  /** Live progress (steps done this epoch, last loss) for the progress display. */
-  progress: {
-    request: s.empty(),
-    reply: s.object({ epoch: s.int(), done: s.int(), loss: s.number(), seeds: s.number() }),
-    concurrent: true,
-  },
-});
-
 export const SamplerProtocol = defineProtocol({
   /** Starts producing the batches of an epoch, `prefetch` ahead of the trainer's credits. */
   startEpoch: {
@@ -156,4 +72,241 @@ export const SamplerProtocol = defineProtocol({
       clonedBytes: s.optional(s.number()),
     }),
   },
+});
+
+const tensors = s.record(s.typedArray('float32'));
+
+export const RoundEntrySchema = s.object({
+  /** Version the round started from (its gradients were computed on these parameters). */
+  round: s.int({ min: 0 }),
+  /** Global batch ids of the epoch plan that went into the update, in trainer order. */
+  batches: s.array(s.int({ min: 0 })),
+  epoch: s.int({ min: 0 }),
+  /** Async updates: versions applied between the one the update was computed on and its own. */
+  staleness: s.optional(s.int({ min: 0 })),
+  /** Async updates: the trainer that pushed it. */
+  trainer: s.optional(s.int({ min: 0 })),
+});
+export type RoundEntry = Infer<typeof RoundEntrySchema>;
+
+export const ParameterServerProtocol = defineProtocol({
+  /** Sets (or replaces) the shard's slices, optimizer state and version. */
+  load: {
+    request: s.object({
+      params: tensors,
+      /** Optimizer slots keyed `key#slot`; absent: fresh state. */
+      slots: s.optional(tensors),
+      steps: s.optional(s.record(s.int({ min: 0 }))),
+      version: s.int({ min: 0 }),
+      optimizer: OptimizerSpecSchema,
+      trainers: s.int({ min: 1 }),
+      /** train.sync (absent: aggregate) and, for async, train.staleness. */
+      sync: s.optional(s.enum(['aggregate', 'local-sgd', 'async'] as const)),
+      staleness: s.optional(s.int({ min: 0 })),
+    }),
+    reply: s.object({ version: s.int() }),
+  },
+  /** The current slices, or those of the version before (`at` = version - 1) for a trainer redoing a round. */
+  pull: {
+    request: s.object({ at: s.optional(s.int({ min: 0 })) }),
+    reply: s.object({ version: s.int(), params: tensors }),
+  },
+  /**
+   * One trainer's contribution to round `round`: the mean gradient over `batches` (weight =
+   * batches.length; none = an empty contribution). Idempotent per (round, trainer): a repeat replaces
+   * the pending one, or, once the round is applied, just gets the result. Replies after the round.
+   */
+  push: {
+    request: s.object({
+      round: s.int({ min: 0 }),
+      trainer: s.int({ min: 0 }),
+      epoch: s.int({ min: 0 }),
+      batches: s.array(s.int({ min: 0 })),
+      grads: tensors,
+      lr: s.number({ min: 0 }),
+    }),
+    reply: s.object({ version: s.int(), params: tensors }),
+    concurrent: true,
+  },
+  /**
+   * Async mode: one trainer's update `seq` of an epoch (the mean gradient over `batches`, computed on
+   * this shard's version `base`), applied at once unless the shard is more than the staleness bound
+   * past `base` (`applied: false`: recompute on the returned parameters and push again). Idempotent
+   * per (epoch, trainer, seq). The reply carries the shard's current parameters either way.
+   */
+  update: {
+    request: s.object({
+      epoch: s.int({ min: 0 }),
+      trainer: s.int({ min: 0 }),
+      seq: s.int({ min: 0 }),
+      base: s.int({ min: 0 }),
+      batches: s.array(s.int({ min: 0 })),
+      grads: tensors,
+      lr: s.number({ min: 0 }),
+    }),
+    reply: s.object({
+      version: s.int(),
+      applied: s.boolean(),
+      staleness: s.int(),
+      params: tensors,
+    }),
+  },
+  /** Async mode: how many updates of `trainer` in `epoch` this shard has applied (where a restart resumes). */
+  progress: {
+    request: s.object({ epoch: s.int({ min: 0 }), trainer: s.int({ min: 0 }) }),
+    reply: s.object({ applied: s.int({ min: 0 }) }),
+  },
+  /** Parameters and optimizer state for a checkpoint (only between rounds is it one consistent version). */
+  snapshot: {
+    request: s.empty(),
+    reply: s.object({
+      version: s.int(),
+      params: tensors,
+      slots: tensors,
+      steps: s.record(s.int({ min: 0 })),
+    }),
+  },
+  /** Rounds applied at or after version `from`, with their batches (the no-loss, no-repeat record). */
+  ledger: {
+    request: s.object({ from: s.int({ min: 0 }) }),
+    reply: s.object({ rounds: s.array(RoundEntrySchema) }),
+  },
+  stats: {
+    request: s.empty(),
+    reply: s.object({
+      version: s.int(),
+      loaded: s.boolean(),
+      pushBytes: s.number(),
+      pullBytes: s.number(),
+      pending: s.int(),
+      /** Async updates rejected as staler than the bound, and the largest staleness applied. */
+      staleRejected: s.optional(s.int()),
+      maxStaleness: s.optional(s.int()),
+    }),
+    concurrent: true,
+  },
+  hello: { request: s.empty(), reply: s.object({ pid: s.int() }), concurrent: true },
+  /** The job is over: the actor stops and its process exits. */
+  shutdown: { request: s.empty() },
+});
+
+/** A sampled batch in flight: the batch record's arrays by field name (see BatchFields). */
+export const BatchRecordSchema = s.record(s.unknown());
+
+export const RemoteSamplerProtocol = defineProtocol({
+  /** Partition-owning samplers (cluster.partitions) also answer each other: rows, expand, trainSeeds. */
+  ...PartitionPeerProtocol,
+  /**
+   * Batch `batch` of `epoch`, waiting up to `waitMs` for it; `ahead` are the asker's next batches
+   * from this sampler (its credits), produced after this one so they are ready when asked for.
+   */
+  fetch: {
+    request: s.object({
+      epoch: s.int({ min: 0 }),
+      batch: s.int({ min: 0 }),
+      ahead: s.array(s.int({ min: 0 })),
+      waitMs: s.number({ min: 0 }),
+    }),
+    reply: s.object({ ready: s.boolean(), fields: s.optional(BatchRecordSchema) }),
+    concurrent: true,
+  },
+  /**
+   * Adaptive sampling: fanouts for batches of `epoch` and later epochs (the coordinator sends them
+   * before every epoch, and again to a restarted sampler, which samples nothing until told).
+   */
+  setFanouts: {
+    request: s.object({ epoch: s.int({ min: 0 }), fanouts: s.array(s.int({ min: 1 })) }),
+    reply: s.object({ epoch: s.int() }),
+    concurrent: true,
+  },
+  stats: {
+    request: s.empty(),
+    reply: s.object({
+      batches: s.int(),
+      bytes: s.number(),
+      sampleSeconds: s.number(),
+      gatherSeconds: s.number(),
+      /** Adaptive sampling: the newest fanouts set (absent when off). */
+      fanouts: s.optional(s.array(s.int())),
+      /** cluster.partitions: bytes exchanged with the samplers of other partitions (absent when off). */
+      remoteBytes: s.optional(s.number()),
+    }),
+    concurrent: true,
+  },
+  hello: { request: s.empty(), reply: s.object({ pid: s.int() }), concurrent: true },
+  shutdown: { request: s.empty() },
+});
+
+export const EpochReplySchema = s.object({
+  steps: s.array(StepRecordSchema),
+  version: s.int(),
+  /** Round this trainer (re)started the epoch at: > 0 after a restart mid-epoch. */
+  resumedAtRound: s.int(),
+});
+export type EpochReply = Infer<typeof EpochReplySchema>;
+
+export const TrainerProtocol = defineProtocol({
+  /**
+   * Trains this trainer's share of every round of an epoch whose first round starts at parameter
+   * version `startVersion`; resumes at the shards' version when restarted mid-epoch. A repeated ask
+   * for an epoch in progress or done joins or returns the same result.
+   */
+  trainEpoch: {
+    request: s.object({
+      epoch: s.int({ min: 0 }),
+      numBatches: s.int({ min: 0 }),
+      firstStep: s.int({ min: 0 }),
+      startVersion: s.int({ min: 0 }),
+      /** Rollbacks so far: a run of an older attempt is abandoned, the epoch replayed afresh. */
+      attempt: s.optional(s.int({ min: 0 })),
+      /** Adaptive sampling: this epoch's fanouts (the trainer's evaluation samplers follow them). */
+      fanouts: s.optional(s.array(s.int({ min: 1 }))),
+    }),
+    reply: EpochReplySchema,
+    concurrent: true,
+  },
+  /**
+   * MLPinit: trains the model's weights as a plain MLP on node features from the job's initial
+   * parameters (no graph reads) and returns them; the coordinator loads them into the shards.
+   */
+  mlpInit: {
+    request: s.empty(),
+    reply: s.object({
+      params: tensors,
+      seconds: s.number(),
+      steps: s.int(),
+      lastLoss: s.number(),
+    }),
+  },
+  /**
+   * Local SGD: a copy of this trainer's own optimizer state (slots keyed `name#slot`, optimizer steps
+   * per parameter), asked between epochs for the checkpoint; empty in the other sync modes.
+   */
+  optimizerState: {
+    request: s.empty(),
+    reply: s.object({ slots: tensors, steps: s.record(s.int({ min: 0 })) }),
+  },
+  /**
+   * Local SGD: replaces this trainer's optimizer state with a checkpointed one (no `steps`: fresh
+   * state) for the epochs of `attempt`; sent after a rollback or at --resume, before the next epoch.
+   */
+  setOptimizerState: {
+    request: s.object({
+      attempt: s.int({ min: 0 }),
+      slots: s.optional(tensors),
+      steps: s.optional(s.record(s.int({ min: 0 }))),
+    }),
+    reply: s.object({ parameters: s.int({ min: 0 }) }),
+  },
+  /** Pulls the newest parameters and evaluates on a split. */
+  evaluate: {
+    request: s.object({ split: s.enum(['val', 'test'] as const) }),
+    reply: s.object({ metrics: s.record(s.number()), seconds: s.number(), version: s.int() }),
+  },
+  hello: {
+    request: s.empty(),
+    reply: s.object({ pid: s.int(), backend: s.string() }),
+    concurrent: true,
+  },
+  shutdown: { request: s.empty() },
 });

@@ -131,7 +131,8 @@ export function serializeError(kind: SerializedErrorKind, error: unknown): Seria
       kind,
       name: error.name,
       message: kind === 'remote' ? error.message : bareMessage(error),
-      code: error.code,
+      // A remote failure passed along keeps the code of the error that started it.
+      code: (error instanceof RemoteActorError && error.remoteCode) || error.code,
       stack: error.stack,
     };
     if (error instanceof MessageValidationError) out.field = error.field;

@@ -1,8 +1,12 @@
 // What a training run reports: per-epoch summaries, live progress, and results.json with the
 // steady-state throughput of its steps and the peak memory of the process.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { JobSpec } from '../job-spec.js';
+import type { CheckpointLocator } from '../parameter-server/checkpoint-locator.js';
 import type { StepRecord } from '../protocols.js';
+import type { CoordinatorState } from './coordinator-state.js';
+import type { LedgerTotals } from './ledger-audit.js';
+import type { SamplerTotals } from './placement.js';
 
 export interface Progress {
   epoch: number;
@@ -96,4 +100,141 @@ export function peakRssBytes(): number {
     // not Linux
   }
   return process.memoryUsage().rss;
+}
+
+/** results.json of any run: the training results, where its checkpoints are, and the cluster's tallies. */
+export interface JobResults extends TrainResults {
+  /** Where the run's checkpoints are (also RUN_DIR/checkpoint-store.json). */
+  checkpoint_store?: CheckpointLocator;
+  distributed: {
+    trainers: number;
+    parameter_servers: number;
+    samplers: number;
+    local_steps: number;
+    /** train.sync; in async mode `rounds` counts updates (one version each). */
+    sync: string;
+    rounds: number;
+    batches_planned: number;
+    batches_applied: number;
+    batches_repeated: number;
+    batches_missing: number;
+    push_bytes: number;
+    pull_bytes: number;
+    batch_bytes: number;
+    /** cluster.partitions: bytes the samplers exchanged across partitions (0 when off). */
+    partition_bytes: number;
+    /** Bytes on the wire per synchronous round: gradients up, parameters down, batches to trainers. */
+    bytes_per_round: number;
+    /** Share of trainer step time spent in parameter sync (push + waiting for the round). */
+    sync_share: number;
+    actor_restarts: number;
+    /** Async mode: updates refused as staler than train.staleness, and the largest staleness applied. */
+    stale_rejections: number;
+    max_staleness: number;
+    /** Times a lost parameter-server shard rolled the job back to its last consistent checkpoint. */
+    rollbacks: number;
+    /** Batches applied after that checkpoint and then rolled back (their epochs were replayed). */
+    batches_discarded: number;
+  };
+}
+
+/** What the driver knows at the end of a run. */
+export interface RunTallies {
+  spec: JobSpec;
+  backend: string;
+  state: CoordinatorState;
+  steps: StepRecord[];
+  durationS: number;
+  /** Seeds over the wall time of the training epochs. */
+  endToEnd: number;
+  runDir: string;
+  locator: CheckpointLocator;
+  fanouts: number[];
+  mlpInitSeconds: number;
+  shardStats: {
+    pushBytes: number;
+    pullBytes: number;
+    staleRejected?: number;
+    maxStaleness?: number;
+  }[];
+  samplers: SamplerTotals;
+  totals: LedgerTotals;
+  restarts: number;
+  rollbacks: number;
+  batchesDiscarded: number;
+  /** A resumed run's previous results.json: its throughput stands when this run trained no steady step. */
+  previous?: string;
+}
+
+export function jobResults(r: RunTallies): JobResults {
+  const { spec, steps, totals } = r;
+  const T = spec.cluster.trainers;
+  const steady = steadySteps(steps, T);
+  const sum = (f: (s: StepRecord) => number) => steady.reduce((a, s) => a + f(s), 0);
+  const wall = sum((s) => s.wall_s);
+  const pushBytes = r.shardStats.reduce((a, s) => a + s.pushBytes, 0);
+  const pullBytes = r.shardStats.reduce((a, s) => a + s.pullBytes, 0);
+  const batchBytes = r.samplers.batchBytes;
+  let throughput: TrainResults['throughput'] = {
+    ...throughputOf(steady, T),
+    end_to_end_seeds_per_s: r.endToEnd,
+  };
+  if (steady.length === 0 && r.previous && existsSync(r.previous)) {
+    const prev = JSON.parse(readFileSync(r.previous, 'utf8')) as Partial<TrainResults>;
+    if (prev.throughput) throughput = prev.throughput;
+  }
+  return {
+    task: spec.task,
+    backend: r.backend,
+    config: spec,
+    val: r.state.bestVal,
+    test: r.state.testAtBest,
+    best_epoch: r.state.bestEpoch,
+    epochs: r.state.epoch + 1,
+    stopped_early: r.state.stoppedEarly,
+    duration_s: r.durationS,
+    throughput,
+    peak_rss_bytes: peakRssBytes(),
+    run_dir: r.runDir,
+    checkpoint_store: r.locator,
+    speedups: {
+      fanouts: r.fanouts,
+      syncs: steps.reduce((a, st) => a + (st.syncs ?? 0), 0),
+      ...(spec.task === 'link'
+        ? {
+            member_encodings_per_record:
+              sum((st) => st.member_encodings ?? 0) /
+              Math.max(
+                1,
+                sum((st) => st.seeds),
+              ),
+          }
+        : {}),
+      cloned_bytes: r.samplers.clonedBytes,
+      mlp_init_s: r.mlpInitSeconds,
+    },
+    distributed: {
+      trainers: T,
+      parameter_servers: spec.cluster.parameterServers,
+      samplers: spec.cluster.samplers,
+      local_steps: spec.train.localSteps,
+      sync: spec.train.sync,
+      rounds: totals.rounds,
+      batches_planned: totals.planned,
+      batches_applied: totals.applied,
+      batches_repeated: totals.repeated,
+      batches_missing: totals.missing,
+      push_bytes: pushBytes,
+      pull_bytes: pullBytes,
+      batch_bytes: batchBytes,
+      partition_bytes: r.samplers.partitionBytes,
+      bytes_per_round: totals.rounds > 0 ? (pushBytes + pullBytes + batchBytes) / totals.rounds : 0,
+      sync_share: wall > 0 ? sum((s) => s.sync_s) / wall : 0,
+      actor_restarts: r.restarts,
+      stale_rejections: r.shardStats.reduce((a, s) => a + (s.staleRejected ?? 0), 0),
+      max_staleness: Math.max(0, ...r.shardStats.map((s) => s.maxStaleness ?? 0)),
+      rollbacks: r.rollbacks,
+      batches_discarded: r.batchesDiscarded,
+    },
+  };
 }

@@ -14,9 +14,9 @@ import {
   type DistributedResults,
 } from './distributed-job.js';
 import { RemoteSamplerActor } from '../sampler/remote-sampler-actor.js';
-import { RemoteTrainerActor } from '../trainer/remote-trainer-actor.js';
+import { TrainerActor } from '../trainer/trainer-actor.js';
 import { startRoleEndpoint, type RoleEndpoint } from './role-endpoint.js';
-import { ShardServerActor } from '../parameter-server/shard-server-actor.js';
+import { ParameterServerActor } from '../parameter-server/parameter-server-actor.js';
 
 export const ROLES = ['coordinator', 'ps', 'sampler', 'trainer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -40,9 +40,9 @@ export interface RoleOptions {
 
 type ActorCtor = new (ctx: ActorContext<never>) => Actor<never>;
 const CLASSES: Record<Exclude<Role, 'coordinator'>, ActorCtor> = {
-  ps: ShardServerActor as unknown as ActorCtor,
+  ps: ParameterServerActor as unknown as ActorCtor,
   sampler: RemoteSamplerActor as unknown as ActorCtor,
-  trainer: RemoteTrainerActor as unknown as ActorCtor,
+  trainer: TrainerActor as unknown as ActorCtor,
 };
 
 /** The number of actors of a role in a job. */

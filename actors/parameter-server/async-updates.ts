@@ -2,7 +2,7 @@
 // and their staleness, and the trainer's push that recomputes an update a shard rejected as too stale.
 import type { ActorClient } from '../../runtime/actor.js';
 import type { ParamMap } from './parameter-store.js';
-import { ShardProtocol } from '../cluster-protocols.js';
+import { ParameterServerProtocol } from '../protocols.js';
 import { retrying } from '../../runtime/retry.js';
 import { assembleByPlan, splitByPlan, type ShardPlan } from './shard-plan.js';
 
@@ -46,7 +46,7 @@ export class AsyncBook {
 }
 
 export interface AsyncPush {
-  shards: ActorClient<typeof ShardProtocol>[];
+  shards: ActorClient<typeof ParameterServerProtocol>[];
   plan: ShardPlan;
   epoch: number;
   trainer: number;

@@ -6,7 +6,7 @@ import type { RoleMetrics } from '../metrics-catalogue.js';
 import { ownerOf } from './id-shard.js';
 import { IdTableHost } from './id-table-host.js';
 import { EmbeddingShardProtocol } from './embedding-protocol.js';
-import { SHARD_NOT_LOADED, SHARD_RELOADED } from './shard-loss.js';
+import { ShardNotLoadedError, ShardReloadedError } from './shard-errors.js';
 
 interface Contribution {
   weight: number;
@@ -32,7 +32,7 @@ export class EmbeddingShardActor extends Actor<Record<string, never>> {
   }
 
   private requireHost(): IdTableHost {
-    if (!this.host) throw new Error(`${SHARD_NOT_LOADED}: the coordinator sends load first`);
+    if (!this.host) throw new ShardNotLoadedError();
     return this.host;
   }
 
@@ -81,8 +81,7 @@ export class EmbeddingShardActor extends Actor<Record<string, never>> {
       this.barrier = barrier;
       this.version = version;
       this.pending.clear();
-      for (const w of this.waiters.splice(0))
-        w.reject(new Error(`${SHARD_RELOADED} at version ${version}: round abandoned`));
+      for (const w of this.waiters.splice(0)) w.reject(new ShardReloadedError(version));
       this.gauges();
       return { version, rows: host.table.size };
     },

@@ -6,7 +6,7 @@ import {
   type OptimizerState,
 } from '../../kernels/optim/index.js';
 import type { JobSpec } from '../job-spec.js';
-import { optimizerConfig } from './parameter-server-actor.js';
+import { optimizerConfig } from './optimizer-config.js';
 import type { ParameterStore, ParamMap } from './parameter-store.js';
 
 /**

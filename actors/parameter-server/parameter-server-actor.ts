@@ -1,149 +1,225 @@
-// The parameter-server actor: owns a ParameterStore behind a protocol of init / pull / push /
-// checkpoint / restore, with synchronous rounds over all trainers (a push returns after its round).
+// One parameter-server shard of a distributed job: holds some slices of the dense parameters and applies
+// synchronous rounds (batch-weighted mean of every trainer's gradient or local-SGD delta), or async updates.
 import { Actor, implement } from '../../runtime/actor.js';
 import { actorMetrics, paramBytes } from '../actor-metrics.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
-import { ParameterServerProtocol, type OptimizerSpec } from '../protocols.js';
-import { latestCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { IdTableHost } from './id-table-host.js';
+import { optimizerConfig } from './optimizer-config.js';
 import { ParameterStore, type ParamMap } from './parameter-store.js';
+import { AsyncBook } from './async-updates.js';
+import { applyMeanDelta } from './local-sgd.js';
+import { ParameterServerProtocol, type RoundEntry } from '../protocols.js';
+import type { SyncMode } from '../plan/round-schedule.js';
+import { ShardNotLoadedError, ShardReloadedError } from './shard-errors.js';
 
-export interface ParameterServerConfig {
-  /** Trainers contributing to each synchronous round. */
-  trainers: number;
+interface Contribution {
+  grads: Record<string, Float32Array>;
+  batches: number[];
+  epoch: number;
+  lr: number;
 }
 
-type Waiter = (r: { version: number; params: Record<string, Float32Array> }) => void;
+type Reply = { version: number; params: Record<string, Float32Array> };
 
-const toRecord = (m: ParamMap): Record<string, Float32Array> => Object.fromEntries(m);
-const toMap = (r: Record<string, Float32Array>): ParamMap => new Map(Object.entries(r));
+/** Rounds kept for `ledger` (enough for any epoch of a test-sized or checkpointed job). */
+const LEDGER_LIMIT = 100_000;
 
-export class ParameterServerActor extends Actor<ParameterServerConfig> {
+export class ParameterServerActor extends Actor<Record<string, never>> {
   private store?: ParameterStore;
-  /** The ID-embedding table (model.idEmbedding), held whole: the embedded job has one server. */
-  private idTable?: IdTableHost;
-  private waiters: Waiter[] = [];
-  pushBytes = 0;
-  pullBytes = 0;
-  private metrics!: RoleMetrics<'ps'>;
+  private trainers = 1;
+  private mode: SyncMode = 'aggregate';
+  /** Async mode: applied updates and their staleness (undefined in synchronous modes). */
+  private book?: AsyncBook;
+  /** Parameters of the version before the current one: what a restarted trainer recomputes its round from. */
+  private previous?: Record<string, Float32Array>;
+  private pending = new Map<number, Contribution>();
+  private waiters: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
+  private ledgerRounds: RoundEntry[] = [];
+  private pushBytes = 0;
+  private pullBytes = 0;
+  private m!: RoleMetrics<'ps'>;
 
   override onStart(): void {
     const { job, index } = this.ctx.self;
-    this.metrics = actorMetrics('ps', { job, index: Number(index) });
+    this.m = actorMetrics('ps', { job, index: Number(index) });
   }
 
   private requireStore(): ParameterStore {
-    if (!this.store) throw new Error('parameter server not initialised: send init first');
+    if (!this.store) throw new ShardNotLoadedError();
     return this.store;
   }
 
-  readonly handlers = implement(ParameterServerProtocol, {
-    init: ({ params, optimizer, idTable }) => {
-      this.store = new ParameterStore(optimizerConfig(optimizer), toMap(params));
-      this.idTable = idTable ? new IdTableHost(idTable) : undefined;
-      this.waiters = [];
-      this.metrics.weft_ps_parameter_version.set(0);
-      this.metrics.weft_ps_parameter_bytes.set(
-        paramBytes(Object.fromEntries(this.store.snapshot())),
-      );
-      return { version: 0 };
-    },
-    pull: () => {
-      const store = this.requireStore();
-      const params = toRecord(store.copy());
-      const bytes = paramBytes(params);
-      this.pullBytes += bytes;
-      this.metrics.weft_ps_pull_requests_total.inc();
-      this.metrics.weft_ps_sent_bytes_total.inc(bytes);
-      return { version: store.version, params };
-    },
-    pullRows: ({ ids, create }) => {
-      if (!this.idTable) throw new Error('this parameter server holds no ID-embedding table');
-      const rows = this.idTable.pullRows(ids, create);
-      this.metrics.weft_ps_sparse_rows_pulled_total.inc(ids.length);
-      this.metrics.weft_ps_sent_bytes_total.inc(rows.byteLength);
-      this.idTableGauges();
-      return { rows };
-    },
-    push: ({ grads, lr, idGrads }) => {
-      const store = this.requireStore();
-      if (idGrads) {
-        if (!this.idTable) throw new Error('this parameter server holds no ID-embedding table');
-        this.idTable.addGrads(idGrads.ids, idGrads.grads);
-        this.metrics.weft_ps_received_bytes_total.inc(idGrads.grads.byteLength);
+  private current(): Reply {
+    const store = this.requireStore();
+    const params = Object.fromEntries(store.copy());
+    const bytes = paramBytes(params);
+    this.pullBytes += bytes;
+    this.m.weft_ps_sent_bytes_total.inc(bytes);
+    return { version: store.version, params };
+  }
+
+  /** Applies the round once every trainer contributed: weighted mean in trainer order, one optimizer step. */
+  private maybeApply(): void {
+    const store = this.requireStore();
+    if (this.pending.size < this.trainers) return;
+    let weight = 0;
+    for (const c of this.pending.values()) weight += c.batches.length;
+    const batches: number[] = [];
+    const mean: ParamMap = new Map();
+    let lr = 0;
+    let epoch = 0;
+    for (let t = 0; t < this.trainers; t++) {
+      const c = this.pending.get(t)!;
+      batches.push(...c.batches);
+      lr = Math.max(lr, c.lr);
+      epoch = c.epoch;
+      const w = c.batches.length;
+      if (w === 0) continue;
+      for (const [key, g] of Object.entries(c.grads)) {
+        const acc = mean.get(key);
+        if (acc === undefined) {
+          const first = new Float32Array(g.length);
+          for (let i = 0; i < g.length; i++) first[i] = g[i] * w;
+          mean.set(key, first);
+        } else for (let i = 0; i < g.length; i++) acc[i] += g[i] * w;
       }
-      const m = this.metrics;
+    }
+    this.previous = Object.fromEntries(store.copy());
+    const round = store.version;
+    const applied = this.m.weft_ps_apply_duration_seconds.startTimer();
+    if (weight > 0) {
+      for (const acc of mean.values()) for (let i = 0; i < acc.length; i++) acc[i] /= weight;
+      // Local SGD: the trainers already stepped; their mean delta is added as is.
+      if (this.mode === 'local-sgd') applyMeanDelta(store, mean);
+      else store.push(mean, 1, lr);
+    } else store.version++;
+    applied();
+    this.m.weft_ps_parameter_version.set(store.version);
+    this.ledgerRounds.push({ round, batches, epoch });
+    if (this.ledgerRounds.length > LEDGER_LIMIT) this.ledgerRounds.shift();
+    this.pending.clear();
+    const reply = this.current();
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w.resolve(reply);
+  }
+
+  readonly handlers = implement(ParameterServerProtocol, {
+    load: ({ params, slots, steps, version, optimizer, trainers, sync, staleness }) => {
+      const store = new ParameterStore(optimizerConfig(optimizer), new Map(Object.entries(params)));
+      if (slots) {
+        const all: ParamMap = new Map(Object.entries(params));
+        for (const [k, v] of Object.entries(slots)) all.set(k, v);
+        store.restore(all, steps ?? {}, version);
+      } else store.version = version;
+      this.store = store;
+      this.trainers = trainers;
+      this.mode = sync ?? 'aggregate';
+      // A reload replays the epoch afresh: the record of which async updates were applied starts over.
+      this.book = this.mode === 'async' ? new AsyncBook(staleness ?? 0) : undefined;
+      this.previous = undefined;
+      this.pending.clear();
+      // Pushes waiting on a round of the replaced parameters will never complete: fail them now.
+      for (const w of this.waiters.splice(0)) w.reject(new ShardReloadedError(version));
+      this.ledgerRounds = this.ledgerRounds.filter((r) => r.round < version);
+      this.m.weft_ps_parameter_version.set(store.version);
+      this.m.weft_ps_parameter_bytes.set(paramBytes(Object.fromEntries(store.snapshot())));
+      return { version };
+    },
+    pull: ({ at }) => {
+      const store = this.requireStore();
+      this.m.weft_ps_pull_requests_total.inc();
+      if (at !== undefined && at === store.version - 1 && this.previous) {
+        this.m.weft_ps_sent_bytes_total.inc(paramBytes(this.previous));
+        return { version: at, params: this.previous };
+      }
+      if (at !== undefined && at !== store.version)
+        throw new Error(
+          `version ${at} is gone: this shard holds ${store.version} (and the one before)`,
+        );
+      return this.current();
+    },
+    push: ({ round, trainer, epoch, batches, grads, lr }) => {
+      const store = this.requireStore();
+      if (trainer >= this.trainers)
+        throw new Error(`trainer ${trainer} is not in this job of ${this.trainers} trainers`);
+      if (this.book) throw new Error('this shard runs async updates: push with `update`');
+      // Already applied (a retry, or a restarted trainer finishing a round the others completed).
+      this.m.weft_ps_push_requests_total.inc();
+      if (round === store.version - 1) return this.current();
+      if (round !== store.version) {
+        if (round < store.version) this.m.weft_ps_stale_pushes_rejected_total.inc();
+        throw new Error(`push for round ${round} but this shard is at version ${store.version}`);
+      }
       const bytes = paramBytes(grads);
       this.pushBytes += bytes;
-      m.weft_ps_push_requests_total.inc();
-      m.weft_ps_received_bytes_total.inc(bytes);
-      const trainers = Math.max(1, this.ctx.config.trainers ?? 1);
-      return new Promise((resolve) => {
-        this.waiters.push(resolve);
-        const t0 = performance.now();
-        if (store.push(toMap(grads), trainers, lr)) {
-          this.idTable?.applyRound(trainers);
-          this.idTableGauges();
-          m.weft_ps_apply_duration_seconds.observe((performance.now() - t0) / 1000);
-          m.weft_ps_parameter_version.set(store.version);
-          const reply = { version: store.version, params: toRecord(store.copy()) };
-          m.weft_ps_sent_bytes_total.inc(paramBytes(reply.params) * this.waiters.length);
-          const ws = this.waiters;
-          this.waiters = [];
-          for (const w of ws) w(reply);
-        }
+      this.m.weft_ps_received_bytes_total.inc(bytes);
+      return new Promise<Reply>((resolve, reject) => {
+        this.waiters.push({ resolve, reject });
+        this.pending.set(trainer, { grads, batches, epoch, lr });
+        this.maybeApply();
       });
     },
-    checkpoint: async ({ dir, meta, keep }) => {
+    update: ({ epoch, trainer, seq, base, batches, grads, lr }) => {
       const store = this.requireStore();
-      const tensors = store.snapshot();
-      if (this.idTable) for (const [k, v] of this.idTable.tensors()) tensors.set(k, v);
-      const path = await saveCheckpoint(
-        dir,
-        store.version,
-        tensors,
-        { ...meta, optimizerSteps: store.stepCounts() },
-        keep,
-      );
-      return { path, version: store.version };
+      const book = this.book;
+      if (!book) throw new Error(`this shard runs ${this.mode} rounds: push with \`push\``);
+      if (trainer >= this.trainers)
+        throw new Error(`trainer ${trainer} is not in this job of ${this.trainers} trainers`);
+      this.m.weft_ps_push_requests_total.inc();
+      const done = book.seen(epoch, trainer, seq);
+      // A retry, or a recomputation after another shard refused: applied once already.
+      if (done !== undefined) return { ...this.current(), applied: true, staleness: done };
+      if (base > store.version)
+        throw new Error(`update computed on version ${base}, this shard holds ${store.version}`);
+      const staleness = store.version - base;
+      if (staleness > book.bound) {
+        book.rejected++;
+        this.m.weft_ps_stale_pushes_rejected_total.inc();
+        return { ...this.current(), applied: false, staleness };
+      }
+      const bytes = paramBytes(grads);
+      this.pushBytes += bytes;
+      this.m.weft_ps_received_bytes_total.inc(bytes);
+      const round = store.version;
+      const applied = this.m.weft_ps_apply_duration_seconds.startTimer();
+      store.push(new Map(Object.entries(grads)), 1, lr);
+      applied();
+      book.record(epoch, trainer, seq, staleness);
+      this.m.weft_ps_update_staleness_versions.observe(staleness);
+      this.m.weft_ps_parameter_version.set(store.version);
+      this.ledgerRounds.push({ round, batches, epoch, staleness, trainer });
+      if (this.ledgerRounds.length > LEDGER_LIMIT) this.ledgerRounds.shift();
+      return { ...this.current(), applied: true, staleness };
     },
-    restore: ({ dir }) => {
+    progress: ({ epoch, trainer }) => {
+      this.requireStore();
+      return { applied: this.book?.progress(epoch, trainer) ?? 0 };
+    },
+    snapshot: () => {
       const store = this.requireStore();
-      const ckpt = dir.endsWith('checkpoints') ? latestCheckpoint(dir) : readCheckpoint(dir);
-      if (!ckpt) throw new Error(`no checkpoint under ${dir}`);
-      store.restore(
-        ckpt.tensors,
-        (ckpt.meta.optimizerSteps ?? {}) as Record<string, number>,
-        ckpt.step,
-      );
-      this.idTable?.restore(ckpt.tensors);
-      this.idTableGauges();
-      this.metrics.weft_ps_parameter_version.set(store.version);
-      return { version: store.version, meta: ckpt.meta };
+      const params: Record<string, Float32Array> = {};
+      const slots: Record<string, Float32Array> = {};
+      for (const [k, v] of store.snapshot()) {
+        if (k.includes('#')) slots[k] = Float32Array.from(v);
+        else params[k] = Float32Array.from(v);
+      }
+      return { version: store.version, params, slots, steps: store.stepCounts() };
+    },
+    ledger: ({ from }) => {
+      // A restarted shard has no record: saying so (not an empty ledger) makes the coordinator roll back.
+      this.requireStore();
+      return { rounds: this.ledgerRounds.filter((r) => r.round >= from) };
     },
     stats: () => ({
       version: this.store?.version ?? 0,
+      loaded: this.store !== undefined,
       pushBytes: this.pushBytes,
       pullBytes: this.pullBytes,
+      pending: this.pending.size,
+      staleRejected: this.book?.rejected ?? 0,
+      maxStaleness: this.book?.maxStaleness ?? 0,
     }),
+    hello: () => ({ pid: process.pid }),
+    shutdown: () => this.ctx.stopSelf(),
   });
-
-  private idTableGauges(): void {
-    if (!this.idTable) return;
-    this.metrics.weft_ps_sparse_rows.set(this.idTable.table.size);
-    this.metrics.weft_ps_sparse_bytes.set(this.idTable.table.bytes());
-  }
-}
-
-export function optimizerConfig(o: OptimizerSpec) {
-  switch (o.kind) {
-    case 'sgd':
-      return { kind: 'sgd' as const, lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay };
-    case 'adagrad':
-      return { kind: 'adagrad' as const, lr: o.lr, weightDecay: o.weightDecay };
-    case 'adamw':
-      return { kind: 'adamw' as const, lr: o.lr, weightDecay: o.weightDecay };
-    default:
-      return { kind: 'adam' as const, lr: o.lr, weightDecay: o.weightDecay };
-  }
 }

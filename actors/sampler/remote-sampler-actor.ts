@@ -21,7 +21,7 @@ import {
   partitionLayoutOf,
   partitionPeerImplementation,
 } from './partition-sampling.js';
-import { RemoteSamplerProtocol } from '../cluster-protocols.js';
+import { RemoteSamplerProtocol } from '../protocols.js';
 
 export interface RemoteSamplerConfig {
   spec: JobSpec;

@@ -8,7 +8,7 @@ import type { BatchView } from '../batch/batch-view.js';
 import type { TrainerCore } from './trainer-core.js';
 import { pushAsyncUpdate } from '../parameter-server/async-updates.js';
 import { LocalSgd, type LocalOptimizerState } from '../parameter-server/local-sgd.js';
-import { ShardProtocol } from '../cluster-protocols.js';
+import { ParameterServerProtocol } from '../protocols.js';
 import { retrying } from '../../runtime/retry.js';
 import type { SyncMode } from '../plan/round-schedule.js';
 import type { ShardPlan } from '../parameter-server/shard-plan.js';
@@ -42,7 +42,7 @@ export class TrainerSync {
   constructor(
     spec: JobSpec,
     private readonly core: TrainerCore,
-    private readonly shards: ActorClient<typeof ShardProtocol>[],
+    private readonly shards: ActorClient<typeof ParameterServerProtocol>[],
     private readonly plan: ShardPlan,
     private readonly metrics: RoleMetrics<'trainer'>,
   ) {

@@ -1,271 +1,492 @@
-// The trainer actor: consumes sampled batches (zero-copy from its shared-memory queue, or sampled
-// inline), runs forward/backward, aggregates gradients over N batches and syncs with the parameter server.
+// The trainer actor, one class wherever it runs (a worker thread of `weft train`, a process of
+// `weft launch`): takes its batches of each round from its batch source, aggregates gradients over N
+// local batches, pushes one update to every parameter-server shard and waits for the round.
+//
+//   batch source (queue | clone | inline | fetch) → step (fwd/bwd, sub-rounds) → push round ⇄ shards
+import { openGraph } from '../../graph-store/open-graph.js';
 import { fromHandle, type GraphHandle } from '../../graph-store/shared-graph.js';
 import { initBackend } from '../../kernels/tf/backend.js';
-import { Actor, implement } from '../../runtime/actor.js';
+import { Actor, implement, type ActorClient } from '../../runtime/actor.js';
 import type { Address } from '../../runtime/address.js';
-import { readBatch } from '../../runtime/shm-queue-batch.js';
+import { retrying } from '../../runtime/retry.js';
 import {
-  ShmQueue,
-  type ShmConsumer,
-  type ShmQueueHandle,
-  type ShmRecord,
-} from '../../runtime/shm-queue.js';
-import {
-  meteredParameterServer,
+  actorMetrics,
+  paramBytes,
   recordEvaluation,
   recordTrainerStep,
   threadActorMetrics,
   trainerStarted,
-  type ThreadActorMetrics,
 } from '../actor-metrics.js';
-import type { JobSpec } from '../job-spec.js';
+import type { BatchSource, BatchSourceConfig } from '../batch/batch-source.js';
+import { FetchSource } from '../batch/fetch-source.js';
+import { InlineSource } from '../batch/inline-source.js';
+import { CloneSource, QueueSource } from '../batch/local-sources.js';
 import {
-  ParameterServerProtocol,
-  SamplerProtocol,
+  RemoteSamplerProtocol,
   TrainerProtocol,
-  type StepRecord,
+  ParameterServerProtocol,
+  type EpochReply,
 } from '../protocols.js';
-import type { BatchFields } from '../batch/batch-record.js';
-import type { ProducerConfig } from '../batch/batch-producer.js';
-import type { SeedSource } from '../plan/seed-source.js';
-import { CloneReceiver } from '../batch/clone-handoff.js';
-import { distinctCount, groupSlices, sliceLinkTarget } from '../plan/link-groups.js';
-import { pullUnique } from '../parameter-server/unique-ids.js';
-import { viewBatch, type BatchView } from '../batch/batch-view.js';
-import { scaledLr, TrainerCore, type EvalSets } from './trainer-core.js';
+import type { JobSpec } from '../job-spec.js';
+import type { RoleMetrics } from '../metrics-catalogue.js';
+import { ShardedIdTable } from '../parameter-server/embedding-client.js';
+import { EmbeddingShardProtocol } from '../parameter-server/embedding-protocol.js';
+import { EMB_ROLE } from '../parameter-server/embedding-tables.js';
+import {
+  assembleByPlan,
+  planShards,
+  splitByPlan,
+  type ShardPlan,
+} from '../parameter-server/shard-plan.js';
+import {
+  distinctCount,
+  epochPlanOf,
+  groupedSource,
+  linkGroupsOf,
+  subRoundsOf,
+} from '../plan/link-groups.js';
+import { batchesOf, roundSchedule } from '../plan/round-schedule.js';
+import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
+import { SamplerProtocol, type StepRecord } from '../protocols.js';
+import {
+  AttemptSupersededError,
+  EpochAbandonedError,
+  ShardsBehindError,
+} from './trainer-errors.js';
+import { mlpInitParams } from './mlp-init.js';
+import { stepSubRound, subRoundSlices, type RoundBatch } from './sub-rounds.js';
+import { stalenessBoundOf, TrainerSync } from './sync-mode.js';
+import { scaledLr, TrainerCore } from './trainer-core.js';
 
 export interface TrainerConfig {
   spec: JobSpec;
-  graph: GraphHandle;
-  /** The queue samplers fill for this trainer; absent when sampling inline. */
-  queue?: ShmQueueHandle;
-  /** handoff clone: the BroadcastChannel the sampler workers post batches on. */
-  cloneChannel?: string;
-  seeds: SeedSource;
-  evalSets: EvalSets;
-  producer: ProducerConfig;
-  evalProducer: ProducerConfig;
-  ps: Address;
+  job: string;
+  /** The graph in shared memory (a trainer thread of `weft train`); absent: opened from spec.graph. */
+  graph?: GraphHandle;
+  /** Where batches come from (default: fetched from the job's samplers over the transport). */
+  batches?: BatchSourceConfig;
+  /** The sampler a same-process source sends its credits to. */
   sampler?: Address;
   /** Float64Array(4) over shared memory: [epoch, steps done, last loss, seeds done] for progress. */
-  progress: SharedArrayBuffer;
+  progress?: SharedArrayBuffer;
+  /**
+   * The trainer runs in a worker thread of a process that serves or pushes metrics: its thread's
+   * registry reports to the process's hub.
+   */
+  reportMetrics?: boolean;
 }
 
-const QUEUE_TIMEOUT_MS = 120_000;
-/** Dropout-seed distance between the gradient steps taken on one batch's group slices. */
-const SLICE_STEP_STRIDE = 1_000_003;
+type EpochRequest = {
+  epoch: number;
+  numBatches: number;
+  firstStep: number;
+  startVersion: number;
+  attempt?: number;
+  fanouts?: number[];
+};
 
 export class TrainerActor extends Actor<TrainerConfig> {
   private core!: TrainerCore;
-  private consumer?: ShmConsumer;
-  private cloneIn?: CloneReceiver;
-  private progress!: Float64Array;
-  private early = new Map<number, { record: ShmRecord; view: BatchView }>();
-  private version = 0;
-  private metrics!: ThreadActorMetrics<'trainer'>;
-  backend = '';
+  private plan!: ShardPlan;
+  private shards: ActorClient<typeof ParameterServerProtocol>[] = [];
+  private source!: BatchSource;
+  private readonly epochs = new Map<number, Promise<EpochReply>>();
+  private version = -1;
+  /** The coordinator's rollback count last seen: a run of an older attempt stops at its next step. */
+  private attempt = 0;
+  /** The last epoch run started: the next waits for it to end, so two runs never share the model. */
+  private lastRun: Promise<unknown> = Promise.resolve();
+  private backend = '';
+  /** The sharded ID-embedding table (model.idEmbedding), undefined without one. */
+  private idTable?: ShardedIdTable;
+  private m!: RoleMetrics<'trainer'>;
+  private stopMetrics?: () => void;
+  /** train.sync: what a step and a round's push do (aggregate, local SGD, async). */
+  private sync!: TrainerSync;
+  /** What MLPinit needs besides the core: the training seeds and the negatives' id range. */
+  private trainSeeds!: Int32Array;
+  private negativeRange?: [number, number];
+  private progress?: Float64Array;
+
+  private get index(): number {
+    return this.ctx.self.index as number;
+  }
 
   override async onStart(): Promise<void> {
     const c = this.ctx.config;
-    this.metrics = threadActorMetrics(
-      'trainer',
-      this.ctx.self,
-      c.spec.runtime.metricsPort > 0 || c.spec.runtime.pushgateway !== '',
-    );
-    const report = await initBackend(c.spec.runtime.backend);
-    this.backend = report.name;
-    trainerStarted(this.metrics.metrics, {
-      backend: report.name,
-      lr: scaledLr(c.spec),
-      queueCapacity: c.queue || c.cloneChannel ? c.spec.sampling.prefetch : 0,
-      stalenessBound: 0, // synchronous rounds
+    const { spec, job } = c;
+    if (c.reportMetrics !== undefined) {
+      const t = threadActorMetrics('trainer', this.ctx.self, c.reportMetrics);
+      this.m = t.metrics;
+      this.stopMetrics = () => t.stop();
+    } else this.m = actorMetrics('trainer', { job, index: this.index });
+    this.backend = (await initBackend(spec.runtime.backend)).name;
+    const batches = c.batches ?? { kind: 'fetch' };
+    // Synchronous rounds: every update is computed on the version it is applied to (staleness 0);
+    // async mode allows train.staleness.
+    trainerStarted(this.m, {
+      backend: this.backend,
+      lr: scaledLr(spec),
+      queueCapacity: batches.kind === 'inline' ? 0 : Math.max(1, spec.sampling.prefetch),
+      stalenessBound: stalenessBoundOf(spec),
     });
-    const graph = fromHandle(c.graph);
-    this.core = new TrainerCore(c.spec, graph, c.seeds, c.evalSets, c.producer, c.evalProducer);
-    this.core.idRowSource = (ids, create) => this.pullRows(ids, create);
-    if (c.queue) this.consumer = ShmQueue.attach(c.queue).consumer();
-    if (c.cloneChannel) this.cloneIn = new CloneReceiver(c.cloneChannel);
-    this.progress = new Float64Array(c.progress);
+    const graph = c.graph ? fromHandle(c.graph) : await openGraph(spec.graph);
+    const seeds = seedsOf(spec, graph);
+    const producers = producerConfigs(spec, seeds.negativeRange);
+    this.trainSeeds = seeds.train;
+    this.negativeRange = seeds.negativeRange;
+    // Grouping and slicing: training edges at their group's query time, as the samplers have them.
+    const groups = linkGroupsOf(spec, seeds.source, seeds.train);
+    this.core = new TrainerCore(
+      spec,
+      graph,
+      groupedSource(seeds.source, groups),
+      { val: seeds.val, test: seeds.test },
+      producers.train,
+      producers.eval,
+    );
+    const lengths = [...this.core.model.init(spec.train.seed)].map(
+      ([n, v]) => [n, v.length] as [string, number],
+    );
+    this.plan = planShards(lengths, spec.cluster.parameterServers);
+    const at = (role: string, index: number): Address => ({ job, role, index });
+    for (let p = 0; p < spec.cluster.parameterServers; p++)
+      this.shards.push(this.ctx.client(at('ps', p), ParameterServerProtocol));
+    this.source = this.sourceOf(batches, (epoch) => epochPlanOf(spec, seeds.train, groups, epoch));
+    this.sync = new TrainerSync(spec, this.core, this.shards, this.plan, this.m);
+    // ID embeddings: rows come from the table shards owning the batch's ids (evaluation too).
+    if (this.core.usesIdRows) {
+      const tables = Array.from({ length: spec.cluster.parameterServers }, (_, p) =>
+        this.ctx.client(at(EMB_ROLE, p), EmbeddingShardProtocol),
+      );
+      const idTable = new ShardedIdTable(tables, this.core.model.config.idEmbedding!.dim, this.m);
+      this.idTable = idTable;
+      this.core.idRowSource = (ids, create) => idTable.pull(ids, create);
+    }
+    if (c.progress) this.progress = new Float64Array(c.progress);
+  }
+
+  /** The batch source stage the job chose for this trainer. */
+  private sourceOf(
+    config: BatchSourceConfig,
+    planOf: ConstructorParameters<typeof InlineSource>[0],
+  ): BatchSource {
+    const { spec, job, sampler } = this.ctx.config;
+    const t = spec.timeouts;
+    const credit = (epoch: number, batch: number) => {
+      if (sampler) this.ctx.client(sampler, SamplerProtocol).tell('credit', { epoch, batch });
+    };
+    switch (config.kind) {
+      case 'queue':
+        return new QueueSource(config.queue, credit, t.queueMs);
+      case 'clone':
+        return new CloneSource(config.channel, credit, t.queueMs);
+      case 'inline':
+        return new InlineSource(planOf, (order, epoch, batch) =>
+          this.core.sampleInline(order, epoch, batch, spec.sampling.batchSize),
+        );
+      case 'fetch': {
+        const samplers = Array.from({ length: spec.cluster.samplers }, (_, j) =>
+          this.ctx.client({ job, role: 'sampler', index: j }, RemoteSamplerProtocol),
+        );
+        return new FetchSource(samplers, Math.max(1, spec.sampling.prefetch), t);
+      }
+    }
   }
 
   override onStop(): void {
-    for (const { record } of this.early.values()) record.release();
-    this.early.clear();
-    this.consumer?.dispose();
-    this.cloneIn?.close();
+    this.source?.close();
     this.core?.model.dispose();
-    this.metrics?.stop();
+    this.stopMetrics?.();
   }
 
-  private ps() {
-    const client = this.ctx.client(this.ctx.config.ps, ParameterServerProtocol);
-    return meteredParameterServer(client, this.metrics.metrics);
+  /**
+   * Pulls every shard and returns the lowest version: a shard one round ahead (a round this trainer
+   * pushed to it before a restart) hands back the version before, so all slices agree.
+   */
+  private async pullAll(guard?: () => void): Promise<number> {
+    const t = this.ctx.config.spec.timeouts;
+    const ask = { timeoutMs: t.askMs };
+    const retry = { deadlineMs: t.peerDeadlineMs };
+    const done = this.m.weft_trainer_param_pull_duration_seconds.startTimer();
+    const first = await Promise.all(
+      this.shards.map((c, p) => retrying(`pull from ps ${p}`, () => c.ask('pull', {}, ask), retry)),
+    );
+    const v = Math.min(...first.map((r) => r.version));
+    const replies = await Promise.all(
+      first.map((r, p) =>
+        // Async shards move independently: each slice is taken at its own version.
+        r.version === v || this.sync.mode === 'async'
+          ? r
+          : retrying(
+              `pull version ${v} from ps ${p}`,
+              () => this.shards[p].ask('pull', { at: v }, ask),
+              retry,
+            ),
+      ),
+    );
+    guard?.();
+    this.sync.adopt(
+      assembleByPlan(
+        this.plan,
+        replies.map((r) => r.params),
+      ),
+      replies.map((r) => r.version),
+    );
+    done();
+    let bytes = 0;
+    for (const r of first) bytes += paramBytes(r.params);
+    for (let p = 0; p < replies.length; p++)
+      if (replies[p] !== first[p]) bytes += paramBytes(replies[p].params);
+    this.m.weft_trainer_param_pull_bytes_total.inc(bytes);
+    this.version = v;
+    return v;
   }
 
-  private async pull(): Promise<void> {
-    const r = await this.ps().ask('pull', {}, { timeoutMs: 60_000 });
-    this.core.setParams(new Map(Object.entries(r.params)));
-    this.version = r.version;
-  }
-
-  /** ID-embedding rows of `ids` from the parameter server, each distinct id asked for once. */
-  private pullRows(ids: Int32Array, create: boolean): Promise<Float32Array> {
-    return pullUnique(ids, this.core.model.config.idEmbedding!.dim, async (unique) => {
-      const r = await this.ps().ask('pullRows', { ids: unique, create }, { timeoutMs: 60_000 });
-      return r.rows;
-    });
-  }
-
-  /** A push: the mean gradient and, with ID embeddings, the table rows' gradients. */
-  private pushMessage(lr: number) {
-    const grads = Object.fromEntries(this.core.takeGradients());
-    const idGrads = this.core.takeIdGradients();
-    return idGrads ? { grads, lr, idGrads } : { grads, lr };
-  }
-
-  /** The next batch of this epoch in plan order; early arrivals from parallel samplers wait aside. */
-  private nextFromQueue(epoch: number, batch: number): { view: BatchView; record: ShmRecord } {
-    const held = this.early.get(batch);
-    if (held) {
-      this.early.delete(batch);
-      return held;
+  private async runEpoch(req: EpochRequest): Promise<EpochReply> {
+    const spec = this.ctx.config.spec;
+    const t = this.index;
+    const sched = roundSchedule(req.numBatches, spec.cluster.trainers, spec.train.localSteps);
+    const lr = scaledLr(spec);
+    const attempt = req.attempt ?? 0;
+    // After a rollback the coordinator replays the epoch: a run of the abandoned timeline stops here.
+    const live = () => {
+      if (attempt !== this.attempt) throw new EpochAbandonedError(req.epoch, this.attempt);
+    };
+    // Gradients of an abandoned run's unfinished round must not leak into this one.
+    if (this.core.readyToSync(true)) this.core.takeGradients();
+    this.core.takeIdGradients();
+    this.sync.beginEpoch(attempt);
+    const v = await this.pullAll(live);
+    // Grouping with S steps per group: each round is S synchronous sub-rounds (one version each).
+    const subRounds = subRoundsOf(spec);
+    // Async: versions count every trainer's updates; each shard knows how many were this trainer's.
+    const k0 =
+      this.sync.mode === 'async'
+        ? await this.sync.resumeRound(req.epoch, t)
+        : Math.floor((v - req.startVersion) / subRounds);
+    const s0 = (v - req.startVersion) % subRounds;
+    if (k0 < 0) throw new ShardsBehindError(v, req.startVersion);
+    // This trainer's batches for the rest of the epoch, in training order.
+    const mine: number[] = [];
+    for (let k = k0; k < sched.numRounds; k++) mine.push(...batchesOf(sched, t, k));
+    this.source.begin(req.epoch, mine);
+    this.reportProgress(req.epoch, 0, NaN, 0);
+    const steps: StepRecord[] = [];
+    let i = 0;
+    let seedsDone = 0;
+    for (let k = k0; k < sched.numRounds; k++) {
+      const roundSteps: StepRecord[] = [];
+      const roundBatches: RoundBatch[] = [];
+      // Records whose views the round's sub-rounds still read.
+      const held: (() => void)[] = [];
+      try {
+        for (const b of batchesOf(sched, t, k)) {
+          const tStart = performance.now();
+          const got = await this.source.next(i++);
+          live();
+          this.m.weft_trainer_queue_depth.set(this.source.depth);
+          const view = got.view;
+          if (this.idTable) this.core.attachIdRows(view, await this.idTable.pull(view.seeds, true));
+          const record: StepRecord = {
+            epoch: req.epoch,
+            step: req.firstStep + b,
+            loss: 0,
+            seeds: view.link ? view.link.src.length : view.numSeeds,
+            edges: view.edges,
+            sample_s: got.sampleMs / 1000,
+            queue_wait_s: (performance.now() - tStart) / 1000,
+            compute_s: 0,
+            sync_s: 0,
+            wall_s: 0,
+            t: Date.now() / 1000,
+            gather_s: view.gatherMs / 1000,
+            syncs: 0,
+            ...(view.link ? { member_encodings: distinctCount(view.link.src) } : {}),
+          };
+          if (this.source.kind === 'inline') record.queue_wait_s = 0;
+          roundBatches.push({ batch: b, view, slices: subRoundSlices(view, subRounds), record });
+          // One sub-round: train now, while the next batches arrive; with S > 1 the slices wait below.
+          if (subRounds === 1) {
+            stepSubRound(this.sync, roundBatches.slice(-1), 0, req.firstStep);
+            got.release();
+          } else held.push(got.release);
+          record.wall_s = (performance.now() - tStart) / 1000;
+          roundSteps.push(record);
+          seedsDone += record.seeds;
+          this.reportProgress(req.epoch, i, record.loss, seedsDone);
+        }
+        for (let sub = k === k0 ? s0 : 0; sub < subRounds; sub++) {
+          const trained =
+            subRounds === 1
+              ? roundBatches.map((r) => r.batch)
+              : stepSubRound(this.core, roundBatches, sub, req.firstStep);
+          const round = req.startVersion + k * subRounds + sub;
+          await this.pushRound(req, round, trained, lr, live, roundSteps);
+        }
+      } finally {
+        for (const release of held) release();
+      }
+      // A step's time stamp is its round's end (what the epoch's training time is read from).
+      const tEnd = Date.now() / 1000;
+      for (const st of roundSteps) st.t = tEnd;
+      for (const s of roundSteps) recordTrainerStep(this.m, s, this.source.kind === 'inline');
+      steps.push(...roundSteps);
     }
-    for (;;) {
-      const record = this.consumer!.pop({ timeoutMs: QUEUE_TIMEOUT_MS });
-      if (record === null) throw new Error('sampler queue closed before the epoch ended');
-      const view = viewBatch(readBatch<BatchFields>(record));
-      if (view.epoch === epoch && view.batch === batch) return { view, record };
-      this.early.set(view.batch, { record, view });
+    return { steps, version: this.version, resumedAtRound: k0 };
+  }
+
+  /** Live progress for the process that shows it: [epoch, batches done, last loss, seeds done]. */
+  private reportProgress(epoch: number, done: number, loss: number, seeds: number): void {
+    const p = this.progress;
+    if (!p) return;
+    p[0] = epoch;
+    p[1] = done;
+    if (!Number.isNaN(loss)) p[2] = loss;
+    p[3] = seeds;
+  }
+
+  /**
+   * Pushes this trainer's share of one synchronous round (the gradients aggregated since the last
+   * push, weighted by `batches`) to every shard and takes the round's parameters back.
+   */
+  private async pushRound(
+    req: EpochRequest,
+    round: number,
+    batches: number[],
+    lr: number,
+    live: () => void,
+    roundSteps: StepRecord[],
+  ): Promise<void> {
+    const t = this.index;
+    const tSync = performance.now();
+    const grads = batches.length > 0 ? this.sync.update() : undefined;
+    // The table's round first (every trainer pushes, maybe no rows, so its barrier completes).
+    if (this.idTable)
+      await this.idTable.push(
+        round,
+        t,
+        batches.length,
+        this.core.takeIdGradients(),
+        this.ctx.config.spec.timeouts.pushMs,
+      );
+    const parts = grads ? splitByPlan(this.plan, grads) : this.shards.map(() => ({}));
+    let pushBytes = 0;
+    for (const part of parts) pushBytes += paramBytes(part);
+    this.m.weft_trainer_param_push_bytes_total.inc(pushBytes);
+    const pushDone = this.m.weft_trainer_param_push_duration_seconds.startTimer();
+    // Async: no barrier; the shards apply (or refuse as too stale) at once.
+    const replies =
+      this.sync.mode === 'async'
+        ? await this.sync.pushAsync({
+            epoch: req.epoch,
+            trainer: t,
+            round: round - req.startVersion,
+            batches,
+            grads,
+            lr,
+            live,
+            timeoutMs: this.ctx.config.spec.timeouts.pushMs,
+          })
+        : await Promise.all(
+            this.shards.map((c, p) =>
+              retrying(`push round ${round} to ps ${p}`, () =>
+                c.ask(
+                  'push',
+                  { round, trainer: t, epoch: req.epoch, batches, grads: parts[p], lr },
+                  { timeoutMs: this.ctx.config.spec.timeouts.pushMs },
+                ),
+              ),
+            ),
+          );
+    live();
+    this.sync.adopt(
+      assembleByPlan(
+        this.plan,
+        replies.map((r) => r.params),
+      ),
+      replies.map((r) => r.version),
+    );
+    pushDone();
+    // The push reply carries the round's parameters back: pulled bytes.
+    let pulled = 0;
+    for (const r of replies) pulled += paramBytes(r.params);
+    this.m.weft_trainer_param_pull_bytes_total.inc(pulled);
+    this.version = Math.min(...replies.map((r) => r.version));
+    const syncMs = performance.now() - tSync;
+    const last = roundSteps[roundSteps.length - 1];
+    if (last) {
+      last.sync_s += syncMs / 1000;
+      last.wall_s += syncMs / 1000;
+      last.syncs = (last.syncs ?? 0) + 1;
     }
   }
 
   readonly handlers = implement(TrainerProtocol, {
-    sync: async () => {
-      await this.pull();
-      return { version: this.version, backend: this.backend };
+    trainEpoch: (req) => {
+      const attempt = req.attempt ?? 0;
+      if (attempt > this.attempt) {
+        // A rollback: runs of the abandoned timeline stop, and every epoch is trained afresh.
+        this.attempt = attempt;
+        this.epochs.clear();
+      }
+      if (attempt < this.attempt)
+        throw new AttemptSupersededError(`epoch ${req.epoch}`, attempt, this.attempt);
+      if (req.fanouts) this.core.setFanouts(req.fanouts);
+      let run = this.epochs.get(req.epoch);
+      if (!run) {
+        const started = this.lastRun.then(() => this.runEpoch(req));
+        run = started;
+        this.lastRun = started.catch(() => undefined);
+        // A failed epoch may be asked for again (after the shards come back): do not cache the failure.
+        started.catch(() => {
+          if (this.epochs.get(req.epoch) === started) this.epochs.delete(req.epoch);
+        });
+        this.epochs.set(req.epoch, run);
+        for (const e of this.epochs.keys()) if (e < req.epoch - 1) this.epochs.delete(e);
+      }
+      return run;
     },
-    progress: () => ({
-      epoch: this.progress[0],
-      done: this.progress[1],
-      loss: this.progress[2],
-      seeds: this.progress[3],
-    }),
+    mlpInit: async () => {
+      const spec = this.ctx.config.spec;
+      const initial = this.core.model.init(spec.train.seed);
+      const r = await mlpInitParams(
+        spec,
+        this.core.graph,
+        this.core.seeds,
+        this.trainSeeds,
+        initial,
+        this.negativeRange,
+      );
+      return {
+        params: Object.fromEntries(r.params),
+        seconds: r.seconds,
+        steps: r.steps,
+        lastLoss: r.lastLoss,
+      };
+    },
     evaluate: async ({ split }) => {
       const t0 = performance.now();
+      const version = await this.pullAll();
       const metrics = await this.core.evaluate(split);
       const seconds = (performance.now() - t0) / 1000;
-      recordEvaluation(this.metrics.metrics, split, metrics, seconds);
-      return { metrics, seconds };
+      recordEvaluation(this.m, split, metrics, seconds);
+      return { metrics, seconds, version };
     },
-    trainEpoch: async ({ epoch, numBatches, firstStep, order, fanouts }) => {
-      const spec = this.ctx.config.spec;
-      if (fanouts) this.core.setFanouts(fanouts);
-      const lr = scaledLr(spec);
-      const sampler = this.ctx.config.sampler
-        ? this.ctx.client(this.ctx.config.sampler, SamplerProtocol)
-        : undefined;
-      const steps: StepRecord[] = [];
-      if (this.version === 0 && this.core.model.numParams() > 0) await this.pull();
-      this.progress[0] = epoch;
-      this.progress[1] = 0;
-      this.progress[3] = 0;
-      let pendingStats = { sample: 0, wait: 0, compute: 0, seeds: 0, edges: 0 };
-      for (let b = 0; b < numBatches; b++) {
-        const tStart = performance.now();
-        let view: BatchView;
-        let record: ShmRecord | undefined;
-        let waitMs = 0;
-        let sampleMs: number;
-        if (this.consumer) {
-          ({ view, record } = this.nextFromQueue(epoch, b));
-          waitMs = performance.now() - tStart;
-          sampleMs = view.sampleMs + view.gatherMs;
-        } else if (this.cloneIn) {
-          view = await this.cloneIn.next(epoch, b, QUEUE_TIMEOUT_MS);
-          waitMs = performance.now() - tStart;
-          sampleMs = view.sampleMs + view.gatherMs;
-        } else {
-          view = this.core.sampleInline(order as Int32Array, epoch, b, spec.sampling.batchSize);
-          sampleMs = performance.now() - tStart;
-        }
-        // Grouping and slicing: S gradient steps on one sampled batch, each on its share of every
-        // group; every step but the batch's last may sync here (the last syncs below, as always).
-        const slices =
-          view.link && spec.link.stepsPerGroup > 1
-            ? groupSlices(view.link.src, spec.link.stepsPerGroup)
-            : undefined;
-        const parts = slices ? slices.length : 1;
-        let loss = 0;
-        let computeMs = 0;
-        let syncMs = 0;
-        let syncs = 0;
-        // ID embeddings: the seeds' rows, pulled once per batch (slices share the batch's seeds).
-        let idRows: Float32Array | undefined;
-        if (this.core.usesIdRows) {
-          const tPull = performance.now();
-          idRows = await this.pullRows(view.seeds, true);
-          syncMs += performance.now() - tPull;
-        }
-        for (let k = 0; k < parts; k++) {
-          const tCompute = performance.now();
-          const part = slices ? { ...view, link: sliceLinkTarget(view.link!, slices[k]) } : view;
-          loss += this.core.step(part, firstStep + b + k * SLICE_STEP_STRIDE, idRows) / parts;
-          computeMs += performance.now() - tCompute;
-          if (k < parts - 1 && this.core.readyToSync()) {
-            const tSync = performance.now();
-            const r = await this.ps().ask('push', this.pushMessage(lr), { timeoutMs: 120_000 });
-            this.core.setParams(new Map(Object.entries(r.params)));
-            this.version = r.version;
-            syncMs += performance.now() - tSync;
-            syncs++;
-          }
-        }
-        // Read before the record is released (its views die with it).
-        const memberEncodings = view.link ? distinctCount(view.link.src) : undefined;
-        const gatherMs = view.gatherMs;
-        const seeds = view.link ? view.link.src.length : view.numSeeds;
-        pendingStats.sample += sampleMs;
-        pendingStats.wait += waitMs;
-        pendingStats.compute += computeMs;
-        pendingStats.seeds += seeds;
-        pendingStats.edges += view.edges;
-        record?.release();
-        sampler?.tell('credit', { epoch, batch: b });
-        if (this.core.readyToSync(b === numBatches - 1)) {
-          const tSync = performance.now();
-          const r = await this.ps().ask('push', this.pushMessage(lr), { timeoutMs: 120_000 });
-          this.core.setParams(new Map(Object.entries(r.params)));
-          this.version = r.version;
-          syncMs += performance.now() - tSync;
-          syncs++;
-        }
-        const wallMs = performance.now() - tStart;
-        steps.push({
-          epoch,
-          step: firstStep + b,
-          loss,
-          seeds: pendingStats.seeds,
-          edges: pendingStats.edges,
-          sample_s: pendingStats.sample / 1000,
-          queue_wait_s: pendingStats.wait / 1000,
-          compute_s: pendingStats.compute / 1000,
-          sync_s: syncMs / 1000,
-          wall_s: wallMs / 1000,
-          t: Date.now() / 1000,
-          gather_s: gatherMs / 1000,
-          syncs,
-          grad_steps: parts,
-          ...(memberEncodings !== undefined ? { member_encodings: memberEncodings } : {}),
-        });
-        const inline = !this.consumer && !this.cloneIn;
-        recordTrainerStep(this.metrics.metrics, steps[steps.length - 1], inline);
-        pendingStats = { sample: 0, wait: 0, compute: 0, seeds: 0, edges: 0 };
-        this.progress[1] = b + 1;
-        this.progress[2] = loss;
-        this.progress[3] += seeds;
+    optimizerState: () => this.sync.localState() ?? { slots: {}, steps: {} },
+    setOptimizerState: ({ attempt, slots, steps }) => {
+      if (attempt < this.attempt)
+        throw new AttemptSupersededError('optimizer state', attempt, this.attempt);
+      if (attempt > this.attempt) {
+        // As for trainEpoch: runs of the abandoned timeline stop at their next step, before this
+        // state could be moved by them.
+        this.attempt = attempt;
+        this.epochs.clear();
       }
-      return { steps, version: this.version };
+      this.sync.restoreLocal(steps ? { slots: slots ?? {}, steps } : undefined, attempt);
+      return { parameters: Object.keys(steps ?? {}).length };
     },
+    hello: () => ({ pid: process.pid, backend: this.backend }),
+    shutdown: () => this.ctx.stopSelf(),
   });
 }

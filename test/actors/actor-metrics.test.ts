@@ -2,15 +2,9 @@
 // totals (random records against a plain sum), parameter traffic is counted both ways, handles are
 // registered once per actor.
 import { describe, expect, it } from 'vitest';
-import {
-  actorMetrics,
-  meteredParameterServer,
-  recordTrainerStep,
-} from '../../actors/actor-metrics.js';
+import { actorMetrics, recordTrainerStep } from '../../actors/actor-metrics.js';
 import type { StepRecord } from '../../actors/protocols.js';
-import type { ActorClient } from '../../runtime/actor.js';
 import { threadMetrics } from '../../runtime/metrics.js';
-import type { ParameterServerProtocol } from '../../actors/protocols.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -115,30 +109,5 @@ describe('trainer step records as metrics', () => {
     expect(await value('weft_trainer_step_duration_seconds_count', labels)).toBe(1);
     expect(await value('weft_trainer_queue_depth', labels)).toBe(3);
     expect(await value('weft_actor_up', labels)).toBe(0);
-  });
-});
-
-describe('meteredParameterServer', () => {
-  it('counts pushed gradient bytes, and pulled bytes from pull and push replies', async () => {
-    const labels = { job: 'metered', role: 'trainer', index: '0' };
-    const m = actorMetrics('trainer', { job: 'metered', index: 0 });
-    const params = { w: new Float32Array(10), b: new Float32Array(3) }; // 52 bytes
-    const fake = {
-      address: { job: 'metered', role: 'ps', index: 0 },
-      tell: () => undefined,
-      ask: async (verb: string) => {
-        if (verb === 'pull' || verb === 'push') return { version: 1, params };
-        return { version: 1 };
-      },
-    } as unknown as ActorClient<typeof ParameterServerProtocol>;
-    const ps = meteredParameterServer(fake, m);
-    await ps.ask('pull', {});
-    await ps.ask('push', { grads: { w: new Float32Array(10) }, lr: 0.1 });
-    await ps.ask('push', { grads: { w: new Float32Array(10), b: new Float32Array(3) } });
-    await ps.ask('init', { params, optimizer: { kind: 'sgd', lr: 0.1 } });
-    expect(await value('weft_trainer_param_pull_bytes_total', labels)).toBe(3 * 52);
-    expect(await value('weft_trainer_param_push_bytes_total', labels)).toBe(40 + 52);
-    expect(await value('weft_trainer_param_pull_duration_seconds_count', labels)).toBe(1);
-    expect(await value('weft_trainer_param_push_duration_seconds_count', labels)).toBe(2);
   });
 });

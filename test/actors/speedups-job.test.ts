@@ -94,8 +94,8 @@ describe('speed-up switches in a training job', () => {
       }),
     );
     expect(r.speedups!.cloned_bytes).toBeGreaterThan(2 * 6 * 10_000);
-    // 6 batches x 2 gradient steps per epoch, one push per 4 steps: 3 per epoch.
-    expect(r.speedups!.syncs).toBe(2 * 3);
+    // 6 batches per epoch in rounds of 4 (2 rounds), each round 2 sub-rounds of one push: 4 per epoch.
+    expect(r.speedups!.syncs).toBe(2 * 4);
     expect(r.speedups!.member_encodings_per_record).toBeLessThan(0.45);
     expect(r.speedups!.mlp_init_s).toBeGreaterThan(0);
     expect(events('clone-grouped').some((e) => e.kind === 'mlp-init')).toBe(true);

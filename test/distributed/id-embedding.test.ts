@@ -10,8 +10,8 @@ import { EmbeddingShardActor } from '../../actors/parameter-server/embedding-sha
 import { EmbeddingShardProtocol } from '../../actors/parameter-server/embedding-protocol.js';
 import { EMB_ROLE } from '../../actors/parameter-server/embedding-tables.js';
 import { RemoteSamplerActor } from '../../actors/sampler/remote-sampler-actor.js';
-import { RemoteTrainerActor } from '../../actors/trainer/remote-trainer-actor.js';
-import { ShardServerActor } from '../../actors/parameter-server/shard-server-actor.js';
+import { TrainerActor } from '../../actors/trainer/trainer-actor.js';
+import { ParameterServerActor } from '../../actors/parameter-server/parameter-server-actor.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
 import { ownerOf } from '../../actors/parameter-server/id-shard.js';
@@ -69,13 +69,13 @@ async function runJob(spec: JobSpec, name: string, resume = false) {
   try {
     const cfg = { config: { spec, job: name }, placement: 'local' as const };
     for (let p = 0; p < spec.cluster.parameterServers; p++) {
-      await system.spawn(ShardServerActor, { job: name, role: 'ps', index: p }, cfg);
+      await system.spawn(ParameterServerActor, { job: name, role: 'ps', index: p }, cfg);
       await system.spawn(EmbeddingShardActor, { job: name, role: EMB_ROLE, index: p }, cfg);
     }
     for (let j = 0; j < spec.cluster.samplers; j++)
       await system.spawn(RemoteSamplerActor, { job: name, role: 'sampler', index: j }, cfg);
     for (let t = 0; t < spec.cluster.trainers; t++)
-      await system.spawn(RemoteTrainerActor, { job: name, role: 'trainer', index: t }, cfg);
+      await system.spawn(TrainerActor, { job: name, role: 'trainer', index: t }, cfg);
     const result = await runDistributedTraining(spec, {
       nats: { servers: server.url },
       job: name,

@@ -6,7 +6,7 @@ import { makeEpochPlan } from '../../actors/plan/epoch-plan.js';
 import { producerConfigs, seedsOf } from '../../actors/plan/task-seeds.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
-import { optimizerConfig } from '../../actors/parameter-server/parameter-server-actor.js';
+import { optimizerConfig } from '../../actors/parameter-server/optimizer-config.js';
 import { ParameterStore } from '../../actors/parameter-server/parameter-store.js';
 import { TrainerCore } from '../../actors/trainer/trainer-core.js';
 import { openGraph } from '../../graph-store/open-graph.js';

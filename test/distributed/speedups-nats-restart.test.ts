@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { batchSeed } from '../../actors/plan/epoch-plan.js';
 import { producerConfigs, seedsOf } from '../../actors/plan/task-seeds.js';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
-import { RemoteSamplerProtocol, ShardProtocol } from '../../actors/cluster-protocols.js';
+import { RemoteSamplerProtocol, ParameterServerProtocol } from '../../actors/protocols.js';
 import {
   allocateArrays,
   readBatchHeader,
@@ -86,7 +86,7 @@ describe('adaptive sampling over NATS, a sampler killed mid-epoch', () => {
       onEvent: (e) => events.push(`${e.kind} ${e.role} ${e.index}`),
     });
     const probe = await ActorSystem.start({ transport: 'nats', nats: { servers: job.natsUrl } });
-    const ps0 = probe.client({ job: job.job, role: 'ps', index: 0 }, ShardProtocol);
+    const ps0 = probe.client({ job: job.job, role: 'ps', index: 0 }, ParameterServerProtocol);
     const sampler0 = probe.client(
       { job: job.job, role: 'sampler', index: 0 },
       RemoteSamplerProtocol,

@@ -2,9 +2,9 @@
 // staler than the bound, applies each exactly once, and a job over a real nats-server trains to sane accuracy.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ShardProtocol } from '../../actors/cluster-protocols.js';
+import { ParameterServerProtocol } from '../../actors/protocols.js';
 import { roundSchedule, versionsPerEpoch } from '../../actors/plan/round-schedule.js';
-import { ShardServerActor } from '../../actors/parameter-server/shard-server-actor.js';
+import { ParameterServerActor } from '../../actors/parameter-server/parameter-server-actor.js';
 import { Rng } from '../../graph-store/prng.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import { launchedSpec, SMALL_GRAPH } from '../helpers/launched-job.js';
@@ -24,14 +24,14 @@ describe('async updates on one shard', () => {
         const trainers = 2 + rng.below(3);
         const job = `async-unit-${seed}`;
         await system.spawn(
-          ShardServerActor,
+          ParameterServerActor,
           { job, role: 'ps', index: 0 },
           {
             config: {},
             placement: 'local',
           },
         );
-        const ps = system.client({ job, role: 'ps', index: 0 }, ShardProtocol);
+        const ps = system.client({ job, role: 'ps', index: 0 }, ParameterServerProtocol);
         await ps.ask('load', {
           params: { w: new Float32Array(3) },
           version: 0,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { applyMeanDelta, LocalSgd } from '../../actors/parameter-server/local-sgd.js';
 import { applyOverrides, defaultJobSpec, parseJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
-import { optimizerConfig } from '../../actors/parameter-server/parameter-server-actor.js';
+import { optimizerConfig } from '../../actors/parameter-server/optimizer-config.js';
 import { ParameterStore } from '../../actors/parameter-server/parameter-store.js';
 import { buildModel } from '../../actors/trainer/trainer-core.js';
 import { Rng } from '../../graph-store/prng.js';

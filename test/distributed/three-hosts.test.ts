@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DistributedResults } from '../../actors/distributed/distributed-job.js';
-import { ShardProtocol } from '../../actors/cluster-protocols.js';
+import { ParameterServerProtocol } from '../../actors/protocols.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import { buildCora, coraMissing } from '../helpers/cora.js';
@@ -165,7 +165,7 @@ describe.skipIf(unavailable !== undefined)(
           nats: { servers: [c.hosts[0].natsUrl, c.hosts[1].natsUrl] },
         });
         try {
-          const ps0 = probe.client({ job, role: 'ps', index: 0 }, ShardProtocol);
+          const ps0 = probe.client({ job, role: 'ps', index: 0 }, ParameterServerProtocol);
           const killAt = ROUNDS_PER_EPOCH + 2;
           for (;;) {
             const s = await ps0.ask('stats', {}, { timeoutMs: 2000 }).catch(() => undefined);

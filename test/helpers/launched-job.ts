@@ -8,7 +8,7 @@ import type { DistributedResults } from '../../actors/distributed/distributed-jo
 import { EmbeddingShardProtocol } from '../../actors/parameter-server/embedding-protocol.js';
 import { EMB_ROLE } from '../../actors/parameter-server/embedding-tables.js';
 import type { LaunchedJob } from '../../actors/distributed/launcher.js';
-import { ShardProtocol } from '../../actors/cluster-protocols.js';
+import { ParameterServerProtocol } from '../../actors/protocols.js';
 import type { Role } from '../../actors/distributed/role-runner.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { synthPowerlaw, type PowerlawOptions } from '../../graph-store/synth-powerlaw.js';
@@ -82,7 +82,7 @@ export async function atVersion<T>(
   try {
     const at = { job: job.job, index: 0 };
     const emb = probe.client({ ...at, role: EMB_ROLE }, EmbeddingShardProtocol);
-    const ps = probe.client({ ...at, role: 'ps' }, ShardProtocol);
+    const ps = probe.client({ ...at, role: 'ps' }, ParameterServerProtocol);
     const stats = () => (opts.probe === 'emb' ? emb.ask('stats', {}) : ps.ask('stats', {}));
     for (;;) {
       const s = await stats().catch(() => undefined);

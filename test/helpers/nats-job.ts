@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { runDistributedTraining } from '../../actors/distributed/distributed-job.js';
 import { RemoteSamplerActor } from '../../actors/sampler/remote-sampler-actor.js';
-import { RemoteTrainerActor } from '../../actors/trainer/remote-trainer-actor.js';
-import { ShardServerActor } from '../../actors/parameter-server/shard-server-actor.js';
+import { TrainerActor } from '../../actors/trainer/trainer-actor.js';
+import { ParameterServerActor } from '../../actors/parameter-server/parameter-server-actor.js';
 import type { JobSpec } from '../../actors/job-spec.js';
 import { synthPowerlaw, type PowerlawOptions } from '../../graph-store/synth-powerlaw.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
@@ -23,11 +23,11 @@ export async function runJobOverNats(url: string, spec: JobSpec, job: string) {
   try {
     const cfg = { config: { spec, job }, placement: 'local' as const };
     for (let p = 0; p < spec.cluster.parameterServers; p++)
-      await system.spawn(ShardServerActor, { job, role: 'ps', index: p }, cfg);
+      await system.spawn(ParameterServerActor, { job, role: 'ps', index: p }, cfg);
     for (let j = 0; j < spec.cluster.samplers; j++)
       await system.spawn(RemoteSamplerActor, { job, role: 'sampler', index: j }, cfg);
     for (let t = 0; t < spec.cluster.trainers; t++)
-      await system.spawn(RemoteTrainerActor, { job, role: 'trainer', index: t }, cfg);
+      await system.spawn(TrainerActor, { job, role: 'trainer', index: t }, cfg);
     return await runDistributedTraining(spec, { nats: { servers: url }, job });
   } finally {
     await system.shutdown();

@@ -1,12 +1,12 @@
-// Adaptive sampling on a distributed job, coordinator side: the embedded path's controller decides
-// after each evaluation, and every sampler process is told the fanouts of each epoch over NATS.
+// Adaptive sampling, coordinator side: the controller decides after each evaluation, and every
+// sampler is told the fanouts of each epoch (and again after a restart).
 import type { ActorClient } from '../../runtime/actor.js';
-import type { CoordinatorState } from '../coordinator/coordinator-state.js';
-import { RemoteSamplerProtocol } from '../cluster-protocols.js';
+import type { CoordinatorState } from './coordinator-state.js';
+import { RemoteSamplerProtocol } from '../protocols.js';
 import { retrying } from '../../runtime/retry.js';
 import type { JobSpec } from '../job-spec.js';
 import { adaptiveFor, adaptiveMetric, type AdaptiveFanouts } from '../plan/adaptive-fanouts.js';
-import { exportFanouts } from '../coordinator/fanout-gauges.js';
+import { exportFanouts } from './fanout-gauges.js';
 
 type Event = (kind: string, detail: string, extra?: Record<string, unknown>) => void;
 
@@ -14,7 +14,7 @@ type Event = (kind: string, detail: string, extra?: Record<string, unknown>) => 
  * The fanouts of a distributed job's epochs. Off (adaptive sampling disabled): the spec's fanouts,
  * nothing is sent. On: the controller's current fanouts, restored from a checkpoint's state.
  */
-export class RemoteFanouts {
+export class JobFanouts {
   private readonly adaptive: AdaptiveFanouts | undefined;
   private readonly gauges: (fanouts: readonly number[]) => void;
   /** Epoch whose fanouts were last sent to the samplers (a restarted sampler is told again). */
