@@ -1,9 +1,9 @@
 // End-to-end training throughput of `weft train` on the 1M-node / 20M-edge power-law graph:
 // 2-layer GraphSAGE, hidden 128, fanout [15,10], batch 1024, Adam; seeds/s after warm-up, the time
-// split per step, and peak RSS. Run: npx tsx bench/train.ts [--steps N] [--graph DIR] [--quick]
+// split per step, and peak RSS. Run: npx tsx bench/train.ts [--steps N] [--graph DIR] [--quick] [--out FILE]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runTraining } from '../actors/coordinator/train-job.js';
 import { type TrainResults } from '../actors/coordinator/run-results.js';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     graph: { type: 'string' },
     quick: { type: 'boolean', default: false },
     configs: { type: 'string', default: 'fused,unfused,inline' },
+    out: { type: 'string' },
   },
 });
 
@@ -90,8 +91,7 @@ const out = {
   note: 'seeds_per_s is measured after warm-up (the first steps are dropped); sample_s runs on the sampler thread, overlapped with compute; peak RSS is of the whole process (graph in shared memory included).',
   runs,
 };
-mkdirSync('bench/results', { recursive: true });
-writeFileSync(
-  join('bench/results', values.quick ? 'train-quick.json' : 'train.json'),
-  `${JSON.stringify(out, null, 2)}\n`,
-);
+const outFile =
+  values.out ?? join('bench/results', values.quick ? 'train-quick.json' : 'train.json');
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, `${JSON.stringify(out, null, 2)}\n`);

@@ -1,0 +1,96 @@
+// `weft train` of this commit against an older one, side by side on this machine: the two checkouts
+// take turns running bench/train.ts (fused hand-off) on the same 1M-node / 20M-edge graph, so load
+// swings hit both alike. Run: npx tsx bench/train-side-by-side.ts [--base REF] [--rounds N] [--steps N]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gitCommit } from './git-commit.js';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string', default: 'a9eef31' },
+    rounds: { type: 'string', default: '3' },
+    steps: { type: 'string', default: '150' },
+    config: { type: 'string', default: 'fused' },
+  },
+});
+
+const head = resolve('.');
+const baseDir = mkdtempSync(join(os.tmpdir(), 'weft-base-'));
+execFileSync('git', ['worktree', 'add', '--detach', baseDir, values.base!], { stdio: 'ignore' });
+symlinkSync(join(head, 'node_modules'), join(baseDir, 'node_modules'));
+const baseCommit = execFileSync('git', ['rev-parse', values.base!]).toString().trim();
+
+interface Run {
+  seeds_per_s: number;
+  step_ms: number;
+  compute_ms: number;
+  wait_ms: number;
+  sync_ms: number;
+}
+
+/** One bench/train.ts run in `dir`; its results file read back. */
+function runIn(dir: string): Run {
+  execFileSync(
+    'npx',
+    ['tsx', 'bench/train.ts', '--configs', values.config!, '--steps', values.steps!],
+    { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  // Both checkouts write their bench/results/train.json (this one's is restored at the end).
+  const r = JSON.parse(readFileSync(join(dir, 'bench/results/train.json'), 'utf8')) as {
+    runs: { results: { throughput: Record<string, number> } }[];
+  };
+  const t = r.runs[0].results.throughput;
+  return {
+    seeds_per_s: t.seeds_per_s,
+    step_ms: t.step_s * 1000,
+    compute_ms: t.compute_s * 1000,
+    wait_ms: t.queue_wait_s * 1000,
+    sync_ms: t.sync_s * 1000,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const before = readFileSync(join(head, 'bench/results/train.json'), 'utf8');
+const base: Run[] = [];
+const cur: Run[] = [];
+try {
+  for (let k = 0; k < Number(values.rounds); k++) {
+    // Alternate which goes first, so neither always runs on a warmer page cache.
+    const order = k % 2 === 0 ? (['base', 'head'] as const) : (['head', 'base'] as const);
+    for (const which of order) {
+      const r = which === 'base' ? runIn(baseDir) : runIn(head);
+      (which === 'base' ? base : cur).push(r);
+      console.log(`round ${k} ${which}: ${Math.round(r.seeds_per_s)} seeds/s`);
+    }
+  }
+} finally {
+  // This checkout's own results file is the full bench's, not these runs'.
+  writeFileSync(join(head, 'bench/results/train.json'), before);
+  execFileSync('git', ['worktree', 'remove', '--force', baseDir], { stdio: 'ignore' });
+}
+const b = median(base.map((r) => r.seeds_per_s));
+const h = median(cur.map((r) => r.seeds_per_s));
+const out = {
+  benchmark: 'train-side-by-side',
+  machine: os.cpus()[0]?.model,
+  cores: os.cpus().length,
+  node: process.version,
+  date: new Date().toISOString(),
+  commit: gitCommit(),
+  base_commit: baseCommit,
+  config: values.config,
+  steps_per_run: Number(values.steps),
+  graph: 'powerlaw 1M nodes / 20M edges, 64-d; GraphSAGE 2x128, fanout [15,10], batch 1024, Adam',
+  base_runs: base,
+  head_runs: cur,
+  base_median_seeds_per_s: b,
+  head_median_seeds_per_s: h,
+  head_over_base: h / b,
+};
+writeFileSync('bench/results/train-side-by-side.json', `${JSON.stringify(out, null, 2)}\n`);
+console.log(
+  `median: base ${Math.round(b)}, head ${Math.round(h)} seeds/s (head/base ${(h / b).toFixed(3)})`,
+);
