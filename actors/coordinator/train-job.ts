@@ -9,6 +9,7 @@ import { ActorSystem } from '../../runtime/actor-system.js';
 import type { Address } from '../../runtime/address.js';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { ConfigError, WeftError } from '../../runtime/errors.js';
+import { moduleUrl } from '../../runtime/module-url.js';
 import { ShmQueue } from '../../runtime/shm-queue.js';
 import type { JobSpec } from '../job-spec.js';
 import {
@@ -259,7 +260,7 @@ export async function runTraining(
       progress: progressSab,
     };
     const trainer = await system.spawn<typeof TrainerProtocol>(
-      { module: new URL('../trainer/trainer-actor.ts', import.meta.url), export: 'TrainerActor' },
+      { module: moduleUrl('../trainer/trainer-actor.js', import.meta.url), export: 'TrainerActor' },
       addr('trainer'),
       { config: trainerConfig, placement: 'thread', restart: { restart: 'never' } },
     );
