@@ -1,13 +1,14 @@
 # The Weft image: every pod of a job runs `weft actor ...` from it (see deploy/k8s and
-# `weft deploy render`). TypeScript runs through tsx, so there is no build stage.
+# `weft deploy render`). TypeScript runs through tsx (bin/weft.js without dist/), so there is no build stage.
 FROM node:20-slim
 
 ENV NODE_ENV=production
 WORKDIR /app
 
-# Dependencies first: this layer is reused while only the sources change.
+# Dependencies first: this layer is reused while only the sources change. --ignore-scripts skips
+# `prepare` (the dist/ build needs TypeScript, a dev dependency), so the image runs the sources.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 COPY . .
 RUN chmod +x bin/weft.js \

@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     fileParallelism: true,
     maxWorkers: 2,
+    // `weft` processes the tests start (bin/weft.js) run these sources too, not an older dist/ build.
+    env: { WEFT_SOURCE: '1' },
   },
 });

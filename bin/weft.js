@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// Entry point of the `weft` command: loads the TypeScript CLI through tsx (worker threads do the same).
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { dirname, join } from 'node:path';
-import { register } from 'tsx/esm/api';
+// Entry point of the `weft` command: runs the compiled CLI in dist/ (built by `npm ci` / `npm run build`).
+// Without a build, or with WEFT_SOURCE=1 (the tests), it runs the TypeScript sources through tsx.
+import { existsSync } from 'node:fs';
 
-register();
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-await import(pathToFileURL(join(root, 'cli', 'main.ts')).href);
+const root = new URL('../', import.meta.url);
+const compiled = new URL('dist/cli/main.js', root);
+if (process.env.WEFT_SOURCE !== '1' && existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(new URL('cli/main.ts', root).href);
+}

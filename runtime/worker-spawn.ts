@@ -1,13 +1,13 @@
 // Starts a worker thread from a module URL, whether the module is compiled JavaScript or TypeScript
 // source (then a small bootstrap registers tsx in the new thread before loading it).
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { isTypeScriptUrl } from './module-url.js';
 
 const bootstrap = new URL('./worker-bootstrap.mjs', import.meta.url);
 
 /** `new Worker(entry)` that also works for TypeScript entries; workerData and ports pass unchanged. */
 export function spawnWorker(entry: URL, options: WorkerOptions = {}): Worker {
-  const isTs = entry.pathname.endsWith('.ts') || entry.pathname.endsWith('.mts');
-  if (!isTs) return new Worker(entry, options);
+  if (!isTypeScriptUrl(entry)) return new Worker(entry, options);
   return new Worker(bootstrap, {
     ...options,
     argv: [...(options.argv ?? []), `--weft-entry=${entry.href}`],

@@ -7,6 +7,7 @@ import type { ActorRef } from '../../runtime/actor-system.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import type { Address } from '../../runtime/address.js';
 import { ConfigError, WeftError } from '../../runtime/errors.js';
+import { moduleUrl } from '../../runtime/module-url.js';
 import { ShmQueue } from '../../runtime/shm-queue.js';
 import { maxBatchBytes } from '../batch/batch-producer.js';
 import type { BatchSourceConfig } from '../batch/batch-source.js';
@@ -34,7 +35,7 @@ import type { JobObserver } from './job-observer.js';
 import type { Placement, PlacementStart, SamplerTotals } from './placement.js';
 
 const TRAINER_MODULE = {
-  module: new URL('../trainer/trainer-actor.ts', import.meta.url),
+  module: moduleUrl('../trainer/trainer-actor.js', import.meta.url),
   export: 'TrainerActor',
 };
 

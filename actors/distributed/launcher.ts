@@ -2,10 +2,11 @@
 // of the job as a separate OS process; restarts an actor process that dies, and stops them all at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { WeftError } from '../../runtime/errors.js';
+import { execArgvFor, moduleUrl } from '../../runtime/module-url.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
 import type { JobSpec } from '../job-spec.js';
 import { checkRemoteSpeedups } from './process-switches.js';
@@ -46,7 +47,8 @@ interface Child {
   exited?: Promise<void>;
 }
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../bin/weft.js');
+// The `weft` command's entry, compiled or source like this file: each child runs `weft actor`.
+const CLI = moduleUrl('../../cli/main.js', import.meta.url);
 
 /** A job running as processes on this machine. */
 export class LaunchedJob {
@@ -121,7 +123,8 @@ export class LaunchedJob {
   }
 
   private startChild(c: Child): void {
-    const args = [BIN, 'actor', '--role', c.role, '--index', String(c.index), '--job', this.job];
+    const args = [...execArgvFor(CLI), fileURLToPath(CLI), 'actor', '--role', c.role];
+    args.push('--index', String(c.index), '--job', this.job);
     args.push('--nats', this.natsUrl, '--spec', this.specFile);
     if (c.role === 'coordinator' && this.options.resume) args.push('--resume');
     let stdio: ('ignore' | 'inherit' | number)[] = ['ignore', 'inherit', 'inherit'];

@@ -1,6 +1,7 @@
 // The sampler actor: runs batch sampling on a pool of worker threads that write straight into the
 // trainer's shared-memory queue, keeping at most `prefetch` batches ahead of the trainer's credits.
 import { Actor, implement } from '../../runtime/actor.js';
+import { moduleUrl } from '../../runtime/module-url.js';
 import { WorkerPool } from '../../runtime/pool.js';
 import { actorMetrics } from '../actor-metrics.js';
 import { batchSeed } from '../plan/epoch-plan.js';
@@ -31,7 +32,7 @@ export class SamplerActor extends Actor<SamplerConfig> {
     const { job, index } = this.ctx.self;
     this.metrics = actorMetrics('sampler', { job, index: Number(index) });
     this.pool = new WorkerPool<SampleTask, SampleTaskResult, SamplerShared>({
-      module: new URL('./sample-task.ts', import.meta.url),
+      module: moduleUrl('./sample-task.js', import.meta.url),
       shared: c.shared,
       threads: c.threads,
       name: 'sampler',

@@ -1,7 +1,6 @@
 // `weft embed RUN_DIR --out DIR`: node embeddings of a run's newest checkpoint, written as the next
 // version of DIR/<model>/ with a manifest; actors/inference/ does the work.
 import { parseArgs } from 'node:util';
-import { embedRun } from '../../actors/inference/embed-run.js';
 import { ConfigError } from '../../runtime/errors.js';
 
 const USAGE = `usage: weft embed RUN_DIR --out DIR [options]
@@ -69,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const tty = process.stderr.isTTY && !values.quiet && !values.json;
   let lastDrawMs = 0;
+  const { embedRun } = await import('../../actors/inference/embed-run.js');
   const result = await embedRun(positionals[0], {
     out: values.out,
     batchSize,

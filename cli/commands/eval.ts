@@ -1,7 +1,7 @@
 // `weft eval RUN_DIR`: the validation and/or test metrics of a run's newest checkpoint, computed by
 // actors/inference/ with the trainer's evaluation; printed for humans or as JSON.
 import { parseArgs } from 'node:util';
-import { evaluateRun, type EvalSplit } from '../../actors/inference/evaluate-run.js';
+import type { EvalSplit } from '../../actors/inference/evaluate-run.js';
 import { ConfigError } from '../../runtime/errors.js';
 
 const USAGE = `usage: weft eval RUN_DIR [options]
@@ -64,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
       field: '--split',
     });
   }
+  const { evaluateRun } = await import('../../actors/inference/evaluate-run.js');
   const report = await evaluateRun(positionals[0], {
     split,
     graph: values.graph,

@@ -1,7 +1,6 @@
 // `weft launch job.yaml`: runs a whole distributed job on this machine as separate processes (and its
 // own nats-server when cluster.nats is 'local'); Ctrl-C stops every process it started.
 import { parseArgs } from 'node:util';
-import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { applyOverrides, loadJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { ConfigError } from '../../runtime/errors.js';
 
@@ -65,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   spec = applyOverrides(spec, overrides);
   const quiet = Boolean(values.json);
+  const { LaunchedJob } = await import('../../actors/distributed/launcher.js');
   const job = await LaunchedJob.start(spec, {
     output: values['inherit-output'] ? 'inherit' : 'logs',
     resume: values.resume,

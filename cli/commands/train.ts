@@ -2,7 +2,6 @@
 // this machine's embedded transport with a progress line, and prints the summary.
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import { runTraining } from '../../actors/coordinator/train-job.js';
 import { type Progress } from '../../actors/coordinator/run-results.js';
 import {
   applyOverrides,
@@ -143,6 +142,8 @@ export async function run(argv: string[]): Promise<number> {
   spec = applyOverrides(spec, overrides);
 
   const tty = process.stderr.isTTY && !values.quiet && !values.json;
+  // Loaded here, not at the top: TensorFlow.js and the actors are not needed for --help or a bad flag.
+  const { runTraining } = await import('../../actors/coordinator/train-job.js');
   const results = await runTraining(spec, {
     resume: Boolean(values.resume),
     onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) : undefined,

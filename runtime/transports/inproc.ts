@@ -14,12 +14,13 @@ import {
 import { consoleLogger, type Logger } from '../actor-log.js';
 import { isModuleSpec, loadActorClass, specName, toWireSpec } from '../actor-spec.js';
 import { ConfigError } from '../errors.js';
+import { moduleUrl } from '../module-url.js';
 import type { FailureKind } from '../supervisor.js';
 import { spawnWorker } from '../worker-spawn.js';
 import type { FromWorker, InprocWorkerData, ToWorker } from './inproc-protocol.js';
 import type { ActorHandle, HostRequest, Placement, Transport } from './transport.js';
 
-const WORKER_ENTRY = new URL('./inproc-worker.ts', import.meta.url);
+const WORKER_ENTRY = moduleUrl('./inproc-worker.js', import.meta.url);
 
 export interface InprocTransportOptions {
   logger?: Logger;

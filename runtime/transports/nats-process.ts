@@ -1,8 +1,7 @@
 // Hosts a NATS actor in a child OS process (runtime/actor-process.ts) so its supervisor can restart it:
 // lifecycle and failures over the IPC channel, death noticed by exit or by missed heartbeats.
 import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Address } from '../address.js';
 import { addressKey, plainAddress } from '../address.js';
 import {
@@ -13,13 +12,14 @@ import {
 } from '../actor-errors.js';
 import { isModuleSpec, specName, toWireSpec, type WireActorSpec } from '../actor-spec.js';
 import { ConfigError } from '../errors.js';
+import { execArgvFor, moduleUrl } from '../module-url.js';
 import type { NatsConfig } from '../nats-connect.js';
 import type { FailureKind } from '../supervisor.js';
 import { HeartbeatMonitor } from './nats-heartbeat.js';
 import type { NatsTransport } from './nats.js';
 import type { ActorHandle, HostRequest } from './transport.js';
 
-const ENTRY = new URL('../actor-process.ts', import.meta.url);
+const ENTRY = moduleUrl('../actor-process.js', import.meta.url);
 
 /** Parent → child. */
 export type ToChild =
@@ -43,10 +43,6 @@ export type FromChild =
   | { readonly k: 'fatal'; readonly error: SerializedError }
   | { readonly k: 'stop-self' }
   | { readonly k: 'stopped' };
-
-function tsxLoader(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-}
 
 export class NatsProcessActor implements ActorHandle {
   readonly placement = 'process' as const;
@@ -75,10 +71,8 @@ export class NatsProcessActor implements ActorHandle {
         },
       );
     }
-    const entry = fileURLToPath(ENTRY);
-    const execArgv = entry.endsWith('.ts') ? ['--import', tsxLoader()] : [];
-    const child = fork(entry, [], {
-      execArgv,
+    const child = fork(fileURLToPath(ENTRY), [], {
+      execArgv: execArgvFor(ENTRY),
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
