@@ -337,7 +337,8 @@ export async function runDistributedTraining(
       }
     };
 
-    const backend = (await trainers[0].ask('hello', {})).backend;
+    // Trainer 0 may be restarting right after start-up: asked like every other call.
+    const backend = (await retrying('trainer 0 hello', () => trainers[0].ask('hello', {}))).backend;
     const metric = selectionMetric(spec);
     const allSteps: StepRecord[] = [];
     const ledgerTotals = { planned: 0, applied: 0, repeated: 0, missing: 0, rounds: 0 };
@@ -674,7 +675,7 @@ export async function runDistributedTraining(
 }
 
 /** Loads every shard with its slices of the initial parameters, at version 0 with fresh optimizer state. */
-async function loadInitial(
+export async function loadInitial(
   shards: ActorClient<typeof ShardProtocol>[],
   plan: ShardPlan,
   spec: JobSpec,
@@ -682,16 +683,19 @@ async function loadInitial(
   idTables?: DistributedIdTables,
 ): Promise<void> {
   const parts = splitByPlan(plan, initial);
+  // A shard killed between its hello and its load comes back empty: the load is idempotent, so retried.
   await Promise.all(
     shards.map((c, p) =>
-      c.ask('load', {
-        params: parts[p],
-        version: 0,
-        optimizer: optimizerOf(spec),
-        trainers: spec.cluster.trainers,
-        sync: spec.train.sync,
-        staleness: spec.train.staleness,
-      }),
+      retrying(`load ps ${p}`, () =>
+        c.ask('load', {
+          params: parts[p],
+          version: 0,
+          optimizer: optimizerOf(spec),
+          trainers: spec.cluster.trainers,
+          sync: spec.train.sync,
+          staleness: spec.train.staleness,
+        }),
+      ),
     ),
   );
   await idTables?.load(0);
@@ -721,16 +725,18 @@ async function loadShards(
     shards.map((c, p) => {
       const steps: Record<string, number> = {};
       for (const sl of plan.slices[p]) steps[sl.key] = stepsByName[sl.name] ?? 0;
-      return c.ask('load', {
-        params: params[p],
-        slots: slots[p],
-        steps,
-        version,
-        optimizer: optimizerOf(spec),
-        trainers: spec.cluster.trainers,
-        sync: spec.train.sync,
-        staleness: spec.train.staleness,
-      });
+      return retrying(`load ps ${p}`, () =>
+        c.ask('load', {
+          params: params[p],
+          slots: slots[p],
+          steps,
+          version,
+          optimizer: optimizerOf(spec),
+          trainers: spec.cluster.trainers,
+          sync: spec.train.sync,
+          staleness: spec.train.staleness,
+        }),
+      );
     }),
   );
   await idTables?.load(version, tensors);
