@@ -15,6 +15,7 @@ import {
 } from './distributed-job.js';
 import { RemoteSamplerActor } from './remote-sampler-actor.js';
 import { RemoteTrainerActor } from './remote-trainer-actor.js';
+import { rolePrefixes } from './nats-permissions.js';
 import { startRoleEndpoint, type RoleEndpoint } from './role-endpoint.js';
 import { ShardServerActor } from './shard-server-actor.js';
 
@@ -65,6 +66,8 @@ export async function runRole(options: RoleOptions): Promise<DistributedResults 
       field: '--index',
     });
   const heartbeatMs = options.heartbeatMs ?? 1000;
+  // Replies and large payloads on subjects only this role may read (the server's permissions say so).
+  options = { ...options, nats: { ...rolePrefixes(job, role), ...options.nats } };
   const status = role === 'coordinator' ? statusBoardOf(spec, job) : undefined;
   const endpoint = await startRoleEndpoint({
     role,

@@ -86,7 +86,7 @@ export class NatsTransport implements Transport {
     log: Logger,
   ) {
     this.log = log;
-    this.blobs = new BlobServer(nc, log);
+    this.blobs = new BlobServer(nc, log, config.blobPrefix);
     void this.watchStatus();
   }
 
