@@ -56,6 +56,7 @@ import {
   ShardProtocol,
   type EpochReply,
 } from './protocols.js';
+import { shutdownMessage } from './control-secret.js';
 import { isTransient, retrying } from './retry.js';
 import { isShardLoss } from './shard-loss.js';
 import { trainerStateOf, trainerStateTensors, withoutTrainerState } from './local-sgd-state.js';
@@ -668,7 +669,7 @@ export async function runDistributedTraining(
     stopReconnects();
     beats.unsubscribe();
     liveness.stop();
-    if (finished) for (const a of all) system.tell(a, 'shutdown', {});
+    if (finished) for (const a of all) system.tell(a, 'shutdown', shutdownMessage());
     await system.shutdown().catch(() => undefined);
     await ckptStore.close();
   }

@@ -9,6 +9,7 @@ import { WeftError } from '../../runtime/errors.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
 import type { JobSpec } from '../job-spec.js';
+import { CONTROL_SECRET_ENV, controlSecret, makeControlSecret } from './control-secret.js';
 import { checkRemoteSpeedups } from './speedup-switches.js';
 import { jobIdOf, type DistributedResults } from './distributed-job.js';
 import {
@@ -63,6 +64,8 @@ export class LaunchedJob {
   private readonly children: Child[] = [];
   private stopping = false;
   private readonly finished: Promise<DistributedResults>;
+  /** Every process of this run gets it; `shutdown` is honoured only with it (given, or fresh per run). */
+  private readonly controlSecret = controlSecret() ?? makeControlSecret();
   /** deploy/prometheus/targets/<job>.json while the job runs (undefined when metrics are off). */
   readonly targetsFile: string | undefined;
 
@@ -157,7 +160,11 @@ export class LaunchedJob {
       fd = openSync(this.logFile(c), 'a');
       stdio = ['ignore', fd, fd];
     }
-    const env: NodeJS.ProcessEnv = { ...process.env, WEFT_PARENT_PID: String(process.pid) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      WEFT_PARENT_PID: String(process.pid),
+      [CONTROL_SECRET_ENV]: this.controlSecret,
+    };
     const creds = this.credentials?.[c.role];
     if (creds) {
       // Credentials go through the environment (readable by this user only), never the command line;

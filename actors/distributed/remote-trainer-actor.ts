@@ -35,6 +35,7 @@ import { retrying } from './retry.js';
 import { batchesOf, roundSchedule, samplerOf } from './round-schedule.js';
 import { assembleByPlan, planShards, splitByPlan, type ShardPlan } from './shard-plan.js';
 import { stalenessBoundOf, TrainerSync } from './sync-mode.js';
+import { honourShutdown } from './control-secret.js';
 
 export interface RemoteTrainerConfig {
   spec: JobSpec;
@@ -432,6 +433,8 @@ export class RemoteTrainerActor extends Actor<RemoteTrainerConfig> {
       return { parameters: Object.keys(steps ?? {}).length };
     },
     hello: () => ({ pid: process.pid, backend: this.backend }),
-    shutdown: () => this.ctx.stopSelf(),
+    shutdown: (msg) => {
+      if (honourShutdown(msg, this.ctx.log, this.m)) this.ctx.stopSelf();
+    },
   });
 }

@@ -7,6 +7,7 @@ import { ParameterServerProtocol, type OptimizerSpec } from '../protocols.js';
 import { latestCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { IdTableHost } from './id-table-host.js';
 import { ParameterStore, type ParamMap } from './parameter-store.js';
+import { firstNonFinite, RefusedMessageError, requireHeldTensors } from './update-check.js';
 
 export interface ParameterServerConfig {
   /** Trainers contributing to each synchronous round. */
@@ -67,6 +68,15 @@ export class ParameterServerActor extends Actor<ParameterServerConfig> {
     },
     push: ({ grads, lr, idGrads }) => {
       const store = this.requireStore();
+      try {
+        requireHeldTensors('push', 'grads', grads, (k) => store.params.get(k)?.length);
+        if (idGrads && firstNonFinite(idGrads.grads) >= 0)
+          throw new RefusedMessageError('non_finite', 'push', 'idGrads.grads is not finite');
+      } catch (error) {
+        if (error instanceof RefusedMessageError)
+          this.metrics[`weft_messages_refused_${error.reason}_total`].inc();
+        throw error;
+      }
       if (idGrads) {
         if (!this.idTable) throw new Error('this parameter server holds no ID-embedding table');
         this.idTable.addGrads(idGrads.ids, idGrads.grads);
