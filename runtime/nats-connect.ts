@@ -46,6 +46,11 @@ export const natsConfigSchema = s.object({
   inboxPrefix: s.optional(s.string({ minLength: 1 })),
   /** Subject prefix of the large payloads this connection offers for pulling (default `weft._blob`). */
   blobPrefix: s.optional(s.string({ minLength: 1 })),
+  /**
+   * Largest payload this connection takes in chunks (the size a sender declares, checked before
+   * anything is pulled; default 256 MiB). A larger one is refused unread.
+   */
+  maxInboundBytes: s.optional(s.int({ min: 1 })),
   /** Wait between reconnect attempts (default 250 ms). */
   reconnectTimeWaitMs: s.optional(s.number({ min: 1 })),
   /** Give up after this many failed reconnects per server (default -1: never). */

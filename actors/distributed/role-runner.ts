@@ -67,7 +67,15 @@ export async function runRole(options: RoleOptions): Promise<DistributedResults 
     });
   const heartbeatMs = options.heartbeatMs ?? 1000;
   // Replies and large payloads on subjects only this role may read (the server's permissions say so).
-  options = { ...options, nats: { ...rolePrefixes(job, role), ...options.nats } };
+  // Large payloads are pulled only up to the spec's limit.
+  options = {
+    ...options,
+    nats: {
+      ...rolePrefixes(job, role),
+      maxInboundBytes: spec.runtime.maxMessageBytes,
+      ...options.nats,
+    },
+  };
   const status = role === 'coordinator' ? statusBoardOf(spec, job) : undefined;
   const endpoint = await startRoleEndpoint({
     role,
