@@ -233,6 +233,11 @@ export const JOB_FIELDS = {
     ),
     transport: oneOf('inproc', ['inproc', 'nats'] as const, 'Actor transport.'),
     metricsPort: int(0, 'Serve /metrics on this port (0 = off).', 0, 65535),
+    maxMessageBytes: int(
+      256 * 1024 * 1024,
+      'Largest message an actor of a distributed job takes: a larger one (its size is declared before it is pulled in chunks) is refused unread. Raise it above the largest shard of parameters or batch record.',
+      1024 * 1024,
+    ),
     pushgateway: str(
       '',
       'Prometheus Pushgateway URL: the job pushes its metrics there after every epoch and at the end, for jobs shorter than a scrape interval.',

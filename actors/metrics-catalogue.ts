@@ -55,6 +55,9 @@ export const ERROR_KINDS = [
   'other',
 ] as const;
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+/** Why an actor refused a message on arrival: one counter each, as for error kinds. */
+export const REFUSAL_REASONS = ['non_finite', 'shape', 'sender'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export type EvalMetric = (typeof EVAL_METRICS)[number];
 export type EvalSplit = (typeof EVAL_SPLITS)[number];
@@ -141,6 +144,20 @@ const errorCounters = ERROR_KINDS.map((kind) =>
   ),
 );
 
+const REFUSAL_HELP: Record<RefusalReason, string> = {
+  non_finite: 'held a NaN or infinite value in a pushed or loaded tensor',
+  shape: 'named a tensor the shard does not hold, or gave it the wrong number of elements',
+  sender: 'was a shutdown without the job’s control secret',
+};
+const refusalCounters = REFUSAL_REASONS.map((reason) =>
+  counter(
+    `weft_messages_refused_${reason}_total` as `weft_messages_refused_${RefusalReason}_total`,
+    EVERY,
+    'count',
+    `Messages refused on arrival, nothing of them applied, because the message ${REFUSAL_HELP[reason]}.`,
+  ),
+);
+
 const backendGauges = BACKENDS.map((b) =>
   gauge(
     `weft_trainer_backend_${b}` as `weft_trainer_backend_${Backend}`,
@@ -179,6 +196,7 @@ export const METRIC_CATALOGUE = [
     "Reconnections of the actor's NATS connection after it was lost.",
   ),
   ...errorCounters,
+  ...refusalCounters,
 
   // Trainer
   counter('weft_trainer_steps_total', ['trainer'], 'count', 'Mini-batch steps completed.'),
@@ -766,9 +784,9 @@ export function countError(metrics: ErrorHandles, errOrKind: unknown): ErrorKind
 const SECTIONS: readonly { title: string; prefixes: readonly string[]; intro: string }[] = [
   {
     title: 'Every actor',
-    prefixes: ['weft_actor_', 'weft_nats_', 'weft_errors_'],
+    prefixes: ['weft_actor_', 'weft_nats_', 'weft_errors_', 'weft_messages_'],
     intro:
-      'Exported by the coordinator, parameter servers, samplers and trainers alike. Errors are one counter per kind, so that no metric carries a label beyond job/role/index.',
+      'Exported by the coordinator, parameter servers, samplers and trainers alike. Errors are one counter per kind, and refused messages one per reason, so that no metric carries a label beyond job/role/index.',
   },
   {
     title: 'Trainer',

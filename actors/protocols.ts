@@ -76,6 +76,12 @@ export const SamplerProtocol = defineProtocol({
 
 const tensors = s.record(s.typedArray('float32'));
 
+/**
+ * The job is over: the actor stops and its process exits. `secret`: the job's control secret, which
+ * an actor that holds one requires (see control-secret.ts).
+ */
+const ShutdownSchema = s.object({ secret: s.optional(s.string()) });
+
 export const RoundEntrySchema = s.object({
   /** Version the round started from (its gradients were computed on these parameters). */
   round: s.int({ min: 0 }),
@@ -186,8 +192,7 @@ export const ParameterServerProtocol = defineProtocol({
     concurrent: true,
   },
   hello: { request: s.empty(), reply: s.object({ pid: s.int() }), concurrent: true },
-  /** The job is over: the actor stops and its process exits. */
-  shutdown: { request: s.empty() },
+  shutdown: { request: ShutdownSchema },
 });
 
 /** A sampled batch in flight: the batch record's arrays by field name (see BatchFields). */
@@ -234,7 +239,7 @@ export const RemoteSamplerProtocol = defineProtocol({
     concurrent: true,
   },
   hello: { request: s.empty(), reply: s.object({ pid: s.int() }), concurrent: true },
-  shutdown: { request: s.empty() },
+  shutdown: { request: ShutdownSchema },
 });
 
 export const EpochReplySchema = s.object({
@@ -308,5 +313,5 @@ export const TrainerProtocol = defineProtocol({
     reply: s.object({ pid: s.int(), backend: s.string() }),
     concurrent: true,
   },
-  shutdown: { request: s.empty() },
+  shutdown: { request: ShutdownSchema },
 });

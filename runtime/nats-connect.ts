@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import {
   connect,
+  credsAuthenticator,
   nkeyAuthenticator,
   type NatsConnection,
   type NodeConnectionOptions,
@@ -29,6 +30,8 @@ export const natsConfigSchema = s.object({
   password: s.optional(s.string()),
   /** File holding the user's nkey seed (a line starting with 'SU'). */
   nkeySeedFile: s.optional(s.string({ minLength: 1 })),
+  /** A `.creds` file: the user's JWT and nkey seed (servers run in operator/JWT mode). */
+  credsFile: s.optional(s.string({ minLength: 1 })),
   tls: s.optional(
     s.object({
       caFile: s.optional(s.string({ minLength: 1 })),
@@ -36,6 +39,18 @@ export const natsConfigSchema = s.object({
       keyFile: s.optional(s.string({ minLength: 1 })),
     }),
   ),
+  /**
+   * Reply subjects of this connection's requests start with this (default `_INBOX`). A server that
+   * gives each user its own prefix (subscribe permission `<prefix>.>`) keeps replies private.
+   */
+  inboxPrefix: s.optional(s.string({ minLength: 1 })),
+  /** Subject prefix of the large payloads this connection offers for pulling (default `weft._blob`). */
+  blobPrefix: s.optional(s.string({ minLength: 1 })),
+  /**
+   * Largest payload this connection takes in chunks (the size a sender declares, checked before
+   * anything is pulled; default 256 MiB). A larger one is refused unread.
+   */
+  maxInboundBytes: s.optional(s.int({ min: 1 })),
   /** Wait between reconnect attempts (default 250 ms). */
   reconnectTimeWaitMs: s.optional(s.number({ min: 1 })),
   /** Give up after this many failed reconnects per server (default -1: never). */
@@ -77,11 +92,13 @@ export function natsConnectionOptions(config: NatsConfig, where = 'nats'): NodeC
   const issues: SchemaIssue[] = [];
   natsConfigSchema.check(config, where, issues);
   if (issues.length > 0) throw new ConfigError(issues[0].message, { field: issues[0].path });
-  const auths = [config.token, config.user, config.nkeySeedFile].filter(
+  const auths = [config.token, config.user, config.nkeySeedFile, config.credsFile].filter(
     (v) => v !== undefined,
   ).length;
   if (auths > 1) {
-    throw new ConfigError('choose one of token, user/password and nkeySeedFile', { field: where });
+    throw new ConfigError('choose one of token, user/password, nkeySeedFile and credsFile', {
+      field: where,
+    });
   }
   if (config.password !== undefined && config.user === undefined) {
     throw new ConfigError('password needs user', { field: `${where}.user` });
@@ -100,6 +117,7 @@ export function natsConnectionOptions(config: NatsConfig, where = 'nats'): NodeC
     // Stack capture on every request costs more than the request on loopback; errors carry subjects anyway.
     noAsyncTraces: true,
   };
+  if (config.inboxPrefix !== undefined) options.inboxPrefix = config.inboxPrefix;
   if (config.token !== undefined) options.token = config.token;
   if (config.user !== undefined) {
     options.user = config.user;
@@ -108,6 +126,20 @@ export function natsConnectionOptions(config: NatsConfig, where = 'nats'): NodeC
   if (config.nkeySeedFile !== undefined) {
     const seed = readSeed(config.nkeySeedFile);
     options.authenticator = nkeyAuthenticator(seed);
+  }
+  if (config.credsFile !== undefined) {
+    const file = config.credsFile;
+    let creds: Uint8Array;
+    try {
+      creds = readFileSync(file);
+    } catch (error) {
+      throw new ConfigError(
+        `cannot read NATS credentials: ${(error as Error).message}`,
+        { file, field: 'credsFile' },
+        { cause: error },
+      );
+    }
+    options.authenticator = credsAuthenticator(creds);
   }
   if (config.tls) {
     options.tls = {

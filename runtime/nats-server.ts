@@ -7,11 +7,32 @@ import os from 'node:os';
 import path from 'node:path';
 import { WeftError } from './errors.js';
 
+/** Subjects a user may (allow) or may not (deny, which wins) publish or subscribe to; wildcards allowed. */
+export interface NatsSubjectRule {
+  readonly allow?: readonly string[];
+  readonly deny?: readonly string[];
+}
+
+/** One user of a server with several, each with its own subject permissions. */
+export interface NatsServerUser {
+  readonly user: string;
+  readonly password: string;
+  /** Absent: anything. */
+  readonly publish?: NatsSubjectRule;
+  readonly subscribe?: NatsSubjectRule;
+  /**
+   * May answer the requests it receives: publish once to each reply subject it was sent, within
+   * `expiresMs` of the request (the server's default is 2 minutes, shorter than a training epoch).
+   */
+  readonly responses?: { readonly expiresMs: number };
+}
+
 export type NatsServerAuth =
   | { readonly token: string }
   | { readonly user: string; readonly password: string }
   /** Public user nkeys (starting with 'U') allowed to connect. */
-  | { readonly nkeys: readonly string[] };
+  | { readonly nkeys: readonly string[] }
+  | { readonly users: readonly NatsServerUser[] };
 
 export interface NatsServerTls {
   readonly certFile: string;
@@ -120,6 +141,25 @@ function quote(value: string): string {
   return JSON.stringify(value);
 }
 
+function renderRule(rule: NatsSubjectRule): string {
+  const parts: string[] = [];
+  if (rule.allow) parts.push(`allow: [${rule.allow.map(quote).join(', ')}]`);
+  if (rule.deny) parts.push(`deny: [${rule.deny.map(quote).join(', ')}]`);
+  return `{ ${parts.join(', ')} }`;
+}
+
+function renderUser(u: NatsServerUser): string {
+  const permissions: string[] = [];
+  if (u.publish) permissions.push(`publish: ${renderRule(u.publish)}`);
+  if (u.subscribe) permissions.push(`subscribe: ${renderRule(u.subscribe)}`);
+  if (u.responses)
+    permissions.push(
+      `allow_responses: { max: 1, expires: ${quote(`${Math.ceil(u.responses.expiresMs)}ms`)} }`,
+    );
+  const perms = permissions.length > 0 ? `, permissions: { ${permissions.join(', ')} }` : '';
+  return `{ user: ${quote(u.user)}, password: ${quote(u.password)}${perms} }`;
+}
+
 function renderConfig(
   options: NatsServerOptions,
   host: string,
@@ -134,7 +174,15 @@ function renderConfig(
   ];
   const auth = options.auth;
   if (auth) {
-    if ('token' in auth) lines.push(`authorization { token: ${quote(auth.token)} }`);
+    if ('users' in auth)
+      lines.push(
+        'authorization {',
+        '  users: [',
+        ...auth.users.map((u) => `    ${renderUser(u)}`),
+        '  ]',
+        '}',
+      );
+    else if ('token' in auth) lines.push(`authorization { token: ${quote(auth.token)} }`);
     else if ('user' in auth)
       lines.push(`authorization { user: ${quote(auth.user)}, password: ${quote(auth.password)} }`);
     else
@@ -308,7 +356,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     const port = options.port ?? (await freePort(host));
     const dir = mkdtempSync(path.join(os.tmpdir(), 'weft-nats-'));
     const configFile = path.join(dir, 'nats.conf');
-    writeFileSync(configFile, renderConfig(options, host, port, maxPayloadBytes));
+    // The config may hold passwords: readable by this user only (the folder is private too).
+    writeFileSync(configFile, renderConfig(options, host, port, maxPayloadBytes), { mode: 0o600 });
     const server = new RunningServer(
       binary,
       host,

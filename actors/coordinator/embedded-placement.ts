@@ -129,7 +129,10 @@ export class EmbeddedPlacement implements Placement {
     });
     const local = { placement: 'local' as const, restart: { restart: 'never' as const } };
     for (let p = 0; p < spec.cluster.parameterServers; p++) {
-      await system.spawn(ParameterServerActor as never, this.at('ps', p), { ...local, config: {} });
+      await system.spawn(ParameterServerActor as never, this.at('ps', p), {
+        ...local,
+        config: { spec, job: this.job },
+      });
       if (spec.model.idEmbedding.enabled)
         await system.spawn(EmbeddingShardActor as never, this.at(EMB_ROLE, p), {
           ...local,

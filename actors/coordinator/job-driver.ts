@@ -178,7 +178,10 @@ class JobRun {
       event: this.event,
       samplerBack: (j) => void this.fanouts.restarted(p.samplers[j], j).catch(() => undefined),
     });
-    this.backend = (await this.trainers[0].ask('hello', {})).backend;
+    // Trainer 0 may be restarting right after start-up: asked like every other call.
+    this.backend = (
+      await retrying('trainer 0 hello', () => this.trainers[0].ask('hello', {}))
+    ).backend;
     await this.loadParameters();
   }
 

@@ -51,15 +51,18 @@ export async function loadInitial(
 ): Promise<void> {
   const parts = splitByPlan(plan, initial);
   await Promise.all(
+    // A shard killed between its hello and its load comes back empty: the load is idempotent, so retried.
     shards.map((c, p) =>
-      c.ask('load', {
-        params: parts[p],
-        version: 0,
-        optimizer: optimizerOf(spec),
-        trainers: spec.cluster.trainers,
-        sync: spec.train.sync,
-        staleness: spec.train.staleness,
-      }),
+      retrying(`load ps ${p}`, () =>
+        c.ask('load', {
+          params: parts[p],
+          version: 0,
+          optimizer: optimizerOf(spec),
+          trainers: spec.cluster.trainers,
+          sync: spec.train.sync,
+          staleness: spec.train.staleness,
+        }),
+      ),
     ),
   );
   await idTables?.load(0);
@@ -89,16 +92,18 @@ export async function loadShards(
     shards.map((c, p) => {
       const steps: Record<string, number> = {};
       for (const sl of plan.slices[p]) steps[sl.key] = stepsByName[sl.name] ?? 0;
-      return c.ask('load', {
-        params: params[p],
-        slots: slots[p],
-        steps,
-        version,
-        optimizer: optimizerOf(spec),
-        trainers: spec.cluster.trainers,
-        sync: spec.train.sync,
-        staleness: spec.train.staleness,
-      });
+      return retrying(`load ps ${p}`, () =>
+        c.ask('load', {
+          params: params[p],
+          slots: slots[p],
+          steps,
+          version,
+          optimizer: optimizerOf(spec),
+          trainers: spec.cluster.trainers,
+          sync: spec.train.sync,
+          staleness: spec.train.staleness,
+        }),
+      );
     }),
   );
   await idTables?.load(version, tensors);

@@ -7,10 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { WeftError } from '../../runtime/errors.js';
 import { execArgvFor, moduleUrl } from '../../runtime/module-url.js';
+import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
+import { CONTROL_SECRET_ENV, controlSecret, makeControlSecret } from '../control-secret.js';
 import type { JobSpec } from '../job-spec.js';
 import { checkRemoteSpeedups } from './process-switches.js';
 import { jobIdOf, type DistributedResults } from './distributed-job.js';
+import {
+  jobUsers,
+  makeJobCredentials,
+  rolePrefixes,
+  type RoleCredentials,
+} from './nats-permissions.js';
 import { partitionLayoutOf } from '../sampler/partition-sampling.js';
 import { roleCount, ROLES, type Role } from './role-runner.js';
 
@@ -58,6 +66,8 @@ export class LaunchedJob {
   private readonly children: Child[] = [];
   private stopping = false;
   private readonly finished: Promise<DistributedResults>;
+  /** Every process of this run gets it; `shutdown` is honoured only with it (given, or fresh per run). */
+  private readonly controlSecret = controlSecret() ?? makeControlSecret();
   /** deploy/prometheus/targets/<job>.json while the job runs (undefined when metrics are off). */
   readonly targetsFile: string | undefined;
 
@@ -66,6 +76,8 @@ export class LaunchedJob {
     readonly natsUrl: string,
     readonly natsServer: NatsServer | undefined,
     private readonly options: LaunchOptions,
+    /** Per-role credentials of the local server (undefined when joining a server given by URL). */
+    private readonly credentials: Record<Role, RoleCredentials> | undefined,
   ) {
     this.job = jobIdOf(spec);
     this.runDir = resolve(spec.out || join('runs', spec.name));
@@ -94,9 +106,14 @@ export class LaunchedJob {
     // One part per sampler: a mismatch fails here, naming cluster.partitions and the folder.
     partitionLayoutOf(s);
     let server: NatsServer | undefined;
+    let credentials: Record<Role, RoleCredentials> | undefined;
     let url = s.cluster.nats;
     if (url === 'local') {
+      // Nobody without this run's credentials connects, and each role may only send its own verbs.
+      const job = jobIdOf(s);
+      credentials = makeJobCredentials(job);
       server = await startNatsServer({
+        auth: { users: jobUsers(job, credentials) },
         maxPayloadBytes: options.maxPayloadBytes ?? 8 * 1024 * 1024,
         // Checkpoints in an object store: JetStream keeps them in the run directory, so a later
         // `--resume` (with a new local server) finds them.
@@ -106,7 +123,20 @@ export class LaunchedJob {
       });
       url = server.url;
     }
-    return new LaunchedJob(s, url, server, options);
+    return new LaunchedJob(s, url, server, options, credentials);
+  }
+
+  /**
+   * How a process of `role` connects to this job's NATS: the URL and, on a local server, that role's
+   * credentials and private prefixes (what a test probe or an operator's tool connects with).
+   */
+  natsConfigFor(role: Role): NatsConfig {
+    const creds = this.credentials?.[role];
+    return {
+      servers: this.natsUrl,
+      ...rolePrefixes(this.job, role),
+      ...(creds ? { user: creds.user, password: creds.password } : {}),
+    };
   }
 
   /** The pid of an actor's current process. */
@@ -133,7 +163,19 @@ export class LaunchedJob {
       fd = openSync(this.logFile(c), 'a');
       stdio = ['ignore', fd, fd];
     }
-    const env: NodeJS.ProcessEnv = { ...process.env, WEFT_PARENT_PID: String(process.pid) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      WEFT_PARENT_PID: String(process.pid),
+      [CONTROL_SECRET_ENV]: this.controlSecret,
+    };
+    const creds = this.credentials?.[c.role];
+    if (creds) {
+      // Credentials go through the environment (readable by this user only), never the command line;
+      // any others the launcher was given are for other servers.
+      for (const name of Object.keys(env)) if (name.startsWith('WEFT_NATS_')) delete env[name];
+      env.WEFT_NATS_USER = creds.user;
+      env.WEFT_NATS_PASSWORD = creds.password;
+    }
     // Each local process takes its own metrics port (base + position), not a pod's fixed one.
     delete env.WEFT_METRICS_PORT;
     const proc = spawn(process.execPath, args, { stdio, env });

@@ -9,6 +9,7 @@ import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { retrying } from '../../runtime/retry.js';
 import type { NatsTransport } from '../../runtime/transports/nats.js';
 import { actorMetrics, countNatsReconnects } from '../actor-metrics.js';
+import { shutdownMessage } from '../control-secret.js';
 import { RemoteSamplerProtocol } from '../protocols.js';
 import { JobObserver } from '../coordinator/job-observer.js';
 import { JobStatusBoard } from '../coordinator/job-status.js';
@@ -213,7 +214,7 @@ export class NatsPlacement implements Placement {
 
   async close(finished: boolean): Promise<void> {
     for (const stop of this.stops.splice(0)) stop();
-    if (finished) for (const a of this.all) this.system.tell(a, 'shutdown', {});
+    if (finished) for (const a of this.all) this.system.tell(a, 'shutdown', shutdownMessage());
     await this.system.shutdown().catch(() => undefined);
   }
 }

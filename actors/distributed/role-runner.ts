@@ -15,6 +15,7 @@ import {
 } from './distributed-job.js';
 import { RemoteSamplerActor } from '../sampler/remote-sampler-actor.js';
 import { TrainerActor } from '../trainer/trainer-actor.js';
+import { rolePrefixes } from './nats-permissions.js';
 import { startRoleEndpoint, type RoleEndpoint } from './role-endpoint.js';
 import { ParameterServerActor } from '../parameter-server/parameter-server-actor.js';
 
@@ -65,6 +66,16 @@ export async function runRole(options: RoleOptions): Promise<DistributedResults 
       field: '--index',
     });
   const heartbeatMs = options.heartbeatMs ?? 1000;
+  // Replies and large payloads on subjects only this role may read (the server's permissions say so).
+  // Large payloads are pulled only up to the spec's limit.
+  options = {
+    ...options,
+    nats: {
+      ...rolePrefixes(job, role),
+      maxInboundBytes: spec.runtime.maxMessageBytes,
+      ...options.nats,
+    },
+  };
   const status = role === 'coordinator' ? statusBoardOf(spec, job) : undefined;
   const endpoint = await startRoleEndpoint({
     role,

@@ -5,6 +5,7 @@ import { actorMetrics } from '../actor-metrics.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
 import { ownerOf } from './id-shard.js';
 import { IdTableHost } from './id-table-host.js';
+import { firstNonFinite, RefusedMessageError } from './update-check.js';
 import { EmbeddingShardProtocol } from './embedding-protocol.js';
 import { ShardNotLoadedError, ShardReloadedError } from './shard-errors.js';
 
@@ -40,6 +41,29 @@ export class EmbeddingShardActor extends Actor<Record<string, never>> {
     for (let i = 0; i < ids.length; i++)
       if (ownerOf(ids[i], this.shards) !== this.shard)
         throw new RangeError(`id ${ids[i]} belongs to shard ${ownerOf(ids[i], this.shards)}`);
+  }
+
+  /** Row gradients: `ids.length` rows of the table's width, finite, or the push is refused whole. */
+  private checkRows(ids: Int32Array, grads: Float32Array): void {
+    const dim = this.requireHost().table.dim;
+    let refusal: RefusedMessageError | undefined;
+    if (grads.length !== ids.length * dim)
+      refusal = new RefusedMessageError(
+        'shape',
+        'push',
+        `${grads.length} gradient values for ${ids.length} rows of ${dim}`,
+        'grads',
+      );
+    else if (firstNonFinite(grads) >= 0)
+      refusal = new RefusedMessageError(
+        'non_finite',
+        'push',
+        `grads[${firstNonFinite(grads)}] is not finite`,
+        'grads',
+      );
+    if (!refusal) return;
+    this.m[`weft_messages_refused_${refusal.reason}_total`].inc();
+    throw refusal;
   }
 
   private gauges(): void {
@@ -98,6 +122,7 @@ export class EmbeddingShardActor extends Actor<Record<string, never>> {
     push: ({ round, trainer, weight, ids, grads }) => {
       const host = this.requireHost();
       this.checkOwned(ids);
+      this.checkRows(ids, grads);
       if (trainer >= this.trainers)
         throw new Error(`trainer ${trainer} is not in this job of ${this.trainers} trainers`);
       this.m.weft_ps_push_requests_total.inc();

@@ -1,4 +1,6 @@
-// The optimizer a parameter server runs, from the job's optimizer spec: only the fields each kind uses.
+// The optimizer a parameter server runs, from the job's optimizer spec (only the fields each kind
+// uses), and the step size of an update that averages N local batches.
+import type { JobSpec } from '../job-spec.js';
 import type { OptimizerSpec } from '../protocols.js';
 
 export function optimizerConfig(o: OptimizerSpec) {
@@ -12,4 +14,12 @@ export function optimizerConfig(o: OptimizerSpec) {
     default:
       return { kind: 'adam' as const, lr: o.lr, weightDecay: o.weightDecay };
   }
+}
+
+/** Scale of the learning rate when N batches' gradients are averaged into one update. */
+export function scaledLr(spec: JobSpec): number {
+  const n = spec.train.localSteps;
+  if (spec.train.lrScaling === 'linear') return spec.train.lr * n;
+  if (spec.train.lrScaling === 'sqrt') return spec.train.lr * Math.sqrt(n);
+  return spec.train.lr;
 }

@@ -2,12 +2,16 @@
 // synchronous rounds (batch-weighted mean of every trainer's gradient or local-SGD delta), or async updates.
 import { Actor, implement } from '../../runtime/actor.js';
 import { actorMetrics, paramBytes } from '../actor-metrics.js';
+import { honourShutdown } from '../control-secret.js';
+import type { JobSpec } from '../job-spec.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
-import { optimizerConfig } from './optimizer-config.js';
+import { optimizerConfig, scaledLr } from './optimizer-config.js';
 import { ParameterStore, type ParamMap } from './parameter-store.js';
+import { requireFinite, requireHeldTensors, RefusedMessageError } from './update-check.js';
 import { AsyncBook } from './async-updates.js';
 import { applyMeanDelta } from './local-sgd.js';
 import { ParameterServerProtocol, type RoundEntry } from '../protocols.js';
+import type { Infer } from '../../runtime/schema.js';
 import type { SyncMode } from '../plan/round-schedule.js';
 import { ShardNotLoadedError, ShardReloadedError } from './shard-errors.js';
 
@@ -15,7 +19,6 @@ interface Contribution {
   grads: Record<string, Float32Array>;
   batches: number[];
   epoch: number;
-  lr: number;
 }
 
 type Reply = { version: number; params: Record<string, Float32Array> };
@@ -23,8 +26,16 @@ type Reply = { version: number; params: Record<string, Float32Array> };
 /** Rounds kept for `ledger` (enough for any epoch of a test-sized or checkpointed job). */
 const LEDGER_LIMIT = 100_000;
 
-export class ParameterServerActor extends Actor<Record<string, never>> {
+/** The job's spec (every launched shard has it) and job id; a shard hosted bare by a test has neither. */
+interface ShardConfig {
+  spec?: JobSpec;
+  job?: string;
+}
+
+export class ParameterServerActor extends Actor<ShardConfig> {
   private store?: ParameterStore;
+  /** The step size of every update: the job spec's (scaled) learning rate, never a message's. */
+  private lr = 0;
   private trainers = 1;
   private mode: SyncMode = 'aggregate';
   /** Async mode: applied updates and their staleness (undefined in synchronous modes). */
@@ -65,12 +76,10 @@ export class ParameterServerActor extends Actor<Record<string, never>> {
     for (const c of this.pending.values()) weight += c.batches.length;
     const batches: number[] = [];
     const mean: ParamMap = new Map();
-    let lr = 0;
     let epoch = 0;
     for (let t = 0; t < this.trainers; t++) {
       const c = this.pending.get(t)!;
       batches.push(...c.batches);
-      lr = Math.max(lr, c.lr);
       epoch = c.epoch;
       const w = c.batches.length;
       if (w === 0) continue;
@@ -90,7 +99,7 @@ export class ParameterServerActor extends Actor<Record<string, never>> {
       for (const acc of mean.values()) for (let i = 0; i < acc.length; i++) acc[i] /= weight;
       // Local SGD: the trainers already stepped; their mean delta is added as is.
       if (this.mode === 'local-sgd') applyMeanDelta(store, mean);
-      else store.push(mean, 1, lr);
+      else store.push(mean, 1, this.lr);
     } else store.version++;
     applied();
     this.m.weft_ps_parameter_version.set(store.version);
@@ -104,8 +113,18 @@ export class ParameterServerActor extends Actor<Record<string, never>> {
   }
 
   readonly handlers = implement(ParameterServerProtocol, {
-    load: ({ params, slots, steps, version, optimizer, trainers, sync, staleness }) => {
+    load: (msg) => {
+      const { params, slots, steps, version } = msg;
+      // Hyper-parameters are the job spec's when the shard has it; the message's only for a bare shard.
+      const { optimizer, trainers, sync, staleness } = this.hyperParameters(msg);
+      try {
+        requireFinite('load', 'params', params);
+        if (slots) requireHeldTensors('load', 'slots', slots, (k) => params[slotOwner(k)]?.length);
+      } catch (error) {
+        throw this.refused(error);
+      }
       const store = new ParameterStore(optimizerConfig(optimizer), new Map(Object.entries(params)));
+      this.lr = this.ctx.config.spec ? scaledLr(this.ctx.config.spec) : optimizer.lr;
       if (slots) {
         const all: ParamMap = new Map(Object.entries(params));
         for (const [k, v] of Object.entries(slots)) all.set(k, v);
@@ -138,11 +157,12 @@ export class ParameterServerActor extends Actor<Record<string, never>> {
         );
       return this.current();
     },
-    push: ({ round, trainer, epoch, batches, grads, lr }) => {
+    push: ({ round, trainer, epoch, batches, grads }) => {
       const store = this.requireStore();
       if (trainer >= this.trainers)
         throw new Error(`trainer ${trainer} is not in this job of ${this.trainers} trainers`);
       if (this.book) throw new Error('this shard runs async updates: push with `update`');
+      this.checkUpdate('push', grads);
       // Already applied (a retry, or a restarted trainer finishing a round the others completed).
       this.m.weft_ps_push_requests_total.inc();
       if (round === store.version - 1) return this.current();
@@ -155,11 +175,11 @@ export class ParameterServerActor extends Actor<Record<string, never>> {
       this.m.weft_ps_received_bytes_total.inc(bytes);
       return new Promise<Reply>((resolve, reject) => {
         this.waiters.push({ resolve, reject });
-        this.pending.set(trainer, { grads, batches, epoch, lr });
+        this.pending.set(trainer, { grads, batches, epoch });
         this.maybeApply();
       });
     },
-    update: ({ epoch, trainer, seq, base, batches, grads, lr }) => {
+    update: ({ epoch, trainer, seq, base, batches, grads }) => {
       const store = this.requireStore();
       const book = this.book;
       if (!book) throw new Error(`this shard runs ${this.mode} rounds: push with \`push\``);
@@ -171,6 +191,7 @@ export class ParameterServerActor extends Actor<Record<string, never>> {
       if (done !== undefined) return { ...this.current(), applied: true, staleness: done };
       if (base > store.version)
         throw new Error(`update computed on version ${base}, this shard holds ${store.version}`);
+      this.checkUpdate('update', grads);
       const staleness = store.version - base;
       if (staleness > book.bound) {
         book.rejected++;
@@ -182,7 +203,7 @@ export class ParameterServerActor extends Actor<Record<string, never>> {
       this.m.weft_ps_received_bytes_total.inc(bytes);
       const round = store.version;
       const applied = this.m.weft_ps_apply_duration_seconds.startTimer();
-      store.push(new Map(Object.entries(grads)), 1, lr);
+      store.push(new Map(Object.entries(grads)), 1, this.lr);
       applied();
       book.record(epoch, trainer, seq, staleness);
       this.m.weft_ps_update_staleness_versions.observe(staleness);
@@ -220,6 +241,48 @@ export class ParameterServerActor extends Actor<Record<string, never>> {
       maxStaleness: this.book?.maxStaleness ?? 0,
     }),
     hello: () => ({ pid: process.pid }),
-    shutdown: () => this.ctx.stopSelf(),
+    shutdown: (msg) => {
+      if (honourShutdown(msg, this.ctx.log, this.m)) this.ctx.stopSelf();
+    },
   });
+
+  private hyperParameters(msg: Infer<typeof ParameterServerProtocol.load.request>) {
+    const spec = this.ctx.config.spec;
+    if (!spec) return msg;
+    return {
+      optimizer: {
+        kind: spec.train.optimizer,
+        lr: spec.train.lr,
+        momentum: spec.train.momentum,
+        weightDecay: spec.train.weightDecay,
+      },
+      trainers: spec.cluster.trainers,
+      sync: spec.train.sync,
+      staleness: spec.train.staleness,
+    };
+  }
+
+  /** A trainer's gradients (or local-SGD deltas): only tensors this shard holds, whole and finite. */
+  private checkUpdate(verb: string, grads: Record<string, Float32Array>): void {
+    const params = this.requireStore().params;
+    try {
+      requireHeldTensors(verb, 'grads', grads, (k) => params.get(k)?.length);
+    } catch (error) {
+      throw this.refused(error);
+    }
+  }
+
+  private refused(error: unknown): unknown {
+    if (error instanceof RefusedMessageError) {
+      this.m[`weft_messages_refused_${error.reason}_total`].inc();
+      this.ctx.log.warn(error.message, { error });
+    }
+    return error;
+  }
+}
+
+/** `w#m` → `w`: the parameter an optimizer slot belongs to. */
+function slotOwner(key: string): string {
+  const at = key.indexOf('#');
+  return at < 0 ? key : key.slice(0, at);
 }

@@ -22,6 +22,7 @@ import {
   partitionPeerImplementation,
 } from './partition-sampling.js';
 import { RemoteSamplerProtocol } from '../protocols.js';
+import { honourShutdown } from '../control-secret.js';
 
 export interface RemoteSamplerConfig {
   spec: JobSpec;
@@ -238,6 +239,8 @@ export class RemoteSamplerActor extends Actor<RemoteSamplerConfig> {
       return { ...this.stats, ...(fanouts ? { fanouts } : {}), ...remote };
     },
     hello: () => ({ pid: process.pid }),
-    shutdown: () => this.ctx.stopSelf(),
+    shutdown: (msg) => {
+      if (honourShutdown(msg, this.ctx.log, this.m)) this.ctx.stopSelf();
+    },
   });
 }

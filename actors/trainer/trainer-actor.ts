@@ -18,6 +18,7 @@ import {
   trainerStarted,
 } from '../actor-metrics.js';
 import type { BatchSource, BatchSourceConfig } from '../batch/batch-source.js';
+import { honourShutdown } from '../control-secret.js';
 import { FetchSource } from '../batch/fetch-source.js';
 import { InlineSource } from '../batch/inline-source.js';
 import { CloneSource, QueueSource } from '../batch/local-sources.js';
@@ -487,6 +488,8 @@ export class TrainerActor extends Actor<TrainerConfig> {
       return { parameters: Object.keys(steps ?? {}).length };
     },
     hello: () => ({ pid: process.pid, backend: this.backend }),
-    shutdown: () => this.ctx.stopSelf(),
+    shutdown: (msg) => {
+      if (honourShutdown(msg, this.ctx.log, this.m)) this.ctx.stopSelf();
+    },
   });
 }

@@ -13,6 +13,9 @@ import {
   rocAuc,
 } from '../../kernels/metrics/index.js';
 import type { JobSpec } from '../job-spec.js';
+import { scaledLr } from '../parameter-server/optimizer-config.js';
+
+export { scaledLr };
 import { batchSeed } from '../plan/epoch-plan.js';
 import { allocateArrays, type BatchFields } from '../batch/batch-record.js';
 import { BatchProducer, type ProducerConfig } from '../batch/batch-producer.js';
@@ -24,14 +27,6 @@ import { SparseGradSum, type SparseRows } from '../parameter-server/sparse-grad-
 
 /** Fetches the ID-embedding rows of `ids` from wherever the table lives; `create` false for evaluation. */
 export type IdRowSource = (ids: Int32Array, create: boolean) => Promise<Float32Array>;
-
-/** Scale of the learning rate when N batches' gradients are averaged into one update. */
-export function scaledLr(spec: JobSpec): number {
-  const n = spec.train.localSteps;
-  if (spec.train.lrScaling === 'linear') return spec.train.lr * n;
-  if (spec.train.lrScaling === 'sqrt') return spec.train.lr * Math.sqrt(n);
-  return spec.train.lr;
-}
 
 function idEmbeddingOf(spec: JobSpec, numClasses: number): { idEmbedding?: { dim: number } } {
   const table = idTableConfigOf(spec, numClasses);

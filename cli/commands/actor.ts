@@ -1,13 +1,16 @@
 // `weft actor --role R --index I --job ID --nats URL --spec FILE`: one actor of a distributed job in this
 // process — what `weft launch` starts per actor and what a Kubernetes pod runs.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { jobIdOf } from '../../actors/distributed/distributed-job.js';
 import { ROLES, runRole, type Role } from '../../actors/distributed/role-runner.js';
 import { loadJobSpec } from '../../actors/job-spec.js';
 import { ConfigError } from '../../runtime/errors.js';
+import type { NatsConfig } from '../../runtime/nats-connect.js';
 
-const USAGE = `usage: weft actor --role ps|sampler|trainer|coordinator [--index I] [--job ID] --nats URL --spec FILE [--creds FILE]
+const USAGE = `usage: weft actor --role ps|sampler|trainer|coordinator [--index I] [--job ID] --nats URL --spec FILE
+       [--creds FILE | --token T | --user U] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]
 
 Runs one actor of a distributed job (separate processes talking over NATS).
 
@@ -16,8 +19,12 @@ Runs one actor of a distributed job (separate processes talking over NATS).
   --job ID        job id in NATS subjects (default: the spec's name)
   --nats URL      NATS server(s), comma-separated (default: $WEFT_NATS_URL, else the spec's cluster.nats)
   --spec FILE     job spec, YAML or JSON (default: $WEFT_JOB_SPEC)
-  --creds FILE    NATS credentials: a file holding a user nkey seed
+  --creds FILE    NATS credentials: a .creds file (user JWT and seed) or a file holding a user nkey seed
+                  (default: $WEFT_NATS_CREDS)
   --token T       NATS token (default: $WEFT_NATS_TOKEN)
+  --user U        NATS user (default: $WEFT_NATS_USER); the password only from $WEFT_NATS_PASSWORD
+  --tls-ca FILE   CA of the NATS servers' certificates (default: $WEFT_NATS_TLS_CA)
+  --tls-cert FILE client certificate, with --tls-key FILE (default: $WEFT_NATS_TLS_CERT, _KEY)
   --resume        coordinator: continue from the newest checkpoint in the run directory`;
 
 function rankFromEnv(): number | undefined {
@@ -41,6 +48,47 @@ function watchParent(): void {
   }, 1000).unref();
 }
 
+/**
+ * The connection settings of a `weft actor`: flags first, then WEFT_NATS_* variables (how `weft
+ * launch` hands each process its role's credentials). A password is never taken from the command line.
+ */
+function natsSettings(
+  url: string,
+  flags: { creds?: string; token?: string; user?: string } & Record<string, unknown>,
+): NatsConfig {
+  const env = process.env;
+  const creds = flags.creds ?? env.WEFT_NATS_CREDS;
+  const token = flags.token ?? env.WEFT_NATS_TOKEN;
+  const user = flags.user ?? env.WEFT_NATS_USER;
+  const tlsFiles = {
+    caFile: (flags['tls-ca'] as string | undefined) ?? env.WEFT_NATS_TLS_CA,
+    certFile: (flags['tls-cert'] as string | undefined) ?? env.WEFT_NATS_TLS_CERT,
+    keyFile: (flags['tls-key'] as string | undefined) ?? env.WEFT_NATS_TLS_KEY,
+  };
+  const tls = Object.fromEntries(Object.entries(tlsFiles).filter(([, v]) => v));
+  return {
+    servers: url.split(',').map((u) => u.trim()),
+    ...(creds ? credsSetting(creds) : {}),
+    ...(token ? { token } : {}),
+    ...(user ? { user, password: env.WEFT_NATS_PASSWORD ?? '' } : {}),
+    ...(Object.keys(tls).length > 0 ? { tls } : {}),
+  };
+}
+
+/** A .creds file (a user JWT then its seed) authenticates with both; a bare seed file as an nkey. */
+function credsSetting(file: string): Pick<NatsConfig, 'credsFile' | 'nkeySeedFile'> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read NATS credentials: ${(error as Error).message}`, {
+      file,
+      field: '--creds',
+    });
+  }
+  return text.includes('BEGIN NATS USER JWT') ? { credsFile: file } : { nkeySeedFile: file };
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -52,6 +100,10 @@ export async function run(argv: string[]): Promise<number> {
       spec: { type: 'string' },
       creds: { type: 'string' },
       token: { type: 'string' },
+      user: { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       resume: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -84,12 +136,7 @@ export async function run(argv: string[]): Promise<number> {
       file: 'command line',
       field: '--nats',
     });
-  const token = values.token ?? process.env.WEFT_NATS_TOKEN;
-  const nats = {
-    servers: url.split(',').map((u) => u.trim()),
-    ...(values.creds ? { nkeySeedFile: values.creds } : {}),
-    ...(token ? { token } : {}),
-  };
+  const nats = natsSettings(url, values);
   watchParent();
   // In a pod every process has the same port (WEFT_METRICS_PORT) and is scraped from other hosts;
   // under `weft launch` each takes base + its position, on loopback.

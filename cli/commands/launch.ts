@@ -8,7 +8,8 @@ const USAGE = `usage: weft launch job.yaml [options]
 
 Starts the job's coordinator, cluster.parameterServers parameter-server shards, cluster.samplers
 samplers and cluster.trainers trainers as separate processes talking over NATS (cluster.nats: 'local'
-starts a nats-server with max_payload 8 MB; a nats:// URL joins that server). Writes the same
+starts a nats-server with max_payload 8 MB, fresh credentials per role and per-role permissions; a
+nats:// URL joins that server, with the WEFT_NATS_* credentials of this environment). Writes the same
 RUN_DIR/results.json, metrics.jsonl and checkpoints/ as weft train; logs go to RUN_DIR/logs/.
 
 options:

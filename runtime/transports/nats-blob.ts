@@ -62,8 +62,9 @@ export class BlobServer {
   constructor(
     private readonly nc: NatsConnection,
     private readonly log: Logger,
+    prefix = 'weft._blob',
   ) {
-    this.subject = `weft._blob.${nuid.next()}`;
+    this.subject = `${prefix}.${nuid.next()}`;
     this.sub = nc.subscribe(this.subject, { callback: (_err, msg) => this.serve(msg) });
   }
 

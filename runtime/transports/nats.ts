@@ -33,7 +33,14 @@ import { decode, encode } from '../codec.js';
 import { ConfigError } from '../errors.js';
 import { connectNats, type NatsConfig } from '../nats-connect.js';
 import type { FailureKind } from '../supervisor.js';
-import { BLOB_HEADER, BlobServer, formatManifest, parseManifest, pullBlob } from './nats-blob.js';
+import {
+  BLOB_HEADER,
+  BlobServer,
+  BlobTransferError,
+  formatManifest,
+  parseManifest,
+  pullBlob,
+} from './nats-blob.js';
 import { HeartbeatPublisher } from './nats-heartbeat.js';
 import { NatsProcessActor } from './nats-process.js';
 import type { ActorHandle, HostRequest, Placement, Transport } from './transport.js';
@@ -45,6 +52,8 @@ const TIMEOUT_HEADER = 'Weft-Timeout';
 const HEADROOM_BYTES = 4096;
 /** How long an offered payload waits for its receiver when the sender gives no timeout (tells, replies). */
 const DEFAULT_BLOB_TTL_MS = 60_000;
+/** Largest chunked payload taken when the config sets no `maxInboundBytes`. */
+const DEFAULT_MAX_INBOUND_BYTES = 256 * 1024 * 1024;
 
 export interface NatsTransportOptions {
   readonly config: NatsConfig;
@@ -86,7 +95,7 @@ export class NatsTransport implements Transport {
     log: Logger,
   ) {
     this.log = log;
-    this.blobs = new BlobServer(nc, log);
+    this.blobs = new BlobServer(nc, log, config.blobPrefix);
     void this.watchStatus();
   }
 
@@ -192,6 +201,12 @@ export class NatsTransport implements Transport {
     const manifestText = msg.headers?.get(BLOB_HEADER);
     if (!manifestText) return decode(msg.data);
     const manifest = parseManifest(manifestText);
+    const limit = this.config.maxInboundBytes ?? DEFAULT_MAX_INBOUND_BYTES;
+    // A sender's declared size is checked before a byte is pulled: nobody makes us fetch gigabytes.
+    if (manifest.bytes > limit)
+      throw new BlobTransferError(
+        `declared payload of ${manifest.bytes} bytes exceeds the limit of ${limit} bytes`,
+      );
     return pullBlob(this.nc, manifest, {
       deadlineMs: Math.min(deadlineMs, Date.now() + manifest.ttlMs),
       window: this.options.blobWindow,

@@ -85,7 +85,10 @@ describe('adaptive sampling over NATS, a sampler killed mid-epoch', () => {
     const job = await LaunchedJob.start(spec, {
       onEvent: (e) => events.push(`${e.kind} ${e.role} ${e.index}`),
     });
-    const probe = await ActorSystem.start({ transport: 'nats', nats: { servers: job.natsUrl } });
+    const probe = await ActorSystem.start({
+      transport: 'nats',
+      nats: job.natsConfigFor('coordinator'),
+    });
     const ps0 = probe.client({ job: job.job, role: 'ps', index: 0 }, ParameterServerProtocol);
     const sampler0 = probe.client(
       { job: job.job, role: 'sampler', index: 0 },

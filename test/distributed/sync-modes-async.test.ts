@@ -35,7 +35,7 @@ describe('async updates on one shard', () => {
         await ps.ask('load', {
           params: { w: new Float32Array(3) },
           version: 0,
-          optimizer: { kind: 'sgd', lr: 1, momentum: 0, weightDecay: 0 },
+          optimizer: { kind: 'sgd', lr: 0.5, momentum: 0, weightDecay: 0 },
           trainers,
           sync: 'async',
           staleness: bound,

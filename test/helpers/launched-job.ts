@@ -78,7 +78,10 @@ export async function atVersion<T>(
   action: () => T | Promise<T>,
   opts: ProbeOptions = {},
 ): Promise<T> {
-  const probe = await ActorSystem.start({ transport: 'nats', nats: { servers: job.natsUrl } });
+  const probe = await ActorSystem.start({
+    transport: 'nats',
+    nats: job.natsConfigFor('coordinator'),
+  });
   try {
     const at = { job: job.job, index: 0 };
     const emb = probe.client({ ...at, role: EMB_ROLE }, EmbeddingShardProtocol);

@@ -1,9 +1,16 @@
 // Chunked transfers over a real nats-server with a small max_payload: sizes around chunk boundaries arrive
 // byte for byte, offers are released once fully pulled, and expired or unknown blobs fail clearly.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  connect,
+  headers as makeHeaders,
+  type Msg,
+  type NatsConnection,
+} from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../runtime/actor-log.js';
+import { NatsTransport } from '../../runtime/transports/nats.js';
 import {
+  BLOB_HEADER,
   BlobServer,
   BlobTransferError,
   chunkCount,
@@ -83,6 +90,38 @@ describe('chunked blob transfer', () => {
     await expect(
       pullBlob(receiver, manifest, { deadlineMs: Date.now() + 10_000 }),
     ).rejects.toBeInstanceOf(BlobTransferError);
+  });
+
+  it('refuses a declared size over the limit before pulling a byte', async () => {
+    const transport = await NatsTransport.connect({
+      config: { servers: server.url, maxInboundBytes: 1024 * 1024 },
+      logger: silentLogger,
+    });
+    try {
+      // Nobody serves this subject: a pull would fail with "no responders", not with the limit.
+      const declared = (bytes: number) => {
+        const headers = makeHeaders();
+        headers.set(
+          BLOB_HEADER,
+          formatManifest({
+            subject: 'weft._blob.nobody',
+            id: 'x',
+            bytes,
+            chunkBytes: CHUNK,
+            ttlMs: 5000,
+          }),
+        );
+        return { headers, data: new Uint8Array(0) } as unknown as Msg;
+      };
+      expect(() => transport.readInbound(declared(100 * 1024 * 1024), Date.now() + 5000)).toThrow(
+        /104857600 bytes exceeds the limit of 1048576/,
+      );
+      await expect(
+        Promise.resolve().then(() => transport.readInbound(declared(1000), Date.now() + 5000)),
+      ).rejects.toThrow(/chunk 0\/1 failed/);
+    } finally {
+      await transport.close();
+    }
   });
 
   it('rejects malformed manifests', () => {
