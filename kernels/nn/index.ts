@@ -3,7 +3,7 @@
 
 export * from './block.js';
 export * from './params.js';
-export * from './rng.js';
+export * from '../../runtime/prng.js';
 export * from './dense.js';
 export * from './relu.js';
 export * from './dropout.js';

@@ -13,7 +13,7 @@ export {
   type BudgetMode,
   type FanoutBudgetOptions,
 } from './fanout-budget.js';
-export { Xoshiro128 } from './prng.js';
+export { Xoshiro128 } from '../../runtime/prng.js';
 export type {
   PprOptions,
   SampleCallOptions,
