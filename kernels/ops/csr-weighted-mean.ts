@@ -60,19 +60,36 @@ export function csrWeightedMean(
         a5 = 0,
         a6 = 0,
         a7 = 0;
-      for (let k = s; k < e; k++) {
-        const u = indices[k];
-        const x = sourceOf === null ? x0 : sources[sourceOf[u]];
-        const r = (rowOffset === null ? u * d : rowOffset[u]) + j;
-        const w = weights === null ? 1 : weights[k];
-        a0 += w * x[r];
-        a1 += w * x[r + 1];
-        a2 += w * x[r + 2];
-        a3 += w * x[r + 3];
-        a4 += w * x[r + 4];
-        a5 += w * x[r + 5];
-        a6 += w * x[r + 6];
-        a7 += w * x[r + 7];
+      // Unweighted rows skip the multiply: a separate loop, not a per-edge test (25% of the time).
+      if (weights === null) {
+        for (let k = s; k < e; k++) {
+          const u = indices[k];
+          const x = sourceOf === null ? x0 : sources[sourceOf[u]];
+          const r = (rowOffset === null ? u * d : rowOffset[u]) + j;
+          a0 += x[r];
+          a1 += x[r + 1];
+          a2 += x[r + 2];
+          a3 += x[r + 3];
+          a4 += x[r + 4];
+          a5 += x[r + 5];
+          a6 += x[r + 6];
+          a7 += x[r + 7];
+        }
+      } else {
+        for (let k = s; k < e; k++) {
+          const u = indices[k];
+          const x = sourceOf === null ? x0 : sources[sourceOf[u]];
+          const r = (rowOffset === null ? u * d : rowOffset[u]) + j;
+          const w = weights[k];
+          a0 += w * x[r];
+          a1 += w * x[r + 1];
+          a2 += w * x[r + 2];
+          a3 += w * x[r + 3];
+          a4 += w * x[r + 4];
+          a5 += w * x[r + 5];
+          a6 += w * x[r + 6];
+          a7 += w * x[r + 7];
+        }
       }
       out[o + j] = a0 * scale;
       out[o + j + 1] = a1 * scale;
