@@ -1,8 +1,7 @@
 // `weft embed RUN_DIR --out DIR`: node embeddings of a run's newest checkpoint, written as the next
 // version of DIR/<model>/ with a manifest; actors/inference/ does the work.
-import { parseArgs } from 'node:util';
 import { embedRun } from '../../actors/inference/embed-run.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { intFlag, onePositional, parseCommandLine, required } from '../command-line.js';
 
 const USAGE = `usage: weft embed RUN_DIR --out DIR [options]
 
@@ -25,10 +24,9 @@ options:
 
 /** Entry point of `weft embed`; prints the version directory written. */
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const parsed = parseCommandLine(
+    argv,
+    {
       out: { type: 'string' },
       'batch-size': { type: 'string' },
       nodes: { type: 'string' },
@@ -36,41 +34,23 @@ export async function run(argv: string[]): Promise<number> {
       nats: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length === 0) {
+    USAGE,
+    true,
+  );
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
+  const runDir = onePositional(positionals, 'run directory');
+  if (runDir === undefined) {
     console.error(USAGE);
     return 2;
   }
-  if (positionals.length > 1) {
-    throw new ConfigError(`expected one run directory, got ${positionals.join(' ')}`, {
-      file: 'command line',
-    });
-  }
-  if (!values.out)
-    throw new ConfigError('--out DIR is required', { file: 'command line', field: '--out' });
-  let batchSize: number | undefined;
-  if (values['batch-size'] !== undefined) {
-    batchSize = Number(values['batch-size']);
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-      throw new ConfigError(
-        `expected a positive integer, got ${JSON.stringify(values['batch-size'])}`,
-        {
-          file: 'command line',
-          field: '--batch-size',
-        },
-      );
-    }
-  }
+  const out = required(values.out, '--out');
+  const batchSize = intFlag(values['batch-size'], '--batch-size', 1);
   const tty = process.stderr.isTTY && !values.quiet && !values.json;
   let lastDrawMs = 0;
-  const result = await embedRun(positionals[0], {
-    out: values.out,
+  const result = await embedRun(runDir, {
+    out,
     batchSize,
     nodes: values.nodes,
     graph: values.graph,
