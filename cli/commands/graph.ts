@@ -129,6 +129,25 @@ function exitCleanlyOnSignals(): () => void {
   };
 }
 
+/**
+ * Runs one graph write with a progress bar and Ctrl-C as a clean exit (see above); returns its
+ * result and the seconds it took.
+ */
+async function withProgress<T>(
+  work: (onProgress: ProgressBar['update']) => Promise<T>,
+): Promise<{ result: T; seconds: number }> {
+  const bar = new ProgressBar();
+  const release = exitCleanlyOnSignals();
+  const t0 = performance.now();
+  try {
+    const result = await work(bar.update);
+    return { result, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    bar.done();
+    release();
+  }
+}
+
 function summarize(m: GraphManifest, out: string, seconds: number, json: boolean): void {
   if (json) {
     console.log(
@@ -178,12 +197,9 @@ async function build(argv: string[]): Promise<number> {
     throw commandLineError(`expected tab, comma or space, got '${delimiter}'`, '--delimiter');
   if (v.header && v['no-header'])
     throw commandLineError('--header and --no-header exclude each other', '--header');
-  const bar = new ProgressBar();
-  const release = exitCleanlyOnSignals();
   const out = required(v.out, '--out');
-  const t0 = performance.now();
-  try {
-    const m = await buildGraph({
+  const { result, seconds } = await withProgress((onProgress) =>
+    buildGraph({
       edges: required(v.edges, '--edges'),
       features: v.features,
       labels: v.labels,
@@ -199,15 +215,11 @@ async function build(argv: string[]): Promise<number> {
       partitions: intFlag(v.partitions, '--partitions', 1),
       out,
       replace: v.force === true,
-      onProgress: bar.update,
-    });
-    bar.done();
-    summarize(m, out, (performance.now() - t0) / 1000, v.json === true);
-    return 0;
-  } finally {
-    bar.done();
-    release();
-  }
+      onProgress,
+    }),
+  );
+  summarize(result, out, seconds, v.json === true);
+  return 0;
 }
 
 async function synth(argv: string[]): Promise<number> {
@@ -249,13 +261,9 @@ async function synth(argv: string[]): Promise<number> {
     partitions: intFlag(s('partitions'), '--partitions', 1),
     replace: v.force === true,
   };
-  const bar = new ProgressBar();
-  const release = exitCleanlyOnSignals();
-  const t0 = performance.now();
-  try {
-    let m: GraphManifest;
+  const { result, seconds } = await withProgress((onProgress): Promise<GraphManifest> => {
     if (kind === 'powerlaw') {
-      m = await synthPowerlaw(
+      return synthPowerlaw(
         {
           nodes: required(intFlag(s('nodes'), '--nodes', 2), '--nodes'),
           edges: required(intFlag(s('edges'), '--edges'), '--edges'),
@@ -267,10 +275,10 @@ async function synth(argv: string[]): Promise<number> {
           seed,
         },
         out,
-        { ...common, onProgress: bar.update },
+        { ...common, onProgress },
       );
     } else if (kind === 'marketplace') {
-      m = await synthMarketplace(
+      return synthMarketplace(
         {
           members: required(intFlag(s('members'), '--members', 1), '--members'),
           jobs: intFlag(s('jobs'), '--jobs', 1),
@@ -284,18 +292,14 @@ async function synth(argv: string[]): Promise<number> {
           seed,
         },
         out,
-        { ...common, onProgress: bar.update },
+        { ...common, onProgress },
       );
     } else {
       throw commandLineError(`unknown kind '${kind}' (powerlaw, marketplace)`, '--kind');
     }
-    bar.done();
-    summarize(m, out, (performance.now() - t0) / 1000, v.json === true);
-    return 0;
-  } finally {
-    bar.done();
-    release();
-  }
+  });
+  summarize(result, out, seconds, v.json === true);
+  return 0;
 }
 
 async function info(argv: string[]): Promise<number> {
@@ -330,26 +334,15 @@ async function partition(argv: string[]): Promise<number> {
   const dir = required(onePositional(parsed.positionals, 'graph directory'), 'DIR');
   const parts = required(intFlag(v.parts, '--parts', 1), '--parts');
   const out = required(v.out, '--out');
-  const bar = new ProgressBar();
-  const release = exitCleanlyOnSignals();
-  const t0 = performance.now();
-  try {
-    const idx = await partitionGraph(dir, parts, out, {
-      replace: v.force === true,
-      onProgress: bar.update,
-    });
-    bar.done();
-    const seconds = (performance.now() - t0) / 1000;
-    if (v.json) console.log(JSON.stringify({ out, seconds, ...idx }, null, 2));
-    else
-      console.log(
-        `wrote ${out}: ${idx.count} parts of ${idx.numNodes.toLocaleString('en-US')} nodes in ${seconds.toFixed(2)} s`,
-      );
-    return 0;
-  } finally {
-    bar.done();
-    release();
-  }
+  const { result: idx, seconds } = await withProgress((onProgress) =>
+    partitionGraph(dir, parts, out, { replace: v.force === true, onProgress }),
+  );
+  if (v.json) console.log(JSON.stringify({ out, seconds, ...idx }, null, 2));
+  else
+    console.log(
+      `wrote ${out}: ${idx.count} parts of ${idx.numNodes.toLocaleString('en-US')} nodes in ${seconds.toFixed(2)} s`,
+    );
+  return 0;
 }
 
 /** Entry point for `weft graph …`; returns the process exit code. */
