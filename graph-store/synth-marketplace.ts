@@ -1,18 +1,16 @@
 // `weft graph synth --kind marketplace`: a job-marketplace graph (members, jobs, skills, companies) whose
 // edges follow hidden industries and skills, so node classification and link prediction are learnable.
 // Every relation is stored with its reverse; applications carry timestamps. Deterministic per seed.
-import { join } from 'node:path';
 import { ConfigError } from '../runtime/errors.js';
 import { AliasSegments } from './alias-table.js';
 import { allocOffsets, transposeCsr } from './csr-builder.js';
-import { FeatureSink } from './feature-sink.js';
-import { baseManifest, writeEdgeType, writeLabels, writeSplit } from './graph-arrays-writer.js';
+import { baseManifest, writeEdgeType } from './graph-arrays-writer.js';
+import { finishSynthGraph, type SynthWriteOptions } from './synth-output.js';
 import { writeGraphDir } from './graph-writer.js';
 import type { GraphManifest, ManifestEdgeType } from './manifest.js';
-import { partitionGraph } from './partition.js';
 import { Xoshiro128Float } from '../runtime/prng.js';
 import { sortRows, type CsrArrays } from './row-sort.js';
-import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL, type FeatureDtype } from './types.js';
+import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from './types.js';
 
 export interface MarketplaceOptions {
   members: number;
@@ -464,12 +462,7 @@ export class MarketplaceFeatures {
 export async function synthMarketplace(
   o: MarketplaceOptions,
   out: string,
-  opts: {
-    featureDtype?: FeatureDtype;
-    partitions?: number;
-    replace?: boolean;
-    onProgress?: (stage: string, done: number, total: number) => void;
-  } = {},
+  opts: SynthWriteOptions = {},
 ): Promise<GraphManifest> {
   checkOptions(marketplaceSizes(o));
   return writeGraphDir(out, { replace: opts.replace }, async (w) => {
@@ -495,30 +488,16 @@ export async function synthMarketplace(
       seed: o.seed,
       ...g.sizes,
     });
-    if (featureDim > 0) {
-      const sink = new FeatureSink(w, featureDim, opts.featureDtype ?? 'float32');
-      try {
-        const gen = new MarketplaceFeatures(g);
-        const rows = Math.max(1, Math.floor((4 << 20) / (4 * featureDim)));
-        const buf = new Float32Array(rows * featureDim);
-        const total = m.numNodes;
-        for (let done = 0, got; (got = gen.fill(buf, rows)) > 0; done += got) {
-          sink.writeRows(buf, got);
-          opts.onProgress?.('features', done + got, total);
-        }
-        m.features = sink.close();
-      } finally {
-        sink.discard();
-      }
-    }
-    m.labels = writeLabels(w, g.labels);
-    m.split = writeSplit(w, g.split);
-    if (opts.partitions !== undefined) {
-      w.writeJson(m);
-      await partitionGraph(w.root, opts.partitions, join(w.root, 'parts'));
-      m.partitions = { count: opts.partitions, rule: 'fmix32-mod', dir: 'parts' };
-    }
-    w.commit(m);
-    return m;
+    return finishSynthGraph(
+      w,
+      m,
+      {
+        dim: featureDim,
+        features: () => new MarketplaceFeatures(g),
+        labels: g.labels,
+        split: g.split,
+      },
+      opts,
+    );
   });
 }

@@ -3,15 +3,13 @@
 import { ConfigError } from '../runtime/errors.js';
 import { AliasSegments } from './alias-table.js';
 import { allocOffsets } from './csr-builder.js';
-import { FeatureSink } from './feature-sink.js';
-import { baseManifest, writeEdgeType, writeLabels, writeSplit } from './graph-arrays-writer.js';
+import { baseManifest, writeEdgeType } from './graph-arrays-writer.js';
+import { finishSynthGraph, type SynthWriteOptions } from './synth-output.js';
 import { writeGraphDir } from './graph-writer.js';
 import type { GraphManifest } from './manifest.js';
-import { partitionGraph } from './partition.js';
 import { Xoshiro128Float } from '../runtime/prng.js';
 import { sortRows, type CsrArrays } from './row-sort.js';
-import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL, type FeatureDtype } from './types.js';
-import { join } from 'node:path';
+import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from './types.js';
 
 export interface PowerlawOptions {
   nodes: number;
@@ -211,12 +209,7 @@ export class PowerlawFeatures {
 export async function synthPowerlaw(
   o: PowerlawOptions,
   out: string,
-  opts: {
-    featureDtype?: FeatureDtype;
-    partitions?: number;
-    replace?: boolean;
-    onProgress?: (stage: string, done: number, total: number) => void;
-  } = {},
+  opts: SynthWriteOptions = {},
 ): Promise<GraphManifest> {
   check(o);
   return writeGraphDir(out, { replace: opts.replace }, async (w) => {
@@ -236,29 +229,16 @@ export async function synthPowerlaw(
       homophily: o.homophily ?? POWERLAW_DEFAULTS.homophily,
       noise: o.noise ?? defaultPowerlawNoise(o.featureDim),
     });
-    if (o.featureDim > 0) {
-      const sink = new FeatureSink(w, o.featureDim, opts.featureDtype ?? 'float32');
-      try {
-        const gen = new PowerlawFeatures(o, topo.labels);
-        const rows = Math.max(1, Math.floor((4 << 20) / (4 * o.featureDim)));
-        const buf = new Float32Array(rows * o.featureDim);
-        for (let done = 0, got; (got = gen.fill(buf, rows)) > 0; done += got) {
-          sink.writeRows(buf, got);
-          opts.onProgress?.('features', done + got, o.nodes);
-        }
-        m.features = sink.close();
-      } finally {
-        sink.discard();
-      }
-    }
-    m.labels = writeLabels(w, topo.labels);
-    m.split = writeSplit(w, topo.split);
-    if (opts.partitions !== undefined) {
-      w.writeJson(m);
-      await partitionGraph(w.root, opts.partitions, join(w.root, 'parts'));
-      m.partitions = { count: opts.partitions, rule: 'fmix32-mod', dir: 'parts' };
-    }
-    w.commit(m);
-    return m;
+    return finishSynthGraph(
+      w,
+      m,
+      {
+        dim: o.featureDim,
+        features: () => new PowerlawFeatures(o, topo.labels),
+        labels: topo.labels,
+        split: topo.split,
+      },
+      opts,
+    );
   });
 }
