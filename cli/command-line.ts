@@ -85,6 +85,14 @@ export function addSetOverrides(
   }
 }
 
+/** The run directory of `weft eval` and `weft embed`; null after printing `usage` when it is missing. */
+export function runDirArgument(positionals: string[], usage: string): string | null {
+  const runDir = onePositional(positionals, 'run directory');
+  if (runDir !== undefined) return runDir;
+  console.error(usage);
+  return null;
+}
+
 /** The single positional argument (a run or graph directory); more than one is an error. */
 export function onePositional(positionals: string[], what: string): string | undefined {
   if (positionals.length > 1)

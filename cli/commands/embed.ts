@@ -1,7 +1,7 @@
 // `weft embed RUN_DIR --out DIR`: node embeddings of a run's newest checkpoint, written as the next
 // version of DIR/<model>/ with a manifest; actors/inference/ does the work.
 import { embedRun } from '../../actors/inference/embed-run.js';
-import { intFlag, onePositional, parseCommandLine, required } from '../command-line.js';
+import { intFlag, parseCommandLine, required, runDirArgument } from '../command-line.js';
 
 const USAGE = `usage: weft embed RUN_DIR --out DIR [options]
 
@@ -39,12 +39,9 @@ export async function run(argv: string[]): Promise<number> {
     true,
   );
   if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  const runDir = onePositional(positionals, 'run directory');
-  if (runDir === undefined) {
-    console.error(USAGE);
-    return 2;
-  }
+  const { values } = parsed;
+  const runDir = runDirArgument(parsed.positionals, USAGE);
+  if (runDir === null) return 2;
   const out = required(values.out, '--out');
   const batchSize = intFlag(values['batch-size'], '--batch-size', 1);
   const tty = process.stderr.isTTY && !values.quiet && !values.json;

@@ -1,7 +1,7 @@
 // `weft eval RUN_DIR`: the validation and/or test metrics of a run's newest checkpoint, computed by
 // actors/inference/ with the trainer's evaluation; printed for humans or as JSON.
 import { evaluateRun, type EvalSplit } from '../../actors/inference/evaluate-run.js';
-import { commandLineError, onePositional, parseCommandLine } from '../command-line.js';
+import { commandLineError, parseCommandLine, runDirArgument } from '../command-line.js';
 import { formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft eval RUN_DIR [options]
@@ -42,12 +42,9 @@ export async function run(argv: string[]): Promise<number> {
     true,
   );
   if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  const runDir = onePositional(positionals, 'run directory');
-  if (runDir === undefined) {
-    console.error(USAGE);
-    return 2;
-  }
+  const { values } = parsed;
+  const runDir = runDirArgument(parsed.positionals, USAGE);
+  if (runDir === null) return 2;
   const split = (values.split ?? 'both') as EvalSplit;
   if (!SPLITS.includes(split))
     throw commandLineError(
