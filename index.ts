@@ -25,14 +25,13 @@ export {
 } from './graph-store/index.js';
 
 // Neighbour samplers over a graph's CSR.
-export {
-  createSampler,
-  NeighborSampler,
-  type SampledBlock,
-  type SampledSubgraph,
-  type SamplerOptions,
-  type SamplingStrategy,
-} from './kernels/sampling/index.js';
+export { createSampler, NeighborSampler } from './kernels/sampling/neighbor-sampler.js';
+export type {
+  SampledBlock,
+  SampledSubgraph,
+  SamplerOptions,
+  SamplingStrategy,
+} from './kernels/sampling/types.js';
 
 // Job specs: the YAML file of `weft train`, validated field by field (docs/job-spec.md).
 export {
@@ -52,14 +51,15 @@ export type { DistributedResults } from './actors/distributed/distributed-job.js
 // Trained runs: evaluate a checkpoint (`weft eval`), write and read node embeddings (`weft embed`).
 export {
   embedRun as embed,
-  evaluateRun as evaluate,
-  readEmbeddings,
   type EmbedOptions,
   type EmbedResult,
-  type Embeddings,
+} from './actors/inference/embed-run.js';
+export {
+  evaluateRun as evaluate,
   type EvalReport,
   type EvaluateOptions,
-} from './actors/inference/index.js';
+} from './actors/inference/evaluate-run.js';
+export { readEmbeddings, type Embeddings } from './actors/inference/embedding-format.js';
 
 // The actor runtime: actors with typed protocols, in threads, processes or over NATS.
 export { ActorSystem, type ActorRef, type SpawnOptions } from './runtime/actor-system.js';

@@ -686,7 +686,7 @@ export function jobSpecDoc(): string {
   return rows.join('\n');
 }
 
-/** The whole docs/job-spec.md page (generated; see deploy/gen-docs.ts). */
+/** The whole docs/job-spec.md page (generated; see scripts/gen-docs.ts). */
 export function jobSpecPage(): string {
   return [
     '# Job spec',
@@ -696,7 +696,7 @@ export function jobSpecPage(): string {
     '(`--epochs 5`, or any field with `--set section.field=value`). A wrong value fails with the file,',
     'line and field, e.g. `job.yaml:4 [train.lr]: expected a number, got "fast"`.',
     '',
-    'This page is generated from `actors/job-spec.ts` by `npx tsx deploy/gen-docs.ts`.',
+    'This page is generated from `actors/job-spec.ts` by `npx tsx scripts/gen-docs.ts`.',
     '',
     jobSpecDoc(),
   ].join('\n');

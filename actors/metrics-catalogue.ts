@@ -837,13 +837,13 @@ export function namingProblems(d: MetricDecl): string[] {
   return out;
 }
 
-/** docs/metrics.md, generated from the catalogue (`npx tsx deploy/gen-docs.ts` rewrites it). */
+/** docs/metrics.md, generated from the catalogue (`npx tsx scripts/gen-docs.ts` rewrites it). */
 export function metricsDoc(): string {
   const all = METRIC_CATALOGUE as readonly MetricDecl[];
   const lines: string[] = [
     '# Metrics',
     '',
-    '<!-- Generated from actors/metrics-catalogue.ts by `npx tsx deploy/gen-docs.ts`; edit the catalogue, not this file. -->',
+    '<!-- Generated from actors/metrics-catalogue.ts by `npx tsx scripts/gen-docs.ts`; edit the catalogue, not this file. -->',
     '',
     `Every Weft process serves \`/metrics\` in the Prometheus text format. All ${all.length} metrics below are declared once, in \`actors/metrics-catalogue.ts\`; \`deploy/prometheus/rules.yml\` and \`deploy/grafana/weft.json\` use only these names (a test checks it).`,
     '',

@@ -8,7 +8,7 @@ import { generatePowerlawTopology } from '../graph-store/synth-powerlaw.js';
 import type { Csr } from '../graph-store/types.js';
 import { budgetScores, type BudgetMode } from '../kernels/sampling/fanout-budget.js';
 import { createSampler } from '../kernels/sampling/neighbor-sampler.js';
-import { Xoshiro128 } from '../kernels/sampling/prng.js';
+import { Xoshiro128 } from '../runtime/prng.js';
 import type { SamplingStrategy } from '../kernels/sampling/types.js';
 import { gitCommit } from './git-commit.js';
 

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { ownerOf, splitIdsByOwner } from '../actors/parameter-server/id-shard.js';
 import { SparseTable, type SparseOptimizerKind } from '../actors/parameter-server/sparse-table.js';
 import { uniqueIds } from '../actors/parameter-server/unique-ids.js';
-import { Rng } from '../kernels/nn/rng.js';
+import { Mulberry32 } from '../runtime/prng.js';
 import { gitCommit } from './git-commit.js';
 
 const out = join(import.meta.dirname, 'results', 'id-table.json');
@@ -16,7 +16,7 @@ const DIM = 64;
 const BATCHES = 60;
 
 function batches(seed: number): Int32Array[] {
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   return Array.from({ length: BATCHES }, () => {
     const ids = new Int32Array(BATCH_IDS);
     // Skewed ids (popular members and jobs): squares of uniforms concentrate near 0.

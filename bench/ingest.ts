@@ -19,7 +19,7 @@ import { Xxh32 } from '../graph-store/checksum.js';
 import { gatherFloat16, gatherFloat32, gatherInt8 } from '../graph-store/feature-gather.js';
 import { toFloat16Bits } from '../graph-store/float16.js';
 import { openGraph } from '../graph-store/open-graph.js';
-import { Rng } from '../graph-store/prng.js';
+import { Xoshiro128Float } from '../runtime/prng.js';
 import { synthPowerlaw } from '../graph-store/synth-powerlaw.js';
 import { gitCommit } from './git-commit.js';
 
@@ -53,7 +53,7 @@ function writeTsv(
   withTs: boolean,
   seed: number,
 ): number {
-  const rng = new Rng(seed);
+  const rng = new Xoshiro128Float(seed);
   const fd = openSync(file, 'w');
   const buf = Buffer.alloc(1 << 22);
   let used = 0;
@@ -138,7 +138,7 @@ function gatherVariants(): Record<string, unknown>[] {
     // Shared memory, as the loaded store holds it.
     const src = new Float32Array(new SharedArrayBuffer(rows * dim * 4));
     for (let i = 0; i < src.length; i++) src[i] = i & 1023;
-    const rng = new Rng(dim);
+    const rng = new Xoshiro128Float(dim);
     const batch = 4096;
     const ids = new Uint32Array(batch).map(() => rng.below(rows));
     const out = new Float32Array(batch * dim);
@@ -182,7 +182,7 @@ function gatherVariants(): Record<string, unknown>[] {
 
 function decodeRates(dim: number): Record<string, number> {
   const rows = 200_000;
-  const rng = new Rng(4);
+  const rng = new Xoshiro128Float(4);
   const f32 = new Float32Array(rows * dim).map(() => rng.normal());
   const f16 = Uint16Array.from(f32, (x) => toFloat16Bits(x));
   const i8 = Int8Array.from(f32, (x) => Math.max(-127, Math.min(127, Math.round(x * 40))));

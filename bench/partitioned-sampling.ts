@@ -21,7 +21,7 @@ import { openGraph } from '../graph-store/open-graph.js';
 import { partitionGraph } from '../graph-store/partition.js';
 import { partDirName } from '../graph-store/partition-rule.js';
 import { synthPowerlaw } from '../graph-store/synth-powerlaw.js';
-import { Xoshiro128 } from '../kernels/sampling/prng.js';
+import { Xoshiro128 } from '../runtime/prng.js';
 import { Actor, implement } from '../runtime/actor.js';
 import { silentLogger } from '../runtime/actor-log.js';
 import { ActorSystem } from '../runtime/actor-system.js';

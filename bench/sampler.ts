@@ -8,7 +8,7 @@ import type { Csr, FeatureStore } from '../graph-store/types.js';
 import { gatherFloat32, generatePowerlawTopology, PowerlawFeatures } from '../graph-store/index.js';
 import { gatherSubgraphFeatures } from '../kernels/sampling/gather.js';
 import { createSampler } from '../kernels/sampling/neighbor-sampler.js';
-import { Xoshiro128 } from '../kernels/sampling/prng.js';
+import { Xoshiro128 } from '../runtime/prng.js';
 import type { SamplerOptions, SampledSubgraph } from '../kernels/sampling/types.js';
 import { gitCommit } from './git-commit.js';
 

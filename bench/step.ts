@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendName } from '../kernels/tf/backend.js';
 import { GraphSage } from '../kernels/nn/graphsage.js';
 import type { BlockLike, SubgraphBatch } from '../kernels/nn/block.js';
-import { Rng } from '../kernels/nn/rng.js';
+import { Mulberry32 } from '../runtime/prng.js';
 import { csrMean, csrMeanStats } from '../kernels/ops/csr-mean.js';
 import { csrMeanFromData } from '../kernels/ops/csr-mean-data.js';
 import { opTimes, setOpTiming, type OpTime } from '../kernels/tf/op-timer.js';
@@ -34,7 +34,7 @@ interface SyntheticBatchOptions {
  * mapped to local ids with destinations first; blocks returned input layer first.
  */
 function syntheticBatch(o: SyntheticBatchOptions): SubgraphBatch {
-  const rng = new Rng(o.seed);
+  const rng = new Mulberry32(o.seed);
   const a = 1 - o.skew;
   const draw = (): number => {
     const v = Math.pow(1 + rng.next() * (Math.pow(o.numNodes, a) - 1), 1 / a);
@@ -282,7 +282,7 @@ function benchAggregation(batch: SubgraphBatch, dim: number, reps: number) {
 
 /** Layer-1 dense forward on wasm (CPU ms): one matmul over [h_dst | mean] vs two matmuls and an add. */
 function benchConcatVsTwoMatmuls(numDst: number, dim: number, hidden: number, reps: number) {
-  const rng = new Rng(5);
+  const rng = new Mulberry32(5);
   const rand = (n: number) => Float32Array.from({ length: n }, () => rng.next() - 0.5);
   const xs = tf.tensor2d(rand(numDst * dim), [numDst, dim]);
   const xn = tf.tensor2d(rand(numDst * dim), [numDst, dim]);

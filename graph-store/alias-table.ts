@@ -1,6 +1,6 @@
 // Walker/Vose alias tables: O(1) draws from a discrete distribution after O(n) setup. Several tables can
 // share one pair of arrays as segments (one per class, say), so generators sample without allocating.
-import type { Rng } from './prng.js';
+import type { Xoshiro128Float } from '../runtime/prng.js';
 
 /** Alias tables over segments of shared arrays; a draw returns a position inside its segment. */
 export class AliasSegments {
@@ -53,7 +53,7 @@ export class AliasSegments {
   }
 
   /** A position in [start, end) drawn with the segment's weights. */
-  sample(rng: Rng, start: number, end: number): number {
+  sample(rng: Xoshiro128Float, start: number, end: number): number {
     const i = start + Math.floor(rng.next() * (end - start));
     return rng.next() < this.prob[i] ? i : this.alias[i];
   }

@@ -1,10 +1,8 @@
 // Reads node features from text: one row per node in node order, values separated by commas, tabs or
 // spaces, an optional header line. Streams rows in chunks; bad values are reported with line and column.
 import { InputError } from '../runtime/errors.js';
-import { bytesText, forEachLineBlock, parseNumberBytes } from './text-blocks.js';
+import { bytesText, forEachLine, parseNumberBytes } from './text-blocks.js';
 
-const NL = 0x0a;
-const CR = 0x0d;
 const COMMA = 0x2c;
 const TAB = 0x09;
 const SPACE = 0x20;
@@ -24,72 +22,63 @@ export function readFeatureCsv(
   let values = new Float64Array(0);
   let inChunk = 0;
   let rows = 0;
-  let lineNo = 0;
   let first = true;
-  forEachLineBlock(
+  forEachLine(
     file,
     '--features',
-    (buf, start, end) => {
-      let i = start;
-      while (i < end) {
-        lineNo++;
-        let e = i;
-        while (e < end && buf[e] !== NL) e++;
-        const next = e + 1;
-        if (e > i && buf[e - 1] === CR) e--;
-        let s = i;
-        i = next;
-        while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++;
-        while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--;
-        if (s === e || buf[s] === 0x23) continue;
-        if (dim === 0) {
-          const text = bytesText(buf, s, e);
-          const parts = text.split(/[,\t ]+/);
-          if (first && Number.isNaN(parseNumberBytes(buf, s, s + parts[0].length))) {
-            first = false; // a header line
-            continue;
-          }
-          first = false;
-          dim = parts.length;
-          values = new Float64Array(rowsPerChunk * dim);
+    (buf, start, end, lineNo) => {
+      let s = start;
+      let e = end;
+      while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++;
+      while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--;
+      if (s === e || buf[s] === 0x23) return;
+      if (dim === 0) {
+        const text = bytesText(buf, s, e);
+        const parts = text.split(/[,\t ]+/);
+        if (first && Number.isNaN(parseNumberBytes(buf, s, s + parts[0].length))) {
+          first = false; // a header line
+          return;
         }
-        const base = inChunk * dim;
-        let f = 0;
-        let p = s;
-        while (p <= e) {
-          const fs = p;
-          while (p < e && !isSep(buf[p])) p++;
-          if (f >= dim)
-            throw new InputError(`expected ${dim} values, found more`, {
-              file,
-              line: lineNo,
-              field: 'columns',
-            });
-          const v = parseNumberBytes(buf, fs, p);
-          if (!Number.isFinite(v))
-            throw new InputError(`'${bytesText(buf, fs, p)}' is not a finite number`, {
-              file,
-              line: lineNo,
-              field: `column ${f}`,
-            });
-          values[base + f] = v;
-          f++;
-          if (p >= e) break;
-          // One comma or tab, or a run of spaces, separates values.
-          p++;
-          while (p < e && buf[p] === SPACE) p++;
-        }
-        if (f !== dim)
-          throw new InputError(`expected ${dim} values, found ${f}`, {
+        first = false;
+        dim = parts.length;
+        values = new Float64Array(rowsPerChunk * dim);
+      }
+      const base = inChunk * dim;
+      let f = 0;
+      let p = s;
+      while (p <= e) {
+        const fs = p;
+        while (p < e && !isSep(buf[p])) p++;
+        if (f >= dim)
+          throw new InputError(`expected ${dim} values, found more`, {
             file,
             line: lineNo,
             field: 'columns',
           });
-        rows++;
-        if (++inChunk === rowsPerChunk) {
-          onRows(values, inChunk, dim);
-          inChunk = 0;
-        }
+        const v = parseNumberBytes(buf, fs, p);
+        if (!Number.isFinite(v))
+          throw new InputError(`'${bytesText(buf, fs, p)}' is not a finite number`, {
+            file,
+            line: lineNo,
+            field: `column ${f}`,
+          });
+        values[base + f] = v;
+        f++;
+        if (p >= e) break;
+        // One comma or tab, or a run of spaces, separates values.
+        p++;
+        while (p < e && buf[p] === SPACE) p++;
+      }
+      if (f !== dim)
+        throw new InputError(`expected ${dim} values, found ${f}`, {
+          file,
+          line: lineNo,
+          field: 'columns',
+        });
+      rows++;
+      if (++inChunk === rowsPerChunk) {
+        onRows(values, inChunk, dim);
+        inChunk = 0;
       }
     },
     opts.onProgress,

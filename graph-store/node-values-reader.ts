@@ -1,10 +1,7 @@
 // Reads `node<TAB>value` files (labels, split; comma or space also accepted, optional header) into a
 // per-node typed array, naming the file and line of any bad id, bad value or repeated node.
 import { InputError } from '../runtime/errors.js';
-import { bytesText, forEachLineBlock } from './text-blocks.js';
-
-const NL = 0x0a;
-const CR = 0x0d;
+import { bytesText, forEachLine } from './text-blocks.js';
 
 /**
  * Calls `onValue(node, valueText, line)` per data line; `valueText` is the second field, trimmed.
@@ -16,55 +13,45 @@ export function readNodeValues(
   numNodes: number,
   onValue: (node: number, value: string, line: number) => void,
 ): number {
-  let lineNo = 0;
   let seen: Uint8Array | undefined = new Uint8Array(numNodes);
   let count = 0;
   let headerSeen = false;
-  forEachLineBlock(file, field, (buf, start, end) => {
-    let i = start;
-    while (i < end) {
-      lineNo++;
-      let e = i;
-      while (e < end && buf[e] !== NL) e++;
-      const next = e + 1;
-      if (e > i && buf[e - 1] === CR) e--;
-      const line = bytesText(buf, i, e).trim();
-      i = next;
-      if (line === '' || line.startsWith('#')) continue;
-      const parts = line.split(/\t|,|\s+/).filter((p) => p !== '');
-      if (parts.length !== 2)
-        throw new InputError(`expected 2 fields (node, value), found ${parts.length}`, {
-          file,
-          line: lineNo,
-          field: 'columns',
-        });
-      const p0 = parts[0];
-      if (!/^\d+$/.test(p0)) {
-        // A non-numeric first field on the first data line is a header.
-        if (count === 0 && !headerSeen && Number.isNaN(Number(p0))) {
-          headerSeen = true;
-          continue;
-        }
-        throw new InputError(
-          /^-\d/.test(p0)
-            ? `negative node id ${p0}`
-            : `'${p0}' is not a node id (a non-negative integer)`,
-          { file, line: lineNo, field: 'node' },
-        );
+  forEachLine(file, field, (buf, start, end, lineNo) => {
+    const line = bytesText(buf, start, end).trim();
+    if (line === '' || line.startsWith('#')) return;
+    const parts = line.split(/\t|,|\s+/).filter((p) => p !== '');
+    if (parts.length !== 2)
+      throw new InputError(`expected 2 fields (node, value), found ${parts.length}`, {
+        file,
+        line: lineNo,
+        field: 'columns',
+      });
+    const p0 = parts[0];
+    if (!/^\d+$/.test(p0)) {
+      // A non-numeric first field on the first data line is a header.
+      if (count === 0 && !headerSeen && Number.isNaN(Number(p0))) {
+        headerSeen = true;
+        return;
       }
-      const id = Number(p0);
-      if (id >= numNodes)
-        throw new InputError(`node id ${id} out of range: the graph has ${numNodes} nodes`, {
-          file,
-          line: lineNo,
-          field: 'node',
-        });
-      if (seen![id])
-        throw new InputError(`node ${id} appears twice`, { file, line: lineNo, field: 'node' });
-      seen![id] = 1;
-      count++;
-      onValue(id, parts[1], lineNo);
+      throw new InputError(
+        /^-\d/.test(p0)
+          ? `negative node id ${p0}`
+          : `'${p0}' is not a node id (a non-negative integer)`,
+        { file, line: lineNo, field: 'node' },
+      );
     }
+    const id = Number(p0);
+    if (id >= numNodes)
+      throw new InputError(`node id ${id} out of range: the graph has ${numNodes} nodes`, {
+        file,
+        line: lineNo,
+        field: 'node',
+      });
+    if (seen![id])
+      throw new InputError(`node ${id} appears twice`, { file, line: lineNo, field: 'node' });
+    seen![id] = 1;
+    count++;
+    onValue(id, parts[1], lineNo);
   });
   seen = undefined;
   return count;

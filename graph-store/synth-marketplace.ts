@@ -1,18 +1,16 @@
 // `weft graph synth --kind marketplace`: a job-marketplace graph (members, jobs, skills, companies) whose
 // edges follow hidden industries and skills, so node classification and link prediction are learnable.
 // Every relation is stored with its reverse; applications carry timestamps. Deterministic per seed.
-import { join } from 'node:path';
 import { ConfigError } from '../runtime/errors.js';
 import { AliasSegments } from './alias-table.js';
 import { allocOffsets, transposeCsr } from './csr-builder.js';
-import { FeatureSink } from './feature-sink.js';
-import { baseManifest, writeEdgeType, writeLabels, writeSplit } from './graph-arrays-writer.js';
+import { baseManifest, writeEdgeType } from './graph-arrays-writer.js';
+import { finishSynthGraph, type SynthWriteOptions } from './synth-output.js';
 import { writeGraphDir } from './graph-writer.js';
 import type { GraphManifest, ManifestEdgeType } from './manifest.js';
-import { partitionGraph } from './partition.js';
-import { Rng } from './prng.js';
+import { Xoshiro128Float } from '../runtime/prng.js';
 import { sortRows, type CsrArrays } from './row-sort.js';
-import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL, type FeatureDtype } from './types.js';
+import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from './types.js';
 
 export interface MarketplaceOptions {
   members: number;
@@ -93,7 +91,7 @@ class Catalog {
   private readonly grouped: AliasSegments;
   private readonly all: AliasSegments;
 
-  constructor(industryOf: Uint8Array, industries: number, exponent: number, rng: Rng) {
+  constructor(industryOf: Uint8Array, industries: number, exponent: number, rng: Xoshiro128Float) {
     const count = industryOf.length;
     this.industryOf = industryOf;
     // Popularity by a shuffled rank, so popular items are spread over ids.
@@ -124,14 +122,14 @@ class Catalog {
   }
 
   /** An item of `industry` by popularity (any item when that industry has none). */
-  inIndustry(rng: Rng, industry: number): number {
+  inIndustry(rng: Xoshiro128Float, industry: number): number {
     const s = this.start[industry];
     const e = this.start[industry + 1];
     if (e === s) return this.anywhere(rng);
     return this.items[this.grouped.sample(rng, s, e)];
   }
 
-  anywhere(rng: Rng): number {
+  anywhere(rng: Xoshiro128Float): number {
     return this.all.sample(rng, 0, this.industryOf.length);
   }
 }
@@ -140,7 +138,7 @@ function drawIndustries(
   count: number,
   table: AliasSegments,
   industries: number,
-  rng: Rng,
+  rng: Xoshiro128Float,
 ): Uint8Array {
   const out = new Uint8Array(count);
   for (let i = 0; i < count; i++) out[i] = table.sample(rng, 0, industries);
@@ -148,7 +146,7 @@ function drawIndustries(
 }
 
 /** Log-normal count with the given mean, clamped to [1, max]. */
-function spreadCount(rng: Rng, mean: number, sigma: number, max: number): number {
+function spreadCount(rng: Xoshiro128Float, mean: number, sigma: number, max: number): number {
   const v = Math.round(mean * Math.exp(sigma * rng.normal() - (sigma * sigma) / 2));
   return Math.max(1, Math.min(max, v));
 }
@@ -194,16 +192,16 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
   const K = LATENT_DIM;
 
   // Industries: mildly skewed sizes and a centroid each in the latent space.
-  const rngWorld = new Rng(o.seed, 11);
+  const rngWorld = new Xoshiro128Float(o.seed, 11);
   const industryTable = new AliasSegments(I);
   const iw = Float64Array.from({ length: I }, (_, i) => Math.pow(i + 1, -0.5));
   industryTable.build(iw, 0, I, new Uint32Array(I), new Uint32Array(I));
   const centroid = new Float32Array(I * K);
   for (let i = 0; i < centroid.length; i++) centroid[i] = rngWorld.normal();
 
-  const rngSkills = new Rng(o.seed, 12);
+  const rngSkills = new Xoshiro128Float(o.seed, 12);
   const skills = new Catalog(drawIndustries(S, industryTable, I, rngSkills), I, 1.0, rngSkills);
-  const rngCompanies = new Rng(o.seed, 13);
+  const rngCompanies = new Xoshiro128Float(o.seed, 13);
   const companies = new Catalog(
     drawIndustries(C, industryTable, I, rngCompanies),
     I,
@@ -211,14 +209,14 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
     rngCompanies,
   );
   const skillLatent = new Float32Array(S * K);
-  const rngSkill = new Rng(o.seed, 14);
+  const rngSkill = new Xoshiro128Float(o.seed, 14);
   for (let v = 0; v < S; v++) {
     const c = skills.industryOf[v] * K;
     for (let k = 0; k < K; k++) skillLatent[v * K + k] = centroid[c + k] + 0.7 * rngSkill.normal();
   }
 
   // Jobs: posted by a company (big companies post more), in its industry, at a time in the window.
-  const rngJob = new Rng(o.seed, 15);
+  const rngJob = new Xoshiro128Float(o.seed, 15);
   const jobCompany = new Uint32Array(J);
   const jobPosted = new Float64Array(J);
   const postedBy = {
@@ -236,7 +234,7 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
   // Job popularity (who gets applications) by Zipf rank inside the job's industry.
   const jobIndustry = new Uint8Array(J);
   for (let j = 0; j < J; j++) jobIndustry[j] = companies.industryOf[jobCompany[j]];
-  const jobs = new Catalog(jobIndustry, I, 0.8, new Rng(o.seed, 16));
+  const jobs = new Catalog(jobIndustry, I, 0.8, new Xoshiro128Float(o.seed, 16));
 
   const maxJobSkills = Math.min(20, S);
   const requires = rowsOf(J, () => spreadCount(rngJob, s.skillsPerJob, 0.4, maxJobSkills));
@@ -249,7 +247,7 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
   }
 
   // Members: industry, seniority, employer, skills.
-  const rngMember = new Rng(o.seed, 17);
+  const rngMember = new Xoshiro128Float(o.seed, 17);
   const memberIndustry = new Uint8Array(M);
   const seniority = new Uint8Array(M);
   const worksAt = {
@@ -280,7 +278,7 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
 
   // Applications: a member looks at a few popular jobs (mostly in its industry) and applies to the one
   // sharing most skills; it happens some days after the posting.
-  const rngApply = new Rng(o.seed, 18);
+  const rngApply = new Xoshiro128Float(o.seed, 18);
   const maxApps = Math.min(100, J);
   const applied = rowsOf(M, () => spreadCount(rngApply, s.applicationsPerMember, 0.8, maxApps));
   applied.timestamps = new Float64Array(applied.indices.length);
@@ -344,7 +342,7 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
   const n = M + J + S + C;
   const labels = new Int32Array(n).fill(-1);
   const split = new Uint8Array(n);
-  const rngSplit = new Rng(o.seed, 19);
+  const rngSplit = new Xoshiro128Float(o.seed, 19);
   for (let m = 0; m < M; m++) {
     labels[m] = memberIndustry[m];
     const r = rngSplit.next();
@@ -352,7 +350,7 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
   }
 
   // Hidden factors per node, from which features are drawn.
-  const rngLatent = new Rng(o.seed, 20);
+  const rngLatent = new Xoshiro128Float(o.seed, 20);
   const seniorityAxis = new Float32Array(K);
   for (let k = 0; k < K; k++) seniorityAxis[k] = rngLatent.normal() * 0.5;
   const memberLatent = new Float32Array(M * K);
@@ -417,13 +415,13 @@ function firstFreeJob(row: Uint32Array, lo: number, p: number, jobs: number): nu
 /** Feature rows in node order: a fixed projection of each node's hidden factors, plus noise and a type marker. */
 export class MarketplaceFeatures {
   private readonly projection: Float32Array;
-  private readonly rng: Rng;
+  private readonly rng: Xoshiro128Float;
   private next = 0;
   private readonly total: number;
 
   constructor(private readonly g: MarketplaceGraph) {
     const D = g.sizes.featureDim;
-    this.rng = new Rng(g.seed, 21);
+    this.rng = new Xoshiro128Float(g.seed, 21);
     this.projection = new Float32Array(LATENT_DIM * D);
     const scale = 1 / Math.sqrt(LATENT_DIM);
     for (let i = 0; i < this.projection.length; i++) this.projection[i] = this.rng.normal() * scale;
@@ -464,12 +462,7 @@ export class MarketplaceFeatures {
 export async function synthMarketplace(
   o: MarketplaceOptions,
   out: string,
-  opts: {
-    featureDtype?: FeatureDtype;
-    partitions?: number;
-    replace?: boolean;
-    onProgress?: (stage: string, done: number, total: number) => void;
-  } = {},
+  opts: SynthWriteOptions = {},
 ): Promise<GraphManifest> {
   checkOptions(marketplaceSizes(o));
   return writeGraphDir(out, { replace: opts.replace }, async (w) => {
@@ -495,30 +488,16 @@ export async function synthMarketplace(
       seed: o.seed,
       ...g.sizes,
     });
-    if (featureDim > 0) {
-      const sink = new FeatureSink(w, featureDim, opts.featureDtype ?? 'float32');
-      try {
-        const gen = new MarketplaceFeatures(g);
-        const rows = Math.max(1, Math.floor((4 << 20) / (4 * featureDim)));
-        const buf = new Float32Array(rows * featureDim);
-        const total = m.numNodes;
-        for (let done = 0, got; (got = gen.fill(buf, rows)) > 0; done += got) {
-          sink.writeRows(buf, got);
-          opts.onProgress?.('features', done + got, total);
-        }
-        m.features = sink.close();
-      } finally {
-        sink.discard();
-      }
-    }
-    m.labels = writeLabels(w, g.labels);
-    m.split = writeSplit(w, g.split);
-    if (opts.partitions !== undefined) {
-      w.writeJson(m);
-      await partitionGraph(w.root, opts.partitions, join(w.root, 'parts'));
-      m.partitions = { count: opts.partitions, rule: 'fmix32-mod', dir: 'parts' };
-    }
-    w.commit(m);
-    return m;
+    return finishSynthGraph(
+      w,
+      m,
+      {
+        dim: featureDim,
+        features: () => new MarketplaceFeatures(g),
+        labels: g.labels,
+        split: g.split,
+      },
+      opts,
+    );
   });
 }

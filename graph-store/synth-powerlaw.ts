@@ -3,15 +3,13 @@
 import { ConfigError } from '../runtime/errors.js';
 import { AliasSegments } from './alias-table.js';
 import { allocOffsets } from './csr-builder.js';
-import { FeatureSink } from './feature-sink.js';
-import { baseManifest, writeEdgeType, writeLabels, writeSplit } from './graph-arrays-writer.js';
+import { baseManifest, writeEdgeType } from './graph-arrays-writer.js';
+import { finishSynthGraph, type SynthWriteOptions } from './synth-output.js';
 import { writeGraphDir } from './graph-writer.js';
 import type { GraphManifest } from './manifest.js';
-import { partitionGraph } from './partition.js';
-import { Rng } from './prng.js';
+import { Xoshiro128Float } from '../runtime/prng.js';
 import { sortRows, type CsrArrays } from './row-sort.js';
-import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL, type FeatureDtype } from './types.js';
-import { join } from 'node:path';
+import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from './types.js';
 
 export interface PowerlawOptions {
   nodes: number;
@@ -84,11 +82,11 @@ export function generatePowerlawTopology(o: PowerlawOptions): PowerlawTopology {
 
   const perm = new Uint32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
-  new Rng(o.seed, 1).shuffle(perm);
+  new Xoshiro128Float(o.seed, 1).shuffle(perm);
   const weight = new Float64Array(n);
   for (let r = 0; r < n; r++) weight[perm[r]] = Math.pow(r + 1, -alpha);
 
-  const rngClass = new Rng(o.seed, 2);
+  const rngClass = new Xoshiro128Float(o.seed, 2);
   const labels = new Int32Array(n);
   for (let v = 0; v < n; v++) labels[v] = rngClass.below(numClasses);
 
@@ -113,7 +111,7 @@ export function generatePowerlawTopology(o: PowerlawOptions): PowerlawTopology {
     if (classStart[c + 1] > classStart[c])
       byClass.build(classWeight, classStart[c], classStart[c + 1], small, large);
 
-  const rngDeg = new Rng(o.seed, 3);
+  const rngDeg = new Xoshiro128Float(o.seed, 3);
   const deg = new Uint32Array(n);
   for (let e = 0; e < o.edges; e++) deg[global.sample(rngDeg, 0, n)]++;
   // A row holds at most n - 1 distinct neighbours; move any excess to rows with room.
@@ -135,7 +133,7 @@ export function generatePowerlawTopology(o: PowerlawOptions): PowerlawTopology {
   for (let v = 0; v < n; v++) indptr[v + 1] = indptr[v] + deg[v];
   const indices = new Uint32Array(o.edges);
   const mark = new Uint32Array(n); // mark[v] === u + 1: v already in row u (or v === u)
-  const rng = new Rng(o.seed, 4);
+  const rng = new Xoshiro128Float(o.seed, 4);
   let p = 0;
   for (let u = 0; u < n; u++) {
     const stamp = u + 1;
@@ -165,7 +163,7 @@ export function generatePowerlawTopology(o: PowerlawOptions): PowerlawTopology {
   const csr: CsrArrays = { numRows: n, indptr, indices };
   sortRows(csr, false);
 
-  const rngSplit = new Rng(o.seed, 6);
+  const rngSplit = new Xoshiro128Float(o.seed, 6);
   const train = o.trainFraction ?? POWERLAW_DEFAULTS.trainFraction;
   const val = o.valFraction ?? POWERLAW_DEFAULTS.valFraction;
   const split = new Uint8Array(n);
@@ -179,14 +177,14 @@ export function generatePowerlawTopology(o: PowerlawOptions): PowerlawTopology {
 /** Feature rows in node order: class centroid (entries N(0,1)) plus N(0, noise^2) per value. */
 export class PowerlawFeatures {
   readonly centroids: Float32Array;
-  private readonly rng: Rng;
+  private readonly rng: Xoshiro128Float;
   private next = 0;
 
   constructor(
     private readonly o: PowerlawOptions,
     private readonly labels: Int32Array,
   ) {
-    this.rng = new Rng(o.seed, 5);
+    this.rng = new Xoshiro128Float(o.seed, 5);
     this.centroids = new Float32Array(o.classes * o.featureDim);
     for (let i = 0; i < this.centroids.length; i++) this.centroids[i] = this.rng.normal();
   }
@@ -211,12 +209,7 @@ export class PowerlawFeatures {
 export async function synthPowerlaw(
   o: PowerlawOptions,
   out: string,
-  opts: {
-    featureDtype?: FeatureDtype;
-    partitions?: number;
-    replace?: boolean;
-    onProgress?: (stage: string, done: number, total: number) => void;
-  } = {},
+  opts: SynthWriteOptions = {},
 ): Promise<GraphManifest> {
   check(o);
   return writeGraphDir(out, { replace: opts.replace }, async (w) => {
@@ -236,29 +229,16 @@ export async function synthPowerlaw(
       homophily: o.homophily ?? POWERLAW_DEFAULTS.homophily,
       noise: o.noise ?? defaultPowerlawNoise(o.featureDim),
     });
-    if (o.featureDim > 0) {
-      const sink = new FeatureSink(w, o.featureDim, opts.featureDtype ?? 'float32');
-      try {
-        const gen = new PowerlawFeatures(o, topo.labels);
-        const rows = Math.max(1, Math.floor((4 << 20) / (4 * o.featureDim)));
-        const buf = new Float32Array(rows * o.featureDim);
-        for (let done = 0, got; (got = gen.fill(buf, rows)) > 0; done += got) {
-          sink.writeRows(buf, got);
-          opts.onProgress?.('features', done + got, o.nodes);
-        }
-        m.features = sink.close();
-      } finally {
-        sink.discard();
-      }
-    }
-    m.labels = writeLabels(w, topo.labels);
-    m.split = writeSplit(w, topo.split);
-    if (opts.partitions !== undefined) {
-      w.writeJson(m);
-      await partitionGraph(w.root, opts.partitions, join(w.root, 'parts'));
-      m.partitions = { count: opts.partitions, rule: 'fmix32-mod', dir: 'parts' };
-    }
-    w.commit(m);
-    return m;
+    return finishSynthGraph(
+      w,
+      m,
+      {
+        dim: o.featureDim,
+        features: () => new PowerlawFeatures(o, topo.labels),
+        labels: topo.labels,
+        split: topo.split,
+      },
+      opts,
+    );
   });
 }

@@ -59,6 +59,37 @@ export function forEachLineBlock(
   }
 }
 
+const CR = 0x0d;
+
+/**
+ * Calls `onLine(buf, start, end, lineNo)` for every line of the file, numbered from 1, with the
+ * '\n' and a CRLF's '\r' left out. Like forEachLineBlock, `onLine` must not keep `buf`.
+ */
+export function forEachLine(
+  file: string,
+  field: string,
+  onLine: (buf: Uint8Array, start: number, end: number, lineNo: number) => void,
+  onProgress?: (bytesDone: number, bytesTotal: number) => void,
+): void {
+  let lineNo = 0;
+  forEachLineBlock(
+    file,
+    field,
+    (buf, start, end) => {
+      let i = start;
+      while (i < end) {
+        let e = i;
+        while (e < end && buf[e] !== NL) e++;
+        const next = e + 1;
+        if (e > i && buf[e - 1] === CR) e--;
+        onLine(buf, i, e, ++lineNo);
+        i = next;
+      }
+    },
+    onProgress,
+  );
+}
+
 const POW10 = [
   1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
   1e18, 1e19, 1e20, 1e21, 1e22,

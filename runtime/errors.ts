@@ -21,18 +21,30 @@ export class WeftError extends Error {
   }
 }
 
-/** A job spec, flag or config file is wrong: `file` and `field` say where. */
-export class ConfigError extends WeftError {
+/** An error located by a file and a field in it; the message starts with where. */
+export class FileFieldError extends WeftError {
   readonly file?: string;
   readonly field?: string;
+  constructor(
+    code: string,
+    message: string,
+    where: { file?: string; field?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(code, formatWhere(where.file, undefined, where.field, message), options);
+    this.file = where.file;
+    this.field = where.field;
+  }
+}
+
+/** A job spec, flag or config file is wrong: `file` and `field` say where. */
+export class ConfigError extends FileFieldError {
   constructor(
     message: string,
     where: { file?: string; field?: string } = {},
     options?: { cause?: unknown },
   ) {
-    super('config', formatWhere(where.file, undefined, where.field, message), options);
-    this.file = where.file;
-    this.field = where.field;
+    super('config', message, where, options);
   }
 }
 

@@ -1,6 +1,6 @@
 // An open-addressing hash index from non-negative int32 ids to dense slot numbers 0..size-1, in typed
 // arrays only (no per-id objects), growing by doubling; used by the sparse table and gradient sums.
-import { hash32 } from '../../kernels/nn/rng.js';
+import { hash32 } from '../../runtime/prng.js';
 
 const EMPTY = -1;
 /** Rehash when more than this share of buckets is taken (linear probing stays short below it). */

@@ -1,6 +1,6 @@
 // Which parameter-server shard owns an embedding row: a fixed hash of the node id mod the shard
 // count, the same in every process and run, so each id has exactly one owner.
-import { hash32 } from '../../kernels/nn/rng.js';
+import { hash32 } from '../../runtime/prng.js';
 
 /** The shard (0..shards-1) owning row `id`. */
 export function ownerOf(id: number, shards: number): number {

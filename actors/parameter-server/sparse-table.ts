@@ -1,6 +1,6 @@
 // A sparse ID-embedding table: one row per node id, created on first use with an initial value that
 // depends only on (seed, id), updated row-wise by Adagrad or lazy Adam; rows and slots in typed arrays.
-import { hash32, mixSeed } from '../../kernels/nn/rng.js';
+import { hash32, mixSeed } from '../../runtime/prng.js';
 import { IdRowIndex } from './id-row-index.js';
 import { SparseGradSum } from './sparse-grad-sum.js';
 

@@ -1,6 +1,6 @@
 // Epoch plans: the coordinator's deterministic order of training seeds for each epoch, cut into
 // batches. Same (seed, epoch) → same plan, which is what makes --resume reproduce a run exactly.
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 
 export interface EpochPlan {
   readonly epoch: number;
@@ -33,7 +33,7 @@ export function makeEpochPlan(
   maxBatches = 0,
 ): EpochPlan {
   const order = Int32Array.from(seeds);
-  new Rng(batchSeed(seed, epoch, 0), STREAM_EPOCH).shuffle(order);
+  new Xoshiro128Float(batchSeed(seed, epoch, 0), STREAM_EPOCH).shuffle(order);
   let numBatches = Math.ceil(order.length / batchSize);
   if (maxBatches > 0) numBatches = Math.min(numBatches, maxBatches);
   return { epoch, order, batchSize, numBatches };

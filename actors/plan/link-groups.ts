@@ -1,6 +1,6 @@
 // Grouping and slicing (LiGNN): a member's training edges are grouped, sliced at size G, and each
 // slice queries the member once — all its edges share one query time, so the sampler dedups the member.
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 import type { JobSpec } from '../job-spec.js';
 import type { SeedSource } from './seed-source.js';
 import { batchSeed, makeEpochPlan, STREAM_EPOCH, type EpochPlan } from './epoch-plan.js';
@@ -68,7 +68,7 @@ export function groupedEpochPlan(
   const numGroups = groups.start.length - 1;
   const ids = new Int32Array(numGroups);
   for (let g = 0; g < numGroups; g++) ids[g] = g;
-  new Rng(batchSeed(seed, epoch, 0), STREAM_EPOCH).shuffle(ids);
+  new Xoshiro128Float(batchSeed(seed, epoch, 0), STREAM_EPOCH).shuffle(ids);
   const order = new Int32Array(groups.edges.length);
   let at = 0;
   for (let q = 0; q < numGroups; q++) {

@@ -9,7 +9,7 @@ import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
 import { FanoutBudget, maxBudget, meanOfSizeSums } from '../../kernels/sampling/fanout-budget.js';
 import { KeyedNodeMap } from '../../kernels/sampling/keyed-node-map.js';
 import { NEGATIVE_LANE } from '../../kernels/sampling/neighbor-sampler.js';
-import { Xoshiro128 } from '../../kernels/sampling/prng.js';
+import { Xoshiro128 } from '../../runtime/prng.js';
 import { firstAtOrAfter, firstUnsortedRow } from '../../kernels/sampling/temporal-window.js';
 import { UniformPicker } from '../../kernels/sampling/uniform-pick.js';
 import { WeightedPicker } from '../../kernels/sampling/weighted-pick.js';

@@ -3,7 +3,7 @@
 //
 // GraphSAGE's layer is [h_v | mean h_u] · [W_self; W_neigh]; with N(v) = {v} it is an MLP on
 // [h_v | h_v], so both halves of every W learn from features alone (MLPinit, Han et al., ICLR 2023).
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import type { BlockLike, SubgraphBatch } from '../../kernels/nn/block.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
@@ -112,7 +112,7 @@ export async function mlpInitParams(
           r = model.forwardBackward(selfLoopBatch(graph, Int32Array.from(ids), L), { labels });
         } else {
           const nodes = new Int32Array(m * (2 + k));
-          const rng = new Rng(batchSeed(spec.train.seed, epoch, b), STREAM_MLP);
+          const rng = new Xoshiro128Float(batchSeed(spec.train.seed, epoch, b), STREAM_MLP);
           const src = new Int32Array(m);
           const dst = new Int32Array(m);
           const neg = new Int32Array(m * k);

@@ -1,6 +1,6 @@
 // The trainer's work without the actor around it: one model, local gradient aggregation over N
 // batches, evaluation by inline sampling. The actor feeds it batches and carries its syncs.
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { GraphSage } from '../../kernels/nn/graphsage.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
@@ -223,7 +223,7 @@ export class TrainerCore {
     let sub = this.subsets.get(split);
     if (!sub) {
       const shuffled = Int32Array.from(all);
-      new Rng(this.spec.train.seed, split === 'val' ? 11 : 12).shuffle(shuffled);
+      new Xoshiro128Float(this.spec.train.seed, split === 'val' ? 11 : 12).shuffle(shuffled);
       sub = shuffled.subarray(0, cap).sort();
       this.subsets.set(split, sub);
     }

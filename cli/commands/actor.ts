@@ -1,13 +1,13 @@
 // `weft actor --role R --index I --job ID --nats URL --spec FILE`: one actor of a distributed job in this
 // process — what `weft launch` starts per actor and what a Kubernetes pod runs.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { jobIdOf } from '../../actors/distributed/distributed-job.js';
 import { ROLES, runRole, type Role } from '../../actors/distributed/role-runner.js';
 import { loadJobSpec } from '../../actors/job-spec.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
+import { commandLineError, parseCommandLine } from '../command-line.js';
 
 const USAGE = `usage: weft actor --role ps|sampler|trainer|coordinator [--index I] [--job ID] --nats URL --spec FILE
        [--creds FILE | --token T | --user U] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]
@@ -90,9 +90,9 @@ function credsSetting(file: string): Pick<NatsConfig, 'credsFile' | 'nkeySeedFil
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const parsed = parseCommandLine(
+    argv,
+    {
       role: { type: 'string' },
       index: { type: 'string' },
       job: { type: 'string' },
@@ -106,36 +106,25 @@ export async function run(argv: string[]): Promise<number> {
       'tls-key': { type: 'string' },
       resume: { type: 'boolean' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+    USAGE,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
   const role = values.role as Role | undefined;
   if (!role || !ROLES.includes(role))
-    throw new ConfigError(
+    throw commandLineError(
       `--role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(values.role)}`,
-      {
-        file: 'command line',
-        field: '--role',
-      },
+      '--role',
     );
   const specFile = values.spec ?? process.env.WEFT_JOB_SPEC;
   if (!specFile)
-    throw new ConfigError('no job spec: pass --spec FILE or set WEFT_JOB_SPEC', {
-      file: 'command line',
-      field: '--spec',
-    });
+    throw commandLineError('no job spec: pass --spec FILE or set WEFT_JOB_SPEC', '--spec');
   const spec = loadJobSpec(specFile);
   const index = values.index !== undefined ? Number(values.index) : (rankFromEnv() ?? 0);
   const url = values.nats ?? process.env.WEFT_NATS_URL ?? spec.cluster.nats;
   if (!url || url === 'local')
-    throw new ConfigError('no NATS server: pass --nats URL (cluster.nats is "local")', {
-      file: 'command line',
-      field: '--nats',
-    });
+    throw commandLineError('no NATS server: pass --nats URL (cluster.nats is "local")', '--nats');
   const nats = natsSettings(url, values);
   watchParent();
   // In a pod every process has the same port (WEFT_METRICS_PORT) and is scraped from other hosts;

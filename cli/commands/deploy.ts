@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { applyOverrides, parseJobSpec } from '../../actors/job-spec.js';
 import { manifestsToYaml, renderK8s, writeManifests } from '../../deploy/k8s/render.js';
 import { ConfigError } from '../../runtime/errors.js';
+import { addSetOverrides } from '../command-line.js';
 
 const USAGE = `usage: weft deploy render JOB.yaml [--out DIR] [--set field=value ...]
 
@@ -40,15 +41,7 @@ function parseRenderArgs(argv: string[]): RenderArgs {
     if (arg === '--out') outDir = value();
     else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
     else if (arg === '--set' || arg.startsWith('--set=')) {
-      const pair = arg === '--set' ? value() : arg.slice('--set='.length);
-      const eq = pair.indexOf('=');
-      if (eq <= 0) {
-        throw new ConfigError(`expected field=value, got ${JSON.stringify(pair)}`, {
-          file: 'command line',
-          field: '--set',
-        });
-      }
-      overrides[pair.slice(0, eq)] = pair.slice(eq + 1);
+      addSetOverrides([arg === '--set' ? value() : arg.slice('--set='.length)], overrides);
     } else if (arg.startsWith('--')) {
       throw new ConfigError(`unknown option ${arg}`, { file: 'command line', field: arg });
     } else if (specFile === undefined) specFile = arg;

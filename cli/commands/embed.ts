@@ -1,7 +1,6 @@
 // `weft embed RUN_DIR --out DIR`: node embeddings of a run's newest checkpoint, written as the next
 // version of DIR/<model>/ with a manifest; actors/inference/ does the work.
-import { parseArgs } from 'node:util';
-import { ConfigError } from '../../runtime/errors.js';
+import { intFlag, parseCommandLine, required, runDirArgument } from '../command-line.js';
 
 const USAGE = `usage: weft embed RUN_DIR --out DIR [options]
 
@@ -24,10 +23,9 @@ options:
 
 /** Entry point of `weft embed`; prints the version directory written. */
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const parsed = parseCommandLine(
+    argv,
+    {
       out: { type: 'string' },
       'batch-size': { type: 'string' },
       nodes: { type: 'string' },
@@ -35,42 +33,21 @@ export async function run(argv: string[]): Promise<number> {
       nats: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length === 0) {
-    console.error(USAGE);
-    return 2;
-  }
-  if (positionals.length > 1) {
-    throw new ConfigError(`expected one run directory, got ${positionals.join(' ')}`, {
-      file: 'command line',
-    });
-  }
-  if (!values.out)
-    throw new ConfigError('--out DIR is required', { file: 'command line', field: '--out' });
-  let batchSize: number | undefined;
-  if (values['batch-size'] !== undefined) {
-    batchSize = Number(values['batch-size']);
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-      throw new ConfigError(
-        `expected a positive integer, got ${JSON.stringify(values['batch-size'])}`,
-        {
-          file: 'command line',
-          field: '--batch-size',
-        },
-      );
-    }
-  }
+    USAGE,
+    true,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const runDir = runDirArgument(parsed.positionals, USAGE);
+  if (runDir === null) return 2;
+  const out = required(values.out, '--out');
+  const batchSize = intFlag(values['batch-size'], '--batch-size', 1);
   const tty = process.stderr.isTTY && !values.quiet && !values.json;
   let lastDrawMs = 0;
   const { embedRun } = await import('../../actors/inference/embed-run.js');
-  const result = await embedRun(positionals[0], {
-    out: values.out,
+  const result = await embedRun(runDir, {
+    out,
     batchSize,
     nodes: values.nodes,
     graph: values.graph,

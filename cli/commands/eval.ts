@@ -1,8 +1,8 @@
 // `weft eval RUN_DIR`: the validation and/or test metrics of a run's newest checkpoint, computed by
 // actors/inference/ with the trainer's evaluation; printed for humans or as JSON.
-import { parseArgs } from 'node:util';
 import type { EvalSplit } from '../../actors/inference/evaluate-run.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { commandLineError, parseCommandLine, runDirArgument } from '../command-line.js';
+import { formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft eval RUN_DIR [options]
 
@@ -23,49 +23,36 @@ options:
 const SPLITS: readonly EvalSplit[] = ['val', 'test', 'both'];
 
 function shown(m: Record<string, number>): string {
-  const parts = Object.entries(m)
-    .filter(([k]) => k !== 'count' && k !== 'negatives')
-    .map(([k, v]) => `${k} ${v.toFixed(4)}`);
   const extra =
     m.count !== undefined ? ` (${m.count} ${m.negatives !== undefined ? 'edges' : 'nodes'})` : '';
-  return parts.join(', ') + extra;
+  return formatMetrics(m) + extra;
 }
 
 /** Entry point of `weft eval`. */
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const parsed = parseCommandLine(
+    argv,
+    {
       split: { type: 'string' },
       graph: { type: 'string' },
       nats: { type: 'string' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length === 0) {
-    console.error(USAGE);
-    return 2;
-  }
-  if (positionals.length > 1) {
-    throw new ConfigError(`expected one run directory, got ${positionals.join(' ')}`, {
-      file: 'command line',
-    });
-  }
+    USAGE,
+    true,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const runDir = runDirArgument(parsed.positionals, USAGE);
+  if (runDir === null) return 2;
   const split = (values.split ?? 'both') as EvalSplit;
-  if (!SPLITS.includes(split)) {
-    throw new ConfigError(`expected val, test or both, got ${JSON.stringify(values.split)}`, {
-      file: 'command line',
-      field: '--split',
-    });
-  }
+  if (!SPLITS.includes(split))
+    throw commandLineError(
+      `expected val, test or both, got ${JSON.stringify(values.split)}`,
+      '--split',
+    );
   const { evaluateRun } = await import('../../actors/inference/evaluate-run.js');
-  const report = await evaluateRun(positionals[0], {
+  const report = await evaluateRun(runDir, {
     split,
     graph: values.graph,
     nats: values.nats,

@@ -1,7 +1,13 @@
 // `weft graph build|synth|info|partition`: flag parsing, progress display and summaries; the work is in
 // graph-store/. Errors propagate to cli/main.ts, which prints them and exits non-zero.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError } from '../../runtime/errors.js';
+import {
+  commandLineError,
+  intFlag,
+  numFlag,
+  onePositional,
+  parseCommandLine,
+  required,
+} from '../command-line.js';
 import { buildGraph } from '../../graph-store/build-graph.js';
 import type { Delimiter } from '../../graph-store/edge-list-reader.js';
 import { FEATURE_DTYPES, parseFeatureDtype } from '../../graph-store/feature-sink.js';
@@ -69,50 +75,14 @@ const PARTITION_USAGE = `usage: weft graph partition DIR --parts P --out DIR2 [-
 Writes DIR2/part-0000 … each a graph directory loadable alone, and DIR2/partitions.json.
 Node v belongs to part fmix32(v) mod P.`;
 
-type Flags = Record<string, string | boolean | undefined>;
-
-function parse(
-  argv: string[],
-  options: ParseArgsConfig['options'],
-  positionals = false,
-): { values: Flags; positionals: string[] } {
-  try {
-    const r = parseArgs({ args: argv, options, allowPositionals: positionals, strict: true });
-    return { values: r.values as Flags, positionals: r.positionals };
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    const flag = /'(-[-\w]+)/.exec(msg)?.[1];
-    throw new ConfigError(msg, { field: flag });
-  }
-}
-
-function intFlag(v: string | undefined, field: string, min = 0): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < min)
-    throw new ConfigError(`expected an integer >= ${min}, got '${v}'`, { field });
-  return n;
-}
-
-function numFlag(v: string | undefined, field: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new ConfigError(`expected a number, got '${v}'`, { field });
-  return n;
-}
-
-function required<T>(v: T | undefined, field: string): T {
-  if (v === undefined) throw new ConfigError('is required', { field });
-  return v;
-}
-
 function dtypeFlag(v: string | undefined): FeatureDtype | undefined {
   if (v === undefined) return undefined;
   const d = parseFeatureDtype(v);
   if (!d)
-    throw new ConfigError(`unknown dtype '${v}' (${FEATURE_DTYPES.join(', ')})`, {
-      field: '--feature-dtype',
-    });
+    throw commandLineError(
+      `unknown dtype '${v}' (${FEATURE_DTYPES.join(', ')})`,
+      '--feature-dtype',
+    );
   return d;
 }
 
@@ -159,6 +129,25 @@ function exitCleanlyOnSignals(): () => void {
   };
 }
 
+/**
+ * Runs one graph write with a progress bar and Ctrl-C as a clean exit (see above); returns its
+ * result and the seconds it took.
+ */
+async function withProgress<T>(
+  work: (onProgress: ProgressBar['update']) => Promise<T>,
+): Promise<{ result: T; seconds: number }> {
+  const bar = new ProgressBar();
+  const release = exitCleanlyOnSignals();
+  const t0 = performance.now();
+  try {
+    const result = await work(bar.update);
+    return { result, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    bar.done();
+    release();
+  }
+}
+
 function summarize(m: GraphManifest, out: string, seconds: number, json: boolean): void {
   if (json) {
     console.log(
@@ -178,99 +167,92 @@ function summarize(m: GraphManifest, out: string, seconds: number, json: boolean
 }
 
 async function build(argv: string[]): Promise<number> {
-  const { values: v } = parse(argv, {
-    edges: { type: 'string' },
-    features: { type: 'string' },
-    labels: { type: 'string' },
-    split: { type: 'string' },
-    undirected: { type: 'boolean' },
-    dedupe: { type: 'boolean' },
-    'num-nodes': { type: 'string' },
-    delimiter: { type: 'string' },
-    header: { type: 'boolean' },
-    'no-header': { type: 'boolean' },
-    'ts-col': { type: 'string' },
-    'weight-col': { type: 'string' },
-    'feature-dtype': { type: 'string' },
-    partitions: { type: 'string' },
-    out: { type: 'string' },
-    force: { type: 'boolean' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (v.help) {
-    console.log(BUILD_USAGE);
-    return 0;
-  }
-  const delimiter = v.delimiter as string | undefined;
+  const parsed = parseCommandLine(
+    argv,
+    {
+      edges: { type: 'string' },
+      features: { type: 'string' },
+      labels: { type: 'string' },
+      split: { type: 'string' },
+      undirected: { type: 'boolean' },
+      dedupe: { type: 'boolean' },
+      'num-nodes': { type: 'string' },
+      delimiter: { type: 'string' },
+      header: { type: 'boolean' },
+      'no-header': { type: 'boolean' },
+      'ts-col': { type: 'string' },
+      'weight-col': { type: 'string' },
+      'feature-dtype': { type: 'string' },
+      partitions: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    BUILD_USAGE,
+  );
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const delimiter = v.delimiter;
   if (delimiter !== undefined && !['tab', 'comma', 'space'].includes(delimiter))
-    throw new ConfigError(`expected tab, comma or space, got '${delimiter}'`, {
-      field: '--delimiter',
-    });
+    throw commandLineError(`expected tab, comma or space, got '${delimiter}'`, '--delimiter');
   if (v.header && v['no-header'])
-    throw new ConfigError('--header and --no-header exclude each other', { field: '--header' });
-  const bar = new ProgressBar();
-  const release = exitCleanlyOnSignals();
-  const out = required(v.out as string | undefined, '--out');
-  const t0 = performance.now();
-  try {
-    const m = await buildGraph({
-      edges: required(v.edges as string | undefined, '--edges'),
-      features: v.features as string | undefined,
-      labels: v.labels as string | undefined,
-      split: v.split as string | undefined,
+    throw commandLineError('--header and --no-header exclude each other', '--header');
+  const out = required(v.out, '--out');
+  const { result, seconds } = await withProgress((onProgress) =>
+    buildGraph({
+      edges: required(v.edges, '--edges'),
+      features: v.features,
+      labels: v.labels,
+      split: v.split,
       undirected: v.undirected === true,
       dedupe: v.dedupe === true,
-      numNodes: intFlag(v['num-nodes'] as string | undefined, '--num-nodes'),
+      numNodes: intFlag(v['num-nodes'], '--num-nodes'),
       delimiter: delimiter as Delimiter | undefined,
       header: v.header ? true : v['no-header'] ? false : undefined,
-      tsCol: columnFlag(v['ts-col'] as string | undefined),
-      weightCol: columnFlag(v['weight-col'] as string | undefined),
-      featureDtype: dtypeFlag(v['feature-dtype'] as string | undefined),
-      partitions: intFlag(v.partitions as string | undefined, '--partitions', 1),
+      tsCol: columnFlag(v['ts-col']),
+      weightCol: columnFlag(v['weight-col']),
+      featureDtype: dtypeFlag(v['feature-dtype']),
+      partitions: intFlag(v.partitions, '--partitions', 1),
       out,
       replace: v.force === true,
-      onProgress: bar.update,
-    });
-    bar.done();
-    summarize(m, out, (performance.now() - t0) / 1000, v.json === true);
-    return 0;
-  } finally {
-    bar.done();
-    release();
-  }
+      onProgress,
+    }),
+  );
+  summarize(result, out, seconds, v.json === true);
+  return 0;
 }
 
 async function synth(argv: string[]): Promise<number> {
-  const { values: v } = parse(argv, {
-    kind: { type: 'string' },
-    nodes: { type: 'string' },
-    edges: { type: 'string' },
-    'feature-dim': { type: 'string' },
-    classes: { type: 'string' },
-    alpha: { type: 'string' },
-    homophily: { type: 'string' },
-    noise: { type: 'string' },
-    members: { type: 'string' },
-    jobs: { type: 'string' },
-    skills: { type: 'string' },
-    companies: { type: 'string' },
-    'applications-per-member': { type: 'string' },
-    'skills-per-member': { type: 'string' },
-    'skills-per-job': { type: 'string' },
-    seed: { type: 'string' },
-    'feature-dtype': { type: 'string' },
-    partitions: { type: 'string' },
-    out: { type: 'string' },
-    force: { type: 'boolean' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (v.help) {
-    console.log(SYNTH_USAGE);
-    return 0;
-  }
-  const s = (k: string): string | undefined => v[k] as string | undefined;
+  const parsed = parseCommandLine(
+    argv,
+    {
+      kind: { type: 'string' },
+      nodes: { type: 'string' },
+      edges: { type: 'string' },
+      'feature-dim': { type: 'string' },
+      classes: { type: 'string' },
+      alpha: { type: 'string' },
+      homophily: { type: 'string' },
+      noise: { type: 'string' },
+      members: { type: 'string' },
+      jobs: { type: 'string' },
+      skills: { type: 'string' },
+      companies: { type: 'string' },
+      'applications-per-member': { type: 'string' },
+      'skills-per-member': { type: 'string' },
+      'skills-per-job': { type: 'string' },
+      seed: { type: 'string' },
+      'feature-dtype': { type: 'string' },
+      partitions: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    SYNTH_USAGE,
+  );
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const s = (k: keyof typeof v): string | undefined => v[k] as string | undefined;
   const kind = required(s('kind'), '--kind');
   const out = required(s('out'), '--out');
   const seed = intFlag(s('seed'), '--seed') ?? 1;
@@ -279,13 +261,9 @@ async function synth(argv: string[]): Promise<number> {
     partitions: intFlag(s('partitions'), '--partitions', 1),
     replace: v.force === true,
   };
-  const bar = new ProgressBar();
-  const release = exitCleanlyOnSignals();
-  const t0 = performance.now();
-  try {
-    let m: GraphManifest;
+  const { result, seconds } = await withProgress((onProgress): Promise<GraphManifest> => {
     if (kind === 'powerlaw') {
-      m = await synthPowerlaw(
+      return synthPowerlaw(
         {
           nodes: required(intFlag(s('nodes'), '--nodes', 2), '--nodes'),
           edges: required(intFlag(s('edges'), '--edges'), '--edges'),
@@ -297,10 +275,10 @@ async function synth(argv: string[]): Promise<number> {
           seed,
         },
         out,
-        { ...common, onProgress: bar.update },
+        { ...common, onProgress },
       );
     } else if (kind === 'marketplace') {
-      m = await synthMarketplace(
+      return synthMarketplace(
         {
           members: required(intFlag(s('members'), '--members', 1), '--members'),
           jobs: intFlag(s('jobs'), '--jobs', 1),
@@ -314,85 +292,57 @@ async function synth(argv: string[]): Promise<number> {
           seed,
         },
         out,
-        { ...common, onProgress: bar.update },
+        { ...common, onProgress },
       );
     } else {
-      throw new ConfigError(`unknown kind '${kind}' (powerlaw, marketplace)`, { field: '--kind' });
+      throw commandLineError(`unknown kind '${kind}' (powerlaw, marketplace)`, '--kind');
     }
-    bar.done();
-    summarize(m, out, (performance.now() - t0) / 1000, v.json === true);
-    return 0;
-  } finally {
-    bar.done();
-    release();
-  }
+  });
+  summarize(result, out, seconds, v.json === true);
+  return 0;
 }
 
 async function info(argv: string[]): Promise<number> {
-  const { values: v, positionals } = parse(
+  const parsed = parseCommandLine(
     argv,
-    {
-      json: { type: 'boolean' },
-      verify: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    { json: { type: 'boolean' }, verify: { type: 'boolean' } },
+    INFO_USAGE,
     true,
   );
-  if (v.help) {
-    console.log(INFO_USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1)
-    throw new ConfigError(`expected one graph directory, got ${positionals.length}`, {
-      field: 'DIR',
-    });
-  const result = await graphInfo(positionals[0], { verify: v.verify === true });
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const dir = required(onePositional(parsed.positionals, 'graph directory'), 'DIR');
+  const result = await graphInfo(dir, { verify: v.verify === true });
   console.log(v.json ? JSON.stringify(result, null, 2) : formatGraphInfo(result));
   return 0;
 }
 
 async function partition(argv: string[]): Promise<number> {
-  const { values: v, positionals } = parse(
+  const parsed = parseCommandLine(
     argv,
     {
       parts: { type: 'string' },
       out: { type: 'string' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
+    PARTITION_USAGE,
     true,
   );
-  if (v.help) {
-    console.log(PARTITION_USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1)
-    throw new ConfigError(`expected one graph directory, got ${positionals.length}`, {
-      field: 'DIR',
-    });
-  const parts = required(intFlag(v.parts as string | undefined, '--parts', 1), '--parts');
-  const out = required(v.out as string | undefined, '--out');
-  const bar = new ProgressBar();
-  const release = exitCleanlyOnSignals();
-  const t0 = performance.now();
-  try {
-    const idx = await partitionGraph(positionals[0], parts, out, {
-      replace: v.force === true,
-      onProgress: bar.update,
-    });
-    bar.done();
-    const seconds = (performance.now() - t0) / 1000;
-    if (v.json) console.log(JSON.stringify({ out, seconds, ...idx }, null, 2));
-    else
-      console.log(
-        `wrote ${out}: ${idx.count} parts of ${idx.numNodes.toLocaleString('en-US')} nodes in ${seconds.toFixed(2)} s`,
-      );
-    return 0;
-  } finally {
-    bar.done();
-    release();
-  }
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const dir = required(onePositional(parsed.positionals, 'graph directory'), 'DIR');
+  const parts = required(intFlag(v.parts, '--parts', 1), '--parts');
+  const out = required(v.out, '--out');
+  const { result: idx, seconds } = await withProgress((onProgress) =>
+    partitionGraph(dir, parts, out, { replace: v.force === true, onProgress }),
+  );
+  if (v.json) console.log(JSON.stringify({ out, seconds, ...idx }, null, 2));
+  else
+    console.log(
+      `wrote ${out}: ${idx.count} parts of ${idx.numNodes.toLocaleString('en-US')} nodes in ${seconds.toFixed(2)} s`,
+    );
+  return 0;
 }
 
 /** Entry point for `weft graph …`; returns the process exit code. */

@@ -1,8 +1,8 @@
 // `weft launch job.yaml`: runs a whole distributed job on this machine as separate processes (and its
 // own nats-server when cluster.nats is 'local'); Ctrl-C stops every process it started.
-import { parseArgs } from 'node:util';
 import { applyOverrides, loadJobSpec, type JobSpec } from '../../actors/job-spec.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { addSetOverrides, commandLineError, parseCommandLine } from '../command-line.js';
+import { formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft launch job.yaml [options]
 
@@ -24,10 +24,9 @@ options:
   --json                print the results as JSON`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const parsed = parseCommandLine(
+    argv,
+    {
       trainers: { type: 'string' },
       ps: { type: 'string' },
       samplers: { type: 'string' },
@@ -37,15 +36,14 @@ export async function run(argv: string[]): Promise<number> {
       resume: { type: 'boolean' },
       'inherit-output': { type: 'boolean' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+    USAGE,
+    true,
+  );
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1)
-    throw new ConfigError('expected one job spec: weft launch job.yaml', { file: 'command line' });
+    throw commandLineError('expected one job spec: weft launch job.yaml');
   let spec: JobSpec = loadJobSpec(positionals[0]);
   const overrides: Record<string, unknown> = {
     'cluster.trainers': values.trainers,
@@ -54,15 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     'cluster.nats': values.nats,
     out: values.out,
   };
-  for (const kv of values.set ?? []) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0)
-      throw new ConfigError(`--set needs field=value, got ${JSON.stringify(kv)}`, {
-        file: 'command line',
-        field: '--set',
-      });
-    overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
+  addSetOverrides(values.set, overrides);
   spec = applyOverrides(spec, overrides);
   const quiet = Boolean(values.json);
   const { LaunchedJob } = await import('../../actors/distributed/launcher.js');
@@ -93,13 +83,8 @@ export async function run(argv: string[]): Promise<number> {
     const r = await job.wait();
     if (values.json) console.log(JSON.stringify(r, null, 2));
     else {
-      const shown = (m: Record<string, number>) =>
-        Object.entries(m)
-          .filter(([k]) => k !== 'count' && k !== 'negatives')
-          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-          .join(', ');
-      console.log(`best epoch ${r.best_epoch + 1}: val ${shown(r.val)}`);
-      console.log(`test ${shown(r.test)}`);
+      console.log(`best epoch ${r.best_epoch + 1}: val ${formatMetrics(r.val)}`);
+      console.log(`test ${formatMetrics(r.test)}`);
       console.log(
         `${r.distributed.rounds} synchronous rounds, ${r.distributed.batches_applied}/${r.distributed.batches_planned} batches applied; ${Math.round(r.throughput.seeds_per_s).toLocaleString('en-US')} seeds/s; run directory ${r.run_dir}`,
       );

@@ -1,6 +1,5 @@
 // `weft train [job.yaml] [flags]`: resolves the job spec (file, then flags), runs the training job on
 // this machine's embedded transport with a progress line, and prints the summary.
-import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { type Progress } from '../../actors/coordinator/run-results.js';
 import {
@@ -10,7 +9,8 @@ import {
   type JobSpec,
 } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { addSetOverrides, commandLineError, parseCommandLine } from '../command-line.js';
+import { formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft train [job.yaml] [options]
 
@@ -63,10 +63,9 @@ function progressLine(p: Progress): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const parsed = parseCommandLine(
+    argv,
+    {
       graph: { type: 'string' },
       task: { type: 'string' },
       layers: { type: 'string' },
@@ -81,26 +80,23 @@ export async function run(argv: string[]): Promise<number> {
       resume: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+    USAGE,
+    true,
+  );
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 1)
-    throw new ConfigError(`expected at most one job spec, got ${positionals.join(' ')}`, {
-      file: 'command line',
-    });
+    throw commandLineError(`expected at most one job spec, got ${positionals.join(' ')}`);
 
   let spec: JobSpec;
   if (values.resume) {
     const ckpt = latestCheckpoint(join(resolve(values.resume), 'checkpoints'));
     if (!ckpt)
-      throw new ConfigError(`no checkpoint to resume under ${values.resume}/checkpoints`, {
-        file: 'command line',
-        field: '--resume',
-      });
+      throw commandLineError(
+        `no checkpoint to resume under ${values.resume}/checkpoints`,
+        '--resume',
+      );
     spec = ckpt.meta.spec as JobSpec;
     spec.out = resolve(values.resume);
   } else {
@@ -115,20 +111,12 @@ export async function run(argv: string[]): Promise<number> {
     // A resumed run reproduces the original exactly; only its length may change.
     const changed = Object.keys(overrides).filter((f) => f !== 'train.epochs');
     if (changed.length > 0 || (values.set ?? []).length > 0)
-      throw new ConfigError(
+      throw commandLineError(
         `--resume continues a run with its own job spec; only --epochs may change (got ${[...changed, ...(values.set ?? [])].join(', ')})`,
-        { file: 'command line', field: '--resume' },
+        '--resume',
       );
   }
-  for (const kv of values.set ?? []) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0)
-      throw new ConfigError(`--set needs field=value, got ${JSON.stringify(kv)}`, {
-        file: 'command line',
-        field: '--set',
-      });
-    overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
+  addSetOverrides(values.set, overrides);
   // Layers given without fanouts: repeat the last fanout so the two agree.
   if (overrides['model.layers'] !== undefined && overrides['sampling.fanouts'] === undefined) {
     const layers = Number(overrides['model.layers']);
@@ -151,13 +139,7 @@ export async function run(argv: string[]): Promise<number> {
       values.quiet || values.json
         ? undefined
         : (e) => {
-            const val = e.val
-              ? ' ' +
-                Object.entries(e.val)
-                  .filter(([k]) => k !== 'count' && k !== 'negatives')
-                  .map(([k, v]) => `val.${k} ${v.toFixed(4)}`)
-                  .join(' ')
-              : '';
+            const val = e.val ? ' ' + formatMetrics(e.val, ' ', 'val.') : '';
             process.stderr.write(
               `${tty ? '\r\x1b[K' : ''}epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, ${Math.round(e.seedsPerSecond).toLocaleString('en-US')} seeds/s, ${e.seconds.toFixed(1)} s${val}\n`,
             );
@@ -167,16 +149,11 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify(results, null, 2));
     return 0;
   }
-  const shown = (m: Record<string, number>) =>
-    Object.entries(m)
-      .filter(([k]) => k !== 'count' && k !== 'negatives')
-      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-      .join(', ');
   console.log(
     `task ${results.task} on ${spec.graph} (${results.backend} backend), ${results.epochs} epochs in ${results.duration_s.toFixed(1)} s`,
   );
-  console.log(`best epoch ${results.best_epoch + 1}: val ${shown(results.val)}`);
-  console.log(`test ${shown(results.test)}`);
+  console.log(`best epoch ${results.best_epoch + 1}: val ${formatMetrics(results.val)}`);
+  console.log(`test ${formatMetrics(results.test)}`);
   console.log(
     `throughput ${Math.round(results.throughput.seeds_per_s).toLocaleString('en-US')} seeds/s in steady state, ${Math.round(results.throughput.end_to_end_seeds_per_s ?? 0).toLocaleString('en-US')} seeds/s over the training epochs; run directory ${results.run_dir}`,
   );

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerJsKernel, runKernel1 } from '../tf/js-kernel.js';
 import { timed } from '../tf/op-timer.js';
 import { ShapeError } from '../tf/errors.js';
-import { hash32 } from './rng.js';
+import { hash32 } from '../../runtime/prng.js';
 
 export const DROPOUT = 'WeftDropout';
 

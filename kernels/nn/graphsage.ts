@@ -21,7 +21,7 @@ import { LinkPredictionHead, type LinkTarget, type LinkTaskConfig } from './link
 import { NodeClassificationHead, type NodeTarget, type NodeTaskConfig } from './node-head.js';
 import { checkParams, initParams, sizeOfShape, type ParamMap, type ParamSpec } from './params.js';
 import { relu } from './relu.js';
-import { mixSeed } from './rng.js';
+import { mixSeed } from '../../runtime/prng.js';
 import type { LogitsCapture } from './softmax-cross-entropy.js';
 
 export interface GraphSageConfig {

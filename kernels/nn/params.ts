@@ -1,7 +1,7 @@
 // Model parameters as plain named Float32Arrays (owned by a parameter server), their specs and
 // initialisers: Glorot uniform for weights, zeros for biases, ones for norm gains.
 
-import { Rng, hashString, mixSeed } from './rng.js';
+import { Mulberry32, hashString, mixSeed } from '../../runtime/prng.js';
 import { ShapeError } from '../tf/errors.js';
 
 export type ParamInit =
@@ -31,7 +31,7 @@ export function initParam(spec: ParamSpec, seed: number): Float32Array {
       return out.fill(1);
     case 'glorot': {
       const limit = Math.sqrt(6 / (spec.init.fanIn + spec.init.fanOut));
-      const rng = new Rng(mixSeed(seed, hashString(spec.name)));
+      const rng = new Mulberry32(mixSeed(seed, hashString(spec.name)));
       for (let i = 0; i < out.length; i++) out[i] = (2 * rng.next() - 1) * limit;
       return out;
     }

@@ -6,9 +6,8 @@ import { registerJsKernel, runKernel1 } from '../tf/js-kernel.js';
 import { timed } from '../tf/op-timer.js';
 import { ShapeError } from '../tf/errors.js';
 import {
-  csrAggregateRows,
   csrMeanAttrs,
-  copySelfRows,
+  csrMeanInto,
   type CsrLike,
   type CsrMeanAttrs,
   type CsrMeanOptions,
@@ -30,38 +29,7 @@ registerJsKernel<CsrMeanDataAttrs>({
     { shape: [a.numDst, (a.selfConcat ? 2 : 1) * a.dim], dtype: 'float32', zeroed: false },
   ],
   compute: (_ins, [out], a) =>
-    timed('aggregate.input', () => {
-      const ov = out as Float32Array;
-      const d = a.dim;
-      if (a.selfConcat) {
-        copySelfRows(a.features, d, a.numDst, ov, 2 * d);
-        csrAggregateRows(
-          a.features,
-          d,
-          a.indptr,
-          a.indices,
-          a.edgeWeight,
-          a.numDst,
-          a.mean,
-          ov,
-          2 * d,
-          d,
-        );
-      } else {
-        csrAggregateRows(
-          a.features,
-          d,
-          a.indptr,
-          a.indices,
-          a.edgeWeight,
-          a.numDst,
-          a.mean,
-          ov,
-          d,
-          0,
-        );
-      }
-    }),
+    timed('aggregate.input', () => csrMeanInto(a.features, a.dim, a, out as Float32Array)),
 });
 
 /**

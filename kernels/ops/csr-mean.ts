@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerJsKernel, runKernel1 } from '../tf/js-kernel.js';
 import { timed } from '../tf/op-timer.js';
 import { ShapeError } from '../tf/errors.js';
+import { copyDestinationRows, csrRowNorm, csrWeightedMean } from './csr-weighted-mean.js';
 
 /** The CSR part of a sampled block: dst i's neighbours are indices[indptr[i] .. indptr[i+1]). */
 export interface CsrLike {
@@ -46,91 +47,22 @@ export const CSR_MEAN_GRAD = 'WeftCsrMeanGrad';
 export const csrMeanStats = { forwardCalls: 0, transposeCalls: 0 };
 
 /**
- * out[outOffset + i*outStride + j] = agg over e of w_e * h[indices[e]*d + j], for i < numDst, j < d.
- * Register-blocked over 8 columns with float64 locals: each neighbour row is read once per block
- * and the output row is written once, which is what makes this 3x faster than the naive loop.
+ * Writes the aggregation of h (rows of width d, numSrc of them) into out: [h_dst | agg] rows of
+ * width 2d with selfConcat, agg rows of width d otherwise. Shared by the tensor and the data kernels.
  */
-export function csrAggregateRows(
-  h: Float32Array,
-  d: number,
-  indptr: Int32Array,
-  indices: Int32Array,
-  weights: Float32Array | null,
-  numDst: number,
-  mean: boolean,
-  out: Float32Array,
-  outStride: number,
-  outOffset: number,
-): void {
-  const d8 = d - (d % 8);
-  for (let i = 0; i < numDst; i++) {
-    const s = indptr[i];
-    const e = indptr[i + 1];
-    let scale = 1;
-    if (mean) {
-      if (weights === null) scale = e > s ? 1 / (e - s) : 0;
-      else {
-        let wsum = 0;
-        for (let k = s; k < e; k++) wsum += weights[k];
-        scale = wsum !== 0 ? 1 / wsum : 0;
-      }
-    }
-    const o = outOffset + i * outStride;
-    for (let j = 0; j < d8; j += 8) {
-      let a0 = 0,
-        a1 = 0,
-        a2 = 0,
-        a3 = 0,
-        a4 = 0,
-        a5 = 0,
-        a6 = 0,
-        a7 = 0;
-      if (weights === null) {
-        for (let k = s; k < e; k++) {
-          const r = indices[k] * d + j;
-          a0 += h[r];
-          a1 += h[r + 1];
-          a2 += h[r + 2];
-          a3 += h[r + 3];
-          a4 += h[r + 4];
-          a5 += h[r + 5];
-          a6 += h[r + 6];
-          a7 += h[r + 7];
-        }
-      } else {
-        for (let k = s; k < e; k++) {
-          const r = indices[k] * d + j;
-          const w = weights[k];
-          a0 += w * h[r];
-          a1 += w * h[r + 1];
-          a2 += w * h[r + 2];
-          a3 += w * h[r + 3];
-          a4 += w * h[r + 4];
-          a5 += w * h[r + 5];
-          a6 += w * h[r + 6];
-          a7 += w * h[r + 7];
-        }
-      }
-      out[o + j] = a0 * scale;
-      out[o + j + 1] = a1 * scale;
-      out[o + j + 2] = a2 * scale;
-      out[o + j + 3] = a3 * scale;
-      out[o + j + 4] = a4 * scale;
-      out[o + j + 5] = a5 * scale;
-      out[o + j + 6] = a6 * scale;
-      out[o + j + 7] = a7 * scale;
-    }
-    for (let j = d8; j < d; j++) {
-      let a = 0;
-      if (weights === null) for (let k = s; k < e; k++) a += h[indices[k] * d + j];
-      else for (let k = s; k < e; k++) a += weights[k] * h[indices[k] * d + j];
-      out[o + j] = a * scale;
-    }
+export function csrMeanInto(h: Float32Array, d: number, a: CsrMeanAttrs, out: Float32Array): void {
+  const rows = [h];
+  const { indptr, indices, edgeWeight, numDst, mean } = a;
+  if (a.selfConcat) {
+    copyDestinationRows(rows, null, null, d, numDst, out, 2 * d);
+    csrWeightedMean(rows, null, null, d, indptr, indices, edgeWeight, numDst, mean, out, 2 * d, d);
+  } else {
+    csrWeightedMean(rows, null, null, d, indptr, indices, edgeWeight, numDst, mean, out, d, 0);
   }
 }
 
 /**
- * The transpose of csrAggregateRows: dh[indices[e]*d + j] += w_e * scale_i * dout[inOffset + i*inStride + j].
+ * The transpose of csrWeightedMean over one matrix: dh[indices[e]*d + j] += w_e * scale_i * dout[inOffset + i*inStride + j].
  * `dh` must be zeroed (or hold what should be added to). Blocked like the forward: the dst row's
  * 8 scaled gradient values stay in locals while they are added into each neighbour row.
  */
@@ -153,13 +85,9 @@ export function csrScatterRows(
     if (e === s) continue;
     let scale = 1;
     if (mean) {
-      if (weights === null) scale = 1 / (e - s);
-      else {
-        let wsum = 0;
-        for (let k = s; k < e; k++) wsum += weights[k];
-        if (wsum === 0) continue;
-        scale = 1 / wsum;
-      }
+      const norm = csrRowNorm(weights, s, e);
+      if (norm === 0) continue;
+      scale = 1 / norm;
     }
     const o = inOffset + i * inStride;
     for (let j = 0; j < d8; j += 8) {
@@ -206,17 +134,6 @@ export function csrScatterRows(
   }
 }
 
-/** Copies rows [0, numDst) of h (width d) into columns [0, d) of out (row stride outStride). */
-export function copySelfRows(
-  h: Float32Array,
-  d: number,
-  numDst: number,
-  out: Float32Array,
-  outStride: number,
-): void {
-  for (let i = 0; i < numDst; i++) out.set(h.subarray(i * d, i * d + d), i * outStride);
-}
-
 registerJsKernel<CsrMeanAttrs>({
   kernelName: CSR_MEAN,
   inputNames: ['h'],
@@ -226,15 +143,7 @@ registerJsKernel<CsrMeanAttrs>({
   compute: ([h], [out], a, [hInfo]) =>
     timed('aggregate', () => {
       csrMeanStats.forwardCalls++;
-      const d = hInfo.shape[1];
-      const hv = h as Float32Array;
-      const ov = out as Float32Array;
-      if (a.selfConcat) {
-        copySelfRows(hv, d, a.numDst, ov, 2 * d);
-        csrAggregateRows(hv, d, a.indptr, a.indices, a.edgeWeight, a.numDst, a.mean, ov, 2 * d, d);
-      } else {
-        csrAggregateRows(hv, d, a.indptr, a.indices, a.edgeWeight, a.numDst, a.mean, ov, d, 0);
-      }
+      csrMeanInto(h as Float32Array, hInfo.shape[1], a, out as Float32Array);
     }),
 });
 

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerJsKernel, runKernel1 } from '../tf/js-kernel.js';
 import { timed } from '../tf/op-timer.js';
 import { ShapeError } from '../tf/errors.js';
+import { segmentSumReference, segmentSumRows } from './unsorted-segment-sum.js';
 
 export const SEGMENT_MEAN = 'WeftSegmentMean';
 export const SEGMENT_MEAN_GRAD = 'WeftSegmentMeanGrad';
@@ -14,7 +15,7 @@ interface SegmentMeanAttrs {
   numSegments: number;
 }
 
-function counts(ids: Int32Array, numSegments: number): Float64Array {
+function counts(ids: ArrayLike<number>, numSegments: number): Float64Array {
   const c = new Float64Array(numSegments);
   for (let i = 0; i < ids.length; i++) {
     const s = ids[i];
@@ -33,13 +34,7 @@ registerJsKernel<SegmentMeanAttrs>({
       const xv = x as Float32Array;
       const ov = out as Float32Array;
       const ids = a.segmentIds;
-      for (let i = 0; i < ids.length; i++) {
-        const s = ids[i];
-        if (s < 0 || s >= a.numSegments) continue;
-        const o = s * w;
-        const r = i * w;
-        for (let j = 0; j < w; j++) ov[o + j] += xv[r + j];
-      }
+      segmentSumRows(xv, w, ids, a.numSegments, ov);
       const c = counts(ids, a.numSegments);
       for (let s = 0; s < a.numSegments; s++) {
         if (c[s] <= 1) continue;
@@ -96,21 +91,15 @@ export function segmentMean(
   return runKernel1(SEGMENT_MEAN, { x }, { segmentIds, numSegments }) as tf.Tensor2D;
 }
 
-/** float64 reference of segmentMean. */
+/** float64 reference of segmentMean: the segment sums divided by the segment sizes. */
 export function segmentMeanReference(
   x: ArrayLike<number>,
   w: number,
   ids: ArrayLike<number>,
   numSegments: number,
 ): Float64Array {
-  const out = new Float64Array(numSegments * w);
-  const c = new Float64Array(numSegments);
-  for (let i = 0; i < ids.length; i++) {
-    const s = ids[i];
-    if (s < 0 || s >= numSegments) continue;
-    c[s]++;
-    for (let j = 0; j < w; j++) out[s * w + j] += x[i * w + j];
-  }
+  const out = segmentSumReference(x, w, ids, numSegments);
+  const c = counts(ids, numSegments);
   for (let s = 0; s < numSegments; s++)
     if (c[s] > 0) for (let j = 0; j < w; j++) out[s * w + j] /= c[s];
   return out;

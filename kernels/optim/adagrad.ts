@@ -3,7 +3,7 @@
 
 import {
   checkSameLength,
-  coalesceRows,
+  coalesceTableRows,
   type DenseOptimizer,
   type OptimizerState,
   type SparseOptimizer,
@@ -91,14 +91,11 @@ export class Adagrad implements DenseOptimizer, SparseOptimizer {
     state: OptimizerState,
     lr = this.lr,
   ): void {
-    const c = coalesceRows(rows, rowGrads, rowWidth);
+    const c = coalesceTableRows(table, rowWidth, rows, rowGrads);
     state.step += 1;
     const clr = this.clr(lr, state.step);
-    const numRows = table.length / rowWidth;
     for (let k = 0; k < c.rows.length; k++) {
       const r = c.rows[k];
-      if (r < 0 || r >= numRows)
-        throw new RangeError(`row ${r} outside the table's ${numRows} rows`);
       adagradUpdate(
         table,
         c.grads,

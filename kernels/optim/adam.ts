@@ -3,7 +3,7 @@
 
 import {
   checkSameLength,
-  coalesceRows,
+  coalesceTableRows,
   type DenseOptimizer,
   type OptimizerState,
   type SparseOptimizer,
@@ -130,7 +130,7 @@ export class LazyAdam implements SparseOptimizer {
     state: OptimizerState,
     lr = this.opts.lr,
   ): void {
-    const c = coalesceRows(rows, rowGrads, rowWidth);
+    const c = coalesceTableRows(table, rowWidth, rows, rowGrads);
     state.step += 1;
     const { m, v } = state.slots;
     const b1 = this.opts.beta1 ?? 0.9;
@@ -138,11 +138,8 @@ export class LazyAdam implements SparseOptimizer {
     const eps = this.opts.eps ?? 1e-8;
     const decoupled = this.opts.decoupled ?? false;
     const wd = this.opts.weightDecay ?? 0;
-    const numRows = table.length / rowWidth;
     for (let k = 0; k < c.rows.length; k++) {
       const r = c.rows[k];
-      if (r < 0 || r >= numRows)
-        throw new RangeError(`row ${r} outside the table's ${numRows} rows`);
       adamUpdate(
         table,
         c.grads,

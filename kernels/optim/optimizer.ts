@@ -68,3 +68,21 @@ export function coalesceRows(
   }
   return { rows: outRows, grads: out };
 }
+
+/**
+ * coalesceRows for a [numRows × rowWidth] table, after checking that every row lies in it, so a
+ * bad id changes nothing (no row, slot or step count) instead of failing halfway.
+ */
+export function coalesceTableRows(
+  table: Float32Array,
+  rowWidth: number,
+  rows: Int32Array,
+  rowGrads: Float32Array,
+): { rows: Int32Array; grads: Float32Array } {
+  const numRows = table.length / rowWidth;
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k];
+    if (r < 0 || r >= numRows) throw new RangeError(`row ${r} outside the table's ${numRows} rows`);
+  }
+  return coalesceRows(rows, rowGrads, rowWidth);
+}

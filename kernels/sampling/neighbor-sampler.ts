@@ -8,7 +8,7 @@ import { KeyedNodeMap } from './keyed-node-map.js';
 import { DirectNodeMap } from './node-map.js';
 import { PairSet } from './pair-set.js';
 import { PprPush } from './ppr-push.js';
-import { Xoshiro128 } from './prng.js';
+import { Xoshiro128 } from '../../runtime/prng.js';
 import { TimeGroups } from './time-groups.js';
 import { firstAtOrAfter, firstUnsortedRow } from './temporal-window.js';
 import type {

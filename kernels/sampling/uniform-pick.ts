@@ -1,6 +1,6 @@
 // Uniform choice of k distinct edges out of a row of deg > k: Floyd's algorithm with a stamped
 // membership array (O(k) for any k, no clearing), the PRNG stepped inline so its state stays in locals.
-import { EXACT_BOUND, INV_TWO_POW_32, TWO_POW_32, type Xoshiro128 } from './prng.js';
+import { EXACT_BOUND, INV_TWO_POW_32, TWO_POW_32, type Xoshiro128 } from '../../runtime/prng.js';
 
 /**
  * Reusable scratch for Floyd's algorithm: seen[x] === stamp marks offset x as chosen in the current

@@ -1,6 +1,6 @@
 // Weighted choice of k distinct edges of a row without replacement (successive sampling: each draw
 // proportional to weight among the edges not yet drawn), by the cheapest exact method for the row.
-import type { Xoshiro128 } from './prng.js';
+import type { Xoshiro128 } from '../../runtime/prng.js';
 import { WeightPrefix } from './weight-prefix.js';
 
 /** Up to this k * deg a row is walked once per draw (no index, no logarithms). */

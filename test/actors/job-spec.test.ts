@@ -74,7 +74,7 @@ describe('docs/job-spec.md', () => {
     const { readFileSync } = await import('node:fs');
     const { jobSpecPage } = await import('../../actors/job-spec.js');
     const committed = readFileSync(new URL('../../docs/job-spec.md', import.meta.url), 'utf8');
-    expect(committed, 'run `npx tsx deploy/gen-docs.ts` to regenerate docs/job-spec.md').toBe(
+    expect(committed, 'run `npx tsx scripts/gen-docs.ts` to regenerate docs/job-spec.md').toBe(
       `${jobSpecPage()}\n`,
     );
   });

@@ -364,7 +364,7 @@ describe('metric catalogue', () => {
   it('has docs/metrics.md generated from the catalogue', () => {
     const doc = metricsDoc();
     const committed = readFileSync(path.join(root, 'docs/metrics.md'), 'utf8');
-    expect(committed, 'run `npx tsx deploy/gen-docs.ts` to regenerate docs/metrics.md').toBe(
+    expect(committed, 'run `npx tsx scripts/gen-docs.ts` to regenerate docs/metrics.md').toBe(
       `${doc}\n`,
     );
     // Every metric sits in exactly one section of the page.

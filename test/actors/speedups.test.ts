@@ -21,7 +21,7 @@ import {
 import { mlpInitParams, selfLoopBatch } from '../../actors/trainer/mlp-init.js';
 import { buildModel } from '../../actors/trainer/trainer-core.js';
 import { makeEpochPlan } from '../../actors/plan/epoch-plan.js';
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { synthMarketplace } from '../../graph-store/synth-marketplace.js';
@@ -44,7 +44,7 @@ function linkSpec(graph: string, over: Record<string, unknown> = {}): JobSpec {
 describe('adaptive fanouts', () => {
   it('grow by the step, only when the gain is under the threshold, never past the cap', () => {
     for (let seed = 0; seed < 50; seed++) {
-      const rng = new Rng(seed, 1);
+      const rng = new Xoshiro128Float(seed, 1);
       const settings = { start: [1 + (seed % 7)], step: 1 + (seed % 5), cap: 20, threshold: 0.01 };
       const a = new AdaptiveFanouts(settings, 2);
       let expected = [settings.start[0], settings.start[0]];
@@ -93,7 +93,7 @@ describe('adaptive fanouts', () => {
 describe('grouping and slicing', () => {
   it('groups a source edges in time order, sliced at G, sharing the earliest time', () => {
     for (let seed = 0; seed < 30; seed++) {
-      const rng = new Rng(seed, 2);
+      const rng = new Xoshiro128Float(seed, 2);
       const n = 200;
       const src = new Int32Array(n);
       const times = new Float64Array(n);
@@ -124,7 +124,7 @@ describe('grouping and slicing', () => {
 
   it('slices give every step its share of each group, covering every pair once', () => {
     for (let seed = 0; seed < 30; seed++) {
-      const rng = new Rng(seed, 3);
+      const rng = new Xoshiro128Float(seed, 3);
       const runs: number[] = [];
       const src: number[] = [];
       for (let r = 0; r < 12; r++) {

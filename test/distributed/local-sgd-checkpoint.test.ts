@@ -15,7 +15,7 @@ import type { Role } from '../../actors/distributed/role-runner.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { latestCheckpoint, type Checkpoint } from '../../actors/parameter-server/checkpoint.js';
 import { JetStreamCheckpointStore } from '../../actors/parameter-server/jetstream-checkpoint-store.js';
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 import {
   finish,
   killAtVersion,
@@ -102,7 +102,7 @@ describe('local SGD optimizer state, trainer side', () => {
   it('export → restore continues exactly as the uninterrupted optimizer (Adam, SGD+momentum; many seeds)', () => {
     for (const optimizer of ['adam', 'sgd'] as const)
       for (let seed = 1; seed <= 10; seed++) {
-        const rng = new Rng(seed, 9);
+        const rng = new Xoshiro128Float(seed, 9);
         const spec = applyOverrides(defaultJobSpec(), {
           'train.sync': 'local-sgd',
           'train.optimizer': optimizer,

@@ -38,7 +38,7 @@ import {
   sizeSum,
   type FanoutBudgetOptions,
 } from '../../kernels/sampling/fanout-budget.js';
-import { Xoshiro128 } from '../../kernels/sampling/prng.js';
+import { Xoshiro128 } from '../../runtime/prng.js';
 import { ConfigError } from '../../runtime/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-partitioned-budgets-'));

@@ -21,7 +21,7 @@ import { partDirName } from '../../graph-store/partition-rule.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { synthPowerlaw } from '../../graph-store/synth-powerlaw.js';
 import { buildCora, coraMissing, haveCora } from '../helpers/cora.js';
-import { Xoshiro128 } from '../../kernels/sampling/prng.js';
+import { Xoshiro128 } from '../../runtime/prng.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-partitioned-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

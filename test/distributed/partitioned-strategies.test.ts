@@ -32,7 +32,7 @@ import { partDirName } from '../../graph-store/partition-rule.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { synthMarketplace } from '../../graph-store/synth-marketplace.js';
 import { edgeTypeKey } from '../../graph-store/types.js';
-import { Xoshiro128 } from '../../kernels/sampling/prng.js';
+import { Xoshiro128 } from '../../runtime/prng.js';
 import { ConfigError } from '../../runtime/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-partitioned-strategies-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 import { batchesOf, roundSchedule, samplerOf } from '../../actors/plan/round-schedule.js';
 import {
   assembleByPlan,
@@ -10,7 +10,7 @@ import {
 describe('shard plan', () => {
   it('covers every element of every tensor exactly once and round-trips (random layouts)', () => {
     for (let seed = 1; seed <= 40; seed++) {
-      const rng = new Rng(seed, 1);
+      const rng = new Xoshiro128Float(seed, 1);
       const n = 1 + Math.floor(rng.next() * 8);
       const full = new Map<string, Float32Array>();
       for (let i = 0; i < n; i++) {

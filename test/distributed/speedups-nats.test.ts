@@ -16,7 +16,7 @@ import { isLastSubRound } from '../../actors/plan/link-groups.js';
 import { subRoundSlices } from '../../actors/trainer/sub-rounds.js';
 import type { BatchView } from '../../actors/batch/batch-view.js';
 import { openGraph } from '../../graph-store/open-graph.js';
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 import { synthMarketplace } from '../../graph-store/synth-marketplace.js';
 import { ConfigError } from '../../runtime/errors.js';
 
@@ -104,7 +104,7 @@ describe('speed-up switches between processes (pure parts)', () => {
 
   it('sub-round slices: every pair exactly once, the last sub-round holds every batch (many seeds)', () => {
     for (let seed = 0; seed < 50; seed++) {
-      const rng = new Rng(seed, 3);
+      const rng = new Xoshiro128Float(seed, 3);
       const S = 1 + Math.floor(rng.next() * 4);
       const src: number[] = [];
       for (let g = 0, n = 1 + Math.floor(rng.next() * 30); g < n; g++) {

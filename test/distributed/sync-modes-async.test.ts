@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ParameterServerProtocol } from '../../actors/protocols.js';
 import { roundSchedule, versionsPerEpoch } from '../../actors/plan/round-schedule.js';
 import { ParameterServerActor } from '../../actors/parameter-server/parameter-server-actor.js';
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import { launchedSpec, SMALL_GRAPH } from '../helpers/launched-job.js';
 import { natsJobFixture } from '../helpers/nats-job.js';
@@ -19,7 +19,7 @@ describe('async updates on one shard', () => {
     const system = await ActorSystem.start({ transport: 'inproc' });
     try {
       for (let seed = 1; seed <= 12; seed++) {
-        const rng = new Rng(seed, 9);
+        const rng = new Xoshiro128Float(seed, 9);
         const bound = rng.below(4);
         const trainers = 2 + rng.below(3);
         const job = `async-unit-${seed}`;
@@ -112,7 +112,7 @@ describe('async updates on one shard', () => {
 
   it('counts one version per update: every trainer once per round it has batches in', () => {
     for (let seed = 1; seed <= 50; seed++) {
-      const rng = new Rng(seed, 4);
+      const rng = new Xoshiro128Float(seed, 4);
       const s = roundSchedule(1 + rng.below(100), 1 + rng.below(5), 1 + rng.below(6));
       let updates = 0;
       for (let t = 0; t < s.trainers; t++)

@@ -8,7 +8,7 @@ import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
 import { optimizerConfig } from '../../actors/parameter-server/optimizer-config.js';
 import { ParameterStore } from '../../actors/parameter-server/parameter-store.js';
 import { buildModel } from '../../actors/trainer/trainer-core.js';
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { SMALL_GRAPH } from '../helpers/launched-job.js';
 import { natsJobFixture } from '../helpers/nats-job.js';
@@ -21,7 +21,7 @@ const { tmp, run: runOverNats } = nats;
 const tinyGraph = join(tmp, 'tiny');
 const smallGraph = join(tmp, 'small');
 
-const randomMap = (rng: Rng, sizes: number[], scale: number) =>
+const randomMap = (rng: Xoshiro128Float, sizes: number[], scale: number) =>
   new Map(
     sizes.map((n, i) => [
       `p${i}`,
@@ -32,7 +32,7 @@ const randomMap = (rng: Rng, sizes: number[], scale: number) =>
 describe('local SGD, trainer and shard sides', () => {
   it('with K = 1 and plain SGD, the mean of the deltas is one averaged gradient step (many seeds)', () => {
     for (let seed = 1; seed <= 20; seed++) {
-      const rng = new Rng(seed, 3);
+      const rng = new Xoshiro128Float(seed, 3);
       const sizes = [1 + Math.floor(rng.next() * 40), 1 + Math.floor(rng.next() * 40)];
       const lr = 0.01 + rng.next() * 0.2;
       const spec = applyOverrides(defaultJobSpec(), {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildGraph } from '../../graph-store/build-graph.js';
 import { openGraph } from '../../graph-store/open-graph.js';
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 import { SPLIT_NONE, SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from '../../graph-store/types.js';
 import { csrRows, referenceRows, tempDir, writeNpy, type RefEdge } from './helpers.js';
 
@@ -81,7 +81,7 @@ describe('build round trip', () => {
 
   it('matches a reference CSR on random edge lists', async () => {
     for (let seed = 1; seed <= 24; seed++) {
-      const rng = new Rng(seed);
+      const rng = new Xoshiro128Float(seed);
       const numNodes = 1 + rng.below(40);
       const m = 1 + rng.below(150);
       const withTs = rng.next() < 0.5;
@@ -163,7 +163,7 @@ describe('build round trip', () => {
   });
 
   it('stores float16 and int8 features close to float32', async () => {
-    const rng = new Rng(5);
+    const rng = new Xoshiro128Float(5);
     const rows = 30;
     const dim = 16;
     const values = Array.from({ length: rows * dim }, () => rng.normal());

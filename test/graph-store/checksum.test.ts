@@ -1,7 +1,7 @@
 // XXH32 against published test vectors, and incremental hashing equal to one-shot hashing for any split.
 import { describe, expect, it } from 'vitest';
 import { Xxh32, checksumArray, checksumBytes } from '../../graph-store/checksum.js';
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 
 const enc = new TextEncoder();
 
@@ -17,7 +17,7 @@ describe('XXH32', () => {
 
   it('gives the same digest however the bytes are split', () => {
     for (let seed = 1; seed <= 40; seed++) {
-      const rng = new Rng(seed);
+      const rng = new Xoshiro128Float(seed);
       const n = rng.below(300);
       const data = new Uint8Array(n);
       for (let i = 0; i < n; i++) data[i] = rng.below(256);

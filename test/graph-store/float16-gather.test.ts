@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { float16Table, toFloat16Bits } from '../../graph-store/float16.js';
 import { gatherFloat16, gatherFloat32, gatherInt8 } from '../../graph-store/feature-gather.js';
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 
 describe('float16', () => {
   it('round-trips every finite half value exactly', () => {
@@ -19,7 +19,7 @@ describe('float16', () => {
 
   it('rounds to the nearest half', () => {
     const t = float16Table();
-    const rng = new Rng(3);
+    const rng = new Xoshiro128Float(3);
     for (let i = 0; i < 5000; i++) {
       const x = (rng.next() - 0.5) * 2 ** (rng.below(30) - 15);
       const h = toFloat16Bits(x);
@@ -37,7 +37,7 @@ describe('float16', () => {
 describe('gather', () => {
   const rows = 50;
   const dim = 64;
-  const rng = new Rng(9);
+  const rng = new Xoshiro128Float(9);
   const f32 = new Float32Array(rows * dim).map(() => rng.normal() * 3);
   const f16 = Uint16Array.from(f32, (x) => toFloat16Bits(x));
   const i8 = new Int8Array(rows * dim);

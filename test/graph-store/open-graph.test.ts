@@ -9,7 +9,7 @@ import { baseManifest, writeEdgeType } from '../../graph-store/graph-arrays-writ
 import { GraphWriter } from '../../graph-store/graph-writer.js';
 import type { GraphManifest } from '../../graph-store/manifest.js';
 import { openGraph } from '../../graph-store/open-graph.js';
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 import type { CsrArrays } from '../../graph-store/row-sort.js';
 import { tempDir, writeNpy } from './helpers.js';
 
@@ -111,7 +111,7 @@ describe('openGraph on damaged directories', () => {
 describe('openGraph with several relations', () => {
   it('merges relations into one CSR with types, timestamps and weights', async () => {
     // Node types a: [0, 3), b: [3, 5). Relations a->b (timestamped), a->a (weighted), b->a (plain).
-    const rng = new Rng(77);
+    const rng = new Xoshiro128Float(77);
     const rel = (rows: number, dsts: number[], hasTs: boolean, hasW: boolean): CsrArrays => {
       const indptr = new Uint32Array(rows + 1);
       const idx: number[] = [];

@@ -1,6 +1,6 @@
 // Byte-level number parsing against Number() on random decimal text, and node id parsing edge cases.
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../graph-store/prng.js';
+import { Xoshiro128Float } from '../../runtime/prng.js';
 import { parseIdBytes, parseNumberBytes } from '../../graph-store/text-blocks.js';
 
 const enc = new TextEncoder();
@@ -15,7 +15,7 @@ const id = (s: string): number => {
 
 describe('parseNumberBytes', () => {
   it('equals Number() on random decimals', () => {
-    const rng = new Rng(21);
+    const rng = new Xoshiro128Float(21);
     for (let i = 0; i < 20_000; i++) {
       const intPart = String(rng.below(10 ** (1 + rng.below(9))));
       const frac =

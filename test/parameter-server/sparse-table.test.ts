@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Adagrad } from '../../kernels/optim/adagrad.js';
 import { Adam } from '../../kernels/optim/adam.js';
-import { Rng } from '../../kernels/nn/rng.js';
+import { Mulberry32 } from '../../runtime/prng.js';
 import { gatherByOwner, ownerOf, splitIdsByOwner } from '../../actors/parameter-server/id-shard.js';
 import {
   filterSnapshot,
@@ -19,12 +19,12 @@ import { pullUnique, uniqueIds } from '../../actors/parameter-server/unique-ids.
 const table = (optimizer: SparseOptimizerKind, dim = 4, seed = 7) =>
   new SparseTable({ dim, optimizer, lr: 0.1, seed, initScale: 0.05 });
 
-function randomIds(rng: Rng, n: number, range: number): Int32Array {
+function randomIds(rng: Mulberry32, n: number, range: number): Int32Array {
   const ids = new Int32Array(n);
   for (let i = 0; i < n; i++) ids[i] = Math.floor(rng.next() * range);
   return ids;
 }
-function randomGrads(rng: Rng, n: number): Float32Array {
+function randomGrads(rng: Mulberry32, n: number): Float32Array {
   const g = new Float32Array(n);
   for (let i = 0; i < n; i++) g[i] = rng.next() * 2 - 1;
   return g;
@@ -33,7 +33,7 @@ function randomGrads(rng: Rng, n: number): Float32Array {
 describe('SparseTable', () => {
   it('creates rows lazily with a value that depends only on (seed, id)', () => {
     for (let seed = 0; seed < 10; seed++) {
-      const rng = new Rng(seed + 100);
+      const rng = new Mulberry32(seed + 100);
       const ids = randomIds(rng, 50, 100_000);
       const a = table('adagrad', 8, seed);
       const b = table('lazy-adam', 8, seed);
@@ -64,7 +64,7 @@ describe('SparseTable', () => {
   for (const kind of ['adagrad', 'lazy-adam'] as const) {
     it(`${kind}: equals a dense reference on touched rows and leaves the rest alone`, () => {
       for (let seed = 0; seed < 8; seed++) {
-        const rng = new Rng(seed);
+        const rng = new Mulberry32(seed);
         const dim = 1 + (seed % 5);
         const t = table(kind, dim, seed);
         const universe = randomIds(rng, 40, 1000);
@@ -117,7 +117,7 @@ describe('SparseTable', () => {
   }
 
   it('sums the duplicates of an id in one push', () => {
-    const rng = new Rng(3);
+    const rng = new Mulberry32(3);
     const a = table('lazy-adam', 3);
     const b = table('lazy-adam', 3);
     const g = randomGrads(rng, 9);
@@ -132,7 +132,7 @@ describe('SparseTable', () => {
 
   it('round-trips through snapshot, checkpoint tensors and restore, and continues identically', () => {
     for (const kind of ['adagrad', 'lazy-adam'] as const) {
-      const rng = new Rng(11);
+      const rng = new Mulberry32(11);
       const a = table(kind, 5);
       for (let s = 0; s < 5; s++) {
         const ids = randomIds(rng, 30, 500);
@@ -158,7 +158,7 @@ describe('SparseTable', () => {
   });
 
   it('merges shard snapshots into the whole table and splits it back', () => {
-    const rng = new Rng(5);
+    const rng = new Mulberry32(5);
     const whole = table('adagrad', 2);
     const ids = randomIds(rng, 200, 10_000);
     whole.pull(ids);
@@ -192,7 +192,7 @@ describe('id sharding', () => {
   });
 
   it('splits a batch by owner and gathers the rows back in batch order', () => {
-    const rng = new Rng(9);
+    const rng = new Mulberry32(9);
     for (let seed = 0; seed < 5; seed++) {
       const ids = randomIds(rng, 100, 5000);
       const t = table('adagrad', 3);
@@ -212,7 +212,7 @@ describe('id sharding', () => {
 
 describe('uniqueIds / pullUnique', () => {
   it('fetches each distinct id once and expands rows to the list order', async () => {
-    const rng = new Rng(21);
+    const rng = new Mulberry32(21);
     for (let seed = 0; seed < 10; seed++) {
       const ids = randomIds(rng, 60, 40);
       const { unique, inverse } = uniqueIds(ids);

@@ -6,10 +6,10 @@ import { accuracy, argmaxRows } from '../../../kernels/metrics/accuracy.js';
 import { macroF1 } from '../../../kernels/metrics/macro-f1.js';
 import { rocAuc } from '../../../kernels/metrics/roc-auc.js';
 import { hitsAtK, mrr, type TieMode } from '../../../kernels/metrics/ranking.js';
-import { Rng } from '../../../kernels/nn/rng.js';
+import { Mulberry32 } from '../../../runtime/prng.js';
 
 /** Scores drawn from a few values so ties are common. */
-function tiedScores(rng: Rng, n: number, levels: number): Float32Array {
+function tiedScores(rng: Mulberry32, n: number, levels: number): Float32Array {
   return new Float32Array(n).map(() => rng.int(levels) / levels);
 }
 
@@ -22,7 +22,7 @@ describe('classification metrics', () => {
 
   it('macro-F1 equals the per-class definition averaged over present classes', () => {
     for (let seed = 1; seed <= 40; seed++) {
-      const rng = new Rng(seed);
+      const rng = new Mulberry32(seed);
       const n = 1 + rng.int(60);
       const c = 2 + rng.int(6);
       const labels = new Int32Array(n).map(() => (rng.next() < 0.1 ? -1 : rng.int(c)));
@@ -53,7 +53,7 @@ describe('classification metrics', () => {
 describe('ROC-AUC', () => {
   it('equals the pairwise definition with ties counted one half', () => {
     for (let seed = 1; seed <= 60; seed++) {
-      const rng = new Rng(seed);
+      const rng = new Mulberry32(seed);
       const n = 2 + rng.int(80);
       const scores = tiedScores(rng, n, 2 + rng.int(8));
       const labels = new Uint8Array(n).map(() => (rng.next() < 0.4 ? 1 : 0));
@@ -99,7 +99,7 @@ describe('MRR and hits@k', () => {
 
   it('match the brute-force expectations for each tie mode', () => {
     for (let seed = 1; seed <= 40; seed++) {
-      const rng = new Rng(seed);
+      const rng = new Mulberry32(seed);
       const b = 1 + rng.int(15);
       const kNeg = 1 + rng.int(20);
       const pos = tiedScores(rng, b, 4);

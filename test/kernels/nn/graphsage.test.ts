@@ -7,7 +7,7 @@ import { initBackend } from '../../../kernels/tf/backend.js';
 import { GraphSage, type GraphSageConfig } from '../../../kernels/nn/graphsage.js';
 import type { SubgraphBatch } from '../../../kernels/nn/block.js';
 import type { ParamMap } from '../../../kernels/nn/params.js';
-import { Rng } from '../../../kernels/nn/rng.js';
+import { Mulberry32 } from '../../../runtime/prng.js';
 import { Adam } from '../../../kernels/optim/adam.js';
 import type { OptimizerState } from '../../../kernels/optim/optimizer.js';
 import { accuracy, argmaxRows } from '../../../kernels/metrics/accuracy.js';
@@ -15,7 +15,7 @@ import { rocAuc } from '../../../kernels/metrics/roc-auc.js';
 import { ShapeError } from '../../../kernels/tf/errors.js';
 import { communityGraph, randomArray, randomBlock, sampleBatch } from '../fixtures/random-block.js';
 
-function tinyBatch(rng: Rng, inDim: number, numSeeds: number): SubgraphBatch {
+function tinyBatch(rng: Mulberry32, inDim: number, numSeeds: number): SubgraphBatch {
   const b1 = randomBlock(rng, { numDst: numSeeds, numSrc: numSeeds + 6, maxDeg: 4 });
   const b0 = randomBlock(rng, {
     numDst: b1.numSrc,
@@ -35,7 +35,7 @@ function checkGradients(
 ) {
   model.setParams(params);
   const { grads } = model.forwardBackward(batch, target, { dropoutSeed: 1 });
-  const rng = new Rng(99);
+  const rng = new Mulberry32(99);
   const eps = 1e-3;
   for (const [name, p] of params) {
     const dir = randomArray(rng, p.length);
@@ -105,7 +105,7 @@ describe('GraphSAGE on wasm', () => {
   });
 
   it('produces [numSeeds × outDim] outputs and a gradient for every parameter', () => {
-    const rng = new Rng(2);
+    const rng = new Mulberry32(2);
     const batch = tinyBatch(rng, 6, 5);
     const m = new GraphSage({ inDim: 6, hiddenDim: 8, outDim: 4, task: { kind: 'node' } });
     m.setParams(m.init(1));
@@ -120,7 +120,7 @@ describe('GraphSAGE on wasm', () => {
   });
 
   it('evaluation is deterministic and free of dropout; training steps differ by dropout seed', () => {
-    const rng = new Rng(3);
+    const rng = new Mulberry32(3);
     const batch = tinyBatch(rng, 6, 5);
     const m = new GraphSage({
       inDim: 6,
@@ -171,7 +171,7 @@ describe('GraphSAGE on wasm', () => {
   ];
   for (const [name, cfg] of configs) {
     it(`gradients match finite differences: ${name}`, () => {
-      const rng = new Rng(11);
+      const rng = new Mulberry32(11);
       const layers = cfg.numLayers ?? 2;
       const numSeeds = 6;
       let batch = tinyBatch(rng, 4, numSeeds);
@@ -202,7 +202,7 @@ describe('GraphSAGE on wasm', () => {
   }
 
   it('leaves no tensors behind across steps, evaluation and new parameters', () => {
-    const rng = new Rng(5);
+    const rng = new Mulberry32(5);
     const batch = tinyBatch(rng, 6, 5);
     for (const task of [
       { kind: 'node' as const },
@@ -227,7 +227,7 @@ describe('GraphSAGE on wasm', () => {
   });
 
   it('rejects malformed batches, naming the field', () => {
-    const rng = new Rng(6);
+    const rng = new Mulberry32(6);
     const batch = tinyBatch(rng, 6, 5);
     const m = new GraphSage({ inDim: 6, hiddenDim: 8, outDim: 4, task: { kind: 'node' } });
     m.setParams(m.init(1));
@@ -242,7 +242,7 @@ describe('GraphSAGE on wasm', () => {
   });
 
   it('learns a toy community-labelled graph with Adam on Map<string, Float32Array>', () => {
-    const rng = new Rng(21);
+    const rng = new Mulberry32(21);
     const g = communityGraph(rng, 600, 4, 8, 1.0);
     const m = new GraphSage({
       inDim: 8,
@@ -281,7 +281,7 @@ describe('GraphSAGE on wasm', () => {
   });
 
   it('learns link prediction on the same kind of graph (dot decoder, in-batch negatives, BPR)', () => {
-    const rng = new Rng(22);
+    const rng = new Mulberry32(22);
     const g = communityGraph(rng, 400, 4, 8, 1.5);
     const m = new GraphSage({
       inDim: 8,

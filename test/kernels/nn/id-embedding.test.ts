@@ -3,12 +3,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GraphSage } from '../../../kernels/nn/graphsage.js';
 import type { SubgraphBatch } from '../../../kernels/nn/block.js';
-import { Rng } from '../../../kernels/nn/rng.js';
+import { Mulberry32 } from '../../../runtime/prng.js';
 import { initBackend } from '../../../kernels/tf/backend.js';
 import { ShapeError } from '../../../kernels/tf/errors.js';
 import { randomArray, randomBlock } from '../fixtures/random-block.js';
 
-function batchOf(rng: Rng, inDim: number, numSeeds: number): SubgraphBatch {
+function batchOf(rng: Mulberry32, inDim: number, numSeeds: number): SubgraphBatch {
   const b1 = randomBlock(rng, { numDst: numSeeds, numSrc: numSeeds + 5, maxDeg: 3 });
   const b0 = randomBlock(rng, { numDst: b1.numSrc, numSrc: b1.numSrc + 7, maxDeg: 4 });
   return { blocks: [b0, b1], features: randomArray(rng, b0.numSrc * inDim), numSeeds };
@@ -22,7 +22,7 @@ describe('ID embeddings in GraphSAGE', () => {
   for (const dim of [6, 3]) {
     it(`rows of width ${dim} get the loss's gradient (finite differences)`, () => {
       for (let seed = 0; seed < 3; seed++) {
-        const rng = new Rng(seed + 40);
+        const rng = new Mulberry32(seed + 40);
         const numSeeds = 8;
         const batch = batchOf(rng, 5, numSeeds);
         const m = new GraphSage({
@@ -80,7 +80,7 @@ describe('ID embeddings in GraphSAGE', () => {
   }
 
   it('steps without rows (the projection then gets a zero gradient)', () => {
-    const rng = new Rng(8);
+    const rng = new Mulberry32(8);
     const batch = batchOf(rng, 4, 5);
     const m = new GraphSage({
       inDim: 4,
@@ -98,7 +98,7 @@ describe('ID embeddings in GraphSAGE', () => {
   });
 
   it('adds the rows to the output exactly, and rejects rows of the wrong size', () => {
-    const rng = new Rng(5);
+    const rng = new Mulberry32(5);
     const batch = batchOf(rng, 4, 5);
     const m = new GraphSage({
       inDim: 4,

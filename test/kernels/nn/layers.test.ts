@@ -9,7 +9,7 @@ import { relu } from '../../../kernels/nn/relu.js';
 import { dropout, dropoutInto } from '../../../kernels/nn/dropout.js';
 import { l2Normalize, l2NormalizeReference } from '../../../kernels/nn/l2-normalize.js';
 import { layerNorm, layerNormReference } from '../../../kernels/nn/layer-norm.js';
-import { Rng } from '../../../kernels/nn/rng.js';
+import { Mulberry32 } from '../../../runtime/prng.js';
 import { maxRelErr, randomArray } from '../fixtures/random-block.js';
 
 /** Central differences of a float64 function of a flat input, contracted with r: d<f(x), r>/dx. */
@@ -62,7 +62,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('dense: forward and all three gradients match float64 references', () => {
       for (let seed = 1; seed <= 12; seed++) {
-        const rng = new Rng(seed);
+        const rng = new Mulberry32(seed);
         const [n, k, m] = [1 + rng.int(20), 1 + rng.int(12), 1 + rng.int(10)];
         const act = seed % 2 === 0;
         const x = randomArray(rng, n * k);
@@ -95,7 +95,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         [true, 0.3],
         [false, 0.3],
       ] as const) {
-        const rng = new Rng(rate > 0 ? 51 : 52);
+        const rng = new Mulberry32(rate > 0 ? 51 : 52);
         const [n, k, m] = [31, 6, 5]; // n·m odd: a dropout pair straddles rows
         const x = tf.tensor2d(randomArray(rng, n * k), [n, k]);
         const w = tf.tensor2d(randomArray(rng, k * m), [k, m]);
@@ -120,7 +120,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('dense with fused dropout: forward and gradients match a float64 reference with the same mask', () => {
       for (const act of [true, false]) {
-        const rng = new Rng(act ? 31 : 32);
+        const rng = new Mulberry32(act ? 31 : 32);
         const [n, k, m] = [9, 5, 6];
         const x = randomArray(rng, n * k);
         const w = randomArray(rng, k * m);
@@ -202,7 +202,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         expect(same / n).toBeLessThan(1 - rate * (1 - rate)); // another seed, another mask
       }
       const [y, g] = tf.tidy(() => {
-        const xt = tf.tensor1d(randomArray(new Rng(1), 1001));
+        const xt = tf.tensor1d(randomArray(new Mulberry32(1), 1001));
         const out = dropout(xt, 0.3, 9);
         const grad = tf.grad((v: tf.Tensor) => dropout(v, 0.3, 9))(xt, tf.onesLike(xt));
         return [out.dataSync(), grad.dataSync()];
@@ -213,7 +213,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('l2Normalize: forward and gradient match the float64 reference', () => {
       for (let seed = 1; seed <= 10; seed++) {
-        const rng = new Rng(seed);
+        const rng = new Mulberry32(seed);
         const [n, d] = [1 + rng.int(10), 1 + rng.int(9)];
         const x = randomArray(rng, n * d);
         const r = randomArray(rng, n * d);
@@ -238,7 +238,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('layerNorm: forward and the gradients of x, gamma, beta match the float64 reference', () => {
       for (let seed = 1; seed <= 10; seed++) {
-        const rng = new Rng(seed);
+        const rng = new Mulberry32(seed);
         const [n, d] = [1 + rng.int(8), 2 + rng.int(9)];
         const x = randomArray(rng, n * d, 2);
         const gm = randomArray(rng, d);

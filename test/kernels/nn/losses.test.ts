@@ -15,7 +15,7 @@ import {
   type LinkLossKind,
 } from '../../../kernels/nn/link-loss.js';
 import { scoreMatrix, scorePairs, hadamard } from '../../../kernels/nn/link-decoder.js';
-import { Rng } from '../../../kernels/nn/rng.js';
+import { Mulberry32 } from '../../../runtime/prng.js';
 import { ShapeError } from '../../../kernels/tf/errors.js';
 import { maxRelErr, randomArray } from '../fixtures/random-block.js';
 
@@ -84,7 +84,7 @@ describe('losses and decoders on wasm', () => {
 
   it('softmax cross-entropy: value and gradient, unlabelled rows skipped', () => {
     for (let seed = 1; seed <= 15; seed++) {
-      const rng = new Rng(seed);
+      const rng = new Mulberry32(seed);
       const [n, c] = [1 + rng.int(20), 2 + rng.int(6)];
       const logits = randomArray(rng, n * c, 4);
       const labels = new Int32Array(n).map(() => (rng.next() < 0.2 ? -1 : rng.int(c)));
@@ -122,7 +122,7 @@ describe('losses and decoders on wasm', () => {
   for (const kind of ['bce', 'bpr'] as LinkLossKind[]) {
     it(`${kind}: value and gradients with weighted negatives`, () => {
       for (let seed = 1; seed <= 12; seed++) {
-        const rng = new Rng(seed);
+        const rng = new Mulberry32(seed);
         const b = 1 + rng.int(10);
         const k = 1 + rng.int(5);
         const pos = randomArray(rng, b, 5);
@@ -155,7 +155,7 @@ describe('losses and decoders on wasm', () => {
     });
 
     it(`${kind}: in-batch loss equals the explicit form on the off-diagonal, same-dst columns dropped`, () => {
-      const rng = new Rng(11);
+      const rng = new Mulberry32(11);
       const b = 6;
       const s = randomArray(rng, b * b, 3);
       const dst = new Int32Array([0, 1, 2, 2, 3, 4]);
@@ -196,7 +196,7 @@ describe('losses and decoders on wasm', () => {
   }
 
   it('dot and MLP pair scores, the score matrix and the hadamard product have correct gradients', () => {
-    const rng = new Rng(3);
+    const rng = new Mulberry32(3);
     const [n, d, h] = [7, 5, 4];
     const e = randomArray(rng, n * d);
     const u = new Int32Array([0, 1, 2, 6, 6]);

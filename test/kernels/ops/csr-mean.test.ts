@@ -13,7 +13,7 @@ import {
 } from '../../../kernels/ops/csr-mean.js';
 import { csrMeanFromData } from '../../../kernels/ops/csr-mean-data.js';
 import { ShapeError } from '../../../kernels/tf/errors.js';
-import { Rng } from '../../../kernels/nn/rng.js';
+import { Mulberry32 } from '../../../runtime/prng.js';
 import { dense } from '../../../kernels/nn/dense.js';
 import { maxRelErr, randomArray, randomBlock } from '../fixtures/random-block.js';
 
@@ -32,7 +32,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('matches the float64 reference on random blocks', () => {
       for (let seed = 1; seed <= 40; seed++) {
-        const rng = new Rng(seed);
+        const rng = new Mulberry32(seed);
         const numSrc = 1 + rng.int(60);
         const numDst = rng.int(numSrc + 1);
         const d = 1 + rng.int(37); // covers d % 8 != 0 remainders
@@ -72,7 +72,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('has the transposed aggregation as its gradient', () => {
       for (let seed = 100; seed < 130; seed++) {
-        const rng = new Rng(seed);
+        const rng = new Mulberry32(seed);
         const numSrc = 1 + rng.int(50);
         const numDst = rng.int(numSrc + 1);
         const d = 1 + rng.int(20);
@@ -103,7 +103,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
 
     it('agrees with finite differences on a tiny weighted case', () => {
-      const rng = new Rng(7);
+      const rng = new Mulberry32(7);
       const block = randomBlock(rng, { numDst: 4, numSrc: 6, maxDeg: 4, weighted: true });
       const d = 3;
       const hv = randomArray(rng, 6 * d);
@@ -136,7 +136,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
 
     it('never runs the transposed aggregation for an input that is data', () => {
-      const rng = new Rng(3);
+      const rng = new Mulberry32(3);
       const block = randomBlock(rng, { numDst: 20, numSrc: 40, maxDeg: 6 });
       const data = tf.tensor2d(randomArray(rng, 40 * 8), [40, 8]);
       const w = tf.tensor2d(randomArray(rng, 16 * 4), [16, 4]);
@@ -168,7 +168,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
 
     it('leaves no tensors behind', () => {
-      const rng = new Rng(9);
+      const rng = new Mulberry32(9);
       const block = randomBlock(rng, { numDst: 10, numSrc: 30, maxDeg: 5 });
       const h = tf.tensor2d(randomArray(rng, 30 * 4), [30, 4]);
       const before = tf.memory().numTensors;

@@ -12,10 +12,10 @@ import {
 import { segmentMean, segmentMeanReference } from '../../../kernels/ops/segment-mean.js';
 import { gatherRows, gatherRowsGradReference } from '../../../kernels/ops/gather-rows.js';
 import { edgeDot, edgeDotGradReference, edgeDotReference } from '../../../kernels/ops/edge-dot.js';
-import { Rng } from '../../../kernels/nn/rng.js';
+import { Mulberry32 } from '../../../runtime/prng.js';
 import { maxRelErr, randomArray } from '../fixtures/random-block.js';
 
-function randomIds(rng: Rng, n: number, lo: number, hi: number): Int32Array {
+function randomIds(rng: Mulberry32, n: number, lo: number, hi: number): Int32Array {
   const a = new Int32Array(n);
   for (let i = 0; i < n; i++) a[i] = lo + rng.int(hi - lo);
   return a;
@@ -29,7 +29,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('unsortedSegmentSum matches the reference (out-of-range ids dropped) and has a gradient', () => {
       for (let seed = 1; seed <= 25; seed++) {
-        const rng = new Rng(seed);
+        const rng = new Mulberry32(seed);
         const n = 1 + rng.int(40);
         const w = 1 + rng.int(9);
         const k = 1 + rng.int(12);
@@ -57,7 +57,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('segmentMean matches the reference and its gradient is dy[seg]/count', () => {
       for (let seed = 1; seed <= 25; seed++) {
-        const rng = new Rng(seed);
+        const rng = new Mulberry32(seed);
         const n = 1 + rng.int(40);
         const w = 1 + rng.int(9);
         const k = 1 + rng.int(12);
@@ -88,7 +88,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it("gather's gradient sums dy into repeated rows", () => {
       for (let seed = 1; seed <= 20; seed++) {
-        const rng = new Rng(seed);
+        const rng = new Mulberry32(seed);
         const n = 1 + rng.int(20);
         const w = 1 + rng.int(7);
         const rows = randomIds(rng, 1 + rng.int(40), 0, n);
@@ -113,7 +113,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('edgeDot matches the reference, gradient included (pairs with u = v too)', () => {
       for (let seed = 1; seed <= 20; seed++) {
-        const rng = new Rng(seed);
+        const rng = new Mulberry32(seed);
         const n = 2 + rng.int(20);
         const d = 1 + rng.int(17);
         const p = 1 + rng.int(50);

@@ -6,7 +6,7 @@ import { Sgd } from '../../../kernels/optim/sgd.js';
 import { Adam, AdamW, LazyAdam } from '../../../kernels/optim/adam.js';
 import { Adagrad } from '../../../kernels/optim/adagrad.js';
 import { createOptimizer, coalesceRows } from '../../../kernels/optim/index.js';
-import { Rng } from '../../../kernels/nn/rng.js';
+import { Mulberry32 } from '../../../runtime/prng.js';
 import { maxRelErr, randomArray } from '../fixtures/random-block.js';
 
 type Ref = (p: Float64Array, g: Float64Array, t: number) => void;
@@ -105,7 +105,7 @@ describe('dense optimizers', () => {
   for (const [name, make] of cases) {
     it(`${name} follows its update equations for 12 steps`, () => {
       for (let seed = 1; seed <= 5; seed++) {
-        const rng = new Rng(seed);
+        const rng = new Mulberry32(seed);
         const { opt, ref } = make();
         const n = 1 + rng.int(50);
         const p = randomArray(rng, n);
@@ -123,7 +123,7 @@ describe('dense optimizers', () => {
   }
 
   it('continues identically from a copied state (checkpoint and restore)', () => {
-    const rng = new Rng(4);
+    const rng = new Mulberry32(4);
     const opt = new Adam({ lr: 0.01 });
     const a = randomArray(rng, 20);
     const grads = Array.from({ length: 6 }, () => randomArray(rng, 20));
@@ -167,7 +167,7 @@ describe('sparse-row optimizers', () => {
     ],
   ] as const) {
     it(`${name} updates only the rows it is given, each like a dense update of that row`, () => {
-      const rng = new Rng(8);
+      const rng = new Mulberry32(8);
       const [numRows, w] = [30, 4];
       const table = randomArray(rng, numRows * w);
       const before = table.slice();

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Csr } from '../../../graph-store/types.js';
 import { createSampler } from '../../../kernels/sampling/neighbor-sampler.js';
-import { Xoshiro128 } from '../../../kernels/sampling/prng.js';
+import { Xoshiro128 } from '../../../runtime/prng.js';
 import { WeightedPicker } from '../../../kernels/sampling/weighted-pick.js';
 import { check, checkSubgraph } from './check-subgraph.js';
 import { randomCsr, randomSeeds, TestRng } from './random-graph.js';

@@ -1,5 +1,5 @@
 // Rewrites the generated reference pages: docs/metrics.md from the metric catalogue and
-// docs/job-spec.md from the job-spec declaration (`npx tsx deploy/gen-docs.ts`).
+// docs/job-spec.md from the job-spec declaration (`npx tsx scripts/gen-docs.ts`).
 // Tests fail while a committed page and its source disagree.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,7 +1,7 @@
 // The sampler PRNG: deterministic per (seed, stream, lane), distinct across them, bounded draws in
 // range and uniform (chi-square) on both sides of the 2^21 switch, open-interval floats.
 import { describe, expect, it } from 'vitest';
-import { Xoshiro128 } from '../../../kernels/sampling/prng.js';
+import { Xoshiro128 } from '../../runtime/prng.js';
 
 describe('Xoshiro128', () => {
   it('is deterministic per (seed, stream, lane) and distinct across them', () => {
