@@ -47,33 +47,6 @@ export const StepRecordSchema = s.object({
 });
 export type StepRecord = Infer<typeof StepRecordSchema>;
 
-export const SamplerProtocol = defineProtocol({
-  /** Starts producing the batches of an epoch, `prefetch` ahead of the trainer's credits. */
-  startEpoch: {
-    request: s.object({
-      epoch: s.int({ min: 0 }),
-      numBatches: s.int({ min: 0 }),
-      order: s.unknown(),
-      /** Adaptive sampling: fanouts of this epoch's batches. */
-      fanouts: s.optional(s.array(s.int({ min: -1 }))),
-    }),
-    reply: s.object({ queued: s.int() }),
-  },
-  /** The trainer finished batch `batch`: one more may be produced. */
-  credit: { request: s.object({ epoch: s.int(), batch: s.int() }) },
-  stats: {
-    request: s.empty(),
-    reply: s.object({
-      batches: s.int(),
-      sampleSeconds: s.number(),
-      gatherSeconds: s.number(),
-      edges: s.number(),
-      /** Bytes the pool workers posted by structured clone (0 on the shared-memory path). */
-      clonedBytes: s.optional(s.number()),
-    }),
-  },
-});
-
 const tensors = s.record(s.typedArray('float32'));
 
 /**
@@ -198,9 +171,23 @@ export const ParameterServerProtocol = defineProtocol({
 /** A sampled batch in flight: the batch record's arrays by field name (see BatchFields). */
 export const BatchRecordSchema = s.record(s.unknown());
 
-export const RemoteSamplerProtocol = defineProtocol({
+export const SamplerProtocol = defineProtocol({
   /** Partition-owning samplers (cluster.partitions) also answer each other: rows, expand, trainSeeds. */
   ...PartitionPeerProtocol,
+  /**
+   * A sampler pushing into the trainer of its process: starts producing the batches of `epoch` (its
+   * plan rebuilt from the seed), `sampling.prefetch` ahead of the trainer's credits.
+   */
+  startEpoch: {
+    request: s.object({
+      epoch: s.int({ min: 0 }),
+      /** Adaptive sampling: fanouts of this epoch's batches. */
+      fanouts: s.optional(s.array(s.int({ min: -1 }))),
+    }),
+    reply: s.object({ queued: s.int() }),
+  },
+  /** The pushed-to trainer consumed batch `batch` of `epoch`: one more may be produced. */
+  credit: { request: s.object({ epoch: s.int(), batch: s.int() }) },
   /**
    * Batch `batch` of `epoch`, waiting up to `waitMs` for it; `ahead` are the asker's next batches
    * from this sampler (its credits), produced after this one so they are ready when asked for.
@@ -235,6 +222,8 @@ export const RemoteSamplerProtocol = defineProtocol({
       fanouts: s.optional(s.array(s.int())),
       /** cluster.partitions: bytes exchanged with the samplers of other partitions (absent when off). */
       remoteBytes: s.optional(s.number()),
+      /** Hand-off clone: bytes the pool threads posted by structured clone. */
+      clonedBytes: s.optional(s.number()),
     }),
     concurrent: true,
   },

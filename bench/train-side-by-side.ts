@@ -73,6 +73,8 @@ try {
 }
 const b = median(base.map((r) => r.seeds_per_s));
 const h = median(cur.map((r) => r.seeds_per_s));
+// Each round's pair ran back to back: their ratio cancels most of the machine's load swings.
+const ratios = cur.map((r, k) => r.seeds_per_s / base[k].seeds_per_s);
 const out = {
   benchmark: 'train-side-by-side',
   machine: os.cpus()[0]?.model,
@@ -89,6 +91,8 @@ const out = {
   base_median_seeds_per_s: b,
   head_median_seeds_per_s: h,
   head_over_base: h / b,
+  paired_ratios: ratios,
+  paired_ratio_median: median(ratios),
 };
 writeFileSync('bench/results/train-side-by-side.json', `${JSON.stringify(out, null, 2)}\n`);
 console.log(

@@ -2,7 +2,7 @@
 // batch from the sampler that owns it, `window` batches asked for ahead, the asks being the credits.
 import type { ActorClient } from '../../runtime/actor.js';
 import { retrying } from '../../runtime/retry.js';
-import type { RemoteSamplerProtocol } from '../protocols.js';
+import type { SamplerProtocol } from '../protocols.js';
 import { samplerOf } from '../plan/round-schedule.js';
 import type { BatchFields } from './batch-record.js';
 import type { BatchSource, SourcedBatch } from './batch-source.js';
@@ -26,7 +26,7 @@ export class FetchSource implements BatchSource {
   private readonly arrived = new Set<number>();
 
   constructor(
-    private readonly samplers: ActorClient<typeof RemoteSamplerProtocol>[],
+    private readonly samplers: ActorClient<typeof SamplerProtocol>[],
     private readonly window: number,
     private readonly timeouts: FetchTimeouts,
   ) {}

@@ -19,15 +19,10 @@ import { EMB_ROLE } from '../parameter-server/embedding-tables.js';
 import { ParameterServerActor } from '../parameter-server/parameter-server-actor.js';
 import { maxFanouts } from '../plan/adaptive-fanouts.js';
 import { budgetBounds } from '../plan/fanout-budgets.js';
-import {
-  epochPlanOf,
-  groupedSource,
-  linkGroupsOf,
-  subRoundsOf,
-  type LinkGroups,
-} from '../plan/link-groups.js';
+import { linkGroupsOf, subRoundsOf, type LinkGroups } from '../plan/link-groups.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import { SamplerProtocol } from '../protocols.js';
+import type { SinkConfig } from '../sampler/pool-sink.js';
 import { SamplerActor, type SamplerConfig } from '../sampler/sampler-actor.js';
 import type { TrainerConfig } from '../trainer/trainer-actor.js';
 import { observeEmbeddedJob, type EmbeddedObservability } from './embedded-observability.js';
@@ -38,12 +33,6 @@ const TRAINER_MODULE = {
   module: moduleUrl('../trainer/trainer-actor.js', import.meta.url),
   export: 'TrainerActor',
 };
-
-function sharedCopy(a: Int32Array): Int32Array {
-  const out = new Int32Array(new SharedArrayBuffer(Math.max(8, a.byteLength)));
-  out.set(a);
-  return out.subarray(0, a.length);
-}
 
 export class EmbeddedPlacement implements Placement {
   readonly kind = 'embedded';
@@ -164,27 +153,17 @@ export class EmbeddedPlacement implements Placement {
   private async startSampler(): Promise<BatchSourceConfig> {
     const { spec } = this;
     if (spec.sampling.handoff === 'inline') return { kind: 'inline' };
-    const seeds = seedsOf(spec, this.shared);
-    const producers = producerConfigs(spec, seeds.negativeRange);
     const channel = spec.sampling.handoff === 'clone' ? cloneChannelName(this.job) : undefined;
     if (!channel)
       this.queue = ShmQueue.create({
-        capacityBytes: this.ringBytes(producers.train.numNegatives),
+        capacityBytes: this.ringBytes(),
         producers: spec.sampling.samplers > 1 ? 'multi' : 'single',
         name: `${this.job}-batches`,
       });
-    const config: SamplerConfig = {
-      shared: {
-        graph: this.shared.toHandle(),
-        producer: producers.train,
-        ...(this.queue ? { queue: this.queue.handle } : { cloneChannel: channel }),
-        seeds: groupedSource(seeds.source, this.groups),
-      },
-      threads: spec.sampling.samplers,
-      prefetch: spec.sampling.prefetch,
-      batchSize: spec.sampling.batchSize,
-      seed: spec.train.seed,
-    };
+    const sink: SinkConfig = this.queue
+      ? { kind: 'queue', queue: this.queue.handle }
+      : { kind: 'clone', channel: channel! };
+    const config: SamplerConfig = { spec, graph: this.shared.toHandle(), sink };
     this.sampler = await this.system.spawn<typeof SamplerProtocol>(
       SamplerActor,
       this.at('sampler'),
@@ -194,9 +173,7 @@ export class EmbeddedPlacement implements Placement {
         restart: { restart: 'never' },
       },
     );
-    return this.queue
-      ? { kind: 'queue', queue: this.queue.handle }
-      : { kind: 'clone', channel: channel! };
+    return sink;
   }
 
   /**
@@ -205,8 +182,9 @@ export class EmbeddedPlacement implements Placement {
    * sampling grows up to its cap; a per-node budget draws up to maxScale times the hop's fanout);
    * with grouping, a round's batches stay held until its sub-rounds are trained.
    */
-  private ringBytes(numNegatives: number): number {
+  private ringBytes(): number {
     const { spec } = this;
+    const { numNegatives } = producerConfigs(spec).train;
     const fanouts = budgetBounds(spec, maxFanouts(spec));
     const perBatch = maxBatchBytes(
       { ...spec, sampling: { ...spec.sampling, fanouts } },
@@ -230,14 +208,8 @@ export class EmbeddedPlacement implements Placement {
 
   async beginEpoch(epoch: number, fanouts: number[] | undefined): Promise<void> {
     if (!this.sampler) return;
-    const plan = epochPlanOf(this.spec, this.trainSeeds, this.groups, epoch);
     await Promise.race([
-      this.sampler.ask('startEpoch', {
-        epoch,
-        numBatches: plan.numBatches,
-        order: sharedCopy(plan.order),
-        ...(fanouts ? { fanouts } : {}),
-      }),
+      this.sampler.ask('startEpoch', { epoch, ...(fanouts ? { fanouts } : {}) }),
       this.failed,
     ]);
   }

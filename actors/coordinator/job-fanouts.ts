@@ -2,7 +2,7 @@
 // sampler is told the fanouts of each epoch (and again after a restart).
 import type { ActorClient } from '../../runtime/actor.js';
 import type { CoordinatorState } from './coordinator-state.js';
-import { RemoteSamplerProtocol } from '../protocols.js';
+import { SamplerProtocol } from '../protocols.js';
 import { retrying } from '../../runtime/retry.js';
 import type { JobSpec } from '../job-spec.js';
 import { adaptiveFor, adaptiveMetric, type AdaptiveFanouts } from '../plan/adaptive-fanouts.js';
@@ -49,23 +49,20 @@ export class JobFanouts {
   }
 
   /** Tells every sampler the fanouts of `epoch` on (before the epoch's first batch is asked for). */
-  async announce(
-    samplers: ActorClient<typeof RemoteSamplerProtocol>[],
-    epoch: number,
-  ): Promise<void> {
+  async announce(samplers: ActorClient<typeof SamplerProtocol>[], epoch: number): Promise<void> {
     if (!this.adaptive) return;
     this.epoch = epoch;
     await Promise.all(samplers.map((c, j) => this.tell(c, j, epoch)));
   }
 
   /** A sampler came back after a restart: it knows no fanouts until told (its fetches wait). */
-  async restarted(sampler: ActorClient<typeof RemoteSamplerProtocol>, j: number): Promise<void> {
+  async restarted(sampler: ActorClient<typeof SamplerProtocol>, j: number): Promise<void> {
     if (!this.adaptive || this.epoch < 0) return;
     await this.tell(sampler, j, this.epoch);
   }
 
   private async tell(
-    c: ActorClient<typeof RemoteSamplerProtocol>,
+    c: ActorClient<typeof SamplerProtocol>,
     j: number,
     epoch: number,
   ): Promise<void> {

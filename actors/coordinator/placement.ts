@@ -3,7 +3,7 @@
 import type { ActorClient } from '../../runtime/actor.js';
 import type { ActorSystem } from '../../runtime/actor-system.js';
 import type { Address } from '../../runtime/address.js';
-import type { RemoteSamplerProtocol } from '../protocols.js';
+import type { SamplerProtocol } from '../protocols.js';
 import type { JobSpec } from '../job-spec.js';
 import type { CheckpointStore } from '../parameter-server/checkpoint-store.js';
 import type { CheckpointLocator } from '../parameter-server/checkpoint-locator.js';
@@ -44,7 +44,7 @@ export interface Placement {
   /** Grouping and slicing: the training edges' groups (plans lay them out whole). */
   readonly groups?: LinkGroups;
   /** Samplers told each epoch's fanouts over the transport (adaptive sampling); none embedded. */
-  readonly samplers: ActorClient<typeof RemoteSamplerProtocol>[];
+  readonly samplers: ActorClient<typeof SamplerProtocol>[];
   /** Actor restarts seen so far (a restarted process; 0 where actors are never restarted). */
   readonly restarts: number;
   /** Where checkpoints go, and how `weft eval` finds them. */

@@ -10,7 +10,7 @@ import { retrying } from '../../runtime/retry.js';
 import type { NatsTransport } from '../../runtime/transports/nats.js';
 import { actorMetrics, countNatsReconnects } from '../actor-metrics.js';
 import { shutdownMessage } from '../control-secret.js';
-import { RemoteSamplerProtocol } from '../protocols.js';
+import { SamplerProtocol } from '../protocols.js';
 import { JobObserver } from '../coordinator/job-observer.js';
 import { JobStatusBoard } from '../coordinator/job-status.js';
 import type { Placement, PlacementStart, SamplerTotals } from '../coordinator/placement.js';
@@ -123,7 +123,7 @@ export class NatsPlacement implements Placement {
     });
     const at = (role: string, index: number): Address => ({ job, role, index });
     this.samplers = Array.from({ length: S }, (_, j) =>
-      system.client(at('sampler', j), RemoteSamplerProtocol),
+      system.client(at('sampler', j), SamplerProtocol),
     );
     this.all = [
       ...Array.from({ length: P }, (_, p) => at('ps', p)),

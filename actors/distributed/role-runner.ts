@@ -13,7 +13,7 @@ import {
   statusBoardOf,
   type DistributedResults,
 } from './distributed-job.js';
-import { RemoteSamplerActor } from '../sampler/remote-sampler-actor.js';
+import { SamplerActor } from '../sampler/sampler-actor.js';
 import { TrainerActor } from '../trainer/trainer-actor.js';
 import { rolePrefixes } from './nats-permissions.js';
 import { startRoleEndpoint, type RoleEndpoint } from './role-endpoint.js';
@@ -42,7 +42,7 @@ export interface RoleOptions {
 type ActorCtor = new (ctx: ActorContext<never>) => Actor<never>;
 const CLASSES: Record<Exclude<Role, 'coordinator'>, ActorCtor> = {
   ps: ParameterServerActor as unknown as ActorCtor,
-  sampler: RemoteSamplerActor as unknown as ActorCtor,
+  sampler: SamplerActor as unknown as ActorCtor,
   trainer: TrainerActor as unknown as ActorCtor,
 };
 

@@ -263,7 +263,7 @@ export class PartitionSampling {
 }
 
 /**
- * The peer verbs of a sampler process (part of RemoteSamplerProtocol). `get` yields its partition
+ * The peer verbs of a sampler process (part of SamplerProtocol). `get` yields its partition
  * sampling; a sampler without one (cluster.partitions off) answers with a ConfigError naming the field.
  */
 export function partitionPeerImplementation(

@@ -1,92 +1,311 @@
-// The sampler actor: runs batch sampling on a pool of worker threads that write straight into the
-// trainer's shared-memory queue, keeping at most `prefetch` batches ahead of the trainer's credits.
+// The sampler actor, one class wherever it runs: rebuilds each epoch's plan from the seed and either
+// serves the batches it owns when trainers fetch them (over NATS; credits say which come next), or
+// pushes them through a pool of threads into the ring of a trainer in its own process.
+import { openGraph } from '../../graph-store/open-graph.js';
+import { fromHandle, type GraphHandle, type SharedGraph } from '../../graph-store/shared-graph.js';
 import { Actor, implement } from '../../runtime/actor.js';
-import { moduleUrl } from '../../runtime/module-url.js';
-import { WorkerPool } from '../../runtime/pool.js';
+import { WeftError } from '../../runtime/errors.js';
 import { actorMetrics } from '../actor-metrics.js';
-import { batchSeed } from '../plan/epoch-plan.js';
-import type { RoleMetrics } from '../metrics-catalogue.js';
+import { batchSeed, type EpochPlan } from '../plan/epoch-plan.js';
+import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
+import type { JobSpec } from '../job-spec.js';
+import { setFanouts, type RoleMetrics } from '../metrics-catalogue.js';
+import { readBatchHeader, allocateArrays, type BatchFields } from '../batch/batch-record.js';
+import { BatchProducer } from '../batch/batch-producer.js';
+import { requestFor, type SeedSource } from '../plan/seed-source.js';
+import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
+import type { LinkGroups } from '../plan/link-groups.js';
+import { EpochFanouts } from '../plan/adaptive-fanouts.js';
+import { epochPlanOf, groupedSource, linkGroupsOf } from '../plan/link-groups.js';
+import { PartitionPeerProtocol } from './partition-protocol.js';
+import {
+  PartitionSampling,
+  partitionLayoutOf,
+  partitionPeerImplementation,
+} from './partition-sampling.js';
 import { SamplerProtocol } from '../protocols.js';
-import type { SampleTask, SampleTaskResult, SamplerShared } from './sample-task.js';
+import { PoolSink, type SinkConfig } from './pool-sink.js';
+import { honourShutdown } from '../control-secret.js';
 
 export interface SamplerConfig {
-  shared: SamplerShared;
-  threads: number;
-  prefetch: number;
-  batchSize: number;
-  seed: number;
+  spec: JobSpec;
+  /** The graph in shared memory (a sampler of `weft train`); absent: opened from spec.graph. */
+  graph?: GraphHandle;
+  /**
+   * Push the batches into a trainer of this process (its ring, or a clone channel) from a pool of
+   * sampling.samplers threads; absent: serve them to trainers' fetches.
+   */
+  sink?: SinkConfig;
 }
 
-export class SamplerActor extends Actor<SamplerConfig> {
-  private pool!: WorkerPool<SampleTask, SampleTaskResult, SamplerShared>;
-  private epoch = -1;
-  private order: Int32Array = new Int32Array(0);
-  private numBatches = 0;
-  private next = 0;
-  private fanouts: number[] | undefined;
-  private stats = { batches: 0, sampleSeconds: 0, gatherSeconds: 0, edges: 0, clonedBytes: 0 };
-  private metrics!: RoleMetrics<'sampler'>;
+interface Slot {
+  promise: Promise<BatchFields>;
+  resolve: (f: BatchFields) => void;
+  reject: (e: unknown) => void;
+  done: boolean;
+}
 
-  override onStart(): void {
-    const c = this.ctx.config;
+/** Produced batches kept beyond what was asked for, per sampler (bounds memory if a trainer vanishes). */
+const MAX_HELD_BATCHES = 64;
+
+export class SamplerActor extends Actor<SamplerConfig> {
+  private graph!: SharedGraph;
+  private producer!: BatchProducer;
+  private source!: SeedSource;
+  private trainSeeds!: Int32Array;
+  private plan?: EpochPlan;
+  private slots = new Map<number, Slot>();
+  private queue: number[] = [];
+  private working = false;
+  private readonly stats = { batches: 0, bytes: 0, sampleSeconds: 0, gatherSeconds: 0 };
+  private m!: RoleMetrics<'sampler'>;
+  /** Grouping and slicing: the training edges' groups (the plan lays them out whole). */
+  private groups?: LinkGroups;
+  /** Adaptive sampling: fanouts by epoch as the coordinator sets them, and the producer's current ones. */
+  private readonly epochFanouts = new EpochFanouts();
+  private producerFanouts: readonly number[] = [];
+  private fanoutsArrived: (() => void)[] = [];
+  /** cluster.partitions: this sampler owns one part and builds batches across all of them. */
+  private part?: PartitionSampling;
+  /** Pushing into a trainer of this process: the pool and its credits. */
+  private pool?: PoolSink;
+
+  override async onStart(): Promise<void> {
+    const spec = this.ctx.config.spec;
     const { job, index } = this.ctx.self;
-    this.metrics = actorMetrics('sampler', { job, index: Number(index) });
-    this.pool = new WorkerPool<SampleTask, SampleTaskResult, SamplerShared>({
-      module: moduleUrl('./sample-task.js', import.meta.url),
-      shared: c.shared,
-      threads: c.threads,
-      name: 'sampler',
-    });
+    this.m = actorMetrics('sampler', { job, index: Number(index) });
+    setFanouts(this.m, spec.sampling.fanouts);
+    const layout = partitionLayoutOf(spec);
+    if (layout) {
+      const peer = (p: number) =>
+        this.ctx.client({ job, role: 'sampler', index: p }, PartitionPeerProtocol);
+      this.part = await PartitionSampling.open(spec, layout, Number(index), peer, this.m);
+      this.source = { kind: 'node' };
+      this.producerFanouts = spec.sampling.fanouts;
+      return;
+    }
+    const { graph: handle, sink } = this.ctx.config;
+    this.graph = handle ? fromHandle(handle) : await openGraph(spec.graph);
+    const seeds = seedsOf(spec, this.graph);
+    this.groups = linkGroupsOf(spec, seeds.source, seeds.train);
+    this.source = groupedSource(seeds.source, this.groups);
+    this.trainSeeds = seeds.train;
+    const producer = producerConfigs(spec, seeds.negativeRange).train;
+    this.producer = new BatchProducer(this.graph, producer);
+    this.producerFanouts = spec.sampling.fanouts;
+    if (sink)
+      this.pool = new PoolSink(
+        {
+          graph: handle ?? this.graph.toHandle(),
+          producer,
+          seeds: this.source,
+          sink,
+          threads: spec.sampling.samplers,
+          prefetch: spec.sampling.prefetch,
+          seed: spec.train.seed,
+        },
+        this.m,
+        (error) => this.ctx.fail(error),
+      );
   }
 
   override async onStop(): Promise<void> {
-    await this.pool?.close({ force: true });
+    await this.pool?.close();
   }
 
-  private dispatch(): void {
-    const c = this.ctx.config;
-    const b = this.next++;
-    const epoch = this.epoch;
-    const task: SampleTask = {
-      epoch,
-      batch: b,
-      batchSize: c.batchSize,
-      order: this.order,
-      batchSeed: batchSeed(c.seed, epoch, b),
-      ...(this.fanouts ? { fanouts: this.fanouts } : {}),
-    };
-    const seeds = Math.max(0, Math.min(c.batchSize, this.order.length - b * c.batchSize));
-    this.pool.run(task).then(
-      (r) => {
-        const m = this.metrics;
-        m.weft_sampler_batches_total.inc();
-        m.weft_sampler_seeds_total.inc(seeds);
-        m.weft_sampler_sampled_edges_total.inc(r.edges);
-        m.weft_sampler_batch_duration_seconds.observe((r.sampleMs + r.gatherMs) / 1000);
-        this.stats.batches++;
-        this.stats.sampleSeconds += r.sampleMs / 1000;
-        this.stats.gatherSeconds += r.gatherMs / 1000;
-        this.stats.edges += r.edges;
-        this.stats.clonedBytes += r.clonedBytes;
-      },
-      (err: unknown) => this.ctx.fail(err),
-    );
+  private requirePool(verb: string): PoolSink {
+    if (!this.pool)
+      throw new SamplerModeError(verb, 'this sampler serves fetches; it has no trainer to push to');
+    return this.pool;
+  }
+
+  /** cluster.partitions: the job's seeds from every part, and the link groups over them. */
+  private async partSeeds(part: PartitionSampling): Promise<void> {
+    const seeds = await part.jobSeeds();
+    if (this.trainSeeds) return;
+    this.groups = linkGroupsOf(this.ctx.config.spec, seeds.source, seeds.train);
+    this.source = groupedSource(seeds.source, this.groups);
+    this.trainSeeds = seeds.train;
+  }
+
+  /** The producer for batches of `epoch`: adaptive sampling rebuilds it when the fanouts change. */
+  private producerOf(epoch: number): BatchProducer {
+    const f = this.epochFanouts.of(epoch);
+    if (f && !sameFanouts(f, this.producerFanouts)) {
+      this.producer = new BatchProducer(this.graph, withFanouts(this.producer.config, f));
+      this.producerFanouts = f;
+    }
+    return this.producer;
+  }
+
+  /** Adaptive sampling: waits up to `waitMs` until the coordinator set fanouts for `epoch`. */
+  private async fanoutsKnown(epoch: number, waitMs: number): Promise<boolean> {
+    if (!this.ctx.config.spec.sampling.adaptive.enabled || this.epochFanouts.of(epoch)) return true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      this.fanoutsArrived.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return this.epochFanouts.of(epoch) !== undefined;
+  }
+
+  private planFor(epoch: number): EpochPlan {
+    if (this.plan?.epoch === epoch) return this.plan;
+    this.plan = epochPlanOf(this.ctx.config.spec, this.trainSeeds, this.groups, epoch);
+    // A new epoch: whatever was produced for the old one will never be asked for.
+    for (const s of this.slots.values()) if (!s.done) s.reject(new Error('epoch moved on'));
+    this.slots.clear();
+    this.queue = [];
+    return this.plan;
+  }
+
+  /** The slot of batch b, queued for production if new; `urgent` puts it first in line. */
+  private ensure(b: number, urgent: boolean): Slot {
+    let slot = this.slots.get(b);
+    if (!slot) {
+      let resolve!: (f: BatchFields) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<BatchFields>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => undefined);
+      slot = { promise, resolve, reject, done: false };
+      this.slots.set(b, slot);
+      if (urgent) this.queue.unshift(b);
+      else this.queue.push(b);
+    } else if (urgent && !slot.done) {
+      const i = this.queue.indexOf(b);
+      if (i > 0) {
+        this.queue.splice(i, 1);
+        this.queue.unshift(b);
+      }
+    }
+    void this.work();
+    return slot;
+  }
+
+  /** Produces queued batches one at a time, yielding between them so fetches keep being answered. */
+  private async work(): Promise<void> {
+    if (this.working) return;
+    this.working = true;
+    try {
+      while (this.queue.length > 0) {
+        await new Promise<void>((r) => setImmediate(r));
+        const b = this.queue.shift();
+        const plan = this.plan;
+        if (b === undefined || !plan) continue;
+        const slot = this.slots.get(b);
+        if (!slot || slot.done) continue;
+        try {
+          const spec = this.ctx.config.spec;
+          const req = requestFor(
+            this.source,
+            plan.order,
+            plan.epoch,
+            b,
+            plan.batchSize,
+            batchSeed(spec.train.seed, plan.epoch, b),
+          );
+          const fields = this.part
+            ? await this.part.produce(req, this.epochFanouts.of(plan.epoch))
+            : this.producerOf(plan.epoch).produce(req, (shape) =>
+                allocateArrays<BatchFields>(shape),
+              );
+          const h = readBatchHeader(fields.meta);
+          this.stats.sampleSeconds += h.sampleMs / 1000;
+          this.stats.gatherSeconds += h.gatherMs / 1000;
+          const m = this.m;
+          m.weft_sampler_batch_duration_seconds.observe((h.sampleMs + h.gatherMs) / 1000);
+          m.weft_sampler_seeds_total.inc(req.kind === 'link' ? req.src!.length : req.seeds!.length);
+          m.weft_sampler_sampled_edges_total.inc(h.edges);
+          // Block 0's sources are every node of the sample (each hop's nodes include the next's).
+          m.weft_sampler_sampled_nodes_total.inc(fields.dims[1] ?? 0);
+          slot.done = true;
+          slot.resolve(fields);
+        } catch (error) {
+          slot.done = true;
+          slot.reject(error);
+        }
+      }
+    } finally {
+      this.working = false;
+    }
   }
 
   readonly handlers = implement(SamplerProtocol, {
-    startEpoch: ({ epoch, numBatches, order, fanouts }) => {
-      if (fanouts) this.fanouts = fanouts;
-      this.epoch = epoch;
-      this.order = order as Int32Array;
-      this.numBatches = numBatches;
-      this.next = 0;
-      const first = Math.min(numBatches, this.ctx.config.prefetch);
-      for (let i = 0; i < first; i++) this.dispatch();
-      return { queued: first };
+    ...partitionPeerImplementation(() => this.part),
+    startEpoch: ({ epoch, fanouts }) => {
+      const pool = this.requirePool('startEpoch');
+      if (fanouts) this.epochFanouts.set(epoch, fanouts);
+      return { queued: pool.start(this.planFor(epoch), this.epochFanouts.of(epoch)) };
     },
-    credit: ({ epoch }) => {
-      if (epoch === this.epoch && this.next < this.numBatches) this.dispatch();
+    credit: ({ epoch }) => this.requirePool('credit').credit(epoch),
+    fetch: async ({ epoch, batch, ahead, waitMs }) => {
+      if (this.pool)
+        throw new SamplerModeError('fetch', 'this sampler pushes to the trainer of its process');
+      // A sampler (re)started under adaptive sampling samples nothing before it knows the fanouts.
+      if (!(await this.fanoutsKnown(epoch, waitMs))) return { ready: false };
+      // Partition-owning: the seeds (node ids, or the link split's edges) are every part's, gathered once.
+      if (this.part && !this.trainSeeds) await this.partSeeds(this.part);
+      const plan = this.planFor(epoch);
+      if (batch >= plan.numBatches)
+        throw new Error(`epoch ${epoch} has ${plan.numBatches} batches, asked for ${batch}`);
+      const slot = this.ensure(batch, true);
+      for (const b of ahead)
+        if (b < plan.numBatches && this.slots.size < MAX_HELD_BATCHES) this.ensure(b, false);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<undefined>((r) => {
+        timer = setTimeout(() => r(undefined), waitMs);
+      });
+      const fields = await Promise.race([slot.promise, timeout]);
+      clearTimeout(timer);
+      if (!fields) return { ready: false };
+      // Handed over: a lost reply is re-produced on the next ask (production is deterministic).
+      if (this.slots.get(batch) === slot) this.slots.delete(batch);
+      this.stats.batches++;
+      let bytes = 0;
+      for (const a of Object.values(fields)) bytes += (a as ArrayBufferView).byteLength;
+      this.stats.bytes += bytes;
+      this.m.weft_sampler_batches_total.inc();
+      this.m.weft_sampler_batch_bytes_total.inc(bytes);
+      return { ready: true, fields: fields as unknown as Record<string, unknown> };
     },
-    stats: () => ({ ...this.stats }),
+    setFanouts: ({ epoch, fanouts }) => {
+      this.epochFanouts.set(epoch, fanouts);
+      setFanouts(this.m, fanouts);
+      for (const wake of this.fanoutsArrived.splice(0)) wake();
+      return { epoch };
+    },
+    stats: () => {
+      const fanouts = this.epochFanouts.latest();
+      const remote = this.part ? { remoteBytes: this.part.builder.traffic.wireBytes } : {};
+      const pushed = this.pool ? pushedStats(this.pool) : {};
+      return { ...this.stats, ...pushed, ...(fanouts ? { fanouts } : {}), ...remote };
+    },
+    hello: () => ({ pid: process.pid }),
+    shutdown: (msg) => {
+      if (honourShutdown(msg, this.ctx.log, this.m)) this.ctx.stopSelf();
+    },
   });
+}
+
+/** A sampler pushing into its process's trainer reports what its pool produced. */
+function pushedStats(pool: PoolSink) {
+  const t = pool.totals;
+  return {
+    batches: t.batches,
+    sampleSeconds: t.sampleSeconds,
+    gatherSeconds: t.gatherSeconds,
+    clonedBytes: t.clonedBytes,
+  };
+}
+
+/** A verb of the other mode: a fetch to a pushing sampler, a credit to a serving one. */
+export class SamplerModeError extends WeftError {
+  constructor(verb: string, why: string) {
+    super('sampler-mode', `${verb}: ${why}`);
+  }
 }

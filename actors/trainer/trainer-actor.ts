@@ -23,7 +23,7 @@ import { FetchSource } from '../batch/fetch-source.js';
 import { InlineSource } from '../batch/inline-source.js';
 import { CloneSource, QueueSource } from '../batch/local-sources.js';
 import {
-  RemoteSamplerProtocol,
+  SamplerProtocol,
   TrainerProtocol,
   ParameterServerProtocol,
   type EpochReply,
@@ -48,7 +48,7 @@ import {
 } from '../plan/link-groups.js';
 import { batchesOf, roundSchedule } from '../plan/round-schedule.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
-import { SamplerProtocol, type StepRecord } from '../protocols.js';
+import type { StepRecord } from '../protocols.js';
 import {
   AttemptSupersededError,
   EpochAbandonedError,
@@ -188,7 +188,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
         );
       case 'fetch': {
         const samplers = Array.from({ length: spec.cluster.samplers }, (_, j) =>
-          this.ctx.client({ job, role: 'sampler', index: j }, RemoteSamplerProtocol),
+          this.ctx.client({ job, role: 'sampler', index: j }, SamplerProtocol),
         );
         return new FetchSource(samplers, Math.max(1, spec.sampling.prefetch), t);
       }

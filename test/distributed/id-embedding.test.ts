@@ -9,7 +9,7 @@ import { runDistributedTraining } from '../../actors/distributed/distributed-job
 import { EmbeddingShardActor } from '../../actors/parameter-server/embedding-shard-actor.js';
 import { EmbeddingShardProtocol } from '../../actors/parameter-server/embedding-protocol.js';
 import { EMB_ROLE } from '../../actors/parameter-server/embedding-tables.js';
-import { RemoteSamplerActor } from '../../actors/sampler/remote-sampler-actor.js';
+import { SamplerActor } from '../../actors/sampler/sampler-actor.js';
 import { TrainerActor } from '../../actors/trainer/trainer-actor.js';
 import { ParameterServerActor } from '../../actors/parameter-server/parameter-server-actor.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
@@ -73,7 +73,7 @@ async function runJob(spec: JobSpec, name: string, resume = false) {
       await system.spawn(EmbeddingShardActor, { job: name, role: EMB_ROLE, index: p }, cfg);
     }
     for (let j = 0; j < spec.cluster.samplers; j++)
-      await system.spawn(RemoteSamplerActor, { job: name, role: 'sampler', index: j }, cfg);
+      await system.spawn(SamplerActor, { job: name, role: 'sampler', index: j }, cfg);
     for (let t = 0; t < spec.cluster.trainers; t++)
       await system.spawn(TrainerActor, { job: name, role: 'trainer', index: t }, cfg);
     const result = await runDistributedTraining(spec, {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { batchSeed } from '../../actors/plan/epoch-plan.js';
 import { producerConfigs, seedsOf } from '../../actors/plan/task-seeds.js';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
-import { RemoteSamplerProtocol, ParameterServerProtocol } from '../../actors/protocols.js';
+import { SamplerProtocol, ParameterServerProtocol } from '../../actors/protocols.js';
 import {
   allocateArrays,
   readBatchHeader,
@@ -90,10 +90,7 @@ describe('adaptive sampling over NATS, a sampler killed mid-epoch', () => {
       nats: job.natsConfigFor('coordinator'),
     });
     const ps0 = probe.client({ job: job.job, role: 'ps', index: 0 }, ParameterServerProtocol);
-    const sampler0 = probe.client(
-      { job: job.job, role: 'sampler', index: 0 },
-      RemoteSamplerProtocol,
-    );
+    const sampler0 = probe.client({ job: job.job, role: 'sampler', index: 0 }, SamplerProtocol);
     const version = async (): Promise<number> => {
       for (;;) {
         const s = await ps0.ask('stats', {}).catch(() => undefined);

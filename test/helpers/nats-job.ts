@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { runDistributedTraining } from '../../actors/distributed/distributed-job.js';
-import { RemoteSamplerActor } from '../../actors/sampler/remote-sampler-actor.js';
+import { SamplerActor } from '../../actors/sampler/sampler-actor.js';
 import { TrainerActor } from '../../actors/trainer/trainer-actor.js';
 import { ParameterServerActor } from '../../actors/parameter-server/parameter-server-actor.js';
 import type { JobSpec } from '../../actors/job-spec.js';
@@ -25,7 +25,7 @@ export async function runJobOverNats(url: string, spec: JobSpec, job: string) {
     for (let p = 0; p < spec.cluster.parameterServers; p++)
       await system.spawn(ParameterServerActor, { job, role: 'ps', index: p }, cfg);
     for (let j = 0; j < spec.cluster.samplers; j++)
-      await system.spawn(RemoteSamplerActor, { job, role: 'sampler', index: j }, cfg);
+      await system.spawn(SamplerActor, { job, role: 'sampler', index: j }, cfg);
     for (let t = 0; t < spec.cluster.trainers; t++)
       await system.spawn(TrainerActor, { job, role: 'trainer', index: t }, cfg);
     return await runDistributedTraining(spec, { nats: { servers: url }, job });
