@@ -8,7 +8,7 @@ import { Counter, Registry } from 'prom-client';
 import { registerRoleMetrics, type Role } from '../actors/metrics-catalogue.js';
 import { renderReport } from '../actors/report/html-report.js';
 import { readRun } from '../actors/report/run-data.js';
-import { writeFixtureRun } from '../test/actors/report-fixture.js';
+import { writeFixtureRun } from '../test/actors/report/report-fixture.js';
 import { gitCommit } from './git-commit.js';
 
 const { values: args } = parseArgs({

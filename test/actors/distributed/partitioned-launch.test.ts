@@ -1,0 +1,166 @@
+// `weft launch` with partition-owning samplers on Cora: 2 samplers, each loading one hash partition and
+// asking the other across it over a real nats-server, train exactly the single-process model.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runTraining } from '../../../actors/coordinator/train-job.js';
+import { LaunchedJob } from '../../../actors/distributed/launcher.js';
+import { partitionLayoutOf } from '../../../actors/sampler/partition-sampling.js';
+import { applyOverrides, defaultJobSpec } from '../../../actors/job-spec.js';
+import { latestCheckpoint } from '../../../actors/parameter-server/checkpoint.js';
+import { synthMarketplace } from '../../../graph-store/synth-marketplace.js';
+import { ConfigError } from '../../../runtime/errors.js';
+import { buildCora, coraMissing, haveCora } from '../../helpers/cora.js';
+import { processAlive } from '../../helpers/launched-job.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'weft-partitioned-launch-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe.skipIf(!haveCora)('weft launch on Cora with partition-owning samplers', () => {
+  const g = join(tmp, 'cora');
+  const base = {
+    graph: g,
+    'train.seed': 1,
+    'train.epochs': 12,
+    'model.hidden': 32,
+    'sampling.fanouts': '25,10',
+    'sampling.batchSize': 70,
+    'train.lr': 0.01,
+    'train.weightDecay': 0.0005,
+    'eval.fullNeighbors': true,
+  };
+
+  it('refuses a sampler count that differs from the partition count, naming the field and folder', async () => {
+    await buildCora(g, { partitions: 2 });
+    const spec = applyOverrides(defaultJobSpec(), {
+      ...base,
+      'cluster.samplers': 3,
+      'cluster.partitions': 'auto',
+    });
+    let error: unknown;
+    try {
+      partitionLayoutOf(spec);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toMatch(/cluster\.partitions/);
+    expect(String(error)).toMatch(/holds 2 partitions but cluster\.samplers is 3/);
+    expect(String(error)).toContain(join(g, 'parts'));
+    await expect(LaunchedJob.start(spec)).rejects.toThrow(/cluster\.samplers is 3/);
+    // PPR stays with whole-graph samplers; link tasks and weighted sampling are served by parts.
+    expect(() =>
+      applyOverrides(defaultJobSpec(), {
+        ...base,
+        'sampling.strategy': 'ppr',
+        'cluster.partitions': 'auto',
+      }),
+    ).toThrow(/cluster\.partitions/);
+  });
+
+  it('2 partition-owning samplers give the single-process parameters', async () => {
+    // Two trainers with one batch each per round make the update one trainer makes from two batches.
+    const single = await runTraining(
+      applyOverrides(defaultJobSpec(), {
+        ...base,
+        out: join(tmp, 'single'),
+        'train.localSteps': 2,
+      }),
+    );
+    const job = await LaunchedJob.start(
+      applyOverrides(defaultJobSpec(), {
+        ...base,
+        name: 'cora-partitioned-test',
+        out: join(tmp, 'dist'),
+        'cluster.trainers': 2,
+        'cluster.parameterServers': 1,
+        'cluster.samplers': 2,
+        'cluster.partitions': 'auto',
+        'cluster.nats': 'local',
+      }),
+    );
+    const pids = (['coordinator', 'ps', 'sampler', 'trainer'] as const).flatMap((r) =>
+      [0, 1].map((i) => job.pidOf(r, i)).filter((p) => p !== undefined),
+    );
+    let r;
+    try {
+      r = await job.wait();
+    } finally {
+      await job.stop();
+    }
+    expect(pids.some(processAlive)).toBe(false);
+    expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
+    expect(r.distributed.batches_repeated).toBe(0);
+    // The samplers really crossed partitions: neighbour reads and feature rows went over NATS.
+    expect(r.distributed.partition_bytes).toBeGreaterThan(0);
+    // Identical batches: the same updates, so the same parameters and the same accuracy.
+    expect(r.test.accuracy).toBeCloseTo(single.test.accuracy, 6);
+    const a = latestCheckpoint(join(tmp, 'single', 'checkpoints'))!;
+    const b = latestCheckpoint(join(tmp, 'dist', 'checkpoints'))!;
+    expect(b.step).toBe(a.step);
+    for (const [name, t] of a.tensors) {
+      const u = b.tensors.get(name)!;
+      let d = 0;
+      for (let i = 0; i < t.length; i++) d = Math.max(d, Math.abs(t[i] - u[i]));
+      expect(d, name).toBeLessThan(1e-5);
+    }
+  }, 120_000);
+});
+describe('weft launch of a link job with partition-owning samplers', () => {
+  it('2 partition-owning samplers end with the parameters of whole-graph samplers', async () => {
+    const g = join(tmp, 'market');
+    await synthMarketplace({ members: 600, applicationsPerMember: 6, featureDim: 12, seed: 8 }, g, {
+      partitions: 2,
+    });
+    const run = async (name: string, partitions: string) => {
+      const job = await LaunchedJob.start(
+        applyOverrides(defaultJobSpec(), {
+          name,
+          graph: g,
+          out: join(tmp, name),
+          task: 'link',
+          'link.edgeType': 'member__applied__job',
+          'link.groupSize': 3,
+          'model.hidden': 16,
+          'sampling.fanouts': '4,3',
+          'sampling.batchSize': 64,
+          'train.seed': 2,
+          'train.epochs': 2,
+          'train.maxStepsPerEpoch': 4,
+          'train.lr': 0.01,
+          'eval.maxNodes': 200,
+          'cluster.trainers': 2,
+          'cluster.parameterServers': 1,
+          'cluster.samplers': 2,
+          'cluster.partitions': partitions,
+          'cluster.nats': 'local',
+        }),
+      );
+      try {
+        return await job.wait();
+      } finally {
+        await job.stop();
+      }
+    };
+    const whole = await run('link-whole', '');
+    const parted = await run('link-parted', 'auto');
+    expect(parted.distributed.batches_applied).toBe(parted.distributed.batches_planned);
+    expect(parted.distributed.batches_repeated).toBe(0);
+    expect(parted.distributed.partition_bytes).toBeGreaterThan(0);
+    expect(whole.distributed.partition_bytes).toBe(0);
+    const a = latestCheckpoint(join(tmp, 'link-whole', 'checkpoints'))!;
+    const b = latestCheckpoint(join(tmp, 'link-parted', 'checkpoints'))!;
+    expect(b.step).toBe(a.step);
+    expect(a.step).toBeGreaterThan(0);
+    // Identical batches: identical updates, so identical parameters.
+    for (const [name, t] of a.tensors) {
+      const u = b.tensors.get(name)!;
+      let d = 0;
+      for (let i = 0; i < t.length; i++) d = Math.max(d, Math.abs(t[i] - u[i]));
+      expect(d, name).toBeLessThan(1e-6);
+    }
+  }, 180_000);
+});
+
+if (!haveCora) console.warn(`${coraMissing}: the partitioned launch test is skipped`);
