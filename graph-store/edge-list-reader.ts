@@ -97,6 +97,125 @@ function resolveColumn(
   return i;
 }
 
+/** The layout of an edge file, fixed by its first meaningful line. */
+interface Columns {
+  delim: Delimiter;
+  delimByte: number;
+  fields: number;
+  header?: string[];
+  tsCol: number;
+  wCol: number;
+  /** The line read was a header, not an edge. */
+  isHeader: boolean;
+}
+
+/** Reads the first meaningful line to fix the delimiter, header and columns. */
+function columnsOf(opts: EdgeListOptions, line: string, lineNo: number): Columns {
+  const file = opts.file;
+  const delim = opts.delimiter ?? detectDelimiter(line);
+  const delimByte = delim === 'tab' ? TAB : delim === 'comma' ? COMMA : SPACE;
+  const parts = splitLine(line, delim);
+  const fields = parts.length;
+  // A first field that is no number at all names a column; "-3" or "1.5" are bad data, reported later.
+  const isHeader = opts.header ?? (parts[0] === '' || Number.isNaN(Number(parts[0])));
+  const fail = (msg: string): never => {
+    throw new InputError(msg, { file, line: lineNo, field: 'columns' });
+  };
+  if (fields < 2) fail(`expected at least 2 fields (src, dst), found ${fields}`);
+  const header = isHeader ? parts : undefined;
+  let tsCol = resolveColumn(
+    opts.tsCol,
+    header,
+    fields,
+    { index: 2, names: TS_NAMES },
+    file,
+    '--ts-col',
+  );
+  let wCol = resolveColumn(
+    opts.weightCol,
+    header,
+    fields,
+    { index: 3, names: WEIGHT_NAMES },
+    file,
+    '--weight-col',
+  );
+  if (opts.weightCol === undefined && wCol === tsCol) wCol = -1;
+  if (opts.weightCol !== undefined && opts.tsCol === undefined && !header && tsCol === wCol)
+    tsCol = -1;
+  if (tsCol >= 0 && tsCol === wCol) fail('timestamp and weight cannot be the same column');
+  return { delim, delimByte, fields, header, tsCol, wCol, isHeader };
+}
+
+/** One edge's values as a line parser leaves them. */
+interface EdgeValues {
+  src: number;
+  dst: number;
+  ts: number;
+  w: number;
+}
+
+/**
+ * The general path: splits one line [s, e) (blanks and comments already skipped) field by field and
+ * checks every value, with an error naming the line and field. Fills `out`.
+ */
+function parseEdgeLine(
+  buf: Uint8Array,
+  s: number,
+  e: number,
+  cols: Columns,
+  where: { file: string; line: number; limit: number; limitText: string },
+  out: EdgeValues,
+): void {
+  const { delimByte, tsCol, wCol, header } = cols;
+  const fieldError = (msg: string, field: string): never => {
+    throw new InputError(msg, { file: where.file, line: where.line, field });
+  };
+  const id = (fs: number, p: number, field: string): number => {
+    const v = parseIdBytes(buf, fs, p);
+    const text = () => bytesText(buf, fs, p).trim();
+    if (v === -2) fieldError(`negative node id ${text()}`, field);
+    if (v === -3) fieldError(`node id ${text()} is too large (ids must be below 2^32 - 1)`, field);
+    if (v < 0) fieldError(`'${text()}' is not a node id (a non-negative integer)`, field);
+    if (v >= where.limit) fieldError(`node id ${v} out of range: ${where.limitText}`, field);
+    return v;
+  };
+  out.ts = 0;
+  out.w = 1;
+  if (delimByte === SPACE) while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--;
+  let f = 0;
+  let p = s;
+  while (true) {
+    const fs = p;
+    if (delimByte === SPACE) {
+      while (p < e && buf[p] !== SPACE && buf[p] !== TAB) p++;
+    } else {
+      while (p < e && buf[p] !== delimByte) p++;
+    }
+    if (f === 0) out.src = id(fs, p, 'src');
+    else if (f === 1) out.dst = id(fs, p, 'dst');
+    else if (f === tsCol) {
+      out.ts = parseNumberBytes(buf, fs, p);
+      if (!Number.isFinite(out.ts))
+        fieldError(
+          `'${bytesText(buf, fs, p).trim()}' is not a number`,
+          header ? header[f] : 'timestamp',
+        );
+    } else if (f === wCol) {
+      out.w = parseNumberBytes(buf, fs, p);
+      if (!(out.w > 0) || !Number.isFinite(out.w))
+        fieldError(
+          `weight '${bytesText(buf, fs, p).trim()}' is not a positive number`,
+          header ? header[f] : 'weight',
+        );
+    }
+    f++;
+    if (p >= e) break;
+    p++;
+    if (delimByte === SPACE) while (p < e && (buf[p] === SPACE || buf[p] === TAB)) p++;
+  }
+  if (f !== cols.fields) fieldError(`expected ${cols.fields} fields, found ${f}`, 'columns');
+}
+
 /**
  * Parses the whole file, calling `onChunk` with batches of edges. Columns 0 and 1 are source and
  * destination ids. Without a header, a third column is the timestamp and a fourth the weight unless
@@ -109,11 +228,10 @@ export function readEdgeList(opts: EdgeListOptions): EdgeListSummary {
   const limit = opts.numNodes ?? 0xffffffff;
   const limitText = `the graph has ${limit} nodes${opts.numNodesSource ? ` (${opts.numNodesSource})` : ''}`;
   let lineNo = 0;
-  let configured = false;
-  let delim: Delimiter = opts.delimiter ?? 'tab';
+  let cols: Columns | undefined;
+  // Copies of the columns' fields for the fast path (set once the first line is read).
   let delimByte = TAB;
   let fields = 0;
-  let header: string[] | undefined;
   let tsCol = -1;
   let wCol = -1;
   const src = new Uint32Array(cap);
@@ -123,58 +241,13 @@ export function readEdgeList(opts: EdgeListOptions): EdgeListSummary {
   let n = 0;
   let edges = 0;
   let maxId = -1;
+  const general: EdgeValues = { src: 0, dst: 0, ts: 0, w: 1 };
 
-  const fieldError = (msg: string, field: string): never => {
-    throw new InputError(msg, { file, line: lineNo, field });
-  };
-  const idError = (code: number, buf: Uint8Array, s: number, e: number, field: string): never => {
-    const text = bytesText(buf, s, e).trim();
-    if (code === -2) fieldError(`negative node id ${text}`, field);
-    if (code === -3) fieldError(`node id ${text} is too large (ids must be below 2^32 - 1)`, field);
-    return fieldError(`'${text}' is not a node id (a non-negative integer)`, field);
-  };
   const flush = (): void => {
     if (n === 0) return;
     opts.onChunk({ count: n, src, dst, timestamps: ts, weights: w });
     edges += n;
     n = 0;
-  };
-
-  // Reads the first meaningful line to fix the delimiter, header and columns.
-  const configure = (line: string): boolean => {
-    configured = true;
-    if (!opts.delimiter) delim = detectDelimiter(line);
-    delimByte = delim === 'tab' ? TAB : delim === 'comma' ? COMMA : SPACE;
-    const parts = splitLine(line, delim);
-    fields = parts.length;
-    // A first field that is no number at all names a column; "-3" or "1.5" are bad data, reported later.
-    const isHeader = opts.header ?? (parts[0] === '' || Number.isNaN(Number(parts[0])));
-    if (fields < 2) fieldError(`expected at least 2 fields (src, dst), found ${fields}`, 'columns');
-    if (isHeader) header = parts;
-    tsCol = resolveColumn(
-      opts.tsCol,
-      header,
-      fields,
-      { index: 2, names: TS_NAMES },
-      file,
-      '--ts-col',
-    );
-    wCol = resolveColumn(
-      opts.weightCol,
-      header,
-      fields,
-      { index: 3, names: WEIGHT_NAMES },
-      file,
-      '--weight-col',
-    );
-    if (opts.weightCol === undefined && wCol === tsCol) wCol = -1;
-    if (opts.weightCol !== undefined && opts.tsCol === undefined && !header && tsCol === wCol)
-      tsCol = -1;
-    if (tsCol >= 0 && tsCol === wCol)
-      fieldError('timestamp and weight cannot be the same column', 'columns');
-    if (tsCol >= 0) ts = new Float64Array(cap);
-    if (wCol >= 0) w = new Float32Array(cap);
-    return isHeader;
   };
 
   const onBlock = (buf: Uint8Array, start: number, end: number): void => {
@@ -185,7 +258,7 @@ export function readEdgeList(opts: EdgeListOptions): EdgeListSummary {
       let dv = 0;
       let tv = 0;
       let wv = 1;
-      if (configured && delimByte !== SPACE) {
+      if (cols && delimByte !== SPACE) {
         // Fast path, one pass over the bytes: "<digits><delim><digits>[<delim><number>…]" to the line
         // end. Anything else (blanks, signs, comments, errors) is re-read by the general path below.
         let c: number;
@@ -233,13 +306,8 @@ export function readEdgeList(opts: EdgeListOptions): EdgeListSummary {
             }
           }
         }
-        // The general path re-reads the whole line.
-        sv = 0;
-        dv = 0;
-        tv = 0;
-        wv = 1;
       }
-      // Line bounds, without the newline and a trailing CR.
+      // The general path re-reads the whole line. Line bounds, without the newline and a trailing CR.
       let lineEnd = i;
       while (lineEnd < end && buf[lineEnd] !== NL) lineEnd++;
       let e = lineEnd;
@@ -248,51 +316,20 @@ export function readEdgeList(opts: EdgeListOptions): EdgeListSummary {
       i = lineEnd + 1;
       while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++;
       if (s === e || buf[s] === 0x23 || buf[s] === 0x25) continue; // blank, '#' or '%' comment
-      if (!configured && configure(bytesText(buf, s, e))) continue;
-      if (delimByte === SPACE) while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--;
-      let f = 0;
-      let p = s;
-      // Split the remaining fields; parse the ones we keep.
-      while (true) {
-        const fs = p;
-        if (delimByte === SPACE) {
-          while (p < e && buf[p] !== SPACE && buf[p] !== TAB) p++;
-        } else {
-          while (p < e && buf[p] !== delimByte) p++;
-        }
-        if (f === 0) {
-          sv = parseIdBytes(buf, fs, p);
-          if (sv < 0) idError(sv, buf, fs, p, 'src');
-          if (sv >= limit) fieldError(`node id ${sv} out of range: ${limitText}`, 'src');
-        } else if (f === 1) {
-          dv = parseIdBytes(buf, fs, p);
-          if (dv < 0) idError(dv, buf, fs, p, 'dst');
-          if (dv >= limit) fieldError(`node id ${dv} out of range: ${limitText}`, 'dst');
-        } else if (f === tsCol) {
-          tv = parseNumberBytes(buf, fs, p);
-          if (!Number.isFinite(tv))
-            fieldError(
-              `'${bytesText(buf, fs, p).trim()}' is not a number`,
-              header ? header[f] : 'timestamp',
-            );
-        } else if (f === wCol) {
-          wv = parseNumberBytes(buf, fs, p);
-          if (!(wv > 0) || !Number.isFinite(wv))
-            fieldError(
-              `weight '${bytesText(buf, fs, p).trim()}' is not a positive number`,
-              header ? header[f] : 'weight',
-            );
-        }
-        f++;
-        if (p >= e) break;
-        p++;
-        if (delimByte === SPACE) while (p < e && (buf[p] === SPACE || buf[p] === TAB)) p++;
+      if (!cols) {
+        cols = columnsOf(opts, bytesText(buf, s, e), lineNo);
+        ({ delimByte, fields, tsCol, wCol } = cols);
+        if (tsCol >= 0) ts = new Float64Array(cap);
+        if (wCol >= 0) w = new Float32Array(cap);
+        if (cols.isHeader) continue;
       }
-      if (f !== fields) fieldError(`expected ${fields} fields, found ${f}`, 'columns');
+      parseEdgeLine(buf, s, e, cols, { file, line: lineNo, limit, limitText }, general);
+      sv = general.src;
+      dv = general.dst;
       src[n] = sv;
       dst[n] = dv;
-      if (ts) ts[n] = tv;
-      if (w) w[n] = wv;
+      if (ts) ts[n] = general.ts;
+      if (w) w[n] = general.w;
       if (sv > maxId) maxId = sv;
       if (dv > maxId) maxId = dv;
       if (++n === cap) flush();
@@ -301,6 +338,16 @@ export function readEdgeList(opts: EdgeListOptions): EdgeListSummary {
 
   forEachLineBlock(file, '--edges', onBlock, opts.onProgress);
   flush();
-  if (!configured) throw new InputError('no edges in file', { file, field: '--edges' });
-  return { edges, lines: lineNo, maxId, delimiter: delim, header, fields, tsCol, weightCol: wCol };
+  if (!cols) throw new InputError('no edges in file', { file, field: '--edges' });
+  const delimiter = cols.delim;
+  return {
+    edges,
+    lines: lineNo,
+    maxId,
+    delimiter,
+    header: cols.header,
+    fields,
+    tsCol,
+    weightCol: wCol,
+  };
 }

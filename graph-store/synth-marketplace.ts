@@ -183,14 +183,12 @@ export interface MarketplaceGraph {
   latent: { member: Float32Array; job: Float32Array; skill: Float32Array; company: Float32Array };
 }
 
-/** Builds the marketplace in memory (features are drawn later from `latent`, streaming). */
-export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
-  const s = marketplaceSizes(o);
-  checkOptions(s);
-  const { members: M, jobs: J, skills: S, companies: C, industries: I } = s;
-  const offsets = [0, M, M + J, M + J + S];
-  const K = LATENT_DIM;
+type Sizes = ReturnType<typeof marketplaceSizes>;
 
+/** Industries with their latent centroids, and the skill and company catalogues in them. */
+function drawWorld(o: MarketplaceOptions, s: Sizes) {
+  const { skills: S, companies: C, industries: I } = s;
+  const K = LATENT_DIM;
   // Industries: mildly skewed sizes and a centroid each in the latent space.
   const rngWorld = new Xoshiro128Float(o.seed, 11);
   const industryTable = new AliasSegments(I);
@@ -214,8 +212,13 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
     const c = skills.industryOf[v] * K;
     for (let k = 0; k < K; k++) skillLatent[v * K + k] = centroid[c + k] + 0.7 * rngSkill.normal();
   }
+  return { industryTable, centroid, skills, companies, skillLatent };
+}
+type World = ReturnType<typeof drawWorld>;
 
-  // Jobs: posted by a company (big companies post more), in its industry, at a time in the window.
+/** Jobs: posted by a company (big companies post more), in its industry, at a time in the window. */
+function drawJobs(o: MarketplaceOptions, s: Sizes, w: World, offsets: number[]) {
+  const { jobs: J, skills: S, industries: I } = s;
   const rngJob = new Xoshiro128Float(o.seed, 15);
   const jobCompany = new Uint32Array(J);
   const jobPosted = new Float64Array(J);
@@ -225,7 +228,7 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
     indices: new Uint32Array(J),
   } as CsrArrays;
   for (let j = 0; j < J; j++) {
-    const c = companies.anywhere(rngJob);
+    const c = w.companies.anywhere(rngJob);
     jobCompany[j] = c;
     jobPosted[j] = START_S + Math.floor(rngJob.next() * POSTING_WINDOW_S);
     postedBy.indptr[j + 1] = j + 1;
@@ -233,8 +236,8 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
   }
   // Job popularity (who gets applications) by Zipf rank inside the job's industry.
   const jobIndustry = new Uint8Array(J);
-  for (let j = 0; j < J; j++) jobIndustry[j] = companies.industryOf[jobCompany[j]];
-  const jobs = new Catalog(jobIndustry, I, 0.8, new Xoshiro128Float(o.seed, 16));
+  for (let j = 0; j < J; j++) jobIndustry[j] = w.companies.industryOf[jobCompany[j]];
+  const popularity = new Catalog(jobIndustry, I, 0.8, new Xoshiro128Float(o.seed, 16));
 
   const maxJobSkills = Math.min(20, S);
   const requires = rowsOf(J, () => spreadCount(rngJob, s.skillsPerJob, 0.4, maxJobSkills));
@@ -242,11 +245,16 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
     const lo = requires.indptr[j];
     const ind = jobIndustry[j];
     distinctRow(requires.indices, lo, requires.indptr[j + 1] - lo, () =>
-      rngJob.next() < 0.85 ? skills.inIndustry(rngJob, ind) : skills.anywhere(rngJob),
+      rngJob.next() < 0.85 ? w.skills.inIndustry(rngJob, ind) : w.skills.anywhere(rngJob),
     );
   }
+  return { jobPosted, postedBy, popularity, requires };
+}
+type Jobs = ReturnType<typeof drawJobs>;
 
-  // Members: industry, seniority, employer, skills.
+/** Members: industry, seniority, employer, skills. */
+function drawMembers(o: MarketplaceOptions, s: Sizes, w: World, offsets: number[]) {
+  const { members: M, skills: S, industries: I } = s;
   const rngMember = new Xoshiro128Float(o.seed, 17);
   const memberIndustry = new Uint8Array(M);
   const seniority = new Uint8Array(M);
@@ -256,13 +264,13 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
     indices: new Uint32Array(M),
   } as CsrArrays;
   for (let m = 0; m < M; m++) {
-    const ind = industryTable.sample(rngMember, 0, I);
+    const ind = w.industryTable.sample(rngMember, 0, I);
     memberIndustry[m] = ind;
     seniority[m] = Math.floor(rngMember.next() * 4);
     const c =
       rngMember.next() < 0.85
-        ? companies.inIndustry(rngMember, ind)
-        : companies.anywhere(rngMember);
+        ? w.companies.inIndustry(rngMember, ind)
+        : w.companies.anywhere(rngMember);
     worksAt.indptr[m + 1] = m + 1;
     worksAt.indices[m] = offsets[3] + c;
   }
@@ -272,12 +280,21 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
     const lo = hasSkill.indptr[m];
     const ind = memberIndustry[m];
     distinctRow(hasSkill.indices, lo, hasSkill.indptr[m + 1] - lo, () =>
-      rngMember.next() < 0.8 ? skills.inIndustry(rngMember, ind) : skills.anywhere(rngMember),
+      rngMember.next() < 0.8 ? w.skills.inIndustry(rngMember, ind) : w.skills.anywhere(rngMember),
     );
   }
+  return { memberIndustry, seniority, worksAt, hasSkill };
+}
+type Members = ReturnType<typeof drawMembers>;
 
-  // Applications: a member looks at a few popular jobs (mostly in its industry) and applies to the one
-  // sharing most skills; it happens some days after the posting.
+/**
+ * Applications: a member looks at a few popular jobs (mostly in its industry) and applies to the one
+ * sharing most skills; it happens some days after the posting.
+ */
+function drawApplications(o: MarketplaceOptions, s: Sizes, jobs: Jobs, members: Members) {
+  const { members: M, jobs: J, skills: S } = s;
+  const { hasSkill, memberIndustry } = members;
+  const { requires, popularity, jobPosted } = jobs;
   const rngApply = new Xoshiro128Float(o.seed, 18);
   const maxApps = Math.min(100, J);
   const applied = rowsOf(M, () => spreadCount(rngApply, s.applicationsPerMember, 0.8, maxApps));
@@ -296,7 +313,9 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
       for (let tries = 0; tries < 64 && best < 0; tries++)
         for (let c = 0; c < CANDIDATES; c++) {
           const j =
-            rngApply.next() < 0.75 ? jobs.inIndustry(rngApply, ind) : jobs.anywhere(rngApply);
+            rngApply.next() < 0.75
+              ? popularity.inIndustry(rngApply, ind)
+              : popularity.anywhere(rngApply);
           let dup = false;
           for (let q = lo; q < p; q++) if (applied.indices[q] === j) dup = true;
           if (dup) continue;
@@ -314,7 +333,16 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
       applied.timestamps[p] = jobPosted[best] + Math.round(rngApply.exponential(7 * DAY_S));
     }
   }
+  return applied;
+}
 
+/** Every relation with global ids, rows ordered as stored, and its reverse. */
+function relationsOf(
+  s: Sizes,
+  offsets: number[],
+  forward: CsrArrays[],
+): MarketplaceGraph['relations'] {
+  const [hasSkill, , applied, requires] = forward;
   // Store global ids, then order rows as stored (by neighbour id; applications by time).
   toGlobal(hasSkill.indices, offsets[2]);
   toGlobal(requires.indices, offsets[2]);
@@ -322,10 +350,9 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
   sortRows(hasSkill, false);
   sortRows(requires, false);
   sortRows(applied, true);
-  const forward: CsrArrays[] = [hasSkill, worksAt, applied, requires, postedBy];
   const typeIndex = (name: string): number =>
     NODE_TYPES.indexOf(name as (typeof NODE_TYPES)[number]);
-  const countOf = [M, J, S, C];
+  const countOf = [s.members, s.jobs, s.skills, s.companies];
   const relations: MarketplaceGraph['relations'] = FORWARD.map((r, k) => ({
     ...r,
     csr: forward[k],
@@ -337,9 +364,13 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
     if (rev.timestamps) sortRows(rev, true);
     relations.push({ src: r.dst, rel: `rev_${r.rel}`, dst: r.src, csr: rev });
   });
+  return relations;
+}
 
-  // Labels (member industry) and a 60/20/20 member split.
-  const n = M + J + S + C;
+/** Labels (member industry) and a 60/20/20 member split. */
+function labelsAndSplit(o: MarketplaceOptions, s: Sizes, memberIndustry: Uint8Array) {
+  const M = s.members;
+  const n = M + s.jobs + s.skills + s.companies;
   const labels = new Int32Array(n).fill(-1);
   const split = new Uint8Array(n);
   const rngSplit = new Xoshiro128Float(o.seed, 19);
@@ -348,17 +379,32 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
     const r = rngSplit.next();
     split[m] = r < 0.6 ? SPLIT_TRAIN : r < 0.8 ? SPLIT_VAL : SPLIT_TEST;
   }
+  return { labels, split };
+}
 
-  // Hidden factors per node, from which features are drawn.
+/** Hidden factors per node, from which features are drawn. */
+function latentsOf(
+  o: MarketplaceOptions,
+  s: Sizes,
+  w: World,
+  members: Members,
+  requires: CsrArrays,
+  offsets: number[],
+): MarketplaceGraph['latent'] {
+  const { members: M, jobs: J, companies: C } = s;
+  const K = LATENT_DIM;
+  const { centroid, skillLatent } = w;
   const rngLatent = new Xoshiro128Float(o.seed, 20);
   const seniorityAxis = new Float32Array(K);
   for (let k = 0; k < K; k++) seniorityAxis[k] = rngLatent.normal() * 0.5;
   const memberLatent = new Float32Array(M * K);
   for (let m = 0; m < M; m++) {
-    const c = memberIndustry[m] * K;
+    const c = members.memberIndustry[m] * K;
     for (let k = 0; k < K; k++)
       memberLatent[m * K + k] =
-        0.5 * centroid[c + k] + (seniority[m] - 1.5) * seniorityAxis[k] + rngLatent.normal();
+        0.5 * centroid[c + k] +
+        (members.seniority[m] - 1.5) * seniorityAxis[k] +
+        rngLatent.normal();
   }
   const jobLatent = new Float32Array(J * K);
   for (let j = 0; j < J; j++) {
@@ -372,19 +418,30 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
   }
   const companyLatent = new Float32Array(C * K);
   for (let c = 0; c < C; c++) {
-    const ic = companies.industryOf[c] * K;
+    const ic = w.companies.industryOf[c] * K;
     for (let k = 0; k < K; k++)
       companyLatent[c * K + k] = centroid[ic + k] + 0.5 * rngLatent.normal();
   }
-  return {
-    seed: o.seed,
-    sizes: s,
-    offsets,
-    relations,
-    labels,
-    split,
-    latent: { member: memberLatent, job: jobLatent, skill: skillLatent, company: companyLatent },
-  };
+  return { member: memberLatent, job: jobLatent, skill: skillLatent, company: companyLatent };
+}
+
+/** Builds the marketplace in memory (features are drawn later from `latent`, streaming). */
+export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
+  const s = marketplaceSizes(o);
+  checkOptions(s);
+  const { members: M, jobs: J, skills: S } = s;
+  const offsets = [0, M, M + J, M + J + S];
+  const world = drawWorld(o, s);
+  const jobs = drawJobs(o, s, world, offsets);
+  const members = drawMembers(o, s, world, offsets);
+  const applied = drawApplications(o, s, jobs, members);
+  // The order FORWARD lists the relations in.
+  const forward = [members.hasSkill, members.worksAt, applied, jobs.requires, jobs.postedBy];
+  const relations = relationsOf(s, offsets, forward);
+  const { labels, split } = labelsAndSplit(o, s, members.memberIndustry);
+  // Job latents read the skills of `requires` after they became global ids.
+  const latent = latentsOf(o, s, world, members, jobs.requires, offsets);
+  return { seed: o.seed, sizes: s, offsets, relations, labels, split, latent };
 }
 
 function rowsOf(rows: number, degree: (row: number) => number): CsrArrays {

@@ -10,7 +10,7 @@ import { ConfigError, WeftError } from '../../runtime/errors.js';
 import { moduleUrl } from '../../runtime/module-url.js';
 import { ShmQueue } from '../../runtime/shm-queue.js';
 import { maxBatchBytes } from '../batch/batch-producer.js';
-import type { BatchSourceConfig } from '../batch/batch-source.js';
+import type { BatchSourceConfig } from '../trainer/batch-source.js';
 import { cloneChannelName } from '../batch/clone-handoff.js';
 import type { JobSpec } from '../job-spec.js';
 import { pathCheckpointStore } from '../parameter-server/checkpoint-store.js';

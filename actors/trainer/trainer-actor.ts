@@ -17,11 +17,11 @@ import {
   threadActorMetrics,
   trainerStarted,
 } from '../actor-metrics.js';
-import type { BatchSource, BatchSourceConfig } from '../batch/batch-source.js';
+import type { BatchSource, BatchSourceConfig } from './batch-source.js';
 import { honourShutdown } from '../control-secret.js';
-import { FetchSource } from '../batch/fetch-source.js';
-import { InlineSource } from '../batch/inline-source.js';
-import { CloneSource, QueueSource } from '../batch/local-sources.js';
+import { FetchSource } from './fetch-source.js';
+import { InlineSource } from './inline-source.js';
+import { CloneSource, QueueSource } from './local-sources.js';
 import {
   SamplerProtocol,
   TrainerProtocol,

@@ -8,10 +8,10 @@ import {
   type ShmRecord,
 } from '../../runtime/shm-queue.js';
 import { BatchSourceClosedError } from './batch-errors.js';
-import type { BatchFields } from './batch-record.js';
+import type { BatchFields } from '../batch/batch-record.js';
 import type { BatchSource, SourcedBatch } from './batch-source.js';
-import { viewBatch, type BatchView } from './batch-view.js';
-import { CloneReceiver } from './clone-handoff.js';
+import { viewBatch, type BatchView } from '../batch/batch-view.js';
+import { CloneReceiver } from '../batch/clone-handoff.js';
 
 /** Tells the sampler that batch `batch` of `epoch` was consumed: it may produce one more. */
 export type Credit = (epoch: number, batch: number) => void;

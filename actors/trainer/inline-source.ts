@@ -2,7 +2,7 @@
 // no sampler actor, no queue; sampling time is the trainer's.
 import type { EpochPlan } from '../plan/epoch-plan.js';
 import type { BatchSource, SourcedBatch } from './batch-source.js';
-import type { BatchView } from './batch-view.js';
+import type { BatchView } from '../batch/batch-view.js';
 
 /** Samples batch `batch` of `epoch` from the plan's seed order. */
 export type SampleInline = (order: Int32Array, epoch: number, batch: number) => BatchView;

@@ -4,9 +4,9 @@ import type { ActorClient } from '../../runtime/actor.js';
 import { retrying } from '../../runtime/retry.js';
 import type { SamplerProtocol } from '../protocols.js';
 import { samplerOf } from '../plan/round-schedule.js';
-import type { BatchFields } from './batch-record.js';
+import type { BatchFields } from '../batch/batch-record.js';
 import type { BatchSource, SourcedBatch } from './batch-source.js';
-import { viewBatch } from './batch-view.js';
+import { viewBatch } from '../batch/batch-view.js';
 
 export interface FetchTimeouts {
   /** How long a sampler holds an ask for a batch not yet made before answering 'not ready'. */

@@ -1,6 +1,6 @@
 // The trainer's batch source stage: where its batches of an epoch come from, in its training order —
 // a sampler of its own process (shared-memory queue or clone hand-off), its own thread, or NATS.
-import type { BatchView } from './batch-view.js';
+import type { BatchView } from '../batch/batch-view.js';
 
 /** One batch as the trainer receives it. Its views live until `release()`. */
 export interface SourcedBatch {
