@@ -186,6 +186,12 @@ export const SamplerProtocol = defineProtocol({
     }),
     reply: s.object({ queued: s.int() }),
   },
+  /** How many batches epoch `epoch`'s plan has (the coordinator holds no seeds of its own). */
+  planSize: {
+    request: s.object({ epoch: s.int({ min: 0 }) }),
+    reply: s.object({ numBatches: s.int({ min: 0 }) }),
+    concurrent: true,
+  },
   /** The pushed-to trainer consumed batch `batch` of `epoch`: one more may be produced. */
   credit: { request: s.object({ epoch: s.int(), batch: s.int() }) },
   /**

@@ -19,7 +19,7 @@ import { EMB_ROLE } from '../parameter-server/embedding-tables.js';
 import { ParameterServerActor } from '../parameter-server/parameter-server-actor.js';
 import { maxFanouts } from '../plan/adaptive-fanouts.js';
 import { budgetBounds } from '../plan/fanout-budgets.js';
-import { linkGroupsOf, subRoundsOf, type LinkGroups } from '../plan/link-groups.js';
+import { epochPlanOf, linkGroupsOf, subRoundsOf, type LinkGroups } from '../plan/link-groups.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import { SamplerProtocol } from '../protocols.js';
 import type { SinkConfig } from '../sampler/pool-sink.js';
@@ -38,9 +38,9 @@ export class EmbeddedPlacement implements Placement {
   readonly kind = 'embedded';
   readonly restarts = 0;
   readonly samplers = [];
-  readonly groups: LinkGroups | undefined;
   readonly graph: { dim: number; numClasses: number };
-  readonly trainSeeds: Int32Array;
+  private readonly groups: LinkGroups | undefined;
+  private readonly trainSeeds: Int32Array;
   private queue?: ShmQueue;
   private sampler?: ActorRef<typeof SamplerProtocol>;
   private observed?: EmbeddedObservability;
@@ -87,6 +87,10 @@ export class EmbeddedPlacement implements Placement {
       askTimeoutMs: spec.timeouts.askMs,
     });
     return new EmbeddedPlacement(one, spec.name.replace(/[^A-Za-z0-9_-]/g, '-'), system, graph);
+  }
+
+  async numBatches(epoch: number): Promise<number> {
+    return epochPlanOf(this.spec, this.trainSeeds, this.groups, epoch).numBatches;
   }
 
   checkpoints(ckptDir: string) {

@@ -21,7 +21,7 @@ import { EmbeddingShardProtocol } from '../parameter-server/embedding-protocol.j
 import { trainerStateOf, trainerStateTensors } from '../parameter-server/local-sgd-state.js';
 import { isShardLoss } from '../parameter-server/shard-errors.js';
 import type { ShardPlan } from '../parameter-server/shard-plan.js';
-import { epochPlanOf, isLastSubRound, subRoundsOf, type LinkGroups } from '../plan/link-groups.js';
+import { isLastSubRound, subRoundsOf } from '../plan/link-groups.js';
 import { roundSchedule, versionsPerEpoch } from '../plan/round-schedule.js';
 import type { StepRecord } from '../protocols.js';
 import {
@@ -105,7 +105,6 @@ class JobRun {
   private resumeFrom?: Checkpoint;
   private plan!: ShardPlan;
   private initial!: Map<string, Float32Array>;
-  private groups?: LinkGroups;
   private shards: ActorClient<typeof ParameterServerProtocol>[] = [];
   private trainers: ActorClient<typeof TrainerProtocol>[] = [];
   private idTables?: DistributedIdTables;
@@ -160,7 +159,6 @@ class JobRun {
       p.graph.dim,
       p.graph.numClasses,
     ));
-    this.groups = p.groups;
     const at = (role: string, index: number) => ({ job: p.job, role, index });
     this.shards = Array.from({ length: spec.cluster.parameterServers }, (_, i) =>
       p.system.client(at('ps', i), ParameterServerProtocol),
@@ -286,7 +284,7 @@ class JobRun {
   async trainEpoch(epoch: number): Promise<EpochSummary> {
     const { spec, placement: p } = this;
     const tEpoch = performance.now();
-    const numBatches = epochPlanOf(spec, p.trainSeeds, this.groups, epoch).numBatches;
+    const numBatches = await p.numBatches(epoch);
     const sched = roundSchedule(numBatches, spec.cluster.trainers, spec.train.localSteps);
     const startVersion = this.version;
     this.observer!.epochStarted(epoch, this.state.step);

@@ -7,7 +7,6 @@ import type { SamplerProtocol } from '../protocols.js';
 import type { JobSpec } from '../job-spec.js';
 import type { CheckpointStore } from '../parameter-server/checkpoint-store.js';
 import type { CheckpointLocator } from '../parameter-server/checkpoint-locator.js';
-import type { LinkGroups } from '../plan/link-groups.js';
 import type { JobObserver } from './job-observer.js';
 
 /** Membership and recovery events (written to metrics.jsonl as events). */
@@ -39,14 +38,15 @@ export interface Placement {
   readonly spec: JobSpec;
   /** The graph's shape, for the parameter layout. */
   readonly graph: { dim: number; numClasses: number };
-  /** The job's training seeds (node ids, or edge ids into the link source), for the epoch plans. */
-  readonly trainSeeds: Int32Array;
-  /** Grouping and slicing: the training edges' groups (plans lay them out whole). */
-  readonly groups?: LinkGroups;
   /** Samplers told each epoch's fanouts over the transport (adaptive sampling); none embedded. */
   readonly samplers: ActorClient<typeof SamplerProtocol>[];
   /** Actor restarts seen so far (a restarted process; 0 where actors are never restarted). */
   readonly restarts: number;
+  /**
+   * Batches in epoch `epoch`'s plan (the plan itself is rebuilt from the seed where batches are
+   * made: the coordinator needs only its length, so it never holds the graph's seeds).
+   */
+  numBatches(epoch: number): Promise<number>;
   /** Where checkpoints go, and how `weft eval` finds them. */
   checkpoints(ckptDir: string): { store: CheckpointStore; locator: CheckpointLocator };
   /**

@@ -1,7 +1,7 @@
 // The placement of `weft launch` / `weft actor --role coordinator`: every other actor is a process of
 // its own (started by the launcher or a pod) reached over NATS, watched by heartbeats, and may come
 // back after a restart.
-import { openGraph } from '../../graph-store/open-graph.js';
+import { readManifest } from '../../graph-store/manifest.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import type { Address } from '../../runtime/address.js';
 import { ConfigError } from '../../runtime/errors.js';
@@ -17,8 +17,6 @@ import type { Placement, PlacementStart, SamplerTotals } from '../coordinator/pl
 import type { JobSpec } from '../job-spec.js';
 import { checkpointLocatorOf } from '../parameter-server/checkpoint-locator.js';
 import { checkpointStoreOf } from '../parameter-server/checkpoint-store.js';
-import { linkGroupsOf, type LinkGroups } from '../plan/link-groups.js';
-import { seedsOf } from '../plan/task-seeds.js';
 import { partitionLayoutOf } from '../sampler/partition-sampling.js';
 import { Liveness, type LivenessEvent } from './liveness.js';
 import { checkRemoteSpeedups } from './process-switches.js';
@@ -65,8 +63,6 @@ export class NatsPlacement implements Placement {
     readonly spec: JobSpec,
     readonly system: ActorSystem,
     readonly graph: { dim: number; numClasses: number },
-    readonly trainSeeds: Int32Array,
-    readonly groups: LinkGroups | undefined,
     private readonly options: NatsPlacementOptions,
   ) {
     this.job = options.job ?? jobIdOf(spec);
@@ -79,11 +75,10 @@ export class NatsPlacement implements Placement {
     // cluster.partitions: one part per sampler, checked before any actor is asked for work.
     partitionLayoutOf(spec);
     checkRemoteSpeedups(spec);
-    const graph = await openGraph(spec.graph);
-    if (graph.dim === 0)
+    // The coordinator reads the graph's manifest only: the samplers hold the graph (or its parts).
+    const m = readManifest(spec.graph);
+    if (!m.features?.dim)
       throw new ConfigError(`graph ${spec.graph} has no node features`, { field: 'graph' });
-    const seeds = seedsOf(spec, graph);
-    const groups = linkGroupsOf(spec, seeds.source, seeds.train);
     const system = await ActorSystem.start({
       transport: 'nats',
       nats: options.nats,
@@ -92,11 +87,22 @@ export class NatsPlacement implements Placement {
     return new NatsPlacement(
       spec,
       system,
-      { dim: graph.dim, numClasses: graph.numClasses },
-      seeds.train,
-      groups,
+      { dim: m.features.dim, numClasses: m.labels?.numClasses ?? 0 },
       options,
     );
+  }
+
+  /** The plan is rebuilt where the batches are made: sampler 0 says how long epoch `epoch` is. */
+  async numBatches(epoch: number): Promise<number> {
+    const sampler = this.samplers[0];
+    const r = await retrying(
+      'the epoch plan of sampler 0',
+      () => sampler.ask('planSize', { epoch }),
+      {
+        deadlineMs: this.spec.timeouts.peerDeadlineMs,
+      },
+    );
+    return r.numBatches;
   }
 
   checkpoints(ckptDir: string) {

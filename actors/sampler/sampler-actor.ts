@@ -243,6 +243,12 @@ export class SamplerActor extends Actor<SamplerConfig> {
       return { queued: pool.start(this.planFor(epoch), this.epochFanouts.of(epoch)) };
     },
     credit: ({ epoch }) => this.requirePool('credit').credit(epoch),
+    planSize: async ({ epoch }) => {
+      if (this.part && !this.trainSeeds) await this.partSeeds(this.part);
+      // Computed aside: the plan being served (and its produced batches) stays as it is.
+      const spec = this.ctx.config.spec;
+      return { numBatches: epochPlanOf(spec, this.trainSeeds, this.groups, epoch).numBatches };
+    },
     fetch: async ({ epoch, batch, ahead, waitMs }) => {
       if (this.pool)
         throw new SamplerModeError('fetch', 'this sampler pushes to the trainer of its process');
