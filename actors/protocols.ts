@@ -172,7 +172,7 @@ export const ParameterServerProtocol = defineProtocol({
 export const BatchRecordSchema = s.record(s.unknown());
 
 export const SamplerProtocol = defineProtocol({
-  /** Partition-owning samplers (cluster.partitions) also answer each other: rows, expand, trainSeeds. */
+  /** Partition-owning samplers (cluster.partitions) also answer each other: rows, expand, splitSeeds. */
   ...PartitionPeerProtocol,
   /**
    * A sampler pushing into the trainer of its process: starts producing the batches of `epoch` (its
@@ -185,6 +185,20 @@ export const SamplerProtocol = defineProtocol({
       fanouts: s.optional(s.array(s.int({ min: -1 }))),
     }),
     reply: s.object({ queued: s.int() }),
+  },
+  /**
+   * Evaluation batch `batch` of a split, made where the graph is (cluster.partitions: the trainers
+   * hold none), with the split's batch count; link batches add `deg`, each seed's training in-degree.
+   */
+  evalFetch: {
+    request: s.object({
+      split: s.enum(['val', 'test'] as const),
+      batch: s.int({ min: 0 }),
+      /** Adaptive sampling: the fanouts the trainer's evaluation follows now. */
+      fanouts: s.optional(s.array(s.int({ min: -1 }))),
+    }),
+    reply: s.object({ count: s.int({ min: 0 }), fields: s.optional(BatchRecordSchema) }),
+    concurrent: true,
   },
   /** How many batches epoch `epoch`'s plan has (the coordinator holds no seeds of its own). */
   planSize: {

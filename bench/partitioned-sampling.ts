@@ -53,7 +53,7 @@ export class PartOwnerActor extends Actor<{ dir: string }> {
   readonly handlers = implement(PartitionPeerProtocol, {
     rows: (req) => this.owner.rows(req),
     expand: (req) => this.owner.expand(req),
-    trainSeeds: () => ({ ids: this.owner.trainSeeds() }),
+    splitSeeds: ({ split }) => ({ ids: this.owner.splitSeeds(split) }),
     linkEdges: ({ edgeType }) => this.owner.linkEdges(edgeType),
   });
 }

@@ -17,9 +17,9 @@ const CALLS: Record<JobRole, Partial<Record<string, readonly string[] | '*'>>> =
   trainer: {
     ps: ['pull', 'push', 'update', 'progress'],
     [EMB_ROLE]: ['pull', 'push'],
-    sampler: ['fetch'],
+    sampler: ['fetch', 'evalFetch'],
   },
-  sampler: { sampler: ['rows', 'expand', 'trainSeeds', 'linkEdges'] },
+  sampler: { sampler: ['rows', 'expand', 'splitSeeds', 'linkEdges'] },
   ps: {},
 };
 

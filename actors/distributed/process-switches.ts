@@ -23,6 +23,11 @@ export function checkRemoteSpeedups(spec: JobSpec): void {
       `is ${spec.link.stepsPerGroup} with train.sync ${spec.train.sync}; S steps per group are S synchronous sub-rounds, so they need train.sync aggregate (or link.stepsPerGroup 1)`,
       { field: 'link.stepsPerGroup' },
     );
+  if (spec.train.mlpInit.enabled && spec.cluster.partitions)
+    throw new ConfigError(
+      'is on with cluster.partitions, but MLPinit reads every training node’s features on trainer 0, which holds no graph when the samplers own its parts; turn MLPinit off or run without partitions',
+      { field: 'train.mlpInit.enabled' },
+    );
   if (spec.sampling.samplers !== 1)
     throw new ConfigError(
       `is ${spec.sampling.samplers}, but a sampler process of a distributed job samples on one thread; run more sampler processes with cluster.samplers instead`,

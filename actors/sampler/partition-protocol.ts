@@ -90,9 +90,9 @@ export const PartitionPeerProtocol = defineProtocol({
   rows: { request: RowsRequestSchema, reply: RowsReplySchema, concurrent: true },
   /** The neighbours at the given row offsets of owned frontier nodes. */
   expand: { request: ExpandRequestSchema, reply: ExpandReplySchema, concurrent: true },
-  /** Global ids of the owned nodes in the training split, ascending. */
-  trainSeeds: {
-    request: s.empty(),
+  /** Global ids of the owned nodes in a split, ascending. */
+  splitSeeds: {
+    request: s.object({ split: s.enum(['train', 'val', 'test'] as const) }),
     reply: s.object({ ids: s.typedArray('int32') }),
     concurrent: true,
   },

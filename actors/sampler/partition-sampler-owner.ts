@@ -1,5 +1,6 @@
 // One partition as its owning sampler serves it: degrees (or time windows), neighbour reads at given
 // row offsets, feature rows, labels and edge weights of the nodes it owns, by global id. No randomness.
+import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from '../../graph-store/types.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { nodeSizes, scoresOfSizes, sizeSum } from '../../kernels/sampling/fanout-budget.js';
 import { firstAtOrAfter } from '../../kernels/sampling/temporal-window.js';
@@ -14,7 +15,13 @@ import type {
 } from './partition-protocol.js';
 
 /** Split code of training nodes in a graph's split array (1 train, 2 val, 3 test). */
-const SPLIT_TRAIN = 1;
+/** A node split by name, and its code in the split mask. */
+export type SplitName = 'train' | 'val' | 'test';
+const SPLIT_CODES: Record<SplitName, number> = {
+  train: SPLIT_TRAIN,
+  val: SPLIT_VAL,
+  test: SPLIT_TEST,
+};
 /** Global ids per bucket of the local-row index: 64 ids hold about 64/P owned ones. */
 const BUCKET_SHIFT = 6;
 
@@ -302,20 +309,21 @@ export class PartitionOwner {
     return reply;
   }
 
-  /** Global ids of the owned training nodes, ascending (local rows ascend with global ids). */
-  trainSeeds(): Int32Array {
-    const split = this.part.split;
-    if (!split)
+  /** Global ids of the owned nodes in a split, ascending (local rows ascend with global ids). */
+  splitSeeds(split: SplitName): Int32Array {
+    const mask = this.part.split;
+    if (!mask)
       throw new InputError(`partition ${this.index} has no train/val/test split`, {
         file: this.part.dir,
         field: 'split',
       });
+    const code = SPLIT_CODES[split];
     const ids = this.part.partition!.globalIds;
     let n = 0;
-    for (let i = 0; i < split.length; i++) if (split[i] === SPLIT_TRAIN) n++;
+    for (let i = 0; i < mask.length; i++) if (mask[i] === code) n++;
     const out = new Int32Array(n);
     n = 0;
-    for (let i = 0; i < split.length; i++) if (split[i] === SPLIT_TRAIN) out[n++] = ids[i];
+    for (let i = 0; i < mask.length; i++) if (mask[i] === code) out[n++] = ids[i];
     return out;
   }
 

@@ -29,7 +29,7 @@ import {
   type PartitionPeers,
   type PartitionTraffic,
 } from './partition-sampler-builder.js';
-import { PartitionOwner } from './partition-sampler-owner.js';
+import { PartitionOwner, type SplitName } from './partition-sampler-owner.js';
 import { retrying } from '../../runtime/retry.js';
 
 const FIELD = 'cluster.partitions';
@@ -104,15 +104,19 @@ export function natsPeers(
   };
 }
 
-/** A job's seed source and training seeds, as seedsOf would give them from the whole graph. */
+/** A job's seed source and its splits' seeds, as seedsOf would give them from the whole graph. */
 export interface PartitionedSeeds {
   source: SeedSource;
   train: Int32Array;
+  val: Int32Array;
+  test: Int32Array;
 }
 
 /** One partition-owning sampler: its part, its builder, and the peer verbs it answers. */
 export class PartitionSampling {
-  private seeds?: Promise<Int32Array>;
+  private readonly seeds = new Map<SplitName, Promise<Int32Array>>();
+  private evalBuilder?: PartitionBatchBuilder;
+  private evalFanouts?: readonly number[];
   private links?: Promise<PartitionedLinkSeeds>;
   private counted: PartitionTraffic = emptyTraffic();
   private fanouts: readonly number[];
@@ -122,6 +126,7 @@ export class PartitionSampling {
     readonly builder: PartitionBatchBuilder,
     private readonly clientOf: (part: number) => ActorClient<typeof PartitionPeerProtocol>,
     private readonly spec: JobSpec,
+    private readonly negativeRange: [number, number] | undefined,
     private readonly metrics?: RoleMetrics<'sampler'>,
   ) {
     this.fanouts = builder.config.sampler.fanouts;
@@ -157,22 +162,24 @@ export class PartitionSampling {
       natsPeers(clientOf),
       producerConfigs(spec, negativeRange).train,
     );
-    return new PartitionSampling(owner, builder, clientOf, spec, metrics);
+    return new PartitionSampling(owner, builder, clientOf, spec, negativeRange, metrics);
   }
 
   /**
-   * The job's training seeds, ascending, as seedsOf would read them from the whole graph: this part's
-   * own and every other sampler's (asked once, retried while they start).
+   * The job's seeds of a split, ascending, as seedsOf would read them from the whole graph: this
+   * part's own and every other sampler's (asked once, retried while they start).
    */
-  trainSeeds(): Promise<Int32Array> {
-    this.seeds ??= (async () => {
+  splitSeeds(split: SplitName): Promise<Int32Array> {
+    let seeds = this.seeds.get(split);
+    if (seeds) return seeds;
+    seeds = (async () => {
       const lists = await Promise.all(
         Array.from({ length: this.owner.count }, (_v, p) =>
           p === this.owner.index
-            ? this.owner.trainSeeds()
+            ? this.owner.splitSeeds(split)
             : retrying(
-                `train seeds of sampler ${p}`,
-                async () => (await this.clientOf(p).ask('trainSeeds', {})).ids,
+                `${split} seeds of sampler ${p}`,
+                async () => (await this.clientOf(p).ask('splitSeeds', { split })).ids,
                 { quiet: true },
               ),
         ),
@@ -186,13 +193,14 @@ export class PartitionSampling {
         at += l.length;
       }
       all.sort();
-      if (n === 0)
+      if (n === 0 && split === 'train')
         throw new ConfigError('the partitions hold no training nodes in their split', {
           field: FIELD,
         });
       return all;
     })();
-    return this.seeds;
+    this.seeds.set(split, seeds);
+    return seeds;
   }
 
   /**
@@ -200,10 +208,14 @@ export class PartitionSampling {
    * predicted relation's edges of every part, split by time as linkSplit splits the whole graph's.
    */
   async jobSeeds(): Promise<PartitionedSeeds> {
-    if (this.spec.task !== 'link')
-      return { source: { kind: 'node' }, train: await this.trainSeeds() };
+    if (this.spec.task !== 'link') {
+      const [train, val, test] = await Promise.all(
+        (['train', 'val', 'test'] as const).map((split) => this.splitSeeds(split)),
+      );
+      return { source: { kind: 'node' }, train, val, test };
+    }
     const l = await this.linkSeeds();
-    return { source: l.source, train: l.train };
+    return { source: l.source, train: l.train, val: l.val, test: l.test };
   }
 
   /** The link split from all parts' edges of the predicted relation (asked once, retried while peers start). */
@@ -246,6 +258,21 @@ export class PartitionSampling {
     return fields;
   }
 
+  /** Builds one evaluation batch (the job's evaluation sampler settings, `fanouts` when adaptive). */
+  async produceEval(req: BatchRequest, fanouts?: readonly number[]): Promise<BatchFields> {
+    this.evalBuilder ??= new PartitionBatchBuilder(
+      this.owner,
+      natsPeers(this.clientOf),
+      producerConfigs(this.spec, this.negativeRange).eval,
+    );
+    if (fanouts && !sameFanouts(fanouts, this.evalFanouts ?? [])) {
+      const config = withFanouts(this.evalBuilder.config, [...fanouts]);
+      this.evalBuilder.setFanouts(config.sampler.fanouts);
+      this.evalFanouts = fanouts;
+    }
+    return this.evalBuilder.produce(req);
+  }
+
   /** Adds the traffic since the last call to the sampler's counters. */
   private count(): void {
     const m = this.metrics;
@@ -280,7 +307,7 @@ export function partitionPeerImplementation(
   return {
     rows: (req) => part().rows(req),
     expand: (req) => part().expand(req),
-    trainSeeds: () => ({ ids: part().trainSeeds() }),
+    splitSeeds: ({ split }) => ({ ids: part().splitSeeds(split) }),
     linkEdges: ({ edgeType }) => part().linkEdges(edgeType),
   };
 }

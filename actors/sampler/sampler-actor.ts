@@ -7,6 +7,13 @@ import { Actor, implement } from '../../runtime/actor.js';
 import { WeftError } from '../../runtime/errors.js';
 import { actorMetrics } from '../actor-metrics.js';
 import { batchSeed, type EpochPlan } from '../plan/epoch-plan.js';
+import {
+  evalBatches,
+  evalEpoch,
+  evalSubset,
+  trainDegree,
+  type EvalSplit,
+} from '../plan/eval-plan.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
 import { setFanouts, type RoleMetrics } from '../metrics-catalogue.js';
@@ -69,6 +76,10 @@ export class SamplerActor extends Actor<SamplerConfig> {
   private part?: PartitionSampling;
   /** Pushing into a trainer of this process: the pool and its credits. */
   private pool?: PoolSink;
+  /** The evaluation sets of a graph held here whole (a partitioned job gathers them from its parts). */
+  private evalSets?: { val: Int32Array; test: Int32Array };
+  private evaluation?: Promise<SamplerEvaluation>;
+  private evalProducer?: BatchProducer;
 
   override async onStart(): Promise<void> {
     const spec = this.ctx.config.spec;
@@ -90,7 +101,10 @@ export class SamplerActor extends Actor<SamplerConfig> {
     this.groups = linkGroupsOf(spec, seeds.source, seeds.train);
     this.source = groupedSource(seeds.source, this.groups);
     this.trainSeeds = seeds.train;
-    const producer = producerConfigs(spec, seeds.negativeRange).train;
+    this.evalSets = { val: seeds.val, test: seeds.test };
+    const producers = producerConfigs(spec, seeds.negativeRange);
+    this.evalProducer = new BatchProducer(this.graph, producers.eval);
+    const producer = producers.train;
     this.producer = new BatchProducer(this.graph, producer);
     this.producerFanouts = spec.sampling.fanouts;
     if (sink)
@@ -111,6 +125,57 @@ export class SamplerActor extends Actor<SamplerConfig> {
 
   override async onStop(): Promise<void> {
     await this.pool?.close();
+  }
+
+  /** What evaluation reads: the split subsets and, for a link task, the training in-degrees. */
+  private evaluationData(): Promise<SamplerEvaluation> {
+    this.evaluation ??= (async () => {
+      const spec = this.ctx.config.spec;
+      let sets = this.evalSets;
+      if (this.part) {
+        await this.partSeeds(this.part);
+        const j = await this.part.jobSeeds();
+        sets = { val: j.val, test: j.test };
+      }
+      const { val, test } = sets!;
+      const subsets = { val: evalSubset(spec, val, 'val'), test: evalSubset(spec, test, 'test') };
+      const source = this.source;
+      if (source.kind !== 'link') return { subsets };
+      let maxId = 0;
+      for (const d of source.dst) if (d > maxId) maxId = d;
+      return { subsets, degree: trainDegree(source, sets!, maxId + 1) };
+    })();
+    return this.evaluation;
+  }
+
+  /** Evaluation batch `batch` of a split, from the graph or the parts held here. */
+  private async evalBatch(split: EvalSplit, batch: number, fanouts?: number[]) {
+    const spec = this.ctx.config.spec;
+    const ev = await this.evaluationData();
+    const ids = ev.subsets[split];
+    const count = evalBatches(spec, ids.length);
+    if (batch >= count) return { count };
+    const epoch = evalEpoch(split);
+    const bs = spec.eval.batchSize;
+    const req = requestFor(
+      this.source,
+      ids,
+      epoch,
+      batch,
+      bs,
+      batchSeed(spec.train.seed, epoch, batch),
+    );
+    let fields: BatchFields;
+    if (this.part) fields = await this.part.produceEval(req, fanouts);
+    else {
+      const producer = this.evalProducer!;
+      const config = withFanouts(producer.config, fanouts);
+      if (config !== producer.config) this.evalProducer = new BatchProducer(this.graph, config);
+      fields = this.evalProducer!.produce(req, (shape) => allocateArrays<BatchFields>(shape));
+    }
+    const degree = ev.degree;
+    if (degree) fields.deg = Int32Array.from(fields.seeds, (id) => degree[id] ?? 0);
+    return { count, fields: fields as unknown as Record<string, unknown> };
   }
 
   private requirePool(verb: string): PoolSink {
@@ -243,6 +308,7 @@ export class SamplerActor extends Actor<SamplerConfig> {
       return { queued: pool.start(this.planFor(epoch), this.epochFanouts.of(epoch)) };
     },
     credit: ({ epoch }) => this.requirePool('credit').credit(epoch),
+    evalFetch: ({ split, batch, fanouts }) => this.evalBatch(split, batch, fanouts),
     planSize: async ({ epoch }) => {
       if (this.part && !this.trainSeeds) await this.partSeeds(this.part);
       // Computed aside: the plan being served (and its produced batches) stays as it is.
@@ -296,6 +362,13 @@ export class SamplerActor extends Actor<SamplerConfig> {
       if (honourShutdown(msg, this.ctx.log, this.m)) this.ctx.stopSelf();
     },
   });
+}
+
+/** What a sampler's evaluation batches are drawn from. */
+interface SamplerEvaluation {
+  subsets: Record<EvalSplit, Int32Array>;
+  /** Link task: each node's in-degree among the training edges (the popularity baseline). */
+  degree?: Int32Array;
 }
 
 /** A sampler pushing into its process's trainer reports what its pool produced. */

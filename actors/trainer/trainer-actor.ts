@@ -3,6 +3,7 @@
 // local batches, pushes one update to every parameter-server shard and waits for the round.
 //
 //   batch source (queue | clone | inline | fetch) → step (fwd/bwd, sub-rounds) → push round ⇄ shards
+import { readManifest } from '../../graph-store/manifest.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { fromHandle, type GraphHandle } from '../../graph-store/shared-graph.js';
 import { initBackend } from '../../kernels/tf/backend.js';
@@ -17,6 +18,8 @@ import {
   threadActorMetrics,
   trainerStarted,
 } from '../actor-metrics.js';
+import type { BatchFields } from '../batch/batch-record.js';
+import { viewBatch } from '../batch/batch-view.js';
 import type { BatchSource, BatchSourceConfig } from './batch-source.js';
 import { honourShutdown } from '../control-secret.js';
 import { FetchSource } from './fetch-source.js';
@@ -45,8 +48,11 @@ import {
   groupedSource,
   linkGroupsOf,
   subRoundsOf,
+  type LinkGroups,
 } from '../plan/link-groups.js';
-import { batchesOf, roundSchedule } from '../plan/round-schedule.js';
+import type { EvalSplit } from '../plan/eval-plan.js';
+import { batchesOf, roundSchedule, samplerOf } from '../plan/round-schedule.js';
+import type { SeedSource } from '../plan/seed-source.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import type { StepRecord } from '../protocols.js';
 import {
@@ -57,7 +63,7 @@ import {
 import { mlpInitParams } from './mlp-init.js';
 import { stepSubRound, subRoundSlices, type RoundBatch } from './sub-rounds.js';
 import { stalenessBoundOf, TrainerSync } from './sync-mode.js';
-import { scaledLr, TrainerCore } from './trainer-core.js';
+import { scaledLr, TrainerCore, type EvalBatches } from './trainer-core.js';
 
 export interface TrainerConfig {
   spec: JobSpec;
@@ -106,6 +112,8 @@ export class TrainerActor extends Actor<TrainerConfig> {
   private sync!: TrainerSync;
   /** What MLPinit needs besides the core: the training seeds and the negatives' id range. */
   private trainSeeds!: Int32Array;
+  /** Grouping and slicing: the training edges' groups (the plan lays them out whole). */
+  private groups?: LinkGroups;
   private negativeRange?: [number, number];
   private progress?: Float64Array;
 
@@ -131,21 +139,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
       queueCapacity: batches.kind === 'inline' ? 0 : Math.max(1, spec.sampling.prefetch),
       stalenessBound: stalenessBoundOf(spec),
     });
-    const graph = c.graph ? fromHandle(c.graph) : await openGraph(spec.graph);
-    const seeds = seedsOf(spec, graph);
-    const producers = producerConfigs(spec, seeds.negativeRange);
-    this.trainSeeds = seeds.train;
-    this.negativeRange = seeds.negativeRange;
-    // Grouping and slicing: training edges at their group's query time, as the samplers have them.
-    const groups = linkGroupsOf(spec, seeds.source, seeds.train);
-    this.core = new TrainerCore(
-      spec,
-      graph,
-      groupedSource(seeds.source, groups),
-      { val: seeds.val, test: seeds.test },
-      producers.train,
-      producers.eval,
-    );
+    this.core = await this.coreOf(c);
     const lengths = [...this.core.model.init(spec.train.seed)].map(
       ([n, v]) => [n, v.length] as [string, number],
     );
@@ -153,7 +147,9 @@ export class TrainerActor extends Actor<TrainerConfig> {
     const at = (role: string, index: number): Address => ({ job, role, index });
     for (let p = 0; p < spec.cluster.parameterServers; p++)
       this.shards.push(this.ctx.client(at('ps', p), ParameterServerProtocol));
-    this.source = this.sourceOf(batches, (epoch) => epochPlanOf(spec, seeds.train, groups, epoch));
+    this.source = this.sourceOf(batches, (epoch) =>
+      epochPlanOf(spec, this.trainSeeds, this.groups, epoch),
+    );
     this.sync = new TrainerSync(spec, this.core, this.shards, this.plan, this.m);
     // ID embeddings: rows come from the table shards owning the batch's ids (evaluation too).
     if (this.core.usesIdRows) {
@@ -165,6 +161,77 @@ export class TrainerActor extends Actor<TrainerConfig> {
       this.core.idRowSource = (ids, create) => idTable.pull(ids, create);
     }
     if (c.progress) this.progress = new Float64Array(c.progress);
+  }
+
+  /**
+   * The trainer's model and its view of the graph: the graph itself (shared memory, or opened from
+   * spec.graph), or with cluster.partitions only its shape: the samplers hold the parts, and
+   * evaluation batches come from them as training batches do.
+   */
+  private async coreOf(c: TrainerConfig): Promise<TrainerCore> {
+    const spec = c.spec;
+    if (!c.graph && spec.cluster.partitions) {
+      const m = readManifest(spec.graph);
+      const shape = {
+        dim: m.features?.dim ?? 0,
+        numClasses: m.labels?.numClasses ?? 0,
+        numNodes: m.numNodes,
+      };
+      this.trainSeeds = new Int32Array(0);
+      const empty = new Int32Array(0);
+      const source: SeedSource = { kind: 'node' };
+      return new TrainerCore(
+        spec,
+        shape,
+        source,
+        { val: empty, test: empty },
+        producerConfigs(spec).train,
+      );
+    }
+    const graph = c.graph ? fromHandle(c.graph) : await openGraph(spec.graph);
+    const seeds = seedsOf(spec, graph);
+    const producers = producerConfigs(spec, seeds.negativeRange);
+    this.trainSeeds = seeds.train;
+    this.negativeRange = seeds.negativeRange;
+    // Grouping and slicing: training edges at their group's query time, as the samplers have them.
+    this.groups = linkGroupsOf(spec, seeds.source, seeds.train);
+    return new TrainerCore(
+      spec,
+      graph,
+      groupedSource(seeds.source, this.groups),
+      { val: seeds.val, test: seeds.test },
+      producers.train,
+      producers.eval,
+    );
+  }
+
+  /** Evaluation batches from the samplers (the graph is theirs): batch b from the one that owns it. */
+  private samplerEval(split: EvalSplit): EvalBatches {
+    const { spec, job } = this.ctx.config;
+    const S = spec.cluster.samplers;
+    const samplers = Array.from({ length: S }, (_, j) =>
+      this.ctx.client({ job, role: 'sampler', index: j }, SamplerProtocol),
+    );
+    const fanouts = this.core.currentFanouts;
+    return {
+      next: async (b) => {
+        const j = samplerOf(b, S);
+        const r = await retrying(
+          `evaluation batch ${b} from sampler ${j}`,
+          () =>
+            samplers[j].ask(
+              'evalFetch',
+              { split, batch: b, ...(fanouts ? { fanouts } : {}) },
+              { timeoutMs: spec.timeouts.askMs },
+            ),
+          { deadlineMs: spec.timeouts.peerDeadlineMs },
+        );
+        const fields = r.fields as unknown as BatchFields | undefined;
+        if (!fields) return { view: undefined as never, count: r.count, degree: () => 0 };
+        const deg = fields.deg as Int32Array | undefined;
+        return { view: viewBatch(fields), count: r.count, degree: (local) => deg?.[local] ?? 0 };
+      },
+    };
   }
 
   /** The batch source stage the job chose for this trainer. */
@@ -453,7 +520,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
       const initial = this.core.model.init(spec.train.seed);
       const r = await mlpInitParams(
         spec,
-        this.core.graph,
+        this.core.localGraph(),
         this.core.seeds,
         this.trainSeeds,
         initial,
@@ -469,7 +536,8 @@ export class TrainerActor extends Actor<TrainerConfig> {
     evaluate: async ({ split }) => {
       const t0 = performance.now();
       const version = await this.pullAll();
-      const metrics = await this.core.evaluate(split);
+      const local = 'csr' in this.core.graph;
+      const metrics = await this.core.evaluate(split, local ? undefined : this.samplerEval(split));
       const seconds = (performance.now() - t0) / 1000;
       recordEvaluation(this.m, split, metrics, seconds);
       return { metrics, seconds, version };

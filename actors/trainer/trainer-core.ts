@@ -1,6 +1,6 @@
 // The trainer's work without the actor around it: one model, local gradient aggregation over N
 // batches, evaluation by inline sampling. The actor feeds it batches and carries its syncs.
-import { Xoshiro128Float } from '../../runtime/prng.js';
+import { WeftError } from '../../runtime/errors.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { GraphSage } from '../../kernels/nn/graphsage.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
@@ -17,6 +17,13 @@ import { scaledLr } from '../parameter-server/optimizer-config.js';
 
 export { scaledLr };
 import { batchSeed } from '../plan/epoch-plan.js';
+import {
+  evalBatches,
+  evalEpoch,
+  evalSubset,
+  trainDegree,
+  type EvalSplit,
+} from '../plan/eval-plan.js';
 import { allocateArrays, type BatchFields } from '../batch/batch-record.js';
 import { BatchProducer, type ProducerConfig } from '../batch/batch-producer.js';
 import { requestFor, type SeedSource } from '../plan/seed-source.js';
@@ -60,6 +67,28 @@ export function buildModel(spec: JobSpec, inDim: number, numClasses: number): Gr
   });
 }
 
+/** What the model needs of a graph that this process does not hold. */
+export interface GraphShape {
+  dim: number;
+  numClasses: number;
+  numNodes: number;
+}
+
+/**
+ * Evaluation batches of one split, wherever they are made: batch `b`, the split's batch count, and
+ * each local seed's training in-degree (the popularity baseline of link tasks).
+ */
+export interface EvalBatches {
+  next(b: number): Promise<{ view: BatchView; count: number; degree: (local: number) => number }>;
+}
+
+/** Work that needs the graph in this process, asked of a trainer whose samplers hold it. */
+export class NoLocalGraphError extends WeftError {
+  constructor(what: string) {
+    super('no-local-graph', `cannot ${what}`);
+  }
+}
+
 /** Everything evaluation needs: the split's seeds (node ids, or edge ids into the link source). */
 export interface EvalSets {
   val: Int32Array;
@@ -85,7 +114,8 @@ export class TrainerCore {
 
   constructor(
     readonly spec: JobSpec,
-    readonly graph: SharedGraph,
+    /** The graph in this process, or only its shape where the samplers hold it (cluster.partitions). */
+    readonly graph: SharedGraph | GraphShape,
     readonly seeds: SeedSource,
     readonly evalSets: EvalSets,
     readonly producerConfig: ProducerConfig,
@@ -167,6 +197,11 @@ export class TrainerCore {
     return this.idRowSource(v.seeds, false);
   }
 
+  /** Adaptive sampling: the fanouts set last (undefined: the job's). */
+  get currentFanouts(): number[] | undefined {
+    return this.fanouts;
+  }
+
   /** Adaptive sampling: inline and evaluation batches sample with `fanouts` from now on. */
   setFanouts(fanouts: readonly number[]): void {
     if (this.fanouts && sameFanouts(this.fanouts, fanouts)) return;
@@ -175,14 +210,22 @@ export class TrainerCore {
     this.evalProducer = undefined;
   }
 
+  /** The graph this process holds: inline sampling and MLPinit need it. */
+  localGraph(): SharedGraph {
+    if (!('csr' in this.graph))
+      throw new NoLocalGraphError('sample inline: the samplers hold the graph here');
+    return this.graph;
+  }
+
   private producer(forEval: boolean): BatchProducer {
+    const graph = this.localGraph();
     if (forEval)
       return (this.evalProducer ??= new BatchProducer(
-        this.graph,
+        graph,
         withFanouts(this.evalProducerConfig, this.fanouts),
       ));
     return (this.trainProducer ??= new BatchProducer(
-      this.graph,
+      graph,
       withFanouts(this.producerConfig, this.fanouts),
     ));
   }
@@ -212,49 +255,42 @@ export class TrainerCore {
   private subsets = new Map<string, Int32Array>();
   private trainDegreeCache: Int32Array | undefined;
 
-  /**
-   * The seeds evaluated on a split: all of them, or a fixed random sample of eval.maxNodes (the
-   * first ones would be the oldest edges, or the lowest node ids, which are ordered by type).
-   */
-  private evalSubset(split: 'val' | 'test'): Int32Array {
-    const all = this.evalSets[split];
-    const cap = this.spec.eval.maxNodes;
-    if (cap <= 0 || all.length <= cap) return all;
-    let sub = this.subsets.get(split);
-    if (!sub) {
-      const shuffled = Int32Array.from(all);
-      new Xoshiro128Float(this.spec.train.seed, split === 'val' ? 11 : 12).shuffle(shuffled);
-      sub = shuffled.subarray(0, cap).sort();
-      this.subsets.set(split, sub);
+  /** Evaluation batches sampled here, on the graph this process holds. */
+  private inlineEval(split: EvalSplit): EvalBatches {
+    const graph = this.localGraph();
+    let ids = this.subsets.get(split);
+    if (!ids) {
+      ids = evalSubset(this.spec, this.evalSets[split], split);
+      this.subsets.set(split, ids);
     }
-    return sub;
-  }
-
-  /** Per node, its count as a destination among the training edges (edges before the first validation edge). */
-  private trainDegree(): Int32Array {
-    if (this.trainDegreeCache) return this.trainDegreeCache;
-    const deg = new Int32Array(this.graph.numNodes);
-    if (this.seeds.kind === 'link') {
-      let numTrain = this.seeds.dst.length;
-      for (const split of [this.evalSets.val, this.evalSets.test])
-        for (const e of split) numTrain = Math.min(numTrain, e);
-      for (let e = 0; e < numTrain; e++) deg[this.seeds.dst[e]]++;
-    }
-    this.trainDegreeCache = deg;
-    return deg;
+    const subset = ids;
+    const count = evalBatches(this.spec, subset.length);
+    return {
+      next: async (b) => {
+        const view = this.sampleInline(subset, evalEpoch(split), b, this.spec.eval.batchSize, true);
+        this.trainDegreeCache ??= trainDegree(this.seeds, this.evalSets, graph.numNodes);
+        const deg = this.trainDegreeCache;
+        return { view, count, degree: (local) => deg[view.seeds[local]] };
+      },
+    };
   }
 
   /** Metrics of the current parameters on a split: accuracy/macro-F1, or AUC/MRR/hits@10. */
-  async evaluate(split: 'val' | 'test'): Promise<Record<string, number>> {
-    const ids = this.evalSubset(split);
-    const bs = this.spec.eval.batchSize;
-    const numBatches = Math.ceil(ids.length / bs);
+  async evaluate(
+    split: EvalSplit,
+    batches: EvalBatches = this.inlineEval(split),
+  ): Promise<Record<string, number>> {
+    // The batch count is known once the first batch is (a sampler's answer carries it).
+    let numBatches = 1;
     if (this.spec.task === 'node') {
       const k = Math.max(1, this.graph.numClasses);
       const preds: number[] = [];
       const labels: number[] = [];
       for (let b = 0; b < numBatches; b++) {
-        const v = this.sampleInline(ids, 1_000_000 + (split === 'val' ? 0 : 1), b, bs, true);
+        const got = await batches.next(b);
+        numBatches = got.count;
+        if (numBatches === 0) break;
+        const v = got.view;
         const logits = this.model.forward(v.model, await this.evalRows(v));
         const p = argmaxRows(logits, k);
         for (let i = 0; i < v.numSeeds; i++) {
@@ -275,7 +311,10 @@ export class TrainerCore {
     const degNeg: number[] = [];
     let k = 0;
     for (let b = 0; b < numBatches; b++) {
-      const v = this.sampleInline(ids, 1_000_000 + (split === 'val' ? 0 : 1), b, bs, true);
+      const got = await batches.next(b);
+      numBatches = got.count;
+      if (numBatches === 0) break;
+      const v = got.view;
       const link = v.link!;
       k = link.numNegatives;
       const rows = await this.evalRows(v);
@@ -288,10 +327,8 @@ export class TrainerCore {
       for (const x of ns) neg.push(x);
       // Popularity baseline: how often the destination was interacted with in the training edges,
       // scored on the same pairs and negatives.
-      const trainDegree = this.trainDegree();
-      const degree = (local: number) => trainDegree[v.seeds[local]];
-      for (const d of link.dst) degPos.push(degree(d));
-      for (const d of link.negDst!) degNeg.push(degree(d));
+      for (const d of link.dst) degPos.push(got.degree(d));
+      for (const d of link.negDst!) degNeg.push(got.degree(d));
     }
     const scores = [...pos, ...neg];
     const labels = [...pos.map(() => 1), ...neg.map(() => 0)];

@@ -57,6 +57,14 @@ describe.skipIf(!haveCora)('weft launch on Cora with partition-owning samplers',
         'cluster.partitions': 'auto',
       }),
     ).toThrow(/cluster\.partitions/);
+    // MLPinit reads every training node's features on trainer 0, which holds no graph with parts.
+    const mlp = applyOverrides(defaultJobSpec(), {
+      ...base,
+      'cluster.samplers': 2,
+      'cluster.partitions': 'auto',
+      'train.mlpInit.enabled': true,
+    });
+    await expect(LaunchedJob.start(mlp)).rejects.toThrow(/train\.mlpInit\.enabled/);
   });
 
   it('2 partition-owning samplers give the single-process parameters', async () => {
@@ -160,6 +168,14 @@ describe('weft launch of a link job with partition-owning samplers', () => {
       for (let i = 0; i < t.length; i++) d = Math.max(d, Math.abs(t[i] - u[i]));
       expect(d, name).toBeLessThan(1e-6);
     }
+    // Evaluation batches come from the partition-owning samplers (the trainers hold no graph) and
+    // score exactly as the whole-graph trainers' own: same pairs, negatives and popularity baseline.
+    for (const split of ['val', 'test'] as const)
+      for (const metric of ['auc', 'mrr', 'degree_auc', 'count', 'negatives']) {
+        expect(parted[split][metric], `${split} ${metric}`).toBeCloseTo(whole[split][metric], 5);
+        expect(Number.isFinite(parted[split][metric])).toBe(true);
+      }
+    expect(parted.test.count).toBeGreaterThan(0);
   }, 180_000);
 });
 
