@@ -197,6 +197,12 @@ export const METRIC_CATALOGUE = [
   ),
   ...errorCounters,
   ...refusalCounters,
+  gauge(
+    'weft_graph_loaded_bytes',
+    EVERY,
+    'bytes',
+    'Bytes of graph arrays the actor loaded into memory: the whole graph, its own part with cluster.partitions, or 0 (a parameter server, a launched coordinator, a trainer of a partitioned job, a thread given a graph already in shared memory).',
+  ),
 
   // Trainer
   counter('weft_trainer_steps_total', ['trainer'], 'count', 'Mini-batch steps completed.'),
@@ -784,7 +790,7 @@ export function countError(metrics: ErrorHandles, errOrKind: unknown): ErrorKind
 const SECTIONS: readonly { title: string; prefixes: readonly string[]; intro: string }[] = [
   {
     title: 'Every actor',
-    prefixes: ['weft_actor_', 'weft_nats_', 'weft_errors_', 'weft_messages_'],
+    prefixes: ['weft_actor_', 'weft_nats_', 'weft_errors_', 'weft_messages_', 'weft_graph_'],
     intro:
       'Exported by the coordinator, parameter servers, samplers and trainers alike. Errors are one counter per kind, and refused messages one per reason, so that no metric carries a label beyond job/role/index.',
   },

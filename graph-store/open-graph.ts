@@ -199,6 +199,14 @@ export function bytesToLoad(m: GraphManifest, withFeatures = true): number {
  * Loads `dir` into shared memory and returns the store. Throws GraphFormatError naming the file when
  * one is missing, truncated or fails its checksum.
  */
+/** Bytes of graph arrays this process has loaded into memory (every openGraph call adds its own). */
+let loadedBytes = 0;
+
+/** Bytes of graph arrays this process loaded: what it holds of graphs, parts included. */
+export function graphBytesLoaded(): number {
+  return loadedBytes;
+}
+
 export async function openGraph(dir: string, opts: OpenGraphOptions = {}): Promise<SharedGraph> {
   if (!existsSync(join(dir, MANIFEST_FILE)) && existsSync(join(dir, PARTITIONS_FILE)))
     throw new GraphFormatError('this folder holds partitions; open one part (part-NNNN) instead', {
@@ -228,5 +236,6 @@ export async function openGraph(dir: string, opts: OpenGraphOptions = {}): Promi
     const p = await loader.read(m.partition.nodes, 'partition.nodes');
     arrays.nodes = ref(p.buffer, 'u32', m.numNodes);
   }
+  loadedBytes += bytesToLoad(m, withFeatures);
   return new SharedGraph({ kind: 'weft-graph-handle', dir, manifest: m, arrays });
 }

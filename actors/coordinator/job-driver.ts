@@ -5,6 +5,7 @@
 //         → summarise                     (a lost shard: roll back to the last checkpoint, replay)
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { graphBytesLoaded } from '../../graph-store/open-graph.js';
 import type { ActorClient } from '../../runtime/actor.js';
 import { isTransient, retrying } from '../../runtime/retry.js';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
@@ -176,6 +177,7 @@ class JobRun {
       event: this.event,
       samplerBack: (j) => void this.fanouts.restarted(p.samplers[j], j).catch(() => undefined),
     });
+    this.observer.metrics.weft_graph_loaded_bytes.set(graphBytesLoaded());
     // Trainer 0 may be restarting right after start-up: asked like every other call.
     this.backend = (
       await retrying('trainer 0 hello', () => this.trainers[0].ask('hello', {}))

@@ -1,7 +1,7 @@
 // The sampler actor, one class wherever it runs: rebuilds each epoch's plan from the seed and either
 // serves the batches it owns when trainers fetch them (over NATS; credits say which come next), or
 // pushes them through a pool of threads into the ring of a trainer in its own process.
-import { openGraph } from '../../graph-store/open-graph.js';
+import { graphBytesLoaded, openGraph } from '../../graph-store/open-graph.js';
 import { fromHandle, type GraphHandle, type SharedGraph } from '../../graph-store/shared-graph.js';
 import { Actor, implement } from '../../runtime/actor.js';
 import { WeftError } from '../../runtime/errors.js';
@@ -93,10 +93,12 @@ export class SamplerActor extends Actor<SamplerConfig> {
       this.part = await PartitionSampling.open(spec, layout, Number(index), peer, this.m);
       this.source = { kind: 'node' };
       this.producerFanouts = spec.sampling.fanouts;
+      this.m.weft_graph_loaded_bytes.set(graphBytesLoaded());
       return;
     }
     const { graph: handle, sink } = this.ctx.config;
     this.graph = handle ? fromHandle(handle) : await openGraph(spec.graph);
+    this.m.weft_graph_loaded_bytes.set(graphBytesLoaded());
     const seeds = seedsOf(spec, this.graph);
     this.groups = linkGroupsOf(spec, seeds.source, seeds.train);
     this.source = groupedSource(seeds.source, this.groups);

@@ -4,7 +4,7 @@
 //
 //   batch source (queue | clone | inline | fetch) → step (fwd/bwd, sub-rounds) → push round ⇄ shards
 import { readManifest } from '../../graph-store/manifest.js';
-import { openGraph } from '../../graph-store/open-graph.js';
+import { graphBytesLoaded, openGraph } from '../../graph-store/open-graph.js';
 import { fromHandle, type GraphHandle } from '../../graph-store/shared-graph.js';
 import { initBackend } from '../../kernels/tf/backend.js';
 import { Actor, implement, type ActorClient } from '../../runtime/actor.js';
@@ -140,6 +140,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
       stalenessBound: stalenessBoundOf(spec),
     });
     this.core = await this.coreOf(c);
+    this.m.weft_graph_loaded_bytes.set(graphBytesLoaded());
     const lengths = [...this.core.model.init(spec.train.seed)].map(
       ([n, v]) => [n, v.length] as [string, number],
     );
