@@ -19,6 +19,53 @@ export function commandLineError(message: string, field?: string): ConfigError {
 
 const HELP = { help: { type: 'boolean', short: 'h' } } as const;
 
+/** The names in a space-separated list, as a union: Words<'a b'> is 'a' | 'b'. */
+type Words<S extends string> = S extends ''
+  ? never
+  : S extends `${infer H} ${infer T}`
+    ? H | Words<T>
+    : S;
+
+function flagsOf<const S extends string, const T>(names: S, spec: T): { [K in Words<S>]: T } {
+  return Object.fromEntries(
+    names
+      .split(' ')
+      .filter(Boolean)
+      .map((n) => [n, spec]),
+  ) as { [K in Words<S>]: T };
+}
+
+/** Option specs of flags that take a value, named in one space-separated list ('out graph'). */
+export function valueFlags<const S extends string>(names: S) {
+  return flagsOf(names, { type: 'string' } as const);
+}
+
+/** Option specs of on/off flags, named in one space-separated list ('json quiet'). */
+export function switchFlags<const S extends string>(names: S) {
+  return flagsOf(names, { type: 'boolean' } as const);
+}
+
+/** The flags of every command that runs a job spec: --out RUN_DIR, --set field=value, --json. */
+const JOB_FLAGS = {
+  ...valueFlags('out'),
+  set: { type: 'string', multiple: true },
+  ...switchFlags('json'),
+} as const;
+
+/**
+ * Parses a command that runs a job spec (`weft train`, `weft launch`): JOB_FLAGS plus its own flags
+ * that take a value and its own on/off flags, each named in a space-separated list.
+ */
+export function parseJobCommand<const V extends string, const S extends string>(
+  argv: string[],
+  valueNames: V,
+  switchNames: S,
+  usage: string,
+) {
+  const options = { ...valueFlags(valueNames), ...switchFlags(switchNames), ...JOB_FLAGS };
+  return parseCommandLine(argv, options, usage, true);
+}
+
 /**
  * Parses `argv` against `options` plus --help/-h. Returns null once `usage` is printed for --help;
  * an unknown flag or a missing value throws a commandLineError naming the flag.
@@ -85,12 +132,45 @@ export function addSetOverrides(
   }
 }
 
-/** The run directory of `weft eval` and `weft embed`; null after printing `usage` when it is missing. */
-export function runDirArgument(positionals: string[], usage: string): string | null {
-  const runDir = onePositional(positionals, 'run directory');
-  if (runDir !== undefined) return runDir;
+/** The flags of every command that reads a run: --graph DIR and --nats URL instead of its own, --json. */
+const RUN_DIR_FLAGS = { ...valueFlags('graph nats'), ...switchFlags('json') };
+
+/**
+ * Parses a command that takes one RUN_DIR (`weft eval`, `weft embed`): RUN_DIR_FLAGS plus its own
+ * flags (named as for parseJobCommand). Returns its flags and run directory, or the exit code once
+ * `usage` is printed (0 for --help, 2 when RUN_DIR is missing).
+ */
+export function parseRunDirCommand<const V extends string, const S extends string>(
+  argv: string[],
+  valueNames: V,
+  switchNames: S,
+  usage: string,
+) {
+  const options = { ...valueFlags(valueNames), ...switchFlags(switchNames), ...RUN_DIR_FLAGS };
+  const parsed = parseCommandLine(argv, options, usage, true);
+  if (!parsed) return 0;
+  const runDir = onePositional(parsed.positionals, 'run directory');
+  if (runDir !== undefined) return { values: parsed.values, runDir };
   console.error(usage);
-  return null;
+  return 2;
+}
+
+/**
+ * The job-spec overrides of a command line: the field of each flag in `fields` that was given, then
+ * each `--set field=value` of `sets` (later ones win).
+ */
+export function specOverrides(
+  values: object,
+  fields: Readonly<Record<string, string>>,
+  sets?: readonly string[],
+): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const [flag, field] of Object.entries(fields)) {
+    const v = (values as Record<string, unknown>)[flag];
+    if (v !== undefined) overrides[field] = v;
+  }
+  addSetOverrides(sets, overrides);
+  return overrides;
 }
 
 /** The single positional argument (a run or graph directory); more than one is an error. */
