@@ -5,7 +5,7 @@ import { ConfigError } from '../runtime/errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 /** What parseArgs returns for these options: typed flag values and the positionals. */
-type Parsed<O extends Options> = ReturnType<
+export type Parsed<O extends Options> = ReturnType<
   typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
 >;
 
@@ -19,6 +19,65 @@ export function commandLineError(message: string, field?: string): ConfigError {
 
 const HELP = { help: { type: 'boolean', short: 'h' } } as const;
 
+/** The names in a space-separated list, as a union: Words<'a b'> is 'a' | 'b'. */
+type Words<S extends string> = S extends ''
+  ? never
+  : S extends `${infer H} ${infer T}`
+    ? H | Words<T>
+    : S;
+
+/** One option spec `T` per name in a space-separated list. */
+type FlagsOf<S extends string, T> = { [K in Words<S>]: T };
+
+function flagsOf<const S extends string, const T>(names: S, spec: T): FlagsOf<S, T> {
+  return Object.fromEntries(
+    names
+      .split(' ')
+      .filter(Boolean)
+      .map((n) => [n, spec]),
+  ) as FlagsOf<S, T>;
+}
+
+/** Option specs of flags that take a value, named in one space-separated list ('out graph'). */
+export function valueFlags<const S extends string>(
+  names: S,
+): FlagsOf<S, { readonly type: 'string' }> {
+  return flagsOf(names, { type: 'string' } as const);
+}
+
+/** Option specs of on/off flags, named in one space-separated list ('json quiet'). */
+export function switchFlags<const S extends string>(
+  names: S,
+): FlagsOf<S, { readonly type: 'boolean' }> {
+  return flagsOf(names, { type: 'boolean' } as const);
+}
+
+/** The flags of every command that runs a job spec: --out RUN_DIR, --set field=value, --json. */
+const JOB_FLAGS = {
+  ...valueFlags('out'),
+  set: { type: 'string', multiple: true },
+  ...switchFlags('json'),
+} as const;
+
+/** The options of a job command: its own value and on/off flags, then JOB_FLAGS. */
+type JobOptions<V extends string, S extends string> = FlagsOf<V, { readonly type: 'string' }> &
+  FlagsOf<S, { readonly type: 'boolean' }> &
+  typeof JOB_FLAGS;
+
+/**
+ * Parses a command that runs a job spec (`weft train`, `weft launch`): JOB_FLAGS plus its own flags
+ * that take a value and its own on/off flags, each named in a space-separated list.
+ */
+export function parseJobCommand<const V extends string, const S extends string>(
+  argv: string[],
+  valueNames: V,
+  switchNames: S,
+  usage: string,
+): Parsed<JobOptions<V, S>> | null {
+  const options = { ...valueFlags(valueNames), ...switchFlags(switchNames), ...JOB_FLAGS };
+  return parseCommandLine(argv, options as JobOptions<V, S>, usage, true);
+}
+
 /**
  * Parses `argv` against `options` plus --help/-h. Returns null once `usage` is printed for --help;
  * an unknown flag or a missing value throws a commandLineError naming the flag.
@@ -28,7 +87,7 @@ export function parseCommandLine<const O extends Options>(
   options: O,
   usage: string,
   allowPositionals = false,
-) {
+): Parsed<O> | null {
   let parsed: Parsed<O>;
   let help: boolean;
   try {
@@ -85,12 +144,50 @@ export function addSetOverrides(
   }
 }
 
-/** The run directory of `weft eval` and `weft embed`; null after printing `usage` when it is missing. */
-export function runDirArgument(positionals: string[], usage: string): string | null {
-  const runDir = onePositional(positionals, 'run directory');
-  if (runDir !== undefined) return runDir;
+/** The flags of every command that reads a run: --graph DIR and --nats URL instead of its own, --json. */
+const RUN_DIR_FLAGS = { ...valueFlags('graph nats'), ...switchFlags('json') };
+
+/** The options of a command that reads a run: its own value and on/off flags, then RUN_DIR_FLAGS. */
+type RunDirOptions<V extends string, S extends string> = FlagsOf<V, { readonly type: 'string' }> &
+  FlagsOf<S, { readonly type: 'boolean' }> &
+  typeof RUN_DIR_FLAGS;
+
+/**
+ * Parses a command that takes one RUN_DIR (`weft eval`, `weft embed`): RUN_DIR_FLAGS plus its own
+ * flags (named as for parseJobCommand). Returns its flags and run directory, or the exit code once
+ * `usage` is printed (0 for --help, 2 when RUN_DIR is missing).
+ */
+export function parseRunDirCommand<const V extends string, const S extends string>(
+  argv: string[],
+  valueNames: V,
+  switchNames: S,
+  usage: string,
+): { values: Parsed<RunDirOptions<V, S>>['values']; runDir: string } | number {
+  const options = { ...valueFlags(valueNames), ...switchFlags(switchNames), ...RUN_DIR_FLAGS };
+  const parsed = parseCommandLine(argv, options as RunDirOptions<V, S>, usage, true);
+  if (!parsed) return 0;
+  const runDir = onePositional(parsed.positionals, 'run directory');
+  if (runDir !== undefined) return { values: parsed.values, runDir };
   console.error(usage);
-  return null;
+  return 2;
+}
+
+/**
+ * The job-spec overrides of a command line: the field of each flag in `fields` that was given, then
+ * each `--set field=value` of `sets` (later ones win).
+ */
+export function specOverrides(
+  values: object,
+  fields: Readonly<Record<string, string>>,
+  sets?: readonly string[],
+): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const [flag, field] of Object.entries(fields)) {
+    const v = (values as Record<string, unknown>)[flag];
+    if (v !== undefined) overrides[field] = v;
+  }
+  addSetOverrides(sets, overrides);
+  return overrides;
 }
 
 /** The single positional argument (a run or graph directory); more than one is an error. */

@@ -4,49 +4,23 @@ import { WeftError } from '../runtime/errors.js';
 
 type CommandModule = { run(argv: string[]): Promise<number | void> };
 
-const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  // Each subcommand lives in cli/commands/<name>.ts and exports run(argv).
-  graph: {
-    summary: 'build, synthesise, inspect and partition graphs',
-    load: () => import('./commands/graph.js'),
-  },
-  train: {
-    summary: 'train a model on this machine (embedded transport)',
-    load: () => import('./commands/train.js'),
-  },
-  deploy: {
-    summary: 'render Kubernetes manifests of a job',
-    load: () => import('./commands/deploy.js'),
-  },
-  report: {
-    summary: 'write the HTML training report of a run',
-    load: () => import('./commands/report.js'),
-  },
-  eval: {
-    summary: 'evaluate the newest checkpoint of a run on val/test',
-    load: () => import('./commands/eval.js'),
-  },
-  embed: {
-    summary: 'write node embeddings of a run as a versioned output',
-    load: () => import('./commands/embed.js'),
-  },
-  launch: {
-    summary: 'run a distributed job on this machine: one process per actor, over NATS',
-    load: () => import('./commands/launch.js'),
-  },
-  actor: {
-    summary: 'run one actor of a distributed job (what each pod runs)',
-    load: () => import('./commands/actor.js'),
-  },
-  bench: {
-    summary: 'run a benchmark (ablation: the LiGNN training speed-ups)',
-    load: () => import('./commands/bench.js'),
-  },
+// Each subcommand lives in cli/commands/<name>.ts and exports run(argv).
+const commands: Record<string, string> = {
+  graph: 'build, synthesise, inspect and partition graphs',
+  train: 'train a model on this machine (embedded transport)',
+  deploy: 'render Kubernetes manifests of a job',
+  report: 'write the HTML training report of a run',
+  eval: 'evaluate the newest checkpoint of a run on val/test',
+  embed: 'write node embeddings of a run as a versioned output',
+  launch: 'run a distributed job on this machine: one process per actor, over NATS',
+  actor: 'run one actor of a distributed job (what each pod runs)',
+  bench: 'run a benchmark (ablation: the LiGNN training speed-ups)',
 };
 
 function usage(): string {
   const lines = ['usage: weft <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(8)} ${c.summary}`);
+  for (const [name, summary] of Object.entries(commands))
+    lines.push(`  ${name.padEnd(8)} ${summary}`);
   lines.push('', 'Run `weft <command> --help` for its options.');
   return lines.join('\n');
 }
@@ -57,12 +31,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name ? 0 : 2;
   }
-  const entry = commands[name];
-  if (!entry) {
+  if (!Object.hasOwn(commands, name)) {
     console.error(`weft: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  const mod = await entry.load();
+  const mod = (await import(`./commands/${name}.js`)) as CommandModule;
   return (await mod.run(rest)) ?? 0;
 }
 

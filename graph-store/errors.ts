@@ -1,14 +1,10 @@
 // Errors raised when a stored graph directory is unreadable: a file is missing, truncated, fails its
 // checksum, or the manifest is not one this version understands. They name the file and field.
-import { FileFieldError } from '../runtime/errors.js';
+import { FileFieldError, type CauseOptions, type FileField } from '../runtime/errors.js';
 
 /** A graph directory on disk is damaged or of an unknown format: `file` and `field` say where. */
 export class GraphFormatError extends FileFieldError {
-  constructor(
-    message: string,
-    where: { file?: string; field?: string } = {},
-    options?: { cause?: unknown },
-  ) {
+  constructor(message: string, where: FileField = {}, options?: CauseOptions) {
     super('graph-format', message, where, options);
   }
 }

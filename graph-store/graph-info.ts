@@ -10,6 +10,7 @@ import {
   PARTITIONS_FORMAT_NAME,
   manifestFiles,
   readManifest,
+  type ManifestEdgeType,
   type PartitionsIndex,
 } from './manifest.js';
 import { edgeTypeKey, type FeatureDtype } from './types.js';
@@ -29,15 +30,8 @@ export interface GraphInfo {
   numNodes: number;
   numEdges: number;
   nodeTypes: { name: string; offset: number; count: number }[];
-  edgeTypes: {
-    key: string;
-    src: string;
-    rel: string;
-    dst: string;
-    count: number;
-    hasTimestamps: boolean;
-    hasWeights: boolean;
-  }[];
+  /** Each edge type's manifest entry, less its files, with its key. */
+  edgeTypes: ({ key: string } & Omit<ManifestEdgeType, 'files'>)[];
   features: { dim: number; dtype: FeatureDtype } | null;
   numClasses: number;
   classCounts: number[];

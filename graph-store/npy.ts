@@ -1,7 +1,8 @@
 // Reads NumPy .npy feature matrices (float32 or float64, C order, 1-D or 2-D) row-chunk by row-chunk,
 // validating the header, the dtype and the file length against the shape before any row is used.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { InputError } from '../runtime/errors.js';
+import { withInputFile } from './input-file.js';
 
 export interface NpyHeader {
   dtype: 'float32' | 'float64';
@@ -97,17 +98,7 @@ function readHeader(fd: number, file: string, field: string): NpyHeader {
 
 /** Header of a .npy file (throws InputError naming the file and field when unusable). */
 export function readNpyHeader(file: string, field = '--features'): NpyHeader {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    throw new InputError('cannot open file', { file, field }, { cause: err });
-  }
-  try {
-    return readHeader(fd, file, field);
-  } finally {
-    closeSync(fd);
-  }
+  return withInputFile(file, field, (fd) => readHeader(fd, file, field));
 }
 
 /** Streams the rows of a .npy matrix in chunks of whole rows (the array passed is reused). */
@@ -121,13 +112,7 @@ export function readNpyRows(
   } = {},
 ): NpyHeader {
   const field = opts.field ?? '--features';
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    throw new InputError('cannot open file', { file, field }, { cause: err });
-  }
-  try {
+  return withInputFile(file, field, (fd) => {
     const h = readHeader(fd, file, field);
     const itemBytes = h.dtype === 'float32' ? 4 : 8;
     const rowBytes = h.cols * itemBytes;
@@ -145,7 +130,5 @@ export function readNpyRows(
       opts.onProgress?.(r + rows, h.rows);
     }
     return h;
-  } finally {
-    closeSync(fd);
-  }
+  });
 }

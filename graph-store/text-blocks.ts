@@ -1,7 +1,7 @@
 // Reads a text file in large chunks and hands out blocks of whole lines as byte ranges, so parsers scan
 // bytes directly (no string per line). Also the byte-level number parsers those scanners share.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { InputError } from '../runtime/errors.js';
+import { fstatSync, readSync } from 'node:fs';
+import { withInputFile } from './input-file.js';
 
 const NL = 0x0a;
 
@@ -16,13 +16,7 @@ export function forEachLineBlock(
   onProgress?: (bytesDone: number, bytesTotal: number) => void,
   chunkBytes = 8 << 20,
 ): void {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    throw new InputError('cannot open file', { file, field }, { cause: err });
-  }
-  try {
+  withInputFile(file, field, (fd) => {
     const total = fstatSync(fd).size;
     let buf = new Uint8Array(chunkBytes);
     let carry = 0; // bytes of an unfinished line at the front of buf
@@ -54,9 +48,7 @@ export function forEachLineBlock(
       onProgress?.(readTotal, total);
     }
     onProgress?.(total, total);
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 const CR = 0x0d;

@@ -1,6 +1,6 @@
 // Typed errors of the actor runtime (timeouts, no responder, remote failures, bad messages) and their
 // wire form, so an error raised in another thread or process is rebuilt as the same class on the asker's side.
-import { WeftError } from './errors.js';
+import { WeftError, type CauseOptions } from './errors.js';
 
 /** Base of every actor error: `address` is `job/role/index`, `verb` the message verb when there is one. */
 export class ActorError extends WeftError {
@@ -11,7 +11,7 @@ export class ActorError extends WeftError {
     address: string,
     verb: string | undefined,
     message: string,
-    options?: { cause?: unknown },
+    options?: CauseOptions,
   ) {
     super(code, `${address}${verb ? ` "${verb}"` : ''}: ${message}`, options);
     this.address = address;
@@ -26,7 +26,7 @@ export class ActorTimeoutError extends ActorError {
     address: string,
     verb: string | undefined,
     timeoutMs: number,
-    options?: { cause?: unknown },
+    options?: CauseOptions,
   ) {
     super('actor-timeout', address, verb, `no reply within ${timeoutMs} ms`, options);
     this.timeoutMs = timeoutMs;
@@ -35,7 +35,7 @@ export class ActorTimeoutError extends ActorError {
 
 /** Nothing is listening at that address (no actor spawned there, or it stopped). */
 export class NoResponderError extends ActorError {
-  constructor(address: string, verb: string | undefined, options?: { cause?: unknown }) {
+  constructor(address: string, verb: string | undefined, options?: CauseOptions) {
     super('no-responder', address, verb, 'no actor at this address', options);
   }
 }
@@ -78,31 +78,21 @@ export class MessageValidationError extends ActorError {
 
 /** The actor stopped, drained, failed or lost its thread/process before it replied. */
 export class ActorStoppedError extends ActorError {
-  constructor(
-    address: string,
-    verb: string | undefined,
-    reason: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(address: string, verb: string | undefined, reason: string, options?: CauseOptions) {
     super('actor-stopped', address, verb, reason, options);
   }
 }
 
 /** The transport itself failed (connection closed, payload could not be moved). */
 export class TransportError extends ActorError {
-  constructor(
-    address: string,
-    verb: string | undefined,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(address: string, verb: string | undefined, message: string, options?: CauseOptions) {
     super('transport', address, verb, message, options);
   }
 }
 
 /** The actor could not start (bad config, constructor or onStart threw); the cause says why. */
 export class ActorStartError extends ActorError {
-  constructor(address: string, message: string, options?: { cause?: unknown }) {
+  constructor(address: string, message: string, options?: CauseOptions) {
     super('actor-start', address, undefined, message, options);
   }
 }

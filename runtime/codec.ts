@@ -3,22 +3,12 @@
 import { endianness } from 'node:os';
 import { Packr, Unpackr, addExtension, type Options } from 'msgpackr';
 import { WeftError } from './errors.js';
+import type { TypedArray } from './typed-arrays.js';
+
+export type { TypedArray };
 
 /** msgpack extension type of a typed array ('W'). */
 export const TYPED_ARRAY_EXTENSION = 0x57;
-
-export type TypedArray =
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
 
 type TypedArrayClass = {
   new (length: number): TypedArray;

@@ -1,10 +1,16 @@
 // Typed errors shared by every folder: each names what failed (file, line, field, actor) and keeps its cause.
 // The CLI prints `message` for humans and `toJSON()` for machines.
 
+/** The options every Weft error takes: the underlying error as `cause`. */
+export type CauseOptions = { cause?: unknown };
+
+/** Where a FileFieldError points: a file, and a field in it. */
+export type FileField = { file?: string; field?: string };
+
 export class WeftError extends Error {
   /** Stable machine-readable code, e.g. 'config', 'graph-format'. */
   readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: string, message: string, options?: CauseOptions) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -25,12 +31,7 @@ export class WeftError extends Error {
 export class FileFieldError extends WeftError {
   readonly file?: string;
   readonly field?: string;
-  constructor(
-    code: string,
-    message: string,
-    where: { file?: string; field?: string } = {},
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: string, message: string, where: FileField = {}, options?: CauseOptions) {
     super(code, formatWhere(where.file, undefined, where.field, message), options);
     this.file = where.file;
     this.field = where.field;
@@ -39,11 +40,7 @@ export class FileFieldError extends WeftError {
 
 /** A job spec, flag or config file is wrong: `file` and `field` say where. */
 export class ConfigError extends FileFieldError {
-  constructor(
-    message: string,
-    where: { file?: string; field?: string } = {},
-    options?: { cause?: unknown },
-  ) {
+  constructor(message: string, where: FileField = {}, options?: CauseOptions) {
     super('config', message, where, options);
   }
 }
@@ -56,7 +53,7 @@ export class InputError extends WeftError {
   constructor(
     message: string,
     where: { file?: string; line?: number; field?: string } = {},
-    options?: { cause?: unknown },
+    options?: CauseOptions,
   ) {
     super('input', formatWhere(where.file, where.line, where.field, message), options);
     this.file = where.file;

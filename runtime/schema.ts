@@ -1,6 +1,9 @@
 // A small schema language for messages and configs: one declaration gives both the runtime check at the
 // boundary and the TypeScript type (`Infer<typeof S>`), so sender and receiver share one definition.
 import { WeftError } from './errors.js';
+import { TYPED_ARRAY_CLASSES, type TypedArrayKind, type TypedArrayKinds } from './typed-arrays.js';
+
+export type { TypedArrayKind, TypedArrayKinds };
 
 /** One reason a value does not match, with the dotted path of the offending field. */
 export interface SchemaIssue {
@@ -192,36 +195,6 @@ function array<T>(item: Schema<T>, options: ArrayOptions = {}): Schema<T[]> {
   });
 }
 
-/** Typed-array element kinds by name, with the class each decodes to. */
-export interface TypedArrayKinds {
-  int8: Int8Array;
-  uint8: Uint8Array;
-  uint8clamped: Uint8ClampedArray;
-  int16: Int16Array;
-  uint16: Uint16Array;
-  int32: Int32Array;
-  uint32: Uint32Array;
-  float32: Float32Array;
-  float64: Float64Array;
-  bigint64: BigInt64Array;
-  biguint64: BigUint64Array;
-}
-export type TypedArrayKind = keyof TypedArrayKinds;
-
-const typedArrayClasses: { [K in TypedArrayKind]: abstract new (...args: never[]) => unknown } = {
-  int8: Int8Array,
-  uint8: Uint8Array,
-  uint8clamped: Uint8ClampedArray,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-  bigint64: BigInt64Array,
-  biguint64: BigUint64Array,
-};
-
 export interface TypedArrayOptions {
   /** Exact element count. */
   length?: number;
@@ -232,7 +205,7 @@ function typedArray<K extends TypedArrayKind>(
   kind: K,
   options: TypedArrayOptions = {},
 ): Schema<TypedArrayKinds[K]> {
-  const cls = typedArrayClasses[kind];
+  const cls = TYPED_ARRAY_CLASSES[kind];
   if (!cls) throw new TypeError(`unknown typed array kind "${kind}"`);
   return make(`typedArray:${kind}`, (value, path, issues) => {
     if (!(value instanceof cls)) {

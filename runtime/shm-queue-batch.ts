@@ -2,30 +2,12 @@
 // counts, dtypes and offsets (each array 8-aligned), decoded in place as views — how mini-batches travel.
 import { BatchFormatError } from './shm-queue-errors.js';
 import type { ReserveOptions, ShmProducer, ShmReservation } from './shm-queue.js';
+import { TYPED_ARRAY_CLASSES, type TypedArrayKind, type TypedArrayKinds } from './typed-arrays.js';
 
-export type BatchDType =
-  | 'int8'
-  | 'uint8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'float32'
-  | 'float64'
-  | 'bigint64'
-  | 'biguint64';
+/** The kinds a batch record carries: every typed array but Uint8ClampedArray. */
+export type BatchDType = Exclude<TypedArrayKind, 'uint8clamped'>;
 
-export type BatchArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
+export type BatchArray = TypedArrayKinds[BatchDType];
 
 /** Named arrays of one batch, e.g. `{ seeds: Int32Array, features: Float32Array }`. */
 export type BatchArrays = Record<string, BatchArray>;
@@ -57,23 +39,10 @@ const DTYPES: readonly BatchDType[] = [
   'biguint64',
 ];
 
-const CTORS = {
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-  bigint64: BigInt64Array,
-  biguint64: BigUint64Array,
-} as const;
-
 type ViewCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => BatchArray;
 
 function viewOf(dtype: BatchDType, buffer: ArrayBufferLike, byteOffset: number, length: number) {
-  return new (CTORS[dtype] as unknown as ViewCtor)(buffer, byteOffset, length);
+  return new (TYPED_ARRAY_CLASSES[dtype] as unknown as ViewCtor)(buffer, byteOffset, length);
 }
 
 /** The dtype name of a typed array, or undefined for unsupported kinds (Uint8ClampedArray, DataView, …). */
@@ -140,7 +109,7 @@ export function batchLayout(shape: BatchShape): BatchLayout {
   let offset = headerBytes;
   const fields = names.map((name) => {
     const { dtype, length } = shape[name];
-    const ctor = CTORS[dtype];
+    const ctor = TYPED_ARRAY_CLASSES[dtype];
     if (ctor === undefined) throw new BatchFormatError(`unknown dtype '${String(dtype)}'`, name);
     if (!Number.isInteger(length) || length < 0 || length > 0xffffffff) {
       throw new BatchFormatError(`length must be an integer in 0 .. 2^32-1, got ${length}`, name);
@@ -268,7 +237,7 @@ export function decodeBatch<T extends BatchArrays = BatchArrays>(bytes: Uint8Arr
     }
     const name = readName(bytes, nameOffset, nameBytes);
     if (dtype === undefined) throw new BatchFormatError('unknown dtype code', name);
-    const ctor = CTORS[dtype];
+    const ctor = TYPED_ARRAY_CLASSES[dtype];
     if (dataOffset % 8 !== 0 || dataOffset + length * ctor.BYTES_PER_ELEMENT > bytes.byteLength) {
       throw new BatchFormatError(
         `data (offset ${dataOffset}, ${length} x ${dtype}) lies outside the record`,

@@ -239,21 +239,9 @@ export class Supervisor {
     const policy = resolvePolicy({ ...this.policy, ...(child.policy ?? {}) });
     const decision = decideRestart(policy, state.restartTimesMs, Date.now());
     if (decision.action === 'restart') {
-      this.emit({
-        type: 'restarting',
-        supervisor: this.name,
-        address: child.address,
-        atMs: Date.now(),
-        kind,
-        cause,
-        attempt: decision.attempt,
-        delayMs: decision.delayMs,
-      });
-      state.timer = setTimeout(() => {
-        state.timer = undefined;
-        state.restartTimesMs.push(Date.now());
-        void this.restartChild(child, state, decision.attempt);
-      }, decision.delayMs);
+      this.scheduleRestart(state, child.address, kind, cause, decision, (attempt) =>
+        this.restartChild(child, state, attempt),
+      );
       return;
     }
     state.busy = false;
@@ -290,6 +278,32 @@ export class Supervisor {
       reason: decision.reason,
     });
     child.giveUp();
+  }
+
+  /** Announces a restart, then after the decision's delay records its time and runs `restart`. */
+  private scheduleRestart(
+    state: ChildState,
+    address: Address,
+    kind: FailureKind,
+    cause: Error,
+    decision: { attempt: number; delayMs: number },
+    restart: (attempt: number) => Promise<void>,
+  ): void {
+    this.emit({
+      type: 'restarting',
+      supervisor: this.name,
+      address,
+      atMs: Date.now(),
+      kind,
+      cause,
+      attempt: decision.attempt,
+      delayMs: decision.delayMs,
+    });
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      state.restartTimesMs.push(Date.now());
+      void restart(decision.attempt);
+    }, decision.delayMs);
   }
 
   private async restartChild(
@@ -338,21 +352,9 @@ export class Supervisor {
     await Promise.all(members.map((m) => m.dispose()));
     const decision = decideRestart(this.policy, state.restartTimesMs, Date.now());
     if (decision.action === 'restart') {
-      this.emit({
-        type: 'restarting',
-        supervisor: this.name,
-        address,
-        atMs: Date.now(),
-        kind: 'escalation',
-        cause,
-        attempt: decision.attempt,
-        delayMs: decision.delayMs,
-      });
-      state.timer = setTimeout(() => {
-        state.timer = undefined;
-        state.restartTimesMs.push(Date.now());
-        void this.restartGroup(group, state, address, decision.attempt);
-      }, decision.delayMs);
+      this.scheduleRestart(state, address, 'escalation', cause, decision, (attempt) =>
+        this.restartGroup(group, state, address, attempt),
+      );
       return;
     }
     state.busy = false;

@@ -4,6 +4,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } 
 import { join } from 'node:path';
 import { formatChecksum, Xxh32 } from '../../graph-store/checksum.js';
 import { InputError } from '../../runtime/errors.js';
+import { readFormatManifest } from '../../runtime/format-manifest.js';
 
 export const EMBEDDINGS_FORMAT = 'weft-embeddings';
 export const EMBEDDINGS_FORMAT_VERSION = 1;
@@ -177,22 +178,12 @@ function checkEntry(
 /** Reads and validates a version's manifest. */
 export function readEmbeddingManifest(versionDir: string): EmbeddingManifest {
   const path = join(versionDir, EMBEDDINGS_MANIFEST);
-  let m: EmbeddingManifest;
-  try {
-    m = JSON.parse(readFileSync(path, 'utf8')) as EmbeddingManifest;
-  } catch (err) {
-    throw new InputError(
-      `cannot read embedding manifest: ${(err as Error).message}`,
-      { file: path },
-      { cause: err },
-    );
-  }
-  if (m?.format !== EMBEDDINGS_FORMAT || m.version !== EMBEDDINGS_FORMAT_VERSION) {
-    throw new InputError(`not a ${EMBEDDINGS_FORMAT} v${EMBEDDINGS_FORMAT_VERSION} manifest`, {
-      file: path,
-      field: 'format',
-    });
-  }
+  const m = readFormatManifest<EmbeddingManifest>(
+    path,
+    'embedding',
+    EMBEDDINGS_FORMAT,
+    EMBEDDINGS_FORMAT_VERSION,
+  );
   for (const k of ['count', 'dim'] as const) {
     if (!Number.isSafeInteger(m[k]) || m[k] < 0) {
       throw new InputError(`expected a non-negative integer, got ${JSON.stringify(m[k])}`, {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { checksumArray } from '../../graph-store/checksum.js';
 import { writeDirAtomic, writeFileAtomic } from '../../runtime/atomic-write.js';
 import { InputError } from '../../runtime/errors.js';
+import { readFormatManifest } from '../../runtime/format-manifest.js';
 
 export const CHECKPOINT_FORMAT = 'weft-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -84,22 +85,12 @@ export async function saveCheckpoint(
 /** Reads one checkpoint directory, verifying every file's length and checksum. */
 export function readCheckpoint(dir: string): Checkpoint {
   const manifestPath = join(dir, 'manifest.json');
-  let manifest: CheckpointManifest;
-  try {
-    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as CheckpointManifest;
-  } catch (err) {
-    throw new InputError(
-      `cannot read checkpoint manifest: ${(err as Error).message}`,
-      { file: manifestPath },
-      { cause: err },
-    );
-  }
-  if (manifest.format !== CHECKPOINT_FORMAT || manifest.version !== CHECKPOINT_VERSION) {
-    throw new InputError(`not a ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION} manifest`, {
-      file: manifestPath,
-      field: 'format',
-    });
-  }
+  const manifest = readFormatManifest<CheckpointManifest>(
+    manifestPath,
+    'checkpoint',
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_VERSION,
+  );
   const tensors = new Map<string, Float32Array>();
   for (const t of manifest.tensors) {
     const path = join(dir, t.file);

@@ -211,44 +211,36 @@ function warningsSection(run: RunData, rows: number[][]): string {
   return `<section id="warnings"><h2>Warnings</h2><ul>${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`;
 }
 
-function trainingSection(
-  run: RunData,
-  rows: number[][],
-  axis: TimeAxis,
-  maxPoints: number,
-): string {
+function trainingSection(run: RunData, rows: number[][], maxPoints: number): string {
   if (run.steps.t.length === 0) return '';
   const useStep = stepAxisUsable(run, rows);
-  const xOf = (i: number, k: number) => (useStep ? run.steps.step[i] : k);
-  const lossSeries: Series[] = rows.map((rr, a) => ({
-    name: run.steps.actors[a],
-    xs: rr.map((i, k) => xOf(i, k)),
-    ys: rr.map((i) => run.steps.loss[i]),
-  }));
+  // One series per actor of a step-record column, over the step (or the record's position).
+  const perActor = (column: ArrayLike<number>): Series[] =>
+    rows.map((rr, a) => ({
+      name: run.steps.actors[a],
+      xs: rr.map((i, k) => (useStep ? run.steps.step[i] : k)),
+      ys: rr.map((i) => column[i]),
+    }));
+  const x = { label: useStep ? 'step' : 'step record' };
   const parts = ['<section id="training"><h2>Training</h2>'];
   parts.push(
     lineChart({
       id: 'chart-loss',
       title: 'Training loss',
-      x: { label: useStep ? 'step' : 'step record' },
+      x,
       y: { label: 'loss' },
-      series: lossSeries,
+      series: perActor(run.steps.loss),
       maxPoints,
     }),
   );
-  const lrSeries: Series[] = rows.map((rr, a) => ({
-    name: run.steps.actors[a],
-    xs: rr.map((i, k) => xOf(i, k)),
-    ys: rr.map((i) => run.steps.lr[i]),
-  }));
   if (run.steps.lr.some(Number.isFinite)) {
     parts.push(
       lineChart({
         id: 'chart-lr',
         title: 'Learning rate',
-        x: { label: useStep ? 'step' : 'step record' },
+        x,
         y: { label: 'learning rate' },
-        series: lrSeries,
+        series: perActor(run.steps.lr),
         yFloor: 0,
         maxPoints,
       }),
@@ -556,7 +548,7 @@ export function renderReport(run: RunData, options: ReportOptions = {}): string 
     `<header><h1>Training report: ${esc(name)}</h1><p class="meta">${meta.join(' · ')}</p></header>`,
     warningsSection(run, rows),
     summarySection(run, rows),
-    trainingSection(run, rows, axis, maxPoints),
+    trainingSection(run, rows, maxPoints),
     throughputSection(run, rows, axis, maxPoints),
     evaluationSection(run, maxPoints),
     eventsSection(run, axis),

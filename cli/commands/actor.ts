@@ -7,7 +7,7 @@ import { ROLES, runRole, type Role } from '../../actors/distributed/role-runner.
 import { loadJobSpec } from '../../actors/job-spec.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
-import { commandLineError, parseCommandLine } from '../command-line.js';
+import { commandLineError, parseCommandLine, switchFlags, valueFlags } from '../command-line.js';
 
 const USAGE = `usage: weft actor --role ps|sampler|trainer|coordinator [--index I] [--job ID] --nats URL --spec FILE
        [--creds FILE | --token T | --user U] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]
@@ -93,19 +93,8 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(
     argv,
     {
-      role: { type: 'string' },
-      index: { type: 'string' },
-      job: { type: 'string' },
-      nats: { type: 'string' },
-      spec: { type: 'string' },
-      creds: { type: 'string' },
-      token: { type: 'string' },
-      user: { type: 'string' },
-      'tls-ca': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      resume: { type: 'boolean' },
-      json: { type: 'boolean' },
+      ...valueFlags('role index job nats spec creds token user tls-ca tls-cert tls-key'),
+      ...switchFlags('resume json'),
     },
     USAGE,
   );

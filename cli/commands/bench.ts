@@ -66,24 +66,30 @@ export async function run(argv: string[]): Promise<number> {
       file: 'command line',
       field: '--transport',
     });
-  if (transport === 'nats') {
-    const args = parseNatsAblationArgs(rest);
-    const json = args.json === true;
-    const { report, jsonPath, svgPath } = await runNatsAblation({
-      ...args,
-      onLog: json ? undefined : (l) => console.log(l),
-    });
-    if (json) console.log(JSON.stringify(report, null, 2));
-    else console.log(`\n${natsAblationTable(report)}\n\nwrote ${jsonPath} and ${svgPath}`);
-    return 0;
-  }
-  const args = parseAblationArgs(at >= 0 ? [...rest.slice(0, at), ...rest.slice(at + 2)] : rest);
+  if (transport === 'nats')
+    await runAndPrint(parseNatsAblationArgs(rest), runNatsAblation, natsAblationTable);
+  else
+    await runAndPrint(
+      parseAblationArgs(at >= 0 ? [...rest.slice(0, at), ...rest.slice(at + 2)] : rest),
+      runAblation,
+      ablationTable,
+    );
+  return 0;
+}
+
+/** Runs one ablation with progress lines (none with --json), then prints its report or table. */
+async function runAndPrint<A extends { json?: boolean }, R>(
+  args: A,
+  runOne: (
+    options: A & { onLog?: (line: string) => void },
+  ) => Promise<{ report: R; jsonPath: string; svgPath: string }>,
+  table: (report: R) => string,
+): Promise<void> {
   const json = args.json === true;
-  const { report, jsonPath, svgPath } = await runAblation({
+  const { report, jsonPath, svgPath } = await runOne({
     ...args,
     onLog: json ? undefined : (l) => console.log(l),
   });
   if (json) console.log(JSON.stringify(report, null, 2));
-  else console.log(`\n${ablationTable(report)}\n\nwrote ${jsonPath} and ${svgPath}`);
-  return 0;
+  else console.log(`\n${table(report)}\n\nwrote ${jsonPath} and ${svgPath}`);
 }

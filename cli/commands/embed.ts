@@ -1,6 +1,6 @@
 // `weft embed RUN_DIR --out DIR`: node embeddings of a run's newest checkpoint, written as the next
 // version of DIR/<model>/ with a manifest; actors/inference/ does the work.
-import { intFlag, parseCommandLine, required, runDirArgument } from '../command-line.js';
+import { intFlag, parseRunDirCommand, required } from '../command-line.js';
 
 const USAGE = `usage: weft embed RUN_DIR --out DIR [options]
 
@@ -23,24 +23,9 @@ options:
 
 /** Entry point of `weft embed`; prints the version directory written. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    argv,
-    {
-      out: { type: 'string' },
-      'batch-size': { type: 'string' },
-      nodes: { type: 'string' },
-      graph: { type: 'string' },
-      nats: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
-    USAGE,
-    true,
-  );
-  if (!parsed) return 0;
-  const { values } = parsed;
-  const runDir = runDirArgument(parsed.positionals, USAGE);
-  if (runDir === null) return 2;
+  const parsed = parseRunDirCommand(argv, 'out batch-size nodes', 'quiet', USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const { values, runDir } = parsed;
   const out = required(values.out, '--out');
   const batchSize = intFlag(values['batch-size'], '--batch-size', 1);
   const tty = process.stderr.isTTY && !values.quiet && !values.json;

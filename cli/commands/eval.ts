@@ -1,7 +1,7 @@
 // `weft eval RUN_DIR`: the validation and/or test metrics of a run's newest checkpoint, computed by
 // actors/inference/ with the trainer's evaluation; printed for humans or as JSON.
 import type { EvalSplit } from '../../actors/inference/evaluate-run.js';
-import { commandLineError, parseCommandLine, runDirArgument } from '../command-line.js';
+import { commandLineError, parseRunDirCommand } from '../command-line.js';
 import { formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft eval RUN_DIR [options]
@@ -30,21 +30,9 @@ function shown(m: Record<string, number>): string {
 
 /** Entry point of `weft eval`. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    argv,
-    {
-      split: { type: 'string' },
-      graph: { type: 'string' },
-      nats: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    USAGE,
-    true,
-  );
-  if (!parsed) return 0;
-  const { values } = parsed;
-  const runDir = runDirArgument(parsed.positionals, USAGE);
-  if (runDir === null) return 2;
+  const parsed = parseRunDirCommand(argv, 'split', '', USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const { values, runDir } = parsed;
   const split = (values.split ?? 'both') as EvalSplit;
   if (!SPLITS.includes(split))
     throw commandLineError(

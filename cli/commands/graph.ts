@@ -7,6 +7,8 @@ import {
   onePositional,
   parseCommandLine,
   required,
+  switchFlags,
+  valueFlags,
 } from '../command-line.js';
 import { buildGraph } from '../../graph-store/build-graph.js';
 import type { Delimiter } from '../../graph-store/edge-list-reader.js';
@@ -170,23 +172,9 @@ async function build(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(
     argv,
     {
-      edges: { type: 'string' },
-      features: { type: 'string' },
-      labels: { type: 'string' },
-      split: { type: 'string' },
-      undirected: { type: 'boolean' },
-      dedupe: { type: 'boolean' },
-      'num-nodes': { type: 'string' },
-      delimiter: { type: 'string' },
-      header: { type: 'boolean' },
-      'no-header': { type: 'boolean' },
-      'ts-col': { type: 'string' },
-      'weight-col': { type: 'string' },
-      'feature-dtype': { type: 'string' },
-      partitions: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
+      ...valueFlags('edges features labels split num-nodes delimiter ts-col weight-col'),
+      ...valueFlags('feature-dtype partitions out'),
+      ...switchFlags('undirected dedupe header no-header force json'),
     },
     BUILD_USAGE,
   );
@@ -226,27 +214,10 @@ async function synth(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(
     argv,
     {
-      kind: { type: 'string' },
-      nodes: { type: 'string' },
-      edges: { type: 'string' },
-      'feature-dim': { type: 'string' },
-      classes: { type: 'string' },
-      alpha: { type: 'string' },
-      homophily: { type: 'string' },
-      noise: { type: 'string' },
-      members: { type: 'string' },
-      jobs: { type: 'string' },
-      skills: { type: 'string' },
-      companies: { type: 'string' },
-      'applications-per-member': { type: 'string' },
-      'skills-per-member': { type: 'string' },
-      'skills-per-job': { type: 'string' },
-      seed: { type: 'string' },
-      'feature-dtype': { type: 'string' },
-      partitions: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
+      ...valueFlags('kind nodes edges feature-dim classes alpha homophily noise seed'),
+      ...valueFlags('members jobs skills companies applications-per-member'),
+      ...valueFlags('skills-per-member skills-per-job feature-dtype partitions out'),
+      ...switchFlags('force json'),
     },
     SYNTH_USAGE,
   );
@@ -303,12 +274,7 @@ async function synth(argv: string[]): Promise<number> {
 }
 
 async function info(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    argv,
-    { json: { type: 'boolean' }, verify: { type: 'boolean' } },
-    INFO_USAGE,
-    true,
-  );
+  const parsed = parseCommandLine(argv, switchFlags('json verify'), INFO_USAGE, true);
   if (!parsed) return 0;
   const v = parsed.values;
   const dir = required(onePositional(parsed.positionals, 'graph directory'), 'DIR');
@@ -320,12 +286,7 @@ async function info(argv: string[]): Promise<number> {
 async function partition(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(
     argv,
-    {
-      parts: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
+    { ...valueFlags('parts out'), ...switchFlags('force json') },
     PARTITION_USAGE,
     true,
   );

@@ -1,7 +1,7 @@
 // `weft launch job.yaml`: runs a whole distributed job on this machine as separate processes (and its
 // own nats-server when cluster.nats is 'local'); Ctrl-C stops every process it started.
 import { applyOverrides, loadJobSpec, type JobSpec } from '../../actors/job-spec.js';
-import { addSetOverrides, commandLineError, parseCommandLine } from '../command-line.js';
+import { commandLineError, parseJobCommand, specOverrides } from '../command-line.js';
 import { formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft launch job.yaml [options]
@@ -23,37 +23,24 @@ options:
   --inherit-output      actor output to this terminal instead of RUN_DIR/logs/
   --json                print the results as JSON`;
 
+const FLAG_FIELDS = {
+  trainers: 'cluster.trainers',
+  ps: 'cluster.parameterServers',
+  samplers: 'cluster.samplers',
+  nats: 'cluster.nats',
+  out: 'out',
+};
+
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    argv,
-    {
-      trainers: { type: 'string' },
-      ps: { type: 'string' },
-      samplers: { type: 'string' },
-      nats: { type: 'string' },
-      out: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      resume: { type: 'boolean' },
-      'inherit-output': { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
-    USAGE,
-    true,
-  );
+  const parsed = parseJobCommand(argv, 'trainers ps samplers nats', 'resume inherit-output', USAGE);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (positionals.length !== 1)
     throw commandLineError('expected one job spec: weft launch job.yaml');
-  let spec: JobSpec = loadJobSpec(positionals[0]);
-  const overrides: Record<string, unknown> = {
-    'cluster.trainers': values.trainers,
-    'cluster.parameterServers': values.ps,
-    'cluster.samplers': values.samplers,
-    'cluster.nats': values.nats,
-    out: values.out,
-  };
-  addSetOverrides(values.set, overrides);
-  spec = applyOverrides(spec, overrides);
+  const spec: JobSpec = applyOverrides(
+    loadJobSpec(positionals[0]),
+    specOverrides(values, FLAG_FIELDS, values.set),
+  );
   const quiet = Boolean(values.json);
   const { LaunchedJob } = await import('../../actors/distributed/launcher.js');
   const job = await LaunchedJob.start(spec, {

@@ -9,7 +9,12 @@ import {
   type JobSpec,
 } from '../../actors/job-spec.js';
 import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
-import { addSetOverrides, commandLineError, parseCommandLine } from '../command-line.js';
+import {
+  addSetOverrides,
+  commandLineError,
+  parseJobCommand,
+  specOverrides,
+} from '../command-line.js';
 import { formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft train [job.yaml] [options]
@@ -33,7 +38,7 @@ options (override the job spec):
   --json                print the results as JSON
   --quiet               no progress line`;
 
-const FLAG_FIELDS: Record<string, string> = {
+const FLAG_FIELDS = {
   graph: 'graph',
   task: 'task',
   layers: 'model.layers',
@@ -63,26 +68,11 @@ function progressLine(p: Progress): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
+  const parsed = parseJobCommand(
     argv,
-    {
-      graph: { type: 'string' },
-      task: { type: 'string' },
-      layers: { type: 'string' },
-      hidden: { type: 'string' },
-      fanouts: { type: 'string' },
-      'batch-size': { type: 'string' },
-      epochs: { type: 'string' },
-      lr: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      resume: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
+    'graph task layers hidden fanouts batch-size epochs lr seed resume',
+    'quiet',
     USAGE,
-    true,
   );
   if (!parsed) return 0;
   const { values, positionals } = parsed;
@@ -102,11 +92,7 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     spec = positionals[0] ? loadJobSpec(positionals[0]) : defaultJobSpec();
   }
-  const overrides: Record<string, unknown> = {};
-  for (const [flag, field] of Object.entries(FLAG_FIELDS)) {
-    const v = (values as Record<string, unknown>)[flag];
-    if (v !== undefined) overrides[field] = v;
-  }
+  const overrides = specOverrides(values, FLAG_FIELDS);
   if (values.resume) {
     // A resumed run reproduces the original exactly; only its length may change.
     const changed = Object.keys(overrides).filter((f) => f !== 'train.epochs');

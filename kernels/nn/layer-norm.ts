@@ -2,13 +2,27 @@
 // kernel producing all three gradients (dx, dgamma, dbeta) in a single pass; float64 reference.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { registerJsKernel, runKernel } from '../tf/js-kernel.js';
+import { registerJsKernel, runKernel, type JsArray } from '../tf/js-kernel.js';
 import { timed } from '../tf/op-timer.js';
 import { ShapeError } from '../tf/errors.js';
 
 export const LAYER_NORM = 'WeftLayerNorm';
 export const LAYER_NORM_GRAD = 'WeftLayerNormGrad';
 export const LAYER_NORM_EPS = 1e-5;
+
+/** Mean of x[o .. o+d); the forward and the gradient kernel recompute it per row the same way. */
+function rowMean(x: JsArray, o: number, d: number): number {
+  let mean = 0;
+  for (let j = o; j < o + d; j++) mean += x[j];
+  return mean / d;
+}
+
+/** 1 / sqrt(variance + eps) of x[o .. o+d) about `mean`. */
+function rowRstd(x: JsArray, o: number, d: number, mean: number): number {
+  let v = 0;
+  for (let j = o; j < o + d; j++) v += (x[j] - mean) ** 2;
+  return 1 / Math.sqrt(v / d + LAYER_NORM_EPS);
+}
 
 registerJsKernel<Record<string, never>>({
   kernelName: LAYER_NORM,
@@ -19,12 +33,8 @@ registerJsKernel<Record<string, never>>({
       const [n, d] = xi.shape;
       for (let i = 0; i < n; i++) {
         const o = i * d;
-        let mean = 0;
-        for (let j = o; j < o + d; j++) mean += x[j];
-        mean /= d;
-        let v = 0;
-        for (let j = o; j < o + d; j++) v += (x[j] - mean) ** 2;
-        const rstd = 1 / Math.sqrt(v / d + LAYER_NORM_EPS);
+        const mean = rowMean(x, o, d);
+        const rstd = rowRstd(x, o, d, mean);
         for (let j = 0; j < d; j++) y[o + j] = (x[o + j] - mean) * rstd * g[j] + b[j];
       }
     }),
@@ -43,12 +53,8 @@ registerJsKernel<Record<string, never>>({
       const [n, d] = dyi.shape;
       for (let i = 0; i < n; i++) {
         const o = i * d;
-        let mean = 0;
-        for (let j = o; j < o + d; j++) mean += x[j];
-        mean /= d;
-        let v = 0;
-        for (let j = o; j < o + d; j++) v += (x[j] - mean) ** 2;
-        const rstd = 1 / Math.sqrt(v / d + LAYER_NORM_EPS);
+        const mean = rowMean(x, o, d);
+        const rstd = rowRstd(x, o, d, mean);
         // dxhat = dy·gamma; dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat·xhat)).
         let m1 = 0;
         let m2 = 0;

@@ -226,6 +226,12 @@ export function csrMean(h: tf.Tensor, block: CsrLike, opts: CsrMeanOptions = {})
   return runKernel1(CSR_MEAN, { h }, csrMeanAttrs(block, opts)) as tf.Tensor2D;
 }
 
+/** The references' attributes and output row layout: `width` values per row, aggregate from `off`. */
+function referenceLayout(block: CsrLike, opts: CsrMeanOptions, d: number) {
+  const a = csrMeanAttrs(block, opts);
+  return { a, width: a.selfConcat ? 2 * d : d, off: a.selfConcat ? d : 0 };
+}
+
 /** float64 reference of csrMean (with selfConcat support), straight from the definition. */
 export function csrMeanReference(
   h: ArrayLike<number>,
@@ -233,9 +239,7 @@ export function csrMeanReference(
   block: CsrLike,
   opts: CsrMeanOptions = {},
 ): Float64Array {
-  const a = csrMeanAttrs(block, opts);
-  const width = a.selfConcat ? 2 * d : d;
-  const off = a.selfConcat ? d : 0;
+  const { a, width, off } = referenceLayout(block, opts, d);
   const out = new Float64Array(a.numDst * width);
   for (let i = 0; i < a.numDst; i++) {
     if (a.selfConcat) for (let j = 0; j < d; j++) out[i * width + j] = h[i * d + j];
@@ -259,9 +263,7 @@ export function csrMeanTransposeReference(
   block: CsrLike,
   opts: CsrMeanOptions = {},
 ): Float64Array {
-  const a = csrMeanAttrs(block, opts);
-  const width = a.selfConcat ? 2 * d : d;
-  const off = a.selfConcat ? d : 0;
+  const { a, width, off } = referenceLayout(block, opts, d);
   const dh = new Float64Array(a.numSrc * d);
   for (let i = 0; i < a.numDst; i++) {
     if (a.selfConcat) for (let j = 0; j < d; j++) dh[i * d + j] += dout[i * width + j];
