@@ -295,6 +295,40 @@ export const JOB_FIELDS = {
         memory: str('8Gi', 'Memory request and limit of each trainer pod.'),
       },
     },
+    kubernetes: {
+      runAsUser: int(
+        1000,
+        "User id every pod runs as (never root; 1000 is the image's `node` user).",
+        1,
+        2 ** 31 - 1,
+      ),
+      fsGroup: int(
+        1000,
+        'Group id that owns the mounted volumes, so the pods can write runs/ on cluster.dataClaim.',
+        1,
+        2 ** 31 - 1,
+      ),
+      credentialsSecret: str(
+        '',
+        'NATS credentials from Secrets: pods of role R load Secret `<value>-<R>` as their environment (WEFT_NATS_USER, WEFT_NATS_PASSWORD, WEFT_NATS_TOKEN, WEFT_NATS_CREDS, WEFT_CONTROL_SECRET) and see its files under /etc/weft/credentials; `weft deploy render` then also writes the matching NATS Helm values. Empty = no credentials.',
+      ),
+      tlsSecret: str(
+        '',
+        'Secret with ca.crt, tls.crt and tls.key (as cert-manager writes them), mounted at /etc/weft/tls: pods connect to NATS over mutual TLS. Empty = no TLS.',
+      ),
+      prometheusOperator: bool(
+        true,
+        'Render a PodMonitor and a PrometheusRule (the cluster runs the Prometheus operator).',
+      ),
+      monitorLabels: str(
+        '',
+        "Extra labels of the PodMonitor and the PrometheusRule, 'key=value,key=value', to match the Prometheus operator's podMonitorSelector and ruleSelector (e.g. 'release=prometheus').",
+      ),
+      dashboardLabels: str(
+        'grafana_dashboard=1',
+        "Labels of the dashboard ConfigMap, 'key=value,…': the Grafana sidecar loads ConfigMaps carrying its label.",
+      ),
+    },
   },
   timeouts: {
     startMs: int(

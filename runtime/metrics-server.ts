@@ -1,5 +1,5 @@
 // The process's metrics endpoint: GET /metrics (Prometheus text format, every thread merged),
-// GET /healthz, and whatever extra routes the process adds (the coordinator's /status), on node:http.
+// GET /healthz, GET /livez, and whatever extra routes the process adds (the coordinator's /status).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MetricsHub } from './metrics-hub.js';
@@ -67,7 +67,14 @@ export async function serveMetrics(options: MetricsServerOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   const routes = new Map(Object.entries(options.routes ?? {}));
   routes.delete('/metrics');
-  const known = ['/metrics', '/healthz', ...[...routes.keys()].filter((p) => p !== '/healthz')];
+  // /livez only says the event loop answers (a liveness probe); routes cannot replace it.
+  routes.delete('/livez');
+  const known = [
+    '/metrics',
+    '/healthz',
+    '/livez',
+    ...[...routes.keys()].filter((p) => p !== '/healthz'),
+  ];
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -79,7 +86,7 @@ export async function serveMetrics(options: MetricsServerOptions = {}): Promise<
       answerRoute(route, req.method === 'HEAD', res);
       return;
     }
-    if (path === '/healthz') {
+    if (path === '/healthz' || path === '/livez') {
       res.writeHead(200, { 'content-type': PLAIN }).end('ok\n');
       return;
     }

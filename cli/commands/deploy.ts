@@ -1,17 +1,29 @@
 // `weft deploy render JOB.yaml [--out DIR] [--set field=value]`: the job's Kubernetes manifests,
-// rendered from the job spec by deploy/k8s/render.ts, to stdout or one file each under DIR.
+// rendered from the job spec by deploy/k8s/render.ts, to stdout or one file each under DIR; and
+// `weft deploy nats-values JOB.yaml...`: the NATS Helm values with those jobs' users.
 import { readFileSync } from 'node:fs';
-import { applyOverrides, parseJobSpec } from '../../actors/job-spec.js';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { applyOverrides, parseJobSpec, type JobSpec } from '../../actors/job-spec.js';
+import { natsAuthValues } from '../../deploy/k8s/nats-values.js';
 import { manifestsToYaml, renderK8s, writeManifests } from '../../deploy/k8s/render.js';
+import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { addSetOverrides } from '../command-line.js';
 
 const USAGE = `usage: weft deploy render JOB.yaml [--out DIR] [--set field=value ...]
+       weft deploy nats-values JOB.yaml [JOB.yaml ...]
 
-Renders the Kubernetes manifests of a job from its spec: a JobSet (coordinator, ps, sampler and
+render: the Kubernetes manifests of a job from its spec: a JobSet (coordinator, ps, sampler and
 trainer replicated jobs sized by cluster.*), a ConfigMap holding the resolved spec, a Service for
-the coordinator and a PodMonitor. Without --out the manifests go to stdout as one YAML stream
-(pipe into kubectl apply -f -); with --out DIR each goes to its own file beside a kustomization.yaml.
+the coordinator, the Grafana dashboard's ConfigMap and, with cluster.kubernetes.prometheusOperator,
+a PodMonitor and a PrometheusRule. Without --out the manifests go to stdout as one YAML stream
+(pipe into kubectl apply -f -); with --out DIR each goes to its own file beside a kustomization.yaml,
+and nats-values.yaml too when cluster.kubernetes.credentialsSecret is set.
+
+nats-values: Helm values for the NATS chart (after deploy/nats/values.yaml) with one user per role
+of every job given, reading user and password from the jobs' credentials Secrets. Jobs that share
+a NATS release go in one command: Helm replaces the user list of an earlier values file.
 
 options:
   --out DIR            write one file per manifest into DIR
@@ -58,36 +70,73 @@ function parseRenderArgs(argv: string[]): RenderArgs {
   return { specFile, outDir, overrides };
 }
 
-async function render(argv: string[]): Promise<number> {
-  const args = parseRenderArgs(argv);
+function readSpec(
+  specFile: string,
+  overrides: Record<string, string> = {},
+): { spec: JobSpec; text: string } {
   let text: string;
   try {
-    text = readFileSync(args.specFile, 'utf8');
+    text = readFileSync(specFile, 'utf8');
   } catch (err) {
     throw new ConfigError(
       `cannot read job spec: ${(err as Error).message}`,
-      { file: args.specFile },
+      { file: specFile },
       { cause: err },
     );
   }
-  let spec = parseJobSpec(text, args.specFile);
-  if (Object.keys(args.overrides).length > 0) spec = applyOverrides(spec, args.overrides);
+  let spec = parseJobSpec(text, specFile);
+  if (Object.keys(overrides).length > 0) spec = applyOverrides(spec, overrides);
+  return { spec, text };
+}
+
+function natsValuesYaml(specs: JobSpec[], from: string): string {
+  return `# Rendered by \`weft deploy nats-values\` from ${from}; re-render rather than edit.\n${stringify(natsAuthValues(specs), { singleQuote: true })}`;
+}
+
+async function render(argv: string[]): Promise<number> {
+  const args = parseRenderArgs(argv);
+  const { spec, text } = readSpec(args.specFile, args.overrides);
   const manifests = renderK8s(spec, { file: args.specFile, text });
   if (args.outDir === undefined) {
     process.stdout.write(manifestsToYaml(manifests, args.specFile));
-  } else {
-    for (const file of writeManifests(manifests, args.outDir, args.specFile)) console.log(file);
+    return 0;
+  }
+  for (const file of writeManifests(manifests, args.outDir, args.specFile)) console.log(file);
+  if (spec.cluster.kubernetes.credentialsSecret !== '') {
+    const file = path.join(args.outDir, 'nats-values.yaml');
+    writeFileAtomic(file, natsValuesYaml([spec], args.specFile));
+    console.log(file);
   }
   return 0;
 }
 
-/** Entry point of `weft deploy`; the only subcommand is `render`. */
+function natsValues(argv: string[]): number {
+  const files = argv.filter((a) => a !== '--json');
+  const flag = files.find((a) => a.startsWith('--'));
+  if (flag) throw new ConfigError(`unknown option ${flag}`, { file: 'command line', field: flag });
+  if (files.length === 0) {
+    throw new ConfigError('the job spec file is missing', {
+      file: 'command line',
+      field: 'JOB.yaml',
+    });
+  }
+  const specs = files.map((f) => {
+    const { spec, text } = readSpec(f);
+    renderK8s(spec, { file: f, text }); // the same checks as render: a bad job fails here too
+    return spec;
+  });
+  process.stdout.write(natsValuesYaml(specs, files.join(', ')));
+  return 0;
+}
+
+/** Entry point of `weft deploy`: `render` and `nats-values`. */
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || rest.includes('--help')) {
     console.log(USAGE);
     return sub === undefined ? 2 : 0;
   }
+  if (sub === 'nats-values') return natsValues(rest);
   if (sub !== 'render') {
     console.error(`weft deploy: unknown subcommand '${sub}'\n\n${USAGE}`);
     return 2;

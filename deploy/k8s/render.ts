@@ -1,5 +1,5 @@
-// Renders a job's Kubernetes manifests (JobSet, spec ConfigMap, coordinator Service, PodMonitor)
-// from the same job spec `weft launch` reads, so counts, resources and settings cannot disagree.
+// Renders a job's Kubernetes manifests (JobSet, spec ConfigMap, coordinator Service, monitoring) from
+// the same job spec `weft launch` reads, so counts, resources and settings cannot disagree.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -13,23 +13,30 @@ import {
 import type { JobSpec } from '../../actors/job-spec.js';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { ConfigError } from '../../runtime/errors.js';
+import {
+  K8S_ROLES,
+  commonLabels,
+  isMemoryQuantity,
+  memoryBytes,
+  metricsPortOf,
+  natsUrlFor,
+  parseLabelList,
+  roleCounts,
+  type Obj,
+} from './cluster-settings.js';
+import { dashboardConfigMap, podMonitor, prometheusRule } from './monitoring.js';
+import { podTemplate } from './pod-template.js';
 
-/** Roles in the order their replicated jobs appear in the JobSet. */
-export const K8S_ROLES = ['coordinator', 'ps', 'sampler', 'trainer'] as const;
-export type K8sRole = (typeof K8S_ROLES)[number];
-
-/** Port of /metrics (and the coordinator's /status and /healthz) when the spec leaves it at 0. */
-export const DEFAULT_METRICS_PORT = 9464;
-/** Where each pod finds the resolved job spec (the ConfigMap's job.yaml). */
-export const SPEC_MOUNT_DIR = '/etc/weft';
-/** Working directory of the image; data/ and runs/ under it are where dataClaim is mounted. */
-export const IMAGE_WORKDIR = '/app';
-/** Share of a pod's memory limit given to the V8 heap; the rest is for buffers and the runtime. */
-const HEAP_SHARE = 0.75;
-/** Container restarts allowed per pod before its Job fails (and the JobSet restarts the job). */
-const RESTARTS_PER_POD = 3;
-
-type Obj = Record<string, unknown>;
+export {
+  DEFAULT_METRICS_PORT,
+  IMAGE_WORKDIR,
+  K8S_ROLES,
+  SPEC_MOUNT_DIR,
+  memoryBytes,
+  natsUrlFor,
+  roleCounts,
+  type K8sRole,
+} from './cluster-settings.js';
 
 // Single quotes, as the repository's formatter writes YAML, so rendered files pass its check.
 const YAML_OPTIONS = { singleQuote: true } as const;
@@ -49,25 +56,11 @@ export interface SpecSource {
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const CPU = /^(\d+(\.\d+)?|\d+m)$/;
-const MEMORY = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
-const MEMORY_FACTOR: Record<string, number> = {
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
 // Pod hostnames are <jobset>-<replicated job>-<job index>-<pod index> and must fit in 63
 // characters: 'coordinator' plus separators and indexes leave 40 for the job name.
 const MAX_NAME_CHARS = 40;
+/** Container restarts allowed per pod before its Job fails (and the JobSet restarts the job). */
+const RESTARTS_PER_POD = 3;
 
 function lineOf(source: SpecSource, field: string): number | undefined {
   if (!source.text) return undefined;
@@ -91,30 +84,6 @@ function fail(source: SpecSource, field: string, message: string): never {
   const line = lineOf(source, field);
   const file = source.file && line ? `${source.file}:${line}` : source.file;
   throw new ConfigError(message, { file, field });
-}
-
-/** Bytes of a Kubernetes memory quantity such as '512Mi', '4Gi' or '1G'. */
-export function memoryBytes(quantity: string): number {
-  const m = MEMORY.exec(quantity);
-  if (!m) throw new ConfigError(`not a memory quantity: ${JSON.stringify(quantity)}`);
-  return Number(m[1]) * MEMORY_FACTOR[m[3] ?? ''];
-}
-
-/** The NATS URL pods connect to: 'local' means the release installed from deploy/nats. */
-export function natsUrlFor(spec: JobSpec): string {
-  return spec.cluster.nats === 'local'
-    ? `nats://nats.${spec.cluster.namespace}.svc:4222`
-    : spec.cluster.nats;
-}
-
-/** Replicas of each role the spec asks for. */
-export function roleCounts(spec: JobSpec): Record<K8sRole, number> {
-  return {
-    coordinator: 1,
-    ps: spec.cluster.parameterServers,
-    sampler: spec.cluster.samplers,
-    trainer: spec.cluster.trainers,
-  };
 }
 
 /** Checks what Kubernetes demands beyond the job spec's own schema; errors name the field. */
@@ -162,7 +131,7 @@ export function validateForKubernetes(spec: JobSpec, source: SpecSource = {}): v
         `must be a positive CPU quantity such as 2, 0.5 or 500m, got ${JSON.stringify(r.cpu)}`,
       );
     }
-    if (!MEMORY.test(r.memory) || memoryBytes(r.memory) < 2 ** 26) {
+    if (!isMemoryQuantity(r.memory) || memoryBytes(r.memory) < 2 ** 26) {
       fail(
         source,
         `cluster.resources.${role}.memory`,
@@ -172,95 +141,13 @@ export function validateForKubernetes(spec: JobSpec, source: SpecSource = {}): v
   }
 }
 
-function commonLabels(spec: JobSpec): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'weft',
-    'app.kubernetes.io/instance': spec.name,
-    'app.kubernetes.io/managed-by': 'weft-deploy-render',
-  };
-}
-
 /** The spec the pods run: transport over NATS, the metrics port fixed, the NATS URL resolved. */
 export function clusterSpec(spec: JobSpec): JobSpec {
   const out = structuredClone(spec);
   out.runtime.transport = 'nats';
-  out.runtime.metricsPort = spec.runtime.metricsPort || DEFAULT_METRICS_PORT;
+  out.runtime.metricsPort = metricsPortOf(spec);
   out.cluster.nats = natsUrlFor(spec);
   return out;
-}
-
-function podTemplate(spec: JobSpec, role: K8sRole): Obj {
-  const c = spec.cluster;
-  const port = spec.runtime.metricsPort || DEFAULT_METRICS_PORT;
-  const natsUrl = natsUrlFor(spec);
-  const memory = c.resources[role].memory;
-  const heapMiB = Math.max(64, Math.floor((memoryBytes(memory) * HEAP_SHARE) / 2 ** 20));
-  const container: Obj = {
-    name: 'weft',
-    image: c.image,
-    imagePullPolicy: 'IfNotPresent',
-    args: [
-      'actor',
-      '--role',
-      role,
-      '--index',
-      '$(JOB_COMPLETION_INDEX)',
-      '--job',
-      spec.name,
-      '--nats',
-      natsUrl,
-    ],
-    env: [
-      {
-        // Set by the Job controller too; declared here so the args' $(...) reference is explicit.
-        name: 'JOB_COMPLETION_INDEX',
-        valueFrom: {
-          fieldRef: {
-            fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']",
-          },
-        },
-      },
-      { name: 'WEFT_JOB', value: spec.name },
-      { name: 'WEFT_ROLE', value: role },
-      { name: 'WEFT_NATS_URL', value: natsUrl },
-      { name: 'WEFT_JOB_SPEC', value: `${SPEC_MOUNT_DIR}/job.yaml` },
-      { name: 'WEFT_METRICS_PORT', value: String(port) },
-      { name: 'NODE_OPTIONS', value: `--max-old-space-size=${heapMiB}` },
-    ],
-    ports: [{ name: 'metrics', containerPort: port, protocol: 'TCP' }],
-    resources: {
-      requests: { cpu: c.resources[role].cpu, memory },
-      limits: { memory },
-    },
-    volumeMounts: [{ name: 'spec', mountPath: SPEC_MOUNT_DIR, readOnly: true }],
-  };
-  const volumes: Obj[] = [{ name: 'spec', configMap: { name: `${spec.name}-spec` } }];
-  if (c.dataClaim !== '') {
-    (container.volumeMounts as Obj[]).push(
-      { name: 'data', mountPath: `${IMAGE_WORKDIR}/data`, subPath: 'data' },
-      { name: 'data', mountPath: `${IMAGE_WORKDIR}/runs`, subPath: 'runs' },
-    );
-    volumes.push({ name: 'data', persistentVolumeClaim: { claimName: c.dataClaim } });
-  }
-  if (role === 'coordinator') {
-    // Readiness only: a failing probe takes /status out of the Service but never kills the job.
-    container.readinessProbe = {
-      httpGet: { path: '/healthz', port: 'metrics' },
-      periodSeconds: 10,
-      failureThreshold: 3,
-    };
-  }
-  return {
-    metadata: {
-      labels: { ...commonLabels(spec), 'app.kubernetes.io/component': role },
-    },
-    spec: {
-      restartPolicy: 'OnFailure',
-      terminationGracePeriodSeconds: 60,
-      containers: [container],
-      volumes,
-    },
-  };
 }
 
 function jobSet(spec: JobSpec): Obj {
@@ -305,7 +192,7 @@ function configMap(spec: JobSpec): Obj {
 }
 
 function service(spec: JobSpec): Obj {
-  const port = spec.runtime.metricsPort || DEFAULT_METRICS_PORT;
+  const port = metricsPortOf(spec);
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -329,39 +216,35 @@ function service(spec: JobSpec): Obj {
   };
 }
 
-function podMonitor(spec: JobSpec): Obj {
-  return {
-    apiVersion: 'monitoring.coreos.com/v1',
-    kind: 'PodMonitor',
-    metadata: { name: spec.name, namespace: spec.cluster.namespace, labels: commonLabels(spec) },
-    spec: {
-      jobLabel: 'app.kubernetes.io/instance',
-      selector: {
-        matchLabels: { 'app.kubernetes.io/name': 'weft', 'app.kubernetes.io/instance': spec.name },
-      },
-      podMetricsEndpoints: [
-        {
-          port: 'metrics',
-          path: '/metrics',
-          interval: '15s',
-          // The processes label their metrics job/role/index themselves; keep those.
-          honorLabels: true,
-          relabelings: [
-            {
-              sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_component'],
-              targetLabel: 'role',
-            },
-            {
-              sourceLabels: [
-                '__meta_kubernetes_pod_annotation_batch_kubernetes_io_job_completion_index',
-              ],
-              targetLabel: 'index',
-            },
-          ],
-        },
-      ],
-    },
-  };
+/** Checks the cluster.kubernetes section: Secret names and label lists Kubernetes can take. */
+function validateKubernetesSection(spec: JobSpec, source: SpecSource): void {
+  const k = spec.cluster.kubernetes;
+  // The longest Secret name is <credentialsSecret>-coordinator.
+  if (
+    k.credentialsSecret !== '' &&
+    (!DNS_SUBDOMAIN.test(`${k.credentialsSecret}-coordinator`) || k.credentialsSecret.length > 240)
+  ) {
+    fail(
+      source,
+      'cluster.kubernetes.credentialsSecret',
+      `must be the prefix of Secret names (lower-case letters, digits, '-', '.'; at most 240 characters), got ${JSON.stringify(k.credentialsSecret)}`,
+    );
+  }
+  if (k.tlsSecret !== '' && (!DNS_SUBDOMAIN.test(k.tlsSecret) || k.tlsSecret.length > 253)) {
+    fail(
+      source,
+      'cluster.kubernetes.tlsSecret',
+      `must name a Secret, got ${JSON.stringify(k.tlsSecret)}`,
+    );
+  }
+  for (const field of ['monitorLabels', 'dashboardLabels'] as const) {
+    try {
+      parseLabelList(k[field], `cluster.kubernetes.${field}`);
+    } catch (err) {
+      if (err instanceof ConfigError) fail(source, `cluster.kubernetes.${field}`, err.message);
+      throw err;
+    }
+  }
 }
 
 /**
@@ -370,12 +253,20 @@ function podMonitor(spec: JobSpec): Obj {
  */
 export function renderK8s(spec: JobSpec, source: SpecSource = {}): Manifest[] {
   validateForKubernetes(spec, source);
-  return [
+  validateKubernetesSection(spec, source);
+  const manifests: Manifest[] = [
     { file: 'configmap.yaml', object: configMap(spec) },
     { file: 'service.yaml', object: service(spec) },
     { file: 'jobset.yaml', object: jobSet(spec) },
-    { file: 'podmonitor.yaml', object: podMonitor(spec) },
+    { file: 'dashboard.yaml', object: dashboardConfigMap(spec) },
   ];
+  if (spec.cluster.kubernetes.prometheusOperator) {
+    manifests.push(
+      { file: 'podmonitor.yaml', object: podMonitor(spec) },
+      { file: 'prometheusrule.yaml', object: prometheusRule(spec) },
+    );
+  }
+  return manifests;
 }
 
 function toDocument(object: Obj, from: string): Document {

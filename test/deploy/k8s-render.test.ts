@@ -45,7 +45,8 @@ function renderParsed(spec: JobSpec): Record<string, Any> {
   for (const d of docs) {
     expect(d.errors).toEqual([]);
     const o = d.toJS() as Any;
-    byKind[o.kind] = o;
+    // Two ConfigMaps: the job's spec, and the dashboard every job of the namespace shares.
+    byKind[o.metadata.name === 'weft-dashboard' ? 'Dashboard' : o.kind] = o;
   }
   return byKind;
 }
@@ -55,7 +56,11 @@ function replicatedJob(jobset: Any, role: K8sRole): Any {
 }
 
 function expectMatchesSpec(objects: Record<string, Any>, spec: JobSpec): void {
-  expect(Object.keys(objects).sort()).toEqual(['ConfigMap', 'JobSet', 'PodMonitor', 'Service']);
+  expect(Object.keys(objects).sort()).toEqual(
+    spec.cluster.kubernetes.prometheusOperator
+      ? ['ConfigMap', 'Dashboard', 'JobSet', 'PodMonitor', 'PrometheusRule', 'Service']
+      : ['ConfigMap', 'Dashboard', 'JobSet', 'Service'],
+  );
   const jobset = objects.JobSet;
   expect(jobset.apiVersion).toBe('jobset.x-k8s.io/v1alpha2');
   expect(jobset.metadata).toMatchObject({ name: spec.name, namespace: spec.cluster.namespace });
@@ -116,8 +121,12 @@ function expectMatchesSpec(objects: Record<string, Any>, spec: JobSpec): void {
       expect(volumes.data.persistentVolumeClaim.claimName).toBe(spec.cluster.dataClaim);
     } else {
       expect(volumes.data).toBeUndefined();
+      expect(volumes.runs.emptyDir).toEqual({});
     }
+    expectHardenedPod(pod.spec, spec, role);
+    expectCredentials(c, volumes, spec, role);
   }
+  expectMonitoring(objects, spec);
 
   // The ConfigMap carries the spec the pods run: same job, over NATS, on the rendered port.
   const inPods = parseJobSpec(objects.ConfigMap.data['job.yaml'], 'configmap');
@@ -134,15 +143,98 @@ function expectMatchesSpec(objects: Record<string, Any>, spec: JobSpec): void {
     const selected = Object.entries(selector).every(([k, v]) => labels[k] === v);
     expect(selected, role).toBe(role === 'coordinator');
     // The PodMonitor scrapes every pod of the job.
+    if (!objects.PodMonitor) continue;
     const monitorSelects = Object.entries(
       objects.PodMonitor.spec.selector.matchLabels as Record<string, string>,
     ).every(([k, v]) => labels[k] === v);
     expect(monitorSelects, role).toBe(true);
   }
   expect(objects.Service.spec.ports.map((p: Any) => p.targetPort)).toEqual(['metrics', 'metrics']);
+  if (!objects.PodMonitor) return;
   const endpoint = objects.PodMonitor.spec.podMetricsEndpoints[0];
   expect(endpoint).toMatchObject({ port: 'metrics', path: '/metrics', honorLabels: true });
   expect(endpoint.relabelings.map((r: Any) => r.targetLabel).sort()).toEqual(['index', 'role']);
+}
+
+/** Non-root, read-only root filesystem, every writable path a volume, alive and ready probes. */
+function expectHardenedPod(podSpec: Any, spec: JobSpec, role: K8sRole): void {
+  const k = spec.cluster.kubernetes;
+  expect(podSpec.securityContext).toMatchObject({
+    runAsNonRoot: true,
+    runAsUser: k.runAsUser,
+    fsGroup: k.fsGroup,
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
+  const c = podSpec.containers[0];
+  expect(c.securityContext).toEqual({
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  });
+  const writable = c.volumeMounts.filter((m: Any) => !m.readOnly).map((m: Any) => m.mountPath);
+  expect(writable).toEqual(
+    spec.cluster.dataClaim ? ['/tmp', '/app/data', '/app/runs'] : ['/tmp', '/app/runs'],
+  );
+  expect(c.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'metrics' });
+  if (role === 'coordinator') {
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+  } else {
+    expect(c.readinessProbe).toBeUndefined();
+  }
+}
+
+/** A role's pods read that role's Secret only, and the TLS files from the TLS Secret. */
+function expectCredentials(c: Any, volumes: Record<string, Any>, spec: JobSpec, role: K8sRole) {
+  const k = spec.cluster.kubernetes;
+  const env = Object.fromEntries(c.env.map((e: Any) => [e.name, e.value]));
+  if (k.credentialsSecret) {
+    const secret = `${k.credentialsSecret}-${role}`;
+    expect(c.envFrom).toEqual([{ secretRef: { name: secret } }]);
+    expect(volumes.credentials.secret).toEqual({ secretName: secret, defaultMode: 0o440 });
+  } else {
+    expect(c.envFrom).toBeUndefined();
+    expect(volumes.credentials).toBeUndefined();
+  }
+  if (k.tlsSecret) {
+    expect(volumes.tls.secret.secretName).toBe(k.tlsSecret);
+    const dir = c.volumeMounts.find((m: Any) => m.name === 'tls').mountPath;
+    expect([env.WEFT_NATS_TLS_CA, env.WEFT_NATS_TLS_CERT, env.WEFT_NATS_TLS_KEY]).toEqual([
+      `${dir}/ca.crt`,
+      `${dir}/tls.crt`,
+      `${dir}/tls.key`,
+    ]);
+  } else {
+    expect(volumes.tls).toBeUndefined();
+    expect(env.WEFT_NATS_TLS_CA).toBeUndefined();
+  }
+  // Mount points never nest inside another volume (a read-only ConfigMap cannot hold them).
+  const paths = c.volumeMounts.map((m: Any) => `${m.mountPath}/`);
+  for (const a of paths) for (const b of paths) if (a !== b) expect(b.startsWith(a), b).toBe(false);
+}
+
+function labelsOf(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split(',')
+      .filter((e) => e.trim())
+      .map((e) => e.split('=').map((x) => x.trim())),
+  );
+}
+
+/** The alert rules and dashboard as committed, labelled for the operator's and Grafana's selectors. */
+function expectMonitoring(objects: Record<string, Any>, spec: JobSpec): void {
+  const k = spec.cluster.kubernetes;
+  const dashboard = objects.Dashboard;
+  expect(dashboard.data['weft.json']).toBe(
+    readFileSync(path.join(root, 'deploy/grafana/weft.json'), 'utf8'),
+  );
+  expect(dashboard.metadata.labels).toMatchObject(labelsOf(k.dashboardLabels));
+  if (!k.prometheusOperator) return;
+  const rules = parse(readFileSync(path.join(root, 'deploy/prometheus/rules.yml'), 'utf8'));
+  expect(objects.PrometheusRule.spec.groups).toEqual(rules.groups);
+  for (const kind of ['PrometheusRule', 'PodMonitor']) {
+    expect(objects[kind].metadata.labels).toMatchObject(labelsOf(k.monitorLabels));
+  }
 }
 
 function errorOf(fn: () => unknown): ConfigError {
@@ -186,6 +278,11 @@ describe('weft deploy render', () => {
         'cluster.namespace': pick(['default', 'ml', `team-${seed}`]),
         'cluster.dataClaim': next() < 0.5 ? '' : `claim-${seed}`,
         'runtime.metricsPort': String(next() < 0.3 ? 0 : 9000 + Math.floor(next() * 1000)),
+        'cluster.kubernetes.credentialsSecret': next() < 0.5 ? '' : `job-${seed}-nats`,
+        'cluster.kubernetes.tlsSecret': next() < 0.5 ? '' : `tls-${seed}`,
+        'cluster.kubernetes.prometheusOperator': String(next() < 0.7),
+        'cluster.kubernetes.monitorLabels': pick(['', 'release=prometheus', 'a=1, b.example/c=d']),
+        'cluster.kubernetes.runAsUser': String(1 + Math.floor(next() * 60000)),
       };
       for (const role of K8S_ROLES) {
         overrides[`cluster.resources.${role}.cpu`] = pick(cpus);
@@ -223,6 +320,30 @@ describe('weft deploy render', () => {
         field: 'cluster.namespace',
         line: 4,
         message: /DNS label/,
+      },
+      {
+        text: 'name: cora\ngraph: g\ncluster:\n  kubernetes:\n    credentialsSecret: Bad_Name\n',
+        field: 'cluster.kubernetes.credentialsSecret',
+        line: 5,
+        message: /prefix of Secret names/,
+      },
+      {
+        text: 'name: cora\ngraph: g\ncluster:\n  kubernetes:\n    tlsSecret: "a b"\n',
+        field: 'cluster.kubernetes.tlsSecret',
+        line: 5,
+        message: /must name a Secret/,
+      },
+      {
+        text: 'name: cora\ngraph: g\ncluster:\n  kubernetes:\n    monitorLabels: release\n',
+        field: 'cluster.kubernetes.monitorLabels',
+        line: 5,
+        message: /key=value/,
+      },
+      {
+        text: 'name: cora\ngraph: g\ncluster:\n  kubernetes:\n    dashboardLabels: "x=has space"\n',
+        field: 'cluster.kubernetes.dashboardLabels',
+        line: 5,
+        message: /"x=has space"/,
       },
       {
         text: 'name: cora\ngraph: g\ncluster:\n  image: "weft latest"\n',
@@ -283,12 +404,14 @@ describe('weft deploy render', () => {
         'cluster.trainers=7',
       ]);
       expect(code).toBe(0);
-      expect(log).toHaveBeenCalledTimes(5);
+      expect(log).toHaveBeenCalledTimes(7);
       expect(readdirSync(path.join(tmp, 'out')).sort()).toEqual([
         'configmap.yaml',
+        'dashboard.yaml',
         'jobset.yaml',
         'kustomization.yaml',
         'podmonitor.yaml',
+        'prometheusrule.yaml',
         'service.yaml',
       ]);
       const jobset = parse(readFileSync(path.join(tmp, 'out', 'jobset.yaml'), 'utf8'));
@@ -307,7 +430,14 @@ describe('weft deploy render', () => {
     expect(await run(['render', exampleFile])).toBe(0);
     vi.restoreAllMocks();
     const kinds = parseAllDocuments(out).map((d) => (d.toJS() as Any).kind);
-    expect(kinds).toEqual(['ConfigMap', 'Service', 'JobSet', 'PodMonitor']);
+    expect(kinds).toEqual([
+      'ConfigMap',
+      'Service',
+      'JobSet',
+      'ConfigMap',
+      'PodMonitor',
+      'PrometheusRule',
+    ]);
   });
 
   it('rejects bad command lines and unreadable specs with ConfigErrors', async () => {

@@ -1,4 +1,4 @@
-// The metrics endpoint's extra routes: served next to /metrics, /healthz replaceable, /metrics not,
+// The metrics endpoint's extra routes: served next to /metrics, /healthz replaceable, /metrics and /livez not,
 // a throwing or rejecting route answers 500, unknown paths list what exists.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetricsRegistry } from '../../runtime/metrics.js';
@@ -54,14 +54,19 @@ describe('serveMetrics routes', () => {
     expect(await (await fetch(`${url}/healthz`)).text()).toBe('ok\n');
   });
 
-  it('lets a route replace /healthz but never /metrics', async () => {
+  it('lets a route replace /healthz but never /metrics or /livez', async () => {
     const url = await start({
       '/healthz': () => ({ status: 503, contentType: 'text/plain', body: 'job failed\n' }),
       '/metrics': () => ({ body: 'not the metrics' }),
+      '/livez': () => ({ status: 503, body: 'not alive' }),
     });
     const h = await fetch(`${url}/healthz`);
     expect(h.status).toBe(503);
     expect(await h.text()).toBe('job failed\n');
+    // A failed job's process still answers its liveness probe: Kubernetes must not restart it.
+    const l = await fetch(`${url}/livez`);
+    expect(l.status).toBe(200);
+    expect(await l.text()).toBe('ok\n');
     const m = await (await fetch(`${url}/metrics`)).text();
     expect(m).toContain('weft_route_test_total{job="routes",role="coordinator",index="0"} 3');
   });
@@ -82,7 +87,9 @@ describe('serveMetrics routes', () => {
     expect(await r.text()).toContain('no answer');
     const nf = await fetch(`${url}/nope`);
     expect(nf.status).toBe(404);
-    expect(await nf.text()).toBe('not found: try /metrics, /healthz, /throws, /rejects, /status\n');
+    expect(await nf.text()).toBe(
+      'not found: try /metrics, /healthz, /livez, /throws, /rejects, /status\n',
+    );
     expect((await fetch(`${url}/status`, { method: 'POST' })).status).toBe(405);
   });
 });
