@@ -1,24 +1,41 @@
 # The Weft image: every pod of a job runs `weft actor ...` from it (see deploy/k8s and
-# `weft deploy render`). TypeScript runs through tsx (bin/weft.js without dist/), so there is no build stage.
-FROM node:20-slim
+# `weft deploy render`). Two stages: the build stage compiles the TypeScript to dist/ with the dev
+# dependencies; the runtime stage holds dist/, bin/, the deploy configs and the production
+# dependencies only, and runs as the non-root `node` user (uid 1000) on a read-only root filesystem.
+# Both stages copy by allow-list. test/deploy/image-tree.test.ts replays these steps and runs the
+# result read-only; it knows the RUN commands used here (npm ci, npm run build, mkdir, chown).
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+# --ignore-scripts: `prepare` would build before the sources are here. No dependency needs a
+# compiler (native parts come prebuilt), so the stage has no g++/make/python3.
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json index.ts ./
+COPY actors actors
+COPY bench bench
+COPY cli cli
+COPY deploy deploy
+COPY graph-store graph-store
+COPY kernels kernels
+COPY runtime runtime
+RUN npm run build
+
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
-
-# Dependencies first: this layer is reused while only the sources change. --ignore-scripts skips
-# `prepare` (the dist/ build needs TypeScript, a dev dependency), so the image runs the sources.
+# Dependencies first: this layer is reused while only the sources change.
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
-
-COPY . .
-RUN chmod +x bin/weft.js \
-  && ln -s /app/bin/weft.js /usr/local/bin/weft \
-  && mkdir -p data runs \
-  && chown node:node data runs
-
-# Relative paths in job specs (data/..., runs/...) resolve under /app, where a job's
-# cluster.dataClaim is mounted.
+COPY bin bin
+COPY deploy/grafana deploy/grafana
+COPY deploy/nats deploy/nats
+COPY deploy/prometheus/prometheus.yml deploy/prometheus/rules.yml deploy/prometheus/
+COPY --from=build /src/dist dist
+# Mount points of the job's claim (data/, runs/); relative paths in job specs resolve under /app.
+RUN mkdir -p data runs && chown node:node data runs
 USER node
 EXPOSE 9464
-ENTRYPOINT ["weft"]
+ENTRYPOINT ["node", "/app/bin/weft.js"]
 CMD ["--help"]

@@ -1,82 +1,104 @@
+// The Dockerfile read statically (Docker itself may be absent): a pinned maintained Node base that
+// package.json's engines and the README agree with, a build stage and a production-only runtime stage
+// copied by allow-list, a non-root user, and the entry point the rendered pods call.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultJobSpec } from '../../actors/job-spec.js';
 import { renderK8s } from '../../deploy/k8s/render.js';
+import { dockerIgnored, dockerStages, repoRoot } from '../helpers/dockerfile.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
-const instructions = dockerfile
-  .replace(/\\\n/g, ' ')
-  .split('\n')
-  .map((l) => l.trim())
-  .filter((l) => l !== '' && !l.startsWith('#'));
+const stages = dockerStages();
+const runtime = stages.at(-1)!;
+const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 
-// .dockerignore patterns as Docker reads them: paths from the context root, * within a segment.
-function ignored(relPath: string): boolean {
-  const patterns = readFileSync(path.join(root, '.dockerignore'), 'utf8')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
-  let out = false;
-  for (const raw of patterns) {
-    const negate = raw.startsWith('!');
-    const pattern = (negate ? raw.slice(1) : raw).replace(/^\/+|\/+$/g, '');
-    const re = new RegExp(
-      `^${pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*\*/g, '§§')
-        .replace(/\*/g, '[^/]*')
-        .replace(/\?/g, '[^/]')
-        .replace(/§§/g, '.*')}(/.*)?$`,
-    );
-    if (re.test(relPath)) out = !negate;
-  }
-  return out;
+function lines(stage: (typeof stages)[number], op: string): string[] {
+  return stage.instructions.filter((i) => i.op === op).map((i) => i.args);
 }
 
 describe('Dockerfile', () => {
-  it('builds on node:20-slim with production dependencies only', () => {
-    const from = instructions.filter((l) => l.startsWith('FROM '));
-    expect(from).toEqual(['FROM node:20-slim']);
-    const installs = instructions.filter((l) => l.startsWith('RUN ') && l.includes('npm '));
-    expect(installs.some((l) => /npm ci\b.*--omit=dev/.test(l))).toBe(true);
-    expect(instructions.some((l) => /npm install\b/.test(l))).toBe(false);
-    // The lockfile goes in before `npm ci`, which refuses to run without it.
-    const copyLock = instructions.findIndex(
-      (l) => l.startsWith('COPY') && l.includes('package-lock.json'),
-    );
-    const ci = instructions.findIndex((l) => l.includes('npm ci'));
-    expect(copyLock).toBeGreaterThanOrEqual(0);
-    expect(copyLock).toBeLessThan(ci);
+  it('pins one exact Node LTS release that engines and the README accept', () => {
+    const images = new Set(stages.map((s) => s.image));
+    expect(images.size).toBe(1);
+    const [image] = images;
+    const m = /^node:(\d+)\.(\d+)\.(\d+)-(bookworm|trixie)-slim$/.exec(image);
+    expect(m, image).not.toBeNull();
+    const major = Number(m![1]);
+    // Even majors are the LTS lines; 20 reached its end of life in April 2026.
+    expect(major % 2).toBe(0);
+    expect(major).toBeGreaterThanOrEqual(22);
+    const min = /^>=(\d+)/.exec(pkg.engines.node);
+    expect(min, pkg.engines.node).not.toBeNull();
+    expect(major).toBeGreaterThanOrEqual(Number(min![1]));
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    expect(readme).toContain(`Node.js ${min![1]} or newer`);
+    expect(readme).toContain(image);
   });
 
-  it('runs weft as its entry point, which the rendered pods call with `actor`', () => {
-    expect(instructions.filter((l) => l.startsWith('ENTRYPOINT'))).toEqual(['ENTRYPOINT ["weft"]']);
-    expect(instructions.some((l) => l.includes('ln -s /app/bin/weft.js /usr/local/bin/weft'))).toBe(
-      true,
-    );
-    expect(instructions).toContain('WORKDIR /app');
-    expect(instructions.some((l) => /^USER (?!root)/.test(l))).toBe(true);
+  it('builds in one stage and installs production dependencies only in the runtime stage', () => {
+    expect(stages).toHaveLength(2);
+    const [build] = stages;
+    expect(lines(build, 'RUN')).toContain('npm run build');
+    const installs = lines(runtime, 'RUN').filter((l) => l.includes('npm '));
+    expect(installs.some((l) => /npm ci\b.*--omit=dev/.test(l))).toBe(true);
+    expect(stages.flatMap((s) => lines(s, 'RUN')).some((l) => /npm install\b/.test(l))).toBe(false);
+    // The lockfile goes in before `npm ci`, which refuses to run without it.
+    for (const stage of stages) {
+      const copyLock = stage.instructions.findIndex(
+        (i) => i.op === 'COPY' && i.args.includes('package-lock.json'),
+      );
+      const ci = stage.instructions.findIndex((i) => i.op === 'RUN' && i.args.includes('npm ci'));
+      expect(copyLock).toBeGreaterThanOrEqual(0);
+      expect(copyLock).toBeLessThan(ci);
+    }
+    // The runtime stage takes the build's dist/ and no sources.
+    expect(lines(runtime, 'COPY')).toContain(`--from=${build.name} /src/dist dist`);
+    for (const copy of lines(runtime, 'COPY')) {
+      expect(copy).not.toMatch(/\b(actors|bench|cli|runtime|kernels|graph-store|tsconfig)/);
+    }
+  });
+
+  it('copies by allow-list, never the whole context', () => {
+    for (const stage of stages) {
+      for (const copy of lines(stage, 'COPY')) expect(copy).not.toMatch(/^(--\S+ )*\. /);
+    }
+  });
+
+  it('runs weft as a non-root user, the entry point the rendered pods call with `actor`', () => {
+    expect(lines(runtime, 'ENTRYPOINT')).toEqual(['["node", "/app/bin/weft.js"]']);
+    expect(lines(runtime, 'WORKDIR')).toEqual(['/app']);
+    expect(lines(runtime, 'USER')).toEqual(['node']);
     const jobset = renderK8s({ ...defaultJobSpec(), graph: 'data/g' }).find(
       (m) => m.file === 'jobset.yaml',
     )!;
     const rjobs = (
       jobset.object.spec as {
         replicatedJobs: {
-          template: { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+          template: {
+            spec: {
+              template: {
+                spec: { securityContext: { runAsUser: number }; containers: { args: string[] }[] };
+              };
+            };
+          };
         }[];
       }
     ).replicatedJobs;
-    for (const rj of rjobs)
-      expect(rj.template.spec.template.spec.containers[0].args[0]).toBe('actor');
+    for (const rj of rjobs) {
+      const pod = rj.template.spec.template.spec;
+      expect(pod.containers[0].args[0]).toBe('actor');
+      // The image's `node` user: uid 1000 in the official Node images.
+      expect(pod.securityContext.runAsUser).toBe(1000);
+    }
   });
 
-  it('sends the sources to the build and keeps the rest out', () => {
+  it('sends only the sources and configs to the build', () => {
     for (const needed of [
       'package.json',
       'package-lock.json',
       'tsconfig.json',
+      'tsconfig.build.json',
+      'index.ts',
       'bin/weft.js',
       'cli/main.ts',
       'runtime/worker-bootstrap.mjs',
@@ -84,8 +106,11 @@ describe('Dockerfile', () => {
       'kernels/x.ts',
       'graph-store/types.ts',
       'deploy/k8s/render.ts',
+      'deploy/prometheus/rules.yml',
+      'deploy/grafana/weft.json',
+      'bench/ablation.ts',
     ]) {
-      expect(ignored(needed), needed).toBe(false);
+      expect(dockerIgnored(needed), needed).toBe(false);
     }
     for (const kept of [
       'node_modules/yaml/index.js',
@@ -93,8 +118,14 @@ describe('Dockerfile', () => {
       'test/x.test.ts',
       'runs/a/results.json',
       'data/cora/x',
+      'dist/index.js',
+      '.env',
+      'notes.md',
+      'deploy/prometheus/targets/cora.json',
+      'bench/results/run.json',
+      'bench/NOTES.md',
     ]) {
-      expect(ignored(kept), kept).toBe(true);
+      expect(dockerIgnored(kept), kept).toBe(true);
     }
   });
 });
