@@ -123,6 +123,12 @@ function natsValues(argv: string[]): number {
   const specs = files.map((f) => {
     const { spec, text } = readSpec(f);
     renderK8s(spec, { file: f, text }); // the same checks as render: a bad job fails here too
+    if (spec.cluster.kubernetes.credentialsSecret === '') {
+      throw new ConfigError(
+        `job ${spec.name} names no credentials Secrets: set cluster.kubernetes.credentialsSecret`,
+        { file: f, field: 'cluster.kubernetes.credentialsSecret' },
+      );
+    }
     return spec;
   });
   process.stdout.write(natsValuesYaml(specs, files.join(', ')));

@@ -421,6 +421,60 @@ describe('weft deploy render', () => {
     }
   });
 
+  it('writes the NATS users beside the manifests when the job names credentials Secrets', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'weft-render-'));
+    try {
+      const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+      const out = path.join(tmp, 'out');
+      const set = ['--set', 'cluster.kubernetes.credentialsSecret=cora-nats'];
+      expect(await run(['render', exampleFile, '--out', out, ...set])).toBe(0);
+      expect(log).toHaveBeenCalledWith(path.join(out, 'nats-values.yaml'));
+      const values = parse(readFileSync(path.join(out, 'nats-values.yaml'), 'utf8'));
+      const users = values.config.merge.authorization.users as Any[];
+      expect(users.map((u) => u.user)).toEqual(
+        K8S_ROLES.map((r) => `<< $WEFT_CORA_${r.toUpperCase()}_USER >>`),
+      );
+      // Not a Kubernetes object: kustomize leaves it alone.
+      const kustomization = parse(readFileSync(path.join(out, 'kustomization.yaml'), 'utf8'));
+      expect(kustomization.resources).not.toContain('nats-values.yaml');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('prints the NATS users of several jobs with nats-values, and refuses jobs without Secrets', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'weft-render-'));
+    try {
+      const a = path.join(tmp, 'a.yaml');
+      const b = path.join(tmp, 'b.yaml');
+      const secret = 'cluster:\n  kubernetes:\n    credentialsSecret: s\n';
+      writeFileSync(a, `name: job-a\ngraph: g\n${secret}`);
+      writeFileSync(b, `name: job-b\ngraph: g\n${secret}`);
+      let out = '';
+      vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        out += String(chunk);
+        return true;
+      });
+      expect(await run(['nats-values', a, b])).toBe(0);
+      vi.restoreAllMocks();
+      const values = parse(out);
+      expect(values.config.merge.authorization.users).toHaveLength(8);
+      expect(Object.keys(values.container.env)).toContain('WEFT_JOB_B_TRAINER_PASSWORD');
+      expect(values.container.env.WEFT_JOB_A_PS_PASSWORD.valueFrom.secretKeyRef).toEqual({
+        name: 's-ps',
+        key: 'WEFT_NATS_PASSWORD',
+      });
+      await expect(run(['nats-values', exampleFile])).rejects.toMatchObject({
+        file: exampleFile,
+        field: 'cluster.kubernetes.credentialsSecret',
+      });
+      await expect(run(['nats-values'])).rejects.toThrow(/job spec file is missing/);
+      await expect(run(['nats-values', a, a])).rejects.toThrow(/given twice/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('prints one YAML stream without --out', async () => {
     let out = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
