@@ -16,8 +16,9 @@ const NAME = s.string({ minLength: 1, maxLength: 63, pattern: /^[a-z0-9]([-a-z0-
 const LABELS = s.optional(s.record(s.string({ maxLength: 63 })));
 
 /**
- * The JobSet v1alpha2 API (jobset.x-k8s.io, JobSet controller v0.8): every field of JobSetSpec and
- * ReplicatedJob, so a misspelt or misplaced field fails. Templates are checked as Jobs separately.
+ * The JobSet v1alpha2 API (jobset.x-k8s.io) as its API reference describes JobSetSpec and
+ * ReplicatedJob, written out here so a misspelt or misplaced field fails: a real field that Weft does
+ * not render yet may be missing, and fails here until it is added. Templates are checked as Jobs.
  */
 const JOBSET = s.object({
   apiVersion: s.literal('jobset.x-k8s.io/v1alpha2'),
@@ -60,6 +61,13 @@ const JOBSET = s.object({
     ),
     startupPolicy: s.optional(
       s.object({ startupPolicyOrder: s.enum(['AnyOrder', 'InOrder'] as const) }),
+    ),
+    coordinator: s.optional(
+      s.object({
+        replicatedJob: NAME,
+        jobIndex: s.optional(s.int({ min: 0 })),
+        podIndex: s.optional(s.int({ min: 0 })),
+      }),
     ),
     suspend: s.optional(s.boolean()),
     managedBy: s.optional(s.string()),
