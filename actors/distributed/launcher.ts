@@ -10,7 +10,8 @@ import { execArgvFor, moduleUrl } from '../../runtime/module-url.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
 import { CONTROL_SECRET_ENV, controlSecret, makeControlSecret } from '../control-secret.js';
-import type { JobSpec } from '../job-spec.js';
+import { resolveClusterFiles, type JobSpec } from '../job-spec.js';
+import { clusterNatsConfig, specControlSecret } from './cluster-credentials.js';
 import { checkRemoteSpeedups } from './process-switches.js';
 import { jobIdOf, type DistributedResults } from './distributed-job.js';
 import {
@@ -66,8 +67,11 @@ export class LaunchedJob {
   private readonly children: Child[] = [];
   private stopping = false;
   private readonly finished: Promise<DistributedResults>;
-  /** Every process of this run gets it; `shutdown` is honoured only with it (given, or fresh per run). */
-  private readonly controlSecret = controlSecret() ?? makeControlSecret();
+  /**
+   * Every process of this run gets it; control verbs are honoured only with it (the environment's,
+   * else cluster.auth.controlSecretFile's, else fresh per run).
+   */
+  private readonly controlSecret: string;
   /** deploy/prometheus/targets/<job>.json while the job runs (undefined when metrics are off). */
   readonly targetsFile: string | undefined;
 
@@ -79,6 +83,8 @@ export class LaunchedJob {
     /** Per-role credentials of the local server (undefined when joining a server given by URL). */
     private readonly credentials: Record<Role, RoleCredentials> | undefined,
   ) {
+    this.controlSecret =
+      controlSecret() ?? specControlSecret(spec, 'coordinator') ?? makeControlSecret();
     this.job = jobIdOf(spec);
     this.runDir = resolve(spec.out || join('runs', spec.name));
     this.specFile = join(this.runDir, 'launch', 'job-spec.json');
@@ -98,7 +104,7 @@ export class LaunchedJob {
   static async start(spec: JobSpec, options: LaunchOptions = {}): Promise<LaunchedJob> {
     // Fail before any process starts when a speed-up switch has no meaning between processes.
     checkRemoteSpeedups(spec);
-    const s = structuredClone(spec);
+    const s = resolveClusterFiles(structuredClone(spec), process.cwd());
     s.graph = resolve(s.graph);
     s.out = resolve(s.out || join('runs', s.name));
     if (s.cluster.partitions && s.cluster.partitions !== 'auto')
@@ -132,10 +138,17 @@ export class LaunchedJob {
    */
   natsConfigFor(role: Role): NatsConfig {
     const creds = this.credentials?.[role];
+    if (!creds)
+      // A server given by URL: the role's settings of cluster.auth and cluster.tls.
+      return {
+        ...clusterNatsConfig(this.spec, role, [this.natsUrl]),
+        ...rolePrefixes(this.job, role),
+      };
     return {
       servers: this.natsUrl,
       ...rolePrefixes(this.job, role),
-      ...(creds ? { user: creds.user, password: creds.password } : {}),
+      user: creds.user,
+      password: creds.password,
     };
   }
 
