@@ -295,6 +295,10 @@ export const JOB_FIELDS = {
         'Client certificate (PEM) for servers that verify their clients (mutual TLS), with keyFile.',
       ),
       keyFile: str('', 'Private key (PEM) of certFile.'),
+      generate: bool(
+        false,
+        'weft launch with cluster.nats: local: its nats-server speaks only TLS, with a certificate from a CA made for the run (openssl; in a private folder removed at the end), and every process trusts only that CA.',
+      ),
     },
     image: str('weft:0.1.0', 'Container image of every pod (weft deploy render).'),
     namespace: str('default', 'Kubernetes namespace of the rendered manifests.'),
@@ -513,6 +517,11 @@ function checkClusterAuth(spec: JobSpec, where: Where): void {
   if (auth.passwordFile && !auth.user) fail('needs cluster.auth.user', 'auth.passwordFile');
   if (tls.certFile && !tls.keyFile) fail('a client certificate needs its key', 'tls.keyFile');
   if (tls.keyFile && !tls.certFile) fail('a client key needs its certificate', 'tls.certFile');
+  if (tls.generate && spec.cluster.nats !== 'local')
+    fail(
+      'makes a CA for the server weft launch starts (cluster.nats: local); give a server of your own its CA in caFile',
+      'tls.generate',
+    );
 }
 
 /** The file fields of cluster.auth and cluster.tls, which relative paths are resolved for. */

@@ -9,8 +9,9 @@ import { WeftError } from '../../runtime/errors.js';
 import { execArgvFor, moduleUrl } from '../../runtime/module-url.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
+import { makeTlsFiles, type TlsFiles } from '../../runtime/tls-files.js';
 import { CONTROL_SECRET_ENV, controlSecret, makeControlSecret } from '../control-secret.js';
-import { resolveClusterFiles, type JobSpec } from '../job-spec.js';
+import { defaultJobSpec, resolveClusterFiles, type JobSpec } from '../job-spec.js';
 import { clusterNatsConfig, specControlSecret } from './cluster-credentials.js';
 import { checkRemoteSpeedups } from './process-switches.js';
 import { jobIdOf, type DistributedResults } from './distributed-job.js';
@@ -59,6 +60,40 @@ interface Child {
 // The `weft` command's entry, compiled or source like this file: each child runs `weft actor`.
 const CLI = moduleUrl('../../cli/main.js', import.meta.url);
 
+interface LocalNats {
+  server: NatsServer;
+  credentials: Record<Role, RoleCredentials>;
+  tls?: TlsFiles;
+}
+
+/**
+ * The job's own nats-server: per-role users with fresh credentials (nobody else connects, and each
+ * role may only send its own verbs), TLS with a CA of the run's own when the spec asks for it.
+ */
+async function startLocalNats(s: JobSpec, options: LaunchOptions): Promise<LocalNats> {
+  const job = jobIdOf(s);
+  const credentials = makeJobCredentials(job);
+  const tls = s.cluster.tls.generate
+    ? makeTlsFiles({ name: job, days: 30, field: 'cluster.tls.generate' })
+    : undefined;
+  try {
+    const server = await startNatsServer({
+      auth: { users: jobUsers(job, credentials) },
+      ...(tls ? { tls: { certFile: tls.serverCertFile, keyFile: tls.serverKeyFile } } : {}),
+      maxPayloadBytes: options.maxPayloadBytes ?? 8 * 1024 * 1024,
+      // Checkpoints in an object store: JetStream keeps them in the run directory, so a later
+      // `--resume` (with a new local server) finds them.
+      ...(s.train.checkpointStore === 'jetstream'
+        ? { jetStreamDir: join(s.out, 'jetstream') }
+        : {}),
+    });
+    return { server, credentials, tls };
+  } catch (error) {
+    tls?.remove();
+    throw error;
+  }
+}
+
 /** A job running as processes on this machine. */
 export class LaunchedJob {
   readonly job: string;
@@ -75,14 +110,22 @@ export class LaunchedJob {
   /** deploy/prometheus/targets/<job>.json while the job runs (undefined when metrics are off). */
   readonly targetsFile: string | undefined;
 
+  /** The local nats-server (undefined when joining a server given by URL). */
+  readonly natsServer: NatsServer | undefined;
+  /** Per-role credentials of the local server. */
+  private readonly credentials: Record<Role, RoleCredentials> | undefined;
+  /** The run's CA and server certificate when the local server speaks TLS (cluster.tls.generate). */
+  private readonly tls: TlsFiles | undefined;
+
   private constructor(
     readonly spec: JobSpec,
     readonly natsUrl: string,
-    readonly natsServer: NatsServer | undefined,
+    local: LocalNats | undefined,
     private readonly options: LaunchOptions,
-    /** Per-role credentials of the local server (undefined when joining a server given by URL). */
-    private readonly credentials: Record<Role, RoleCredentials> | undefined,
   ) {
+    this.natsServer = local?.server;
+    this.credentials = local?.credentials;
+    this.tls = local?.tls;
     this.controlSecret =
       controlSecret() ?? specControlSecret(spec, 'coordinator') ?? makeControlSecret();
     this.job = jobIdOf(spec);
@@ -111,25 +154,14 @@ export class LaunchedJob {
       s.cluster.partitions = resolve(s.cluster.partitions);
     // One part per sampler: a mismatch fails here, naming cluster.partitions and the folder.
     partitionLayoutOf(s);
-    let server: NatsServer | undefined;
-    let credentials: Record<Role, RoleCredentials> | undefined;
-    let url = s.cluster.nats;
-    if (url === 'local') {
-      // Nobody without this run's credentials connects, and each role may only send its own verbs.
-      const job = jobIdOf(s);
-      credentials = makeJobCredentials(job);
-      server = await startNatsServer({
-        auth: { users: jobUsers(job, credentials) },
-        maxPayloadBytes: options.maxPayloadBytes ?? 8 * 1024 * 1024,
-        // Checkpoints in an object store: JetStream keeps them in the run directory, so a later
-        // `--resume` (with a new local server) finds them.
-        ...(s.train.checkpointStore === 'jetstream'
-          ? { jetStreamDir: join(s.out, 'jetstream') }
-          : {}),
-      });
-      url = server.url;
-    }
-    return new LaunchedJob(s, url, server, options, credentials);
+    if (s.cluster.nats !== 'local') return new LaunchedJob(s, s.cluster.nats, undefined, options);
+    // The server's credentials are this run's own: a spec's (for servers given by URL) do not apply.
+    const blank = defaultJobSpec().cluster;
+    s.cluster.auth = { ...blank.auth, controlSecretFile: s.cluster.auth.controlSecretFile };
+    s.cluster.tls = { ...blank.tls, generate: s.cluster.tls.generate };
+    const local = await startLocalNats(s, options);
+    const url = local.tls ? local.server.url.replace('nats://', 'tls://') : local.server.url;
+    return new LaunchedJob(s, url, local, options);
   }
 
   /**
@@ -147,6 +179,7 @@ export class LaunchedJob {
     return {
       servers: this.natsUrl,
       ...rolePrefixes(this.job, role),
+      ...(this.tls ? { tls: { caFile: this.tls.caFile } } : {}),
       user: creds.user,
       password: creds.password,
     };
@@ -188,6 +221,7 @@ export class LaunchedJob {
       for (const name of Object.keys(env)) if (name.startsWith('WEFT_NATS_')) delete env[name];
       env.WEFT_NATS_USER = creds.user;
       env.WEFT_NATS_PASSWORD = creds.password;
+      if (this.tls) env.WEFT_NATS_TLS_CA = this.tls.caFile;
     }
     // Each local process takes its own metrics port (base + position), not a pod's fixed one.
     delete env.WEFT_METRICS_PORT;
@@ -263,6 +297,7 @@ export class LaunchedJob {
     for (const c of live()) c.proc!.kill('SIGKILL');
     await allExited();
     await this.natsServer?.stop();
+    this.tls?.remove();
     // Prometheus drops the job's targets once their file is gone.
     if (this.targetsFile) rmSync(this.targetsFile, { force: true });
   }

@@ -1,7 +1,8 @@
 // A cluster job's credentials and TLS from its spec (cluster.auth, cluster.tls): paths relative to the
-// spec, one set per role through '{role}', errors naming the field and file; then a job launched onto a
-// TLS nats-server with per-role users, every process authenticating from the spec's files alone.
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+// spec, one set per role through '{role}', errors naming the field and file; a job launched onto a TLS
+// nats-server with per-role users, every process authenticating from the spec's files alone; and a
+// local job whose own server speaks TLS with a CA made for the run.
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -18,7 +19,7 @@ import {
 import { applyOverrides, loadJobSpec, parseJobSpec } from '../../../actors/job-spec.js';
 import { ConfigError } from '../../../runtime/errors.js';
 import { connectNats } from '../../../runtime/nats-connect.js';
-import { finish, synthGraphFixture } from '../../helpers/launched-job.js';
+import { finish, launchedSpec, synthGraphFixture } from '../../helpers/launched-job.js';
 import { hasOpenssl, makeTlsFiles, startNatsServer } from '../../helpers/nats-server.js';
 
 const { tmp, graphDir } = synthGraphFixture('weft-cluster-creds-', { seed: 21 });
@@ -94,6 +95,13 @@ describe('cluster.auth and cluster.tls in a job spec', () => {
       applyOverrides(parseJobSpec('{}'), { 'cluster.tls.certFile': 'c.pem' }),
     );
     expect(noKey.field).toBe('cluster.tls.keyFile');
+    const generated = configError(() =>
+      applyOverrides(parseJobSpec('{}'), {
+        'cluster.nats': 'nats://h:4222',
+        'cluster.tls.generate': true,
+      }),
+    );
+    expect(generated.field).toBe('cluster.tls.generate');
   });
 
   it.skipIf(!hasOpenssl())(
@@ -147,6 +155,44 @@ describe('cluster.auth and cluster.tls in a job spec', () => {
       expect(r.epochs).toBe(1);
       expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
       expect(r.distributed.batches_missing).toBe(0);
+    },
+    180_000,
+  );
+
+  it.skipIf(!hasOpenssl())(
+    'runs a local job over TLS with a CA made for the run (cluster.tls.generate)',
+    async () => {
+      const spec = launchedSpec(graphDir, join(tmp, 'run-gen'), {
+        name: 'gen',
+        'train.epochs': 1,
+        'train.maxStepsPerEpoch': 4,
+        'cluster.tls.generate': true,
+        // Settings for servers given by URL: the job's own server ignores them.
+        'cluster.auth.user': 'someone',
+        'cluster.tls.caFile': join(tmp, 'no-such-ca.pem'),
+      });
+      const job = await LaunchedJob.start(spec);
+      expect(job.natsUrl).toMatch(/^tls:\/\//);
+      const config = { ...job.natsConfigFor('coordinator'), maxReconnectAttempts: 0 };
+      const caFile = config.tls!.caFile!;
+      expect(existsSync(caFile)).toBe(true);
+      const r = await finish(job, async () => {
+        const nc = await connectNats(config);
+        await nc.close();
+        // Trusting only the usual CAs, or in plain text: the server's certificate is not accepted.
+        const quick = { ...config, connectTimeoutMs: 3000 };
+        await expect(connectNats({ ...quick, tls: {} })).rejects.toBeInstanceOf(ConfigError);
+        const plain = {
+          ...quick,
+          servers: job.natsUrl.replace('tls://', 'nats://'),
+          tls: undefined,
+        };
+        await expect(connectNats(plain)).rejects.toBeInstanceOf(ConfigError);
+      });
+      expect(r.epochs).toBe(1);
+      expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
+      // The run's CA and keys go with the server.
+      expect(existsSync(caFile)).toBe(false);
     },
     180_000,
   );
