@@ -1,7 +1,15 @@
 // `weft launch` on one machine: its own nats-server when the spec says `nats: local`, then every actor
 // of the job as a separate OS process; restarts an actor process that dies, and stops them all at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
@@ -297,6 +305,10 @@ export class LaunchedJob {
     for (const c of live()) c.proc!.kill('SIGKILL');
     await allExited();
     await this.natsServer?.stop();
+    // What the server said last, its refusals included (a client without credentials, a role
+    // publishing or subscribing outside its permissions): kept with the actors' logs.
+    if (this.natsServer && this.options.output !== 'inherit')
+      writeFileSync(join(this.runDir, 'logs', 'nats-server.log'), this.natsServer.output());
     this.tls?.remove();
     // Prometheus drops the job's targets once their file is gone.
     if (this.targetsFile) rmSync(this.targetsFile, { force: true });

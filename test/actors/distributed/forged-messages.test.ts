@@ -2,6 +2,7 @@
 // role's credentials, and a stranger on a server without permissions, try to load NaN parameters, push
 // 1e30 gradients and empty rounds, restart an epoch, change fanouts, shut actors down and make them pull
 // a 100 MB payload. Each is refused without effect and counted, and the job ends as an unattacked run.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { headers as makeHeaders, type NatsConnection } from '@nats-io/transport-node';
@@ -224,10 +225,19 @@ describe('forged messages on a launched job', () => {
         outcomes = await forge(job, job.natsConfigFor('sampler'), held);
       }),
     );
-    // None reached an actor: the server drops a publish the role may not make (the ask times out or
-    // is answered with the permission violation); the fanouts a sampler may not set either.
+    // None reached an actor: the server refuses every publish the role may not make, and tells the
+    // sender so (the ask fails with the permission violation).
     for (const [what, how] of Object.entries(outcomes))
-      expect(how, what).toMatch(/Timeout|Permission|timed out|no reply|refused/i);
+      expect(how, what).toMatch(/Permissions Violation/);
+    // The server recorded each one against the sampler's user, kept in the run's logs.
+    const log = readFileSync(join(tmp, 'wrong-role', 'logs', 'nats-server.log'), 'utf8');
+    const violation = (kind: string, subject: string) =>
+      `${kind} Violation - User "wrong-role-sampler", Subject "${subject}"`;
+    for (const verb of ['ps.0.load', 'ps.0.push', 'trainer.0.trainEpoch', 'sampler.0.setFanouts'])
+      expect(log).toContain(violation('Publish', `weft.wrong-role.${verb}`));
+    for (const role of ['ps', 'trainer', 'sampler'])
+      expect(log).toContain(violation('Publish', `weft.wrong-role.${role}.0.shutdown`));
+    expect(log).toContain(violation('Subscription', 'weft._blob.wrong-role.forged.x.>'));
     expect(events.filter((e) => e.startsWith('restarting'))).toEqual([]);
     await expectUnharmed('wrong-role', r);
   }, 300_000);
