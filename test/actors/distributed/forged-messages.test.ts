@@ -109,13 +109,15 @@ async function forge(
     const trainer = system.client(at('trainer'), TrainerProtocol);
     const sampler = system.client(at('sampler'), SamplerProtocol);
     const quick = { timeoutMs: 5000 };
-    // The shard's own tensors, poisoned: right names and lengths, so only the sender is wrong.
-    const names = [...held].filter(([k]) => !k.includes('#'));
-    const nan = Object.fromEntries(
-      names.map(([k, v]) => [k, new Float32Array(v.length).fill(NaN)]),
+    // The shard's own tensors, poisoned: right names and lengths, so only the sender is wrong (a
+    // sampler's credentials may not pull them: the checkpoint's names stand in).
+    const own = await ps.ask('pull', {}, quick).then(
+      (r) => Object.entries(r.params),
+      () => [...held].filter(([k]) => !k.includes('#')),
     );
+    const nan = Object.fromEntries(own.map(([k, v]) => [k, new Float32Array(v.length).fill(NaN)]));
     const huge = Object.fromEntries(
-      names.map(([k, v]) => [k, new Float32Array(v.length).fill(1e30)]),
+      own.map(([k, v]) => [k, new Float32Array(v.length).fill(1e30)]),
     );
     const optimizer = { kind: 'sgd' as const, lr: 1e6 };
     const outcome = (p: Promise<unknown>) =>
@@ -123,15 +125,19 @@ async function forge(
         () => 'applied',
         (e: Error) => `${e.name}: ${e.message}`,
       );
-    const round = { trainer: 0, epoch: 0, lr: 1e6 };
+    // Pushes for the round the shard is at (a sampler's credentials may not even ask): unrefused,
+    // the empty one would complete it for the only trainer and the other move the model.
+    const at0 = await ps.ask('stats', {}, quick).then(
+      (s) => s.version,
+      () => 0,
+    );
+    const round = { trainer: 0, epoch: 0, lr: 1e6, round: at0 };
     const results: Record<string, string> = {
       load: await outcome(
         ps.ask('load', { params: nan, version: 0, optimizer, trainers: 1 }, quick),
       ),
-      push: await outcome(ps.ask('push', { ...round, round: 1, batches: [0], grads: huge }, quick)),
-      emptyRound: await outcome(
-        ps.ask('push', { ...round, round: 1, batches: [], grads: {} }, quick),
-      ),
+      push: await outcome(ps.ask('push', { ...round, batches: [0], grads: huge }, quick)),
+      emptyRound: await outcome(ps.ask('push', { ...round, batches: [], grads: {} }, quick)),
       trainEpoch: await outcome(
         trainer.ask(
           'trainEpoch',
