@@ -1,6 +1,7 @@
 // The job spec: one declaration of every field (type, default, bounds, meaning) from which the
 // TypeScript type, validation with file/line/field errors, flag overrides and docs all derive.
 import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
 import { ConfigError } from '../runtime/errors.js';
 
@@ -265,6 +266,40 @@ export const JOB_FIELDS = {
       'local',
       "NATS server: 'local' (weft launch starts one; on Kubernetes the release installed from deploy/nats) or a nats:// URL.",
     ),
+    auth: {
+      user: str(
+        '',
+        "NATS user of the processes that join a server given by URL (weft actor, weft launch with a nats:// URL, Kubernetes pods), with passwordFile. '{role}' in any cluster.auth or cluster.tls field is replaced by the process's role (coordinator, ps, sampler, trainer), so each role can have its own user. Flags and WEFT_NATS_* variables override the section; with cluster.nats: local, weft launch makes per-role users of its own and ignores it.",
+      ),
+      passwordFile: str(
+        '',
+        "File holding the user's password (its first line). Paths in cluster.auth and cluster.tls are relative to the spec's folder.",
+      ),
+      tokenFile: str('', 'File holding a NATS token (its first line), instead of a user.'),
+      credsFile: str(
+        '',
+        'NATS credentials file instead of a user: a .creds file (user JWT and nkey seed, servers in operator mode) or a file holding a user nkey seed.',
+      ),
+      controlSecretFile: str(
+        '',
+        "File holding the job's control secret (its first line), the same for every process: verbs that steer the job or change the model are honoured only with it (docs/operations.md). WEFT_CONTROL_SECRET overrides it; weft launch makes a fresh one when neither is set.",
+      ),
+    },
+    tls: {
+      caFile: str(
+        '',
+        "CA certificates (PEM) the NATS servers' certificates must chain to: connect with TLS and trust only these.",
+      ),
+      certFile: str(
+        '',
+        'Client certificate (PEM) for servers that verify their clients (mutual TLS), with keyFile.',
+      ),
+      keyFile: str('', 'Private key (PEM) of certFile.'),
+      generate: bool(
+        false,
+        'weft launch with cluster.nats: local: its nats-server speaks only TLS, with a certificate from a CA made for the run (openssl; in a private folder removed at the end), and every process trusts only that CA.',
+      ),
+    },
     image: str('weft:0.1.0', 'Container image of every pod (weft deploy render).'),
     namespace: str('default', 'Kubernetes namespace of the rendered manifests.'),
     dataClaim: str(
@@ -497,7 +532,57 @@ function resolve(
   return out;
 }
 
+/** cluster.auth and cluster.tls: one way to authenticate, a password with its user, a key with its certificate. */
+function checkClusterAuth(spec: JobSpec, where: Where): void {
+  const { auth, tls } = spec.cluster;
+  const fail = (message: string, field: string) => {
+    const line = where.lineOf(['cluster', ...field.split('.')]);
+    throw new ConfigError(message, {
+      file: where.file && line ? `${where.file}:${line}` : where.file,
+      field: `cluster.${field}`,
+    });
+  };
+  const ways = (['user', 'tokenFile', 'credsFile'] as const).filter((k) => auth[k] !== '');
+  if (ways.length > 1)
+    fail(
+      `choose one of user (with passwordFile), tokenFile and credsFile, not ${ways.join(' and ')}`,
+      `auth.${ways[1]}`,
+    );
+  if (auth.passwordFile && !auth.user) fail('needs cluster.auth.user', 'auth.passwordFile');
+  if (tls.certFile && !tls.keyFile) fail('a client certificate needs its key', 'tls.keyFile');
+  if (tls.keyFile && !tls.certFile) fail('a client key needs its certificate', 'tls.certFile');
+  if (tls.generate && spec.cluster.nats !== 'local')
+    fail(
+      'makes a CA for the server weft launch starts (cluster.nats: local); give a server of your own its CA in caFile',
+      'tls.generate',
+    );
+}
+
+/** The file fields of cluster.auth and cluster.tls, which relative paths are resolved for. */
+const CLUSTER_FILES = [
+  ['auth', 'passwordFile'],
+  ['auth', 'tokenFile'],
+  ['auth', 'credsFile'],
+  ['auth', 'controlSecretFile'],
+  ['tls', 'caFile'],
+  ['tls', 'certFile'],
+  ['tls', 'keyFile'],
+] as const;
+
+/**
+ * Makes the credential and certificate paths of cluster.auth and cluster.tls absolute, relative to
+ * `dir` (the spec's folder when read from a file), so they mean the same in every process.
+ */
+export function resolveClusterFiles(spec: JobSpec, dir: string): JobSpec {
+  for (const [section, field] of CLUSTER_FILES) {
+    const s = spec.cluster[section] as Record<string, string>;
+    if (s[field]) s[field] = resolvePath(dir, s[field]);
+  }
+  return spec;
+}
+
 function crossCheck(spec: JobSpec, where: Where): void {
+  checkClusterAuth(spec, where);
   // PPR pushes residuals over the whole graph until they settle: across partitions that is a round
   // trip per push wave, so it stays with whole-graph samplers (link tasks always sample in time).
   if (spec.cluster.partitions && spec.task === 'node' && spec.sampling.strategy === 'ppr') {
@@ -670,7 +755,7 @@ export function loadJobSpec(file: string): JobSpec {
       { cause: err },
     );
   }
-  return parseJobSpec(text, file);
+  return resolveClusterFiles(parseJobSpec(text, file), dirname(resolvePath(file)));
 }
 
 /**

@@ -147,7 +147,8 @@ const errorCounters = ERROR_KINDS.map((kind) =>
 const REFUSAL_HELP: Record<RefusalReason, string> = {
   non_finite: 'held a NaN or infinite value in a pushed or loaded tensor',
   shape: 'named a tensor the shard does not hold, or gave it the wrong number of elements',
-  sender: 'was a shutdown without the job’s control secret',
+  sender:
+    'lacked the job’s control secret (a control verb such as load, shutdown or trainEpoch, or a push)',
 };
 const refusalCounters = REFUSAL_REASONS.map((reason) =>
   counter(

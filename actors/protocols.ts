@@ -2,6 +2,7 @@
 // schema gives both the boundary check and the TypeScript type used by sender and receiver.
 import { defineProtocol } from '../runtime/actor.js';
 import { s, type Infer } from '../runtime/schema.js';
+import { secretField } from './control-secret.js';
 import { PartitionPeerProtocol } from './sampler/partition-protocol.js';
 
 export const OptimizerSpecSchema = s.object({
@@ -50,10 +51,11 @@ export type StepRecord = Infer<typeof StepRecordSchema>;
 const tensors = s.record(s.typedArray('float32'));
 
 /**
- * The job is over: the actor stops and its process exits. `secret`: the job's control secret, which
- * an actor that holds one requires (see control-secret.ts).
+ * The job is over: the actor stops and its process exits. Like every verb that steers the job or
+ * changes the model, it carries the job's control secret (`secret`), which an actor that holds one
+ * requires (see control-secret.ts).
  */
-const ShutdownSchema = s.object({ secret: s.optional(s.string()) });
+const ShutdownSchema = s.object(secretField);
 
 export const RoundEntrySchema = s.object({
   /** Version the round started from (its gradients were computed on these parameters). */
@@ -72,6 +74,7 @@ export const ParameterServerProtocol = defineProtocol({
   /** Sets (or replaces) the shard's slices, optimizer state and version. */
   load: {
     request: s.object({
+      ...secretField,
       params: tensors,
       /** Optimizer slots keyed `key#slot`; absent: fresh state. */
       slots: s.optional(tensors),
@@ -97,6 +100,7 @@ export const ParameterServerProtocol = defineProtocol({
    */
   push: {
     request: s.object({
+      ...secretField,
       round: s.int({ min: 0 }),
       trainer: s.int({ min: 0 }),
       epoch: s.int({ min: 0 }),
@@ -115,6 +119,7 @@ export const ParameterServerProtocol = defineProtocol({
    */
   update: {
     request: s.object({
+      ...secretField,
       epoch: s.int({ min: 0 }),
       trainer: s.int({ min: 0 }),
       seq: s.int({ min: 0 }),
@@ -180,6 +185,7 @@ export const SamplerProtocol = defineProtocol({
    */
   startEpoch: {
     request: s.object({
+      ...secretField,
       epoch: s.int({ min: 0 }),
       /** Adaptive sampling: fanouts of this epoch's batches. */
       fanouts: s.optional(s.array(s.int({ min: -1 }))),
@@ -227,7 +233,11 @@ export const SamplerProtocol = defineProtocol({
    * before every epoch, and again to a restarted sampler, which samples nothing until told).
    */
   setFanouts: {
-    request: s.object({ epoch: s.int({ min: 0 }), fanouts: s.array(s.int({ min: 1 })) }),
+    request: s.object({
+      ...secretField,
+      epoch: s.int({ min: 0 }),
+      fanouts: s.array(s.int({ min: 1 })),
+    }),
     reply: s.object({ epoch: s.int() }),
     concurrent: true,
   },
@@ -267,6 +277,7 @@ export const TrainerProtocol = defineProtocol({
    */
   trainEpoch: {
     request: s.object({
+      ...secretField,
       epoch: s.int({ min: 0 }),
       numBatches: s.int({ min: 0 }),
       firstStep: s.int({ min: 0 }),
@@ -284,7 +295,7 @@ export const TrainerProtocol = defineProtocol({
    * parameters (no graph reads) and returns them; the coordinator loads them into the shards.
    */
   mlpInit: {
-    request: s.empty(),
+    request: s.object(secretField),
     reply: s.object({
       params: tensors,
       seconds: s.number(),
@@ -306,6 +317,7 @@ export const TrainerProtocol = defineProtocol({
    */
   setOptimizerState: {
     request: s.object({
+      ...secretField,
       attempt: s.int({ min: 0 }),
       slots: s.optional(tensors),
       steps: s.optional(s.record(s.int({ min: 0 }))),
@@ -314,7 +326,7 @@ export const TrainerProtocol = defineProtocol({
   },
   /** Pulls the newest parameters and evaluates on a split. */
   evaluate: {
-    request: s.object({ split: s.enum(['val', 'test'] as const) }),
+    request: s.object({ ...secretField, split: s.enum(['val', 'test'] as const) }),
     reply: s.object({ metrics: s.record(s.number()), seconds: s.number(), version: s.int() }),
   },
   hello: {

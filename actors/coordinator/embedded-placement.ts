@@ -28,6 +28,7 @@ import type { TrainerConfig } from '../trainer/trainer-actor.js';
 import { observeEmbeddedJob, type EmbeddedObservability } from './embedded-observability.js';
 import type { JobObserver } from './job-observer.js';
 import type { Placement, PlacementStart, SamplerTotals } from './placement.js';
+import { sealed } from '../control-secret.js';
 
 const TRAINER_MODULE = {
   module: moduleUrl('../trainer/trainer-actor.js', import.meta.url),
@@ -213,7 +214,7 @@ export class EmbeddedPlacement implements Placement {
   async beginEpoch(epoch: number, fanouts: number[] | undefined): Promise<void> {
     if (!this.sampler) return;
     await Promise.race([
-      this.sampler.ask('startEpoch', { epoch, ...(fanouts ? { fanouts } : {}) }),
+      this.sampler.ask('startEpoch', sealed({ epoch, ...(fanouts ? { fanouts } : {}) })),
       this.failed,
     ]);
   }

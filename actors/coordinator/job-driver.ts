@@ -39,6 +39,7 @@ import type { JobEvent, Placement } from './placement.js';
 import { runLocation } from './run-location.js';
 import { jobResults, type EpochSummary, type JobResults, type Progress } from './run-results.js';
 import { checkpointShards, loadInitial, loadShards, shardPlanOf } from './shard-io.js';
+import { sealed } from '../control-secret.js';
 
 export interface JobOptions {
   /** Continue the run in spec.out from its newest checkpoint. */
@@ -251,7 +252,7 @@ class JobRun {
   /** MLPinit on trainer 0 (it holds the features and a model); the shards start from its weights. */
   private async mlpInit(): Promise<void> {
     const m = await this.drive(0, 'MLPinit', () =>
-      this.trainers[0].ask('mlpInit', {}, { timeoutMs: this.spec.timeouts.mlpInitMs }),
+      this.trainers[0].ask('mlpInit', sealed({}), { timeoutMs: this.spec.timeouts.mlpInitMs }),
     );
     this.initial = new Map(Object.entries(m.params));
     this.mlpInitSeconds = m.seconds;
@@ -314,7 +315,7 @@ class JobRun {
       replies = await Promise.all(
         this.trainers.map((c, t) =>
           this.drive(t, `epoch ${epoch}`, () =>
-            c.ask('trainEpoch', req, { timeoutMs: spec.timeouts.reaskMs }),
+            c.ask('trainEpoch', sealed(req), { timeoutMs: spec.timeouts.reaskMs }),
           ),
         ),
       );
@@ -404,7 +405,9 @@ class JobRun {
     this.observer!.evaluating();
     const evaluate = async (split: 'val' | 'test') => {
       const r = await this.drive(0, 'evaluation', () =>
-        this.trainers[0].ask('evaluate', { split }, { timeoutMs: spec.timeouts.evaluateMs }),
+        this.trainers[0].ask('evaluate', sealed({ split }), {
+          timeoutMs: spec.timeouts.evaluateMs,
+        }),
       );
       this.observer!.evaluation(split, r.metrics, r.seconds);
       return r.metrics;
@@ -481,7 +484,7 @@ class JobRun {
       this.trainers.map((c, t) => {
         const st = ckpt ? trainerStateOf(ckpt.tensors, ckpt.meta, t) : undefined;
         return this.drive(t, 'restoring its optimizer state', () =>
-          c.ask('setOptimizerState', { attempt: forAttempt, ...(st ?? {}) }),
+          c.ask('setOptimizerState', sealed({ attempt: forAttempt, ...(st ?? {}) })),
         );
       }),
     );

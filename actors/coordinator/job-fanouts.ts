@@ -7,6 +7,7 @@ import { retrying } from '../../runtime/retry.js';
 import type { JobSpec } from '../job-spec.js';
 import { adaptiveFor, adaptiveMetric, type AdaptiveFanouts } from '../plan/adaptive-fanouts.js';
 import { exportFanouts } from './fanout-gauges.js';
+import { sealed } from '../control-secret.js';
 
 type Event = (kind: string, detail: string, extra?: Record<string, unknown>) => void;
 
@@ -67,7 +68,9 @@ export class JobFanouts {
     epoch: number,
   ): Promise<void> {
     const fanouts = this.fanouts;
-    await retrying(`fanouts to sampler ${j}`, () => c.ask('setFanouts', { epoch, fanouts }));
+    await retrying(`fanouts to sampler ${j}`, () =>
+      c.ask('setFanouts', sealed({ epoch, fanouts })),
+    );
   }
 
   /**

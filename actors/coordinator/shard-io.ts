@@ -16,6 +16,7 @@ import {
 } from '../parameter-server/shard-plan.js';
 import type { OptimizerSpec } from '../protocols.js';
 import { buildModel } from '../trainer/trainer-core.js';
+import { sealed } from '../control-secret.js';
 
 type Shards = ActorClient<typeof ParameterServerProtocol>[];
 
@@ -54,14 +55,17 @@ export async function loadInitial(
     // A shard killed between its hello and its load comes back empty: the load is idempotent, so retried.
     shards.map((c, p) =>
       retrying(`load ps ${p}`, () =>
-        c.ask('load', {
-          params: parts[p],
-          version: 0,
-          optimizer: optimizerOf(spec),
-          trainers: spec.cluster.trainers,
-          sync: spec.train.sync,
-          staleness: spec.train.staleness,
-        }),
+        c.ask(
+          'load',
+          sealed({
+            params: parts[p],
+            version: 0,
+            optimizer: optimizerOf(spec),
+            trainers: spec.cluster.trainers,
+            sync: spec.train.sync,
+            staleness: spec.train.staleness,
+          }),
+        ),
       ),
     ),
   );
@@ -93,16 +97,19 @@ export async function loadShards(
       const steps: Record<string, number> = {};
       for (const sl of plan.slices[p]) steps[sl.key] = stepsByName[sl.name] ?? 0;
       return retrying(`load ps ${p}`, () =>
-        c.ask('load', {
-          params: params[p],
-          slots: slots[p],
-          steps,
-          version,
-          optimizer: optimizerOf(spec),
-          trainers: spec.cluster.trainers,
-          sync: spec.train.sync,
-          staleness: spec.train.staleness,
-        }),
+        c.ask(
+          'load',
+          sealed({
+            params: params[p],
+            slots: slots[p],
+            steps,
+            version,
+            optimizer: optimizerOf(spec),
+            trainers: spec.cluster.trainers,
+            sync: spec.train.sync,
+            staleness: spec.train.staleness,
+          }),
+        ),
       );
     }),
   );

@@ -1,7 +1,15 @@
 // `weft launch` on one machine: its own nats-server when the spec says `nats: local`, then every actor
 // of the job as a separate OS process; restarts an actor process that dies, and stops them all at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
@@ -9,8 +17,10 @@ import { WeftError } from '../../runtime/errors.js';
 import { execArgvFor, moduleUrl } from '../../runtime/module-url.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
+import { makeTlsFiles, type TlsFiles } from '../../runtime/tls-files.js';
 import { CONTROL_SECRET_ENV, controlSecret, makeControlSecret } from '../control-secret.js';
-import type { JobSpec } from '../job-spec.js';
+import { defaultJobSpec, resolveClusterFiles, type JobSpec } from '../job-spec.js';
+import { clusterNatsConfig, specControlSecret } from './cluster-credentials.js';
 import { checkRemoteSpeedups } from './process-switches.js';
 import { jobIdOf, type DistributedResults } from './distributed-job.js';
 import {
@@ -58,6 +68,40 @@ interface Child {
 // The `weft` command's entry, compiled or source like this file: each child runs `weft actor`.
 const CLI = moduleUrl('../../cli/main.js', import.meta.url);
 
+interface LocalNats {
+  server: NatsServer;
+  credentials: Record<Role, RoleCredentials>;
+  tls?: TlsFiles;
+}
+
+/**
+ * The job's own nats-server: per-role users with fresh credentials (nobody else connects, and each
+ * role may only send its own verbs), TLS with a CA of the run's own when the spec asks for it.
+ */
+async function startLocalNats(s: JobSpec, options: LaunchOptions): Promise<LocalNats> {
+  const job = jobIdOf(s);
+  const credentials = makeJobCredentials(job);
+  const tls = s.cluster.tls.generate
+    ? makeTlsFiles({ name: job, days: 30, field: 'cluster.tls.generate' })
+    : undefined;
+  try {
+    const server = await startNatsServer({
+      auth: { users: jobUsers(job, credentials) },
+      ...(tls ? { tls: { certFile: tls.serverCertFile, keyFile: tls.serverKeyFile } } : {}),
+      maxPayloadBytes: options.maxPayloadBytes ?? 8 * 1024 * 1024,
+      // Checkpoints in an object store: JetStream keeps them in the run directory, so a later
+      // `--resume` (with a new local server) finds them.
+      ...(s.train.checkpointStore === 'jetstream'
+        ? { jetStreamDir: join(s.out, 'jetstream') }
+        : {}),
+    });
+    return { server, credentials, tls };
+  } catch (error) {
+    tls?.remove();
+    throw error;
+  }
+}
+
 /** A job running as processes on this machine. */
 export class LaunchedJob {
   readonly job: string;
@@ -66,19 +110,32 @@ export class LaunchedJob {
   private readonly children: Child[] = [];
   private stopping = false;
   private readonly finished: Promise<DistributedResults>;
-  /** Every process of this run gets it; `shutdown` is honoured only with it (given, or fresh per run). */
-  private readonly controlSecret = controlSecret() ?? makeControlSecret();
+  /**
+   * Every process of this run gets it; control verbs are honoured only with it (the environment's,
+   * else cluster.auth.controlSecretFile's, else fresh per run).
+   */
+  private readonly controlSecret: string;
   /** deploy/prometheus/targets/<job>.json while the job runs (undefined when metrics are off). */
   readonly targetsFile: string | undefined;
+
+  /** The local nats-server (undefined when joining a server given by URL). */
+  readonly natsServer: NatsServer | undefined;
+  /** Per-role credentials of the local server. */
+  private readonly credentials: Record<Role, RoleCredentials> | undefined;
+  /** The run's CA and server certificate when the local server speaks TLS (cluster.tls.generate). */
+  private readonly tls: TlsFiles | undefined;
 
   private constructor(
     readonly spec: JobSpec,
     readonly natsUrl: string,
-    readonly natsServer: NatsServer | undefined,
+    local: LocalNats | undefined,
     private readonly options: LaunchOptions,
-    /** Per-role credentials of the local server (undefined when joining a server given by URL). */
-    private readonly credentials: Record<Role, RoleCredentials> | undefined,
   ) {
+    this.natsServer = local?.server;
+    this.credentials = local?.credentials;
+    this.tls = local?.tls;
+    this.controlSecret =
+      controlSecret() ?? specControlSecret(spec, 'coordinator') ?? makeControlSecret();
     this.job = jobIdOf(spec);
     this.runDir = resolve(spec.out || join('runs', spec.name));
     this.specFile = join(this.runDir, 'launch', 'job-spec.json');
@@ -98,32 +155,21 @@ export class LaunchedJob {
   static async start(spec: JobSpec, options: LaunchOptions = {}): Promise<LaunchedJob> {
     // Fail before any process starts when a speed-up switch has no meaning between processes.
     checkRemoteSpeedups(spec);
-    const s = structuredClone(spec);
+    const s = resolveClusterFiles(structuredClone(spec), process.cwd());
     s.graph = resolve(s.graph);
     s.out = resolve(s.out || join('runs', s.name));
     if (s.cluster.partitions && s.cluster.partitions !== 'auto')
       s.cluster.partitions = resolve(s.cluster.partitions);
     // One part per sampler: a mismatch fails here, naming cluster.partitions and the folder.
     partitionLayoutOf(s);
-    let server: NatsServer | undefined;
-    let credentials: Record<Role, RoleCredentials> | undefined;
-    let url = s.cluster.nats;
-    if (url === 'local') {
-      // Nobody without this run's credentials connects, and each role may only send its own verbs.
-      const job = jobIdOf(s);
-      credentials = makeJobCredentials(job);
-      server = await startNatsServer({
-        auth: { users: jobUsers(job, credentials) },
-        maxPayloadBytes: options.maxPayloadBytes ?? 8 * 1024 * 1024,
-        // Checkpoints in an object store: JetStream keeps them in the run directory, so a later
-        // `--resume` (with a new local server) finds them.
-        ...(s.train.checkpointStore === 'jetstream'
-          ? { jetStreamDir: join(s.out, 'jetstream') }
-          : {}),
-      });
-      url = server.url;
-    }
-    return new LaunchedJob(s, url, server, options, credentials);
+    if (s.cluster.nats !== 'local') return new LaunchedJob(s, s.cluster.nats, undefined, options);
+    // The server's credentials are this run's own: a spec's (for servers given by URL) do not apply.
+    const blank = defaultJobSpec().cluster;
+    s.cluster.auth = { ...blank.auth, controlSecretFile: s.cluster.auth.controlSecretFile };
+    s.cluster.tls = { ...blank.tls, generate: s.cluster.tls.generate };
+    const local = await startLocalNats(s, options);
+    const url = local.tls ? local.server.url.replace('nats://', 'tls://') : local.server.url;
+    return new LaunchedJob(s, url, local, options);
   }
 
   /**
@@ -132,10 +178,18 @@ export class LaunchedJob {
    */
   natsConfigFor(role: Role): NatsConfig {
     const creds = this.credentials?.[role];
+    if (!creds)
+      // A server given by URL: the role's settings of cluster.auth and cluster.tls.
+      return {
+        ...clusterNatsConfig(this.spec, role, [this.natsUrl]),
+        ...rolePrefixes(this.job, role),
+      };
     return {
       servers: this.natsUrl,
       ...rolePrefixes(this.job, role),
-      ...(creds ? { user: creds.user, password: creds.password } : {}),
+      ...(this.tls ? { tls: { caFile: this.tls.caFile } } : {}),
+      user: creds.user,
+      password: creds.password,
     };
   }
 
@@ -175,6 +229,7 @@ export class LaunchedJob {
       for (const name of Object.keys(env)) if (name.startsWith('WEFT_NATS_')) delete env[name];
       env.WEFT_NATS_USER = creds.user;
       env.WEFT_NATS_PASSWORD = creds.password;
+      if (this.tls) env.WEFT_NATS_TLS_CA = this.tls.caFile;
     }
     // Each local process takes its own metrics port (base + position), not a pod's fixed one.
     delete env.WEFT_METRICS_PORT;
@@ -250,6 +305,11 @@ export class LaunchedJob {
     for (const c of live()) c.proc!.kill('SIGKILL');
     await allExited();
     await this.natsServer?.stop();
+    // What the server said last, its refusals included (a client without credentials, a role
+    // publishing or subscribing outside its permissions): kept with the actors' logs.
+    if (this.natsServer && this.options.output !== 'inherit')
+      writeFileSync(join(this.runDir, 'logs', 'nats-server.log'), this.natsServer.output());
+    this.tls?.remove();
     // Prometheus drops the job's targets once their file is gone.
     if (this.targetsFile) rmSync(this.targetsFile, { force: true });
   }

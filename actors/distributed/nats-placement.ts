@@ -9,7 +9,7 @@ import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { retrying } from '../../runtime/retry.js';
 import type { NatsTransport } from '../../runtime/transports/nats.js';
 import { actorMetrics, countNatsReconnects } from '../actor-metrics.js';
-import { shutdownMessage } from '../control-secret.js';
+import { sealed } from '../control-secret.js';
 import { SamplerProtocol } from '../protocols.js';
 import { JobObserver } from '../coordinator/job-observer.js';
 import { JobStatusBoard } from '../coordinator/job-status.js';
@@ -220,7 +220,7 @@ export class NatsPlacement implements Placement {
 
   async close(finished: boolean): Promise<void> {
     for (const stop of this.stops.splice(0)) stop();
-    if (finished) for (const a of this.all) this.system.tell(a, 'shutdown', shutdownMessage());
+    if (finished) for (const a of this.all) this.system.tell(a, 'shutdown', sealed({}));
     await this.system.shutdown().catch(() => undefined);
   }
 }

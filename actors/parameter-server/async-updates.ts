@@ -5,6 +5,7 @@ import type { ParamMap } from './parameter-store.js';
 import { ParameterServerProtocol } from '../protocols.js';
 import { retrying } from '../../runtime/retry.js';
 import { assembleByPlan, splitByPlan, type ShardPlan } from './shard-plan.js';
+import { sealed } from '../control-secret.js';
 
 /** What a shard remembers of async updates: which (epoch, trainer, seq) it applied, at what staleness. */
 export class AsyncBook {
@@ -104,7 +105,7 @@ export async function pushAsyncUpdate(u: AsyncPush): Promise<AsyncPushResult> {
         retrying(`update ${u.seq} of epoch ${u.epoch} to ps ${p}`, () =>
           u.shards[p].ask(
             'update',
-            {
+            sealed({
               epoch: u.epoch,
               trainer: u.trainer,
               seq: u.seq,
@@ -112,7 +113,7 @@ export async function pushAsyncUpdate(u: AsyncPush): Promise<AsyncPushResult> {
               batches: u.batches,
               grads: parts[p],
               lr: u.lr,
-            },
+            }),
             { timeoutMs: u.timeoutMs },
           ),
         ),

@@ -7,6 +7,7 @@ import type { SparseRows } from './sparse-grad-sum.js';
 import { EmbeddingShardProtocol } from './embedding-protocol.js';
 import { pullUnique } from './unique-ids.js';
 import { retrying } from '../../runtime/retry.js';
+import { sealed } from '../control-secret.js';
 
 export class ShardedIdTable {
   /** Rows and bytes moved by this trainer (ids included). */
@@ -74,11 +75,9 @@ export class ShardedIdTable {
         this.pushedBytes += part.ids.byteLength + g.byteLength;
         this.metrics?.weft_trainer_param_push_bytes_total.inc(part.ids.byteLength + g.byteLength);
         return retrying(`push table round ${round} to emb ${p}`, () =>
-          this.shards[p].ask(
-            'push',
-            { round, trainer, weight, ids: part.ids, grads: g },
-            { timeoutMs },
-          ),
+          this.shards[p].ask('push', sealed({ round, trainer, weight, ids: part.ids, grads: g }), {
+            timeoutMs,
+          }),
         );
       }),
     );

@@ -2,6 +2,7 @@
 // same index): rows pulled and row gradients pushed by id, only the ids a batch needs.
 import { defineProtocol } from '../../runtime/actor.js';
 import { s, type Infer } from '../../runtime/schema.js';
+import { secretField } from '../control-secret.js';
 import { IdTableSpecSchema } from '../protocols.js';
 
 /** Rows of a table part sorted by id, with optimizer slots and per-row update counts. */
@@ -17,6 +18,7 @@ export const EmbeddingShardProtocol = defineProtocol({
   /** Sets (or replaces) the shard's rows: empty, or the part of a checkpoint's table it owns. */
   load: {
     request: s.object({
+      ...secretField,
       table: IdTableSpecSchema,
       shard: s.int({ min: 0 }),
       shards: s.int({ min: 1 }),
@@ -41,6 +43,7 @@ export const EmbeddingShardProtocol = defineProtocol({
    */
   push: {
     request: s.object({
+      ...secretField,
       round: s.int({ min: 0 }),
       trainer: s.int({ min: 0 }),
       weight: s.int({ min: 0 }),

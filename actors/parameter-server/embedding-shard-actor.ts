@@ -5,7 +5,9 @@ import { actorMetrics } from '../actor-metrics.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
 import { ownerOf } from './id-shard.js';
 import { IdTableHost } from './id-table-host.js';
-import { firstNonFinite, RefusedMessageError } from './update-check.js';
+import { requireControlSecret } from '../control-secret.js';
+import { RefusedMessageError } from '../refused-message.js';
+import { firstNonFinite } from './update-check.js';
 import { EmbeddingShardProtocol } from './embedding-protocol.js';
 import { ShardNotLoadedError, ShardReloadedError } from './shard-errors.js';
 
@@ -95,7 +97,9 @@ export class EmbeddingShardActor extends Actor<Record<string, never>> {
   }
 
   readonly handlers = implement(EmbeddingShardProtocol, {
-    load: ({ table, shard, shards, trainers, version, barrier, snapshot }) => {
+    load: (msg) => {
+      requireControlSecret('load', msg, this.ctx.log, this.m);
+      const { table, shard, shards, trainers, version, barrier, snapshot } = msg;
       const host = new IdTableHost(table);
       if (snapshot) host.table.restore(snapshot);
       this.host = host;
@@ -119,7 +123,9 @@ export class EmbeddingShardActor extends Actor<Record<string, never>> {
       if (create) this.gauges();
       return { rows };
     },
-    push: ({ round, trainer, weight, ids, grads }) => {
+    push: (msg) => {
+      requireControlSecret('push', msg, this.ctx.log, this.m);
+      const { round, trainer, weight, ids, grads } = msg;
       const host = this.requireHost();
       this.checkOwned(ids);
       this.checkRows(ids, grads);

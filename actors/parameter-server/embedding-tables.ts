@@ -13,6 +13,7 @@ import {
 } from './sparse-table.js';
 import type { EmbeddingShardProtocol } from './embedding-protocol.js';
 import { retrying } from '../../runtime/retry.js';
+import { sealed } from '../control-secret.js';
 
 /** The role of a table shard; it runs in the process of the parameter server with the same index. */
 export const EMB_ROLE = 'emb';
@@ -49,17 +50,20 @@ export class DistributedIdTables {
     await Promise.all(
       this.clients.map((c, p) =>
         retrying(`load table shard ${p}`, () =>
-          c.ask('load', {
-            table: this.table,
-            shard: p,
-            shards: P,
-            trainers: this.spec.cluster.trainers,
-            version,
-            barrier: this.spec.train.sync !== 'async',
-            ...(whole
-              ? { snapshot: filterSnapshot(whole, this.table.dim, (id) => ownerOf(id, P) === p) }
-              : {}),
-          }),
+          c.ask(
+            'load',
+            sealed({
+              table: this.table,
+              shard: p,
+              shards: P,
+              trainers: this.spec.cluster.trainers,
+              version,
+              barrier: this.spec.train.sync !== 'async',
+              ...(whole
+                ? { snapshot: filterSnapshot(whole, this.table.dim, (id) => ownerOf(id, P) === p) }
+                : {}),
+            }),
+          ),
         ),
       ),
     );

@@ -2,12 +2,13 @@
 // synchronous rounds (batch-weighted mean of every trainer's gradient or local-SGD delta), or async updates.
 import { Actor, implement } from '../../runtime/actor.js';
 import { actorMetrics, paramBytes } from '../actor-metrics.js';
-import { honourShutdown } from '../control-secret.js';
+import { honourShutdown, requireControlSecret } from '../control-secret.js';
 import type { JobSpec } from '../job-spec.js';
 import type { RoleMetrics } from '../metrics-catalogue.js';
 import { optimizerConfig, scaledLr } from './optimizer-config.js';
 import { ParameterStore, type ParamMap } from './parameter-store.js';
-import { requireFinite, requireHeldTensors, RefusedMessageError } from './update-check.js';
+import { RefusedMessageError } from '../refused-message.js';
+import { requireFinite, requireHeldTensors } from './update-check.js';
 import { AsyncBook } from './async-updates.js';
 import { applyMeanDelta } from './local-sgd.js';
 import { ParameterServerProtocol, type RoundEntry } from '../protocols.js';
@@ -114,6 +115,7 @@ export class ParameterServerActor extends Actor<ShardConfig> {
 
   readonly handlers = implement(ParameterServerProtocol, {
     load: (msg) => {
+      requireControlSecret('load', msg, this.ctx.log, this.m);
       const { params, slots, steps, version } = msg;
       // Hyper-parameters are the job spec's when the shard has it; the message's only for a bare shard.
       const { optimizer, trainers, sync, staleness } = this.hyperParameters(msg);
@@ -157,7 +159,9 @@ export class ParameterServerActor extends Actor<ShardConfig> {
         );
       return this.current();
     },
-    push: ({ round, trainer, epoch, batches, grads }) => {
+    push: (msg) => {
+      requireControlSecret('push', msg, this.ctx.log, this.m);
+      const { round, trainer, epoch, batches, grads } = msg;
       const store = this.requireStore();
       if (trainer >= this.trainers)
         throw new Error(`trainer ${trainer} is not in this job of ${this.trainers} trainers`);
@@ -179,7 +183,9 @@ export class ParameterServerActor extends Actor<ShardConfig> {
         this.maybeApply();
       });
     },
-    update: ({ epoch, trainer, seq, base, batches, grads }) => {
+    update: (msg) => {
+      requireControlSecret('update', msg, this.ctx.log, this.m);
+      const { epoch, trainer, seq, base, batches, grads } = msg;
       const store = this.requireStore();
       const book = this.book;
       if (!book) throw new Error(`this shard runs ${this.mode} rounds: push with \`push\``);

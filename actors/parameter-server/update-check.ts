@@ -1,24 +1,6 @@
 // Checks on what arrives at a parameter server before anything is applied: every tensor finite and of
 // the shape the server holds; a refusal is a typed error with a code, and is counted by reason.
-import { WeftError } from '../../runtime/errors.js';
-import type { RefusalReason } from '../metrics-catalogue.js';
-
-/**
- * A message was refused on arrival (counted in `weft_messages_refused_<reason>_total`) and nothing of it applied: `code` is the reason (`non_finite`,
- * `shape`, `sender`), `verb` the message, `field` the tensor or field at fault.
- */
-export class RefusedMessageError extends WeftError {
-  readonly verb: string;
-  readonly field?: string;
-  constructor(reason: RefusalReason, verb: string, message: string, field?: string) {
-    super(reason, `${verb} refused: ${message}`);
-    this.verb = verb;
-    this.field = field;
-  }
-  get reason(): RefusalReason {
-    return this.code as RefusalReason;
-  }
-}
+import { RefusedMessageError } from '../refused-message.js';
 
 /** Index of the first NaN or infinite element, or -1. */
 export function firstNonFinite(values: Float32Array | Int32Array): number {

@@ -32,7 +32,7 @@ import {
 } from './partition-sampling.js';
 import { SamplerProtocol } from '../protocols.js';
 import { PoolSink, type SinkConfig } from './pool-sink.js';
-import { honourShutdown } from '../control-secret.js';
+import { honourShutdown, requireControlSecret } from '../control-secret.js';
 
 export interface SamplerConfig {
   spec: JobSpec;
@@ -304,7 +304,9 @@ export class SamplerActor extends Actor<SamplerConfig> {
 
   readonly handlers = implement(SamplerProtocol, {
     ...partitionPeerImplementation(() => this.part),
-    startEpoch: ({ epoch, fanouts }) => {
+    startEpoch: (msg) => {
+      requireControlSecret('startEpoch', msg, this.ctx.log, this.m);
+      const { epoch, fanouts } = msg;
       const pool = this.requirePool('startEpoch');
       if (fanouts) this.epochFanouts.set(epoch, fanouts);
       return { queued: pool.start(this.planFor(epoch), this.epochFanouts.of(epoch)) };
@@ -347,7 +349,9 @@ export class SamplerActor extends Actor<SamplerConfig> {
       this.m.weft_sampler_batch_bytes_total.inc(bytes);
       return { ready: true, fields: fields as unknown as Record<string, unknown> };
     },
-    setFanouts: ({ epoch, fanouts }) => {
+    setFanouts: (msg) => {
+      requireControlSecret('setFanouts', msg, this.ctx.log, this.m);
+      const { epoch, fanouts } = msg;
       this.epochFanouts.set(epoch, fanouts);
       setFanouts(this.m, fanouts);
       for (const wake of this.fanoutsArrived.splice(0)) wake();

@@ -21,7 +21,7 @@ import {
 import type { BatchFields } from '../batch/batch-record.js';
 import { viewBatch } from '../batch/batch-view.js';
 import type { BatchSource, BatchSourceConfig } from './batch-source.js';
-import { honourShutdown } from '../control-secret.js';
+import { honourShutdown, requireControlSecret, sealed } from '../control-secret.js';
 import { FetchSource } from './fetch-source.js';
 import { InlineSource } from './inline-source.js';
 import { CloneSource, QueueSource } from './local-sources.js';
@@ -462,7 +462,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
               retrying(`push round ${round} to ps ${p}`, () =>
                 c.ask(
                   'push',
-                  { round, trainer: t, epoch: req.epoch, batches, grads: parts[p], lr },
+                  sealed({ round, trainer: t, epoch: req.epoch, batches, grads: parts[p], lr }),
                   { timeoutMs: this.ctx.config.spec.timeouts.pushMs },
                 ),
               ),
@@ -493,6 +493,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
 
   readonly handlers = implement(TrainerProtocol, {
     trainEpoch: (req) => {
+      this.fromCoordinator('trainEpoch', req);
       const attempt = req.attempt ?? 0;
       if (attempt > this.attempt) {
         // A rollback: runs of the abandoned timeline stop, and every epoch is trained afresh.
@@ -516,7 +517,8 @@ export class TrainerActor extends Actor<TrainerConfig> {
       }
       return run;
     },
-    mlpInit: async () => {
+    mlpInit: async (msg) => {
+      this.fromCoordinator('mlpInit', msg);
       const spec = this.ctx.config.spec;
       const initial = this.core.model.init(spec.train.seed);
       const r = await mlpInitParams(
@@ -534,7 +536,9 @@ export class TrainerActor extends Actor<TrainerConfig> {
         lastLoss: r.lastLoss,
       };
     },
-    evaluate: async ({ split }) => {
+    evaluate: async (msg) => {
+      this.fromCoordinator('evaluate', msg);
+      const { split } = msg;
       const t0 = performance.now();
       const version = await this.pullAll();
       const local = 'csr' in this.core.graph;
@@ -544,7 +548,9 @@ export class TrainerActor extends Actor<TrainerConfig> {
       return { metrics, seconds, version };
     },
     optimizerState: () => this.sync.localState() ?? { slots: {}, steps: {} },
-    setOptimizerState: ({ attempt, slots, steps }) => {
+    setOptimizerState: (msg) => {
+      this.fromCoordinator('setOptimizerState', msg);
+      const { attempt, slots, steps } = msg;
       if (attempt < this.attempt)
         throw new AttemptSupersededError('optimizer state', attempt, this.attempt);
       if (attempt > this.attempt) {
@@ -561,4 +567,9 @@ export class TrainerActor extends Actor<TrainerConfig> {
       if (honourShutdown(msg, this.ctx.log, this.m)) this.ctx.stopSelf();
     },
   });
+
+  /** A verb only the coordinator sends: refused (and counted) without the job's control secret. */
+  private fromCoordinator(verb: string, msg: { secret?: string }): void {
+    requireControlSecret(verb, msg, this.ctx.log, this.m);
+  }
 }

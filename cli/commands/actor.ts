@@ -1,11 +1,15 @@
 // `weft actor --role R --index I --job ID --nats URL --spec FILE`: one actor of a distributed job in this
 // process — what `weft launch` starts per actor and what a Kubernetes pod runs.
-import { readFileSync } from 'node:fs';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { jobIdOf } from '../../actors/distributed/distributed-job.js';
 import { ROLES, runRole, type Role } from '../../actors/distributed/role-runner.js';
-import { loadJobSpec } from '../../actors/job-spec.js';
-import { ConfigError } from '../../runtime/errors.js';
+import {
+  clusterNatsConfig,
+  credsSetting,
+  specControlSecret,
+} from '../../actors/distributed/cluster-credentials.js';
+import { CONTROL_SECRET_ENV, controlSecret } from '../../actors/control-secret.js';
+import { loadJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { commandLineError, parseCommandLine, switchFlags, valueFlags } from '../command-line.js';
 
@@ -25,6 +29,7 @@ Runs one actor of a distributed job (separate processes talking over NATS).
   --user U        NATS user (default: $WEFT_NATS_USER); the password only from $WEFT_NATS_PASSWORD
   --tls-ca FILE   CA of the NATS servers' certificates (default: $WEFT_NATS_TLS_CA)
   --tls-cert FILE client certificate, with --tls-key FILE (default: $WEFT_NATS_TLS_CERT, _KEY)
+                  (flags and variables override the spec's cluster.auth and cluster.tls)
   --resume        coordinator: continue from the newest checkpoint in the run directory`;
 
 function rankFromEnv(): number | undefined {
@@ -50,10 +55,13 @@ function watchParent(): void {
 
 /**
  * The connection settings of a `weft actor`: flags first, then WEFT_NATS_* variables (how `weft
- * launch` hands each process its role's credentials). A password is never taken from the command line.
+ * launch` hands each process its role's credentials), then the spec's cluster.auth and cluster.tls.
+ * A password is never taken from the command line.
  */
 function natsSettings(
   url: string,
+  spec: JobSpec,
+  role: Role,
   flags: { creds?: string; token?: string; user?: string } & Record<string, unknown>,
 ): NatsConfig {
   const env = process.env;
@@ -66,27 +74,13 @@ function natsSettings(
     keyFile: (flags['tls-key'] as string | undefined) ?? env.WEFT_NATS_TLS_KEY,
   };
   const tls = Object.fromEntries(Object.entries(tlsFiles).filter(([, v]) => v));
-  return {
-    servers: url.split(',').map((u) => u.trim()),
-    ...(creds ? credsSetting(creds) : {}),
+  const servers = url.split(',').map((u) => u.trim());
+  return clusterNatsConfig(spec, role, servers, {
+    ...(creds ? credsSetting(creds, '--creds') : {}),
     ...(token ? { token } : {}),
     ...(user ? { user, password: env.WEFT_NATS_PASSWORD ?? '' } : {}),
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
-  };
-}
-
-/** A .creds file (a user JWT then its seed) authenticates with both; a bare seed file as an nkey. */
-function credsSetting(file: string): Pick<NatsConfig, 'credsFile' | 'nkeySeedFile'> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read NATS credentials: ${(error as Error).message}`, {
-      file,
-      field: '--creds',
-    });
-  }
-  return text.includes('BEGIN NATS USER JWT') ? { credsFile: file } : { nkeySeedFile: file };
+  });
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -114,7 +108,12 @@ export async function run(argv: string[]): Promise<number> {
   const url = values.nats ?? process.env.WEFT_NATS_URL ?? spec.cluster.nats;
   if (!url || url === 'local')
     throw commandLineError('no NATS server: pass --nats URL (cluster.nats is "local")', '--nats');
-  const nats = natsSettings(url, values);
+  const nats = natsSettings(url, spec, role, values);
+  // Every process of the job holds the same control secret: the environment's, else the spec's file.
+  if (!controlSecret()) {
+    const secret = specControlSecret(spec, role);
+    if (secret) process.env[CONTROL_SECRET_ENV] = secret;
+  }
   watchParent();
   // In a pod every process has the same port (WEFT_METRICS_PORT) and is scraped from other hosts;
   // under `weft launch` each takes base + its position, on loopback.

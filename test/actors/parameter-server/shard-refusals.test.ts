@@ -1,8 +1,8 @@
 // What arrives at a parameter shard is checked before anything is applied: non-finite or misshapen
 // tensors are refused with a typed error and counted; the step size is the job spec's, never the
-// message's; `shutdown` needs the job's control secret when the actor holds one.
+// message's; `load`, `push` and `shutdown` need the job's control secret when the actor holds one.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONTROL_SECRET_ENV } from '../../../actors/control-secret.js';
+import { CONTROL_SECRET_ENV, sealed } from '../../../actors/control-secret.js';
 import { ParameterServerProtocol } from '../../../actors/protocols.js';
 import { ParameterServerActor } from '../../../actors/parameter-server/parameter-server-actor.js';
 import { defaultJobSpec, type JobSpec } from '../../../actors/job-spec.js';
@@ -116,5 +116,27 @@ describe('parameter shard refusals', () => {
     for (let i = 0; i < 50 && ref.state === 'running'; i++)
       await new Promise((r) => setTimeout(r, 20));
     expect(ref.state).toBe('stopped');
+  });
+
+  it('refuses load and push without the control secret, and applies what carries it', async () => {
+    process.env[CONTROL_SECRET_ENV] = 'the-secret';
+    const { ps } = await shard('secret-verbs', sgdSpec());
+    // A stranger's load: refused before its tensors are looked at, even when they are finite.
+    const e = await refusal(ps.ask('load', load({ w: Float32Array.from([5, 5]) })));
+    expect(e.remoteMessage).toMatch(/load refused: .*control secret/);
+    await refusal(ps.ask('load', { ...load({ w: Float32Array.from([5, 5]) }), secret: 'guess' }));
+    await ps.ask('load', sealed(load({ w: Float32Array.from([1, 1]) })));
+    const push = { round: 0, trainer: 0, epoch: 0, batches: [0], lr: 0.1 };
+    // An empty contribution would complete the round for the only trainer: refused unsigned.
+    await refusal(ps.ask('push', { ...push, batches: [], grads: {} }));
+    await refusal(ps.ask('push', { ...push, grads: { w: Float32Array.from([1e30, 1e30]) } }));
+    expect(await refusedCount('secret-verbs', 'sender')).toBe(4);
+    const before = await ps.ask('pull', {});
+    expect(before.version).toBe(0);
+    expect(Array.from(before.params.w)).toEqual([1, 1]);
+    const r = await ps.ask('push', sealed({ ...push, grads: { w: Float32Array.from([1, -1]) } }));
+    expect(r.version).toBe(1);
+    expect(Array.from(r.params.w)).toEqual([Math.fround(0.9), Math.fround(1.1)]);
+    expect(await refusedCount('secret-verbs', 'sender')).toBe(4);
   });
 });
