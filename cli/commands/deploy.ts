@@ -4,7 +4,15 @@ import { readFileSync } from 'node:fs';
 import { applyOverrides, parseJobSpec } from '../../actors/job-spec.js';
 import { manifestsToYaml, renderK8s, writeManifests } from '../../deploy/k8s/render.js';
 import { ConfigError } from '../../runtime/errors.js';
-import { addSetOverrides } from '../command-line.js';
+import {
+  addSetOverrides,
+  onePositional,
+  parseCommandLine,
+  required,
+  switchFlags,
+  unknownSubcommand,
+  valueFlags,
+} from '../command-line.js';
 
 const USAGE = `usage: weft deploy render JOB.yaml [--out DIR] [--set field=value ...]
 
@@ -24,42 +32,24 @@ interface RenderArgs {
   overrides: Record<string, string>;
 }
 
-function parseRenderArgs(argv: string[]): RenderArgs {
-  let specFile: string | undefined;
-  let outDir: string | undefined;
+/** `render`'s command line: one JOB.yaml, --out DIR, --set field=value (repeatable); null for --help. */
+function parseRenderArgs(argv: string[]): RenderArgs | null {
+  const parsed = parseCommandLine(
+    argv,
+    { ...valueFlags('out'), set: { type: 'string', multiple: true }, ...switchFlags('json') },
+    USAGE,
+    true,
+  );
+  if (!parsed) return null;
+  const specFile = required(onePositional(parsed.positionals, 'job spec'), 'JOB.yaml');
   const overrides: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) {
-        throw new ConfigError(`${arg} needs a value`, { file: 'command line', field: arg });
-      }
-      return v;
-    };
-    if (arg === '--json') continue; // handled by cli/main.ts for error output
-    if (arg === '--out') outDir = value();
-    else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
-    else if (arg === '--set' || arg.startsWith('--set=')) {
-      addSetOverrides([arg === '--set' ? value() : arg.slice('--set='.length)], overrides);
-    } else if (arg.startsWith('--')) {
-      throw new ConfigError(`unknown option ${arg}`, { file: 'command line', field: arg });
-    } else if (specFile === undefined) specFile = arg;
-    else {
-      throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}`, { file: 'command line' });
-    }
-  }
-  if (specFile === undefined) {
-    throw new ConfigError('the job spec file is missing', {
-      file: 'command line',
-      field: 'JOB.yaml',
-    });
-  }
-  return { specFile, outDir, overrides };
+  addSetOverrides(parsed.values.set, overrides);
+  return { specFile, outDir: parsed.values.out, overrides };
 }
 
 async function render(argv: string[]): Promise<number> {
   const args = parseRenderArgs(argv);
+  if (!args) return 0;
   let text: string;
   try {
     text = readFileSync(args.specFile, 'utf8');
@@ -84,13 +74,10 @@ async function render(argv: string[]): Promise<number> {
 /** Entry point of `weft deploy`; the only subcommand is `render`. */
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h' || rest.includes('--help')) {
+  if (sub === undefined || sub === '--help' || sub === '-h') {
     console.log(USAGE);
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== 'render') {
-    console.error(`weft deploy: unknown subcommand '${sub}'\n\n${USAGE}`);
-    return 2;
-  }
+  if (sub !== 'render') throw unknownSubcommand(sub, ['render']);
   return render(rest);
 }

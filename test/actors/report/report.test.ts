@@ -401,9 +401,12 @@ describe('weft report', () => {
 
   it('answers usage errors and bad runs', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    expect(await reportCommand([])).toBe(2);
+    await expect(reportCommand([])).rejects.toMatchObject({ field: 'RUN_DIR' });
     await expect(reportCommand(['a', '--bogus'])).rejects.toThrow(/unknown option/);
-    await expect(reportCommand(['a', '--out'])).rejects.toThrow(/--out needs/);
+    await expect(reportCommand(['a', '--out'])).rejects.toMatchObject({
+      field: '--out',
+      message: expect.stringMatching(/needs a value/),
+    });
     await expect(reportCommand([path.join(tmp, 'nope')])).rejects.toBeInstanceOf(InputError);
   });
 });
