@@ -70,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     const r = await job.wait();
     if (values.json) console.log(JSON.stringify(r, null, 2));
     else {
-      console.log(`best epoch ${r.best_epoch + 1}: val ${formatMetrics(r.val)}`);
+      console.log(`best epoch ${r.best_epoch}: val ${formatMetrics(r.val)}`);
       console.log(`test ${formatMetrics(r.test)}`);
       console.log(
         `${r.distributed.rounds} synchronous rounds, ${r.distributed.batches_applied}/${r.distributed.batches_planned} batches applied; ${Math.round(r.throughput.seeds_per_s).toLocaleString('en-US')} seeds/s; run directory ${r.run_dir}`,
