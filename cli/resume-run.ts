@@ -68,12 +68,18 @@ export function resumeLine(point: ResumePoint, spec: JobSpec): string {
   return `resuming ${point.runDir} after epoch ${point.epochsDone}/${spec.train.epochs} (step ${point.step}) from ${point.dir}`;
 }
 
-/** What Ctrl-C leaves: the checkpoint a --resume would continue from, and the command. */
-export function interruptHint(runDir: string): string {
+/**
+ * What Ctrl-C leaves: the checkpoint a resume would continue from, and the command that does
+ * (`resumeCommand`, by default `weft train --resume RUN_DIR`).
+ */
+export function interruptHint(
+  runDir: string,
+  resumeCommand = `weft train --resume ${runDir}`,
+): string {
   const point = findResumePoint(runDir);
   if (!point)
     return `interrupted before the first checkpoint: nothing to resume; run the same command to start again`;
-  return `interrupted; the newest checkpoint is after epoch ${point.epochsDone} (${point.dir}); continue with: weft train --resume ${runDir}`;
+  return `interrupted; the newest checkpoint is after epoch ${point.epochsDone} (${point.dir}); continue with: ${resumeCommand}`;
 }
 
 /**

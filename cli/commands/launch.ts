@@ -3,6 +3,8 @@
 import { applyOverrides, loadJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { commandLineError, parseJobCommand, specOverrides } from '../command-line.js';
 import { formatMetrics } from '../format-metrics.js';
+import { EXIT } from '../print-error.js';
+import { interruptHint } from '../resume-run.js';
 
 const USAGE = `usage: weft launch job.yaml [options]
 
@@ -78,8 +80,11 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (interrupted) return 130;
-    throw error;
+    if (!interrupted) throw error;
+    await job.stop();
+    const again = ['weft launch', ...argv.filter((a) => a !== '--resume'), '--resume'].join(' ');
+    process.stderr.write(`${interruptHint(job.runDir, again)}\n`);
+    return EXIT.interrupted;
   } finally {
     await job.stop();
   }
