@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,4 +81,33 @@ describe('weft train wording', () => {
     );
     expect(existsSync(path.join(run, 'results.json'))).toBe(false);
   }, 180_000);
+
+  // A real terminal: util-linux `script` gives weft a pseudo-terminal 50 columns wide.
+  const haveScript = spawnSync('script', ['--version']).status === 0;
+  it.skipIf(!haveScript)(
+    `on a 50-column terminal every redraw stays on its line${haveScript ? '' : ' (skipped: util-linux script not installed)'}`,
+    () => {
+      const run = path.join(tmp, 'tty');
+      const cmd = [process.execPath, WEFT_BIN, 'train', ...common, '--epochs', '2', '--out', run]
+        .map((a) => `'${a}'`)
+        .join(' ');
+      const out = path.join(tmp, 'tty.out');
+      const r = spawnSync('script', ['-qfec', `stty cols 50; ${cmd}`, out], {
+        cwd: REPO,
+        env: { ...process.env, WEFT_SOURCE: '1' },
+        timeout: 170_000,
+      });
+      expect(r.status).toBe(0);
+      const text = readFileSync(out, 'utf8');
+      const session = text.slice(text.indexOf('\n') + 1);
+      const redraws = session
+        .split('\n')
+        .flatMap((line) => line.split('\r'))
+        .map((seg) => seg.replaceAll('\x1b[K', ''))
+        .filter((seg) => /^epoch \d+\/2 /.test(seg));
+      expect(redraws.some((seg) => /^epoch \d\/2 evaluating val [|/\\-]/.test(seg))).toBe(true);
+      for (const seg of redraws) expect(seg.length, seg).toBeLessThanOrEqual(49);
+    },
+    180_000,
+  );
 });
