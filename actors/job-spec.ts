@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
 import { ConfigError } from '../runtime/errors.js';
+import { nearestNames } from '../runtime/nearest-names.js';
 
 type FieldDecl =
   | { kind: 'int'; default: number; min?: number; max?: number; doc: string }
@@ -519,8 +520,7 @@ function resolve(
     const p = [...path, k];
     if (decl === undefined) {
       const line = where.lineOf(p);
-      const known = Object.keys(fields).join(', ');
-      throw new ConfigError(`unknown field; known here: ${known}`, {
+      throw new ConfigError(unknownFieldMessage(p, fields), {
         file: where.file && line ? `${where.file}:${line}` : where.file,
         field: p.join('.'),
       });
@@ -759,6 +759,19 @@ export function loadJobSpec(file: string): JobSpec {
 }
 
 /**
+ * Why `path` names no field: the nearest names in its section (the whole dotted path suggested),
+ * then every field of that section, so a misspelt `--set train.epoch=1` shows `train.epochs`.
+ */
+function unknownFieldMessage(path: string[], fields: unknown): string {
+  const names = Object.keys(fields as Record<string, unknown>);
+  const parent = path.slice(0, -1);
+  const section = parent.length ? `fields of ${parent.join('.')}` : 'top-level fields';
+  const near = nearestNames(path[path.length - 1], names).map((n) => [...parent, n].join('.'));
+  const hint = near.length ? ` did you mean ${near.join(' or ')}?` : '';
+  return `unknown field;${hint} ${section}: ${names.join(', ')}`;
+}
+
+/**
  * Applies `--section.field value` style overrides (dotted paths) to a spec, validating each like
  * a YAML value; the field named in an error is the flag's path.
  */
@@ -773,7 +786,10 @@ export function applyOverrides(spec: JobSpec, overrides: Record<string, unknown>
     for (let i = 0; i < path.length; i++) {
       const decl = (fields as Record<string, unknown>)[path[i]];
       if (decl === undefined)
-        throw new ConfigError('unknown field', { file: where.file, field: dotted });
+        throw new ConfigError(unknownFieldMessage(path.slice(0, i + 1), fields), {
+          file: where.file,
+          field: dotted,
+        });
       if (i === path.length - 1) {
         if (!isDecl(decl))
           throw new ConfigError('is a section, not a field', { file: where.file, field: dotted });

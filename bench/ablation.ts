@@ -459,6 +459,8 @@ export function parseAblationArgs(argv: string[]): Partial<AblationOptions> & { 
       out[key] = true;
       continue;
     }
+    if (!numeric.has(key) && !['only', 'workDir', 'out'].includes(key))
+      throw new ConfigError('unknown option', { file: 'command line', field: a });
     const v = argv[++i];
     if (v === undefined) throw new ConfigError('needs a value', { file: 'command line', field: a });
     if (numeric.has(key)) {
@@ -467,8 +469,7 @@ export function parseAblationArgs(argv: string[]): Partial<AblationOptions> & { 
         throw new ConfigError(`expected a number, got ${v}`, { file: 'command line', field: a });
       out[key] = n;
     } else if (key === 'only') out.only = v.split(',').map((s) => s.trim());
-    else if (key === 'workDir' || key === 'out') out[key] = v;
-    else throw new ConfigError('unknown option', { file: 'command line', field: a });
+    else out[key] = v;
   }
   return out as Partial<AblationOptions> & { json?: boolean };
 }

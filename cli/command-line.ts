@@ -2,6 +2,7 @@
 // command line, number and required flags, and the job-spec overrides given with --set.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../runtime/errors.js';
+import { didYouMean } from '../runtime/nearest-names.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 /** What parseArgs returns for these options: typed flag values and the positionals. */
@@ -79,6 +80,29 @@ export function parseJobCommand<const V extends string, const S extends string>(
 }
 
 /**
+ * node:util parseArgs's error as a commandLineError in plain words: `--bogus: unknown option (did you
+ * mean --batch-size?)`, `--epochs: needs a value`, `--json: takes no value`, `unexpected argument x`.
+ */
+function parseArgsError(err: unknown, names: string[]): ConfigError {
+  const msg = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string }).code;
+  const flag = /'(-[-\w]+)/.exec(msg)?.[1];
+  const flags = [...names, 'help'].map((n) => `--${n}`);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag)
+    return commandLineError(`unknown option${didYouMean(flag, flags)}`, flag);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag)
+    return commandLineError(
+      /argument missing/.test(msg) ? 'needs a value' : 'takes no value (it is a switch)',
+      flag,
+    );
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const arg = /'([^']*)'/.exec(msg)?.[1] ?? '';
+    return commandLineError(`unexpected argument ${JSON.stringify(arg)}`);
+  }
+  return commandLineError(msg, flag);
+}
+
+/**
  * Parses `argv` against `options` plus --help/-h. Returns null once `usage` is printed for --help;
  * an unknown flag or a missing value throws a commandLineError naming the flag.
  */
@@ -99,8 +123,7 @@ export function parseCommandLine<const O extends Options>(
     }) as unknown as Parsed<O>;
     help = (parsed.values as { help?: boolean }).help === true;
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    throw commandLineError(msg, /'(-[-\w]+)/.exec(msg)?.[1]);
+    throw parseArgsError(err, Object.keys(options));
   }
   if (help) {
     console.log(usage);
@@ -154,8 +177,8 @@ type RunDirOptions<V extends string, S extends string> = FlagsOf<V, { readonly t
 
 /**
  * Parses a command that takes one RUN_DIR (`weft eval`, `weft embed`): RUN_DIR_FLAGS plus its own
- * flags (named as for parseJobCommand). Returns its flags and run directory, or the exit code once
- * `usage` is printed (0 for --help, 2 when RUN_DIR is missing).
+ * flags (named as for parseJobCommand). Returns its flags and run directory, or 0 once `usage` is
+ * printed for --help; a missing RUN_DIR is a commandLineError.
  */
 export function parseRunDirCommand<const V extends string, const S extends string>(
   argv: string[],
@@ -167,9 +190,8 @@ export function parseRunDirCommand<const V extends string, const S extends strin
   const parsed = parseCommandLine(argv, options as RunDirOptions<V, S>, usage, true);
   if (!parsed) return 0;
   const runDir = onePositional(parsed.positionals, 'run directory');
-  if (runDir !== undefined) return { values: parsed.values, runDir };
-  console.error(usage);
-  return 2;
+  if (runDir === undefined) throw commandLineError('is required', 'RUN_DIR');
+  return { values: parsed.values, runDir };
 }
 
 /**
@@ -195,4 +217,10 @@ export function onePositional(positionals: string[], what: string): string | und
   if (positionals.length > 1)
     throw commandLineError(`expected one ${what}, got ${positionals.join(' ')}`);
   return positionals[0];
+}
+
+/** An unknown subcommand (`weft graph bild`), with the nearest known ones. */
+export function unknownSubcommand(sub: string, known: readonly string[]): ConfigError {
+  const hint = didYouMean(sub, known) || ` (known: ${known.join(', ')})`;
+  return commandLineError(`unknown subcommand '${sub}'${hint}`);
 }

@@ -1,6 +1,7 @@
 // The `weft` command: parses the subcommand and hands over to its module in cli/commands/.
-// Errors from any folder are printed for humans, or as JSON with --json, with a non-zero exit.
-import { WeftError } from '../runtime/errors.js';
+// Errors from any folder are printed by one printer (cli/print-error.ts): one line, or JSON with --json.
+import { didYouMean } from '../runtime/nearest-names.js';
+import { EXIT, printError } from './print-error.js';
 
 type CommandModule = { run(argv: string[]): Promise<number | void> };
 
@@ -17,6 +18,20 @@ const commands: Record<string, string> = {
   bench: 'run a benchmark (ablation: the LiGNN training speed-ups)',
 };
 
+/** The commands with subcommands, which errors name in full (`weft graph build: ...`). */
+const subcommands: Record<string, readonly string[]> = {
+  graph: ['build', 'synth', 'info', 'partition'],
+  deploy: ['render'],
+  bench: ['ablation'],
+};
+
+/** The command an error is about: `train`, or `graph build` for a known subcommand. */
+function commandOf(argv: readonly string[]): string {
+  const [name, sub] = argv;
+  if (!name || !Object.hasOwn(commands, name)) return '';
+  return sub !== undefined && subcommands[name]?.includes(sub) ? `${name} ${sub}` : name;
+}
+
 function usage(): string {
   const lines = ['usage: weft <command> [options]', '', 'commands:'];
   for (const [name, summary] of Object.entries(commands))
@@ -32,25 +47,20 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (!Object.hasOwn(commands, name)) {
-    console.error(`weft: unknown command '${name}'\n\n${usage()}`);
-    return 2;
+    console.error(`weft: unknown command '${name}'${didYouMean(name, Object.keys(commands))}`);
+    console.error("Run 'weft --help' for the commands.");
+    return EXIT.usage;
   }
   const mod = (await import(`./commands/${name}.js`)) as CommandModule;
   return (await mod.run(rest)) ?? 0;
 }
 
-const json = process.argv.includes('--json');
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (json)
-      console.error(
-        JSON.stringify(err instanceof WeftError ? err.toJSON() : { error: String(err) }),
-      );
-    else if (err instanceof WeftError) console.error(`weft: ${err.message}`);
-    else console.error(err);
-    process.exitCode = 1;
+    process.exitCode = printError(commandOf(argv), err, argv.includes('--json'));
   },
 );

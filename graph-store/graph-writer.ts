@@ -56,7 +56,7 @@ export class ArrayFileStream {
     if (this.used === 0) return;
     const view = this.buf.subarray(0, this.used);
     this.hash.update(view);
-    writeAll(this.fd, view);
+    writeAll(this.fd, view, join(this.root, this.path));
     this.used = 0;
   }
 
@@ -84,7 +84,7 @@ export class ArrayFileStream {
     if (b.length >= this.buf.length) {
       this.flush();
       this.hash.update(b);
-      writeAll(this.fd, b);
+      writeAll(this.fd, b, join(this.root, this.path));
       return;
     }
     if (this.used + b.length > this.buf.length) this.flush();
@@ -118,9 +118,15 @@ export class ArrayFileStream {
   }
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
+/** Writes all of `bytes`; a failed write(2) names `file`, which the error alone would not. */
+function writeAll(fd: number, bytes: Uint8Array, file: string): void {
   let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+  try {
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+  } catch (err) {
+    if (err instanceof Error && !('path' in err)) Object.assign(err, { path: file });
+    throw err;
+  }
 }
 
 /** One graph directory being written. */

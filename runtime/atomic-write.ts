@@ -19,11 +19,29 @@ function tempName(path: string): string {
   );
 }
 
+/**
+ * A failed write of `path` names `path` itself (not the temporary file, and not nothing, as a failed
+ * write(2) does), so the error printed says which file could not be written.
+ */
+function naming(err: unknown, path: string): unknown {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (err instanceof Error && typeof code === 'string') {
+    Object.assign(err, { path, syscall: 'write' });
+    err.message = `${code}: cannot write ${path}`;
+  }
+  return err;
+}
+
 /** Writes `data` to `path` through a temporary file + fsync + rename. */
 export function writeFileAtomic(path: string, data: string | ArrayBufferView): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = tempName(path);
-  const fd = openSync(tmp, 'w');
+  let fd: number;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    fd = openSync(tmp, 'w');
+  } catch (err) {
+    throw naming(err, path);
+  }
   try {
     const bytes =
       typeof data === 'string'
@@ -32,13 +50,17 @@ export function writeFileAtomic(path: string, data: string | ArrayBufferView): v
     let off = 0;
     while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
     fsyncSync(fd);
-  } catch (err) {
     closeSync(fd);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
     rmSync(tmp, { force: true });
-    throw err;
+    throw naming(err, path);
   }
-  closeSync(fd);
-  renameSync(tmp, path);
 }
 
 /**

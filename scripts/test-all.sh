@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # The README's test command: installs what the tests need where it is missing (Debian's nats-server,
-# prometheus, prometheus-pushgateway and chromium; npm packages), then lints, type-checks and tests.
+# prometheus, prometheus-pushgateway and chromium; npm packages), then lints, type-checks and tests,
+# and ends with the list of tests that were skipped (and why, where their titles say).
+# The Debian packages are installed for their programs only: their services are neither started nor
+# left enabled, and an apt or dpkg run already going (unattended upgrades) is waited for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+source scripts/apt-install.sh
 
 need=()
 command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
@@ -10,15 +15,18 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
 if [ ${#need[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "installing ${need[*]} (apt-get)"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+  echo "installing ${need[*]} (apt-get; services not started or enabled)"
+  install_without_services "${need[@]}"
 fi
 
 npm ci --no-audit --no-fund
 npx eslint .
 npx prettier --check .
 npx tsc -p tsconfig.json
-npx vitest run
+report=$(mktemp -t weft-vitest-XXXXXX.json)
+trap 'rm -f "$report"' EXIT
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?
+echo
+[ ! -s "$report" ] || npx tsx scripts/skipped-tests.ts "$report"
+exit $status

@@ -105,6 +105,8 @@ class JobRun {
   private store!: CheckpointStore;
   private locator!: CheckpointLocator;
   private resumeFrom?: Checkpoint;
+  /** A resumed run: the epochs its checkpoint had trained. */
+  private resumedAtEpoch?: number;
   private plan!: ShardPlan;
   private initial!: Map<string, Float32Array>;
   private shards: ActorClient<typeof ParameterServerProtocol>[] = [];
@@ -153,6 +155,7 @@ class JobRun {
     ({ store: this.store, locator: this.locator } = p.checkpoints(this.ckptDir));
     this.resumeFrom = this.options.resume ? await resumeCheckpoint(this.store) : undefined;
     if (this.resumeFrom) this.state = readState(this.resumeFrom.meta);
+    if (this.resumeFrom) this.resumedAtEpoch = this.state.epoch + 1;
     mkdirSync(this.runDir, { recursive: true });
     this.prepareMetrics();
     writeCheckpointLocator(this.runDir, this.locator);
@@ -229,7 +232,11 @@ class JobRun {
         resumeFrom.step,
         this.idTables,
       );
-      this.event('restore', `parameters of version ${this.version} from ${resumeFrom.dir}`);
+      const { epoch, step } = this.state;
+      this.event(
+        'restore',
+        `after epoch ${epoch + 1}/${spec.train.epochs} (step ${step}): parameters of version ${this.version} from ${resumeFrom.dir}`,
+      );
       this.lastCkpt = { dir: resumeFrom.dir, totals: emptyTotals(), steps: 0 };
       await this.restoreTrainers(resumeFrom, 0);
       return;
@@ -371,8 +378,10 @@ class JobRun {
     return {
       epoch,
       loss: steps.length ? steps.reduce((a, s) => a + s.loss, 0) / steps.length : NaN,
+      steps: steps.length,
       seedsPerSecond: seeds / seconds,
       seconds,
+      evalSeconds: 0,
     };
   }
 
@@ -385,6 +394,7 @@ class JobRun {
       if (!p) return;
       const elapsedS = (performance.now() - tEpoch) / 1000;
       onProgress({
+        phase: 'train',
         epoch,
         epochs: this.spec.train.epochs,
         step: p.done,
@@ -397,6 +407,28 @@ class JobRun {
     return () => clearInterval(timer);
   }
 
+  /** Progress while evaluating: four times a second, so a display can show it is not stuck. */
+  private followEvaluation(epoch: number, split: 'val' | 'test', e: EpochSummary): () => void {
+    const onProgress = this.options.onProgress;
+    if (!onProgress) return () => undefined;
+    const t0 = performance.now();
+    const tick = () =>
+      onProgress({
+        phase: 'evaluate',
+        split,
+        epoch,
+        epochs: this.spec.train.epochs,
+        step: e.steps,
+        steps: e.steps,
+        loss: NaN,
+        seedsPerSecond: e.seedsPerSecond,
+        elapsedS: (performance.now() - t0) / 1000,
+      });
+    tick();
+    const timer = setInterval(tick, 250);
+    return () => clearInterval(timer);
+  }
+
   /** Stage 4: validation (and test at a new best) on trainer 0, adaptive fanouts, early stopping. */
   async evaluate(epoch: number, summary: EpochSummary): Promise<void> {
     const { spec } = this;
@@ -404,13 +436,20 @@ class JobRun {
     if ((epoch + 1) % spec.train.evalEvery !== 0 && !lastEpoch) return;
     this.observer!.evaluating();
     const evaluate = async (split: 'val' | 'test') => {
-      const r = await this.drive(0, 'evaluation', () =>
-        this.trainers[0].ask('evaluate', sealed({ split }), {
-          timeoutMs: spec.timeouts.evaluateMs,
-        }),
-      );
-      this.observer!.evaluation(split, r.metrics, r.seconds);
-      return r.metrics;
+      const tEval = performance.now();
+      const stopProgress = this.followEvaluation(epoch, split, summary);
+      try {
+        const r = await this.drive(0, 'evaluation', () =>
+          this.trainers[0].ask('evaluate', sealed({ split }), {
+            timeoutMs: spec.timeouts.evaluateMs,
+          }),
+        );
+        this.observer!.evaluation(split, r.metrics, r.seconds);
+        return r.metrics;
+      } finally {
+        stopProgress();
+        summary.evalSeconds += (performance.now() - tEval) / 1000;
+      }
     };
     const val = await evaluate('val');
     summary.val = val;
@@ -574,6 +613,7 @@ class JobRun {
       rollbacks: this.attempt,
       batchesDiscarded: this.batchesDiscarded,
       previous: this.resumeFrom ? join(this.runDir, 'results.json') : undefined,
+      resumedAtEpoch: this.resumedAtEpoch,
     });
     writeFileAtomic(join(this.runDir, 'results.json'), JSON.stringify(results, null, 2));
     await this.publish();

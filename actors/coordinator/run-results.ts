@@ -9,22 +9,33 @@ import type { LedgerTotals } from './ledger-audit.js';
 import type { SamplerTotals } from './placement.js';
 
 export interface Progress {
+  /** Training the epoch's batches, or evaluating after them (`split` says which split). */
+  phase: 'train' | 'evaluate';
+  split?: 'val' | 'test';
   epoch: number;
   epochs: number;
+  /** Batches of the epoch trained so far (all of them while evaluating). */
   step: number;
   steps: number;
+  /** Loss of the last batch trained (NaN before the first). */
   loss: number;
   seedsPerSecond: number;
-  /** Seconds since the epoch started. */
+  /** Seconds since the epoch started (training), or since the evaluation started. */
   elapsedS: number;
 }
 
 export interface EpochSummary {
   epoch: number;
+  /** Mean loss over the epoch's steps. */
   loss: number;
+  /** Steps the mean is over. */
+  steps: number;
   seedsPerSecond: number;
   val?: Record<string, number>;
+  /** Seconds of training (evaluation and checkpoint excluded). */
   seconds: number;
+  /** Seconds of evaluation after the epoch (0 when it was not evaluated). */
+  evalSeconds: number;
 }
 
 export interface TrainResults {
@@ -33,10 +44,14 @@ export interface TrainResults {
   config: JobSpec;
   val: Record<string, number>;
   test: Record<string, number>;
+  /** The epoch of the best validation metric, counted from 1 as on screen (0: never evaluated). */
   best_epoch: number;
   epochs: number;
   stopped_early: boolean;
+  /** Seconds of the whole run; a resumed run adds the duration its previous results.json recorded. */
   duration_s: number;
+  /** Present when the run was resumed: the epochs trained before (counted from 1). */
+  resumed_after_epoch?: number;
   throughput: {
     seeds_per_s: number;
     steps: number;
@@ -164,6 +179,8 @@ export interface RunTallies {
   batchesDiscarded: number;
   /** A resumed run's previous results.json: its throughput stands when this run trained no steady step. */
   previous?: string;
+  /** A resumed run: the epochs its checkpoint had trained (counted from 1). */
+  resumedAtEpoch?: number;
 }
 
 export function jobResults(r: RunTallies): JobResults {
@@ -179,20 +196,24 @@ export function jobResults(r: RunTallies): JobResults {
     ...throughputOf(steady, T),
     end_to_end_seeds_per_s: r.endToEnd,
   };
-  if (steady.length === 0 && r.previous && existsSync(r.previous)) {
-    const prev = JSON.parse(readFileSync(r.previous, 'utf8')) as Partial<TrainResults>;
-    if (prev.throughput) throughput = prev.throughput;
-  }
+  const prev =
+    r.previous && existsSync(r.previous)
+      ? (JSON.parse(readFileSync(r.previous, 'utf8')) as Partial<TrainResults>)
+      : undefined;
+  if (steady.length === 0 && prev?.throughput) throughput = prev.throughput;
+  // A resumed run's duration counts the part before it too (as far as results.json recorded it).
+  const earlierS = r.resumedAtEpoch !== undefined ? (prev?.duration_s ?? 0) : 0;
   return {
     task: spec.task,
     backend: r.backend,
     config: spec,
     val: r.state.bestVal,
     test: r.state.testAtBest,
-    best_epoch: r.state.bestEpoch,
+    best_epoch: r.state.bestEpoch + 1,
     epochs: r.state.epoch + 1,
     stopped_early: r.state.stoppedEarly,
-    duration_s: r.durationS,
+    duration_s: earlierS + r.durationS,
+    ...(r.resumedAtEpoch !== undefined ? { resumed_after_epoch: r.resumedAtEpoch } : {}),
     throughput,
     peak_rss_bytes: peakRssBytes(),
     run_dir: r.runDir,

@@ -39,6 +39,12 @@ const EVENT_COLOR: Record<string, string> = {
 };
 const OTHER_EVENT_COLOR = PALETTE[6];
 
+/** Sizes that ride along with the metrics (nodes or edges evaluated, negatives per edge): facts, not curves. */
+const COUNT_KEYS = new Set(['count', 'negatives']);
+const isMetric = (key: string) => !COUNT_KEYS.has(key);
+
+const plural = (n: number, word: string) => `${formatNumber(n)} ${word}${n === 1 ? '' : 's'}`;
+
 interface TimeAxis {
   t0: number;
   /** Unix seconds of the last record. */
@@ -147,7 +153,9 @@ function median(values: number[]): number {
 function summarySection(run: RunData, rows: number[][]): string {
   const r = run.results;
   const parts: string[] = ['<section id="results"><h2>Results</h2>'];
-  const metricNames = [...new Set([...Object.keys(r?.val ?? {}), ...Object.keys(r?.test ?? {})])];
+  const metricNames = [
+    ...new Set([...Object.keys(r?.val ?? {}), ...Object.keys(r?.test ?? {})]),
+  ].filter(isMetric);
   if (metricNames.length > 0) {
     parts.push(
       table(
@@ -165,6 +173,18 @@ function summarySection(run: RunData, rows: number[][]): string {
   }
   const facts: [string, string][] = [];
   if (r?.epochs !== undefined) facts.push(['epochs', formatNumber(r.epochs)]);
+  if (r?.best_epoch !== undefined && r.best_epoch > 0)
+    facts.push(['best epoch (validation)', formatNumber(r.best_epoch)]);
+  if (r?.resumed_after_epoch !== undefined)
+    facts.push(['resumed after epoch', formatNumber(r.resumed_after_epoch)]);
+  for (const split of ['val', 'test'] as const) {
+    const m = r?.[split];
+    if (m?.count !== undefined)
+      facts.push([
+        `${split === 'val' ? 'validation' : 'test'} size`,
+        `${formatNumber(m.count)}${m.negatives !== undefined ? ` edges, ${formatNumber(m.negatives)} negatives each` : ''}`,
+      ]);
+  }
   if (r?.duration_s !== undefined) facts.push(['duration', duration(r.duration_s)]);
   for (const [k, v] of Object.entries(r?.throughput ?? {}))
     facts.push([`throughput ${k}`, formatNumber(v)]);
@@ -221,7 +241,7 @@ function trainingSection(run: RunData, rows: number[][], maxPoints: number): str
       xs: rr.map((i, k) => (useStep ? run.steps.step[i] : k)),
       ys: rr.map((i) => column[i]),
     }));
-  const x = { label: useStep ? 'step' : 'step record' };
+  const x = { label: useStep ? 'step' : 'step record', integer: true };
   const parts = ['<section id="training"><h2>Training</h2>'];
   parts.push(
     lineChart({
@@ -319,10 +339,11 @@ function evaluationSection(run: RunData, maxPoints: number): string {
   if (run.evals.length === 0) return '';
   const keys = [
     ...new Set(run.evals.flatMap((e) => [...Object.keys(e.val), ...Object.keys(e.test ?? {})])),
-  ];
+  ].filter(isMetric);
   const byEpoch = run.evals.every((e) => e.epoch !== undefined);
   const byStep = !byEpoch && run.evals.every((e) => e.step !== undefined);
-  const xs = run.evals.map((e, k) => (byEpoch ? e.epoch! : byStep ? e.step! : k));
+  // Epochs are counted from 1, as `weft train` prints them (records hold them from 0).
+  const xs = run.evals.map((e, k) => (byEpoch ? e.epoch! + 1 : byStep ? e.step! : k + 1));
   const xLabel = byEpoch ? 'epoch' : byStep ? 'step' : 'evaluation';
   const parts = ['<section id="evaluation"><h2>Evaluation</h2><div class="grid">'];
   keys.forEach((key, k) => {
@@ -342,7 +363,7 @@ function evaluationSection(run: RunData, maxPoints: number): string {
       lineChart({
         id: `chart-eval-${k}`,
         title: key,
-        x: { label: xLabel },
+        x: { label: xLabel, integer: true },
         y: { label: key },
         series,
         maxPoints,
@@ -531,7 +552,8 @@ export function renderReport(run: RunData, options: ReportOptions = {}): string 
   const meta = [
     r?.task ? `task ${esc(r.task)}` : '',
     r?.backend ? `backend ${esc(r.backend)}` : '',
-    r?.epochs !== undefined ? `${formatNumber(r.epochs)} epochs` : '',
+    r?.epochs !== undefined ? plural(r.epochs, 'epoch') : '',
+    r?.resumed_after_epoch !== undefined ? `resumed after epoch ${r.resumed_after_epoch}` : '',
     r?.duration_s !== undefined ? duration(r.duration_s) : '',
     Number.isFinite(axis.t0) && axis.t0 > 0 ? `started ${isoTime(axis.t0)}` : '',
   ].filter(Boolean);

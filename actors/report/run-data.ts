@@ -59,6 +59,9 @@ export interface Results {
   throughput?: Record<string, number>;
   epochs?: number;
   duration_s?: number;
+  /** Set when the run was resumed: the epochs trained before. */
+  resumed_after_epoch?: number;
+  best_epoch?: number;
 }
 
 export interface RunData {
@@ -167,6 +170,17 @@ function metricMap(
   return out;
 }
 
+/**
+ * A step's seeds per second: `seeds_per_s` when the record has it, else its `seeds` over its
+ * `wall_s` (what the trainer writes); NaN when neither is there.
+ */
+function seedsPerSecond(where: Checker, rec: Record<string, unknown>): number {
+  if (rec.seeds_per_s !== undefined) return num(where, rec, 'seeds_per_s', false);
+  const seeds = num(where, rec, 'seeds', false);
+  const wall = num(where, rec, 'wall_s', false);
+  return wall > 0 ? seeds / wall : NaN;
+}
+
 function addStep(
   steps: StepColumns,
   actorIndex: Map<string, number>,
@@ -179,14 +193,15 @@ function addStep(
   const hasLoss = rec.loss !== undefined;
   steps.loss.push(num(where, rec, 'loss', false));
   steps.lossNonFinite.push(hasLoss && !Number.isFinite(steps.loss[steps.loss.length - 1]));
-  steps.seedsPerS.push(num(where, rec, 'seeds_per_s', false));
+  steps.seedsPerS.push(seedsPerSecond(where, rec));
   steps.lr.push(num(where, rec, 'lr', false));
   const time = rec.time;
   if (time !== undefined && time !== null && (typeof time !== 'object' || Array.isArray(time))) {
     bad(where, 'time', `expected an object of seconds, got ${JSON.stringify(time)}`);
   }
   for (const phase of STEP_PHASES) {
-    const v = time ? (time as Record<string, unknown>)[phase] : undefined;
+    // The trainer writes the phases at the top level; older writers nested them under `time`.
+    const v = time ? (time as Record<string, unknown>)[phase] : rec[phase];
     if (v !== undefined && v !== null && typeof v !== 'number') {
       bad(where, `time.${phase}`, `expected a number of seconds, got ${JSON.stringify(v)}`);
     }
@@ -235,6 +250,10 @@ function readResults(file: string): Results {
   if (!Number.isNaN(epochs)) out.epochs = epochs;
   const duration = num(where, obj, 'duration_s', false);
   if (!Number.isNaN(duration)) out.duration_s = duration;
+  for (const field of ['resumed_after_epoch', 'best_epoch'] as const) {
+    const v = num(where, obj, field, false);
+    if (!Number.isNaN(v)) out[field] = v;
+  }
   return out;
 }
 

@@ -34,6 +34,8 @@ export interface Marker {
 export interface Axis {
   label: string;
   format?: (v: number) => string;
+  /** Only whole-number ticks (epochs, steps): no half epochs on the axis. */
+  integer?: boolean;
 }
 
 export interface LineChartOptions {
@@ -214,7 +216,7 @@ function frame(
     parts.push(`<text class="tick y" x="${px0 - 6}" y="${py}">${escapeXml(fy(t))}</text>`);
   }
   for (const t of niceTicks(x0, x1, 6)) {
-    if (t < x0 || t > x1) continue;
+    if (t < x0 || t > x1 || (x.integer && !Number.isInteger(t))) continue;
     const px = sx(t).toFixed(1);
     parts.push(`<line x1="${px}" x2="${px}" y1="${py1}" y2="${py0}"/>`);
     parts.push(`<text class="tick x" x="${px}" y="${py0 + 16}">${escapeXml(fx(t))}</text>`);

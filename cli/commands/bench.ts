@@ -12,6 +12,7 @@ import {
   runNatsAblation,
 } from '../../bench/ablation-nats.js';
 import { ConfigError } from '../../runtime/errors.js';
+import { unknownSubcommand } from '../command-line.js';
 
 const d = DEFAULT_ABLATION;
 const USAGE = `usage: weft bench ablation [options]
@@ -55,10 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return what ? 0 : 2;
   }
-  if (what !== 'ablation')
-    throw new ConfigError(`unknown benchmark '${what}'; known: ablation`, {
-      file: 'command line',
-    });
+  if (what !== 'ablation') throw unknownSubcommand(what, ['ablation']);
   const at = rest.indexOf('--transport');
   const transport = rest.includes('--nats') ? 'nats' : at >= 0 ? rest[at + 1] : 'inproc';
   if (transport !== 'nats' && transport !== 'inproc')

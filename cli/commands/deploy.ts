@@ -9,7 +9,16 @@ import { natsAuthValues } from '../../deploy/k8s/nats-values.js';
 import { manifestsToYaml, renderK8s, writeManifests } from '../../deploy/k8s/render.js';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { ConfigError } from '../../runtime/errors.js';
-import { addSetOverrides } from '../command-line.js';
+import {
+  addSetOverrides,
+  commandLineError,
+  onePositional,
+  parseCommandLine,
+  required,
+  switchFlags,
+  unknownSubcommand,
+  valueFlags,
+} from '../command-line.js';
 
 const USAGE = `usage: weft deploy render JOB.yaml [--out DIR] [--set field=value ...]
        weft deploy nats-values JOB.yaml [JOB.yaml ...]
@@ -36,38 +45,19 @@ interface RenderArgs {
   overrides: Record<string, string>;
 }
 
-function parseRenderArgs(argv: string[]): RenderArgs {
-  let specFile: string | undefined;
-  let outDir: string | undefined;
+/** `render`'s command line: one JOB.yaml, --out DIR, --set field=value (repeatable); null for --help. */
+function parseRenderArgs(argv: string[]): RenderArgs | null {
+  const parsed = parseCommandLine(
+    argv,
+    { ...valueFlags('out'), set: { type: 'string', multiple: true }, ...switchFlags('json') },
+    USAGE,
+    true,
+  );
+  if (!parsed) return null;
+  const specFile = required(onePositional(parsed.positionals, 'job spec'), 'JOB.yaml');
   const overrides: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) {
-        throw new ConfigError(`${arg} needs a value`, { file: 'command line', field: arg });
-      }
-      return v;
-    };
-    if (arg === '--json') continue; // handled by cli/main.ts for error output
-    if (arg === '--out') outDir = value();
-    else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
-    else if (arg === '--set' || arg.startsWith('--set=')) {
-      addSetOverrides([arg === '--set' ? value() : arg.slice('--set='.length)], overrides);
-    } else if (arg.startsWith('--')) {
-      throw new ConfigError(`unknown option ${arg}`, { file: 'command line', field: arg });
-    } else if (specFile === undefined) specFile = arg;
-    else {
-      throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}`, { file: 'command line' });
-    }
-  }
-  if (specFile === undefined) {
-    throw new ConfigError('the job spec file is missing', {
-      file: 'command line',
-      field: 'JOB.yaml',
-    });
-  }
-  return { specFile, outDir, overrides };
+  addSetOverrides(parsed.values.set, overrides);
+  return { specFile, outDir: parsed.values.out, overrides };
 }
 
 function readSpec(
@@ -95,6 +85,7 @@ function natsValuesYaml(specs: JobSpec[], from: string): string {
 
 async function render(argv: string[]): Promise<number> {
   const args = parseRenderArgs(argv);
+  if (!args) return 0;
   const { spec, text } = readSpec(args.specFile, args.overrides);
   const manifests = renderK8s(spec, { file: args.specFile, text });
   if (args.outDir === undefined) {
@@ -111,15 +102,10 @@ async function render(argv: string[]): Promise<number> {
 }
 
 function natsValues(argv: string[]): number {
-  const files = argv.filter((a) => a !== '--json');
-  const flag = files.find((a) => a.startsWith('--'));
-  if (flag) throw new ConfigError(`unknown option ${flag}`, { file: 'command line', field: flag });
-  if (files.length === 0) {
-    throw new ConfigError('the job spec file is missing', {
-      file: 'command line',
-      field: 'JOB.yaml',
-    });
-  }
+  const parsed = parseCommandLine(argv, switchFlags('json'), USAGE, true);
+  if (!parsed) return 0;
+  const files = parsed.positionals;
+  if (files.length === 0) throw commandLineError('the job spec file is missing', 'JOB.yaml');
   const specs = files.map((f) => {
     const { spec, text } = readSpec(f);
     renderK8s(spec, { file: f, text }); // the same checks as render: a bad job fails here too
@@ -138,14 +124,11 @@ function natsValues(argv: string[]): number {
 /** Entry point of `weft deploy`: `render` and `nats-values`. */
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h' || rest.includes('--help')) {
+  if (sub === undefined || sub === '--help' || sub === '-h') {
     console.log(USAGE);
     return sub === undefined ? 2 : 0;
   }
   if (sub === 'nats-values') return natsValues(rest);
-  if (sub !== 'render') {
-    console.error(`weft deploy: unknown subcommand '${sub}'\n\n${USAGE}`);
-    return 2;
-  }
+  if (sub !== 'render') throw unknownSubcommand(sub, ['render', 'nats-values']);
   return render(rest);
 }

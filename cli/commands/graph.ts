@@ -8,8 +8,10 @@ import {
   parseCommandLine,
   required,
   switchFlags,
+  unknownSubcommand,
   valueFlags,
 } from '../command-line.js';
+import { noteOutput } from '../print-error.js';
 import { buildGraph } from '../../graph-store/build-graph.js';
 import type { Delimiter } from '../../graph-store/edge-list-reader.js';
 import { FEATURE_DTYPES, parseFeatureDtype } from '../../graph-store/feature-sink.js';
@@ -186,6 +188,7 @@ async function build(argv: string[]): Promise<number> {
   if (v.header && v['no-header'])
     throw commandLineError('--header and --no-header exclude each other', '--header');
   const out = required(v.out, '--out');
+  noteOutput(out);
   const { result, seconds } = await withProgress((onProgress) =>
     buildGraph({
       edges: required(v.edges, '--edges'),
@@ -226,6 +229,7 @@ async function synth(argv: string[]): Promise<number> {
   const s = (k: keyof typeof v): string | undefined => v[k] as string | undefined;
   const kind = required(s('kind'), '--kind');
   const out = required(s('out'), '--out');
+  noteOutput(out);
   const seed = intFlag(s('seed'), '--seed') ?? 1;
   const common = {
     featureDtype: dtypeFlag(s('feature-dtype')),
@@ -295,6 +299,7 @@ async function partition(argv: string[]): Promise<number> {
   const dir = required(onePositional(parsed.positionals, 'graph directory'), 'DIR');
   const parts = required(intFlag(v.parts, '--parts', 1), '--parts');
   const out = required(v.out, '--out');
+  noteOutput(out);
   const { result: idx, seconds } = await withProgress((onProgress) =>
     partitionGraph(dir, parts, out, { replace: v.force === true, onProgress }),
   );
@@ -325,7 +330,6 @@ export async function run(argv: string[]): Promise<number> {
       console.log(USAGE);
       return sub === undefined ? 2 : 0;
     default:
-      console.error(`weft graph: unknown subcommand '${sub}'\n\n${USAGE}`);
-      return 2;
+      throw unknownSubcommand(sub, ['build', 'synth', 'info', 'partition']);
   }
 }

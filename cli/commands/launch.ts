@@ -3,6 +3,8 @@
 import { applyOverrides, loadJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { commandLineError, parseJobCommand, specOverrides } from '../command-line.js';
 import { formatMetrics } from '../format-metrics.js';
+import { EXIT } from '../print-error.js';
+import { interruptHint } from '../resume-run.js';
 
 const USAGE = `usage: weft launch job.yaml [options]
 
@@ -70,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     const r = await job.wait();
     if (values.json) console.log(JSON.stringify(r, null, 2));
     else {
-      console.log(`best epoch ${r.best_epoch + 1}: val ${formatMetrics(r.val)}`);
+      console.log(`best epoch ${r.best_epoch}: val ${formatMetrics(r.val)}`);
       console.log(`test ${formatMetrics(r.test)}`);
       console.log(
         `${r.distributed.rounds} synchronous rounds, ${r.distributed.batches_applied}/${r.distributed.batches_planned} batches applied; ${Math.round(r.throughput.seeds_per_s).toLocaleString('en-US')} seeds/s; run directory ${r.run_dir}`,
@@ -78,8 +80,11 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (interrupted) return 130;
-    throw error;
+    if (!interrupted) throw error;
+    await job.stop();
+    const again = ['weft launch', ...argv.filter((a) => a !== '--resume'), '--resume'].join(' ');
+    process.stderr.write(`${interruptHint(job.runDir, again)}\n`);
+    return EXIT.interrupted;
   } finally {
     await job.stop();
   }

@@ -1,14 +1,14 @@
 // `weft train [job.yaml] [flags]`: resolves the job spec (file, then flags), runs the training job on
 // this machine's embedded transport with a progress line, and prints the summary.
 import { join, resolve } from 'node:path';
-import { type Progress } from '../../actors/coordinator/run-results.js';
+import { selectionMetric } from '../../actors/coordinator/coordinator-state.js';
+import type { JobResults } from '../../actors/coordinator/run-results.js';
 import {
   applyOverrides,
   defaultJobSpec,
   loadJobSpec,
   type JobSpec,
 } from '../../actors/job-spec.js';
-import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
 import {
   addSetOverrides,
   commandLineError,
@@ -16,6 +16,17 @@ import {
   specOverrides,
 } from '../command-line.js';
 import { formatMetrics } from '../format-metrics.js';
+import { noteOutput } from '../print-error.js';
+import { ProgressDisplay } from '../progress-display.js';
+import { plural } from '../progress-line.js';
+import {
+  checkResumable,
+  interruptHint,
+  onInterrupt,
+  resumeLine,
+  resumePoint,
+  type ResumePoint,
+} from '../resume-run.js';
 
 const USAGE = `usage: weft train [job.yaml] [options]
 
@@ -51,22 +62,6 @@ const FLAG_FIELDS = {
   out: 'out',
 };
 
-function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '--';
-  const m = Math.floor(seconds / 60);
-  const s = Math.round(seconds % 60);
-  return m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
-}
-
-function progressLine(p: Progress): string {
-  const frac = p.steps > 0 ? p.step / p.steps : 0;
-  const width = 20;
-  const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
-  const remainingSteps = p.steps - p.step + (p.epochs - p.epoch - 1) * p.steps;
-  const eta = p.step > 0 ? (remainingSteps * p.elapsedS) / p.step : NaN;
-  return `epoch ${p.epoch + 1}/${p.epochs} [${bar}] step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} ${Math.round(p.seedsPerSecond).toLocaleString('en-US')} seeds/s ETA ${formatEta(eta)}`;
-}
-
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseJobCommand(
     argv,
@@ -78,27 +73,71 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   if (positionals.length > 1)
     throw commandLineError(`expected at most one job spec, got ${positionals.join(' ')}`);
+  const resumed = values.resume ? resumePoint(values.resume) : undefined;
+  const spec = resolveSpec(values, positionals[0], resumed);
+  if (resumed) checkResumable(resumed, spec);
+  const runDir = resolve(spec.out || join('runs', spec.name));
+  noteOutput(runDir);
 
+  const human = !values.quiet && !values.json;
+  const display = new ProgressDisplay({
+    write: (t) => process.stderr.write(t),
+    columns: () => (process.stderr.isTTY ? process.stderr.columns || 80 : undefined),
+    evaluates: true,
+  });
+  if (resumed && !values.json) process.stderr.write(`${resumeLine(resumed, spec)}\n`);
+  const stopHint = onInterrupt(() => {
+    display.clear();
+    process.stderr.write(`${interruptHint(runDir)}\n`);
+  });
+  // Loaded here, not at the top: TensorFlow.js and the actors are not needed for --help or a bad flag.
+  const { runTraining } = await import('../../actors/coordinator/train-job.js');
+  let results;
+  try {
+    results = await runTraining(spec, {
+      resume: Boolean(values.resume),
+      onProgress: human ? display.update : undefined,
+      onEpoch: human ? (e) => display.epoch(e, spec.train.epochs) : undefined,
+      onEvent:
+        human && !resumed
+          ? (e) => {
+              // A run continued without --resume (the run directory held this job's checkpoints).
+              if (e.kind === 'restore') process.stderr.write(`resuming ${runDir} ${e.detail}\n`);
+            }
+          : undefined,
+    });
+  } finally {
+    stopHint();
+    display.clear();
+  }
+  if (values.json) {
+    console.log(JSON.stringify(results, null, 2));
+    return 0;
+  }
+  for (const line of summaryLines(results, spec, resumed)) console.log(line);
+  return 0;
+}
+
+/** The job spec: the resumed run's own (only --epochs may change), or the file's, then the flags. */
+function resolveSpec(
+  values: { set?: string[]; [flag: string]: unknown },
+  file: string | undefined,
+  resumed: ResumePoint | undefined,
+): JobSpec {
   let spec: JobSpec;
-  if (values.resume) {
-    const ckpt = latestCheckpoint(join(resolve(values.resume), 'checkpoints'));
-    if (!ckpt)
-      throw commandLineError(
-        `no checkpoint to resume under ${values.resume}/checkpoints`,
-        '--resume',
-      );
-    spec = ckpt.meta.spec as JobSpec;
-    spec.out = resolve(values.resume);
+  if (resumed) {
+    spec = structuredClone(resumed.spec);
+    spec.out = resumed.runDir;
   } else {
-    spec = positionals[0] ? loadJobSpec(positionals[0]) : defaultJobSpec();
+    spec = file ? loadJobSpec(file) : defaultJobSpec();
   }
   const overrides = specOverrides(values, FLAG_FIELDS);
-  if (values.resume) {
+  if (resumed) {
     // A resumed run reproduces the original exactly; only its length may change.
     const changed = Object.keys(overrides).filter((f) => f !== 'train.epochs');
     if (changed.length > 0 || (values.set ?? []).length > 0)
       throw commandLineError(
-        `--resume continues a run with its own job spec; only --epochs may change (got ${[...changed, ...(values.set ?? [])].join(', ')})`,
+        `continues a run with its own job spec; only --epochs may change (got ${[...changed, ...(values.set ?? [])].join(', ')})`,
         '--resume',
       );
   }
@@ -113,35 +152,21 @@ export async function run(argv: string[]): Promise<number> {
         (_, i) => f[Math.min(i, f.length - 1)],
       );
   }
-  spec = applyOverrides(spec, overrides);
+  return applyOverrides(spec, overrides);
+}
 
-  const tty = process.stderr.isTTY && !values.quiet && !values.json;
-  // Loaded here, not at the top: TensorFlow.js and the actors are not needed for --help or a bad flag.
-  const { runTraining } = await import('../../actors/coordinator/train-job.js');
-  const results = await runTraining(spec, {
-    resume: Boolean(values.resume),
-    onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) : undefined,
-    onEpoch:
-      values.quiet || values.json
-        ? undefined
-        : (e) => {
-            const val = e.val ? ' ' + formatMetrics(e.val, ' ', 'val.') : '';
-            process.stderr.write(
-              `${tty ? '\r\x1b[K' : ''}epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, ${Math.round(e.seedsPerSecond).toLocaleString('en-US')} seeds/s, ${e.seconds.toFixed(1)} s${val}\n`,
-            );
-          },
-  });
-  if (values.json) {
-    console.log(JSON.stringify(results, null, 2));
-    return 0;
-  }
-  console.log(
-    `task ${results.task} on ${spec.graph} (${results.backend} backend), ${results.epochs} epochs in ${results.duration_s.toFixed(1)} s`,
-  );
-  console.log(`best epoch ${results.best_epoch + 1}: val ${formatMetrics(results.val)}`);
-  console.log(`test ${formatMetrics(results.test)}`);
-  console.log(
-    `throughput ${Math.round(results.throughput.seeds_per_s).toLocaleString('en-US')} seeds/s in steady state, ${Math.round(results.throughput.end_to_end_seeds_per_s ?? 0).toLocaleString('en-US')} seeds/s over the training epochs; run directory ${results.run_dir}`,
-  );
-  return 0;
+/** The closing lines: what ran, the best epoch's metrics, throughput and where the run lives. */
+function summaryLines(r: JobResults, spec: JobSpec, resumed?: ResumePoint): string[] {
+  const epochs = resumed
+    ? `${plural(r.epochs, 'epoch')} (${r.epochs - resumed.epochsDone} after resuming)`
+    : plural(r.epochs, 'epoch');
+  const stopped = r.stopped_early ? `, stopped early (no ${selectionMetric(spec)} gain)` : '';
+  const seeds = (n: number | undefined) => Math.round(n ?? 0).toLocaleString('en-US');
+  return [
+    `task ${r.task} on ${spec.graph} (${r.backend} backend): ${epochs} in ${r.duration_s.toFixed(1)} s${stopped}`,
+    `best epoch ${r.best_epoch} of ${r.epochs}: val ${formatMetrics(r.val)}`,
+    `test ${formatMetrics(r.test)} (at the best epoch)`,
+    `throughput ${seeds(r.throughput.seeds_per_s)} seeds/s in steady state, ${seeds(r.throughput.end_to_end_seeds_per_s)} seeds/s over the training epochs`,
+    `run directory ${r.run_dir} (weft report ${r.run_dir} draws its curves)`,
+  ];
 }

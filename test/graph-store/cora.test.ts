@@ -5,15 +5,15 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../cli/commands/graph.js';
 import { openGraph } from '../../graph-store/open-graph.js';
+import { needsCora } from '../helpers/cora.js';
 import { tempDir } from './helpers.js';
 
 const cora = resolve(import.meta.dirname, '../../../shared/data/cora');
 const present = existsSync(join(cora, 'edges.tsv')) && existsSync(join(cora, 'features.npy'));
-if (!present) console.warn(`skipping Cora tests: ${cora} is absent`);
 const tmp = tempDir();
 afterAll(tmp.cleanup);
 
-describe.skipIf(!present)('Cora', () => {
+describe.skipIf(!present)(needsCora('Cora'), () => {
   it('builds and reports the published numbers', async () => {
     const out = join(tmp.dir, 'cora');
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);

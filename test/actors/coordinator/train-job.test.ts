@@ -9,7 +9,7 @@ import { openGraph } from '../../../graph-store/open-graph.js';
 import { synthMarketplace } from '../../../graph-store/synth-marketplace.js';
 import { synthPowerlaw } from '../../../graph-store/synth-powerlaw.js';
 import { ConfigError } from '../../../runtime/errors.js';
-import { buildCora, coraMissing, haveCora } from '../../helpers/cora.js';
+import { buildCora, haveCora, needsCora } from '../../helpers/cora.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-train-'));
 
@@ -120,7 +120,7 @@ describe('training job (embedded transport)', () => {
   });
 
   it.skipIf(!haveCora)(
-    'reaches the published GraphSAGE accuracy on Cora (median of 3 seeds >= 0.79)',
+    needsCora('reaches the published GraphSAGE accuracy on Cora (median of 3 seeds >= 0.79)'),
     async () => {
       const g = join(tmp, 'cora');
       await buildCora(g);
@@ -147,4 +147,3 @@ describe('training job (embedded transport)', () => {
     },
   );
 });
-if (!haveCora) console.warn(`${coraMissing}: the Cora accuracy test is skipped`);

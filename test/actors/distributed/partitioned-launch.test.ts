@@ -11,13 +11,13 @@ import { applyOverrides, defaultJobSpec } from '../../../actors/job-spec.js';
 import { latestCheckpoint } from '../../../actors/parameter-server/checkpoint.js';
 import { synthMarketplace } from '../../../graph-store/synth-marketplace.js';
 import { ConfigError } from '../../../runtime/errors.js';
-import { buildCora, coraMissing, haveCora } from '../../helpers/cora.js';
+import { buildCora, haveCora, needsCora } from '../../helpers/cora.js';
 import { processAlive } from '../../helpers/launched-job.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-partitioned-launch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.skipIf(!haveCora)('weft launch on Cora with partition-owning samplers', () => {
+describe.skipIf(!haveCora)(needsCora('weft launch on Cora with partition-owning samplers'), () => {
   const g = join(tmp, 'cora');
   const base = {
     graph: g,
@@ -178,5 +178,3 @@ describe('weft launch of a link job with partition-owning samplers', () => {
     expect(parted.test.count).toBeGreaterThan(0);
   }, 180_000);
 });
-
-if (!haveCora) console.warn(`${coraMissing}: the partitioned launch test is skipped`);

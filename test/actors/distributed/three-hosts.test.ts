@@ -28,7 +28,6 @@ import {
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = resolve(here, '../../../bin/weft.js');
 const unavailable = netnsUnavailable() ?? coraMissing;
-if (unavailable) console.warn(`three-host NATS cluster test skipped: ${unavailable}`);
 
 /** Where each actor runs: host 2 holds a sampler and a trainer, the others the rest. */
 const PLACEMENT: { role: string; index: number; host: number }[] = [
@@ -147,7 +146,7 @@ function expectCompleted(r: DistributedResults): void {
 }
 
 describe.skipIf(unavailable !== undefined)(
-  'three hosts in network namespaces, one NATS cluster',
+  `three hosts in network namespaces, one NATS cluster${unavailable ? ` (skipped: ${unavailable})` : ''}`,
   () => {
     it('trains to completion with the actors spread over the hosts', async () => {
       const r = await runJob('three-hosts');

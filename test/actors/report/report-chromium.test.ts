@@ -5,7 +5,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runTraining } from '../../../actors/coordinator/train-job.js';
+import { applyOverrides, defaultJobSpec } from '../../../actors/job-spec.js';
 import { writeReport } from '../../../actors/report/write-report.js';
+import { synthPowerlaw } from '../../../graph-store/synth-powerlaw.js';
 import { PALETTE } from '../../../actors/report/svg-chart.js';
 import { writeFixtureRun, type FixtureSummary } from './report-fixture.js';
 
@@ -188,4 +191,62 @@ describe('the report in headless Chromium', () => {
     expect(countNear(img, PALETTE[0], 12, 0.85)).toBeGreaterThan(5000);
     expect(countNear(img, PALETTE[2], 12, 0.85)).toBeGreaterThan(500);
   });
+});
+
+describe('the report of a real training run in headless Chromium', () => {
+  it('draws every chart with data: loss, throughput, step time, evaluation by epoch from 1', async (ctx) => {
+    if (!CHROMIUM) return ctx.skip(SKIP);
+    const graph = path.join(tmp, 'real-graph');
+    const runDir = path.join(tmp, 'real-run');
+    await synthPowerlaw({ nodes: 800, edges: 6000, featureDim: 8, classes: 3, seed: 2 }, graph);
+    const spec = applyOverrides(defaultJobSpec(), {
+      graph,
+      out: runDir,
+      'train.epochs': 3,
+      'sampling.batchSize': 64,
+      'sampling.fanouts': [5, 5],
+    });
+    const results = await runTraining(spec);
+    const file = await writeReport(runDir, path.join(tmp, 'real.html'));
+    const res = chromium(['--dump-dom', pathToFileURL(file).href], 'profile-real');
+    const dom = res.stdout;
+    expect(dom, res.stderr.slice(-2000)).toContain('3 epochs');
+    expect(dom).not.toContain('no data');
+    expect(dom).not.toMatch(/>NaN</);
+    const median = /median seeds\/s per trainer<\/td><td>([^<]+)</.exec(dom);
+    expect(Number(median![1].replace(/k$/, 'e3'))).toBeGreaterThan(0);
+
+    const charts = [
+      ...dom.matchAll(
+        /<svg class="chart (line|stacked|timeline)" id="([^"]+)"[^>]*>([\s\S]*?)<\/svg>/g,
+      ),
+    ];
+    const ids = charts.map((c) => c[2]);
+    expect(ids).toEqual(
+      expect.arrayContaining(['chart-loss', 'chart-throughput', 'chart-breakdown', 'chart-events']),
+    );
+    const evalCharts = ids.filter((id) => id.startsWith('chart-eval-'));
+    // accuracy and macro_f1; the evaluated node counts are facts, not (flat) curves.
+    expect(evalCharts).toHaveLength(2);
+    expect(dom).not.toMatch(/<text class="title"[^>]*>(count|negatives)</);
+    const steps = results.distributed.batches_applied;
+    for (const [, kind, id, body] of charts) {
+      if (kind === 'timeline') {
+        expect(body).toMatch(/<circle class="event"/);
+        continue;
+      }
+      const paths = [...body.matchAll(/<path class="(?:series|layer)"([^>]*)>/g)].map((m) => ({
+        points: Number(/data-points="(\d+)"/.exec(m[1])?.[1]),
+        d: / d="([^"]*)"/.exec(m[1])?.[1] ?? '',
+      }));
+      expect(paths.length, id).toBeGreaterThan(0);
+      for (const p of paths) expect((p.d.match(/[ML]/g) ?? []).length, id).toBeGreaterThan(0);
+      if (id === 'chart-loss' || id === 'chart-throughput') expect(paths[0].points, id).toBe(steps);
+      if (id.startsWith('chart-eval-')) {
+        const ticks = [...body.matchAll(/<text class="tick x"[^>]*>([^<]+)</g)].map((t) => t[1]);
+        expect(ticks, id).toEqual(['1', '2', '3']);
+        expect(paths[0].points, id).toBe(3);
+      }
+    }
+  }, 240_000);
 });

@@ -401,9 +401,64 @@ describe('weft report', () => {
 
   it('answers usage errors and bad runs', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    expect(await reportCommand([])).toBe(2);
+    await expect(reportCommand([])).rejects.toMatchObject({ field: 'RUN_DIR' });
     await expect(reportCommand(['a', '--bogus'])).rejects.toThrow(/unknown option/);
-    await expect(reportCommand(['a', '--out'])).rejects.toThrow(/--out needs/);
+    await expect(reportCommand(['a', '--out'])).rejects.toMatchObject({
+      field: '--out',
+      message: expect.stringMatching(/needs a value/),
+    });
     await expect(reportCommand([path.join(tmp, 'nope')])).rejects.toBeInstanceOf(InputError);
+  });
+});
+
+describe('a run as the trainer writes it', () => {
+  it('reads seeds/s from seeds over wall_s and the phases from the top level', async () => {
+    const dir = freshDir();
+    mkdirSync(dir);
+    const step = (s: number) =>
+      JSON.stringify({
+        type: 'step',
+        epoch: 0,
+        step: s,
+        loss: 1 / (s + 1),
+        seeds: 140,
+        edges: 3619,
+        sample_s: 0.01,
+        queue_wait_s: 0.02,
+        compute_s: 0.05,
+        sync_s: 0.02,
+        wall_s: 0.1 * (s + 1),
+        t: 1e9 + s,
+      });
+    const evalLine = JSON.stringify({
+      type: 'eval',
+      t: 1e9 + 2,
+      epoch: 1,
+      step: 2,
+      val: { accuracy: 0.7, count: 500 },
+    });
+    writeFileSync(path.join(dir, 'metrics.jsonl'), `${step(0)}\n${step(1)}\n${evalLine}\n`);
+    writeFileSync(
+      path.join(dir, 'results.json'),
+      JSON.stringify({
+        task: 'node',
+        epochs: 1,
+        resumed_after_epoch: 0,
+        best_epoch: 1,
+        val: { accuracy: 0.7, count: 500 },
+      }),
+    );
+    const run = await readRun(dir);
+    expect(run.steps.seedsPerS).toEqual([1400, 700]);
+    expect(run.steps.time.compute_s).toEqual([0.05, 0.05]);
+    const html = renderReport(run, { generatedAt: new Date(0) });
+    expect(html).toContain('median seeds/s per trainer</td><td>1050<');
+    expect(html).toContain('1 epoch · resumed after epoch 0');
+    expect(html).toContain('validation size</td><td>500<');
+    expect(html).not.toContain('no data');
+    // The evaluation chart: accuracy only (the count is a fact), at epoch 2 counted from 1.
+    expect(html).not.toContain('id="chart-eval-1"');
+    const evalChart = html.slice(html.indexOf('id="chart-eval-0"'));
+    expect(evalChart.slice(0, evalChart.indexOf('</svg>'))).toContain('data-x0="2"');
   });
 });

@@ -20,13 +20,11 @@ import { partitionGraph } from '../../../graph-store/partition.js';
 import { partDirName } from '../../../graph-store/partition-rule.js';
 import type { SharedGraph } from '../../../graph-store/shared-graph.js';
 import { synthPowerlaw } from '../../../graph-store/synth-powerlaw.js';
-import { buildCora, coraMissing, haveCora } from '../../helpers/cora.js';
+import { buildCora, haveCora, needsCora } from '../../helpers/cora.js';
 import { Xoshiro128 } from '../../../runtime/prng.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-partitioned-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-if (!haveCora) console.warn(`${coraMissing}: the Cora partitioned-sampling case is skipped`);
 
 /** In-process owners of every part, as a builder's peers (each call answers as the owner would). */
 async function openParts(dir: string, parts: number): Promise<PartitionOwner[]> {
@@ -171,7 +169,7 @@ describe('partitioned expansion on a powerlaw graph', () => {
   });
 });
 
-describe.skipIf(!haveCora)('partitioned expansion on Cora', () => {
+describe.skipIf(!haveCora)(needsCora('partitioned expansion on Cora'), () => {
   it('2 and 3 partitions build the whole-graph batches byte for byte', async () => {
     const g = join(tmp, 'cora');
     await buildCora(g);
