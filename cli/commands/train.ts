@@ -20,7 +20,9 @@ import { formatMetrics } from '../format-metrics.js';
 const USAGE = `usage: weft train [job.yaml] [options]
 
 Trains a GraphSAGE model with sampler, trainer and parameter-server actors on this machine.
-Writes RUN_DIR/results.json, RUN_DIR/metrics.jsonl and RUN_DIR/checkpoints/.
+Writes RUN_DIR/results.json, RUN_DIR/metrics.jsonl and RUN_DIR/checkpoints/. One process owns a run
+directory at a time (RUN_DIR/run.lock). A RUN_DIR holding this job's checkpoints is resumed (a rerun
+after a crash continues); one holding another job's checkpoints is refused unless --fresh.
 
 options (override the job spec):
   --graph DIR           graph directory (weft graph build / synth)
@@ -34,7 +36,9 @@ options (override the job spec):
   --seed S              seed of every random choice
   --out RUN_DIR         run directory (default runs/<name>)
   --set field=value     any job-spec field, e.g. --set train.optimizer=adamw (repeatable)
-  --resume RUN_DIR      continue a run from its newest checkpoint
+  --resume RUN_DIR      continue a run from its newest checkpoint, with its own job spec
+  --fresh               start over even when RUN_DIR holds checkpoints (kept aside as
+                        checkpoints.replaced-<time>)
   --json                print the results as JSON
   --quiet               no progress line`;
 
@@ -67,11 +71,16 @@ function progressLine(p: Progress): string {
   return `epoch ${p.epoch + 1}/${p.epochs} [${bar}] step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} ${Math.round(p.seedsPerSecond).toLocaleString('en-US')} seeds/s ETA ${formatEta(eta)}`;
 }
 
+/** A run that continues its checkpoints says so (a rerun without --fresh resumes its own job). */
+function announceRestore(e: { kind: string; detail: string }): void {
+  if (e.kind === 'restore') process.stderr.write(`resuming: ${e.detail} (--fresh starts over)\n`);
+}
+
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseJobCommand(
     argv,
     'graph task layers hidden fanouts batch-size epochs lr seed resume',
-    'quiet',
+    'quiet fresh',
     USAGE,
   );
   if (!parsed) return 0;
@@ -79,6 +88,8 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 1)
     throw commandLineError(`expected at most one job spec, got ${positionals.join(' ')}`);
 
+  if (values.resume && values.fresh)
+    throw commandLineError('--resume and --fresh contradict each other', '--fresh');
   let spec: JobSpec;
   if (values.resume) {
     const ckpt = latestCheckpoint(join(resolve(values.resume), 'checkpoints'));
@@ -120,6 +131,8 @@ export async function run(argv: string[]): Promise<number> {
   const { runTraining } = await import('../../actors/coordinator/train-job.js');
   const results = await runTraining(spec, {
     resume: Boolean(values.resume),
+    fresh: Boolean(values.fresh),
+    onEvent: values.quiet || values.json ? undefined : announceRestore,
     onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) : undefined,
     onEpoch:
       values.quiet || values.json
