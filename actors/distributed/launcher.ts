@@ -2,11 +2,13 @@
 // of the job as a separate OS process; restarts an actor process that dies, and stops them all at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { WeftError } from '../../runtime/errors.js';
 import { execArgvFor, moduleUrl } from '../../runtime/module-url.js';
+import { acquireOwnerLock, type OwnerLock } from '../../runtime/owner-lock.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
 import { CONTROL_SECRET_ENV, controlSecret, makeControlSecret } from '../control-secret.js';
@@ -36,8 +38,10 @@ export interface LaunchOptions {
   output?: 'logs' | 'inherit';
   /** Called on process starts, exits and restarts. */
   onEvent?: (e: { kind: string; role: Role; index: number; detail: string }) => void;
-  /** Continue from the newest checkpoint in the run directory. */
+  /** Continue from the newest checkpoint in the run directory (an error when there is none). */
   resume?: boolean;
+  /** Start over even when the run directory holds this job's checkpoints (kept aside). */
+  fresh?: boolean;
   /** max_payload of the local nats-server (default 8 MiB). */
   maxPayloadBytes?: number;
   /**
@@ -58,6 +62,20 @@ interface Child {
 // The `weft` command's entry, compiled or source like this file: each child runs `weft actor`.
 const CLI = moduleUrl('../../cli/main.js', import.meta.url);
 
+/** The environment variable that hands the run directory's lock token to the launched coordinator. */
+export const RUN_LOCK_TOKEN_ENV = 'WEFT_RUN_LOCK_TOKEN';
+/** What the launched coordinator sends over its IPC channel once it owns the job (job-driver.ts). */
+export const OWNED_MESSAGE = 'weft-owned';
+
+/**
+ * A job's Prometheus targets file: named for the job and its run directory, so two jobs of one name
+ * (run directories differ: each is locked by one owner) never write or remove each other's.
+ */
+export function targetsFileName(job: string, runDir: string): string {
+  const h = createHash('sha256').update(resolve(runDir)).digest('hex').slice(0, 8);
+  return `${job}-${h}.json`;
+}
+
 /** A job running as processes on this machine. */
 export class LaunchedJob {
   readonly job: string;
@@ -68,8 +86,8 @@ export class LaunchedJob {
   private readonly finished: Promise<DistributedResults>;
   /** Every process of this run gets it; `shutdown` is honoured only with it (given, or fresh per run). */
   private readonly controlSecret = controlSecret() ?? makeControlSecret();
-  /** deploy/prometheus/targets/<job>.json while the job runs (undefined when metrics are off). */
-  readonly targetsFile: string | undefined;
+  /** deploy/prometheus/targets/<job>-<run dir hash>.json while the job runs (undefined: metrics off). */
+  targetsFile: string | undefined;
 
   private constructor(
     readonly spec: JobSpec,
@@ -78,6 +96,8 @@ export class LaunchedJob {
     private readonly options: LaunchOptions,
     /** Per-role credentials of the local server (undefined when joining a server given by URL). */
     private readonly credentials: Record<Role, RoleCredentials> | undefined,
+    /** The run directory's lock, held by this process for the job's life (shared with the coordinator). */
+    private readonly lock: OwnerLock,
   ) {
     this.job = jobIdOf(spec);
     this.runDir = resolve(spec.out || join('runs', spec.name));
@@ -88,13 +108,37 @@ export class LaunchedJob {
     for (const role of ROLES)
       for (let index = 0; index < roleCount(spec, role); index++)
         this.children.push({ role, index, restarts: 0 });
-    for (const c of this.children) this.startChild(c);
-    this.targetsFile = this.writeTargets();
+    // The coordinator first: the others start once it owns the job (its claim on the NATS server).
+    this.startChild(this.children[0]);
     this.finished = this.watchCoordinator();
     this.finished.catch(() => undefined);
   }
 
-  /** Starts the nats-server if asked, then every process of the job. */
+  /**
+   * Starts the other processes once the coordinator says it owns the job; rejects (nothing else
+   * started) when it exits first, e.g. refused because the job's name is taken on the server.
+   */
+  private async startWorkers(): Promise<void> {
+    const coord = this.children[0].proc!;
+    const owned = new Promise<boolean>((done) => {
+      coord.on('message', (m) => {
+        if ((m as { type?: string } | null)?.type === OWNED_MESSAGE) done(true);
+      });
+      coord.once('exit', () => done(false));
+    });
+    if (!(await owned)) {
+      await this.finished;
+      throw new LaunchError('the coordinator exited before it owned the job');
+    }
+    coord.channel?.unref();
+    for (const c of this.children.slice(1)) if (!this.stopping) this.startChild(c);
+    this.targetsFile = this.writeTargets();
+  }
+
+  /**
+   * Takes the run directory's lock, starts the nats-server if asked, then the coordinator, and every
+   * other process once the coordinator owns the job.
+   */
   static async start(spec: JobSpec, options: LaunchOptions = {}): Promise<LaunchedJob> {
     // Fail before any process starts when a speed-up switch has no meaning between processes.
     checkRemoteSpeedups(spec);
@@ -105,6 +149,23 @@ export class LaunchedJob {
       s.cluster.partitions = resolve(s.cluster.partitions);
     // One part per sampler: a mismatch fails here, naming cluster.partitions and the folder.
     partitionLayoutOf(s);
+    // One owner per run directory, before anything is written there (a JetStream store included).
+    const lock = await acquireOwnerLock(s.out, {
+      owner: `job ${JSON.stringify(s.name)} (weft launch)`,
+    });
+    try {
+      return await LaunchedJob.launch(s, options, lock);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  private static async launch(
+    s: JobSpec,
+    options: LaunchOptions,
+    lock: OwnerLock,
+  ): Promise<LaunchedJob> {
     let server: NatsServer | undefined;
     let credentials: Record<Role, RoleCredentials> | undefined;
     let url = s.cluster.nats;
@@ -123,7 +184,15 @@ export class LaunchedJob {
       });
       url = server.url;
     }
-    return new LaunchedJob(s, url, server, options, credentials);
+    let job: LaunchedJob | undefined;
+    try {
+      job = new LaunchedJob(s, url, server, options, credentials, lock);
+      await job.startWorkers();
+      return job;
+    } catch (error) {
+      await (job ? job.stop() : server?.stop());
+      throw error;
+    }
   }
 
   /**
@@ -157,17 +226,22 @@ export class LaunchedJob {
     args.push('--index', String(c.index), '--job', this.job);
     args.push('--nats', this.natsUrl, '--spec', this.specFile);
     if (c.role === 'coordinator' && this.options.resume) args.push('--resume');
-    let stdio: ('ignore' | 'inherit' | number)[] = ['ignore', 'inherit', 'inherit'];
+    if (c.role === 'coordinator' && this.options.fresh) args.push('--fresh');
+    let stdio: ('ignore' | 'inherit' | 'ipc' | number)[] = ['ignore', 'inherit', 'inherit'];
     let fd: number | undefined;
     if (this.options.output !== 'inherit') {
       fd = openSync(this.logFile(c), 'a');
       stdio = ['ignore', fd, fd];
     }
+    // The coordinator says over IPC when it owns the job (startWorkers).
+    if (c.role === 'coordinator') stdio.push('ipc');
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       WEFT_PARENT_PID: String(process.pid),
       [CONTROL_SECRET_ENV]: this.controlSecret,
     };
+    if (c.role === 'coordinator') env[RUN_LOCK_TOKEN_ENV] = this.lock.token;
+    else delete env[RUN_LOCK_TOKEN_ENV];
     const creds = this.credentials?.[c.role];
     if (creds) {
       // Credentials go through the environment (readable by this user only), never the command line;
@@ -252,6 +326,7 @@ export class LaunchedJob {
     await this.natsServer?.stop();
     // Prometheus drops the job's targets once their file is gone.
     if (this.targetsFile) rmSync(this.targetsFile, { force: true });
+    this.lock.release();
   }
 
   /** deploy/prometheus/targets/<job>.json: where each process of the job serves /metrics. */
@@ -264,7 +339,7 @@ export class LaunchedJob {
     }));
     const dir = resolve(this.options.targetsDir ?? 'deploy/prometheus/targets');
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${this.job}.json`);
+    const file = join(dir, targetsFileName(this.job, this.runDir));
     writeFileAtomic(file, JSON.stringify(targets, null, 2));
     return file;
   }

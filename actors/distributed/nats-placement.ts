@@ -18,6 +18,8 @@ import type { JobSpec } from '../job-spec.js';
 import { checkpointLocatorOf } from '../parameter-server/checkpoint-locator.js';
 import { checkpointStoreOf } from '../parameter-server/checkpoint-store.js';
 import { partitionLayoutOf } from '../sampler/partition-sampling.js';
+import { runLocation } from '../coordinator/run-location.js';
+import { claimJob, type JobClaim } from './job-claim.js';
 import { Liveness, type LivenessEvent } from './liveness.js';
 import { checkRemoteSpeedups } from './process-switches.js';
 
@@ -84,12 +86,23 @@ export class NatsPlacement implements Placement {
       nats: options.nats,
       askTimeoutMs: spec.timeouts.askMs,
     });
-    return new NatsPlacement(
+    // One coordinator per job name on a server: a second one is refused before it asks anything.
+    let claim: JobClaim;
+    try {
+      const nc = (system.transport as NatsTransport).nc;
+      claim = await claimJob(nc, options.job ?? jobIdOf(spec), runLocation(spec).runDir);
+    } catch (error) {
+      await system.shutdown().catch(() => undefined);
+      throw error;
+    }
+    const placement = new NatsPlacement(
       spec,
       system,
       { dim: m.features.dim, numClasses: m.labels?.numClasses ?? 0 },
       options,
     );
+    placement.stops.push(() => claim.release());
+    return placement;
   }
 
   /** The plan is rebuilt where the batches are made: sampler 0 says how long epoch `epoch` is. */
