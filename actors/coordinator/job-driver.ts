@@ -55,7 +55,10 @@ export interface JobOptions {
    * the lock is shared with it instead of refused.
    */
   runLockToken?: string;
-  /** Called once the run directory is this job's (its lock held), before any actor is asked. */
+  /**
+   * Called once the run directory is this job's (its lock held, its checkpoints this job's), before
+   * any actor is asked.
+   */
   onOwned?: () => void;
   /** Called after each epoch's evaluation; a returned promise is awaited before the next epoch. */
   onEpoch?: (e: EpochSummary) => unknown;
@@ -179,10 +182,10 @@ class JobRun {
       owner: `job ${JSON.stringify(spec.name)} (${p.kind === 'nats' ? 'weft launch coordinator' : 'weft train'})`,
       inheritToken: options.runLockToken,
     });
-    options.onOwned?.();
     ({ store: this.store, locator: this.locator } = p.checkpoints(this.ckptDir));
     const mode: StartMode = options.fresh ? 'fresh' : options.resume ? 'resume' : 'auto';
     this.resumeFrom = await startCheckpoint(this.store, spec, mode);
+    options.onOwned?.();
     if (this.resumeFrom) this.state = readState(this.resumeFrom.meta);
     ({ plan: this.plan, initial: this.initial } = shardPlanOf(
       spec,

@@ -3,7 +3,14 @@
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../../runtime/errors.js';
 import type { JobSpec } from '../job-spec.js';
-import type { Checkpoint } from '../parameter-server/checkpoint.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFormatManifest } from '../../runtime/format-manifest.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  type CheckpointManifest,
+} from '../parameter-server/checkpoint.js';
 import type { CheckpointStore } from '../parameter-server/checkpoint-store.js';
 import { identityDifferences, jobIdentityOf, sameJob } from './job-identity.js';
 
@@ -48,14 +55,34 @@ export async function startCheckpoint(
       });
     return undefined;
   }
-  const theirs = latest.meta.spec as JobSpec | undefined;
-  if (sameJob(spec, theirs)) return latest;
+  refuseOtherJob(spec, latest.meta.spec as JobSpec | undefined, store.where);
+  return latest;
+}
+
+/**
+ * Refuses (a ConfigError naming the differing fields) when the newest checkpoint under `ckptDir` is
+ * another job's; reads its manifest only. For a launcher, before it writes anything in RUN_DIR.
+ */
+export function refuseOtherJobIn(spec: JobSpec, ckptDir: string): void {
+  const pointer = join(ckptDir, 'LATEST');
+  if (!existsSync(pointer)) return;
+  const manifest = readFormatManifest<CheckpointManifest>(
+    join(ckptDir, readFileSync(pointer, 'utf8').trim(), 'manifest.json'),
+    'checkpoint',
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_VERSION,
+  );
+  refuseOtherJob(spec, manifest.meta.spec as JobSpec | undefined, ckptDir);
+}
+
+function refuseOtherJob(spec: JobSpec, theirs: JobSpec | undefined, where: string): void {
+  if (sameJob(spec, theirs)) return;
   const mine = jobIdentityOf(spec);
   const what = theirs
     ? `job ${JSON.stringify(theirs.name)} (spec ${jobIdentityOf(theirs).specHash}), differing in ${identityDifferences(theirs, spec).join(', ')}`
     : 'a job that did not record its spec';
   throw new ConfigError(
-    `${store.where} holds the checkpoints of ${what}; this is job ${JSON.stringify(mine.name)} (spec ${mine.specHash}). Start over with --fresh (the old checkpoints are kept aside) or choose another run directory`,
+    `${where} holds the checkpoints of ${what}; this is job ${JSON.stringify(mine.name)} (spec ${mine.specHash}). Start over with --fresh (the old checkpoints are kept aside) or choose another run directory`,
     { field: 'out' },
   );
 }

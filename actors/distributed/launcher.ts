@@ -13,6 +13,7 @@ import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
 import { CONTROL_SECRET_ENV, controlSecret, makeControlSecret } from '../control-secret.js';
 import type { JobSpec } from '../job-spec.js';
+import { refuseOtherJobIn, runLocation } from '../coordinator/run-location.js';
 import { checkRemoteSpeedups } from './process-switches.js';
 import { jobIdOf, type DistributedResults } from './distributed-job.js';
 import {
@@ -154,6 +155,9 @@ export class LaunchedJob {
       owner: `job ${JSON.stringify(s.name)} (weft launch)`,
     });
     try {
+      // Another job's checkpoints are refused before this launch writes its spec or logs there.
+      if (s.train.checkpointStore === 'path' && !options.fresh)
+        refuseOtherJobIn(s, runLocation(s).ckptDir);
       return await LaunchedJob.launch(s, options, lock);
     } catch (error) {
       lock.release();

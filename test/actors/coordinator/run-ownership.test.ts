@@ -70,7 +70,7 @@ describe('run directory ownership (weft train)', () => {
     );
     expect(metrics.some((l) => l.kind === 'restore')).toBe(false);
     expect(existsSync(join(out, LOCK_FILE))).toBe(false);
-  });
+  }, 300_000);
 
   it('a killed run: its stale lock is taken over and the rerun resumes to the uninterrupted result', async () => {
     const epochs = 6;
@@ -102,7 +102,7 @@ describe('run directory ownership (weft train)', () => {
     for (const [name, t] of a.tensors) expect(b.tensors.get(name), name).toEqual(t);
     const results = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
     expect(results(out).test).toEqual(results(clean).test);
-  });
+  }, 300_000);
 
   it("a failed or refused start leaves the previous run's metrics and checkpoints byte-identical", async () => {
     const out = join(tmp, 'previous');
@@ -153,5 +153,5 @@ describe('run directory ownership (weft train)', () => {
       (latestCheckpoint(join(out, 'checkpoints'))!.meta.spec as { model: { hidden: number } }).model
         .hidden,
     ).toBe(32);
-  });
+  }, 300_000);
 });

@@ -49,6 +49,7 @@ async function atPsVersion(version: number, action: () => void): Promise<void> {
     await probe.shutdown();
   }
 }
+
 /** The small job on the shared server (`nats`) or a local one, with 2 trainers. */
 const specOf = (name: string, out: string, over: Record<string, unknown> = {}): JobSpec =>
   launchedSpec(graphDir, join(tmp, out), {
@@ -92,11 +93,18 @@ describe('job ownership over NATS', () => {
     } finally {
       await first.stop();
     }
-  });
+  }, 300_000);
 
   it("a launch that fails to start leaves the previous run's metrics and checkpoints byte-identical", async () => {
     const out = join(tmp, 'first');
     const before = runFiles(out);
+    const launchSpec = readFileSync(join(out, 'launch', 'job-spec.json'));
+    // Another job (another width) into the same run directory: refused before anything is written.
+    await expect(
+      LaunchedJob.start(specOf('twin', 'first', { 'model.hidden': 32 })),
+    ).rejects.toThrow(/holds the checkpoints of job "twin".*differing in model\.hidden/);
+    expect(runFiles(out)).toEqual(before);
+    expect(readFileSync(join(out, 'launch', 'job-spec.json'))).toEqual(launchSpec);
     const bad = join(tmp, 'bad-graph');
     cpSync(graphDir, bad, { recursive: true });
     truncateSync(join(bad, 'features.f32'), 100);
@@ -111,7 +119,7 @@ describe('job ownership over NATS', () => {
       await job.stop();
     }
     expect(runFiles(out)).toEqual(before);
-  });
+  }, 300_000);
 
   it('a coordinator SIGKILLed and started again with the same arguments resumes bit-identically', async () => {
     const over = { 'train.epochs': 4, 'train.seed': 5 };
@@ -176,5 +184,5 @@ describe('job ownership over NATS', () => {
     const results = JSON.parse(readFileSync(join(spec.out, 'results.json'), 'utf8'));
     expect(results.distributed.batches_applied).toBe(results.distributed.batches_planned);
     expect(existsSync(join(spec.out, 'run.lock'))).toBe(false);
-  });
+  }, 300_000);
 });
