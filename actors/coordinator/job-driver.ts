@@ -179,7 +179,7 @@ class JobRun {
       metricsPath: this.metricsPath,
     } = runLocation(spec));
     this.lock = await acquireOwnerLock(this.runDir, {
-      owner: `job ${JSON.stringify(spec.name)} (${p.kind === 'nats' ? 'weft launch coordinator' : 'weft train'})`,
+      owner: `job ${JSON.stringify(spec.name)} (${p.kind === 'nats' ? 'its coordinator' : 'weft train'})`,
       inheritToken: options.runLockToken,
     });
     ({ store: this.store, locator: this.locator } = p.checkpoints(this.ckptDir));
