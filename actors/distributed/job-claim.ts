@@ -65,13 +65,14 @@ const earlier = (a: ClaimRecord, b: ClaimRecord) =>
  * Claims job `job` on `nc`: subscribes to its claim subject first, then asks it. Any coordinator
  * that already holds the claim, or an earlier simultaneous claimant, makes this one refuse (a
  * JobClaimedError); two claimants that start together both see each other (each subscribed before
- * asking) and agree on the earliest. The claim is answered until `release`.
+ * asking) and agree on the earliest. The claim is answered until `release`; a message on the
+ * subject that is not a claim is ignored and reported to `onJunk`.
  */
 export async function claimJob(
   nc: NatsConnection,
   job: string,
   runDir: string,
-  windowMs = CLAIM_WINDOW_MS,
+  opts: { windowMs?: number; onJunk?: () => void } = {},
 ): Promise<JobClaim> {
   const me: ClaimRecord = {
     id: randomBytes(12).toString('hex'),
@@ -90,7 +91,10 @@ export async function claimJob(
   const sub = nc.subscribe(subject, {
     callback: (err, msg) => {
       if (err) return;
-      seen(decode(msg));
+      const other = decode(msg);
+      // Not a claim: answered (who holds the job is no secret) but never taken into account.
+      if (!other) opts.onJunk?.();
+      seen(other);
       if (msg.reply) msg.respond(enc(me));
     },
   });
@@ -98,7 +102,7 @@ export async function claimJob(
     await nc.flush();
     const replies = await nc.requestMany(subject, enc(me), {
       strategy: 'timer',
-      maxWait: windowMs,
+      maxWait: opts.windowMs ?? CLAIM_WINDOW_MS,
     });
     for await (const msg of replies) seen(decode(msg));
   } catch (error) {

@@ -9,6 +9,7 @@ import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { retrying } from '../../runtime/retry.js';
 import type { NatsTransport } from '../../runtime/transports/nats.js';
 import { actorMetrics, countNatsReconnects } from '../actor-metrics.js';
+import { countError } from '../metrics-catalogue.js';
 import { shutdownMessage } from '../control-secret.js';
 import { SamplerProtocol } from '../protocols.js';
 import { JobObserver } from '../coordinator/job-observer.js';
@@ -90,7 +91,9 @@ export class NatsPlacement implements Placement {
     let claim: JobClaim;
     try {
       const nc = (system.transport as NatsTransport).nc;
-      claim = await claimJob(nc, options.job ?? jobIdOf(spec), runLocation(spec).runDir);
+      const job = options.job ?? jobIdOf(spec);
+      const onJunk = () => countError(actorMetrics('coordinator', { job, index: 0 }), 'decode');
+      claim = await claimJob(nc, job, runLocation(spec).runDir, { onJunk });
     } catch (error) {
       await system.shutdown().catch(() => undefined);
       throw error;

@@ -56,11 +56,13 @@ describe('job claim', () => {
 
   it('ignores messages on the claim subject that are not claims', async () => {
     const nc = await conn();
-    const held = await claimJob(nc, 'junk', '/runs/a');
+    let junk = 0;
+    const held = await claimJob(nc, 'junk', '/runs/a', { onJunk: () => junk++ });
     const other = await conn();
     const reply = await other.request(claimSubject('junk'), 'not json', { timeout: 2000 });
     // Answered with the holder's claim; the junk changed nothing.
     expect(JSON.parse(new TextDecoder().decode(reply.data)).state).toBe('held');
+    expect(junk).toBe(1);
     await expect(claimJob(await conn(), 'junk', '/runs/b')).rejects.toBeInstanceOf(JobClaimedError);
     held.release();
   });
