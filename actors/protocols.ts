@@ -331,7 +331,14 @@ export const TrainerProtocol = defineProtocol({
   },
   hello: {
     request: s.empty(),
-    reply: s.object({ pid: s.int(), backend: s.string() }),
+    reply: s.object({
+      pid: s.int(),
+      backend: s.string(),
+      /** The newest attempt this trainer was asked for, and the epoch runs it holds (a restarted
+       * coordinator starts above them: job-driver.ts). */
+      attempt: s.optional(s.int({ min: 0 })),
+      epochRuns: s.optional(s.int({ min: 0 })),
+    }),
     concurrent: true,
   },
   shutdown: { request: ShutdownSchema },

@@ -77,7 +77,8 @@ for (const c of values.configs!.split(',')) {
     'cluster.nats': 'local',
   });
   const t0 = performance.now();
-  const job = await LaunchedJob.start(spec);
+  // A measurement is of a whole run: a run directory left by an earlier bench is started over.
+  const job = await LaunchedJob.start(spec, { fresh: true });
   let r;
   try {
     r = await job.wait();

@@ -63,7 +63,8 @@ for (const c of chosen) {
     'eval.maxNodes': 2048,
     ...c.over,
   });
-  const r = await runTraining(spec);
+  // A measurement is of a whole run: a run directory left by an earlier bench is started over.
+  const r = await runTraining(spec, { fresh: true });
   const { config: _config, ...rest } = r;
   runs.push({ name: c.name, results: rest });
   const t = r.throughput;

@@ -3,12 +3,13 @@
 //
 //   start → for each epoch: plan → run (trainers ⇄ shards) → evaluate → checkpoint → publish
 //         → summarise                     (a lost shard: roll back to the last checkpoint, replay)
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { graphBytesLoaded } from '../../graph-store/open-graph.js';
 import type { ActorClient } from '../../runtime/actor.js';
 import { isTransient, retrying } from '../../runtime/retry.js';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
+import { acquireOwnerLock, type OwnerLock } from '../../runtime/owner-lock.js';
 import { TrainerProtocol, ParameterServerProtocol, type EpochReply } from '../protocols.js';
 import type { JobSpec } from '../job-spec.js';
 import type { Checkpoint } from '../parameter-server/checkpoint.js';
@@ -16,7 +17,7 @@ import {
   writeCheckpointLocator,
   type CheckpointLocator,
 } from '../parameter-server/checkpoint-locator.js';
-import { resumeCheckpoint, type CheckpointStore } from '../parameter-server/checkpoint-store.js';
+import type { CheckpointStore } from '../parameter-server/checkpoint-store.js';
 import { DistributedIdTables, EMB_ROLE } from '../parameter-server/embedding-tables.js';
 import { EmbeddingShardProtocol } from '../parameter-server/embedding-protocol.js';
 import { trainerStateOf, trainerStateTensors } from '../parameter-server/local-sgd-state.js';
@@ -36,14 +37,30 @@ import { JobFanouts } from './job-fanouts.js';
 import type { JobObserver } from './job-observer.js';
 import { auditLedgers, emptyTotals, type LedgerTotals } from './ledger-audit.js';
 import type { JobEvent, Placement } from './placement.js';
-import { runLocation } from './run-location.js';
+import { runLocation, startCheckpoint, type StartMode } from './run-location.js';
 import { jobResults, type EpochSummary, type JobResults, type Progress } from './run-results.js';
 import { checkpointShards, loadInitial, loadShards, shardPlanOf } from './shard-io.js';
 import { sealed } from '../control-secret.js';
 
 export interface JobOptions {
-  /** Continue the run in spec.out from its newest checkpoint. */
+  /**
+   * Continue the run in spec.out from its newest checkpoint (an error when there is none). Without
+   * it a run directory holding this job's checkpoints is resumed anyway (a restarted coordinator
+   * continues), and one holding another job's is refused.
+   */
   resume?: boolean;
+  /** Start over even when the run directory holds checkpoints (they are kept aside). */
+  fresh?: boolean;
+  /**
+   * Token of the run directory's lock held by the process that started this one (`weft launch`):
+   * the lock is shared with it instead of refused.
+   */
+  runLockToken?: string;
+  /**
+   * Called once the run directory is this job's (its lock held, its checkpoints this job's), before
+   * any actor is asked.
+   */
+  onOwned?: () => void;
   /** Called after each epoch's evaluation; a returned promise is awaited before the next epoch. */
   onEpoch?: (e: EpochSummary) => unknown;
   /** Membership and recovery events (also written to metrics.jsonl). */
@@ -114,7 +131,13 @@ class JobRun {
   private idTables?: DistributedIdTables;
   private fanouts!: JobFanouts;
   private version = 0;
+  /** Rollbacks and coordinator restarts: every trainer's runs of an older attempt are abandoned. */
   private attempt = 0;
+  /** The attempt this run started at (above any a previous coordinator's trainers ran). */
+  private firstAttempt = 0;
+  private lock?: OwnerLock;
+  /** metrics.jsonl lines written before the run directory is this run's (held until it is). */
+  private pending?: string[] = [];
   private batchesDiscarded = 0;
   private mlpInitSeconds = 0;
   private backend = '';
@@ -136,7 +159,9 @@ class JobRun {
 
   /** A line of metrics.jsonl. */
   private log(rec: Record<string, unknown>): void {
-    appendFileSync(this.metricsPath, `${JSON.stringify(rec)}\n`);
+    const line = `${JSON.stringify(rec)}\n`;
+    if (this.pending) this.pending.push(line);
+    else appendFileSync(this.metricsPath, line);
   }
 
   readonly event: JobEvent = (kind, detail, extra = {}) => {
@@ -144,21 +169,28 @@ class JobRun {
     this.options.onEvent?.({ kind, detail });
   };
 
-  /** Stage 1: the run directory, the checkpoint to resume, the actors up and the shards loaded. */
+  /**
+   * Stage 1: the run directory owned, the checkpoint to start from, the actors up; only then is the
+   * run directory written (a start that fails leaves the previous run as it was), and the shards
+   * loaded.
+   */
   async start(): Promise<void> {
-    const { spec, placement: p } = this;
+    const { spec, placement: p, options } = this;
     ({
       runDir: this.runDir,
       ckptDir: this.ckptDir,
       metricsPath: this.metricsPath,
     } = runLocation(spec));
+    this.lock = await acquireOwnerLock(this.runDir, {
+      owner: `job ${JSON.stringify(spec.name)} (${p.kind === 'nats' ? 'its coordinator' : 'weft train'})`,
+      inheritToken: options.runLockToken,
+    });
     ({ store: this.store, locator: this.locator } = p.checkpoints(this.ckptDir));
-    this.resumeFrom = this.options.resume ? await resumeCheckpoint(this.store) : undefined;
+    const mode: StartMode = options.fresh ? 'fresh' : options.resume ? 'resume' : 'auto';
+    this.resumeFrom = await startCheckpoint(this.store, spec, mode);
+    options.onOwned?.();
     if (this.resumeFrom) this.state = readState(this.resumeFrom.meta);
     if (this.resumeFrom) this.resumedAtEpoch = this.state.epoch + 1;
-    mkdirSync(this.runDir, { recursive: true });
-    this.prepareMetrics();
-    writeCheckpointLocator(this.runDir, this.locator);
     ({ plan: this.plan, initial: this.initial } = shardPlanOf(
       spec,
       p.graph.dim,
@@ -182,41 +214,67 @@ class JobRun {
       samplerBack: (j) => void this.fanouts.restarted(p.samplers[j], j).catch(() => undefined),
     });
     this.observer.metrics.weft_graph_loaded_bytes.set(graphBytesLoaded());
-    // Trainer 0 may be restarting right after start-up: asked like every other call.
-    this.backend = (
-      await retrying('trainer 0 hello', () => this.trainers[0].ask('hello', {}))
-    ).backend;
+    await this.meetTrainers();
+    this.prepareRunDir();
     await this.loadParameters();
   }
 
   /**
-   * metrics.jsonl of a fresh run starts empty (another run's checkpoints in the directory are kept
-   * out of the way, so a later --resume can only continue this run); a resumed run drops the
-   * records past its checkpoint, which are about to be produced again.
+   * Trainer 0's backend, and the attempt to start at: trainers that already ran epochs for a
+   * coordinator before this one (it was restarted) are moved to a newer attempt, which abandons
+   * that coordinator's unfinished runs.
    */
-  private prepareMetrics(): void {
+  private async meetTrainers(): Promise<void> {
+    // Trainer 0 may be restarting right after start-up: asked like every other call.
+    const hellos = await Promise.all(
+      this.trainers.map((c, t) => retrying(`trainer ${t} hello`, () => c.ask('hello', {}))),
+    );
+    this.backend = hellos[0].backend;
+    if (!hellos.some((h) => (h.attempt ?? 0) > 0 || (h.epochRuns ?? 0) > 0)) return;
+    this.attempt = this.firstAttempt = Math.max(...hellos.map((h) => h.attempt ?? 0)) + 1;
+    // Told before the shards are reloaded, so no run of the earlier timeline pushes into them.
+    await Promise.all(
+      this.trainers.map((c, t) =>
+        this.drive(t, 'abandoning the earlier timeline', () =>
+          c.ask('setOptimizerState', { attempt: this.attempt }),
+        ),
+      ),
+    );
+    this.event('takeover', `trainers ran for an earlier coordinator: attempt ${this.attempt}`);
+  }
+
+  /**
+   * The run directory becomes this run's: a fresh run moves another run's checkpoints aside (so a
+   * later resume can only continue this run) and starts metrics.jsonl empty; a resumed run drops
+   * the records past its checkpoint, which are about to be produced again. Then the events of the
+   * start are written.
+   */
+  private prepareRunDir(): void {
     const { metricsPath, ckptDir } = this;
     if (!this.resumeFrom) {
       if (this.store.kind === 'path' && existsSync(ckptDir))
         renameSync(ckptDir, `${ckptDir}.replaced-${Date.now()}`);
       writeFileAtomic(metricsPath, '');
-      return;
+    } else if (existsSync(metricsPath)) {
+      const { step, epoch } = this.state;
+      const kept = readFileSync(metricsPath, 'utf8')
+        .split('\n')
+        .filter((line) => {
+          if (!line.trim()) return false;
+          try {
+            const r = JSON.parse(line) as { type?: string; step?: number; epoch?: number };
+            if (r.type === 'step') return (r.step ?? 0) < step;
+            return r.epoch === undefined || r.epoch <= epoch;
+          } catch {
+            return false;
+          }
+        });
+      writeFileAtomic(metricsPath, kept.length ? `${kept.join('\n')}\n` : '');
     }
-    if (!existsSync(metricsPath)) return;
-    const { step, epoch } = this.state;
-    const kept = readFileSync(metricsPath, 'utf8')
-      .split('\n')
-      .filter((line) => {
-        if (!line.trim()) return false;
-        try {
-          const r = JSON.parse(line) as { type?: string; step?: number; epoch?: number };
-          if (r.type === 'step') return (r.step ?? 0) < step;
-          return r.epoch === undefined || r.epoch <= epoch;
-        } catch {
-          return false;
-        }
-      });
-    writeFileAtomic(metricsPath, kept.length ? `${kept.join('\n')}\n` : '');
+    writeCheckpointLocator(this.runDir, this.locator);
+    const lines = this.pending ?? [];
+    this.pending = undefined;
+    if (lines.length > 0) appendFileSync(metricsPath, lines.join(''));
   }
 
   /** The shards' first parameters: a resumed checkpoint, or the initial ones (after MLPinit). */
@@ -238,7 +296,7 @@ class JobRun {
         `after epoch ${epoch + 1}/${spec.train.epochs} (step ${step}): parameters of version ${this.version} from ${resumeFrom.dir}`,
       );
       this.lastCkpt = { dir: resumeFrom.dir, totals: emptyTotals(), steps: 0 };
-      await this.restoreTrainers(resumeFrom, 0);
+      await this.restoreTrainers(resumeFrom, this.attempt);
       return;
     }
     if (spec.train.mlpInit.enabled) await this.mlpInit();
@@ -610,7 +668,7 @@ class JobRun {
       samplers: await this.placement.samplerTotals(),
       totals: this.totals,
       restarts: this.placement.restarts,
-      rollbacks: this.attempt,
+      rollbacks: this.attempt - this.firstAttempt,
       batchesDiscarded: this.batchesDiscarded,
       previous: this.resumeFrom ? join(this.runDir, 'results.json') : undefined,
       resumedAtEpoch: this.resumedAtEpoch,
@@ -623,5 +681,6 @@ class JobRun {
   async close(finished: boolean): Promise<void> {
     await this.placement.close(finished).catch(() => undefined);
     await this.store?.close().catch(() => undefined);
+    this.lock?.release();
   }
 }

@@ -14,8 +14,14 @@ export interface DistributedOptions {
   nats: NatsConfig;
   /** Job id in subjects (default: the spec's name with unsafe characters replaced). */
   job?: string;
-  /** Continue from the newest checkpoint in the run directory. */
+  /** Continue from the newest checkpoint in the run directory (job-driver.ts: resume, fresh). */
   resume?: boolean;
+  /** Start over even when the run directory holds this job's checkpoints. */
+  fresh?: boolean;
+  /** The run directory's lock token of the launcher that started this coordinator. */
+  runLockToken?: string;
+  /** Called once this coordinator owns the job (its claim and the run directory's lock). */
+  onOwned?: () => void;
   onEpoch?: (e: EpochSummary) => void;
   /** Membership and recovery events (also written to metrics.jsonl). */
   onEvent?: (e: { kind: string; detail: string }) => void;
@@ -48,6 +54,9 @@ export async function runDistributedTraining(
   );
   return runJob(placement, {
     resume: options.resume,
+    fresh: options.fresh,
+    runLockToken: options.runLockToken,
+    onOwned: options.onOwned,
     onEpoch: options.onEpoch,
     onEvent: options.onEvent,
   });

@@ -10,17 +10,20 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { WeftError } from '../../runtime/errors.js';
 import { execArgvFor, moduleUrl } from '../../runtime/module-url.js';
+import { acquireOwnerLock, type OwnerLock } from '../../runtime/owner-lock.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
 import { makeTlsFiles, type TlsFiles } from '../../runtime/tls-files.js';
 import { CONTROL_SECRET_ENV, controlSecret, makeControlSecret } from '../control-secret.js';
 import { defaultJobSpec, resolveClusterFiles, type JobSpec } from '../job-spec.js';
 import { clusterNatsConfig, specControlSecret } from './cluster-credentials.js';
+import { refuseOtherJobIn, runLocation } from '../coordinator/run-location.js';
 import { checkRemoteSpeedups } from './process-switches.js';
 import { jobIdOf, type DistributedResults } from './distributed-job.js';
 import {
@@ -46,8 +49,10 @@ export interface LaunchOptions {
   output?: 'logs' | 'inherit';
   /** Called on process starts, exits and restarts. */
   onEvent?: (e: { kind: string; role: Role; index: number; detail: string }) => void;
-  /** Continue from the newest checkpoint in the run directory. */
+  /** Continue from the newest checkpoint in the run directory (an error when there is none). */
   resume?: boolean;
+  /** Start over even when the run directory holds this job's checkpoints (kept aside). */
+  fresh?: boolean;
   /** max_payload of the local nats-server (default 8 MiB). */
   maxPayloadBytes?: number;
   /**
@@ -102,6 +107,20 @@ async function startLocalNats(s: JobSpec, options: LaunchOptions): Promise<Local
   }
 }
 
+/** The environment variable that hands the run directory's lock token to the launched coordinator. */
+export const RUN_LOCK_TOKEN_ENV = 'WEFT_RUN_LOCK_TOKEN';
+/** What the launched coordinator sends over its IPC channel once it owns the job (job-driver.ts). */
+export const OWNED_MESSAGE = 'weft-owned';
+
+/**
+ * A job's Prometheus targets file: named for the job and its run directory, so two jobs of one name
+ * (run directories differ: each is locked by one owner) never write or remove each other's.
+ */
+export function targetsFileName(job: string, runDir: string): string {
+  const h = createHash('sha256').update(resolve(runDir)).digest('hex').slice(0, 8);
+  return `${job}-${h}.json`;
+}
+
 /** A job running as processes on this machine. */
 export class LaunchedJob {
   readonly job: string;
@@ -115,8 +134,8 @@ export class LaunchedJob {
    * else cluster.auth.controlSecretFile's, else fresh per run).
    */
   private readonly controlSecret: string;
-  /** deploy/prometheus/targets/<job>.json while the job runs (undefined when metrics are off). */
-  readonly targetsFile: string | undefined;
+  /** deploy/prometheus/targets/<job>-<run dir hash>.json while the job runs (undefined when metrics are off). */
+  targetsFile: string | undefined;
 
   /** The local nats-server (undefined when joining a server given by URL). */
   readonly natsServer: NatsServer | undefined;
@@ -130,6 +149,8 @@ export class LaunchedJob {
     readonly natsUrl: string,
     local: LocalNats | undefined,
     private readonly options: LaunchOptions,
+    /** The run directory's lock, held by this process for the job's life (shared with the coordinator). */
+    private readonly lock: OwnerLock,
   ) {
     this.natsServer = local?.server;
     this.credentials = local?.credentials;
@@ -145,13 +166,37 @@ export class LaunchedJob {
     for (const role of ROLES)
       for (let index = 0; index < roleCount(spec, role); index++)
         this.children.push({ role, index, restarts: 0 });
-    for (const c of this.children) this.startChild(c);
-    this.targetsFile = this.writeTargets();
+    // The coordinator first: the others start once it owns the job (its claim on the NATS server).
+    this.startChild(this.children[0]);
     this.finished = this.watchCoordinator();
     this.finished.catch(() => undefined);
   }
 
-  /** Starts the nats-server if asked, then every process of the job. */
+  /**
+   * Starts the other processes once the coordinator says it owns the job; rejects (nothing else
+   * started) when it exits first, e.g. refused because the job's name is taken on the server.
+   */
+  private async startWorkers(): Promise<void> {
+    const coord = this.children[0].proc!;
+    const owned = new Promise<boolean>((done) => {
+      coord.on('message', (m) => {
+        if ((m as { type?: string } | null)?.type === OWNED_MESSAGE) done(true);
+      });
+      coord.once('exit', () => done(false));
+    });
+    if (!(await owned)) {
+      await this.finished;
+      throw new LaunchError('the coordinator exited before it owned the job');
+    }
+    coord.channel?.unref();
+    for (const c of this.children.slice(1)) if (!this.stopping) this.startChild(c);
+    this.targetsFile = this.writeTargets();
+  }
+
+  /**
+   * Takes the run directory's lock, starts the nats-server if asked, then the coordinator, and every
+   * other process once the coordinator owns the job.
+   */
   static async start(spec: JobSpec, options: LaunchOptions = {}): Promise<LaunchedJob> {
     // Fail before any process starts when a speed-up switch has no meaning between processes.
     checkRemoteSpeedups(spec);
@@ -162,14 +207,49 @@ export class LaunchedJob {
       s.cluster.partitions = resolve(s.cluster.partitions);
     // One part per sampler: a mismatch fails here, naming cluster.partitions and the folder.
     partitionLayoutOf(s);
-    if (s.cluster.nats !== 'local') return new LaunchedJob(s, s.cluster.nats, undefined, options);
-    // The server's credentials are this run's own: a spec's (for servers given by URL) do not apply.
-    const blank = defaultJobSpec().cluster;
-    s.cluster.auth = { ...blank.auth, controlSecretFile: s.cluster.auth.controlSecretFile };
-    s.cluster.tls = { ...blank.tls, generate: s.cluster.tls.generate };
-    const local = await startLocalNats(s, options);
-    const url = local.tls ? local.server.url.replace('nats://', 'tls://') : local.server.url;
-    return new LaunchedJob(s, url, local, options);
+    // One owner per run directory, before anything is written there (a JetStream store included).
+    const lock = await acquireOwnerLock(s.out, {
+      owner: `job ${JSON.stringify(s.name)} (weft launch)`,
+    });
+    try {
+      // Another job's checkpoints are refused before this launch writes its spec or logs there.
+      if (s.train.checkpointStore === 'path' && !options.fresh)
+        refuseOtherJobIn(s, runLocation(s).ckptDir);
+      return await LaunchedJob.launch(s, options, lock);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  private static async launch(
+    s: JobSpec,
+    options: LaunchOptions,
+    lock: OwnerLock,
+  ): Promise<LaunchedJob> {
+    let local: LocalNats | undefined;
+    let url = s.cluster.nats;
+    if (url === 'local') {
+      // The server's credentials are this run's own: a spec's (for servers given by URL) do not apply.
+      const blank = defaultJobSpec().cluster;
+      s.cluster.auth = { ...blank.auth, controlSecretFile: s.cluster.auth.controlSecretFile };
+      s.cluster.tls = { ...blank.tls, generate: s.cluster.tls.generate };
+      local = await startLocalNats(s, options);
+      url = local.tls ? local.server.url.replace('nats://', 'tls://') : local.server.url;
+    }
+    let job: LaunchedJob | undefined;
+    try {
+      job = new LaunchedJob(s, url, local, options, lock);
+      await job.startWorkers();
+      return job;
+    } catch (error) {
+      if (job) await job.stop();
+      else if (local) {
+        await local.server.stop();
+        local.tls?.remove();
+      }
+      throw error;
+    }
   }
 
   /**
@@ -211,17 +291,22 @@ export class LaunchedJob {
     args.push('--index', String(c.index), '--job', this.job);
     args.push('--nats', this.natsUrl, '--spec', this.specFile);
     if (c.role === 'coordinator' && this.options.resume) args.push('--resume');
-    let stdio: ('ignore' | 'inherit' | number)[] = ['ignore', 'inherit', 'inherit'];
+    if (c.role === 'coordinator' && this.options.fresh) args.push('--fresh');
+    let stdio: ('ignore' | 'inherit' | 'ipc' | number)[] = ['ignore', 'inherit', 'inherit'];
     let fd: number | undefined;
     if (this.options.output !== 'inherit') {
       fd = openSync(this.logFile(c), 'a');
       stdio = ['ignore', fd, fd];
     }
+    // The coordinator says over IPC when it owns the job (startWorkers).
+    if (c.role === 'coordinator') stdio.push('ipc');
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       WEFT_PARENT_PID: String(process.pid),
       [CONTROL_SECRET_ENV]: this.controlSecret,
     };
+    if (c.role === 'coordinator') env[RUN_LOCK_TOKEN_ENV] = this.lock.token;
+    else delete env[RUN_LOCK_TOKEN_ENV];
     const creds = this.credentials?.[c.role];
     if (creds) {
       // Credentials go through the environment (readable by this user only), never the command line;
@@ -312,6 +397,7 @@ export class LaunchedJob {
     this.tls?.remove();
     // Prometheus drops the job's targets once their file is gone.
     if (this.targetsFile) rmSync(this.targetsFile, { force: true });
+    this.lock.release();
   }
 
   /** deploy/prometheus/targets/<job>.json: where each process of the job serves /metrics. */
@@ -324,7 +410,7 @@ export class LaunchedJob {
     }));
     const dir = resolve(this.options.targetsDir ?? 'deploy/prometheus/targets');
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${this.job}.json`);
+    const file = join(dir, targetsFileName(this.job, this.runDir));
     writeFileAtomic(file, JSON.stringify(targets, null, 2));
     return file;
   }

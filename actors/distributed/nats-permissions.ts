@@ -77,6 +77,9 @@ export function rolePermissions(
     // Liveness of every actor, and the JetStream object store of `checkpointStore: jetstream`.
     subscribe.push(`weft._hb.${job}.>`);
     publish.push('$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$O.>');
+    // The job's claim (job-claim.ts): one coordinator per job name on a server.
+    subscribe.push(`weft.${job}.coordinator.>`);
+    publish.push(`weft.${job}.coordinator.>`);
   }
   return {
     publish: deny.length > 0 ? { allow: publish, deny } : { allow: publish },

@@ -10,6 +10,7 @@ import { retrying } from '../../runtime/retry.js';
 import type { NatsTransport } from '../../runtime/transports/nats.js';
 import { actorMetrics, countNatsReconnects } from '../actor-metrics.js';
 import { sealed } from '../control-secret.js';
+import { countError } from '../metrics-catalogue.js';
 import { SamplerProtocol } from '../protocols.js';
 import { JobObserver } from '../coordinator/job-observer.js';
 import { JobStatusBoard } from '../coordinator/job-status.js';
@@ -18,6 +19,8 @@ import type { JobSpec } from '../job-spec.js';
 import { checkpointLocatorOf } from '../parameter-server/checkpoint-locator.js';
 import { checkpointStoreOf } from '../parameter-server/checkpoint-store.js';
 import { partitionLayoutOf } from '../sampler/partition-sampling.js';
+import { runLocation } from '../coordinator/run-location.js';
+import { claimJob, type JobClaim } from './job-claim.js';
 import { Liveness, type LivenessEvent } from './liveness.js';
 import { checkRemoteSpeedups } from './process-switches.js';
 
@@ -84,12 +87,25 @@ export class NatsPlacement implements Placement {
       nats: options.nats,
       askTimeoutMs: spec.timeouts.askMs,
     });
-    return new NatsPlacement(
+    // One coordinator per job name on a server: a second one is refused before it asks anything.
+    let claim: JobClaim;
+    try {
+      const nc = (system.transport as NatsTransport).nc;
+      const job = options.job ?? jobIdOf(spec);
+      const onJunk = () => countError(actorMetrics('coordinator', { job, index: 0 }), 'decode');
+      claim = await claimJob(nc, job, runLocation(spec).runDir, { onJunk });
+    } catch (error) {
+      await system.shutdown().catch(() => undefined);
+      throw error;
+    }
+    const placement = new NatsPlacement(
       spec,
       system,
       { dim: m.features.dim, numClasses: m.labels?.numClasses ?? 0 },
       options,
     );
+    placement.stops.push(() => claim.release());
+    return placement;
   }
 
   /** The plan is rebuilt where the batches are made: sampler 0 says how long epoch `epoch` is. */

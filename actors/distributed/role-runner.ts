@@ -32,7 +32,11 @@ export interface RoleOptions {
   heartbeatMs?: number;
   /** Resolves when the process should stop (a signal); the actor then drains. */
   stopRequested?: Promise<void>;
+  /** The coordinator's start: job-driver.ts JobOptions (resume, fresh, runLockToken, onOwned). */
   resume?: boolean;
+  fresh?: boolean;
+  runLockToken?: string;
+  onOwned?: () => void;
   /** Serve /metrics (and the coordinator's /status and /healthz) on this port; 0 or absent: off. */
   metricsPort?: number;
   /** Interface the metrics endpoint binds (default 127.0.0.1). */
@@ -91,6 +95,9 @@ export async function runRole(options: RoleOptions): Promise<DistributedResults 
         nats: options.nats,
         job,
         resume: options.resume,
+        fresh: options.fresh,
+        runLockToken: options.runLockToken,
+        onOwned: options.onOwned,
         status,
       });
     await hostActor(options, endpoint, heartbeatMs);

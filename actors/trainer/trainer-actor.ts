@@ -562,7 +562,12 @@ export class TrainerActor extends Actor<TrainerConfig> {
       this.sync.restoreLocal(steps ? { slots: slots ?? {}, steps } : undefined, attempt);
       return { parameters: Object.keys(steps ?? {}).length };
     },
-    hello: () => ({ pid: process.pid, backend: this.backend }),
+    hello: () => ({
+      pid: process.pid,
+      backend: this.backend,
+      attempt: this.attempt,
+      epochRuns: this.epochs.size,
+    }),
     shutdown: (msg) => {
       if (honourShutdown(msg, this.ctx.log, this.m)) this.ctx.stopSelf();
     },

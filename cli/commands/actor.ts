@@ -1,6 +1,10 @@
 // `weft actor --role R --index I --job ID --nats URL --spec FILE`: one actor of a distributed job in this
 // process — what `weft launch` starts per actor and what a Kubernetes pod runs.
-import { LaunchedJob } from '../../actors/distributed/launcher.js';
+import {
+  LaunchedJob,
+  OWNED_MESSAGE,
+  RUN_LOCK_TOKEN_ENV,
+} from '../../actors/distributed/launcher.js';
 import { jobIdOf } from '../../actors/distributed/distributed-job.js';
 import { ROLES, runRole, type Role } from '../../actors/distributed/role-runner.js';
 import {
@@ -30,7 +34,9 @@ Runs one actor of a distributed job (separate processes talking over NATS).
   --tls-ca FILE   CA of the NATS servers' certificates (default: $WEFT_NATS_TLS_CA)
   --tls-cert FILE client certificate, with --tls-key FILE (default: $WEFT_NATS_TLS_CERT, _KEY)
                   (flags and variables override the spec's cluster.auth and cluster.tls)
-  --resume        coordinator: continue from the newest checkpoint in the run directory`;
+  --resume        coordinator: continue from the newest checkpoint in the run directory (required)
+  --fresh         coordinator: start over even when the run directory holds this job's checkpoints
+                  (without either, a restarted coordinator resumes its own job's checkpoints)`;
 
 function rankFromEnv(): number | undefined {
   for (const name of ['JOB_COMPLETION_INDEX', 'VC_TASK_INDEX']) {
@@ -88,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     {
       ...valueFlags('role index job nats spec creds token user tls-ca tls-cert tls-key'),
-      ...switchFlags('resume json'),
+      ...switchFlags('resume fresh json'),
     },
     USAGE,
   );
@@ -100,6 +106,8 @@ export async function run(argv: string[]): Promise<number> {
       `--role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(values.role)}`,
       '--role',
     );
+  if (values.resume && values.fresh)
+    throw commandLineError('--resume and --fresh contradict each other', '--fresh');
   const specFile = values.spec ?? process.env.WEFT_JOB_SPEC;
   if (!specFile)
     throw commandLineError('no job spec: pass --spec FILE or set WEFT_JOB_SPEC', '--spec');
@@ -139,6 +147,10 @@ export async function run(argv: string[]): Promise<number> {
     nats,
     stopRequested: stopped,
     resume: values.resume,
+    fresh: values.fresh,
+    runLockToken: process.env[RUN_LOCK_TOKEN_ENV],
+    // Under `weft launch`: the launcher starts the other processes once this one owns the job.
+    onOwned: () => process.send?.({ type: OWNED_MESSAGE }),
     metricsPort,
     metricsHost,
   });

@@ -21,7 +21,9 @@ options:
   --nats URL|local      cluster.nats
   --out RUN_DIR         run directory
   --set field=value     any job-spec field (repeatable)
-  --resume              continue from the newest checkpoint in the run directory
+  --resume              continue from the newest checkpoint in the run directory (required)
+  --fresh               start over even when the run directory holds this job's checkpoints
+                        (without either: this job's checkpoints are resumed, another's refused)
   --inherit-output      actor output to this terminal instead of RUN_DIR/logs/
   --json                print the results as JSON`;
 
@@ -34,11 +36,18 @@ const FLAG_FIELDS = {
 };
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseJobCommand(argv, 'trainers ps samplers nats', 'resume inherit-output', USAGE);
+  const parsed = parseJobCommand(
+    argv,
+    'trainers ps samplers nats',
+    'resume fresh inherit-output',
+    USAGE,
+  );
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (positionals.length !== 1)
     throw commandLineError('expected one job spec: weft launch job.yaml');
+  if (values.resume && values.fresh)
+    throw commandLineError('--resume and --fresh contradict each other', '--fresh');
   const spec: JobSpec = applyOverrides(
     loadJobSpec(positionals[0]),
     specOverrides(values, FLAG_FIELDS, values.set),
@@ -48,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   const job = await LaunchedJob.start(spec, {
     output: values['inherit-output'] ? 'inherit' : 'logs',
     resume: values.resume,
+    fresh: values.fresh,
     onEvent: quiet
       ? undefined
       : (e) => {

@@ -31,7 +31,9 @@ import {
 const USAGE = `usage: weft train [job.yaml] [options]
 
 Trains a GraphSAGE model with sampler, trainer and parameter-server actors on this machine.
-Writes RUN_DIR/results.json, RUN_DIR/metrics.jsonl and RUN_DIR/checkpoints/.
+Writes RUN_DIR/results.json, RUN_DIR/metrics.jsonl and RUN_DIR/checkpoints/. One process owns a run
+directory at a time (RUN_DIR/run.lock). A RUN_DIR holding this job's checkpoints is resumed (a rerun
+after a crash continues); one holding another job's checkpoints is refused unless --fresh.
 
 options (override the job spec):
   --graph DIR           graph directory (weft graph build / synth)
@@ -45,7 +47,9 @@ options (override the job spec):
   --seed S              seed of every random choice
   --out RUN_DIR         run directory (default runs/<name>)
   --set field=value     any job-spec field, e.g. --set train.optimizer=adamw (repeatable)
-  --resume RUN_DIR      continue a run from its newest checkpoint
+  --resume RUN_DIR      continue a run from its newest checkpoint, with its own job spec
+  --fresh               start over even when RUN_DIR holds checkpoints (kept aside as
+                        checkpoints.replaced-<time>)
   --json                print the results as JSON
   --quiet               no progress line`;
 
@@ -66,13 +70,15 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseJobCommand(
     argv,
     'graph task layers hidden fanouts batch-size epochs lr seed resume',
-    'quiet',
+    'quiet fresh',
     USAGE,
   );
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (positionals.length > 1)
     throw commandLineError(`expected at most one job spec, got ${positionals.join(' ')}`);
+  if (values.resume && values.fresh)
+    throw commandLineError('--resume and --fresh contradict each other', '--fresh');
   const resumed = values.resume ? resumePoint(values.resume) : undefined;
   const spec = resolveSpec(values, positionals[0], resumed);
   if (resumed) checkResumable(resumed, spec);
@@ -96,13 +102,15 @@ export async function run(argv: string[]): Promise<number> {
   try {
     results = await runTraining(spec, {
       resume: Boolean(values.resume),
+      fresh: Boolean(values.fresh),
       onProgress: human ? display.update : undefined,
       onEpoch: human ? (e) => display.epoch(e, spec.train.epochs) : undefined,
       onEvent:
         human && !resumed
           ? (e) => {
               // A run continued without --resume (the run directory held this job's checkpoints).
-              if (e.kind === 'restore') process.stderr.write(`resuming ${runDir} ${e.detail}\n`);
+              if (e.kind === 'restore')
+                process.stderr.write(`resuming ${runDir} ${e.detail} (--fresh starts over)\n`);
             }
           : undefined,
     });

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LaunchedJob } from '../../actors/distributed/launcher.js';
+import { LaunchedJob, targetsFileName } from '../../actors/distributed/launcher.js';
 import type { JobStatus } from '../../actors/coordinator/job-status.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { synthPowerlaw } from '../../graph-store/index.js';
@@ -158,7 +158,7 @@ describe('Prometheus scraping a launched job', () => {
     prometheus.stderr!.on('data', (d) => (log += d));
 
     job = await LaunchedJob.start(spec, { targetsDir });
-    const targetsFile = path.join(targetsDir, `${JOB}.json`);
+    const targetsFile = path.join(targetsDir, targetsFileName(JOB, spec.out));
     expect(job.targetsFile).toBe(targetsFile);
     const targets = JSON.parse(readFileSync(targetsFile, 'utf8')) as {
       targets: string[];
