@@ -1,14 +1,16 @@
 // `weft launch` on one machine: its own nats-server when the spec says `nats: local`, then every actor
-// of the job as a separate OS process; restarts an actor process that dies, and stops them all at the end.
+// of the job as a separate OS process; restarts an actor process (or the nats-server) that dies, and
+// stops them all at the end — or, through a reaper process, when the launcher itself is killed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { WeftError } from '../../runtime/errors.js';
 import { execArgvFor, moduleUrl } from '../../runtime/module-url.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
+import { OrphanReaper } from '../../runtime/orphan-reaper.js';
 import { CONTROL_SECRET_ENV, controlSecret, makeControlSecret } from '../control-secret.js';
 import type { JobSpec } from '../job-spec.js';
 import { checkRemoteSpeedups } from './process-switches.js';
@@ -20,7 +22,7 @@ import {
   type RoleCredentials,
 } from './nats-permissions.js';
 import { partitionLayoutOf } from '../sampler/partition-sampling.js';
-import { roleCount, ROLES, type Role } from './role-runner.js';
+import { roleCount, ROLES, SHUTDOWN_TOLD, type Role } from './role-runner.js';
 
 /** The job failed: the coordinator exited with an error; `logTail` holds its last lines. */
 export class LaunchError extends WeftError {
@@ -30,12 +32,15 @@ export class LaunchError extends WeftError {
 }
 
 export interface LaunchOptions {
-  /** Restarts allowed per actor process (default 5); the coordinator is never restarted. */
+  /**
+   * Restarts allowed per actor process and for the local nats-server (default 5); the coordinator is
+   * never restarted.
+   */
   maxRestarts?: number;
   /** Child output: 'logs' (RUN_DIR/logs/<role>-<index>.log, default) or 'inherit'. */
   output?: 'logs' | 'inherit';
-  /** Called on process starts, exits and restarts. */
-  onEvent?: (e: { kind: string; role: Role; index: number; detail: string }) => void;
+  /** Called on process starts, exits and restarts (role 'nats': the local nats-server). */
+  onEvent?: (e: LaunchEvent) => void;
   /** Continue from the newest checkpoint in the run directory. */
   resume?: boolean;
   /** max_payload of the local nats-server (default 8 MiB). */
@@ -47,12 +52,31 @@ export interface LaunchOptions {
   targetsDir?: string;
 }
 
+/** A process of the job started, exited, restarting or given up on. */
+export interface LaunchEvent {
+  kind: string;
+  role: Role | 'nats';
+  index: number;
+  detail: string;
+}
+
 interface Child {
   role: Role;
   index: number;
   proc?: ChildProcess;
   restarts: number;
   exited?: Promise<void>;
+  /** The coordinator told this incarnation to shut down: its exit is no failure. */
+  told?: boolean;
+}
+
+/** Where a launch's processes and files are (RUN_DIR/launch/processes.json), for operators and tests. */
+export interface LaunchRecord {
+  launcher: number;
+  reaper?: number;
+  nats: { url: string; pid?: number; configDir: string; restarts: number } | null;
+  targetsFile: string | null;
+  actors: { role: Role; index: number; pid?: number; restarts: number }[];
 }
 
 // The `weft` command's entry, compiled or source like this file: each child runs `weft actor`.
@@ -63,6 +87,8 @@ export class LaunchedJob {
   readonly job: string;
   readonly runDir: string;
   readonly specFile: string;
+  /** RUN_DIR/launch/processes.json: the pids and files of this launch (LaunchRecord). */
+  readonly recordFile: string;
   private readonly children: Child[] = [];
   private stopping = false;
   private readonly finished: Promise<DistributedResults>;
@@ -70,6 +96,9 @@ export class LaunchedJob {
   private readonly controlSecret = controlSecret() ?? makeControlSecret();
   /** deploy/prometheus/targets/<job>.json while the job runs (undefined when metrics are off). */
   readonly targetsFile: string | undefined;
+  private natsRestarts = 0;
+  /** Why the launcher gave up on the job (the nats-server would not come back). */
+  private fatal?: Error;
 
   private constructor(
     readonly spec: JobSpec,
@@ -78,18 +107,22 @@ export class LaunchedJob {
     private readonly options: LaunchOptions,
     /** Per-role credentials of the local server (undefined when joining a server given by URL). */
     private readonly credentials: Record<Role, RoleCredentials> | undefined,
+    /** Stops this launch's processes and removes its files should the launcher die without stop(). */
+    private readonly reaper: OrphanReaper,
   ) {
     this.job = jobIdOf(spec);
     this.runDir = resolve(spec.out || join('runs', spec.name));
     this.specFile = join(this.runDir, 'launch', 'job-spec.json');
+    this.recordFile = join(this.runDir, 'launch', 'processes.json');
     mkdirSync(join(this.runDir, 'launch'), { recursive: true });
     if (options.output !== 'inherit') mkdirSync(join(this.runDir, 'logs'), { recursive: true });
     writeFileAtomic(this.specFile, JSON.stringify(spec, null, 2));
     for (const role of ROLES)
       for (let index = 0; index < roleCount(spec, role); index++)
         this.children.push({ role, index, restarts: 0 });
-    for (const c of this.children) this.startChild(c);
     this.targetsFile = this.writeTargets();
+    if (this.targetsFile) reaper.guardPath(this.targetsFile);
+    for (const c of this.children) this.startChild(c);
     this.finished = this.watchCoordinator();
     this.finished.catch(() => undefined);
   }
@@ -105,25 +138,43 @@ export class LaunchedJob {
       s.cluster.partitions = resolve(s.cluster.partitions);
     // One part per sampler: a mismatch fails here, naming cluster.partitions and the folder.
     partitionLayoutOf(s);
+    const reaper = OrphanReaper.start();
     let server: NatsServer | undefined;
     let credentials: Record<Role, RoleCredentials> | undefined;
     let url = s.cluster.nats;
-    if (url === 'local') {
-      // Nobody without this run's credentials connects, and each role may only send its own verbs.
-      const job = jobIdOf(s);
-      credentials = makeJobCredentials(job);
-      server = await startNatsServer({
-        auth: { users: jobUsers(job, credentials) },
-        maxPayloadBytes: options.maxPayloadBytes ?? 8 * 1024 * 1024,
-        // Checkpoints in an object store: JetStream keeps them in the run directory, so a later
-        // `--resume` (with a new local server) finds them.
-        ...(s.train.checkpointStore === 'jetstream'
-          ? { jetStreamDir: join(s.out, 'jetstream') }
-          : {}),
-      });
-      url = server.url;
+    // The server may die before the job object exists to restart it: the first death waits for it.
+    let onServerExit: (how: string) => void = () => undefined;
+    let diedEarly: string | undefined;
+    try {
+      if (url === 'local') {
+        // Nobody without this run's credentials connects, and each role may only send its own verbs.
+        const job = jobIdOf(s);
+        credentials = makeJobCredentials(job);
+        server = await startNatsServer({
+          auth: { users: jobUsers(job, credentials) },
+          maxPayloadBytes: options.maxPayloadBytes ?? 8 * 1024 * 1024,
+          // Checkpoints in an object store: JetStream keeps them in the run directory, so a later
+          // `--resume` (with a new local server) finds them.
+          ...(s.train.checkpointStore === 'jetstream'
+            ? { jetStreamDir: join(s.out, 'jetstream') }
+            : {}),
+          onUnexpectedExit: (how) => {
+            diedEarly ??= how;
+            onServerExit(how);
+          },
+        });
+        reaper.guardPid(server.pid);
+        reaper.guardPath(dirname(server.configFile));
+        url = server.url;
+      }
+    } catch (error) {
+      await reaper.close();
+      throw error;
     }
-    return new LaunchedJob(s, url, server, options, credentials);
+    const job = new LaunchedJob(s, url, server, options, credentials, reaper);
+    onServerExit = (how) => void job.natsServerDied(how);
+    if (diedEarly !== undefined && server?.pid === undefined) void job.natsServerDied(diedEarly);
+    return job;
   }
 
   /**
@@ -144,7 +195,7 @@ export class LaunchedJob {
     return this.children.find((c) => c.role === role && c.index === index)?.proc?.pid;
   }
 
-  private emit(kind: string, c: Child, detail: string): void {
+  private emit(kind: string, c: { role: Role | 'nats'; index: number }, detail: string): void {
     this.options.onEvent?.({ kind, role: c.role, index: c.index, detail });
   }
 
@@ -152,17 +203,103 @@ export class LaunchedJob {
     return join(this.runDir, 'logs', `${c.role}-${c.index}.log`);
   }
 
+  /**
+   * The local nats-server died under the job (killed, crashed): started again on the same port with
+   * the same config — the same users, permissions and JetStream folder — so every client reconnects
+   * and the job goes on. Gives up (and fails the job) after `maxRestarts`.
+   */
+  private async natsServerDied(how: string): Promise<void> {
+    const server = this.natsServer!;
+    const nats = { role: 'nats' as const, index: 0 };
+    this.emit('exited', nats, how);
+    if (this.stopping) return;
+    if (this.natsRestarts >= (this.options.maxRestarts ?? 5)) {
+      this.emit('gave-up', nats, `after ${this.natsRestarts} restarts`);
+      return this.giveUp(new LaunchError(`the nats-server died (${how}) and was not restarted`));
+    }
+    this.natsRestarts++;
+    this.emit('restarting', nats, `restart ${this.natsRestarts} after ${how}`);
+    try {
+      await server.restart();
+    } catch (error) {
+      this.emit('gave-up', nats, (error as Error).message);
+      return this.giveUp(
+        new LaunchError(
+          `the nats-server died (${how}) and could not start again: ${String(error)}`,
+        ),
+      );
+    }
+    if (this.stopping) return void server.stop();
+    this.reaper.guardPid(server.pid);
+    this.emit('started', nats, `pid ${server.pid}`);
+    this.writeRecord();
+  }
+
+  /** The launch cannot go on: every process stops and wait() rejects with `error`. */
+  private async giveUp(error: Error): Promise<void> {
+    this.fatal ??= error;
+    await this.stop();
+  }
+
   private startChild(c: Child): void {
     const args = [...execArgvFor(CLI), fileURLToPath(CLI), 'actor', '--role', c.role];
     args.push('--index', String(c.index), '--job', this.job);
     args.push('--nats', this.natsUrl, '--spec', this.specFile);
     if (c.role === 'coordinator' && this.options.resume) args.push('--resume');
-    let stdio: ('ignore' | 'inherit' | number)[] = ['ignore', 'inherit', 'inherit'];
+    // The IPC channel tells the launcher that the coordinator shut an actor down (an exit without it
+    // is a failure), and tells the actor at once when the launcher is gone.
+    let stdio: ('ignore' | 'inherit' | 'ipc' | number)[] = ['ignore', 'inherit', 'inherit', 'ipc'];
     let fd: number | undefined;
     if (this.options.output !== 'inherit') {
       fd = openSync(this.logFile(c), 'a');
-      stdio = ['ignore', fd, fd];
+      stdio = ['ignore', fd, fd, 'ipc'];
     }
+    const proc = spawn(process.execPath, args, { stdio, env: this.childEnv(c) });
+    if (fd !== undefined) closeSync(fd);
+    c.proc = proc;
+    c.told = false;
+    this.reaper.guardPid(proc.pid);
+    this.emit('started', c, `pid ${proc.pid}`);
+    this.writeRecord();
+    proc.on('message', (m: unknown) => {
+      if ((m as { kind?: string } | null)?.kind === SHUTDOWN_TOLD && c.proc === proc) c.told = true;
+    });
+    // 'close' comes after the exit and after the IPC channel is drained, so a `told` sent just
+    // before the exit has arrived.
+    c.exited = new Promise((done) => {
+      proc.once('close', (code, signal) => {
+        this.reaper.forgetPid(proc.pid);
+        done();
+        if (c.proc !== proc) return;
+        c.proc = undefined;
+        this.childExited(c, code, signal);
+      });
+    });
+  }
+
+  /** An actor process ended: a failure unless the coordinator told it to stop (or the job is stopping). */
+  private childExited(c: Child, code: number | null, signal: NodeJS.Signals | null): void {
+    let how = signal ? `signal ${signal}` : `exit code ${code}`;
+    // The coordinator is the one that tells; its own exit code says how the job ended.
+    const failed = signal !== null || code !== 0 || (!c.told && c.role !== 'coordinator');
+    if (failed && signal === null && code === 0) how += ' without a shutdown from the coordinator';
+    this.emit('exited', c, how);
+    this.writeRecord();
+    if (!failed || this.stopping || c.role === 'coordinator') return;
+    if (c.restarts >= (this.options.maxRestarts ?? 5)) {
+      this.emit('gave-up', c, `after ${c.restarts} restarts`);
+      return;
+    }
+    c.restarts++;
+    setTimeout(() => {
+      if (this.stopping) return;
+      this.emit('restarting', c, `restart ${c.restarts} after ${how}`);
+      this.startChild(c);
+    }, 250);
+  }
+
+  /** The environment of an actor process: its role's credentials, the control secret, the parent. */
+  private childEnv(c: Child): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       WEFT_PARENT_PID: String(process.pid),
@@ -178,42 +315,44 @@ export class LaunchedJob {
     }
     // Each local process takes its own metrics port (base + position), not a pod's fixed one.
     delete env.WEFT_METRICS_PORT;
-    const proc = spawn(process.execPath, args, { stdio, env });
-    if (fd !== undefined) closeSync(fd);
-    c.proc = proc;
-    this.emit('started', c, `pid ${proc.pid}`);
-    c.exited = new Promise((done) => {
-      proc.once('exit', (code, signal) => {
-        done();
-        if (c.proc !== proc) return;
-        c.proc = undefined;
-        const how = signal ? `signal ${signal}` : `exit code ${code}`;
-        this.emit('exited', c, how);
-        const failed = signal !== null || code !== 0;
-        if (!failed || this.stopping || c.role === 'coordinator') return;
-        if (c.restarts >= (this.options.maxRestarts ?? 5)) {
-          this.emit('gave-up', c, `after ${c.restarts} restarts`);
-          return;
-        }
-        c.restarts++;
-        setTimeout(() => {
-          if (this.stopping) return;
-          this.emit('restarting', c, `restart ${c.restarts} after ${how}`);
-          this.startChild(c);
-        }, 250);
-      });
-    });
+    return env;
+  }
+
+  /** RUN_DIR/launch/processes.json, rewritten whenever a process starts or exits. */
+  private writeRecord(): void {
+    const server = this.natsServer;
+    const record: LaunchRecord = {
+      launcher: process.pid,
+      reaper: this.reaper.pid,
+      nats: server
+        ? {
+            url: server.url,
+            pid: server.pid,
+            configDir: dirname(server.configFile),
+            restarts: this.natsRestarts,
+          }
+        : null,
+      targetsFile: this.targetsFile ?? null,
+      actors: this.children.map((c) => ({
+        role: c.role,
+        index: c.index,
+        pid: c.proc?.pid,
+        restarts: c.restarts,
+      })),
+    };
+    writeFileAtomic(this.recordFile, JSON.stringify(record, null, 2));
   }
 
   private async watchCoordinator(): Promise<DistributedResults> {
     const coord = this.children.find((c) => c.role === 'coordinator')!;
     const proc = coord.proc!;
     const code = await new Promise<number | null>((r) => {
-      if (proc.exitCode !== null) r(proc.exitCode);
+      if (proc.exitCode !== null || proc.signalCode !== null) r(proc.exitCode);
       else proc.once('exit', (c) => r(c));
     });
     // Workers got their shutdown from the coordinator; give them a moment, then stop the rest.
     await this.stop(code === 0 ? 10_000 : 0);
+    if (this.fatal) throw this.fatal;
     if (code !== 0) {
       const tail = this.options.output === 'inherit' ? '' : this.tail(coord);
       throw new LaunchError(`the coordinator exited with code ${code}${tail ? `:\n${tail}` : ''}`);
@@ -252,6 +391,8 @@ export class LaunchedJob {
     await this.natsServer?.stop();
     // Prometheus drops the job's targets once their file is gone.
     if (this.targetsFile) rmSync(this.targetsFile, { force: true });
+    // Everything is cleaned up: the reaper leaves without touching anything.
+    await this.reaper.close();
   }
 
   /** deploy/prometheus/targets/<job>.json: where each process of the job serves /metrics. */

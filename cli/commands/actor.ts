@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
 import { jobIdOf } from '../../actors/distributed/distributed-job.js';
-import { ROLES, runRole, type Role } from '../../actors/distributed/role-runner.js';
+import { ROLES, runRole, SHUTDOWN_TOLD, type Role } from '../../actors/distributed/role-runner.js';
 import { loadJobSpec } from '../../actors/job-spec.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
@@ -35,8 +35,16 @@ function rankFromEnv(): number | undefined {
   return undefined;
 }
 
-/** Exits when the launcher that started this process is gone, so no actor outlives its job. */
+/**
+ * Exits when the launcher that started this process is gone, so no actor outlives its job: at once
+ * when its IPC channel closes, and by polling its pid (a launcher without the channel).
+ */
 function watchParent(): void {
+  if (process.channel) {
+    // The channel alone must not keep this process alive.
+    process.channel.unref();
+    process.on('disconnect', () => process.exit(3));
+  }
   const ppid = Number(process.env.WEFT_PARENT_PID ?? 0);
   if (!ppid) return;
   setInterval(() => {
@@ -87,6 +95,14 @@ function credsSetting(file: string): Pick<NatsConfig, 'credsFile' | 'nkeySeedFil
     });
   }
   return text.includes('BEGIN NATS USER JWT') ? { credsFile: file } : { nkeySeedFile: file };
+}
+
+/** Tells the launcher (when there is one) that the coordinator shut this actor down. */
+function tellLauncher(): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send({ kind: SHUTDOWN_TOLD }, undefined, {}, () => resolve());
+  });
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -142,6 +158,7 @@ export async function run(argv: string[]): Promise<number> {
     resume: values.resume,
     metricsPort,
     metricsHost,
+    onShutdownTold: tellLauncher,
   });
   if (results) {
     if (values.json) console.log(JSON.stringify(results, null, 2));
