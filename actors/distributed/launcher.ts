@@ -171,7 +171,14 @@ export class LaunchedJob {
       await reaper.close();
       throw error;
     }
-    const job = new LaunchedJob(s, url, server, options, credentials, reaper);
+    let job: LaunchedJob;
+    try {
+      job = new LaunchedJob(s, url, server, options, credentials, reaper);
+    } catch (error) {
+      await server?.stop();
+      await reaper.close();
+      throw error;
+    }
     onServerExit = (how) => void job.natsServerDied(how);
     if (diedEarly !== undefined && server?.pid === undefined) void job.natsServerDied(diedEarly);
     return job;
