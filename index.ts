@@ -45,7 +45,13 @@ export {
 // Training: on this machine (what `weft train` runs) and as one process per actor (`weft launch`).
 export { runTraining as train, type TrainOptions } from './actors/coordinator/train-job.js';
 export type { EpochSummary, Progress, TrainResults } from './actors/coordinator/run-results.js';
-export { LaunchedJob, LaunchError, type LaunchOptions } from './actors/distributed/launcher.js';
+export {
+  LaunchedJob,
+  LaunchError,
+  type LaunchEvent,
+  type LaunchOptions,
+  type LaunchRecord,
+} from './actors/distributed/launcher.js';
 export type { DistributedResults } from './actors/distributed/distributed-job.js';
 
 // Trained runs: evaluate a checkpoint (`weft eval`), write and read node embeddings (`weft embed`).

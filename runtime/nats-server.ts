@@ -58,6 +58,11 @@ export interface NatsServerOptions {
   readonly extraConfig?: string;
   /** Enable JetStream, keeping its streams (object stores, key-value buckets) in this folder. */
   readonly jetStreamDir?: string;
+  /**
+   * Called when the running server exits without being stopped (killed, crashed), with how it ended;
+   * a supervisor restarts it with `restart()`.
+   */
+  readonly onUnexpectedExit?: (how: string) => void;
 }
 
 export interface NatsServer {
@@ -253,6 +258,7 @@ class RunningServer implements NatsServer {
     readonly configFile: string,
     private readonly dir: string,
     private readonly startTimeoutMs: number,
+    private readonly onUnexpectedExit?: (how: string) => void,
   ) {
     this.url = `nats://${host}:${port}`;
   }
@@ -279,15 +285,21 @@ class RunningServer implements NatsServer {
     child.stdout!.on('data', append);
     child.stderr!.on('data', append);
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-    child.once('exit', () => {
+    let ready = false;
+    child.once('exit', (code, signal) => {
       exited = true;
       live.delete(child);
+      // Not stopped by halt() (which lets go of the child first): the server died under its clients.
+      if (!ready || this.child !== child) return;
+      this.child = undefined;
+      this.onUnexpectedExit?.(signal ? `signal ${signal}` : `exit code ${code}`);
     });
     try {
       await Promise.race([
         waitForInfo(this.host, this.port, this.startTimeoutMs, () => exited),
         spawnError.then((e) => Promise.reject(e)),
       ]);
+      ready = true;
     } catch (error) {
       await this.halt();
       throw new NatsServerError(
@@ -366,6 +378,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       configFile,
       dir,
       options.startTimeoutMs ?? 20_000,
+      options.onUnexpectedExit,
     );
     try {
       await server.launch();

@@ -35,7 +35,7 @@ import {
 } from './coordinator-state.js';
 import { JobFanouts } from './job-fanouts.js';
 import type { JobObserver } from './job-observer.js';
-import { auditLedgers, emptyTotals, type LedgerTotals } from './ledger-audit.js';
+import { auditLedgers, describeMismatch, emptyTotals, type LedgerTotals } from './ledger-audit.js';
 import type { JobEvent, Placement } from './placement.js';
 import { runLocation, startCheckpoint, type StartMode } from './run-location.js';
 import { jobResults, type EpochSummary, type JobResults, type Progress } from './run-results.js';
@@ -405,11 +405,10 @@ class JobRun {
 
   /** The shards' record of what went into each round: every planned batch exactly once. */
   private async audit(epoch: number, numBatches: number, from: number, versions: number) {
-    const spec = this.spec;
-    // Async shards apply updates independently, so every shard's record is checked.
-    const audited = spec.train.sync === 'async' ? this.shards : this.shards.slice(0, 1);
+    // Every shard applies every round to its own slices: each one's record is checked, so a shard
+    // that skipped or repeated a batch is caught even when the others agree with the plan.
     const ledgers = await Promise.all(
-      audited.map((c, p) => retrying(`ledger of ps ${p}`, () => c.ask('ledger', { from }))),
+      this.shards.map((c, p) => retrying(`ledger of ps ${p}`, () => c.ask('ledger', { from }))),
     );
     const r = auditLedgers(ledgers, {
       epoch,
@@ -425,7 +424,8 @@ class JobRun {
     if (r.repeated > 0 || r.missing > 0)
       this.event(
         'ledger-mismatch',
-        `epoch ${epoch}: ${r.missing} batches missing, ${r.repeated} repeated`,
+        `epoch ${epoch}: ${r.missing} batches missing, ${r.repeated} repeated (${describeMismatch(r)})`,
+        { epoch, shards: r.shards },
       );
   }
 

@@ -2,9 +2,12 @@
 // and the last checkpoint and evaluation; the coordinator records events here as they happen.
 import { jsonResponse, type RouteHandler } from '../../runtime/metrics-server.js';
 
-/** The phase a job is in; `finished` and `failed` are final. */
+/**
+ * The phase a job is in; `finished` and `failed` are final. `disconnected`: the coordinator lost its
+ * NATS server and nothing moves until it reconnects (the phase it was in resumes then).
+ */
 export type JobState =
-  'starting' | 'training' | 'evaluating' | 'checkpointing' | 'finished' | 'failed';
+  'starting' | 'training' | 'evaluating' | 'checkpointing' | 'disconnected' | 'finished' | 'failed';
 
 /** `up` answers; `lost` missed its heartbeats or failed; `stopped` was shut down with the job. */
 export type ActorState = 'starting' | 'up' | 'lost' | 'stopped';
@@ -56,6 +59,8 @@ export interface JobStatus {
   } | null;
   /** Why the job failed, when it did. */
   error?: string;
+  /** While the coordinator's NATS connection is down: since when (Unix seconds). */
+  disconnected_since_s?: number;
 }
 
 interface Entry {
@@ -91,6 +96,8 @@ export class JobStatusBoard {
   private error?: string;
   private checkpoint: CheckpointStatus | null = null;
   private evaluation: JobStatus['last_eval'] = null;
+  /** When the coordinator's NATS connection went down (undefined while connected). */
+  private disconnectedMs?: number;
   private readonly entries = new Map<string, Entry>();
   private readonly startedMs: number;
   private updatedMs: number;
@@ -133,6 +140,13 @@ export class JobStatusBoard {
     if (error !== undefined) this.error = error;
     if (state === 'finished')
       for (const e of this.entries.values()) if (e.state !== 'lost') e.state = 'stopped';
+    this.touch();
+  }
+
+  /** The coordinator's NATS connection went down (false) or came back (true). */
+  connection(connected: boolean): void {
+    if (connected) this.disconnectedMs = undefined;
+    else this.disconnectedMs ??= this.now();
     this.touch();
   }
 
@@ -215,9 +229,11 @@ export class JobStatusBoard {
         : {}),
       ...(e.lastEvent ? { last_event: { ...e.lastEvent } } : {}),
     }));
+    const final = this.state === 'finished' || this.state === 'failed';
+    const disconnected = this.disconnectedMs !== undefined && !final;
     return {
       job: this.options.job,
-      state: this.state,
+      state: disconnected ? 'disconnected' : this.state,
       epoch: this.epoch,
       epochs: this.options.epochs,
       step: this.step,
@@ -230,6 +246,7 @@ export class JobStatusBoard {
       last_checkpoint: this.checkpoint ? { ...this.checkpoint } : null,
       last_eval: this.evaluation,
       ...(this.error !== undefined ? { error: this.error } : {}),
+      ...(disconnected ? { disconnected_since_s: this.disconnectedMs! / 1000 } : {}),
     };
   }
 }

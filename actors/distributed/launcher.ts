@@ -1,5 +1,6 @@
 // `weft launch` on one machine: its own nats-server when the spec says `nats: local`, then every actor
-// of the job as a separate OS process; restarts an actor process that dies, and stops them all at the end.
+// of the job as a separate OS process; restarts an actor process (or the nats-server) that dies, and
+// stops them all at the end — or, through a reaper process, when the launcher itself is killed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
   closeSync,
@@ -11,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { WeftError } from '../../runtime/errors.js';
@@ -19,6 +20,7 @@ import { execArgvFor, moduleUrl } from '../../runtime/module-url.js';
 import { acquireOwnerLock, type OwnerLock } from '../../runtime/owner-lock.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
+import { OrphanReaper } from '../../runtime/orphan-reaper.js';
 import { makeTlsFiles, type TlsFiles } from '../../runtime/tls-files.js';
 import { CONTROL_SECRET_ENV, controlSecret, makeControlSecret } from '../control-secret.js';
 import { defaultJobSpec, resolveClusterFiles, type JobSpec } from '../job-spec.js';
@@ -33,7 +35,7 @@ import {
   type RoleCredentials,
 } from './nats-permissions.js';
 import { partitionLayoutOf } from '../sampler/partition-sampling.js';
-import { roleCount, ROLES, type Role } from './role-runner.js';
+import { roleCount, ROLES, SHUTDOWN_TOLD, type Role } from './role-runner.js';
 
 /** The job failed: the coordinator exited with an error; `logTail` holds its last lines. */
 export class LaunchError extends WeftError {
@@ -43,12 +45,15 @@ export class LaunchError extends WeftError {
 }
 
 export interface LaunchOptions {
-  /** Restarts allowed per actor process (default 5); the coordinator is never restarted. */
+  /**
+   * Restarts allowed per actor process and for the local nats-server (default 5); the coordinator is
+   * never restarted.
+   */
   maxRestarts?: number;
   /** Child output: 'logs' (RUN_DIR/logs/<role>-<index>.log, default) or 'inherit'. */
   output?: 'logs' | 'inherit';
-  /** Called on process starts, exits and restarts. */
-  onEvent?: (e: { kind: string; role: Role; index: number; detail: string }) => void;
+  /** Called on process starts, exits and restarts (role 'nats': the local nats-server). */
+  onEvent?: (e: LaunchEvent) => void;
   /** Continue from the newest checkpoint in the run directory (an error when there is none). */
   resume?: boolean;
   /** Start over even when the run directory holds this job's checkpoints (kept aside). */
@@ -62,12 +67,31 @@ export interface LaunchOptions {
   targetsDir?: string;
 }
 
+/** A process of the job started, exited, restarting or given up on. */
+export interface LaunchEvent {
+  kind: string;
+  role: Role | 'nats';
+  index: number;
+  detail: string;
+}
+
 interface Child {
   role: Role;
   index: number;
   proc?: ChildProcess;
   restarts: number;
   exited?: Promise<void>;
+  /** The coordinator told this incarnation to shut down: its exit is no failure. */
+  told?: boolean;
+}
+
+/** Where a launch's processes and files are (RUN_DIR/launch/processes.json), for operators and tests. */
+export interface LaunchRecord {
+  launcher: number;
+  reaper?: number;
+  nats: { url: string; pid?: number; configDir: string; restarts: number } | null;
+  targetsFile: string | null;
+  actors: { role: Role; index: number; pid?: number; restarts: number }[];
 }
 
 // The `weft` command's entry, compiled or source like this file: each child runs `weft actor`.
@@ -82,8 +106,13 @@ interface LocalNats {
 /**
  * The job's own nats-server: per-role users with fresh credentials (nobody else connects, and each
  * role may only send its own verbs), TLS with a CA of the run's own when the spec asks for it.
+ * `onUnexpectedExit` hears of its death (the launcher restarts it).
  */
-async function startLocalNats(s: JobSpec, options: LaunchOptions): Promise<LocalNats> {
+async function startLocalNats(
+  s: JobSpec,
+  options: LaunchOptions,
+  onUnexpectedExit: (how: string) => void,
+): Promise<LocalNats> {
   const job = jobIdOf(s);
   const credentials = makeJobCredentials(job);
   const tls = s.cluster.tls.generate
@@ -99,6 +128,7 @@ async function startLocalNats(s: JobSpec, options: LaunchOptions): Promise<Local
       ...(s.train.checkpointStore === 'jetstream'
         ? { jetStreamDir: join(s.out, 'jetstream') }
         : {}),
+      onUnexpectedExit,
     });
     return { server, credentials, tls };
   } catch (error) {
@@ -126,6 +156,8 @@ export class LaunchedJob {
   readonly job: string;
   readonly runDir: string;
   readonly specFile: string;
+  /** RUN_DIR/launch/processes.json: the pids and files of this launch (LaunchRecord). */
+  readonly recordFile: string;
   private readonly children: Child[] = [];
   private stopping = false;
   private readonly finished: Promise<DistributedResults>;
@@ -134,15 +166,17 @@ export class LaunchedJob {
    * else cluster.auth.controlSecretFile's, else fresh per run).
    */
   private readonly controlSecret: string;
-  /** deploy/prometheus/targets/<job>-<run dir hash>.json while the job runs (undefined when metrics are off). */
+  /** deploy/prometheus/targets/<job>-<run dir hash>.json while the job runs (undefined: metrics off). */
   targetsFile: string | undefined;
-
   /** The local nats-server (undefined when joining a server given by URL). */
   readonly natsServer: NatsServer | undefined;
   /** Per-role credentials of the local server. */
   private readonly credentials: Record<Role, RoleCredentials> | undefined;
   /** The run's CA and server certificate when the local server speaks TLS (cluster.tls.generate). */
   private readonly tls: TlsFiles | undefined;
+  private natsRestarts = 0;
+  /** Why the launcher gave up on the job (the nats-server would not come back). */
+  private fatal?: Error;
 
   private constructor(
     readonly spec: JobSpec,
@@ -151,6 +185,8 @@ export class LaunchedJob {
     private readonly options: LaunchOptions,
     /** The run directory's lock, held by this process for the job's life (shared with the coordinator). */
     private readonly lock: OwnerLock,
+    /** Stops this launch's processes and removes its files should the launcher die without stop(). */
+    private readonly reaper: OrphanReaper,
   ) {
     this.natsServer = local?.server;
     this.credentials = local?.credentials;
@@ -160,6 +196,7 @@ export class LaunchedJob {
     this.job = jobIdOf(spec);
     this.runDir = resolve(spec.out || join('runs', spec.name));
     this.specFile = join(this.runDir, 'launch', 'job-spec.json');
+    this.recordFile = join(this.runDir, 'launch', 'processes.json');
     mkdirSync(join(this.runDir, 'launch'), { recursive: true });
     if (options.output !== 'inherit') mkdirSync(join(this.runDir, 'logs'), { recursive: true });
     writeFileAtomic(this.specFile, JSON.stringify(spec, null, 2));
@@ -188,15 +225,13 @@ export class LaunchedJob {
       await this.finished;
       throw new LaunchError('the coordinator exited before it owned the job');
     }
-    coord.channel?.unref();
     for (const c of this.children.slice(1)) if (!this.stopping) this.startChild(c);
     this.targetsFile = this.writeTargets();
+    if (this.targetsFile) this.reaper.guardPath(this.targetsFile);
+    this.writeRecord();
   }
 
-  /**
-   * Takes the run directory's lock, starts the nats-server if asked, then the coordinator, and every
-   * other process once the coordinator owns the job.
-   */
+  /** Starts the nats-server if asked, then every process of the job. */
   static async start(spec: JobSpec, options: LaunchOptions = {}): Promise<LaunchedJob> {
     // Fail before any process starts when a speed-up switch has no meaning between processes.
     checkRemoteSpeedups(spec);
@@ -222,31 +257,52 @@ export class LaunchedJob {
     }
   }
 
+  /** Starts the local nats-server if asked (under the reaper's watch), then the job's processes. */
   private static async launch(
     s: JobSpec,
     options: LaunchOptions,
     lock: OwnerLock,
   ): Promise<LaunchedJob> {
+    const reaper = OrphanReaper.start();
     let local: LocalNats | undefined;
     let url = s.cluster.nats;
-    if (url === 'local') {
-      // The server's credentials are this run's own: a spec's (for servers given by URL) do not apply.
-      const blank = defaultJobSpec().cluster;
-      s.cluster.auth = { ...blank.auth, controlSecretFile: s.cluster.auth.controlSecretFile };
-      s.cluster.tls = { ...blank.tls, generate: s.cluster.tls.generate };
-      local = await startLocalNats(s, options);
-      url = local.tls ? local.server.url.replace('nats://', 'tls://') : local.server.url;
+    // The server may die before the job object exists to restart it: the first death waits for it.
+    let onServerExit: (how: string) => void = () => undefined;
+    let diedEarly: string | undefined;
+    try {
+      if (url === 'local') {
+        // The server's credentials are this run's own: a spec's (for servers given by URL) don't apply.
+        const blank = defaultJobSpec().cluster;
+        s.cluster.auth = { ...blank.auth, controlSecretFile: s.cluster.auth.controlSecretFile };
+        s.cluster.tls = { ...blank.tls, generate: s.cluster.tls.generate };
+        local = await startLocalNats(s, options, (how) => {
+          diedEarly ??= how;
+          onServerExit(how);
+        });
+        reaper.guardPid(local.server.pid);
+        reaper.guardPath(dirname(local.server.configFile));
+        if (local.tls) reaper.guardPath(local.tls.dir);
+        url = local.tls ? local.server.url.replace('nats://', 'tls://') : local.server.url;
+      }
+    } catch (error) {
+      await reaper.close();
+      throw error;
     }
     let job: LaunchedJob | undefined;
     try {
-      job = new LaunchedJob(s, url, local, options, lock);
+      job = new LaunchedJob(s, url, local, options, lock, reaper);
+      const launched = job;
+      onServerExit = (how) => void launched.natsServerDied(how);
+      if (diedEarly !== undefined && local?.server.pid === undefined)
+        void job.natsServerDied(diedEarly);
       await job.startWorkers();
       return job;
     } catch (error) {
       if (job) await job.stop();
-      else if (local) {
-        await local.server.stop();
-        local.tls?.remove();
+      else {
+        await local?.server.stop();
+        local?.tls?.remove();
+        await reaper.close();
       }
       throw error;
     }
@@ -278,12 +334,50 @@ export class LaunchedJob {
     return this.children.find((c) => c.role === role && c.index === index)?.proc?.pid;
   }
 
-  private emit(kind: string, c: Child, detail: string): void {
+  private emit(kind: string, c: { role: Role | 'nats'; index: number }, detail: string): void {
     this.options.onEvent?.({ kind, role: c.role, index: c.index, detail });
   }
 
   private logFile(c: Child): string {
     return join(this.runDir, 'logs', `${c.role}-${c.index}.log`);
+  }
+
+  /**
+   * The local nats-server died under the job (killed, crashed): started again on the same port with
+   * the same config — the same users, permissions and JetStream folder — so every client reconnects
+   * and the job goes on. Gives up (and fails the job) after `maxRestarts`.
+   */
+  private async natsServerDied(how: string): Promise<void> {
+    const server = this.natsServer!;
+    const nats = { role: 'nats' as const, index: 0 };
+    this.emit('exited', nats, how);
+    if (this.stopping) return;
+    if (this.natsRestarts >= (this.options.maxRestarts ?? 5)) {
+      this.emit('gave-up', nats, `after ${this.natsRestarts} restarts`);
+      return this.giveUp(new LaunchError(`the nats-server died (${how}) and was not restarted`));
+    }
+    this.natsRestarts++;
+    this.emit('restarting', nats, `restart ${this.natsRestarts} after ${how}`);
+    try {
+      await server.restart();
+    } catch (error) {
+      this.emit('gave-up', nats, (error as Error).message);
+      return this.giveUp(
+        new LaunchError(
+          `the nats-server died (${how}) and could not start again: ${String(error)}`,
+        ),
+      );
+    }
+    if (this.stopping) return void server.stop();
+    this.reaper.guardPid(server.pid);
+    this.emit('started', nats, `pid ${server.pid}`);
+    this.writeRecord();
+  }
+
+  /** The launch cannot go on: every process stops and wait() rejects with `error`. */
+  private async giveUp(error: Error): Promise<void> {
+    this.fatal ??= error;
+    await this.stop();
   }
 
   private startChild(c: Child): void {
@@ -292,14 +386,60 @@ export class LaunchedJob {
     args.push('--nats', this.natsUrl, '--spec', this.specFile);
     if (c.role === 'coordinator' && this.options.resume) args.push('--resume');
     if (c.role === 'coordinator' && this.options.fresh) args.push('--fresh');
-    let stdio: ('ignore' | 'inherit' | 'ipc' | number)[] = ['ignore', 'inherit', 'inherit'];
+    // The IPC channel tells the launcher that the coordinator shut an actor down (an exit without it
+    // is a failure), and tells the actor at once when the launcher is gone.
+    let stdio: ('ignore' | 'inherit' | 'ipc' | number)[] = ['ignore', 'inherit', 'inherit', 'ipc'];
     let fd: number | undefined;
     if (this.options.output !== 'inherit') {
       fd = openSync(this.logFile(c), 'a');
-      stdio = ['ignore', fd, fd];
+      stdio = ['ignore', fd, fd, 'ipc'];
     }
-    // The coordinator says over IPC when it owns the job (startWorkers).
-    if (c.role === 'coordinator') stdio.push('ipc');
+    const proc = spawn(process.execPath, args, { stdio, env: this.childEnv(c) });
+    if (fd !== undefined) closeSync(fd);
+    c.proc = proc;
+    c.told = false;
+    this.reaper.guardPid(proc.pid);
+    this.emit('started', c, `pid ${proc.pid}`);
+    this.writeRecord();
+    proc.on('message', (m: unknown) => {
+      if ((m as { kind?: string } | null)?.kind === SHUTDOWN_TOLD && c.proc === proc) c.told = true;
+    });
+    // 'close' comes after the exit and after the IPC channel is drained, so a `told` sent just
+    // before the exit has arrived.
+    c.exited = new Promise((done) => {
+      proc.once('close', (code, signal) => {
+        this.reaper.forgetPid(proc.pid);
+        done();
+        if (c.proc !== proc) return;
+        c.proc = undefined;
+        this.childExited(c, code, signal);
+      });
+    });
+  }
+
+  /** An actor process ended: a failure unless the coordinator told it to stop (or the job is stopping). */
+  private childExited(c: Child, code: number | null, signal: NodeJS.Signals | null): void {
+    let how = signal ? `signal ${signal}` : `exit code ${code}`;
+    // The coordinator is the one that tells; its own exit code says how the job ended.
+    const failed = signal !== null || code !== 0 || (!c.told && c.role !== 'coordinator');
+    if (failed && signal === null && code === 0) how += ' without a shutdown from the coordinator';
+    this.emit('exited', c, how);
+    this.writeRecord();
+    if (!failed || this.stopping || c.role === 'coordinator') return;
+    if (c.restarts >= (this.options.maxRestarts ?? 5)) {
+      this.emit('gave-up', c, `after ${c.restarts} restarts`);
+      return;
+    }
+    c.restarts++;
+    setTimeout(() => {
+      if (this.stopping) return;
+      this.emit('restarting', c, `restart ${c.restarts} after ${how}`);
+      this.startChild(c);
+    }, 250);
+  }
+
+  /** The environment of an actor process: its role's credentials, the control secret, the parent. */
+  private childEnv(c: Child): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       WEFT_PARENT_PID: String(process.pid),
@@ -318,42 +458,44 @@ export class LaunchedJob {
     }
     // Each local process takes its own metrics port (base + position), not a pod's fixed one.
     delete env.WEFT_METRICS_PORT;
-    const proc = spawn(process.execPath, args, { stdio, env });
-    if (fd !== undefined) closeSync(fd);
-    c.proc = proc;
-    this.emit('started', c, `pid ${proc.pid}`);
-    c.exited = new Promise((done) => {
-      proc.once('exit', (code, signal) => {
-        done();
-        if (c.proc !== proc) return;
-        c.proc = undefined;
-        const how = signal ? `signal ${signal}` : `exit code ${code}`;
-        this.emit('exited', c, how);
-        const failed = signal !== null || code !== 0;
-        if (!failed || this.stopping || c.role === 'coordinator') return;
-        if (c.restarts >= (this.options.maxRestarts ?? 5)) {
-          this.emit('gave-up', c, `after ${c.restarts} restarts`);
-          return;
-        }
-        c.restarts++;
-        setTimeout(() => {
-          if (this.stopping) return;
-          this.emit('restarting', c, `restart ${c.restarts} after ${how}`);
-          this.startChild(c);
-        }, 250);
-      });
-    });
+    return env;
+  }
+
+  /** RUN_DIR/launch/processes.json, rewritten whenever a process starts or exits. */
+  private writeRecord(): void {
+    const server = this.natsServer;
+    const record: LaunchRecord = {
+      launcher: process.pid,
+      reaper: this.reaper.pid,
+      nats: server
+        ? {
+            url: server.url,
+            pid: server.pid,
+            configDir: dirname(server.configFile),
+            restarts: this.natsRestarts,
+          }
+        : null,
+      targetsFile: this.targetsFile ?? null,
+      actors: this.children.map((c) => ({
+        role: c.role,
+        index: c.index,
+        pid: c.proc?.pid,
+        restarts: c.restarts,
+      })),
+    };
+    writeFileAtomic(this.recordFile, JSON.stringify(record, null, 2));
   }
 
   private async watchCoordinator(): Promise<DistributedResults> {
     const coord = this.children.find((c) => c.role === 'coordinator')!;
     const proc = coord.proc!;
     const code = await new Promise<number | null>((r) => {
-      if (proc.exitCode !== null) r(proc.exitCode);
+      if (proc.exitCode !== null || proc.signalCode !== null) r(proc.exitCode);
       else proc.once('exit', (c) => r(c));
     });
     // Workers got their shutdown from the coordinator; give them a moment, then stop the rest.
     await this.stop(code === 0 ? 10_000 : 0);
+    if (this.fatal) throw this.fatal;
     if (code !== 0) {
       const tail = this.options.output === 'inherit' ? '' : this.tail(coord);
       throw new LaunchError(`the coordinator exited with code ${code}${tail ? `:\n${tail}` : ''}`);
@@ -397,10 +539,12 @@ export class LaunchedJob {
     this.tls?.remove();
     // Prometheus drops the job's targets once their file is gone.
     if (this.targetsFile) rmSync(this.targetsFile, { force: true });
+    // Everything is cleaned up: the reaper leaves without touching anything.
+    await this.reaper.close();
     this.lock.release();
   }
 
-  /** deploy/prometheus/targets/<job>.json: where each process of the job serves /metrics. */
+  /** deploy/prometheus/targets/<job>-<run dir hash>.json: where each process of the job serves /metrics. */
   private writeTargets(): string | undefined {
     const base = this.spec.runtime.metricsPort;
     if (base <= 0) return undefined;

@@ -173,6 +173,14 @@ export class NatsPlacement implements Placement {
     const { job, spec } = this;
     const transport = this.system.transport as NatsTransport;
     this.stops.push(countNatsReconnects(transport, observer.metrics));
+    // While the server is down no actor can answer: /status says so instead of "training".
+    if (!transport.connected) board.connection(false);
+    this.stops.push(
+      transport.onStatus((s) => {
+        if (s.type === 'disconnect') board.connection(false);
+        else if (s.type === 'reconnect') board.connection(true);
+      }),
+    );
     const hbPrefix = `weft._hb.${job}.`;
     const beats = transport.nc.subscribe(`${hbPrefix}>`, {
       callback: (_err, msg) => {

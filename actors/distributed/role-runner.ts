@@ -22,6 +22,12 @@ import { ParameterServerActor } from '../parameter-server/parameter-server-actor
 export const ROLES = ['coordinator', 'ps', 'sampler', 'trainer'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * What an actor process sends its launcher (over the IPC channel) when the coordinator told it to
+ * shut down: an exit without it is a failure, restarted even with exit code 0.
+ */
+export const SHUTDOWN_TOLD = 'shutdown-told';
+
 export interface RoleOptions {
   role: Role;
   index: number;
@@ -41,6 +47,8 @@ export interface RoleOptions {
   metricsPort?: number;
   /** Interface the metrics endpoint binds (default 127.0.0.1). */
   metricsHost?: string;
+  /** Called once the coordinator told the hosted actor to shut down, before the role returns. */
+  onShutdownTold?: () => Promise<void> | void;
 }
 
 type ActorCtor = new (ctx: ActorContext<never>) => Actor<never>;
@@ -141,6 +149,8 @@ async function hostActor(
     while (!stop && ref.state !== 'stopped' && ref.state !== 'down')
       await new Promise((r) => setTimeout(r, 200));
     if (ref.state === 'down') throw new Error(`${role} ${index} failed; see the log above`);
+    // The actor stops itself only on the coordinator's (authenticated) shutdown.
+    if (!stop && ref.state === 'stopped') await options.onShutdownTold?.();
   } finally {
     await system.shutdown();
   }

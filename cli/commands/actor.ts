@@ -6,7 +6,7 @@ import {
   RUN_LOCK_TOKEN_ENV,
 } from '../../actors/distributed/launcher.js';
 import { jobIdOf } from '../../actors/distributed/distributed-job.js';
-import { ROLES, runRole, type Role } from '../../actors/distributed/role-runner.js';
+import { ROLES, runRole, SHUTDOWN_TOLD, type Role } from '../../actors/distributed/role-runner.js';
 import {
   clusterNatsConfig,
   credsSetting,
@@ -46,8 +46,16 @@ function rankFromEnv(): number | undefined {
   return undefined;
 }
 
-/** Exits when the launcher that started this process is gone, so no actor outlives its job. */
+/**
+ * Exits when the launcher that started this process is gone, so no actor outlives its job: at once
+ * when its IPC channel closes, and by polling its pid (a launcher without the channel).
+ */
 function watchParent(): void {
+  if (process.channel) {
+    // The channel alone must not keep this process alive.
+    process.channel.unref();
+    process.on('disconnect', () => process.exit(3));
+  }
   const ppid = Number(process.env.WEFT_PARENT_PID ?? 0);
   if (!ppid) return;
   setInterval(() => {
@@ -86,6 +94,14 @@ function natsSettings(
     ...(token ? { token } : {}),
     ...(user ? { user, password: env.WEFT_NATS_PASSWORD ?? '' } : {}),
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
+  });
+}
+
+/** Tells the launcher (when there is one) that the coordinator shut this actor down. */
+function tellLauncher(): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send({ kind: SHUTDOWN_TOLD }, undefined, {}, () => resolve());
   });
 }
 
@@ -153,6 +169,7 @@ export async function run(argv: string[]): Promise<number> {
     onOwned: () => process.send?.({ type: OWNED_MESSAGE }),
     metricsPort,
     metricsHost,
+    onShutdownTold: tellLauncher,
   });
   if (results) {
     if (values.json) console.log(JSON.stringify(results, null, 2));

@@ -1,6 +1,7 @@
 // Test helper for jobs under `weft launch`: a temp folder with a synthetic graph, the small base spec the
 // launched-job tests share (overrides on top), a clean run to the end, and killing a process at a version.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -54,6 +55,38 @@ export const metricsOf = (out: string) =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** A base port with `count` ports free from it (the launcher gives process k the port base + k). */
+export async function freePortRun(count: number): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let k = 0; k < count && ok; k++) ok = await free(base + k);
+    if (ok) return base;
+  }
+  throw new Error(`no run of ${count} free ports found`);
+}
+
+/** Resolves once `check` returns a value other than undefined; rejects with `what` after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /** Whether a process with this pid exists (false for undefined). */
 export function processAlive(pid: number | undefined): boolean {

@@ -46,6 +46,33 @@ describe('nats-server helper', () => {
     ).rejects.toThrow();
   });
 
+  it('reports a death it did not cause, and not a stop or restart it was asked for', async () => {
+    const deaths: string[] = [];
+    const server = await startNatsServer({ onUnexpectedExit: (how) => deaths.push(how) });
+    try {
+      await server.restart();
+      expect(deaths).toEqual([]);
+      const died = new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (deaths.length === 0) return;
+          clearInterval(poll);
+          resolve();
+        }, 20);
+      });
+      process.kill(server.pid!, 'SIGKILL');
+      await died;
+      expect(deaths).toEqual(['signal SIGKILL']);
+      expect(server.pid).toBeUndefined();
+      // Same port, same config: a client connects again.
+      await server.restart();
+      const nc = await connect({ servers: server.url });
+      await nc.close();
+    } finally {
+      await server.stop();
+    }
+    expect(deaths).toEqual(['signal SIGKILL']);
+  });
+
   it('fails with the server output when the port is taken', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -130,4 +130,33 @@ describe('JobStatusBoard', () => {
       error: 'boom',
     });
   });
+
+  it('says "disconnected" while the NATS connection is down, then the phase it was in', () => {
+    let now = 50_000;
+    const board = new JobStatusBoard({
+      job: 'j',
+      epochs: 2,
+      actors: [{ role: 'ps', index: 0 }],
+      heartbeatWindowMs: 5000,
+      nowMs: () => now,
+    });
+    board.setState('training');
+    board.connection(false);
+    now += 3000;
+    board.connection(false);
+    let s = board.snapshot();
+    expect(s.state).toBe('disconnected');
+    expect(s.disconnected_since_s).toBe(50);
+    expect(s.actors_healthy).toBe(0);
+    board.setState('evaluating');
+    expect(board.snapshot().state).toBe('disconnected');
+    board.connection(true);
+    s = board.snapshot();
+    expect(s.state).toBe('evaluating');
+    expect(s.disconnected_since_s).toBeUndefined();
+    // A final state is never hidden behind a lost connection.
+    board.connection(false);
+    board.setState('failed', 'gave up');
+    expect(board.snapshot().state).toBe('failed');
+  });
 });
