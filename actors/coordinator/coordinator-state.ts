@@ -13,6 +13,10 @@ export interface CoordinatorState {
   stoppedEarly: boolean;
   /** Adaptive sampling: current fanouts and the metric of the previous evaluation. */
   adaptive?: { fanouts: number[]; previous: number };
+  /** train.onNonFinite rollback: the learning rate's factor so far (absent: 1). */
+  lrScale?: number;
+  /** train.onNonFinite rollback: rollbacks taken so far (absent: 0). */
+  nonFiniteRollbacks?: number;
 }
 
 /**

@@ -21,6 +21,7 @@ import { DistributedIdTables, EMB_ROLE } from '../parameter-server/embedding-tab
 import { EmbeddingShardProtocol } from '../parameter-server/embedding-protocol.js';
 import { trainerStateOf, trainerStateTensors } from '../parameter-server/local-sgd-state.js';
 import { isShardLoss } from '../parameter-server/shard-errors.js';
+import { isNonFinite } from '../parameter-server/non-finite.js';
 import type { ShardPlan } from '../parameter-server/shard-plan.js';
 import { isLastSubRound, subRoundsOf } from '../plan/link-groups.js';
 import { roundSchedule, versionsPerEpoch } from '../plan/round-schedule.js';
@@ -33,6 +34,7 @@ import {
   type CoordinatorState,
 } from './coordinator-state.js';
 import { JobFanouts } from './job-fanouts.js';
+import { nonFiniteRollback, numericsOf } from './non-finite-policy.js';
 import type { JobObserver } from './job-observer.js';
 import { auditLedgers, emptyTotals, type LedgerTotals } from './ledger-audit.js';
 import type { JobEvent, Placement } from './placement.js';
@@ -70,8 +72,9 @@ export async function runJob(placement: Placement, options: JobOptions = {}): Pr
         await run.publish();
         await options.onEpoch?.(summary);
       } catch (error) {
-        if (!isShardLoss(error)) throw error;
-        epoch = await run.rollback(error);
+        if (isShardLoss(error)) epoch = await run.rollback(error);
+        else if (isNonFinite(error)) epoch = await run.rollbackNonFinite(error, epoch);
+        else throw error;
       }
     }
     const results = await run.summarise();
@@ -227,6 +230,7 @@ class JobRun {
         resumeFrom.meta,
         resumeFrom.step,
         this.idTables,
+        numericsOf(this.state).lrScale,
       );
       this.event('restore', `parameters of version ${this.version} from ${resumeFrom.dir}`);
       this.lastCkpt = { dir: resumeFrom.dir, totals: emptyTotals(), steps: 0 };
@@ -300,6 +304,7 @@ class JobRun {
     );
     await this.fanouts.announce(p.samplers, epoch);
     await p.beginEpoch(epoch, this.fanouts.forTrainers().fanouts);
+    const { lrScale } = numericsOf(this.state);
     const req = {
       epoch,
       numBatches,
@@ -307,6 +312,7 @@ class JobRun {
       startVersion,
       attempt: this.attempt,
       ...this.fanouts.forTrainers(),
+      ...(lrScale !== 1 ? { lrScale } : {}),
     };
     const stopProgress = this.followProgress(epoch, numBatches, tEpoch);
     let replies: EpochReply[];
@@ -498,18 +504,32 @@ class JobRun {
     const ckpt = this.lastCkpt ? await this.store.read(this.lastCkpt.dir) : undefined;
     const toVersion = ckpt ? ckpt.step : 0;
     const discarded = await this.discardedSince(toVersion);
+    // The learning rate's factor and the non-finite rollbacks outlive the checkpoint's state.
+    const { lrScale, nonFiniteRollbacks } = this.state;
+    const scale = numericsOf(this.state).lrScale;
     if (ckpt) {
       this.version = await retrying('reload the shards', () =>
-        loadShards(this.shards, this.plan, spec, ckpt.tensors, ckpt.meta, ckpt.step, this.idTables),
+        loadShards(
+          this.shards,
+          this.plan,
+          spec,
+          ckpt.tensors,
+          ckpt.meta,
+          ckpt.step,
+          this.idTables,
+          scale,
+        ),
       );
       this.state = structuredClone(ckpt.meta.coordinator as CoordinatorState);
     } else {
       await retrying('reload the shards', () =>
-        loadInitial(this.shards, this.plan, spec, this.initial, this.idTables),
+        loadInitial(this.shards, this.plan, spec, this.initial, this.idTables, scale),
       );
       this.version = 0;
       this.state = freshCoordinatorState();
     }
+    if (lrScale !== undefined) this.state.lrScale = lrScale;
+    if (nonFiniteRollbacks !== undefined) this.state.nonFiniteRollbacks = nonFiniteRollbacks;
     await this.restoreTrainers(ckpt, this.attempt);
     this.fanouts.rewind(this.state);
     this.totals = { ...(this.lastCkpt?.totals ?? emptyTotals()) };
@@ -525,6 +545,24 @@ class JobRun {
       { epoch: this.state.epoch + 1, version: toVersion, discarded, checkpoint: ckpt?.dir ?? null },
     );
     return this.state.epoch;
+  }
+
+  /**
+   * A NaN or infinite loss, update or parameter in `epoch`: fails the job (train.onNonFinite fail, or
+   * its rollbacks used up), or rolls back to the last checkpoint (finite by construction) with the
+   * learning rate lowered. Returns the checkpoint's epoch, as `rollback` does.
+   */
+  async rollbackNonFinite(cause: unknown, epoch: number): Promise<number> {
+    let detail: string;
+    try {
+      detail = nonFiniteRollback(this.spec, this.state, epoch, cause);
+    } catch (error) {
+      this.event('non-finite', (error as Error).message, { epoch, failed: true });
+      throw error;
+    }
+    const { lrScale, rollbacks } = numericsOf(this.state);
+    this.event('non-finite', `epoch ${epoch}: ${detail}`, { epoch, lrScale, rollbacks });
+    return this.rollback(cause);
   }
 
   /** Batches the furthest surviving shard applied after version `from` (the lost timeline's). */

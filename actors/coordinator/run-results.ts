@@ -51,6 +51,8 @@ export interface TrainResults {
   };
   peak_rss_bytes: number;
   run_dir: string;
+  /** train.onNonFinite rollback: rollbacks taken and the learning rate's factor the run ended at. */
+  numerics?: { non_finite_rollbacks: number; lr_scale: number };
   /** What the speed-up switches did (docs/speedups.md). */
   speedups?: {
     /** Fanouts of the last epoch (adaptive sampling moves them). */
@@ -196,6 +198,10 @@ export function jobResults(r: RunTallies): JobResults {
     throughput,
     peak_rss_bytes: peakRssBytes(),
     run_dir: r.runDir,
+    numerics: {
+      non_finite_rollbacks: r.state.nonFiniteRollbacks ?? 0,
+      lr_scale: r.state.lrScale ?? 1,
+    },
     checkpoint_store: r.locator,
     speedups: {
       fanouts: r.fanouts,

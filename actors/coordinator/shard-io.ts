@@ -8,6 +8,7 @@ import type { CheckpointStore } from '../parameter-server/checkpoint-store.js';
 import type { DistributedIdTables } from '../parameter-server/embedding-tables.js';
 import { trainerStateTensors, withoutTrainerState } from '../parameter-server/local-sgd-state.js';
 import { ShardVersionsDisagreeError } from '../parameter-server/shard-errors.js';
+import { nonFiniteEntry, NonFiniteTrainingError } from '../parameter-server/non-finite.js';
 import {
   assembleByPlan,
   planShards,
@@ -41,13 +42,17 @@ export function optimizerOf(spec: JobSpec): OptimizerSpec {
   };
 }
 
-/** Loads every shard with its slices of the initial parameters, at version 0 with fresh optimizer state. */
+/**
+ * Loads every shard with its slices of the initial parameters, at version 0 with fresh optimizer state
+ * (`lrScale`: the learning rate's factor after non-finite rollbacks).
+ */
 export async function loadInitial(
   shards: Shards,
   plan: ShardPlan,
   spec: JobSpec,
   initial: Map<string, Float32Array>,
   idTables?: DistributedIdTables,
+  lrScale = 1,
 ): Promise<void> {
   const parts = splitByPlan(plan, initial);
   await Promise.all(
@@ -61,6 +66,7 @@ export async function loadInitial(
           trainers: spec.cluster.trainers,
           sync: spec.train.sync,
           staleness: spec.train.staleness,
+          ...(lrScale !== 1 ? { lrScale } : {}),
         }),
       ),
     ),
@@ -77,6 +83,7 @@ export async function loadShards(
   meta: Record<string, unknown>,
   version: number,
   idTables?: DistributedIdTables,
+  lrScale = 1,
 ): Promise<number> {
   // Local SGD: the trainers' optimizer slots travel to the trainers, not to the shards.
   tensors = withoutTrainerState(tensors);
@@ -102,6 +109,7 @@ export async function loadShards(
           trainers: spec.cluster.trainers,
           sync: spec.train.sync,
           staleness: spec.train.staleness,
+          ...(lrScale !== 1 ? { lrScale } : {}),
         }),
       );
     }),
@@ -144,5 +152,12 @@ export async function checkpointShards(
   });
   if (idTables) for (const [k, v] of await idTables.tensors(version)) tensors.set(k, v);
   if (trainerState) for (const [k, v] of trainerState.tensors) tensors.set(k, v);
+  // A checkpoint is what a non-finite rollback returns to: it never holds a NaN or infinity.
+  const bad = nonFiniteEntry(tensors);
+  if (bad)
+    throw new NonFiniteTrainingError(
+      'parameters',
+      `${bad.name}[${bad.index}] is ${bad.value} at version ${version}: checkpoint not written`,
+    );
   return store.save(version, tensors, { ...meta, optimizerSteps, ...trainerState?.meta });
 }
