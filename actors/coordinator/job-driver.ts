@@ -435,25 +435,41 @@ class JobRun {
       );
   }
 
-  /** Stage 5: one consistent checkpoint of every shard (and trainer state) when the schedule says. */
+  /**
+   * Stage 5: one consistent checkpoint of every shard (and trainer state) when the schedule says, and
+   * after every new best validation: that version is kept as the run's best (what results.json reports
+   * and `weft eval` scores by default).
+   */
   async checkpoint(epoch: number): Promise<void> {
     const spec = this.spec;
     this.state.epoch = epoch;
     const every = spec.train.checkpointEvery;
     const lastEpoch = epoch === spec.train.epochs - 1;
-    if (!((every > 0 && (epoch + 1) % every === 0) || lastEpoch || this.state.stoppedEarly)) return;
+    const best = this.state.bestEpoch === epoch;
+    const scheduled = (every > 0 && (epoch + 1) % every === 0) || lastEpoch;
+    if (!(scheduled || best || this.state.stoppedEarly)) return;
+    if (best)
+      this.state.bestCheckpoint = {
+        step: this.version,
+        location: this.store.locationOf(this.version),
+      };
     const path = await this.observer!.checkpoint(epoch, this.state.step, async () =>
       checkpointShards(
         this.shards,
         this.plan,
         this.store,
-        { coordinator: { ...this.state }, epoch, spec },
+        { coordinator: structuredClone(this.state), epoch, spec },
         this.idTables,
         await this.trainerStates(),
+        { best },
       ),
     );
     this.lastCkpt = { dir: path, totals: { ...this.totals }, steps: this.steps.length };
-    this.event('checkpoint', path);
+    // The shards' version is the coordinator's; should they ever differ, the store's word stands.
+    const saved = /v(\d{9})$/.exec(path);
+    if (best && saved && path !== this.state.bestCheckpoint?.location)
+      this.state.bestCheckpoint = { step: Number(saved[1]), location: path };
+    this.event('checkpoint', path, best ? { best: true } : {});
   }
 
   /** Stage 6: metrics pushed where the spec says; a failed push is an event, not a failure. */

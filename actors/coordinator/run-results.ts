@@ -34,6 +34,11 @@ export interface TrainResults {
   val: Record<string, number>;
   test: Record<string, number>;
   best_epoch: number;
+  /**
+   * The checkpoint of `best_epoch`, whose parameters gave `val` and `test`: its parameter version
+   * and location (`weft eval` / `weft embed` score it by default).
+   */
+  best_checkpoint?: { step: number; location: string };
   epochs: number;
   stopped_early: boolean;
   duration_s: number;
@@ -192,6 +197,7 @@ export function jobResults(r: RunTallies): JobResults {
     val: r.state.bestVal,
     test: r.state.testAtBest,
     best_epoch: r.state.bestEpoch,
+    ...(r.state.bestCheckpoint ? { best_checkpoint: r.state.bestCheckpoint } : {}),
     epochs: r.state.epoch + 1,
     stopped_early: r.state.stoppedEarly,
     duration_s: r.durationS,

@@ -126,6 +126,7 @@ export async function checkpointShards(
   meta: Record<string, unknown>,
   idTables?: DistributedIdTables,
   trainerState?: ReturnType<typeof trainerStateTensors>,
+  opts: { best?: boolean } = {},
 ): Promise<string> {
   const snaps = await Promise.all(
     shards.map((c) => retrying('snapshot', () => c.ask('snapshot', {}))),
@@ -159,5 +160,5 @@ export async function checkpointShards(
       'parameters',
       `${bad.name}[${bad.index}] is ${bad.value} at version ${version}: checkpoint not written`,
     );
-  return store.save(version, tensors, { ...meta, optimizerSteps, ...trainerState?.meta });
+  return store.save(version, tensors, { ...meta, optimizerSteps, ...trainerState?.meta }, opts);
 }
