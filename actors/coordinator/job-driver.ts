@@ -125,6 +125,8 @@ class JobRun {
   private runTrainSeconds = 0;
   private readonly t0 = performance.now();
   private readonly subRounds: number;
+  /** The run is closing: asks still in flight (another trainer's epoch) fail instead of retrying. */
+  private closing = false;
 
   constructor(
     private readonly placement: Placement,
@@ -280,7 +282,8 @@ class JobRun {
       try {
         return await Promise.race([ask(), lost]);
       } catch (error) {
-        if (!(error instanceof ActorLostError) && !isTransient(error)) throw error;
+        if (this.closing || (!(error instanceof ActorLostError) && !isTransient(error)))
+          throw error;
         await this.placement.back(a);
       }
     }
@@ -632,6 +635,7 @@ class JobRun {
   }
 
   async close(finished: boolean): Promise<void> {
+    this.closing = true;
     await this.placement.close(finished).catch(() => undefined);
     await this.store?.close().catch(() => undefined);
   }
