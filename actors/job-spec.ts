@@ -191,7 +191,11 @@ export const JOB_FIELDS = {
     ),
     patience: int(0, 'Early stopping: epochs without validation improvement (0 = off).', 0),
     evalEvery: int(1, 'Evaluate on validation every N epochs.', 1),
-    checkpointEvery: int(1, 'Checkpoint every N epochs (0 = only at the end).', 0),
+    checkpointEvery: int(
+      1,
+      'Checkpoint every N epochs (0 = only at the end); a new best validation is always checkpointed and kept as the best (weft eval scores it by default).',
+      0,
+    ),
     checkpointStore: oneOf(
       'path',
       ['path', 'jetstream'] as const,

@@ -2,7 +2,7 @@
 // the actors (worker threads of this process, or processes over NATS).
 //
 //   start → for each epoch: plan → run (trainers ⇄ shards) → evaluate → checkpoint → publish
-//         → summarise                     (a lost shard: roll back to the last checkpoint, replay)
+//         → summarise       (a lost shard or a non-finite value: roll back to the last checkpoint, replay)
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { graphBytesLoaded } from '../../graph-store/open-graph.js';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../cli/commands/graph.js';
 import { buildGraph, type BuildGraphOptions } from '../../graph-store/build-graph.js';
+import { formatGraphInfo, graphInfo, type GraphInfo } from '../../graph-store/graph-info.js';
 import { readManifest } from '../../graph-store/manifest.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { InputError } from '../../runtime/errors.js';
@@ -84,6 +85,9 @@ describe('non-finite features at graph build', () => {
     const m = await buildGraph({ edges: edges(), features: f, allowNonFinite: true, out });
     expect(m.features!.nonFinite).toBe(2);
     expect(readManifest(out).features!.nonFinite).toBe(2);
+    const info = await graphInfo(out);
+    expect((info as GraphInfo).features).toEqual({ dim: 2, dtype: 'float32', nonFinite: 2 });
+    expect(formatGraphInfo(info)).toMatch(/features 2 x float32 \(2 non-finite values\)/);
     const g = await openGraph(out);
     const rows = g.features as Float32Array;
     expect(Number.isNaN(rows[0])).toBe(true);
