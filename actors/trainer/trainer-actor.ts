@@ -332,6 +332,8 @@ export class TrainerActor extends Actor<TrainerConfig> {
     if (this.core.readyToSync(true)) this.core.takeGradients();
     this.core.takeIdGradients();
     this.sync.beginEpoch(attempt, req.lrScale);
+    // After a non-finite rollback the rate is lower: the gauge shows the one applied.
+    this.m.weft_trainer_learning_rate.set(lr);
     const v = await this.pullAll(live);
     // Grouping with S steps per group: each round is S synchronous sub-rounds (one version each).
     const subRounds = subRoundsOf(spec);
