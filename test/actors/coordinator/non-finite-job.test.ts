@@ -1,10 +1,11 @@
 // Non-finite training in an embedded job (weft train): a NaN loss stops the job with an error naming
 // the epoch and step (train.onNonFinite fail), or rolls back to the last checkpoint with a lower
 // learning rate and finishes (rollback), or fails once train.maxRollbacks rollbacks did not help.
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TrainingDivergedError } from '../../../actors/coordinator/non-finite-policy.js';
 import { runTraining } from '../../../actors/coordinator/train-job.js';
@@ -76,6 +77,21 @@ describe('non-finite training (embedded)', () => {
     expect(events[0].epoch).toBe(e.epoch);
     // Nothing non-finite was checkpointed; the epochs before the failure were.
     expect(checkpointsFinite(out)).toBe(Math.min(3, e.epoch));
+  });
+
+  it('weft train exits 1 with that error', async () => {
+    const out = join(tmp, 'cli');
+    const file = join(tmp, 'diverging.json');
+    writeFileSync(file, JSON.stringify(diverging(out)));
+    const bin = resolve(import.meta.dirname, '../../../bin/weft.js');
+    const failed = await promisify(execFile)(process.execPath, [bin, 'train', file]).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(
+      /^weft: training stopped in epoch \d+: non-finite .*; train\.onNonFinite is fail/m,
+    );
   });
 
   it('rolls back to the last checkpoint with a lower learning rate and finishes', async () => {
