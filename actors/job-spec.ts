@@ -8,7 +8,16 @@ import { nearestNames } from '../runtime/nearest-names.js';
 
 type FieldDecl =
   | { kind: 'int'; default: number; min?: number; max?: number; doc: string }
-  | { kind: 'number'; default: number; min?: number; max?: number; doc: string }
+  | {
+      kind: 'number';
+      default: number;
+      min?: number;
+      max?: number;
+      /** Exclusive bounds: the value must be above `above` and below `below`. */
+      above?: number;
+      below?: number;
+      doc: string;
+    }
   | { kind: 'bool'; default: boolean; doc: string }
   | { kind: 'string'; default: string; doc: string }
   | { kind: 'enum'; default: string; values: readonly string[]; doc: string }
@@ -18,6 +27,12 @@ const int = (d: number, doc: string, min?: number, max?: number) =>
   ({ kind: 'int', default: d, min, max, doc }) as const;
 const num = (d: number, doc: string, min?: number, max?: number) =>
   ({ kind: 'number', default: d, min, max, doc }) as const;
+/** A number within open or closed bounds, e.g. `{ above: 0, max: 10 }` for 0 < x <= 10. */
+const numIn = (
+  d: number,
+  doc: string,
+  range: { min?: number; max?: number; above?: number; below?: number },
+) => ({ kind: 'number', default: d, ...range, doc }) as const;
 const bool = (d: boolean, doc: string) => ({ kind: 'bool', default: d, doc }) as const;
 const str = (d: string, doc: string) => ({ kind: 'string', default: d, doc }) as const;
 const oneOf = <const V extends readonly string[]>(d: V[number], values: V, doc: string) =>
@@ -62,8 +77,9 @@ export const JOB_FIELDS = {
       ),
       lr: num(
         0.05,
-        'Learning rate of the ID-embedding table (not scaled with train.localSteps).',
+        'Learning rate of the ID-embedding table (not scaled with train.localSteps), 0..10.',
         0,
+        10,
       ),
       initScale: num(
         0.05,
@@ -144,14 +160,14 @@ export const JOB_FIELDS = {
   },
   train: {
     epochs: int(10, 'Passes over the training seeds.', 1, 100000),
-    lr: num(0.01, 'Learning rate.', 0),
+    lr: numIn(0.01, 'Learning rate, above 0 and at most 10.', { above: 0, max: 10 }),
     optimizer: oneOf(
       'adam',
       ['adam', 'adamw', 'sgd', 'adagrad'] as const,
       'Optimizer applied by the parameter server.',
     ),
-    weightDecay: num(0, 'L2 (adam, sgd, adagrad) or decoupled (adamw) weight decay.', 0),
-    momentum: num(0.9, 'SGD momentum.', 0, 1),
+    weightDecay: num(0, 'L2 (adam, sgd, adagrad) or decoupled (adamw) weight decay, 0..1.', 0, 1),
+    momentum: numIn(0.9, 'SGD momentum, at least 0 and below 1.', { min: 0, below: 1 }),
     seed: int(0, 'Seed of every random choice: same seed, same run.', 0),
     localSteps: int(
       1,
@@ -177,7 +193,11 @@ export const JOB_FIELDS = {
     ),
     patience: int(0, 'Early stopping: epochs without validation improvement (0 = off).', 0),
     evalEvery: int(1, 'Evaluate on validation every N epochs.', 1),
-    checkpointEvery: int(1, 'Checkpoint every N epochs (0 = only at the end).', 0),
+    checkpointEvery: int(
+      1,
+      'Checkpoint every N epochs (0 = only at the end); a new best validation is always checkpointed and kept as the best (weft eval scores it by default).',
+      0,
+    ),
     checkpointStore: oneOf(
       'path',
       ['path', 'jetstream'] as const,
@@ -188,6 +208,22 @@ export const JOB_FIELDS = {
       'Object-store bucket of a jetstream checkpoint store (default weft-ckpt-<job>).',
     ),
     maxStepsPerEpoch: int(0, 'Cap on steps per epoch (0 = all seeds).', 0),
+    onNonFinite: oneOf(
+      'fail',
+      ['fail', 'rollback'] as const,
+      'A non-finite loss, gradient or parameter (docs/operations.md). fail: the job stops with an error naming the epoch, step and tensor. rollback: the shards reload the last checkpoint (every checkpoint is finite; before the first, the initial parameters), the learning rate is multiplied by train.rollbackLrFactor and the epochs after the checkpoint are replayed; after train.maxRollbacks such rollbacks the job fails.',
+    ),
+    maxRollbacks: int(
+      3,
+      'With train.onNonFinite rollback: non-finite rollbacks a job may take before it fails.',
+      1,
+      100,
+    ),
+    rollbackLrFactor: numIn(
+      0.5,
+      'With train.onNonFinite rollback: each rollback multiplies the learning rate by this (above 0, below 1); the lowered rate is checkpointed and kept by --resume.',
+      { above: 0, below: 1 },
+    ),
     mlpInit: {
       enabled: bool(
         false,
@@ -221,7 +257,7 @@ export const JOB_FIELDS = {
   },
   eval: {
     maxNodes: int(20000, 'Cap on validation/test seeds per evaluation (0 = all).', 0),
-    batchSize: int(2048, 'Seeds per evaluation batch.', 1),
+    batchSize: int(2048, 'Seeds per evaluation batch.', 1, 1 << 20),
     fullNeighbors: bool(
       false,
       'Evaluate with every neighbour instead of the training fanouts (exact, slower on hubs).',
@@ -468,9 +504,11 @@ function checkValue(decl: FieldDecl, value: unknown, path: string[], where: Wher
     if (typeof n !== 'number' || !Number.isFinite(n))
       return fail(`expected a number, got ${JSON.stringify(v)}`);
     if (integer && !Number.isInteger(n)) return fail(`expected an integer, got ${n}`);
-    const d = decl as { min?: number; max?: number };
+    const d = decl as { min?: number; max?: number; above?: number; below?: number };
     if (d.min !== undefined && n < d.min) return fail(`must be >= ${d.min}, got ${n}`);
     if (d.max !== undefined && n > d.max) return fail(`must be <= ${d.max}, got ${n}`);
+    if (d.above !== undefined && !(n > d.above)) return fail(`must be > ${d.above}, got ${n}`);
+    if (d.below !== undefined && !(n < d.below)) return fail(`must be < ${d.below}, got ${n}`);
     return n;
   };
   switch (decl.kind) {

@@ -85,6 +85,8 @@ export const ParameterServerProtocol = defineProtocol({
       /** train.sync (absent: aggregate) and, for async, train.staleness. */
       sync: s.optional(s.enum(['aggregate', 'local-sgd', 'async'] as const)),
       staleness: s.optional(s.int({ min: 0 })),
+      /** Non-finite rollbacks: the learning rate times this (0 < lrScale <= 1; absent: 1). */
+      lrScale: s.optional(s.number({ min: Number.MIN_VALUE, max: 1 })),
     }),
     reply: s.object({ version: s.int() }),
   },
@@ -286,6 +288,8 @@ export const TrainerProtocol = defineProtocol({
       attempt: s.optional(s.int({ min: 0 })),
       /** Adaptive sampling: this epoch's fanouts (the trainer's evaluation samplers follow them). */
       fanouts: s.optional(s.array(s.int({ min: 1 }))),
+      /** Non-finite rollbacks: the learning rate times this (local SGD steps with it; absent: 1). */
+      lrScale: s.optional(s.number({ min: Number.MIN_VALUE, max: 1 })),
     }),
     reply: EpochReplySchema,
     concurrent: true,

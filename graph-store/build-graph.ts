@@ -33,6 +33,11 @@ export interface BuildGraphOptions {
   tsCol?: number | string;
   weightCol?: number | string;
   featureDtype?: FeatureDtype;
+  /**
+   * Keep NaN and infinite feature values (counted in the manifest's `features.nonFinite`) instead of
+   * refusing the file; a job that samples such a row stops on its non-finite loss (train.onNonFinite).
+   */
+  allowNonFinite?: boolean;
   /** Also write P hash partitions into `out/parts`. */
   partitions?: number;
   out: string;
@@ -121,11 +126,13 @@ function writeFeatures(
   w: GraphWriter,
   file: string,
   dtype: FeatureDtype,
+  allowNonFinite: boolean,
   onProgress?: (done: number, total: number) => void,
 ): { entry: ManifestFeatures; rows: number } {
+  const finite = { file, allowNonFinite };
   if (extname(file).toLowerCase() === '.npy') {
     const h = readNpyHeader(file);
-    const sink = new FeatureSink(w, h.cols, dtype);
+    const sink = new FeatureSink(w, h.cols, dtype, finite);
     try {
       readNpyRows(file, (values, rows) => sink.writeRows(values, rows), { onProgress });
       return { entry: sink.close(), rows: h.rows };
@@ -138,10 +145,10 @@ function writeFeatures(
     const r = readFeatureCsv(
       file,
       (values, rows, dim) => {
-        sink ??= new FeatureSink(w, dim, dtype);
+        sink ??= new FeatureSink(w, dim, dtype, finite);
         sink.writeRows(values, rows);
       },
-      { rowsPerChunk: 4096, onProgress },
+      { rowsPerChunk: 4096, onProgress, allowNonFinite },
     );
     return { entry: sink!.close(), rows: r.rows };
   } finally {
@@ -213,6 +220,7 @@ export async function buildGraph(opts: BuildGraphOptions): Promise<GraphManifest
           w,
           opts.features,
           opts.featureDtype ?? 'float32',
+          opts.allowNonFinite === true,
           progress && ((d, t) => progress('features', d, t)),
         );
         features = f.entry;

@@ -1,5 +1,6 @@
 // Streams node feature rows into a graph directory in the chosen storage dtype: float32 as is, float16
 // rounded to nearest, or int8 with one float32 scale per row (scale = max |x| / 127).
+import { checkFeatureRows, type FiniteFeatures } from './finite-features.js';
 import { toFloat16Bits } from './float16.js';
 import type { ArrayFileStream, GraphWriter } from './graph-writer.js';
 import type { ManifestFeatures } from './manifest.js';
@@ -30,11 +31,14 @@ export class FeatureSink {
   private i8 = new Int8Array(0);
   private rowScales = new Float32Array(0);
   private rowsWritten = 0;
+  /** NaN or infinite values kept (only with `allowNonFinite`). */
+  private nonFinite = 0;
 
   constructor(
     writer: GraphWriter,
     readonly dim: number,
     readonly dtype: FeatureDtype,
+    private readonly finite: FiniteFeatures = {},
   ) {
     if (dtype === 'float32') this.data = writer.stream('features.f32', 'f32');
     else if (dtype === 'float16') this.data = writer.stream('features.f16', 'f16');
@@ -48,11 +52,22 @@ export class FeatureSink {
     return this.rowsWritten;
   }
 
-  /** Appends `rows` rows from `values` (row-major, at least rows * dim values). */
+  /**
+   * Appends `rows` rows from `values` (row-major, at least rows * dim values); a value that is not
+   * finite in the storage dtype is refused (finite-features.ts) before anything of the rows is written.
+   */
   writeRows(values: Float32Array | Float64Array, rows: number): void {
     const n = rows * this.dim;
     if (values.length < n)
       throw new RangeError(`need ${n} values for ${rows} rows, got ${values.length}`);
+    this.nonFinite += checkFeatureRows(
+      values,
+      rows,
+      this.dim,
+      this.rowsWritten,
+      this.dtype,
+      this.finite,
+    );
     this.rowsWritten += rows;
     if (this.dtype === 'float32') {
       if (values instanceof Float32Array) {
@@ -101,9 +116,10 @@ export class FeatureSink {
   close(): ManifestFeatures {
     const file = this.data.close();
     const scales = this.scales?.close();
-    return scales
-      ? { dim: this.dim, dtype: this.dtype, file, scales }
-      : { dim: this.dim, dtype: this.dtype, file };
+    const entry: ManifestFeatures = { dim: this.dim, dtype: this.dtype, file };
+    if (scales) entry.scales = scales;
+    if (this.nonFinite > 0) entry.nonFinite = this.nonFinite;
+    return entry;
   }
 
   discard(): void {

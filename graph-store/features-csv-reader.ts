@@ -11,12 +11,26 @@ function isSep(c: number): boolean {
   return c === COMMA || c === TAB || c === SPACE;
 }
 
+/** NaN and infinity as data (nan, inf, infinity, any case, optional sign): kept only when allowed. */
+const NON_FINITE_TOKEN = /^[+-]?(nan|inf|infinity)$/i;
+
+function nonFiniteValue(text: string): number {
+  if (/nan/i.test(text)) return NaN;
+  return text.startsWith('-') ? -Infinity : Infinity;
+}
+
 /** Streams feature rows; returns the row count and the dim (fields per row). */
 export function readFeatureCsv(
   file: string,
   onRows: (values: Float64Array, rows: number, dim: number) => void,
-  opts: { rowsPerChunk?: number; onProgress?: (done: number, total: number) => void } = {},
+  opts: {
+    rowsPerChunk?: number;
+    onProgress?: (done: number, total: number) => void;
+    /** Keep nan / inf values and decimals beyond float64 (`--allow-non-finite`). */
+    allowNonFinite?: boolean;
+  } = {},
 ): { rows: number; dim: number } {
+  const allow = opts.allowNonFinite === true;
   const rowsPerChunk = opts.rowsPerChunk ?? 4096;
   let dim = 0;
   let values = new Float64Array(0);
@@ -35,7 +49,10 @@ export function readFeatureCsv(
       if (dim === 0) {
         const text = bytesText(buf, s, e);
         const parts = text.split(/[,\t ]+/);
-        if (first && Number.isNaN(parseNumberBytes(buf, s, s + parts[0].length))) {
+        const firstIsNumber =
+          !Number.isNaN(parseNumberBytes(buf, s, s + parts[0].length)) ||
+          (allow && NON_FINITE_TOKEN.test(parts[0]));
+        if (first && !firstIsNumber) {
           first = false; // a header line
           return;
         }
@@ -55,13 +72,21 @@ export function readFeatureCsv(
             line: lineNo,
             field: 'columns',
           });
-        const v = parseNumberBytes(buf, fs, p);
-        if (!Number.isFinite(v))
-          throw new InputError(`'${bytesText(buf, fs, p)}' is not a finite number`, {
-            file,
-            line: lineNo,
-            field: `column ${f}`,
-          });
+        let v = parseNumberBytes(buf, fs, p);
+        if (!Number.isFinite(v)) {
+          const text = bytesText(buf, fs, p);
+          const nonFinite = Number.isNaN(v) && NON_FINITE_TOKEN.test(text);
+          if (!allow || (Number.isNaN(v) && !nonFinite)) {
+            const hint =
+              nonFinite || !Number.isNaN(v) ? ' (or keep it with --allow-non-finite)' : '';
+            throw new InputError(`'${text}' is not a finite number${hint}`, {
+              file,
+              line: lineNo,
+              field: `column ${f}`,
+            });
+          }
+          if (nonFinite) v = nonFiniteValue(text);
+        }
         values[base + f] = v;
         f++;
         if (p >= e) break;

@@ -32,7 +32,8 @@ export interface GraphInfo {
   nodeTypes: { name: string; offset: number; count: number }[];
   /** Each edge type's manifest entry, less its files, with its key. */
   edgeTypes: ({ key: string } & Omit<ManifestEdgeType, 'files'>)[];
-  features: { dim: number; dtype: FeatureDtype } | null;
+  /** `nonFinite`: NaN or infinite values kept by --allow-non-finite (absent: none). */
+  features: { dim: number; dtype: FeatureDtype; nonFinite?: number } | null;
   numClasses: number;
   classCounts: number[];
   split: { train: number; val: number; test: number } | null;
@@ -140,7 +141,13 @@ export async function graphInfo(
       hasTimestamps: e.hasTimestamps,
       hasWeights: e.hasWeights,
     })),
-    features: m.features ? { dim: m.features.dim, dtype: m.features.dtype } : null,
+    features: m.features
+      ? {
+          dim: m.features.dim,
+          dtype: m.features.dtype,
+          ...(m.features.nonFinite ? { nonFinite: m.features.nonFinite } : {}),
+        }
+      : null,
     numClasses: m.labels?.numClasses ?? 0,
     classCounts: m.labels?.classCounts ?? [],
     split: m.split ? { train: m.split.train, val: m.split.val, test: m.split.test } : null,
@@ -201,7 +208,10 @@ export function formatGraphInfo(info: GraphInfo | PartitionsInfo): string {
   lines.push(
     `  out-degree min ${d.min}  mean ${d.mean.toFixed(2)}  median ${d.median}  p99 ${d.p99}  max ${d.max}`,
   );
-  lines.push(g.features ? `  features ${g.features.dim} x ${g.features.dtype}` : '  features none');
+  const kept = g.features?.nonFinite ? ` (${g.features.nonFinite} non-finite values)` : '';
+  lines.push(
+    g.features ? `  features ${g.features.dim} x ${g.features.dtype}${kept}` : '  features none',
+  );
   if (g.numClasses > 0)
     lines.push(`  classes ${g.numClasses}: ${g.classCounts.map((c, i) => `${i}:${c}`).join(' ')}`);
   else lines.push('  labels none');

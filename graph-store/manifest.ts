@@ -69,6 +69,8 @@ export interface ManifestFeatures {
   file: FileEntry;
   /** int8 only: one f32 scale per row; value = int8 * scale[row]. */
   scales?: FileEntry;
+  /** NaN or infinite values kept by `weft graph build --allow-non-finite` (absent: none). */
+  nonFinite?: number;
 }
 
 export interface ManifestLabels {

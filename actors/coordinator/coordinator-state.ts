@@ -13,6 +13,15 @@ export interface CoordinatorState {
   stoppedEarly: boolean;
   /** Adaptive sampling: current fanouts and the metric of the previous evaluation. */
   adaptive?: { fanouts: number[]; previous: number };
+  /**
+   * The checkpoint of the best validation (`bestEpoch`): its parameter version and location, which
+   * `weft eval` and `weft embed` use by default. Absent until the first evaluation.
+   */
+  bestCheckpoint?: { step: number; location: string };
+  /** train.onNonFinite rollback: the learning rate's factor so far (absent: 1). */
+  lrScale?: number;
+  /** train.onNonFinite rollback: rollbacks taken so far (absent: 0). */
+  nonFiniteRollbacks?: number;
 }
 
 /**

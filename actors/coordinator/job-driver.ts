@@ -2,7 +2,7 @@
 // the actors (worker threads of this process, or processes over NATS).
 //
 //   start → for each epoch: plan → run (trainers ⇄ shards) → evaluate → checkpoint → publish
-//         → summarise                     (a lost shard: roll back to the last checkpoint, replay)
+//         → summarise       (a lost shard or a non-finite value: roll back to the last checkpoint, replay)
 import { appendFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { graphBytesLoaded } from '../../graph-store/open-graph.js';
@@ -22,6 +22,7 @@ import { DistributedIdTables, EMB_ROLE } from '../parameter-server/embedding-tab
 import { EmbeddingShardProtocol } from '../parameter-server/embedding-protocol.js';
 import { trainerStateOf, trainerStateTensors } from '../parameter-server/local-sgd-state.js';
 import { isShardLoss } from '../parameter-server/shard-errors.js';
+import { isNonFinite } from '../parameter-server/non-finite.js';
 import type { ShardPlan } from '../parameter-server/shard-plan.js';
 import { isLastSubRound, subRoundsOf } from '../plan/link-groups.js';
 import { roundSchedule, versionsPerEpoch } from '../plan/round-schedule.js';
@@ -34,6 +35,7 @@ import {
   type CoordinatorState,
 } from './coordinator-state.js';
 import { JobFanouts } from './job-fanouts.js';
+import { nonFiniteRollback, numericsOf } from './non-finite-policy.js';
 import type { JobObserver } from './job-observer.js';
 import { auditLedgers, describeMismatch, emptyTotals, type LedgerTotals } from './ledger-audit.js';
 import type { JobEvent, Placement } from './placement.js';
@@ -88,8 +90,9 @@ export async function runJob(placement: Placement, options: JobOptions = {}): Pr
         await run.publish();
         await options.onEpoch?.(summary);
       } catch (error) {
-        if (!isShardLoss(error)) throw error;
-        epoch = await run.rollback(error);
+        if (isShardLoss(error)) epoch = await run.rollback(error);
+        else if (isNonFinite(error)) epoch = await run.rollbackNonFinite(error, epoch);
+        else throw error;
       }
     }
     const results = await run.summarise();
@@ -148,6 +151,8 @@ class JobRun {
   private runTrainSeconds = 0;
   private readonly t0 = performance.now();
   private readonly subRounds: number;
+  /** The run is closing: asks still in flight (another trainer's epoch) fail instead of retrying. */
+  private closing = false;
 
   constructor(
     private readonly placement: Placement,
@@ -289,6 +294,7 @@ class JobRun {
         resumeFrom.meta,
         resumeFrom.step,
         this.idTables,
+        numericsOf(this.state).lrScale,
       );
       const { epoch, step } = this.state;
       this.event(
@@ -342,7 +348,8 @@ class JobRun {
       try {
         return await Promise.race([ask(), lost]);
       } catch (error) {
-        if (!(error instanceof ActorLostError) && !isTransient(error)) throw error;
+        if (this.closing || (!(error instanceof ActorLostError) && !isTransient(error)))
+          throw error;
         await this.placement.back(a);
       }
     }
@@ -366,6 +373,7 @@ class JobRun {
     );
     await this.fanouts.announce(p.samplers, epoch);
     await p.beginEpoch(epoch, this.fanouts.forTrainers().fanouts);
+    const { lrScale } = numericsOf(this.state);
     const req = {
       epoch,
       numBatches,
@@ -373,6 +381,7 @@ class JobRun {
       startVersion,
       attempt: this.attempt,
       ...this.fanouts.forTrainers(),
+      ...(lrScale !== 1 ? { lrScale } : {}),
     };
     const stopProgress = this.followProgress(epoch, numBatches, tEpoch);
     let replies: EpochReply[];
@@ -529,25 +538,41 @@ class JobRun {
       );
   }
 
-  /** Stage 5: one consistent checkpoint of every shard (and trainer state) when the schedule says. */
+  /**
+   * Stage 5: one consistent checkpoint of every shard (and trainer state) when the schedule says, and
+   * after every new best validation: that version is kept as the run's best (what results.json reports
+   * and `weft eval` scores by default).
+   */
   async checkpoint(epoch: number): Promise<void> {
     const spec = this.spec;
     this.state.epoch = epoch;
     const every = spec.train.checkpointEvery;
     const lastEpoch = epoch === spec.train.epochs - 1;
-    if (!((every > 0 && (epoch + 1) % every === 0) || lastEpoch || this.state.stoppedEarly)) return;
+    const best = this.state.bestEpoch === epoch;
+    const scheduled = (every > 0 && (epoch + 1) % every === 0) || lastEpoch;
+    if (!(scheduled || best || this.state.stoppedEarly)) return;
+    if (best)
+      this.state.bestCheckpoint = {
+        step: this.version,
+        location: this.store.locationOf(this.version),
+      };
     const path = await this.observer!.checkpoint(epoch, this.state.step, async () =>
       checkpointShards(
         this.shards,
         this.plan,
         this.store,
-        { coordinator: { ...this.state }, epoch, spec },
+        { coordinator: structuredClone(this.state), epoch, spec },
         this.idTables,
         await this.trainerStates(),
+        { best },
       ),
     );
     this.lastCkpt = { dir: path, totals: { ...this.totals }, steps: this.steps.length };
-    this.event('checkpoint', path);
+    // The shards' version is the coordinator's; should they ever differ, the store's word stands.
+    const saved = /v(\d{9})$/.exec(path);
+    if (best && saved && path !== this.state.bestCheckpoint?.location)
+      this.state.bestCheckpoint = { step: Number(saved[1]), location: path };
+    this.event('checkpoint', path, best ? { best: true } : {});
   }
 
   /** Stage 6: metrics pushed where the spec says; a failed push is an event, not a failure. */
@@ -598,18 +623,32 @@ class JobRun {
     const ckpt = this.lastCkpt ? await this.store.read(this.lastCkpt.dir) : undefined;
     const toVersion = ckpt ? ckpt.step : 0;
     const discarded = await this.discardedSince(toVersion);
+    // The learning rate's factor and the non-finite rollbacks outlive the checkpoint's state.
+    const { lrScale, nonFiniteRollbacks } = this.state;
+    const scale = numericsOf(this.state).lrScale;
     if (ckpt) {
       this.version = await retrying('reload the shards', () =>
-        loadShards(this.shards, this.plan, spec, ckpt.tensors, ckpt.meta, ckpt.step, this.idTables),
+        loadShards(
+          this.shards,
+          this.plan,
+          spec,
+          ckpt.tensors,
+          ckpt.meta,
+          ckpt.step,
+          this.idTables,
+          scale,
+        ),
       );
       this.state = structuredClone(ckpt.meta.coordinator as CoordinatorState);
     } else {
       await retrying('reload the shards', () =>
-        loadInitial(this.shards, this.plan, spec, this.initial, this.idTables),
+        loadInitial(this.shards, this.plan, spec, this.initial, this.idTables, scale),
       );
       this.version = 0;
       this.state = freshCoordinatorState();
     }
+    if (lrScale !== undefined) this.state.lrScale = lrScale;
+    if (nonFiniteRollbacks !== undefined) this.state.nonFiniteRollbacks = nonFiniteRollbacks;
     await this.restoreTrainers(ckpt, this.attempt);
     this.fanouts.rewind(this.state);
     this.totals = { ...(this.lastCkpt?.totals ?? emptyTotals()) };
@@ -625,6 +664,24 @@ class JobRun {
       { epoch: this.state.epoch + 1, version: toVersion, discarded, checkpoint: ckpt?.dir ?? null },
     );
     return this.state.epoch;
+  }
+
+  /**
+   * A NaN or infinite loss, update or parameter in `epoch`: fails the job (train.onNonFinite fail, or
+   * its rollbacks used up), or rolls back to the last checkpoint (finite by construction) with the
+   * learning rate lowered. Returns the checkpoint's epoch, as `rollback` does.
+   */
+  async rollbackNonFinite(cause: unknown, epoch: number): Promise<number> {
+    let detail: string;
+    try {
+      detail = nonFiniteRollback(this.spec, this.state, epoch, cause);
+    } catch (error) {
+      this.event('non-finite', (error as Error).message, { epoch, failed: true });
+      throw error;
+    }
+    const { lrScale, rollbacks } = numericsOf(this.state);
+    this.event('non-finite', `epoch ${epoch}: ${detail}`, { epoch, lrScale, rollbacks });
+    return this.rollback(cause);
   }
 
   /** Batches the furthest surviving shard applied after version `from` (the lost timeline's). */
@@ -679,6 +736,7 @@ class JobRun {
   }
 
   async close(finished: boolean): Promise<void> {
+    this.closing = true;
     await this.placement.close(finished).catch(() => undefined);
     await this.store?.close().catch(() => undefined);
     this.lock?.release();

@@ -46,6 +46,11 @@ export interface TrainResults {
   test: Record<string, number>;
   /** The epoch of the best validation metric, counted from 1 as on screen (0: never evaluated). */
   best_epoch: number;
+  /**
+   * The checkpoint of `best_epoch`, whose parameters gave `val` and `test`: its parameter version
+   * and location (`weft eval` / `weft embed` score it by default).
+   */
+  best_checkpoint?: { step: number; location: string };
   epochs: number;
   stopped_early: boolean;
   /** Seconds of the whole run; a resumed run adds the duration its previous results.json recorded. */
@@ -66,6 +71,8 @@ export interface TrainResults {
   };
   peak_rss_bytes: number;
   run_dir: string;
+  /** train.onNonFinite rollback: rollbacks taken and the learning rate's factor the run ended at. */
+  numerics?: { non_finite_rollbacks: number; lr_scale: number };
   /** What the speed-up switches did (docs/speedups.md). */
   speedups?: {
     /** Fanouts of the last epoch (adaptive sampling moves them). */
@@ -210,6 +217,7 @@ export function jobResults(r: RunTallies): JobResults {
     val: r.state.bestVal,
     test: r.state.testAtBest,
     best_epoch: r.state.bestEpoch + 1,
+    ...(r.state.bestCheckpoint ? { best_checkpoint: r.state.bestCheckpoint } : {}),
     epochs: r.state.epoch + 1,
     stopped_early: r.state.stoppedEarly,
     duration_s: earlierS + r.durationS,
@@ -217,6 +225,10 @@ export function jobResults(r: RunTallies): JobResults {
     throughput,
     peak_rss_bytes: peakRssBytes(),
     run_dir: r.runDir,
+    numerics: {
+      non_finite_rollbacks: r.state.nonFiniteRollbacks ?? 0,
+      lr_scale: r.state.lrScale ?? 1,
+    },
     checkpoint_store: r.locator,
     speedups: {
       fanouts: r.fanouts,

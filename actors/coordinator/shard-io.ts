@@ -8,6 +8,7 @@ import type { CheckpointStore } from '../parameter-server/checkpoint-store.js';
 import type { DistributedIdTables } from '../parameter-server/embedding-tables.js';
 import { trainerStateTensors, withoutTrainerState } from '../parameter-server/local-sgd-state.js';
 import { ShardVersionsDisagreeError } from '../parameter-server/shard-errors.js';
+import { nonFiniteEntry, NonFiniteTrainingError } from '../parameter-server/non-finite.js';
 import {
   assembleByPlan,
   planShards,
@@ -42,13 +43,17 @@ export function optimizerOf(spec: JobSpec): OptimizerSpec {
   };
 }
 
-/** Loads every shard with its slices of the initial parameters, at version 0 with fresh optimizer state. */
+/**
+ * Loads every shard with its slices of the initial parameters, at version 0 with fresh optimizer state
+ * (`lrScale`: the learning rate's factor after non-finite rollbacks).
+ */
 export async function loadInitial(
   shards: Shards,
   plan: ShardPlan,
   spec: JobSpec,
   initial: Map<string, Float32Array>,
   idTables?: DistributedIdTables,
+  lrScale = 1,
 ): Promise<void> {
   const parts = splitByPlan(plan, initial);
   await Promise.all(
@@ -64,6 +69,7 @@ export async function loadInitial(
             trainers: spec.cluster.trainers,
             sync: spec.train.sync,
             staleness: spec.train.staleness,
+            ...(lrScale !== 1 ? { lrScale } : {}),
           }),
         ),
       ),
@@ -81,6 +87,7 @@ export async function loadShards(
   meta: Record<string, unknown>,
   version: number,
   idTables?: DistributedIdTables,
+  lrScale = 1,
 ): Promise<number> {
   // Local SGD: the trainers' optimizer slots travel to the trainers, not to the shards.
   tensors = withoutTrainerState(tensors);
@@ -108,6 +115,7 @@ export async function loadShards(
             trainers: spec.cluster.trainers,
             sync: spec.train.sync,
             staleness: spec.train.staleness,
+            ...(lrScale !== 1 ? { lrScale } : {}),
           }),
         ),
       );
@@ -125,6 +133,7 @@ export async function checkpointShards(
   meta: Record<string, unknown>,
   idTables?: DistributedIdTables,
   trainerState?: ReturnType<typeof trainerStateTensors>,
+  opts: { best?: boolean } = {},
 ): Promise<string> {
   const snaps = await Promise.all(
     shards.map((c) => retrying('snapshot', () => c.ask('snapshot', {}))),
@@ -151,5 +160,12 @@ export async function checkpointShards(
   });
   if (idTables) for (const [k, v] of await idTables.tensors(version)) tensors.set(k, v);
   if (trainerState) for (const [k, v] of trainerState.tensors) tensors.set(k, v);
-  return store.save(version, tensors, { ...meta, optimizerSteps, ...trainerState?.meta });
+  // A checkpoint is what a non-finite rollback returns to: it never holds a NaN or infinity.
+  const bad = nonFiniteEntry(tensors);
+  if (bad)
+    throw new NonFiniteTrainingError(
+      'parameters',
+      `${bad.name}[${bad.index}] is ${bad.value} at version ${version}: checkpoint not written`,
+    );
+  return store.save(version, tensors, { ...meta, optimizerSteps, ...trainerState?.meta }, opts);
 }

@@ -1,10 +1,12 @@
-// `weft embed`: every node's (or one node type's) output of a run's newest checkpoint, computed in
-// batches and streamed into the next version of DIR/<model>/ (see embedding-format.ts).
+// `weft embed`: every node's (or one node type's) output of a run's checkpoint (by default the best
+// validation's), computed in batches and streamed into the next version of DIR/<model>/
+// (see embedding-format.ts).
 import { initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { producerConfigs } from '../plan/task-seeds.js';
 import { NodeEncoder } from './node-encoder.js';
+import type { CheckpointChoice, ScoredCheckpoint } from './checkpoint-choice.js';
 import { openRunGraph, openTrainedRun } from './trained-run.js';
 import { writeEmbeddingVersion, type WrittenEmbeddings } from './embedding-writer.js';
 
@@ -21,6 +23,8 @@ export interface EmbedOptions {
   backend?: BackendPreference;
   /** NATS URL(s) of a JetStream-checkpointed run's store, instead of the servers it recorded. */
   nats?: string;
+  /** Which checkpoint: best (default), latest, or a parameter version. */
+  checkpoint?: CheckpointChoice;
   /** Called after each batch with rows done and rows in all. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -30,6 +34,12 @@ export interface EmbedResult extends WrittenEmbeddings {
   seconds: number;
   /** Rows per second of the sample + forward + write loop alone. */
   nodesPerSecond: number;
+  /** Which checkpoint was embedded: the best validation's, the newest, or the version asked for. */
+  scored: ScoredCheckpoint;
+  /** The run's best validation epoch as of that checkpoint (-1 when unknown). */
+  bestEpoch: number;
+  /** Why the checkpoint embedded is not the one asked for, when it is not. */
+  note?: string;
 }
 
 /** The id range [offset, offset + count) of `nodes` ('all' or a node type name). */
@@ -50,7 +60,11 @@ export function nodeRange(graph: SharedGraph, nodes: string): { offset: number; 
 export async function embedRun(runDir: string, opts: EmbedOptions): Promise<EmbedResult> {
   const t0 = performance.now();
   if (!opts.out) throw new ConfigError('needs an output directory', { field: '--out' });
-  const run = await openTrainedRun(runDir, { graph: opts.graph, nats: opts.nats });
+  const run = await openTrainedRun(runDir, {
+    graph: opts.graph,
+    nats: opts.nats,
+    checkpoint: opts.checkpoint,
+  });
   const spec = run.spec;
   const batchSize = opts.batchSize ?? spec.eval.batchSize;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
@@ -108,7 +122,14 @@ export async function embedRun(runDir: string, opts: EmbedOptions): Promise<Embe
       },
     );
     const seconds = (performance.now() - t0) / 1000;
-    return { ...written, seconds, nodesPerSecond: loopSeconds > 0 ? count / loopSeconds : 0 };
+    return {
+      ...written,
+      seconds,
+      nodesPerSecond: loopSeconds > 0 ? count / loopSeconds : 0,
+      scored: run.scored,
+      bestEpoch: run.bestEpoch,
+      ...(run.note ? { note: run.note } : {}),
+    };
   } finally {
     encoder.dispose();
   }

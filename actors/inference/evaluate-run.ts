@@ -1,10 +1,12 @@
-// `weft eval`: the metrics of a run's newest checkpoint on validation and/or test, computed with the
-// trainer's own evaluation (same sampler settings and batch seeds) in this thread.
+// `weft eval`: the metrics of a run's checkpoint (by default the best validation's, whose numbers
+// results.json reports) on validation and/or test, computed with the trainer's own evaluation (same
+// sampler settings and batch seeds) in this thread.
 import { IdTableHost } from '../parameter-server/id-table-host.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import { initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import { TrainerCore } from '../trainer/trainer-core.js';
+import type { CheckpointChoice, ScoredCheckpoint } from './checkpoint-choice.js';
 import { openRunGraph, openTrainedRun, setRunParams } from './trained-run.js';
 
 export type EvalSplit = 'val' | 'test' | 'both';
@@ -18,6 +20,8 @@ export interface EvaluateOptions {
   backend?: BackendPreference;
   /** NATS URL(s) of a JetStream-checkpointed run's store, instead of the servers it recorded. */
   nats?: string;
+  /** Which checkpoint: best (default), latest, or a parameter version. */
+  checkpoint?: CheckpointChoice;
 }
 
 export interface EvalReport {
@@ -28,19 +32,32 @@ export interface EvalReport {
   /** Parameter version of the checkpoint evaluated. */
   checkpoint_step: number;
   checkpoint_dir: string;
-  /** Epoch after which the checkpoint was written (-1 when unknown). */
+  /** Epoch after which the checkpoint was written, counted from 1 as on screen (0 when unknown). */
   epoch: number;
+  /** Which checkpoint was scored: the best validation's, the newest, or the version asked for. */
+  scored: ScoredCheckpoint;
+  /**
+   * The run's best validation epoch as of that checkpoint, counted from 1 as in results.json (0 when
+   * unknown).
+   */
+  best_epoch: number;
+  /** Why the checkpoint scored is not the one asked for, when it is not. */
+  note?: string;
   /** accuracy, macro_f1, count (node) or auc, mrr, hits@10, count, ... (link). */
   val?: Record<string, number>;
   test?: Record<string, number>;
   seconds: number;
 }
 
-/** Evaluates the newest checkpoint of `runDir` on the chosen split(s). */
+/** Evaluates a checkpoint of `runDir` (by default the best validation's) on the chosen split(s). */
 export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): Promise<EvalReport> {
   const t0 = performance.now();
   const split = opts.split ?? 'both';
-  const run = await openTrainedRun(runDir, { graph: opts.graph, nats: opts.nats });
+  const run = await openTrainedRun(runDir, {
+    graph: opts.graph,
+    nats: opts.nats,
+    checkpoint: opts.checkpoint,
+  });
   const graph = await openRunGraph(run, opts.graph !== undefined);
   const backend = await initBackend(opts.backend ?? run.spec.runtime.backend);
   const seeds = seedsOf(run.spec, graph);
@@ -69,7 +86,10 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
       backend: backend.name,
       checkpoint_step: run.checkpoint.step,
       checkpoint_dir: run.checkpoint.dir,
-      epoch: run.epoch,
+      epoch: run.epoch + 1,
+      scored: run.scored,
+      best_epoch: run.bestEpoch + 1,
+      ...(run.note ? { note: run.note } : {}),
       seconds: 0,
     };
     // Validation first, as the coordinator does, so both see the same sampler state.

@@ -1,12 +1,16 @@
-// The newest checkpoint of a run wherever the job kept it: RUN_DIR/checkpoints/, or the JetStream
+// A checkpoint of a run (the best, the newest or one version) wherever the job kept it: the JetStream
 // object store named in RUN_DIR/checkpoint-store.json, reached at the recorded NATS servers or --nats.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../runtime/errors.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
 import { readCheckpointLocator } from '../parameter-server/checkpoint-locator.js';
-import type { Checkpoint } from '../parameter-server/checkpoint.js';
 import { jetStreamCheckpointStore } from '../parameter-server/jetstream-checkpoint-store.js';
+import {
+  chooseCheckpoint,
+  type CheckpointChoice,
+  type ChosenCheckpoint,
+} from './checkpoint-choice.js';
 
 /** How long one connect to a recorded NATS server may take before it counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -14,10 +18,12 @@ const CONNECT_TIMEOUT_MS = 5000;
 export interface RunCheckpointOptions {
   /** NATS URL(s) of the JetStream store instead of the servers the run recorded (`--nats`). */
   nats?: string;
+  /** Which checkpoint (default: the best validation's). */
+  checkpoint?: CheckpointChoice;
 }
 
 /**
- * The newest verified checkpoint of a run whose checkpoints are in a JetStream object store, or
+ * The chosen verified checkpoint of a run whose checkpoints are in a JetStream object store, or
  * undefined when the run kept them in RUN_DIR/checkpoints/ (the caller reads those). A run launched
  * with `cluster.nats: local` kept JetStream's files in RUN_DIR/jetstream/: when its server is gone
  * and no --nats is given, a private nats-server is started on that folder for the read.
@@ -25,7 +31,7 @@ export interface RunCheckpointOptions {
 export async function jetStreamRunCheckpoint(
   runDir: string,
   opts: RunCheckpointOptions = {},
-): Promise<Checkpoint | undefined> {
+): Promise<ChosenCheckpoint | undefined> {
   const locator = readCheckpointLocator(runDir);
   if (locator?.store !== 'jetstream') return undefined;
   const bucket = locator.bucket!;
@@ -38,12 +44,12 @@ export async function jetStreamRunCheckpoint(
       bucket,
     );
     try {
-      return await store.latest();
+      return await chooseCheckpoint(store, opts.checkpoint ?? 'best');
     } finally {
       await store.close();
     }
   };
-  let found: Checkpoint | undefined;
+  let found: ChosenCheckpoint | undefined;
   try {
     if (servers.length === 0) throw new ConfigError('no NATS server recorded', { field: '--nats' });
     found = await read(servers);

@@ -1,5 +1,6 @@
-// A finished (or stopped) training run as inference sees it: the job spec and parameters of its
-// newest checkpoint, and the graph it trained on (or another one with the same schema).
+// A finished (or stopped) training run as inference sees it: the job spec and parameters of the
+// checkpoint chosen (by default the best validation's), and the graph it trained on (or another one
+// with the same schema).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MANIFEST_FILE } from '../../graph-store/manifest.js';
@@ -8,7 +9,14 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
 import { ConfigError, InputError } from '../../runtime/errors.js';
 import type { JobSpec } from '../job-spec.js';
-import { latestCheckpoint, type Checkpoint } from '../parameter-server/checkpoint.js';
+import type { Checkpoint } from '../parameter-server/checkpoint.js';
+import { pathCheckpointStore } from '../parameter-server/checkpoint-store.js';
+import {
+  chooseCheckpoint,
+  type CheckpointChoice,
+  type ChosenCheckpoint,
+  type ScoredCheckpoint,
+} from './checkpoint-choice.js';
 import { jetStreamRunCheckpoint } from './run-checkpoint.js';
 
 export interface TrainedRun {
@@ -16,12 +24,18 @@ export interface TrainedRun {
   runDir: string;
   /** The resolved job spec the run trained with; `graph` replaced by the override when given. */
   spec: JobSpec;
-  /** The newest complete checkpoint (parameters and optimizer slots). */
+  /** The checkpoint chosen (parameters and optimizer slots). */
   checkpoint: Checkpoint;
+  /** Which it is: the best validation's, the newest, or the version asked for. */
+  scored: ScoredCheckpoint;
+  /** Why it differs from what was asked, when it does. */
+  note?: string;
   /** Model parameters only: the checkpoint's tensors without optimizer slots (`name#slot`). */
   params: ParamMap;
   /** Epoch the checkpoint was written after (-1 when the checkpoint does not say). */
   epoch: number;
+  /** The run's best validation epoch as of this checkpoint (-1 when unknown). */
+  bestEpoch: number;
 }
 
 /** Optimizer slots are stored as `name#slot`; everything else is a model parameter. */
@@ -31,33 +45,48 @@ export function modelParams(tensors: ReadonlyMap<string, Float32Array>): ParamMa
   return out;
 }
 
+/** Which run to open and how: another graph, the NATS servers of its store, the checkpoint. */
+export interface TrainedRunOptions {
+  graph?: string;
+  nats?: string;
+  /** best (default: the checkpoint whose numbers results.json reports), latest, or a version. */
+  checkpoint?: CheckpointChoice;
+}
+
 /**
- * Loads a run's newest checkpoint. The spec comes from the checkpoint's meta (what the parameters
- * were trained with), falling back to results.json's `config` for runs that did not record it.
+ * Loads a run's checkpoint from RUN_DIR/checkpoints/ (by default the best validation's). The spec
+ * comes from the checkpoint's meta (what the parameters were trained with), falling back to
+ * results.json's `config` for runs that did not record it.
  */
-export function loadTrainedRun(runDir: string, opts: { graph?: string } = {}): TrainedRun {
+export async function loadTrainedRun(
+  runDir: string,
+  opts: TrainedRunOptions = {},
+): Promise<TrainedRun> {
   const dir = runDirOf(runDir);
   const ckptRoot = join(dir, 'checkpoints');
-  const checkpoint = latestCheckpoint(ckptRoot);
-  if (!checkpoint) {
+  const chosen = await chooseCheckpoint(pathCheckpointStore(ckptRoot), opts.checkpoint ?? 'best');
+  if (!chosen) {
     throw new ConfigError(
       'no checkpoint found (train the run, or let it reach its first checkpoint)',
       { file: ckptRoot, field: 'RUN_DIR' },
     );
   }
-  return trainedRunOf(dir, checkpoint, opts);
+  return trainedRunOf(dir, chosen, opts);
 }
 
 /**
- * Loads a run's newest checkpoint wherever the job kept it: RUN_DIR/checkpoints/ as loadTrainedRun,
- * or the JetStream object store RUN_DIR/checkpoint-store.json names (`nats`: servers to reach it at).
+ * Loads a run's checkpoint wherever the job kept it: RUN_DIR/checkpoints/ as loadTrainedRun, or the
+ * JetStream object store RUN_DIR/checkpoint-store.json names (`nats`: servers to reach it at).
  */
 export async function openTrainedRun(
   runDir: string,
-  opts: { graph?: string; nats?: string } = {},
+  opts: TrainedRunOptions = {},
 ): Promise<TrainedRun> {
   const dir = runDirOf(runDir);
-  const fromStore = await jetStreamRunCheckpoint(dir, { nats: opts.nats });
+  const fromStore = await jetStreamRunCheckpoint(dir, {
+    nats: opts.nats,
+    checkpoint: opts.checkpoint,
+  });
   return fromStore ? trainedRunOf(dir, fromStore, opts) : loadTrainedRun(dir, opts);
 }
 
@@ -70,7 +99,8 @@ function runDirOf(runDir: string): string {
 }
 
 /** The run as inference sees it, from the checkpoint found (spec from its meta or results.json). */
-function trainedRunOf(dir: string, checkpoint: Checkpoint, opts: { graph?: string }): TrainedRun {
+function trainedRunOf(dir: string, chosen: ChosenCheckpoint, opts: { graph?: string }): TrainedRun {
+  const { checkpoint } = chosen;
   let spec = checkpoint.meta.spec as JobSpec | undefined;
   const resultsPath = join(dir, 'results.json');
   if (spec === undefined && existsSync(resultsPath)) {
@@ -96,7 +126,18 @@ function trainedRunOf(dir: string, checkpoint: Checkpoint, opts: { graph?: strin
   spec = structuredClone(spec);
   if (opts.graph !== undefined) spec.graph = opts.graph;
   const epoch = typeof checkpoint.meta.epoch === 'number' ? checkpoint.meta.epoch : -1;
-  return { runDir: dir, spec, checkpoint, params: modelParams(checkpoint.tensors), epoch };
+  const state = checkpoint.meta.coordinator as { bestEpoch?: unknown } | undefined;
+  const bestEpoch = typeof state?.bestEpoch === 'number' ? state.bestEpoch : -1;
+  return {
+    runDir: dir,
+    spec,
+    checkpoint,
+    scored: chosen.scored,
+    ...(chosen.note ? { note: chosen.note } : {}),
+    params: modelParams(checkpoint.tensors),
+    epoch,
+    bestEpoch,
+  };
 }
 
 /** Opens the run's graph; a missing directory is named with a hint to pass --graph. */

@@ -1,11 +1,19 @@
 // Where a job's checkpoints live, behind one small interface: a directory on a shared path (the
 // on-disk layout of checkpoint.ts) or a JetStream object store; the coordinator only sees this.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '../../runtime/errors.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import type { JobSpec } from '../job-spec.js';
 import { jetStreamCheckpointStore } from './jetstream-checkpoint-store.js';
-import { latestCheckpoint, readCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import {
+  bestCheckpoint,
+  latestCheckpoint,
+  readCheckpoint,
+  saveCheckpoint,
+  versionDirName,
+  type Checkpoint,
+} from './checkpoint.js';
 
 export type CheckpointStoreKind = 'path' | 'jetstream';
 
@@ -17,16 +25,24 @@ export interface CheckpointStore {
   readonly kind: CheckpointStoreKind;
   /** Where the checkpoints are, for messages: a directory or `jetstream://<bucket>`. */
   readonly where: string;
-  /** Writes one consistent version (parameters and optimizer slots) and returns its location. */
+  /**
+   * Writes one consistent version (parameters and optimizer slots) and returns its location; `best`:
+   * it is the best validation so far, recorded as such and kept whatever the pruning.
+   */
   save(
     step: number,
     tensors: Map<string, Float32Array>,
     meta: Record<string, unknown>,
+    opts?: { best?: boolean },
   ): Promise<string>;
   /** Reads and verifies the version at `location` (as `save` returned it). */
   read(location: string): Promise<Checkpoint>;
+  /** The location of version `step` (what `save` returned for it), for `read`. */
+  locationOf(step: number): string;
   /** The newest complete, verified version, or undefined when there is none. */
   latest(): Promise<Checkpoint | undefined>;
+  /** The version saved as the best validation, or undefined when none was. */
+  best(): Promise<Checkpoint | undefined>;
   /** Releases the store's connection (a no-op for a directory). */
   close(): Promise<void>;
 }
@@ -36,9 +52,11 @@ export function pathCheckpointStore(root: string, keep = 3): CheckpointStore {
   return {
     kind: 'path',
     where: root,
-    save: (step, tensors, meta) => saveCheckpoint(root, step, tensors, meta, keep),
+    save: (step, tensors, meta, opts) => saveCheckpoint(root, step, tensors, meta, keep, opts),
     read: async (location) => readCheckpoint(location),
+    locationOf: (step) => join(root, versionDirName(step)),
     latest: async () => (existsSync(root) ? latestCheckpoint(root) : undefined),
+    best: async () => (existsSync(root) ? bestCheckpoint(root) : undefined),
     close: async () => undefined,
   };
 }

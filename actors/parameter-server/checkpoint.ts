@@ -1,5 +1,6 @@
 // Checkpoints: one directory per version holding a manifest and one raw little-endian file per
-// tensor and optimizer slot, written under a temporary name and renamed; LATEST points at the newest.
+// tensor and optimizer slot, written under a temporary name and renamed; LATEST points at the newest,
+// BEST at the version of the best validation (never pruned).
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { checksumArray } from '../../graph-store/checksum.js';
@@ -40,7 +41,8 @@ export const versionDirName = (step: number) => `v${String(step).padStart(9, '0'
 
 /**
  * Writes `tensors` (parameters and optimizer slots, e.g. `layer0.w` and `layer0.w.adam_m`) as a new
- * checkpoint version and moves LATEST to it; keeps the newest `keep` versions.
+ * checkpoint version and moves LATEST to it (and BEST, for the best validation so far); keeps the
+ * newest `keep` versions and the best one.
  */
 export async function saveCheckpoint(
   root: string,
@@ -48,6 +50,7 @@ export async function saveCheckpoint(
   tensors: Map<string, Float32Array>,
   meta: Record<string, unknown>,
   keep = 3,
+  opts: { best?: boolean } = {},
 ): Promise<string> {
   const dirName = versionDirName(step);
   const dir = join(root, dirName);
@@ -73,13 +76,24 @@ export async function saveCheckpoint(
     { replace: true },
   );
   writeFileAtomic(join(root, 'LATEST'), `${dirName}\n`);
+  if (opts.best) writeFileAtomic(join(root, BEST_FILE), `${dirName}\n`);
+  const best = pointedAt(root, BEST_FILE);
   const versions = readdirSync(root)
     .filter((d) => /^v\d{9}$/.test(d))
     .sort();
   for (const old of versions.slice(0, Math.max(0, versions.length - keep))) {
-    if (old !== dirName) rmSync(join(root, old), { recursive: true, force: true });
+    if (old !== dirName && old !== best) rmSync(join(root, old), { recursive: true, force: true });
   }
   return dir;
+}
+
+/** The pointer file naming the version of the best validation. */
+export const BEST_FILE = 'BEST';
+
+/** The version directory a pointer file (LATEST, BEST) names, or undefined without one. */
+function pointedAt(root: string, pointer: string): string | undefined {
+  const file = join(root, pointer);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
 /** Reads one checkpoint directory, verifying every file's length and checksum. */
@@ -112,8 +126,12 @@ export function readCheckpoint(dir: string): Checkpoint {
 
 /** The newest complete checkpoint under `root`, or undefined when there is none. */
 export function latestCheckpoint(root: string): Checkpoint | undefined {
-  const pointer = join(root, 'LATEST');
-  if (!existsSync(pointer)) return undefined;
-  const name = readFileSync(pointer, 'utf8').trim();
-  return readCheckpoint(join(root, name));
+  const name = pointedAt(root, 'LATEST');
+  return name === undefined ? undefined : readCheckpoint(join(root, name));
+}
+
+/** The checkpoint of the best validation under `root` (BEST), or undefined when none was recorded. */
+export function bestCheckpoint(root: string): Checkpoint | undefined {
+  const name = pointedAt(root, BEST_FILE);
+  return name === undefined ? undefined : readCheckpoint(join(root, name));
 }

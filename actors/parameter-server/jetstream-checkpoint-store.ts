@@ -1,5 +1,6 @@
 // Checkpoints in a JetStream object store: each version's tensors as objects (chunked by the store),
 // committed by writing its manifest object last; readers trust only manifests whose objects verify.
+// A BEST object names the version of the best validation, which pruning keeps.
 import { Objm, StorageType, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { checksumArray } from '../../graph-store/checksum.js';
@@ -48,6 +49,8 @@ export class CheckpointStoreError extends WeftError {
 }
 
 const MANIFEST = 'manifest.json';
+/** `{ "step": N }`: the version saved as the best validation. */
+const BEST = 'BEST';
 const VERSION_RE = /^(v\d{9})\/(.+)$/;
 /** Chunks of 1 MiB: far below an 8 MiB max_payload, few enough messages per tensor. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -127,9 +130,10 @@ export class JetStreamCheckpointStore implements CheckpointStore {
     step: number,
     tensors: Map<string, Float32Array>,
     meta: Record<string, unknown>,
+    opts: { best?: boolean } = {},
   ): Promise<string> {
     const staged = await this.writeObjects(step, tensors);
-    return this.commit(staged, meta);
+    return this.commit(staged, meta, opts);
   }
 
   /**
@@ -157,8 +161,15 @@ export class JetStreamCheckpointStore implements CheckpointStore {
     return { step, tensors: entries };
   }
 
-  /** Second half: writes the manifest (the commit), then prunes versions beyond `keep`. */
-  async commit(staged: StagedVersion, meta: Record<string, unknown>): Promise<string> {
+  /**
+   * Second half: writes the manifest (the commit), names the version BEST when it is the best
+   * validation, then prunes versions beyond `keep` (never the best).
+   */
+  async commit(
+    staged: StagedVersion,
+    meta: Record<string, unknown>,
+    opts: { best?: boolean } = {},
+  ): Promise<string> {
     const prefix = versionDirName(staged.step);
     const manifest: ObjectCheckpointManifest = {
       format: CHECKPOINT_FORMAT,
@@ -172,6 +183,10 @@ export class JetStreamCheckpointStore implements CheckpointStore {
     await this.guard(`commit ${prefix}`, () =>
       this.os.putBlob({ name: `${prefix}/${MANIFEST}` }, text),
     );
+    if (opts.best) {
+      const best = new TextEncoder().encode(JSON.stringify({ step: staged.step }));
+      await this.guard(`mark ${prefix} best`, () => this.os.putBlob({ name: BEST }, best));
+    }
     await this.prune(staged.step);
     return this.locationOf(staged.step);
   }
@@ -257,6 +272,29 @@ export class JetStreamCheckpointStore implements CheckpointStore {
     return undefined;
   }
 
+  /** The version BEST names, verified; undefined when none was saved as best (or it is gone). */
+  async best(): Promise<Checkpoint | undefined> {
+    const step = await this.bestStep();
+    if (step === undefined) return undefined;
+    try {
+      return await this.read(this.locationOf(step));
+    } catch (error) {
+      if (error instanceof InputError) return undefined;
+      throw error;
+    }
+  }
+
+  private async bestStep(): Promise<number | undefined> {
+    const raw = await this.guard('read BEST', () => this.os.getBlob(BEST));
+    if (!raw) return undefined;
+    try {
+      const step = (JSON.parse(new TextDecoder().decode(raw)) as { step?: unknown }).step;
+      return typeof step === 'number' && Number.isSafeInteger(step) ? step : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.owned) await this.owned.drain().catch(() => undefined);
   }
@@ -294,6 +332,8 @@ export class JetStreamCheckpointStore implements CheckpointStore {
     const byVersion = await this.objectsByVersion();
     const kept = new Set((await this.versions()).slice(0, this.keep));
     kept.add(current);
+    const best = await this.bestStep();
+    if (best !== undefined) kept.add(best);
     for (const [prefix, { files }] of byVersion) {
       if (kept.has(Number(prefix.slice(1)))) continue;
       const ordered = [...files].sort((a, b) => Number(b === MANIFEST) - Number(a === MANIFEST));
@@ -342,9 +382,11 @@ export function jetStreamCheckpointStore(
   return {
     kind: 'jetstream',
     where: `jetstream://${bucket}`,
-    save: async (step, tensors, meta) => (await store()).save(step, tensors, meta),
+    save: async (step, tensors, meta, opts) => (await store()).save(step, tensors, meta, opts),
     read: async (location) => (await store()).read(location),
+    locationOf: (step) => `jetstream://${bucket}/${versionDirName(step)}`,
     latest: async () => (await store()).latest(),
+    best: async () => (await store()).best(),
     close: async () => {
       const current = opening;
       opening = undefined;

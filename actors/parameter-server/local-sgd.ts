@@ -18,8 +18,12 @@ export class LocalSgd {
   private readonly states = new Map<string, OptimizerState>();
   private start: ParamMap = new Map();
   private current: ParamMap = new Map();
+  private readonly lr: number;
+  /** The learning rate's factor after non-finite rollbacks (1: the spec's rate). */
+  lrScale = 1;
 
   constructor(spec: JobSpec) {
+    this.lr = spec.train.lr;
     this.optimizer = createOptimizer(
       optimizerConfig({
         kind: spec.train.optimizer,
@@ -50,7 +54,7 @@ export class LocalSgd {
         st = this.optimizer.createState(p.length);
         this.states.set(name, st);
       }
-      this.optimizer.step(p, g, st);
+      this.optimizer.step(p, g, st, this.lrScale === 1 ? undefined : this.lr * this.lrScale);
     }
     return this.current;
   }

@@ -15,6 +15,7 @@ import { ParameterServerProtocol, type RoundEntry } from '../protocols.js';
 import type { Infer } from '../../runtime/schema.js';
 import type { SyncMode } from '../plan/round-schedule.js';
 import { ShardNotLoadedError, ShardReloadedError } from './shard-errors.js';
+import { nonFiniteEntry, NonFiniteTrainingError } from './non-finite.js';
 
 interface Contribution {
   grads: Record<string, Float32Array>;
@@ -49,6 +50,11 @@ export class ParameterServerActor extends Actor<ShardConfig> {
   private pushBytes = 0;
   private pullBytes = 0;
   private m!: RoleMetrics<'ps'>;
+  /**
+   * An update made a parameter NaN or infinite: the shard answers nothing but this error (no pull, push
+   * or snapshot hands the values on) until the coordinator loads it again.
+   */
+  private diverged?: NonFiniteTrainingError;
 
   override onStart(): void {
     const { job, index } = this.ctx.self;
@@ -57,7 +63,25 @@ export class ParameterServerActor extends Actor<ShardConfig> {
 
   private requireStore(): ParameterStore {
     if (!this.store) throw new ShardNotLoadedError();
+    if (this.diverged) throw this.diverged;
     return this.store;
+  }
+
+  /**
+   * After an update (version `round` → the store's): any non-finite parameter marks the shard diverged;
+   * returns the error, for the waiters of the round.
+   */
+  private checkApplied(round: number, epoch: number): NonFiniteTrainingError | undefined {
+    const bad = nonFiniteEntry(this.store!.params);
+    if (!bad) return undefined;
+    const { job, role, index } = this.ctx.self;
+    this.diverged = new NonFiniteTrainingError(
+      'parameters',
+      `${bad.name}[${bad.index}] is ${bad.value} after the update of round ${round} (epoch ${epoch}) on ${job}/${role}/${index}`,
+    );
+    this.m.weft_ps_parameter_version.set(this.store!.version);
+    this.ctx.log.error(this.diverged.message, { error: this.diverged });
+    return this.diverged;
   }
 
   private current(): Reply {
@@ -107,9 +131,14 @@ export class ParameterServerActor extends Actor<ShardConfig> {
     this.ledgerRounds.push({ round, batches, epoch });
     if (this.ledgerRounds.length > LEDGER_LIMIT) this.ledgerRounds.shift();
     this.pending.clear();
-    const reply = this.current();
     const ws = this.waiters;
     this.waiters = [];
+    const diverged = this.checkApplied(round, epoch);
+    if (diverged) {
+      for (const w of ws) w.reject(diverged);
+      return;
+    }
+    const reply = this.current();
     for (const w of ws) w.resolve(reply);
   }
 
@@ -126,13 +155,16 @@ export class ParameterServerActor extends Actor<ShardConfig> {
         throw this.refused(error);
       }
       const store = new ParameterStore(optimizerConfig(optimizer), new Map(Object.entries(params)));
-      this.lr = this.ctx.config.spec ? scaledLr(this.ctx.config.spec) : optimizer.lr;
+      // A non-finite rollback lowers the rate by `lrScale` (at most 1: a message never raises it).
+      const base = this.ctx.config.spec ? scaledLr(this.ctx.config.spec) : optimizer.lr;
+      this.lr = base * (msg.lrScale ?? 1);
       if (slots) {
         const all: ParamMap = new Map(Object.entries(params));
         for (const [k, v] of Object.entries(slots)) all.set(k, v);
         store.restore(all, steps ?? {}, version);
       } else store.version = version;
       this.store = store;
+      this.diverged = undefined;
       this.trainers = trainers;
       this.mode = sync ?? 'aggregate';
       // A reload replays the epoch afresh: the record of which async updates were applied starts over.
@@ -216,6 +248,8 @@ export class ParameterServerActor extends Actor<ShardConfig> {
       this.m.weft_ps_parameter_version.set(store.version);
       this.ledgerRounds.push({ round, batches, epoch, staleness, trainer });
       if (this.ledgerRounds.length > LEDGER_LIMIT) this.ledgerRounds.shift();
+      const diverged = this.checkApplied(round, epoch);
+      if (diverged) throw diverged;
       return { ...this.current(), applied: true, staleness };
     },
     progress: ({ epoch, trainer }) => {
@@ -234,7 +268,8 @@ export class ParameterServerActor extends Actor<ShardConfig> {
     },
     ledger: ({ from }) => {
       // A restarted shard has no record: saying so (not an empty ledger) makes the coordinator roll back.
-      this.requireStore();
+      // A diverged shard still answers: its record counts the batches a rollback discards.
+      if (!this.store) throw new ShardNotLoadedError();
       return { rounds: this.ledgerRounds.filter((r) => r.round >= from) };
     },
     stats: () => ({

@@ -1,6 +1,7 @@
 // Grouping and slicing on the trainer: S gradient steps on one sampled batch, each on its share of
 // every group, as S synchronous sub-rounds of one round (one parameter version each).
 import type { BatchView } from '../batch/batch-view.js';
+import { NonFiniteTrainingError } from '../parameter-server/non-finite.js';
 import { groupSlices, sliceLinkTarget } from '../plan/link-groups.js';
 
 /** Dropout-seed distance between the gradient steps on one batch's slices (the embedded trainer's). */
@@ -16,7 +17,14 @@ export interface RoundBatch {
   batch: number;
   view: BatchView;
   slices: (Int32Array | null | undefined)[];
-  record: { loss: number; compute_s: number; wall_s: number; grad_steps?: number };
+  record: {
+    epoch: number;
+    step: number;
+    loss: number;
+    compute_s: number;
+    wall_s: number;
+    grad_steps?: number;
+  };
 }
 
 /**
@@ -43,7 +51,8 @@ export function subRoundSlices(
 /**
  * Sub-round `s` of a round: one gradient step on the slice every batch holds for it (gradients add up
  * in the trainer's accumulator); the loss and compute time go to each batch's record. Returns the
- * batches that contributed (the weight of this trainer's push).
+ * batches that contributed (the weight of this trainer's push). A NaN or infinite loss throws a
+ * NonFiniteTrainingError naming the epoch and step.
  */
 export function stepSubRound(
   trainer: SliceStepper,
@@ -61,6 +70,13 @@ export function stepSubRound(
       slice === null ? rb.view : { ...rb.view, link: sliceLinkTarget(rb.view.link!, slice) };
     const t0 = performance.now();
     const loss = trainer.step(view, firstStep + rb.batch + index * SLICE_STEP_STRIDE);
+    if (!Number.isFinite(loss)) {
+      const part = parts > 1 ? ` (slice ${index + 1} of ${parts})` : '';
+      throw new NonFiniteTrainingError(
+        'loss',
+        `${loss} at epoch ${rb.record.epoch}, step ${rb.record.step}${part}`,
+      );
+    }
     const seconds = (performance.now() - t0) / 1000;
     rb.record.compute_s += seconds;
     rb.record.wall_s += seconds;

@@ -74,9 +74,13 @@ export class TrainerSync {
     this.attempt = attempt;
   }
 
-  /** A run of epoch starts; after a rollback (a new attempt) local optimizer state is forgotten. */
-  beginEpoch(attempt: number): void {
+  /**
+   * A run of epoch starts; after a rollback (a new attempt) local optimizer state is forgotten.
+   * `lrScale`: the learning rate's factor after non-finite rollbacks (local SGD steps with it).
+   */
+  beginEpoch(attempt: number, lrScale = 1): void {
     if (attempt !== this.attempt) this.local?.resetState();
+    if (this.local) this.local.lrScale = lrScale;
     this.attempt = attempt;
     this.roundViews = [];
   }

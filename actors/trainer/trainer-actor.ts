@@ -37,6 +37,11 @@ import { ShardedIdTable } from '../parameter-server/embedding-client.js';
 import { EmbeddingShardProtocol } from '../parameter-server/embedding-protocol.js';
 import { EMB_ROLE } from '../parameter-server/embedding-tables.js';
 import {
+  isNonFinite,
+  nonFiniteEntry,
+  NonFiniteTrainingError,
+} from '../parameter-server/non-finite.js';
+import {
   assembleByPlan,
   planShards,
   splitByPlan,
@@ -90,6 +95,7 @@ type EpochRequest = {
   startVersion: number;
   attempt?: number;
   fanouts?: number[];
+  lrScale?: number;
 };
 
 export class TrainerActor extends Actor<TrainerConfig> {
@@ -316,7 +322,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
     const spec = this.ctx.config.spec;
     const t = this.index;
     const sched = roundSchedule(req.numBatches, spec.cluster.trainers, spec.train.localSteps);
-    const lr = scaledLr(spec);
+    const lr = scaledLr(spec) * (req.lrScale ?? 1);
     const attempt = req.attempt ?? 0;
     // After a rollback the coordinator replays the epoch: a run of the abandoned timeline stops here.
     const live = () => {
@@ -325,7 +331,9 @@ export class TrainerActor extends Actor<TrainerConfig> {
     // Gradients of an abandoned run's unfinished round must not leak into this one.
     if (this.core.readyToSync(true)) this.core.takeGradients();
     this.core.takeIdGradients();
-    this.sync.beginEpoch(attempt);
+    this.sync.beginEpoch(attempt, req.lrScale);
+    // After a non-finite rollback the rate is lower: the gauge shows the one applied.
+    this.m.weft_trainer_learning_rate.set(lr);
     const v = await this.pullAll(live);
     // Grouping with S steps per group: each round is S synchronous sub-rounds (one version each).
     const subRounds = subRoundsOf(spec);
@@ -342,7 +350,47 @@ export class TrainerActor extends Actor<TrainerConfig> {
     this.source.begin(req.epoch, mine);
     this.reportProgress(req.epoch, 0, NaN, 0);
     const steps: StepRecord[] = [];
-    let i = 0;
+    const taken = { i: 0 };
+    try {
+      await this.trainRounds(req, { k0, s0, sched, lr, live, steps, taken });
+    } catch (error) {
+      if (isNonFinite(error)) await this.drainEpoch(taken.i, mine.length);
+      throw error;
+    }
+    return { steps, version: this.version, resumedAtRound: k0 };
+  }
+
+  /**
+   * A run that stops on a non-finite value takes the rest of the epoch's batches from a sampler of its
+   * own process and drops them untrained, so the sampler and its queue end the epoch as after a whole
+   * one and a replay starts clean (a fetched or inline batch is only made when asked for).
+   */
+  private async drainEpoch(from: number, count: number): Promise<void> {
+    if (this.source.kind !== 'queue' && this.source.kind !== 'clone') return;
+    try {
+      for (let j = from; j < count; j++) (await this.source.next(j)).release();
+    } catch (error) {
+      this.ctx.log.warn('could not drain the epoch after a non-finite value', { error });
+    }
+  }
+
+  /** The rounds of one epoch run from round `k0` (sub-round `s0`): steps, pushes, records. */
+  private async trainRounds(
+    req: EpochRequest,
+    r: {
+      k0: number;
+      s0: number;
+      sched: ReturnType<typeof roundSchedule>;
+      lr: number;
+      live: () => void;
+      steps: StepRecord[];
+      taken: { i: number };
+    },
+  ): Promise<void> {
+    const spec = this.ctx.config.spec;
+    const t = this.index;
+    const { k0, s0, sched, lr, live, steps, taken } = r;
+    const subRounds = subRoundsOf(spec);
     let seedsDone = 0;
     for (let k = k0; k < sched.numRounds; k++) {
       const roundSteps: StepRecord[] = [];
@@ -352,7 +400,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
       try {
         for (const b of batchesOf(sched, t, k)) {
           const tStart = performance.now();
-          const got = await this.source.next(i++);
+          const got = await this.source.next(taken.i++);
           live();
           this.m.weft_trainer_queue_depth.set(this.source.depth);
           const view = got.view;
@@ -377,13 +425,16 @@ export class TrainerActor extends Actor<TrainerConfig> {
           roundBatches.push({ batch: b, view, slices: subRoundSlices(view, subRounds), record });
           // One sub-round: train now, while the next batches arrive; with S > 1 the slices wait below.
           if (subRounds === 1) {
-            stepSubRound(this.sync, roundBatches.slice(-1), 0, req.firstStep);
-            got.release();
+            try {
+              stepSubRound(this.sync, roundBatches.slice(-1), 0, req.firstStep);
+            } finally {
+              got.release();
+            }
           } else held.push(got.release);
           record.wall_s = (performance.now() - tStart) / 1000;
           roundSteps.push(record);
           seedsDone += record.seeds;
-          this.reportProgress(req.epoch, i, record.loss, seedsDone);
+          this.reportProgress(req.epoch, taken.i, record.loss, seedsDone);
         }
         for (let sub = k === k0 ? s0 : 0; sub < subRounds; sub++) {
           const trained =
@@ -402,7 +453,6 @@ export class TrainerActor extends Actor<TrainerConfig> {
       for (const s of roundSteps) recordTrainerStep(this.m, s, this.source.kind === 'inline');
       steps.push(...roundSteps);
     }
-    return { steps, version: this.version, resumedAtRound: k0 };
   }
 
   /** Live progress for the process that shows it: [epoch, batches done, last loss, seeds done]. */
@@ -430,6 +480,12 @@ export class TrainerActor extends Actor<TrainerConfig> {
     const t = this.index;
     const tSync = performance.now();
     const grads = batches.length > 0 ? this.sync.update() : undefined;
+    const bad = grads && nonFiniteEntry(grads);
+    if (bad)
+      throw new NonFiniteTrainingError(
+        'update',
+        `${bad.name}[${bad.index}] is ${bad.value} in the update of round ${round} (epoch ${req.epoch}, trainer ${t})`,
+      );
     // The table's round first (every trainer pushes, maybe no rows, so its barrier completes).
     if (this.idTable)
       await this.idTable.push(

@@ -1,5 +1,6 @@
-// `weft embed RUN_DIR --out DIR`: node embeddings of a run's newest checkpoint, written as the next
-// version of DIR/<model>/ with a manifest; actors/inference/ does the work.
+// `weft embed RUN_DIR --out DIR`: node embeddings of a run's checkpoint (the best by default), written
+// as the next version of DIR/<model>/ with a manifest; actors/inference/ does the work.
+import { describeScored, parseCheckpointChoice } from '../../actors/inference/checkpoint-choice.js';
 import { intFlag, parseRunDirCommand, required } from '../command-line.js';
 
 const USAGE = `usage: weft embed RUN_DIR --out DIR [options]
@@ -8,10 +9,12 @@ Computes the trained model's output for every node (or every node of one type) o
 sampling each batch's neighbourhood like evaluation does, and writes it as the next version
 DIR/<model>/vNNNNNN/ (embeddings.f32, ids.i32, manifest.json); DIR/<model>/LATEST then names it.
 <model> is the job's name. Rows are class logits for node-classification runs and the final
-hidden layer for link-prediction runs. See docs/inference.md for the format.
+hidden layer for link-prediction runs. The checkpoint is by default the one of the best validation
+epoch (whose numbers results.json reports); the summary line says which. See docs/inference.md.
 
 options:
   --out DIR              output root (required)
+  --checkpoint C         best (default), latest, or a parameter version (120 or v000000120)
   --batch-size B         nodes per batch (default the run's eval.batchSize)
   --nodes all|TYPE       every node, or one node type's nodes (default all)
   --graph DIR            graph directory instead of the one the run trained on
@@ -23,11 +26,12 @@ options:
 
 /** Entry point of `weft embed`; prints the version directory written. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseRunDirCommand(argv, 'out batch-size nodes', 'quiet', USAGE);
+  const parsed = parseRunDirCommand(argv, 'out batch-size nodes checkpoint', 'quiet', USAGE);
   if (typeof parsed === 'number') return parsed;
   const { values, runDir } = parsed;
   const out = required(values.out, '--out');
   const batchSize = intFlag(values['batch-size'], '--batch-size', 1);
+  const checkpoint = parseCheckpointChoice(values.checkpoint);
   const tty = process.stderr.isTTY && !values.quiet && !values.json;
   let lastDrawMs = 0;
   const { embedRun } = await import('../../actors/inference/embed-run.js');
@@ -37,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     nodes: values.nodes,
     graph: values.graph,
     nats: values.nats,
+    checkpoint,
     onProgress: tty
       ? (done, total) => {
           const now = performance.now();
@@ -55,8 +60,15 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const m = result.manifest;
+  const scored = describeScored({
+    scored: result.scored,
+    epoch: m.source.epoch,
+    step: m.source.checkpointStep,
+    bestEpoch: result.bestEpoch,
+    note: result.note,
+  });
   console.log(
-    `wrote ${result.dir}: ${m.count.toLocaleString('en-US')} nodes x ${m.dim} (${m.output}), checkpoint step ${m.source.checkpointStep}, ${Math.round(result.nodesPerSecond).toLocaleString('en-US')} nodes/s`,
+    `wrote ${result.dir}: ${m.count.toLocaleString('en-US')} nodes x ${m.dim} (${m.output}) from the ${scored}, ${Math.round(result.nodesPerSecond).toLocaleString('en-US')} nodes/s`,
   );
   return 0;
 }

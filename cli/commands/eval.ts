@@ -1,19 +1,22 @@
-// `weft eval RUN_DIR`: the validation and/or test metrics of a run's newest checkpoint, computed by
-// actors/inference/ with the trainer's evaluation; printed for humans or as JSON.
+// `weft eval RUN_DIR`: the validation and/or test metrics of a run's checkpoint (the best by default),
+// computed by actors/inference/ with the trainer's evaluation; printed for humans or as JSON.
+import { describeScored, parseCheckpointChoice } from '../../actors/inference/checkpoint-choice.js';
 import type { EvalSplit } from '../../actors/inference/evaluate-run.js';
 import { commandLineError, parseRunDirCommand } from '../command-line.js';
 import { formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft eval RUN_DIR [options]
 
-Loads the newest checkpoint of RUN_DIR (written by weft train or weft launch: in RUN_DIR/checkpoints/
-or in the JetStream object store the run recorded), rebuilds its model from the job spec recorded
+Loads a checkpoint of RUN_DIR (written by weft train or weft launch: in RUN_DIR/checkpoints/
+or in the JetStream object store the run recorded) - by default the one of the best validation
+epoch, whose numbers results.json reports - rebuilds its model from the job spec recorded
 there, and evaluates it on the graph's validation and/or test split with the
 training job's evaluation sampler: accuracy and macro-F1 for node classification, ROC-AUC, MRR
-and hits@10 for link prediction.
+and hits@10 for link prediction. The first line says which checkpoint was scored.
 
 options:
   --split val|test|both   which split(s) (default both)
+  --checkpoint C          best (default), latest, or a parameter version (120 or v000000120)
   --graph DIR             graph directory instead of the one the run trained on
   --nats URL              NATS server(s) of a run checkpointed to a JetStream object store
                           (default: the servers the run recorded in checkpoint-store.json)
@@ -30,7 +33,7 @@ function shown(m: Record<string, number>): string {
 
 /** Entry point of `weft eval`. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseRunDirCommand(argv, 'split', '', USAGE);
+  const parsed = parseRunDirCommand(argv, 'split checkpoint', '', USAGE);
   if (typeof parsed === 'number') return parsed;
   const { values, runDir } = parsed;
   const split = (values.split ?? 'both') as EvalSplit;
@@ -39,20 +42,27 @@ export async function run(argv: string[]): Promise<number> {
       `expected val, test or both, got ${JSON.stringify(values.split)}`,
       '--split',
     );
+  const checkpoint = parseCheckpointChoice(values.checkpoint);
   const { evaluateRun } = await import('../../actors/inference/evaluate-run.js');
   const report = await evaluateRun(runDir, {
     split,
     graph: values.graph,
     nats: values.nats,
+    checkpoint,
   });
   if (values.json) {
     console.log(JSON.stringify(report, null, 2));
     return 0;
   }
-  const epoch = report.epoch >= 0 ? `epoch ${report.epoch + 1}, ` : '';
-  console.log(
-    `task ${report.task} on ${report.graph} (${report.backend} backend), checkpoint ${epoch}step ${report.checkpoint_step}`,
-  );
+  const scored = describeScored({
+    scored: report.scored,
+    // The report counts epochs from 1 (0: unknown); describeScored from 0 (-1: unknown).
+    epoch: report.epoch - 1,
+    step: report.checkpoint_step,
+    bestEpoch: report.best_epoch - 1,
+    note: report.note,
+  });
+  console.log(`task ${report.task} on ${report.graph} (${report.backend} backend), ${scored}`);
   if (report.val) console.log(`val ${shown(report.val)}`);
   if (report.test) console.log(`test ${shown(report.test)}`);
   return 0;

@@ -47,6 +47,9 @@ const BUILD_USAGE = `usage: weft graph build --edges FILE --out DIR [options]
   --ts-col C            timestamp column (index from 0, header name, or none)
   --weight-col C        weight column (index from 0, header name, or none)
   --feature-dtype T     float32 | float16 | int8 (default float32)
+  --allow-non-finite    keep NaN / infinite feature values (refused by default, naming
+                        row and column); a job that samples them stops on its non-finite
+                        loss (train.onNonFinite). Not with int8.
   --partitions P        also write P hash partitions into DIR/parts
   --force               replace DIR if it exists
   --json                print the summary as JSON`;
@@ -164,7 +167,10 @@ function summarize(m: GraphManifest, out: string, seconds: number, json: boolean
     return;
   }
   const parts = m.partitions ? `, ${m.partitions.count} partitions` : '';
-  const feats = m.features ? `, features ${m.features.dim} x ${m.features.dtype}` : '';
+  const kept = m.features?.nonFinite
+    ? ` (${m.features.nonFinite.toLocaleString('en-US')} non-finite values kept)`
+    : '';
+  const feats = m.features ? `, features ${m.features.dim} x ${m.features.dtype}${kept}` : '';
   console.log(
     `wrote ${out}: ${m.numNodes.toLocaleString('en-US')} nodes, ${m.numEdges.toLocaleString('en-US')} edges${feats}${parts} in ${seconds.toFixed(2)} s`,
   );
@@ -176,7 +182,7 @@ async function build(argv: string[]): Promise<number> {
     {
       ...valueFlags('edges features labels split num-nodes delimiter ts-col weight-col'),
       ...valueFlags('feature-dtype partitions out'),
-      ...switchFlags('undirected dedupe header no-header force json'),
+      ...switchFlags('undirected dedupe header no-header force json allow-non-finite'),
     },
     BUILD_USAGE,
   );
@@ -203,6 +209,7 @@ async function build(argv: string[]): Promise<number> {
       tsCol: columnFlag(v['ts-col']),
       weightCol: columnFlag(v['weight-col']),
       featureDtype: dtypeFlag(v['feature-dtype']),
+      allowNonFinite: v['allow-non-finite'] === true,
       partitions: intFlag(v.partitions, '--partitions', 1),
       out,
       replace: v.force === true,

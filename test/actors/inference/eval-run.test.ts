@@ -52,7 +52,7 @@ describe('evaluateRun', () => {
     const r = await evaluateRun(nodeRun.runDir);
     expect(nodeRun.results.best_epoch).toBe(1);
     expect(r.task).toBe('node');
-    expect(r.epoch).toBe(0);
+    expect(r.epoch).toBe(1); // counted from 1, as results.json counts best_epoch;
     expect(r.val).toEqual(nodeRun.results.val);
     expect(r.test).toEqual(nodeRun.results.test);
     expectUnitInterval(r.val!, ['accuracy', 'macro_f1']);
@@ -73,7 +73,7 @@ describe('evaluateRun', () => {
   });
 
   it('loads parameters only (no optimizer slots) and uses the --graph override', async () => {
-    const run = loadTrainedRun(nodeRun.runDir);
+    const run = await loadTrainedRun(nodeRun.runDir);
     expect([...run.checkpoint.tensors.keys()].some((k) => k.includes('#'))).toBe(true);
     expect([...run.params.keys()].every((k) => !k.includes('#'))).toBe(true);
     expect(run.params.size).toBe(modelParams(run.checkpoint.tensors).size);
@@ -108,7 +108,7 @@ describe('evaluateRun', () => {
     cpSync(nodeRun.runDir, moved, { recursive: true });
     const g2 = join(tmp.dir, 'powerlaw-2');
     cpSync(nodeRun.graph, g2, { recursive: true });
-    const spec = loadTrainedRun(moved).spec;
+    const spec = (await loadTrainedRun(moved)).spec;
     expect(spec.graph).toBe(nodeRun.graph);
     renameSync(nodeRun.graph, join(tmp.dir, 'powerlaw-away'));
     try {
@@ -124,7 +124,7 @@ describe('evaluateRun', () => {
   it('names a corrupted checkpoint file', async () => {
     const copy = join(tmp.dir, 'run-corrupt');
     cpSync(nodeRun.runDir, copy, { recursive: true });
-    const run = loadTrainedRun(copy);
+    const run = await loadTrainedRun(copy);
     const file = join(run.checkpoint.dir, 'sage1.weight.f32');
     const bytes = readFileSync(file);
     bytes[5] ^= 0x40;

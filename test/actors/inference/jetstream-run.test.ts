@@ -14,6 +14,7 @@ import {
   CHECKPOINT_LOCATOR_FILE,
   readCheckpointLocator,
 } from '../../../actors/parameter-server/checkpoint-locator.js';
+import { versionDirName } from '../../../actors/parameter-server/checkpoint.js';
 import { synthPowerlaw } from '../../../graph-store/synth-powerlaw.js';
 import { ConfigError } from '../../../runtime/errors.js';
 import { findNatsServer, startNatsServer, type NatsServer } from '../../helpers/nats-server.js';
@@ -98,15 +99,27 @@ describe.skipIf(!haveServer)('eval and embed of a JetStream-checkpointed run', (
     expect(r.checkpoint_store).toEqual(loc);
     expect(readCheckpointLocator(pathRun)!.store).toBe('path');
 
-    const report = await evaluateRun(jsRun, { split: 'val' });
+    const report = await evaluateRun(jsRun, { split: 'val', checkpoint: 'latest' });
+    expect(report.scored).toBe('latest');
     expect(report.checkpoint_dir).toBe('jetstream://weft-ckpt-js-inference/v000000016');
     expect(report.checkpoint_step).toBe(16);
-    expect(report.epoch).toBe(1);
+    expect(report.epoch).toBe(2); // counted from 1: the second of two epochs;
     expect(report.val).toEqual(lastVal(jsRun));
     expect(report.val!.accuracy).toBeGreaterThan(0.34); // 3 classes
 
-    const a = await embedRun(jsRun, { out: join(tmp, 'emb') });
-    const b = await embedRun(pathRun, { out: join(tmp, 'emb') });
+    // By default the best validation's checkpoint, as results.json reports it, from the object store.
+    const best = await evaluateRun(jsRun, { split: 'val' });
+    expect(best.scored).toBe('best');
+    expect([8, 16]).toContain(r.best_checkpoint!.step);
+    expect(r.best_checkpoint!.location).toBe(
+      `jetstream://weft-ckpt-js-inference/${versionDirName(r.best_checkpoint!.step)}`,
+    );
+    expect(best.checkpoint_dir).toBe(r.best_checkpoint!.location);
+    expect(best.epoch).toBe(r.best_epoch);
+    expect(best.val).toEqual(r.val);
+
+    const a = await embedRun(jsRun, { out: join(tmp, 'emb'), checkpoint: 'latest' });
+    const b = await embedRun(pathRun, { out: join(tmp, 'emb'), checkpoint: 'latest' });
     expect(a.manifest.source.checkpointDir).toBe(report.checkpoint_dir);
     const ea = readEmbeddings(join(tmp, 'emb'), 'js-inference');
     const eb = readEmbeddings(join(tmp, 'emb'), 'path-inference');
@@ -125,7 +138,7 @@ describe.skipIf(!haveServer)('eval and embed of a JetStream-checkpointed run', (
     // The server gone, no --nats: the run's JetStream folder is opened with a private server.
     await server.stop();
     server = undefined;
-    const again = await evaluateRun(jsRun, { split: 'val' });
+    const again = await evaluateRun(jsRun, { split: 'val', checkpoint: 'latest' });
     expect(again.val).toEqual(report.val);
   }, 120_000);
 });

@@ -99,8 +99,11 @@ describe('ID embeddings in an embedded training job', () => {
     expect(a.tensors.get(`${ID_TABLE_PREFIX}.rows#m`)).toBeDefined();
     expect([...b.tensors.keys()].sort()).toEqual([...a.tensors.keys()].sort());
     for (const [name, t] of a.tensors) expect(b.tensors.get(name), name).toEqual(t);
-    // `weft eval` reads the table from the checkpoint: the last epoch's validation metrics again.
-    const again = await evaluateRun(join(tmp, 'full'), { split: 'val' });
+    // `weft eval` reads the table from the checkpoint: the last epoch's validation metrics again,
+    // and by default the best epoch's, which results.json reports.
+    const best = await evaluateRun(join(tmp, 'full'), { split: 'val' });
+    expect(best.val).toEqual(full.val);
+    const again = await evaluateRun(join(tmp, 'full'), { split: 'val', checkpoint: 'latest' });
     const lastEval = readFileSync(join(tmp, 'full', 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
