@@ -2,7 +2,7 @@
 // per-role permissions), `shutdown` is honoured only when it carries the secret the coordinator holds.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../runtime/actor-log.js';
-import type { CounterHandle } from './metrics-catalogue.js';
+import type { RoleMetrics } from './metrics-catalogue.js';
 
 /** Environment variable holding the secret (`weft launch` sets a fresh one per run). */
 export const CONTROL_SECRET_ENV = 'WEFT_CONTROL_SECRET';
@@ -33,12 +33,12 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 export function honourShutdown(
   msg: { secret?: string },
   log: Logger,
-  metrics: { weft_messages_refused_sender_total: CounterHandle },
+  metrics: Pick<RoleMetrics<'trainer'>, 'weft_messages_refused_total'>,
 ): boolean {
   const mine = controlSecret();
   if (mine === undefined) return true;
   if (msg.secret !== undefined && timingSafeEqual(digest(msg.secret), digest(mine))) return true;
-  metrics.weft_messages_refused_sender_total.inc();
+  metrics.weft_messages_refused_total.with({ reason: 'sender' }).inc();
   log.warn('shutdown refused: it does not carry the job’s control secret');
   return false;
 }

@@ -19,6 +19,7 @@ import {
   rolePrefixes,
   type RoleCredentials,
 } from './nats-permissions.js';
+import { targetEntries } from './prometheus-targets.js';
 import { partitionLayoutOf } from '../sampler/partition-sampling.js';
 import { roleCount, ROLES, type Role } from './role-runner.js';
 
@@ -258,10 +259,10 @@ export class LaunchedJob {
   private writeTargets(): string | undefined {
     const base = this.spec.runtime.metricsPort;
     if (base <= 0) return undefined;
-    const targets = this.children.map((c, i) => ({
-      targets: [`127.0.0.1:${base + i}`],
-      labels: { job: this.job, role: c.role, index: String(c.index) },
-    }));
+    const targets = targetEntries(
+      this.job,
+      this.children.map((c, i) => ({ ...c, address: `127.0.0.1:${base + i}` })),
+    );
     const dir = resolve(this.options.targetsDir ?? 'deploy/prometheus/targets');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${this.job}.json`);

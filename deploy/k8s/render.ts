@@ -344,18 +344,18 @@ function podMonitor(spec: JobSpec): Obj {
           port: 'metrics',
           path: '/metrics',
           interval: '15s',
-          // The processes label their metrics job/role/index themselves; keep those.
-          honorLabels: true,
+          // The processes label their series weft_job/role/index themselves; the target gets one
+          // label of its own, weft_actor (job/role/index), so `up` names the actor and nothing
+          // collides: no honorLabels, and job/instance stay Prometheus's.
           relabelings: [
             {
-              sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_component'],
-              targetLabel: 'role',
-            },
-            {
               sourceLabels: [
+                '__meta_kubernetes_pod_label_app_kubernetes_io_instance',
+                '__meta_kubernetes_pod_label_app_kubernetes_io_component',
                 '__meta_kubernetes_pod_annotation_batch_kubernetes_io_job_completion_index',
               ],
-              targetLabel: 'index',
+              separator: '/',
+              targetLabel: 'weft_actor',
             },
           ],
         },

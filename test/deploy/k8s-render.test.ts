@@ -141,8 +141,9 @@ function expectMatchesSpec(objects: Record<string, Any>, spec: JobSpec): void {
   }
   expect(objects.Service.spec.ports.map((p: Any) => p.targetPort)).toEqual(['metrics', 'metrics']);
   const endpoint = objects.PodMonitor.spec.podMetricsEndpoints[0];
-  expect(endpoint).toMatchObject({ port: 'metrics', path: '/metrics', honorLabels: true });
-  expect(endpoint.relabelings.map((r: Any) => r.targetLabel).sort()).toEqual(['index', 'role']);
+  expect(endpoint).toMatchObject({ port: 'metrics', path: '/metrics' });
+  expect(endpoint.honorLabels).toBeUndefined();
+  expect(endpoint.relabelings.map((r: Any) => r.targetLabel)).toEqual(['weft_actor']);
 }
 
 function errorOf(fn: () => unknown): ConfigError {

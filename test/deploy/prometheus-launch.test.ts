@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LaunchedJob } from '../../actors/distributed/launcher.js';
+import type { FileSdEntry } from '../../actors/distributed/prometheus-targets.js';
 import type { JobStatus } from '../../actors/coordinator/job-status.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { synthPowerlaw } from '../../graph-store/index.js';
@@ -160,29 +161,27 @@ describe('Prometheus scraping a launched job', () => {
     job = await LaunchedJob.start(spec, { targetsDir });
     const targetsFile = path.join(targetsDir, `${JOB}.json`);
     expect(job.targetsFile).toBe(targetsFile);
-    const targets = JSON.parse(readFileSync(targetsFile, 'utf8')) as {
-      targets: string[];
-      labels: Record<string, string>;
-    }[];
-    expect(targets.map((t) => `${t.labels.role}/${t.labels.index}@${t.targets[0]}`)).toEqual([
-      `coordinator/0@127.0.0.1:${base}`,
-      `ps/0@127.0.0.1:${base + 1}`,
-      `sampler/0@127.0.0.1:${base + 2}`,
-      `trainer/0@127.0.0.1:${base + 3}`,
-      `trainer/1@127.0.0.1:${base + 4}`,
+    const targets = JSON.parse(readFileSync(targetsFile, 'utf8')) as FileSdEntry[];
+    expect(targets.map((t) => `${t.labels.weft_actor}@${t.targets[0]}`)).toEqual([
+      `${JOB}/coordinator/0@127.0.0.1:${base}`,
+      `${JOB}/ps/0@127.0.0.1:${base + 1}`,
+      `${JOB}/sampler/0@127.0.0.1:${base + 2}`,
+      `${JOB}/trainer/0@127.0.0.1:${base + 3}`,
+      `${JOB}/trainer/1@127.0.0.1:${base + 4}`,
     ]);
-    const pids = targets.map((t) => job!.pidOf(t.labels.role as 'ps', Number(t.labels.index))!);
+    const actorOf = (t: FileSdEntry) => t.labels.weft_actor.split('/');
+    const pids = targets.map((t) => job!.pidOf(actorOf(t)[1] as 'ps', Number(actorOf(t)[2]))!);
     const status = `http://127.0.0.1:${base}`;
 
     try {
-      const steps = `weft_trainer_steps_total{job="${JOB}"}`;
+      const steps = `weft_trainer_steps_total{weft_job="${JOB}"}`;
       const first = await until('both trainers stepping, as scraped', async () => {
         const r = await query(promPort, steps);
         return r.length === 2 && r.every((s) => Number(s.value[1]) > 0) ? r : undefined;
       });
       for (const s of first) {
         expect(s.metric.role).toBe('trainer');
-        expect(s.metric.job).toBe(JOB);
+        expect(s.metric.weft_job).toBe(JOB);
       }
       const before = new Map(first.map((s) => [s.metric.index, Number(s.value[1])]));
       expect([...before.keys()].sort()).toEqual(['0', '1']);
@@ -195,27 +194,30 @@ describe('Prometheus scraping a launched job', () => {
 
       // Every process answers its scrape; each role exports its own metrics with its labels.
       const up = await until('five targets up', async () => {
-        const r = await query(promPort, `up{job="${JOB}"} == 1`);
+        const r = await query(promPort, `up{weft_actor=~"${JOB}/.*"} == 1`);
         return r.length === 5 ? r : undefined;
       });
-      expect(up.map((s) => `${s.metric.role}/${s.metric.index}`).sort()).toEqual([
-        'coordinator/0',
-        'ps/0',
-        'sampler/0',
-        'trainer/0',
-        'trainer/1',
+      expect(up.map((s) => s.metric.weft_actor).sort()).toEqual([
+        `${JOB}/coordinator/0`,
+        `${JOB}/ps/0`,
+        `${JOB}/sampler/0`,
+        `${JOB}/trainer/0`,
+        `${JOB}/trainer/1`,
       ]);
       const positive = async (promql: string, n: number) =>
         until(promql, async () => {
           const r = await query(promPort, `${promql} > 0`);
           return r.length === n ? r : undefined;
         });
-      await positive(`weft_ps_push_requests_total{job="${JOB}"}`, 1);
-      await positive(`weft_sampler_sampled_edges_total{job="${JOB}"}`, 1);
-      await positive(`weft_trainer_param_push_bytes_total{job="${JOB}"}`, 2);
-      await positive(`weft_eval_val_accuracy{job="${JOB}",role="coordinator"}`, 1);
+      await positive(`weft_ps_push_requests_total{weft_job="${JOB}"}`, 1);
+      await positive(`weft_sampler_sampled_edges_total{weft_job="${JOB}"}`, 1);
+      await positive(`weft_trainer_param_push_bytes_total{weft_job="${JOB}"}`, 2);
+      await positive(
+        `weft_eval_result{weft_job="${JOB}",role="coordinator",split="val",metric="accuracy"}`,
+        1,
+      );
       const healthy = await until('the coordinator counting 4 healthy actors', async () => {
-        const r = await query(promPort, `weft_coordinator_actors_healthy{job="${JOB}"}`);
+        const r = await query(promPort, `weft_coordinator_actors_healthy{weft_job="${JOB}"}`);
         return r.length === 1 && Number(r[0].value[1]) === 4 ? r : undefined;
       });
       expect(healthy[0].metric.role).toBe('coordinator');
