@@ -49,6 +49,12 @@ export interface MetricDecl {
    * histograms get every combination at zero from registration.
    */
   readonly labels?: readonly MetricDimension[];
+  /**
+   * 'any': its role/index labels name the actor the series is about, of any role, while only
+   * `roles` export it (the coordinator counts every actor's restarts; an actor cannot count its
+   * own, and a copy at 0 from the actor itself would be a second, wrong series).
+   */
+  readonly about?: 'any';
 }
 
 /** Hops of the sampler's fanout gauge: as many as model.layers allows (its bound in job-spec.ts). */
@@ -166,12 +172,15 @@ export const METRIC_CATALOGUE = [
     'unix seconds',
     "Unix time of the actor's last heartbeat to the coordinator.",
   ),
-  counter(
-    'weft_actor_restarts_total',
-    EVERY,
-    'count',
-    "Restarts of the actor, counted by its supervisor under the restarted actor's role and index.",
-  ),
+  {
+    ...counter(
+      'weft_actor_restarts_total',
+      ['coordinator'],
+      'count',
+      "Restarts of an actor, counted by the job's coordinator (its supervisor in weft train) under the restarted actor's role and index; every actor's series exists at 0 from the job's start.",
+    ),
+    about: 'any',
+  },
   counter(
     'weft_nats_reconnects_total',
     EVERY,
@@ -773,7 +782,7 @@ export function metricHandle<N extends MetricName>(
 ): HandleFor<N> {
   const decl = BY_NAME.get(name);
   if (!decl) throw new WeftError('metrics', `metric ${name} is not in the catalogue`);
-  if (!decl.roles.includes(actor.role)) {
+  if (!decl.roles.includes(actor.role) && decl.about !== 'any') {
     throw new WeftError('metrics', `metric ${name} is not exported by role ${actor.role}`);
   }
   return bind(metricOn(target, decl), decl, labelValues(actor)) as HandleFor<N>;

@@ -1,7 +1,7 @@
 // `weft launch` on one machine: its own nats-server when the spec says `nats: local`, then every actor
 // of the job as a separate OS process; restarts an actor process that dies, and stops them all at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
@@ -10,6 +10,7 @@ import { execArgvFor, moduleUrl } from '../../runtime/module-url.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
 import { CONTROL_SECRET_ENV, controlSecret, makeControlSecret } from '../control-secret.js';
+import type { EpochSummary } from '../coordinator/run-results.js';
 import type { JobSpec } from '../job-spec.js';
 import { checkRemoteSpeedups } from './process-switches.js';
 import { jobIdOf, type DistributedResults } from './distributed-job.js';
@@ -19,7 +20,7 @@ import {
   rolePrefixes,
   type RoleCredentials,
 } from './nats-permissions.js';
-import { targetEntries } from './prometheus-targets.js';
+import { defaultTargetsDir, TargetsFile } from './prometheus-targets.js';
 import { partitionLayoutOf } from '../sampler/partition-sampling.js';
 import { roleCount, ROLES, type Role } from './role-runner.js';
 
@@ -35,18 +36,34 @@ export interface LaunchOptions {
   maxRestarts?: number;
   /** Child output: 'logs' (RUN_DIR/logs/<role>-<index>.log, default) or 'inherit'. */
   output?: 'logs' | 'inherit';
-  /** Called on process starts, exits and restarts. */
+  /**
+   * Called on process starts, exits and restarts; `metrics` when a process serves its metrics
+   * (detail: the base URL), `targets` once the targets file is written (detail: its path).
+   */
   onEvent?: (e: { kind: string; role: Role; index: number; detail: string }) => void;
+  /** Called after every epoch of the job, as the coordinator finishes it. */
+  onEpoch?: (e: EpochSummary) => void;
   /** Continue from the newest checkpoint in the run directory. */
   resume?: boolean;
   /** max_payload of the local nats-server (default 8 MiB). */
   maxPayloadBytes?: number;
   /**
-   * Folder of the Prometheus file_sd target files (default deploy/prometheus/targets under the
-   * working directory, where deploy/prometheus/prometheus.yml looks).
+   * Folder of the Prometheus file_sd target files (default `defaultTargetsDir()`: WEFT_TARGETS_DIR,
+   * else this installation's deploy/prometheus/targets, where its prometheus.yml looks).
    */
   targetsDir?: string;
 }
+
+/**
+ * What a child process tells the launcher over its IPC channel: that its metrics endpoint listens
+ * (every process), and each finished epoch (the coordinator).
+ */
+export type ChildMessage =
+  | { type: 'weft-metrics-bound'; /** Base URL, e.g. http://127.0.0.1:40123 */ url: string }
+  | { type: 'weft-epoch'; epoch: EpochSummary };
+
+const typeOf = (m: unknown): unknown =>
+  typeof m === 'object' && m !== null ? (m as { type?: unknown }).type : undefined;
 
 interface Child {
   role: Role;
@@ -54,6 +71,8 @@ interface Child {
   proc?: ChildProcess;
   restarts: number;
   exited?: Promise<void>;
+  /** Where its current process serves /metrics, once it reported binding. */
+  metricsUrl?: string;
 }
 
 // The `weft` command's entry, compiled or source like this file: each child runs `weft actor`.
@@ -69,8 +88,10 @@ export class LaunchedJob {
   private readonly finished: Promise<DistributedResults>;
   /** Every process of this run gets it; `shutdown` is honoured only with it (given, or fresh per run). */
   private readonly controlSecret = controlSecret() ?? makeControlSecret();
-  /** deploy/prometheus/targets/<job>.json while the job runs (undefined when metrics are off). */
-  readonly targetsFile: string | undefined;
+  /** The job's Prometheus targets file (undefined when metrics are off). */
+  private readonly targets: TargetsFile | undefined;
+  private targetsWritten!: () => void;
+  private readonly targetsReady = new Promise<void>((r) => (this.targetsWritten = r));
 
   private constructor(
     readonly spec: JobSpec,
@@ -89,8 +110,13 @@ export class LaunchedJob {
     for (const role of ROLES)
       for (let index = 0; index < roleCount(spec, role); index++)
         this.children.push({ role, index, restarts: 0 });
+    // Written only once every process reported the port it bound (below, in startChild).
+    this.targets =
+      spec.runtime.metricsPort > 0
+        ? new TargetsFile(options.targetsDir ?? defaultTargetsDir(), this.job, this.children)
+        : undefined;
+    if (!this.targets) this.targetsWritten();
     for (const c of this.children) this.startChild(c);
-    this.targetsFile = this.writeTargets();
     this.finished = this.watchCoordinator();
     this.finished.catch(() => undefined);
   }
@@ -140,6 +166,29 @@ export class LaunchedJob {
     };
   }
 
+  /** Path of the job's Prometheus targets file (undefined when metrics are off). */
+  get targetsFile(): string | undefined {
+    return this.targets?.path;
+  }
+
+  /**
+   * Resolves once every process has bound its metrics port and the targets file is written (at
+   * once when metrics are off); rejects if the job ends first.
+   */
+  metricsReady(): Promise<void> {
+    return Promise.race([
+      this.targetsReady,
+      this.finished.then(() => {
+        throw new LaunchError('the job ended before every process served its metrics');
+      }),
+    ]);
+  }
+
+  /** Base URL of an actor's /metrics (and the coordinator's /status), once its process bound it. */
+  metricsUrlOf(role: Role, index: number): string | undefined {
+    return this.children.find((c) => c.role === role && c.index === index)?.metricsUrl;
+  }
+
   /** The pid of an actor's current process. */
   pidOf(role: Role, index: number): number | undefined {
     return this.children.find((c) => c.role === role && c.index === index)?.proc?.pid;
@@ -158,11 +207,12 @@ export class LaunchedJob {
     args.push('--index', String(c.index), '--job', this.job);
     args.push('--nats', this.natsUrl, '--spec', this.specFile);
     if (c.role === 'coordinator' && this.options.resume) args.push('--resume');
-    let stdio: ('ignore' | 'inherit' | number)[] = ['ignore', 'inherit', 'inherit'];
+    // The IPC channel carries one message back: the metrics address the process bound.
+    let stdio: ('ignore' | 'inherit' | 'ipc' | number)[] = ['ignore', 'inherit', 'inherit', 'ipc'];
     let fd: number | undefined;
     if (this.options.output !== 'inherit') {
       fd = openSync(this.logFile(c), 'a');
-      stdio = ['ignore', fd, fd];
+      stdio = ['ignore', fd, fd, 'ipc'];
     }
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -177,11 +227,22 @@ export class LaunchedJob {
       env.WEFT_NATS_USER = creds.user;
       env.WEFT_NATS_PASSWORD = creds.password;
     }
-    // Each local process takes its own metrics port (base + position), not a pod's fixed one.
+    // Each local process binds a port the system chooses (no fixed range to clash with another
+    // job's) and reports it; the targets file lists it only then.
     delete env.WEFT_METRICS_PORT;
+    if (this.targets) args.push('--metrics-port', 'auto');
     const proc = spawn(process.execPath, args, { stdio, env });
     if (fd !== undefined) closeSync(fd);
     c.proc = proc;
+    c.metricsUrl = undefined;
+    proc.on('message', (raw) => {
+      if (c.proc !== proc) return;
+      const m = raw as ChildMessage;
+      if (typeOf(m) === 'weft-metrics-bound' && typeof (m as { url?: unknown }).url === 'string')
+        this.metricsBound(c, (m as { url: string }).url);
+      else if (typeOf(m) === 'weft-epoch' && c.role === 'coordinator')
+        this.options.onEpoch?.((m as { epoch: EpochSummary }).epoch);
+    });
     this.emit('started', c, `pid ${proc.pid}`);
     c.exited = new Promise((done) => {
       proc.once('exit', (code, signal) => {
@@ -252,32 +313,19 @@ export class LaunchedJob {
     await allExited();
     await this.natsServer?.stop();
     // Prometheus drops the job's targets once their file is gone.
-    if (this.targetsFile) rmSync(this.targetsFile, { force: true });
+    this.targets?.remove();
   }
 
-  /** deploy/prometheus/targets/<job>.json: where each process of the job serves /metrics. */
-  private writeTargets(): string | undefined {
-    const base = this.spec.runtime.metricsPort;
-    if (base <= 0) return undefined;
-    const targets = targetEntries(
-      this.job,
-      this.children.map((c, i) => ({ ...c, address: `127.0.0.1:${base + i}` })),
-    );
-    const dir = resolve(this.options.targetsDir ?? 'deploy/prometheus/targets');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${this.job}.json`);
-    writeFileAtomic(file, JSON.stringify(targets, null, 2));
-    return file;
-  }
-
-  /** The metrics port of an actor's process (base + its position), 0 when metrics are off. */
-  static metricsPortOf(spec: JobSpec, role: Role, index: number): number {
-    const base = spec.runtime.metricsPort;
-    if (base <= 0) return 0;
-    let i = 0;
-    for (const r of ROLES)
-      for (let k = 0; k < roleCount(spec, r); k++, i++)
-        if (r === role && k === index) return base + i;
-    return 0;
+  /** A process serves /metrics at `url`: the targets file follows, once every process has. */
+  private metricsBound(c: Child, url: string): void {
+    c.metricsUrl = url;
+    this.emit('metrics', c, url);
+    if (!this.targets || this.stopping) return;
+    const wasWritten = this.targets.written;
+    this.targets.report(c.role, c.index, new URL(url).host);
+    if (this.targets.written && !wasWritten) {
+      this.targetsWritten();
+      this.emit('targets', c, this.targets.path);
+    }
   }
 }

@@ -402,6 +402,13 @@ export class TrainerActor extends Actor<TrainerConfig> {
       for (const s of roundSteps) recordTrainerStep(this.m, s, this.source.kind === 'inline');
       steps.push(...roundSteps);
     }
+    const last = steps[steps.length - 1];
+    this.ctx.log.info('epoch trained', {
+      epoch: req.epoch,
+      steps: steps.length,
+      ...(last ? { loss: last.loss } : {}),
+      version: this.version,
+    });
     return { steps, version: this.version, resumedAtRound: k0 };
   }
 

@@ -1,6 +1,8 @@
 // A real Prometheus, configured from deploy/prometheus/prometheus.yml, scrapes a job started with
-// `weft launch` (coordinator, ps, sampler and two trainers as processes): every trainer's step counter
-// rises between two samples, the other roles export theirs, and the coordinator answers /status.
+// `weft launch` (coordinator, ps, sampler and two trainers as processes): the targets file appears
+// only once every process has bound the port the system gave it, every trainer's step counter rises
+// between two samples, the other roles export theirs, the coordinator answers /status, and a trainer
+// killed with SIGKILL shows as a restart counter going from 0 to 1 (increase() >= 1).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
@@ -20,25 +22,6 @@ const PROMETHEUS = '/usr/bin/prometheus';
 const SKIP =
   'prometheus not installed (Debian package prometheus; scripts/test-all.sh installs it)';
 const JOB = 'prom-launch';
-
-async function portFree(port: number): Promise<boolean> {
-  const srv = createServer();
-  return new Promise((resolve) => {
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A base port with `count` free ports from it (the launcher gives process k the port base + k). */
-async function freePortRun(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    let ok = true;
-    for (let k = 0; k < count && ok; k++) ok = await portFree(base + k);
-    if (ok) return base;
-  }
-  throw new Error(`no run of ${count} free ports found`);
-}
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -112,8 +95,7 @@ afterAll(async () => {
 describe('Prometheus scraping a launched job', () => {
   it('sees every trainer’s step counter rise, and the coordinator serves /status', async (ctx) => {
     if (!existsSync(PROMETHEUS)) return ctx.skip(SKIP);
-    // coordinator, ps 0, sampler 0, trainers 0 and 1: five processes, five ports from the base.
-    const base = await freePortRun(5);
+    // coordinator, ps 0, sampler 0, trainers 0 and 1: five processes, each on a port of its own.
     const spec = applyOverrides(defaultJobSpec(), {
       name: JOB,
       graph: path.join(tmp, 'g'),
@@ -129,7 +111,8 @@ describe('Prometheus scraping a launched job', () => {
       'cluster.parameterServers': 1,
       'cluster.samplers': 1,
       'cluster.nats': 'local',
-      'runtime.metricsPort': base,
+      // Any port turns metrics on: under weft launch each process binds a free one and reports it.
+      'runtime.metricsPort': 1,
     });
 
     // The shipped configuration, reading this test's targets folder and scraping every second.
@@ -161,17 +144,21 @@ describe('Prometheus scraping a launched job', () => {
     job = await LaunchedJob.start(spec, { targetsDir });
     const targetsFile = path.join(targetsDir, `${JOB}.json`);
     expect(job.targetsFile).toBe(targetsFile);
-    const targets = JSON.parse(readFileSync(targetsFile, 'utf8')) as FileSdEntry[];
-    expect(targets.map((t) => `${t.labels.weft_actor}@${t.targets[0]}`)).toEqual([
-      `${JOB}/coordinator/0@127.0.0.1:${base}`,
-      `${JOB}/ps/0@127.0.0.1:${base + 1}`,
-      `${JOB}/sampler/0@127.0.0.1:${base + 2}`,
-      `${JOB}/trainer/0@127.0.0.1:${base + 3}`,
-      `${JOB}/trainer/1@127.0.0.1:${base + 4}`,
-    ]);
-    const actorOf = (t: FileSdEntry) => t.labels.weft_actor.split('/');
-    const pids = targets.map((t) => job!.pidOf(actorOf(t)[1] as 'ps', Number(actorOf(t)[2]))!);
-    const status = `http://127.0.0.1:${base}`;
+    // No process has bound its port yet, so there is nothing Prometheus could scrape by mistake.
+    expect(existsSync(targetsFile)).toBe(false);
+    await job.metricsReady();
+    const actors = ['coordinator/0', 'ps/0', 'sampler/0', 'trainer/0', 'trainer/1'] as const;
+    const urlOf = (a: string) =>
+      job!.metricsUrlOf(a.split('/')[0] as 'ps', Number(a.split('/')[1]));
+    const readTargets = () => JSON.parse(readFileSync(targetsFile, 'utf8')) as FileSdEntry[];
+    const targets = readTargets();
+    // Each process's own report: the address it bound, listed under its weft_actor.
+    expect(targets.map((t) => `${t.labels.weft_actor}@${t.targets[0]}`)).toEqual(
+      actors.map((a) => `${JOB}/${a}@${new URL(urlOf(a)!).host}`),
+    );
+    expect(new Set(targets.map((t) => t.targets[0])).size).toBe(5);
+    const pids = actors.map((a) => job!.pidOf(a.split('/')[0] as 'ps', Number(a.split('/')[1]))!);
+    const status = urlOf('coordinator/0')!;
 
     try {
       const steps = `weft_trainer_steps_total{weft_job="${JOB}"}`;
@@ -222,6 +209,19 @@ describe('Prometheus scraping a launched job', () => {
       });
       expect(healthy[0].metric.role).toBe('coordinator');
 
+      // Every actor's restart counter is scraped at 0 before anything restarts.
+      const restarts = `weft_actor_restarts_total{weft_job="${JOB}",role="trainer",index="1"}`;
+      const zero = await until('trainer 1’s restart counter scraped at 0', async () => {
+        const r = await query(promPort, restarts);
+        return r.length === 1 ? r : undefined;
+      });
+      expect(Number(zero[0].value[1])).toBe(0);
+      expect(zero[0].metric.weft_actor).toBe(`${JOB}/coordinator/0`);
+      const all = await query(promPort, `weft_actor_restarts_total{weft_job="${JOB}"}`);
+      expect(all.map((r) => `${r.metric.role}/${r.metric.index}=${r.value[1]}`).sort()).toEqual(
+        actors.map((a) => `${a}=0`),
+      );
+
       // The coordinator's /status and /healthz, next to its /metrics.
       expect((await fetch(`${status}/healthz`)).status).toBe(200);
       const s = await until('a checkpoint in /status', async () => {
@@ -249,6 +249,33 @@ describe('Prometheus scraping a launched job', () => {
       expect(s.last_checkpoint!.epoch % 2).toBe(1); // checkpointEvery 2: after epochs 1, 3, ...
       expect(existsSync(s.last_checkpoint!.path)).toBe(true);
       expect(s.last_eval?.val.accuracy).toBeGreaterThanOrEqual(0);
+
+      // SIGKILL trainer 1: the launcher restarts it, the coordinator counts it, Prometheus sees
+      // the counter go from 0 to 1, and the targets file follows the new process's port.
+      const oldAddress = new URL(urlOf('trainer/1')!).host;
+      process.kill(job.pidOf('trainer', 1)!, 'SIGKILL');
+      const rose = await until(
+        'increase of trainer 1’s restarts',
+        async () => {
+          const r = await query(promPort, `increase(${restarts}[2m]) >= 1`);
+          return r.length === 1 ? r : undefined;
+        },
+        60_000,
+      );
+      expect(Number(rose[0].value[1])).toBeGreaterThanOrEqual(1);
+      const one = await query(promPort, restarts);
+      expect(Number(one[0].value[1])).toBe(1);
+      const moved = await until('the targets file listing the new trainer 1', async () => {
+        const url = urlOf('trainer/1');
+        const t = readTargets().find((e) => e.labels.weft_actor === `${JOB}/trainer/1`);
+        return url && t && t.targets[0] === new URL(url).host ? t : undefined;
+      });
+      expect(moved.targets[0]).toBe(new URL(urlOf('trainer/1')!).host);
+      if (moved.targets[0] !== oldAddress)
+        await until('the restarted trainer 1 scraped', async () => {
+          const r = await query(promPort, `up{weft_actor="${JOB}/trainer/1"} == 1`);
+          return r.length === 1 && r[0].metric.instance === moved.targets[0] ? r : undefined;
+        });
     } catch (err) {
       throw new Error(`${(err as Error).message}\nprometheus log:\n${log.slice(-2000)}`, {
         cause: err,
@@ -257,7 +284,8 @@ describe('Prometheus scraping a launched job', () => {
       await job.stop();
     }
     // Nothing outlives the job: every process is gone and Prometheus loses the targets file.
-    for (const pid of pids) expect(alive(pid)).toBe(false);
+    for (const pid of [...pids, job.pidOf('trainer', 1)])
+      if (pid !== undefined) expect(alive(pid)).toBe(false);
     expect(existsSync(targetsFile)).toBe(false);
-  }, 90_000);
+  }, 150_000);
 });
