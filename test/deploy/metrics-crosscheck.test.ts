@@ -145,6 +145,27 @@ describe('rules and dashboard against the metric catalogue', () => {
     }
   });
 
+  it('counts actors, not series, and shows memory against its limit', () => {
+    const dashboard = JSON.parse(readFileSync(path.join(root, 'deploy/grafana/weft.json'), 'utf8'));
+    const panel = (title: string) =>
+      (dashboard.panels as { title: string; targets: { expr: string }[] }[]).find(
+        (p) => p.title === title,
+      )!;
+    const [up, expected] = panel('Actors up').targets.map((t) => t.expr);
+    expect(up).toMatch(
+      /^count\(count by \(weft_job, role, index\) \(weft_actor_up\{[^}]*\} == 1\)\)$/,
+    );
+    // The coordinator is counted among the actors up, so it is added to the expected ones.
+    expect(expected).toMatch(/weft_coordinator_actors_expected.*\+ 1/);
+    const memory = panel('Memory')
+      .targets.map((t) => t.expr)
+      .join('\n');
+    expect(memory).toContain('process_resident_memory_bytes');
+    expect(memory).toContain('weft_process_memory_limit_bytes');
+    // The restart annotation reads a counter that starts at 0, so changes() sees the first one.
+    expect(JSON.stringify(dashboard.annotations)).toContain('changes(weft_actor_restarts_total');
+  });
+
   it('has a datasource variable and job/role/index variables used by every panel', () => {
     const dashboard = JSON.parse(readFileSync(path.join(root, 'deploy/grafana/weft.json'), 'utf8'));
     const vars = dashboard.templating.list as { name: string; type: string }[];

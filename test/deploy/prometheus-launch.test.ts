@@ -209,6 +209,21 @@ describe('Prometheus scraping a launched job', () => {
       });
       expect(healthy[0].metric.role).toBe('coordinator');
 
+      // The dashboard's "Actors up" stat, as Grafana would ask it: five of five.
+      const dashboard = JSON.parse(
+        readFileSync(path.join(root, 'deploy/grafana/weft.json'), 'utf8'),
+      ) as { panels: { title: string; targets?: { expr: string }[] }[] };
+      const stat = dashboard.panels.find((p) => p.title === 'Actors up')!.targets!;
+      const statValue = async (expr: string) => {
+        const r = await query(promPort, expr.replaceAll('$job', JOB));
+        return r.length === 1 ? Number(r[0].value[1]) : undefined;
+      };
+      await until('Actors up reading 5 of 5', async () =>
+        (await statValue(stat[0].expr)) === 5 && (await statValue(stat[1].expr)) === 5
+          ? true
+          : undefined,
+      );
+
       // Every actor's restart counter is scraped at 0 before anything restarts.
       const restarts = `weft_actor_restarts_total{weft_job="${JOB}",role="trainer",index="1"}`;
       const zero = await until('trainer 1’s restart counter scraped at 0', async () => {
