@@ -91,7 +91,11 @@ export class LaunchedJob {
   /** The job's Prometheus targets file (undefined when metrics are off). */
   private readonly targets: TargetsFile | undefined;
   private targetsWritten!: () => void;
-  private readonly targetsReady = new Promise<void>((r) => (this.targetsWritten = r));
+  private targetsFailed!: (error: Error) => void;
+  private readonly targetsReady = new Promise<void>((resolve, reject) => {
+    this.targetsWritten = resolve;
+    this.targetsFailed = reject;
+  });
 
   private constructor(
     readonly spec: JobSpec,
@@ -116,6 +120,7 @@ export class LaunchedJob {
         ? new TargetsFile(options.targetsDir ?? defaultTargetsDir(), this.job, this.children)
         : undefined;
     if (!this.targets) this.targetsWritten();
+    this.targetsReady.catch(() => undefined);
     for (const c of this.children) this.startChild(c);
     this.finished = this.watchCoordinator();
     this.finished.catch(() => undefined);
@@ -322,7 +327,15 @@ export class LaunchedJob {
     this.emit('metrics', c, url);
     if (!this.targets || this.stopping) return;
     const wasWritten = this.targets.written;
-    this.targets.report(c.role, c.index, new URL(url).host);
+    try {
+      this.targets.report(c.role, c.index, new URL(url).host);
+    } catch (error) {
+      // The job runs on without Prometheus targets (a read-only installation, say); say why.
+      const message = `cannot write ${this.targets.path}: ${(error as Error).message}; set --targets-dir or WEFT_TARGETS_DIR`;
+      this.emit('targets-failed', c, message);
+      this.targetsFailed(new LaunchError(message));
+      return;
+    }
     if (this.targets.written && !wasWritten) {
       this.targetsWritten();
       this.emit('targets', c, this.targets.path);

@@ -52,6 +52,7 @@ export function launchEventLine(e: {
   if (e.kind === 'metrics')
     return coordinator ? `status ${e.detail}/status, metrics ${e.detail}/metrics` : undefined;
   if (e.kind === 'targets') return `Prometheus targets in ${e.detail}`;
+  if (e.kind === 'targets-failed') return `no Prometheus targets: ${e.detail}`;
   if (e.kind === 'started' && !coordinator) return undefined;
   return `${e.role} ${e.index}: ${e.kind} (${e.detail})`;
 }

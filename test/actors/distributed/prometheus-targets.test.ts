@@ -1,6 +1,6 @@
 // The launcher's Prometheus targets file: absolute wherever weft launch runs, written only once every
 // process reported its bound address, rewritten when a restarted process reports a new one.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,5 +53,15 @@ describe('Prometheus targets file', () => {
     expect(read()[2].targets).toEqual(['127.0.0.1:5009']);
     file.remove();
     expect(existsSync(file.path)).toBe(false);
+  });
+
+  it('fails with the path when the folder cannot be written', () => {
+    // A file where the folder should be: mkdir fails, as in a read-only installation.
+    const blocked = path.join(tmp, 'blocked');
+    writeFileSync(blocked, 'not a folder');
+    const file = new TargetsFile(path.join(blocked, 'targets'), 'job-b', [
+      { role: 'coordinator', index: 0 },
+    ]);
+    expect(() => file.report('coordinator', 0, '127.0.0.1:1')).toThrow();
   });
 });
