@@ -212,7 +212,7 @@ export class LaunchedJob {
     args.push('--index', String(c.index), '--job', this.job);
     args.push('--nats', this.natsUrl, '--spec', this.specFile);
     if (c.role === 'coordinator' && this.options.resume) args.push('--resume');
-    // The IPC channel carries one message back: the metrics address the process bound.
+    // The IPC channel carries ChildMessages back: the metrics address bound, the epochs finished.
     let stdio: ('ignore' | 'inherit' | 'ipc' | number)[] = ['ignore', 'inherit', 'inherit', 'ipc'];
     let fd: number | undefined;
     if (this.options.output !== 'inherit') {
