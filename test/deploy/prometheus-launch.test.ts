@@ -209,6 +209,16 @@ describe('Prometheus scraping a launched job', () => {
       });
       expect(healthy[0].metric.role).toBe('coordinator');
 
+      // Fanouts come from the sampler alone (the coordinator no longer repeats them): one series
+      // per hop of the model.
+      const fanouts = await until('the sampler’s fanouts scraped', async () => {
+        const r = await query(promPort, `weft_sampler_fanout{weft_job="${JOB}"}`);
+        return r.length > 0 ? r : undefined;
+      });
+      expect(
+        fanouts.map((f) => `${f.metric.weft_actor} hop ${f.metric.hop}=${f.value[1]}`).sort(),
+      ).toEqual([`${JOB}/sampler/0 hop 0=4`, `${JOB}/sampler/0 hop 1=4`]);
+
       // The dashboard's "Actors up" stat, as Grafana would ask it: five of five.
       const dashboard = JSON.parse(
         readFileSync(path.join(root, 'deploy/grafana/weft.json'), 'utf8'),
