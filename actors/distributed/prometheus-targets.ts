@@ -88,8 +88,13 @@ export class TargetsFile {
     writeFileAtomic(this.path, `${JSON.stringify(targetEntries(this.job, targets), null, 2)}\n`);
   }
 
-  /** Deletes the file: Prometheus drops the job's targets. */
+  /** Deletes the file, if it was ever written: Prometheus drops the job's targets. */
   remove(): void {
-    rmSync(this.path, { force: true });
+    if (!this.written) return;
+    try {
+      rmSync(this.path, { force: true });
+    } catch {
+      // Its folder went away or changed under us: there is nothing left to remove.
+    }
   }
 }

@@ -84,4 +84,39 @@ describe('weft launch progress', () => {
     expect(coordinator.map((l) => l.msg)).toContain('finished');
     expect(coordinator.every((l) => l.level === 'info' || l.level === 'warn')).toBe(true);
   }, 120_000);
+
+  it('says why when the targets folder cannot be written, and trains on', async () => {
+    const out = join(tmp, 'run-blocked');
+    const spec = launchedSpec(graphDir, out, {
+      name: 'progress-blocked',
+      'train.epochs': 1,
+      'train.maxStepsPerEpoch': 2,
+      'cluster.trainers': 1,
+      'cluster.samplers': 1,
+      'cluster.parameterServers': 1,
+      'runtime.metricsPort': 1,
+    });
+    const specFile = join(tmp, 'job-blocked.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    // A file where the folder should be, as a read-only installation would refuse it.
+    const blocked = join(tmp, 'not-a-folder');
+    writeFileSync(blocked, '');
+    const printed: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    let code: number;
+    try {
+      code = await run([specFile, '--targets-dir', join(blocked, 'targets')]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBe(0);
+    const lines = printed.join('').split('\n');
+    const failed = lines.find((l) => l.startsWith('no Prometheus targets: cannot write'));
+    expect(failed, lines.join('\n')).toContain(join(blocked, 'targets', 'progress-blocked.json'));
+    expect(failed).toContain('WEFT_TARGETS_DIR');
+    expect(lines.filter((l) => l.startsWith('epoch 1/1: loss '))).toHaveLength(1);
+  }, 120_000);
 });
