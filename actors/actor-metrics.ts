@@ -3,6 +3,7 @@
 import { observeActors } from '../runtime/actor-host.js';
 import type { Address } from '../runtime/address.js';
 import { startMetricsReporter } from '../runtime/metrics-hub.js';
+import { memoryLimitBytes } from '../runtime/memory-limit.js';
 import { threadMetrics } from '../runtime/metrics.js';
 import {
   BACKENDS,
@@ -11,8 +12,6 @@ import {
   setBackend,
   setEvalMetrics,
   type Backend,
-  type ErrorKind,
-  type EvalMetric,
   type EvalSplit,
   type Role,
   type RoleMetrics,
@@ -40,12 +39,13 @@ export function actorMetrics<R extends Role>(
   // A cleared registry (tests, a restarted component) dropped the metrics: register them again.
   if (!m || registry.registry.getSingleMetric('weft_actor_up') === undefined) {
     m = registerRoleMetrics(registry, role, actor);
+    (m as RoleMetrics<'ps'>).weft_process_memory_limit_bytes.set(memoryLimitBytes());
     byActor.set(key, m);
   }
   return m;
 }
 
-type ErrorHandles = Pick<RoleMetrics<'trainer'>, `weft_errors_${ErrorKind}_total`>;
+type ErrorHandles = Pick<RoleMetrics<'trainer'>, 'weft_errors_total'>;
 
 /**
  * Counts what the actor hosts of this thread see for the actors `mine` accepts: a handler that threw
@@ -129,7 +129,7 @@ export function trainerStarted(
 export function recordEvaluation(
   metrics: Pick<
     RoleMetrics<'trainer'>,
-    'weft_eval_runs_total' | 'weft_eval_duration_seconds' | `weft_eval_${EvalSplit}_${EvalMetric}`
+    'weft_eval_runs_total' | 'weft_eval_duration_seconds' | 'weft_eval_result'
   >,
   split: EvalSplit,
   values: Record<string, number>,

@@ -3,7 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../runtime/actor-log.js';
 import { s } from '../runtime/schema.js';
-import type { CounterHandle } from './metrics-catalogue.js';
+import type { RoleMetrics } from './metrics-catalogue.js';
 import { RefusedMessageError } from './refused-message.js';
 
 /** Environment variable holding the secret (`weft launch` sets a fresh one per run). */
@@ -43,7 +43,8 @@ function fromJob(msg: { secret?: string }): boolean {
   return msg.secret !== undefined && timingSafeEqual(digest(msg.secret), digest(mine));
 }
 
-type SenderCounter = { weft_messages_refused_sender_total: CounterHandle };
+/** The counter a sender refusal goes to (every actor role has it). */
+type SenderCounter = Pick<RoleMetrics<'trainer'>, 'weft_messages_refused_total'>;
 
 /** Throws a counted `sender` refusal unless `msg` carries the job's secret (an ask's check). */
 export function requireControlSecret(
@@ -53,7 +54,7 @@ export function requireControlSecret(
   metrics: SenderCounter,
 ): void {
   if (fromJob(msg)) return;
-  metrics.weft_messages_refused_sender_total.inc();
+  metrics.weft_messages_refused_total.with({ reason: 'sender' }).inc();
   const error = new RefusedMessageError(
     'sender',
     verb,
@@ -74,7 +75,7 @@ export function honourShutdown(
   metrics: SenderCounter,
 ): boolean {
   if (fromJob(msg)) return true;
-  metrics.weft_messages_refused_sender_total.inc();
+  metrics.weft_messages_refused_total.with({ reason: 'sender' }).inc();
   log.warn('shutdown refused: it does not carry the job’s control secret');
   return false;
 }

@@ -270,7 +270,12 @@ export const JOB_FIELDS = {
       'TensorFlow.js backend.',
     ),
     transport: oneOf('inproc', ['inproc', 'nats'] as const, 'Actor transport.'),
-    metricsPort: int(0, 'Serve /metrics on this port (0 = off).', 0, 65535),
+    metricsPort: int(
+      0,
+      'Serve /metrics on this port (0 = off). Under weft launch any port turns metrics on and each process binds a free port of its own, listed in the Prometheus targets file.',
+      0,
+      65535,
+    ),
     maxMessageBytes: int(
       256 * 1024 * 1024,
       'Largest message an actor of a distributed job takes: a larger one (its size is declared before it is pulled in chunks) is refused unread. Raise it above the largest shard of parameters or batch record.',

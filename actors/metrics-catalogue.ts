@@ -2,14 +2,17 @@
 // its registration on a prom-client registry as typed handles bound to one actor's job/role/index.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { WeftError } from '../runtime/errors.js';
-import { MetricsRegistry } from '../runtime/metrics.js';
+import { IDENTITY_LABELS, MetricsRegistry } from '../runtime/metrics.js';
 
 /** Actor roles; every metric is exported by one or more of them. */
 export const ROLES = ['coordinator', 'ps', 'sampler', 'trainer'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** The only labels a Weft metric carries: which job, which role, which replica of the role. */
-export const LABEL_NAMES = ['job', 'role', 'index'] as const;
+/**
+ * The labels every Weft series carries: which job (`weft_job`, so Prometheus's own `job` stays the
+ * scrape job's), which role, which replica of the role.
+ */
+export const LABEL_NAMES = IDENTITY_LABELS;
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 export type MetricUnit =
@@ -25,6 +28,12 @@ export type MetricUnit =
   | 'batches'
   | 'neighbours';
 
+/** A label beyond job/role/index with every value it may take (a small, fixed set). */
+export interface MetricDimension {
+  readonly name: 'kind' | 'reason' | 'split' | 'metric' | 'hop' | 'backend';
+  readonly values: readonly string[];
+}
+
 export interface MetricDecl {
   readonly name: string;
   readonly type: MetricType;
@@ -35,14 +44,25 @@ export interface MetricDecl {
   readonly buckets?: readonly number[];
   /** Gauges only: the value set at registration, so the series exists before the first update. */
   readonly initial?: number;
+  /**
+   * One series per member of a fixed set (error kind, evaluation metric, ...). Counters and
+   * histograms get every combination at zero from registration.
+   */
+  readonly labels?: readonly MetricDimension[];
+  /**
+   * 'any': its role/index labels name the actor the series is about, of any role, while only
+   * `roles` export it (the coordinator counts every actor's restarts; an actor cannot count its
+   * own, and a copy at 0 from the actor itself would be a second, wrong series).
+   */
+  readonly about?: 'any';
 }
 
-/** Hops of the sampler's fanout gauges: as many as model.layers allows (its bound in job-spec.ts). */
+/** Hops of the sampler's fanout gauge: as many as model.layers allows (its bound in job-spec.ts). */
 export const MAX_HOPS = 6;
-/** Evaluation metrics with a gauge per split; `setEvalMetrics` maps result keys onto them. */
+/** Evaluation metrics with a series per split; `setEvalMetrics` maps result keys onto them. */
 export const EVAL_METRICS = ['accuracy', 'macro_f1', 'auc', 'mrr', 'hits_at_10', 'loss'] as const;
 export const EVAL_SPLITS = ['val', 'test'] as const;
-/** Error kinds, one counter each, since a `kind` label would break the job/role/index rule. */
+/** Error kinds: the `kind` label of weft_errors_total. */
 export const ERROR_KINDS = [
   'timeout',
   'transport',
@@ -55,7 +75,7 @@ export const ERROR_KINDS = [
   'other',
 ] as const;
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
-/** Why an actor refused a message on arrival: one counter each, as for error kinds. */
+/** Why an actor refused a message on arrival: the `reason` label of weft_messages_refused_total. */
 export const REFUSAL_REASONS = ['non_finite', 'shape', 'sender'] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
@@ -103,26 +123,15 @@ function histogram<const N extends string, const R extends readonly Role[]>(
   return { name, type: 'histogram', unit, roles, help, buckets } as const;
 }
 
-const HOPS = [0, 1, 2, 3, 4, 5] as const;
-const fanoutGauges = HOPS.map((h) =>
-  gauge(
-    `weft_sampler_fanout_hop${h}` as `weft_sampler_fanout_hop${(typeof HOPS)[number]}`,
-    ['sampler'],
-    'neighbours',
-    `Neighbours sampled per node at hop ${h} (seeds are hop 0); adaptive sampling raises it when validation stalls.`,
-  ),
-);
+/** A declaration with one series per member of fixed label sets. */
+function labelled<const D extends { type: MetricType }, const L extends readonly MetricDimension[]>(
+  decl: D,
+  labels: L,
+) {
+  return { ...decl, labels } as const;
+}
 
-const evalGauges = EVAL_SPLITS.flatMap((split) =>
-  EVAL_METRICS.map((metric) =>
-    gauge(
-      `weft_eval_${split}_${metric}` as `weft_eval_${EvalSplit}_${EvalMetric}`,
-      ['coordinator', 'trainer'],
-      metric === 'loss' ? 'dimensionless' : 'ratio',
-      `Latest ${metric.replace(/_/g, ' ')} on the ${split === 'val' ? 'validation' : 'test'} split, set by the actor that ran the evaluation.`,
-    ),
-  ),
-);
+const HOPS = ['0', '1', '2', '3', '4', '5'] as const;
 
 const ERROR_HELP: Record<ErrorKind, string> = {
   timeout: 'an ask got no reply within its timeout',
@@ -135,14 +144,6 @@ const ERROR_HELP: Record<ErrorKind, string> = {
   input: 'graph or input data was unreadable or malformed at run time',
   other: 'any error of no other kind',
 };
-const errorCounters = ERROR_KINDS.map((kind) =>
-  counter(
-    `weft_errors_${kind}_total` as `weft_errors_${ErrorKind}_total`,
-    EVERY,
-    'count',
-    `Errors where ${ERROR_HELP[kind]}.`,
-  ),
-);
 
 const REFUSAL_HELP: Record<RefusalReason, string> = {
   non_finite: 'held a NaN or infinite value in a pushed or loaded tensor',
@@ -150,23 +151,11 @@ const REFUSAL_HELP: Record<RefusalReason, string> = {
   sender:
     'lacked the job’s control secret (a control verb such as load, shutdown or trainEpoch, or a push)',
 };
-const refusalCounters = REFUSAL_REASONS.map((reason) =>
-  counter(
-    `weft_messages_refused_${reason}_total` as `weft_messages_refused_${RefusalReason}_total`,
-    EVERY,
-    'count',
-    `Messages refused on arrival, nothing of them applied, because the message ${REFUSAL_HELP[reason]}.`,
-  ),
-);
 
-const backendGauges = BACKENDS.map((b) =>
-  gauge(
-    `weft_trainer_backend_${b}` as `weft_trainer_backend_${Backend}`,
-    ['trainer'],
-    'boolean',
-    `1 when the TensorFlow.js backend in use is ${b}, else 0.`,
-  ),
-);
+const listing = (help: Record<string, string>) =>
+  Object.entries(help)
+    .map(([k, v]) => `\`${k}\` (${v})`)
+    .join('; ');
 
 /** Every Weft metric. Order here is the order in docs/metrics.md. */
 export const METRIC_CATALOGUE = [
@@ -184,20 +173,40 @@ export const METRIC_CATALOGUE = [
     'unix seconds',
     "Unix time of the actor's last heartbeat to the coordinator.",
   ),
-  counter(
-    'weft_actor_restarts_total',
-    EVERY,
-    'count',
-    "Restarts of the actor, counted by its supervisor under the restarted actor's role and index.",
-  ),
+  {
+    ...counter(
+      'weft_actor_restarts_total',
+      ['coordinator'],
+      'count',
+      "Restarts of an actor, counted by the job's coordinator (its supervisor in weft train) under the restarted actor's role and index; every actor's series exists at 0 from the job's start.",
+    ),
+    about: 'any',
+  },
   counter(
     'weft_nats_reconnects_total',
     EVERY,
     'count',
     "Reconnections of the actor's NATS connection after it was lost.",
   ),
-  ...errorCounters,
-  ...refusalCounters,
+  labelled(
+    counter('weft_errors_total', EVERY, 'count', `Errors by kind: ${listing(ERROR_HELP)}.`),
+    [{ name: 'kind', values: ERROR_KINDS }],
+  ),
+  labelled(
+    counter(
+      'weft_messages_refused_total',
+      EVERY,
+      'count',
+      `Messages refused on arrival, nothing of them applied, by reason: the message ${listing(REFUSAL_HELP)}.`,
+    ),
+    [{ name: 'reason', values: REFUSAL_REASONS }],
+  ),
+  gauge(
+    'weft_process_memory_limit_bytes',
+    EVERY,
+    'bytes',
+    "Memory the actor's process may use before it is killed: its cgroup's limit (a container's memory limit), else the machine's memory. Compare with process_resident_memory_bytes.",
+  ),
   gauge(
     'weft_graph_loaded_bytes',
     EVERY,
@@ -312,7 +321,15 @@ export const METRIC_CATALOGUE = [
     'versions',
     'Largest staleness the job allows (+Inf when unbounded); the staleness alert compares against it.',
   ),
-  ...backendGauges,
+  labelled(
+    gauge(
+      'weft_trainer_backend',
+      ['trainer'],
+      'boolean',
+      '1 for the TensorFlow.js backend in use (label `backend`), 0 for the others.',
+    ),
+    [{ name: 'backend', values: BACKENDS }],
+  ),
 
   // Sampler
   counter(
@@ -382,7 +399,15 @@ export const METRIC_CATALOGUE = [
     'bytes',
     'Bytes of every array exchanged with other partitions (ids, offsets, degrees, rows, labels).',
   ),
-  ...fanoutGauges,
+  labelled(
+    gauge(
+      'weft_sampler_fanout',
+      ['sampler'],
+      'neighbours',
+      'Neighbours sampled per node at hop `hop` (seeds are hop 0), set for the hops the model has; adaptive sampling raises it when validation stalls.',
+    ),
+    [{ name: 'hop', values: HOPS }],
+  ),
 
   // Parameter server
   counter('weft_ps_pull_requests_total', ['ps'], 'count', 'Parameter pulls served.'),
@@ -484,7 +509,18 @@ export const METRIC_CATALOGUE = [
     EVAL_BUCKETS_S,
     'Time of one evaluation pass.',
   ),
-  ...evalGauges,
+  labelled(
+    gauge(
+      'weft_eval_result',
+      ['coordinator', 'trainer'],
+      'dimensionless',
+      'Latest evaluation result `metric` (a ratio; the loss unbounded) on split `split` (val or test), set by the actor that ran the evaluation, once the metric has been computed.',
+    ),
+    [
+      { name: 'split', values: EVAL_SPLITS },
+      { name: 'metric', values: EVAL_METRICS },
+    ],
+  ),
 ] as const;
 
 type Decl = (typeof METRIC_CATALOGUE)[number];
@@ -519,11 +555,27 @@ type HandleOf<T extends MetricType> = T extends 'counter'
     ? GaugeHandle
     : HistogramHandle;
 
+/** The label values that pick one series of a metric with `labels`. */
+export type DimensionValues<L extends readonly MetricDimension[]> = {
+  readonly [M in L[number] as M['name']]: M['values'][number];
+};
+
+/** A metric with dimension labels: `with({ kind: 'timeout' })` is the handle of one series. */
+export interface LabelledHandle<V, H> {
+  with(values: V): H;
+}
+
+type DeclHandle<D> = D extends { type: infer T extends MetricType }
+  ? D extends { labels: infer L extends readonly MetricDimension[] }
+    ? LabelledHandle<DimensionValues<L>, HandleOf<T>>
+    : HandleOf<T>
+  : never;
+
 /** Typed handles of every metric role R exports, keyed by metric name. */
 export type RoleMetrics<R extends Role> = {
-  readonly [D in DeclsOf<R> as D['name']]: HandleOf<D['type']>;
+  readonly [D in DeclsOf<R> as D['name']]: DeclHandle<D>;
 };
-type HandleFor<N extends MetricName> = HandleOf<Extract<Decl, { name: N }>['type']>;
+type HandleFor<N extends MetricName> = DeclHandle<Extract<Decl, { name: N }>>;
 
 /** Which actor a handle is bound to: `index` is the replica number within its role. */
 export interface ActorLabels {
@@ -556,17 +608,21 @@ export type MetricsTarget = MetricsRegistry | Registry;
 
 // A registry may hold several actors of one process (an embedded job runs them all), so a metric
 // already registered under its name is reused and only a new label set is bound.
+function labelNamesOf(decl: MetricDecl): string[] {
+  return [...LABEL_NAMES, ...(decl.labels ?? []).map((l) => l.name)];
+}
+
 function metricOn(target: MetricsTarget, decl: MetricDecl): AnyMetric {
+  const labelNames = labelNamesOf(decl);
   if (target instanceof MetricsRegistry) {
-    const labelNames = [...LABEL_NAMES];
     switch (decl.type) {
       case 'counter':
-        return target.counter(decl.name, decl.help, { labelNames });
+        return target.counter(decl.name, decl.help, { labelNames: labelNames as never });
       case 'gauge':
-        return target.gauge(decl.name, decl.help, { labelNames });
+        return target.gauge(decl.name, decl.help, { labelNames: labelNames as never });
       case 'histogram':
         return target.histogram(decl.name, decl.help, {
-          labelNames,
+          labelNames: labelNames as never,
           buckets: [...(decl.buckets ?? STEP_BUCKETS_S)],
         });
     }
@@ -576,20 +632,15 @@ function metricOn(target: MetricsTarget, decl: MetricDecl): AnyMetric {
     (AnyMetric & { type?: string; labelNames?: string[] }) | undefined;
   if (existing) {
     const labels = existing.labelNames ?? [];
-    if (existing.type !== decl.type || labels.join(',') !== LABEL_NAMES.join(',')) {
+    if (existing.type !== decl.type || labels.join(',') !== labelNames.join(',')) {
       throw new WeftError(
         'metrics',
-        `metric ${decl.name} is already registered as a ${existing.type} with labels [${labels.join(', ')}]; the catalogue declares a ${decl.type} with labels [${LABEL_NAMES.join(', ')}]`,
+        `metric ${decl.name} is already registered as a ${existing.type} with labels [${labels.join(', ')}]; the catalogue declares a ${decl.type} with labels [${labelNames.join(', ')}]`,
       );
     }
     return existing;
   }
-  const config = {
-    name: decl.name,
-    help: decl.help,
-    labelNames: [...LABEL_NAMES],
-    registers: [registry],
-  };
+  const config = { name: decl.name, help: decl.help, labelNames, registers: [registry] };
   switch (decl.type) {
     case 'counter':
       return new Counter(config);
@@ -600,11 +651,10 @@ function metricOn(target: MetricsTarget, decl: MetricDecl): AnyMetric {
   }
 }
 
-function bind(
-  metric: AnyMetric,
-  decl: MetricDecl,
-  labels: Record<(typeof LABEL_NAMES)[number], string>,
-): CounterHandle | GaugeHandle | HistogramHandle {
+type Labels = Record<string, string>;
+type AnyHandle = CounterHandle | GaugeHandle | HistogramHandle;
+
+function bindSeries(metric: AnyMetric, decl: MetricDecl, labels: Labels): AnyHandle {
   switch (decl.type) {
     case 'counter': {
       const c = metric as Counter<string>;
@@ -639,11 +689,53 @@ function bind(
   }
 }
 
-function labelValues(labels: ActorLabels): Record<(typeof LABEL_NAMES)[number], string> {
+/** Every combination of a declaration's dimension values (one empty combination without any). */
+function combinations(dims: readonly MetricDimension[]): Labels[] {
+  let out: Labels[] = [{}];
+  for (const d of dims) out = out.flatMap((c) => d.values.map((v) => ({ ...c, [d.name]: v })));
+  return out;
+}
+
+/**
+ * A handle of one metric for one actor. With dimension labels, counters and histograms bind every
+ * combination at once (so each series exists at zero), gauges theirs on first use; a value outside
+ * the declared set throws.
+ */
+function bind(
+  metric: AnyMetric,
+  decl: MetricDecl,
+  labels: Labels,
+): AnyHandle | LabelledHandle<Labels, AnyHandle> {
+  const dims = decl.labels ?? [];
+  if (dims.length === 0) return bindSeries(metric, decl, labels);
+  const series = new Map<string, AnyHandle>();
+  const keyOf = (values: Labels) => dims.map((d) => values[d.name]).join('\u0000');
+  const child = (values: Labels): AnyHandle => {
+    const key = keyOf(values);
+    let h = series.get(key);
+    if (!h) {
+      for (const d of dims) {
+        if (!d.values.includes(values[d.name])) {
+          throw new WeftError(
+            'metrics',
+            `${decl.name}: ${d.name} '${values[d.name]}' is not one of ${d.values.join(', ')}`,
+          );
+        }
+      }
+      h = bindSeries(metric, decl, { ...labels, ...values });
+      series.set(key, h);
+    }
+    return h;
+  };
+  if (decl.type !== 'gauge') for (const c of combinations(dims)) child(c);
+  return { with: child };
+}
+
+function labelValues(labels: ActorLabels): Labels {
   if (!(ROLES as readonly string[]).includes(labels.role)) {
     throw new WeftError('metrics', `unknown role '${labels.role}'; roles: ${ROLES.join(', ')}`);
   }
-  return { job: labels.job, role: labels.role, index: String(labels.index) };
+  return { weft_job: labels.job, role: labels.role, index: String(labels.index) };
 }
 
 function actorOf(
@@ -691,24 +783,21 @@ export function metricHandle<N extends MetricName>(
 ): HandleFor<N> {
   const decl = BY_NAME.get(name);
   if (!decl) throw new WeftError('metrics', `metric ${name} is not in the catalogue`);
-  if (!decl.roles.includes(actor.role)) {
+  if (!decl.roles.includes(actor.role) && decl.about !== 'any') {
     throw new WeftError('metrics', `metric ${name} is not exported by role ${actor.role}`);
   }
   return bind(metricOn(target, decl), decl, labelValues(actor)) as HandleFor<N>;
 }
 
-type FanoutHandles = Pick<
-  RoleMetrics<'sampler'>,
-  `weft_sampler_fanout_hop${(typeof HOPS)[number]}`
->;
+type FanoutHandles = Pick<RoleMetrics<'sampler'>, 'weft_sampler_fanout'>;
 
-/** Sets the per-hop fanout gauges from a fanout list (seeds' hop first). */
+/** Sets the per-hop fanout series from a fanout list (seeds' hop first). */
 export function setFanouts(metrics: FanoutHandles, fanouts: readonly number[]): void {
   if (fanouts.length > MAX_HOPS) {
-    throw new WeftError('metrics', `${fanouts.length} hops exceed the ${MAX_HOPS} fanout gauges`);
+    throw new WeftError('metrics', `${fanouts.length} hops exceed the ${MAX_HOPS} fanout series`);
   }
-  const byHop = metrics as unknown as Record<string, GaugeHandle>;
-  for (let h = 0; h < fanouts.length; h++) byHop[`weft_sampler_fanout_hop${h}`].set(fanouts[h]);
+  for (let h = 0; h < fanouts.length; h++)
+    metrics.weft_sampler_fanout.with({ hop: HOPS[h] }).set(fanouts[h]);
 }
 
 /** Maps a result key such as 'hits@10', 'Macro-F1' or 'val_auc' onto the catalogue's spelling. */
@@ -720,34 +809,34 @@ export function evalMetricKey(key: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
-type EvalHandles = Pick<RoleMetrics<'coordinator'>, `weft_eval_${EvalSplit}_${EvalMetric}`>;
+type EvalHandles = Pick<RoleMetrics<'coordinator'>, 'weft_eval_result'>;
 
 /**
- * Sets the evaluation gauges of one split from a result object ({accuracy, auc, 'hits@10', ...});
- * returns the keys that have no gauge, which the caller may log.
+ * Sets the evaluation results of one split from a result object ({accuracy, auc, 'hits@10', ...});
+ * returns the keys that have no series, which the caller may log.
  */
 export function setEvalMetrics(
   metrics: EvalHandles,
   split: EvalSplit,
   values: Record<string, number | null | undefined>,
 ): string[] {
-  const byName = metrics as unknown as Record<string, GaugeHandle | undefined>;
   const unknown: string[] = [];
   for (const [key, value] of Object.entries(values)) {
     if (typeof value !== 'number') continue;
-    const gaugeHandle = byName[`weft_eval_${split}_${evalMetricKey(key)}`];
-    if (gaugeHandle) gaugeHandle.set(value);
+    const metric = evalMetricKey(key);
+    if ((EVAL_METRICS as readonly string[]).includes(metric))
+      metrics.weft_eval_result.with({ split, metric: metric as EvalMetric }).set(value);
     else unknown.push(key);
   }
   return unknown;
 }
 
-type BackendHandles = Pick<RoleMetrics<'trainer'>, `weft_trainer_backend_${Backend}`>;
+type BackendHandles = Pick<RoleMetrics<'trainer'>, 'weft_trainer_backend'>;
 
-/** Sets the backend gauges: 1 for the backend in use, 0 for the others. */
+/** Sets the backend series: 1 for the backend in use, 0 for the others. */
 export function setBackend(metrics: BackendHandles, backend: Backend): void {
-  const byName = metrics as unknown as Record<string, GaugeHandle>;
-  for (const b of BACKENDS) byName[`weft_trainer_backend_${b}`].set(b === backend ? 1 : 0);
+  for (const b of BACKENDS)
+    metrics.weft_trainer_backend.with({ backend: b }).set(b === backend ? 1 : 0);
 }
 
 /**
@@ -776,24 +865,31 @@ export function errorKindOf(err: unknown): ErrorKind {
   return 'other';
 }
 
-type ErrorHandles = Pick<RoleMetrics<'trainer'>, `weft_errors_${ErrorKind}_total`>;
+type ErrorHandles = Pick<RoleMetrics<'trainer'>, 'weft_errors_total'>;
 
-/** Counts one error on the counter of its kind (a kind name or a thrown value). */
+/** Counts one error under its kind (a kind name or a thrown value). */
 export function countError(metrics: ErrorHandles, errOrKind: unknown): ErrorKind {
   const kind =
     typeof errOrKind === 'string' && (ERROR_KINDS as readonly string[]).includes(errOrKind)
       ? (errOrKind as ErrorKind)
       : errorKindOf(errOrKind);
-  (metrics as unknown as Record<string, CounterHandle>)[`weft_errors_${kind}_total`].inc();
+  metrics.weft_errors_total.with({ kind }).inc();
   return kind;
 }
 
 const SECTIONS: readonly { title: string; prefixes: readonly string[]; intro: string }[] = [
   {
     title: 'Every actor',
-    prefixes: ['weft_actor_', 'weft_nats_', 'weft_errors_', 'weft_messages_', 'weft_graph_'],
+    prefixes: [
+      'weft_actor_',
+      'weft_nats_',
+      'weft_errors_',
+      'weft_messages_',
+      'weft_process_',
+      'weft_graph_',
+    ],
     intro:
-      'Exported by the coordinator, parameter servers, samplers and trainers alike. Errors are one counter per kind, and refused messages one per reason, so that no metric carries a label beyond job/role/index.',
+      'Exported by the coordinator, parameter servers, samplers and trainers alike. Errors carry their `kind` and refused messages their `reason`; every kind and reason exists at 0 from the start, so `increase()` sees the first one.',
   },
   {
     title: 'Trainer',
@@ -805,7 +901,7 @@ const SECTIONS: readonly { title: string; prefixes: readonly string[]; intro: st
     title: 'Sampler',
     prefixes: ['weft_sampler_'],
     intro:
-      'One fanout gauge per hop, exported only for the hops the model has; adaptive sampling moves them.',
+      'One fanout series per hop (label `hop`), exported only for the hops the model has, by the samplers alone; adaptive sampling moves them.',
   },
   {
     title: 'Parameter server',
@@ -816,7 +912,7 @@ const SECTIONS: readonly { title: string; prefixes: readonly string[]; intro: st
     title: 'Coordinator, checkpoints and evaluation',
     prefixes: ['weft_coordinator_', 'weft_checkpoint', 'weft_eval_'],
     intro:
-      'Evaluation gauges are exported by whichever actor runs evaluation: the coordinator in a distributed job, the trainer in an embedded one. A gauge exists only once its metric has been computed, one gauge per split and metric.',
+      'Evaluation results are exported by whichever actor runs evaluation: the coordinator in a distributed job, the trainer in an embedded one. A series (labels `split` and `metric`) exists only once its metric has been computed.',
   },
 ];
 
@@ -857,9 +953,9 @@ export function metricsDoc(): string {
     'Conventions:',
     '',
     '- Names start with `weft_`, use base units (seconds, bytes, Unix seconds) named in the suffix, and counters end in `_total`.',
-    "- Labels are only `job` (the job spec's `name`), `role` (`coordinator`, `ps`, `sampler`, `trainer`) and `index` (the replica within its role). Nothing is labelled per node, per batch, per metric name or per error kind; where a breakdown is needed there is one metric per member (evaluation metrics, error kinds, fanout hops, backends).",
-    "- Prometheus scrapes with `honor_labels: true`, so the process's `job` label wins over the scrape job's name.",
-    "- Counters and histograms exist at zero from the actor's start; gauges marked with an initial value exist from the start too, the others from their first update.",
+    "- Every series carries `weft_job` (the job spec's `name`), `role` (`coordinator`, `ps`, `sampler`, `trainer`) and `index` (the replica within its role). `job` and `instance` stay Prometheus's own (the scrape job and the address), so no `honor_labels` is needed.",
+    '- A breakdown over a small fixed set is a label of one metric, not a metric per member: `kind` (errors), `reason` (refused messages), `split` and `metric` (evaluation results), `hop` (fanouts), `backend`. Nothing is labelled per node, per batch or per message.',
+    "- Counters and histograms exist at zero from the actor's start, every label value included (a supervisor's restart counter too, for every actor of the job); gauges marked with an initial value exist from the start too, the others from their first update.",
     '',
     "Register a role's metrics with `registerRoleMetrics(registry, role, { job, index })`; the result holds one typed handle per metric, keyed by its name.",
     '',
@@ -873,6 +969,7 @@ export function metricsDoc(): string {
       let meaning = d.help;
       if (d.buckets) meaning += ` Buckets: ${d.buckets.join(', ')}.`;
       if (d.initial !== undefined) meaning += ` Starts at ${d.initial}.`;
+      for (const l of d.labels ?? []) meaning += ` Label \`${l.name}\`: ${l.values.join(', ')}.`;
       const roles = d.roles.length === ROLES.length ? 'all' : d.roles.join(', ');
       lines.push(`| \`${d.name}\` | ${d.type} | ${d.unit} | ${roles} | ${cell(meaning)} |`);
     }

@@ -1,5 +1,5 @@
 // A message refused on arrival: a typed error whose code is the reason, counted per reason in
-// `weft_messages_refused_<reason>_total`; nothing of the message is applied.
+// `weft_messages_refused_total{reason}`; nothing of the message is applied.
 import { WeftError } from '../runtime/errors.js';
 import type { RefusalReason } from './metrics-catalogue.js';
 

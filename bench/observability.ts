@@ -38,10 +38,10 @@ const results: Record<string, unknown> = {};
   const raw = new Counter({
     name: 'raw_total',
     help: 'x',
-    labelNames: ['job', 'role', 'index'],
+    labelNames: ['weft_job', 'role', 'index'],
     registers: [registry],
   });
-  const labels = { job: 'bench', role: 'trainer', index: '0' };
+  const labels = { weft_job: 'bench', role: 'trainer', index: '0' };
   results.updateNsPerOp = {
     counterInc: nsPerOp(() => t.weft_trainer_steps_total.inc(), ops),
     gaugeSet: nsPerOp((i) => t.weft_trainer_loss.set(i * 1e-6), ops),

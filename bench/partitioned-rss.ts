@@ -67,9 +67,9 @@ async function graphOf(n: number, e: number): Promise<string> {
 }
 
 /** The gauge `weft_graph_loaded_bytes` on an actor's metrics endpoint (undefined while it is down). */
-async function loadedBytes(port: number): Promise<number | undefined> {
+async function loadedBytes(url: string): Promise<number | undefined> {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const text = await (await fetch(`${url}/metrics`)).text();
     const m = /^weft_graph_loaded_bytes\{[^}]*\} (\d+(?:\.\d+)?(?:e\+?\d+)?)$/m.exec(text);
     return m ? Number(m[1]) : undefined;
   } catch {
@@ -100,7 +100,7 @@ async function peaksOf(graph: string, name: string): Promise<Observed> {
     'cluster.samplers': parts,
     'cluster.partitions': 'auto',
     'cluster.nats': 'local',
-    'runtime.metricsPort': 19_600,
+    'runtime.metricsPort': 1, // on: each process binds a free port and reports it
   });
   const job = await LaunchedJob.start(spec);
   const roles: [string, number][] = [
@@ -116,8 +116,9 @@ async function peaksOf(graph: string, name: string): Promise<Observed> {
       const pid = job.pidOf(role as never, index);
       const key = `${role} ${index}`;
       if (pid) peaks[key] = Math.max(peaks[key] ?? 0, peakRss(pid));
-      const port = LaunchedJob.metricsPortOf(spec, role as never, index);
-      void loadedBytes(port).then((b) => {
+      const url = job.metricsUrlOf(role as never, index);
+      if (url === undefined) continue;
+      void loadedBytes(url).then((b) => {
         if (b !== undefined) loaded[key] = Math.max(loaded[key] ?? 0, b);
       });
     }

@@ -1,5 +1,5 @@
 // Prometheus metrics for one thread: a prom-client registry that enforces the house rules (names under
-// weft_, base units, _total for counters, labels only job/role/index) and carries the thread's identity.
+// weft_, base units, _total for counters, a closed set of labels) and carries the thread's identity.
 import {
   Counter,
   Gauge,
@@ -12,11 +12,21 @@ import {
 import { isMainThread } from 'node:worker_threads';
 import { WeftError } from './errors.js';
 
+/**
+ * Who reports a series: the Weft job, the actor's role and its replica. The job is `weft_job`, not
+ * `job`, because `job` is Prometheus's own target label (the scrape job's name).
+ */
+export const IDENTITY_LABELS = ['weft_job', 'role', 'index'] as const;
+/**
+ * What a series is about, for the few metrics with one series per member of a fixed, small set
+ * (error kind, refusal reason, evaluation split and metric, fanout hop, compute backend).
+ */
+export const DIMENSION_LABELS = ['kind', 'reason', 'split', 'metric', 'hop', 'backend'] as const;
 /** The only label names a Weft metric may use. */
-export const METRIC_LABELS = ['job', 'role', 'index'] as const;
+export const METRIC_LABELS = [...IDENTITY_LABELS, ...DIMENSION_LABELS] as const;
 export type MetricLabel = (typeof METRIC_LABELS)[number];
 
-/** Who is reporting: becomes the job/role/index labels of every series of a registry. */
+/** Who is reporting: becomes the weft_job/role/index labels of every series of a registry. */
 export interface MetricsIdentity {
   job?: string;
   role?: string;
@@ -98,7 +108,7 @@ export function checkMetricDefinition(
     if (!(METRIC_LABELS as readonly string[]).includes(l)) {
       throw new MetricDefinitionError(
         name,
-        `label '${l}' is not allowed; labels are limited to job, role, index`,
+        `label '${l}' is not allowed; labels are limited to ${METRIC_LABELS.join(', ')}`,
       );
     }
   }
@@ -106,7 +116,7 @@ export function checkMetricDefinition(
 
 function identityLabels(identity: MetricsIdentity): Record<string, string> {
   const out: Record<string, string> = {};
-  if (identity.job !== undefined) out.job = String(identity.job);
+  if (identity.job !== undefined) out.weft_job = String(identity.job);
   if (identity.role !== undefined) out.role = String(identity.role);
   if (identity.index !== undefined) out.index = String(identity.index);
   return out;

@@ -40,9 +40,18 @@ export async function observeEmbeddedJob(
 ): Promise<EmbeddedObservability> {
   // Actors report healthy on their supervisor's word: they share this process, no heartbeats.
   const board = new JobStatusBoard({ job, epochs: spec.train.epochs, actors: [] });
+  const hasSampler = spec.sampling.handoff !== 'inline';
+  const actors: { role: Role; index: number }[] = [
+    ...Array.from({ length: spec.cluster.parameterServers }, (_, index) => ({
+      role: 'ps' as const,
+      index,
+    })),
+    ...(hasSampler ? [{ role: 'sampler' as const, index: 0 }] : []),
+    { role: 'trainer', index: 0 },
+  ];
   const observer = new JobObserver(board, actorMetrics('coordinator', { job, index: 0 }), {
     job,
-    actorsExpected: spec.sampling.handoff === 'inline' ? 2 : 3,
+    actors,
     checkpointEvery: spec.train.checkpointEvery,
     epoch: from.epoch,
     step: from.step,
@@ -50,7 +59,10 @@ export async function observeEmbeddedJob(
   const mineIn = (role: Role) => (a: Address) => a.job === job && a.role === role;
   const stops: (() => void)[] = [
     countHostErrors(actorMetrics('ps', { job, index: 0 }), mineIn('ps')),
-    countHostErrors(actorMetrics('sampler', { job, index: 0 }), mineIn('sampler')),
+    // Only actors that exist get metrics: an inline job has no sampler actor to report up.
+    ...(hasSampler
+      ? [countHostErrors(actorMetrics('sampler', { job, index: 0 }), mineIn('sampler'))]
+      : []),
     system.on((e) => {
       const { role } = e.address;
       const index = Number(e.address.index);

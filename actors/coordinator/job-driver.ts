@@ -212,7 +212,7 @@ class JobRun {
     this.idTables = DistributedIdTables.of(spec, p.graph.numClasses, (i) =>
       p.system.client(at(EMB_ROLE, i), EmbeddingShardProtocol),
     );
-    this.fanouts = new JobFanouts(spec, p.job, this.state, this.event);
+    this.fanouts = new JobFanouts(spec, this.state, this.event);
     this.observer = await p.start({
       from: { epoch: this.state.epoch, step: this.state.step },
       event: this.event,

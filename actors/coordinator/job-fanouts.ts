@@ -1,12 +1,11 @@
 // Adaptive sampling, coordinator side: the controller decides after each evaluation, and every
-// sampler is told the fanouts of each epoch (and again after a restart).
+// sampler is told the fanouts of each epoch (and again after a restart); the samplers export them.
 import type { ActorClient } from '../../runtime/actor.js';
 import type { CoordinatorState } from './coordinator-state.js';
 import { SamplerProtocol } from '../protocols.js';
 import { retrying } from '../../runtime/retry.js';
 import type { JobSpec } from '../job-spec.js';
 import { adaptiveFor, adaptiveMetric, type AdaptiveFanouts } from '../plan/adaptive-fanouts.js';
-import { exportFanouts } from './fanout-gauges.js';
 import { sealed } from '../control-secret.js';
 
 type Event = (kind: string, detail: string, extra?: Record<string, unknown>) => void;
@@ -17,21 +16,17 @@ type Event = (kind: string, detail: string, extra?: Record<string, unknown>) => 
  */
 export class JobFanouts {
   private readonly adaptive: AdaptiveFanouts | undefined;
-  private readonly gauges: (fanouts: readonly number[]) => void;
   /** Epoch whose fanouts were last sent to the samplers (a restarted sampler is told again). */
   private epoch = -1;
 
   constructor(
     private readonly spec: JobSpec,
-    job: string,
     state: CoordinatorState,
     private readonly event: Event,
   ) {
     this.adaptive = adaptiveFor(spec);
     if (this.adaptive && state.adaptive)
       this.adaptive.restore(state.adaptive.fanouts, state.adaptive.previous);
-    this.gauges = exportFanouts(job);
-    this.gauges(this.fanouts);
     if (this.adaptive) event('fanouts', this.fanouts.join(','));
   }
 
@@ -82,7 +77,6 @@ export class JobFanouts {
     const d = this.adaptive.observe(val[adaptiveMetric(this.spec)] ?? NaN);
     state.adaptive = this.adaptive.state();
     if (!d.grew) return;
-    this.gauges(d.fanouts);
     this.event(
       'fanouts',
       `${d.fanouts.join(',')} (gain ${d.gain.toFixed(4)} < ${this.spec.sampling.adaptive.threshold})`,
@@ -96,6 +90,5 @@ export class JobFanouts {
     const fresh = adaptiveFor(this.spec)!;
     const s = state.adaptive ?? fresh.state();
     this.adaptive.restore(s.fanouts, s.previous);
-    this.gauges(this.fanouts);
   }
 }

@@ -5,6 +5,7 @@ import { recordEvaluation } from '../actor-metrics.js';
 import {
   countError,
   metricHandle,
+  type CounterHandle,
   type EvalSplit,
   type Role,
   type RoleMetrics,
@@ -13,8 +14,11 @@ import type { JobStatusBoard } from './job-status.js';
 
 export interface JobObserverOptions {
   job: string;
-  /** Actors the job is made of, besides the coordinator. */
-  actorsExpected: number;
+  /**
+   * The actors the job is made of, besides the coordinator: their count is the expected number,
+   * and each one's restart counter exists at 0 from the start.
+   */
+  actors: readonly { role: Role; index: number }[];
   /** train.checkpointEvery (0: only at the end). */
   checkpointEvery: number;
   /** The last finished epoch the job starts from (-1 for a fresh job), and its step. */
@@ -23,6 +27,8 @@ export interface JobObserverOptions {
 }
 
 export class JobObserver {
+  private readonly restarts = new Map<string, CounterHandle>();
+
   constructor(
     readonly status: JobStatusBoard,
     readonly metrics: RoleMetrics<'coordinator'>,
@@ -30,7 +36,9 @@ export class JobObserver {
   ) {
     const m = metrics;
     m.weft_coordinator_epoch.set(Math.max(0, options.epoch));
-    m.weft_coordinator_actors_expected.set(options.actorsExpected);
+    m.weft_coordinator_actors_expected.set(options.actors.length);
+    // Born at 0, so the first restart is an increase that rate(), increase() and alerts see.
+    for (const a of options.actors) this.restartCounter(a.role, a.index);
     m.weft_coordinator_actors_healthy.set(status.healthyCount());
     m.weft_checkpoint_interval_epochs.set(
       options.checkpointEvery > 0 ? options.checkpointEvery : Infinity,
@@ -55,13 +63,20 @@ export class JobObserver {
    */
   actorEvent(role: string, index: number, kind: string, detail: string, pid?: number): void {
     if (kind === 'actor-restarted' || kind === 'restarted')
-      metricHandle(threadMetrics(), 'weft_actor_restarts_total', {
-        job: this.options.job,
-        role: role as Role,
-        index,
-      }).inc();
+      this.restartCounter(role as Role, index).inc();
     this.status.actorEvent(role, index, kind, detail, pid);
     this.refreshHealth();
+  }
+
+  private restartCounter(role: Role, index: number): CounterHandle {
+    const key = `${role}/${index}`;
+    let c = this.restarts.get(key);
+    if (!c) {
+      const actor = { job: this.options.job, role, index };
+      c = metricHandle(threadMetrics(), 'weft_actor_restarts_total', actor);
+      this.restarts.set(key, c);
+    }
+    return c;
   }
 
   epochStarted(epoch: number, step: number): void {

@@ -2,15 +2,7 @@
 // of the job as a separate OS process; restarts an actor process (or the nats-server) that dies, and
 // stops them all at the end — or, through a reaper process, when the launcher itself is killed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +15,7 @@ import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
 import { OrphanReaper } from '../../runtime/orphan-reaper.js';
 import { makeTlsFiles, type TlsFiles } from '../../runtime/tls-files.js';
 import { CONTROL_SECRET_ENV, controlSecret, makeControlSecret } from '../control-secret.js';
+import type { EpochSummary } from '../coordinator/run-results.js';
 import { defaultJobSpec, resolveClusterFiles, type JobSpec } from '../job-spec.js';
 import { clusterNatsConfig, specControlSecret } from './cluster-credentials.js';
 import { refuseOtherJobIn, runLocation } from '../coordinator/run-location.js';
@@ -34,6 +27,7 @@ import {
   rolePrefixes,
   type RoleCredentials,
 } from './nats-permissions.js';
+import { defaultTargetsDir, TargetsFile } from './prometheus-targets.js';
 import { partitionLayoutOf } from '../sampler/partition-sampling.js';
 import { roleCount, ROLES, SHUTDOWN_TOLD, type Role } from './role-runner.js';
 
@@ -52,8 +46,14 @@ export interface LaunchOptions {
   maxRestarts?: number;
   /** Child output: 'logs' (RUN_DIR/logs/<role>-<index>.log, default) or 'inherit'. */
   output?: 'logs' | 'inherit';
-  /** Called on process starts, exits and restarts (role 'nats': the local nats-server). */
+  /**
+   * Called on process starts, exits and restarts (role 'nats': the local nats-server); `metrics`
+   * when a process serves its metrics (detail: the base URL), `targets` once the targets file is
+   * written (detail: its path).
+   */
   onEvent?: (e: LaunchEvent) => void;
+  /** Called after every epoch of the job, as the coordinator finishes it. */
+  onEpoch?: (e: EpochSummary) => void;
   /** Continue from the newest checkpoint in the run directory (an error when there is none). */
   resume?: boolean;
   /** Start over even when the run directory holds this job's checkpoints (kept aside). */
@@ -61,8 +61,8 @@ export interface LaunchOptions {
   /** max_payload of the local nats-server (default 8 MiB). */
   maxPayloadBytes?: number;
   /**
-   * Folder of the Prometheus file_sd target files (default deploy/prometheus/targets under the
-   * working directory, where deploy/prometheus/prometheus.yml looks).
+   * Folder of the Prometheus file_sd target files (default `defaultTargetsDir()`: WEFT_TARGETS_DIR,
+   * else this installation's deploy/prometheus/targets, where its prometheus.yml looks).
    */
   targetsDir?: string;
 }
@@ -75,6 +75,17 @@ export interface LaunchEvent {
   detail: string;
 }
 
+/**
+ * What a child process tells the launcher over its IPC channel: that its metrics endpoint listens
+ * (every process), and each finished epoch (the coordinator).
+ */
+export type ChildMessage =
+  | { type: 'weft-metrics-bound'; /** Base URL, e.g. http://127.0.0.1:40123 */ url: string }
+  | { type: 'weft-epoch'; epoch: EpochSummary };
+
+const typeOf = (m: unknown): unknown =>
+  typeof m === 'object' && m !== null ? (m as { type?: unknown }).type : undefined;
+
 interface Child {
   role: Role;
   index: number;
@@ -83,6 +94,8 @@ interface Child {
   exited?: Promise<void>;
   /** The coordinator told this incarnation to shut down: its exit is no failure. */
   told?: boolean;
+  /** Where its current process serves /metrics, once it reported binding. */
+  metricsUrl?: string;
 }
 
 /** Where a launch's processes and files are (RUN_DIR/launch/processes.json), for operators and tests. */
@@ -166,8 +179,14 @@ export class LaunchedJob {
    * else cluster.auth.controlSecretFile's, else fresh per run).
    */
   private readonly controlSecret: string;
-  /** deploy/prometheus/targets/<job>-<run dir hash>.json while the job runs (undefined: metrics off). */
-  targetsFile: string | undefined;
+  /** The job's Prometheus targets file, <job>-<run dir hash>.json (undefined when metrics are off). */
+  private readonly targets: TargetsFile | undefined;
+  private targetsWritten!: () => void;
+  private targetsFailed!: (error: Error) => void;
+  private readonly targetsReady = new Promise<void>((resolve, reject) => {
+    this.targetsWritten = resolve;
+    this.targetsFailed = reject;
+  });
   /** The local nats-server (undefined when joining a server given by URL). */
   readonly natsServer: NatsServer | undefined;
   /** Per-role credentials of the local server. */
@@ -203,6 +222,19 @@ export class LaunchedJob {
     for (const role of ROLES)
       for (let index = 0; index < roleCount(spec, role); index++)
         this.children.push({ role, index, restarts: 0 });
+    // Written only once every process reported the port it bound (metricsBound).
+    this.targets =
+      spec.runtime.metricsPort > 0
+        ? new TargetsFile(
+            options.targetsDir ?? defaultTargetsDir(),
+            this.job,
+            this.children,
+            targetsFileName(this.job, this.runDir),
+          )
+        : undefined;
+    if (!this.targets) this.targetsWritten();
+    this.targetsReady.catch(() => undefined);
+    if (this.targets) reaper.guardPath(this.targets.path);
     // The coordinator first: the others start once it owns the job (its claim on the NATS server).
     this.startChild(this.children[0]);
     this.finished = this.watchCoordinator();
@@ -226,9 +258,6 @@ export class LaunchedJob {
       throw new LaunchError('the coordinator exited before it owned the job');
     }
     for (const c of this.children.slice(1)) if (!this.stopping) this.startChild(c);
-    this.targetsFile = this.writeTargets();
-    if (this.targetsFile) this.reaper.guardPath(this.targetsFile);
-    this.writeRecord();
   }
 
   /** Starts the nats-server if asked, then every process of the job. */
@@ -329,6 +358,29 @@ export class LaunchedJob {
     };
   }
 
+  /** Path of the job's Prometheus targets file (undefined when metrics are off). */
+  get targetsFile(): string | undefined {
+    return this.targets?.path;
+  }
+
+  /**
+   * Resolves once every process has bound its metrics port and the targets file is written (at
+   * once when metrics are off); rejects if the job ends first.
+   */
+  metricsReady(): Promise<void> {
+    return Promise.race([
+      this.targetsReady,
+      this.finished.then(() => {
+        throw new LaunchError('the job ended before every process served its metrics');
+      }),
+    ]);
+  }
+
+  /** Base URL of an actor's /metrics (and the coordinator's /status), once its process bound it. */
+  metricsUrlOf(role: Role, index: number): string | undefined {
+    return this.children.find((c) => c.role === role && c.index === index)?.metricsUrl;
+  }
+
   /** The pid of an actor's current process. */
   pidOf(role: Role, index: number): number | undefined {
     return this.children.find((c) => c.role === role && c.index === index)?.proc?.pid;
@@ -386,8 +438,10 @@ export class LaunchedJob {
     args.push('--nats', this.natsUrl, '--spec', this.specFile);
     if (c.role === 'coordinator' && this.options.resume) args.push('--resume');
     if (c.role === 'coordinator' && this.options.fresh) args.push('--fresh');
+    if (this.targets) args.push('--metrics-port', 'auto');
     // The IPC channel tells the launcher that the coordinator shut an actor down (an exit without it
-    // is a failure), and tells the actor at once when the launcher is gone.
+    // is a failure), where the actor serves its metrics and (the coordinator) each finished epoch;
+    // and it tells the actor at once when the launcher is gone.
     let stdio: ('ignore' | 'inherit' | 'ipc' | number)[] = ['ignore', 'inherit', 'inherit', 'ipc'];
     let fd: number | undefined;
     if (this.options.output !== 'inherit') {
@@ -401,8 +455,17 @@ export class LaunchedJob {
     this.reaper.guardPid(proc.pid);
     this.emit('started', c, `pid ${proc.pid}`);
     this.writeRecord();
+    c.metricsUrl = undefined;
     proc.on('message', (m: unknown) => {
-      if ((m as { kind?: string } | null)?.kind === SHUTDOWN_TOLD && c.proc === proc) c.told = true;
+      if (c.proc !== proc) return;
+      if ((m as { kind?: string } | null)?.kind === SHUTDOWN_TOLD) c.told = true;
+      else if (
+        typeOf(m) === 'weft-metrics-bound' &&
+        typeof (m as { url?: unknown }).url === 'string'
+      )
+        this.metricsBound(c, (m as { url: string }).url);
+      else if (typeOf(m) === 'weft-epoch' && c.role === 'coordinator')
+        this.options.onEpoch?.((m as { epoch: EpochSummary }).epoch);
     });
     // 'close' comes after the exit and after the IPC channel is drained, so a `told` sent just
     // before the exit has arrived.
@@ -456,7 +519,9 @@ export class LaunchedJob {
       env.WEFT_NATS_PASSWORD = creds.password;
       if (this.tls) env.WEFT_NATS_TLS_CA = this.tls.caFile;
     }
-    // Each local process takes its own metrics port (base + position), not a pod's fixed one.
+    // Each local process binds a port the system chooses (no fixed range to clash with another
+    // job's) and reports it (startChild asks with --metrics-port auto); the targets file lists it
+    // only then.
     delete env.WEFT_METRICS_PORT;
     return env;
   }
@@ -538,35 +603,31 @@ export class LaunchedJob {
       writeFileSync(join(this.runDir, 'logs', 'nats-server.log'), this.natsServer.output());
     this.tls?.remove();
     // Prometheus drops the job's targets once their file is gone.
-    if (this.targetsFile) rmSync(this.targetsFile, { force: true });
+    this.targets?.remove();
     // Everything is cleaned up: the reaper leaves without touching anything.
     await this.reaper.close();
     this.lock.release();
   }
 
-  /** deploy/prometheus/targets/<job>-<run dir hash>.json: where each process of the job serves /metrics. */
-  private writeTargets(): string | undefined {
-    const base = this.spec.runtime.metricsPort;
-    if (base <= 0) return undefined;
-    const targets = this.children.map((c, i) => ({
-      targets: [`127.0.0.1:${base + i}`],
-      labels: { job: this.job, role: c.role, index: String(c.index) },
-    }));
-    const dir = resolve(this.options.targetsDir ?? 'deploy/prometheus/targets');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, targetsFileName(this.job, this.runDir));
-    writeFileAtomic(file, JSON.stringify(targets, null, 2));
-    return file;
-  }
-
-  /** The metrics port of an actor's process (base + its position), 0 when metrics are off. */
-  static metricsPortOf(spec: JobSpec, role: Role, index: number): number {
-    const base = spec.runtime.metricsPort;
-    if (base <= 0) return 0;
-    let i = 0;
-    for (const r of ROLES)
-      for (let k = 0; k < roleCount(spec, r); k++, i++)
-        if (r === role && k === index) return base + i;
-    return 0;
+  /** A process serves /metrics at `url`: the targets file follows, once every process has. */
+  private metricsBound(c: Child, url: string): void {
+    c.metricsUrl = url;
+    this.emit('metrics', c, url);
+    if (!this.targets || this.stopping) return;
+    const wasWritten = this.targets.written;
+    try {
+      this.targets.report(c.role, c.index, new URL(url).host);
+    } catch (error) {
+      // The job runs on without Prometheus targets (a read-only installation, say); say why.
+      const message = `cannot write ${this.targets.path}: ${(error as Error).message}; set --targets-dir or WEFT_TARGETS_DIR`;
+      this.emit('targets-failed', c, message);
+      this.targetsFailed(new LaunchError(message));
+      return;
+    }
+    if (this.targets.written && !wasWritten) {
+      this.targetsWritten();
+      this.emit('targets', c, this.targets.path);
+      this.writeRecord();
+    }
   }
 }

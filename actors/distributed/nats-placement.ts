@@ -139,7 +139,11 @@ export class NatsPlacement implements Placement {
     const { parameterServers: P, samplers: S, trainers: T } = spec.cluster;
     const observer = new JobObserver(board, actorMetrics('coordinator', { job, index: 0 }), {
       job,
-      actorsExpected: T + P + S,
+      actors: [
+        ...Array.from({ length: P }, (_, index) => ({ role: 'ps' as const, index })),
+        ...Array.from({ length: S }, (_, index) => ({ role: 'sampler' as const, index })),
+        ...Array.from({ length: T }, (_, index) => ({ role: 'trainer' as const, index })),
+      ],
       checkpointEvery: spec.train.checkpointEvery,
       ...run.from,
     });

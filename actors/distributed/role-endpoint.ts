@@ -12,8 +12,8 @@ export interface RoleEndpointOptions {
   role: Role;
   index: number;
   job: string;
-  /** Port of /metrics; 0 serves nothing (the metrics are still recorded). */
-  port: number;
+  /** Port of /metrics; 'auto' a free one the system chooses; 0 serves nothing (still recorded). */
+  port: number | 'auto';
   /** Interface to bind (default 127.0.0.1; 0.0.0.0 in a pod, to be scraped from other hosts). */
   host?: string;
   /** The coordinator's job status: served as /status, and /healthz says 503 once the job failed. */
@@ -51,10 +51,10 @@ export async function startRoleEndpoint(options: RoleEndpointOptions): Promise<R
   ];
   const status = options.status;
   let server: MetricsServer | null = null;
-  if (options.port > 0) {
+  if (options.port === 'auto' || options.port > 0) {
     try {
       server = await serveMetrics({
-        port: options.port,
+        port: options.port === 'auto' ? 0 : options.port,
         host: options.host,
         ...(status ? { routes: statusRoutes(status) } : {}),
       });

@@ -3,10 +3,13 @@
 import { EmbeddingShardActor } from '../parameter-server/embedding-shard-actor.js';
 import { EMB_ROLE } from '../parameter-server/embedding-tables.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
+import { consoleLogger, type Logger } from '../../runtime/actor-log.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import type { NatsTransport } from '../../runtime/transports/nats.js';
+import type { JobStatusBoard } from '../coordinator/job-status.js';
+import type { EpochSummary } from '../coordinator/run-results.js';
 import type { JobSpec } from '../job-spec.js';
 import {
   runDistributedTraining,
@@ -43,10 +46,17 @@ export interface RoleOptions {
   fresh?: boolean;
   runLockToken?: string;
   onOwned?: () => void;
-  /** Serve /metrics (and the coordinator's /status and /healthz) on this port; 0 or absent: off. */
-  metricsPort?: number;
+  /**
+   * Serve /metrics (and the coordinator's /status and /healthz) on this port; 'auto': a free port
+   * the system chooses (reported to `onMetricsBound`); 0 or absent: off.
+   */
+  metricsPort?: number | 'auto';
   /** Interface the metrics endpoint binds (default 127.0.0.1). */
   metricsHost?: string;
+  /** Called once the metrics endpoint listens, with its base URL. */
+  onMetricsBound?: (url: string) => void;
+  /** The coordinator: called after every epoch (also logged at info level). */
+  onEpoch?: (e: EpochSummary) => void;
   /** Called once the coordinator told the hosted actor to shut down, before the role returns. */
   onShutdownTold?: () => Promise<void> | void;
 }
@@ -89,6 +99,8 @@ export async function runRole(options: RoleOptions): Promise<DistributedResults 
     },
   };
   const status = role === 'coordinator' ? statusBoardOf(spec, job) : undefined;
+  const log = consoleLogger({ job, role, index, pid: process.pid });
+  log.info('starting', { nats: options.nats.servers });
   const endpoint = await startRoleEndpoint({
     role,
     index,
@@ -97,28 +109,50 @@ export async function runRole(options: RoleOptions): Promise<DistributedResults 
     host: options.metricsHost,
     status,
   });
+  if (endpoint.server) {
+    log.info('serving metrics', { url: `${endpoint.server.url}/metrics` });
+    options.onMetricsBound?.(endpoint.server.url);
+  }
   try {
-    if (role === 'coordinator')
-      return await runDistributedTraining(spec, {
-        nats: options.nats,
-        job,
-        resume: options.resume,
-        fresh: options.fresh,
-        runLockToken: options.runLockToken,
-        onOwned: options.onOwned,
-        status,
-      });
-    await hostActor(options, endpoint, heartbeatMs);
+    if (role === 'coordinator') return await coordinate(options, status, log);
+    await hostActor(options, endpoint, heartbeatMs, log);
+    log.info('stopped');
     return undefined;
   } finally {
     await endpoint.close();
   }
 }
 
+/** The coordinator's run, with its progress logged at info level as it goes (`kubectl logs`). */
+async function coordinate(
+  options: RoleOptions,
+  status: JobStatusBoard | undefined,
+  log: Logger,
+): Promise<DistributedResults> {
+  const { spec, job } = options;
+  const results = await runDistributedTraining(spec, {
+    nats: options.nats,
+    job,
+    resume: options.resume,
+    fresh: options.fresh,
+    runLockToken: options.runLockToken,
+    onOwned: options.onOwned,
+    status,
+    onEpoch: (e) => {
+      log.info('epoch', { ...e, epochs: spec.train.epochs });
+      options.onEpoch?.(e);
+    },
+    onEvent: (e) => log.info(e.kind, { detail: e.detail }),
+  });
+  log.info('finished', { val: results.val, test: results.test, run_dir: results.run_dir });
+  return results;
+}
+
 async function hostActor(
   options: RoleOptions,
   endpoint: RoleEndpoint,
   heartbeatMs: number,
+  log: Logger,
 ): Promise<void> {
   const { role, index, job, spec } = options;
   if (role === 'coordinator') throw new Error('the coordinator hosts no actor');
@@ -142,6 +176,7 @@ async function hostActor(
         { job, role: EMB_ROLE, index },
         { config: {}, placement: 'local', restart: { restart: 'never' } },
       );
+    log.info('ready');
     let stop = false;
     void options.stopRequested?.then(() => {
       stop = true;

@@ -64,7 +64,7 @@ export class EmbeddingShardActor extends Actor<Record<string, never>> {
         'grads',
       );
     if (!refusal) return;
-    this.m[`weft_messages_refused_${refusal.reason}_total`].inc();
+    this.m.weft_messages_refused_total.with({ reason: refusal.reason }).inc();
     throw refusal;
   }
 

@@ -315,7 +315,7 @@ export class ParameterServerActor extends Actor<ShardConfig> {
 
   private refused(error: unknown): unknown {
     if (error instanceof RefusedMessageError) {
-      this.m[`weft_messages_refused_${error.reason}_total`].inc();
+      this.m.weft_messages_refused_total.with({ reason: error.reason }).inc();
       this.ctx.log.warn(error.message, { error });
     }
     return error;

@@ -221,6 +221,7 @@ export class SamplerActor extends Actor<SamplerConfig> {
   private planFor(epoch: number): EpochPlan {
     if (this.plan?.epoch === epoch) return this.plan;
     this.plan = epochPlanOf(this.ctx.config.spec, this.trainSeeds, this.groups, epoch);
+    this.ctx.log.info('epoch planned', { epoch, batches: this.plan.numBatches });
     // A new epoch: whatever was produced for the old one will never be asked for.
     for (const s of this.slots.values()) if (!s.done) s.reject(new Error('epoch moved on'));
     this.slots.clear();

@@ -357,6 +357,13 @@ export class TrainerActor extends Actor<TrainerConfig> {
       if (isNonFinite(error)) await this.drainEpoch(taken.i, mine.length);
       throw error;
     }
+    const last = steps[steps.length - 1];
+    this.ctx.log.info('epoch trained', {
+      epoch: req.epoch,
+      steps: steps.length,
+      ...(last ? { loss: last.loss } : {}),
+      version: this.version,
+    });
     return { steps, version: this.version, resumedAtRound: k0 };
   }
 

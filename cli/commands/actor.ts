@@ -1,10 +1,6 @@
 // `weft actor --role R --index I --job ID --nats URL --spec FILE`: one actor of a distributed job in this
 // process — what `weft launch` starts per actor and what a Kubernetes pod runs.
-import {
-  LaunchedJob,
-  OWNED_MESSAGE,
-  RUN_LOCK_TOKEN_ENV,
-} from '../../actors/distributed/launcher.js';
+import { OWNED_MESSAGE, RUN_LOCK_TOKEN_ENV } from '../../actors/distributed/launcher.js';
 import { jobIdOf } from '../../actors/distributed/distributed-job.js';
 import { ROLES, runRole, SHUTDOWN_TOLD, type Role } from '../../actors/distributed/role-runner.js';
 import {
@@ -34,9 +30,16 @@ Runs one actor of a distributed job (separate processes talking over NATS).
   --tls-ca FILE   CA of the NATS servers' certificates (default: $WEFT_NATS_TLS_CA)
   --tls-cert FILE client certificate, with --tls-key FILE (default: $WEFT_NATS_TLS_CERT, _KEY)
                   (flags and variables override the spec's cluster.auth and cluster.tls)
+  --metrics-port P|auto
+                  serve /metrics (and the coordinator's /status) on port P, or on a free port the
+                  system chooses ('auto', what weft launch asks for); default $WEFT_METRICS_PORT
+                  (a pod's), else the spec's runtime.metricsPort (0: off)
   --resume        coordinator: continue from the newest checkpoint in the run directory (required)
   --fresh         coordinator: start over even when the run directory holds this job's checkpoints
-                  (without either, a restarted coordinator resumes its own job's checkpoints)`;
+                  (without either, a restarted coordinator resumes its own job's checkpoints)
+
+Logs are JSON lines on stderr at level $WEFT_LOG_LEVEL (default info here: start, ready, and the
+coordinator's epochs and evaluations as they happen).`;
 
 function rankFromEnv(): number | undefined {
   for (const name of ['JOB_COMPLETION_INDEX', 'VC_TASK_INDEX']) {
@@ -105,11 +108,30 @@ function tellLauncher(): Promise<void> {
   });
 }
 
+/** The metrics port: the flag (a number or 'auto'), else a pod's, else the spec's (0: off). */
+function metricsPortOf(
+  flag: string | undefined,
+  podPort: number,
+  specPort: number,
+): number | 'auto' {
+  if (flag === undefined) return podPort > 0 ? podPort : specPort;
+  if (flag === 'auto') return 'auto';
+  const port = Number(flag);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw commandLineError(
+      `--metrics-port must be a port (0-65535) or 'auto', got ${JSON.stringify(flag)}`,
+      '--metrics-port',
+    );
+  return port;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(
     argv,
     {
-      ...valueFlags('role index job nats spec creds token user tls-ca tls-cert tls-key'),
+      ...valueFlags(
+        'role index job nats spec creds token user tls-ca tls-cert tls-key metrics-port',
+      ),
       ...switchFlags('resume fresh json'),
     },
     USAGE,
@@ -139,11 +161,16 @@ export async function run(argv: string[]): Promise<number> {
     if (secret) process.env[CONTROL_SECRET_ENV] = secret;
   }
   watchParent();
+  // An actor process's log says what it does at the default level (kubectl logs, RUN_DIR/logs).
+  process.env.WEFT_LOG_LEVEL ??= 'info';
   // In a pod every process has the same port (WEFT_METRICS_PORT) and is scraped from other hosts;
-  // under `weft launch` each takes base + its position, on loopback.
+  // under `weft launch` each binds a free port on loopback and reports it to the launcher.
   const podPort = Number(process.env.WEFT_METRICS_PORT ?? 0);
-  const metricsPort = podPort > 0 ? podPort : LaunchedJob.metricsPortOf(spec, role, index);
+  const metricsPort = metricsPortOf(values['metrics-port'], podPort, spec.runtime.metricsPort);
   const metricsHost = process.env.WEFT_METRICS_HOST ?? (podPort > 0 ? '0.0.0.0' : '127.0.0.1');
+  // Started by `weft launch`: the IPC channel reports the bound port and the epochs (watchParent
+  // keeps it from holding this process alive).
+  const report = process.send ? (m: object) => process.send!(m) : undefined;
   let stopRequested!: () => void;
   const stopped = new Promise<void>((r) => (stopRequested = r));
   let signals = 0;
@@ -170,6 +197,8 @@ export async function run(argv: string[]): Promise<number> {
     metricsPort,
     metricsHost,
     onShutdownTold: tellLauncher,
+    onMetricsBound: (u) => report?.({ type: 'weft-metrics-bound', url: u }),
+    onEpoch: (e) => report?.({ type: 'weft-epoch', epoch: e }),
   });
   if (results) {
     if (values.json) console.log(JSON.stringify(results, null, 2));

@@ -2,6 +2,7 @@
 // own nats-server when cluster.nats is 'local'); Ctrl-C stops every process it started.
 import { applyOverrides, loadJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { commandLineError, parseJobCommand, specOverrides } from '../command-line.js';
+import { epochLine } from '../epoch-line.js';
 import { formatMetrics } from '../format-metrics.js';
 import { EXIT } from '../print-error.js';
 import { interruptHint } from '../resume-run.js';
@@ -14,6 +15,11 @@ starts a nats-server with max_payload 8 MB, fresh credentials per role and per-r
 nats:// URL joins that server, with the WEFT_NATS_* credentials of this environment). Writes the same
 RUN_DIR/results.json, metrics.jsonl and checkpoints/ as weft train; logs go to RUN_DIR/logs/.
 
+While the job runs it prints (on stderr) the coordinator's /status and /metrics URLs when
+runtime.metricsPort is set (each process binds a free port; the Prometheus targets file is written
+once all have, to $WEFT_TARGETS_DIR or this installation's deploy/prometheus/targets), one line per
+epoch with its loss, seeds/s and validation metrics, and every process exit and restart.
+
 options:
   --trainers N          cluster.trainers
   --ps N                cluster.parameterServers
@@ -25,6 +31,7 @@ options:
   --fresh               start over even when the run directory holds this job's checkpoints
                         (without either: this job's checkpoints are resumed, another's refused)
   --inherit-output      actor output to this terminal instead of RUN_DIR/logs/
+  --targets-dir DIR     folder of the Prometheus targets file (default: see above)
   --json                print the results as JSON`;
 
 const FLAG_FIELDS = {
@@ -35,10 +42,29 @@ const FLAG_FIELDS = {
   out: 'out',
 };
 
+/**
+ * What `weft launch` prints about a process event: the coordinator's URLs, the targets file, exits
+ * and restarts; nothing for the routine start and metrics of the other processes.
+ */
+export function launchEventLine(e: {
+  kind: string;
+  role: string;
+  index: number;
+  detail: string;
+}): string | undefined {
+  const coordinator = e.role === 'coordinator';
+  if (e.kind === 'metrics')
+    return coordinator ? `status ${e.detail}/status, metrics ${e.detail}/metrics` : undefined;
+  if (e.kind === 'targets') return `Prometheus targets in ${e.detail}`;
+  if (e.kind === 'targets-failed') return `no Prometheus targets: ${e.detail}`;
+  if (e.kind === 'started' && !coordinator) return undefined;
+  return `${e.role} ${e.index}: ${e.kind} (${e.detail})`;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseJobCommand(
     argv,
-    'trainers ps samplers nats',
+    'trainers ps samplers nats targets-dir',
     'resume fresh inherit-output',
     USAGE,
   );
@@ -54,21 +80,20 @@ export async function run(argv: string[]): Promise<number> {
   );
   const quiet = Boolean(values.json);
   const { LaunchedJob } = await import('../../actors/distributed/launcher.js');
+  const say = (line: string | undefined) => {
+    if (!quiet && line !== undefined) process.stderr.write(`${line}\n`);
+  };
   const job = await LaunchedJob.start(spec, {
     output: values['inherit-output'] ? 'inherit' : 'logs',
     resume: values.resume,
     fresh: values.fresh,
-    onEvent: quiet
-      ? undefined
-      : (e) => {
-          if (e.kind !== 'started' || e.role === 'coordinator')
-            process.stderr.write(`${e.role} ${e.index}: ${e.kind} (${e.detail})\n`);
-        },
+    targetsDir: values['targets-dir'] as string | undefined,
+    onEvent: (e) => say(launchEventLine(e)),
+    onEpoch: (e) => say(epochLine(e, spec.train.epochs)),
   });
-  if (!quiet)
-    process.stderr.write(
-      `job ${job.job}: ${spec.cluster.parameterServers} ps, ${spec.cluster.samplers} samplers, ${spec.cluster.trainers} trainers on ${job.natsUrl}; logs in ${job.runDir}/logs\n`,
-    );
+  say(
+    `job ${job.job}: ${spec.cluster.parameterServers} ps, ${spec.cluster.samplers} samplers, ${spec.cluster.trainers} trainers on ${job.natsUrl}; logs in ${job.runDir}/logs`,
+  );
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) return;

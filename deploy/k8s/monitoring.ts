@@ -19,7 +19,7 @@ function monitorLabels(spec: JobSpec): Record<string, string> {
   return parseLabelList(spec.cluster.kubernetes.monitorLabels, 'cluster.kubernetes.monitorLabels');
 }
 
-/** Scrapes port `metrics` of every pod of the job, keeping the processes' own labels. */
+/** Scrapes port `metrics` of every pod of the job; the processes label their own series. */
 export function podMonitor(spec: JobSpec): Obj {
   return {
     apiVersion: 'monitoring.coreos.com/v1',
@@ -39,18 +39,18 @@ export function podMonitor(spec: JobSpec): Obj {
           port: 'metrics',
           path: '/metrics',
           interval: '15s',
-          // The processes label their metrics job/role/index themselves; keep those.
-          honorLabels: true,
+          // The processes label their series weft_job/role/index themselves; the target gets one
+          // label of its own, weft_actor (job/role/index), so `up` names the actor and nothing
+          // collides: no honorLabels, and job/instance stay Prometheus's.
           relabelings: [
             {
-              sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_component'],
-              targetLabel: 'role',
-            },
-            {
               sourceLabels: [
+                '__meta_kubernetes_pod_label_app_kubernetes_io_instance',
+                '__meta_kubernetes_pod_label_app_kubernetes_io_component',
                 '__meta_kubernetes_pod_annotation_batch_kubernetes_io_job_completion_index',
               ],
-              targetLabel: 'index',
+              separator: '/',
+              targetLabel: 'weft_actor',
             },
           ],
         },

@@ -52,8 +52,8 @@ describe('trainer step records as metrics', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const next = rng(seed);
       const inline = seed % 2 === 0;
-      const labels = { job: `steps-${seed}`, role: 'trainer', index: String(seed % 3) };
-      const m = actorMetrics('trainer', { job: labels.job, index: seed % 3 });
+      const labels = { weft_job: `steps-${seed}`, role: 'trainer', index: String(seed % 3) };
+      const m = actorMetrics('trainer', { job: labels.weft_job, index: seed % 3 });
       const steps = Array.from({ length: 1 + Math.floor(next() * 60) }, (_, i) =>
         randomStep(next, Math.floor(i / 10)),
       );
@@ -87,7 +87,7 @@ describe('trainer step records as metrics', () => {
         inline ? sum((s) => s.gather_s ?? 0) : 0,
         9,
       );
-      expect(await value('weft_errors_nonfinite_total', labels)).toBe(
+      expect(await value('weft_errors_total', { ...labels, kind: 'nonfinite' })).toBe(
         steps.filter((s) => !Number.isFinite(s.loss)).length,
       );
       const last = steps[steps.length - 1];
@@ -99,7 +99,7 @@ describe('trainer step records as metrics', () => {
   });
 
   it('registers an actor once: asking again keeps its histograms and gauges', async () => {
-    const labels = { job: 'once', role: 'trainer', index: '0' };
+    const labels = { weft_job: 'once', role: 'trainer', index: '0' };
     const a = actorMetrics('trainer', { job: 'once', index: 0 });
     a.weft_trainer_step_duration_seconds.observe(0.5);
     a.weft_trainer_queue_depth.set(3);

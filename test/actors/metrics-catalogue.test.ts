@@ -24,6 +24,7 @@ import {
   setFanouts,
   type MetricDecl,
   type Role,
+  type RoleMetrics,
 } from '../../actors/metrics-catalogue.js';
 import { WeftError } from '../../runtime/errors.js';
 import { MetricsRegistry, checkMetricDefinition } from '../../runtime/metrics.js';
@@ -77,7 +78,8 @@ describe('metric catalogue', () => {
 
   it('passes the runtime registry’s own definition check', () => {
     for (const d of catalogue) {
-      expect(() => checkMetricDefinition(d.name, d.type, LABEL_NAMES), d.name).not.toThrow();
+      const labels = [...LABEL_NAMES, ...(d.labels ?? []).map((l) => l.name)];
+      expect(() => checkMetricDefinition(d.name, d.type, labels), d.name).not.toThrow();
     }
   });
 
@@ -85,7 +87,7 @@ describe('metric catalogue', () => {
     const metrics = new MetricsRegistry({ job: 'cora', role: 'trainer', index: 2 });
     const t = registerRoleMetrics(metrics, 'trainer');
     t.weft_trainer_steps_total.inc(5);
-    const labels = { job: 'cora', role: 'trainer', index: '2' };
+    const labels = { weft_job: 'cora', role: 'trainer', index: '2' };
     expect(await valueOf(metrics.registry, 'weft_trainer_steps_total', labels)).toBe(5);
     // The supervisor in the same thread counts a child's restart under the child's labels.
     metricHandle(metrics, 'weft_actor_restarts_total', {
@@ -96,9 +98,10 @@ describe('metric catalogue', () => {
     expect(
       await valueOf(metrics.registry, 'weft_actor_restarts_total', { role: 'sampler', index: '0' }),
     ).toBe(1);
+    // An actor does not export its own restarts (it cannot count them): only its supervisor does.
     expect(
       await valueOf(metrics.registry, 'weft_actor_restarts_total', { role: 'trainer', index: '2' }),
-    ).toBe(0);
+    ).toBeUndefined();
     expect(() => registerRoleMetrics(new MetricsRegistry({ role: 'ps' }), 'ps')).toThrow(
       /job and index/,
     );
@@ -143,22 +146,29 @@ describe('metric catalogue', () => {
     expect(has('weft_sampler_sampled_edges_total', 'sampler')).toBe(true);
     expect(has('weft_checkpoint_last_success_timestamp_seconds', 'coordinator')).toBe(true);
     for (const role of ROLES) {
-      for (const n of [
-        'weft_actor_up',
-        'weft_actor_restarts_total',
-        'weft_nats_reconnects_total',
-      ]) {
+      expect(has('weft_actor_restarts_total', role)).toBe(role === 'coordinator');
+      for (const n of ['weft_actor_up', 'weft_nats_reconnects_total']) {
         expect(has(n, role), `${n} on ${role}`).toBe(true);
       }
-      for (const kind of ERROR_KINDS) expect(has(`weft_errors_${kind}_total`, role)).toBe(true);
+      expect(has('weft_errors_total', role)).toBe(true);
     }
-    // Hops: one gauge per layer the job spec allows.
+    expect(metricDecl('weft_errors_total')?.labels).toEqual([
+      { name: 'kind', values: ERROR_KINDS },
+    ]);
+    // Hops: one series per layer the job spec allows, exported by samplers only.
     const layers = JOB_FIELDS.model.layers as { max?: number };
     expect(MAX_HOPS).toBe(layers.max);
-    const hopGauges = catalogue.filter((d) => d.name.startsWith('weft_sampler_fanout_hop'));
-    expect(hopGauges.map((d) => d.name)).toEqual(
-      Array.from({ length: MAX_HOPS }, (_, h) => `weft_sampler_fanout_hop${h}`),
+    const fanout = metricDecl('weft_sampler_fanout');
+    expect(fanout?.labels?.[0].values).toEqual(
+      Array.from({ length: MAX_HOPS }, (_, h) => String(h)),
     );
+    expect(fanout?.roles).toEqual(['sampler']);
+    // No metric per member of a set any more: one metric, one label.
+    expect(
+      catalogue.filter((d) =>
+        /_hop\d|_(val|test)_|errors_[a-z]+_total|refused_[a-z]+_total/.test(d.name),
+      ),
+    ).toEqual([]);
   });
 
   it('registers exactly a role’s metrics, labelled job/role/index only', async () => {
@@ -175,8 +185,10 @@ describe('metric catalogue', () => {
         expect(m.type).toBe(metricDecl(m.name)?.type);
         for (const v of (m as unknown as { values: Sample[] }).values) {
           const keys = Object.keys(v.labels).filter((k) => k !== 'le');
-          expect(keys.sort()).toEqual([...LABEL_NAMES].sort());
-          expect(v.labels).toMatchObject({ job: 'cora', role, index: '3' });
+          const dims = (metricDecl(m.name)?.labels ?? []).map((l) => l.name);
+          expect(keys.sort()).toEqual([...LABEL_NAMES, ...dims].sort());
+          expect(keys).not.toContain('job');
+          expect(v.labels).toMatchObject({ weft_job: 'cora', role, index: '3' });
         }
       }
     }
@@ -204,7 +216,7 @@ describe('metric catalogue', () => {
         trainers[t].weft_trainer_loss.set(lastLoss[t]);
       }
       for (let t = 0; t < 3; t++) {
-        const labels = { job: `j${seed}`, role: 'trainer', index: String(t) };
+        const labels = { weft_job: `j${seed}`, role: 'trainer', index: String(t) };
         expect(await valueOf(registry, 'weft_trainer_seeds_total', labels)).toBe(seeds[t]);
         expect(await valueOf(registry, 'weft_trainer_loss', labels)).toBe(lastLoss[t]);
         const sum = await valueOf(
@@ -218,10 +230,28 @@ describe('metric catalogue', () => {
     }
   });
 
+  it('creates every counter of every role at zero, each label value included', async () => {
+    for (const role of ROLES) {
+      const registry = new Registry();
+      registerRoleMetrics(registry, role, { job: 'fresh', index: 0 });
+      const exported = await registry.getMetricsAsJSON();
+      for (const d of metricsOfRole(role).filter((x) => x.type === 'counter')) {
+        const values = (
+          exported.find((m) => m.name === d.name) as unknown as {
+            values: Sample[];
+          }
+        ).values;
+        const want = (d.labels ?? []).reduce((n, l) => n * l.values.length, 1);
+        expect(values.length, `${d.name} on ${role}`).toBe(want);
+        for (const v of values) expect(v.value, `${d.name} on ${role}`).toBe(0);
+      }
+    }
+  });
+
   it('starts counters and histograms at zero and initialised gauges at their value', async () => {
     const registry = new Registry();
     registerRoleMetrics(registry, 'ps', { job: 'j', index: 0 });
-    const labels = { job: 'j', role: 'ps', index: '0' };
+    const labels = { weft_job: 'j', role: 'ps', index: '0' };
     expect(await valueOf(registry, 'weft_ps_pull_requests_total', labels)).toBe(0);
     expect(await valueOf(registry, 'weft_actor_up', labels)).toBe(1);
     expect(await valueOf(registry, 'weft_ps_parameter_version', labels)).toBe(0);
@@ -287,10 +317,10 @@ describe('metric catalogue', () => {
     const registry = new Registry();
     const s = registerRoleMetrics(registry, 'sampler', { job: 'j', index: 0 });
     setFanouts(s, [25, 10, 5]);
-    const sl = { role: 'sampler' };
-    expect(await valueOf(registry, 'weft_sampler_fanout_hop0', sl)).toBe(25);
-    expect(await valueOf(registry, 'weft_sampler_fanout_hop2', sl)).toBe(5);
-    expect(await valueOf(registry, 'weft_sampler_fanout_hop3', sl)).toBeUndefined();
+    const hop = (h: string) => ({ role: 'sampler', hop: h });
+    expect(await valueOf(registry, 'weft_sampler_fanout', hop('0'))).toBe(25);
+    expect(await valueOf(registry, 'weft_sampler_fanout', hop('2'))).toBe(5);
+    expect(await valueOf(registry, 'weft_sampler_fanout', hop('3'))).toBeUndefined();
     expect(() => setFanouts(s, [1, 1, 1, 1, 1, 1, 1])).toThrow(/exceed/);
 
     const c = registerRoleMetrics(registry, 'coordinator', { job: 'j', index: 0 });
@@ -301,23 +331,27 @@ describe('metric catalogue', () => {
       auc: undefined,
     });
     expect(unknown).toEqual(['ndcg']);
-    expect(await valueOf(registry, 'weft_eval_val_accuracy', {})).toBe(0.81);
-    expect(await valueOf(registry, 'weft_eval_val_hits_at_10', {})).toBe(0.4);
-    expect(await valueOf(registry, 'weft_eval_val_auc', {})).toBeUndefined();
+    const ev = (metric: string) => ({ split: 'val', metric });
+    expect(await valueOf(registry, 'weft_eval_result', ev('accuracy'))).toBe(0.81);
+    expect(await valueOf(registry, 'weft_eval_result', ev('hits_at_10'))).toBe(0.4);
+    expect(await valueOf(registry, 'weft_eval_result', ev('auc'))).toBeUndefined();
     expect(evalMetricKey('Macro-F1')).toBe('macro_f1');
 
     const t = registerRoleMetrics(registry, 'trainer', { job: 'j', index: 1 });
     setBackend(t, 'wasm');
-    expect(await valueOf(registry, 'weft_trainer_backend_wasm', {})).toBe(1);
-    expect(await valueOf(registry, 'weft_trainer_backend_cpu', {})).toBe(0);
+    expect(await valueOf(registry, 'weft_trainer_backend', { backend: 'wasm' })).toBe(1);
+    expect(await valueOf(registry, 'weft_trainer_backend', { backend: 'cpu' })).toBe(0);
 
     expect(countError(t, new WeftError('actor-timeout', 'x'))).toBe('timeout');
     expect(countError(t, 'checkpoint')).toBe('checkpoint');
     expect(countError(t, new Error('plain'))).toBe('other');
     const tl = { role: 'trainer', index: '1' };
-    expect(await valueOf(registry, 'weft_errors_timeout_total', tl)).toBe(1);
-    expect(await valueOf(registry, 'weft_errors_checkpoint_total', tl)).toBe(1);
-    expect(await valueOf(registry, 'weft_errors_other_total', tl)).toBe(1);
+    const kind = (k: string) => ({ ...tl, kind: k });
+    expect(await valueOf(registry, 'weft_errors_total', kind('timeout'))).toBe(1);
+    expect(await valueOf(registry, 'weft_errors_total', kind('checkpoint'))).toBe(1);
+    expect(await valueOf(registry, 'weft_errors_total', kind('other'))).toBe(1);
+    expect(await valueOf(registry, 'weft_errors_total', kind('decode'))).toBe(0);
+    expect(() => t.weft_errors_total.with({ kind: 'bogus' as 'other' })).toThrow(/not one of/);
   });
 
   it('maps error codes to kinds', () => {
@@ -350,7 +384,7 @@ describe('metric catalogue', () => {
     const registry = new Registry();
     for (const role of ROLES) {
       const m = registerRoleMetrics(registry, role, { job: 'j', index: 0 });
-      (m as unknown as Record<string, { inc?: () => void }>).weft_actor_restarts_total.inc?.();
+      if (role === 'coordinator') (m as RoleMetrics<'coordinator'>).weft_actor_restarts_total.inc();
     }
     const text = await registry.metrics();
     const res = spawnSync('/usr/bin/promtool', ['check', 'metrics'], {

@@ -152,8 +152,9 @@ function expectMatchesSpec(objects: Record<string, Any>, spec: JobSpec): void {
   expect(objects.Service.spec.ports.map((p: Any) => p.targetPort)).toEqual(['metrics', 'metrics']);
   if (!objects.PodMonitor) return;
   const endpoint = objects.PodMonitor.spec.podMetricsEndpoints[0];
-  expect(endpoint).toMatchObject({ port: 'metrics', path: '/metrics', honorLabels: true });
-  expect(endpoint.relabelings.map((r: Any) => r.targetLabel).sort()).toEqual(['index', 'role']);
+  expect(endpoint).toMatchObject({ port: 'metrics', path: '/metrics' });
+  expect(endpoint.honorLabels).toBeUndefined();
+  expect(endpoint.relabelings.map((r: Any) => r.targetLabel)).toEqual(['weft_actor']);
 }
 
 /** Non-root, read-only root filesystem, every writable path a volume, alive and ready probes. */

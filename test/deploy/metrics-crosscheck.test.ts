@@ -5,12 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { metricDecl } from '../../actors/metrics-catalogue.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
+// Not `job`: the Weft job is `weft_job`, and `job` stays Prometheus's scrape job.
 const ALLOWED_LABELS = new Set([
-  'job',
+  'weft_job',
   'role',
   'index',
+  'kind',
+  'reason',
+  'split',
+  'metric',
+  'hop',
+  'backend',
   'le',
   'instance',
+  'weft_actor',
   'alertname',
   'alertstate',
 ]);
@@ -49,6 +57,7 @@ function dashboardExpressions(): string[] {
 function metricNamesIn(expr: string): { name: string; known: boolean }[] {
   const out: { name: string; known: boolean }[] = [];
   for (const [raw] of expr.matchAll(/\bweft_[a-z0-9_]+/g)) {
+    if (ALLOWED_LABELS.has(raw)) continue; // weft_job, weft_actor: labels, not metrics
     if (metricDecl(raw)) {
       out.push({ name: raw, known: true });
       continue;
@@ -92,7 +101,7 @@ describe('rules and dashboard against the metric catalogue', () => {
     }
   });
 
-  it('use no label beyond job/role/index (plus le and Prometheus target labels)', () => {
+  it('use only catalogued labels (plus le and the target labels instance and weft_actor)', () => {
     for (const { file, exprs } of sources) {
       const bad = exprs.flatMap(labelNamesIn).filter((l) => !ALLOWED_LABELS.has(l));
       expect(bad, file).toEqual([]);
@@ -124,14 +133,37 @@ describe('rules and dashboard against the metric catalogue', () => {
       'weft_trainer_compute_seconds_total',
       'weft_trainer_sync_seconds_total',
       'weft_trainer_loss', // loss and metrics
-      'weft_eval_val_accuracy',
+      'weft_eval_result',
       'weft_trainer_queue_depth', // queue depth
       'weft_trainer_param_pull_bytes_total', // PS traffic
       'weft_ps_sent_bytes_total',
       'weft_actor_restarts_total', // restarts
+      'process_resident_memory_bytes', // memory against its limit
+      'weft_process_memory_limit_bytes',
     ]) {
       expect(all, name).toContain(name);
     }
+  });
+
+  it('counts actors, not series, and shows memory against its limit', () => {
+    const dashboard = JSON.parse(readFileSync(path.join(root, 'deploy/grafana/weft.json'), 'utf8'));
+    const panel = (title: string) =>
+      (dashboard.panels as { title: string; targets: { expr: string }[] }[]).find(
+        (p) => p.title === title,
+      )!;
+    const [up, expected] = panel('Actors up').targets.map((t) => t.expr);
+    expect(up).toMatch(
+      /^count\(count by \(weft_job, role, index\) \(weft_actor_up\{[^}]*\} == 1\)\)$/,
+    );
+    // The coordinator is counted among the actors up, so it is added to the expected ones.
+    expect(expected).toMatch(/weft_coordinator_actors_expected.*\+ 1/);
+    const memory = panel('Memory')
+      .targets.map((t) => t.expr)
+      .join('\n');
+    expect(memory).toContain('process_resident_memory_bytes');
+    expect(memory).toContain('weft_process_memory_limit_bytes');
+    // The restart annotation reads a counter that starts at 0, so changes() sees the first one.
+    expect(JSON.stringify(dashboard.annotations)).toContain('changes(weft_actor_restarts_total');
   });
 
   it('has a datasource variable and job/role/index variables used by every panel', () => {

@@ -1,6 +1,8 @@
 // A real Prometheus, configured from deploy/prometheus/prometheus.yml, scrapes a job started with
-// `weft launch` (coordinator, ps, sampler and two trainers as processes): every trainer's step counter
-// rises between two samples, the other roles export theirs, and the coordinator answers /status.
+// `weft launch` (coordinator, ps, sampler and two trainers as processes): the targets file appears
+// only once every process has bound the port the system gave it, every trainer's step counter rises
+// between two samples, the other roles export theirs, the coordinator answers /status, and a trainer
+// killed with SIGKILL shows as a restart counter going from 0 to 1 (increase() >= 1).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LaunchedJob, targetsFileName } from '../../actors/distributed/launcher.js';
+import type { FileSdEntry } from '../../actors/distributed/prometheus-targets.js';
 import type { JobStatus } from '../../actors/coordinator/job-status.js';
 import { applyOverrides, defaultJobSpec } from '../../actors/job-spec.js';
 import { synthPowerlaw } from '../../graph-store/index.js';
@@ -19,25 +22,6 @@ const PROMETHEUS = '/usr/bin/prometheus';
 const SKIP =
   'prometheus not installed (Debian package prometheus; scripts/test-all.sh installs it)';
 const JOB = 'prom-launch';
-
-async function portFree(port: number): Promise<boolean> {
-  const srv = createServer();
-  return new Promise((resolve) => {
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A base port with `count` free ports from it (the launcher gives process k the port base + k). */
-async function freePortRun(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    let ok = true;
-    for (let k = 0; k < count && ok; k++) ok = await portFree(base + k);
-    if (ok) return base;
-  }
-  throw new Error(`no run of ${count} free ports found`);
-}
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -111,8 +95,7 @@ afterAll(async () => {
 describe('Prometheus scraping a launched job', () => {
   it('sees every trainer’s step counter rise, and the coordinator serves /status', async (ctx) => {
     if (!existsSync(PROMETHEUS)) return ctx.skip(SKIP);
-    // coordinator, ps 0, sampler 0, trainers 0 and 1: five processes, five ports from the base.
-    const base = await freePortRun(5);
+    // coordinator, ps 0, sampler 0, trainers 0 and 1: five processes, each on a port of its own.
     const spec = applyOverrides(defaultJobSpec(), {
       name: JOB,
       graph: path.join(tmp, 'g'),
@@ -128,7 +111,8 @@ describe('Prometheus scraping a launched job', () => {
       'cluster.parameterServers': 1,
       'cluster.samplers': 1,
       'cluster.nats': 'local',
-      'runtime.metricsPort': base,
+      // Any port turns metrics on: under weft launch each process binds a free one and reports it.
+      'runtime.metricsPort': 1,
     });
 
     // The shipped configuration, reading this test's targets folder and scraping every second.
@@ -160,29 +144,31 @@ describe('Prometheus scraping a launched job', () => {
     job = await LaunchedJob.start(spec, { targetsDir });
     const targetsFile = path.join(targetsDir, targetsFileName(JOB, spec.out));
     expect(job.targetsFile).toBe(targetsFile);
-    const targets = JSON.parse(readFileSync(targetsFile, 'utf8')) as {
-      targets: string[];
-      labels: Record<string, string>;
-    }[];
-    expect(targets.map((t) => `${t.labels.role}/${t.labels.index}@${t.targets[0]}`)).toEqual([
-      `coordinator/0@127.0.0.1:${base}`,
-      `ps/0@127.0.0.1:${base + 1}`,
-      `sampler/0@127.0.0.1:${base + 2}`,
-      `trainer/0@127.0.0.1:${base + 3}`,
-      `trainer/1@127.0.0.1:${base + 4}`,
-    ]);
-    const pids = targets.map((t) => job!.pidOf(t.labels.role as 'ps', Number(t.labels.index))!);
-    const status = `http://127.0.0.1:${base}`;
+    // No process has bound its port yet, so there is nothing Prometheus could scrape by mistake.
+    expect(existsSync(targetsFile)).toBe(false);
+    await job.metricsReady();
+    const actors = ['coordinator/0', 'ps/0', 'sampler/0', 'trainer/0', 'trainer/1'] as const;
+    const urlOf = (a: string) =>
+      job!.metricsUrlOf(a.split('/')[0] as 'ps', Number(a.split('/')[1]));
+    const readTargets = () => JSON.parse(readFileSync(targetsFile, 'utf8')) as FileSdEntry[];
+    const targets = readTargets();
+    // Each process's own report: the address it bound, listed under its weft_actor.
+    expect(targets.map((t) => `${t.labels.weft_actor}@${t.targets[0]}`)).toEqual(
+      actors.map((a) => `${JOB}/${a}@${new URL(urlOf(a)!).host}`),
+    );
+    expect(new Set(targets.map((t) => t.targets[0])).size).toBe(5);
+    const pids = actors.map((a) => job!.pidOf(a.split('/')[0] as 'ps', Number(a.split('/')[1]))!);
+    const status = urlOf('coordinator/0')!;
 
     try {
-      const steps = `weft_trainer_steps_total{job="${JOB}"}`;
+      const steps = `weft_trainer_steps_total{weft_job="${JOB}"}`;
       const first = await until('both trainers stepping, as scraped', async () => {
         const r = await query(promPort, steps);
         return r.length === 2 && r.every((s) => Number(s.value[1]) > 0) ? r : undefined;
       });
       for (const s of first) {
         expect(s.metric.role).toBe('trainer');
-        expect(s.metric.job).toBe(JOB);
+        expect(s.metric.weft_job).toBe(JOB);
       }
       const before = new Map(first.map((s) => [s.metric.index, Number(s.value[1])]));
       expect([...before.keys()].sort()).toEqual(['0', '1']);
@@ -195,30 +181,71 @@ describe('Prometheus scraping a launched job', () => {
 
       // Every process answers its scrape; each role exports its own metrics with its labels.
       const up = await until('five targets up', async () => {
-        const r = await query(promPort, `up{job="${JOB}"} == 1`);
+        const r = await query(promPort, `up{weft_actor=~"${JOB}/.*"} == 1`);
         return r.length === 5 ? r : undefined;
       });
-      expect(up.map((s) => `${s.metric.role}/${s.metric.index}`).sort()).toEqual([
-        'coordinator/0',
-        'ps/0',
-        'sampler/0',
-        'trainer/0',
-        'trainer/1',
+      expect(up.map((s) => s.metric.weft_actor).sort()).toEqual([
+        `${JOB}/coordinator/0`,
+        `${JOB}/ps/0`,
+        `${JOB}/sampler/0`,
+        `${JOB}/trainer/0`,
+        `${JOB}/trainer/1`,
       ]);
       const positive = async (promql: string, n: number) =>
         until(promql, async () => {
           const r = await query(promPort, `${promql} > 0`);
           return r.length === n ? r : undefined;
         });
-      await positive(`weft_ps_push_requests_total{job="${JOB}"}`, 1);
-      await positive(`weft_sampler_sampled_edges_total{job="${JOB}"}`, 1);
-      await positive(`weft_trainer_param_push_bytes_total{job="${JOB}"}`, 2);
-      await positive(`weft_eval_val_accuracy{job="${JOB}",role="coordinator"}`, 1);
+      await positive(`weft_ps_push_requests_total{weft_job="${JOB}"}`, 1);
+      await positive(`weft_sampler_sampled_edges_total{weft_job="${JOB}"}`, 1);
+      await positive(`weft_trainer_param_push_bytes_total{weft_job="${JOB}"}`, 2);
+      await positive(
+        `weft_eval_result{weft_job="${JOB}",role="coordinator",split="val",metric="accuracy"}`,
+        1,
+      );
       const healthy = await until('the coordinator counting 4 healthy actors', async () => {
-        const r = await query(promPort, `weft_coordinator_actors_healthy{job="${JOB}"}`);
+        const r = await query(promPort, `weft_coordinator_actors_healthy{weft_job="${JOB}"}`);
         return r.length === 1 && Number(r[0].value[1]) === 4 ? r : undefined;
       });
       expect(healthy[0].metric.role).toBe('coordinator');
+
+      // Fanouts come from the sampler alone (the coordinator no longer repeats them): one series
+      // per hop of the model.
+      const fanouts = await until('the sampler’s fanouts scraped', async () => {
+        const r = await query(promPort, `weft_sampler_fanout{weft_job="${JOB}"}`);
+        return r.length > 0 ? r : undefined;
+      });
+      expect(
+        fanouts.map((f) => `${f.metric.weft_actor} hop ${f.metric.hop}=${f.value[1]}`).sort(),
+      ).toEqual([`${JOB}/sampler/0 hop 0=4`, `${JOB}/sampler/0 hop 1=4`]);
+
+      // The dashboard's "Actors up" stat, as Grafana would ask it: five of five.
+      const dashboard = JSON.parse(
+        readFileSync(path.join(root, 'deploy/grafana/weft.json'), 'utf8'),
+      ) as { panels: { title: string; targets?: { expr: string }[] }[] };
+      const stat = dashboard.panels.find((p) => p.title === 'Actors up')!.targets!;
+      const statValue = async (expr: string) => {
+        const r = await query(promPort, expr.replaceAll('$job', JOB));
+        return r.length === 1 ? Number(r[0].value[1]) : undefined;
+      };
+      await until('Actors up reading 5 of 5', async () =>
+        (await statValue(stat[0].expr)) === 5 && (await statValue(stat[1].expr)) === 5
+          ? true
+          : undefined,
+      );
+
+      // Every actor's restart counter is scraped at 0 before anything restarts.
+      const restarts = `weft_actor_restarts_total{weft_job="${JOB}",role="trainer",index="1"}`;
+      const zero = await until('trainer 1’s restart counter scraped at 0', async () => {
+        const r = await query(promPort, restarts);
+        return r.length === 1 ? r : undefined;
+      });
+      expect(Number(zero[0].value[1])).toBe(0);
+      expect(zero[0].metric.weft_actor).toBe(`${JOB}/coordinator/0`);
+      const all = await query(promPort, `weft_actor_restarts_total{weft_job="${JOB}"}`);
+      expect(all.map((r) => `${r.metric.role}/${r.metric.index}=${r.value[1]}`).sort()).toEqual(
+        actors.map((a) => `${a}=0`),
+      );
 
       // The coordinator's /status and /healthz, next to its /metrics.
       expect((await fetch(`${status}/healthz`)).status).toBe(200);
@@ -247,6 +274,33 @@ describe('Prometheus scraping a launched job', () => {
       expect(s.last_checkpoint!.epoch % 2).toBe(1); // checkpointEvery 2: after epochs 1, 3, ...
       expect(existsSync(s.last_checkpoint!.path)).toBe(true);
       expect(s.last_eval?.val.accuracy).toBeGreaterThanOrEqual(0);
+
+      // SIGKILL trainer 1: the launcher restarts it, the coordinator counts it, Prometheus sees
+      // the counter go from 0 to 1, and the targets file follows the new process's port.
+      const oldAddress = new URL(urlOf('trainer/1')!).host;
+      process.kill(job.pidOf('trainer', 1)!, 'SIGKILL');
+      const rose = await until(
+        'increase of trainer 1’s restarts',
+        async () => {
+          const r = await query(promPort, `increase(${restarts}[2m]) >= 1`);
+          return r.length === 1 ? r : undefined;
+        },
+        60_000,
+      );
+      expect(Number(rose[0].value[1])).toBeGreaterThanOrEqual(1);
+      const one = await query(promPort, restarts);
+      expect(Number(one[0].value[1])).toBe(1);
+      const moved = await until('the targets file listing the new trainer 1', async () => {
+        const url = urlOf('trainer/1');
+        const t = readTargets().find((e) => e.labels.weft_actor === `${JOB}/trainer/1`);
+        return url && t && t.targets[0] === new URL(url).host ? t : undefined;
+      });
+      expect(moved.targets[0]).toBe(new URL(urlOf('trainer/1')!).host);
+      if (moved.targets[0] !== oldAddress)
+        await until('the restarted trainer 1 scraped', async () => {
+          const r = await query(promPort, `up{weft_actor="${JOB}/trainer/1"} == 1`);
+          return r.length === 1 && r[0].metric.instance === moved.targets[0] ? r : undefined;
+        });
     } catch (err) {
       throw new Error(`${(err as Error).message}\nprometheus log:\n${log.slice(-2000)}`, {
         cause: err,
@@ -255,7 +309,8 @@ describe('Prometheus scraping a launched job', () => {
       await job.stop();
     }
     // Nothing outlives the job: every process is gone and Prometheus loses the targets file.
-    for (const pid of pids) expect(alive(pid)).toBe(false);
+    for (const pid of [...pids, job.pidOf('trainer', 1)])
+      if (pid !== undefined) expect(alive(pid)).toBe(false);
     expect(existsSync(targetsFile)).toBe(false);
-  }, 90_000);
+  }, 150_000);
 });

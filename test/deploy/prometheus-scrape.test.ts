@@ -20,9 +20,11 @@ import {
   type Role,
   type RoleMetrics,
 } from '../../actors/metrics-catalogue.js';
+import { targetEntries, type ScrapeTarget } from '../../actors/distributed/prometheus-targets.js';
 
 // A real Prometheus scrapes processes that export the catalogue through the shipped config and
-// rules: the file_sd labels, honor_labels and an alert rule all meet real data.
+// rules: the file_sd entries the launcher writes, the labels (no honor_labels, nothing renamed to
+// exported_*) and an alert rule all meet real data.
 const root = path.resolve(import.meta.dirname, '../..');
 const PROMETHEUS = '/usr/bin/prometheus';
 
@@ -107,7 +109,7 @@ describe('Prometheus with deploy/prometheus', () => {
       { role: 'trainer', index: 1 },
       { role: 'sampler', index: 0 },
     ];
-    const targets: { targets: string[]; labels: Record<string, string> }[] = [];
+    const scrape: ScrapeTarget[] = [];
     const trainers: RoleMetrics<'trainer'>[] = [];
     for (const a of actors) {
       const registry = new Registry();
@@ -115,10 +117,7 @@ describe('Prometheus with deploy/prometheus', () => {
       if (a.role === 'trainer') trainers.push(m as RoleMetrics<'trainer'>);
       const { server, port } = await serveMetrics(registry);
       servers.push(server);
-      targets.push({
-        targets: [`127.0.0.1:${port}`],
-        labels: { job, role: a.role, index: String(a.index) },
-      });
+      scrape.push({ role: a.role, index: a.index, address: `127.0.0.1:${port}` });
     }
     // The shipped configuration, with intervals shortened so the test takes seconds.
     const config = parse(readFileSync(path.join(root, 'deploy/prometheus/prometheus.yml'), 'utf8'));
@@ -127,7 +126,10 @@ describe('Prometheus with deploy/prometheus', () => {
     writeFileSync(path.join(tmp, 'prometheus.yml'), stringify(config));
     copyFileSync(path.join(root, 'deploy/prometheus/rules.yml'), path.join(tmp, 'rules.yml'));
     mkdirSync(path.join(tmp, 'targets'));
-    writeFileSync(path.join(tmp, 'targets', `${job}.json`), JSON.stringify(targets));
+    writeFileSync(
+      path.join(tmp, 'targets', `${job}.json`),
+      JSON.stringify(targetEntries(job, scrape)),
+    );
 
     const port = await freePort();
     let log = '';
@@ -157,9 +159,13 @@ describe('Prometheus with deploy/prometheus', () => {
         return r.length === 2 ? r : undefined;
       });
       for (const s of first) {
-        // honor_labels keeps the process's job label; file_sd's role/index match the process's.
-        expect(s.metric.job).toBe(job);
+        // The process's weft_job/role/index arrive as they are; job stays the scrape job's name and
+        // the target adds weft_actor. No label collided, so none was renamed to exported_*.
+        expect(s.metric.weft_job).toBe(job);
+        expect(s.metric.job).toBe('weft');
         expect(s.metric.role).toBe('trainer');
+        expect(s.metric.weft_actor).toBe(`${job}/trainer/${s.metric.index}`);
+        expect(Object.keys(s.metric).filter((k) => k.startsWith('exported_'))).toEqual([]);
       }
       const firstByIndex = new Map(first.map((s) => [s.metric.index, Number(s.value[1])]));
       expect([...firstByIndex.keys()].sort()).toEqual(['0', '1']);
@@ -171,14 +177,14 @@ describe('Prometheus with deploy/prometheus', () => {
       expect(later).toHaveLength(2);
 
       const up = await until('four targets up', async () => {
-        const r = await query(port, `up{job="${job}"} == 1`);
+        const r = await query(port, `up{weft_actor=~"${job}/.*"} == 1`);
         return r.length === 4 ? r : undefined;
       });
-      expect(up.map((s) => `${s.metric.role}/${s.metric.index}`).sort()).toEqual([
-        'coordinator/0',
-        'sampler/0',
-        'trainer/0',
-        'trainer/1',
+      expect(up.map((s) => s.metric.weft_actor).sort()).toEqual([
+        `${job}/coordinator/0`,
+        `${job}/sampler/0`,
+        `${job}/trainer/0`,
+        `${job}/trainer/1`,
       ]);
 
       const alert = await until('WeftLossNotFinite pending for trainer 1', async () => {
@@ -186,6 +192,7 @@ describe('Prometheus with deploy/prometheus', () => {
         return r.length > 0 ? r : undefined;
       });
       expect(alert.map((s) => s.metric.index)).toEqual(['1']);
+      expect(alert[0].metric.weft_job).toBe(job);
       expect(alert[0].metric.severity).toBe('critical');
     } catch (err) {
       throw new Error(`${(err as Error).message}\nprometheus log:\n${log.slice(-3000)}`, {

@@ -1,7 +1,6 @@
 // Test helper for jobs under `weft launch`: a temp folder with a synthetic graph, the small base spec the
 // launched-job tests share (overrides on top), a clean run to the end, and killing a process at a version.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -55,23 +54,6 @@ export const metricsOf = (out: string) =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-
-/** A base port with `count` ports free from it (the launcher gives process k the port base + k). */
-export async function freePortRun(count: number): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    let ok = true;
-    for (let k = 0; k < count && ok; k++) ok = await free(base + k);
-    if (ok) return base;
-  }
-  throw new Error(`no run of ${count} free ports found`);
-}
 
 /** Resolves once `check` returns a value other than undefined; rejects with `what` after `timeoutMs`. */
 export async function eventually<T>(

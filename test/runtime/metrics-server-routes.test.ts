@@ -68,7 +68,7 @@ describe('serveMetrics routes', () => {
     expect(l.status).toBe(200);
     expect(await l.text()).toBe('ok\n');
     const m = await (await fetch(`${url}/metrics`)).text();
-    expect(m).toContain('weft_route_test_total{job="routes",role="coordinator",index="0"} 3');
+    expect(m).toContain('weft_route_test_total{weft_job="routes",role="coordinator",index="0"} 3');
   });
 
   it('answers 500 for a failing route and 404 with the known paths', async () => {

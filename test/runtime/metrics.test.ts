@@ -55,9 +55,17 @@ describe('metric definitions', () => {
     for (const [name, type, labels, why] of bad) {
       expect(() => checkMetricDefinition(name, type, labels)).toThrow(why);
     }
-    expect(() => r.counter('weft_x_total', 'x', { labelNames: ['host' as 'job'] })).toThrow(
+    expect(() => r.counter('weft_x_total', 'x', { labelNames: ['host' as 'role'] })).toThrow(
       MetricDefinitionError,
     );
+    // `job` and `instance` are Prometheus's target labels: an exported one would need honor_labels.
+    for (const reserved of ['job', 'instance'])
+      expect(() => checkMetricDefinition('weft_y_total', 'counter', [reserved])).toThrow(
+        /not allowed/,
+      );
+    expect(() =>
+      checkMetricDefinition('weft_y_total', 'counter', ['weft_job', 'role', 'index', 'kind']),
+    ).not.toThrow();
   });
 
   it('is get-or-create per name, and refuses a clash of type or labels', async () => {
@@ -72,7 +80,8 @@ describe('metric definitions', () => {
       MetricDefinitionError,
     );
     const text = await r.text();
-    expect(sample(text, 'weft_things_total', { job: 'j', role: 'r', index: '3' })).toBe(5);
+    expect(sample(text, 'weft_things_total', { weft_job: 'j', role: 'r', index: '3' })).toBe(5);
+    expect(text).not.toMatch(/\bjob="/);
   });
 });
 
@@ -118,7 +127,7 @@ describe('metrics endpoint', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
-    const id = (role: string, index: string) => ({ job: 'test', role, index });
+    const id = (role: string, index: string) => ({ weft_job: 'test', role, index });
     expect(sample(text, 'weft_test_batches_total', id('coordinator', '0'))).toBe(1);
     expect(sample(text, 'weft_test_batches_total', id('sampler', '0'))).toBe(10);
     expect(sample(text, 'weft_test_batches_total', id('sampler', '1'))).toBe(25);

@@ -38,6 +38,8 @@ describe('observeShmQueue', () => {
     expect(value(text, 'weft_queue_consumer_waits_total')).toBe(1);
     expect(value(text, 'weft_queue_consumer_wait_seconds_total')).toBeGreaterThan(0);
     expect(value(text, 'weft_queue_producer_waits_total')).toBe(0);
-    expect(text).toMatch(/weft_queue_produced_records_total\{job="j",role="trainer",index="0"\} 2/);
+    expect(text).toMatch(
+      /weft_queue_produced_records_total\{weft_job="j",role="trainer",index="0"\} 2/,
+    );
   });
 });

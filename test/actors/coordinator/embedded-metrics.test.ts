@@ -90,7 +90,7 @@ describe('metrics of an embedded job', () => {
     expect(steps.length).toBe(10);
     const samples = parseExposition(seen!.metrics);
     for (const s of samples.filter((x) => x.name.startsWith('weft_')))
-      expect(s.labels.job).toBe(job);
+      expect(s.labels.weft_job).toBe(job);
 
     // Trainer (worker thread, merged by the hub): exactly what the job recorded.
     expect(valueOf(samples, 'weft_trainer_steps_total', 'trainer')).toBe(10);
@@ -105,7 +105,14 @@ describe('metrics of an embedded job', () => {
     expect(valueOf(samples, 'weft_trainer_loss', 'trainer')).toBeCloseTo(steps[9].loss, 6);
     expect(valueOf(samples, 'weft_trainer_epoch', 'trainer')).toBe(1);
     expect(valueOf(samples, 'weft_trainer_param_push_bytes_total', 'trainer')).toBeGreaterThan(0);
-    expect(valueOf(samples, 'weft_eval_val_accuracy', 'trainer')).toBe(seen!.val.accuracy);
+    const accuracy = samples.find(
+      (s) =>
+        s.name === 'weft_eval_result' &&
+        s.labels.role === 'trainer' &&
+        s.labels.split === 'val' &&
+        s.labels.metric === 'accuracy',
+    );
+    expect(accuracy?.value).toBe(seen!.val.accuracy);
     // Parameter server (main thread): one push per sync the trainer made.
     const syncs = steps.reduce((a, s) => a + (s.syncs ?? 0), 0);
     expect(syncs).toBeGreaterThan(0);
@@ -124,6 +131,16 @@ describe('metrics of an embedded job', () => {
     expect(valueOf(samples, 'weft_checkpoints_total', 'coordinator')).toBe(2);
     expect(valueOf(samples, 'weft_checkpoint_last_success_epoch', 'coordinator')).toBe(1);
     expect(valueOf(samples, 'weft_coordinator_actors_healthy', 'coordinator')).toBe(3);
+    expect(valueOf(samples, 'weft_coordinator_actors_expected', 'coordinator')).toBe(3);
+    // Every actor's restart counter exists at 0 before any restart (increase() sees the first).
+    const restarts = samples
+      .filter((x) => x.name === 'weft_actor_restarts_total')
+      .map((x) => `${x.labels.role}/${x.labels.index}=${x.value}`)
+      .sort();
+    expect(restarts).toEqual(['coordinator/0=0', 'ps/0=0', 'sampler/0=0', 'trainer/0=0']);
+    // One series per actor that exists, so the dashboard's count of actors up is right.
+    const up = samples.filter((x) => x.name === 'weft_actor_up').map((x) => x.labels.role);
+    expect(up.sort()).toEqual(['coordinator', 'ps', 'sampler', 'trainer']);
     // The process's own metrics come from the main thread only.
     expect(samples.filter((s) => s.name === 'process_start_time_seconds')).toHaveLength(1);
 

@@ -63,7 +63,13 @@ describe('speed-up switches in a training job', () => {
     const grown = events('shm-adaptive').filter((e) => e.kind === 'fanouts');
     expect(grown.map((e) => e.detail.split(' ')[0])).toEqual(['2,2', '5,5', '8,8']);
     const text = await threadMetrics().text();
-    expect(text).toMatch(/weft_sampler_fanout_hop0\{[^}]*job="shm-adaptive"[^}]*\} 8/);
+    // The sampler exports what it sampled the last epoch with (5); the growth to 8 after the last
+    // evaluation never reached a batch.
+    expect(text).toMatch(/weft_sampler_fanout\{[^}]*weft_job="shm-adaptive"[^}]*hop="0"[^}]*\} 5/);
+    // Only the sampler exports its fanouts: the coordinator no longer repeats them.
+    const fanoutLines = text.split('\n').filter((l) => l.startsWith('weft_sampler_fanout{'));
+    const mine = fanoutLines.filter((l) => l.includes('weft_job="shm-adaptive"'));
+    expect(mine.map((l) => /hop="(\d)"/.exec(l)?.[1])).toEqual(['0', '1']);
     expect(Number.isFinite(r.val.auc)).toBe(true);
   });
 

@@ -184,15 +184,23 @@ async function oversized(system: ActorSystem, job: string): Promise<void> {
   }
 }
 
-/** A process's counters from its /metrics, by name (the job's only series per name). */
-async function scrape(port: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+/** A process's series from its /metrics, by name and labels (`name{label="v",...}`). */
+async function scrape(baseUrl: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
-    const m = /^(weft_[a-z_]+)(?:\{[^}]*\})? (\S+)$/.exec(line);
-    if (m) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
+    const m = /^(weft_[a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (m) out.set(m[1] + (m[2] ?? ''), Number(m[3]));
   }
   return out;
+}
+
+/** The sum of the series of `name` whose labels include `label` (e.g. `reason="sender"`). */
+function counter(m: Map<string, number>, name: string, label: string): number {
+  let sum = -1;
+  for (const [key, v] of m)
+    if (key.startsWith(`${name}{`) && key.includes(label)) sum = (sum < 0 ? 0 : sum) + v;
+  return sum;
 }
 
 /** Polls the refusal counters of ps, trainer and sampler until they reach `want` (or 30 s pass). */
@@ -200,9 +208,11 @@ async function refusals(job: LaunchedJob, want: Record<string, number>) {
   const read = async () => {
     const got: Record<string, number> = {};
     for (const role of ['ps', 'trainer', 'sampler'] as Role[]) {
-      const m = await scrape(LaunchedJob.metricsPortOf(job.spec, role, 0));
-      got[role] = m.get('weft_messages_refused_sender_total') ?? -1;
-      if (role === 'ps') got.psDecode = m.get('weft_errors_decode_total') ?? -1;
+      const url = job.metricsUrlOf(role, 0);
+      if (url === undefined) throw new Error(`${role} 0 serves no metrics yet`);
+      const m = await scrape(url);
+      got[role] = counter(m, 'weft_messages_refused_total', 'reason="sender"');
+      if (role === 'ps') got.psDecode = counter(m, 'weft_errors_total', 'kind="decode"');
     }
     return got;
   };

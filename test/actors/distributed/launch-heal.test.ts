@@ -11,7 +11,6 @@ import {
   atVersion,
   eventually,
   finish,
-  freePortRun,
   launchedSpec,
   metricsOf,
   synthGraphFixture,
@@ -34,9 +33,12 @@ const specFor = (name: string, metricsPort = 0) =>
     'runtime.metricsPort': metricsPort,
   });
 
-async function statusOf(port: number): Promise<JobStatus | undefined> {
+/** The coordinator's /status, once its process reported where it serves (a free port). */
+async function statusOf(job: LaunchedJob): Promise<JobStatus | undefined> {
+  const url = job.metricsUrlOf('coordinator', 0);
+  if (url === undefined) return undefined;
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/status`);
+    const res = await fetch(`${url}/status`);
     return res.ok ? ((await res.json()) as JobStatus) : undefined;
   } catch {
     return undefined;
@@ -47,9 +49,8 @@ describe('a launched job heals', () => {
   it('from its nats-server stopped, then SIGKILLed: same final parameters as an unfailed run', async () => {
     const base = await finish(await LaunchedJob.start(specFor('clean')));
 
-    const port = await freePortRun(6);
     const events: string[] = [];
-    const job = await LaunchedJob.start(specFor('nats-killed', port), {
+    const job = await LaunchedJob.start(specFor('nats-killed', 1), {
       targetsDir: join(tmp, 'targets'),
       onEvent: (e) => events.push(`${e.kind} ${e.role} ${e.index}`),
     });
@@ -61,12 +62,12 @@ describe('a launched job heals', () => {
       // coordinator's /status says so instead of "training" with no healthy actor.
       await atVersion(job, ROUNDS_PER_EPOCH + 3, () => server.halt());
       seen = await eventually('/status to say disconnected', async () => {
-        const s = await statusOf(port);
+        const s = await statusOf(job);
         return s?.state === 'disconnected' ? s : undefined;
       });
       await server.restart();
       await eventually('/status to leave disconnected', async () => {
-        const s = await statusOf(port);
+        const s = await statusOf(job);
         return s && s.state !== 'disconnected' ? s : undefined;
       });
       // Mid epoch 2 it is killed outright: the launcher restarts it on the same port and config.

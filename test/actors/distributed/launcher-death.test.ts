@@ -9,7 +9,6 @@ import type { LaunchRecord } from '../../../actors/distributed/launcher.js';
 import { execArgvFor, moduleUrl } from '../../../runtime/module-url.js';
 import {
   eventually,
-  freePortRun,
   launchedSpec,
   processAlive,
   synthGraphFixture,
@@ -35,7 +34,7 @@ describe('the launcher killed', () => {
       'cluster.trainers': 2,
       'cluster.parameterServers': 1,
       'cluster.samplers': 1,
-      'runtime.metricsPort': await freePortRun(5),
+      'runtime.metricsPort': 1, // on: each process binds a free port
     });
     const specFile = join(tmp, 'job.json');
     writeFileSync(specFile, JSON.stringify(spec));
@@ -43,7 +42,11 @@ describe('the launcher killed', () => {
     const launcher = spawn(
       process.execPath,
       [...execArgvFor(CLI), fileURLToPath(CLI), 'launch', specFile, '--json'],
-      { cwd: tmp, stdio: 'ignore' },
+      {
+        cwd: tmp,
+        stdio: 'ignore',
+        env: { ...process.env, WEFT_TARGETS_DIR: join(tmp, 'deploy', 'prometheus', 'targets') },
+      },
     );
     const exited = new Promise((r) => launcher.once('exit', r));
     try {

@@ -10,13 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobStatus } from '../../../actors/coordinator/job-status.js';
 import { LaunchedJob } from '../../../actors/distributed/launcher.js';
-import {
-  eventually,
-  finish,
-  freePortRun,
-  launchedSpec,
-  synthGraphFixture,
-} from '../../helpers/launched-job.js';
+import { eventually, finish, launchedSpec, synthGraphFixture } from '../../helpers/launched-job.js';
 
 const { tmp, graphDir } = synthGraphFixture('weft-startup-race-', {
   seed: 21,
@@ -38,9 +32,11 @@ interface TryRecord {
 }
 
 /** The coordinator's /status (undefined while it does not serve it yet). */
-async function statusAt(port: number): Promise<JobStatus | undefined> {
+async function statusOf(job: LaunchedJob): Promise<JobStatus | undefined> {
+  const url = job.metricsUrlOf('coordinator', 0);
+  if (url === undefined) return undefined;
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/status`);
+    const res = await fetch(`${url}/status`);
     return res.ok ? ((await res.json()) as JobStatus) : undefined;
   } catch {
     return undefined;
@@ -48,7 +44,6 @@ async function statusAt(port: number): Promise<JobStatus | undefined> {
 }
 
 async function oneTry(attempt: number): Promise<TryRecord> {
-  const port = await freePortRun(6);
   const spec = launchedSpec(graphDir, join(tmp, `try-${attempt}`), {
     name: `race-${attempt}`,
     'train.epochs': 1,
@@ -57,7 +52,7 @@ async function oneTry(attempt: number): Promise<TryRecord> {
     'cluster.trainers': 2,
     'cluster.parameterServers': 2,
     'cluster.samplers': 1,
-    'runtime.metricsPort': port,
+    'runtime.metricsPort': 1, // on: each process binds a free port
   });
   const resumeDelayMs = (attempt * 150) % 3000;
   const t0 = performance.now();
@@ -71,7 +66,7 @@ async function oneTry(attempt: number): Promise<TryRecord> {
         await eventually(
           'ps 1 and trainer 0 to answer the coordinator',
           async () => {
-            const up = (await statusAt(port))?.actors.filter((a) => a.state === 'up');
+            const up = (await statusOf(job))?.actors.filter((a) => a.state === 'up');
             const has = (role: string, index: number) =>
               up?.some((a) => a.role === role && a.index === index);
             return has('ps', 1) && has('trainer', 0) ? true : undefined;

@@ -47,8 +47,10 @@ const load = (params: Record<string, Float32Array>, lr = 0.1) => ({
 
 async function refusedCount(job: string, reason: string): Promise<number> {
   const metrics = await threadMetrics().registry.getMetricsAsJSON();
-  const m = metrics.find((x) => x.name === `weft_messages_refused_${reason}_total`);
-  const v = (m?.values ?? []).find((x) => x.labels.job === job && x.labels.role === 'ps');
+  const m = metrics.find((x) => x.name === 'weft_messages_refused_total');
+  const v = (m?.values ?? []).find(
+    (x) => x.labels.weft_job === job && x.labels.role === 'ps' && x.labels.reason === reason,
+  );
   return Number(v?.value ?? 0);
 }
 
