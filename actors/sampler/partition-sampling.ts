@@ -242,6 +242,7 @@ export class PartitionSampling {
         link.valFraction,
         link.testFraction,
         linkNegativeRange(part, chosen),
+        chosen.linkSplit,
       );
     })();
     return this.links;
