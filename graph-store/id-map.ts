@@ -2,9 +2,10 @@
 // of one node type in order of first appearance, and the map kept beside the graph as `ids/<type>.txt`.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checksumBytes } from './checksum.js';
 import { GraphFormatError } from './errors.js';
 import type { GraphWriter } from './graph-writer.js';
-import type { FileEntry } from './manifest.js';
+import type { FileEntry, GraphManifest } from './manifest.js';
 
 /** A JavaScript Map holds at most 2^24 entries; ids spread over shards by a string hash beyond that. */
 const SHARD_LIMIT = 1 << 23;
@@ -93,14 +94,38 @@ export function idText(v: unknown): string | undefined {
 /** Reads `ids/<type>.txt` of a graph back: original id per local row. */
 export function readIdMap(dir: string, entry: FileEntry, count: number, field: string): string[] {
   const file = join(dir, entry.path);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     throw new GraphFormatError('cannot read the id map', { file, field }, { cause: err });
   }
+  if (bytes.length !== entry.bytes || checksumBytes(bytes) !== entry.checksum)
+    throw new GraphFormatError('id map fails its size or checksum (damaged file)', {
+      file,
+      field,
+    });
+  const text = bytes.toString('utf8');
   const ids = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text ? text.split('\n') : [];
   if (ids.length !== count)
     throw new GraphFormatError(`holds ${ids.length} ids for ${count} nodes`, { file, field });
   return ids;
+}
+
+/**
+ * `type<TAB>original id` of a global node id, for a graph that keeps its original ids (built from
+ * typed inputs); undefined for one that does not (its ids are the original ones).
+ */
+export function originalIdLookup(
+  dir: string,
+  m: GraphManifest,
+): ((id: number) => string) | undefined {
+  if (m.partition || !m.nodeTypes.every((t) => t.ids)) return undefined;
+  const maps = m.nodeTypes.map((t, i) => readIdMap(dir, t.ids!, t.count, `nodeTypes[${i}].ids`));
+  const types = m.nodeTypes;
+  return (id) => {
+    let t = types.length - 1;
+    while (t > 0 && id < types[t].offset) t--;
+    return `${types[t].name}\t${maps[t][id - types[t].offset]}`;
+  };
 }

@@ -2,6 +2,7 @@
 // batches and streamed into the next version of DIR/<model>/ (see embedding-format.ts).
 import { initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { originalIdLookup } from '../../graph-store/id-map.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { producerConfigs } from '../plan/task-seeds.js';
 import { NodeEncoder } from './node-encoder.js';
@@ -106,6 +107,7 @@ export async function embedRun(runDir: string, opts: EmbedOptions): Promise<Embe
         }
         loopSeconds = (performance.now() - tLoop) / 1000;
       },
+      originalIdLookup(graph.dir, graph.manifest),
     );
     const seconds = (performance.now() - t0) / 1000;
     return { ...written, seconds, nodesPerSecond: loopSeconds > 0 ? count / loopSeconds : 0 };
