@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { linkSplit } from '../../actors/plan/link-split.js';
 import { buildTypedGraph } from '../../graph-store/build-typed-graph.js';
+import { formatGraphInfo, graphInfo } from '../../graph-store/graph-info.js';
 import { readIdMap } from '../../graph-store/id-map.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { ConfigError, InputError } from '../../runtime/errors.js';
@@ -60,6 +61,9 @@ describe('stored link splits', () => {
       val: 12,
       test: 6,
     });
+    expect(formatGraphInfo(await graphInfo(dir))).toContain(
+      'random link split stored as edge order: train 42, val 12, test 6',
+    );
     const l = linkSplit(g, 'user__clicked__item', 0.5, 0.4); // fractions do not apply to a stored split
     expect([l.train.length, l.val.length, l.test.length]).toEqual([42, 12, 6]);
     const trainPairs = new Set(Array.from(l.train, (e) => pairKey(l.src, l.dst, e)));
