@@ -305,3 +305,61 @@ describe('weft graph build --inputs', () => {
     }
   });
 });
+
+describe('Parquet list features and timestamps, partitions', () => {
+  it('reads a list column as features and a TIMESTAMP column as seconds; parts keep the stored split', async () => {
+    const nodes = join(tmp.dir, `${k++}-n.parquet`);
+    parquetWriteFile({
+      filename: nodes,
+      columnData: [
+        { name: 'id', data: ['a', 'b', 'c', 'd'], type: 'STRING' },
+        { name: 'emb', data: [[1, 2], [3, 4], null, [7, 8]] },
+      ],
+    });
+    const edges = join(tmp.dir, `${k++}-e.parquet`);
+    parquetWriteFile({
+      filename: edges,
+      columnData: [
+        { name: 'src', data: ['a', 'b', 'c', 'd'], type: 'STRING' },
+        { name: 'dst', data: ['b', 'c', 'd', 'a'], type: 'STRING' },
+        { name: 'at', data: [1, 2, 3, 4].map((s) => new Date(s * 1000)), type: 'TIMESTAMP' },
+      ],
+    });
+    const yaml = (missing: string) =>
+      describeInputs(`
+nodes:
+  - { type: n, file: ${nodes}, features: { list: emb }${missing} }
+edges:
+  - { file: ${edges}, relation: r, src: n, dst: n, timestamp: at }
+`);
+    const err = await caught(buildTypedGraph({ inputs: yaml(''), out: join(tmp.dir, 'list') }));
+    expect(err).toBeInstanceOf(InputError);
+    expect([(err as InputError).rowGroup, (err as InputError).row]).toEqual([0, 2]);
+    const out = join(tmp.dir, 'list');
+    const m = await buildTypedGraph({ inputs: yaml(', missing: zero'), out, partitions: 2 });
+    expect(m.features!.dim).toBe(2);
+    const g = await openGraph(out);
+    const rows = new Float32Array(8);
+    g.gather([0, 1, 2, 3], 4, rows);
+    expect(Array.from(rows)).toEqual([1, 2, 3, 4, 0, 0, 7, 8]);
+    const forward: number[] = [];
+    for (let e = 0; e < g.numEdges; e++)
+      if (g.csr.edgeType![e] === 0) forward.push(g.csr.timestamps![e]);
+    expect(forward).toEqual([1, 2, 3, 4]); // a->b at 1 s, b->c at 2 s, …
+
+    const split = describeInputs(`
+edges:
+  - { file: ${edges}, relation: r, src: n, dst: n, split: { random: { val: 0.25, test: 0.25, seed: 3 } } }
+`);
+    const parted = join(tmp.dir, 'parted');
+    await buildTypedGraph({ inputs: split, out: parted, partitions: 2 });
+    for (const p of ['part-0000', 'part-0001'])
+      expect(readManifest(join(parted, 'parts', p)).edgeTypes[0].linkSplit).toEqual({
+        mode: 'random',
+        seed: 3,
+        train: 2,
+        val: 1,
+        test: 1,
+      });
+  });
+});
