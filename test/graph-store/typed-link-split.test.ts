@@ -5,10 +5,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { linkSplit } from '../../actors/plan/link-split.js';
+import {
+  chooseLinkRelation,
+  linkNegativeRange,
+  splitPartitionedLinks,
+} from '../../actors/sampler/partition-link-seeds.js';
+import { PartitionOwner } from '../../actors/sampler/partition-sampler-owner.js';
 import { buildTypedGraph } from '../../graph-store/build-typed-graph.js';
 import { formatGraphInfo, graphInfo } from '../../graph-store/graph-info.js';
 import { readIdMap } from '../../graph-store/id-map.js';
 import { openGraph } from '../../graph-store/open-graph.js';
+import { partDirName } from '../../graph-store/partition-rule.js';
+import { edgeTypeKey } from '../../graph-store/types.js';
 import { ConfigError, InputError } from '../../runtime/errors.js';
 import { tempDir } from './helpers.js';
 
@@ -30,7 +38,7 @@ function clicks(): string {
   return file('clicks.csv', rows.join('\n') + '\n');
 }
 
-async function build(split: string, extra = ''): Promise<string> {
+async function build(split: string, extra = '', partitions?: number): Promise<string> {
   const inputs = file(
     'g.yaml',
     `edges:
@@ -44,7 +52,7 @@ async function build(split: string, extra = ''): Promise<string> {
 ${extra}`,
   );
   const out = join(tmp.dir, `g${k++}`);
-  await buildTypedGraph({ inputs, out });
+  await buildTypedGraph({ inputs, out, partitions });
   return out;
 }
 
@@ -89,6 +97,32 @@ describe('stored link splits', () => {
     expect(Array.from(l3.test, (e) => pairKey(l3.src, l3.dst, e))).not.toEqual(
       Array.from(l.test, (e) => pairKey(l.src, l.dst, e)),
     );
+  });
+
+  it('partition-owning samplers hold out the same edges as the whole graph', async () => {
+    const dir = await build('{ random: { val: 0.2, test: 0.1, seed: 5 } }', '', 3);
+    const whole = linkSplit(await openGraph(dir), '', 0.1, 0.1);
+    const owners = await Promise.all(
+      [0, 1, 2].map(
+        async (p) => new PartitionOwner(await openGraph(join(dir, 'parts', partDirName(p)))),
+      ),
+    );
+    const chosen = chooseLinkRelation(owners[0].part.edgeTypes, '');
+    const key = edgeTypeKey(chosen);
+    const parted = splitPartitionedLinks(
+      owners.map((o) => o.linkEdges(key)),
+      key,
+      0.1,
+      0.1,
+      linkNegativeRange(owners[0].part, chosen),
+      chosen.linkSplit,
+    );
+    const pairs = (src: Int32Array, dst: Int32Array, ids: Int32Array) =>
+      Array.from(ids, (e) => pairKey(src, dst, e));
+    for (const part of ['train', 'val', 'test'] as const)
+      expect(pairs(parted.source.src!, parted.source.dst!, parted[part])).toEqual(
+        pairs(whole.src, whole.dst, whole[part]),
+      );
   });
 
   it('column: holds out exactly the marked edges; a held-out pair also trained on is refused at its line', async () => {
