@@ -28,6 +28,7 @@ import type { TrainerConfig } from '../trainer/trainer-actor.js';
 import { observeEmbeddedJob, type EmbeddedObservability } from './embedded-observability.js';
 import type { JobObserver } from './job-observer.js';
 import type { Placement, PlacementStart, SamplerTotals } from './placement.js';
+import { NO_FEATURES_HINT } from '../../graph-store/errors.js';
 
 const TRAINER_MODULE = {
   module: moduleUrl('../trainer/trainer-actor.js', import.meta.url),
@@ -80,7 +81,9 @@ export class EmbeddedPlacement implements Placement {
       );
     const graph = await openGraph(spec.graph);
     if (graph.dim === 0)
-      throw new ConfigError(`graph ${spec.graph} has no node features`, { field: 'graph' });
+      throw new ConfigError(`graph ${spec.graph} has no node features: ${NO_FEATURES_HINT}`, {
+        field: 'graph',
+      });
     const one = { ...spec, cluster: { ...spec.cluster, trainers: 1, samplers: 1 } };
     const system = await ActorSystem.start({
       transport: 'inproc',

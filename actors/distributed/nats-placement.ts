@@ -20,6 +20,7 @@ import { checkpointStoreOf } from '../parameter-server/checkpoint-store.js';
 import { partitionLayoutOf } from '../sampler/partition-sampling.js';
 import { Liveness, type LivenessEvent } from './liveness.js';
 import { checkRemoteSpeedups } from './process-switches.js';
+import { NO_FEATURES_HINT } from '../../graph-store/errors.js';
 
 export interface NatsPlacementOptions {
   nats: NatsConfig;
@@ -78,7 +79,9 @@ export class NatsPlacement implements Placement {
     // The coordinator reads the graph's manifest only: the samplers hold the graph (or its parts).
     const m = readManifest(spec.graph);
     if (!m.features?.dim)
-      throw new ConfigError(`graph ${spec.graph} has no node features`, { field: 'graph' });
+      throw new ConfigError(`graph ${spec.graph} has no node features: ${NO_FEATURES_HINT}`, {
+        field: 'graph',
+      });
     const system = await ActorSystem.start({
       transport: 'nats',
       nats: options.nats,

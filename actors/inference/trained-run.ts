@@ -10,6 +10,7 @@ import { ConfigError, InputError } from '../../runtime/errors.js';
 import type { JobSpec } from '../job-spec.js';
 import { latestCheckpoint, type Checkpoint } from '../parameter-server/checkpoint.js';
 import { jetStreamRunCheckpoint } from './run-checkpoint.js';
+import { NO_FEATURES_HINT } from '../../graph-store/errors.js';
 
 export interface TrainedRun {
   /** Absolute run directory. */
@@ -117,7 +118,10 @@ export async function openRunGraph(run: TrainedRun, graphFlagGiven = false): Pro
   }
   const graph = await openGraph(dir);
   if (graph.dim === 0)
-    throw new ConfigError(`graph ${dir} has no node features`, { file: dir, field: where });
+    throw new ConfigError(`graph ${dir} has no node features: ${NO_FEATURES_HINT}`, {
+      file: dir,
+      field: where,
+    });
   return graph;
 }
 

@@ -10,7 +10,9 @@ import { runTraining } from '../../../actors/coordinator/train-job.js';
 import { embedRun } from '../../../actors/inference/embed-run.js';
 import { readEmbeddings } from '../../../actors/inference/embedding-format.js';
 import { defaultJobSpec, type JobSpec } from '../../../actors/job-spec.js';
+import { buildGraph } from '../../../graph-store/build-graph.js';
 import { buildTypedGraph } from '../../../graph-store/build-typed-graph.js';
+import { ConfigError } from '../../../runtime/errors.js';
 import { Mulberry32 } from '../../../runtime/prng.js';
 import { tempRoot } from './fixture.js';
 
@@ -142,4 +144,14 @@ describe('a typed graph from tables in weft train and weft embed', () => {
     expect(Number.isFinite(r.test.auc)).toBe(true);
     expect(r.test.auc).toBeGreaterThan(0.58);
   }, 120_000);
+
+  it('says how to make a featureless edge list trainable instead of only refusing it', async () => {
+    const edges = join(tmp.dir, 'plain.tsv');
+    writeFileSync(edges, '0\t1\n1\t2\n2\t0\n');
+    const plain = join(tmp.dir, 'plain');
+    await buildGraph({ edges, out: plain });
+    const run = runTraining(spec('plain-link', plain, 'link'));
+    await expect(run).rejects.toThrow(ConfigError);
+    await expect(runTraining(spec('plain-link2', plain, 'link'))).rejects.toThrow(/build --inputs/);
+  });
 });
