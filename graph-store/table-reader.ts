@@ -1,15 +1,20 @@
 // Streams the named columns of a user's table file — CSV or TSV (optionally gzip-compressed) with a
-// header row, or Apache Parquet one row group at a time — in chunks, each row with its file location.
+// header row, Apache Parquet one row group at a time, or Arrow IPC one record batch at a time — in
+// chunks, each row with its file location.
 import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import { DataType, RecordBatchReader, TimeUnit, type Field } from 'apache-arrow';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import { ConfigError, InputError } from '../runtime/errors.js';
 
 /** One cell as read: text from CSV/TSV; number, bigint, string, boolean, list or null from Parquet. */
 export type Cell = string | number | bigint | boolean | null | undefined | readonly unknown[];
 
-/** Where a row is: its line (text files, 1-based) or its row group and row in it (Parquet, 0-based). */
+/**
+ * Where a row is: its line (text files, 1-based), or its row group and row in it (Parquet; for Arrow
+ * the record batch and row), both 0-based.
+ */
 export interface RowPlace {
   line?: number;
   rowGroup?: number;
@@ -23,19 +28,23 @@ export interface TableChunk {
   place(i: number): RowPlace;
 }
 
-export type TableFormat = 'csv' | 'tsv' | 'parquet';
+export type TableFormat = 'csv' | 'tsv' | 'parquet' | 'arrow';
 
 const ROWS_PER_CHUNK = 8192;
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-/** The format a file name says (`.csv`, `.tsv`, `.txt`, `.parquet`, `.pq`, each text one optionally `.gz`). */
+/**
+ * The format a file name says: `.csv`, `.txt`, `.tsv`, `.tab` (each optionally `.gz`), `.parquet`,
+ * `.pq`, or Arrow IPC `.arrow`, `.feather`, `.arrows`, `.ipc`.
+ */
 export function tableFormatOf(file: string, field: string): TableFormat {
   const name = file.toLowerCase().replace(/\.gz$/, '');
   if (name.endsWith('.parquet') || name.endsWith('.pq')) return 'parquet';
+  if (/\.(arrow|feather|arrows|ipc)$/.test(name)) return 'arrow';
   if (name.endsWith('.tsv') || name.endsWith('.tab')) return 'tsv';
   if (name.endsWith('.csv') || name.endsWith('.txt')) return 'csv';
   throw new ConfigError(
-    `cannot tell the format of ${file}: name it .csv, .tsv or .parquet (text files may end in .gz)`,
+    `cannot tell the format of ${file}: name it .csv, .tsv, .parquet or .arrow (text files may end in .gz)`,
     { field },
   );
 }
@@ -62,6 +71,7 @@ export async function readTable(
 ): Promise<number> {
   const format = tableFormatOf(file, field);
   if (format === 'parquet') return readParquet(file, columns, field, onChunk);
+  if (format === 'arrow') return readArrow(file, columns, field, onChunk);
   return readDelimited(file, format === 'tsv' ? '\t' : ',', columns, field, onChunk);
 }
 
@@ -236,4 +246,66 @@ async function readParquet(
     start = end;
   }
   return start;
+}
+
+const SECONDS_PER_UNIT: Record<number, number> = {
+  [TimeUnit.SECOND]: 1,
+  [TimeUnit.MILLISECOND]: 1e-3,
+  [TimeUnit.MICROSECOND]: 1e-6,
+  [TimeUnit.NANOSECOND]: 1e-9,
+};
+
+/** An Arrow value as a cell: lists as plain arrays, timestamps as seconds. */
+function arrowCell(v: unknown, field: Field): Cell {
+  if (v === null || v === undefined) return null;
+  if (DataType.isTimestamp(field.type))
+    return Number(v as number | bigint) * SECONDS_PER_UNIT[field.type.unit];
+  if (typeof v === 'object' && typeof (v as { toArray?: unknown }).toArray === 'function')
+    return Array.from((v as { toArray(): ArrayLike<unknown> }).toArray());
+  return v as Cell;
+}
+
+async function readArrow(
+  file: string,
+  columns: readonly string[],
+  field: string,
+  onChunk: (chunk: TableChunk) => void,
+): Promise<number> {
+  const stream = createReadStream(file);
+  let rows = 0;
+  let batchNo = 0;
+  try {
+    const reader = await RecordBatchReader.from(stream);
+    for await (const batch of reader) {
+      const fields = batch.schema.fields;
+      const picked = columns.map((c) => {
+        const k = fields.findIndex((f) => f.name === c);
+        if (k < 0)
+          throw missingColumn(
+            file,
+            field,
+            c,
+            fields.map((f) => f.name),
+          );
+        return { vector: batch.getChildAt(k)!, field: fields[k] };
+      });
+      const n = batch.numRows;
+      const cells = picked.map(({ vector, field: f }) =>
+        Array.from({ length: n }, (_v, i) => arrowCell(vector.get(i), f)),
+      );
+      const group = batchNo++;
+      onChunk({ count: n, cells, place: (i) => ({ rowGroup: group, row: i }) });
+      rows += n;
+    }
+  } catch (err) {
+    if (err instanceof InputError || err instanceof ConfigError) throw err;
+    throw new InputError(
+      `not a readable Arrow IPC file (record batch ${batchNo})`,
+      { file, field },
+      { cause: err },
+    );
+  } finally {
+    stream.destroy();
+  }
+  return rows;
 }

@@ -34,7 +34,7 @@ Run \`weft graph <subcommand> --help\` for its options.`;
 const BUILD_USAGE = `usage: weft graph build --edges FILE --out DIR [options]
        weft graph build --inputs graph.yaml --out DIR [--feature-dtype T] [--partitions P] [--force] [--json]
 
-  --inputs FILE         YAML description of typed node and edge tables (CSV/TSV, .gz, Parquet)
+  --inputs FILE         YAML description of typed node and edge tables (CSV/TSV, .gz, Parquet, Arrow)
                         with original ids; see docs/graph-format.md, "Typed inputs"
 
   --edges FILE          edge list: CSV, TSV or space separated, optional header;

@@ -4,6 +4,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import {
+  Table,
+  TimestampMillisecond,
+  tableFromJSON,
+  tableToIPC,
+  vectorFromArray,
+} from 'apache-arrow';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../cli/commands/graph.js';
@@ -361,5 +368,49 @@ edges:
         val: 1,
         test: 1,
       });
+  });
+});
+
+describe('Arrow IPC tables', () => {
+  it('reads Arrow file and stream formats: int64 ids, list features, timestamps in seconds', async () => {
+    const nodes = join(tmp.dir, `${k++}-nodes.arrow`);
+    const n = tableFromJSON([
+      { id: 'a', emb: [1, 2], label: 0 },
+      { id: 'b', emb: [3, 4], label: null },
+      { id: 'c', emb: [5, 6], label: 1 },
+    ]);
+    writeFileSync(nodes, tableToIPC(n, 'file'));
+    const edges = join(tmp.dir, `${k++}-edges.arrows`);
+    const e = new Table({
+      src: vectorFromArray(['a', 'b', 'zz']),
+      dst: vectorFromArray(['b', 'c', 'a']),
+      at: vectorFromArray([1000, 2000, 3000], new TimestampMillisecond()),
+    });
+    writeFileSync(edges, tableToIPC(e, 'stream'));
+    const yaml = (policy: string) =>
+      describeInputs(`
+nodes:
+  - { type: n, file: ${nodes}, features: { list: emb }, label: label }
+edges:
+  - { file: ${edges}, relation: r, src: n, dst: n, timestamp: at }
+unknownIds: ${policy}
+`);
+    const err = await caught(
+      buildTypedGraph({ inputs: yaml('error'), out: join(tmp.dir, 'arrow') }),
+    );
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toContain(`${edges}:0:2 [src]`);
+    const out = join(tmp.dir, 'arrow');
+    const m = await buildTypedGraph({ inputs: yaml('skip'), out });
+    expect(m.edgeTypes[0].count).toBe(2);
+    const g = await openGraph(out);
+    const rows = new Float32Array(6);
+    g.gather([0, 1, 2], 3, rows);
+    expect(Array.from(rows)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(g.labels!)).toEqual([0, -1, 1]);
+    const forward: number[] = [];
+    for (let i = 0; i < g.numEdges; i++)
+      if (g.csr.edgeType![i] === 0) forward.push(g.csr.timestamps![i]);
+    expect(forward).toEqual([1, 2]);
   });
 });
