@@ -30,6 +30,14 @@ export interface TableChunk {
 
 export type TableFormat = 'csv' | 'tsv' | 'parquet' | 'arrow';
 
+/** How a text table is laid out; the defaults follow the file name and expect a header row. */
+export interface TextLayout {
+  /** Field separator; 'space' is any run of spaces and tabs (SNAP-style edge lists). */
+  delimiter?: 'comma' | 'tab' | 'space';
+  /** false: no header row; columns are named by position, '0', '1', … */
+  header?: boolean;
+}
+
 const ROWS_PER_CHUNK = 8192;
 const GZIP_MAGIC = [0x1f, 0x8b];
 
@@ -68,11 +76,14 @@ export async function readTable(
   columns: readonly string[],
   field: string,
   onChunk: (chunk: TableChunk) => void,
+  layout: TextLayout = {},
 ): Promise<number> {
   const format = tableFormatOf(file, field);
   if (format === 'parquet') return readParquet(file, columns, field, onChunk);
   if (format === 'arrow') return readArrow(file, columns, field, onChunk);
-  return readDelimited(file, format === 'tsv' ? '\t' : ',', columns, field, onChunk);
+  const d = layout.delimiter ?? (format === 'tsv' ? 'tab' : 'comma');
+  const delim = d === 'tab' ? '\t' : d === 'comma' ? ',' : ' ';
+  return readDelimited(file, delim, layout.header ?? true, columns, field, onChunk);
 }
 
 function missingColumn(file: string, field: string, name: string, have: string[]): ConfigError {
@@ -100,6 +111,7 @@ function isGzip(file: string, field: string): boolean {
 
 /** Splits one CSV/TSV line into fields; `"…"` quotes a field (`""` is a quote inside it). */
 export function splitFields(line: string, delim: string): string[] | undefined {
+  if (delim === ' ') return line.trim().split(/[ \t]+/);
   if (!line.includes('"')) return line.split(delim);
   const out: string[] = [];
   let i = 0;
@@ -135,6 +147,7 @@ export function splitFields(line: string, delim: string): string[] | undefined {
 async function readDelimited(
   file: string,
   delim: string,
+  hasHeader: boolean,
   columns: readonly string[],
   field: string,
   onChunk: (chunk: TableChunk) => void,
@@ -164,21 +177,21 @@ async function readDelimited(
       if (!fields)
         throw rowError(file, { line: lineNo }, 'columns', 'unterminated or misplaced quote');
       if (pick === undefined) {
-        const header = fields.map((h) => h.trim());
+        const header = hasHeader ? fields.map((h) => h.trim()) : fields.map((_f, k) => String(k));
         pick = columns.map((c) => {
           const k = header.indexOf(c);
           if (k < 0) throw missingColumn(file, field, c, header);
           return k;
         });
         width = header.length;
-        continue;
+        if (hasHeader) continue;
       }
       if (fields.length !== width)
         throw rowError(
           file,
           { line: lineNo },
           'columns',
-          `expected ${width} fields (as the header has), found ${fields.length}`,
+          `expected ${width} fields (as the ${hasHeader ? 'header' : 'first line'} has), found ${fields.length}`,
         );
       for (let c = 0; c < pick.length; c++) cells[c].push(fields[pick[c]].trim());
       lineNos.push(lineNo);
@@ -197,7 +210,10 @@ async function readDelimited(
     raw.destroy();
   }
   if (pick === undefined)
-    throw new InputError('no header row (the file is empty)', { file, field });
+    throw new InputError(hasHeader ? 'no header row (the file is empty)' : 'the file is empty', {
+      file,
+      field,
+    });
   flush();
   return rows;
 }

@@ -141,6 +141,6 @@ export async function readEdgeTable(
     { src: src.fixed, dst: dst.fixed },
     unknownIds,
   );
-  await readTable(e.file, r.wanted, `${field}.file`, (c) => r.onChunk(c));
+  await readTable(e.file, r.wanted, `${field}.file`, (c) => r.onChunk(c), e.layout);
   return r.data;
 }

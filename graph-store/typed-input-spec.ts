@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError } from '../runtime/errors.js';
-import { tableFormatOf } from './table-reader.js';
+import { tableFormatOf, type TextLayout } from './table-reader.js';
 
 /** Where a node type's features come from: table columns, one list column, or a .npy in file order. */
 export type FeatureInput =
@@ -14,6 +14,8 @@ export type FeatureInput =
 
 export interface NodeInput {
   type: string;
+  /** Delimiter and header of a text node file. */
+  layout: TextLayout;
   /** Node table; absent: the type's ids come from the edge files, in order of first appearance. */
   file?: string;
   id: string;
@@ -32,6 +34,8 @@ export type EdgeSplit =
 
 export interface EdgeInput {
   file: string;
+  /** Delimiter and header of a text edge file. */
+  layout: TextLayout;
   relation: string;
   src: string;
   dst: string;
@@ -109,6 +113,20 @@ class Checker {
     return v;
   }
 
+  /** `delimiter` and `header` of an entry; without a header, columns default to positions. */
+  layout(o: Obj, field: string): TextLayout {
+    const delimiter =
+      o.delimiter === undefined
+        ? undefined
+        : this.oneOf(
+            o.delimiter,
+            `${field}.delimiter`,
+            ['comma', 'tab', 'space'] as const,
+            'comma',
+          );
+    return { delimiter, header: this.bool(o.header, `${field}.header`, true) };
+  }
+
   path(v: unknown, field: string): string {
     const p = resolve(dirname(this.file), this.str(v, field));
     tableOrNpy(p, field, this);
@@ -141,12 +159,24 @@ function featureInput(v: unknown, field: string, c: Checker): FeatureInput | und
 }
 
 function nodeInput(v: unknown, field: string, c: Checker): NodeInput {
-  const o = c.obj(v, field, ['type', 'file', 'id', 'features', 'missing', 'label', 'split']);
+  const o = c.obj(v, field, [
+    'type',
+    'file',
+    'id',
+    'features',
+    'missing',
+    'label',
+    'split',
+    'delimiter',
+    'header',
+  ]);
   const file = o.file === undefined ? undefined : c.path(o.file, `${field}.file`);
+  const layout = c.layout(o, field);
   const n: NodeInput = {
     type: c.name(o.type, `${field}.type`),
+    layout,
     file,
-    id: c.str(o.id, `${field}.id`, 'id'),
+    id: c.str(o.id, `${field}.id`, layout.header ? 'id' : '0'),
     features: featureInput(o.features, `${field}.features`, c),
     missing: c.oneOf(o.missing, `${field}.missing`, ['error', 'zero'] as const, 'error'),
     label: c.optStr(o.label, `${field}.label`),
@@ -184,17 +214,21 @@ const EDGE_KEYS = [
   'weight',
   'undirected',
   'split',
+  'delimiter',
+  'header',
 ] as const;
 
 function edgeInput(v: unknown, field: string, c: Checker): EdgeInput {
   const o = c.obj(v, field, EDGE_KEYS);
+  const layout = c.layout(o, field);
   const e: EdgeInput = {
     file: c.path(o.file, `${field}.file`),
+    layout,
     relation: c.name(o.relation, `${field}.relation`),
     src: c.name(o.src, `${field}.src`),
     dst: c.name(o.dst, `${field}.dst`),
-    srcColumn: c.str(o.srcColumn, `${field}.srcColumn`, 'src'),
-    dstColumn: c.str(o.dstColumn, `${field}.dstColumn`, 'dst'),
+    srcColumn: c.str(o.srcColumn, `${field}.srcColumn`, layout.header ? 'src' : '0'),
+    dstColumn: c.str(o.dstColumn, `${field}.dstColumn`, layout.header ? 'dst' : '1'),
     timestamp: c.optStr(o.timestamp, `${field}.timestamp`),
     weight: c.optStr(o.weight, `${field}.weight`),
     undirected: c.bool(o.undirected, `${field}.undirected`, false),
@@ -265,7 +299,7 @@ export function readTypedInputs(file: string): TypedInputs {
     for (const type of [e.src, e.dst])
       if (!known.has(type)) {
         known.add(type);
-        nodes.push({ type, id: 'id', missing: 'error' });
+        nodes.push({ type, layout: {}, id: 'id', missing: 'error' });
       }
   const t: TypedInputs = {
     file: c.file,

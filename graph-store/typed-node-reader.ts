@@ -129,7 +129,7 @@ class NodeChunkReader {
 export async function readNodeType(n: NodeInput, field: string): Promise<NodeTypeData> {
   if (!n.file) return { type: n.type, ids: new IdMap(), filledMissing: 0 };
   const r = new NodeChunkReader(n, n.file);
-  await readTable(n.file, columnsOf(n), `${field}.file`, (c) => r.onChunk(c));
+  await readTable(n.file, columnsOf(n), `${field}.file`, (c) => r.onChunk(c), n.layout);
   if (n.features?.kind === 'npy')
     r.data.features = readNpyFeatures(n.features.file, r.data.ids.size, field);
   return r.data;

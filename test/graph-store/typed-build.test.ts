@@ -278,6 +278,30 @@ edges:
   });
 });
 
+describe('headerless text tables', () => {
+  it('reads a SNAP-style edge list: comment lines, whitespace columns named by position', async () => {
+    const edges = file(
+      'web-NotreDame.txt',
+      '# Directed graph: web-NotreDame.txt\n# FromNodeId\tToNodeId\n0\t11\n11   7\n7 0\n0\tx\ty\n',
+    );
+    const inputs = (extra: string) =>
+      describeInputs(`
+edges:
+  - { file: ${edges}, relation: links, src: page, dst: page, delimiter: space, header: false${extra} }
+`);
+    const err = await caught(buildTypedGraph({ inputs: inputs(''), out: join(tmp.dir, 'snap') }));
+    expect(err).toBeInstanceOf(InputError);
+    expect([(err as InputError).line, (err as InputError).field]).toEqual([6, 'columns']);
+    writeFileSync(edges, '# Directed graph\n0\t11\n11   7\n7 0\n');
+    const out = join(tmp.dir, 'snap');
+    const m = await buildTypedGraph({ inputs: inputs(', srcColumn: "1", dstColumn: "0"'), out });
+    expect(readIdMap(out, m.nodeTypes[0].ids!, 3, 'ids')).toEqual(['11', '0', '7']);
+    const g = await openGraph(out);
+    // Columns swapped: 11 -> 0 is stored, so page '11' (row 0) links to page '0' (row 1).
+    expect(neighbours(g, 0, 0)).toEqual([1]);
+  });
+});
+
 describe('weft graph build --inputs', () => {
   it('builds from a description with relative paths and refuses edge-list flags beside it', async () => {
     const sub = join(tmp.dir, 'cli');
