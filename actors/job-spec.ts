@@ -240,8 +240,18 @@ export const JOB_FIELDS = {
     negatives: oneOf('uniform', ['uniform', 'in-batch'] as const, 'Negative sampling.'),
     numNegatives: int(1, 'Negatives per positive.', 1, 1000),
     loss: oneOf('bce', ['bce', 'bpr'] as const, 'Pairwise loss.'),
-    valFraction: num(0.1, 'Newest share of the edges held out for validation.', 0, 0.5),
-    testFraction: num(0.1, 'Newest share of the edges held out for test.', 0, 0.5),
+    valFraction: num(
+      0.1,
+      'Newest share of the edges held out for validation (a relation with a split stored by graph build holds out exactly its own).',
+      0,
+      0.5,
+    ),
+    testFraction: num(
+      0.1,
+      'Newest share of the edges held out for test (a relation with a split stored by graph build holds out exactly its own).',
+      0,
+      0.5,
+    ),
     groupSize: int(
       1,
       "Grouping and slicing: a member's training edges are grouped and sliced at this size; the member is sampled and encoded once per group (1 = off).",

@@ -8,3 +8,7 @@ export class GraphFormatError extends FileFieldError {
     super('graph-format', message, where, options);
   }
 }
+
+/** What to do about a graph without node features, for the errors that refuse to train on one. */
+export const NO_FEATURES_HINT =
+  'rebuild it with --features, or with `weft graph build --inputs`, which gives featureless node types a constant input column (docs/graph-format.md; pair it with model.idEmbedding)';

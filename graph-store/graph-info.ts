@@ -140,6 +140,7 @@ export async function graphInfo(
       count: e.count,
       hasTimestamps: e.hasTimestamps,
       hasWeights: e.hasWeights,
+      ...(e.linkSplit ? { linkSplit: e.linkSplit } : {}),
     })),
     features: m.features
       ? {
@@ -197,9 +198,13 @@ export function formatGraphInfo(info: GraphInfo | PartitionsInfo): string {
     );
   lines.push(`  edges ${fmtInt(g.numEdges)}`);
   for (const e of g.edgeTypes) {
-    const extra = [e.hasTimestamps ? 'timestamps' : '', e.hasWeights ? 'weights' : '']
-      .filter(Boolean)
-      .join(', ');
+    const s = e.linkSplit;
+    const times = s
+      ? `${s.mode} link split stored as edge order: train ${fmtInt(s.train)}, val ${fmtInt(s.val)}, test ${fmtInt(s.test)}`
+      : e.hasTimestamps
+        ? 'timestamps'
+        : '';
+    const extra = [times, e.hasWeights ? 'weights' : ''].filter(Boolean).join(', ');
     lines.push(
       `    ${e.key.padEnd(32)} ${fmtInt(e.count).padStart(14)}${extra ? `  (${extra})` : ''}`,
     );

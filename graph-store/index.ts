@@ -12,6 +12,9 @@ export {
   type SharedArrayRef,
 } from './shared-graph.js';
 export { buildGraph, type BuildGraphOptions } from './build-graph.js';
+export { buildTypedGraph, type BuildTypedGraphOptions } from './build-typed-graph.js';
+export { readTypedInputs, type TypedInputs } from './typed-input-spec.js';
+export { readIdMap, originalIdLookup } from './id-map.js';
 export {
   synthPowerlaw,
   generatePowerlawTopology,

@@ -41,6 +41,23 @@ export interface ManifestNodeType {
   name: string;
   offset: number;
   count: number;
+  /** Original ids (UTF-8 text, one per line in row order) when the graph was built from typed inputs. */
+  ids?: FileEntry;
+  /**
+   * The feature columns this type fills (typed inputs): `[start, start + width)` of every row; all other
+   * columns of its rows are 0. `input` says where the values came from ('constant': a featureless type,
+   * one column of 1s).
+   */
+  features?: { start: number; width: number; input: 'table' | 'npy' | 'constant' };
+}
+
+/** A link split stored as edge order (graph-store/link-split-order.ts): edge counts per part. */
+export interface ManifestLinkSplit {
+  mode: 'random' | 'column';
+  seed: number;
+  train: number;
+  val: number;
+  test: number;
 }
 
 export interface ManifestEdgeType {
@@ -50,6 +67,8 @@ export interface ManifestEdgeType {
   count: number;
   hasTimestamps: boolean;
   hasWeights: boolean;
+  /** Present when the relation's times are its stored link split's order, not real times. */
+  linkSplit?: ManifestLinkSplit;
   files: {
     /** Row offsets over the source type's rows: length = rows + 1; u32, or u64 when count >= 2^32. */
     indptr: FileEntry;
@@ -209,6 +228,7 @@ function checkNodeTypes(
     if (t.offset !== next) fail(file, `${f}.offset`, `expected ${next} (types are contiguous)`);
     if (!isCount(t.count)) fail(file, `${f}.count`, 'must be a non-negative integer');
     next += t.count;
+    if (t.ids !== undefined) checkFileEntry(t.ids, file, `${f}.ids`, ['u8']);
   });
   if (next !== numNodes) fail(file, field, `counts sum to ${next}, numNodes is ${numNodes}`);
   return v as ManifestNodeType[];
@@ -261,6 +281,8 @@ export function validateManifest(raw: unknown, file: string): GraphManifest {
       fail(file, `${f}.files.timestamps`, 'present but hasTimestamps is false');
     if (e.hasWeights) checkFileEntry(files.weights, file, `${f}.files.weights`, ['f32'], e.count);
     else if (files.weights) fail(file, `${f}.files.weights`, 'present but hasWeights is false');
+    if (e.linkSplit !== undefined)
+      checkLinkSplit(e.linkSplit, e.hasTimestamps, file, `${f}.linkSplit`);
     edges += e.count;
   });
   if (edges !== m.numEdges)
@@ -281,6 +303,21 @@ export function validateManifest(raw: unknown, file: string): GraphManifest {
       checkFileEntry(ft.scales, file, 'features.scales', ['f32'], m.numNodes);
     else if (ft.scales) fail(file, 'features.scales', 'only int8 features carry scales');
   }
+  nodeTypes.forEach((t, i) => {
+    const ft = t.features;
+    if (ft === undefined) return;
+    const f = `nodeTypes[${i}].features`;
+    const dim =
+      m.features?.dim ?? fail(file, f, 'names feature columns but the graph has no features');
+    if (!isCount(ft.start) || !isCount(ft.width) || ft.width === 0 || ft.start + ft.width > dim)
+      fail(
+        file,
+        f,
+        `columns [${ft.start}, ${ft.start + ft.width}) are not inside the ${dim} features`,
+      );
+    if (!['table', 'npy', 'constant'].includes(ft.input))
+      fail(file, `${f}.input`, `unknown input ${JSON.stringify(ft.input)}`);
+  });
   if (m.labels !== undefined) {
     if (!isCount(m.labels.numClasses))
       fail(file, 'labels.numClasses', 'must be a non-negative integer');
@@ -320,9 +357,27 @@ export function validateManifest(raw: unknown, file: string): GraphManifest {
   return m;
 }
 
+function checkLinkSplit(
+  s: ManifestLinkSplit,
+  hasTimestamps: boolean,
+  file: string,
+  field: string,
+): void {
+  if (s.mode !== 'random' && s.mode !== 'column')
+    fail(file, `${field}.mode`, `unknown mode ${JSON.stringify(s.mode)}`);
+  for (const k of ['seed', 'train', 'val', 'test'] as const)
+    if (!isCount(s[k])) fail(file, `${field}.${k}`, 'must be a non-negative integer');
+  if (s.train === 0) fail(file, `${field}.train`, 'no training edges');
+  if (!hasTimestamps)
+    fail(file, field, 'a stored split is kept as edge times; hasTimestamps is false');
+}
+
 /** All raw array files a manifest names, with the field that names each. */
 export function manifestFiles(m: GraphManifest): { field: string; entry: FileEntry }[] {
   const out: { field: string; entry: FileEntry }[] = [];
+  m.nodeTypes.forEach((t, i) => {
+    if (t.ids) out.push({ field: `nodeTypes[${i}].ids`, entry: t.ids });
+  });
   m.edgeTypes.forEach((e, i) => {
     for (const [k, entry] of Object.entries(e.files))
       if (entry) out.push({ field: `edgeTypes[${i}].files.${k}`, entry });

@@ -57,17 +57,24 @@ export function readNodeValues(
   return count;
 }
 
-/** Labels file -> Int32Array (-1 = unlabelled). Values are class ids 0, 1, 2, … */
+/** Label text -> class id, or -1 for the unlabelled marker (`-1`, as docs/graph-format.md stores it). */
+export function parseLabel(value: string): number | undefined {
+  if (value === '-1') return -1;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) return undefined;
+  return Number(value);
+}
+
+/** Labels file -> Int32Array (-1 = unlabelled). Values are class ids 0, 1, 2, …, or -1 (unlabelled). */
 export function readLabels(file: string, numNodes: number): Int32Array {
   const labels = new Int32Array(numNodes).fill(-1);
   readNodeValues(file, '--labels', numNodes, (node, value, line) => {
-    if (!/^\d+$/.test(value) || Number(value) > 65535)
-      throw new InputError(`label '${value}' is not a class id (an integer 0..65535)`, {
-        file,
-        line,
-        field: 'label',
-      });
-    labels[node] = Number(value);
+    const label = parseLabel(value);
+    if (label === undefined)
+      throw new InputError(
+        `label '${value}' is not a class id (an integer 0..65535, or -1 for unlabelled)`,
+        { file, line, field: 'label' },
+      );
+    labels[node] = label;
   });
   return labels;
 }

@@ -195,8 +195,12 @@ export async function partitionGraph(
       const e = m.edgeTypes[k];
       const c = await readEdgeType(srcDir, m, k, verify);
       const srcOffset = m.nodeTypes.find((t) => t.name === e.src)!.offset;
-      for (let p = 0; p < parts; p++)
-        edgeTypes[p].push(writeEdgeType(subs[p], e, partRows(c, srcOffset, a, p)));
+      for (let p = 0; p < parts; p++) {
+        const pe = writeEdgeType(subs[p], e, partRows(c, srcOffset, a, p));
+        // A stored link split counts the whole relation's edges: every part carries it unchanged.
+        if (e.linkSplit) pe.linkSplit = e.linkSplit;
+        edgeTypes[p].push(pe);
+      }
     }
     const manifests = subs.map((_s, p) => {
       const pm = baseManifest(types[p], edgeTypes[p], m.source);

@@ -108,6 +108,7 @@ export class SharedGraph implements GraphStore, FeatureStore {
       count: e.count,
       hasTimestamps: e.hasTimestamps,
       hasWeights: e.hasWeights,
+      ...(e.linkSplit ? { linkSplit: e.linkSplit } : {}),
     }));
     this.typeOffsets = Float64Array.from(m.nodeTypes, (t) => t.offset);
     this.numNodes = m.numNodes;

@@ -17,6 +17,8 @@ export interface EdgeTypeInfo {
   readonly count: number;
   readonly hasTimestamps: boolean;
   readonly hasWeights: boolean;
+  /** Edge counts of a link split stored as edge order (times: train 1..T, val T+1, test T+2). */
+  readonly linkSplit?: { readonly train: number; readonly val: number; readonly test: number };
 }
 
 /** Canonical string for an edge type, used as file and map key: `member__applied__job`. */

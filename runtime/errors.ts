@@ -45,19 +45,30 @@ export class ConfigError extends FileFieldError {
   }
 }
 
-/** An input file (edges, features, labels, …) is malformed: `file`, `line` and `field` say where. */
+/**
+ * An input file (edges, features, labels, …) is malformed: `file`, `line` and `field` say where; in a
+ * Parquet file `rowGroup` and `row` (0-based) do, printed `file:rowGroup:row`.
+ */
 export class InputError extends WeftError {
   readonly file?: string;
   readonly line?: number;
+  readonly rowGroup?: number;
+  readonly row?: number;
   readonly field?: string;
   constructor(
     message: string,
-    where: { file?: string; line?: number; field?: string } = {},
+    where: { file?: string; line?: number; rowGroup?: number; row?: number; field?: string } = {},
     options?: CauseOptions,
   ) {
-    super('input', formatWhere(where.file, where.line, where.field, message), options);
+    const shown =
+      where.rowGroup !== undefined
+        ? `${where.file}:${where.rowGroup}:${where.row ?? 0}`
+        : where.file;
+    super('input', formatWhere(shown, where.line, where.field, message), options);
     this.file = where.file;
     this.line = where.line;
+    this.rowGroup = where.rowGroup;
+    this.row = where.row;
     this.field = where.field;
   }
 }

@@ -29,6 +29,7 @@ import { observeEmbeddedJob, type EmbeddedObservability } from './embedded-obser
 import type { JobObserver } from './job-observer.js';
 import type { Placement, PlacementStart, SamplerTotals } from './placement.js';
 import { sealed } from '../control-secret.js';
+import { NO_FEATURES_HINT } from '../../graph-store/errors.js';
 
 const TRAINER_MODULE = {
   module: moduleUrl('../trainer/trainer-actor.js', import.meta.url),
@@ -81,7 +82,9 @@ export class EmbeddedPlacement implements Placement {
       );
     const graph = await openGraph(spec.graph);
     if (graph.dim === 0)
-      throw new ConfigError(`graph ${spec.graph} has no node features`, { field: 'graph' });
+      throw new ConfigError(`graph ${spec.graph} has no node features: ${NO_FEATURES_HINT}`, {
+        field: 'graph',
+      });
     const one = { ...spec, cluster: { ...spec.cluster, trainers: 1, samplers: 1 } };
     const system = await ActorSystem.start({
       transport: 'inproc',

@@ -23,6 +23,7 @@ import { runLocation } from '../coordinator/run-location.js';
 import { claimJob, type JobClaim } from './job-claim.js';
 import { Liveness, type LivenessEvent } from './liveness.js';
 import { checkRemoteSpeedups } from './process-switches.js';
+import { NO_FEATURES_HINT } from '../../graph-store/errors.js';
 
 export interface NatsPlacementOptions {
   nats: NatsConfig;
@@ -81,7 +82,9 @@ export class NatsPlacement implements Placement {
     // The coordinator reads the graph's manifest only: the samplers hold the graph (or its parts).
     const m = readManifest(spec.graph);
     if (!m.features?.dim)
-      throw new ConfigError(`graph ${spec.graph} has no node features`, { field: 'graph' });
+      throw new ConfigError(`graph ${spec.graph} has no node features: ${NO_FEATURES_HINT}`, {
+        field: 'graph',
+      });
     const system = await ActorSystem.start({
       transport: 'nats',
       nats: options.nats,

@@ -3,6 +3,7 @@
 // (see embedding-format.ts).
 import { initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { originalIdLookup } from '../../graph-store/id-map.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { producerConfigs } from '../plan/task-seeds.js';
 import { NodeEncoder } from './node-encoder.js';
@@ -120,6 +121,7 @@ export async function embedRun(runDir: string, opts: EmbedOptions): Promise<Embe
         }
         loopSeconds = (performance.now() - tLoop) / 1000;
       },
+      originalIdLookup(graph.dir, graph.manifest),
     );
     const seconds = (performance.now() - t0) / 1000;
     return {

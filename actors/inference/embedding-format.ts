@@ -10,13 +10,15 @@ export const EMBEDDINGS_FORMAT = 'weft-embeddings';
 export const EMBEDDINGS_FORMAT_VERSION = 1;
 export const EMBEDDINGS_FILE = 'embeddings.f32';
 export const IDS_FILE = 'ids.i32';
+/** `type<TAB>original id` per row, for graphs built from typed inputs (graph-store/id-map.ts). */
+export const ORIGINAL_IDS_FILE = 'original_ids.tsv';
 export const EMBEDDINGS_MANIFEST = 'manifest.json';
 export const LATEST_FILE = 'LATEST';
 
 export interface EmbeddingFileEntry {
   file: string;
-  dtype: 'float32' | 'int32';
-  /** Elements (not bytes). */
+  dtype: 'float32' | 'int32' | 'utf8-lines';
+  /** Elements (not bytes); lines for utf8-lines. */
   length: number;
   bytes: number;
   /** XXH32 of the file's bytes, `xxh32:` + 8 hex digits (graph-store/checksum.ts). */
@@ -57,7 +59,11 @@ export interface EmbeddingManifest {
     queryTime?: 'latest';
   };
   backend: string;
-  files: { embeddings: EmbeddingFileEntry; ids: EmbeddingFileEntry };
+  files: {
+    embeddings: EmbeddingFileEntry;
+    ids: EmbeddingFileEntry;
+    originalIds?: EmbeddingFileEntry;
+  };
   createdAt: string;
 }
 
@@ -67,6 +73,8 @@ export interface Embeddings {
   ids: Int32Array;
   /** Row-major [count × dim]. */
   embeddings: Float32Array;
+  /** Row i's node as `[type, original id]`, when the graph keeps its original ids. */
+  originalIds?: [string, string][];
   /** The version directory read. */
   dir: string;
 }
@@ -163,7 +171,9 @@ function checkEntry(
       field,
     });
   }
-  if (entry.length !== length || entry.bytes !== length * 4) {
+  const sized =
+    dtype === 'utf8-lines' ? Number.isSafeInteger(entry.bytes) : entry.bytes === length * 4;
+  if (entry.length !== length || !sized) {
     throw new InputError(
       `length ${entry.length} (${entry.bytes} bytes) does not match count and dim`,
       {
@@ -199,6 +209,8 @@ export function readEmbeddingManifest(versionDir: string): EmbeddingManifest {
     });
   checkEntry(m.files?.embeddings, 'embeddings', 'float32', m.count * m.dim, path);
   checkEntry(m.files?.ids, 'ids', 'int32', m.count, path);
+  if (m.files.originalIds !== undefined)
+    checkEntry(m.files.originalIds, 'originalIds', 'utf8-lines', m.count, path);
   return m;
 }
 
@@ -223,5 +235,15 @@ export function readEmbeddings(dir: string, model: string, version?: string): Em
   const f = manifest.files;
   readVerified(join(versionDir, f.ids.file), f.ids, ids.buffer);
   readVerified(join(versionDir, f.embeddings.file), f.embeddings, embeddings.buffer);
-  return { manifest, ids, embeddings, dir: versionDir };
+  const out: Embeddings = { manifest, ids, embeddings, dir: versionDir };
+  if (f.originalIds) {
+    const bytes = new Uint8Array(f.originalIds.bytes);
+    readVerified(join(versionDir, f.originalIds.file), f.originalIds, bytes.buffer);
+    const lines = new TextDecoder().decode(bytes).split('\n').slice(0, manifest.count);
+    out.originalIds = lines.map((l) => {
+      const tab = l.indexOf('\t');
+      return [l.slice(0, tab), l.slice(tab + 1)];
+    });
+  }
+  return out;
 }

@@ -12,11 +12,11 @@ import {
   EMBEDDINGS_MANIFEST,
   IDS_FILE,
   LATEST_FILE,
+  ORIGINAL_IDS_FILE,
   latestEmbeddingVersion,
   listEmbeddingVersions,
   modelDirName,
   versionName,
-  type EmbeddingFileEntry,
   type EmbeddingManifest,
 } from './embedding-format.js';
 
@@ -31,7 +31,7 @@ class StreamedFile {
     this.fd = openSync(path, 'w');
   }
 
-  append(a: Float32Array | Int32Array): void {
+  append(a: Float32Array | Int32Array | Uint8Array): void {
     for (const piece of bytePieces(a.buffer, a.byteOffset, a.byteLength)) {
       let off = 0;
       while (off < piece.byteLength) off += writeSync(this.fd, piece, off, piece.byteLength - off);
@@ -58,14 +58,19 @@ class StreamedFile {
 export class EmbeddingSink {
   private readonly embeddings: StreamedFile;
   private readonly ids: StreamedFile;
+  private readonly originalIds?: StreamedFile;
+  private readonly encoder = new TextEncoder();
   private rows = 0;
 
   constructor(
     dir: string,
     readonly dim: number,
+    /** The `type<TAB>original id` of a node id, when the graph keeps its original ids. */
+    private readonly originalIdOf?: (id: number) => string,
   ) {
     this.embeddings = new StreamedFile(join(dir, EMBEDDINGS_FILE));
     this.ids = new StreamedFile(join(dir, IDS_FILE));
+    if (originalIdOf) this.originalIds = new StreamedFile(join(dir, ORIGINAL_IDS_FILE));
   }
 
   /** Rows written so far. */
@@ -81,23 +86,34 @@ export class EmbeddingSink {
     }
     this.ids.append(ids);
     this.embeddings.append(rows.subarray(0, n * this.dim));
+    if (this.originalIds) {
+      let text = '';
+      for (let i = 0; i < n; i++) text += this.originalIdOf!(ids[i]) + '\n';
+      this.originalIds.append(this.encoder.encode(text));
+    }
     this.rows += n;
   }
 
   /** Flushes both files; returns their manifest entries. */
-  finish(): { embeddings: EmbeddingFileEntry; ids: EmbeddingFileEntry } {
+  finish(): EmbeddingManifest['files'] {
     const e = this.embeddings.finish();
     const i = this.ids.finish();
-    return {
+    const files: EmbeddingManifest['files'] = {
       embeddings: { file: EMBEDDINGS_FILE, dtype: 'float32', length: this.rows * this.dim, ...e },
       ids: { file: IDS_FILE, dtype: 'int32', length: this.rows, ...i },
     };
+    if (this.originalIds) {
+      const o = this.originalIds.finish();
+      files.originalIds = { file: ORIGINAL_IDS_FILE, dtype: 'utf8-lines', length: this.rows, ...o };
+    }
+    return files;
   }
 
   /** Closes the files without flushing (the temporary directory is removed anyway). */
   abort(): void {
     this.embeddings.close();
     this.ids.close();
+    this.originalIds?.close();
   }
 }
 
@@ -132,6 +148,7 @@ export async function writeEmbeddingVersion(
   outDir: string,
   header: EmbeddingHeader,
   fill: (sink: EmbeddingSink) => void | Promise<void>,
+  originalIdOf?: (id: number) => string,
 ): Promise<WrittenEmbeddings> {
   const modelDir = join(outDir, modelDirName(header.model));
   const existing = listEmbeddingVersions(outDir, header.model);
@@ -141,7 +158,7 @@ export async function writeEmbeddingVersion(
   let manifest: EmbeddingManifest | undefined;
   try {
     await writeDirAtomic(dir, async (tmp) => {
-      const sink = new EmbeddingSink(tmp, header.dim);
+      const sink = new EmbeddingSink(tmp, header.dim, originalIdOf);
       let files;
       try {
         await fill(sink);

@@ -18,6 +18,7 @@ import {
   type ScoredCheckpoint,
 } from './checkpoint-choice.js';
 import { jetStreamRunCheckpoint } from './run-checkpoint.js';
+import { NO_FEATURES_HINT } from '../../graph-store/errors.js';
 
 export interface TrainedRun {
   /** Absolute run directory. */
@@ -158,7 +159,10 @@ export async function openRunGraph(run: TrainedRun, graphFlagGiven = false): Pro
   }
   const graph = await openGraph(dir);
   if (graph.dim === 0)
-    throw new ConfigError(`graph ${dir} has no node features`, { file: dir, field: where });
+    throw new ConfigError(`graph ${dir} has no node features: ${NO_FEATURES_HINT}`, {
+      file: dir,
+      field: where,
+    });
   return graph;
 }
 

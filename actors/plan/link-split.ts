@@ -54,10 +54,38 @@ export function chooseLinkRelation(types: readonly EdgeTypeInfo[], edgeType: str
   return chosen;
 }
 
+/** A split stored by `weft graph build` as edge times: train 1..T, validation T+1, test T+2. */
+export type StoredSplit = EdgeTypeInfo['linkSplit'];
+
+/**
+ * The sizes of a stored split read off the ordered times; any other time means the relation's times
+ * are not the split's order (a hand-edited graph), which could show held-out edges to training.
+ */
+function storedSizes(
+  times: Float64Array,
+  stored: NonNullable<StoredSplit>,
+  edgeType: string,
+): { numVal: number; numTest: number } {
+  const t = stored.train;
+  let numVal = 0;
+  let numTest = 0;
+  for (let i = 0; i < times.length; i++) {
+    const x = times[i];
+    if (x === t + 1) numVal++;
+    else if (x === t + 2) numTest++;
+    else if (!(Number.isInteger(x) && x >= 1 && x <= t))
+      throw new ConfigError(
+        `relation ${edgeType} carries a stored split (${t} training edges) but an edge has time ${x}: the stored order is damaged, so held-out edges could leak into training`,
+        { field: 'link.edgeType' },
+      );
+  }
+  return { numVal, numTest };
+}
+
 /**
  * Pairs in the whole graph's walk order (source ascending, each row in CSR order) ordered by time,
  * stable for ties, into shared memory, with the newest `testFraction` and the `valFraction` before
- * them held out.
+ * them held out — or, for a relation with a stored split, exactly its validation and test edges.
  */
 export function splitByTime(
   src: Int32Array,
@@ -66,6 +94,7 @@ export function splitByTime(
   edgeType: string,
   valFraction: number,
   testFraction: number,
+  stored?: StoredSplit,
 ): Omit<LinkSplit, 'negativeRange'> {
   const count = src.length;
   // Order by time (stable in (src, dst) order for ties), so the newest edges are held out.
@@ -82,10 +111,11 @@ export function splitByTime(
     out.dst[i] = dst[order[i]];
     out.times[i] = ts[order[i]];
   }
-  const numTest = Math.floor(count * testFraction);
-  const numVal = Math.floor(count * valFraction);
+  const { numVal, numTest } = stored
+    ? storedSizes(out.times, stored, edgeType)
+    : { numVal: Math.floor(count * valFraction), numTest: Math.floor(count * testFraction) };
   const numTrain = count - numVal - numTest;
-  if (numTrain <= 0 || (valFraction > 0 && numVal === 0)) {
+  if (numTrain <= 0 || (!stored && valFraction > 0 && numVal === 0)) {
     throw new ConfigError(`relation ${edgeType} has only ${count} edges: too few to split`, {
       field: 'link.valFraction',
     });
@@ -134,10 +164,61 @@ export function linkSplit(
     offset: 0,
     count: g.numNodes,
   };
-  return {
-    ...splitByTime(src, dst, ts, edgeTypeKey(chosen), valFraction, testFraction),
-    negativeRange: [dstType.offset, dstType.offset + dstType.count],
+  const split = splitByTime(
+    src,
+    dst,
+    ts,
+    edgeTypeKey(chosen),
+    valFraction,
+    testFraction,
+    chosen.linkSplit,
+  );
+  if (chosen.linkSplit) checkNoHeldOutLeak(g, chosen, split);
+  return { ...split, negativeRange: [dstType.offset, dstType.offset + dstType.count] };
+}
+
+/**
+ * A stored split's held-out pairs must not reach training through another relation: an edge joining
+ * a held-out pair (either way round) that a training pair can sample — an edge of any relation other
+ * than the predicted one and its stored reverse, timed before the first held-out edge — is refused.
+ */
+export function checkNoHeldOutLeak(
+  g: SharedGraph,
+  chosen: EdgeTypeInfo,
+  split: Omit<LinkSplit, 'negativeRange'>,
+): void {
+  const held = new Map<number, Set<number>>();
+  const add = (a: number, b: number) => {
+    let s = held.get(a);
+    if (!s) held.set(a, (s = new Set()));
+    s.add(b);
   };
+  let firstHeldOut = Infinity;
+  for (const part of [split.val, split.test])
+    for (let k = 0; k < part.length; k++) {
+      const e = part[k];
+      add(split.src[e], split.dst[e]);
+      add(split.dst[e], split.src[e]);
+      firstHeldOut = Math.min(firstHeldOut, split.times[e]);
+    }
+  const reverse = g.edgeTypes.find(
+    (e) => e.src === chosen.dst && e.dst === chosen.src && e.rel === `rev_${chosen.rel}`,
+  );
+  const { indptr, indices, edgeType, timestamps } = g.csr;
+  for (let v = 0; v < g.numNodes; v++) {
+    const targets = held.get(v);
+    if (!targets) continue;
+    for (let e = indptr[v]; e < indptr[v + 1]; e++) {
+      const type = edgeType ? edgeType[e] : 0;
+      if (type === chosen.id || type === reverse?.id) continue;
+      if (!targets.has(indices[e]) || (timestamps ? timestamps[e] : 0) >= firstHeldOut) continue;
+      const rel = g.edgeTypes[type];
+      throw new ConfigError(
+        `held-out pair (${v}, ${indices[e]}) of ${edgeTypeKey(chosen)} is also an edge of ${edgeTypeKey(rel)} that training can sample: the model would be judged on an edge it saw`,
+        { file: g.dir, field: 'link.edgeType' },
+      );
+    }
+  }
 }
 
 /** Node ids of each split from the graph's split mask (node classification). */

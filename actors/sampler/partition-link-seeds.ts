@@ -3,7 +3,7 @@
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { edgeTypeKey, type EdgeTypeInfo } from '../../graph-store/types.js';
 import { InputError } from '../../runtime/errors.js';
-import { chooseLinkRelation, splitByTime } from '../plan/link-split.js';
+import { chooseLinkRelation, splitByTime, type StoredSplit } from '../plan/link-split.js';
 import type { SeedSource } from '../plan/seed-source.js';
 import type { LinkEdgesReply } from './partition-protocol.js';
 
@@ -74,6 +74,7 @@ export function splitPartitionedLinks(
   valFraction: number,
   testFraction: number,
   negativeRange: [number, number],
+  stored?: StoredSplit,
 ): PartitionedLinkSeeds {
   let count = 0;
   for (const l of lists) {
@@ -100,7 +101,7 @@ export function splitPartitionedLinks(
     dst[k] = l.dst[i];
     ts[k] = l.times[i];
   }
-  const split = splitByTime(src, dst, ts, edgeType, valFraction, testFraction);
+  const split = splitByTime(src, dst, ts, edgeType, valFraction, testFraction, stored);
   return {
     edgeType,
     source: { kind: 'link', src: split.src, dst: split.dst, times: split.times },

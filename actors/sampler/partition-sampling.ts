@@ -31,6 +31,7 @@ import {
 } from './partition-sampler-builder.js';
 import { PartitionOwner, type SplitName } from './partition-sampler-owner.js';
 import { retrying } from '../../runtime/retry.js';
+import { NO_FEATURES_HINT } from '../../graph-store/errors.js';
 
 const FIELD = 'cluster.partitions';
 
@@ -148,10 +149,13 @@ export class PartitionSampling {
         { file: partDirOf(layout, index), field: FIELD },
       );
     if (owner.dim === 0)
-      throw new ConfigError(`partition ${partDirOf(layout, index)} has no node features`, {
-        file: partDirOf(layout, index),
-        field: FIELD,
-      });
+      throw new ConfigError(
+        `partition ${partDirOf(layout, index)} has no node features: ${NO_FEATURES_HINT}`,
+        {
+          file: partDirOf(layout, index),
+          field: FIELD,
+        },
+      );
     // Link task: negatives come from the predicted relation's destination type, known from any part.
     const negativeRange =
       spec.task === 'link'
@@ -242,6 +246,7 @@ export class PartitionSampling {
         link.valFraction,
         link.testFraction,
         linkNegativeRange(part, chosen),
+        chosen.linkSplit,
       );
     })();
     return this.links;

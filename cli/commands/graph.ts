@@ -13,6 +13,7 @@ import {
 } from '../command-line.js';
 import { noteOutput } from '../print-error.js';
 import { buildGraph } from '../../graph-store/build-graph.js';
+import { buildTypedGraph } from '../../graph-store/build-typed-graph.js';
 import type { Delimiter } from '../../graph-store/edge-list-reader.js';
 import { FEATURE_DTYPES, parseFeatureDtype } from '../../graph-store/feature-sink.js';
 import { formatGraphInfo, graphInfo } from '../../graph-store/graph-info.js';
@@ -25,7 +26,7 @@ import type { FeatureDtype } from '../../graph-store/types.js';
 const USAGE = `usage: weft graph <subcommand> [options]
 
 subcommands:
-  build      edge list (+ features, labels, split) -> graph directory
+  build      edge list (+ features, labels, split), or typed tables (--inputs) -> graph directory
   synth      generate a graph (--kind powerlaw | marketplace)
   info       summarize a graph directory
   partition  hash-partition a graph directory into P parts
@@ -33,6 +34,10 @@ subcommands:
 Run \`weft graph <subcommand> --help\` for its options.`;
 
 const BUILD_USAGE = `usage: weft graph build --edges FILE --out DIR [options]
+       weft graph build --inputs graph.yaml --out DIR [--feature-dtype T] [--partitions P] [--force] [--json]
+
+  --inputs FILE         YAML description of typed node and edge tables (CSV/TSV, .gz, Parquet, Arrow)
+                        with original ids; see docs/graph-format.md, "Typed inputs"
 
   --edges FILE          edge list: CSV, TSV or space separated, optional header;
                         columns src, dst [, timestamp [, weight]]
@@ -180,7 +185,7 @@ async function build(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(
     argv,
     {
-      ...valueFlags('edges features labels split num-nodes delimiter ts-col weight-col'),
+      ...valueFlags('edges features labels split num-nodes delimiter ts-col weight-col inputs'),
       ...valueFlags('feature-dtype partitions out'),
       ...switchFlags('undirected dedupe header no-header force json allow-non-finite'),
     },
@@ -195,6 +200,7 @@ async function build(argv: string[]): Promise<number> {
     throw commandLineError('--header and --no-header exclude each other', '--header');
   const out = required(v.out, '--out');
   noteOutput(out);
+  if (v.inputs !== undefined) return buildTyped(v, out);
   const { result, seconds } = await withProgress((onProgress) =>
     buildGraph({
       edges: required(v.edges, '--edges'),
@@ -211,6 +217,32 @@ async function build(argv: string[]): Promise<number> {
       featureDtype: dtypeFlag(v['feature-dtype']),
       allowNonFinite: v['allow-non-finite'] === true,
       partitions: intFlag(v.partitions, '--partitions', 1),
+      out,
+      replace: v.force === true,
+      onProgress,
+    }),
+  );
+  summarize(result, out, seconds, v.json === true);
+  return 0;
+}
+
+/** The typed build: every input is in the description, so the edge-list flags do not apply. */
+async function buildTyped(
+  v: Record<string, string | boolean | undefined>,
+  out: string,
+): Promise<number> {
+  const textOnly = ['edges', 'features', 'labels', 'split', 'num-nodes', 'delimiter', 'ts-col'];
+  for (const f of [...textOnly, 'weight-col', 'undirected', 'dedupe', 'header', 'no-header'])
+    if (v[f] !== undefined)
+      throw commandLineError(
+        `does not apply with --inputs (the description names every input)`,
+        `--${f}`,
+      );
+  const { result, seconds } = await withProgress((onProgress) =>
+    buildTypedGraph({
+      inputs: v.inputs as string,
+      featureDtype: dtypeFlag(v['feature-dtype'] as string | undefined),
+      partitions: intFlag(v.partitions as string | undefined, '--partitions', 1),
       out,
       replace: v.force === true,
       onProgress,

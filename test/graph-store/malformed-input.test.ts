@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../runtime/errors.js';
 import { buildGraph, type BuildGraphOptions } from '../../graph-store/build-graph.js';
+import { openGraph } from '../../graph-store/open-graph.js';
 import { tempDir, writeNpy } from './helpers.js';
 
 const tmp = tempDir();
@@ -173,6 +174,18 @@ describe('malformed labels and split', () => {
     );
     const d = file('l.tsv', '0\t1\t2\n');
     await expectInputError({ edges: good(), labels: d }, { file: d, line: 1, field: 'columns' });
+  });
+
+  it('reads -1 as unlabelled, as the format stores it, and still refuses -2', async () => {
+    const a = file('l.tsv', '0\t1\n1\t-1\n2\t0\n');
+    const out = join(tmp.dir, 'g-unlabelled');
+    const m = await buildGraph({ edges: good(), labels: a, out });
+    expect(m.labels!.numClasses).toBe(2);
+    expect(m.labels!.classCounts).toEqual([1, 1]);
+    const g = await openGraph(out);
+    expect(Array.from(g.labels!.subarray(0, 3))).toEqual([1, -1, 0]);
+    const b = file('l.tsv', '0\t1\n1\t-2\n');
+    await expectInputError({ edges: good(), labels: b }, { file: b, line: 2, field: 'label' });
   });
 
   it('names the line of a bad split value', async () => {
