@@ -41,7 +41,11 @@ export const JOB_FIELDS = {
     hidden: int(128, 'Hidden and embedding width.', 1, 4096),
     dropout: num(0.5, 'Dropout on layer inputs during training.', 0, 0.95),
     norm: oneOf('none', ['none', 'l2', 'layer'] as const, 'Normalisation of each layer output.'),
-    decoder: oneOf('dot', ['dot', 'mlp'] as const, 'Link prediction: score of a (src, dst) pair.'),
+    decoder: oneOf(
+      'dot',
+      ['dot', 'cosine', 'mlp'] as const,
+      'Link prediction: score of a (src, dst) pair. dot: dot product of the embeddings; cosine: cosine similarity times 5 (LinkSAGE; insensitive to embedding norms, so popular nodes do not win by norm alone); mlp: an MLP over their element-wise product.',
+    ),
     idEmbedding: {
       enabled: bool(
         false,
@@ -186,6 +190,11 @@ export const JOB_FIELDS = {
       'Object-store bucket of a jetstream checkpoint store (default weft-ckpt-<job>).',
     ),
     maxStepsPerEpoch: int(0, 'Cap on steps per epoch (0 = all seeds).', 0),
+    smallLabelled: oneOf(
+      'auto',
+      ['auto', 'off', 'applied'] as const,
+      'Defaults chosen by the data for a node task with fewer than 1,000 training nodes that are under 20 % of the graph nodes (the Planetoid case, docs/small-labelled.md): each of sampling.batchSize, train.epochs, train.weightDecay and eval.fullNeighbors still at its default becomes a quarter of the training nodes (at least 16), enough epochs for 120 optimizer steps, 5e-4, and true (graphs up to 5M edges). off: the general defaults; applied: set by the job once it has put the chosen values in its spec (a resumed run keeps them).',
+    ),
     mlpInit: {
       enabled: bool(
         false,

@@ -1,5 +1,6 @@
 // `weft launch` on one machine: its own nats-server when the spec says `nats: local`, then every actor
 // of the job as a separate OS process; restarts an actor process that dies, and stops them all at the end.
+import { withDataDefaults } from '../plan/small-labelled.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -98,7 +99,7 @@ export class LaunchedJob {
   static async start(spec: JobSpec, options: LaunchOptions = {}): Promise<LaunchedJob> {
     // Fail before any process starts when a speed-up switch has no meaning between processes.
     checkRemoteSpeedups(spec);
-    const s = structuredClone(spec);
+    const s = structuredClone(withDataDefaults(spec).spec);
     s.graph = resolve(s.graph);
     s.out = resolve(s.out || join('runs', s.name));
     if (s.cluster.partitions && s.cluster.partitions !== 'auto')

@@ -3,6 +3,7 @@
 // local batches, pushes one update to every parameter-server shard and waits for the round.
 //
 //   batch source (queue | clone | inline | fetch) → step (fwd/bwd, sub-rounds) → push round ⇄ shards
+import type { LinkEvalExtras } from '../plan/link-history.js';
 import { readManifest } from '../../graph-store/manifest.js';
 import { graphBytesLoaded, openGraph } from '../../graph-store/open-graph.js';
 import { fromHandle, type GraphHandle } from '../../graph-store/shared-graph.js';
@@ -228,9 +229,10 @@ export class TrainerActor extends Actor<TrainerConfig> {
           { deadlineMs: spec.timeouts.peerDeadlineMs },
         );
         const fields = r.fields as unknown as BatchFields | undefined;
-        if (!fields) return { view: undefined as never, count: r.count, degree: () => 0 };
-        const deg = fields.deg as Int32Array | undefined;
-        return { view: viewBatch(fields), count: r.count, degree: (local) => deg?.[local] ?? 0 };
+        if (!fields) return { view: undefined as never, count: r.count };
+        const { evPop, evSeen, evKnown } = fields as unknown as Partial<LinkEvalExtras>;
+        const extras = evPop && evSeen && evKnown ? { evPop, evSeen, evKnown } : undefined;
+        return { view: viewBatch(fields), count: r.count, ...(extras ? { extras } : {}) };
       },
     };
   }

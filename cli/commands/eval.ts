@@ -2,7 +2,7 @@
 // actors/inference/ with the trainer's evaluation; printed for humans or as JSON.
 import type { EvalSplit } from '../../actors/inference/evaluate-run.js';
 import { commandLineError, parseRunDirCommand } from '../command-line.js';
-import { formatMetrics } from '../format-metrics.js';
+import { formatBaselines, formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft eval RUN_DIR [options]
 
@@ -25,7 +25,7 @@ const SPLITS: readonly EvalSplit[] = ['val', 'test', 'both'];
 function shown(m: Record<string, number>): string {
   const extra =
     m.count !== undefined ? ` (${m.count} ${m.negatives !== undefined ? 'edges' : 'nodes'})` : '';
-  return formatMetrics(m) + extra;
+  return [formatMetrics(m) + extra, ...formatBaselines(m)].join('\n');
 }
 
 /** Entry point of `weft eval`. */

@@ -2,7 +2,7 @@
 // own nats-server when cluster.nats is 'local'); Ctrl-C stops every process it started.
 import { applyOverrides, loadJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { commandLineError, parseJobCommand, specOverrides } from '../command-line.js';
-import { formatMetrics } from '../format-metrics.js';
+import { formatBaselines, formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft launch job.yaml [options]
 
@@ -72,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     else {
       console.log(`best epoch ${r.best_epoch + 1}: val ${formatMetrics(r.val)}`);
       console.log(`test ${formatMetrics(r.test)}`);
+      for (const line of formatBaselines(r.test)) console.log(line);
       console.log(
         `${r.distributed.rounds} synchronous rounds, ${r.distributed.batches_applied}/${r.distributed.batches_planned} batches applied; ${Math.round(r.throughput.seeds_per_s).toLocaleString('en-US')} seeds/s; run directory ${r.run_dir}`,
       );

@@ -1,5 +1,6 @@
 // `weft train [job.yaml] [flags]`: resolves the job spec (file, then flags), runs the training job on
 // this machine's embedded transport with a progress line, and prints the summary.
+import { describeChosen, withDataDefaults } from '../../actors/plan/small-labelled.js';
 import { join, resolve } from 'node:path';
 import { type Progress } from '../../actors/coordinator/run-results.js';
 import {
@@ -15,7 +16,7 @@ import {
   parseJobCommand,
   specOverrides,
 } from '../command-line.js';
-import { formatMetrics } from '../format-metrics.js';
+import { formatBaselines, formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft train [job.yaml] [options]
 
@@ -114,6 +115,10 @@ export async function run(argv: string[]): Promise<number> {
       );
   }
   spec = applyOverrides(spec, overrides);
+  const data = withDataDefaults(spec);
+  spec = data.spec;
+  if (data.chosen.length > 0 && !values.quiet && !values.json)
+    console.log(describeChosen(data.chosen));
 
   const tty = process.stderr.isTTY && !values.quiet && !values.json;
   // Loaded here, not at the top: TensorFlow.js and the actors are not needed for --help or a bad flag.
@@ -140,6 +145,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   console.log(`best epoch ${results.best_epoch + 1}: val ${formatMetrics(results.val)}`);
   console.log(`test ${formatMetrics(results.test)}`);
+  for (const line of formatBaselines(results.test)) console.log(line);
   console.log(
     `throughput ${Math.round(results.throughput.seeds_per_s).toLocaleString('en-US')} seeds/s in steady state, ${Math.round(results.throughput.end_to_end_seeds_per_s ?? 0).toLocaleString('en-US')} seeds/s over the training epochs; run directory ${results.run_dir}`,
   );
