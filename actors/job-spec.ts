@@ -41,6 +41,11 @@ export const JOB_FIELDS = {
     hidden: int(128, 'Hidden and embedding width.', 1, 4096),
     dropout: num(0.5, 'Dropout on layer inputs during training.', 0, 0.95),
     norm: oneOf('none', ['none', 'l2', 'layer'] as const, 'Normalisation of each layer output.'),
+    featureNorm: oneOf(
+      'auto',
+      ['auto', 'none', 'row'] as const,
+      'Node features as the model reads them. row: each row divided by its sum (bag-of-words and counts, as GCN and GraphSAGE preprocess them); none: as stored; auto: row for a small labelled set (train.smallLabelled) whose features are all non-negative, else none.',
+    ),
     decoder: oneOf(
       'dot',
       ['dot', 'cosine', 'mlp'] as const,

@@ -1,6 +1,7 @@
 // The placement of `weft train`: every actor in this process — parameter-server shards and the
 // sampler on the main thread (the sampler's work on a pool of threads), the trainer on a worker
 // thread — with batches handed over through shared memory. Nothing is restarted: a failure ends the job.
+import { jobGraph } from '../plan/feature-norm.js';
 import { withDataDefaults } from '../plan/small-labelled.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
@@ -80,7 +81,7 @@ export class EmbeddedPlacement implements Placement {
         `'${spec.train.checkpointStore}' needs a distributed job (weft launch or weft actor); weft train writes checkpoints to RUN_DIR/checkpoints: use checkpointStore: path`,
         { field: 'train.checkpointStore' },
       );
-    const graph = await openGraph(spec.graph);
+    const graph = jobGraph(await openGraph(spec.graph), spec);
     if (graph.dim === 0)
       throw new ConfigError(`graph ${spec.graph} has no node features`, { field: 'graph' });
     const one = { ...spec, cluster: { ...spec.cluster, trainers: 1, samplers: 1 } };

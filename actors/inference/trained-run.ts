@@ -1,5 +1,6 @@
 // A finished (or stopped) training run as inference sees it: the job spec and parameters of its
 // newest checkpoint, and the graph it trained on (or another one with the same schema).
+import { jobGraph } from '../plan/feature-norm.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MANIFEST_FILE } from '../../graph-store/manifest.js';
@@ -118,7 +119,7 @@ export async function openRunGraph(run: TrainedRun, graphFlagGiven = false): Pro
   const graph = await openGraph(dir);
   if (graph.dim === 0)
     throw new ConfigError(`graph ${dir} has no node features`, { file: dir, field: where });
-  return graph;
+  return jobGraph(graph, run.spec);
 }
 
 /**

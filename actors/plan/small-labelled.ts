@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from '../../graph-store/manifest.js';
+import { featuresNonNegative } from './feature-norm.js';
 import { defaultJobSpec, type JobSpec } from '../job-spec.js';
 
 /** Fewer training nodes than this make a small labelled set. */
@@ -27,7 +28,7 @@ const EXACT_EVAL_EDGES = 5_000_000;
 /** One default the data chose: the field and its value. */
 export interface ChosenDefault {
   field: string;
-  value: number | boolean;
+  value: number | boolean | string;
 }
 
 /**
@@ -36,16 +37,24 @@ export interface ChosenDefault {
  */
 export function smallLabelledDefaults(
   spec: JobSpec,
-  graph: { trainNodes: number; numNodes: number; numEdges: number },
+  graph: { trainNodes: number; numNodes: number; numEdges: number; nonNegative?: boolean },
 ): { spec: JobSpec; chosen: ChosenDefault[] } {
   const n = graph.trainNodes;
   const small = n > 0 && n < SMALL_LABELLED && n < SMALL_LABELLED_SHARE * graph.numNodes;
-  if (spec.task !== 'node' || spec.train.smallLabelled !== 'auto' || !small)
-    return { spec, chosen: [] };
+  if (spec.task !== 'node' || spec.train.smallLabelled !== 'auto' || !small) {
+    if (spec.model.featureNorm !== 'auto') return { spec, chosen: [] };
+    const out = structuredClone(spec);
+    out.model.featureNorm = 'none';
+    return { spec: out, chosen: [] };
+  }
   const d = defaultJobSpec();
   const out = structuredClone(spec);
   out.train.smallLabelled = 'applied';
   const chosen: ChosenDefault[] = [];
+  if (out.model.featureNorm === 'auto') {
+    out.model.featureNorm = graph.nonNegative ? 'row' : 'none';
+    if (graph.nonNegative) chosen.push({ field: 'model.featureNorm', value: 'row' });
+  }
   if (out.sampling.batchSize === d.sampling.batchSize) {
     out.sampling.batchSize = Math.max(16, Math.ceil(n / 4));
     chosen.push({ field: 'sampling.batchSize', value: out.sampling.batchSize });
@@ -78,11 +87,11 @@ export function describeChosen(chosen: readonly ChosenDefault[]): string {
  */
 export function withDataDefaults(spec: JobSpec): { spec: JobSpec; chosen: ChosenDefault[] } {
   if (spec.task !== 'node' || !spec.graph || !existsSync(join(spec.graph, 'manifest.json')))
-    return { spec, chosen: [] };
+    return smallLabelledDefaults(spec, { trainNodes: 0, numNodes: 0, numEdges: 0 });
   const m = readManifest(spec.graph);
-  return smallLabelledDefaults(spec, {
-    trainNodes: m.split?.train ?? 0,
-    numNodes: m.numNodes,
-    numEdges: m.numEdges,
-  });
+  const graph = { trainNodes: m.split?.train ?? 0, numNodes: m.numNodes, numEdges: m.numEdges };
+  const small = smallLabelledDefaults(spec, graph);
+  if (small.spec.train.smallLabelled !== 'applied' || spec.model.featureNorm !== 'auto')
+    return small;
+  return smallLabelledDefaults(spec, { ...graph, nonNegative: featuresNonNegative(spec.graph, m) });
 }

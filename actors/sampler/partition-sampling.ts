@@ -1,5 +1,6 @@
 // A sampler process that owns one hash partition (`cluster.partitions`): where the parts are, opening
 // only its own, serving its rows to the other samplers over NATS, and building its batches from all.
+import { jobGraph } from '../plan/feature-norm.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest, PARTITIONS_FILE, type PartitionsIndex } from '../../graph-store/manifest.js';
@@ -140,7 +141,7 @@ export class PartitionSampling {
     clientOf: (part: number) => ActorClient<typeof PartitionPeerProtocol>,
     metrics?: RoleMetrics<'sampler'>,
   ): Promise<PartitionSampling> {
-    const part = await openGraph(partDirOf(layout, index));
+    const part = jobGraph(await openGraph(partDirOf(layout, index)), spec);
     const owner = new PartitionOwner(part);
     if (owner.index !== index || owner.count !== layout.count)
       throw new ConfigError(

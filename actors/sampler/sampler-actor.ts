@@ -1,6 +1,7 @@
 // The sampler actor, one class wherever it runs: rebuilds each epoch's plan from the seed and either
 // serves the batches it owns when trainers fetch them (over NATS; credits say which come next), or
 // pushes them through a pool of threads into the ring of a trainer in its own process.
+import { jobGraph } from '../plan/feature-norm.js';
 import { graphBytesLoaded, openGraph } from '../../graph-store/open-graph.js';
 import { fromHandle, type GraphHandle, type SharedGraph } from '../../graph-store/shared-graph.js';
 import { Actor, implement } from '../../runtime/actor.js';
@@ -92,7 +93,7 @@ export class SamplerActor extends Actor<SamplerConfig> {
       return;
     }
     const { graph: handle, sink } = this.ctx.config;
-    this.graph = handle ? fromHandle(handle) : await openGraph(spec.graph);
+    this.graph = handle ? fromHandle(handle) : jobGraph(await openGraph(spec.graph), spec);
     this.m.weft_graph_loaded_bytes.set(graphBytesLoaded());
     const seeds = seedsOf(spec, this.graph);
     this.groups = linkGroupsOf(spec, seeds.source, seeds.train);

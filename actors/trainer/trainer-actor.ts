@@ -3,6 +3,7 @@
 // local batches, pushes one update to every parameter-server shard and waits for the round.
 //
 //   batch source (queue | clone | inline | fetch) → step (fwd/bwd, sub-rounds) → push round ⇄ shards
+import { jobGraph } from '../plan/feature-norm.js';
 import type { LinkEvalExtras } from '../plan/link-history.js';
 import { readManifest } from '../../graph-store/manifest.js';
 import { graphBytesLoaded, openGraph } from '../../graph-store/open-graph.js';
@@ -190,7 +191,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
         producerConfigs(spec).train,
       );
     }
-    const graph = c.graph ? fromHandle(c.graph) : await openGraph(spec.graph);
+    const graph = c.graph ? fromHandle(c.graph) : jobGraph(await openGraph(spec.graph), spec);
     const seeds = seedsOf(spec, graph);
     const producers = producerConfigs(spec, seeds.negativeRange);
     this.trainSeeds = seeds.train;

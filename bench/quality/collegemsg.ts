@@ -74,6 +74,8 @@ function jobSpec(graph: string, out: string, seed: number): JobSpec {
     graph,
     out,
     task: 'link',
+    'model.decoder': 'cosine',
+    'link.numNegatives': 5,
     'sampling.strategy': 'temporal',
     'sampling.batchSize': 512,
     'train.epochs': 2,

@@ -27,6 +27,11 @@ describe('small labelled set defaults', () => {
       'eval.fullNeighbors',
     ]);
     expect(describeChosen(chosen)).toContain('sampling.batchSize 35, train.epochs 30');
+    // Features: row normalisation only when every stored value is non-negative.
+    expect(spec.model.featureNorm).toBe('none');
+    const bow = smallLabelledDefaults(defaultJobSpec(), { ...cora, nonNegative: true });
+    expect(bow.spec.model.featureNorm).toBe('row');
+    expect(bow.chosen[0]).toEqual({ field: 'model.featureNorm', value: 'row' });
     // Applied once: a second pass (a resumed run) changes nothing.
     expect(smallLabelledDefaults(spec, cora).chosen).toEqual([]);
   });
@@ -42,7 +47,11 @@ describe('small labelled set defaults', () => {
     expect(spec.train.weightDecay).toBe(0.001);
     expect(chosen.map((c) => c.field)).toEqual(['train.epochs', 'eval.fullNeighbors']);
     const off = applyOverrides(defaultJobSpec(), { 'train.smallLabelled': 'off' });
-    expect(smallLabelledDefaults(off, cora).spec).toBe(off);
+    const kept = smallLabelledDefaults(off, cora);
+    expect(kept.chosen).toEqual([]);
+    expect(kept.spec.sampling.batchSize).toBe(1024);
+    // featureNorm auto settles to none outside a small labelled set.
+    expect(kept.spec.model.featureNorm).toBe('none');
   });
 
   it('leave large, densely labelled and link jobs alone', () => {
