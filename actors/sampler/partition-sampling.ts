@@ -1,6 +1,5 @@
 // A sampler process that owns one hash partition (`cluster.partitions`): where the parts are, opening
 // only its own, serving its rows to the other samplers over NATS, and building its batches from all.
-import { jobGraph } from '../plan/feature-norm.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest, PARTITIONS_FILE, type PartitionsIndex } from '../../graph-store/manifest.js';
@@ -141,7 +140,13 @@ export class PartitionSampling {
     clientOf: (part: number) => ActorClient<typeof PartitionPeerProtocol>,
     metrics?: RoleMetrics<'sampler'>,
   ): Promise<PartitionSampling> {
-    const part = jobGraph(await openGraph(partDirOf(layout, index)), spec);
+    // Partition samplers read float32 rows in place and serve them to their peers unscaled.
+    if (spec.model.featureNorm === 'row')
+      throw new ConfigError(
+        "model.featureNorm 'row' needs whole-graph samplers; with cluster.partitions use none (or normalise the features before weft graph build)",
+        { field: 'model.featureNorm' },
+      );
+    const part = await openGraph(partDirOf(layout, index));
     const owner = new PartitionOwner(part);
     if (owner.index !== index || owner.count !== layout.count)
       throw new ConfigError(
