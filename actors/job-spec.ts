@@ -44,7 +44,7 @@ export const JOB_FIELDS = {
     featureNorm: oneOf(
       'auto',
       ['auto', 'none', 'row'] as const,
-      'Node features as the model reads them. row: each row divided by its sum (bag-of-words and counts, as GCN and GraphSAGE preprocess them); none: as stored; auto: row for a small labelled set (train.smallLabelled) whose features are all non-negative, else none.',
+      'Node features as the model reads them. row: each row divided by its sum (bag-of-words and counts, as GCN and GraphSAGE preprocess them); none: as stored; auto: row for a small labelled set (train.smallLabelled) whose features are all non-negative and whose samplers hold the whole graph (not cluster.partitions), else none.',
     ),
     decoder: oneOf(
       'dot',

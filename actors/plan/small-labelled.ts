@@ -52,8 +52,10 @@ export function smallLabelledDefaults(
   out.train.smallLabelled = 'applied';
   const chosen: ChosenDefault[] = [];
   if (out.model.featureNorm === 'auto') {
-    out.model.featureNorm = graph.nonNegative ? 'row' : 'none';
-    if (graph.nonNegative) chosen.push({ field: 'model.featureNorm', value: 'row' });
+    // Partition-owning samplers serve raw rows (feature-norm.ts): they keep the stored features.
+    const row = graph.nonNegative === true && !out.cluster.partitions;
+    out.model.featureNorm = row ? 'row' : 'none';
+    if (row) chosen.push({ field: 'model.featureNorm', value: 'row' });
   }
   if (out.sampling.batchSize === d.sampling.batchSize) {
     out.sampling.batchSize = Math.max(16, Math.ceil(n / 4));

@@ -32,6 +32,11 @@ describe('small labelled set defaults', () => {
     const bow = smallLabelledDefaults(defaultJobSpec(), { ...cora, nonNegative: true });
     expect(bow.spec.model.featureNorm).toBe('row');
     expect(bow.chosen[0]).toEqual({ field: 'model.featureNorm', value: 'row' });
+    // Partition-owning samplers read raw rows: auto keeps the stored features there.
+    const parted = applyOverrides(defaultJobSpec(), { 'cluster.partitions': 'auto' });
+    const kept = smallLabelledDefaults(parted, { ...cora, nonNegative: true });
+    expect(kept.spec.model.featureNorm).toBe('none');
+    expect(kept.spec.sampling.batchSize).toBe(35);
     // Applied once: a second pass (a resumed run) changes nothing.
     expect(smallLabelledDefaults(spec, cora).chosen).toEqual([]);
   });
