@@ -58,7 +58,16 @@ export const JOB_FIELDS = {
     hidden: int(128, 'Hidden and embedding width.', 1, 4096),
     dropout: num(0.5, 'Dropout on layer inputs during training.', 0, 0.95),
     norm: oneOf('none', ['none', 'l2', 'layer'] as const, 'Normalisation of each layer output.'),
-    decoder: oneOf('dot', ['dot', 'mlp'] as const, 'Link prediction: score of a (src, dst) pair.'),
+    featureNorm: oneOf(
+      'auto',
+      ['auto', 'none', 'row'] as const,
+      'Node features as the model reads them. row: each row divided by its sum (bag-of-words and counts, as GCN and GraphSAGE preprocess them); none: as stored; auto: row for a small labelled set (train.smallLabelled) whose features are all non-negative and whose samplers hold the whole graph (not cluster.partitions), else none.',
+    ),
+    decoder: oneOf(
+      'dot',
+      ['dot', 'cosine', 'mlp'] as const,
+      'Link prediction: score of a (src, dst) pair. dot: dot product of the embeddings; cosine: cosine similarity times 5 (LinkSAGE; insensitive to embedding norms, so popular nodes do not win by norm alone); mlp: an MLP over their element-wise product.',
+    ),
     idEmbedding: {
       enabled: bool(
         false,
@@ -223,6 +232,11 @@ export const JOB_FIELDS = {
       0.5,
       'With train.onNonFinite rollback: each rollback multiplies the learning rate by this (above 0, below 1); the lowered rate is checkpointed and kept by --resume.',
       { above: 0, below: 1 },
+    ),
+    smallLabelled: oneOf(
+      'auto',
+      ['auto', 'off', 'applied'] as const,
+      'Defaults chosen by the data for a node task with fewer than 1,000 training nodes that are under 20 % of the graph nodes (the Planetoid case, docs/small-labelled.md): each of sampling.batchSize, train.epochs, train.weightDecay and eval.fullNeighbors still at its default becomes a quarter of the training nodes (at least 16), enough epochs for 120 optimizer steps, 5e-4, and true (graphs up to 5M edges). off: the general defaults; applied: set by the job once it has put the chosen values in its spec (a resumed run keeps them).',
     ),
     mlpInit: {
       enabled: bool(

@@ -1,9 +1,38 @@
 // Metric values as the commands print them for people: `name 0.1234, …`, without the counts that
-// ride along in the same record (`count`, `negatives`).
+// ride along in the same record (`count`, `negatives`), and link baselines on lines of their own.
+
+/** Prefixes of the link baselines' metrics in a result record, and how they are named in print. */
+const BASELINES = [
+  ['popularity_', 'popularity'],
+  ['seen_before_', 'seen before'],
+] as const;
+
+const HIDDEN = new Set(['count', 'negatives', 'filtered_negatives', 'degree_auc']);
+
+const isBaseline = (k: string) => BASELINES.some(([p]) => k.startsWith(p));
 
 export function formatMetrics(m: Record<string, number>, separator = ', ', prefix = ''): string {
   return Object.entries(m)
-    .filter(([k]) => k !== 'count' && k !== 'negatives')
+    .filter(([k]) => !HIDDEN.has(k) && !isBaseline(k))
     .map(([k, v]) => `${prefix}${k} ${v.toFixed(4)}`)
     .join(separator);
+}
+
+/**
+ * The baselines of a link result, one line each (`baseline popularity: auc 0.5, …`), scored on the
+ * same pairs as the model; none for a node result.
+ */
+export function formatBaselines(m: Record<string, number>): string[] {
+  const lines: string[] = [];
+  for (const [prefix, name] of BASELINES) {
+    const own = Object.entries(m).filter(([k]) => k.startsWith(prefix));
+    if (own.length === 0) continue;
+    const text = own.map(([k, v]) => `${k.slice(prefix.length)} ${v.toFixed(4)}`).join(', ');
+    lines.push(`  baseline ${name}: ${text}`);
+  }
+  if (lines.length > 0 && m.count !== undefined)
+    lines.push(
+      `  (${m.count} positives, ${m.negatives} negatives each from the destination type, ${m.filtered_negatives ?? 0} true pairs filtered out)`,
+    );
+  return lines;
 }

@@ -24,6 +24,7 @@ export type SharedArrayName =
   | 'weights'
   | 'features'
   | 'featureScales'
+  | 'rowScales'
   | 'labels'
   | 'split'
   | 'nodes';
@@ -88,6 +89,8 @@ export class SharedGraph implements GraphStore, FeatureStore {
   readonly features?: Float32Array | Uint16Array | Int8Array;
   /** int8 features only: one scale per row. */
   readonly featureScales?: Float32Array;
+  /** Per node, a factor every gathered feature row is multiplied by (row normalisation); none = 1. */
+  readonly rowScales?: Float32Array;
   readonly partition?: PartitionView;
   private readonly arrays: GraphHandle['arrays'];
   private readonly typeOffsets: Float64Array;
@@ -131,6 +134,7 @@ export class SharedGraph implements GraphStore, FeatureStore {
     this.split = view<Uint8Array>(a.split);
     this.features = view<Float32Array | Uint16Array | Int8Array>(a.features);
     this.featureScales = view<Float32Array>(a.featureScales);
+    this.rowScales = view<Float32Array>(a.rowScales);
     this.dim = this.features ? m.features!.dim : 0;
     this.dtype = m.features?.dtype ?? 'float32';
     if (m.partition) {
@@ -175,6 +179,36 @@ export class SharedGraph implements GraphStore, FeatureStore {
     else if (this.dtype === 'float16')
       gatherFloat16(f as Uint16Array, this.dim, ids, count, out, outOffset);
     else gatherInt8(f as Int8Array, this.featureScales!, this.dim, ids, count, out, outOffset);
+    const r = this.rowScales;
+    if (!r) return;
+    const d = this.dim;
+    for (let i = 0; i < count; i++) {
+      const s = r[ids[i]];
+      if (s === 1) continue;
+      const at = outOffset + i * d;
+      for (let j = at; j < at + d; j++) out[j] *= s;
+    }
+  }
+
+  /**
+   * The same graph whose gathered feature rows are scaled by `scales` (one per node; shared, so a
+   * handle carries it to workers). The stored features are not touched.
+   */
+  withRowScales(scales: Float32Array): SharedGraph {
+    if (scales.length !== this.numNodes)
+      throw new GraphFormatError(`${scales.length} row scales for ${this.numNodes} nodes`, {
+        file: this.dir,
+        field: 'rowScales',
+      });
+    const buffer = new SharedArrayBuffer(Math.max(8, scales.byteLength));
+    new Float32Array(buffer, 0, scales.length).set(scales);
+    const rowScales: SharedArrayRef = {
+      buffer,
+      dtype: 'f32',
+      byteOffset: 0,
+      length: scales.length,
+    };
+    return new SharedGraph({ ...this.toHandle(), arrays: { ...this.arrays, rowScales } });
   }
 
   /** A structured-cloneable handle over the same shared memory. */

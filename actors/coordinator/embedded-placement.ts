@@ -1,6 +1,8 @@
 // The placement of `weft train`: every actor in this process — parameter-server shards and the
 // sampler on the main thread (the sampler's work on a pool of threads), the trainer on a worker
 // thread — with batches handed over through shared memory. Nothing is restarted: a failure ends the job.
+import { jobGraph } from '../plan/feature-norm.js';
+import { withDataDefaults } from '../plan/small-labelled.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import type { ActorRef } from '../../runtime/actor-system.js';
@@ -69,7 +71,8 @@ export class EmbeddedPlacement implements Placement {
    * Opens the graph into shared memory and an in-process actor system. One trainer and one sampler
    * actor run here (cluster.trainers and cluster.samplers are for `weft launch`).
    */
-  static async open(spec: JobSpec): Promise<EmbeddedPlacement> {
+  static async open(given: JobSpec): Promise<EmbeddedPlacement> {
+    const spec = withDataDefaults(given).spec;
     if (!spec.graph)
       throw new ConfigError('no graph given: set `graph:` in the job spec or pass --graph', {
         field: 'graph',
@@ -80,7 +83,7 @@ export class EmbeddedPlacement implements Placement {
         `'${spec.train.checkpointStore}' needs a distributed job (weft launch or weft actor); weft train writes checkpoints to RUN_DIR/checkpoints: use checkpointStore: path`,
         { field: 'train.checkpointStore' },
       );
-    const graph = await openGraph(spec.graph);
+    const graph = jobGraph(await openGraph(spec.graph), spec);
     if (graph.dim === 0)
       throw new ConfigError(`graph ${spec.graph} has no node features: ${NO_FEATURES_HINT}`, {
         field: 'graph',

@@ -1,6 +1,7 @@
 // `weft launch` on one machine: its own nats-server when the spec says `nats: local`, then every actor
 // of the job as a separate OS process; restarts an actor process (or the nats-server) that dies, and
 // stops them all at the end — or, through a reaper process, when the launcher itself is killed.
+import { withDataDefaults } from '../plan/small-labelled.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -264,7 +265,7 @@ export class LaunchedJob {
   static async start(spec: JobSpec, options: LaunchOptions = {}): Promise<LaunchedJob> {
     // Fail before any process starts when a speed-up switch has no meaning between processes.
     checkRemoteSpeedups(spec);
-    const s = resolveClusterFiles(structuredClone(spec), process.cwd());
+    const s = resolveClusterFiles(structuredClone(withDataDefaults(spec).spec), process.cwd());
     s.graph = resolve(s.graph);
     s.out = resolve(s.out || join('runs', s.name));
     if (s.cluster.partitions && s.cluster.partitions !== 'auto')

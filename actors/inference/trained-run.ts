@@ -1,6 +1,7 @@
 // A finished (or stopped) training run as inference sees it: the job spec and parameters of the
 // checkpoint chosen (by default the best validation's), and the graph it trained on (or another one
 // with the same schema).
+import { jobGraph } from '../plan/feature-norm.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MANIFEST_FILE } from '../../graph-store/manifest.js';
@@ -163,7 +164,7 @@ export async function openRunGraph(run: TrainedRun, graphFlagGiven = false): Pro
       file: dir,
       field: where,
     });
-  return graph;
+  return jobGraph(graph, run.spec);
 }
 
 /**

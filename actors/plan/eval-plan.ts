@@ -2,7 +2,6 @@
 // or the samplers that own the graph): the split's seeds, capped by eval.maxNodes, in batches.
 import { Xoshiro128Float } from '../../runtime/prng.js';
 import type { JobSpec } from '../job-spec.js';
-import type { SeedSource } from './seed-source.js';
 
 export type EvalSplit = 'val' | 'test';
 
@@ -26,22 +25,4 @@ export function evalSubset(spec: JobSpec, all: Int32Array, split: EvalSplit): In
 /** Batches of an evaluation over `count` seeds. */
 export function evalBatches(spec: JobSpec, count: number): number {
   return Math.ceil(count / spec.eval.batchSize);
-}
-
-/**
- * Per node, its count as a destination among the training edges (the edges before the first
- * validation or test edge): the popularity baseline's score. All zero for a node task.
- */
-export function trainDegree(
-  source: SeedSource,
-  sets: { val: Int32Array; test: Int32Array },
-  numNodes: number,
-): Int32Array {
-  const deg = new Int32Array(numNodes);
-  if (source.kind !== 'link') return deg;
-  let numTrain = source.dst.length;
-  for (const split of [sets.val, sets.test])
-    for (const e of split) numTrain = Math.min(numTrain, e);
-  for (let e = 0; e < numTrain; e++) deg[source.dst[e]]++;
-  return deg;
 }

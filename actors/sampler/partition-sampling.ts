@@ -141,6 +141,12 @@ export class PartitionSampling {
     clientOf: (part: number) => ActorClient<typeof PartitionPeerProtocol>,
     metrics?: RoleMetrics<'sampler'>,
   ): Promise<PartitionSampling> {
+    // Partition samplers read float32 rows in place and serve them to their peers unscaled.
+    if (spec.model.featureNorm === 'row')
+      throw new ConfigError(
+        "model.featureNorm 'row' needs whole-graph samplers; with cluster.partitions use none (or normalise the features before weft graph build)",
+        { field: 'model.featureNorm' },
+      );
     const part = await openGraph(partDirOf(layout, index));
     const owner = new PartitionOwner(part);
     if (owner.index !== index || owner.count !== layout.count)

@@ -1,19 +1,15 @@
 // The sampler actor, one class wherever it runs: rebuilds each epoch's plan from the seed and either
 // serves the batches it owns when trainers fetch them (over NATS; credits say which come next), or
 // pushes them through a pool of threads into the ring of a trainer in its own process.
+import { jobGraph } from '../plan/feature-norm.js';
 import { graphBytesLoaded, openGraph } from '../../graph-store/open-graph.js';
 import { fromHandle, type GraphHandle, type SharedGraph } from '../../graph-store/shared-graph.js';
 import { Actor, implement } from '../../runtime/actor.js';
 import { WeftError } from '../../runtime/errors.js';
 import { actorMetrics } from '../actor-metrics.js';
 import { batchSeed, type EpochPlan } from '../plan/epoch-plan.js';
-import {
-  evalBatches,
-  evalEpoch,
-  evalSubset,
-  trainDegree,
-  type EvalSplit,
-} from '../plan/eval-plan.js';
+import { evalBatches, evalEpoch, evalSubset, type EvalSplit } from '../plan/eval-plan.js';
+import { linkEvalExtras, linkHistory, type LinkHistory } from '../plan/link-history.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
 import { setFanouts, type RoleMetrics } from '../metrics-catalogue.js';
@@ -97,7 +93,7 @@ export class SamplerActor extends Actor<SamplerConfig> {
       return;
     }
     const { graph: handle, sink } = this.ctx.config;
-    this.graph = handle ? fromHandle(handle) : await openGraph(spec.graph);
+    this.graph = handle ? fromHandle(handle) : jobGraph(await openGraph(spec.graph), spec);
     this.m.weft_graph_loaded_bytes.set(graphBytesLoaded());
     const seeds = seedsOf(spec, this.graph);
     this.groups = linkGroupsOf(spec, seeds.source, seeds.train);
@@ -143,9 +139,13 @@ export class SamplerActor extends Actor<SamplerConfig> {
       const subsets = { val: evalSubset(spec, val, 'val'), test: evalSubset(spec, test, 'test') };
       const source = this.source;
       if (source.kind !== 'link') return { subsets };
-      let maxId = 0;
-      for (const d of source.dst) if (d > maxId) maxId = d;
-      return { subsets, degree: trainDegree(source, sets!, maxId + 1) };
+      return {
+        subsets,
+        history: {
+          val: linkHistory(source, sets!, 'val'),
+          test: linkHistory(source, sets!, 'test'),
+        },
+      };
     })();
     return this.evaluation;
   }
@@ -175,8 +175,8 @@ export class SamplerActor extends Actor<SamplerConfig> {
       if (config !== producer.config) this.evalProducer = new BatchProducer(this.graph, config);
       fields = this.evalProducer!.produce(req, (shape) => allocateArrays<BatchFields>(shape));
     }
-    const degree = ev.degree;
-    if (degree) fields.deg = Int32Array.from(fields.seeds, (id) => degree[id] ?? 0);
+    const history = ev.history?.[split];
+    if (history) Object.assign(fields, linkEvalExtras(fields, history));
     return { count, fields: fields as unknown as Record<string, unknown> };
   }
 
@@ -374,8 +374,8 @@ export class SamplerActor extends Actor<SamplerConfig> {
 /** What a sampler's evaluation batches are drawn from. */
 interface SamplerEvaluation {
   subsets: Record<EvalSplit, Int32Array>;
-  /** Link task: each node's in-degree among the training edges (the popularity baseline). */
-  degree?: Int32Array;
+  /** Link task: each split's history (the baselines' evidence and the filter of known pairs). */
+  history?: Record<EvalSplit, LinkHistory | undefined>;
 }
 
 /** A sampler pushing into its process's trainer reports what its pool produced. */

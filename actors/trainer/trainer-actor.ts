@@ -3,6 +3,8 @@
 // local batches, pushes one update to every parameter-server shard and waits for the round.
 //
 //   batch source (queue | clone | inline | fetch) → step (fwd/bwd, sub-rounds) → push round ⇄ shards
+import { jobGraph } from '../plan/feature-norm.js';
+import type { LinkEvalExtras } from '../plan/link-history.js';
 import { readManifest } from '../../graph-store/manifest.js';
 import { graphBytesLoaded, openGraph } from '../../graph-store/open-graph.js';
 import { fromHandle, type GraphHandle } from '../../graph-store/shared-graph.js';
@@ -195,7 +197,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
         producerConfigs(spec).train,
       );
     }
-    const graph = c.graph ? fromHandle(c.graph) : await openGraph(spec.graph);
+    const graph = c.graph ? fromHandle(c.graph) : jobGraph(await openGraph(spec.graph), spec);
     const seeds = seedsOf(spec, graph);
     const producers = producerConfigs(spec, seeds.negativeRange);
     this.trainSeeds = seeds.train;
@@ -234,9 +236,10 @@ export class TrainerActor extends Actor<TrainerConfig> {
           { deadlineMs: spec.timeouts.peerDeadlineMs },
         );
         const fields = r.fields as unknown as BatchFields | undefined;
-        if (!fields) return { view: undefined as never, count: r.count, degree: () => 0 };
-        const deg = fields.deg as Int32Array | undefined;
-        return { view: viewBatch(fields), count: r.count, degree: (local) => deg?.[local] ?? 0 };
+        if (!fields) return { view: undefined as never, count: r.count };
+        const { evPop, evSeen, evKnown } = fields as unknown as Partial<LinkEvalExtras>;
+        const extras = evPop && evSeen && evKnown ? { evPop, evSeen, evKnown } : undefined;
+        return { view: viewBatch(fields), count: r.count, ...(extras ? { extras } : {}) };
       },
     };
   }

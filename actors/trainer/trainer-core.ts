@@ -4,26 +4,20 @@ import { WeftError } from '../../runtime/errors.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { GraphSage } from '../../kernels/nn/graphsage.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
-import {
-  accuracy,
-  argmaxRows,
-  hitsAtK,
-  macroF1,
-  mrr,
-  rocAuc,
-} from '../../kernels/metrics/index.js';
+import { accuracy, argmaxRows, macroF1 } from '../../kernels/metrics/index.js';
 import type { JobSpec } from '../job-spec.js';
 import { scaledLr } from '../parameter-server/optimizer-config.js';
 
 export { scaledLr };
 import { batchSeed } from '../plan/epoch-plan.js';
+import { evalBatches, evalEpoch, evalSubset, type EvalSplit } from '../plan/eval-plan.js';
 import {
-  evalBatches,
-  evalEpoch,
-  evalSubset,
-  trainDegree,
-  type EvalSplit,
-} from '../plan/eval-plan.js';
+  linkEvalExtras,
+  linkHistory,
+  type LinkEvalExtras,
+  type LinkHistory,
+} from '../plan/link-history.js';
+import { LinkEvaluation } from './link-evaluation.js';
 import { allocateArrays, type BatchFields } from '../batch/batch-record.js';
 import { BatchProducer, type ProducerConfig } from '../batch/batch-producer.js';
 import { requestFor, type SeedSource } from '../plan/seed-source.js';
@@ -75,11 +69,11 @@ export interface GraphShape {
 }
 
 /**
- * Evaluation batches of one split, wherever they are made: batch `b`, the split's batch count, and
- * each local seed's training in-degree (the popularity baseline of link tasks).
+ * Evaluation batches of one split, wherever they are made: batch `b`, the split's batch count and,
+ * for a link task, the baselines' scores and filter flags of its pairs.
  */
 export interface EvalBatches {
-  next(b: number): Promise<{ view: BatchView; count: number; degree: (local: number) => number }>;
+  next(b: number): Promise<{ view: BatchView; count: number; extras?: LinkEvalExtras }>;
 }
 
 /** Work that needs the graph in this process, asked of a trainer whose samplers hold it. */
@@ -238,6 +232,17 @@ export class TrainerCore {
     batchSize: number,
     forEval = false,
   ): BatchView {
+    return viewBatch(this.sampleFields(order, epoch, batch, batchSize, forEval));
+  }
+
+  /** The record of one batch sampled inline. */
+  private sampleFields(
+    order: Int32Array,
+    epoch: number,
+    batch: number,
+    batchSize: number,
+    forEval: boolean,
+  ): BatchFields {
     const req = requestFor(
       this.seeds,
       order,
@@ -249,15 +254,15 @@ export class TrainerCore {
     const fields = this.producer(forEval).produce(req, (shape) =>
       allocateArrays<BatchFields>(shape),
     );
-    return viewBatch(fields);
+    return fields;
   }
 
   private subsets = new Map<string, Int32Array>();
-  private trainDegreeCache: Int32Array | undefined;
+  private histories = new Map<EvalSplit, LinkHistory | undefined>();
 
   /** Evaluation batches sampled here, on the graph this process holds. */
   private inlineEval(split: EvalSplit): EvalBatches {
-    const graph = this.localGraph();
+    this.localGraph(); // throws where the samplers hold the graph
     let ids = this.subsets.get(split);
     if (!ids) {
       ids = evalSubset(this.spec, this.evalSets[split], split);
@@ -265,12 +270,20 @@ export class TrainerCore {
     }
     const subset = ids;
     const count = evalBatches(this.spec, subset.length);
+    if (!this.histories.has(split))
+      this.histories.set(split, linkHistory(this.seeds, this.evalSets, split));
+    const history = this.histories.get(split);
     return {
       next: async (b) => {
-        const view = this.sampleInline(subset, evalEpoch(split), b, this.spec.eval.batchSize, true);
-        this.trainDegreeCache ??= trainDegree(this.seeds, this.evalSets, graph.numNodes);
-        const deg = this.trainDegreeCache;
-        return { view, count, degree: (local) => deg[view.seeds[local]] };
+        const fields = this.sampleFields(
+          subset,
+          evalEpoch(split),
+          b,
+          this.spec.eval.batchSize,
+          true,
+        );
+        const extras = history ? linkEvalExtras(fields, history) : undefined;
+        return { view: viewBatch(fields), count, ...(extras ? { extras } : {}) };
       },
     };
   }
@@ -305,40 +318,28 @@ export class TrainerCore {
         count: labels.length,
       };
     }
-    const pos: number[] = [];
-    const neg: number[] = [];
-    const degPos: number[] = [];
-    const degNeg: number[] = [];
-    let k = 0;
+    const ev = new LinkEvaluation();
     for (let b = 0; b < numBatches; b++) {
       const got = await batches.next(b);
       numBatches = got.count;
       if (numBatches === 0) break;
       const v = got.view;
       const link = v.link!;
-      k = link.numNegatives;
+      if (!got.extras) throw new Error('link evaluation batch without its baseline scores');
+      const k = link.numNegatives;
       const rows = await this.evalRows(v);
       const ps = this.model.scoreLinks(v.model, link.src, link.dst, rows);
       const srcRep = new Int32Array(link.negDst!.length);
       for (let i = 0; i < link.src.length; i++)
         for (let j = 0; j < k; j++) srcRep[i * k + j] = link.src[i];
       const ns = this.model.scoreLinks(v.model, srcRep, link.negDst!, rows);
-      for (const x of ps) pos.push(x);
-      for (const x of ns) neg.push(x);
-      // Popularity baseline: how often the destination was interacted with in the training edges,
-      // scored on the same pairs and negatives.
-      for (const d of link.dst) degPos.push(got.degree(d));
-      for (const d of link.negDst!) degNeg.push(got.degree(d));
+      ev.add(
+        ps,
+        ns,
+        Int32Array.from(link.src, (r) => v.seeds[r]),
+        got.extras,
+      );
     }
-    const scores = [...pos, ...neg];
-    const labels = [...pos.map(() => 1), ...neg.map(() => 0)];
-    return {
-      auc: rocAuc(scores, labels),
-      mrr: mrr(pos, neg),
-      'hits@10': hitsAtK(pos, neg, 10),
-      degree_auc: rocAuc([...degPos, ...degNeg], labels),
-      negatives: k,
-      count: pos.length,
-    };
+    return ev.metrics();
   }
 }

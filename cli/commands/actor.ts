@@ -1,6 +1,7 @@
 // `weft actor --role R --index I --job ID --nats URL --spec FILE`: one actor of a distributed job in this
 // process — what `weft launch` starts per actor and what a Kubernetes pod runs.
 import { OWNED_MESSAGE, RUN_LOCK_TOKEN_ENV } from '../../actors/distributed/launcher.js';
+import { withDataDefaults } from '../../actors/plan/small-labelled.js';
 import { jobIdOf } from '../../actors/distributed/distributed-job.js';
 import { ROLES, runRole, SHUTDOWN_TOLD, type Role } from '../../actors/distributed/role-runner.js';
 import {
@@ -149,7 +150,8 @@ export async function run(argv: string[]): Promise<number> {
   const specFile = values.spec ?? process.env.WEFT_JOB_SPEC;
   if (!specFile)
     throw commandLineError('no job spec: pass --spec FILE or set WEFT_JOB_SPEC', '--spec');
-  const spec = loadJobSpec(specFile);
+  // The graph's data-chosen defaults: every process of a job reads the same manifest.
+  const spec = withDataDefaults(loadJobSpec(specFile)).spec;
   const index = values.index !== undefined ? Number(values.index) : (rankFromEnv() ?? 0);
   const url = values.nats ?? process.env.WEFT_NATS_URL ?? spec.cluster.nats;
   if (!url || url === 'local')

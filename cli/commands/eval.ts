@@ -3,7 +3,7 @@
 import { describeScored, parseCheckpointChoice } from '../../actors/inference/checkpoint-choice.js';
 import type { EvalSplit } from '../../actors/inference/evaluate-run.js';
 import { commandLineError, parseRunDirCommand } from '../command-line.js';
-import { formatMetrics } from '../format-metrics.js';
+import { formatBaselines, formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft eval RUN_DIR [options]
 
@@ -28,7 +28,7 @@ const SPLITS: readonly EvalSplit[] = ['val', 'test', 'both'];
 function shown(m: Record<string, number>): string {
   const extra =
     m.count !== undefined ? ` (${m.count} ${m.negatives !== undefined ? 'edges' : 'nodes'})` : '';
-  return formatMetrics(m) + extra;
+  return [formatMetrics(m) + extra, ...formatBaselines(m)].join('\n');
 }
 
 /** Entry point of `weft eval`. */

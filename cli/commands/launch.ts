@@ -3,7 +3,7 @@
 import { applyOverrides, loadJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { commandLineError, parseJobCommand, specOverrides } from '../command-line.js';
 import { epochLine } from '../epoch-line.js';
-import { formatMetrics } from '../format-metrics.js';
+import { formatBaselines, formatMetrics } from '../format-metrics.js';
 import { EXIT } from '../print-error.js';
 import { interruptHint } from '../resume-run.js';
 
@@ -109,6 +109,7 @@ export async function run(argv: string[]): Promise<number> {
     else {
       console.log(`best epoch ${r.best_epoch}: val ${formatMetrics(r.val)}`);
       console.log(`test ${formatMetrics(r.test)}`);
+      for (const line of formatBaselines(r.test)) console.log(line);
       console.log(
         `${r.distributed.rounds} synchronous rounds, ${r.distributed.batches_applied}/${r.distributed.batches_planned} batches applied; ${Math.round(r.throughput.seeds_per_s).toLocaleString('en-US')} seeds/s; run directory ${r.run_dir}`,
       );

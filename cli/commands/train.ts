@@ -1,5 +1,6 @@
 // `weft train [job.yaml] [flags]`: resolves the job spec (file, then flags), runs the training job on
 // this machine's embedded transport with a progress line, and prints the summary.
+import { describeChosen, withDataDefaults } from '../../actors/plan/small-labelled.js';
 import { join, resolve } from 'node:path';
 import { selectionMetric } from '../../actors/coordinator/coordinator-state.js';
 import type { JobResults } from '../../actors/coordinator/run-results.js';
@@ -15,7 +16,7 @@ import {
   parseJobCommand,
   specOverrides,
 } from '../command-line.js';
-import { formatMetrics } from '../format-metrics.js';
+import { formatBaselines, formatMetrics } from '../format-metrics.js';
 import { noteOutput } from '../print-error.js';
 import { ProgressDisplay } from '../progress-display.js';
 import { plural } from '../progress-line.js';
@@ -80,7 +81,11 @@ export async function run(argv: string[]): Promise<number> {
   if (values.resume && values.fresh)
     throw commandLineError('--resume and --fresh contradict each other', '--fresh');
   const resumed = values.resume ? resumePoint(values.resume) : undefined;
-  const spec = resolveSpec(values, positionals[0], resumed);
+  // Defaults chosen by the data (a small labelled set) for the fields still at their defaults.
+  const data = withDataDefaults(resolveSpec(values, positionals[0], resumed));
+  const spec = data.spec;
+  if (data.chosen.length > 0 && !values.quiet && !values.json)
+    console.log(describeChosen(data.chosen));
   if (resumed) checkResumable(resumed, spec);
   const runDir = resolve(spec.out || join('runs', spec.name));
   noteOutput(runDir);
@@ -174,6 +179,7 @@ function summaryLines(r: JobResults, spec: JobSpec, resumed?: ResumePoint): stri
     `task ${r.task} on ${spec.graph} (${r.backend} backend): ${epochs} in ${r.duration_s.toFixed(1)} s${stopped}`,
     `best epoch ${r.best_epoch} of ${r.epochs}: val ${formatMetrics(r.val)}`,
     `test ${formatMetrics(r.test)} (at the best epoch)`,
+    ...formatBaselines(r.test),
     `throughput ${seeds(r.throughput.seeds_per_s)} seeds/s in steady state, ${seeds(r.throughput.end_to_end_seeds_per_s)} seeds/s over the training epochs`,
     `run directory ${r.run_dir} (weft report ${r.run_dir} draws its curves)`,
   ];

@@ -22,6 +22,8 @@ export interface FirstLayerScratch {
 interface DirectRows {
   readonly dtype: string;
   readonly features?: Float32Array | Uint16Array | Int8Array;
+  /** Per-row factors the store's gather applies (row normalisation): rows cannot be read in place. */
+  readonly rowScales?: Float32Array;
 }
 
 /**
@@ -45,7 +47,11 @@ export function firstLayerInput(
   if (out.length < numDst * 2 * d)
     throw new RangeError(`first-layer buffer holds ${out.length} floats, need ${numDst * 2 * d}`);
   const s = scratch ?? { buf: new Float32Array(0) };
-  if (store.dtype !== 'float32' || !(store.features instanceof Float32Array)) {
+  if (
+    store.dtype !== 'float32' ||
+    !(store.features instanceof Float32Array) ||
+    store.rowScales !== undefined
+  ) {
     const need = numSrc * d;
     if (s.buf.length < need) s.buf = new Float32Array(Math.ceil(need * 1.25));
     store.gather(nodes, numSrc, s.buf, 0);

@@ -1,5 +1,6 @@
-// Ranking metrics for link prediction, each positive ranked among its own negatives: MRR and hits@k,
-// with ties broken pessimistically, optimistically or in expectation over a random order ('average').
+// Ranking metrics for link prediction, each positive ranked among its own negatives: MRR, hits@k and
+// recall@k per source, with ties broken pessimistically, optimistically or in expectation over a
+// random order ('average'); filtered ranking leaves out negatives that are known positives.
 
 /**
  * 'pessimistic': tied negatives rank above the positive; 'optimistic': below; 'average': the
@@ -8,11 +9,17 @@
  */
 export type TieMode = 'pessimistic' | 'optimistic' | 'average';
 
-/** Best (optimistic) and worst (pessimistic) 1-based rank of pos[i] among neg[i*K .. i*K+K). */
+/**
+ * Best (optimistic) and worst (pessimistic) 1-based rank of pos[i] among neg[i*K .. i*K+K). With
+ * `skip`, negative j with skip[j] !== 0 is left out (filtered ranking: it is a known positive).
+ */
 export function rankBounds(
   pos: ArrayLike<number>,
   neg: ArrayLike<number>,
+  skip?: ArrayLike<number>,
 ): { best: Int32Array; worst: Int32Array } {
+  if (skip && skip.length !== neg.length)
+    throw new RangeError(`${skip.length} filter flags for ${neg.length} negatives`);
   const b = pos.length;
   if (b === 0 || neg.length % b !== 0)
     throw new RangeError(`${neg.length} negatives for ${b} positives`);
@@ -24,6 +31,7 @@ export function rankBounds(
     let eq = 0;
     const p = pos[i];
     for (let j = i * k; j < i * k + k; j++) {
+      if (skip && skip[j] !== 0) continue;
       if (neg[j] > p) gt++;
       else if (neg[j] === p) eq++;
     }
@@ -38,8 +46,9 @@ export function mrr(
   pos: ArrayLike<number>,
   neg: ArrayLike<number>,
   ties: TieMode = 'average',
+  skip?: ArrayLike<number>,
 ): number {
-  const { best, worst } = rankBounds(pos, neg);
+  const { best, worst } = rankBounds(pos, neg, skip);
   let s = 0;
   for (let i = 0; i < best.length; i++) {
     if (ties === 'optimistic') s += 1 / best[i];
@@ -54,19 +63,62 @@ export function mrr(
   return s / best.length;
 }
 
+/** Per positive, the probability (under `ties`) that it ranks within the top k of its negatives. */
+export function hitsPerPositive(
+  pos: ArrayLike<number>,
+  neg: ArrayLike<number>,
+  k: number,
+  ties: TieMode = 'average',
+  skip?: ArrayLike<number>,
+): Float64Array {
+  const { best, worst } = rankBounds(pos, neg, skip);
+  const hit = new Float64Array(best.length);
+  for (let i = 0; i < best.length; i++) {
+    if (ties === 'optimistic') hit[i] = best[i] <= k ? 1 : 0;
+    else if (ties === 'pessimistic') hit[i] = worst[i] <= k ? 1 : 0;
+    else hit[i] = Math.min(1, Math.max(0, (k - best[i] + 1) / (worst[i] - best[i] + 1)));
+  }
+  return hit;
+}
+
 /** Fraction of positives ranked within the top k among their negatives. */
 export function hitsAtK(
   pos: ArrayLike<number>,
   neg: ArrayLike<number>,
   k: number,
   ties: TieMode = 'average',
+  skip?: ArrayLike<number>,
 ): number {
-  const { best, worst } = rankBounds(pos, neg);
+  const hit = hitsPerPositive(pos, neg, k, ties, skip);
   let s = 0;
-  for (let i = 0; i < best.length; i++) {
-    if (ties === 'optimistic') s += best[i] <= k ? 1 : 0;
-    else if (ties === 'pessimistic') s += worst[i] <= k ? 1 : 0;
-    else s += Math.min(1, Math.max(0, (k - best[i] + 1) / (worst[i] - best[i] + 1)));
+  for (const h of hit) s += h;
+  return s / hit.length;
+}
+
+/**
+ * Recall@k averaged over sources: for each source (`source[i]` of positive i), the share of its
+ * positives ranked within the top k, then the mean over sources, so a source with many positives
+ * weighs as much as one with a single positive (hits@k weighs every positive alike).
+ */
+export function recallAtK(
+  pos: ArrayLike<number>,
+  neg: ArrayLike<number>,
+  source: ArrayLike<number>,
+  k: number,
+  ties: TieMode = 'average',
+  skip?: ArrayLike<number>,
+): number {
+  if (source.length !== pos.length)
+    throw new RangeError(`${source.length} sources for ${pos.length} positives`);
+  const hit = hitsPerPositive(pos, neg, k, ties, skip);
+  const per = new Map<number, { hit: number; n: number }>();
+  for (let i = 0; i < hit.length; i++) {
+    const e = per.get(source[i]) ?? { hit: 0, n: 0 };
+    e.hit += hit[i];
+    e.n++;
+    per.set(source[i], e);
   }
-  return s / best.length;
+  let s = 0;
+  for (const e of per.values()) s += e.hit / e.n;
+  return s / per.size;
 }

@@ -28,3 +28,22 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
   if (nPos === 0 || nNeg === 0) return NaN;
   return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
+
+/**
+ * AUC of positives against negatives, every negative of every positive pooled, leaving out the
+ * negatives flagged in `skip` (known positives, as in filtered ranking).
+ */
+export function pairAuc(
+  pos: ArrayLike<number>,
+  neg: ArrayLike<number>,
+  skip?: ArrayLike<number>,
+): number {
+  const scores: number[] = Array.from(pos);
+  const labels: number[] = scores.map(() => 1);
+  for (let j = 0; j < neg.length; j++) {
+    if (skip && skip[j] !== 0) continue;
+    scores.push(neg[j]);
+    labels.push(0);
+  }
+  return rocAuc(scores, labels);
+}

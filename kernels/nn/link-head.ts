@@ -1,10 +1,11 @@
 // Link prediction head: positive pairs (src, dst) among the seeds, negatives drawn uniformly by the
-// sampler or taken from the other pairs of the batch, a dot or MLP decoder, and a BCE or BPR loss.
+// sampler or taken from the other pairs of the batch, a dot, cosine or MLP decoder, and a BCE or BPR loss.
 
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../tf/errors.js';
 import { gatherRows } from '../ops/gather-rows.js';
 import {
+  decoderEmbeddings,
   decoderParamSpecs,
   scoreMatrix,
   scorePairs,
@@ -111,9 +112,10 @@ export class LinkPredictionHead {
 
   loss(emb: tf.Tensor2D, target: LinkTarget, params: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
     this.check(target, emb.shape[0]);
-    if (this.decoder === 'dot' && this.negatives === 'in-batch') {
-      const es = gatherRows(emb, target.src) as tf.Tensor2D;
-      const ed = gatherRows(emb, target.dst) as tf.Tensor2D;
+    if (this.decoder !== 'mlp' && this.negatives === 'in-batch') {
+      const e = decoderEmbeddings(this.decoder, emb);
+      const es = gatherRows(e, target.src) as tf.Tensor2D;
+      const ed = gatherRows(e, target.dst) as tf.Tensor2D;
       return inBatchLinkLoss(this.lossKind, scoreMatrix(es, ed), target.dst);
     }
     const { srcRep, neg, weights } = this.negativesFor(target);

@@ -1,0 +1,76 @@
+// The link metrics of one evaluation: the model's scores and two baselines (destination popularity
+// before the split, and "seen before" counts of the same pair), all ranked on exactly the same
+// positives and negatives, with negatives that are true pairs of the split left out (filtered).
+import { hitsAtK, mrr, pairAuc, recallAtK } from '../../kernels/metrics/index.js';
+import type { LinkEvalExtras } from '../plan/link-history.js';
+
+/** Cut-off of hits@k and recall@k. */
+export const RANK_CUTOFF = 10;
+
+/** Scores collected over the batches of one evaluation. */
+export class LinkEvaluation {
+  private readonly pos: number[] = [];
+  private readonly neg: number[] = [];
+  private readonly skip: number[] = [];
+  private readonly sources: number[] = [];
+  private readonly base = {
+    popularity: { pos: [] as number[], neg: [] as number[] },
+    seen_before: { pos: [] as number[], neg: [] as number[] },
+  };
+  private k = 0;
+
+  /**
+   * One batch: positive scores [P], negative scores [P·K] (pair-major), the global source id of
+   * each positive and the batch's baseline scores and filter flags.
+   */
+  add(
+    pos: ArrayLike<number>,
+    neg: ArrayLike<number>,
+    sources: ArrayLike<number>,
+    extras: LinkEvalExtras,
+  ): void {
+    const p = pos.length;
+    if (p === 0) return;
+    this.k = neg.length / p;
+    for (let i = 0; i < p; i++) {
+      this.pos.push(pos[i]);
+      this.sources.push(sources[i]);
+      this.base.popularity.pos.push(extras.evPop[i]);
+      this.base.seen_before.pos.push(extras.evSeen[i]);
+    }
+    for (let j = 0; j < neg.length; j++) {
+      this.neg.push(neg[j]);
+      this.skip.push(extras.evKnown[j]);
+      this.base.popularity.neg.push(extras.evPop[p + j]);
+      this.base.seen_before.neg.push(extras.evSeen[p + j]);
+    }
+  }
+
+  private scoresOf(prefix: string, pos: number[], neg: number[]): Record<string, number> {
+    const k = RANK_CUTOFF;
+    return {
+      [`${prefix}auc`]: pairAuc(pos, neg, this.skip),
+      [`${prefix}mrr`]: mrr(pos, neg, 'average', this.skip),
+      [`${prefix}hits@${k}`]: hitsAtK(pos, neg, k, 'average', this.skip),
+      [`${prefix}recall@${k}`]: recallAtK(pos, neg, this.sources, k, 'average', this.skip),
+    };
+  }
+
+  /** The model's metrics, each baseline's beside them (prefixed), and the counts behind them. */
+  metrics(): Record<string, number> {
+    if (this.pos.length === 0) return { count: 0, negatives: this.k };
+    const pop = this.scoresOf('popularity_', this.base.popularity.pos, this.base.popularity.neg);
+    let filtered = 0;
+    for (const s of this.skip) filtered += s;
+    return {
+      ...this.scoresOf('', this.pos, this.neg),
+      ...pop,
+      ...this.scoresOf('seen_before_', this.base.seen_before.pos, this.base.seen_before.neg),
+      // The popularity baseline's AUC under its earlier name.
+      degree_auc: pop.popularity_auc,
+      negatives: this.k,
+      filtered_negatives: filtered,
+      count: this.pos.length,
+    };
+  }
+}

@@ -1,0 +1,30 @@
+// How the commands print a link result: the model's metrics on one line, each baseline on its own
+// line below, the counts last; a node result has no baseline lines.
+
+import { describe, expect, it } from 'vitest';
+import { formatBaselines, formatMetrics } from '../../cli/format-metrics.js';
+
+describe('link results in print', () => {
+  const test = {
+    auc: 0.8,
+    mrr: 0.5,
+    popularity_auc: 0.7,
+    popularity_mrr: 0.3,
+    seen_before_auc: 0.6,
+    seen_before_mrr: 0.4,
+    degree_auc: 0.7,
+    negatives: 20,
+    filtered_negatives: 3,
+    count: 100,
+  };
+
+  it('keeps baselines off the model line and prints them below', () => {
+    expect(formatMetrics(test)).toBe('auc 0.8000, mrr 0.5000');
+    expect(formatBaselines(test)).toEqual([
+      '  baseline popularity: auc 0.7000, mrr 0.3000',
+      '  baseline seen before: auc 0.6000, mrr 0.4000',
+      '  (100 positives, 20 negatives each from the destination type, 3 true pairs filtered out)',
+    ]);
+    expect(formatBaselines({ accuracy: 0.8, count: 10 })).toEqual([]);
+  });
+});
