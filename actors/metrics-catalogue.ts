@@ -159,14 +159,22 @@ const refusalCounters = REFUSAL_REASONS.map((reason) =>
   ),
 );
 
-const backendGauges = BACKENDS.map((b) =>
+const backendGauges = [
+  ...BACKENDS.map((b) =>
+    gauge(
+      `weft_trainer_backend_${b}` as `weft_trainer_backend_${Backend}`,
+      ['trainer'],
+      'boolean',
+      `1 when the TensorFlow.js backend in use is ${b}, else 0.`,
+    ),
+  ),
   gauge(
-    `weft_trainer_backend_${b}` as `weft_trainer_backend_${Backend}`,
+    'weft_trainer_kernels_native',
     ['trainer'],
     'boolean',
-    `1 when the TensorFlow.js backend in use is ${b}, else 0.`,
+    '1 when the native kernels (N-API addon) run the matmuls and aggregations, 0 on the wasm fallback.',
   ),
-);
+];
 
 /** Every Weft metric. Order here is the order in docs/metrics.md. */
 export const METRIC_CATALOGUE = [
@@ -742,7 +750,10 @@ export function setEvalMetrics(
   return unknown;
 }
 
-type BackendHandles = Pick<RoleMetrics<'trainer'>, `weft_trainer_backend_${Backend}`>;
+type BackendHandles = Pick<
+  RoleMetrics<'trainer'>,
+  `weft_trainer_backend_${Backend}` | 'weft_trainer_kernels_native'
+>;
 
 /** Sets the backend gauges: 1 for the backend in use, 0 for the others. */
 export function setBackend(metrics: BackendHandles, backend: Backend): void {

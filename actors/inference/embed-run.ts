@@ -1,6 +1,6 @@
 // `weft embed`: every node's (or one node type's) output of a run's newest checkpoint, computed in
 // batches and streamed into the next version of DIR/<model>/ (see embedding-format.ts).
-import { initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
+import { backendLabel, initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { producerConfigs } from '../plan/task-seeds.js';
@@ -89,7 +89,7 @@ export async function embedRun(runDir: string, opts: EmbedOptions): Promise<Embe
           seed: spec.train.seed,
           ...(sampler.strategy === 'temporal' ? { queryTime: 'latest' as const } : {}),
         },
-        backend: backend.name,
+        backend: backendLabel(backend),
       },
       (sink) => {
         // One batch of ids and one of rows alive at a time: memory stays O(batch × dim).
