@@ -118,12 +118,13 @@ CsrArgs csrArgs(napi_env env, napi_value* v, int64_t rows, View<const int32_t>* 
   auto indices = typed<const int32_t>(env, v[1], napi_int32_array, "indices", false);
   auto weights = typed<const float>(env, v[2], napi_float32_array, "weights", true);
   CsrArgs a{indptr.data, indices.data, weights.data, integer(env, v[3], "numDst"),
-            integer(env, v[4], "d"), boolean(env, v[5])};
+            integer(env, v[4], "d"), boolean(env, v[5]), 0};
   need(indptr.length >= a.numDst + 1, "indptr is shorter than numDst + 1");
   need(a.numDst == 0 || indptr.data[0] == 0, "indptr must start at 0");
   for (int64_t i = 0; i < a.numDst; i++)
     need(indptr.data[i] <= indptr.data[i + 1], "indptr decreases at " + std::to_string(i));
   const int64_t edges = a.numDst == 0 ? 0 : indptr.data[a.numDst];
+  a.edges = edges;
   need(indices.length >= edges, "indices is shorter than indptr[numDst]");
   need(a.weights == nullptr || weights.length >= edges, "weights is shorter than indptr[numDst]");
   for (int64_t e = 0; e < edges; e++)

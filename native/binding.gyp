@@ -12,7 +12,7 @@
       "target_name": "weft_gemm_avx512",
       "type": "static_library",
       "sources": ["gemm-avx512.cc"],
-      "conditions": [["target_arch=='x64'", {"cflags_cc": ["-mavx512f", "-mfma"]}]]
+      "conditions": [["target_arch=='x64'", {"cflags_cc": ["-mavx512f", "-mfma", "-Wno-maybe-uninitialized"]}]]
     },
     {
       "target_name": "weft_gemm_avx2",

@@ -34,6 +34,7 @@ struct CsrArgs {
   int64_t numDst;
   int64_t d;
   bool mean;
+  int64_t edges;  // indptr[numDst]: the end of indices
 };
 
 // out[outOffset + i·outStride + j] = scale_i · Σ_e w_e·x[indices[e]·d + j]: float64 sums in edge
