@@ -62,7 +62,11 @@ function main() {
     return;
   }
   const lines = `${r.stderr ?? ''}${r.stdout ?? ''}`.split('\n');
-  const line = lines.find((l) => /Error:/.test(l)) ?? lines.find((l) => /error|not found/i.test(l));
+  // The most telling line first: a missing compiler or tool, then node-gyp's own error.
+  const line =
+    lines.find((l) => /not found|No such file or directory/.test(l)) ??
+    lines.find((l) => /Error:/.test(l)) ??
+    lines.find((l) => /error/i.test(l));
   const why = (line ?? r.error?.message ?? `exit ${r.status}`).replace(/^gyp ERR! (stack )?/, '');
   const reason = `node-gyp rebuild failed: ${why.trim().slice(0, 300)}`;
   writeStatus(false, reason);

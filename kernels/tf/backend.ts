@@ -127,6 +127,8 @@ async function tryCpu(): Promise<string> {
 }
 
 async function select(preference: BackendPreference): Promise<BackendReport> {
+  // WEFT_KERNELS=native without a loadable addon (or a value that means nothing) stops here, as itself.
+  nativeKernels();
   const attempts: (BackendAttempt & { error?: unknown })[] = [];
   const candidates: [string, BackendName, () => Promise<string>][] = [];
   if (preference === 'auto' || preference === 'tensorflow') {
