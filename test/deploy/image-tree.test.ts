@@ -6,6 +6,7 @@ import {
   existsSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -51,6 +52,7 @@ describe.skipIf(!sandbox)('the image file tree (needs root, unshare and setpriv)
       'data',
       'deploy',
       'dist',
+      'native',
       'node_modules',
       'package-lock.json',
       'package.json',
@@ -75,6 +77,8 @@ describe.skipIf(!sandbox)('the image file tree (needs root, unshare and setpriv)
     expect(own).toContain('deploy/grafana/weft.json');
     expect(own.filter((f) => /\.ts$/.test(f) && !/\.d\.ts$/.test(f))).toEqual([]);
     expect(statSync(path.join(app, 'runs')).uid).toBe(1000);
+    // The native kernels: the built addon only, not their sources.
+    expect(filesUnder(path.join(app, 'native'))).toEqual(['build/Release/weft_native.node']);
   });
 
   it('builds a graph, trains and renders manifests as uid 1000 on a read-only root', () => {
@@ -107,6 +111,9 @@ describe.skipIf(!sandbox)('the image file tree (needs root, unshare and setpriv)
     const runDir = path.join(tree.root, 'app/runs/tiny');
     expect(readdirSync(runDir)).toEqual(expect.arrayContaining(['results.json', 'metrics.jsonl']));
     expect(statSync(path.join(runDir, 'results.json')).uid).toBe(1000);
+    // The image's trainer runs the native kernels it was built with.
+    const results = JSON.parse(readFileSync(path.join(runDir, 'results.json'), 'utf8'));
+    expect(results.backend).toBe('wasm+native');
 
     // The renderer reads the alert rules and the dashboard from the image's deploy/.
     writeFileSync(path.join(tree.root, 'app/runs/job.yaml'), 'name: tiny\ngraph: data/g\n');
