@@ -158,6 +158,21 @@ export function buildImageTree(dir: string): ImageTree {
   return last;
 }
 
+/** The build stage's toolchain (its apt-get install line) missing from this machine. */
+export function missingBuildTools(): string[] {
+  const install = dockerStages()
+    .flatMap((s) => s.instructions)
+    .filter((i) => i.op === 'RUN')
+    .flatMap((i) => i.args.split(' && '))
+    .find((c) => /^apt-get install\b/.test(c.trim()));
+  if (install === undefined) return [];
+  return install
+    .trim()
+    .split(' ')
+    .slice(2)
+    .filter((w) => !w.startsWith('-') && !onPath(w));
+}
+
 /** True when this machine can run the image tree sandboxed (root, unshare and setpriv present). */
 export function canSandbox(): boolean {
   if (process.getuid?.() !== 0) return false;
