@@ -2,6 +2,7 @@
 // before a kernel touches memory, so bad arguments throw a RangeError instead of corrupting it),
 // instruction-set dispatch, and the module's exports.
 #include <node_api.h>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include "kernels.h"
@@ -168,6 +169,57 @@ napi_value CsrScatter(napi_env env, napi_callback_info info) {
   });
 }
 
+double number(napi_env env, napi_value v, const char* name) {
+  double x = 0;
+  if (napi_get_value_double(env, v, &x) != napi_ok || !std::isfinite(x))
+    throw ArgError{std::string(name) + " must be a finite number"};
+  return x;
+}
+
+void needRun(int64_t length, int64_t off, int64_t n, const char* name) {
+  need(off + n <= length, std::string(name) + " is shorter than offset + n");
+}
+
+// adam(p, g, m, v, pOff, gOff, n, beta1, beta2, eps, wd, decoupled, stepSize, sqrtC2, decay)
+napi_value Adam(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value v[15];
+    args(env, info, v);
+    auto p = typed<float>(env, v[0], napi_float32_array, "p", false);
+    auto g = typed<const float>(env, v[1], napi_float32_array, "g", false);
+    auto m = typed<float>(env, v[2], napi_float32_array, "m", false);
+    auto vv = typed<float>(env, v[3], napi_float32_array, "v", false);
+    AdamArgs a{p.data, g.data, m.data, vv.data,
+               integer(env, v[4], "pOff"), integer(env, v[5], "gOff"), integer(env, v[6], "n"),
+               number(env, v[7], "beta1"), number(env, v[8], "beta2"), number(env, v[9], "eps"),
+               number(env, v[10], "wd"), boolean(env, v[11]), number(env, v[12], "stepSize"),
+               number(env, v[13], "sqrtC2"), number(env, v[14], "decay")};
+    needRun(p.length, a.pOff, a.n, "p");
+    needRun(m.length, a.pOff, a.n, "m");
+    needRun(vv.length, a.pOff, a.n, "v");
+    needRun(g.length, a.gOff, a.n, "g");
+    adamUpdate(a);
+  });
+}
+
+// adagrad(p, g, sum, pOff, gOff, n, clr, eps, wd)
+napi_value Adagrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value v[9];
+    args(env, info, v);
+    auto p = typed<float>(env, v[0], napi_float32_array, "p", false);
+    auto g = typed<const float>(env, v[1], napi_float32_array, "g", false);
+    auto sum = typed<float>(env, v[2], napi_float32_array, "sum", false);
+    AdagradArgs a{p.data, g.data, sum.data, integer(env, v[3], "pOff"), integer(env, v[4], "gOff"),
+                  integer(env, v[5], "n"), number(env, v[6], "clr"), number(env, v[7], "eps"),
+                  number(env, v[8], "wd")};
+    needRun(p.length, a.pOff, a.n, "p");
+    needRun(sum.length, a.pOff, a.n, "sum");
+    needRun(g.length, a.gOff, a.n, "g");
+    adagradUpdate(a);
+  });
+}
+
 // isa(): the instruction set in use; isa(name): use another one this CPU supports (tests).
 napi_value IsaFn(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -208,6 +260,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"csrMean", nullptr, CsrMean, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"csrScatter", nullptr, CsrScatter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adagrad", nullptr, Adagrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"isa", nullptr, IsaFn, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bestIsa", nullptr, BestIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };

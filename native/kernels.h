@@ -46,4 +46,28 @@ void csrMean(const CsrArgs& a, const float* x, float* out, int64_t outStride, in
 // kernels/ops/csr-mean.ts's csrScatterRows (float64 products, one fp32 rounding per add).
 void csrScatter(const CsrArgs& a, const float* dout, int64_t inStride, int64_t inOffset, float* dh);
 
+// One Adam (or AdamW, decoupled) step over p[pOff .. pOff+n) with gradient g[gOff ..]; stepSize =
+// lr/(1-β1^t), sqrtC2 = sqrt(1-β2^t), decay = 1-lr·wd (decoupled) or 1, computed by the caller.
+struct AdamArgs {
+  float* p;
+  const float* g;
+  float* m;
+  float* v;
+  int64_t pOff, gOff, n;
+  double beta1, beta2, eps, wd;
+  bool decoupled;
+  double stepSize, sqrtC2, decay;
+};
+void adamUpdate(const AdamArgs& a);
+
+// One Adagrad step: sum += g², p -= clr·g/(sqrt(sum)+eps), with g = grad + wd·p.
+struct AdagradArgs {
+  float* p;
+  const float* g;
+  float* sum;
+  int64_t pOff, gOff, n;
+  double clr, eps, wd;
+};
+void adagradUpdate(const AdagradArgs& a);
+
 }  // namespace weft

@@ -46,10 +46,45 @@ export interface NativeAddon {
     inStride: number,
     inOffset: number,
   ): void;
+  /** One Adam step over p[pOff, pOff+n); see native/optim.cc for the scalars. */
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    pOff: number,
+    gOff: number,
+    n: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    wd: number,
+    decoupled: boolean,
+    stepSize: number,
+    sqrtC2: number,
+    decay: number,
+  ): void;
+  adagrad(
+    p: Float32Array,
+    g: Float32Array,
+    sum: Float32Array,
+    pOff: number,
+    gOff: number,
+    n: number,
+    clr: number,
+    eps: number,
+    wd: number,
+  ): void;
   /** The instruction set in use; with a name, switches to it (throws if the CPU lacks it). */
   isa(name?: NativeIsa): NativeIsa;
   bestIsa(): NativeIsa;
 }
+
+/**
+ * Element-wise updates shorter than this stay in JavaScript (same bits either way), so that small
+ * runs such as one embedding-table row do not each pay for a call into the addon.
+ */
+export const NATIVE_MIN_RUN = 1024;
 
 export type NativeIsa = 'avx512' | 'avx2' | 'scalar';
 export type KernelsPreference = 'auto' | 'native' | 'wasm';
