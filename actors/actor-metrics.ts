@@ -140,9 +140,14 @@ export function recordEvaluation(
   setEvalMetrics(metrics, split, values);
 }
 
-/** Sets the backend gauges from a backend name (unknown names leave them unset). */
-export function reportBackend(metrics: RoleMetrics<'trainer'>, name: string): void {
+/**
+ * Sets the backend gauges from a backend label ('wasm', or 'wasm+native' when the native kernels
+ * run; unknown names leave the backend gauges unset).
+ */
+export function reportBackend(metrics: RoleMetrics<'trainer'>, label: string): void {
+  const [name, kernels] = label.split('+');
   if ((BACKENDS as readonly string[]).includes(name)) setBackend(metrics, name as Backend);
+  metrics.weft_trainer_kernels_native.set(kernels === 'native' ? 1 : 0);
 }
 
 /**

@@ -330,6 +330,12 @@ export const METRIC_CATALOGUE = [
     ),
     [{ name: 'backend', values: BACKENDS }],
   ),
+  gauge(
+    'weft_trainer_kernels_native',
+    ['trainer'],
+    'boolean',
+    '1 when the native kernels (N-API addon) run the matmuls and aggregations, 0 on the wasm fallback.',
+  ),
 
   // Sampler
   counter(

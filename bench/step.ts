@@ -379,8 +379,10 @@ async function main(): Promise<void> {
   };
   const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'step.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log(`wrote ${path.join(dir, 'step.json')}`);
+  // STEP_OUT names another file, e.g. to keep a WEFT_KERNELS=wasm run beside a native one.
+  const file = path.join(dir, process.env.STEP_OUT ?? 'step.json');
+  fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  console.log(`wrote ${file}`);
 }
 
 await main();

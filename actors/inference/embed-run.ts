@@ -1,7 +1,7 @@
 // `weft embed`: every node's (or one node type's) output of a run's checkpoint (by default the best
 // validation's), computed in batches and streamed into the next version of DIR/<model>/
 // (see embedding-format.ts).
-import { initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
+import { backendLabel, initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { originalIdLookup } from '../../graph-store/id-map.js';
 import { ConfigError } from '../../runtime/errors.js';
@@ -104,7 +104,7 @@ export async function embedRun(runDir: string, opts: EmbedOptions): Promise<Embe
           seed: spec.train.seed,
           ...(sampler.strategy === 'temporal' ? { queryTime: 'latest' as const } : {}),
         },
-        backend: backend.name,
+        backend: backendLabel(backend),
       },
       (sink) => {
         // One batch of ids and one of rows alive at a time: memory stays O(batch × dim).

@@ -3,7 +3,7 @@
 // sampler settings and batch seeds) in this thread.
 import { IdTableHost } from '../parameter-server/id-table-host.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
-import { initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
+import { backendLabel, initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import { TrainerCore } from '../trainer/trainer-core.js';
 import type { CheckpointChoice, ScoredCheckpoint } from './checkpoint-choice.js';
@@ -83,7 +83,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
       run_dir: run.runDir,
       task: run.spec.task,
       graph: graph.dir,
-      backend: backend.name,
+      backend: backendLabel(backend),
       checkpoint_step: run.checkpoint.step,
       checkpoint_dir: run.checkpoint.dir,
       epoch: run.epoch + 1,

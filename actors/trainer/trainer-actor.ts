@@ -8,7 +8,7 @@ import type { LinkEvalExtras } from '../plan/link-history.js';
 import { readManifest } from '../../graph-store/manifest.js';
 import { graphBytesLoaded, openGraph } from '../../graph-store/open-graph.js';
 import { fromHandle, type GraphHandle } from '../../graph-store/shared-graph.js';
-import { initBackend } from '../../kernels/tf/backend.js';
+import { backendLabel, initBackend } from '../../kernels/tf/backend.js';
 import { Actor, implement, type ActorClient } from '../../runtime/actor.js';
 import type { Address } from '../../runtime/address.js';
 import { retrying } from '../../runtime/retry.js';
@@ -137,7 +137,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
       this.m = t.metrics;
       this.stopMetrics = () => t.stop();
     } else this.m = actorMetrics('trainer', { job, index: this.index });
-    this.backend = (await initBackend(spec.runtime.backend)).name;
+    this.backend = backendLabel(await initBackend(spec.runtime.backend));
     const batches = c.batches ?? { kind: 'fetch' };
     // Synchronous rounds: every update is computed on the version it is applied to (staleness 0);
     // async mode allows train.staleness.

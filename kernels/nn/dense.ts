@@ -6,6 +6,7 @@ import { timed } from '../tf/op-timer.js';
 import { ShapeError } from '../tf/errors.js';
 import { reluGrad } from './relu.js';
 import { dropout as applyDropout } from './dropout.js';
+import { nativeMatMulActive } from '../native/matmul.js';
 
 export interface DenseOptions {
   /** Fuse a ReLU into the matmul (tfjs _FusedMatMul). Default false. */
@@ -22,8 +23,9 @@ export interface DenseOptions {
   dropout?: { rate: number; seed: number };
 }
 
-/** a^T · b with an explicit transpose (fast path on wasm). */
+/** a^T · b: with an explicit transpose on wasm (its fast path), in one call with native kernels. */
 export function matMulTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (nativeMatMulActive()) return tf.matMul(a, b, true, false);
   return tf.tidy(() => {
     const at = timed('transpose', () => tf.transpose(a));
     return tf.matMul(at, b);
@@ -38,8 +40,9 @@ export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() => tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]]));
 }
 
-/** a · b^T with an explicit transpose of b. */
+/** a · b^T: with an explicit transpose of b on wasm, in one call with native kernels. */
 export function matMulNT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (nativeMatMulActive()) return tf.matMul(a, b, false, true);
   return tf.tidy(() => tf.matMul(a, tf.transpose(b)));
 }
 

@@ -6,6 +6,7 @@ import { registerJsKernel, runKernel1 } from '../tf/js-kernel.js';
 import { timed } from '../tf/op-timer.js';
 import { ShapeError } from '../tf/errors.js';
 import { copyDestinationRows, csrRowNorm, csrWeightedMean } from './csr-weighted-mean.js';
+import { nativeKernels } from '../native/addon.js';
 
 /** The CSR part of a sampled block: dst i's neighbours are indices[indptr[i] .. indptr[i+1]). */
 export interface CsrLike {
@@ -78,6 +79,12 @@ export function csrScatterRows(
   mean: boolean,
   dh: Float32Array,
 ): void {
+  const addon = nativeKernels();
+  if (addon !== null) {
+    // Same order of additions and the same float64 arithmetic: the same bits (native/csr.cc).
+    addon.csrScatter(indptr, indices, weights, numDst, d, mean, dout, dh, inStride, inOffset);
+    return;
+  }
   const d8 = d - (d % 8);
   for (let i = 0; i < numDst; i++) {
     const s = indptr[i];

@@ -1,6 +1,8 @@
 // csrWeightedMean: for each destination row, the mean (or sum), optionally edge-weighted, of its CSR
 // neighbours' feature rows, wherever those rows lie; the one loop behind every CSR aggregation.
 
+import { nativeKernels } from '../native/addon.js';
+
 /**
  * Sum of the weights of edges [s, e), or their count when unweighted: the mean's denominator.
  * Float64 accumulation in edge order, the order every aggregation and its transpose rely on.
@@ -41,6 +43,12 @@ export function csrWeightedMean(
   outOffset: number,
 ): void {
   const x0 = sources[0];
+  const addon = nativeKernels();
+  // One matrix: the native loop, same arithmetic and so the same bits (native/csr.cc).
+  if (addon !== null && sourceOf === null && rowOffset === null) {
+    addon.csrMean(indptr, indices, weights, numDst, d, mean, x0, out, outStride, outOffset);
+    return;
+  }
   const d8 = d - (d % 8);
   for (let i = 0; i < numDst; i++) {
     const s = indptr[i];

@@ -1,6 +1,7 @@
 // Adagrad (accumulated squared gradients scale each coordinate's step), as in PyTorch's
 // torch.optim.Adagrad, and its sparse row variant for embedding tables.
 
+import { NATIVE_MIN_RUN, nativeKernels } from '../native/addon.js';
 import {
   checkSameLength,
   coalesceTableRows,
@@ -29,6 +30,12 @@ function adagradUpdate(
   eps: number,
   wd: number,
 ): void {
+  const addon = nativeKernels();
+  if (addon !== null && n >= NATIVE_MIN_RUN && [clr, eps, wd].every(Number.isFinite)) {
+    // Same float64 arithmetic in the same order: the same bits (native/optim.cc).
+    addon.adagrad(p, g, sum, pOff, gOff, n, clr, eps, wd);
+    return;
+  }
   for (let k = 0; k < n; k++) {
     const i = pOff + k;
     const gi = g[gOff + k] + wd * p[i];

@@ -1,6 +1,7 @@
 // Adam and AdamW (decoupled weight decay) with bias-corrected moments, as in PyTorch's torch.optim.Adam
 // and AdamW; plus the lazy sparse variant that touches only the rows present in a gradient.
 
+import { NATIVE_MIN_RUN, nativeKernels } from '../native/addon.js';
 import {
   checkSameLength,
   coalesceTableRows,
@@ -41,6 +42,13 @@ function adamUpdate(
   const stepSize = lr / c1;
   const sqrtC2 = Math.sqrt(c2);
   const decay = decoupled ? 1 - lr * wd : 1;
+  const addon = nativeKernels();
+  const scalars = [b1, b2, eps, wd, stepSize, sqrtC2, decay];
+  if (addon !== null && n >= NATIVE_MIN_RUN && scalars.every(Number.isFinite)) {
+    // Same float64 arithmetic in the same order: the same bits (native/optim.cc).
+    addon.adam(p, g, m, v, pOff, gOff, n, b1, b2, eps, wd, decoupled, stepSize, sqrtC2, decay);
+    return;
+  }
   for (let k = 0; k < n; k++) {
     const i = pOff + k;
     let gi = g[gOff + k];

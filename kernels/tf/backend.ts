@@ -7,6 +7,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { enableJsKernelsFor } from './js-kernel.js';
 import { BackendError } from './errors.js';
+import { nativeKernels, nativeStatus } from '../native/addon.js';
+import { registerNativeMatMul } from '../native/matmul.js';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -32,6 +34,17 @@ export interface BackendReport {
   /** wasm only: folder the .wasm binaries were loaded from. */
   wasmDir?: string;
   tfjsVersion: string;
+  /**
+   * Which kernels run the hot ops: 'native' (the N-API addon: matmuls on wasm, CSR aggregations on
+   * every backend) or 'wasm' (the wasm and JavaScript kernels), and why (kernels/native/addon.ts).
+   */
+  kernels: 'native' | 'wasm';
+  kernelsReason: string;
+}
+
+/** The backend's name as results.json and logs show it: 'wasm+native' when the addon runs. */
+export function backendLabel(report: BackendReport): string {
+  return report.kernels === 'native' ? `${report.name}+native` : report.name;
 }
 
 const require = createRequire(import.meta.url);
@@ -98,6 +111,7 @@ async function tryWasm(): Promise<string> {
     // Resolution can fail under bundlers; the package then finds its binaries beside itself.
   }
   await activate('wasm');
+  if (nativeKernels() !== null) registerNativeMatMul();
   const threads = wasm.getThreadsCount();
   wasmInfo = { simd, threads, wasmDir };
   return `wasm ${simd ? 'with SIMD' : 'without SIMD'}, ${threads} thread(s)`;
@@ -113,6 +127,8 @@ async function tryCpu(): Promise<string> {
 }
 
 async function select(preference: BackendPreference): Promise<BackendReport> {
+  // WEFT_KERNELS=native without a loadable addon (or a value that means nothing) stops here, as itself.
+  nativeKernels();
   const attempts: (BackendAttempt & { error?: unknown })[] = [];
   const candidates: [string, BackendName, () => Promise<string>][] = [];
   if (preference === 'auto' || preference === 'tensorflow') {
@@ -146,7 +162,10 @@ async function select(preference: BackendPreference): Promise<BackendReport> {
         initMs,
       })),
       tfjsVersion: tf.version_core,
+      kernels: nativeStatus().kernels,
+      kernelsReason: nativeStatus().reason,
     };
+    report.reason += `; kernels ${report.kernelsReason}`;
     if (name === 'wasm' && wasmInfo !== undefined) {
       report.simd = wasmInfo.simd;
       report.threads = wasmInfo.threads;

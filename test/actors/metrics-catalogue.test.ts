@@ -26,6 +26,7 @@ import {
   type Role,
   type RoleMetrics,
 } from '../../actors/metrics-catalogue.js';
+import { reportBackend } from '../../actors/actor-metrics.js';
 import { WeftError } from '../../runtime/errors.js';
 import { MetricsRegistry, checkMetricDefinition } from '../../runtime/metrics.js';
 
@@ -341,6 +342,12 @@ describe('metric catalogue', () => {
     setBackend(t, 'wasm');
     expect(await valueOf(registry, 'weft_trainer_backend', { backend: 'wasm' })).toBe(1);
     expect(await valueOf(registry, 'weft_trainer_backend', { backend: 'cpu' })).toBe(0);
+    reportBackend(t, 'wasm+native');
+    expect(await valueOf(registry, 'weft_trainer_backend', { backend: 'wasm' })).toBe(1);
+    expect(await valueOf(registry, 'weft_trainer_kernels_native', {})).toBe(1);
+    reportBackend(t, 'cpu');
+    expect(await valueOf(registry, 'weft_trainer_backend', { backend: 'wasm' })).toBe(0);
+    expect(await valueOf(registry, 'weft_trainer_kernels_native', {})).toBe(0);
 
     expect(countError(t, new WeftError('actor-timeout', 'x'))).toBe('timeout');
     expect(countError(t, 'checkpoint')).toBe('checkpoint');

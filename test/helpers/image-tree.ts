@@ -3,7 +3,15 @@
 // does: in a private mount namespace whose root filesystem is read-only, as the image's user, with
 // only the volumes' mount points writable. Needs root, unshare and setpriv (util-linux).
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chownSync, cpSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import path from 'node:path';
 import { dockerIgnored, dockerStages, repoRoot, type Stage } from './dockerfile.js';
 
@@ -67,6 +75,11 @@ function copy(state: StageState, args: string, done: Map<string, StageState>): v
   }
 }
 
+/** Whether a program is on this machine's PATH. */
+function onPath(program: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).status === 0;
+}
+
 function sh(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, {
     cwd,
@@ -93,8 +106,15 @@ function run(state: StageState, line: string): void {
       sh('npm', [...words.slice(1), '--offline'], cwd);
     } else if (/^npm ci\b/.test(command)) {
       symlinkSync(path.join(repoRoot, 'node_modules'), path.join(cwd, 'node_modules'));
-    } else if (command === 'npm run build') {
-      sh('npm', ['run', 'build'], cwd);
+    } else if (command === 'npm run build' || command === 'npm run build:native') {
+      sh('npm', ['run', command.slice('npm run '.length)], cwd);
+    } else if (command === 'apt-get update' || /^rm -rf \/var\/lib\/apt\/lists\b/.test(command)) {
+      continue; // the replay uses this machine's toolchain; its package lists are left alone
+    } else if (/^apt-get install\b/.test(command)) {
+      const missing = words.slice(2).filter((w) => !w.startsWith('-') && !onPath(w));
+      if (missing.length > 0) throw new Error(`the image replay needs ${missing.join(', ')} here`);
+    } else if (words[0] === 'test' && words[1] === '-f') {
+      if (!existsSync(inImage(state, words[2]))) throw new Error(`test -f ${words[2]}: missing`);
     } else if (/^npm cache clean\b/.test(command)) {
       continue;
     } else if (words[0] === 'mkdir' && words[1] === '-p') {
@@ -136,6 +156,21 @@ export function buildImageTree(dir: string): ImageTree {
   }
   if (!last) throw new Error('the Dockerfile has no stage');
   return last;
+}
+
+/** The build stage's toolchain (its apt-get install line) missing from this machine. */
+export function missingBuildTools(): string[] {
+  const install = dockerStages()
+    .flatMap((s) => s.instructions)
+    .filter((i) => i.op === 'RUN')
+    .flatMap((i) => i.args.split(' && '))
+    .find((c) => /^apt-get install\b/.test(c.trim()));
+  if (install === undefined) return [];
+  return install
+    .trim()
+    .split(' ')
+    .slice(2)
+    .filter((w) => !w.startsWith('-') && !onPath(w));
 }
 
 /** True when this machine can run the image tree sandboxed (root, unshare and setpriv present). */

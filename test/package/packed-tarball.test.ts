@@ -116,8 +116,13 @@ describe('npm pack', () => {
     expect(files).toContain('dist/runtime/pool-bootstrap.mjs');
     expect(files).toContain('bin/weft.js');
     expect(files).toContain('deploy/prometheus/rules.yml');
+    expect(files).toContain('native/binding.gyp');
+    expect(files).toContain('scripts/build-native.mjs');
     for (const f of files) {
-      expect(f, f).toMatch(/^(dist|bin|deploy)\/|^(package\.json|README\.md)$/);
+      // native/: the kernels' C++ sources, built (or skipped) by scripts/build-native.mjs at install.
+      expect(f, f).toMatch(
+        /^(dist|bin|deploy)\/|^native\/[\w-]+\.(cc|h|gyp)$|^(package\.json|README\.md|scripts\/build-native\.mjs)$/,
+      );
       if (f.endsWith('.ts')) expect(f, 'TypeScript sources stay out').toMatch(/\.d\.ts$/);
       expect(f, f).not.toMatch(/(^|\/)(test|\.ci|node_modules|examples)\//);
     }

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { currentBackend, initBackend } from '../../../kernels/tf/backend.js';
+import { backendLabel, currentBackend, initBackend } from '../../../kernels/tf/backend.js';
 import { BackendError } from '../../../kernels/tf/errors.js';
 import { csrMean } from '../../../kernels/ops/csr-mean.js';
 
@@ -30,6 +30,10 @@ describe('initBackend', () => {
       expect(r.simd).toBe(true);
       expect(r.threads).toBe(1);
     }
+    // Which kernels run is always said, and with its reason in the one-line summary.
+    expect(['native', 'wasm']).toContain(r.kernels);
+    expect(r.reason).toContain(`kernels ${r.kernelsReason}`);
+    expect(backendLabel(r)).toBe(r.kernels === 'native' ? `${r.name}+native` : r.name);
   });
 
   it('honours an explicit cpu or wasm preference and runs the graph ops on it', async () => {

@@ -1,0 +1,187 @@
+// Loads the native kernels (native/, an N-API addon built at `npm install`) once per process and
+// says why when they are not used: not built (no compiler), failed to load, or WEFT_KERNELS=wasm.
+
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BackendError } from '../tf/errors.js';
+
+/** The addon's exports (native/binding.cc); lengths and indices are checked there. */
+export interface NativeAddon {
+  /** c[m×n] = op(a)·op(b) (+ bias) (ReLU); see native/kernels.h. */
+  gemm(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    bias: Float32Array | null,
+    relu: boolean,
+  ): void;
+  csrMean(
+    indptr: Int32Array,
+    indices: Int32Array,
+    weights: Float32Array | null,
+    numDst: number,
+    d: number,
+    mean: boolean,
+    x: Float32Array,
+    out: Float32Array,
+    outStride: number,
+    outOffset: number,
+  ): void;
+  csrScatter(
+    indptr: Int32Array,
+    indices: Int32Array,
+    weights: Float32Array | null,
+    numDst: number,
+    d: number,
+    mean: boolean,
+    dout: Float32Array,
+    dh: Float32Array,
+    inStride: number,
+    inOffset: number,
+  ): void;
+  /** One Adam step over p[pOff, pOff+n); see native/optim.cc for the scalars. */
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    pOff: number,
+    gOff: number,
+    n: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    wd: number,
+    decoupled: boolean,
+    stepSize: number,
+    sqrtC2: number,
+    decay: number,
+  ): void;
+  adagrad(
+    p: Float32Array,
+    g: Float32Array,
+    sum: Float32Array,
+    pOff: number,
+    gOff: number,
+    n: number,
+    clr: number,
+    eps: number,
+    wd: number,
+  ): void;
+  /** The instruction set in use; with a name, switches to it (throws if the CPU lacks it). */
+  isa(name?: NativeIsa): NativeIsa;
+  bestIsa(): NativeIsa;
+}
+
+/**
+ * Element-wise updates shorter than this stay in JavaScript (same bits either way), so that small
+ * runs such as one embedding-table row do not each pay for a call into the addon.
+ */
+export const NATIVE_MIN_RUN = 1024;
+
+export type NativeIsa = 'avx512' | 'avx2' | 'scalar';
+export type KernelsPreference = 'auto' | 'native' | 'wasm';
+
+export interface NativeStatus {
+  /** 'native' when the addon's kernels run, else 'wasm' (the JavaScript and wasm kernels). */
+  kernels: 'native' | 'wasm';
+  /** One line: the instruction set in use, or why the addon is not used. */
+  reason: string;
+  isa?: NativeIsa;
+  addonPath?: string;
+}
+
+const ADDON = path.join('native', 'build', 'Release', 'weft_native.node');
+let loaded: { addon: NativeAddon | null; status: NativeStatus } | undefined;
+let enabled = true;
+
+/** WEFT_KERNELS: auto (default: native when built), native (required), wasm (forced fallback). */
+export function kernelsPreference(env: NodeJS.ProcessEnv = process.env): KernelsPreference {
+  const v = (env.WEFT_KERNELS ?? '').trim();
+  if (v === '' || v === 'auto') return 'auto';
+  if (v === 'native' || v === 'wasm') return v;
+  throw new BackendError(`WEFT_KERNELS=${v}`, [
+    { backend: 'WEFT_KERNELS', reason: `must be auto, native or wasm, got '${v}'` },
+  ]);
+}
+
+/** The package root holding native/: walk up from this file (kernels/native or dist/kernels/native). */
+function findAddon(): { file: string; root: string } | undefined {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(path.join(dir, 'native', 'binding.gyp')) || existsSync(path.join(dir, ADDON)))
+      return { file: path.join(dir, ADDON), root: dir };
+    dir = path.dirname(dir);
+  }
+  return undefined;
+}
+
+function notBuiltReason(root: string): string {
+  try {
+    const s = JSON.parse(readFileSync(path.join(root, 'native', 'build', 'status.json'), 'utf8'));
+    if (typeof s.reason === 'string') return `addon not built: ${s.reason}`;
+  } catch {
+    // No status file: the install script never ran (e.g. npm ci --ignore-scripts).
+  }
+  return 'addon not built (run npm run build:native; needs a C++ compiler, make and python3)';
+}
+
+function load(): { addon: NativeAddon | null; status: NativeStatus } {
+  const pref = kernelsPreference();
+  if (pref === 'wasm')
+    return { addon: null, status: { kernels: 'wasm', reason: 'forced by WEFT_KERNELS=wasm' } };
+  const found = findAddon();
+  let result: { addon: NativeAddon | null; status: NativeStatus };
+  if (found === undefined || !existsSync(found.file)) {
+    const reason = found === undefined ? 'native/ not found' : notBuiltReason(found.root);
+    result = { addon: null, status: { kernels: 'wasm', reason } };
+  } else {
+    try {
+      const addon = createRequire(import.meta.url)(found.file) as NativeAddon;
+      const isa = addon.isa();
+      result = {
+        addon,
+        status: { kernels: 'native', reason: `native ${isa}`, isa, addonPath: found.file },
+      };
+    } catch (err) {
+      const msg = (err as Error)?.message?.split('\n')[0] ?? String(err);
+      result = { addon: null, status: { kernels: 'wasm', reason: `addon failed to load: ${msg}` } };
+    }
+  }
+  if (pref === 'native' && result.addon === null)
+    throw new BackendError('native kernels', [
+      { backend: 'WEFT_KERNELS=native', reason: result.status.reason },
+    ]);
+  return result;
+}
+
+/** The native kernels, or null when the wasm/JavaScript fallback runs (see nativeStatus). */
+export function nativeKernels(): NativeAddon | null {
+  loaded ??= load();
+  return enabled ? loaded.addon : null;
+}
+
+/**
+ * Turns the loaded native kernels off or back on in this process, so that benchmarks and tests can
+ * run both paths side by side; jobs choose once, at start, with WEFT_KERNELS.
+ */
+export function setNativeEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** Which kernels run and why; the same for every call in a process. */
+export function nativeStatus(): NativeStatus {
+  loaded ??= load();
+  if (loaded.addon !== null && loaded.status.isa !== loaded.addon.isa()) {
+    const isa = loaded.addon.isa();
+    loaded.status = { ...loaded.status, isa, reason: `native ${isa}` };
+  }
+  return loaded.status;
+}

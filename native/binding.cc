@@ -1,0 +1,275 @@
+// N-API surface of the native kernels: argument checking (every length and index is checked
+// before a kernel touches memory, so bad arguments throw a RangeError instead of corrupting it),
+// instruction-set dispatch, and the module's exports.
+#include <node_api.h>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include "kernels.h"
+
+namespace weft {
+namespace {
+
+enum class Isa { Avx512, Avx2, Scalar };
+Isa gBest = Isa::Scalar;
+Isa gIsa = Isa::Scalar;
+
+const char* isaName(Isa i) {
+  return i == Isa::Avx512 ? "avx512" : i == Isa::Avx2 ? "avx2" : "scalar";
+}
+
+Isa detectIsa() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  GemmArgs probe{};
+  if (__builtin_cpu_supports("avx512f") && gemmAvx512(probe)) return Isa::Avx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && gemmAvx2(probe))
+    return Isa::Avx2;
+#endif
+  return Isa::Scalar;
+}
+
+struct ArgError {
+  std::string message;
+};
+
+template <class T>
+struct View {
+  T* data = nullptr;
+  int64_t length = 0;
+};
+
+template <class T>
+View<T> typed(napi_env env, napi_value v, napi_typedarray_type want, const char* name,
+              bool nullable) {
+  napi_valuetype vt;
+  napi_typeof(env, v, &vt);
+  if (nullable && (vt == napi_null || vt == napi_undefined)) return {};
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (is) napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
+  if (!is || type != want)
+    throw ArgError{std::string(name) + " must be a " +
+                   (want == napi_float32_array ? "Float32Array" : "Int32Array")};
+  return {static_cast<T*>(data), static_cast<int64_t>(length)};
+}
+
+int64_t integer(napi_env env, napi_value v, const char* name) {
+  double x = -1;
+  if (napi_get_value_double(env, v, &x) != napi_ok || !(x >= 0) || x > 9.0e15 ||
+      x != static_cast<double>(static_cast<int64_t>(x)))
+    throw ArgError{std::string(name) + " must be a non-negative integer"};
+  return static_cast<int64_t>(x);
+}
+
+bool boolean(napi_env env, napi_value v) {
+  bool b = false;
+  napi_get_value_bool(env, v, &b);
+  return b;
+}
+
+void need(bool ok, const std::string& what) {
+  if (!ok) throw ArgError{what};
+}
+
+template <size_t N>
+void args(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
+  size_t argc = N;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  need(argc == N, "expected " + std::to_string(N) + " arguments, got " + std::to_string(argc));
+}
+
+template <class F>
+napi_value guarded(napi_env env, F f) {
+  try {
+    f();
+  } catch (const ArgError& e) {
+    napi_throw_range_error(env, "ERR_WEFT_NATIVE_ARGS", e.message.c_str());
+  }
+  return nullptr;
+}
+
+// gemm(a, b, c, m, n, k, transA, transB, bias | null, relu)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value v[10];
+    args(env, info, v);
+    auto a = typed<const float>(env, v[0], napi_float32_array, "a", false);
+    auto b = typed<const float>(env, v[1], napi_float32_array, "b", false);
+    auto c = typed<float>(env, v[2], napi_float32_array, "c", false);
+    GemmArgs g{a.data, b.data, c.data, nullptr, integer(env, v[3], "m"), integer(env, v[4], "n"),
+               integer(env, v[5], "k"), boolean(env, v[6]), boolean(env, v[7]), boolean(env, v[9])};
+    auto bias = typed<const float>(env, v[8], napi_float32_array, "bias", true);
+    g.bias = bias.data;
+    need(a.length >= g.m * g.k, "a is shorter than m·k");
+    need(b.length >= g.k * g.n, "b is shorter than k·n");
+    need(c.length >= g.m * g.n, "c is shorter than m·n");
+    need(g.bias == nullptr || bias.length >= g.n, "bias is shorter than n");
+    if (gIsa == Isa::Avx512 && gemmAvx512(g)) return;
+    if (gIsa == Isa::Avx2 && gemmAvx2(g)) return;
+    gemmScalar(g);
+  });
+}
+
+CsrArgs csrArgs(napi_env env, napi_value* v, int64_t rows, View<const int32_t>* ip) {
+  auto indptr = typed<const int32_t>(env, v[0], napi_int32_array, "indptr", false);
+  auto indices = typed<const int32_t>(env, v[1], napi_int32_array, "indices", false);
+  auto weights = typed<const float>(env, v[2], napi_float32_array, "weights", true);
+  CsrArgs a{indptr.data, indices.data, weights.data, integer(env, v[3], "numDst"),
+            integer(env, v[4], "d"), boolean(env, v[5]), 0};
+  need(indptr.length >= a.numDst + 1, "indptr is shorter than numDst + 1");
+  need(a.numDst == 0 || indptr.data[0] == 0, "indptr must start at 0");
+  for (int64_t i = 0; i < a.numDst; i++)
+    need(indptr.data[i] <= indptr.data[i + 1], "indptr decreases at " + std::to_string(i));
+  const int64_t edges = a.numDst == 0 ? 0 : indptr.data[a.numDst];
+  a.edges = edges;
+  need(indices.length >= edges, "indices is shorter than indptr[numDst]");
+  need(a.weights == nullptr || weights.length >= edges, "weights is shorter than indptr[numDst]");
+  for (int64_t e = 0; e < edges; e++)
+    need(indices.data[e] >= 0 && indices.data[e] < rows,
+         "indices[" + std::to_string(e) + "] is outside the " + std::to_string(rows) + " rows");
+  *ip = indptr;
+  return a;
+}
+
+// csrMean(indptr, indices, weights | null, numDst, d, mean, x, out, outStride, outOffset)
+napi_value CsrMean(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value v[10];
+    args(env, info, v);
+    auto x = typed<const float>(env, v[6], napi_float32_array, "x", false);
+    auto out = typed<float>(env, v[7], napi_float32_array, "out", false);
+    const int64_t d = integer(env, v[4], "d");
+    View<const int32_t> ip;
+    CsrArgs a = csrArgs(env, v, d == 0 ? 0 : x.length / d, &ip);
+    const int64_t stride = integer(env, v[8], "outStride"), off = integer(env, v[9], "outOffset");
+    need(a.numDst == 0 || off + d <= stride, "outOffset + d exceeds outStride");
+    need(a.numDst == 0 || out.length >= (a.numDst - 1) * stride + off + d, "out is too short");
+    if (d > 0) csrMean(a, x.data, out.data, stride, off);
+  });
+}
+
+// csrScatter(indptr, indices, weights | null, numDst, d, mean, dout, dh, inStride, inOffset)
+napi_value CsrScatter(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value v[10];
+    args(env, info, v);
+    auto dout = typed<const float>(env, v[6], napi_float32_array, "dout", false);
+    auto dh = typed<float>(env, v[7], napi_float32_array, "dh", false);
+    const int64_t d = integer(env, v[4], "d");
+    View<const int32_t> ip;
+    CsrArgs a = csrArgs(env, v, d == 0 ? 0 : dh.length / d, &ip);
+    const int64_t stride = integer(env, v[8], "inStride"), off = integer(env, v[9], "inOffset");
+    need(a.numDst == 0 || off + d <= stride, "inOffset + d exceeds inStride");
+    need(a.numDst == 0 || dout.length >= (a.numDst - 1) * stride + off + d, "dout is too short");
+    if (d > 0) csrScatter(a, dout.data, stride, off, dh.data);
+  });
+}
+
+double number(napi_env env, napi_value v, const char* name) {
+  double x = 0;
+  if (napi_get_value_double(env, v, &x) != napi_ok || !std::isfinite(x))
+    throw ArgError{std::string(name) + " must be a finite number"};
+  return x;
+}
+
+void needRun(int64_t length, int64_t off, int64_t n, const char* name) {
+  need(off + n <= length, std::string(name) + " is shorter than offset + n");
+}
+
+// adam(p, g, m, v, pOff, gOff, n, beta1, beta2, eps, wd, decoupled, stepSize, sqrtC2, decay)
+napi_value Adam(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value v[15];
+    args(env, info, v);
+    auto p = typed<float>(env, v[0], napi_float32_array, "p", false);
+    auto g = typed<const float>(env, v[1], napi_float32_array, "g", false);
+    auto m = typed<float>(env, v[2], napi_float32_array, "m", false);
+    auto vv = typed<float>(env, v[3], napi_float32_array, "v", false);
+    AdamArgs a{p.data, g.data, m.data, vv.data,
+               integer(env, v[4], "pOff"), integer(env, v[5], "gOff"), integer(env, v[6], "n"),
+               number(env, v[7], "beta1"), number(env, v[8], "beta2"), number(env, v[9], "eps"),
+               number(env, v[10], "wd"), boolean(env, v[11]), number(env, v[12], "stepSize"),
+               number(env, v[13], "sqrtC2"), number(env, v[14], "decay")};
+    needRun(p.length, a.pOff, a.n, "p");
+    needRun(m.length, a.pOff, a.n, "m");
+    needRun(vv.length, a.pOff, a.n, "v");
+    needRun(g.length, a.gOff, a.n, "g");
+    adamUpdate(a);
+  });
+}
+
+// adagrad(p, g, sum, pOff, gOff, n, clr, eps, wd)
+napi_value Adagrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value v[9];
+    args(env, info, v);
+    auto p = typed<float>(env, v[0], napi_float32_array, "p", false);
+    auto g = typed<const float>(env, v[1], napi_float32_array, "g", false);
+    auto sum = typed<float>(env, v[2], napi_float32_array, "sum", false);
+    AdagradArgs a{p.data, g.data, sum.data, integer(env, v[3], "pOff"), integer(env, v[4], "gOff"),
+                  integer(env, v[5], "n"), number(env, v[6], "clr"), number(env, v[7], "eps"),
+                  number(env, v[8], "wd")};
+    needRun(p.length, a.pOff, a.n, "p");
+    needRun(sum.length, a.pOff, a.n, "sum");
+    needRun(g.length, a.gOff, a.n, "g");
+    adagradUpdate(a);
+  });
+}
+
+// isa(): the instruction set in use; isa(name): use another one this CPU supports (tests).
+napi_value IsaFn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
+  if (argc >= 1) {
+    char buf[16] = {0};
+    size_t len = 0;
+    napi_get_value_string_utf8(env, arg, buf, sizeof buf, &len);
+    const std::string want(buf, len);
+    const Isa order[] = {Isa::Avx512, Isa::Avx2, Isa::Scalar};
+    bool ok = false;
+    for (Isa i : order)
+      if (i >= gBest && want == isaName(i)) {
+        gIsa = i;
+        ok = true;
+      }
+    if (!ok) {
+      napi_throw_range_error(env, "ERR_WEFT_NATIVE_ISA",
+                             ("unsupported instruction set: " + want).c_str());
+      return nullptr;
+    }
+  }
+  napi_value out;
+  napi_create_string_utf8(env, isaName(gIsa), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+napi_value BestIsa(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_string_utf8(env, isaName(gBest), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  gBest = gIsa = detectIsa();
+  const napi_property_descriptor props[] = {
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"csrMean", nullptr, CsrMean, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"csrScatter", nullptr, CsrScatter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adagrad", nullptr, Adagrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"isa", nullptr, IsaFn, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"bestIsa", nullptr, BestIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+}  // namespace
+}  // namespace weft
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, weft::Init)

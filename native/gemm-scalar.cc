@@ -1,0 +1,33 @@
+// GEMM without vector instructions (any CPU), and the B packing every path shares. std::fma keeps
+// the bits of the vector paths: one rounding per multiply-add.
+#include <cmath>
+#include "gemm-impl.h"
+
+namespace weft {
+namespace {
+struct V1 {
+  using T = float;
+  static constexpr int W = 1;
+  static T zero() { return 0.0f; }
+  static T load(const float* p) { return *p; }
+  static T set1(float x) { return x; }
+  static T fma(T a, T b, T c) { return std::fma(a, b, c); }
+  static void storeFinished(const GemmArgs& g, T (*acc)[2], int rows, int64_t i, int64_t j,
+                            int vecs, bool last) {
+    for (int h = 0; h < vecs; h++)
+      for (int r = 0; r < rows; r++) g.c[(i + r) * g.n + j + h] = finish(g, acc[r][h], j + h, last);
+  }
+};
+}  // namespace
+
+void packB(const GemmArgs& g, float* out) {
+  // B is [n×k]; out[kk·n + j] = B[j·k + kk], walked in 32×32 tiles to stay in cache.
+  const int64_t t = 32;
+  for (int64_t j0 = 0; j0 < g.n; j0 += t)
+    for (int64_t k0 = 0; k0 < g.k; k0 += t)
+      for (int64_t j = j0; j < j0 + t && j < g.n; j++)
+        for (int64_t kk = k0; kk < k0 + t && kk < g.k; kk++) out[kk * g.n + j] = g.b[j * g.k + kk];
+}
+
+void gemmScalar(const GemmArgs& g) { gemmBlocked<V1>(g); }
+}  // namespace weft

@@ -1,0 +1,73 @@
+// The native kernels' C++ interface: one GEMM entry point per instruction set and the CSR
+// aggregation pair. Every function works on caller-owned memory (often a view of the wasm heap).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace weft {
+
+// C[m×n] = op(A)·op(B) (+ bias[n]) (then ReLU). op(A) is A [m×k] or, with transA, Aᵀ of A [k×m];
+// op(B) is B [k×n] or, with transB, Bᵀ of B [n×k]. Each C[i][j] is accumulated in fp32 with one
+// fused multiply-add per k, k ascending, then the bias is added, whatever the instruction set:
+// the AVX-512, AVX2 and scalar paths give the same bits.
+struct GemmArgs {
+  const float* a;
+  const float* b;
+  float* c;
+  const float* bias;  // null: no bias
+  int64_t m, n, k;
+  bool transA, transB, relu;
+};
+
+// Each returns false when this build has no code for its instruction set.
+bool gemmAvx512(const GemmArgs& g);
+bool gemmAvx2(const GemmArgs& g);
+void gemmScalar(const GemmArgs& g);
+
+// B packed to [k×n] row-major whatever its layout; out must hold k·n floats.
+void packB(const GemmArgs& g, float* out);
+
+struct CsrArgs {
+  const int32_t* indptr;
+  const int32_t* indices;
+  const float* weights;  // null: every edge weighs 1
+  int64_t numDst;
+  int64_t d;
+  bool mean;
+  int64_t edges;  // indptr[numDst]: the end of indices
+};
+
+// out[outOffset + i·outStride + j] = scale_i · Σ_e w_e·x[indices[e]·d + j]: float64 sums in edge
+// order, one multiply by scale_i = 1/norm_i (mean) or 1, rounded to fp32 once — the arithmetic of
+// kernels/ops/csr-weighted-mean.ts, so both give the same bits.
+void csrMean(const CsrArgs& a, const float* x, float* out, int64_t outStride, int64_t outOffset);
+
+// dh[indices[e]·d + j] += w_e·scale_i·dout[inOffset + i·inStride + j], in the order of
+// kernels/ops/csr-mean.ts's csrScatterRows (float64 products, one fp32 rounding per add).
+void csrScatter(const CsrArgs& a, const float* dout, int64_t inStride, int64_t inOffset, float* dh);
+
+// One Adam (or AdamW, decoupled) step over p[pOff .. pOff+n) with gradient g[gOff ..]; stepSize =
+// lr/(1-β1^t), sqrtC2 = sqrt(1-β2^t), decay = 1-lr·wd (decoupled) or 1, computed by the caller.
+struct AdamArgs {
+  float* p;
+  const float* g;
+  float* m;
+  float* v;
+  int64_t pOff, gOff, n;
+  double beta1, beta2, eps, wd;
+  bool decoupled;
+  double stepSize, sqrtC2, decay;
+};
+void adamUpdate(const AdamArgs& a);
+
+// One Adagrad step: sum += g², p -= clr·g/(sqrt(sum)+eps), with g = grad + wd·p.
+struct AdagradArgs {
+  float* p;
+  const float* g;
+  float* sum;
+  int64_t pOff, gOff, n;
+  double clr, eps, wd;
+};
+void adagradUpdate(const AdagradArgs& a);
+
+}  // namespace weft

@@ -1,0 +1,63 @@
+// Native Adam, AdamW and Adagrad steps give the bits of the JavaScript updates (same float64
+// arithmetic, same order) over many steps, dense and on table rows, and refuse short arrays.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { NATIVE_MIN_RUN, nativeKernels, setNativeEnabled } from '../../../kernels/native/addon.js';
+import { Adam, AdamW } from '../../../kernels/optim/adam.js';
+import { Adagrad } from '../../../kernels/optim/adagrad.js';
+import type { DenseOptimizer } from '../../../kernels/optim/optimizer.js';
+import { Mulberry32 } from '../../../runtime/prng.js';
+import { randomArray } from '../fixtures/random-block.js';
+
+const addon = nativeKernels();
+if (addon === null)
+  console.warn('native kernels not built (no compiler?): skipping the native optimizer tests');
+
+/** Ten steps of `make()` on fresh copies of the same parameters and gradients. */
+function train(make: () => DenseOptimizer, size: number, seed: number) {
+  const rng = new Mulberry32(seed);
+  const p = randomArray(rng, size, 1);
+  const grads = Array.from({ length: 10 }, () => randomArray(rng, size, 0.5));
+  const opt = make();
+  const state = opt.createState(size);
+  for (const g of grads) opt.step(p, g, state);
+  return { p, slots: state.slots };
+}
+
+const optimizers: [string, () => DenseOptimizer][] = [
+  ['adam', () => new Adam({ lr: 0.01 })],
+  ['adam with L2', () => new Adam({ lr: 0.003, weightDecay: 0.1 })],
+  ['adamw', () => new AdamW({ lr: 0.01 })],
+  ['adagrad', () => new Adagrad({ lr: 0.05, weightDecay: 0.01 })],
+];
+
+describe.skipIf(addon === null)('native optimizer updates', () => {
+  afterEach(() => setNativeEnabled(true));
+
+  it('give the bits of the JavaScript updates, parameters and moments', () => {
+    for (const [name, make] of optimizers) {
+      for (const size of [NATIVE_MIN_RUN, NATIVE_MIN_RUN + 7, 5000]) {
+        const nat = train(make, size, size);
+        setNativeEnabled(false);
+        const js = train(make, size, size);
+        setNativeEnabled(true);
+        expect(nat.p, `${name} ${size}`).toEqual(js.p);
+        for (const k of Object.keys(js.slots))
+          expect(nat.slots[k], `${name} ${size} ${k}`).toEqual(js.slots[k]);
+        expect(nat.p.every(Number.isFinite)).toBe(true);
+      }
+    }
+  });
+
+  it('refuses runs that overrun the arrays, changing nothing', () => {
+    const p = new Float32Array(4).fill(1);
+    const g = new Float32Array(4);
+    const m = new Float32Array(3);
+    expect(() => addon!.adam(p, g, m, m, 0, 0, 4, 0.9, 0.999, 1e-8, 0, false, 0.1, 1, 1)).toThrow(
+      /m is shorter than offset \+ n/,
+    );
+    expect(() => addon!.adagrad(p, g, p, 2, 0, 4, 0.1, 1e-8, 0)).toThrow(/p is shorter/);
+    expect(() => addon!.adagrad(p, g, p, 0, 0, 4, Number.NaN, 1e-8, 0)).toThrow(/finite/);
+    expect(Array.from(p)).toEqual([1, 1, 1, 1]);
+  });
+});
