@@ -38,11 +38,37 @@ export const JOB_FIELDS = {
   ),
   out: str('', 'Run directory (results.json, metrics.jsonl, checkpoints/). Default runs/<name>.'),
   model: {
-    layers: int(2, 'GraphSAGE layers (= sampling hops).', 1, 6),
+    encoder: oneOf(
+      'sage',
+      ['sage', 'gat'] as const,
+      'Message-passing layers (docs/encoders.md): sage: GraphSAGE mean of neighbours, edge-weighted when the graph has weights; gat: multi-head graph attention over the sampled neighbours and the node itself (model.attention).',
+    ),
+    layers: int(2, 'Encoder layers (= sampling hops).', 1, 6),
     hidden: int(128, 'Hidden and embedding width.', 1, 4096),
     dropout: num(0.5, 'Dropout on layer inputs during training.', 0, 0.95),
     norm: oneOf('none', ['none', 'l2', 'layer'] as const, 'Normalisation of each layer output.'),
     decoder: oneOf('dot', ['dot', 'mlp'] as const, 'Link prediction: score of a (src, dst) pair.'),
+    attention: {
+      heads: int(
+        8,
+        'model.encoder gat: attention heads of each hidden layer, concatenated; model.hidden must be a multiple of it.',
+        1,
+        64,
+      ),
+      outputHeads: int(
+        1,
+        'model.encoder gat: attention heads of the output layer, averaged.',
+        1,
+        64,
+      ),
+      dropout: num(
+        0.6,
+        'model.encoder gat: dropout on the attention coefficients during training (GAT uses 0.6 on Cora).',
+        0,
+        0.95,
+      ),
+      negativeSlope: num(0.2, 'model.encoder gat: LeakyReLU slope of the attention scores.', 0, 1),
+    },
     idEmbedding: {
       enabled: bool(
         false,
@@ -581,8 +607,40 @@ export function resolveClusterFiles(spec: JobSpec, dir: string): JobSpec {
   return spec;
 }
 
+/**
+ * Whether samplers pre-aggregate the first layer: only GraphSAGE's mean can be computed before
+ * the model sees the features; attention needs each neighbour's row.
+ */
+export function firstLayerFused(spec: {
+  sampling: { fuseFirstLayer: boolean };
+  model: { encoder: string };
+}): boolean {
+  return spec.sampling.fuseFirstLayer && spec.model.encoder === 'sage';
+}
+
+/** The attention encoder's fields against the rest of the model. */
+function checkEncoder(spec: JobSpec, where: Where): void {
+  if (spec.model.encoder !== 'gat') return;
+  const at = (path: string[], field: string) => {
+    const line = where.lineOf(path) ?? where.lineOf(['model', 'encoder']);
+    return { file: where.file && line ? `${where.file}:${line}` : where.file, field };
+  };
+  const heads = spec.model.attention.heads;
+  if (spec.model.hidden % heads !== 0)
+    throw new ConfigError(
+      `is ${heads} but model.hidden ${spec.model.hidden} is not a multiple of it; each head gets hidden/heads features`,
+      at(['model', 'attention', 'heads'], 'model.attention.heads'),
+    );
+  if (spec.model.norm !== 'none')
+    throw new ConfigError(
+      `is ${spec.model.norm} but model.encoder gat normalises by its softmax and takes none`,
+      at(['model', 'norm'], 'model.norm'),
+    );
+}
+
 function crossCheck(spec: JobSpec, where: Where): void {
   checkClusterAuth(spec, where);
+  checkEncoder(spec, where);
   // PPR pushes residuals over the whole graph until they settle: across partitions that is a round
   // trip per push wave, so it stays with whole-graph samplers (link tasks always sample in time).
   if (spec.cluster.partitions && spec.task === 'node' && spec.sampling.strategy === 'ppr') {

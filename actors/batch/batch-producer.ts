@@ -4,6 +4,7 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
 import { createSampler, type NeighborSampler } from '../../kernels/sampling/neighbor-sampler.js';
 import type { SampledSubgraph, SamplerOptions } from '../../kernels/sampling/types.js';
+import { firstLayerFused } from '../job-spec.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
   HEADER_LENGTH,
@@ -162,6 +163,7 @@ export function maxBatchBytes(
   spec: {
     task: string;
     sampling: { batchSize: number; fanouts: number[]; fuseFirstLayer: boolean };
+    model: { encoder: string };
   },
   graph: { dim: number; numNodes: number },
   numNegatives: number,
@@ -179,6 +181,6 @@ export function maxBatchBytes(
     frontier *= f[h];
     nodes = Math.min(nodes + frontier, cap);
   }
-  const x = spec.sampling.fuseFirstLayer ? dst0 * 2 * graph.dim : nodes * graph.dim;
+  const x = firstLayerFused(spec) ? dst0 * 2 * graph.dim : nodes * graph.dim;
   return Math.ceil(4 * x + 12 * edges + 16 * nodes + 8 * seeds + 4096);
 }

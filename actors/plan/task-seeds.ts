@@ -3,7 +3,7 @@
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { ProducerConfig } from '../batch/batch-producer.js';
-import type { JobSpec } from '../job-spec.js';
+import { firstLayerFused, type JobSpec } from '../job-spec.js';
 import { budgetOf } from './fanout-budgets.js';
 import { linkSplit, nodeSplit } from './link-split.js';
 import type { SeedSource } from './seed-source.js';
@@ -51,7 +51,7 @@ export function producerConfigs(
     seed: spec.train.seed,
     ...(budgetOf(spec) ? { budget: budgetOf(spec) } : {}),
   };
-  const base = { sampler, fuseFirstLayer: spec.sampling.fuseFirstLayer, negativeRange };
+  const base = { sampler, fuseFirstLayer: firstLayerFused(spec), negativeRange };
   const trainNeg =
     spec.task === 'link' && spec.link.negatives === 'uniform' ? spec.link.numNegatives : 0;
   return {

@@ -3,6 +3,7 @@
 import { WeftError } from '../../runtime/errors.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { GraphSage } from '../../kernels/nn/graphsage.js';
+import type { GatConfig } from '../../kernels/nn/gat.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
 import {
   accuracy,
@@ -64,7 +65,23 @@ export function buildModel(spec: JobSpec, inDim: number, numClasses: number): Gr
     validate: false,
     task,
     ...idEmbeddingOf(spec, numClasses),
+    ...encoderOf(spec),
   });
+}
+
+/** The encoder's config; absent for sage, so GraphSAGE models are built exactly as before. */
+function encoderOf(spec: JobSpec): { encoder?: GatConfig } {
+  if (spec.model.encoder !== 'gat') return {};
+  const a = spec.model.attention;
+  return {
+    encoder: {
+      kind: 'gat',
+      heads: a.heads,
+      outputHeads: a.outputHeads,
+      attentionDropout: a.dropout,
+      negativeSlope: a.negativeSlope,
+    },
+  };
 }
 
 /** What the model needs of a graph that this process does not hold. */
