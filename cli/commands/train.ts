@@ -19,13 +19,14 @@ import { formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft train [job.yaml] [options]
 
-Trains a GraphSAGE model with sampler, trainer and parameter-server actors on this machine.
+Trains a GNN (GraphSAGE or GAT) with sampler, trainer and parameter-server actors on this machine.
 Writes RUN_DIR/results.json, RUN_DIR/metrics.jsonl and RUN_DIR/checkpoints/.
 
 options (override the job spec):
   --graph DIR           graph directory (weft graph build / synth)
   --task node|link      node classification or link prediction
-  --layers N            GraphSAGE layers
+  --encoder sage|gat    message-passing layers (docs/encoders.md)
+  --layers N            encoder layers
   --hidden H            hidden width
   --fanouts 15,10       neighbours per hop
   --batch-size B        seeds per batch
@@ -41,6 +42,7 @@ options (override the job spec):
 const FLAG_FIELDS = {
   graph: 'graph',
   task: 'task',
+  encoder: 'model.encoder',
   layers: 'model.layers',
   hidden: 'model.hidden',
   fanouts: 'sampling.fanouts',
@@ -70,7 +72,7 @@ function progressLine(p: Progress): string {
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseJobCommand(
     argv,
-    'graph task layers hidden fanouts batch-size epochs lr seed resume',
+    'graph task encoder layers hidden fanouts batch-size epochs lr seed resume',
     'quiet',
     USAGE,
   );
