@@ -10,6 +10,7 @@ import { validateBatch, type SubgraphBatch } from './block.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
 import { gatEncode, gatParamSpecs, type GatConfig } from './gat.js';
+import { rgcnEncode, rgcnParamSpecs, type RgcnConfig } from './rgcn.js';
 import {
   addIdEmbedding,
   idEmbeddingParamSpecs,
@@ -50,8 +51,8 @@ export interface GraphSageConfig {
   seed?: number;
   /** Per-node ID embeddings added to the output (rows passed in per batch); absent: none. */
   idEmbedding?: IdEmbeddingConfig;
-  /** The message-passing layers: GraphSAGE mean (default) or GAT attention. */
-  encoder?: { kind: 'sage' } | GatConfig;
+  /** The message-passing layers: GraphSAGE mean (default), GAT attention or R-GCN relations. */
+  encoder?: { kind: 'sage' } | GatConfig | RgcnConfig;
   task: NodeTaskConfig | LinkTaskConfig;
 }
 
@@ -76,7 +77,7 @@ export interface StepResult {
 type Target = NodeTarget | LinkTarget;
 
 /**
- * The model: an encoder stack (GraphSAGE below, or GAT in gat.ts) and a task head.
+ * The model: an encoder stack (GraphSAGE below, GAT in gat.ts, R-GCN in rgcn.ts) and a task head.
  * GraphSAGE layer l maps [n_src × d_l] to [n_dst × d_{l+1}] by
  *   z = [h_dst | mean_{u ∈ N(v)} h_u] · W_l + b_l      (W_l = [W_self; W_neigh], one matmul)
  * then, for hidden layers, LayerNorm?, ReLU, L2?, dropout. Layer 0 reads the features directly.
@@ -123,7 +124,12 @@ export class GraphSage {
       c.task.kind === 'node'
         ? new NodeClassificationHead()
         : new LinkPredictionHead(c.task, c.outDim);
-    this.specs = c.encoder.kind === 'gat' ? gatParamSpecs(c, c.encoder) : [];
+    this.specs =
+      c.encoder.kind === 'gat'
+        ? gatParamSpecs(c, c.encoder)
+        : c.encoder.kind === 'rgcn'
+          ? rgcnParamSpecs(c, c.encoder)
+          : [];
     for (let l = 0; l < c.numLayers && c.encoder.kind === 'sage'; l++) {
       const din = l === 0 ? c.inDim : c.hiddenDim;
       const dout = l === c.numLayers - 1 ? c.outDim : c.hiddenDim;
@@ -204,6 +210,10 @@ export class GraphSage {
     const c = this.config;
     if (c.encoder.kind === 'gat') {
       const h = gatEncode(batch, p, c, c.encoder, { seed: dropoutSeed, rate: c.dropout });
+      return c.outputNorm === 'l2' ? l2Normalize(h) : h;
+    }
+    if (c.encoder.kind === 'rgcn') {
+      const h = rgcnEncode(batch, p, c, c.encoder, { seed: dropoutSeed, rate: c.dropout });
       return c.outputNorm === 'l2' ? l2Normalize(h) : h;
     }
     const opts = { selfConcat: true, weighted: c.useEdgeWeights };
