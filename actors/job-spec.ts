@@ -40,8 +40,8 @@ export const JOB_FIELDS = {
   model: {
     encoder: oneOf(
       'sage',
-      ['sage', 'gat'] as const,
-      'Message-passing layers (docs/encoders.md): sage: GraphSAGE mean of neighbours, edge-weighted when the graph has weights; gat: multi-head graph attention over the sampled neighbours and the node itself (model.attention).',
+      ['sage', 'gat', 'rgcn'] as const,
+      "Message-passing layers (docs/encoders.md): sage: GraphSAGE mean of neighbours, edge-weighted when the graph has weights; gat: multi-head graph attention over the sampled neighbours and the node itself (model.attention); rgcn: relation-aware, one weight per edge type of the graph over that relation's neighbour mean (model.relations).",
     ),
     layers: int(2, 'Encoder layers (= sampling hops).', 1, 6),
     hidden: int(128, 'Hidden and embedding width.', 1, 4096),
@@ -68,6 +68,14 @@ export const JOB_FIELDS = {
         0.95,
       ),
       negativeSlope: num(0.2, 'model.encoder gat: LeakyReLU slope of the attention scores.', 0, 1),
+    },
+    relations: {
+      bases: int(
+        0,
+        'model.encoder rgcn: shared bases the per-relation weights combine (R-GCN basis decomposition); 0 = one full weight per relation.',
+        0,
+        1024,
+      ),
     },
     idEmbedding: {
       enabled: bool(
@@ -620,21 +628,36 @@ export function firstLayerFused(spec: {
 
 /** The attention encoder's fields against the rest of the model. */
 function checkEncoder(spec: JobSpec, where: Where): void {
-  if (spec.model.encoder !== 'gat') return;
   const at = (path: string[], field: string) => {
     const line = where.lineOf(path) ?? where.lineOf(['model', 'encoder']);
     return { file: where.file && line ? `${where.file}:${line}` : where.file, field };
   };
+  const encoder = spec.model.encoder;
+  if (encoder === 'sage') return;
+  if (spec.model.norm !== 'none')
+    throw new ConfigError(
+      `is ${spec.model.norm} but model.encoder ${encoder} takes none`,
+      at(['model', 'norm'], 'model.norm'),
+    );
+  if (encoder === 'rgcn') {
+    // Edge types travel from samplers that read the sampled edges' CSR positions.
+    if (spec.sampling.strategy === 'ppr')
+      throw new ConfigError(
+        `is ppr, whose neighbours are not graph edges and have no relation; model.encoder rgcn needs uniform, weighted or temporal`,
+        at(['sampling', 'strategy'], 'sampling.strategy'),
+      );
+    if (spec.cluster.partitions)
+      throw new ConfigError(
+        'partition-owning samplers do not carry edge types yet; model.encoder rgcn needs whole-graph samplers',
+        at(['cluster', 'partitions'], 'cluster.partitions'),
+      );
+    return;
+  }
   const heads = spec.model.attention.heads;
   if (spec.model.hidden % heads !== 0)
     throw new ConfigError(
       `is ${heads} but model.hidden ${spec.model.hidden} is not a multiple of it; each head gets hidden/heads features`,
       at(['model', 'attention', 'heads'], 'model.attention.heads'),
-    );
-  if (spec.model.norm !== 'none')
-    throw new ConfigError(
-      `is ${spec.model.norm} but model.encoder gat normalises by its softmax and takes none`,
-      at(['model', 'norm'], 'model.norm'),
     );
 }
 

@@ -62,7 +62,7 @@ export class NatsPlacement implements Placement {
   private constructor(
     readonly spec: JobSpec,
     readonly system: ActorSystem,
-    readonly graph: { dim: number; numClasses: number },
+    readonly graph: { dim: number; numClasses: number; numRelations: number },
     private readonly options: NatsPlacementOptions,
   ) {
     this.job = options.job ?? jobIdOf(spec);
@@ -87,7 +87,11 @@ export class NatsPlacement implements Placement {
     return new NatsPlacement(
       spec,
       system,
-      { dim: m.features.dim, numClasses: m.labels?.numClasses ?? 0 },
+      {
+        dim: m.features.dim,
+        numClasses: m.labels?.numClasses ?? 0,
+        numRelations: Math.max(1, m.edgeTypes.length),
+      },
       options,
     );
   }

@@ -3,7 +3,8 @@
 //
 // GraphSAGE's layer is [h_v | mean h_u] · [W_self; W_neigh]; with N(v) = {v} it is an MLP on
 // [h_v | h_v], so both halves of every W learn from features alone (MLPinit, Han et al., ICLR 2023).
-// GAT's layer with N(v) = {v} attends to v alone (α = 1): an MLP on h_v through the same weights.
+// GAT's layer with N(v) = {v} attends to v alone (α = 1), R-GCN's has no relation neighbours:
+// both are MLPs on h_v through their own weights.
 import { Xoshiro128Float } from '../../runtime/prng.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import type { BlockLike, SubgraphBatch } from '../../kernels/nn/block.js';
@@ -51,6 +52,7 @@ export function selfLoopBatch(
         numSrc: n,
         indptr: new Int32Array(n + 1),
         indices: new Int32Array(0),
+        edgeType: new Int32Array(0),
       });
     return { blocks, features: x, numSeeds: n };
   }
@@ -90,7 +92,12 @@ export async function mlpInitParams(
 ): Promise<MlpInitResult> {
   const t0 = performance.now();
   await initBackend(spec.runtime.backend);
-  const model = buildModel(spec, graph.dim, Math.max(1, graph.numClasses));
+  const model = buildModel(
+    spec,
+    graph.dim,
+    Math.max(1, graph.numClasses),
+    Math.max(1, graph.edgeTypes.length),
+  );
   const store = new ParameterStore(
     {
       kind: spec.train.optimizer,

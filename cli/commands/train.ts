@@ -19,13 +19,13 @@ import { formatMetrics } from '../format-metrics.js';
 
 const USAGE = `usage: weft train [job.yaml] [options]
 
-Trains a GNN (GraphSAGE or GAT) with sampler, trainer and parameter-server actors on this machine.
+Trains a GNN (GraphSAGE, GAT or R-GCN) with sampler, trainer and parameter-server actors on this machine.
 Writes RUN_DIR/results.json, RUN_DIR/metrics.jsonl and RUN_DIR/checkpoints/.
 
 options (override the job spec):
   --graph DIR           graph directory (weft graph build / synth)
   --task node|link      node classification or link prediction
-  --encoder sage|gat    message-passing layers (docs/encoders.md)
+  --encoder sage|gat|rgcn  message-passing layers (docs/encoders.md)
   --layers N            encoder layers
   --hidden H            hidden width
   --fanouts 15,10       neighbours per hop

@@ -64,6 +64,16 @@ describe('job spec', () => {
     const norm = errorOf(() => parseJobSpec('model:\n  encoder: gat\n  norm: layer\n', 'g.yaml'));
     expect(norm.field).toBe('model.norm');
     expect(errorOf(() => parseJobSpec('model:\n  encoder: rnn\n')).message).toContain('sage, gat');
+    expect(parseJobSpec('model:\n  encoder: rgcn\n').model.relations.bases).toBe(0);
+    const ppr = errorOf(() =>
+      parseJobSpec('model:\n  encoder: rgcn\nsampling:\n  strategy: ppr\n', 'r.yaml'),
+    );
+    expect(ppr.field).toBe('sampling.strategy');
+    expect(ppr.file).toBe('r.yaml:4');
+    const parts = errorOf(() =>
+      parseJobSpec('model:\n  encoder: rgcn\ncluster:\n  partitions: parts\n'),
+    );
+    expect(parts.field).toBe('cluster.partitions');
     // The same widths are fine for sage, which has no heads.
     expect(parseJobSpec('model:\n  hidden: 60\n').model.hidden).toBe(60);
   });

@@ -39,6 +39,17 @@ describe('buildModel', () => {
     ]);
   });
 
+  it('gives the relation-aware encoder one weight (or basis combination) per relation of the graph', () => {
+    const rgcn = buildModel(
+      parseJobSpec('model:\n  encoder: rgcn\n  hidden: 16\n  relations:\n    bases: 3\n'),
+      10,
+      3,
+      7,
+    );
+    expect(rgcn.config.encoder).toEqual({ kind: 'rgcn', numRelations: 7, numBases: 3 });
+    expect(rgcn.paramSpecs().find((s) => s.name === 'rgcn0.coefficients')?.shape).toEqual([7, 3]);
+  });
+
   it('fuses the first layer in samplers only for sage, and sizes batch records to match', () => {
     const sage = parseJobSpec('sampling:\n  fuseFirstLayer: true\n');
     const gat = parseJobSpec('model:\n  encoder: gat\nsampling:\n  fuseFirstLayer: true\n');
