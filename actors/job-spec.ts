@@ -54,7 +54,12 @@ export const JOB_FIELDS = {
   ),
   out: str('', 'Run directory (results.json, metrics.jsonl, checkpoints/). Default runs/<name>.'),
   model: {
-    layers: int(2, 'GraphSAGE layers (= sampling hops).', 1, 6),
+    encoder: oneOf(
+      'sage',
+      ['sage', 'gat', 'rgcn'] as const,
+      "Message-passing layers (docs/encoders.md): sage: GraphSAGE mean of neighbours, edge-weighted when the graph has weights; gat: multi-head graph attention over the sampled neighbours and the node itself (model.attention); rgcn: relation-aware, one weight per edge type of the graph over that relation's neighbour mean (model.relations).",
+    ),
+    layers: int(2, 'Encoder layers (= sampling hops).', 1, 6),
     hidden: int(128, 'Hidden and embedding width.', 1, 4096),
     dropout: num(0.5, 'Dropout on layer inputs during training.', 0, 0.95),
     norm: oneOf('none', ['none', 'l2', 'layer'] as const, 'Normalisation of each layer output.'),
@@ -68,6 +73,35 @@ export const JOB_FIELDS = {
       ['dot', 'cosine', 'mlp'] as const,
       'Link prediction: score of a (src, dst) pair. dot: dot product of the embeddings; cosine: cosine similarity times 5 (LinkSAGE; insensitive to embedding norms, so popular nodes do not win by norm alone); mlp: an MLP over their element-wise product.',
     ),
+    attention: {
+      heads: int(
+        8,
+        'model.encoder gat: attention heads of each hidden layer, concatenated; model.hidden must be a multiple of it.',
+        1,
+        64,
+      ),
+      outputHeads: int(
+        1,
+        'model.encoder gat: attention heads of the output layer, averaged.',
+        1,
+        64,
+      ),
+      dropout: num(
+        0.6,
+        'model.encoder gat: dropout on the attention coefficients during training (GAT uses 0.6 on Cora).',
+        0,
+        0.95,
+      ),
+      negativeSlope: num(0.2, 'model.encoder gat: LeakyReLU slope of the attention scores.', 0, 1),
+    },
+    relations: {
+      bases: int(
+        0,
+        'model.encoder rgcn: shared bases the per-relation weights combine (R-GCN basis decomposition); 0 = one full weight per relation.',
+        0,
+        1024,
+      ),
+    },
     idEmbedding: {
       enabled: bool(
         false,
@@ -648,8 +682,55 @@ export function resolveClusterFiles(spec: JobSpec, dir: string): JobSpec {
   return spec;
 }
 
+/**
+ * Whether samplers pre-aggregate the first layer: only GraphSAGE's mean can be computed before
+ * the model sees the features; attention needs each neighbour's row.
+ */
+export function firstLayerFused(spec: {
+  sampling: { fuseFirstLayer: boolean };
+  model: { encoder: string };
+}): boolean {
+  return spec.sampling.fuseFirstLayer && spec.model.encoder === 'sage';
+}
+
+/** The attention encoder's fields against the rest of the model. */
+function checkEncoder(spec: JobSpec, where: Where): void {
+  const at = (path: string[], field: string) => {
+    const line = where.lineOf(path) ?? where.lineOf(['model', 'encoder']);
+    return { file: where.file && line ? `${where.file}:${line}` : where.file, field };
+  };
+  const encoder = spec.model.encoder;
+  if (encoder === 'sage') return;
+  if (spec.model.norm !== 'none')
+    throw new ConfigError(
+      `is ${spec.model.norm} but model.encoder ${encoder} takes none`,
+      at(['model', 'norm'], 'model.norm'),
+    );
+  if (encoder === 'rgcn') {
+    // Edge types travel from samplers that read the sampled edges' CSR positions.
+    if (spec.sampling.strategy === 'ppr')
+      throw new ConfigError(
+        `is ppr, whose neighbours are not graph edges and have no relation; model.encoder rgcn needs uniform, weighted or temporal`,
+        at(['sampling', 'strategy'], 'sampling.strategy'),
+      );
+    if (spec.cluster.partitions)
+      throw new ConfigError(
+        'partition-owning samplers do not carry edge types yet; model.encoder rgcn needs whole-graph samplers',
+        at(['cluster', 'partitions'], 'cluster.partitions'),
+      );
+    return;
+  }
+  const heads = spec.model.attention.heads;
+  if (spec.model.hidden % heads !== 0)
+    throw new ConfigError(
+      `is ${heads} but model.hidden ${spec.model.hidden} is not a multiple of it; each head gets hidden/heads features`,
+      at(['model', 'attention', 'heads'], 'model.attention.heads'),
+    );
+}
+
 function crossCheck(spec: JobSpec, where: Where): void {
   checkClusterAuth(spec, where);
+  checkEncoder(spec, where);
   // PPR pushes residuals over the whole graph until they settle: across partitions that is a round
   // trip per push wave, so it stays with whole-graph samplers (link tasks always sample in time).
   if (spec.cluster.partitions && spec.task === 'node' && spec.sampling.strategy === 'ppr') {

@@ -4,6 +4,7 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
 import { createSampler, type NeighborSampler } from '../../kernels/sampling/neighbor-sampler.js';
 import type { SampledSubgraph, SamplerOptions } from '../../kernels/sampling/types.js';
+import { firstLayerFused } from '../job-spec.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
   HEADER_LENGTH,
@@ -18,6 +19,8 @@ export interface ProducerConfig {
   fuseFirstLayer: boolean;
   /** Link task: negatives per positive pair, drawn uniformly from `negativeRange`. */
   numNegatives: number;
+  /** Ship each sampled edge's relation (`t<l>`); the sampler must return edge ids. Default false. */
+  edgeTypes?: boolean;
   /** Global id range [lo, hi) of negative candidates (the destination node type). */
   negativeRange?: [number, number];
 }
@@ -75,6 +78,7 @@ export class BatchProducer {
       shape[`ptr${l}`] = { dtype: 'int32', length: b.numDst + 1 };
       shape[`idx${l}`] = { dtype: 'int32', length: b.indices.length };
       if (b.edgeWeight) shape[`w${l}`] = { dtype: 'float32', length: b.edgeWeight.length };
+      if (this.config.edgeTypes) shape[`t${l}`] = { dtype: 'int32', length: b.indices.length };
     }
     for (const b of sub.blocks) edges += b.indptr[b.numDst];
     if (req.kind === 'node') shape.y = { dtype: 'int32', length: sub.numSeeds };
@@ -99,6 +103,7 @@ export class BatchProducer {
       (out[`ptr${l}`] as Int32Array).set(b.indptr);
       (out[`idx${l}`] as Int32Array).set(b.indices);
       if (b.edgeWeight) (out[`w${l}`] as Float32Array).set(b.edgeWeight);
+      if (this.config.edgeTypes) this.writeEdgeTypes(b, out[`t${l}`] as Int32Array);
     }
     if (req.kind === 'node') {
       const y = out.y as Int32Array;
@@ -129,6 +134,15 @@ export class BatchProducer {
       fused,
     });
     return out;
+  }
+
+  /** The relation of each sampled edge, read at its CSR position (0 in a single-relation graph). */
+  private writeEdgeTypes(b: SampledSubgraph['blocks'][number], out: Int32Array): void {
+    const ids = b.edgeIds;
+    if (ids === undefined) throw new Error('edge types need a sampler built with returnEdgeIds');
+    const types = this.graph.csr.edgeType;
+    if (types === undefined) out.fill(0);
+    else for (let k = 0; k < out.length; k++) out[k] = types[ids[k]];
   }
 
   private sample(req: BatchRequest): SampledSubgraph {
@@ -162,6 +176,7 @@ export function maxBatchBytes(
   spec: {
     task: string;
     sampling: { batchSize: number; fanouts: number[]; fuseFirstLayer: boolean };
+    model: { encoder: string };
   },
   graph: { dim: number; numNodes: number },
   numNegatives: number,
@@ -179,6 +194,7 @@ export function maxBatchBytes(
     frontier *= f[h];
     nodes = Math.min(nodes + frontier, cap);
   }
-  const x = spec.sampling.fuseFirstLayer ? dst0 * 2 * graph.dim : nodes * graph.dim;
-  return Math.ceil(4 * x + 12 * edges + 16 * nodes + 8 * seeds + 4096);
+  const x = firstLayerFused(spec) ? dst0 * 2 * graph.dim : nodes * graph.dim;
+  const perEdge = spec.model.encoder === 'rgcn' ? 16 : 12;
+  return Math.ceil(4 * x + perEdge * edges + 16 * nodes + 8 * seeds + 4096);
 }

@@ -33,12 +33,14 @@ export function viewBatch(f: BatchFields): BatchView {
       continue;
     }
     const w = f[`w${l}`] as Float32Array | undefined;
+    const t = f[`t${l}`] as Int32Array | undefined;
     blocks.push({
       numDst,
       numSrc,
       indptr: f[`ptr${l}`] as Int32Array,
       indices: f[`idx${l}`] as Int32Array,
       ...(w ? { edgeWeight: w } : {}),
+      ...(t ? { edgeType: t } : {}),
     });
   }
   const model: SubgraphBatch = fused

@@ -42,7 +42,7 @@ export class EmbeddedPlacement implements Placement {
   readonly kind = 'embedded';
   readonly restarts = 0;
   readonly samplers = [];
-  readonly graph: { dim: number; numClasses: number };
+  readonly graph: { dim: number; numClasses: number; numRelations: number };
   private readonly groups: LinkGroups | undefined;
   private readonly trainSeeds: Int32Array;
   private queue?: ShmQueue;
@@ -62,7 +62,11 @@ export class EmbeddedPlacement implements Placement {
     const seeds = seedsOf(spec, shared);
     this.trainSeeds = seeds.train;
     this.groups = linkGroupsOf(spec, seeds.source, seeds.train);
-    this.graph = { dim: shared.dim, numClasses: shared.numClasses };
+    this.graph = {
+      dim: shared.dim,
+      numClasses: shared.numClasses,
+      numRelations: Math.max(1, shared.edgeTypes.length),
+    };
     this.failed = new Promise<never>((_resolve, reject) => (this.fail = reject));
     this.failed.catch(() => undefined);
   }

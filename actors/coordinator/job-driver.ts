@@ -200,6 +200,7 @@ class JobRun {
       spec,
       p.graph.dim,
       p.graph.numClasses,
+      p.graph.numRelations,
     ));
     const at = (role: string, index: number) => ({ job: p.job, role, index });
     this.shards = Array.from({ length: spec.cluster.parameterServers }, (_, i) =>

@@ -66,7 +66,7 @@ export class NatsPlacement implements Placement {
   private constructor(
     readonly spec: JobSpec,
     readonly system: ActorSystem,
-    readonly graph: { dim: number; numClasses: number },
+    readonly graph: { dim: number; numClasses: number; numRelations: number },
     private readonly options: NatsPlacementOptions,
   ) {
     this.job = options.job ?? jobIdOf(spec);
@@ -104,7 +104,11 @@ export class NatsPlacement implements Placement {
     const placement = new NatsPlacement(
       spec,
       system,
-      { dim: m.features.dim, numClasses: m.labels?.numClasses ?? 0 },
+      {
+        dim: m.features.dim,
+        numClasses: m.labels?.numClasses ?? 0,
+        numRelations: Math.max(1, m.edgeTypes.length),
+      },
       options,
     );
     placement.stops.push(() => claim.release());

@@ -38,7 +38,7 @@ export class NodeEncoder {
     run: TrainedRun,
   ) {
     const numClasses = Math.max(1, graph.numClasses);
-    this.model = buildModel(spec, graph.dim, numClasses);
+    this.model = buildModel(spec, graph.dim, numClasses, Math.max(1, graph.edgeTypes.length));
     setRunParams(this.model, run);
     const table = idTableConfigOf(spec, numClasses);
     this.idTable = table ? new IdTableHost(table) : undefined;

@@ -3,7 +3,7 @@
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { ProducerConfig } from '../batch/batch-producer.js';
-import type { JobSpec } from '../job-spec.js';
+import { firstLayerFused, type JobSpec } from '../job-spec.js';
 import { budgetOf } from './fanout-budgets.js';
 import { linkSplit, nodeSplit } from './link-split.js';
 import type { SeedSource } from './seed-source.js';
@@ -44,14 +44,22 @@ export function producerConfigs(
     );
   }
   const temporal = spec.task === 'link';
+  const relational = spec.model.encoder === 'rgcn';
   const sampler = {
     strategy: temporal ? ('temporal' as const) : spec.sampling.strategy,
     temporalPick: spec.sampling.strategy === 'temporal' ? ('last' as const) : ('uniform' as const),
     fanouts: spec.sampling.fanouts,
     seed: spec.train.seed,
     ...(budgetOf(spec) ? { budget: budgetOf(spec) } : {}),
+    // The relation-aware encoder reads each sampled edge's type at its CSR position.
+    ...(relational ? { returnEdgeIds: true } : {}),
   };
-  const base = { sampler, fuseFirstLayer: spec.sampling.fuseFirstLayer, negativeRange };
+  const base = {
+    sampler,
+    fuseFirstLayer: firstLayerFused(spec),
+    negativeRange,
+    ...(relational ? { edgeTypes: true } : {}),
+  };
   const trainNeg =
     spec.task === 'link' && spec.link.negatives === 'uniform' ? spec.link.numNegatives : 0;
   return {

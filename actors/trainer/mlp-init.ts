@@ -3,6 +3,8 @@
 //
 // GraphSAGE's layer is [h_v | mean h_u] · [W_self; W_neigh]; with N(v) = {v} it is an MLP on
 // [h_v | h_v], so both halves of every W learn from features alone (MLPinit, Han et al., ICLR 2023).
+// GAT's layer with N(v) = {v} attends to v alone (α = 1), R-GCN's has no relation neighbours:
+// both are MLPs on h_v through their own weights.
 import { Xoshiro128Float } from '../../runtime/prng.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import type { BlockLike, SubgraphBatch } from '../../kernels/nn/block.js';
@@ -28,17 +30,32 @@ const STREAM_MLP = 11;
 
 /**
  * A batch whose every layer maps n nodes to the same n nodes through self loops: layer 0's input is
- * [x_v | x_v] (the feature gather is the only read), deeper layers average a node with itself.
+ * [x_v | x_v] when `fused` (the feature gather is the only read), deeper layers average a node with
+ * itself. Unfused (attention encoders), layer 0 reads the features x_v and has no edges: the
+ * encoder's own self loop is v's only neighbour.
  */
 export function selfLoopBatch(
   graph: SharedGraph,
   nodes: Int32Array,
   layers: number,
+  fused = true,
 ): SubgraphBatch {
   const n = nodes.length;
   const d = graph.dim;
   const x = new Float32Array(n * d);
   graph.gather(nodes, n, x, 0);
+  if (!fused) {
+    const blocks: BlockLike[] = [];
+    for (let l = 0; l < layers; l++)
+      blocks.push({
+        numDst: n,
+        numSrc: n,
+        indptr: new Int32Array(n + 1),
+        indices: new Int32Array(0),
+        edgeType: new Int32Array(0),
+      });
+    return { blocks, features: x, numSeeds: n };
+  }
   const layer0 = new Float32Array(n * 2 * d);
   for (let i = 0; i < n; i++) {
     layer0.set(x.subarray(i * d, (i + 1) * d), i * 2 * d);
@@ -75,7 +92,12 @@ export async function mlpInitParams(
 ): Promise<MlpInitResult> {
   const t0 = performance.now();
   await initBackend(spec.runtime.backend);
-  const model = buildModel(spec, graph.dim, Math.max(1, graph.numClasses));
+  const model = buildModel(
+    spec,
+    graph.dim,
+    Math.max(1, graph.numClasses),
+    Math.max(1, graph.edgeTypes.length),
+  );
   const store = new ParameterStore(
     {
       kind: spec.train.optimizer,
@@ -86,6 +108,7 @@ export async function mlpInitParams(
     initial,
   );
   const L = spec.model.layers;
+  const fused = spec.model.encoder === 'sage';
   const bs = spec.sampling.batchSize;
   const k = spec.task === 'link' && spec.link.negatives === 'uniform' ? spec.link.numNegatives : 0;
   const [lo, hi] = negativeRange ?? [0, graph.numNodes];
@@ -109,7 +132,9 @@ export async function mlpInitParams(
         if (source.kind === 'node') {
           const labels = new Int32Array(m);
           for (let i = 0; i < m; i++) labels[i] = graph.labels ? graph.labels[ids[i]] : -1;
-          r = model.forwardBackward(selfLoopBatch(graph, Int32Array.from(ids), L), { labels });
+          r = model.forwardBackward(selfLoopBatch(graph, Int32Array.from(ids), L, fused), {
+            labels,
+          });
         } else {
           const nodes = new Int32Array(m * (2 + k));
           const rng = new Xoshiro128Float(batchSeed(spec.train.seed, epoch, b), STREAM_MLP);
@@ -126,7 +151,7 @@ export async function mlpInitParams(
             nodes[2 * m + q] = lo + Math.floor(rng.next() * (hi - lo));
             neg[q] = 2 * m + q;
           }
-          r = model.forwardBackward(selfLoopBatch(graph, nodes, L), {
+          r = model.forwardBackward(selfLoopBatch(graph, nodes, L, fused), {
             src,
             dst,
             ...(k > 0 ? { negDst: neg } : {}),

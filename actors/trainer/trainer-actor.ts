@@ -185,6 +185,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
         dim: m.features?.dim ?? 0,
         numClasses: m.labels?.numClasses ?? 0,
         numNodes: m.numNodes,
+        numRelations: Math.max(1, m.edgeTypes.length),
       };
       this.trainSeeds = new Int32Array(0);
       const empty = new Int32Array(0);

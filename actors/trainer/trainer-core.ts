@@ -3,6 +3,8 @@
 import { WeftError } from '../../runtime/errors.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { GraphSage } from '../../kernels/nn/graphsage.js';
+import type { GatConfig } from '../../kernels/nn/gat.js';
+import type { RgcnConfig } from '../../kernels/nn/rgcn.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
 import { accuracy, argmaxRows, macroF1 } from '../../kernels/metrics/index.js';
 import type { JobSpec } from '../job-spec.js';
@@ -34,7 +36,16 @@ function idEmbeddingOf(spec: JobSpec, numClasses: number): { idEmbedding?: { dim
   return table ? { idEmbedding: { dim: table.dim } } : {};
 }
 
-export function buildModel(spec: JobSpec, inDim: number, numClasses: number): GraphSage {
+/**
+ * The job's model. `numRelations` is the graph's number of edge types (its manifest's edgeTypes),
+ * which the relation-aware encoder needs one weight for each of.
+ */
+export function buildModel(
+  spec: JobSpec,
+  inDim: number,
+  numClasses: number,
+  numRelations = 1,
+): GraphSage {
   const task =
     spec.task === 'node'
       ? { kind: 'node' as const }
@@ -58,7 +69,30 @@ export function buildModel(spec: JobSpec, inDim: number, numClasses: number): Gr
     validate: false,
     task,
     ...idEmbeddingOf(spec, numClasses),
+    ...encoderOf(spec, numRelations),
   });
+}
+
+/** The encoder's config; absent for sage, so GraphSAGE models are built exactly as before. */
+function encoderOf(spec: JobSpec, numRelations: number): { encoder?: GatConfig | RgcnConfig } {
+  if (spec.model.encoder === 'rgcn')
+    return { encoder: { kind: 'rgcn', numRelations, numBases: spec.model.relations.bases } };
+  if (spec.model.encoder !== 'gat') return {};
+  const a = spec.model.attention;
+  return {
+    encoder: {
+      kind: 'gat',
+      heads: a.heads,
+      outputHeads: a.outputHeads,
+      attentionDropout: a.dropout,
+      negativeSlope: a.negativeSlope,
+    },
+  };
+}
+
+/** Edge types of a graph held here or described by its shape. */
+export function relationsOf(graph: SharedGraph | GraphShape): number {
+  return 'edgeTypes' in graph ? Math.max(1, graph.edgeTypes.length) : graph.numRelations;
 }
 
 /** What the model needs of a graph that this process does not hold. */
@@ -66,6 +100,8 @@ export interface GraphShape {
   dim: number;
   numClasses: number;
   numNodes: number;
+  /** Edge types of the graph. */
+  numRelations: number;
 }
 
 /**
@@ -116,7 +152,7 @@ export class TrainerCore {
     /** Evaluation batches: same sampler, more negatives for ranking metrics. */
     readonly evalProducerConfig: ProducerConfig = producerConfig,
   ) {
-    this.model = buildModel(spec, graph.dim, Math.max(1, graph.numClasses));
+    this.model = buildModel(spec, graph.dim, Math.max(1, graph.numClasses), relationsOf(graph));
     const dim = this.model.config.idEmbedding?.dim;
     this.idAccum = dim === undefined ? undefined : new SparseGradSum(dim);
     this.idTaken = dim === undefined ? undefined : new SparseGradSum(dim);

@@ -31,7 +31,7 @@ import {
 
 const USAGE = `usage: weft train [job.yaml] [options]
 
-Trains a GraphSAGE model with sampler, trainer and parameter-server actors on this machine.
+Trains a GNN (GraphSAGE, GAT or R-GCN) with sampler, trainer and parameter-server actors on this machine.
 Writes RUN_DIR/results.json, RUN_DIR/metrics.jsonl and RUN_DIR/checkpoints/. One process owns a run
 directory at a time (RUN_DIR/run.lock). A RUN_DIR holding this job's checkpoints is resumed (a rerun
 after a crash continues); one holding another job's checkpoints is refused unless --fresh.
@@ -39,7 +39,8 @@ after a crash continues); one holding another job's checkpoints is refused unles
 options (override the job spec):
   --graph DIR           graph directory (weft graph build / synth)
   --task node|link      node classification or link prediction
-  --layers N            GraphSAGE layers
+  --encoder sage|gat|rgcn  message-passing layers (docs/encoders.md)
+  --layers N            encoder layers
   --hidden H            hidden width
   --fanouts 15,10       neighbours per hop
   --batch-size B        seeds per batch
@@ -57,6 +58,7 @@ options (override the job spec):
 const FLAG_FIELDS = {
   graph: 'graph',
   task: 'task',
+  encoder: 'model.encoder',
   layers: 'model.layers',
   hidden: 'model.hidden',
   fanouts: 'sampling.fanouts',
@@ -70,7 +72,7 @@ const FLAG_FIELDS = {
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseJobCommand(
     argv,
-    'graph task layers hidden fanouts batch-size epochs lr seed resume',
+    'graph task encoder layers hidden fanouts batch-size epochs lr seed resume',
     'quiet fresh',
     USAGE,
   );

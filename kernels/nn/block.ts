@@ -16,6 +16,8 @@ export interface BlockLike {
   indices: Int32Array;
   /** Optional per-edge weights (weighted mean when the model uses them). */
   edgeWeight?: Float32Array;
+  /** Optional per-edge relation ids (the relation-aware encoder needs them). */
+  edgeType?: Uint8Array | Int32Array;
 }
 
 /**
@@ -74,6 +76,8 @@ export function validateBatch(batch: SubgraphBatch, numLayers: number, featureDi
     for (let k = 0; k < idx.length; k++)
       if (!(idx[k] >= 0 && idx[k] < n))
         throw new ShapeError(`${f}.indices`, `entry ${k} = ${idx[k]} outside [0, ${n})`);
+    if (b.edgeType !== undefined && b.edgeType.length !== idx.length)
+      throw new ShapeError(`${f}.edgeType`, `length ${b.edgeType.length}, expected ${idx.length}`);
     if (b.edgeWeight !== undefined && b.edgeWeight.length !== idx.length)
       throw new ShapeError(
         `${f}.edgeWeight`,

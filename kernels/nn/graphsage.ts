@@ -9,6 +9,8 @@ import { recordTime } from '../tf/op-timer.js';
 import { validateBatch, type SubgraphBatch } from './block.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
+import { gatEncode, gatParamSpecs, type GatConfig } from './gat.js';
+import { rgcnEncode, rgcnParamSpecs, type RgcnConfig } from './rgcn.js';
 import {
   addIdEmbedding,
   idEmbeddingParamSpecs,
@@ -49,6 +51,8 @@ export interface GraphSageConfig {
   seed?: number;
   /** Per-node ID embeddings added to the output (rows passed in per batch); absent: none. */
   idEmbedding?: IdEmbeddingConfig;
+  /** The message-passing layers: GraphSAGE mean (default), GAT attention or R-GCN relations. */
+  encoder?: { kind: 'sage' } | GatConfig | RgcnConfig;
   task: NodeTaskConfig | LinkTaskConfig;
 }
 
@@ -73,7 +77,8 @@ export interface StepResult {
 type Target = NodeTarget | LinkTarget;
 
 /**
- * Layer l maps [n_src × d_l] to [n_dst × d_{l+1}] by
+ * The model: an encoder stack (GraphSAGE below, GAT in gat.ts, R-GCN in rgcn.ts) and a task head.
+ * GraphSAGE layer l maps [n_src × d_l] to [n_dst × d_{l+1}] by
  *   z = [h_dst | mean_{u ∈ N(v)} h_u] · W_l + b_l      (W_l = [W_self; W_neigh], one matmul)
  * then, for hidden layers, LayerNorm?, ReLU, L2?, dropout. Layer 0 reads the features directly.
  */
@@ -98,6 +103,7 @@ export class GraphSage {
       useEdgeWeights: true,
       validate: true,
       seed: 0,
+      encoder: { kind: 'sage' } as const,
       ...config,
     };
     for (const [k, v] of [
@@ -118,8 +124,13 @@ export class GraphSage {
       c.task.kind === 'node'
         ? new NodeClassificationHead()
         : new LinkPredictionHead(c.task, c.outDim);
-    this.specs = [];
-    for (let l = 0; l < c.numLayers; l++) {
+    this.specs =
+      c.encoder.kind === 'gat'
+        ? gatParamSpecs(c, c.encoder)
+        : c.encoder.kind === 'rgcn'
+          ? rgcnParamSpecs(c, c.encoder)
+          : [];
+    for (let l = 0; l < c.numLayers && c.encoder.kind === 'sage'; l++) {
       const din = l === 0 ? c.inDim : c.hiddenDim;
       const dout = l === c.numLayers - 1 ? c.outDim : c.hiddenDim;
       this.specs.push({
@@ -197,6 +208,14 @@ export class GraphSage {
     dropoutSeed: number | null,
   ): tf.Tensor2D {
     const c = this.config;
+    if (c.encoder.kind === 'gat') {
+      const h = gatEncode(batch, p, c, c.encoder, { seed: dropoutSeed, rate: c.dropout });
+      return c.outputNorm === 'l2' ? l2Normalize(h) : h;
+    }
+    if (c.encoder.kind === 'rgcn') {
+      const h = rgcnEncode(batch, p, c, c.encoder, { seed: dropoutSeed, rate: c.dropout });
+      return c.outputNorm === 'l2' ? l2Normalize(h) : h;
+    }
     const opts = { selfConcat: true, weighted: c.useEdgeWeights };
     let h: tf.Tensor2D | null = null;
     for (let l = 0; l < c.numLayers; l++) {

@@ -45,6 +45,39 @@ describe('job spec', () => {
     expect(errorOf(() => parseJobSpec('model:\n  layers: 3\n')).field).toBe('sampling.fanouts');
   });
 
+  it('chooses the encoder and checks the attention fields against the model', () => {
+    const spec = parseJobSpec('model:\n  encoder: gat\n  hidden: 64\n');
+    expect(spec.model.encoder).toBe('gat');
+    expect(spec.model.attention).toEqual({
+      heads: 8,
+      outputHeads: 1,
+      dropout: 0.6,
+      negativeSlope: 0.2,
+    });
+    expect(defaultJobSpec().model.encoder).toBe('sage');
+    const heads = errorOf(() =>
+      parseJobSpec('model:\n  encoder: gat\n  hidden: 60\n  attention:\n    heads: 8\n', 'g.yaml'),
+    );
+    expect(heads.field).toBe('model.attention.heads');
+    expect(heads.file).toBe('g.yaml:5');
+    expect(heads.message).toContain('multiple');
+    const norm = errorOf(() => parseJobSpec('model:\n  encoder: gat\n  norm: layer\n', 'g.yaml'));
+    expect(norm.field).toBe('model.norm');
+    expect(errorOf(() => parseJobSpec('model:\n  encoder: rnn\n')).message).toContain('sage, gat');
+    expect(parseJobSpec('model:\n  encoder: rgcn\n').model.relations.bases).toBe(0);
+    const ppr = errorOf(() =>
+      parseJobSpec('model:\n  encoder: rgcn\nsampling:\n  strategy: ppr\n', 'r.yaml'),
+    );
+    expect(ppr.field).toBe('sampling.strategy');
+    expect(ppr.file).toBe('r.yaml:4');
+    const parts = errorOf(() =>
+      parseJobSpec('model:\n  encoder: rgcn\ncluster:\n  partitions: parts\n'),
+    );
+    expect(parts.field).toBe('cluster.partitions');
+    // The same widths are fine for sage, which has no heads.
+    expect(parseJobSpec('model:\n  hidden: 60\n').model.hidden).toBe(60);
+  });
+
   it('reports YAML syntax errors with a line', () => {
     const err = errorOf(() => parseJobSpec('a: [1, 2\nb: 3\n', 'bad.yaml'));
     expect(err.file).toMatch(/^bad\.yaml:\d+$/);

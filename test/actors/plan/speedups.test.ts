@@ -230,5 +230,34 @@ describe('grouping and slicing', () => {
       const d = graph.dim;
       expect([...b.layer0!.subarray(0, d)]).toEqual([...b.layer0!.subarray(d, 2 * d)]);
     });
+
+    it('MLPinit trains GAT weights on raw features, each node attending to itself alone', async () => {
+      const spec = linkSpec(dir, {
+        'model.encoder': 'gat',
+        'model.attention.heads': 4,
+        'train.mlpInit.enabled': true,
+        'train.maxStepsPerEpoch': 10,
+      });
+      const seeds = seedsOf(spec, graph);
+      const model = buildModel(spec, graph.dim, 1);
+      const initial = model.init(0);
+      model.dispose();
+      const one = await mlpInitParams(spec, graph, seeds.source, seeds.train, initial);
+      const three = await mlpInitParams(
+        applyOverrides(spec, { 'train.mlpInit.epochs': 3 }),
+        graph,
+        seeds.source,
+        seeds.train,
+        initial,
+      );
+      const w0 = one.params.get('gat0.weight')!;
+      expect(w0.some((v, i) => v !== initial.get('gat0.weight')![i])).toBe(true);
+      expect(three.lastLoss).toBeLessThan(one.lastLoss);
+      // Unfused: layer 0 reads the features themselves and no block has an edge.
+      const b = selfLoopBatch(graph, Int32Array.from([3, 9, 27]), 2, false);
+      expect(b.layer0).toBeUndefined();
+      expect(b.features.length).toBe(3 * graph.dim);
+      expect(b.blocks.every((k) => k.indices.length === 0 && k.numDst === 3)).toBe(true);
+    });
   });
 });

@@ -1,0 +1,193 @@
+// csrRelationMean: per destination, [h_v | mean over relation 0 | … | mean over relation R−1] of its
+// CSR neighbours' rows (R-GCN's c_{v,r} = |N_r(v)| normalisation), one kernel each way; float64 reference.
+
+import * as tf from '@tensorflow/tfjs-core';
+import { registerJsKernel, runKernel1 } from '../tf/js-kernel.js';
+import { timed } from '../tf/op-timer.js';
+import { ShapeError } from '../tf/errors.js';
+import type { CsrLike } from './csr-mean.js';
+
+/** A block whose edges carry their relation (edge type) ids. */
+export interface TypedCsrLike extends CsrLike {
+  /** Relation id of each edge, < numRelations. */
+  edgeType: Uint8Array | Int32Array;
+}
+
+export interface CsrRelationMeanAttrs {
+  indptr: Int32Array;
+  indices: Int32Array;
+  edgeType: Uint8Array | Int32Array;
+  numDst: number;
+  numSrc: number;
+  numRelations: number;
+}
+
+export const CSR_RELATION_MEAN = 'WeftCsrRelationMean';
+export const CSR_RELATION_MEAN_GRAD = 'WeftCsrRelationMeanGrad';
+
+/** Per-relation degree of destination i into counts (length R). */
+function relationDegrees(a: CsrRelationMeanAttrs, i: number, counts: Float64Array): void {
+  counts.fill(0);
+  for (let k = a.indptr[i]; k < a.indptr[i + 1]; k++) counts[a.edgeType[k]]++;
+}
+
+/** out [numDst × (1+R)·d]: the destination's own row, then one mean per relation (0 when none). */
+export function csrRelationMeanInto(
+  h: Float32Array,
+  d: number,
+  a: CsrRelationMeanAttrs,
+  out: Float32Array,
+): void {
+  const R = a.numRelations;
+  const width = (1 + R) * d;
+  const counts = new Float64Array(R);
+  const acc = new Float64Array(width);
+  for (let i = 0; i < a.numDst; i++) {
+    relationDegrees(a, i, counts);
+    acc.fill(0);
+    for (let k = a.indptr[i]; k < a.indptr[i + 1]; k++) {
+      const o = (1 + a.edgeType[k]) * d;
+      const r = a.indices[k] * d;
+      for (let j = 0; j < d; j++) acc[o + j] += h[r + j];
+    }
+    const row = i * width;
+    for (let j = 0; j < d; j++) out[row + j] = h[i * d + j];
+    for (let t = 0; t < R; t++) {
+      const scale = counts[t] > 0 ? 1 / counts[t] : 0;
+      const o = (1 + t) * d;
+      for (let j = 0; j < d; j++) out[row + o + j] = acc[o + j] * scale;
+    }
+  }
+}
+
+/** The transpose: dh [numSrc × d] (zeroed) from dout [numDst × (1+R)·d]. */
+export function csrRelationMeanGradInto(
+  dout: Float32Array,
+  d: number,
+  a: CsrRelationMeanAttrs,
+  dh: Float32Array,
+): void {
+  const R = a.numRelations;
+  const width = (1 + R) * d;
+  const counts = new Float64Array(R);
+  for (let i = 0; i < a.numDst; i++) {
+    const row = i * width;
+    for (let j = 0; j < d; j++) dh[i * d + j] += dout[row + j];
+    relationDegrees(a, i, counts);
+    for (let k = a.indptr[i]; k < a.indptr[i + 1]; k++) {
+      const t = a.edgeType[k];
+      const scale = 1 / counts[t];
+      const o = row + (1 + t) * d;
+      const r = a.indices[k] * d;
+      for (let j = 0; j < d; j++) dh[r + j] += dout[o + j] * scale;
+    }
+  }
+}
+
+registerJsKernel<CsrRelationMeanAttrs>({
+  kernelName: CSR_RELATION_MEAN,
+  inputNames: ['h'],
+  outputs: ([h], a) => [
+    { shape: [a.numDst, (1 + a.numRelations) * h.shape[1]], dtype: 'float32', zeroed: false },
+  ],
+  compute: ([h], [out], a, [hInfo]) =>
+    timed('aggregate.relations', () =>
+      csrRelationMeanInto(h as Float32Array, hInfo.shape[1], a, out as Float32Array),
+    ),
+});
+
+registerJsKernel<CsrRelationMeanAttrs>({
+  kernelName: CSR_RELATION_MEAN_GRAD,
+  inputNames: ['dy'],
+  outputs: ([dy], a) => [
+    { shape: [a.numSrc, dy.shape[1] / (1 + a.numRelations)], dtype: 'float32', zeroed: true },
+  ],
+  compute: ([dy], [dh], a, [dyInfo]) =>
+    timed('aggregate.relations.transpose', () =>
+      csrRelationMeanGradInto(
+        dy as Float32Array,
+        dyInfo.shape[1] / (1 + a.numRelations),
+        a,
+        dh as Float32Array,
+      ),
+    ),
+});
+
+tf.registerGradient({
+  kernelName: CSR_RELATION_MEAN,
+  gradFunc: (dy, _saved, attrs) => ({
+    h: () =>
+      runKernel1(
+        CSR_RELATION_MEAN_GRAD,
+        { dy: dy as tf.Tensor },
+        attrs as unknown as CsrRelationMeanAttrs,
+      ),
+  }),
+});
+
+export function csrRelationMeanAttrs(
+  block: TypedCsrLike,
+  numRelations: number,
+): CsrRelationMeanAttrs {
+  const { numDst, numSrc, indptr, indices, edgeType } = block;
+  if (!Number.isInteger(numRelations) || numRelations < 1)
+    throw new ShapeError('numRelations', `must be a positive integer, got ${numRelations}`);
+  if (indptr.length !== numDst + 1)
+    throw new ShapeError('block.indptr', `length ${indptr.length}, expected ${numDst + 1}`);
+  if (indptr[numDst] !== indices.length)
+    throw new ShapeError(
+      'block.indices',
+      `length ${indices.length}, indptr ends at ${indptr[numDst]}`,
+    );
+  if (edgeType.length !== indices.length)
+    throw new ShapeError('block.edgeType', `length ${edgeType.length}, expected ${indices.length}`);
+  for (let k = 0; k < edgeType.length; k++)
+    if (!(edgeType[k] >= 0 && edgeType[k] < numRelations))
+      throw new ShapeError(
+        'block.edgeType',
+        `entry ${k} = ${edgeType[k]} outside [0, ${numRelations})`,
+      );
+  if (numDst > numSrc)
+    throw new ShapeError('block.numDst', `${numDst} destinations but only ${numSrc} sources`);
+  return { indptr, indices, edgeType, numDst, numSrc, numRelations };
+}
+
+/**
+ * [h_v | mean_{u ∈ N_0(v)} h_u | … | mean_{u ∈ N_{R−1}(v)} h_u] for the block's destinations, so one
+ * matmul with [W_self; W_0; …; W_{R−1}] is an R-GCN layer. Differentiable in h; the block is data.
+ */
+export function csrRelationMean(
+  h: tf.Tensor2D,
+  block: TypedCsrLike,
+  numRelations: number,
+): tf.Tensor2D {
+  if (h.rank !== 2 || h.shape[0] !== block.numSrc)
+    throw new ShapeError('h', `shape ${h.shape.join('×')}, block has numSrc = ${block.numSrc}`);
+  return runKernel1(
+    CSR_RELATION_MEAN,
+    { h },
+    csrRelationMeanAttrs(block, numRelations),
+  ) as tf.Tensor2D;
+}
+
+/** float64 reference, straight from the definition: relation by relation, neighbour by neighbour. */
+export function csrRelationMeanReference(
+  h: ArrayLike<number>,
+  d: number,
+  block: TypedCsrLike,
+  numRelations: number,
+): Float64Array {
+  const width = (1 + numRelations) * d;
+  const out = new Float64Array(block.numDst * width);
+  for (let i = 0; i < block.numDst; i++) {
+    for (let j = 0; j < d; j++) out[i * width + j] = h[i * d + j];
+    for (let t = 0; t < numRelations; t++) {
+      const us: number[] = [];
+      for (let k = block.indptr[i]; k < block.indptr[i + 1]; k++)
+        if (block.edgeType[k] === t) us.push(block.indices[k]);
+      for (const u of us)
+        for (let j = 0; j < d; j++) out[i * width + (1 + t) * d + j] += h[u * d + j] / us.length;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,62 @@
+// buildModel, the one place every actor builds its model from a job spec: sage keeps GraphSAGE's
+// parameter layout, gat gives the attention layout, and samplers fuse the first layer only for sage.
+
+import { describe, expect, it } from 'vitest';
+import { firstLayerFused, parseJobSpec } from '../../../actors/job-spec.js';
+import { buildModel } from '../../../actors/trainer/trainer-core.js';
+import { maxBatchBytes } from '../../../actors/batch/batch-producer.js';
+
+describe('buildModel', () => {
+  it('keeps the GraphSAGE layout for sage and builds GAT from model.attention', () => {
+    const sage = buildModel(parseJobSpec('model:\n  hidden: 16\n'), 10, 3);
+    expect(sage.paramSpecs().map((s) => [s.name, s.shape])).toEqual([
+      ['sage0.weight', [20, 16]],
+      ['sage0.bias', [16]],
+      ['sage1.weight', [32, 3]],
+      ['sage1.bias', [3]],
+    ]);
+    expect(sage.config.encoder).toEqual({ kind: 'sage' });
+    const spec = parseJobSpec(
+      'model:\n  encoder: gat\n  hidden: 16\n  attention:\n    heads: 4\n    outputHeads: 2\n    dropout: 0.3\n',
+    );
+    const gat = buildModel(spec, 10, 3);
+    expect(gat.config.encoder).toEqual({
+      kind: 'gat',
+      heads: 4,
+      outputHeads: 2,
+      attentionDropout: 0.3,
+      negativeSlope: 0.2,
+    });
+    expect(gat.paramSpecs().map((s) => [s.name, s.shape])).toEqual([
+      ['gat0.weight', [10, 16]],
+      ['gat0.attnSrc', [4, 4]],
+      ['gat0.attnDst', [4, 4]],
+      ['gat0.bias', [16]],
+      ['gat1.weight', [16, 6]],
+      ['gat1.attnSrc', [2, 3]],
+      ['gat1.attnDst', [2, 3]],
+      ['gat1.bias', [6]],
+    ]);
+  });
+
+  it('gives the relation-aware encoder one weight (or basis combination) per relation of the graph', () => {
+    const rgcn = buildModel(
+      parseJobSpec('model:\n  encoder: rgcn\n  hidden: 16\n  relations:\n    bases: 3\n'),
+      10,
+      3,
+      7,
+    );
+    expect(rgcn.config.encoder).toEqual({ kind: 'rgcn', numRelations: 7, numBases: 3 });
+    expect(rgcn.paramSpecs().find((s) => s.name === 'rgcn0.coefficients')?.shape).toEqual([7, 3]);
+  });
+
+  it('fuses the first layer in samplers only for sage, and sizes batch records to match', () => {
+    const sage = parseJobSpec('sampling:\n  fuseFirstLayer: true\n');
+    const gat = parseJobSpec('model:\n  encoder: gat\nsampling:\n  fuseFirstLayer: true\n');
+    expect(firstLayerFused(sage)).toBe(true);
+    expect(firstLayerFused(gat)).toBe(false);
+    const graph = { dim: 100, numNodes: 1_000_000 };
+    // Unfused records carry every input node's features: more than [x_v | mean x_u] rows.
+    expect(maxBatchBytes(gat, graph, 0)).toBeGreaterThan(maxBatchBytes(sage, graph, 0));
+  });
+});
