@@ -75,6 +75,9 @@ export class OrphanReaper {
       else this.child.once('exit', () => r());
     });
     this.child.stdin?.end();
+    // The reaper is unref'd so that it never keeps the launcher alive; while we wait for its exit it
+    // must, or a launcher with nothing else to do would exit (code 0) in the middle of its stop().
+    this.child.ref();
     await exited;
   }
 }

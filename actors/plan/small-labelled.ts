@@ -51,12 +51,6 @@ export function smallLabelledDefaults(
   const out = structuredClone(spec);
   out.train.smallLabelled = 'applied';
   const chosen: ChosenDefault[] = [];
-  if (out.model.featureNorm === 'auto') {
-    // Partition-owning samplers serve raw rows (feature-norm.ts): they keep the stored features.
-    const row = graph.nonNegative === true && !out.cluster.partitions;
-    out.model.featureNorm = row ? 'row' : 'none';
-    if (row) chosen.push({ field: 'model.featureNorm', value: 'row' });
-  }
   if (out.sampling.batchSize === d.sampling.batchSize) {
     out.sampling.batchSize = Math.max(16, Math.ceil(n / 4));
     chosen.push({ field: 'sampling.batchSize', value: out.sampling.batchSize });
@@ -65,6 +59,16 @@ export function smallLabelledDefaults(
     const perEpoch = Math.ceil(n / out.sampling.batchSize);
     out.train.epochs = Math.max(d.train.epochs, Math.ceil(SMALL_LABELLED_STEPS / perEpoch));
     chosen.push({ field: 'train.epochs', value: out.train.epochs });
+  }
+  if (out.model.featureNorm === 'auto') {
+    // Row-normalised rows are smaller inputs: they pay only with enough optimizer steps (with the
+    // general 10 they cost accuracy, bench/NOTES.md), so a job whose batch size or epochs leave
+    // fewer keeps the stored features. Partition-owning samplers serve raw rows (feature-norm.ts).
+    const steps = Math.ceil(n / out.sampling.batchSize) * out.train.epochs;
+    const row =
+      graph.nonNegative === true && !out.cluster.partitions && steps >= SMALL_LABELLED_STEPS;
+    out.model.featureNorm = row ? 'row' : 'none';
+    if (row) chosen.unshift({ field: 'model.featureNorm', value: 'row' });
   }
   if (out.train.weightDecay === d.train.weightDecay) {
     out.train.weightDecay = SMALL_LABELLED_WEIGHT_DECAY;

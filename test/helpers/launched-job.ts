@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import type { JobStatus } from '../../actors/coordinator/job-status.js';
 import type { DistributedResults } from '../../actors/distributed/distributed-job.js';
 import { EmbeddingShardProtocol } from '../../actors/parameter-server/embedding-protocol.js';
 import { EMB_ROLE } from '../../actors/parameter-server/embedding-tables.js';
@@ -147,5 +148,17 @@ export async function finish(
     return await job.wait();
   } finally {
     await job.stop();
+  }
+}
+
+/** The coordinator's /status (undefined while it does not serve it yet). */
+export async function statusOf(job: LaunchedJob): Promise<JobStatus | undefined> {
+  const url = job.metricsUrlOf('coordinator', 0);
+  if (url === undefined) return undefined;
+  try {
+    const res = await fetch(`${url}/status`);
+    return res.ok ? ((await res.json()) as JobStatus) : undefined;
+  } catch {
+    return undefined;
   }
 }

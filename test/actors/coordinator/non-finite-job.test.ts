@@ -90,7 +90,7 @@ describe('non-finite training (embedded)', () => {
     );
     expect(failed?.code).toBe(1);
     expect(failed?.stderr).toMatch(
-      /^weft: training stopped in epoch \d+: non-finite .*; train\.onNonFinite is fail/m,
+      /^weft train: training stopped in epoch \d+: non-finite .*; train\.onNonFinite is fail/m,
     );
   });
 

@@ -95,7 +95,9 @@ describe('run directory ownership (weft train)', () => {
     // The same command again, no --resume: it resumes its own job's checkpoint.
     const rerun = await weft(['train', ...BASE, '--epochs', String(epochs), '--out', out]).exited;
     expect(rerun.code, rerun.output).toBe(0);
-    expect(rerun.output).toMatch(/resuming: parameters of version \d+/);
+    expect(rerun.output).toMatch(
+      /resuming \S+ after epoch \d+\/\d+ \(step \d+\): parameters of version \d+/,
+    );
     const a = latestCheckpoint(join(clean, 'checkpoints'))!;
     const b = latestCheckpoint(join(out, 'checkpoints'))!;
     expect(b.step).toBe(a.step);

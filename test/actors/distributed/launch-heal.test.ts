@@ -14,6 +14,7 @@ import {
   launchedSpec,
   metricsOf,
   synthGraphFixture,
+  statusOf,
 } from '../../helpers/launched-job.js';
 
 const { tmp, graphDir } = synthGraphFixture('weft-launch-heal-', { seed: 7 });
@@ -32,18 +33,6 @@ const specFor = (name: string, metricsPort = 0) =>
     'cluster.samplers': 1,
     'runtime.metricsPort': metricsPort,
   });
-
-/** The coordinator's /status, once its process reported where it serves (a free port). */
-async function statusOf(job: LaunchedJob): Promise<JobStatus | undefined> {
-  const url = job.metricsUrlOf('coordinator', 0);
-  if (url === undefined) return undefined;
-  try {
-    const res = await fetch(`${url}/status`);
-    return res.ok ? ((await res.json()) as JobStatus) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 describe('a launched job heals', () => {
   it('from its nats-server stopped, then SIGKILLed: same final parameters as an unfailed run', async () => {

@@ -41,10 +41,10 @@ describe('non-finite training (weft launch)', () => {
     const failed = await promisify(execFile)(process.execPath, [bin, 'launch', file], {
       timeout: 230_000,
     }).then(
-      () => undefined,
+      (ok) => ({ code: 0, stderr: ok.stderr }),
       (err: { code: number; stderr: string }) => err,
     );
-    expect(failed?.code).toBe(1);
+    expect(failed.code, failed.stderr).toBe(1);
     expect(failed?.stderr).toMatch(/the coordinator exited with code 1/);
     const m = /training stopped in epoch (\d+): non-finite (.*); train\.onNonFinite is fail/.exec(
       failed?.stderr ?? '',

@@ -29,6 +29,8 @@ describe.skipIf(!haveCora)(needsCora('weft launch on Cora with partition-owning 
     'train.lr': 0.01,
     'train.weightDecay': 0.0005,
     'eval.fullNeighbors': true,
+    // Stored features on both sides: partition-owning samplers keep them as stored (featureNorm auto).
+    'model.featureNorm': 'none',
   };
 
   it('refuses a sampler count that differs from the partition count, naming the field and folder', async () => {

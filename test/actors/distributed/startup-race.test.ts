@@ -8,9 +8,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JobStatus } from '../../../actors/coordinator/job-status.js';
 import { LaunchedJob } from '../../../actors/distributed/launcher.js';
-import { eventually, finish, launchedSpec, synthGraphFixture } from '../../helpers/launched-job.js';
+import {
+  eventually,
+  finish,
+  launchedSpec,
+  synthGraphFixture,
+  statusOf,
+} from '../../helpers/launched-job.js';
 
 const { tmp, graphDir } = synthGraphFixture('weft-startup-race-', {
   seed: 21,
@@ -29,18 +34,6 @@ interface TryRecord {
   ok: boolean;
   error?: string;
   seconds: number;
-}
-
-/** The coordinator's /status (undefined while it does not serve it yet). */
-async function statusOf(job: LaunchedJob): Promise<JobStatus | undefined> {
-  const url = job.metricsUrlOf('coordinator', 0);
-  if (url === undefined) return undefined;
-  try {
-    const res = await fetch(`${url}/status`);
-    return res.ok ? ((await res.json()) as JobStatus) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function oneTry(attempt: number): Promise<TryRecord> {
