@@ -1,10 +1,10 @@
 // The job spec: one declaration of every field (type, default, bounds, meaning) from which the
 // TypeScript type, validation with file/line/field errors, flag overrides and docs all derive.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
 import { ConfigError } from '../runtime/errors.js';
 import { nearestNames } from '../runtime/nearest-names.js';
+import { readConfigText } from '../runtime/config-file.js';
 
 type FieldDecl =
   | { kind: 'int'; default: number; min?: number; max?: number; doc: string }
@@ -893,16 +893,7 @@ export function parseJobSpec(text: string, file?: string): JobSpec {
 }
 
 export function loadJobSpec(file: string): JobSpec {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(
-      `cannot read job spec: ${(err as Error).message}`,
-      { file },
-      { cause: err },
-    );
-  }
+  const text = readConfigText(file, 'job spec');
   return resolveClusterFiles(parseJobSpec(text, file), dirname(resolvePath(file)));
 }
 

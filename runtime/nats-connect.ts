@@ -10,6 +10,7 @@ import {
 } from '@nats-io/transport-node';
 import { ConfigError } from './errors.js';
 import { s, type Infer, type SchemaIssue } from './schema.js';
+import { readConfigText } from './config-file.js';
 
 /** The schema of the `nats` section of a config; `NatsConfig` is its type. */
 export const natsConfigSchema = s.object({
@@ -64,16 +65,7 @@ export const natsConfigSchema = s.object({
 export type NatsConfig = Infer<typeof natsConfigSchema>;
 
 function readSeed(file: string): Uint8Array {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      `cannot read nkey seed: ${(error as Error).message}`,
-      { file, field: 'nkeySeedFile' },
-      { cause: error },
-    );
-  }
+  const text = readConfigText(file, 'nkey seed', 'nkeySeedFile');
   // A seed file may be a bare seed or a creds-style file; take the first line that looks like a user seed.
   const seed = text
     .split(/\r?\n/)

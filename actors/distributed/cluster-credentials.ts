@@ -1,25 +1,16 @@
 // How a process of a cluster job authenticates from its spec: cluster.auth (user and password file,
 // token file, creds or nkey seed file, control secret file) and cluster.tls, read per role at start.
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../runtime/errors.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import type { JobSpec } from '../job-spec.js';
+import { readConfigText } from '../../runtime/config-file.js';
 
 /** What `{role}` in a cluster.auth or cluster.tls field becomes. */
 const forRole = (value: string, role: string) => value.replaceAll('{role}', role);
 
 /** The first line of a secret file (a password, token or control secret), which must not be empty. */
 function firstLine(file: string, field: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      `cannot read it: ${(error as Error).message}`,
-      { file, field },
-      { cause: error },
-    );
-  }
+  const text = readConfigText(file, 'it', field);
   const line = text.split(/\r?\n/, 1)[0].trim();
   if (!line) throw new ConfigError('the file is empty', { file, field });
   return line;
@@ -30,16 +21,7 @@ export function credsSetting(
   file: string,
   field: string,
 ): Pick<NatsConfig, 'credsFile' | 'nkeySeedFile'> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      `cannot read NATS credentials: ${(error as Error).message}`,
-      { file, field },
-      { cause: error },
-    );
-  }
+  const text = readConfigText(file, 'NATS credentials', field);
   return text.includes('BEGIN NATS USER JWT') ? { credsFile: file } : { nkeySeedFile: file };
 }
 

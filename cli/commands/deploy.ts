@@ -1,7 +1,6 @@
 // `weft deploy render JOB.yaml [--out DIR] [--set field=value]`: the job's Kubernetes manifests,
 // rendered from the job spec by deploy/k8s/render.ts, to stdout or one file each under DIR; and
 // `weft deploy nats-values JOB.yaml...`: the NATS Helm values with those jobs' users.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { applyOverrides, parseJobSpec, type JobSpec } from '../../actors/job-spec.js';
@@ -19,6 +18,7 @@ import {
   unknownSubcommand,
   valueFlags,
 } from '../command-line.js';
+import { readConfigText } from '../../runtime/config-file.js';
 
 const USAGE = `usage: weft deploy render JOB.yaml [--out DIR] [--set field=value ...]
        weft deploy nats-values JOB.yaml [JOB.yaml ...]
@@ -64,16 +64,7 @@ function readSpec(
   specFile: string,
   overrides: Record<string, string> = {},
 ): { spec: JobSpec; text: string } {
-  let text: string;
-  try {
-    text = readFileSync(specFile, 'utf8');
-  } catch (err) {
-    throw new ConfigError(
-      `cannot read job spec: ${(err as Error).message}`,
-      { file: specFile },
-      { cause: err },
-    );
-  }
+  const text = readConfigText(specFile, 'job spec');
   let spec = parseJobSpec(text, specFile);
   if (Object.keys(overrides).length > 0) spec = applyOverrides(spec, overrides);
   return { spec, text };
