@@ -3,7 +3,14 @@
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
 import { createSampler, type NeighborSampler } from '../../kernels/sampling/neighbor-sampler.js';
-import type { SampledSubgraph, SamplerOptions } from '../../kernels/sampling/types.js';
+import type {
+  SampleCallOptions,
+  SampledBlock,
+  SampledEdgeSubgraph,
+  SampledSubgraph,
+  SampleEdgesOptions,
+  SamplerOptions,
+} from '../../kernels/sampling/types.js';
 import { firstLayerFused } from '../job-spec.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
@@ -44,7 +51,7 @@ export interface BatchRequest {
  * returned record views are filled straight into caller memory (a queue reservation) or fresh arrays.
  */
 export class BatchProducer {
-  private readonly sampler: NeighborSampler;
+  readonly sampler: NeighborSampler;
   private readonly scratch = { buf: new Float32Array(0) };
 
   constructor(
@@ -60,112 +67,139 @@ export class BatchProducer {
    */
   produce<T extends BatchFields>(req: BatchRequest, allocate: (shape: BatchShape) => T): T {
     const t0 = performance.now();
-    const sub = this.sample(req);
+    const sub =
+      req.kind === 'link'
+        ? this.sampler.sampleEdges(
+            req.src!,
+            req.dst!,
+            req.src!.length,
+            linkOptions(req, this.config, this.sampler.numNodes),
+          )
+        : this.sampler.sample(req.seeds!, req.seeds!.length, nodeOptions(req));
     const t1 = performance.now();
     const g = this.graph;
-    const d = g.dim;
-    const L = sub.blocks.length;
-    const fused = this.config.fuseFirstLayer;
-    const shape: BatchShape = {
-      meta: { dtype: 'float64', length: HEADER_LENGTH },
-      dims: { dtype: 'int32', length: 2 * L },
-      seeds: { dtype: 'int32', length: sub.numSeeds },
-      x: { dtype: 'float32', length: fused ? sub.blocks[0].numDst * 2 * d : sub.nodes.length * d },
-    };
-    let edges = 0;
-    for (let l = fused ? 1 : 0; l < L; l++) {
-      const b = sub.blocks[l];
-      shape[`ptr${l}`] = { dtype: 'int32', length: b.numDst + 1 };
-      shape[`idx${l}`] = { dtype: 'int32', length: b.indices.length };
-      if (b.edgeWeight) shape[`w${l}`] = { dtype: 'float32', length: b.edgeWeight.length };
-      if (this.config.edgeTypes) shape[`t${l}`] = { dtype: 'int32', length: b.indices.length };
-    }
-    for (const b of sub.blocks) edges += b.indptr[b.numDst];
-    if (req.kind === 'node') shape.y = { dtype: 'int32', length: sub.numSeeds };
-    if (req.kind === 'link') {
-      const e = sub as SampledSubgraph & {
-        srcLocal: Int32Array;
-        dstLocal: Int32Array;
-        negLocal: Int32Array;
-      };
-      shape.src = { dtype: 'int32', length: e.srcLocal.length };
-      shape.dst = { dtype: 'int32', length: e.dstLocal.length };
-      shape.neg = { dtype: 'int32', length: e.negLocal.length };
-    }
-    const out = allocate(shape);
-    for (let l = 0; l < L; l++) {
-      out.dims[2 * l] = sub.blocks[l].numDst;
-      out.dims[2 * l + 1] = sub.blocks[l].numSrc;
-    }
-    out.seeds.set(sub.nodes.subarray(0, sub.numSeeds));
-    for (let l = fused ? 1 : 0; l < L; l++) {
-      const b = sub.blocks[l];
-      (out[`ptr${l}`] as Int32Array).set(b.indptr);
-      (out[`idx${l}`] as Int32Array).set(b.indices);
-      if (b.edgeWeight) (out[`w${l}`] as Float32Array).set(b.edgeWeight);
-      if (this.config.edgeTypes) this.writeEdgeTypes(b, out[`t${l}`] as Int32Array);
-    }
+    const edgeTypes = this.config.edgeTypes ? this.writeEdgeTypes.bind(this) : undefined;
+    const out = writeSampledFields(sub, req, this.config, g.dim, allocate, edgeTypes);
     if (req.kind === 'node') {
       const y = out.y as Int32Array;
       const labels = g.labels;
       for (let i = 0; i < sub.numSeeds; i++) y[i] = labels ? labels[sub.nodes[i]] : -1;
     }
-    if (req.kind === 'link') {
-      const e = sub as SampledSubgraph & {
-        srcLocal: Int32Array;
-        dstLocal: Int32Array;
-        negLocal: Int32Array;
-      };
-      (out.src as Int32Array).set(e.srcLocal);
-      (out.dst as Int32Array).set(e.dstLocal);
-      (out.neg as Int32Array).set(e.negLocal);
-    }
-    if (fused) firstLayerInput(g, sub.nodes, sub.blocks[0], out.x, true, this.scratch);
+    if (this.config.fuseFirstLayer)
+      firstLayerInput(g, sub.nodes, sub.blocks[0], out.x, true, this.scratch);
     else g.gather(sub.nodes, sub.nodes.length, out.x, 0);
-    const t2 = performance.now();
-    writeBatchHeader(out.meta, {
-      epoch: req.epoch,
-      batch: req.batch,
-      numSeeds: sub.numSeeds,
-      edges,
-      sampleMs: t1 - t0,
-      gatherMs: t2 - t1,
-      numLayers: L,
-      fused,
-    });
+    writeSampledHeader(out, sub, req, this.config, t1 - t0, performance.now() - t1);
     return out;
   }
 
   /** The relation of each sampled edge, read at its CSR position (0 in a single-relation graph). */
-  private writeEdgeTypes(b: SampledSubgraph['blocks'][number], out: Int32Array): void {
+  private writeEdgeTypes(b: SampledBlock, out: Int32Array): void {
     const ids = b.edgeIds;
     if (ids === undefined) throw new Error('edge types need a sampler built with returnEdgeIds');
     const types = this.graph.csr.edgeType;
     if (types === undefined) out.fill(0);
     else for (let k = 0; k < out.length; k++) out[k] = types[ids[k]];
   }
+}
 
-  private sample(req: BatchRequest): SampledSubgraph {
-    if (req.kind === 'link') {
-      const [lo, hi] = this.config.negativeRange ?? [0, this.graph.numNodes];
-      const count = req.src!.length;
-      return this.sampler.sampleEdges(req.src!, req.dst!, count, {
-        negatives: this.config.numNegatives > 0 ? 'uniform' : 'none',
-        numNegatives: this.config.numNegatives,
-        negativeRange: [lo, hi],
-        times: req.times,
-        batchSeed: req.batchSeed,
-        copy: false,
-      });
-    }
-    const seeds = req.seeds!;
-    // The sample is copied into the batch record right away: views of the sampler's scratch do.
-    return this.sampler.sample(seeds, seeds.length, {
-      batchSeed: req.batchSeed,
-      times: req.times,
-      copy: false,
-    });
+/** A node (or encode) request's sampling options; the sample is copied into the record right away. */
+export function nodeOptions(req: BatchRequest): SampleCallOptions {
+  return { batchSeed: req.batchSeed, times: req.times, copy: false };
+}
+
+/** A link request's sampling options: negatives from the destination type's id range. */
+export function linkOptions(
+  req: BatchRequest,
+  config: ProducerConfig,
+  numNodes: number,
+): SampleEdgesOptions {
+  return {
+    negatives: config.numNegatives > 0 ? 'uniform' : 'none',
+    numNegatives: config.numNegatives,
+    negativeRange: config.negativeRange ?? [0, numNodes],
+    times: req.times,
+    batchSeed: req.batchSeed,
+    copy: false,
+  };
+}
+
+/**
+ * The record of a sample through `allocate`: its shape (x sized for the fused first layer or every
+ * input row), then dims, seeds, the blocks past the fused one, and a link batch's pair positions.
+ * The caller writes x, a node batch's labels y, and the header.
+ */
+export function writeSampledFields<T extends BatchFields>(
+  sub: SampledSubgraph,
+  req: BatchRequest,
+  config: ProducerConfig,
+  dim: number,
+  allocate: (shape: BatchShape) => T,
+  edgeTypes?: (b: SampledBlock, out: Int32Array) => void,
+): T {
+  const L = sub.blocks.length;
+  const fused = config.fuseFirstLayer;
+  const shape: BatchShape = {
+    meta: { dtype: 'float64', length: HEADER_LENGTH },
+    dims: { dtype: 'int32', length: 2 * L },
+    seeds: { dtype: 'int32', length: sub.numSeeds },
+    x: { dtype: 'float32', length: (fused ? sub.blocks[0].numDst * 2 : sub.nodes.length) * dim },
+  };
+  for (let l = fused ? 1 : 0; l < L; l++) {
+    const b = sub.blocks[l];
+    shape[`ptr${l}`] = { dtype: 'int32', length: b.numDst + 1 };
+    shape[`idx${l}`] = { dtype: 'int32', length: b.indices.length };
+    if (b.edgeWeight) shape[`w${l}`] = { dtype: 'float32', length: b.edgeWeight.length };
+    if (edgeTypes) shape[`t${l}`] = { dtype: 'int32', length: b.indices.length };
   }
+  if (req.kind === 'node') shape.y = { dtype: 'int32', length: sub.numSeeds };
+  const pairs = req.kind === 'link' ? (sub as SampledEdgeSubgraph) : undefined;
+  if (pairs) {
+    shape.src = { dtype: 'int32', length: pairs.srcLocal.length };
+    shape.dst = { dtype: 'int32', length: pairs.dstLocal.length };
+    shape.neg = { dtype: 'int32', length: pairs.negLocal.length };
+  }
+  const out = allocate(shape);
+  for (let l = 0; l < L; l++) {
+    out.dims[2 * l] = sub.blocks[l].numDst;
+    out.dims[2 * l + 1] = sub.blocks[l].numSrc;
+  }
+  out.seeds.set(sub.nodes.subarray(0, sub.numSeeds));
+  for (let l = fused ? 1 : 0; l < L; l++) {
+    const b = sub.blocks[l];
+    (out[`ptr${l}`] as Int32Array).set(b.indptr);
+    (out[`idx${l}`] as Int32Array).set(b.indices);
+    if (b.edgeWeight) (out[`w${l}`] as Float32Array).set(b.edgeWeight);
+    if (edgeTypes) edgeTypes(b, out[`t${l}`] as Int32Array);
+  }
+  if (pairs) {
+    (out.src as Int32Array).set(pairs.srcLocal);
+    (out.dst as Int32Array).set(pairs.dstLocal);
+    (out.neg as Int32Array).set(pairs.negLocal);
+  }
+  return out;
+}
+
+/** The header of a sampled record, with the time spent sampling and gathering. */
+export function writeSampledHeader(
+  out: BatchFields,
+  sub: SampledSubgraph,
+  req: BatchRequest,
+  config: ProducerConfig,
+  sampleMs: number,
+  gatherMs: number,
+): void {
+  let edges = 0;
+  for (const b of sub.blocks) edges += b.indptr[b.numDst];
+  writeBatchHeader(out.meta, {
+    epoch: req.epoch,
+    batch: req.batch,
+    numSeeds: sub.numSeeds,
+    edges,
+    sampleMs,
+    gatherMs,
+    numLayers: sub.blocks.length,
+    fused: config.fuseFirstLayer,
+  });
 }
 
 /**

@@ -14,7 +14,6 @@ import type {
   RowsRequest,
 } from './partition-protocol.js';
 
-/** Split code of training nodes in a graph's split array (1 train, 2 val, 3 test). */
 /** A node split by name, and its code in the split mask. */
 export type SplitName = 'train' | 'val' | 'test';
 const SPLIT_CODES: Record<SplitName, number> = {
@@ -81,18 +80,6 @@ export class PartitionOwner {
     return lo < ids.length && ids[lo] === g ? lo : -1;
   }
 
-  /** Whether this part owns global id g. */
-  owns(g: number): boolean {
-    return this.part.partition!.partOf(g) === this.index;
-  }
-
-  /** The local row of global id g, or an InputError naming the asked-for field. */
-  localOf(g: number, field: string): number {
-    const l = this.localRow(g);
-    if (l < 0) throw this.notOwned(g, field);
-    return l;
-  }
-
   private notOwned(g: number, field: string): InputError {
     return new InputError(`node ${g} is not owned by partition ${this.index}`, {
       file: this.part.dir,
@@ -113,20 +100,6 @@ export class PartitionOwner {
       rows[i] = l;
     }
     return rows;
-  }
-
-  /** CSR start and length of global id g's row. */
-  rowOf(g: number, field: string): { start: number; degree: number } {
-    const l = this.localOf(g, field);
-    const indptr = this.part.csr.indptr;
-    return { start: indptr[l], degree: indptr[l + 1] - indptr[l] };
-  }
-
-  /** Out-degree of owned global id g. */
-  degreeOf(g: number): number {
-    const l = this.localOf(g, 'nodes');
-    const indptr = this.part.csr.indptr;
-    return indptr[l + 1] - indptr[l];
   }
 
   /**
@@ -159,17 +132,6 @@ export class PartitionOwner {
         field: 'weights',
       });
     return w;
-  }
-
-  /** Float32 features of owned global ids nodes[0..count) into out from outOffset. */
-  gather(nodes: ArrayLike<number>, count: number, out: Float32Array, outOffset: number): void {
-    this.part.gather(this.localRowsOf(nodes, count), count, out, outOffset);
-  }
-
-  /** Label of owned global id g (-1 when the graph has none). */
-  labelOf(g: number): number {
-    const labels = this.part.labels;
-    return labels ? labels[this.localOf(g, 'nodes')] : -1;
   }
 
   /**

@@ -182,7 +182,7 @@ export function meanOfSizeSums(sums: readonly Float64Array[]): number {
 /** Scores by graph (its indptr array), then by rule: computed once per graph opened in a thread. */
 const scoreCache = new WeakMap<Offsets, Map<string, Float32Array>>();
 
-function cachedScores(csr: Csr, mode: 'degree' | 'weight', alpha: number): Float32Array {
+export function cachedScores(csr: Csr, mode: 'degree' | 'weight', alpha: number): Float32Array {
   let byRule = scoreCache.get(csr.indptr);
   if (!byRule) {
     byRule = new Map();

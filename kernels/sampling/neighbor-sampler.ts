@@ -1,6 +1,7 @@
-// k-hop neighbour sampling over a Csr into message-flow blocks: seeds (or seed edges) in, local-id CSR
-// layers out, for the uniform, weighted, temporal and PPR strategies. Hot loops reuse scratch buffers.
-import type { Csr, Offsets } from '../../graph-store/types.js';
+// k-hop neighbour sampling through a NeighborStore into message-flow blocks: seeds (or seed edges) in,
+// local-id CSR layers out, for the uniform, weighted, temporal and PPR strategies. The draws depend only
+// on the rows' windows (and weights), so a local and a partitioned store give the same batch.
+import type { Csr } from '../../graph-store/types.js';
 import { ConfigError, InputError } from '../../runtime/errors.js';
 import { FanoutBudget } from './fanout-budget.js';
 import { growFloat32, growFloat64, growInt32 } from './grow.js';
@@ -10,7 +11,8 @@ import { PairSet } from './pair-set.js';
 import { PprPush } from './ppr-push.js';
 import { Xoshiro128 } from '../../runtime/prng.js';
 import { TimeGroups } from './time-groups.js';
-import { firstAtOrAfter, firstUnsortedRow } from './temporal-window.js';
+import { LocalNeighborStore } from './local-neighbor-store.js';
+import type { DrawnEdges, HopRows, NeighborStore, RowWindows } from './neighbor-store.js';
 import type {
   SampleCallOptions,
   SampledBlock,
@@ -38,9 +40,14 @@ export function createSampler(csr: Csr, options: SamplerOptions): NeighborSample
   return new NeighborSampler(csr, options);
 }
 
+/** One store call of a batch being sampled: undefined from a synchronous store. */
+type StoreStep = void | Promise<void>;
+
 /**
- * One sampler per thread: it holds scratch sized to the graph (an Int32Array per node for the
- * global -> local map, PPR state when used) and reuses it across calls. The graph is only read.
+ * One sampler per thread over one store. Over a graph held whole (a Csr) it holds scratch sized to
+ * the graph (an Int32Array per node for the global -> local map, PPR state when used) and samples
+ * synchronously; over any other store it maps ids through a hash map and samples with the async entry
+ * points. The graph is only read.
  */
 export class NeighborSampler {
   readonly strategy: SamplingStrategy;
@@ -50,15 +57,17 @@ export class NeighborSampler {
   readonly returnEdgeIds: boolean;
   readonly numNodes: number;
 
-  private readonly indptr: Offsets;
-  private readonly indices: Uint32Array;
-  private readonly weights: Float32Array | undefined;
-  private readonly timestamps: Float64Array | undefined;
+  private readonly store: NeighborStore;
+  /** The whole graph when this process holds it: seed-edge exclusion and PPR read rows directly. */
+  private readonly csr: Csr | null;
+  private readonly temporal: boolean;
   private readonly rng: Xoshiro128;
-  private readonly direct: DirectNodeMap;
+  /** Global -> local ids by direct slots (whole graph); null: always the keyed map. */
+  private readonly direct: DirectNodeMap | null;
+  private weightsOfPicker: Float32Array | undefined;
   private readonly keyed: KeyedNodeMap | null;
   private readonly ppr: PprPush | null;
-  private readonly weighted: WeightedPicker | null;
+  private weighted: WeightedPicker | null = null;
   private readonly picker = new UniformPicker();
   private readonly pairs = new PairSet();
   private readonly carriesWeights: boolean;
@@ -85,13 +94,15 @@ export class NeighborSampler {
   private rowAvail = new Int32Array(1024);
   /** Per-row budget of the current hop (budgets on). */
   private rowBudget = new Int32Array(0);
+  private rowScore = new Float32Array(0);
+  private rowTime = new Float64Array(0);
   private scores = new Float64Array(64);
   private endpoint = new Uint8Array(0);
   private readonly groups = new TimeGroups();
   private seedBuf = new Int32Array(0);
   private timeBuf = new Float64Array(0);
 
-  constructor(csr: Csr, options: SamplerOptions) {
+  constructor(graph: Csr | NeighborStore, options: SamplerOptions) {
     const strategy = options.strategy;
     if (!STRATEGIES.includes(strategy)) {
       throw new ConfigError(`unknown sampling strategy '${String(strategy)}'`, {
@@ -115,60 +126,41 @@ export class NeighborSampler {
     if (pick !== 'last' && pick !== 'uniform') {
       throw new ConfigError(`temporalPick must be 'last' or 'uniform'`, { field: 'temporalPick' });
     }
-    if (!(csr.numNodes >= 0 && csr.numNodes <= MAX_NODES)) {
-      throw new ConfigError(`graph has ${csr.numNodes} nodes; samplers take up to 2^31-1`, {
+    if (!(graph.numNodes >= 0 && graph.numNodes <= MAX_NODES)) {
+      throw new ConfigError(`graph has ${graph.numNodes} nodes; samplers take up to 2^31-1`, {
         field: 'csr.numNodes',
       });
     }
-    if (csr.indptr.length !== csr.numNodes + 1) {
-      throw new InputError(`indptr has ${csr.indptr.length} entries, expected numNodes + 1`, {
-        field: 'indptr',
-      });
-    }
+    const store = 'indptr' in graph ? new LocalNeighborStore(graph) : graph;
     this.strategy = strategy;
     this.fanouts = [...options.fanouts];
     this.seed = seed;
     this.temporalPick = pick;
     this.returnEdgeIds = options.returnEdgeIds ?? false;
-    this.numNodes = csr.numNodes;
-    this.indptr = csr.indptr;
-    this.indices = csr.indices;
+    this.numNodes = store.numNodes;
+    this.store = store;
+    this.csr = store instanceof LocalNeighborStore ? store.csr : null;
+    this.temporal = strategy === 'temporal';
     this.rng = new Xoshiro128(seed);
-    this.direct = new DirectNodeMap(csr.numNodes);
-    this.keyed = null;
+    this.direct = this.csr ? new DirectNodeMap(store.numNodes) : null;
+    this.keyed = this.temporal || !this.direct ? new KeyedNodeMap() : null;
     this.ppr = null;
-
-    if (strategy === 'weighted') {
-      const w = csr.weights;
-      if (!w)
-        throw new ConfigError('weighted sampling needs edge weights; the graph has none', {
-          field: 'strategy',
-        });
-      for (let p = 0; p < w.length; p++) {
-        if (!(w[p] > 0 && w[p] < Infinity)) {
-          throw new InputError(`edge weight ${w[p]} at edge ${p} must be finite and > 0`, {
-            field: 'weights',
-          });
-        }
-      }
+    if (options.budget && options.budget.mode !== 'fixed' && strategy === 'ppr') {
+      throw new ConfigError(
+        "per-node budgets apply to neighbour rows; 'ppr' takes top-k PPR nodes",
+        {
+          field: 'budget.mode',
+        },
+      );
     }
-    this.weights = strategy === 'weighted' ? csr.weights : undefined;
-    this.weighted = strategy === 'weighted' ? new WeightedPicker(csr.weights!) : null;
-    if (strategy === 'temporal') {
-      const ts = csr.timestamps;
-      if (!ts) {
-        throw new ConfigError('temporal sampling needs edge timestamps; the graph has none', {
-          field: 'strategy',
-        });
-      }
-      const bad = firstUnsortedRow(csr.indptr, ts, csr.numNodes);
-      if (bad >= 0) {
-        throw new InputError(`timestamps of row ${bad} are not ascending`, { field: 'timestamps' });
-      }
-      this.keyed = new KeyedNodeMap();
-    }
-    this.timestamps = strategy === 'temporal' ? csr.timestamps : undefined;
+    this.budget = FanoutBudget.withoutGraph(options.budget);
+    store.check(strategy, this.budget);
     if (strategy === 'ppr') {
+      if (!this.csr) {
+        throw new ConfigError("'ppr' pushes over the whole graph; this store holds part of it", {
+          field: 'strategy',
+        });
+      }
       const alpha = options.ppr?.alpha ?? DEFAULT_PPR_ALPHA;
       const epsilon = options.ppr?.epsilon ?? DEFAULT_PPR_EPSILON;
       if (!(alpha > 0 && alpha < 1)) {
@@ -182,18 +174,17 @@ export class NeighborSampler {
           field: 'returnEdgeIds',
         });
       }
-      this.ppr = new PprPush(csr, alpha, epsilon);
+      this.ppr = new PprPush(this.csr, alpha, epsilon);
     }
-    this.carriesWeights = strategy === 'weighted' || strategy === 'ppr';
-    if (options.budget && options.budget.mode !== 'fixed' && strategy === 'ppr') {
+    if (this.returnEdgeIds && !this.csr) {
       throw new ConfigError(
-        "per-node budgets apply to neighbour rows; 'ppr' takes top-k PPR nodes",
+        'edge ids are CSR positions of a graph held whole; this store holds part',
         {
-          field: 'budget.mode',
+          field: 'returnEdgeIds',
         },
       );
     }
-    this.budget = FanoutBudget.of(csr, options.budget);
+    this.carriesWeights = strategy === 'weighted' || strategy === 'ppr';
     // Parallel per-edge arrays always match edges' capacity, so one bounds check covers them.
     if (this.carriesWeights) this.edgeW = new Float32Array(this.edges.length);
     if (this.returnEdgeIds) this.edgeId = new Float64Array(this.edges.length);
@@ -208,11 +199,28 @@ export class NeighborSampler {
     count: number = seeds.length,
     opts: SampleCallOptions = {},
   ): SampledSubgraph {
+    return this.runSync(this.nodeSteps(seeds, count, opts));
+  }
+
+  /** As sample, over any store (a partitioned one asks the rows' owners hop by hop). */
+  async sampleAsync(
+    seeds: SeedIds,
+    count: number = seeds.length,
+    opts: SampleCallOptions = {},
+  ): Promise<SampledSubgraph> {
+    return this.runAsync(this.nodeSteps(seeds, count, opts));
+  }
+
+  private nodeSteps(
+    seeds: SeedIds,
+    count: number,
+    opts: SampleCallOptions,
+  ): Generator<StoreStep, SampledSubgraph> {
     this.checkSeeds(seeds, count, 'seeds');
     const times = this.checkTimes(opts.times, count, 'times');
     this.reseed(opts.batchSeed);
     this.excludeActive = false;
-    return this.run(seeds, count, times, 0, opts.copy ?? true);
+    return this.steps(seeds, count, times, 0, opts.copy ?? true);
   }
 
   /**
@@ -227,6 +235,49 @@ export class NeighborSampler {
     count: number = src.length,
     opts: SampleEdgesOptions = {},
   ): SampledEdgeSubgraph {
+    return this.runSync(this.edgeSteps(src, dst, count, opts));
+  }
+
+  /** As sampleEdges, over any store. */
+  async sampleEdgesAsync(
+    src: SeedIds,
+    dst: SeedIds,
+    count: number = src.length,
+    opts: SampleEdgesOptions = {},
+  ): Promise<SampledEdgeSubgraph> {
+    return this.runAsync(this.edgeSteps(src, dst, count, opts));
+  }
+
+  /** Drives a batch over a synchronous store. */
+  private runSync<T>(steps: Generator<StoreStep, T>): T {
+    let r = steps.next();
+    while (!r.done) {
+      if (r.value !== undefined) {
+        throw new ConfigError('this store answers asynchronously: sample with sampleAsync', {
+          field: 'store',
+        });
+      }
+      r = steps.next();
+    }
+    return r.value;
+  }
+
+  /** Drives a batch over any store, awaiting its answers. */
+  private async runAsync<T>(steps: Generator<StoreStep, T>): Promise<T> {
+    let r = steps.next();
+    while (!r.done) {
+      await r.value;
+      r = steps.next();
+    }
+    return r.value;
+  }
+
+  private *edgeSteps(
+    src: SeedIds,
+    dst: SeedIds,
+    count: number,
+    opts: SampleEdgesOptions,
+  ): Generator<StoreStep, SampledEdgeSubgraph> {
     this.checkSeeds(src, count, 'src');
     this.checkSeeds(dst, count, 'dst');
     const negatives = opts.negatives ?? 'none';
@@ -289,6 +340,14 @@ export class NeighborSampler {
     const exclude =
       (opts.excludeSeedEdges ?? true) && this.strategy !== 'ppr' && this.strategy !== 'temporal';
     this.excludeActive = exclude && count > 0;
+    if (this.excludeActive && !this.csr) {
+      throw new ConfigError(
+        'hiding seed edges reads whole rows; this store holds part of the graph',
+        {
+          field: 'excludeSeedEdges',
+        },
+      );
+    }
     if (this.excludeActive) {
       this.pairs.reset(2 * count);
       for (let i = 0; i < count; i++) {
@@ -296,7 +355,7 @@ export class NeighborSampler {
         this.pairs.add(all[count + i], all[i]);
       }
     }
-    const sub = this.run(all, total, allTimes, count, opts.copy ?? true);
+    const sub = yield* this.steps(all, total, allTimes, count, opts.copy ?? true);
     this.excludeActive = false;
     return {
       ...sub,
@@ -355,29 +414,32 @@ export class NeighborSampler {
     return times;
   }
 
-  /** Inserts the seeds, expands hop by hop, and copies the result out at exact sizes. */
-  private run(
+  /**
+   * Inserts the seeds, expands hop by hop, and copies the result out at exact sizes; yields each
+   * store call's answer (undefined from a synchronous store) before reading it.
+   */
+  private *steps(
     seeds: SeedIds,
     count: number,
     times: Float64Array | null,
     numPairs: number,
     copy: boolean,
-  ): SampledSubgraph {
-    this.direct.begin(this.keyedMode ? 0 : this.n);
+  ): Generator<StoreStep, SampledSubgraph> {
+    this.direct?.begin(this.keyedMode ? 0 : this.n);
     this.keyed?.begin();
     this.n = 0;
     this.e = 0;
     const seedLocal = new Int32Array(count);
-    this.keyedMode = false;
+    this.keyedMode = !this.direct;
     // One distinct time: nodes need no time in their key, and the direct map serves.
-    if (times) this.keyedMode = this.groups.assign(times, count) > 1;
+    if (times) this.keyedMode = this.groups.assign(times, count) > 1 || !this.direct;
     this.ensureNodes(count);
     if (this.keyedMode) {
       const keyed = this.keyed!;
       keyed.reserve(count, this.nodes, this.nodeGroup);
       for (let i = 0; i < count; i++) {
         const g = seeds[i];
-        const grp = this.groups.of(times![i]);
+        const grp = times ? this.groups.of(times[i]) : 0;
         const l = keyed.findOrInsert(g, grp, this.n);
         if (l === this.n) {
           this.nodes[l] = g;
@@ -387,8 +449,8 @@ export class NeighborSampler {
         seedLocal[i] = l;
       }
     } else {
-      const slot = this.direct.slot;
-      const base = this.direct.base;
+      const slot = this.direct!.slot;
+      const base = this.direct!.base;
       for (let i = 0; i < count; i++) {
         const g = seeds[i];
         let l = slot[g] - base;
@@ -415,7 +477,7 @@ export class NeighborSampler {
       const hi = hopEnd[h];
       if (this.rowPtr.length < hi + 1) this.rowPtr = growInt32(this.rowPtr, hi + 1, lo + 1);
       if (this.strategy === 'ppr') this.expandPpr(lo, hi, this.fanouts[h]);
-      else this.expandRows(lo, hi, this.fanouts[h]);
+      else yield* this.expandRows(lo, hi, this.fanouts[h]);
       hopEnd.push(this.n);
     }
     return this.collect(seedLocal, hopEnd, copy);
@@ -447,17 +509,6 @@ export class NeighborSampler {
   }
 
   /**
-   * Candidate edges of row i: [start, start + avail) of the CSR. For 'temporal' that is the part
-   * strictly before the row's query time; otherwise the whole row.
-   */
-  private rowWindowEnd(i: number, start: number, end: number): number {
-    const ts = this.timestamps;
-    if (!ts) return end;
-    const grp = this.keyedMode ? this.nodeGroup[i] : 0;
-    return firstAtOrAfter(ts, start, end, this.groups.times[grp]);
-  }
-
-  /**
    * Chooses `want` of the `avail` candidates starting at CSR position `start` (avail > want) into
    * pick[0..want) as offsets from start, in an order whose every prefix is a valid smaller sample.
    */
@@ -473,63 +524,83 @@ export class NeighborSampler {
   }
 
   /**
-   * One hop for uniform, weighted and temporal: rows of local nodes [lo, hi) with fanout k, in two
-   * passes. The first chooses CSR positions for every row (degrees, random draws, time windows); the
-   * second reads the chosen neighbours and maps them to local ids. Split this way each pass is a loop
-   * of independent loads, so the CPU overlaps the cache misses instead of stalling on each in turn
-   * (measured against one fused loop in bench/NOTES.md, section "Neighbour samplers").
+   * One hop for uniform, weighted and temporal: rows of local nodes [lo, hi) with fanout k, in
+   * passes. The store gives every row's window (degrees, time windows); the draws choose positions in
+   * them; the store reads the chosen neighbours; they are mapped to local ids. Split this way each
+   * pass is a loop of independent loads, so the CPU overlaps the cache misses instead of stalling on
+   * each in turn (measured against one fused loop in bench/NOTES.md, section "Neighbour samplers"),
+   * and a partitioned store makes one request per owner per pass.
    */
-  private expandRows(lo: number, hi: number, k: number): void {
+  private *expandRows(lo: number, hi: number, k: number): Generator<StoreStep, void> {
+    const rows = this.hopRows(lo, hi);
+    const budgeted = this.budget !== null && k > 0;
+    const wholeUpTo = budgeted ? this.budget!.minBudget(k) : k;
+    const windows: RowWindows = {
+      start: this.rowStart,
+      avail: this.rowAvail,
+      score: this.rowScore,
+      rule: budgeted ? this.budget : null,
+      weightsOver: this.strategy === 'weighted' && k >= 0 ? wholeUpTo : -1,
+    };
+    yield this.store.windows(rows, windows);
     const e0 = this.e;
     this.choosePositions(lo, hi, k);
     const e1 = this.e;
     this.e = e0;
     this.ensureEdges(e1 - e0);
     this.ensureNodes(e1 - e0);
+    const out: DrawnEdges = {
+      edges: this.edges,
+      weights: this.carriesWeights ? this.edgeW : null,
+      edgeIds: this.returnEdgeIds ? this.edgeId : null,
+    };
+    yield this.store.neighbors(rows, this.rowPtr, this.pos, this.rowStart, out);
     if (this.keyedMode) this.mapKeyed(lo, hi);
     else this.mapDirect(e0, e1);
     this.e = e1;
   }
 
-  /** Pass 1: positions of the chosen edges of rows [lo, hi) into pos[rowPtr[i]..rowPtr[i+1]). */
+  /** The hop's rows as the store takes them, with each row's query time when sampling in time. */
+  private hopRows(lo: number, hi: number): HopRows {
+    const rows = hi - lo;
+    if (this.rowStart.length < rows) {
+      const cap = Math.max(rows, this.rowStart.length * 2);
+      this.rowStart = new Float64Array(cap);
+      this.rowAvail = new Int32Array(cap);
+    }
+    if (this.budget && this.rowScore.length < this.rowStart.length)
+      this.rowScore = new Float32Array(this.rowStart.length);
+    let times: Float64Array | null = null;
+    if (this.temporal) {
+      if (this.rowTime.length < rows) this.rowTime = new Float64Array(this.rowStart.length);
+      times = this.rowTime;
+      const groupTimes = this.groups.times;
+      for (let i = lo; i < hi; i++)
+        times[i - lo] = groupTimes[this.keyedMode ? this.nodeGroup[i] : 0];
+    }
+    return { nodes: this.nodes, lo, hi, times };
+  }
+
+  /** The draws: positions of the chosen edges of rows [lo, hi) into pos[rowPtr[i]..rowPtr[i+1]). */
   private choosePositions(lo: number, hi: number, k: number): void {
-    const indptr = this.indptr;
-    const timestamps = this.timestamps;
     const rowPtr = this.rowPtr;
     const filterUpTo = this.excludeActive ? this.numSeeds : 0;
     const endpoint = this.endpoint;
-    const weights = this.weights;
+    const weighted =
+      this.strategy === 'weighted' ? this.pickerOver(this.store.drawWeights()) : null;
     const uniformPick =
       this.strategy === 'uniform' ||
       (this.strategy === 'temporal' && this.temporalPick === 'uniform');
     const nodes = this.nodes;
     const picker = this.picker;
     const rng = this.rng;
-    // Row windows first, in a loop of independent loads (the indptr reads miss the cache; a loop
-    // that also draws random numbers would leave them one at a time).
-    if (this.rowStart.length < hi - lo) {
-      this.rowStart = new Float64Array(Math.max(hi - lo, this.rowStart.length * 2));
-      this.rowAvail = new Int32Array(this.rowStart.length);
-    }
     const rowStart = this.rowStart;
     const rowAvail = this.rowAvail;
-    for (let i = lo; i < hi; i++) {
-      const g = nodes[i];
-      const start = indptr[g];
-      rowStart[i - lo] = start;
-      rowAvail[i - lo] = indptr[g + 1] - start;
-    }
-    if (timestamps) {
-      for (let i = lo; i < hi; i++) {
-        const start = rowStart[i - lo];
-        rowAvail[i - lo] = this.rowWindowEnd(i, start, start + rowAvail[i - lo]) - start;
-      }
-    }
     // Per-node budgets replace k row by row (a fanout of -1 takes every neighbour either way).
     const budgeted = this.budget !== null && k > 0;
     if (budgeted) {
       if (this.rowBudget.length < hi - lo) this.rowBudget = new Int32Array(this.rowStart.length);
-      this.budget!.assign(nodes, lo, hi, rowAvail, k, this.rowBudget);
+      this.budget!.assignScored(nodes, lo, hi, this.rowScore, rowAvail, k, this.rowBudget);
     }
     const rowBudget = this.rowBudget;
     let pos = this.pos;
@@ -549,9 +620,9 @@ export class NeighborSampler {
       } else if (uniformPick) {
         picker.pickPositions(rng, start, avail, take, pos, e);
         e += take;
-      } else if (weights) {
+      } else if (weighted) {
         const pick = this.pick.length < take ? this.growPick(take) : this.pick;
-        this.weighted!.pick(rng, start, avail, take, pick);
+        weighted.pick(rng, start, avail, take, pick);
         for (let q = 0; q < take; q++) pos[e++] = start + pick[q];
       } else {
         // Temporal 'last': the newest `take` edges of the window, newest first.
@@ -562,13 +633,23 @@ export class NeighborSampler {
     this.e = e;
   }
 
+  /** The weighted picker over the store's draw weights, rebuilt when the store hands new ones. */
+  private pickerOver(weights: Float32Array | undefined): WeightedPicker | null {
+    if (!weights) return null;
+    if (weights !== this.weightsOfPicker || !this.weighted) {
+      this.weighted = new WeightedPicker(weights);
+      this.weightsOfPicker = weights;
+    }
+    return this.weighted;
+  }
+
   /**
    * A seed-edge endpoint's row: x of its candidates are hidden. It chooses k + x candidates in an
    * order whose every prefix is a valid sample, drops the hidden ones and keeps the first k — the same
    * distribution as sampling the row without them. Writes positions at pos[at..]; returns how many.
    */
   private chooseFiltered(g: number, start: number, avail: number, k: number, at: number): number {
-    const indices = this.indices;
+    const indices = this.csr!.indices;
     const pairs = this.pairs;
     const pos = this.pos;
     let hidden = 0;
@@ -591,21 +672,13 @@ export class NeighborSampler {
     return kept;
   }
 
-  /** Pass 2 with the direct map: edges [e0, e1) from their positions to local source ids. */
+  /** Pass 3 with the direct map: the neighbours of edges [e0, e1) to local source ids. */
   private mapDirect(e0: number, e1: number): void {
-    const indices = this.indices;
-    const weights = this.weights;
-    const wantIds = this.returnEdgeIds;
-    const slot = this.direct.slot;
-    const base = this.direct.base;
-    const pos = this.pos;
+    const slot = this.direct!.slot;
+    const base = this.direct!.base;
     const nodes = this.nodes;
     const edges = this.edges;
-    const edgeW = this.edgeW;
-    const edgeId = this.edgeId;
     let n = this.n;
-    // Neighbour ids first, into the edge slots: a pure gather whose loads all overlap.
-    for (let q = e0; q < e1; q++) edges[q] = indices[pos[q]];
     for (let q = e0; q < e1; q++) {
       const u = edges[q];
       let l = slot[u] - base;
@@ -616,16 +689,12 @@ export class NeighborSampler {
       }
       edges[q] = l;
     }
-    if (weights) for (let q = e0; q < e1; q++) edgeW[q] = weights[pos[q]];
-    if (wantIds) for (let q = e0; q < e1; q++) edgeId[q] = pos[q];
     this.n = n;
   }
 
-  /** Pass 2 with the (id, time group) map: a source inherits the time group of its row. */
+  /** Pass 3 with the (id, time group) map: a source inherits the time group of its row. */
   private mapKeyed(lo: number, hi: number): void {
     const keyed = this.keyed!;
-    const indices = this.indices;
-    const pos = this.pos;
     const rowPtr = this.rowPtr;
     const nodes = this.nodes;
     const nodeGroup = this.nodeGroup;
@@ -637,7 +706,7 @@ export class NeighborSampler {
     for (let i = lo; i < hi; i++) {
       const grp = nodeGroup[i];
       for (let q = rowPtr[i]; q < rowPtr[i + 1]; q++) {
-        const u = indices[pos[q]];
+        const u = edges[q];
         const l = keyed.findOrInsert(u, grp, n);
         if (l === n) {
           nodes[n] = u;
@@ -647,7 +716,6 @@ export class NeighborSampler {
         edges[q] = l;
       }
     }
-    if (this.returnEdgeIds) for (let q = e0; q < e1; q++) this.edgeId[q] = pos[q];
     this.n = n;
   }
 
@@ -655,8 +723,8 @@ export class NeighborSampler {
   private expandPpr(lo: number, hi: number, k: number): void {
     const ppr = this.ppr!;
     if (this.pick.length < k) this.growPick(k);
-    const slot = this.direct.slot;
-    const base = this.direct.base;
+    const slot = this.direct!.slot;
+    const base = this.direct!.base;
     for (let i = lo; i < hi; i++) {
       const c = ppr.topK(this.nodes[i], k, this.pick, this.scores);
       this.ensureEdges(c);
