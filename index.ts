@@ -24,8 +24,16 @@ export {
   type PowerlawOptions,
 } from './graph-store/index.js';
 
-// Neighbour samplers over a graph's CSR.
+// Neighbour samplers over a graph's CSR, or over any store behind the two sampling interfaces.
 export { createSampler, NeighborSampler } from './kernels/sampling/neighbor-sampler.js';
+export { LocalFeatureSource, LocalNeighborStore } from './kernels/sampling/local-neighbor-store.js';
+export type {
+  DrawnEdges,
+  HopRows,
+  NeighborStore,
+  NodeFeatureSource,
+  RowWindows,
+} from './kernels/sampling/neighbor-store.js';
 export type {
   SampledBlock,
   SampledSubgraph,
