@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PartitionOwner } from '../../../actors/sampler/partition-sampler-owner.js';
+import type { PartitionOwner } from '../../../actors/sampler/partition-sampler-owner.js';
 import {
   emptyTraffic,
   PartitionFeatureSource,
@@ -15,7 +15,6 @@ import {
 import { buildGraph } from '../../../graph-store/build-graph.js';
 import { openGraph } from '../../../graph-store/open-graph.js';
 import { partitionGraph } from '../../../graph-store/partition.js';
-import { partDirName } from '../../../graph-store/partition-rule.js';
 import type { SharedGraph } from '../../../graph-store/shared-graph.js';
 import {
   LocalFeatureSource,
@@ -29,6 +28,7 @@ import type {
   ScoreRule,
 } from '../../../kernels/sampling/neighbor-store.js';
 import { Xoshiro128 } from '../../../runtime/prng.js';
+import { openParts, peersOf } from '../../helpers/partitions.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-partition-stores-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -64,17 +64,9 @@ function writeGraph(dir: string): { edges: string; features: string; labels: str
 
 let whole: SharedGraph;
 let owners: PartitionOwner[];
-let calls: number[];
 
-/** Owner p answers in this process; every ask is counted. */
-function asked<T>(p: number, answer: () => T): Promise<T> {
-  calls[p]++;
-  return Promise.resolve(answer());
-}
-const peers: PartitionPeers = {
-  rows: (p, req) => asked(p, () => owners[p].rows(req)),
-  expand: (p, req) => asked(p, () => owners[p].expand(req)),
-};
+const calls = [0, 0, 0];
+let peers: PartitionPeers;
 
 beforeAll(async () => {
   const src = join(tmp, 'src');
@@ -84,9 +76,8 @@ beforeAll(async () => {
   await buildGraph({ ...f, tsCol: 2, weightCol: 3, numNodes: NODES, out: g });
   whole = await openGraph(g);
   await partitionGraph(g, PARTS, join(tmp, 'parts'));
-  owners = [];
-  for (let p = 0; p < PARTS; p++)
-    owners.push(new PartitionOwner(await openGraph(join(tmp, 'parts', partDirName(p)))));
+  owners = await openParts(join(tmp, 'parts'), PARTS);
+  peers = peersOf(owners, calls);
 });
 
 /** Ids of every kind: owned by part 0 and by the others, hubs, nodes without edges, repeats. */
@@ -148,7 +139,7 @@ describe('neighbour stores', () => {
       [0, null],
       [3, times.subarray(3)],
     ] as const) {
-      calls = [0, 0, 0];
+      calls.fill(0);
       const rows: HopRows = { nodes: ids, lo, hi: ids.length, times: t };
       const store = new PartitionNeighborStore(owners[0], peers, emptyTraffic());
       const want = await readBack(local, rows, 3, rule);
@@ -170,7 +161,7 @@ describe('neighbour stores', () => {
   });
 
   it('an empty frontier asks nobody and reads nothing', async () => {
-    calls = [0, 0, 0];
+    calls.fill(0);
     const store = new PartitionNeighborStore(owners[1], peers, emptyTraffic());
     const rows: HopRows = { nodes: mixedIds(), lo: 4, hi: 4, times: null };
     const got = await readBack(store, rows, -1, null);
@@ -193,7 +184,7 @@ describe('feature sources', () => {
     const want = new Float32Array(n * DIM);
     const wantY = new Int32Array(n);
     new LocalFeatureSource(whole, whole.labels).fetch(ids, n, want, wantY);
-    calls = [0, 0, 0];
+    calls.fill(0);
     const traffic = emptyTraffic();
     const source = new PartitionFeatureSource(owners[2], peers, traffic);
     const got = new Float32Array(n * DIM);
@@ -208,7 +199,7 @@ describe('feature sources', () => {
     expect(traffic.remoteFeatureRows).toBe(foreign);
     expect(traffic.remoteFeatureBytes).toBe(foreign * DIM * 4);
     // No ids: nothing asked, nothing written.
-    calls = [0, 0, 0];
+    calls.fill(0);
     await source.fetch(new Int32Array(0), 0, new Float32Array(0));
     expect(calls).toEqual([0, 0, 0]);
   });

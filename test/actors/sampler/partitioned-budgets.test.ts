@@ -17,17 +17,12 @@ import {
 } from '../../../actors/sampler/partition-sampler-builder.js';
 import { PartitionOwner } from '../../../actors/sampler/partition-sampler-owner.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../../actors/job-spec.js';
-import {
-  setBatchTimings,
-  allocateArrays,
-  type BatchFields,
-} from '../../../actors/batch/batch-record.js';
+import { allocateArrays, type BatchFields } from '../../../actors/batch/batch-record.js';
 import { BatchProducer, type ProducerConfig } from '../../../actors/batch/batch-producer.js';
 import { requestFor } from '../../../actors/plan/seed-source.js';
 import { buildGraph } from '../../../graph-store/build-graph.js';
 import { openGraph } from '../../../graph-store/open-graph.js';
 import { partitionGraph } from '../../../graph-store/partition.js';
-import { partDirName } from '../../../graph-store/partition-rule.js';
 import type { SharedGraph } from '../../../graph-store/shared-graph.js';
 import { synthMarketplace } from '../../../graph-store/synth-marketplace.js';
 import { edgeTypeKey } from '../../../graph-store/types.js';
@@ -40,16 +35,10 @@ import {
 } from '../../../kernels/sampling/fanout-budget.js';
 import { Xoshiro128 } from '../../../runtime/prng.js';
 import { ConfigError } from '../../../runtime/errors.js';
+import { openParts, expectSameBatch } from '../../helpers/partitions.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-partitioned-budgets-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function openParts(dir: string, parts: number): Promise<PartitionOwner[]> {
-  const owners: PartitionOwner[] = [];
-  for (let p = 0; p < parts; p++)
-    owners.push(new PartitionOwner(await openGraph(join(dir, partDirName(p)))));
-  return owners;
-}
 
 /** In-process owners as a builder's peers; counts the `rows` asks that carried budget fields. */
 interface Asks {
@@ -71,27 +60,6 @@ function peersOf(owners: PartitionOwner[], asks: Asks): PartitionPeers {
     },
     expand: async (p, req) => owners[p].expand(req),
   };
-}
-
-/** Every field byte-equal, except the two timings in meta. */
-function expectSameBatch(a: BatchFields, b: BatchFields, what: string): void {
-  expect(Object.keys(b).sort(), what).toEqual(Object.keys(a).sort());
-  for (const k of Object.keys(a)) {
-    const u = a[k] as ArrayBufferView;
-    const v = b[k] as ArrayBufferView;
-    expect(v.constructor, `${what} ${k}`).toBe(u.constructor);
-    if (k === 'meta') {
-      const m = Float64Array.from(u as Float64Array);
-      const n = Float64Array.from(v as Float64Array);
-      setBatchTimings(m, 0, 0);
-      setBatchTimings(n, 0, 0);
-      expect(Array.from(n), `${what} meta`).toEqual(Array.from(m));
-      continue;
-    }
-    const bu = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-    const bv = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-    expect(bv.equals(bu), `${what} ${k} (${u.byteLength} bytes)`).toBe(true);
-  }
 }
 
 /** Longest row of the first hop (the last layer's block): above the fanout only with budgets. */
