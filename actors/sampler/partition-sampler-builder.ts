@@ -1,7 +1,8 @@
 // Node and link batches of a partition-owning sampler: the one NeighborSampler over the partitioned
 // stores (own rows read in place, the rest asked of their owners), written as BatchProducer writes
 // them, so a batch is byte-identical to the whole graph's.
-import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
+import { firstLayerInputFromRows } from '../../kernels/gather/first-layer-input.js';
+import type { RowSources } from '../../kernels/sampling/neighbor-store.js';
 import { NeighborSampler } from '../../kernels/sampling/neighbor-sampler.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { allocateArrays, type BatchFields } from '../batch/batch-record.js';
@@ -14,7 +15,6 @@ import {
   type ProducerConfig,
 } from '../batch/batch-producer.js';
 import {
-  copyRow,
   emptyTraffic,
   PartitionFeatureSource,
   PartitionNeighborStore,
@@ -49,10 +49,7 @@ export class PartitionBatchBuilder {
   private sampler: NeighborSampler;
   private readonly store: PartitionNeighborStore;
   private readonly features: PartitionFeatureSource;
-  private readonly scratch = { buf: new Float32Array(0) };
-  private x = new Float32Array(0);
   private labels = new Int32Array(0);
-  private iota = new Int32Array(0);
 
   constructor(
     readonly owner: PartitionOwner,
@@ -86,40 +83,22 @@ export class PartitionBatchBuilder {
     const d = this.features.dim;
     const out = writeSampledFields(sub, req, this.config, d, allocateArrays<BatchFields>);
     const n = sub.nodes.length;
-    const fused = this.config.fuseFirstLayer;
-    if (fused && this.x.length < n * d)
-      this.x = new Float32Array(Math.max(n * d, 2 * this.x.length));
     if (this.labels.length < n) this.labels = new Int32Array(Math.max(n, 2 * this.labels.length));
     const labels = req.kind === 'node' ? this.labels : undefined;
-    await this.features.fetch(sub.nodes, n, fused ? this.x : out.x, labels);
+    const rows = await this.features.locate(sub.nodes, n, labels);
     if (labels) (out.y as Int32Array).set(labels.subarray(0, sub.numSeeds));
-    if (fused) this.firstLayer(n, sub.blocks[0], out.x);
+    if (this.config.fuseFirstLayer) firstLayerInputFromRows(rows, d, sub.blocks[0], out.x);
+    else copyRows(rows, d, n, out.x);
     writeSampledHeader(out, sub, req, this.config, t1 - t0, performance.now() - t1);
     return out;
   }
+}
 
-  /**
-   * The fused first layer over rows already gathered in local order: a store over them reads row l for
-   * node l and keeps the part's dtype, so the same arithmetic path runs as over the whole graph.
-   */
-  private firstLayer(
-    n: number,
-    block: Parameters<typeof firstLayerInput>[2],
-    out: Float32Array,
-  ): void {
-    if (this.iota.length < n) this.iota = Int32Array.from({ length: n * 2 }, (_v, i) => i);
-    const x = this.x;
-    const d = this.features.dim;
-    const dtype = this.owner.part.dtype;
-    const store = {
-      dim: d,
-      dtype,
-      numNodes: n,
-      features: dtype === 'float32' ? x : undefined,
-      gather(ids: ArrayLike<number>, count: number, o: Float32Array, at = 0): void {
-        for (let i = 0; i < count; i++) copyRow(x, ids[i] * d, o, at + i * d, d);
-      },
-    };
-    firstLayerInput(store, this.iota, block, out, true, this.scratch);
+/** Rows 0..n of their locations into out, row l at l·d (the unfused record's input rows). */
+function copyRows(rows: RowSources, d: number, n: number, out: Float32Array): void {
+  for (let l = 0; l < n; l++) {
+    const x = rows.rows[rows.src[l]];
+    const o = rows.off[l];
+    out.set(x.subarray(o, o + d), l * d);
   }
 }

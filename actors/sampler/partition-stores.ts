@@ -1,6 +1,5 @@
 // The neighbour and feature stores of a partition-owning sampler: rows of the part it owns are read in
 // place, the others asked of their owners over the peer verbs (one request per owner per call).
-import { SET_MIN_DIM } from '../../graph-store/feature-gather.js';
 import { partOf } from '../../graph-store/partition-rule.js';
 import { meanOfSizeSums } from '../../kernels/sampling/fanout-budget.js';
 import type {
@@ -8,11 +7,12 @@ import type {
   HopRows,
   NeighborStore,
   NodeFeatureSource,
+  RowSources,
   RowWindows,
   ScoreRule,
 } from '../../kernels/sampling/neighbor-store.js';
 import type { SamplingStrategy } from '../../kernels/sampling/types.js';
-import { checkRowsFor } from '../../kernels/sampling/local-neighbor-store.js';
+import { checkRowsFor, RowSourcesScratch } from '../../kernels/sampling/local-neighbor-store.js';
 import { ConfigError, InputError } from '../../runtime/errors.js';
 import type { ExpandReply, ExpandRequest, RowsReply, RowsRequest } from './partition-protocol.js';
 import type { PartitionOwner } from './partition-sampler-owner.js';
@@ -378,29 +378,11 @@ export class PartitionNeighborStore implements NeighborStore {
   }
 }
 
-/**
- * One float32 row from src to dst: TypedArray.set (a memcpy) from SET_MIN_DIM values on, where it beats
- * an element loop despite the view it creates (feature-gather.ts), an element loop below.
- */
-export function copyRow(
-  src: Float32Array,
-  from: number,
-  dst: Float32Array,
-  to: number,
-  d: number,
-): void {
-  if (d >= SET_MIN_DIM) {
-    dst.set(src.subarray(from, from + d), to);
-    return;
-  }
-  for (let c = 0; c < d; c++) dst[to + c] = src[from + c];
-}
-
-/** Features and labels across partitions: owned rows decoded here, one `rows` request per owner. */
+/** Features and labels across partitions: owned rows read in place, one `rows` request per owner. */
 export class PartitionFeatureSource implements NodeFeatureSource {
   readonly dim: number;
   private readonly groups: PartGroups;
-  private readonly one = new Int32Array(1);
+  private readonly scratch = new RowSourcesScratch();
 
   constructor(
     private readonly owner: PartitionOwner,
@@ -411,28 +393,27 @@ export class PartitionFeatureSource implements NodeFeatureSource {
     this.groups = new PartGroups(owner);
   }
 
-  async fetch(
-    ids: Int32Array,
-    count: number,
-    out: Float32Array,
-    labels?: Int32Array,
-  ): Promise<void> {
+  /**
+   * Row i lies in rows[src[i]]: the part's own float32 features (or its rows decoded into scratch)
+   * for owned ids, owner p's reply for the others.
+   */
+  async locate(ids: Int32Array, count: number, labels?: Int32Array): Promise<RowSources> {
     const d = this.dim;
     const g = this.groups;
     g.group(ids, 0, count);
     const { order, lrow, partStart } = g;
     const me = this.owner.index;
-    const part = this.owner.part;
-    const f = part.features;
-    const ownLabels = part.labels;
+    const s = this.scratch;
+    s.reserve(count, d);
+    const { src, off } = s;
+    const own = this.ownRows();
+    const rows = new Array<Float32Array>(this.owner.count).fill(own);
+    const ownLabels = this.owner.part.labels;
+    const inPlace = own !== s.buf;
     for (let j = partStart[me]; j < partStart[me + 1]; j++) {
       const i = order[j];
-      if (part.dtype === 'float32' && f instanceof Float32Array)
-        copyRow(f, lrow[i] * d, out, i * d, d);
-      else {
-        this.one[0] = lrow[i];
-        part.gather(this.one, 1, out, i * d);
-      }
+      src[i] = me;
+      off[i] = inPlace ? lrow[i] * d : i * d;
       if (labels) labels[i] = ownLabels ? ownLabels[lrow[i]] : -1;
     }
     const asks: Promise<void>[] = [];
@@ -452,13 +433,31 @@ export class PartitionFeatureSource implements NodeFeatureSource {
           tr.wireBytes += bytesOf(nodes, x, r.labels);
           tr.remoteFeatureRows += nodes.length;
           tr.remoteFeatureBytes += x.byteLength;
+          rows[p] = x;
           for (let j = 0; j < nodes.length; j++) {
-            copyRow(x, j * d, out, order[a + j] * d, d);
+            src[order[a + j]] = p;
+            off[order[a + j]] = j * d;
             if (labels) labels[order[a + j]] = r.labels![j];
           }
         }),
       );
     }
     await Promise.all(asks);
+    return { rows, src, off };
+  }
+
+  /** The part's float32 features, read in place; other dtypes: the grouped owned ids' rows decoded. */
+  private ownRows(): Float32Array {
+    const part = this.owner.part;
+    const f = part.features;
+    if (part.dtype === 'float32' && f instanceof Float32Array) return f;
+    const { order, lrow, partStart } = this.groups;
+    const me = this.owner.index;
+    const one = new Int32Array(1);
+    for (let j = partStart[me]; j < partStart[me + 1]; j++) {
+      one[0] = lrow[order[j]];
+      part.gather(one, 1, this.scratch.buf, order[j] * this.dim);
+    }
+    return this.scratch.buf;
   }
 }

@@ -75,3 +75,27 @@ export function firstLayerInput(
   }
   csrWeightedMean([x], null, null, d, indptr, rowIds, weights, numDst, true, out, 2 * d, d);
 }
+
+/**
+ * As firstLayerInput, with node l's float32 row read where it lies, rows.rows[rows.src[l]] from
+ * rows.off[l] (a feature source's row locations, such as owned rows and the owners' replies), so no
+ * row is copied into a staging buffer first; the same csrWeightedMean, so the same bytes.
+ */
+export function firstLayerInputFromRows(
+  rows: {
+    readonly rows: readonly Float32Array[];
+    readonly src: Int32Array;
+    readonly off: Float64Array;
+  },
+  d: number,
+  block: FirstLayerBlock,
+  out: Float32Array,
+): void {
+  const { numDst, indptr, indices } = block;
+  const weights = block.edgeWeight ?? null;
+  if (out.length < numDst * 2 * d)
+    throw new RangeError(`first-layer buffer holds ${out.length} floats, need ${numDst * 2 * d}`);
+  copyDestinationRows(rows.rows, rows.src, rows.off, d, numDst, out, 2 * d);
+  const { rows: x, src, off } = rows;
+  csrWeightedMean(x, src, off, d, indptr, indices, weights, numDst, true, out, 2 * d, d);
+}

@@ -8,6 +8,7 @@ import type {
   HopRows,
   NeighborStore,
   NodeFeatureSource,
+  RowSources,
   RowWindows,
   ScoreRule,
 } from './neighbor-store.js';
@@ -118,21 +119,52 @@ export class LocalNeighborStore implements NeighborStore {
   }
 }
 
+/** Scratch of a feature source's row locations, grown and reused. */
+export class RowSourcesScratch {
+  src = new Int32Array(0);
+  off = new Float64Array(0);
+  buf = new Float32Array(0);
+
+  reserve(count: number, d: number): void {
+    if (this.src.length < count) {
+      const cap = Math.max(count, 2 * this.src.length);
+      this.src = new Int32Array(cap);
+      this.off = new Float64Array(cap);
+    }
+    if (this.buf.length < count * d)
+      this.buf = new Float32Array(Math.max(count * d, 2 * this.buf.length));
+  }
+}
+
 /** Features and labels read from a graph held whole in this process. */
 export class LocalFeatureSource implements NodeFeatureSource {
   readonly dim: number;
+  private readonly scratch = new RowSourcesScratch();
 
   constructor(
-    private readonly store: FeatureStore,
+    private readonly store: FeatureStore & {
+      readonly features?: unknown;
+      readonly rowScales?: unknown;
+    },
     private readonly labels?: Int32Array,
   ) {
     this.dim = store.dim;
   }
 
-  fetch(ids: Int32Array, count: number, out: Float32Array, labels?: Int32Array): void {
-    this.store.gather(ids, count, out, 0);
-    if (!labels) return;
-    const y = this.labels;
-    for (let i = 0; i < count; i++) labels[i] = y ? y[ids[i]] : -1;
+  /** Float32 rows without row scales are read in place; other stores decode into scratch. */
+  locate(ids: Int32Array, count: number, labels?: Int32Array): RowSources {
+    const d = this.dim;
+    const s = this.scratch;
+    s.reserve(count, d);
+    const f = this.store.features;
+    const inPlace = f instanceof Float32Array && this.store.rowScales === undefined;
+    if (!inPlace) this.store.gather(ids, count, s.buf, 0);
+    for (let i = 0; i < count; i++) s.off[i] = inPlace ? ids[i] * d : i * d;
+    s.src.fill(0, 0, count);
+    if (labels) {
+      const y = this.labels;
+      for (let i = 0; i < count; i++) labels[i] = y ? y[ids[i]] : -1;
+    }
+    return { rows: [inPlace ? f : s.buf], src: s.src, off: s.off };
   }
 }

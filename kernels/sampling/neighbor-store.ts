@@ -69,6 +69,13 @@ export interface NeighborStore {
   ): void | Promise<void>;
 }
 
+/** Where float32 feature rows lie: row i is rows[src[i]] from offset off[i] (no copy made). */
+export interface RowSources {
+  readonly rows: readonly Float32Array[];
+  readonly src: Int32Array;
+  readonly off: Float64Array;
+}
+
 /**
  * Node attributes by global id, batched: one call for all of a batch's nodes, so a store that asks
  * other processes makes one request per owner per batch.
@@ -76,13 +83,9 @@ export interface NeighborStore {
 export interface NodeFeatureSource {
   readonly dim: number;
   /**
-   * The float32 features of ids[0..count) into out (row i at i·dim), decoded from the stored dtype,
-   * and each id's label into labels[i] (-1 where unlabelled) when labels is given.
+   * Where the float32 features of ids[0..count) lie (float32 rows in place, others decoded into
+   * scratch), valid until the next call; each id's label into labels[i] (-1 where unlabelled) when
+   * labels is given.
    */
-  fetch(
-    ids: Int32Array,
-    count: number,
-    out: Float32Array,
-    labels?: Int32Array,
-  ): void | Promise<void>;
+  locate(ids: Int32Array, count: number, labels?: Int32Array): RowSources | Promise<RowSources>;
 }

@@ -24,6 +24,7 @@ import type {
   DrawnEdges,
   HopRows,
   NeighborStore,
+  RowSources,
   RowWindows,
   ScoreRule,
 } from '../../../kernels/sampling/neighbor-store.js';
@@ -177,20 +178,31 @@ describe('neighbour stores', () => {
   });
 });
 
+/** Located rows copied out in id order, row i at i·DIM. */
+function rowsOf(loc: RowSources, n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++)
+    out.push(...loc.rows[loc.src[i]].subarray(loc.off[i], loc.off[i] + DIM));
+  return out;
+}
+
 describe('feature sources', () => {
   it('local and partitioned give the same rows and labels, for owned, foreign and repeated ids', async () => {
     const ids = mixedIds();
     const n = ids.length;
-    const want = new Float32Array(n * DIM);
     const wantY = new Int32Array(n);
-    new LocalFeatureSource(whole, whole.labels).fetch(ids, n, want, wantY);
+    const local = new LocalFeatureSource(whole, whole.labels).locate(ids, n, wantY);
+    const want = rowsOf(local, n);
+    // Float32 rows are read where they lie.
+    expect(local.rows[0]).toBe(whole.features);
     calls.fill(0);
     const traffic = emptyTraffic();
     const source = new PartitionFeatureSource(owners[2], peers, traffic);
-    const got = new Float32Array(n * DIM);
     const gotY = new Int32Array(n);
-    await source.fetch(ids, n, got, gotY);
-    expect(Array.from(got)).toEqual(Array.from(want));
+    const got = await source.locate(ids, n, gotY);
+    expect(rowsOf(got, n)).toEqual(want);
+    expect(want.length).toBe(n * DIM);
+    expect(got.rows[2]).toBe(owners[2].part.features);
     expect(Array.from(gotY)).toEqual(Array.from(wantY));
     expect(Array.from(gotY).filter((y) => y === -1).length).toBeGreaterThan(0);
     // One request to each other owner; the rows that crossed are counted.
@@ -198,9 +210,9 @@ describe('feature sources', () => {
     const foreign = Array.from(ids).filter((v) => owners[2].localRow(v) < 0).length;
     expect(traffic.remoteFeatureRows).toBe(foreign);
     expect(traffic.remoteFeatureBytes).toBe(foreign * DIM * 4);
-    // No ids: nothing asked, nothing written.
+    // No ids: nothing asked, nothing located.
     calls.fill(0);
-    await source.fetch(new Int32Array(0), 0, new Float32Array(0));
+    expect(rowsOf(await source.locate(new Int32Array(0), 0), 0)).toEqual([]);
     expect(calls).toEqual([0, 0, 0]);
   });
 });
