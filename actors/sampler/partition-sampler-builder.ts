@@ -50,6 +50,8 @@ export class PartitionBatchBuilder {
   private readonly store: PartitionNeighborStore;
   private readonly features: PartitionFeatureSource;
   private labels = new Int32Array(0);
+  /** The batch being built, if any: the next one starts when it settles. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly owner: PartitionOwner,
@@ -67,8 +69,17 @@ export class PartitionBatchBuilder {
     this.sampler = new NeighborSampler(this.store, { ...this.config.sampler, fanouts });
   }
 
-  /** Builds one node or link batch into fresh arrays laid out as BatchProducer lays them out. */
-  async produce(req: BatchRequest): Promise<BatchFields> {
+  /**
+   * Builds one node or link batch into fresh arrays laid out as BatchProducer lays them out. Calls
+   * run one after another: the sampler's scratch holds one batch while its stores' answers arrive.
+   */
+  produce(req: BatchRequest): Promise<BatchFields> {
+    const next = this.tail.then(() => this.build(req));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async build(req: BatchRequest): Promise<BatchFields> {
     const t0 = performance.now();
     const sub =
       req.kind === 'link'

@@ -29,7 +29,10 @@ import type {
   ScoreRule,
 } from '../../../kernels/sampling/neighbor-store.js';
 import { Xoshiro128 } from '../../../runtime/prng.js';
-import { openParts, peersOf } from '../../helpers/partitions.js';
+import { expectSameBatch, openParts, peersOf } from '../../helpers/partitions.js';
+import { BatchProducer, type ProducerConfig } from '../../../actors/batch/batch-producer.js';
+import { allocateArrays, type BatchFields } from '../../../actors/batch/batch-record.js';
+import { PartitionBatchBuilder } from '../../../actors/sampler/partition-sampler-builder.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-partition-stores-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -214,5 +217,29 @@ describe('feature sources', () => {
     calls.fill(0);
     expect(rowsOf(await source.locate(new Int32Array(0), 0), 0)).toEqual([]);
     expect(calls).toEqual([0, 0, 0]);
+  });
+});
+
+describe('partition batch builder', () => {
+  it('builds batches asked for at once one after another, each equal to the whole graph', async () => {
+    const config: ProducerConfig = {
+      sampler: { strategy: 'weighted', fanouts: [4, 3], seed: 9 },
+      fuseFirstLayer: true,
+      numNegatives: 0,
+    };
+    const producer = new BatchProducer(whole, config);
+    const builder = new PartitionBatchBuilder(owners[1], peers, config);
+    const reqs = [0, 1, 2, 3].map((b) => ({
+      kind: 'node' as const,
+      epoch: 0,
+      batch: b,
+      batchSeed: 100 + b,
+      seeds: Int32Array.from({ length: 24 }, (_v, i) => (b * 131 + i * 7) % NODES),
+    }));
+    const got = await Promise.all(reqs.map((r) => builder.produce(r)));
+    reqs.forEach((r, b) => {
+      const want = producer.produce(r, (shape) => allocateArrays<BatchFields>(shape));
+      expectSameBatch(want, got[b], `batch ${b}`);
+    });
   });
 });
