@@ -220,6 +220,43 @@ napi_value Adagrad(napi_env env, napi_callback_info info) {
   });
 }
 
+int64_t elementBytes(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array:
+      return 8;
+    default:
+      return 4;
+  }
+}
+
+// hugePages(typedArray, collapse): 2 MiB pages for the array's memory; returns the bytes advised.
+napi_value HugePages(napi_env env, napi_callback_info info) {
+  napi_value result = nullptr;
+  guarded(env, [&] {
+    napi_value v[2];
+    args(env, info, v);
+    bool is = false;
+    napi_is_typedarray(env, v[0], &is);
+    need(is, "array must be a typed array");
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_get_typedarray_info(env, v[0], &type, &length, &data, nullptr, nullptr);
+    const int64_t bytes = static_cast<int64_t>(length) * elementBytes(type);
+    napi_create_int64(env, adviseHugePages(data, bytes, boolean(env, v[1])), &result);
+  });
+  return result;
+}
+
 // isa(): the instruction set in use; isa(name): use another one this CPU supports (tests).
 napi_value IsaFn(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -262,6 +299,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"csrScatter", nullptr, CsrScatter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adagrad", nullptr, Adagrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"hugePages", nullptr, HugePages, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"isa", nullptr, IsaFn, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bestIsa", nullptr, BestIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };

@@ -70,4 +70,9 @@ struct AdagradArgs {
 };
 void adagradUpdate(const AdagradArgs& a);
 
+// Asks for 2 MiB pages over the 2 MiB-aligned interior of [data, data + bytes) and, with collapse,
+// for the pages already touched to be merged now. Returns the bytes advised, 0 where unsupported,
+// or -errno when the kernel refused the advice.
+int64_t adviseHugePages(void* data, int64_t bytes, bool collapse);
+
 }  // namespace weft

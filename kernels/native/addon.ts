@@ -75,6 +75,11 @@ export interface NativeAddon {
     eps: number,
     wd: number,
   ): void;
+  /**
+   * 2 MiB pages over the array's aligned interior (collapse: merge the filled pages now); the bytes
+   * advised, 0 where unsupported, or -errno when refused.
+   */
+  hugePages(array: ArrayBufferView, collapse: boolean): number;
   /** The instruction set in use; with a name, switches to it (throws if the CPU lacks it). */
   isa(name?: NativeIsa): NativeIsa;
   bestIsa(): NativeIsa;
