@@ -4,7 +4,9 @@
 #include <node_api.h>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include "kernels.h"
 
 namespace weft {
@@ -135,37 +137,47 @@ CsrArgs csrArgs(napi_env env, napi_value* v, int64_t rows, View<const int32_t>* 
   return a;
 }
 
+// What csrMean and csrScatter share: the CSR (arguments 0-5), the matrix of rows the edges index
+// (csrMean's x, csrScatter's dh) and the matrix laid out per destination with a stride and an
+// offset (csrMean's out, csrScatter's dout), arguments 6-9.
+struct CsrCall {
+  CsrArgs a;
+  const float* in;
+  float* out;
+  int64_t stride, offset;
+};
+
+CsrCall csrCall(napi_env env, napi_callback_info info, bool scatter) {
+  napi_value v[10];
+  args(env, info, v);
+  auto in = typed<const float>(env, v[6], napi_float32_array, scatter ? "dout" : "x", false);
+  auto out = typed<float>(env, v[7], napi_float32_array, scatter ? "dh" : "out", false);
+  const int64_t d = integer(env, v[4], "d");
+  const int64_t rowsLength = scatter ? out.length : in.length, dstLength = scatter ? in.length : out.length;
+  View<const int32_t> ip;
+  CsrArgs a = csrArgs(env, v, d == 0 ? 0 : rowsLength / d, &ip);
+  const std::string side = scatter ? "in" : "out";
+  const int64_t stride = integer(env, v[8], (side + "Stride").c_str());
+  const int64_t off = integer(env, v[9], (side + "Offset").c_str());
+  need(a.numDst == 0 || off + d <= stride, side + "Offset + d exceeds " + side + "Stride");
+  need(a.numDst == 0 || dstLength >= (a.numDst - 1) * stride + off + d,
+       std::string(scatter ? "dout" : "out") + " is too short");
+  return {a, in.data, out.data, stride, off};
+}
+
 // csrMean(indptr, indices, weights | null, numDst, d, mean, x, out, outStride, outOffset)
 napi_value CsrMean(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    napi_value v[10];
-    args(env, info, v);
-    auto x = typed<const float>(env, v[6], napi_float32_array, "x", false);
-    auto out = typed<float>(env, v[7], napi_float32_array, "out", false);
-    const int64_t d = integer(env, v[4], "d");
-    View<const int32_t> ip;
-    CsrArgs a = csrArgs(env, v, d == 0 ? 0 : x.length / d, &ip);
-    const int64_t stride = integer(env, v[8], "outStride"), off = integer(env, v[9], "outOffset");
-    need(a.numDst == 0 || off + d <= stride, "outOffset + d exceeds outStride");
-    need(a.numDst == 0 || out.length >= (a.numDst - 1) * stride + off + d, "out is too short");
-    if (d > 0) csrMean(a, x.data, out.data, stride, off);
+    const CsrCall c = csrCall(env, info, false);
+    if (c.a.d > 0) csrMean(c.a, c.in, c.out, c.stride, c.offset);
   });
 }
 
 // csrScatter(indptr, indices, weights | null, numDst, d, mean, dout, dh, inStride, inOffset)
 napi_value CsrScatter(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    napi_value v[10];
-    args(env, info, v);
-    auto dout = typed<const float>(env, v[6], napi_float32_array, "dout", false);
-    auto dh = typed<float>(env, v[7], napi_float32_array, "dh", false);
-    const int64_t d = integer(env, v[4], "d");
-    View<const int32_t> ip;
-    CsrArgs a = csrArgs(env, v, d == 0 ? 0 : dh.length / d, &ip);
-    const int64_t stride = integer(env, v[8], "inStride"), off = integer(env, v[9], "inOffset");
-    need(a.numDst == 0 || off + d <= stride, "inOffset + d exceeds inStride");
-    need(a.numDst == 0 || dout.length >= (a.numDst - 1) * stride + off + d, "dout is too short");
-    if (d > 0) csrScatter(a, dout.data, stride, off, dh.data);
+    const CsrCall c = csrCall(env, info, true);
+    if (c.a.d > 0) csrScatter(c.a, c.in, c.stride, c.offset, c.out);
   });
 }
 
@@ -176,46 +188,54 @@ double number(napi_env env, napi_value v, const char* name) {
   return x;
 }
 
-void needRun(int64_t length, int64_t off, int64_t n, const char* name) {
-  need(off + n <= length, std::string(name) + " is shorter than offset + n");
+// The runs of an optimizer step (see Runs in kernels.h), checked against every state array (each
+// must hold every row) and the gradient (one run of width per row).
+Runs runsArgs(napi_env env, napi_value rowsArg, napi_value widthArg,
+              std::initializer_list<std::pair<const char*, int64_t>> state, int64_t gLength) {
+  auto rows = typed<const int32_t>(env, rowsArg, napi_int32_array, "rows", true);
+  Runs r{rows.data, rows.data == nullptr ? 1 : rows.length, integer(env, widthArg, "width")};
+  int64_t maxRow = 0;
+  for (int64_t k = 0; r.rows != nullptr && k < r.numRows; k++) {
+    need(r.rows[k] >= 0, "rows[" + std::to_string(k) + "] is negative");
+    if (r.rows[k] > maxRow) maxRow = r.rows[k];
+  }
+  const int64_t extent = r.numRows == 0 ? 0 : (maxRow + 1) * r.width;
+  for (const auto& [name, length] : state)
+    need(length >= extent, std::string(name) + " is shorter than its rows · width");
+  need(gLength >= r.numRows * r.width, "g is shorter than rows · width");
+  return r;
 }
 
-// adam(p, g, m, v, pOff, gOff, n, beta1, beta2, eps, wd, decoupled, stepSize, sqrtC2, decay)
+// adam(p, g, m, v, rows | null, width, beta1, beta2, eps, wd, decoupled, stepSize, sqrtC2, decay)
 napi_value Adam(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    napi_value v[15];
+    napi_value v[14];
     args(env, info, v);
     auto p = typed<float>(env, v[0], napi_float32_array, "p", false);
     auto g = typed<const float>(env, v[1], napi_float32_array, "g", false);
     auto m = typed<float>(env, v[2], napi_float32_array, "m", false);
     auto vv = typed<float>(env, v[3], napi_float32_array, "v", false);
-    AdamArgs a{p.data, g.data, m.data, vv.data,
-               integer(env, v[4], "pOff"), integer(env, v[5], "gOff"), integer(env, v[6], "n"),
-               number(env, v[7], "beta1"), number(env, v[8], "beta2"), number(env, v[9], "eps"),
-               number(env, v[10], "wd"), boolean(env, v[11]), number(env, v[12], "stepSize"),
-               number(env, v[13], "sqrtC2"), number(env, v[14], "decay")};
-    needRun(p.length, a.pOff, a.n, "p");
-    needRun(m.length, a.pOff, a.n, "m");
-    needRun(vv.length, a.pOff, a.n, "v");
-    needRun(g.length, a.gOff, a.n, "g");
+    const Runs runs =
+        runsArgs(env, v[4], v[5], {{"p", p.length}, {"m", m.length}, {"v", vv.length}}, g.length);
+    AdamArgs a{p.data, g.data, m.data, vv.data, runs,
+               number(env, v[6], "beta1"), number(env, v[7], "beta2"), number(env, v[8], "eps"),
+               number(env, v[9], "wd"), boolean(env, v[10]), number(env, v[11], "stepSize"),
+               number(env, v[12], "sqrtC2"), number(env, v[13], "decay")};
     adamUpdate(a);
   });
 }
 
-// adagrad(p, g, sum, pOff, gOff, n, clr, eps, wd)
+// adagrad(p, g, sum, rows | null, width, clr, eps, wd)
 napi_value Adagrad(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    napi_value v[9];
+    napi_value v[8];
     args(env, info, v);
     auto p = typed<float>(env, v[0], napi_float32_array, "p", false);
     auto g = typed<const float>(env, v[1], napi_float32_array, "g", false);
     auto sum = typed<float>(env, v[2], napi_float32_array, "sum", false);
-    AdagradArgs a{p.data, g.data, sum.data, integer(env, v[3], "pOff"), integer(env, v[4], "gOff"),
-                  integer(env, v[5], "n"), number(env, v[6], "clr"), number(env, v[7], "eps"),
-                  number(env, v[8], "wd")};
-    needRun(p.length, a.pOff, a.n, "p");
-    needRun(sum.length, a.pOff, a.n, "sum");
-    needRun(g.length, a.gOff, a.n, "g");
+    const Runs runs = runsArgs(env, v[3], v[4], {{"p", p.length}, {"sum", sum.length}}, g.length);
+    AdagradArgs a{p.data, g.data, sum.data, runs, number(env, v[5], "clr"),
+                  number(env, v[6], "eps"), number(env, v[7], "wd")};
     adagradUpdate(a);
   });
 }

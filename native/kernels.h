@@ -46,26 +46,35 @@ void csrMean(const CsrArgs& a, const float* x, float* out, int64_t outStride, in
 // kernels/ops/csr-mean.ts's csrScatterRows (float64 products, one fp32 rounding per add).
 void csrScatter(const CsrArgs& a, const float* dout, int64_t inStride, int64_t inOffset, float* dh);
 
-// One Adam (or AdamW, decoupled) step over p[pOff .. pOff+n) with gradient g[gOff ..]; stepSize =
-// lr/(1-β1^t), sqrtC2 = sqrt(1-β2^t), decay = 1-lr·wd (decoupled) or 1, computed by the caller.
+// The runs an optimizer step updates: with rows, run k is p[rows[k]·width ..] (and its slots) with
+// gradient g[k·width ..], in the order of rows (an embedding table's rows); without, the one run
+// p[0 .. width) with g[0 .. width) (a dense parameter).
+struct Runs {
+  const int32_t* rows;  // null: one dense run
+  int64_t numRows;
+  int64_t width;
+};
+
+// One Adam (or AdamW, decoupled) step over the runs; stepSize = lr/(1-β1^t), sqrtC2 = sqrt(1-β2^t),
+// decay = 1-lr·wd (decoupled) or 1, computed by the caller.
 struct AdamArgs {
   float* p;
   const float* g;
   float* m;
   float* v;
-  int64_t pOff, gOff, n;
+  Runs runs;
   double beta1, beta2, eps, wd;
   bool decoupled;
   double stepSize, sqrtC2, decay;
 };
 void adamUpdate(const AdamArgs& a);
 
-// One Adagrad step: sum += g², p -= clr·g/(sqrt(sum)+eps), with g = grad + wd·p.
+// One Adagrad step over the runs: sum += g², p -= clr·g/(sqrt(sum)+eps), with g = grad + wd·p.
 struct AdagradArgs {
   float* p;
   const float* g;
   float* sum;
-  int64_t pOff, gOff, n;
+  Runs runs;
   double clr, eps, wd;
 };
 void adagradUpdate(const AdagradArgs& a);

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BackendError } from '../tf/errors.js';
+import type { AdagradRuns, AdamRuns } from './optimizer-runs.js';
 
 /** The addon's exports (native/binding.cc); lengths and indices are checked there. */
 export interface NativeAddon {
@@ -46,35 +47,10 @@ export interface NativeAddon {
     inStride: number,
     inOffset: number,
   ): void;
-  /** One Adam step over p[pOff, pOff+n); see native/optim.cc for the scalars. */
-  adam(
-    p: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    pOff: number,
-    gOff: number,
-    n: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    wd: number,
-    decoupled: boolean,
-    stepSize: number,
-    sqrtC2: number,
-    decay: number,
-  ): void;
-  adagrad(
-    p: Float32Array,
-    g: Float32Array,
-    sum: Float32Array,
-    pOff: number,
-    gOff: number,
-    n: number,
-    clr: number,
-    eps: number,
-    wd: number,
-  ): void;
+  /** One Adam step over the runs of p; see AdamRuns and native/optim.cc for the scalars. */
+  adam(...args: AdamRuns): void;
+  /** One Adagrad step over the runs of p. */
+  adagrad(...args: AdagradRuns): void;
   /**
    * 2 MiB pages over the array's aligned interior (collapse: merge the filled pages now); the bytes
    * advised, 0 where unsupported, or -errno when refused.
@@ -86,8 +62,8 @@ export interface NativeAddon {
 }
 
 /**
- * Element-wise updates shorter than this stay in JavaScript (same bits either way), so that small
- * runs such as one embedding-table row do not each pay for a call into the addon.
+ * Optimizer steps over fewer elements than this (all runs together) stay in JavaScript (same bits
+ * either way), so that small steps such as one embedding-table row do not pay for a call.
  */
 export const NATIVE_MIN_RUN = 1024;
 
