@@ -36,10 +36,12 @@ interface Times {
   sample: number[];
   gather: number[];
   total: number[];
+  /** CPU ms of the whole produce call: on a loaded machine the steadier figure. */
+  cpu: number[];
 }
 const paths: Record<string, Times> = {};
 const modes = native ? ['native', 'wasm'] : ['wasm'];
-for (const m of modes) paths[m] = { sample: [], gather: [], total: [] };
+for (const m of modes) paths[m] = { sample: [], gather: [], total: [], cpu: [] };
 const rng = new Xoshiro128(11);
 const seeds = new Int32Array(1024);
 const batches = Number(values.batches);
@@ -49,11 +51,14 @@ for (let b = -4; b < batches; b++) {
   const order = b % 2 === 0 ? modes : [...modes].reverse();
   for (const m of order) {
     setNativeEnabled(m === 'native');
+    const cpu0 = process.cpuUsage();
     const out = producer.produce(
       { kind: 'node', epoch: 0, batch: b, batchSeed: b, seeds },
       (shape) => allocateArrays(shape),
     );
+    const cpu = process.cpuUsage(cpu0);
     if (b < 0) continue;
+    paths[m].cpu.push((cpu.user + cpu.system) / 1000);
     const { sampleMs, gatherMs } = readBatchHeader(out.meta);
     paths[m].sample.push(sampleMs);
     paths[m].gather.push(gatherMs);
@@ -70,12 +75,13 @@ const summary = Object.fromEntries(
       gather_first_layer_ms_median: med(t.gather),
       producer_ms_median: med(t.total),
       producer_ms_min: Math.min(...t.total),
+      producer_cpu_ms_median: med(t.cpu),
     },
   ]),
 );
 for (const [m, s] of Object.entries(summary))
   console.log(
-    `${m.padEnd(6)} sample ${s.sample_ms_median.toFixed(1)} ms + gather/first layer ${s.gather_first_layer_ms_median.toFixed(1)} ms = ${s.producer_ms_median.toFixed(1)} ms per batch (min ${s.producer_ms_min.toFixed(1)})`,
+    `${m.padEnd(6)} sample ${s.sample_ms_median.toFixed(1)} ms + gather/first layer ${s.gather_first_layer_ms_median.toFixed(1)} ms = ${s.producer_ms_median.toFixed(1)} ms per batch (min ${s.producer_ms_min.toFixed(1)}), CPU ${s.producer_cpu_ms_median.toFixed(1)} ms`,
   );
 const out = {
   ...runInfo('producer'),

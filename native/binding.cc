@@ -2,6 +2,7 @@
 // before a kernel touches memory, so bad arguments throw a RangeError instead of corrupting it),
 // instruction-set dispatch, and the module's exports.
 #include <node_api.h>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <initializer_list>
@@ -41,6 +42,19 @@ struct View {
   int64_t length = 0;
 };
 
+const char* arrayName(napi_typedarray_type t) {
+  switch (t) {
+    case napi_float32_array:
+      return "Float32Array";
+    case napi_float64_array:
+      return "Float64Array";
+    case napi_uint32_array:
+      return "Uint32Array";
+    default:
+      return "Int32Array";
+  }
+}
+
 template <class T>
 View<T> typed(napi_env env, napi_value v, napi_typedarray_type want, const char* name,
               bool nullable) {
@@ -53,9 +67,7 @@ View<T> typed(napi_env env, napi_value v, napi_typedarray_type want, const char*
   size_t length = 0;
   void* data = nullptr;
   if (is) napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
-  if (!is || type != want)
-    throw ArgError{std::string(name) + " must be a " +
-                   (want == napi_float32_array ? "Float32Array" : "Int32Array")};
+  if (!is || type != want) throw ArgError{std::string(name) + " must be a " + arrayName(want)};
   return {static_cast<T*>(data), static_cast<int64_t>(length)};
 }
 
@@ -92,6 +104,25 @@ napi_value guarded(napi_env env, F f) {
     napi_throw_range_error(env, "ERR_WEFT_NATIVE_ARGS", e.message.c_str());
   }
   return nullptr;
+}
+
+// As guarded, for entry points that return an integer: f's result, or undefined after a throw.
+template <class F>
+napi_value guardedInt(napi_env env, F f) {
+  napi_value result = nullptr;
+  guarded(env, [&] { napi_create_int64(env, f(), &result); });
+  return result;
+}
+
+// Any typed array's element type, length and data; throws naming the argument for anything else.
+napi_typedarray_type anyTyped(napi_env env, napi_value v, const char* name, size_t* length,
+                              void** data) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  need(is, std::string(name) + " must be a typed array");
+  napi_typedarray_type type;
+  napi_get_typedarray_info(env, v, &type, length, data, nullptr, nullptr);
+  return type;
 }
 
 // gemm(a, b, c, m, n, k, transA, transB, bias | null, relu)
@@ -181,6 +212,61 @@ napi_value CsrScatter(napi_env env, napi_callback_info info) {
   });
 }
 
+// Checks a uniform hop's arguments against the graph and the buffers' capacity (see kernels.h).
+void checkHop(const UniformHopArgs& a, int64_t indicesLength, const View<int32_t>& nodes,
+              int64_t slotLength, int64_t rowPtrLength, int64_t edgesLength, int64_t posLength) {
+  need(a.k >= 1, "k must be at least 1");
+  need(a.lo <= a.hi && a.hi <= nodes.length && a.hi < rowPtrLength, "rows [lo, hi) out of range");
+  need(a.n <= nodes.length && slotLength >= a.numNodes, "nodes or slot too short");
+  need(a.base + nodes.length <= 0x7fffffff, "base + nodes exceeds 2^31");
+  int64_t total = 0;
+  for (int64_t i = a.lo; i < a.hi; i++) {
+    const int64_t g = a.nodes[i];
+    need(g >= 0 && g < a.numNodes, "nodes[" + std::to_string(i) + "] is not a node of the graph");
+    const double s = a.indptr32 ? a.indptr32[g] : a.indptr64[g];
+    const double e = a.indptr32 ? a.indptr32[g + 1] : a.indptr64[g + 1];
+    need(s <= e && e <= static_cast<double>(indicesLength), "indptr of node " + std::to_string(g) +
+                                                                " is outside indices");
+    total += std::min(static_cast<int64_t>(e - s), a.k);
+  }
+  const int64_t e0 = a.rowPtr[a.lo];
+  need(e0 >= 0 && e0 + total <= edgesLength && e0 + total <= posLength,
+       "edges or pos too short for the hop");
+  need(a.n + total <= nodes.length, "nodes too short for the hop");
+}
+
+// uniformHop(indptr, indices, nodes, lo, hi, k, state, slot, base, rowPtr, edges, pos, n): new n.
+napi_value UniformHop(napi_env env, napi_callback_info info) {
+  return guardedInt(env, [&] {
+    napi_value v[13];
+    args(env, info, v);
+    size_t length;
+    void* data;
+    const bool wide = anyTyped(env, v[0], "indptr", &length, &data) == napi_float64_array;
+    auto ip32 = wide ? View<const uint32_t>{}
+                     : typed<const uint32_t>(env, v[0], napi_uint32_array, "indptr", false);
+    auto ip64 = wide ? typed<const double>(env, v[0], napi_float64_array, "indptr", false)
+                     : View<const double>{};
+    auto indices = typed<const uint32_t>(env, v[1], napi_uint32_array, "indices", false);
+    auto nodes = typed<int32_t>(env, v[2], napi_int32_array, "nodes", false);
+    auto state = typed<int32_t>(env, v[6], napi_int32_array, "state", false);
+    auto slot = typed<int32_t>(env, v[7], napi_int32_array, "slot", false);
+    auto rowPtr = typed<int32_t>(env, v[9], napi_int32_array, "rowPtr", false);
+    auto edges = typed<int32_t>(env, v[10], napi_int32_array, "edges", false);
+    auto pos = typed<double>(env, v[11], napi_float64_array, "pos", false);
+    const int64_t ipLength = wide ? ip64.length : ip32.length;
+    need(ipLength >= 1 && state.length >= 4, "indptr is empty or state has fewer than 4 words");
+    UniformHopArgs a{ip32.data, ip64.data, indices.data, nodes.data, integer(env, v[3], "lo"),
+                     integer(env, v[4], "hi"), integer(env, v[5], "k"), state.data, slot.data,
+                     integer(env, v[8], "base"), rowPtr.data, edges.data, pos.data,
+                     integer(env, v[12], "n"), ipLength - 1};
+    checkHop(a, indices.length, nodes, slot.length, rowPtr.length, edges.length, pos.length);
+    const int64_t n = uniformHop(a);
+    need(n >= 0, "a sampled neighbour id is not a node of the graph");
+    return n;
+  });
+}
+
 double number(napi_env env, napi_value v, const char* name) {
   double x = 0;
   if (napi_get_value_double(env, v, &x) != napi_ok || !std::isfinite(x))
@@ -260,21 +346,15 @@ int64_t elementBytes(napi_typedarray_type t) {
 
 // hugePages(typedArray, collapse): 2 MiB pages for the array's memory; returns the bytes advised.
 napi_value HugePages(napi_env env, napi_callback_info info) {
-  napi_value result = nullptr;
-  guarded(env, [&] {
+  return guardedInt(env, [&] {
     napi_value v[2];
     args(env, info, v);
-    bool is = false;
-    napi_is_typedarray(env, v[0], &is);
-    need(is, "array must be a typed array");
-    napi_typedarray_type type;
     size_t length = 0;
     void* data = nullptr;
-    napi_get_typedarray_info(env, v[0], &type, &length, &data, nullptr, nullptr);
+    const napi_typedarray_type type = anyTyped(env, v[0], "array", &length, &data);
     const int64_t bytes = static_cast<int64_t>(length) * elementBytes(type);
-    napi_create_int64(env, adviseHugePages(data, bytes, boolean(env, v[1])), &result);
+    return adviseHugePages(data, bytes, boolean(env, v[1]));
   });
-  return result;
 }
 
 // isa(): the instruction set in use; isa(name): use another one this CPU supports (tests).
@@ -317,6 +397,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"csrMean", nullptr, CsrMean, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"csrScatter", nullptr, CsrScatter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"uniformHop", nullptr, UniformHop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adagrad", nullptr, Adagrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"hugePages", nullptr, HugePages, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

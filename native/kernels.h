@@ -79,6 +79,28 @@ struct AdagradArgs {
 };
 void adagradUpdate(const AdagradArgs& a);
 
+// One hop of uniform sampling over rows [lo, hi) of the sampler's local nodes with fanout k >= 1:
+// chosen CSR positions into pos and rowPtr[lo+1 .. hi], then the chosen neighbours into edges as
+// local ids (new ones appended to nodes from n, marked in slot as base + local id). The state words
+// advance as the JavaScript sampler's would. Returns the new node count. Every index was checked.
+struct UniformHopArgs {
+  const uint32_t* indptr32;  // one of the two offset layouts is set
+  const double* indptr64;
+  const uint32_t* indices;
+  int32_t* nodes;
+  int64_t lo, hi, k;
+  int32_t* state;
+  int32_t* slot;
+  int64_t base;
+  int32_t* rowPtr;
+  int32_t* edges;
+  double* pos;
+  int64_t n;
+  int64_t numNodes;
+};
+// -1 when a chosen neighbour id is not below numNodes (the map is then left as it was).
+int64_t uniformHop(const UniformHopArgs& a);
+
 // Asks for 2 MiB pages over the 2 MiB-aligned interior of [data, data + bytes) and, with collapse,
 // for the pages already touched to be merged now. Returns the bytes advised, 0 where unsupported,
 // or -errno when the kernel refused the advice.

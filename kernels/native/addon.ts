@@ -47,6 +47,26 @@ export interface NativeAddon {
     inStride: number,
     inOffset: number,
   ): void;
+  /**
+   * One hop of uniform neighbour sampling, fanout k >= 1, over the sampler's rows [lo, hi): the
+   * loops of NeighborSampler's choosePositions and mapDirect with the same draws (native/sample.cc).
+   * Fills pos and rowPtr[lo+1 .. hi], edges from rowPtr[lo], advances state; returns the new n.
+   */
+  uniformHop(
+    indptr: Uint32Array | Float64Array,
+    indices: Uint32Array,
+    nodes: Int32Array,
+    lo: number,
+    hi: number,
+    k: number,
+    state: Int32Array,
+    slot: Int32Array,
+    base: number,
+    rowPtr: Int32Array,
+    edges: Int32Array,
+    pos: Float64Array,
+    n: number,
+  ): number;
   /** One Adam step over the runs of p; see AdamRuns and native/optim.cc for the scalars. */
   adam(...args: AdamRuns): void;
   /** One Adagrad step over the runs of p. */

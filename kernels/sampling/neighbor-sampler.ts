@@ -2,6 +2,7 @@
 // layers out, for the uniform, weighted, temporal and PPR strategies. Hot loops reuse scratch buffers.
 import type { Csr, Offsets } from '../../graph-store/types.js';
 import { ConfigError, InputError } from '../../runtime/errors.js';
+import { nativeKernels } from '../native/addon.js';
 import { FanoutBudget } from './fanout-budget.js';
 import { growFloat32, growFloat64, growInt32 } from './grow.js';
 import { KeyedNodeMap } from './keyed-node-map.js';
@@ -480,6 +481,7 @@ export class NeighborSampler {
    * (measured against one fused loop in bench/NOTES.md, section "Neighbour samplers").
    */
   private expandRows(lo: number, hi: number, k: number): void {
+    if (this.nativeHop(lo, hi, k)) return;
     const e0 = this.e;
     this.choosePositions(lo, hi, k);
     const e1 = this.e;
@@ -489,6 +491,31 @@ export class NeighborSampler {
     if (this.keyedMode) this.mapKeyed(lo, hi);
     else this.mapDirect(e0, e1);
     this.e = e1;
+  }
+
+  /**
+   * The same hop in the addon when the rows are plain uniform ones (no budgets, time groups or
+   * hidden seed edges): the same draws in the same order, so the same bytes (native/sample.cc).
+   * False when it does not apply or the wasm kernels run.
+   */
+  private nativeHop(lo: number, hi: number, k: number): boolean {
+    const addon = nativeKernels();
+    const plain = this.strategy === 'uniform' && this.budget === null && !this.keyedMode;
+    if (addon === null || !plain || k < 1 || (this.excludeActive && lo < this.numSeeds))
+      return false;
+    const e0 = this.e;
+    const most = (hi - lo) * k;
+    if (this.pos.length < e0 + most) this.pos = growFloat64(this.pos, e0 + most, e0);
+    this.ensureEdges(most);
+    this.ensureNodes(most);
+    const { slot, base } = this.direct;
+    this.n = addon.uniformHop(
+      ...[this.indptr, this.indices, this.nodes, lo, hi, k, this.rng.state, slot, base],
+      ...[this.rowPtr, this.edges, this.pos, this.n],
+    );
+    this.e = this.rowPtr[hi];
+    if (this.returnEdgeIds) for (let q = e0; q < this.e; q++) this.edgeId[q] = this.pos[q];
+    return true;
   }
 
   /** Pass 1: positions of the chosen edges of rows [lo, hi) into pos[rowPtr[i]..rowPtr[i+1]). */
