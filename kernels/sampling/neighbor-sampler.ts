@@ -29,6 +29,8 @@ const STRATEGIES: readonly SamplingStrategy[] = ['uniform', 'weighted', 'tempora
 const MAX_NODES = 0x7fffffff;
 const DEFAULT_PPR_ALPHA = 0.25;
 const DEFAULT_PPR_EPSILON = 1e-4;
+/** Largest rows × fanout a native hop sizes its buffers for (16 M edges, 200 MB of scratch). */
+const MAX_NATIVE_HOP_EDGES = 1 << 24;
 /** Lane that separates negative draws from neighbour draws of the same batch seed. */
 export const NEGATIVE_LANE = 1;
 
@@ -501,10 +503,17 @@ export class NeighborSampler {
   private nativeHop(lo: number, hi: number, k: number): boolean {
     const addon = nativeKernels();
     const plain = this.strategy === 'uniform' && this.budget === null && !this.keyedMode;
-    if (addon === null || !plain || k < 1 || (this.excludeActive && lo < this.numSeeds))
+    // The addon takes the store's own layouts (u32 or f64 offsets, u32 ids); any other stays here.
+    const ip = this.indptr;
+    const layout =
+      this.indices instanceof Uint32Array &&
+      (ip instanceof Uint32Array || ip instanceof Float64Array);
+    if (addon === null || !plain || !layout || k < 1 || (this.excludeActive && lo < this.numSeeds))
       return false;
     const e0 = this.e;
+    // Buffers are sized for every row at full fanout; a fanout far above the degrees stays here.
     const most = (hi - lo) * k;
+    if (most > MAX_NATIVE_HOP_EDGES) return false;
     if (this.pos.length < e0 + most) this.pos = growFloat64(this.pos, e0 + most, e0);
     this.ensureEdges(most);
     this.ensureNodes(most);
