@@ -40,6 +40,7 @@ template <class T>
 struct View {
   T* data = nullptr;
   int64_t length = 0;
+  bool present = false;  // false: a nullable argument given as null (data is null for empty arrays too)
 };
 
 const char* arrayName(napi_typedarray_type t) {
@@ -68,7 +69,7 @@ View<T> typed(napi_env env, napi_value v, napi_typedarray_type want, const char*
   void* data = nullptr;
   if (is) napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
   if (!is || type != want) throw ArgError{std::string(name) + " must be a " + arrayName(want)};
-  return {static_cast<T*>(data), static_cast<int64_t>(length)};
+  return {static_cast<T*>(data), static_cast<int64_t>(length), true};
 }
 
 int64_t integer(napi_env env, napi_value v, const char* name) {
@@ -279,9 +280,9 @@ double number(napi_env env, napi_value v, const char* name) {
 Runs runsArgs(napi_env env, napi_value rowsArg, napi_value widthArg,
               std::initializer_list<std::pair<const char*, int64_t>> state, int64_t gLength) {
   auto rows = typed<const int32_t>(env, rowsArg, napi_int32_array, "rows", true);
-  Runs r{rows.data, rows.data == nullptr ? 1 : rows.length, integer(env, widthArg, "width")};
+  Runs r{rows.data, rows.present ? rows.length : 1, integer(env, widthArg, "width"), !rows.present};
   int64_t maxRow = 0;
-  for (int64_t k = 0; r.rows != nullptr && k < r.numRows; k++) {
+  for (int64_t k = 0; !r.dense && k < r.numRows; k++) {
     need(r.rows[k] >= 0, "rows[" + std::to_string(k) + "] is negative");
     if (r.rows[k] > maxRow) maxRow = r.rows[k];
   }

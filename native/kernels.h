@@ -50,9 +50,10 @@ void csrScatter(const CsrArgs& a, const float* dout, int64_t inStride, int64_t i
 // gradient g[k·width ..], in the order of rows (an embedding table's rows); without, the one run
 // p[0 .. width) with g[0 .. width) (a dense parameter).
 struct Runs {
-  const int32_t* rows;  // null: one dense run
+  const int32_t* rows;
   int64_t numRows;
   int64_t width;
+  bool dense;  // one dense run; rows is unused (an empty rows list is no run at all)
 };
 
 // One Adam (or AdamW, decoupled) step over the runs; stepSize = lr/(1-β1^t), sqrtC2 = sqrt(1-β2^t),

@@ -10,7 +10,7 @@ namespace {
 // Calls f(pOff, gOff) for each run, in order.
 template <class F>
 void eachRun(const Runs& r, F f) {
-  if (r.rows == nullptr) {
+  if (r.dense) {
     f(int64_t{0}, int64_t{0});
     return;
   }

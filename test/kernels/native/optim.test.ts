@@ -111,4 +111,16 @@ describe.skipIf(addon === null)('native optimizer updates', () => {
     expect(() => addon!.adagrad(p, g, p, null, 5, 0.1, 1e-8, 0)).toThrow(/shorter/);
     expect(Array.from(p)).toEqual([1, 1, 1, 1]);
   });
+
+  it('change nothing for an empty list of rows, and update one row of width 1', () => {
+    const p = Float32Array.of(1, 2, 3);
+    const sum = new Float32Array(3);
+    addon!.adagrad(p, new Float32Array(0), sum, new Int32Array(0), 5, 0.1, 1e-8, 0);
+    expect(Array.from(p)).toEqual([1, 2, 3]);
+    addon!.adagrad(p, Float32Array.of(0.5), sum, Int32Array.of(2), 1, 0.1, 1e-8, 0);
+    // p -= clr·g/(sqrt(g²)+eps) in float64, rounded once: 3 - 0.1·0.5/(0.5+1e-8).
+    expect(p[2]).toBe(Math.fround(3 - (0.1 * 0.5) / (Math.sqrt(0.25) + 1e-8)));
+    expect(sum[2]).toBe(0.25);
+    expect(Array.from(p.subarray(0, 2))).toEqual([1, 2]);
+  });
 });
