@@ -40,7 +40,8 @@ template <class T>
 struct View {
   T* data = nullptr;
   int64_t length = 0;
-  bool present = false;  // false: a nullable argument given as null (data is null for empty arrays too)
+  // false: a nullable argument given as null (an empty array has a null data pointer too).
+  bool present = false;
 };
 
 const char* arrayName(napi_typedarray_type t) {
@@ -185,7 +186,8 @@ CsrCall csrCall(napi_env env, napi_callback_info info, bool scatter) {
   auto in = typed<const float>(env, v[6], napi_float32_array, scatter ? "dout" : "x", false);
   auto out = typed<float>(env, v[7], napi_float32_array, scatter ? "dh" : "out", false);
   const int64_t d = integer(env, v[4], "d");
-  const int64_t rowsLength = scatter ? out.length : in.length, dstLength = scatter ? in.length : out.length;
+  const int64_t rowsLength = scatter ? out.length : in.length;
+  const int64_t dstLength = scatter ? in.length : out.length;
   View<const int32_t> ip;
   CsrArgs a = csrArgs(env, v, d == 0 ? 0 : rowsLength / d, &ip);
   const std::string side = scatter ? "in" : "out";

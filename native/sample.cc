@@ -1,6 +1,6 @@
 // One hop of uniform neighbour sampling, the loops of kernels/sampling/neighbor-sampler.ts
-// (choosePositions, then mapDirect) with the same xoshiro128** stream and the same draws, so a batch
-// is byte-identical whichever runs it.
+// (choosePositions, then mapDirect) with the same xoshiro128** stream and the same draws, so a
+// batch is byte-identical whichever runs it.
 #include <cmath>
 #include <vector>
 #include "kernels.h"
