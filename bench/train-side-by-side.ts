@@ -1,16 +1,17 @@
 // `weft train` of this commit against an older one, side by side on this machine: the two checkouts
 // take turns running bench/train.ts (fused hand-off) on the same 1M-node / 20M-edge graph, so load
-// swings hit both alike. Run: npx tsx bench/train-side-by-side.ts [--base REF] [--rounds N] [--steps N]
+// swings hit both alike; each run's CPU seconds and peak RSS come from /usr/bin/time.
+// Run: npx tsx bench/train-side-by-side.ts [--base REF] [--rounds N] [--steps N]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gitCommit } from './git-commit.js';
+import { runInfo } from './run-info.js';
 
 const { values } = parseArgs({
   options: {
-    base: { type: 'string', default: 'a9eef31' },
+    base: { type: 'string', default: 'b59be37' },
     rounds: { type: 'string', default: '3' },
     steps: { type: 'string', default: '150' },
     config: { type: 'string', default: 'fused' },
@@ -25,30 +26,60 @@ const baseCommit = execFileSync('git', ['rev-parse', values.base!]).toString().t
 
 interface Run {
   seeds_per_s: number;
+  end_to_end_seeds_per_s: number;
   step_ms: number;
   compute_ms: number;
   wait_ms: number;
   sync_ms: number;
+  /** The producer's time per batch on the sampler thread: sample + gather + first-layer mean. */
+  producer_ms: number;
+  /** User + system CPU seconds of the whole process (start-up and evaluation included). */
+  cpu_s: number;
+  /** Seeds trained over the process's CPU seconds. */
+  seeds_per_cpu_s: number;
+  peak_rss_bytes: number;
+  loadavg: number;
 }
 
-/** One bench/train.ts run in `dir`; its results file read back. */
+/** One bench/train.ts run in `dir` under /usr/bin/time; its results file read back. */
 function runIn(dir: string): Run {
+  const timeFile = join(baseDir, '..', `weft-time-${process.pid}.txt`);
+  const loadavg = os.loadavg()[0];
   execFileSync(
-    'npx',
-    ['tsx', 'bench/train.ts', '--configs', values.config!, '--steps', values.steps!],
+    '/usr/bin/time',
+    ['-f', '%U %S %M', '-o', timeFile, 'npx', 'tsx', 'bench/train.ts'].concat([
+      '--configs',
+      values.config!,
+      '--steps',
+      values.steps!,
+    ]),
     { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] },
   );
+  const [user, sys] = readFileSync(timeFile, 'utf8')
+    .trim()
+    .split('\n')
+    .pop()!
+    .split(' ')
+    .map(Number);
   // Both checkouts write their bench/results/train.json (this one's is restored at the end).
   const r = JSON.parse(readFileSync(join(dir, 'bench/results/train.json'), 'utf8')) as {
-    runs: { results: { throughput: Record<string, number> } }[];
+    runs: { results: { throughput: Record<string, number>; peak_rss_bytes: number } }[];
   };
-  const t = r.runs[0].results.throughput;
+  const res = r.runs[0].results;
+  const t = res.throughput;
+  const cpu = user + sys;
   return {
     seeds_per_s: t.seeds_per_s,
+    end_to_end_seeds_per_s: t.end_to_end_seeds_per_s ?? 0,
     step_ms: t.step_s * 1000,
     compute_ms: t.compute_s * 1000,
     wait_ms: t.queue_wait_s * 1000,
     sync_ms: t.sync_s * 1000,
+    producer_ms: t.sample_s * 1000,
+    cpu_s: cpu,
+    seeds_per_cpu_s: (Number(values.steps) * 1024) / cpu,
+    peak_rss_bytes: res.peak_rss_bytes,
+    loadavg,
   };
 }
 
@@ -63,7 +94,11 @@ try {
     for (const which of order) {
       const r = which === 'base' ? runIn(baseDir) : runIn(head);
       (which === 'base' ? base : cur).push(r);
-      console.log(`round ${k} ${which}: ${Math.round(r.seeds_per_s)} seeds/s`);
+      console.log(
+        `round ${k} ${which}: ${Math.round(r.seeds_per_s)} seeds/s, compute ${r.compute_ms.toFixed(1)} ms, ` +
+          `producer ${r.producer_ms.toFixed(1)} ms, ${r.seeds_per_cpu_s.toFixed(0)} seeds/CPU s, ` +
+          `peak RSS ${(r.peak_rss_bytes / 2 ** 30).toFixed(2)} GiB (load ${r.loadavg.toFixed(1)})`,
+      );
     }
   }
 } finally {
@@ -75,19 +110,20 @@ const b = median(base.map((r) => r.seeds_per_s));
 const h = median(cur.map((r) => r.seeds_per_s));
 // Each round's pair ran back to back: their ratio cancels most of the machine's load swings.
 const ratios = cur.map((r, k) => r.seeds_per_s / base[k].seeds_per_s);
+const medians = (runs: Run[]) =>
+  Object.fromEntries(
+    (Object.keys(runs[0]) as (keyof Run)[]).map((k) => [k, median(runs.map((r) => r[k]))]),
+  );
 const out = {
-  benchmark: 'train-side-by-side',
-  machine: os.cpus()[0]?.model,
-  cores: os.cpus().length,
-  node: process.version,
-  date: new Date().toISOString(),
-  commit: gitCommit(),
+  ...runInfo('train-side-by-side'),
   base_commit: baseCommit,
   config: values.config,
   steps_per_run: Number(values.steps),
   graph: 'powerlaw 1M nodes / 20M edges, 64-d; GraphSAGE 2x128, fanout [15,10], batch 1024, Adam',
   base_runs: base,
   head_runs: cur,
+  base_medians: medians(base),
+  head_medians: medians(cur),
   base_median_seeds_per_s: b,
   head_median_seeds_per_s: h,
   head_over_base: h / b,

@@ -2,9 +2,12 @@
 // before a kernel touches memory, so bad arguments throw a RangeError instead of corrupting it),
 // instruction-set dispatch, and the module's exports.
 #include <node_api.h>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include "kernels.h"
 
 namespace weft {
@@ -37,7 +40,22 @@ template <class T>
 struct View {
   T* data = nullptr;
   int64_t length = 0;
+  // false: a nullable argument given as null (an empty array has a null data pointer too).
+  bool present = false;
 };
+
+const char* arrayName(napi_typedarray_type t) {
+  switch (t) {
+    case napi_float32_array:
+      return "Float32Array";
+    case napi_float64_array:
+      return "Float64Array";
+    case napi_uint32_array:
+      return "Uint32Array";
+    default:
+      return "Int32Array";
+  }
+}
 
 template <class T>
 View<T> typed(napi_env env, napi_value v, napi_typedarray_type want, const char* name,
@@ -51,10 +69,8 @@ View<T> typed(napi_env env, napi_value v, napi_typedarray_type want, const char*
   size_t length = 0;
   void* data = nullptr;
   if (is) napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
-  if (!is || type != want)
-    throw ArgError{std::string(name) + " must be a " +
-                   (want == napi_float32_array ? "Float32Array" : "Int32Array")};
-  return {static_cast<T*>(data), static_cast<int64_t>(length)};
+  if (!is || type != want) throw ArgError{std::string(name) + " must be a " + arrayName(want)};
+  return {static_cast<T*>(data), static_cast<int64_t>(length), true};
 }
 
 int64_t integer(napi_env env, napi_value v, const char* name) {
@@ -90,6 +106,25 @@ napi_value guarded(napi_env env, F f) {
     napi_throw_range_error(env, "ERR_WEFT_NATIVE_ARGS", e.message.c_str());
   }
   return nullptr;
+}
+
+// As guarded, for entry points that return an integer: f's result, or undefined after a throw.
+template <class F>
+napi_value guardedInt(napi_env env, F f) {
+  napi_value result = nullptr;
+  guarded(env, [&] { napi_create_int64(env, f(), &result); });
+  return result;
+}
+
+// Any typed array's element type, length and data; throws naming the argument for anything else.
+napi_typedarray_type anyTyped(napi_env env, napi_value v, const char* name, size_t* length,
+                              void** data) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  need(is, std::string(name) + " must be a typed array");
+  napi_typedarray_type type;
+  napi_get_typedarray_info(env, v, &type, length, data, nullptr, nullptr);
+  return type;
 }
 
 // gemm(a, b, c, m, n, k, transA, transB, bias | null, relu)
@@ -135,37 +170,103 @@ CsrArgs csrArgs(napi_env env, napi_value* v, int64_t rows, View<const int32_t>* 
   return a;
 }
 
+// What csrMean and csrScatter share: the CSR (arguments 0-5), the matrix of rows the edges index
+// (csrMean's x, csrScatter's dh) and the matrix laid out per destination with a stride and an
+// offset (csrMean's out, csrScatter's dout), arguments 6-9.
+struct CsrCall {
+  CsrArgs a;
+  const float* in;
+  float* out;
+  int64_t stride, offset;
+};
+
+CsrCall csrCall(napi_env env, napi_callback_info info, bool scatter) {
+  napi_value v[10];
+  args(env, info, v);
+  auto in = typed<const float>(env, v[6], napi_float32_array, scatter ? "dout" : "x", false);
+  auto out = typed<float>(env, v[7], napi_float32_array, scatter ? "dh" : "out", false);
+  const int64_t d = integer(env, v[4], "d");
+  const int64_t rowsLength = scatter ? out.length : in.length;
+  const int64_t dstLength = scatter ? in.length : out.length;
+  View<const int32_t> ip;
+  CsrArgs a = csrArgs(env, v, d == 0 ? 0 : rowsLength / d, &ip);
+  const std::string side = scatter ? "in" : "out";
+  const int64_t stride = integer(env, v[8], (side + "Stride").c_str());
+  const int64_t off = integer(env, v[9], (side + "Offset").c_str());
+  need(a.numDst == 0 || off + d <= stride, side + "Offset + d exceeds " + side + "Stride");
+  need(a.numDst == 0 || dstLength >= (a.numDst - 1) * stride + off + d,
+       std::string(scatter ? "dout" : "out") + " is too short");
+  return {a, in.data, out.data, stride, off};
+}
+
 // csrMean(indptr, indices, weights | null, numDst, d, mean, x, out, outStride, outOffset)
 napi_value CsrMean(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    napi_value v[10];
-    args(env, info, v);
-    auto x = typed<const float>(env, v[6], napi_float32_array, "x", false);
-    auto out = typed<float>(env, v[7], napi_float32_array, "out", false);
-    const int64_t d = integer(env, v[4], "d");
-    View<const int32_t> ip;
-    CsrArgs a = csrArgs(env, v, d == 0 ? 0 : x.length / d, &ip);
-    const int64_t stride = integer(env, v[8], "outStride"), off = integer(env, v[9], "outOffset");
-    need(a.numDst == 0 || off + d <= stride, "outOffset + d exceeds outStride");
-    need(a.numDst == 0 || out.length >= (a.numDst - 1) * stride + off + d, "out is too short");
-    if (d > 0) csrMean(a, x.data, out.data, stride, off);
+    const CsrCall c = csrCall(env, info, false);
+    if (c.a.d > 0) csrMean(c.a, c.in, c.out, c.stride, c.offset);
   });
 }
 
 // csrScatter(indptr, indices, weights | null, numDst, d, mean, dout, dh, inStride, inOffset)
 napi_value CsrScatter(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    napi_value v[10];
+    const CsrCall c = csrCall(env, info, true);
+    if (c.a.d > 0) csrScatter(c.a, c.in, c.stride, c.offset, c.out);
+  });
+}
+
+// Checks a uniform hop's arguments against the graph and the buffers' capacity (see kernels.h).
+void checkHop(const UniformHopArgs& a, int64_t indicesLength, const View<int32_t>& nodes,
+              int64_t slotLength, int64_t rowPtrLength, int64_t edgesLength, int64_t posLength) {
+  need(a.k >= 1, "k must be at least 1");
+  need(a.lo <= a.hi && a.hi <= nodes.length && a.hi < rowPtrLength, "rows [lo, hi) out of range");
+  need(a.n <= nodes.length && slotLength >= a.numNodes, "nodes or slot too short");
+  need(a.base + nodes.length <= 0x7fffffff, "base + nodes exceeds 2^31");
+  int64_t total = 0;
+  for (int64_t i = a.lo; i < a.hi; i++) {
+    const int64_t g = a.nodes[i];
+    need(g >= 0 && g < a.numNodes, "nodes[" + std::to_string(i) + "] is not a node of the graph");
+    const double s = a.indptr32 ? a.indptr32[g] : a.indptr64[g];
+    const double e = a.indptr32 ? a.indptr32[g + 1] : a.indptr64[g + 1];
+    need(s <= e && e <= static_cast<double>(indicesLength), "indptr of node " + std::to_string(g) +
+                                                                " is outside indices");
+    total += std::min(static_cast<int64_t>(e - s), a.k);
+  }
+  const int64_t e0 = a.rowPtr[a.lo];
+  need(e0 >= 0 && e0 + total <= edgesLength && e0 + total <= posLength,
+       "edges or pos too short for the hop");
+  need(a.n + total <= nodes.length, "nodes too short for the hop");
+}
+
+// uniformHop(indptr, indices, nodes, lo, hi, k, state, slot, base, rowPtr, edges, pos, n): new n.
+napi_value UniformHop(napi_env env, napi_callback_info info) {
+  return guardedInt(env, [&] {
+    napi_value v[13];
     args(env, info, v);
-    auto dout = typed<const float>(env, v[6], napi_float32_array, "dout", false);
-    auto dh = typed<float>(env, v[7], napi_float32_array, "dh", false);
-    const int64_t d = integer(env, v[4], "d");
-    View<const int32_t> ip;
-    CsrArgs a = csrArgs(env, v, d == 0 ? 0 : dh.length / d, &ip);
-    const int64_t stride = integer(env, v[8], "inStride"), off = integer(env, v[9], "inOffset");
-    need(a.numDst == 0 || off + d <= stride, "inOffset + d exceeds inStride");
-    need(a.numDst == 0 || dout.length >= (a.numDst - 1) * stride + off + d, "dout is too short");
-    if (d > 0) csrScatter(a, dout.data, stride, off, dh.data);
+    size_t length;
+    void* data;
+    const bool wide = anyTyped(env, v[0], "indptr", &length, &data) == napi_float64_array;
+    auto ip32 = wide ? View<const uint32_t>{}
+                     : typed<const uint32_t>(env, v[0], napi_uint32_array, "indptr", false);
+    auto ip64 = wide ? typed<const double>(env, v[0], napi_float64_array, "indptr", false)
+                     : View<const double>{};
+    auto indices = typed<const uint32_t>(env, v[1], napi_uint32_array, "indices", false);
+    auto nodes = typed<int32_t>(env, v[2], napi_int32_array, "nodes", false);
+    auto state = typed<int32_t>(env, v[6], napi_int32_array, "state", false);
+    auto slot = typed<int32_t>(env, v[7], napi_int32_array, "slot", false);
+    auto rowPtr = typed<int32_t>(env, v[9], napi_int32_array, "rowPtr", false);
+    auto edges = typed<int32_t>(env, v[10], napi_int32_array, "edges", false);
+    auto pos = typed<double>(env, v[11], napi_float64_array, "pos", false);
+    const int64_t ipLength = wide ? ip64.length : ip32.length;
+    need(ipLength >= 1 && state.length >= 4, "indptr is empty or state has fewer than 4 words");
+    UniformHopArgs a{ip32.data, ip64.data, indices.data, nodes.data, integer(env, v[3], "lo"),
+                     integer(env, v[4], "hi"), integer(env, v[5], "k"), state.data, slot.data,
+                     integer(env, v[8], "base"), rowPtr.data, edges.data, pos.data,
+                     integer(env, v[12], "n"), ipLength - 1};
+    checkHop(a, indices.length, nodes, slot.length, rowPtr.length, edges.length, pos.length);
+    const int64_t n = uniformHop(a);
+    need(n >= 0, "a sampled neighbour id is not a node of the graph");
+    return n;
   });
 }
 
@@ -176,47 +277,86 @@ double number(napi_env env, napi_value v, const char* name) {
   return x;
 }
 
-void needRun(int64_t length, int64_t off, int64_t n, const char* name) {
-  need(off + n <= length, std::string(name) + " is shorter than offset + n");
+// The runs of an optimizer step (see Runs in kernels.h), checked against every state array (each
+// must hold every row) and the gradient (one run of width per row).
+Runs runsArgs(napi_env env, napi_value rowsArg, napi_value widthArg,
+              std::initializer_list<std::pair<const char*, int64_t>> state, int64_t gLength) {
+  auto rows = typed<const int32_t>(env, rowsArg, napi_int32_array, "rows", true);
+  Runs r{rows.data, rows.present ? rows.length : 1, integer(env, widthArg, "width"), !rows.present};
+  int64_t maxRow = 0;
+  for (int64_t k = 0; !r.dense && k < r.numRows; k++) {
+    need(r.rows[k] >= 0, "rows[" + std::to_string(k) + "] is negative");
+    if (r.rows[k] > maxRow) maxRow = r.rows[k];
+  }
+  const int64_t extent = r.numRows == 0 ? 0 : (maxRow + 1) * r.width;
+  for (const auto& [name, length] : state)
+    need(length >= extent, std::string(name) + " is shorter than its rows · width");
+  need(gLength >= r.numRows * r.width, "g is shorter than rows · width");
+  return r;
 }
 
-// adam(p, g, m, v, pOff, gOff, n, beta1, beta2, eps, wd, decoupled, stepSize, sqrtC2, decay)
+// adam(p, g, m, v, rows | null, width, beta1, beta2, eps, wd, decoupled, stepSize, sqrtC2, decay)
 napi_value Adam(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    napi_value v[15];
+    napi_value v[14];
     args(env, info, v);
     auto p = typed<float>(env, v[0], napi_float32_array, "p", false);
     auto g = typed<const float>(env, v[1], napi_float32_array, "g", false);
     auto m = typed<float>(env, v[2], napi_float32_array, "m", false);
     auto vv = typed<float>(env, v[3], napi_float32_array, "v", false);
-    AdamArgs a{p.data, g.data, m.data, vv.data,
-               integer(env, v[4], "pOff"), integer(env, v[5], "gOff"), integer(env, v[6], "n"),
-               number(env, v[7], "beta1"), number(env, v[8], "beta2"), number(env, v[9], "eps"),
-               number(env, v[10], "wd"), boolean(env, v[11]), number(env, v[12], "stepSize"),
-               number(env, v[13], "sqrtC2"), number(env, v[14], "decay")};
-    needRun(p.length, a.pOff, a.n, "p");
-    needRun(m.length, a.pOff, a.n, "m");
-    needRun(vv.length, a.pOff, a.n, "v");
-    needRun(g.length, a.gOff, a.n, "g");
+    const Runs runs =
+        runsArgs(env, v[4], v[5], {{"p", p.length}, {"m", m.length}, {"v", vv.length}}, g.length);
+    AdamArgs a{p.data, g.data, m.data, vv.data, runs,
+               number(env, v[6], "beta1"), number(env, v[7], "beta2"), number(env, v[8], "eps"),
+               number(env, v[9], "wd"), boolean(env, v[10]), number(env, v[11], "stepSize"),
+               number(env, v[12], "sqrtC2"), number(env, v[13], "decay")};
     adamUpdate(a);
   });
 }
 
-// adagrad(p, g, sum, pOff, gOff, n, clr, eps, wd)
+// adagrad(p, g, sum, rows | null, width, clr, eps, wd)
 napi_value Adagrad(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    napi_value v[9];
+    napi_value v[8];
     args(env, info, v);
     auto p = typed<float>(env, v[0], napi_float32_array, "p", false);
     auto g = typed<const float>(env, v[1], napi_float32_array, "g", false);
     auto sum = typed<float>(env, v[2], napi_float32_array, "sum", false);
-    AdagradArgs a{p.data, g.data, sum.data, integer(env, v[3], "pOff"), integer(env, v[4], "gOff"),
-                  integer(env, v[5], "n"), number(env, v[6], "clr"), number(env, v[7], "eps"),
-                  number(env, v[8], "wd")};
-    needRun(p.length, a.pOff, a.n, "p");
-    needRun(sum.length, a.pOff, a.n, "sum");
-    needRun(g.length, a.gOff, a.n, "g");
+    const Runs runs = runsArgs(env, v[3], v[4], {{"p", p.length}, {"sum", sum.length}}, g.length);
+    AdagradArgs a{p.data, g.data, sum.data, runs, number(env, v[5], "clr"),
+                  number(env, v[6], "eps"), number(env, v[7], "wd")};
     adagradUpdate(a);
+  });
+}
+
+int64_t elementBytes(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array:
+      return 8;
+    default:
+      return 4;
+  }
+}
+
+// hugePages(typedArray, collapse): 2 MiB pages for the array's memory; returns the bytes advised.
+napi_value HugePages(napi_env env, napi_callback_info info) {
+  return guardedInt(env, [&] {
+    napi_value v[2];
+    args(env, info, v);
+    size_t length = 0;
+    void* data = nullptr;
+    const napi_typedarray_type type = anyTyped(env, v[0], "array", &length, &data);
+    const int64_t bytes = static_cast<int64_t>(length) * elementBytes(type);
+    return adviseHugePages(data, bytes, boolean(env, v[1]));
   });
 }
 
@@ -260,8 +400,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"csrMean", nullptr, CsrMean, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"csrScatter", nullptr, CsrScatter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"uniformHop", nullptr, UniformHop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adagrad", nullptr, Adagrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"hugePages", nullptr, HugePages, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"isa", nullptr, IsaFn, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bestIsa", nullptr, BestIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };

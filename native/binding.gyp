@@ -22,7 +22,7 @@
     },
     {
       "target_name": "weft_native",
-      "sources": ["binding.cc", "gemm-scalar.cc", "csr.cc", "optim.cc"],
+      "sources": ["binding.cc", "gemm-scalar.cc", "csr.cc", "optim.cc", "memory.cc", "sample.cc"],
       "dependencies": ["weft_gemm_avx512", "weft_gemm_avx2"]
     }
   ]

@@ -46,28 +46,65 @@ void csrMean(const CsrArgs& a, const float* x, float* out, int64_t outStride, in
 // kernels/ops/csr-mean.ts's csrScatterRows (float64 products, one fp32 rounding per add).
 void csrScatter(const CsrArgs& a, const float* dout, int64_t inStride, int64_t inOffset, float* dh);
 
-// One Adam (or AdamW, decoupled) step over p[pOff .. pOff+n) with gradient g[gOff ..]; stepSize =
-// lr/(1-β1^t), sqrtC2 = sqrt(1-β2^t), decay = 1-lr·wd (decoupled) or 1, computed by the caller.
+// The runs an optimizer step updates: with rows, run k is p[rows[k]·width ..] (and its slots) with
+// gradient g[k·width ..], in the order of rows (an embedding table's rows); without, the one run
+// p[0 .. width) with g[0 .. width) (a dense parameter).
+struct Runs {
+  const int32_t* rows;
+  int64_t numRows;
+  int64_t width;
+  bool dense;  // one dense run; rows is unused (an empty rows list is no run at all)
+};
+
+// One Adam (or AdamW, decoupled) step over the runs; stepSize = lr/(1-β1^t), sqrtC2 = sqrt(1-β2^t),
+// decay = 1-lr·wd (decoupled) or 1, computed by the caller.
 struct AdamArgs {
   float* p;
   const float* g;
   float* m;
   float* v;
-  int64_t pOff, gOff, n;
+  Runs runs;
   double beta1, beta2, eps, wd;
   bool decoupled;
   double stepSize, sqrtC2, decay;
 };
 void adamUpdate(const AdamArgs& a);
 
-// One Adagrad step: sum += g², p -= clr·g/(sqrt(sum)+eps), with g = grad + wd·p.
+// One Adagrad step over the runs: sum += g², p -= clr·g/(sqrt(sum)+eps), with g = grad + wd·p.
 struct AdagradArgs {
   float* p;
   const float* g;
   float* sum;
-  int64_t pOff, gOff, n;
+  Runs runs;
   double clr, eps, wd;
 };
 void adagradUpdate(const AdagradArgs& a);
+
+// One hop of uniform sampling over rows [lo, hi) of the sampler's local nodes with fanout k >= 1:
+// chosen CSR positions into pos and rowPtr[lo+1 .. hi], then the chosen neighbours into edges as
+// local ids (new ones appended to nodes from n, marked in slot as base + local id). The state words
+// advance as the JavaScript sampler's would. Returns the new node count. Every index was checked.
+struct UniformHopArgs {
+  const uint32_t* indptr32;  // one of the two offset layouts is set
+  const double* indptr64;
+  const uint32_t* indices;
+  int32_t* nodes;
+  int64_t lo, hi, k;
+  int32_t* state;
+  int32_t* slot;
+  int64_t base;
+  int32_t* rowPtr;
+  int32_t* edges;
+  double* pos;
+  int64_t n;
+  int64_t numNodes;
+};
+// -1 when a chosen neighbour id is not below numNodes (the map is then left as it was).
+int64_t uniformHop(const UniformHopArgs& a);
+
+// Asks for 2 MiB pages over the 2 MiB-aligned interior of [data, data + bytes) and, with collapse,
+// for the pages already touched to be merged now. Returns the bytes advised, 0 where unsupported,
+// or -errno when the kernel refused the advice.
+int64_t adviseHugePages(void* data, int64_t bytes, bool collapse);
 
 }  // namespace weft

@@ -2,6 +2,7 @@
 // the trainer): seeds → sample → gather (fused with the first aggregation) → batch arrays.
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
+import { adviseHugePages } from '../../kernels/native/huge-pages.js';
 import { createSampler, type NeighborSampler } from '../../kernels/sampling/neighbor-sampler.js';
 import type {
   SampleCallOptions,
@@ -53,12 +54,17 @@ export interface BatchRequest {
 export class BatchProducer {
   readonly sampler: NeighborSampler;
   private readonly scratch = { buf: new Float32Array(0) };
+  /** Bytes of the graph's randomly read arrays now on 2 MiB pages (0 on the wasm kernels). */
+  readonly hugePageBytes: number;
 
   constructor(
     readonly graph: SharedGraph,
     readonly config: ProducerConfig,
   ) {
     this.sampler = createSampler(graph.csr, config.sampler);
+    // Every sampled edge and gathered row is a random read into these; 15-25 % of the producer's
+    // time was page walks (bench/NOTES.md, "The producer at native speed").
+    this.hugePageBytes = adviseHugePages([graph.csr.indptr, graph.csr.indices, graph.features]);
   }
 
   /**

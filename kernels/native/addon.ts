@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BackendError } from '../tf/errors.js';
+import type { AdagradRuns, AdamRuns } from './optimizer-runs.js';
 
 /** The addon's exports (native/binding.cc); lengths and indices are checked there. */
 export interface NativeAddon {
@@ -46,43 +47,43 @@ export interface NativeAddon {
     inStride: number,
     inOffset: number,
   ): void;
-  /** One Adam step over p[pOff, pOff+n); see native/optim.cc for the scalars. */
-  adam(
-    p: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    pOff: number,
-    gOff: number,
+  /**
+   * One hop of uniform neighbour sampling, fanout k >= 1, over the sampler's rows [lo, hi): the
+   * loops of NeighborSampler's choosePositions and mapDirect with the same draws (native/sample.cc).
+   * Fills pos and rowPtr[lo+1 .. hi], edges from rowPtr[lo], advances state; returns the new n.
+   */
+  uniformHop(
+    indptr: Uint32Array | Float64Array,
+    indices: Uint32Array,
+    nodes: Int32Array,
+    lo: number,
+    hi: number,
+    k: number,
+    state: Int32Array,
+    slot: Int32Array,
+    base: number,
+    rowPtr: Int32Array,
+    edges: Int32Array,
+    pos: Float64Array,
     n: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    wd: number,
-    decoupled: boolean,
-    stepSize: number,
-    sqrtC2: number,
-    decay: number,
-  ): void;
-  adagrad(
-    p: Float32Array,
-    g: Float32Array,
-    sum: Float32Array,
-    pOff: number,
-    gOff: number,
-    n: number,
-    clr: number,
-    eps: number,
-    wd: number,
-  ): void;
+  ): number;
+  /** One Adam step over the runs of p; see AdamRuns and native/optim.cc for the scalars. */
+  adam(...args: AdamRuns): void;
+  /** One Adagrad step over the runs of p. */
+  adagrad(...args: AdagradRuns): void;
+  /**
+   * 2 MiB pages over the array's aligned interior (collapse: merge the filled pages now); the bytes
+   * advised, 0 where unsupported, or -errno when refused.
+   */
+  hugePages(array: ArrayBufferView, collapse: boolean): number;
   /** The instruction set in use; with a name, switches to it (throws if the CPU lacks it). */
   isa(name?: NativeIsa): NativeIsa;
   bestIsa(): NativeIsa;
 }
 
 /**
- * Element-wise updates shorter than this stay in JavaScript (same bits either way), so that small
- * runs such as one embedding-table row do not each pay for a call into the addon.
+ * Optimizer steps over fewer elements than this (all runs together) stay in JavaScript (same bits
+ * either way), so that small steps such as one embedding-table row do not pay for a call.
  */
 export const NATIVE_MIN_RUN = 1024;
 

@@ -1,7 +1,7 @@
 // Adagrad (accumulated squared gradients scale each coordinate's step), as in PyTorch's
 // torch.optim.Adagrad, and its sparse row variant for embedding tables.
 
-import { NATIVE_MIN_RUN, nativeKernels } from '../native/addon.js';
+import { eachRun, nativeForRuns, type AdagradRuns } from '../native/optimizer-runs.js';
 import {
   checkSameLength,
   coalesceTableRows,
@@ -19,30 +19,21 @@ export interface AdagradOptions {
   lrDecay?: number;
 }
 
-function adagradUpdate(
-  p: Float32Array,
-  g: Float32Array,
-  sum: Float32Array,
-  pOff: number,
-  gOff: number,
-  n: number,
-  clr: number,
-  eps: number,
-  wd: number,
-): void {
-  const addon = nativeKernels();
-  if (addon !== null && n >= NATIVE_MIN_RUN && [clr, eps, wd].every(Number.isFinite)) {
-    // Same float64 arithmetic in the same order: the same bits (native/optim.cc).
-    addon.adagrad(p, g, sum, pOff, gOff, n, clr, eps, wd);
-    return;
-  }
-  for (let k = 0; k < n; k++) {
-    const i = pOff + k;
-    const gi = g[gOff + k] + wd * p[i];
-    const s = sum[i] + gi * gi;
-    sum[i] = s;
-    p[i] -= (clr * gi) / (Math.sqrt(s) + eps);
-  }
+/** One Adagrad step over the runs (see AdagradRuns): the addon's, or the same arithmetic here. */
+function adagradUpdate(...a: AdagradRuns): void {
+  const [p, g, sum, rows, width, clr, eps, wd] = a;
+  const addon = nativeForRuns(rows, width, [clr, eps, wd]);
+  // Same float64 arithmetic in the same order: the same bits (native/optim.cc).
+  if (addon !== null) return addon.adagrad(...a);
+  eachRun(rows, width, (pOff, gOff) => {
+    for (let k = 0; k < width; k++) {
+      const i = pOff + k;
+      const gi = g[gOff + k] + wd * p[i];
+      const s = sum[i] + gi * gi;
+      sum[i] = s;
+      p[i] -= (clr * gi) / (Math.sqrt(s) + eps);
+    }
+  });
 }
 
 export class Adagrad implements DenseOptimizer, SparseOptimizer {
@@ -76,14 +67,14 @@ export class Adagrad implements DenseOptimizer, SparseOptimizer {
   step(params: Float32Array, grad: Float32Array, state: OptimizerState, lr = this.lr): void {
     checkSameLength('adagrad', params, grad);
     state.step += 1;
+    const clr = this.clr(lr, state.step);
     adagradUpdate(
       params,
       grad,
       state.slots.sum,
-      0,
-      0,
+      null,
       params.length,
-      this.clr(lr, state.step),
+      clr,
       this.eps,
       this.weightDecay,
     );
@@ -101,19 +92,15 @@ export class Adagrad implements DenseOptimizer, SparseOptimizer {
     const c = coalesceTableRows(table, rowWidth, rows, rowGrads);
     state.step += 1;
     const clr = this.clr(lr, state.step);
-    for (let k = 0; k < c.rows.length; k++) {
-      const r = c.rows[k];
-      adagradUpdate(
-        table,
-        c.grads,
-        state.slots.sum,
-        r * rowWidth,
-        k * rowWidth,
-        rowWidth,
-        clr,
-        this.eps,
-        this.weightDecay,
-      );
-    }
+    adagradUpdate(
+      table,
+      c.grads,
+      state.slots.sum,
+      c.rows,
+      rowWidth,
+      clr,
+      this.eps,
+      this.weightDecay,
+    );
   }
 }

@@ -1,7 +1,7 @@
 // Adam and AdamW (decoupled weight decay) with bias-corrected moments, as in PyTorch's torch.optim.Adam
 // and AdamW; plus the lazy sparse variant that touches only the rows present in a gradient.
 
-import { NATIVE_MIN_RUN, nativeKernels } from '../native/addon.js';
+import { eachRun, nativeForRuns, type AdamRuns } from '../native/optimizer-runs.js';
 import {
   checkSameLength,
   coalesceTableRows,
@@ -21,45 +21,37 @@ export interface AdamOptions {
   decoupled?: boolean;
 }
 
-function adamUpdate(
-  p: Float32Array,
-  g: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  pOff: number,
-  gOff: number,
-  n: number,
+/** The per-step scalars of the update: step size, sqrt of the second bias correction, decay. */
+function adamScalars(
   lr: number,
   b1: number,
   b2: number,
-  eps: number,
   wd: number,
   decoupled: boolean,
   t: number,
-): void {
-  const c1 = 1 - Math.pow(b1, t);
-  const c2 = 1 - Math.pow(b2, t);
-  const stepSize = lr / c1;
-  const sqrtC2 = Math.sqrt(c2);
-  const decay = decoupled ? 1 - lr * wd : 1;
-  const addon = nativeKernels();
-  const scalars = [b1, b2, eps, wd, stepSize, sqrtC2, decay];
-  if (addon !== null && n >= NATIVE_MIN_RUN && scalars.every(Number.isFinite)) {
-    // Same float64 arithmetic in the same order: the same bits (native/optim.cc).
-    addon.adam(p, g, m, v, pOff, gOff, n, b1, b2, eps, wd, decoupled, stepSize, sqrtC2, decay);
-    return;
-  }
-  for (let k = 0; k < n; k++) {
-    const i = pOff + k;
-    let gi = g[gOff + k];
-    if (!decoupled && wd !== 0) gi += wd * p[i];
-    const mi = b1 * m[i] + (1 - b1) * gi;
-    const vi = b2 * v[i] + (1 - b2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    // p -= lr · m̂ / (sqrt(v̂) + eps), with m̂ = m/c1 and v̂ = v/c2.
-    p[i] = p[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtC2 + eps);
-  }
+): [stepSize: number, sqrtC2: number, decay: number] {
+  return [lr / (1 - Math.pow(b1, t)), Math.sqrt(1 - Math.pow(b2, t)), decoupled ? 1 - lr * wd : 1];
+}
+
+/** One Adam step over the runs (see AdamRuns): the addon's, or the same arithmetic here. */
+function adamUpdate(...a: AdamRuns): void {
+  const [p, g, m, v, rows, width, b1, b2, eps, wd, decoupled, stepSize, sqrtC2, decay] = a;
+  const addon = nativeForRuns(rows, width, [b1, b2, eps, wd, stepSize, sqrtC2, decay]);
+  // Same float64 arithmetic in the same order: the same bits (native/optim.cc).
+  if (addon !== null) return addon.adam(...a);
+  eachRun(rows, width, (pOff, gOff) => {
+    for (let k = 0; k < width; k++) {
+      const i = pOff + k;
+      let gi = g[gOff + k];
+      if (!decoupled && wd !== 0) gi += wd * p[i];
+      const mi = b1 * m[i] + (1 - b1) * gi;
+      const vi = b2 * v[i] + (1 - b2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      // p -= lr · m̂ / (sqrt(v̂) + eps), with m̂ = m/c1 and v̂ = v/c2.
+      p[i] = p[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtC2 + eps);
+    }
+  });
 }
 
 export class Adam implements DenseOptimizer {
@@ -90,21 +82,11 @@ export class Adam implements DenseOptimizer {
     checkSameLength(this.kind, params, grad);
     state.step += 1;
     const { m, v } = state.slots;
+    const { beta1: b1, beta2: b2, eps, weightDecay: wd, decoupled } = this;
     adamUpdate(
-      params,
-      grad,
-      m,
-      v,
-      0,
-      0,
-      params.length,
-      lr,
-      this.beta1,
-      this.beta2,
-      this.eps,
-      this.weightDecay,
-      this.decoupled,
-      state.step,
+      ...[params, grad, m, v, null, params.length],
+      ...[b1, b2, eps, wd, decoupled],
+      ...adamScalars(lr, b1, b2, wd, decoupled, state.step),
     );
   }
 }
@@ -146,24 +128,10 @@ export class LazyAdam implements SparseOptimizer {
     const eps = this.opts.eps ?? 1e-8;
     const decoupled = this.opts.decoupled ?? false;
     const wd = this.opts.weightDecay ?? 0;
-    for (let k = 0; k < c.rows.length; k++) {
-      const r = c.rows[k];
-      adamUpdate(
-        table,
-        c.grads,
-        m,
-        v,
-        r * rowWidth,
-        k * rowWidth,
-        rowWidth,
-        lr,
-        b1,
-        b2,
-        eps,
-        wd,
-        decoupled,
-        state.step,
-      );
-    }
+    adamUpdate(
+      ...[table, c.grads, m, v, c.rows, rowWidth],
+      ...[b1, b2, eps, wd, decoupled],
+      ...adamScalars(lr, b1, b2, wd, decoupled, state.step),
+    );
   }
 }

@@ -3,6 +3,7 @@
 // on the rows' windows (and weights), so a local and a partitioned store give the same batch.
 import type { Csr } from '../../graph-store/types.js';
 import { ConfigError, InputError } from '../../runtime/errors.js';
+import { nativeKernels } from '../native/addon.js';
 import { FanoutBudget } from './fanout-budget.js';
 import { growFloat32, growFloat64, growInt32 } from './grow.js';
 import { KeyedNodeMap } from './keyed-node-map.js';
@@ -30,6 +31,8 @@ const STRATEGIES: readonly SamplingStrategy[] = ['uniform', 'weighted', 'tempora
 const MAX_NODES = 0x7fffffff;
 const DEFAULT_PPR_ALPHA = 0.25;
 const DEFAULT_PPR_EPSILON = 1e-4;
+/** Largest rows × fanout a native hop sizes its buffers for (16 M edges, 200 MB of scratch). */
+const MAX_NATIVE_HOP_EDGES = 1 << 24;
 /** Lane that separates negative draws from neighbour draws of the same batch seed. */
 export const NEGATIVE_LANE = 1;
 
@@ -532,6 +535,7 @@ export class NeighborSampler {
    * and a partitioned store makes one request per owner per pass.
    */
   private *expandRows(lo: number, hi: number, k: number): Generator<StoreStep, void> {
+    if (this.nativeHop(lo, hi, k)) return;
     const rows = this.hopRows(lo, hi);
     const budgeted = this.budget !== null && k > 0;
     const wholeUpTo = budgeted ? this.budget!.minBudget(k) : k;
@@ -558,6 +562,40 @@ export class NeighborSampler {
     if (this.keyedMode) this.mapKeyed(lo, hi);
     else this.mapDirect(e0, e1);
     this.e = e1;
+  }
+
+  /**
+   * The same hop in the addon when the rows are plain uniform ones (no budgets, time groups or
+   * hidden seed edges): the same draws in the same order, so the same bytes (native/sample.cc).
+   * False when it does not apply or the wasm kernels run.
+   */
+  private nativeHop(lo: number, hi: number, k: number): boolean {
+    const addon = nativeKernels();
+    const plain = this.strategy === 'uniform' && this.budget === null && !this.keyedMode;
+    // The addon takes the store's own layouts (u32 or f64 offsets, u32 ids); any other stays here.
+    const csr = this.csr;
+    const direct = this.direct;
+    if (addon === null || csr === null || direct === null || !plain || k < 1) return false;
+    const ip = csr.indptr;
+    const layout =
+      csr.indices instanceof Uint32Array &&
+      (ip instanceof Uint32Array || ip instanceof Float64Array);
+    if (!layout || (this.excludeActive && lo < this.numSeeds)) return false;
+    const e0 = this.e;
+    // Buffers are sized for every row at full fanout; a fanout far above the degrees stays here.
+    const most = (hi - lo) * k;
+    if (most > MAX_NATIVE_HOP_EDGES) return false;
+    if (this.pos.length < e0 + most) this.pos = growFloat64(this.pos, e0 + most, e0);
+    this.ensureEdges(most);
+    this.ensureNodes(most);
+    const { slot, base } = direct;
+    this.n = addon.uniformHop(
+      ...[ip, csr.indices, this.nodes, lo, hi, k, this.rng.state, slot, base],
+      ...[this.rowPtr, this.edges, this.pos, this.n],
+    );
+    this.e = this.rowPtr[hi];
+    if (this.returnEdgeIds) for (let q = e0; q < this.e; q++) this.edgeId[q] = this.pos[q];
+    return true;
   }
 
   /** The hop's rows as the store takes them, with each row's query time when sampling in time. */
