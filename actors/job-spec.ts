@@ -128,6 +128,12 @@ export const JOB_FIELDS = {
         0,
         10,
       ),
+      rowDropout: num(
+        0,
+        "Chance that a training seed's ID row is replaced by the unseen row (zeros) for one step, its gradient dropped: the model learns to score from the GNN alone, as it must for nodes with no training edges (evaluation gives every node without a row the unseen row). Use 0.2-0.5 when many evaluation sources are new; 0..0.95.",
+        0,
+        0.95,
+      ),
       initScale: num(
         0.05,
         'A new row is uniform in [-initScale, initScale], drawn from (train.seed, node id) alone.',
