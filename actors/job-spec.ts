@@ -68,6 +68,10 @@ export const JOB_FIELDS = {
       ['auto', 'none', 'row'] as const,
       'Node features as the model reads them. row: each row divided by its sum (bag-of-words and counts, as GCN and GraphSAGE preprocess them); none: as stored; auto: row for a small labelled set (train.smallLabelled) whose features are all non-negative and whose samplers hold the whole graph (not cluster.partitions), else none.',
     ),
+    structuralFeatures: bool(
+      false,
+      "Append each node's log out- and in-degree to its features, counted over the edges training may see (for link prediction only edges before the first held-out interaction; docs/evaluation.md): lets the model learn popularity, which carries users it has never seen. Needs whole-graph samplers (not cluster.partitions); a graph without features gets these two columns alone.",
+    ),
     decoder: oneOf(
       'dot',
       ['dot', 'cosine', 'mlp'] as const,
@@ -123,6 +127,12 @@ export const JOB_FIELDS = {
         'Learning rate of the ID-embedding table (not scaled with train.localSteps), 0..10.',
         0,
         10,
+      ),
+      rowDropout: num(
+        0,
+        "Chance that a training seed's ID row is replaced by the unseen row (zeros) for one step, its gradient dropped: the model learns to score from the GNN alone, as it must for nodes with no training edges (evaluation gives every node without a row the unseen row). Use 0.2-0.5 when many evaluation sources are new; 0..0.95.",
+        0,
+        0.95,
       ),
       initScale: num(
         0.05,
@@ -733,6 +743,18 @@ function crossCheck(spec: JobSpec, where: Where): void {
   checkEncoder(spec, where);
   // PPR pushes residuals over the whole graph until they settle: across partitions that is a round
   // trip per push wave, so it stays with whole-graph samplers (link tasks always sample in time).
+  // Degrees of every node need every node's edges: partition owners hold only their own rows.
+  if (spec.cluster.partitions && spec.model.structuralFeatures) {
+    const line =
+      where.lineOf(['model', 'structuralFeatures']) ?? where.lineOf(['cluster', 'partitions']);
+    throw new ConfigError(
+      'needs whole-graph samplers, but cluster.partitions is set; turn one off',
+      {
+        file: where.file && line ? `${where.file}:${line}` : where.file,
+        field: 'model.structuralFeatures',
+      },
+    );
+  }
   if (spec.cluster.partitions && spec.task === 'node' && spec.sampling.strategy === 'ppr') {
     const line = where.lineOf(['cluster', 'partitions']);
     throw new ConfigError(

@@ -211,6 +211,38 @@ export class SharedGraph implements GraphStore, FeatureStore {
     return new SharedGraph({ ...this.toHandle(), arrays: { ...this.arrays, rowScales } });
   }
 
+  /**
+   * The same graph with other float32 feature rows (`rows`: numNodes × `dim`, copied into shared
+   * memory): derived inputs such as structural features. Row scales are dropped, so `rows` must
+   * already hold the rows as the model reads them.
+   */
+  withFeatures(rows: Float32Array, dim: number): SharedGraph {
+    if (rows.length !== this.numNodes * dim)
+      throw new GraphFormatError(
+        `${rows.length} feature values for ${this.numNodes} rows of ${dim}`,
+        {
+          file: this.dir,
+          field: 'features',
+        },
+      );
+    const buffer = new SharedArrayBuffer(Math.max(8, rows.byteLength));
+    new Float32Array(buffer, 0, rows.length).set(rows);
+    const features: SharedArrayRef = { buffer, dtype: 'f32', byteOffset: 0, length: rows.length };
+    // Not on disk: the entry only describes the shared rows (nothing reads or checks a file).
+    const file = {
+      path: '',
+      dtype: 'f32' as const,
+      length: rows.length,
+      bytes: rows.byteLength,
+      checksum: '',
+    };
+    const manifest = { ...this.manifest, features: { dim, dtype: 'float32' as const, file } };
+    const arrays = { ...this.arrays, features };
+    delete arrays.featureScales;
+    delete arrays.rowScales;
+    return new SharedGraph({ ...this.toHandle(), manifest, arrays });
+  }
+
   /** A structured-cloneable handle over the same shared memory. */
   toHandle(): GraphHandle {
     return {

@@ -23,6 +23,7 @@ import { maxFanouts } from '../plan/adaptive-fanouts.js';
 import { budgetBounds } from '../plan/fanout-budgets.js';
 import { epochPlanOf, linkGroupsOf, subRoundsOf, type LinkGroups } from '../plan/link-groups.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
+import { coldStartWarning } from '../plan/cold-sources.js';
 import { SamplerProtocol } from '../protocols.js';
 import type { SinkConfig } from '../sampler/pool-sink.js';
 import { SamplerActor, type SamplerConfig } from '../sampler/sampler-actor.js';
@@ -45,6 +46,8 @@ export class EmbeddedPlacement implements Placement {
   readonly graph: { dim: number; numClasses: number; numRelations: number };
   private readonly groups: LinkGroups | undefined;
   private readonly trainSeeds: Int32Array;
+  /** Told at start: most evaluation sources are new to training and ID embeddings are on. */
+  private readonly coldWarning?: string;
   private queue?: ShmQueue;
   private sampler?: ActorRef<typeof SamplerProtocol>;
   private observed?: EmbeddedObservability;
@@ -60,6 +63,7 @@ export class EmbeddedPlacement implements Placement {
     private readonly shared: SharedGraph,
   ) {
     const seeds = seedsOf(spec, shared);
+    this.coldWarning = coldStartWarning(spec, seeds);
     this.trainSeeds = seeds.train;
     this.groups = linkGroupsOf(spec, seeds.source, seeds.train);
     this.graph = {
@@ -117,6 +121,7 @@ export class EmbeddedPlacement implements Placement {
 
   async start(run: PlacementStart): Promise<JobObserver> {
     const { spec, system } = this;
+    if (this.coldWarning) run.event('warning', this.coldWarning);
     this.observed = await observeEmbeddedJob(spec, this.job, system, run.from);
     const observer = this.observed.observer;
     // No actor here is restarted (a fresh one would not know the epoch or the parameters): the first

@@ -24,6 +24,7 @@ import { claimJob, type JobClaim } from './job-claim.js';
 import { Liveness, type LivenessEvent } from './liveness.js';
 import { checkRemoteSpeedups } from './process-switches.js';
 import { NO_FEATURES_HINT } from '../../graph-store/errors.js';
+import { modelFeatureDim } from '../plan/structural-features.js';
 
 export interface NatsPlacementOptions {
   nats: NatsConfig;
@@ -81,7 +82,8 @@ export class NatsPlacement implements Placement {
     checkRemoteSpeedups(spec);
     // The coordinator reads the graph's manifest only: the samplers hold the graph (or its parts).
     const m = readManifest(spec.graph);
-    if (!m.features?.dim)
+    const dim = modelFeatureDim(spec, m.features?.dim ?? 0);
+    if (dim === 0)
       throw new ConfigError(`graph ${spec.graph} has no node features: ${NO_FEATURES_HINT}`, {
         field: 'graph',
       });
@@ -105,7 +107,7 @@ export class NatsPlacement implements Placement {
       spec,
       system,
       {
-        dim: m.features.dim,
+        dim,
         numClasses: m.labels?.numClasses ?? 0,
         numRelations: Math.max(1, m.edgeTypes.length),
       },

@@ -158,13 +158,13 @@ export async function openRunGraph(run: TrainedRun, graphFlagGiven = false): Pro
       : ` (the run trained on ${run.spec.graph}; pass --graph DIR to use another copy)`;
     throw new ConfigError(`${what}${hint}`, { file: dir, field: where });
   }
-  const graph = await openGraph(dir);
+  const graph = jobGraph(await openGraph(dir), run.spec);
   if (graph.dim === 0)
     throw new ConfigError(`graph ${dir} has no node features: ${NO_FEATURES_HINT}`, {
       file: dir,
       field: where,
     });
-  return jobGraph(graph, run.spec);
+  return graph;
 }
 
 /**

@@ -154,18 +154,17 @@ export class SparseTable {
   }
 
   /**
-   * The rows of `ids` [ids.length × dim] (repeats allowed). `create` false: absent rows are reported
-   * with their initial value but not stored (evaluation must not grow the table).
+   * The rows of `ids` [ids.length × dim] (repeats allowed). `create` false: absent rows are the
+   * unseen row, zeros, and are not stored: evaluation must not grow the table, and a node training
+   * never reached has nothing learned to add (its random initial row would only add noise).
    */
   pull(ids: Int32Array, create = true): Float32Array {
     const d = this.dim;
     const out = new Float32Array(ids.length * d);
-    const c = this.config;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       const slot = create ? this.slotOf(id) : this.index.get(id);
-      if (slot < 0) initRow(c.seed, id, d, c.initScale, out, i * d);
-      else copyRow(this.rows, slot * d, out, i * d, d);
+      if (slot >= 0) copyRow(this.rows, slot * d, out, i * d, d);
     }
     return out;
   }

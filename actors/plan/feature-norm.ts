@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { GraphManifest } from '../../graph-store/manifest.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import type { JobSpec } from '../job-spec.js';
+import { withStructuralFeatures } from './structural-features.js';
 
 /** Rows gathered at a time while summing. */
 const CHUNK = 1024;
@@ -31,10 +32,16 @@ export function rowSumScales(graph: SharedGraph): Float32Array {
   return scales;
 }
 
-/** The job's graph as the model reads it: rows normalised when model.featureNorm is 'row'. */
+/**
+ * The job's graph as the model reads it: rows normalised when model.featureNorm is 'row', then
+ * structural columns appended when model.structuralFeatures is on.
+ */
 export function jobGraph(graph: SharedGraph, spec: JobSpec): SharedGraph {
-  if (spec.model.featureNorm !== 'row' || graph.dim === 0 || graph.rowScales) return graph;
-  return graph.withRowScales(rowSumScales(graph));
+  const normalised =
+    spec.model.featureNorm !== 'row' || graph.dim === 0 || graph.rowScales
+      ? graph
+      : graph.withRowScales(rowSumScales(graph));
+  return spec.model.structuralFeatures ? withStructuralFeatures(normalised, spec) : normalised;
 }
 
 /** Bytes of the stored value that hold its sign bit, and the value width, per stored dtype. */

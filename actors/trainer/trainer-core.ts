@@ -1,5 +1,6 @@
 // The trainer's work without the actor around it: one model, local gradient aggregation over N
 // batches, evaluation by inline sampling. The actor feeds it batches and carries its syncs.
+import { dropIdGradients, dropIdRows, type DroppedRows } from './id-row-dropout.js';
 import { WeftError } from '../../runtime/errors.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { GraphSage } from '../../kernels/nn/graphsage.js';
@@ -174,12 +175,17 @@ export class TrainerCore {
     idRows ??= this.attached.get(view.seeds);
     if (this.idAccum && !idRows)
       throw new Error("model.idEmbedding is on: step() needs the seeds' ID-embedding rows");
+    const kept = idRows && this.dropRows(idRows, view.seeds.length, dropoutSeed);
     const r = this.model.forwardBackward(
       view.model,
       target,
-      idRows ? { dropoutSeed, idRows } : { dropoutSeed },
+      kept ? { dropoutSeed, idRows: kept.rows } : { dropoutSeed },
     );
-    if (this.idAccum && r.idRowGrads) this.idAccum.add(view.seeds, r.idRowGrads);
+    if (this.idAccum && r.idRowGrads) {
+      if (kept)
+        dropIdGradients(r.idRowGrads, r.idRowGrads.length / view.seeds.length, kept.dropped);
+      this.idAccum.add(view.seeds, r.idRowGrads);
+    }
     if (this.accum === undefined) this.accum = r.grads;
     else
       for (const [name, g] of r.grads) {
@@ -188,6 +194,12 @@ export class TrainerCore {
       }
     this.accumCount++;
     return r.loss;
+  }
+
+  /** ID-row dropout of one step (model.idEmbedding.rowDropout), seeded by the step's dropout seed. */
+  private dropRows(rows: Float32Array, numSeeds: number, seed: number): DroppedRows {
+    const p = this.spec.model.idEmbedding.rowDropout;
+    return dropIdRows(rows, numSeeds > 0 ? rows.length / numSeeds : 0, p, seed ^ 0x1d0d);
   }
 
   /** True when N local batches have been aggregated (or `force` at the end of an epoch). */

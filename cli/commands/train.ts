@@ -112,14 +112,14 @@ export async function run(argv: string[]): Promise<number> {
       fresh: Boolean(values.fresh),
       onProgress: human ? display.update : undefined,
       onEpoch: human ? (e) => display.epoch(e, spec.train.epochs) : undefined,
-      onEvent:
-        human && !resumed
-          ? (e) => {
-              // A run continued without --resume (the run directory held this job's checkpoints).
-              if (e.kind === 'restore')
-                process.stderr.write(`resuming ${runDir} ${e.detail} (--fresh starts over)\n`);
-            }
-          : undefined,
+      onEvent: human
+        ? (e) => {
+            if (e.kind === 'warning') process.stderr.write(`warning: ${e.detail}\n`);
+            // A run continued without --resume (the run directory held this job's checkpoints).
+            else if (e.kind === 'restore' && !resumed)
+              process.stderr.write(`resuming ${runDir} ${e.detail} (--fresh starts over)\n`);
+          }
+        : undefined,
     });
   } finally {
     stopHint();

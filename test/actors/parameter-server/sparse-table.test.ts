@@ -56,13 +56,17 @@ describe('SparseTable', () => {
     }
   });
 
-  it('does not create rows when pulled with create=false', () => {
+  it('gives absent rows as the unseen row (zeros) without creating them when create=false', () => {
     const t = table('adagrad');
     const ids = Int32Array.of(5, 9);
     const peek = t.pull(ids, false);
     expect(t.size).toBe(0);
-    expect(Array.from(t.pull(ids))).toEqual(Array.from(peek));
+    expect(Array.from(peek)).toEqual(new Array(peek.length).fill(0));
+    const created = t.pull(ids);
     expect(t.size).toBe(2);
+    expect(created.some((v) => v !== 0)).toBe(true);
+    // Once created, a row reads the same either way.
+    expect(Array.from(t.pull(ids, false))).toEqual(Array.from(created));
   });
 
   for (const kind of ['adagrad', 'lazy-adam'] as const) {
