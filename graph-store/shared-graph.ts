@@ -3,7 +3,7 @@
 import { typedView } from './array-file.js';
 import { GraphFormatError } from './errors.js';
 import { gatherFloat16, gatherFloat32, gatherInt8 } from './feature-gather.js';
-import type { ArrayDtype, GraphManifest } from './manifest.js';
+import { edgeTypeFacts, type ArrayDtype, type GraphManifest } from './manifest.js';
 import { partOf } from './partition-rule.js';
 import type {
   Csr,
@@ -103,16 +103,7 @@ export class SharedGraph implements GraphStore, FeatureStore {
     this.manifest = m;
     this.arrays = a;
     this.nodeTypes = m.nodeTypes.map((t) => ({ name: t.name, offset: t.offset, count: t.count }));
-    this.edgeTypes = m.edgeTypes.map((e, id) => ({
-      id,
-      src: e.src,
-      rel: e.rel,
-      dst: e.dst,
-      count: e.count,
-      hasTimestamps: e.hasTimestamps,
-      hasWeights: e.hasWeights,
-      ...(e.linkSplit ? { linkSplit: e.linkSplit } : {}),
-    }));
+    this.edgeTypes = m.edgeTypes.map((e, id) => ({ id, ...edgeTypeFacts(e) }));
     this.typeOffsets = Float64Array.from(m.nodeTypes, (t) => t.offset);
     this.numNodes = m.numNodes;
     this.numEdges = m.numEdges;
