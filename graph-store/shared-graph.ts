@@ -169,7 +169,10 @@ export class SharedGraph implements GraphStore, FeatureStore {
       gatherFloat32(f as Float32Array, this.dim, ids, count, out, outOffset);
     else if (this.dtype === 'float16')
       gatherFloat16(f as Uint16Array, this.dim, ids, count, out, outOffset);
-    else gatherInt8(f as Int8Array, this.featureScales!, this.dim, ids, count, out, outOffset);
+    else {
+      const rows = { values: f as Int8Array, scales: this.featureScales! };
+      gatherInt8(rows, this.dim, ids, count, out, outOffset);
+    }
     const r = this.rowScales;
     if (!r) return;
     const d = this.dim;
