@@ -181,6 +181,43 @@ const RUN_DIR_FLAGS = { ...valueFlags('graph nats'), ...switchFlags('json') };
 /** The options of a command that reads a run: its own value and on/off flags, then RUN_DIR_FLAGS. */
 type RunDirOptions<V extends string, S extends string> = CommandOptions<V, S, typeof RUN_DIR_FLAGS>;
 
+/** A command's flags and its one required positional argument (a run or graph directory). */
+export interface OneArgCommand<O extends Options> {
+  values: Parsed<O>['values'];
+  arg: string;
+}
+
+/**
+ * Parses `argv` against `options` (plus --help) with exactly one positional argument, `what` (named
+ * `name` when it is missing). Returns null once `usage` is printed for --help.
+ */
+function parseOneArg<O extends Options>(
+  argv: string[],
+  options: O,
+  usage: string,
+  what: string,
+  name: string,
+): OneArgCommand<O> | null {
+  const parsed = parseCommandLine(argv, options, usage, true);
+  if (!parsed) return null;
+  return { values: parsed.values, arg: required(onePositional(parsed.positionals, what), name) };
+}
+
+/**
+ * Parses a command of one positional argument (`weft report RUN_DIR`, `weft graph partition DIR`) and
+ * its own flags (named as for parseJobCommand); a missing or second argument is a commandLineError.
+ */
+export function parseOneArgCommand<const V extends string, const S extends string>(
+  argv: string[],
+  valueNames: V,
+  switchNames: S,
+  usage: string,
+  arg: { what: string; name: string },
+): OneArgCommand<CommandOptions<V, S, object>> | null {
+  const options = commandOptions(valueNames, switchNames, {});
+  return parseOneArg(argv, options, usage, arg.what, arg.name);
+}
+
 /**
  * Parses a command that takes one RUN_DIR (`weft eval`, `weft embed`): RUN_DIR_FLAGS plus its own
  * flags (named as for parseJobCommand). Returns its flags and run directory, or 0 once `usage` is
@@ -193,11 +230,8 @@ export function parseRunDirCommand<const V extends string, const S extends strin
   usage: string,
 ): { values: Parsed<RunDirOptions<V, S>>['values']; runDir: string } | number {
   const options = commandOptions(valueNames, switchNames, RUN_DIR_FLAGS);
-  const parsed = parseCommandLine(argv, options, usage, true);
-  if (!parsed) return 0;
-  const runDir = onePositional(parsed.positionals, 'run directory');
-  if (runDir === undefined) throw commandLineError('is required', 'RUN_DIR');
-  return { values: parsed.values, runDir };
+  const parsed = parseOneArg(argv, options, usage, 'run directory', 'RUN_DIR');
+  return parsed ? { values: parsed.values, runDir: parsed.arg } : 0;
 }
 
 /**

@@ -4,8 +4,8 @@ import {
   commandLineError,
   intFlag,
   numFlag,
-  onePositional,
   parseCommandLine,
+  parseOneArgCommand,
   required,
   switchFlags,
   unknownSubcommand,
@@ -316,26 +316,22 @@ async function synth(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** The positional argument of `weft graph info` and `weft graph partition`. */
+const GRAPH_DIR = { what: 'graph directory', name: 'DIR' };
+
 async function info(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(argv, switchFlags('json verify'), INFO_USAGE, true);
+  const parsed = parseOneArgCommand(argv, '', 'json verify', INFO_USAGE, GRAPH_DIR);
   if (!parsed) return 0;
-  const v = parsed.values;
-  const dir = required(onePositional(parsed.positionals, 'graph directory'), 'DIR');
+  const { values: v, arg: dir } = parsed;
   const result = await graphInfo(dir, { verify: v.verify === true });
   console.log(v.json ? JSON.stringify(result, null, 2) : formatGraphInfo(result));
   return 0;
 }
 
 async function partition(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    argv,
-    { ...valueFlags('parts out'), ...switchFlags('force json') },
-    PARTITION_USAGE,
-    true,
-  );
+  const parsed = parseOneArgCommand(argv, 'parts out', 'force json', PARTITION_USAGE, GRAPH_DIR);
   if (!parsed) return 0;
-  const v = parsed.values;
-  const dir = required(onePositional(parsed.positionals, 'graph directory'), 'DIR');
+  const { values: v, arg: dir } = parsed;
   const parts = required(intFlag(v.parts, '--parts', 1), '--parts');
   const out = required(v.out, '--out');
   noteOutput(out);
