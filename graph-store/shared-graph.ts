@@ -1,5 +1,6 @@
 // The loaded graph: one homogeneous CSR, features, labels and split in SharedArrayBuffers, serving both
 // GraphStore and FeatureStore. A handle (plain object of SABs + manifest) rebuilds it in any worker.
+import { lowerBound } from '../runtime/lower-bound.js';
 import { typedView } from './array-file.js';
 import { GraphFormatError } from './errors.js';
 import { gatherFloat16, gatherFloat32, gatherInt8 } from './feature-gather.js';
@@ -139,13 +140,7 @@ export class SharedGraph implements GraphStore, FeatureStore {
         globalIds,
         nodeTypesGlobal: p.nodeTypesGlobal.map((t) => ({ ...t })),
         localOf(g: number): number {
-          let lo = 0;
-          let hi = globalIds.length;
-          while (lo < hi) {
-            const mid = (lo + hi) >>> 1;
-            if (globalIds[mid] < g) lo = mid + 1;
-            else hi = mid;
-          }
+          const lo = lowerBound(globalIds, g);
           return lo < globalIds.length && globalIds[lo] === g ? lo : -1;
         },
         partOf: (g: number) => partOf(g, count),
