@@ -138,6 +138,25 @@ class QueueCore {
     return d < 0 ? d + this.modulus : d;
   }
 
+  /** Largest payload a single record may carry: capacity - 16 bytes. */
+  get maxPayloadBytes(): number {
+    return this.capacityBytes - 2 * SHM_RECORD_HEADER_BYTES;
+  }
+
+  get closed(): boolean {
+    return Atomics.load(this.header, W_CLOSED) !== 0;
+  }
+
+  /** Sets CLOSED, then wakes both sides: producers throw QueueClosedError, the consumer drains. */
+  close(): void {
+    const h = this.header;
+    Atomics.store(h, W_CLOSED, 1);
+    Atomics.add(h, W_DATA_SEQ, 1);
+    Atomics.notify(h, W_DATA_SEQ);
+    Atomics.add(h, W_SPACE_SEQ, 1);
+    Atomics.notify(h, W_SPACE_SEQ);
+  }
+
   closedError(): QueueClosedError {
     return new QueueClosedError(this.name);
   }
@@ -156,8 +175,32 @@ class QueueCore {
   }
 }
 
-function emptyStats(): ShmEndpointStats {
-  return { records: 0, payloadBytes: 0, waits: 0, waitMs: 0 };
+/** What both endpoints keep: the queue, their counters, and where they sleep when they must wait. */
+abstract class QueueEndpoint {
+  protected disposed = false;
+  protected readonly counters: ShmEndpointStats = {
+    records: 0,
+    payloadBytes: 0,
+    waits: 0,
+    waitMs: 0,
+  };
+  protected readonly waitSite: WaitSite;
+
+  constructor(
+    protected readonly core: QueueCore,
+    side: 'producer' | 'consumer',
+  ) {
+    this.waitSite = core.waitSite(side, this.counters);
+  }
+
+  /** Whether the queue was closed (by any endpoint or the queue itself). */
+  get closed(): boolean {
+    return this.core.closed;
+  }
+
+  stats(): ShmEndpointStats {
+    return { ...this.counters };
+  }
 }
 
 /**
@@ -241,7 +284,7 @@ export class ShmQueue {
 
   /** Largest payload a single record may carry: capacity - 16 bytes. */
   get maxPayloadBytes(): number {
-    return this.core.capacityBytes - 2 * SHM_RECORD_HEADER_BYTES;
+    return this.core.maxPayloadBytes;
   }
 
   get producerMode(): ProducerMode {
@@ -249,7 +292,7 @@ export class ShmQueue {
   }
 
   get closed(): boolean {
-    return Atomics.load(this.core.header, W_CLOSED) !== 0;
+    return this.core.closed;
   }
 
   /** Bytes reserved and not yet released (includes wrap skips and record headers). */
@@ -277,12 +320,7 @@ export class ShmQueue {
    * already reserved may still be committed; the consumer drains what was committed, then gets `null`.
    */
   close(): void {
-    const h = this.core.header;
-    Atomics.store(h, W_CLOSED, 1);
-    Atomics.add(h, W_DATA_SEQ, 1);
-    Atomics.notify(h, W_DATA_SEQ);
-    Atomics.add(h, W_SPACE_SEQ, 1);
-    Atomics.notify(h, W_SPACE_SEQ);
+    this.core.close();
   }
 }
 
@@ -337,25 +375,6 @@ abstract class RegionViews {
     }
     const make = ctor as unknown as new (b: SharedArrayBuffer, o: number, n: number) => unknown;
     return new make(this.core.sab, this.offset + byteOffset, n) as InstanceType<C>;
-  }
-
-  f32(byteOffset = 0, length?: number): Float32Array {
-    return this.view(Float32Array, byteOffset, length);
-  }
-  f64(byteOffset = 0, length?: number): Float64Array {
-    return this.view(Float64Array, byteOffset, length);
-  }
-  i32(byteOffset = 0, length?: number): Int32Array {
-    return this.view(Int32Array, byteOffset, length);
-  }
-  u32(byteOffset = 0, length?: number): Uint32Array {
-    return this.view(Uint32Array, byteOffset, length);
-  }
-  i64(byteOffset = 0, length?: number): BigInt64Array {
-    return this.view(BigInt64Array, byteOffset, length);
-  }
-  u8(byteOffset = 0, length?: number): Uint8Array {
-    return this.view(Uint8Array, byteOffset, length);
   }
 }
 
@@ -414,21 +433,16 @@ export class ShmReservation extends RegionViews {
 }
 
 /** One producer endpoint. Not shared between threads: each thread takes its own from an attached queue. */
-export class ShmProducer {
-  private readonly core: QueueCore;
+export class ShmProducer extends QueueEndpoint {
   private readonly single: boolean;
   /** Single mode only: this endpoint is the only writer of RESERVE, so it keeps the value locally. */
   private tail = 0;
   /** Single mode only: a HEAD value read earlier; stale values are safe (they under-state free space). */
   private headCache = 0;
-  private disposed = false;
-  private readonly counters = emptyStats();
-  private readonly waitSite: WaitSite;
 
   /** @internal */
   constructor(core: QueueCore) {
-    this.core = core;
-    this.waitSite = core.waitSite('producer', this.counters);
+    super(core, 'producer');
     this.single = !core.multi;
     if (this.single) {
       if (Atomics.compareExchange(core.header, W_PRODUCER_CLAIMED, 0, 1) !== 0) {
@@ -443,25 +457,12 @@ export class ShmProducer {
   }
 
   get maxPayloadBytes(): number {
-    return this.core.capacityBytes - 2 * SHM_RECORD_HEADER_BYTES;
-  }
-
-  get closed(): boolean {
-    return Atomics.load(this.core.header, W_CLOSED) !== 0;
-  }
-
-  stats(): ShmEndpointStats {
-    return { ...this.counters };
+    return this.core.maxPayloadBytes;
   }
 
   /** Closes the whole queue (see ShmQueue.close). */
   close(): void {
-    const h = this.core.header;
-    Atomics.store(h, W_CLOSED, 1);
-    Atomics.add(h, W_DATA_SEQ, 1);
-    Atomics.notify(h, W_DATA_SEQ);
-    Atomics.add(h, W_SPACE_SEQ, 1);
-    Atomics.notify(h, W_SPACE_SEQ);
+    this.core.close();
   }
 
   /** Gives up the single-producer claim so another endpoint (maybe in another thread) may produce. */
@@ -713,22 +714,17 @@ function asRecord(r: ShmRecord | number): ShmRecord | null {
 }
 
 /** The single consumer endpoint. */
-export class ShmConsumer implements AsyncIterable<ShmRecord> {
-  private readonly core: QueueCore;
+export class ShmConsumer extends QueueEndpoint implements AsyncIterable<ShmRecord> {
   /** Position of the next record to read (private: only this endpoint reads). */
   private cursor: number;
   /** Popped entries not yet reclaimed, in ring order, from `pendingStart`. */
   private pending: PendingEntry[] = [];
   private pendingStart = 0;
   private done = false;
-  private disposed = false;
-  private readonly counters = emptyStats();
-  private readonly waitSite: WaitSite;
 
   /** @internal */
   constructor(core: QueueCore) {
-    this.core = core;
-    this.waitSite = core.waitSite('consumer', this.counters);
+    super(core, 'consumer');
     if (Atomics.compareExchange(core.header, W_CONSUMER_CLAIMED, 0, 1) !== 0) {
       throw new QueueUsageError(
         core.name,
@@ -736,10 +732,6 @@ export class ShmConsumer implements AsyncIterable<ShmRecord> {
       );
     }
     this.cursor = Atomics.load(core.header, W_HEAD);
-  }
-
-  get closed(): boolean {
-    return Atomics.load(this.core.header, W_CLOSED) !== 0;
   }
 
   /** True once the queue is closed and every committed record has been popped. */
@@ -753,10 +745,6 @@ export class ShmConsumer implements AsyncIterable<ShmRecord> {
     for (let k = this.pendingStart; k < this.pending.length; k++)
       if (!this.pending[k].released) n++;
     return n;
-  }
-
-  stats(): ShmEndpointStats {
-    return { ...this.counters };
   }
 
   /** Releases every outstanding record and gives up the consumer claim. */
