@@ -606,6 +606,18 @@ export function metricsOfRole(role: Role): MetricDecl[] {
 
 type AnyMetric = Counter<string> | Gauge<string> | Histogram<string>;
 
+/** The prom-client class of each metric type (histograms also take their bucket bounds). */
+const METRIC_CLASSES: Record<
+  MetricDecl['type'],
+  new (config: {
+    name: string;
+    help: string;
+    labelNames: string[];
+    registers: Registry[];
+    buckets?: number[];
+  }) => AnyMetric
+> = { counter: Counter, gauge: Gauge, histogram: Histogram };
+
 /**
  * Where metrics are registered: the runtime's per-thread MetricsRegistry (its factories check the
  * naming and label rules again) or a bare prom-client Registry.
@@ -647,14 +659,8 @@ function metricOn(target: MetricsTarget, decl: MetricDecl): AnyMetric {
     return existing;
   }
   const config = { name: decl.name, help: decl.help, labelNames, registers: [registry] };
-  switch (decl.type) {
-    case 'counter':
-      return new Counter(config);
-    case 'gauge':
-      return new Gauge(config);
-    case 'histogram':
-      return new Histogram({ ...config, buckets: [...(decl.buckets ?? STEP_BUCKETS_S)] });
-  }
+  const buckets = decl.type === 'histogram' ? [...(decl.buckets ?? STEP_BUCKETS_S)] : undefined;
+  return new METRIC_CLASSES[decl.type]({ ...config, ...(buckets ? { buckets } : {}) });
 }
 
 type Labels = Record<string, string>;

@@ -204,7 +204,7 @@ function decodeRates(dim: number): Record<string, number> {
     dim,
     float32RowsPerSecond: rate(() => gatherFloat32(f32, dim, ids, batch, out, 0)),
     float16RowsPerSecond: rate(() => gatherFloat16(f16, dim, ids, batch, out, 0)),
-    int8RowsPerSecond: rate(() => gatherInt8(i8, scales, dim, ids, batch, out, 0)),
+    int8RowsPerSecond: rate(() => gatherInt8({ values: i8, scales }, dim, ids, batch, out, 0)),
   };
 }
 

@@ -39,17 +39,16 @@ function flagsOf<const S extends string, const T>(names: S, spec: T): FlagsOf<S,
   ) as FlagsOf<S, T>;
 }
 
+type ValueFlags<S extends string> = FlagsOf<S, { readonly type: 'string' }>;
+type SwitchFlags<S extends string> = FlagsOf<S, { readonly type: 'boolean' }>;
+
 /** Option specs of flags that take a value, named in one space-separated list ('out graph'). */
-export function valueFlags<const S extends string>(
-  names: S,
-): FlagsOf<S, { readonly type: 'string' }> {
+export function valueFlags<const S extends string>(names: S): ValueFlags<S> {
   return flagsOf(names, { type: 'string' } as const);
 }
 
 /** Option specs of on/off flags, named in one space-separated list ('json quiet'). */
-export function switchFlags<const S extends string>(
-  names: S,
-): FlagsOf<S, { readonly type: 'boolean' }> {
+export function switchFlags<const S extends string>(names: S): SwitchFlags<S> {
   return flagsOf(names, { type: 'boolean' } as const);
 }
 
@@ -60,10 +59,20 @@ const JOB_FLAGS = {
   ...switchFlags('json'),
 } as const;
 
+/** The options of a command: its own value and on/off flags, then the flags `B` of its kind. */
+type CommandOptions<V extends string, S extends string, B> = ValueFlags<V> & SwitchFlags<S> & B;
+
+function commandOptions<V extends string, S extends string, B>(
+  valueNames: V,
+  switchNames: S,
+  kindFlags: B,
+): CommandOptions<V, S, B> {
+  const flags = { ...valueFlags(valueNames), ...switchFlags(switchNames), ...kindFlags };
+  return flags as CommandOptions<V, S, B>;
+}
+
 /** The options of a job command: its own value and on/off flags, then JOB_FLAGS. */
-type JobOptions<V extends string, S extends string> = FlagsOf<V, { readonly type: 'string' }> &
-  FlagsOf<S, { readonly type: 'boolean' }> &
-  typeof JOB_FLAGS;
+type JobOptions<V extends string, S extends string> = CommandOptions<V, S, typeof JOB_FLAGS>;
 
 /**
  * Parses a command that runs a job spec (`weft train`, `weft launch`): JOB_FLAGS plus its own flags
@@ -75,8 +84,7 @@ export function parseJobCommand<const V extends string, const S extends string>(
   switchNames: S,
   usage: string,
 ): Parsed<JobOptions<V, S>> | null {
-  const options = { ...valueFlags(valueNames), ...switchFlags(switchNames), ...JOB_FLAGS };
-  return parseCommandLine(argv, options as JobOptions<V, S>, usage, true);
+  return parseCommandLine(argv, commandOptions(valueNames, switchNames, JOB_FLAGS), usage, true);
 }
 
 /**
@@ -171,9 +179,44 @@ export function addSetOverrides(
 const RUN_DIR_FLAGS = { ...valueFlags('graph nats'), ...switchFlags('json') };
 
 /** The options of a command that reads a run: its own value and on/off flags, then RUN_DIR_FLAGS. */
-type RunDirOptions<V extends string, S extends string> = FlagsOf<V, { readonly type: 'string' }> &
-  FlagsOf<S, { readonly type: 'boolean' }> &
-  typeof RUN_DIR_FLAGS;
+type RunDirOptions<V extends string, S extends string> = CommandOptions<V, S, typeof RUN_DIR_FLAGS>;
+
+/** A command's flags and its one required positional argument (a run or graph directory). */
+export interface OneArgCommand<O extends Options> {
+  values: Parsed<O>['values'];
+  arg: string;
+}
+
+/**
+ * Parses `argv` against `options` (plus --help) with exactly one positional argument, `what` (named
+ * `name` when it is missing). Returns null once `usage` is printed for --help.
+ */
+function parseOneArg<O extends Options>(
+  argv: string[],
+  options: O,
+  usage: string,
+  what: string,
+  name: string,
+): OneArgCommand<O> | null {
+  const parsed = parseCommandLine(argv, options, usage, true);
+  if (!parsed) return null;
+  return { values: parsed.values, arg: required(onePositional(parsed.positionals, what), name) };
+}
+
+/**
+ * Parses a command of one positional argument (`weft report RUN_DIR`, `weft graph partition DIR`) and
+ * its own flags (named as for parseJobCommand); a missing or second argument is a commandLineError.
+ */
+export function parseOneArgCommand<const V extends string, const S extends string>(
+  argv: string[],
+  valueNames: V,
+  switchNames: S,
+  usage: string,
+  arg: { what: string; name: string },
+): OneArgCommand<CommandOptions<V, S, object>> | null {
+  const options = commandOptions(valueNames, switchNames, {});
+  return parseOneArg(argv, options, usage, arg.what, arg.name);
+}
 
 /**
  * Parses a command that takes one RUN_DIR (`weft eval`, `weft embed`): RUN_DIR_FLAGS plus its own
@@ -186,12 +229,9 @@ export function parseRunDirCommand<const V extends string, const S extends strin
   switchNames: S,
   usage: string,
 ): { values: Parsed<RunDirOptions<V, S>>['values']; runDir: string } | number {
-  const options = { ...valueFlags(valueNames), ...switchFlags(switchNames), ...RUN_DIR_FLAGS };
-  const parsed = parseCommandLine(argv, options as RunDirOptions<V, S>, usage, true);
-  if (!parsed) return 0;
-  const runDir = onePositional(parsed.positionals, 'run directory');
-  if (runDir === undefined) throw commandLineError('is required', 'RUN_DIR');
-  return { values: parsed.values, runDir };
+  const options = commandOptions(valueNames, switchNames, RUN_DIR_FLAGS);
+  const parsed = parseOneArg(argv, options, usage, 'run directory', 'RUN_DIR');
+  return parsed ? { values: parsed.values, runDir: parsed.arg } : 0;
 }
 
 /**

@@ -1,17 +1,14 @@
 // The live progress line of `weft train`: what it says (epoch, bar, step, last batch's loss,
 // seeds/s, ETA, or an "evaluating" phase with a ticking indicator), fitted to the terminal's width.
+import type { Progress } from '../actors/coordinator/run-results.js';
 
 /** What the line shows; the display (cli/progress-display.ts) works it out from the job's progress. */
-export interface ProgressView {
-  phase: 'train' | 'evaluate';
-  split?: 'val' | 'test';
-  epoch: number;
-  epochs: number;
-  step: number;
-  steps: number;
+export interface ProgressView extends Pick<
+  Progress,
+  'phase' | 'split' | 'epoch' | 'epochs' | 'step' | 'steps' | 'seedsPerSecond'
+> {
   /** Loss of the last batch trained; NaN before the first. */
   batchLoss: number;
-  seedsPerSecond: number;
   /** Seconds into the evaluation (phase 'evaluate'). */
   evalElapsedS: number;
   /** Seconds left in the job, NaN when not known yet. */

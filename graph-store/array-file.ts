@@ -16,6 +16,22 @@ export type AnyTypedArray =
   | BigUint64Array
   | Float64Array;
 
+/** The typed array class of each stored dtype (float16 is read as its raw 16-bit words). */
+const VIEW_CLASSES: Record<
+  ArrayDtype,
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number) => AnyTypedArray
+> = {
+  u8: Uint8Array,
+  i8: Int8Array,
+  u16: Uint16Array,
+  f16: Uint16Array,
+  i32: Int32Array,
+  u32: Uint32Array,
+  f32: Float32Array,
+  u64: BigUint64Array,
+  f64: Float64Array,
+};
+
 /** A typed view of `dtype` over `length` elements of `buffer` from `byteOffset`. */
 export function typedView(
   dtype: ArrayDtype,
@@ -23,25 +39,7 @@ export function typedView(
   byteOffset: number,
   length: number,
 ): AnyTypedArray {
-  switch (dtype) {
-    case 'u8':
-      return new Uint8Array(buffer, byteOffset, length);
-    case 'i8':
-      return new Int8Array(buffer, byteOffset, length);
-    case 'u16':
-    case 'f16':
-      return new Uint16Array(buffer, byteOffset, length);
-    case 'i32':
-      return new Int32Array(buffer, byteOffset, length);
-    case 'u32':
-      return new Uint32Array(buffer, byteOffset, length);
-    case 'f32':
-      return new Float32Array(buffer, byteOffset, length);
-    case 'u64':
-      return new BigUint64Array(buffer, byteOffset, length);
-    case 'f64':
-      return new Float64Array(buffer, byteOffset, length);
-  }
+  return new VIEW_CLASSES[dtype](buffer, byteOffset, length);
 }
 
 const READ_CHUNK_BYTES = 16 << 20;

@@ -123,22 +123,14 @@ function columnsOf(opts: EdgeListOptions, line: string, lineNo: number): Columns
   };
   if (fields < 2) fail(`expected at least 2 fields (src, dst), found ${fields}`);
   const header = isHeader ? parts : undefined;
-  let tsCol = resolveColumn(
-    opts.tsCol,
-    header,
-    fields,
-    { index: 2, names: TS_NAMES },
-    file,
-    '--ts-col',
-  );
-  let wCol = resolveColumn(
-    opts.weightCol,
-    header,
-    fields,
-    { index: 3, names: WEIGHT_NAMES },
-    file,
-    '--weight-col',
-  );
+  const column = (
+    spec: number | string | undefined,
+    index: number,
+    names: string[],
+    flag: string,
+  ) => resolveColumn(spec, header, fields, { index, names }, file, flag);
+  let tsCol = column(opts.tsCol, 2, TS_NAMES, '--ts-col');
+  let wCol = column(opts.weightCol, 3, WEIGHT_NAMES, '--weight-col');
   if (opts.weightCol === undefined && wCol === tsCol) wCol = -1;
   if (opts.weightCol !== undefined && opts.tsCol === undefined && !header && tsCol === wCol)
     tsCol = -1;

@@ -8,6 +8,7 @@ import {
   MANIFEST_FILE,
   PARTITIONS_FILE,
   PARTITIONS_FORMAT_NAME,
+  edgeTypeFacts,
   manifestFiles,
   readManifest,
   type ManifestEdgeType,
@@ -132,16 +133,7 @@ export async function graphInfo(
     numNodes: m.numNodes,
     numEdges: m.numEdges,
     nodeTypes: m.nodeTypes.map((t) => ({ name: t.name, offset: t.offset, count: t.count })),
-    edgeTypes: m.edgeTypes.map((e) => ({
-      key: edgeTypeKey(e),
-      src: e.src,
-      rel: e.rel,
-      dst: e.dst,
-      count: e.count,
-      hasTimestamps: e.hasTimestamps,
-      hasWeights: e.hasWeights,
-      ...(e.linkSplit ? { linkSplit: e.linkSplit } : {}),
-    })),
+    edgeTypes: m.edgeTypes.map((e) => ({ key: edgeTypeKey(e), ...edgeTypeFacts(e) })),
     features: m.features
       ? {
           dim: m.features.dim,

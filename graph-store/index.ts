@@ -41,6 +41,7 @@ export {
   type PartitionsInfo,
 } from './graph-info.js';
 export { gatherFloat32, gatherFloat16, gatherInt8 } from './feature-gather.js';
+export type { Int8Rows, RowGather } from './feature-gather.js';
 export {
   FORMAT_NAME,
   FORMAT_VERSION,

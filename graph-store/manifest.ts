@@ -81,6 +81,19 @@ export interface ManifestEdgeType {
   };
 }
 
+/** An edge type's manifest entry less its files: what it says about the relation itself. */
+export function edgeTypeFacts(e: ManifestEdgeType): Omit<ManifestEdgeType, 'files'> {
+  return {
+    src: e.src,
+    rel: e.rel,
+    dst: e.dst,
+    count: e.count,
+    hasTimestamps: e.hasTimestamps,
+    hasWeights: e.hasWeights,
+    ...(e.linkSplit ? { linkSplit: e.linkSplit } : {}),
+  };
+}
+
 export interface ManifestFeatures {
   dim: number;
   dtype: FeatureDtype;

@@ -14,6 +14,7 @@ import {
   PARTITIONS_FILE,
   PARTITIONS_FORMAT_NAME,
   readManifest,
+  type FileEntry,
   type GraphManifest,
   type ManifestEdgeType,
   type ManifestNodeType,
@@ -125,6 +126,15 @@ function partRows(c: CsrArrays, srcOffset: number, a: Assignment, part: number):
 }
 
 /** Copies per-node rows of a fixed byte width from a source file to each owning part's stream. */
+/** Each part's values of a per-node array, in the order of the part's rows. */
+function rowsOfParts<A extends Int32Array | Uint8Array>(all: A, a: Assignment): A[] {
+  return a.nodes.map((ids) => {
+    const out = new (all.constructor as new (length: number) => A)(ids.length);
+    for (let i = 0; i < ids.length; i++) out[i] = all[ids[i]];
+    return out;
+  });
+}
+
 function routeRows(
   file: string,
   rowBytes: number,
@@ -261,30 +271,20 @@ export async function partitionGraph(
         if (scales) pm.features.scales = scales[p];
       });
     }
+    const readWhole = async (entry: FileEntry, field: string) =>
+      (await readArrayFile(srcDir, entry, field, { verify, shared: false })).view;
     if (m.labels) {
-      const labels = (
-        await readArrayFile(srcDir, m.labels.file, 'labels.file', { verify, shared: false })
-      ).view as Int32Array;
+      const labels = rowsOfParts((await readWhole(m.labels.file, 'labels.file')) as Int32Array, a);
       manifests.forEach((pm, p) => {
-        const ids = a.nodes[p];
-        const l = new Int32Array(ids.length);
-        for (let i = 0; i < ids.length; i++) l[i] = labels[ids[i]];
-        pm.labels = writeLabels(subs[p], l);
+        pm.labels = writeLabels(subs[p], labels[p]);
         // A part keeps the whole graph's class count even when it lacks the highest class.
         while (pm.labels.classCounts.length < m.labels!.numClasses) pm.labels.classCounts.push(0);
         pm.labels.numClasses = m.labels!.numClasses;
       });
     }
     if (m.split) {
-      const split = (
-        await readArrayFile(srcDir, m.split.file, 'split.file', { verify, shared: false })
-      ).view as Uint8Array;
-      manifests.forEach((pm, p) => {
-        const ids = a.nodes[p];
-        const s = new Uint8Array(ids.length);
-        for (let i = 0; i < ids.length; i++) s[i] = split[ids[i]];
-        pm.split = writeSplit(subs[p], s);
-      });
+      const split = rowsOfParts((await readWhole(m.split.file, 'split.file')) as Uint8Array, a);
+      manifests.forEach((pm, p) => (pm.split = writeSplit(subs[p], split[p])));
     }
     manifests.forEach((pm, p) => subs[p].writeJson(pm));
     const index: PartitionsIndex = {

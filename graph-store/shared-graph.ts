@@ -1,9 +1,10 @@
 // The loaded graph: one homogeneous CSR, features, labels and split in SharedArrayBuffers, serving both
 // GraphStore and FeatureStore. A handle (plain object of SABs + manifest) rebuilds it in any worker.
+import { lowerBound } from '../runtime/lower-bound.js';
 import { typedView } from './array-file.js';
 import { GraphFormatError } from './errors.js';
 import { gatherFloat16, gatherFloat32, gatherInt8 } from './feature-gather.js';
-import type { ArrayDtype, GraphManifest } from './manifest.js';
+import { edgeTypeFacts, type ArrayDtype, type GraphManifest } from './manifest.js';
 import { partOf } from './partition-rule.js';
 import type {
   Csr,
@@ -103,16 +104,7 @@ export class SharedGraph implements GraphStore, FeatureStore {
     this.manifest = m;
     this.arrays = a;
     this.nodeTypes = m.nodeTypes.map((t) => ({ name: t.name, offset: t.offset, count: t.count }));
-    this.edgeTypes = m.edgeTypes.map((e, id) => ({
-      id,
-      src: e.src,
-      rel: e.rel,
-      dst: e.dst,
-      count: e.count,
-      hasTimestamps: e.hasTimestamps,
-      hasWeights: e.hasWeights,
-      ...(e.linkSplit ? { linkSplit: e.linkSplit } : {}),
-    }));
+    this.edgeTypes = m.edgeTypes.map((e, id) => ({ id, ...edgeTypeFacts(e) }));
     this.typeOffsets = Float64Array.from(m.nodeTypes, (t) => t.offset);
     this.numNodes = m.numNodes;
     this.numEdges = m.numEdges;
@@ -148,13 +140,7 @@ export class SharedGraph implements GraphStore, FeatureStore {
         globalIds,
         nodeTypesGlobal: p.nodeTypesGlobal.map((t) => ({ ...t })),
         localOf(g: number): number {
-          let lo = 0;
-          let hi = globalIds.length;
-          while (lo < hi) {
-            const mid = (lo + hi) >>> 1;
-            if (globalIds[mid] < g) lo = mid + 1;
-            else hi = mid;
-          }
+          const lo = lowerBound(globalIds, g);
           return lo < globalIds.length && globalIds[lo] === g ? lo : -1;
         },
         partOf: (g: number) => partOf(g, count),
@@ -178,7 +164,10 @@ export class SharedGraph implements GraphStore, FeatureStore {
       gatherFloat32(f as Float32Array, this.dim, ids, count, out, outOffset);
     else if (this.dtype === 'float16')
       gatherFloat16(f as Uint16Array, this.dim, ids, count, out, outOffset);
-    else gatherInt8(f as Int8Array, this.featureScales!, this.dim, ids, count, out, outOffset);
+    else {
+      const rows = { values: f as Int8Array, scales: this.featureScales! };
+      gatherInt8(rows, this.dim, ids, count, out, outOffset);
+    }
     const r = this.rowScales;
     if (!r) return;
     const d = this.dim;

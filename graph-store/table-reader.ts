@@ -1,12 +1,13 @@
 // Streams the named columns of a user's table file — CSV or TSV (optionally gzip-compressed) with a
 // header row, Apache Parquet one row group at a time, or Arrow IPC one record batch at a time — in
 // chunks, each row with its file location.
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { DataType, RecordBatchReader, TimeUnit, type Field } from 'apache-arrow';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import { ConfigError, InputError } from '../runtime/errors.js';
+import { withInputFile } from './input-file.js';
 
 /** One cell as read: text from CSV/TSV; number, bigint, string, boolean, list or null from Parquet. */
 export type Cell = string | number | bigint | boolean | null | undefined | readonly unknown[];
@@ -94,19 +95,11 @@ function missingColumn(file: string, field: string, name: string, have: string[]
 }
 
 function isGzip(file: string, field: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    throw new InputError('cannot open file', { file, field }, { cause: err });
-  }
-  try {
+  return withInputFile(file, field, (fd) => {
     const head = new Uint8Array(2);
     const got = readSync(fd, head, 0, 2, 0);
     return got === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /** Splits one CSV/TSV line into fields; `"…"` quotes a field (`""` is a quote inside it). */

@@ -115,28 +115,22 @@ export function parseNumberBytes(buf: Uint8Array, start: number, end: number): n
   }
   let mant = 0;
   let digits = 0;
-  let frac = 0;
   let sawDigit = false;
-  while (i < end) {
-    const d = buf[i] - 0x30;
+  // Digits before and after one decimal point, as one mantissa; the point's place gives the scale.
+  let pointAt = -1;
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (c === 0x2e && pointAt < 0) {
+      pointAt = i;
+      continue;
+    }
+    const d = c - 0x30;
     if (d < 0 || d > 9) break;
     sawDigit = true;
     if (mant !== 0 || d !== 0) digits++;
     mant = mant * 10 + d;
-    i++;
   }
-  if (i < end && buf[i] === 0x2e) {
-    i++;
-    while (i < end) {
-      const d = buf[i] - 0x30;
-      if (d < 0 || d > 9) break;
-      sawDigit = true;
-      if (mant !== 0 || d !== 0) digits++;
-      mant = mant * 10 + d;
-      frac++;
-      i++;
-    }
-  }
+  const frac = pointAt < 0 ? 0 : i - pointAt - 1;
   if (i === end && sawDigit && digits <= 15 && frac <= 22) {
     const v = frac === 0 ? mant : mant / POW10[frac];
     return neg ? -v : v;

@@ -75,6 +75,31 @@ const LINT_FAILING_DEFAULTS = [
 
 const NAME_PATTERN = /^weft_[a-z][a-z0-9_]*[a-z0-9]$/;
 
+type LabelledCounter = Counter<MetricLabel>;
+type LabelledGauge = Gauge<MetricLabel>;
+
+/** Options of a counter or gauge: its labels, and a function that sets its value when scraped. */
+interface Collected<M> {
+  labelNames?: MetricLabel[];
+  collect?: (this: M) => void | Promise<void>;
+}
+
+/** Options of a histogram: its labels and bucket bounds. */
+interface Bucketed {
+  labelNames?: MetricLabel[];
+  buckets?: number[];
+}
+
+/** What define hands to prom-client's Counter, Gauge or Histogram constructor. */
+interface MetricConfig {
+  name: string;
+  help: string;
+  labelNames: MetricLabel[];
+  registers: Registry[];
+  collect?: () => void | Promise<void>;
+  buckets?: number[];
+}
+
 /** Throws MetricDefinitionError unless `name` and `labelNames` follow the rules for a metric of `type`. */
 export function checkMetricDefinition(
   name: string,
@@ -160,65 +185,38 @@ export class MetricsRegistry {
     this.registry.setDefaultLabels(identityLabels(this.identityValue));
   }
 
-  counter(
-    name: string,
-    help: string,
-    options: {
-      labelNames?: MetricLabel[];
-      collect?: (this: Counter<MetricLabel>) => void | Promise<void>;
-    } = {},
-  ): Counter<MetricLabel> {
-    const labelNames = options.labelNames ?? [];
-    const existing = this.existing(name, 'counter', labelNames);
-    if (existing) return existing as Counter<MetricLabel>;
-    checkMetricDefinition(name, 'counter', labelNames);
-    return new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect: options.collect,
-    });
+  counter(name: string, help: string, options: Collected<LabelledCounter> = {}): LabelledCounter {
+    return this.define(Counter, 'counter', name, help, options);
   }
 
-  gauge(
-    name: string,
-    help: string,
-    options: {
-      labelNames?: MetricLabel[];
-      collect?: (this: Gauge<MetricLabel>) => void | Promise<void>;
-    } = {},
-  ): Gauge<MetricLabel> {
-    const labelNames = options.labelNames ?? [];
-    const existing = this.existing(name, 'gauge', labelNames);
-    if (existing) return existing as Gauge<MetricLabel>;
-    checkMetricDefinition(name, 'gauge', labelNames);
-    return new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect: options.collect,
-    });
+  gauge(name: string, help: string, options: Collected<LabelledGauge> = {}): LabelledGauge {
+    return this.define(Gauge, 'gauge', name, help, options);
   }
 
   /** `buckets` in the metric's base unit (seconds, bytes); default prom-client's latency buckets. */
-  histogram(
+  histogram(name: string, help: string, options: Bucketed = {}): Histogram<MetricLabel> {
+    return this.define(Histogram, 'histogram', name, help, options);
+  }
+
+  /**
+   * The metric `name`, registered once per registry: the one already there when its type and labels
+   * match (else MetricDefinitionError), or a new one that follows the house rules.
+   */
+  private define<M>(
+    Metric: new (config: MetricConfig) => M,
+    type: 'counter' | 'gauge' | 'histogram',
     name: string,
     help: string,
-    options: { labelNames?: MetricLabel[]; buckets?: number[] } = {},
-  ): Histogram<MetricLabel> {
-    const labelNames = options.labelNames ?? [];
-    const existing = this.existing(name, 'histogram', labelNames);
-    if (existing) return existing as Histogram<MetricLabel>;
-    checkMetricDefinition(name, 'histogram', labelNames);
-    return new Histogram({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      ...(options.buckets === undefined ? {} : { buckets: options.buckets }),
-    });
+    options: Collected<M> & Bucketed,
+  ): M {
+    const { labelNames = [], ...extra } = options;
+    const existing = this.existing(name, type, labelNames);
+    if (existing) return existing as M;
+    checkMetricDefinition(name, type, labelNames);
+    const config: MetricConfig = { name, help, labelNames, registers: [this.registry] };
+    if (extra.collect !== undefined) config.collect = extra.collect as MetricConfig['collect'];
+    if (extra.buckets !== undefined) config.buckets = extra.buckets;
+    return new Metric(config);
   }
 
   private existing(name: string, type: string, labelNames: readonly string[]): unknown {

@@ -2,12 +2,8 @@
 // Producers write a record in place and commit it; the one consumer reads it in place and releases it.
 //
 // Layout, memory-ordering argument and the multi-producer protocol: docs/shm-queue.md.
-import {
-  QueueClosedError,
-  QueueRecordTooLargeError,
-  QueueTimeoutError,
-  QueueUsageError,
-} from './shm-queue-errors.js';
+import { QueueClosedError, QueueRecordTooLargeError, QueueUsageError } from './shm-queue-errors.js';
+import { waitAsyncFor, waitBlocking, type WaitSite } from './shm-wait.js';
 
 /** Bytes before the ring: the Int32 header words, padded so producer and consumer words sit on separate cache lines. */
 export const SHM_QUEUE_HEADER_BYTES = 256;
@@ -98,30 +94,6 @@ export type TypedArrayConstructor =
   | BigInt64ArrayConstructor
   | BigUint64ArrayConstructor;
 
-type WaitAsyncResult =
-  | { async: false; value: 'not-equal' | 'timed-out' }
-  | { async: true; value: Promise<'ok' | 'timed-out'> };
-
-// Atomics.waitAsync (Node 20) is typed only from lib ES2024; the project compiles against ES2023.
-const waitAsync = (
-  Atomics as unknown as {
-    waitAsync: (a: Int32Array, index: number, value: number, timeoutMs?: number) => WaitAsyncResult;
-  }
-).waitAsync.bind(Atomics);
-
-/**
- * A pending Atomics.waitAsync does not keep Node's event loop alive: a thread whose only work is awaiting
- * the queue would exit mid-wait. A ref'd timer holds the loop open for the duration of the wait.
- */
-async function keepAlive<T>(p: Promise<T>): Promise<T> {
-  const timer = setInterval(() => undefined, 1 << 30);
-  try {
-    return await p;
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 function align8(n: number): number {
   return (n + 7) & ~7;
 }
@@ -166,8 +138,68 @@ class QueueCore {
     return d < 0 ? d + this.modulus : d;
   }
 
+  /** Largest payload a single record may carry: capacity - 16 bytes. */
+  get maxPayloadBytes(): number {
+    return this.capacityBytes - 2 * SHM_RECORD_HEADER_BYTES;
+  }
+
+  get closed(): boolean {
+    return Atomics.load(this.header, W_CLOSED) !== 0;
+  }
+
+  /** Sets CLOSED, then wakes both sides: producers throw QueueClosedError, the consumer drains. */
+  close(): void {
+    const h = this.header;
+    Atomics.store(h, W_CLOSED, 1);
+    Atomics.add(h, W_DATA_SEQ, 1);
+    Atomics.notify(h, W_DATA_SEQ);
+    Atomics.add(h, W_SPACE_SEQ, 1);
+    Atomics.notify(h, W_SPACE_SEQ);
+  }
+
   closedError(): QueueClosedError {
     return new QueueClosedError(this.name);
+  }
+
+  /** Where one side sleeps on this queue (waiting for space or for data), its waits counted in `stats`. */
+  waitSite(side: 'producer' | 'consumer', stats: ShmEndpointStats): WaitSite {
+    const producer = side === 'producer';
+    return {
+      header: this.header,
+      queue: this.name,
+      side,
+      waitersWord: producer ? W_PRODUCER_WAITERS : W_CONSUMER_WAITERS,
+      seqWord: producer ? W_SPACE_SEQ : W_DATA_SEQ,
+      stats,
+    };
+  }
+}
+
+/** What both endpoints keep: the queue, their counters, and where they sleep when they must wait. */
+abstract class QueueEndpoint {
+  protected disposed = false;
+  protected readonly counters: ShmEndpointStats = {
+    records: 0,
+    payloadBytes: 0,
+    waits: 0,
+    waitMs: 0,
+  };
+  protected readonly waitSite: WaitSite;
+
+  constructor(
+    protected readonly core: QueueCore,
+    side: 'producer' | 'consumer',
+  ) {
+    this.waitSite = core.waitSite(side, this.counters);
+  }
+
+  /** Whether the queue was closed (by any endpoint or the queue itself). */
+  get closed(): boolean {
+    return this.core.closed;
+  }
+
+  stats(): ShmEndpointStats {
+    return { ...this.counters };
   }
 }
 
@@ -252,7 +284,7 @@ export class ShmQueue {
 
   /** Largest payload a single record may carry: capacity - 16 bytes. */
   get maxPayloadBytes(): number {
-    return this.core.capacityBytes - 2 * SHM_RECORD_HEADER_BYTES;
+    return this.core.maxPayloadBytes;
   }
 
   get producerMode(): ProducerMode {
@@ -260,7 +292,7 @@ export class ShmQueue {
   }
 
   get closed(): boolean {
-    return Atomics.load(this.core.header, W_CLOSED) !== 0;
+    return this.core.closed;
   }
 
   /** Bytes reserved and not yet released (includes wrap skips and record headers). */
@@ -288,12 +320,7 @@ export class ShmQueue {
    * already reserved may still be committed; the consumer drains what was committed, then gets `null`.
    */
   close(): void {
-    const h = this.core.header;
-    Atomics.store(h, W_CLOSED, 1);
-    Atomics.add(h, W_DATA_SEQ, 1);
-    Atomics.notify(h, W_DATA_SEQ);
-    Atomics.add(h, W_SPACE_SEQ, 1);
-    Atomics.notify(h, W_SPACE_SEQ);
+    this.core.close();
   }
 }
 
@@ -348,25 +375,6 @@ abstract class RegionViews {
     }
     const make = ctor as unknown as new (b: SharedArrayBuffer, o: number, n: number) => unknown;
     return new make(this.core.sab, this.offset + byteOffset, n) as InstanceType<C>;
-  }
-
-  f32(byteOffset = 0, length?: number): Float32Array {
-    return this.view(Float32Array, byteOffset, length);
-  }
-  f64(byteOffset = 0, length?: number): Float64Array {
-    return this.view(Float64Array, byteOffset, length);
-  }
-  i32(byteOffset = 0, length?: number): Int32Array {
-    return this.view(Int32Array, byteOffset, length);
-  }
-  u32(byteOffset = 0, length?: number): Uint32Array {
-    return this.view(Uint32Array, byteOffset, length);
-  }
-  i64(byteOffset = 0, length?: number): BigInt64Array {
-    return this.view(BigInt64Array, byteOffset, length);
-  }
-  u8(byteOffset = 0, length?: number): Uint8Array {
-    return this.view(Uint8Array, byteOffset, length);
   }
 }
 
@@ -425,24 +433,16 @@ export class ShmReservation extends RegionViews {
 }
 
 /** One producer endpoint. Not shared between threads: each thread takes its own from an attached queue. */
-export class ShmProducer {
-  private readonly core: QueueCore;
+export class ShmProducer extends QueueEndpoint {
   private readonly single: boolean;
   /** Single mode only: this endpoint is the only writer of RESERVE, so it keeps the value locally. */
   private tail = 0;
   /** Single mode only: a HEAD value read earlier; stale values are safe (they under-state free space). */
   private headCache = 0;
-  private disposed = false;
-  private readonly counters: ShmEndpointStats = {
-    records: 0,
-    payloadBytes: 0,
-    waits: 0,
-    waitMs: 0,
-  };
 
   /** @internal */
   constructor(core: QueueCore) {
-    this.core = core;
+    super(core, 'producer');
     this.single = !core.multi;
     if (this.single) {
       if (Atomics.compareExchange(core.header, W_PRODUCER_CLAIMED, 0, 1) !== 0) {
@@ -457,25 +457,12 @@ export class ShmProducer {
   }
 
   get maxPayloadBytes(): number {
-    return this.core.capacityBytes - 2 * SHM_RECORD_HEADER_BYTES;
-  }
-
-  get closed(): boolean {
-    return Atomics.load(this.core.header, W_CLOSED) !== 0;
-  }
-
-  stats(): ShmEndpointStats {
-    return { ...this.counters };
+    return this.core.maxPayloadBytes;
   }
 
   /** Closes the whole queue (see ShmQueue.close). */
   close(): void {
-    const h = this.core.header;
-    Atomics.store(h, W_CLOSED, 1);
-    Atomics.add(h, W_DATA_SEQ, 1);
-    Atomics.notify(h, W_DATA_SEQ);
-    Atomics.add(h, W_SPACE_SEQ, 1);
-    Atomics.notify(h, W_SPACE_SEQ);
+    this.core.close();
   }
 
   /** Gives up the single-producer claim so another endpoint (maybe in another thread) may produce. */
@@ -500,7 +487,8 @@ export class ShmProducer {
   reserve(payloadBytes: number, options: ReserveOptions = {}): ShmReservation {
     const total = this.recordTotal(payloadBytes);
     let position = this.claim(total);
-    if (position < 0) position = this.claimBlocking(total, options.timeoutMs);
+    if (position < 0)
+      position = waitBlocking(this.waitSite, options.timeoutMs, this.claimOrWait(total));
     return new ShmReservation(this, this.core, position, payloadBytes, options.tag ?? 0);
   }
 
@@ -508,24 +496,21 @@ export class ShmProducer {
   async reserveAsync(payloadBytes: number, options: ReserveOptions = {}): Promise<ShmReservation> {
     const total = this.recordTotal(payloadBytes);
     let position = this.claim(total);
-    if (position < 0) position = await this.claimAsync(total, options.timeoutMs);
+    if (position < 0)
+      position = await waitAsyncFor(this.waitSite, options.timeoutMs, this.claimOrWait(total));
     return new ShmReservation(this, this.core, position, payloadBytes, options.tag ?? 0);
   }
 
   /** Copies `parts` back to back into one record and commits it; blocks while the ring is full. */
   push(parts: ArrayBufferView | readonly ArrayBufferView[], options: ReserveOptions = {}): void {
-    const list = Array.isArray(parts)
-      ? (parts as readonly ArrayBufferView[])
-      : [parts as ArrayBufferView];
+    const list = partsList(parts);
     const r = this.reserve(partsBytes(list), options);
     this.fill(r, list);
   }
 
   /** As `push` without waiting: false when the ring has no room right now. */
   tryPush(parts: ArrayBufferView | readonly ArrayBufferView[], tag = 0): boolean {
-    const list = Array.isArray(parts)
-      ? (parts as readonly ArrayBufferView[])
-      : [parts as ArrayBufferView];
+    const list = partsList(parts);
     const r = this.tryReserve(partsBytes(list), tag);
     if (r === null) return false;
     this.fill(r, list);
@@ -537,9 +522,7 @@ export class ShmProducer {
     parts: ArrayBufferView | readonly ArrayBufferView[],
     options: ReserveOptions = {},
   ): Promise<void> {
-    const list = Array.isArray(parts)
-      ? (parts as readonly ArrayBufferView[])
-      : [parts as ArrayBufferView];
+    const list = partsList(parts);
     const r = await this.reserveAsync(partsBytes(list), options);
     this.fill(r, list);
   }
@@ -628,66 +611,12 @@ export class ShmProducer {
     }
   }
 
-  private claimBlocking(total: number, timeoutMs: number | undefined): number {
-    const h = this.core.header;
-    const start = performance.now();
-    const deadline = timeoutMs === undefined ? Infinity : start + timeoutMs;
-    this.counters.waits++;
-    try {
-      for (;;) {
-        Atomics.add(h, W_PRODUCER_WAITERS, 1);
-        let position: number;
-        try {
-          const seq = Atomics.load(h, W_SPACE_SEQ);
-          position = this.claim(total);
-          if (position < 0) {
-            const remaining = deadline - performance.now();
-            if (remaining <= 0)
-              throw new QueueTimeoutError(this.core.name, 'producer', timeoutMs ?? 0);
-            Atomics.wait(h, W_SPACE_SEQ, seq, remaining === Infinity ? undefined : remaining);
-          }
-        } finally {
-          Atomics.sub(h, W_PRODUCER_WAITERS, 1);
-        }
-        if (position >= 0) return position;
-      }
-    } finally {
-      this.counters.waitMs += performance.now() - start;
-    }
-  }
-
-  private async claimAsync(total: number, timeoutMs: number | undefined): Promise<number> {
-    const h = this.core.header;
-    const start = performance.now();
-    const deadline = timeoutMs === undefined ? Infinity : start + timeoutMs;
-    this.counters.waits++;
-    try {
-      for (;;) {
-        Atomics.add(h, W_PRODUCER_WAITERS, 1);
-        let position: number;
-        try {
-          const seq = Atomics.load(h, W_SPACE_SEQ);
-          position = this.claim(total);
-          if (position < 0) {
-            const remaining = deadline - performance.now();
-            if (remaining <= 0)
-              throw new QueueTimeoutError(this.core.name, 'producer', timeoutMs ?? 0);
-            const w = waitAsync(
-              h,
-              W_SPACE_SEQ,
-              seq,
-              remaining === Infinity ? undefined : remaining,
-            );
-            if (w.async) await keepAlive(w.value);
-          }
-        } finally {
-          Atomics.sub(h, W_PRODUCER_WAITERS, 1);
-        }
-        if (position >= 0) return position;
-      }
-    } finally {
-      this.counters.waitMs += performance.now() - start;
-    }
+  /** One claim attempt as the wait loop takes it: the position, or undefined when there is no room. */
+  private claimOrWait(total: number): () => number | undefined {
+    return () => {
+      const position = this.claim(total);
+      return position < 0 ? undefined : position;
+    };
   }
 
   /** @internal Called by ShmReservation.commit/abort. */
@@ -720,6 +649,12 @@ export class ShmProducer {
     Atomics.add(h, W_DATA_SEQ, 1);
     if (Atomics.load(h, W_CONSUMER_WAITERS) !== 0) Atomics.notify(h, W_DATA_SEQ);
   }
+}
+
+function partsList(
+  parts: ArrayBufferView | readonly ArrayBufferView[],
+): readonly ArrayBufferView[] {
+  return Array.isArray(parts) ? (parts as readonly ArrayBufferView[]) : [parts as ArrayBufferView];
 }
 
 function partsBytes(list: readonly ArrayBufferView[]): number {
@@ -773,26 +708,23 @@ export class ShmRecord extends RegionViews implements PendingEntry {
 const DONE = 1;
 const EMPTY = 0;
 
+/** What `poll` found, as `pop` returns it: the record, or null once the queue is closed and drained. */
+function asRecord(r: ShmRecord | number): ShmRecord | null {
+  return r === DONE ? null : (r as ShmRecord);
+}
+
 /** The single consumer endpoint. */
-export class ShmConsumer implements AsyncIterable<ShmRecord> {
-  private readonly core: QueueCore;
+export class ShmConsumer extends QueueEndpoint implements AsyncIterable<ShmRecord> {
   /** Position of the next record to read (private: only this endpoint reads). */
   private cursor: number;
   /** Popped entries not yet reclaimed, in ring order, from `pendingStart`. */
   private pending: PendingEntry[] = [];
   private pendingStart = 0;
   private done = false;
-  private disposed = false;
-  private readonly counters: ShmEndpointStats = {
-    records: 0,
-    payloadBytes: 0,
-    waits: 0,
-    waitMs: 0,
-  };
 
   /** @internal */
   constructor(core: QueueCore) {
-    this.core = core;
+    super(core, 'consumer');
     if (Atomics.compareExchange(core.header, W_CONSUMER_CLAIMED, 0, 1) !== 0) {
       throw new QueueUsageError(
         core.name,
@@ -800,10 +732,6 @@ export class ShmConsumer implements AsyncIterable<ShmRecord> {
       );
     }
     this.cursor = Atomics.load(core.header, W_HEAD);
-  }
-
-  get closed(): boolean {
-    return Atomics.load(this.core.header, W_CLOSED) !== 0;
   }
 
   /** True once the queue is closed and every committed record has been popped. */
@@ -817,10 +745,6 @@ export class ShmConsumer implements AsyncIterable<ShmRecord> {
     for (let k = this.pendingStart; k < this.pending.length; k++)
       if (!this.pending[k].released) n++;
     return n;
-  }
-
-  stats(): ShmEndpointStats {
-    return { ...this.counters };
   }
 
   /** Releases every outstanding record and gives up the consumer claim. */
@@ -844,65 +768,22 @@ export class ShmConsumer implements AsyncIterable<ShmRecord> {
    */
   pop(options: WaitOptions = {}): ShmRecord | null {
     const first = this.poll();
-    if (first !== EMPTY) return first === DONE ? null : (first as ShmRecord);
-    const h = this.core.header;
-    const start = performance.now();
-    const deadline = options.timeoutMs === undefined ? Infinity : start + options.timeoutMs;
-    this.counters.waits++;
-    try {
-      for (;;) {
-        Atomics.add(h, W_CONSUMER_WAITERS, 1);
-        let r: ShmRecord | number;
-        try {
-          const seq = Atomics.load(h, W_DATA_SEQ);
-          r = this.poll();
-          if (r === EMPTY) {
-            const remaining = deadline - performance.now();
-            if (remaining <= 0)
-              throw new QueueTimeoutError(this.core.name, 'consumer', options.timeoutMs ?? 0);
-            Atomics.wait(h, W_DATA_SEQ, seq, remaining === Infinity ? undefined : remaining);
-          }
-        } finally {
-          Atomics.sub(h, W_CONSUMER_WAITERS, 1);
-        }
-        if (r !== EMPTY) return r === DONE ? null : (r as ShmRecord);
-      }
-    } finally {
-      this.counters.waitMs += performance.now() - start;
-    }
+    if (first !== EMPTY) return asRecord(first);
+    return asRecord(waitBlocking(this.waitSite, options.timeoutMs, this.pollOrWait));
   }
 
   /** As `pop`, waiting with Atomics.waitAsync so this thread's event loop keeps running. */
   async popAsync(options: WaitOptions = {}): Promise<ShmRecord | null> {
     const first = this.poll();
-    if (first !== EMPTY) return first === DONE ? null : (first as ShmRecord);
-    const h = this.core.header;
-    const start = performance.now();
-    const deadline = options.timeoutMs === undefined ? Infinity : start + options.timeoutMs;
-    this.counters.waits++;
-    try {
-      for (;;) {
-        Atomics.add(h, W_CONSUMER_WAITERS, 1);
-        let r: ShmRecord | number;
-        try {
-          const seq = Atomics.load(h, W_DATA_SEQ);
-          r = this.poll();
-          if (r === EMPTY) {
-            const remaining = deadline - performance.now();
-            if (remaining <= 0)
-              throw new QueueTimeoutError(this.core.name, 'consumer', options.timeoutMs ?? 0);
-            const w = waitAsync(h, W_DATA_SEQ, seq, remaining === Infinity ? undefined : remaining);
-            if (w.async) await keepAlive(w.value);
-          }
-        } finally {
-          Atomics.sub(h, W_CONSUMER_WAITERS, 1);
-        }
-        if (r !== EMPTY) return r === DONE ? null : (r as ShmRecord);
-      }
-    } finally {
-      this.counters.waitMs += performance.now() - start;
-    }
+    if (first !== EMPTY) return asRecord(first);
+    return asRecord(await waitAsyncFor(this.waitSite, options.timeoutMs, this.pollOrWait));
   }
+
+  /** One poll as the wait loop takes it: a record or DONE, or undefined when nothing is ready. */
+  private readonly pollOrWait = (): ShmRecord | number | undefined => {
+    const r = this.poll();
+    return r === EMPTY ? undefined : r;
+  };
 
   /** Yields records until the queue is closed and drained; the loop body must release each record. */
   async *[Symbol.asyncIterator](): AsyncIterator<ShmRecord> {

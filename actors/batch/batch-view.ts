@@ -3,15 +3,13 @@
 import type { BlockLike, SubgraphBatch } from '../../kernels/nn/block.js';
 import type { LinkTarget } from '../../kernels/nn/link-head.js';
 import type { NodeTarget } from '../../kernels/nn/node-head.js';
-import { readBatchHeader, type BatchFields } from './batch-record.js';
+import { readBatchHeader, type BatchFields, type BatchHeader } from './batch-record.js';
 
-export interface BatchView {
-  epoch: number;
-  batch: number;
-  numSeeds: number;
-  edges: number;
-  sampleMs: number;
-  gatherMs: number;
+/** A batch as the model reads it: the header's place and costs, blocks and input, and its target. */
+export interface BatchView extends Pick<
+  BatchHeader,
+  'epoch' | 'batch' | 'numSeeds' | 'edges' | 'sampleMs' | 'gatherMs'
+> {
   model: SubgraphBatch;
   /** Global ids of the seeds. */
   seeds: Int32Array;

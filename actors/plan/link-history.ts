@@ -2,6 +2,7 @@
 // baselines' evidence: destination popularity and "seen before" counts of each pair) and the split's
 // own pairs (filtered ranking: a negative that is a true pair of the split is not counted). Built
 // once per split from the seed source, the same wherever evaluation batches are made.
+import { lowerBound } from '../../runtime/lower-bound.js';
 import type { BatchFields } from '../batch/batch-record.js';
 import type { SeedSource } from './seed-source.js';
 import type { EvalSplit } from './eval-plan.js';
@@ -25,17 +26,6 @@ export interface LinkEvalExtras {
   evSeen: Int32Array;
   /** [P·K]: 1 where the negative is a true pair of the split (left out of the ranking). */
   evKnown: Int32Array;
-}
-
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** How many times `key` occurs in the sorted keys. */

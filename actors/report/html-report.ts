@@ -277,41 +277,47 @@ function throughputSection(
   maxPoints: number,
 ): string {
   if (run.steps.t.length === 0) return '';
+  // Both charts share the time axis, the restart and failure markers, and the point budget.
   const markers = eventMarkers(run, axis);
-  const xLabel = `time since start (${axis.unit})`;
+  const timeChart = (id: string, title: string, yLabel: string) => ({
+    id,
+    title,
+    x: { label: `time since start (${axis.unit})` },
+    y: { label: yLabel },
+    markers,
+    maxPoints,
+  });
   const parts = ['<section id="throughput"><h2>Throughput and step time</h2>'];
   parts.push(
     lineChart({
-      id: 'chart-throughput',
-      title: 'Throughput (seeds/s); vertical lines mark restarts and failures',
-      x: { label: xLabel },
-      y: { label: 'seeds per second' },
+      ...timeChart(
+        'chart-throughput',
+        'Throughput (seeds/s); vertical lines mark restarts and failures',
+        'seeds per second',
+      ),
       series: rows.map((rr, a) => ({
         name: run.steps.actors[a],
         xs: rr.map((i) => rel(axis, run.steps.t[i])),
         ys: rr.map((i) => run.steps.seedsPerS[i]),
       })),
-      markers,
       yFloor: 0,
-      maxPoints,
     }),
   );
   const phases = STEP_PHASES.filter((p) => run.steps.time[p].some(Number.isFinite));
   if (phases.length > 0) {
     parts.push(
       stackedAreaChart({
-        id: 'chart-breakdown',
-        title: 'Step time by phase (seconds per step, stacked)',
-        x: { label: xLabel },
-        y: { label: 'seconds per step' },
+        ...timeChart(
+          'chart-breakdown',
+          'Step time by phase (seconds per step, stacked)',
+          'seconds per step',
+        ),
         xs: run.steps.t.map((t) => rel(axis, t)),
         layers: phases.map((p) => ({
           name: PHASE_LABEL[p],
           ys: run.steps.time[p],
           color: PHASE_COLOR[p],
         })),
-        markers,
-        maxPoints,
       }),
     );
     const means = phases.map((p) => {

@@ -4,8 +4,8 @@ import {
   commandLineError,
   intFlag,
   numFlag,
-  onePositional,
   parseCommandLine,
+  parseOneArgCommand,
   required,
   switchFlags,
   unknownSubcommand,
@@ -181,6 +181,17 @@ function summarize(m: GraphManifest, out: string, seconds: number, json: boolean
   );
 }
 
+/** Writes a graph with the progress display, then prints its summary (or JSON); the exit code. */
+async function writeGraph(
+  out: string,
+  json: boolean,
+  write: (onProgress: ProgressBar['update']) => Promise<GraphManifest>,
+): Promise<number> {
+  const { result, seconds } = await withProgress(write);
+  summarize(result, out, seconds, json);
+  return 0;
+}
+
 async function build(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(
     argv,
@@ -201,7 +212,7 @@ async function build(argv: string[]): Promise<number> {
   const out = required(v.out, '--out');
   noteOutput(out);
   if (v.inputs !== undefined) return buildTyped(v, out);
-  const { result, seconds } = await withProgress((onProgress) =>
+  return writeGraph(out, v.json === true, (onProgress) =>
     buildGraph({
       edges: required(v.edges, '--edges'),
       features: v.features,
@@ -222,8 +233,6 @@ async function build(argv: string[]): Promise<number> {
       onProgress,
     }),
   );
-  summarize(result, out, seconds, v.json === true);
-  return 0;
 }
 
 /** The typed build: every input is in the description, so the edge-list flags do not apply. */
@@ -238,7 +247,7 @@ async function buildTyped(
         `does not apply with --inputs (the description names every input)`,
         `--${f}`,
       );
-  const { result, seconds } = await withProgress((onProgress) =>
+  return writeGraph(out, v.json === true, (onProgress) =>
     buildTypedGraph({
       inputs: v.inputs as string,
       featureDtype: dtypeFlag(v['feature-dtype'] as string | undefined),
@@ -248,8 +257,6 @@ async function buildTyped(
       onProgress,
     }),
   );
-  summarize(result, out, seconds, v.json === true);
-  return 0;
 }
 
 async function synth(argv: string[]): Promise<number> {
@@ -275,7 +282,7 @@ async function synth(argv: string[]): Promise<number> {
     partitions: intFlag(s('partitions'), '--partitions', 1),
     replace: v.force === true,
   };
-  const { result, seconds } = await withProgress((onProgress): Promise<GraphManifest> => {
+  return writeGraph(out, v.json === true, (onProgress) => {
     if (kind === 'powerlaw') {
       return synthPowerlaw(
         {
@@ -312,30 +319,24 @@ async function synth(argv: string[]): Promise<number> {
       throw commandLineError(`unknown kind '${kind}' (powerlaw, marketplace)`, '--kind');
     }
   });
-  summarize(result, out, seconds, v.json === true);
-  return 0;
 }
 
+/** The positional argument of `weft graph info` and `weft graph partition`. */
+const GRAPH_DIR = { what: 'graph directory', name: 'DIR' };
+
 async function info(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(argv, switchFlags('json verify'), INFO_USAGE, true);
+  const parsed = parseOneArgCommand(argv, '', 'json verify', INFO_USAGE, GRAPH_DIR);
   if (!parsed) return 0;
-  const v = parsed.values;
-  const dir = required(onePositional(parsed.positionals, 'graph directory'), 'DIR');
+  const { values: v, arg: dir } = parsed;
   const result = await graphInfo(dir, { verify: v.verify === true });
   console.log(v.json ? JSON.stringify(result, null, 2) : formatGraphInfo(result));
   return 0;
 }
 
 async function partition(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    argv,
-    { ...valueFlags('parts out'), ...switchFlags('force json') },
-    PARTITION_USAGE,
-    true,
-  );
+  const parsed = parseOneArgCommand(argv, 'parts out', 'force json', PARTITION_USAGE, GRAPH_DIR);
   if (!parsed) return 0;
-  const v = parsed.values;
-  const dir = required(onePositional(parsed.positionals, 'graph directory'), 'DIR');
+  const { values: v, arg: dir } = parsed;
   const parts = required(intFlag(v.parts, '--parts', 1), '--parts');
   const out = required(v.out, '--out');
   noteOutput(out);

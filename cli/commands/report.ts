@@ -1,13 +1,7 @@
 // `weft report RUN_DIR [--out FILE]`: one self-contained HTML page of a run's curves, events,
 // configuration and results, readable offline (actors/report/ does the work).
 import { writeReport } from '../../actors/report/write-report.js';
-import {
-  onePositional,
-  parseCommandLine,
-  required,
-  switchFlags,
-  valueFlags,
-} from '../command-line.js';
+import { parseOneArgCommand } from '../command-line.js';
 
 const USAGE = `usage: weft report RUN_DIR [--out FILE]
 
@@ -21,14 +15,9 @@ options:
 
 /** Entry point of `weft report`; prints the path written. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    argv,
-    { ...valueFlags('out'), ...switchFlags('json') },
-    USAGE,
-    true,
-  );
+  const arg = { what: 'run directory', name: 'RUN_DIR' };
+  const parsed = parseOneArgCommand(argv, 'out', 'json', USAGE, arg);
   if (!parsed) return 0;
-  const runDir = required(onePositional(parsed.positionals, 'run directory'), 'RUN_DIR');
-  console.log(await writeReport(runDir, parsed.values.out));
+  console.log(await writeReport(parsed.arg, parsed.values.out));
   return 0;
 }

@@ -150,12 +150,23 @@ export function clusterSpec(spec: JobSpec): JobSpec {
   return out;
 }
 
+/** apiVersion, kind and metadata of one of the job's objects: in its namespace, with its labels. */
+function objectHead(
+  spec: JobSpec,
+  apiVersion: string,
+  kind: string,
+  name: string,
+  component?: string,
+): Obj {
+  const labels = commonLabels(spec);
+  if (component) labels['app.kubernetes.io/component'] = component;
+  return { apiVersion, kind, metadata: { name, namespace: spec.cluster.namespace, labels } };
+}
+
 function jobSet(spec: JobSpec): Obj {
   const counts = roleCounts(spec);
   return {
-    apiVersion: 'jobset.x-k8s.io/v1alpha2',
-    kind: 'JobSet',
-    metadata: { name: spec.name, namespace: spec.cluster.namespace, labels: commonLabels(spec) },
+    ...objectHead(spec, 'jobset.x-k8s.io/v1alpha2', 'JobSet', spec.name),
     spec: {
       // The job is done when the coordinator is; it tells the other actors to exit first.
       successPolicy: { operator: 'All', targetReplicatedJobs: ['coordinator'] },
@@ -180,13 +191,7 @@ function jobSet(spec: JobSpec): Obj {
 
 function configMap(spec: JobSpec): Obj {
   return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name: `${spec.name}-spec`,
-      namespace: spec.cluster.namespace,
-      labels: commonLabels(spec),
-    },
+    ...objectHead(spec, 'v1', 'ConfigMap', `${spec.name}-spec`),
     data: { 'job.yaml': stringify(clusterSpec(spec), YAML_OPTIONS) },
   };
 }
@@ -194,13 +199,7 @@ function configMap(spec: JobSpec): Obj {
 function service(spec: JobSpec): Obj {
   const port = metricsPortOf(spec);
   return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: {
-      name: `${spec.name}-coordinator`,
-      namespace: spec.cluster.namespace,
-      labels: { ...commonLabels(spec), 'app.kubernetes.io/component': 'coordinator' },
-    },
+    ...objectHead(spec, 'v1', 'Service', `${spec.name}-coordinator`, 'coordinator'),
     spec: {
       selector: {
         'app.kubernetes.io/name': 'weft',

@@ -10,7 +10,7 @@ export const LAYER_NORM = 'WeftLayerNorm';
 export const LAYER_NORM_GRAD = 'WeftLayerNormGrad';
 export const LAYER_NORM_EPS = 1e-5;
 
-/** Mean of x[o .. o+d); the forward and the gradient kernel recompute it per row the same way. */
+/** Mean of x[o .. o+d). */
 function rowMean(x: JsArray, o: number, d: number): number {
   let mean = 0;
   for (let j = o; j < o + d; j++) mean += x[j];
@@ -24,6 +24,23 @@ function rowRstd(x: JsArray, o: number, d: number, mean: number): number {
   return 1 / Math.sqrt(v / d + LAYER_NORM_EPS);
 }
 
+/**
+ * Calls `row(o, mean, rstd)` for each row of x [n × d]: its offset, mean and 1 / sqrt(variance + eps).
+ * The forward and the gradient kernel recompute them per row the same way.
+ */
+function forEachRow(
+  x: JsArray,
+  n: number,
+  d: number,
+  row: (o: number, mean: number, rstd: number) => void,
+): void {
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    const mean = rowMean(x, o, d);
+    row(o, mean, rowRstd(x, o, d, mean));
+  }
+}
+
 registerJsKernel<Record<string, never>>({
   kernelName: LAYER_NORM,
   inputNames: ['x', 'gamma', 'beta'],
@@ -31,12 +48,9 @@ registerJsKernel<Record<string, never>>({
   compute: ([x, g, b], [y], _a, [xi]) =>
     timed('layernorm', () => {
       const [n, d] = xi.shape;
-      for (let i = 0; i < n; i++) {
-        const o = i * d;
-        const mean = rowMean(x, o, d);
-        const rstd = rowRstd(x, o, d, mean);
+      forEachRow(x, n, d, (o, mean, rstd) => {
         for (let j = 0; j < d; j++) y[o + j] = (x[o + j] - mean) * rstd * g[j] + b[j];
-      }
+      });
     }),
 });
 
@@ -51,10 +65,7 @@ registerJsKernel<Record<string, never>>({
   compute: ([dy, x, g], [dx, dg, db], _a, [dyi]) =>
     timed('layernorm.grad', () => {
       const [n, d] = dyi.shape;
-      for (let i = 0; i < n; i++) {
-        const o = i * d;
-        const mean = rowMean(x, o, d);
-        const rstd = rowRstd(x, o, d, mean);
+      forEachRow(x, n, d, (o, mean, rstd) => {
         // dxhat = dy·gamma; dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat·xhat)).
         let m1 = 0;
         let m2 = 0;
@@ -72,7 +83,7 @@ registerJsKernel<Record<string, never>>({
           const xhat = (x[o + j] - mean) * rstd;
           dx[o + j] = rstd * (dy[o + j] * g[j] - m1 - xhat * m2);
         }
-      }
+      });
     }),
 });
 

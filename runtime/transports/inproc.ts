@@ -12,12 +12,14 @@ import {
   type SerializedError,
 } from '../actor-errors.js';
 import { consoleLogger, type Logger } from '../actor-log.js';
-import { isModuleSpec, loadActorClass, specName, toWireSpec } from '../actor-spec.js';
+import { isModuleSpec, specName, toWireSpec } from '../actor-spec.js';
 import { ConfigError } from '../errors.js';
 import { moduleUrl } from '../module-url.js';
 import type { FailureKind } from '../supervisor.js';
 import { spawnWorker } from '../worker-spawn.js';
 import type { FromWorker, InprocWorkerData, ToWorker } from './inproc-protocol.js';
+import { startLocalHost } from './local-host.js';
+import { StopHandshake } from './stop-handshake.js';
 import type { ActorHandle, HostRequest, Placement, Transport } from './transport.js';
 
 const WORKER_ENTRY = moduleUrl('./inproc-worker.js', import.meta.url);
@@ -272,7 +274,7 @@ class WorkerActor extends HostedEndpoint {
   readonly placement = 'thread' as const;
   worker?: Worker;
   private expectedExit = false;
-  private stoppedWaiter?: () => void;
+  private readonly stopping = new StopHandshake();
   private exited?: Promise<void>;
 
   start(): Promise<void> {
@@ -376,7 +378,7 @@ class WorkerActor extends HostedEndpoint {
         this.selfStop();
         return;
       case 'stopped':
-        this.stoppedWaiter?.();
+        this.stopping.stopped();
         return;
     }
   }
@@ -389,16 +391,8 @@ class WorkerActor extends HostedEndpoint {
     if (this.released) return;
     this.transport.unregister(this);
     const worker = this.worker!;
-    const stopped = new Promise<boolean>((resolve) => {
-      this.stoppedWaiter = () => resolve(true);
-      setTimeout(() => resolve(false), timeoutMs).unref();
-    });
-    try {
-      worker.postMessage({ k: kind } satisfies ToWorker);
-    } catch {
-      // the thread is already gone: the race below ends at its exit
-    }
-    const clean = await Promise.race([stopped, this.exited!.then(() => false)]);
+    const send = (): void => worker.postMessage({ k: kind } satisfies ToWorker);
+    const clean = await this.stopping.request(send, this.exited!, timeoutMs);
     if (!clean)
       this.transport.log.warn(
         `actor did not ${kind} within ${timeoutMs} ms; terminating its thread`,
@@ -429,21 +423,11 @@ class LocalActor extends HostedEndpoint {
   private host?: ActorHost;
 
   async start(): Promise<void> {
-    const cls = await loadActorClass(this.request.spec);
-    const log = this.transport.log.child({ actor: addressKey(this.address) });
-    this.host = await ActorHost.start(
-      cls,
-      this.address,
-      this.request.config,
-      {
-        tell: (from, to, verb, body) => this.transport.tell(from, to, verb, body),
-        ask: (from, to, verb, body, timeoutMs) =>
-          this.transport.ask(from, to, verb, body, timeoutMs),
-        fail: (kind, cause) => this.failed(kind, cause),
-        stopSelf: () => this.selfStop(),
-      },
-      log,
-    );
+    const { host } = await startLocalHost(this.transport, this.request, this.address, {
+      fail: (kind, cause) => this.failed(kind, cause),
+      stopSelf: () => this.selfStop(),
+    });
+    this.host = host;
     this.transport.register(this);
   }
 

@@ -16,6 +16,7 @@ import { execArgvFor, moduleUrl } from '../module-url.js';
 import type { NatsConfig } from '../nats-connect.js';
 import type { FailureKind } from '../supervisor.js';
 import { HeartbeatMonitor } from './nats-heartbeat.js';
+import { StopHandshake } from './stop-handshake.js';
 import type { NatsTransport } from './nats.js';
 import type { ActorHandle, HostRequest } from './transport.js';
 
@@ -52,7 +53,7 @@ export class NatsProcessActor implements ActorHandle {
   private expectedExit = false;
   private reported = false;
   private fatal?: Error;
-  private stoppedWaiter?: () => void;
+  private readonly stopping = new StopHandshake();
   private monitor?: HeartbeatMonitor;
 
   constructor(
@@ -105,7 +106,7 @@ export class NatsProcessActor implements ActorHandle {
             void this.stop(30_000).then(() => this.request.onSelfStop());
             return;
           case 'stopped':
-            this.stoppedWaiter?.();
+            this.stopping.stopped();
             return;
         }
       });
@@ -176,16 +177,8 @@ export class NatsProcessActor implements ActorHandle {
     if (!child || this.expectedExit) return;
     this.expectedExit = true;
     this.monitor?.stop();
-    const stopped = new Promise<boolean>((resolve) => {
-      this.stoppedWaiter = () => resolve(true);
-      setTimeout(() => resolve(false), timeoutMs).unref();
-    });
-    try {
-      child.send({ k: kind } satisfies ToChild);
-    } catch {
-      // the channel is gone: the process is dying anyway
-    }
-    const clean = await Promise.race([stopped, this.exited!.then(() => false)]);
+    const send = (): void => void child.send({ k: kind } satisfies ToChild);
+    const clean = await this.stopping.request(send, this.exited!, timeoutMs);
     if (!clean)
       this.transport.log.warn(`actor process did not ${kind} within ${timeoutMs} ms; killing it`, {
         actor: addressKey(this.address),

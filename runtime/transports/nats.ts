@@ -28,7 +28,6 @@ import {
   type SerializedError,
 } from '../actor-errors.js';
 import { consoleLogger, type Logger } from '../actor-log.js';
-import { loadActorClass } from '../actor-spec.js';
 import { decode, encode } from '../codec.js';
 import { ConfigError } from '../errors.js';
 import { connectNats, type NatsConfig } from '../nats-connect.js';
@@ -43,6 +42,7 @@ import {
 } from './nats-blob.js';
 import { HeartbeatPublisher } from './nats-heartbeat.js';
 import { NatsProcessActor } from './nats-process.js';
+import { startLocalHost } from './local-host.js';
 import type { ActorHandle, HostRequest, Placement, Transport } from './transport.js';
 
 const FROM_HEADER = 'Weft-From';
@@ -321,24 +321,14 @@ class NatsLocalActor implements ActorHandle {
   }
 
   async start(): Promise<void> {
-    const cls = await loadActorClass(this.request.spec);
-    const log = this.transport.log.child({ actor: addressKey(this.address) });
-    this.host = await ActorHost.start(
-      cls,
-      this.address,
-      this.request.config,
-      {
-        tell: (from, to, verb, body) => this.transport.tell(from, to, verb, body),
-        ask: (from, to, verb, body, timeoutMs) =>
-          this.transport.ask(from, to, verb, body, timeoutMs),
-        fail: (kind, cause) => this.failed(kind, cause),
-        stopSelf: () => {
-          if (this.released || this.reported) return;
-          void this.stop().then(() => this.request.onSelfStop());
-        },
+    const { host, log } = await startLocalHost(this.transport, this.request, this.address, {
+      fail: (kind, cause) => this.failed(kind, cause),
+      stopSelf: () => {
+        if (this.released || this.reported) return;
+        void this.stop().then(() => this.request.onSelfStop());
       },
-      log,
-    );
+    });
+    this.host = host;
     const nc = this.transport.nc;
     const callback = (err: Error | null, msg: Msg): void => {
       if (err) {

@@ -67,7 +67,7 @@ describe('gather', () => {
     const c = new Float32Array(ids.length * dim);
     gatherFloat32(f32, dim, ids, ids.length, a, 0);
     gatherFloat16(f16, dim, ids, ids.length, b, 0);
-    gatherInt8(i8, scales, dim, ids, ids.length, c, 0);
+    gatherInt8({ values: i8, scales }, dim, ids, ids.length, c, 0);
     for (let i = 0; i < a.length; i++) {
       expect(Math.abs(b[i] - a[i])).toBeLessThanOrEqual(Math.abs(a[i]) * 2 ** -11 + 1e-7);
       const s = scales[ids[Math.floor(i / dim)]];
@@ -79,6 +79,14 @@ describe('gather', () => {
     const out = new Float32Array(dim);
     expect(() => gatherFloat32(f32, dim, [rows], 1, out, 0)).toThrow(RangeError);
     expect(() => gatherFloat16(f16, dim, [-1], 1, out, 0)).toThrow(RangeError);
-    expect(() => gatherInt8(i8, scales, dim, [0, 1], 2, out, 0)).toThrow(RangeError);
+    expect(() => gatherInt8({ values: i8, scales }, dim, [0, 1], 2, out, 0)).toThrow(RangeError);
+  });
+
+  it('writes nothing when a later id is bad', () => {
+    const out = new Float32Array(3 * dim).fill(7);
+    expect(() => gatherFloat32(f32, dim, [0, 1, rows], 3, out, 0)).toThrow(/node id 50/);
+    expect(() => gatherFloat16(f16, dim, [2, -1, 0], 3, out, 0)).toThrow(/node id -1/);
+    expect(() => gatherInt8({ values: i8, scales }, dim, [3, 4, 99], 3, out, 0)).toThrow(/99/);
+    expect(out.every((v) => v === 7)).toBe(true);
   });
 });

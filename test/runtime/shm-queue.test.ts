@@ -158,11 +158,11 @@ describe('ShmQueue in one thread', () => {
     q.close();
     expect(c.tryPop()).toBeNull();
     expect(c.drained).toBe(false);
-    res.f64()[0] = 2.5;
-    res.f64()[1] = -1;
+    res.view(Float64Array)[0] = 2.5;
+    res.view(Float64Array)[1] = -1;
     res.commit();
     const r = c.pop()!;
-    expect([...r.f64()]).toEqual([2.5, -1]);
+    expect([...r.view(Float64Array)]).toEqual([2.5, -1]);
     r.release();
     expect(c.pop()).toBeNull();
   });
@@ -173,7 +173,7 @@ describe('ShmQueue in one thread', () => {
     const c = q.consumer();
     const a = p.reserve(24);
     const b = p.reserve(8, { tag: 2 });
-    b.u8().fill(7);
+    b.view(Uint8Array).fill(7);
     b.commit();
     expect(c.tryPop()).toBeNull(); // blocked behind the open reservation a
     a.abort();
@@ -189,22 +189,22 @@ describe('ShmQueue in one thread', () => {
     const p = q.producer();
     const c = q.consumer();
     const res = p.reserve(40);
-    res.i32(0, 2).set([7, -8]);
-    res.f32(8, 2).set([1.5, 2.5]);
-    res.i64(16, 1)[0] = -5n;
-    res.f64(24, 2).set([Math.PI, Math.E]);
+    res.view(Int32Array, 0, 2).set([7, -8]);
+    res.view(Float32Array, 8, 2).set([1.5, 2.5]);
+    res.view(BigInt64Array, 16, 1)[0] = -5n;
+    res.view(Float64Array, 24, 2).set([Math.PI, Math.E]);
     res.commit();
     expect(() => res.bytes).toThrow(QueueUsageError);
     const r = c.pop()!;
     expect(r.buffer).toBe(q.buffer);
     expect(r.offset).toBeGreaterThanOrEqual(SHM_QUEUE_HEADER_BYTES);
-    expect([...r.i32(0, 2)]).toEqual([7, -8]);
-    expect([...r.f32(8, 2)]).toEqual([1.5, 2.5]);
-    expect(r.i64(16, 1)[0]).toBe(-5n);
-    expect([...r.f64(24)]).toEqual([Math.PI, Math.E]);
-    expect(r.f64(24).buffer).toBe(q.buffer); // a view, not a copy
-    expect(() => r.f64(4, 1)).toThrow(/aligned/);
-    expect(() => r.i32(0, 11)).toThrow(QueueUsageError);
+    expect([...r.view(Int32Array, 0, 2)]).toEqual([7, -8]);
+    expect([...r.view(Float32Array, 8, 2)]).toEqual([1.5, 2.5]);
+    expect(r.view(BigInt64Array, 16, 1)[0]).toBe(-5n);
+    expect([...r.view(Float64Array, 24)]).toEqual([Math.PI, Math.E]);
+    expect(r.view(Float64Array, 24).buffer).toBe(q.buffer); // a view, not a copy
+    expect(() => r.view(Float64Array, 4, 1)).toThrow(/aligned/);
+    expect(() => r.view(Int32Array, 0, 11)).toThrow(QueueUsageError);
     r.release();
     expect(() => r.bytes).toThrow(/released/);
   });
