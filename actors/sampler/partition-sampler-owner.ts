@@ -5,6 +5,7 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { nodeSizes, scoresOfSizes, sizeSum } from '../../kernels/sampling/fanout-budget.js';
 import { firstAtOrAfter } from '../../kernels/sampling/temporal-window.js';
 import { InputError } from '../../runtime/errors.js';
+import { lowerBound } from '../../runtime/lower-bound.js';
 import { ownedLinkEdges } from './partition-link-seeds.js';
 import type {
   ExpandReply,
@@ -70,13 +71,7 @@ export class PartitionOwner {
     if (!(g >= 0 && g < this.numNodesGlobal)) return -1;
     const ids = this.ids;
     const b = g >>> BUCKET_SHIFT;
-    let lo = this.bucket[b];
-    let hi = this.bucket[b + 1];
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ids[mid] < g) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(ids, g, this.bucket[b], this.bucket[b + 1]);
     return lo < ids.length && ids[lo] === g ? lo : -1;
   }
 

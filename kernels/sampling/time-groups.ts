@@ -1,5 +1,6 @@
 // A batch's distinct seed times, sorted: a node's time group is the rank of its query time among
 // them, so a node reached from seeds of different times is sampled once per time it is asked for.
+import { lowerBound } from '../../runtime/lower-bound.js';
 
 export class TimeGroups {
   /** The distinct times ascending in [0, count); group g samples edges strictly before times[g]. */
@@ -21,14 +22,6 @@ export class TimeGroups {
 
   /** The group of time t: its rank among the distinct times (binary search). */
   of(t: number): number {
-    const g = this.times;
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (g[mid] < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.times, t, 0, this.count);
   }
 }
