@@ -21,7 +21,8 @@ type FieldDecl =
   | { kind: 'bool'; default: boolean; doc: string }
   | { kind: 'string'; default: string; doc: string }
   | { kind: 'enum'; default: string; values: readonly string[]; doc: string }
-  | { kind: 'ints'; default: number[]; min?: number; max?: number; doc: string };
+  | { kind: 'ints'; default: number[]; min?: number; max?: number; doc: string }
+  | { kind: 'fanoutMap'; default: Record<string, number[]>; doc: string };
 
 const int = (d: number, doc: string, min?: number, max?: number) =>
   ({ kind: 'int', default: d, min, max, doc }) as const;
@@ -39,6 +40,9 @@ const oneOf = <const V extends readonly string[]>(d: V[number], values: V, doc: 
   ({ kind: 'enum', default: d, values, doc }) as const;
 const ints = (d: number[], doc: string, min?: number, max?: number) =>
   ({ kind: 'ints', default: d, min, max, doc }) as const;
+/** A mapping of names to per-hop fanouts (each >= 0), empty by default. */
+const fanoutMap = (doc: string) =>
+  ({ kind: 'fanoutMap', default: {} as Record<string, number[]>, doc }) as const;
 
 /** Every field of a job spec, grouped by section. Order here is the order in docs. */
 export const JOB_FIELDS = {
@@ -139,6 +143,9 @@ export const JOB_FIELDS = {
       'Neighbour sampler.',
     ),
     fanouts: ints([15, 10], 'Neighbours per hop, seeds first (length = model.layers).', 1, 10000),
+    relationFanouts: fanoutMap(
+      "Per-relation fanouts (docs/encoders.md): relation name (the edge type's key src__rel__dst, or rel alone when only one edge type has it) to its neighbours per hop (each 0..10000; length = model.layers). Each listed relation draws its own count from its own edges of a row, newest first under temporal sampling; the relations not listed are drawn together at sampling.fanouts. In YAML a mapping; with --set `name=10,5;other=3,2`. Uniform and temporal sampling only, not with sampling.budget or cluster.partitions.",
+    ),
     batchSize: int(1024, 'Seeds (or seed edges) per mini-batch.', 1, 1 << 20),
     samplers: int(
       1,
@@ -523,11 +530,13 @@ type ValueOf<F> = F extends { kind: 'int' | 'number' }
     ? boolean
     : F extends { kind: 'ints' }
       ? number[]
-      : F extends { kind: 'enum'; values: readonly (infer V)[] }
-        ? V
-        : F extends { kind: 'string' }
-          ? string
-          : { -readonly [K in keyof F]: ValueOf<F[K]> };
+      : F extends { kind: 'fanoutMap' }
+        ? Record<string, number[]>
+        : F extends { kind: 'enum'; values: readonly (infer V)[] }
+          ? V
+          : F extends { kind: 'string' }
+            ? string
+            : { -readonly [K in keyof F]: ValueOf<F[K]> };
 
 /** A resolved job spec: every field present and valid. */
 export type JobSpec = { -readonly [K in keyof typeof JOB_FIELDS]: ValueOf<(typeof JOB_FIELDS)[K]> };
@@ -597,7 +606,39 @@ function checkValue(decl: FieldDecl, value: unknown, path: string[], where: Wher
         return fail(`expected a list of integers, got ${JSON.stringify(value)}`);
       return list.map((v) => checkNumber(v, true));
     }
+    case 'fanoutMap':
+      return checkFanoutMap(value, fail);
   }
+}
+
+/** A mapping (or `name=1,2;other=3` text) of names to per-hop fanouts, each in [0, 10000]. */
+function checkFanoutMap(value: unknown, fail: (what: string) => never): Record<string, number[]> {
+  const entries: [string, unknown][] =
+    typeof value === 'string'
+      ? value
+          .split(';')
+          .filter((part) => part.trim() !== '')
+          .map((part) => {
+            const eq = part.indexOf('=');
+            if (eq < 1) return fail(`expected name=fanout,fanout; got ${JSON.stringify(part)}`);
+            return [part.slice(0, eq).trim(), part.slice(eq + 1).split(',')];
+          })
+      : typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? Object.entries(value)
+        : fail(
+            `expected a mapping of relation names to fanout lists, got ${JSON.stringify(value)}`,
+          );
+  const out: Record<string, number[]> = {};
+  for (const [name, list] of entries) {
+    const items = Array.isArray(list) ? list : [list];
+    out[name] = items.map((v) => {
+      const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+      if (!(typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 10000))
+        return fail(`${name}: fanout ${JSON.stringify(v)} must be an integer in [0, 10000]`);
+      return n;
+    });
+  }
+  return out;
 }
 
 function resolve(
@@ -728,9 +769,46 @@ function checkEncoder(spec: JobSpec, where: Where): void {
     );
 }
 
+/** sampling.relationFanouts: one fanout per layer, with samplers that draw rows relation by relation. */
+function checkRelationFanouts(spec: JobSpec, where: Where): void {
+  const map = spec.sampling.relationFanouts;
+  const names = Object.keys(map);
+  if (names.length === 0) return;
+  const fail = (message: string, path: string[]): never => {
+    const line = where.lineOf(path) ?? where.lineOf(['sampling', 'relationFanouts']);
+    throw new ConfigError(message, {
+      file: where.file && line ? `${where.file}:${line}` : where.file,
+      field: path.join('.'),
+    });
+  };
+  for (const name of names)
+    if (map[name].length !== spec.model.layers)
+      fail(
+        `has ${map[name].length} hops but model.layers is ${spec.model.layers}; give one fanout per layer`,
+        ['sampling', 'relationFanouts', name],
+      );
+  const strategy = spec.task === 'link' ? 'temporal' : spec.sampling.strategy;
+  if (strategy === 'ppr' || strategy === 'weighted')
+    fail(
+      `per-relation fanouts draw uniformly or newest first, not with sampling.strategy ${strategy}`,
+      ['sampling', 'relationFanouts'],
+    );
+  if (spec.sampling.budget.mode !== 'fixed')
+    fail(`per-relation fanouts replace per-node budgets; sampling.budget.mode must be fixed`, [
+      'sampling',
+      'relationFanouts',
+    ]);
+  if (spec.cluster.partitions)
+    fail('partition-owning samplers do not draw by relation yet; use whole-graph samplers', [
+      'sampling',
+      'relationFanouts',
+    ]);
+}
+
 function crossCheck(spec: JobSpec, where: Where): void {
   checkClusterAuth(spec, where);
   checkEncoder(spec, where);
+  checkRelationFanouts(spec, where);
   // PPR pushes residuals over the whole graph until they settle: across partitions that is a round
   // trip per push wave, so it stays with whole-graph samplers (link tasks always sample in time).
   if (spec.cluster.partitions && spec.task === 'node' && spec.sampling.strategy === 'ppr') {

@@ -5,6 +5,7 @@ import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
 import { createSampler, type NeighborSampler } from '../../kernels/sampling/neighbor-sampler.js';
 import type { SampledSubgraph, SamplerOptions } from '../../kernels/sampling/types.js';
 import { firstLayerFused } from '../job-spec.js';
+import { relationFanoutsByType } from '../plan/relation-fanouts.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
   HEADER_LENGTH,
@@ -23,6 +24,8 @@ export interface ProducerConfig {
   edgeTypes?: boolean;
   /** Global id range [lo, hi) of negative candidates (the destination node type). */
   negativeRange?: [number, number];
+  /** sampling.relationFanouts: relation name to its per-hop fanouts; absent or empty: none. */
+  relationFanouts?: Record<string, number[]>;
 }
 
 /** A request to sample one batch. */
@@ -51,7 +54,11 @@ export class BatchProducer {
     readonly graph: SharedGraph,
     readonly config: ProducerConfig,
   ) {
-    this.sampler = createSampler(graph.csr, config.sampler);
+    const relationFanouts = relationFanoutsByType(config.relationFanouts, graph.edgeTypes);
+    this.sampler = createSampler(
+      graph.csr,
+      relationFanouts ? { ...config.sampler, relationFanouts } : config.sampler,
+    );
   }
 
   /**
@@ -175,7 +182,12 @@ export class BatchProducer {
 export function maxBatchBytes(
   spec: {
     task: string;
-    sampling: { batchSize: number; fanouts: number[]; fuseFirstLayer: boolean };
+    sampling: {
+      batchSize: number;
+      fanouts: number[];
+      fuseFirstLayer: boolean;
+      relationFanouts?: Record<string, number[]>;
+    };
     model: { encoder: string };
   },
   graph: { dim: number; numNodes: number },
@@ -187,7 +199,9 @@ export function maxBatchBytes(
   let nodes = Math.min(seeds, cap);
   let edges = 0;
   let dst0 = nodes;
-  const f = spec.sampling.fanouts;
+  // A row draws each listed relation's fanout, and the hop's fanout from the relations not listed.
+  const listed = Object.values(spec.sampling.relationFanouts ?? {});
+  const f = spec.sampling.fanouts.map((k, h) => listed.reduce((sum, r) => sum + r[h], k));
   for (let h = 0; h < f.length; h++) {
     if (h === f.length - 1) dst0 = nodes;
     edges += frontier * f[h];

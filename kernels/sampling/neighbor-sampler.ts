@@ -8,6 +8,7 @@ import { KeyedNodeMap } from './keyed-node-map.js';
 import { DirectNodeMap } from './node-map.js';
 import { PairSet } from './pair-set.js';
 import { PprPush } from './ppr-push.js';
+import { RelationFanouts } from './relation-fanouts.js';
 import { Xoshiro128 } from '../../runtime/prng.js';
 import { TimeGroups } from './time-groups.js';
 import { firstAtOrAfter, firstUnsortedRow } from './temporal-window.js';
@@ -64,6 +65,10 @@ export class NeighborSampler {
   private readonly carriesWeights: boolean;
   /** Per-node budgets (options.budget 'degree' or 'weight'); null: every row takes the hop's fanout. */
   private readonly budget: FanoutBudget | null;
+  /** Per-relation fanouts (options.relationFanouts); null: one fanout per hop for every edge. */
+  private readonly relations: RelationFanouts | null;
+  /** Hop being expanded (indexes the relation fanouts). */
+  private hop = 0;
 
   // Per-batch state; the arrays grow and are reused.
   private n = 0;
@@ -194,6 +199,7 @@ export class NeighborSampler {
       );
     }
     this.budget = FanoutBudget.of(csr, options.budget);
+    this.relations = this.relationFanoutsOf(csr, options);
     // Parallel per-edge arrays always match edges' capacity, so one bounds check covers them.
     if (this.carriesWeights) this.edgeW = new Float32Array(this.edges.length);
     if (this.returnEdgeIds) this.edgeId = new Float64Array(this.edges.length);
@@ -414,6 +420,7 @@ export class NeighborSampler {
       const lo = h === 0 ? 0 : hopEnd[h - 1];
       const hi = hopEnd[h];
       if (this.rowPtr.length < hi + 1) this.rowPtr = growInt32(this.rowPtr, hi + 1, lo + 1);
+      this.hop = h;
       if (this.strategy === 'ppr') this.expandPpr(lo, hi, this.fanouts[h]);
       else this.expandRows(lo, hi, this.fanouts[h]);
       hopEnd.push(this.n);
@@ -542,7 +549,16 @@ export class NeighborSampler {
       if (e + avail > pos.length) {
         pos = this.pos = growFloat64(pos, e + avail, e);
       }
-      if (i < filterUpTo && endpoint[i] === 1) {
+      if (this.relations !== null) {
+        const g = nodes[i];
+        const hide =
+          i < filterUpTo && endpoint[i] === 1
+            ? (p: number) => this.pairs.has(g, this.indices[p])
+            : null;
+        const row = { start, avail, h: this.hop, k };
+        const mode = uniformPick ? 'uniform' : 'last';
+        e += this.relations.choose(rng, picker, mode, row, hide, { pos, at: e });
+      } else if (i < filterUpTo && endpoint[i] === 1) {
         e += this.chooseFiltered(nodes[i], start, avail, kr, e);
       } else if (take === avail) {
         for (let p = start; p < start + avail; p++) pos[e++] = p;
@@ -560,6 +576,22 @@ export class NeighborSampler {
       rowPtr[i + 1] = e;
     }
     this.e = e;
+  }
+
+  /** Per-relation fanouts of the options, checked against the strategy; null when none is listed. */
+  private relationFanoutsOf(csr: Csr, options: SamplerOptions): RelationFanouts | null {
+    if (!RelationFanouts.any(options.relationFanouts)) return null;
+    const why =
+      this.strategy === 'ppr' || this.strategy === 'weighted'
+        ? `sampling strategy '${this.strategy}' (relations are drawn uniformly or newest first)`
+        : this.budget !== null
+          ? 'per-node budgets (budget.mode)'
+          : '';
+    if (why)
+      throw new ConfigError(`per-relation fanouts do not combine with ${why}`, {
+        field: 'relationFanouts',
+      });
+    return new RelationFanouts(csr.edgeType, options.relationFanouts!, this.fanouts.length);
   }
 
   /**
