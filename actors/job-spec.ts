@@ -105,6 +105,11 @@ export const JOB_FIELDS = {
         0,
         1024,
       ),
+      aggregate: oneOf(
+        'sum',
+        ['sum', 'mean'] as const,
+        "model.encoder rgcn: how a node's per-relation messages combine beside its self weight. sum: Σ_r W_r·mean_r (R-GCN); mean: the same divided by the number of relations the node has in the sample, so a node with many relations is not scaled up.",
+      ),
     },
     idEmbedding: {
       enabled: bool(

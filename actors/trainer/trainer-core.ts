@@ -76,7 +76,14 @@ export function buildModel(
 /** The encoder's config; absent for sage, so GraphSAGE models are built exactly as before. */
 function encoderOf(spec: JobSpec, numRelations: number): { encoder?: GatConfig | RgcnConfig } {
   if (spec.model.encoder === 'rgcn')
-    return { encoder: { kind: 'rgcn', numRelations, numBases: spec.model.relations.bases } };
+    return {
+      encoder: {
+        kind: 'rgcn',
+        numRelations,
+        numBases: spec.model.relations.bases,
+        aggregate: spec.model.relations.aggregate,
+      },
+    };
   if (spec.model.encoder !== 'gat') return {};
   const a = spec.model.attention;
   return {

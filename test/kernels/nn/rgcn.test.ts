@@ -91,7 +91,8 @@ describe('R-GCN encoder', () => {
   });
 
   for (const numBases of [0, 2]) {
-    it(`gradients match finite differences (${numBases === 0 ? 'full' : 'basis'} weights)`, () => {
+    const aggregate = numBases === 0 ? 'sum' : 'mean';
+    it(`gradients match finite differences (${numBases === 0 ? 'full' : 'basis'} weights, ${aggregate})`, () => {
       const rng = new Mulberry32(11 + numBases);
       const batch = tinyBatch(rng, 4, 6, 3);
       const m = new GraphSage({
@@ -99,7 +100,7 @@ describe('R-GCN encoder', () => {
         hiddenDim: 6,
         outDim: 3,
         dropout: 0.2,
-        encoder: { kind: 'rgcn', numRelations: 3, numBases },
+        encoder: { kind: 'rgcn', numRelations: 3, numBases, aggregate },
         task: { kind: 'node' },
       } as GraphSageConfig);
       checkGradients(m, m.init(4), batch);
