@@ -7,6 +7,7 @@ import { registerJsKernel, runKernel1 } from '../tf/js-kernel.js';
 import { timed } from '../tf/op-timer.js';
 import { ShapeError } from '../tf/errors.js';
 import type { CsrLike } from './csr-mean.js';
+import { checkCsrShape } from './csr-shape.js';
 
 /** A block whose edges carry their relation (edge type) ids. */
 export interface TypedCsrLike extends CsrLike {
@@ -146,13 +147,7 @@ export function csrRelationMeanAttrs(
   const { numDst, numSrc, indptr, indices, edgeType } = block;
   if (!Number.isInteger(numRelations) || numRelations < 1)
     throw new ShapeError('numRelations', `must be a positive integer, got ${numRelations}`);
-  if (indptr.length !== numDst + 1)
-    throw new ShapeError('block.indptr', `length ${indptr.length}, expected ${numDst + 1}`);
-  if (indptr[numDst] !== indices.length)
-    throw new ShapeError(
-      'block.indices',
-      `length ${indices.length}, indptr ends at ${indptr[numDst]}`,
-    );
+  checkCsrShape(block);
   if (edgeType.length !== indices.length)
     throw new ShapeError('block.edgeType', `length ${edgeType.length}, expected ${indices.length}`);
   for (let k = 0; k < edgeType.length; k++)
@@ -161,8 +156,6 @@ export function csrRelationMeanAttrs(
         'block.edgeType',
         `entry ${k} = ${edgeType[k]} outside [0, ${numRelations})`,
       );
-  if (numDst > numSrc)
-    throw new ShapeError('block.numDst', `${numDst} destinations but only ${numSrc} sources`);
   if (across !== 'sum' && across !== 'mean')
     throw new ShapeError('across', `must be 'sum' or 'mean', got ${String(across)}`);
   return { indptr, indices, edgeType, numDst, numSrc, numRelations, across };
