@@ -60,8 +60,8 @@ export const JOB_FIELDS = {
   model: {
     encoder: oneOf(
       'sage',
-      ['sage', 'gat', 'rgcn'] as const,
-      "Message-passing layers (docs/encoders.md): sage: GraphSAGE mean of neighbours, edge-weighted when the graph has weights; gat: multi-head graph attention over the sampled neighbours and the node itself (model.attention); rgcn: relation-aware, one weight per edge type of the graph over that relation's neighbour mean (model.relations).",
+      ['sage', 'gat', 'rgcn', 'gcn'] as const,
+      "Message-passing layers (docs/encoders.md): sage: GraphSAGE mean of neighbours, edge-weighted when the graph has weights; gat: multi-head graph attention over the sampled neighbours and the node itself (model.attention); rgcn: relation-aware, one weight per edge type of the graph over that relation's neighbour mean (model.relations); gcn: GCN's symmetric normalisation 1/sqrt(d_i·d_j) with self loops, degrees in the sampled block, one weight per layer (the homogeneous case; edge weights ignored).",
     ),
     layers: int(2, 'Encoder layers (= sampling hops).', 1, 6),
     hidden: int(128, 'Hidden and embedding width.', 1, 4096),
@@ -752,6 +752,7 @@ function checkEncoder(spec: JobSpec, where: Where): void {
       `is ${spec.model.norm} but model.encoder ${encoder} takes none`,
       at(['model', 'norm'], 'model.norm'),
     );
+  if (encoder === 'gcn') return;
   if (encoder === 'rgcn') {
     // Edge types travel from samplers that read the sampled edges' CSR positions.
     if (spec.sampling.strategy === 'ppr')
