@@ -21,7 +21,8 @@ type FieldDecl =
   | { kind: 'bool'; default: boolean; doc: string }
   | { kind: 'string'; default: string; doc: string }
   | { kind: 'enum'; default: string; values: readonly string[]; doc: string }
-  | { kind: 'ints'; default: number[]; min?: number; max?: number; doc: string };
+  | { kind: 'ints'; default: number[]; min?: number; max?: number; doc: string }
+  | { kind: 'fanoutMap'; default: Record<string, number[]>; doc: string };
 
 const int = (d: number, doc: string, min?: number, max?: number) =>
   ({ kind: 'int', default: d, min, max, doc }) as const;
@@ -39,6 +40,9 @@ const oneOf = <const V extends readonly string[]>(d: V[number], values: V, doc: 
   ({ kind: 'enum', default: d, values, doc }) as const;
 const ints = (d: number[], doc: string, min?: number, max?: number) =>
   ({ kind: 'ints', default: d, min, max, doc }) as const;
+/** A mapping of names to per-hop fanouts (each >= 0), empty by default. */
+const fanoutMap = (doc: string) =>
+  ({ kind: 'fanoutMap', default: {} as Record<string, number[]>, doc }) as const;
 
 /** Every field of a job spec, grouped by section. Order here is the order in docs. */
 export const JOB_FIELDS = {
@@ -56,8 +60,8 @@ export const JOB_FIELDS = {
   model: {
     encoder: oneOf(
       'sage',
-      ['sage', 'gat', 'rgcn'] as const,
-      "Message-passing layers (docs/encoders.md): sage: GraphSAGE mean of neighbours, edge-weighted when the graph has weights; gat: multi-head graph attention over the sampled neighbours and the node itself (model.attention); rgcn: relation-aware, one weight per edge type of the graph over that relation's neighbour mean (model.relations).",
+      ['sage', 'gat', 'rgcn', 'gcn'] as const,
+      "Message-passing layers (docs/encoders.md): sage: GraphSAGE mean of neighbours, edge-weighted when the graph has weights; gat: multi-head graph attention over the sampled neighbours and the node itself (model.attention); rgcn: relation-aware, one weight per edge type of the graph over that relation's neighbour mean (model.relations); gcn: GCN's symmetric normalisation 1/sqrt(d_i·d_j) with self loops, degrees in the sampled block, one weight per layer (the homogeneous case; edge weights ignored).",
     ),
     layers: int(2, 'Encoder layers (= sampling hops).', 1, 6),
     hidden: int(128, 'Hidden and embedding width.', 1, 4096),
@@ -105,6 +109,11 @@ export const JOB_FIELDS = {
         0,
         1024,
       ),
+      aggregate: oneOf(
+        'sum',
+        ['sum', 'mean'] as const,
+        "model.encoder rgcn: how a node's per-relation messages combine beside its self weight. sum: Σ_r W_r·mean_r (R-GCN); mean: the same divided by the number of relations the node has in the sample, so a node with many relations is not scaled up.",
+      ),
     },
     idEmbedding: {
       enabled: bool(
@@ -149,6 +158,9 @@ export const JOB_FIELDS = {
       'Neighbour sampler.',
     ),
     fanouts: ints([15, 10], 'Neighbours per hop, seeds first (length = model.layers).', 1, 10000),
+    relationFanouts: fanoutMap(
+      "Per-relation fanouts (docs/encoders.md): relation name (the edge type's key src__rel__dst, or rel alone when only one edge type has it) to its neighbours per hop (each 0..10000; length = model.layers). Each listed relation draws its own count from its own edges of a row, newest first under temporal sampling; the relations not listed are drawn together at sampling.fanouts. In YAML a mapping; with --set `name=10,5;other=3,2`. Uniform and temporal sampling only, not with sampling.budget or cluster.partitions.",
+    ),
     batchSize: int(1024, 'Seeds (or seed edges) per mini-batch.', 1, 1 << 20),
     samplers: int(
       1,
@@ -533,11 +545,13 @@ type ValueOf<F> = F extends { kind: 'int' | 'number' }
     ? boolean
     : F extends { kind: 'ints' }
       ? number[]
-      : F extends { kind: 'enum'; values: readonly (infer V)[] }
-        ? V
-        : F extends { kind: 'string' }
-          ? string
-          : { -readonly [K in keyof F]: ValueOf<F[K]> };
+      : F extends { kind: 'fanoutMap' }
+        ? Record<string, number[]>
+        : F extends { kind: 'enum'; values: readonly (infer V)[] }
+          ? V
+          : F extends { kind: 'string' }
+            ? string
+            : { -readonly [K in keyof F]: ValueOf<F[K]> };
 
 /** A resolved job spec: every field present and valid. */
 export type JobSpec = { -readonly [K in keyof typeof JOB_FIELDS]: ValueOf<(typeof JOB_FIELDS)[K]> };
@@ -607,7 +621,39 @@ function checkValue(decl: FieldDecl, value: unknown, path: string[], where: Wher
         return fail(`expected a list of integers, got ${JSON.stringify(value)}`);
       return list.map((v) => checkNumber(v, true));
     }
+    case 'fanoutMap':
+      return checkFanoutMap(value, fail);
   }
+}
+
+/** A mapping (or `name=1,2;other=3` text) of names to per-hop fanouts, each in [0, 10000]. */
+function checkFanoutMap(value: unknown, fail: (what: string) => never): Record<string, number[]> {
+  const entries: [string, unknown][] =
+    typeof value === 'string'
+      ? value
+          .split(';')
+          .filter((part) => part.trim() !== '')
+          .map((part) => {
+            const eq = part.indexOf('=');
+            if (eq < 1) return fail(`expected name=fanout,fanout; got ${JSON.stringify(part)}`);
+            return [part.slice(0, eq).trim(), part.slice(eq + 1).split(',')];
+          })
+      : typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? Object.entries(value)
+        : fail(
+            `expected a mapping of relation names to fanout lists, got ${JSON.stringify(value)}`,
+          );
+  const out: Record<string, number[]> = {};
+  for (const [name, list] of entries) {
+    const items = Array.isArray(list) ? list : [list];
+    out[name] = items.map((v) => {
+      const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+      if (!(typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 10000))
+        return fail(`${name}: fanout ${JSON.stringify(v)} must be an integer in [0, 10000]`);
+      return n;
+    });
+  }
+  return out;
 }
 
 function resolve(
@@ -716,6 +762,7 @@ function checkEncoder(spec: JobSpec, where: Where): void {
       `is ${spec.model.norm} but model.encoder ${encoder} takes none`,
       at(['model', 'norm'], 'model.norm'),
     );
+  if (encoder === 'gcn') return;
   if (encoder === 'rgcn') {
     // Edge types travel from samplers that read the sampled edges' CSR positions.
     if (spec.sampling.strategy === 'ppr')
@@ -738,9 +785,46 @@ function checkEncoder(spec: JobSpec, where: Where): void {
     );
 }
 
+/** sampling.relationFanouts: one fanout per layer, with samplers that draw rows relation by relation. */
+function checkRelationFanouts(spec: JobSpec, where: Where): void {
+  const map = spec.sampling.relationFanouts;
+  const names = Object.keys(map);
+  if (names.length === 0) return;
+  const fail = (message: string, path: string[]): never => {
+    const line = where.lineOf(path) ?? where.lineOf(['sampling', 'relationFanouts']);
+    throw new ConfigError(message, {
+      file: where.file && line ? `${where.file}:${line}` : where.file,
+      field: path.join('.'),
+    });
+  };
+  for (const name of names)
+    if (map[name].length !== spec.model.layers)
+      fail(
+        `has ${map[name].length} hops but model.layers is ${spec.model.layers}; give one fanout per layer`,
+        ['sampling', 'relationFanouts', name],
+      );
+  const strategy = spec.task === 'link' ? 'temporal' : spec.sampling.strategy;
+  if (strategy === 'ppr' || strategy === 'weighted')
+    fail(
+      `per-relation fanouts draw uniformly or newest first, not with sampling.strategy ${strategy}`,
+      ['sampling', 'relationFanouts'],
+    );
+  if (spec.sampling.budget.mode !== 'fixed')
+    fail(`per-relation fanouts replace per-node budgets; sampling.budget.mode must be fixed`, [
+      'sampling',
+      'relationFanouts',
+    ]);
+  if (spec.cluster.partitions)
+    fail('partition-owning samplers do not draw by relation yet; use whole-graph samplers', [
+      'sampling',
+      'relationFanouts',
+    ]);
+}
+
 function crossCheck(spec: JobSpec, where: Where): void {
   checkClusterAuth(spec, where);
   checkEncoder(spec, where);
+  checkRelationFanouts(spec, where);
   // PPR pushes residuals over the whole graph until they settle: across partitions that is a round
   // trip per push wave, so it stays with whole-graph samplers (link tasks always sample in time).
   // Degrees of every node need every node's edges: partition owners hold only their own rows.

@@ -9,7 +9,10 @@ const BASELINES = [
 
 const HIDDEN = new Set(['count', 'negatives', 'filtered_negatives', 'degree_auc']);
 
-const isBaseline = (k: string) => BASELINES.some(([p]) => k.startsWith(p));
+/** The model's metrics on cold sources (no edge before the split), printed on a line of their own. */
+const COLD = 'cold_';
+
+const isBaseline = (k: string) => k.startsWith(COLD) || BASELINES.some(([p]) => k.startsWith(p));
 
 export function formatMetrics(m: Record<string, number>, separator = ', ', prefix = ''): string {
   return Object.entries(m)
@@ -29,6 +32,11 @@ export function formatBaselines(m: Record<string, number>): string[] {
     if (own.length === 0) continue;
     const text = own.map(([k, v]) => `${k.slice(prefix.length)} ${v.toFixed(4)}`).join(', ');
     lines.push(`  baseline ${name}: ${text}`);
+  }
+  const cold = Object.entries(m).filter(([k]) => k.startsWith(COLD) && k !== 'cold_count');
+  if (cold.length > 0) {
+    const text = cold.map(([k, v]) => `${k.slice(COLD.length)} ${v.toFixed(4)}`).join(', ');
+    lines.push(`  cold sources (${m.cold_count} positives without an earlier edge): ${text}`);
   }
   if (lines.length > 0 && m.count !== undefined)
     lines.push(

@@ -24,6 +24,11 @@ export interface MarketplaceOptions {
   /** Hidden industries; a member's label is its industry. */
   industries?: number;
   featureDim?: number;
+  /**
+   * Share of members (0..0.5) whose every application comes after all other members' ones, so a
+   * time split puts them in the test period: members with no training applications (cold start).
+   */
+  coldMembers?: number;
   seed: number;
 }
 
@@ -42,6 +47,7 @@ export function marketplaceSizes(
     skillsPerJob: o.skillsPerJob ?? 5,
     industries: o.industries ?? 8,
     featureDim: o.featureDim ?? 32,
+    coldMembers: o.coldMembers ?? 0,
   };
 }
 
@@ -79,6 +85,8 @@ function checkOptions(s: ReturnType<typeof marketplaceSizes>): void {
     ['--skills-per-job', s.skillsPerJob],
   ] as const)
     if (!(v >= 1 && v <= 100)) throw new ConfigError(`must be in [1, 100], got ${v}`, { field: k });
+  if (!(s.coldMembers >= 0 && s.coldMembers <= 0.5))
+    throw new ConfigError(`must be in [0, 0.5], got ${s.coldMembers}`, { field: '--cold-members' });
   if (s.members + s.jobs + s.skills + s.companies >= 2 ** 32 - 1)
     throw new ConfigError('more than 2^32 - 2 nodes in total', { field: '--members' });
 }
@@ -333,7 +341,28 @@ function drawApplications(o: MarketplaceOptions, s: Sizes, jobs: Jobs, members: 
       applied.timestamps[p] = jobPosted[best] + Math.round(rngApply.exponential(7 * DAY_S));
     }
   }
+  if (s.coldMembers > 0) moveColdMembersLast(o.seed, s.coldMembers, applied);
   return applied;
+}
+
+/**
+ * Picks a `share` of members (their own stream, so the rest of the graph is unchanged) and restamps
+ * each of their applications after the newest of everyone else's, within the following 30 days.
+ */
+function moveColdMembersLast(seed: number, share: number, applied: CsrArrays): void {
+  const rng = new Xoshiro128Float(seed, 22);
+  const cold = new Uint8Array(applied.numRows);
+  for (let m = 0; m < cold.length; m++) cold[m] = rng.next() < share ? 1 : 0;
+  const ts = applied.timestamps!;
+  let newest = 0;
+  for (let m = 0; m < cold.length; m++)
+    if (!cold[m])
+      for (let p = applied.indptr[m]; p < applied.indptr[m + 1]; p++)
+        newest = Math.max(newest, ts[p]);
+  for (let m = 0; m < cold.length; m++)
+    if (cold[m])
+      for (let p = applied.indptr[m]; p < applied.indptr[m + 1]; p++)
+        ts[p] = newest + 1 + Math.floor(rng.next() * 30 * DAY_S);
 }
 
 /** Every relation with global ids, rows ordered as stored, and its reverse. */
@@ -539,11 +568,14 @@ export async function synthMarketplace(
       // Drop each relation once written: the large ones are hundreds of MB at full scale.
       r.csr = { numRows: 0, indptr: new Uint32Array(1), indices: new Uint32Array(0) };
     }
+    // coldMembers only when used, so graphs without it keep their manifests byte for byte.
+    const { coldMembers, ...sizes } = g.sizes;
     const m = baseManifest(nodeTypes, edgeTypes, {
       generator: 'weft graph synth',
       kind: 'marketplace',
       seed: o.seed,
-      ...g.sizes,
+      ...sizes,
+      ...(coldMembers > 0 ? { coldMembers } : {}),
     });
     return finishSynthGraph(
       w,

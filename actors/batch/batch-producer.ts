@@ -13,6 +13,7 @@ import type {
   SamplerOptions,
 } from '../../kernels/sampling/types.js';
 import { firstLayerFused } from '../job-spec.js';
+import { relationFanoutsByType } from '../plan/relation-fanouts.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
   HEADER_LENGTH,
@@ -31,6 +32,8 @@ export interface ProducerConfig {
   edgeTypes?: boolean;
   /** Global id range [lo, hi) of negative candidates (the destination node type). */
   negativeRange?: [number, number];
+  /** sampling.relationFanouts: relation name to its per-hop fanouts; absent or empty: none. */
+  relationFanouts?: Record<string, number[]>;
 }
 
 /** A request to sample one batch. */
@@ -61,7 +64,11 @@ export class BatchProducer {
     readonly graph: SharedGraph,
     readonly config: ProducerConfig,
   ) {
-    this.sampler = createSampler(graph.csr, config.sampler);
+    const relationFanouts = relationFanoutsByType(config.relationFanouts, graph.edgeTypes);
+    this.sampler = createSampler(
+      graph.csr,
+      relationFanouts ? { ...config.sampler, relationFanouts } : config.sampler,
+    );
     // Every sampled edge and gathered row is a random read into these; 15-25 % of the producer's
     // time was page walks (bench/NOTES.md, "The producer at native speed").
     this.hugePageBytes = adviseHugePages([graph.csr.indptr, graph.csr.indices, graph.features]);
@@ -215,7 +222,12 @@ export function writeSampledHeader(
 export function maxBatchBytes(
   spec: {
     task: string;
-    sampling: { batchSize: number; fanouts: number[]; fuseFirstLayer: boolean };
+    sampling: {
+      batchSize: number;
+      fanouts: number[];
+      fuseFirstLayer: boolean;
+      relationFanouts?: Record<string, number[]>;
+    };
     model: { encoder: string };
   },
   graph: { dim: number; numNodes: number },
@@ -227,7 +239,9 @@ export function maxBatchBytes(
   let nodes = Math.min(seeds, cap);
   let edges = 0;
   let dst0 = nodes;
-  const f = spec.sampling.fanouts;
+  // A row draws each listed relation's fanout, and the hop's fanout from the relations not listed.
+  const listed = Object.values(spec.sampling.relationFanouts ?? {});
+  const f = spec.sampling.fanouts.map((k, h) => listed.reduce((sum, r) => sum + r[h], k));
   for (let h = 0; h < f.length; h++) {
     if (h === f.length - 1) dst0 = nodes;
     edges += frontier * f[h];

@@ -12,6 +12,8 @@ export interface LinkHistory {
   numNodes: number;
   /** Per node, its count as a destination among the edges before the split. */
   popularity: Int32Array;
+  /** Per node, its count as a source among the edges before the split (0: a cold source). */
+  activity: Int32Array;
   /** Keys of the edges before the split, sorted (repeats kept: a pair's count is its run length). */
   before: Float64Array;
   /** Keys of the split's own pairs, sorted. */
@@ -26,6 +28,8 @@ export interface LinkEvalExtras {
   evSeen: Int32Array;
   /** [P·K]: 1 where the negative is a true pair of the split (left out of the ranking). */
   evKnown: Int32Array;
+  /** [P]: 1 where the positive's source has no edge before the split (cold start). */
+  evCold?: Int32Array;
 }
 
 /** How many times `key` occurs in the sorted keys. */
@@ -50,10 +54,12 @@ export function linkHistory(
   for (const e of sets.test) excluded[e] = 1;
   if (split === 'val') for (const e of sets.val) excluded[e] = 1;
   const popularity = new Int32Array(numNodes);
+  const activity = new Int32Array(numNodes);
   const before: number[] = [];
   for (let e = 0; e < source.src.length; e++) {
     if (excluded[e]) continue;
     popularity[source.dst[e]]++;
+    activity[source.src[e]]++;
     before.push(source.src[e] * numNodes + source.dst[e]);
   }
   const own = sets[split];
@@ -63,6 +69,7 @@ export function linkHistory(
   return {
     numNodes,
     popularity,
+    activity,
     before: Float64Array.from(before).sort(),
     split: splitKeys.sort(),
   };
@@ -79,6 +86,7 @@ export function linkEvalExtras(fields: BatchFields, h: LinkHistory): LinkEvalExt
   const evPop = new Int32Array(p * (1 + k));
   const evSeen = new Int32Array(p * (1 + k));
   const evKnown = new Int32Array(p * k);
+  const evCold = new Int32Array(p);
   const score = (slot: number, a: number, b: number) => {
     evPop[slot] = b < h.numNodes ? h.popularity[b] : 0;
     evSeen[slot] = a < h.numNodes && b < h.numNodes ? countKey(h.before, a * h.numNodes + b) : 0;
@@ -86,6 +94,7 @@ export function linkEvalExtras(fields: BatchFields, h: LinkHistory): LinkEvalExt
   for (let i = 0; i < p; i++) {
     const a = seeds[src[i]];
     score(i, a, seeds[dst[i]]);
+    evCold[i] = a < h.numNodes && h.activity[a] > 0 ? 0 : 1;
     for (let j = 0; j < k; j++) {
       const b = seeds[neg[i * k + j]];
       score(p + i * k + j, a, b);
@@ -93,5 +102,5 @@ export function linkEvalExtras(fields: BatchFields, h: LinkHistory): LinkEvalExt
       evKnown[i * k + j] = known ? 1 : 0;
     }
   }
-  return { evPop, evSeen, evKnown };
+  return { evPop, evSeen, evKnown, evCold };
 }

@@ -54,11 +54,14 @@ export function producerConfigs(
     // The relation-aware encoder reads each sampled edge's type at its CSR position.
     ...(relational ? { returnEdgeIds: true } : {}),
   };
+  const relationFanouts = spec.sampling.relationFanouts;
+  const byRelation = Object.keys(relationFanouts).length > 0;
   const base = {
     sampler,
     fuseFirstLayer: firstLayerFused(spec),
     negativeRange,
     ...(relational ? { edgeTypes: true } : {}),
+    ...(byRelation ? { relationFanouts } : {}),
   };
   const trainNeg =
     spec.task === 'link' && spec.link.negatives === 'uniform' ? spec.link.numNegatives : 0;
@@ -69,7 +72,14 @@ export function producerConfigs(
       sampler: spec.eval.fullNeighbors
         ? { ...sampler, fanouts: sampler.fanouts.map(() => -1) }
         : sampler,
+      ...(byRelation && spec.eval.fullNeighbors
+        ? { relationFanouts: mapValues(relationFanouts, (f) => f.map(() => -1)) }
+        : {}),
       numNegatives: spec.task === 'link' ? 20 : 0,
     },
   };
+}
+
+function mapValues<T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 }

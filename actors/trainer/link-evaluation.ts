@@ -1,6 +1,7 @@
 // The link metrics of one evaluation: the model's scores and two baselines (destination popularity
 // before the split, and "seen before" counts of the same pair), all ranked on exactly the same
-// positives and negatives, with negatives that are true pairs of the split left out (filtered).
+// positives and negatives, with negatives that are true pairs of the split left out (filtered), and
+// the model's metrics again on the cold sources alone (no edge before the split).
 import { hitsAtK, mrr, pairAuc, recallAtK } from '../../kernels/metrics/index.js';
 import type { LinkEvalExtras } from '../plan/link-history.js';
 
@@ -13,6 +14,8 @@ export class LinkEvaluation {
   private readonly neg: number[] = [];
   private readonly skip: number[] = [];
   private readonly sources: number[] = [];
+  /** Per positive, 1 when its source had no edge before the split. */
+  private readonly cold: number[] = [];
   private readonly base = {
     popularity: { pos: [] as number[], neg: [] as number[] },
     seen_before: { pos: [] as number[], neg: [] as number[] },
@@ -35,6 +38,7 @@ export class LinkEvaluation {
     for (let i = 0; i < p; i++) {
       this.pos.push(pos[i]);
       this.sources.push(sources[i]);
+      this.cold.push(extras.evCold?.[i] ?? 0);
       this.base.popularity.pos.push(extras.evPop[i]);
       this.base.seen_before.pos.push(extras.evSeen[i]);
     }
@@ -46,14 +50,43 @@ export class LinkEvaluation {
     }
   }
 
-  private scoresOf(prefix: string, pos: number[], neg: number[]): Record<string, number> {
+  private scoresOf(
+    prefix: string,
+    pos: number[],
+    neg: number[],
+    sources = this.sources,
+    skip = this.skip,
+  ): Record<string, number> {
     const k = RANK_CUTOFF;
     return {
-      [`${prefix}auc`]: pairAuc(pos, neg, this.skip),
-      [`${prefix}mrr`]: mrr(pos, neg, 'average', this.skip),
-      [`${prefix}hits@${k}`]: hitsAtK(pos, neg, k, 'average', this.skip),
-      [`${prefix}recall@${k}`]: recallAtK(pos, neg, this.sources, k, 'average', this.skip),
+      [`${prefix}auc`]: pairAuc(pos, neg, skip),
+      [`${prefix}mrr`]: mrr(pos, neg, 'average', skip),
+      [`${prefix}hits@${k}`]: hitsAtK(pos, neg, k, 'average', skip),
+      [`${prefix}recall@${k}`]: recallAtK(pos, neg, sources, k, 'average', skip),
     };
+  }
+
+  /**
+   * The model's metrics on the positives whose source had no edge before the split (cold_…), and
+   * their count; nothing when there are none.
+   */
+  private coldScores(): Record<string, number> {
+    const pos: number[] = [];
+    const neg: number[] = [];
+    const sources: number[] = [];
+    const skip: number[] = [];
+    const k = this.k;
+    for (let i = 0; i < this.pos.length; i++) {
+      if (!this.cold[i]) continue;
+      pos.push(this.pos[i]);
+      sources.push(this.sources[i]);
+      for (let j = i * k; j < i * k + k; j++) {
+        neg.push(this.neg[j]);
+        skip.push(this.skip[j]);
+      }
+    }
+    if (pos.length === 0) return {};
+    return { ...this.scoresOf('cold_', pos, neg, sources, skip), cold_count: pos.length };
   }
 
   /** The model's metrics, each baseline's beside them (prefixed), and the counts behind them. */
@@ -66,6 +99,7 @@ export class LinkEvaluation {
       ...this.scoresOf('', this.pos, this.neg),
       ...pop,
       ...this.scoresOf('seen_before_', this.base.seen_before.pos, this.base.seen_before.neg),
+      ...this.coldScores(),
       // The popularity baseline's AUC under its earlier name.
       degree_auc: pop.popularity_auc,
       negatives: this.k,

@@ -238,8 +238,11 @@ export class TrainerActor extends Actor<TrainerConfig> {
         );
         const fields = r.fields as unknown as BatchFields | undefined;
         if (!fields) return { view: undefined as never, count: r.count };
-        const { evPop, evSeen, evKnown } = fields as unknown as Partial<LinkEvalExtras>;
-        const extras = evPop && evSeen && evKnown ? { evPop, evSeen, evKnown } : undefined;
+        const { evPop, evSeen, evKnown, evCold } = fields as unknown as Partial<LinkEvalExtras>;
+        const extras =
+          evPop && evSeen && evKnown
+            ? { evPop, evSeen, evKnown, ...(evCold ? { evCold } : {}) }
+            : undefined;
         return { view: viewBatch(fields), count: r.count, ...(extras ? { extras } : {}) };
       },
     };

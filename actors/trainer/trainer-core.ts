@@ -6,6 +6,7 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { GraphSage } from '../../kernels/nn/graphsage.js';
 import type { GatConfig } from '../../kernels/nn/gat.js';
 import type { RgcnConfig } from '../../kernels/nn/rgcn.js';
+import type { GcnConfig } from '../../kernels/nn/gcn.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
 import { accuracy, argmaxRows, macroF1 } from '../../kernels/metrics/index.js';
 import type { JobSpec } from '../job-spec.js';
@@ -75,9 +76,20 @@ export function buildModel(
 }
 
 /** The encoder's config; absent for sage, so GraphSAGE models are built exactly as before. */
-function encoderOf(spec: JobSpec, numRelations: number): { encoder?: GatConfig | RgcnConfig } {
+function encoderOf(
+  spec: JobSpec,
+  numRelations: number,
+): { encoder?: GatConfig | RgcnConfig | GcnConfig } {
   if (spec.model.encoder === 'rgcn')
-    return { encoder: { kind: 'rgcn', numRelations, numBases: spec.model.relations.bases } };
+    return {
+      encoder: {
+        kind: 'rgcn',
+        numRelations,
+        numBases: spec.model.relations.bases,
+        aggregate: spec.model.relations.aggregate,
+      },
+    };
+  if (spec.model.encoder === 'gcn') return { encoder: { kind: 'gcn' } };
   if (spec.model.encoder !== 'gat') return {};
   const a = spec.model.attention;
   return {

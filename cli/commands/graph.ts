@@ -70,6 +70,8 @@ marketplace (members, jobs, skills, companies; every relation with its reverse):
   --members M [--jobs J] [--skills S] [--companies C] [--classes industries]
   [--applications-per-member A] [--skills-per-member K] [--skills-per-job K]
   [--feature-dim D]     (default 32)
+  [--cold-members F]    share of members (0..0.5) whose applications all come last, so a
+                        time split leaves them no training applications (default 0)
 common:
   --seed S              (default 1)
   --feature-dtype T     float32 | float16 | int8 (default float32)
@@ -265,7 +267,7 @@ async function synth(argv: string[]): Promise<number> {
     {
       ...valueFlags('kind nodes edges feature-dim classes alpha homophily noise seed'),
       ...valueFlags('members jobs skills companies applications-per-member'),
-      ...valueFlags('skills-per-member skills-per-job feature-dtype partitions out'),
+      ...valueFlags('skills-per-member skills-per-job feature-dtype partitions out cold-members'),
       ...switchFlags('force json'),
     },
     SYNTH_USAGE,
@@ -310,6 +312,7 @@ async function synth(argv: string[]): Promise<number> {
           skillsPerMember: numFlag(s('skills-per-member'), '--skills-per-member'),
           skillsPerJob: numFlag(s('skills-per-job'), '--skills-per-job'),
           featureDim: intFlag(s('feature-dim'), '--feature-dim'),
+          coldMembers: numFlag(s('cold-members'), '--cold-members'),
           seed,
         },
         out,

@@ -39,7 +39,7 @@ after a crash continues); one holding another job's checkpoints is refused unles
 options (override the job spec):
   --graph DIR           graph directory (weft graph build / synth)
   --task node|link      node classification or link prediction
-  --encoder sage|gat|rgcn  message-passing layers (docs/encoders.md)
+  --encoder sage|gat|rgcn|gcn  message-passing layers (docs/encoders.md)
   --layers N            encoder layers
   --hidden H            hidden width
   --fanouts 15,10       neighbours per hop

@@ -11,6 +11,7 @@ import { dense } from './dense.js';
 import { dropout } from './dropout.js';
 import { gatEncode, gatParamSpecs, type GatConfig } from './gat.js';
 import { rgcnEncode, rgcnParamSpecs, type RgcnConfig } from './rgcn.js';
+import { gcnEncode, gcnParamSpecs, type GcnConfig } from './gcn.js';
 import {
   addIdEmbedding,
   idEmbeddingParamSpecs,
@@ -52,7 +53,7 @@ export interface GraphSageConfig {
   /** Per-node ID embeddings added to the output (rows passed in per batch); absent: none. */
   idEmbedding?: IdEmbeddingConfig;
   /** The message-passing layers: GraphSAGE mean (default), GAT attention or R-GCN relations. */
-  encoder?: { kind: 'sage' } | GatConfig | RgcnConfig;
+  encoder?: { kind: 'sage' } | GatConfig | RgcnConfig | GcnConfig;
   task: NodeTaskConfig | LinkTaskConfig;
 }
 
@@ -129,7 +130,9 @@ export class GraphSage {
         ? gatParamSpecs(c, c.encoder)
         : c.encoder.kind === 'rgcn'
           ? rgcnParamSpecs(c, c.encoder)
-          : [];
+          : c.encoder.kind === 'gcn'
+            ? gcnParamSpecs(c)
+            : [];
     for (let l = 0; l < c.numLayers && c.encoder.kind === 'sage'; l++) {
       const din = l === 0 ? c.inDim : c.hiddenDim;
       const dout = l === c.numLayers - 1 ? c.outDim : c.hiddenDim;
@@ -212,8 +215,12 @@ export class GraphSage {
       const h = gatEncode(batch, p, c, c.encoder, { seed: dropoutSeed, rate: c.dropout });
       return c.outputNorm === 'l2' ? l2Normalize(h) : h;
     }
-    if (c.encoder.kind === 'rgcn') {
-      const h = rgcnEncode(batch, p, c, c.encoder, { seed: dropoutSeed, rate: c.dropout });
+    if (c.encoder.kind === 'rgcn' || c.encoder.kind === 'gcn') {
+      const drop = { seed: dropoutSeed, rate: c.dropout };
+      const h =
+        c.encoder.kind === 'rgcn'
+          ? rgcnEncode(batch, p, c, c.encoder, drop)
+          : gcnEncode(batch, p, c, drop);
       return c.outputNorm === 'l2' ? l2Normalize(h) : h;
     }
     const opts = { selfConcat: true, weighted: c.useEdgeWeights };

@@ -2,7 +2,7 @@
 // per relation over that relation's neighbour mean, the relation weights a combination of shared bases.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { csrRelationMean } from '../ops/csr-relation-mean.js';
+import { csrRelationMean, type RelationAggregate } from '../ops/csr-relation-mean.js';
 import { ShapeError } from '../tf/errors.js';
 import { mixSeed } from '../../runtime/prng.js';
 import type { SubgraphBatch } from './block.js';
@@ -15,6 +15,8 @@ export interface RgcnConfig {
   numRelations: number;
   /** Bases B shared by the relations (W_r = Σ_b a_rb V_b); 0 = one full weight per relation. */
   numBases: number;
+  /** Relation messages summed (R-GCN, the default) or averaged over the relations a node has. */
+  aggregate?: RelationAggregate;
 }
 
 export interface RgcnShape {
@@ -120,7 +122,8 @@ export function rgcnEncode(
     if (block.edgeType === undefined)
       throw new ShapeError(`blocks[${l}].edgeType`, 'the relation-aware encoder needs edge types');
     const last = l === s.numLayers - 1;
-    const x = csrRelationMean(h, { ...block, edgeType: block.edgeType }, g.numRelations);
+    const typed = { ...block, edgeType: block.edgeType };
+    const x = csrRelationMean(h, typed, g.numRelations, g.aggregate ?? 'sum');
     const w = relationWeights(
       p.get(`rgcn${l}.self`) as tf.Tensor2D,
       g.numBases === 0 ? (p.get(`rgcn${l}.relations`) as tf.Tensor2D) : null,

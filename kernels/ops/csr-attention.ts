@@ -7,6 +7,7 @@ import { timed } from '../tf/op-timer.js';
 import { ShapeError } from '../tf/errors.js';
 import { hash32 } from '../../runtime/prng.js';
 import type { CsrLike } from './csr-mean.js';
+import { checkCsrShape } from './csr-shape.js';
 
 export interface CsrAttentionOptions {
   /** Number of heads H: z rows are H blocks of F values, el/er rows H scores. */
@@ -112,6 +113,27 @@ function scratchFor(a: CsrAttentionAttrs): Scratch {
   };
 }
 
+/**
+ * Calls `body(s, i, h, n)` for every destination i with neighbours and every head h, with the
+ * i's n neighbours (s.src, s.slot) and their coefficients (s.raw, s.alpha) in the scratch.
+ */
+function eachDestinationHead(
+  a: CsrAttentionAttrs,
+  el: Float32Array,
+  er: Float32Array,
+  body: (s: Scratch, i: number, h: number, n: number) => void,
+): void {
+  const s = scratchFor(a);
+  for (let i = 0; i < a.numDst; i++) {
+    const n = neighbours(a, i, s.src, s.slot);
+    if (n === 0) continue;
+    for (let h = 0; h < a.heads; h++) {
+      softmaxInto(a, el, er, i, h, s.src, n, s.raw, s.alpha);
+      body(s, i, h, n);
+    }
+  }
+}
+
 /** out[i, h·F + f] = Σ_k α_k(h) · mask_k(h) · z[u_k, h·F + f]; out must be zeroed. */
 export function csrAttentionInto(
   z: Float32Array,
@@ -121,23 +143,16 @@ export function csrAttentionInto(
   a: CsrAttentionAttrs,
   out: Float32Array,
 ): void {
-  const H = a.heads;
-  const W = H * F;
-  const s = scratchFor(a);
-  for (let i = 0; i < a.numDst; i++) {
-    const n = neighbours(a, i, s.src, s.slot);
-    if (n === 0) continue;
-    for (let h = 0; h < H; h++) {
-      softmaxInto(a, el, er, i, h, s.src, n, s.raw, s.alpha);
-      const o = i * W + h * F;
-      for (let k = 0; k < n; k++) {
-        const w = s.alpha[k] * attentionMask(a, s.slot[k], h);
-        if (w === 0) continue;
-        const r = s.src[k] * W + h * F;
-        for (let f = 0; f < F; f++) out[o + f] += w * z[r + f];
-      }
+  const W = a.heads * F;
+  eachDestinationHead(a, el, er, (s, i, h, n) => {
+    const o = i * W + h * F;
+    for (let k = 0; k < n; k++) {
+      const w = s.alpha[k] * attentionMask(a, s.slot[k], h);
+      if (w === 0) continue;
+      const r = s.src[k] * W + h * F;
+      for (let f = 0; f < F; f++) out[o + f] += w * z[r + f];
     }
-  }
+  });
 }
 
 /** Gradients of csrAttentionInto with respect to z, el and er (all three zeroed on entry). */
@@ -154,38 +169,32 @@ export function csrAttentionGradInto(
 ): void {
   const H = a.heads;
   const W = H * F;
-  const s = scratchFor(a);
-  for (let i = 0; i < a.numDst; i++) {
-    const n = neighbours(a, i, s.src, s.slot);
-    if (n === 0) continue;
-    for (let h = 0; h < H; h++) {
-      softmaxInto(a, el, er, i, h, s.src, n, s.raw, s.alpha);
-      const o = i * W + h * F;
-      // g_k = ∂L/∂α_k = mask_k · <dy_i, z_u>; z_u gets α_k · mask_k · dy_i.
-      let dot = 0;
-      for (let k = 0; k < n; k++) {
-        const m = attentionMask(a, s.slot[k], h);
-        const r = s.src[k] * W + h * F;
-        let g = 0;
-        if (m !== 0) {
-          const w = s.alpha[k] * m;
-          for (let f = 0; f < F; f++) {
-            g += dy[o + f] * z[r + f];
-            dz[r + f] += w * dy[o + f];
-          }
+  eachDestinationHead(a, el, er, (s, i, h, n) => {
+    const o = i * W + h * F;
+    // g_k = ∂L/∂α_k = mask_k · <dy_i, z_u>; z_u gets α_k · mask_k · dy_i.
+    let dot = 0;
+    for (let k = 0; k < n; k++) {
+      const m = attentionMask(a, s.slot[k], h);
+      const r = s.src[k] * W + h * F;
+      let g = 0;
+      if (m !== 0) {
+        const w = s.alpha[k] * m;
+        for (let f = 0; f < F; f++) {
+          g += dy[o + f] * z[r + f];
+          dz[r + f] += w * dy[o + f];
         }
-        s.grad[k] = g * m;
-        dot += s.alpha[k] * s.grad[k];
       }
-      // Softmax: ∂L/∂e_k = α_k (g_k − Σ_j α_j g_j); LeakyReLU: × 1 or slope by the raw score's sign.
-      for (let k = 0; k < n; k++) {
-        const de = s.alpha[k] * (s.grad[k] - dot);
-        const ds = s.raw[k] > 0 ? de : a.negativeSlope * de;
-        del[s.src[k] * H + h] += ds;
-        der[i * H + h] += ds;
-      }
+      s.grad[k] = g * m;
+      dot += s.alpha[k] * s.grad[k];
     }
-  }
+    // Softmax: ∂L/∂e_k = α_k (g_k − Σ_j α_j g_j); LeakyReLU: × 1 or slope by the raw score's sign.
+    for (let k = 0; k < n; k++) {
+      const de = s.alpha[k] * (s.grad[k] - dot);
+      const ds = s.raw[k] > 0 ? de : a.negativeSlope * de;
+      del[s.src[k] * H + h] += ds;
+      der[i * H + h] += ds;
+    }
+  });
 }
 
 registerJsKernel<CsrAttentionAttrs>({
@@ -248,15 +257,7 @@ export function csrAttentionAttrs(block: CsrLike, opts: CsrAttentionOptions): Cs
   const { numDst, numSrc, indptr, indices } = block;
   if (!Number.isInteger(opts.heads) || opts.heads < 1)
     throw new ShapeError('heads', `must be a positive integer, got ${opts.heads}`);
-  if (indptr.length !== numDst + 1)
-    throw new ShapeError('block.indptr', `length ${indptr.length}, expected ${numDst + 1}`);
-  if (indptr[numDst] !== indices.length)
-    throw new ShapeError(
-      'block.indices',
-      `length ${indices.length}, indptr ends at ${indptr[numDst]}`,
-    );
-  if (numDst > numSrc)
-    throw new ShapeError('block.numDst', `${numDst} destinations but only ${numSrc} sources`);
+  checkCsrShape(block);
   const dropRate = opts.dropRate ?? 0;
   if (!(dropRate >= 0 && dropRate < 1))
     throw new ShapeError('dropRate', `must be in [0, 1), got ${dropRate}`);

@@ -1,11 +1,13 @@
 // csrRelationMean: per destination, [h_v | mean over relation 0 | … | mean over relation R−1] of its
-// CSR neighbours' rows (R-GCN's c_{v,r} = |N_r(v)| normalisation), one kernel each way; float64 reference.
+// CSR neighbours' rows (R-GCN's c_{v,r} = |N_r(v)| normalisation), optionally each divided by the
+// number of relations the destination has (mean over relations); one kernel each way; float64 reference.
 
 import * as tf from '@tensorflow/tfjs-core';
 import { registerJsKernel, runKernel1 } from '../tf/js-kernel.js';
 import { timed } from '../tf/op-timer.js';
 import { ShapeError } from '../tf/errors.js';
 import type { CsrLike } from './csr-mean.js';
+import { checkCsrShape } from './csr-shape.js';
 
 /** A block whose edges carry their relation (edge type) ids. */
 export interface TypedCsrLike extends CsrLike {
@@ -20,15 +22,27 @@ export interface CsrRelationMeanAttrs {
   numDst: number;
   numSrc: number;
   numRelations: number;
+  /** 'mean': every relation's mean divided by the relations present at the destination; 'sum': not. */
+  across: RelationAggregate;
 }
+
+/** How the per-relation messages of a destination combine: summed, or averaged over its relations. */
+export type RelationAggregate = 'sum' | 'mean';
 
 export const CSR_RELATION_MEAN = 'WeftCsrRelationMean';
 export const CSR_RELATION_MEAN_GRAD = 'WeftCsrRelationMeanGrad';
 
-/** Per-relation degree of destination i into counts (length R). */
-function relationDegrees(a: CsrRelationMeanAttrs, i: number, counts: Float64Array): void {
+/**
+ * Per-relation degree of destination i into counts (length R); returns the factor of each relation's
+ * mean: 1, or one over the number of relations present ('mean'; 0 when none is).
+ */
+function relationDegrees(a: CsrRelationMeanAttrs, i: number, counts: Float64Array): number {
   counts.fill(0);
   for (let k = a.indptr[i]; k < a.indptr[i + 1]; k++) counts[a.edgeType[k]]++;
+  if (a.across === 'sum') return 1;
+  let present = 0;
+  for (let t = 0; t < counts.length; t++) if (counts[t] > 0) present++;
+  return present > 0 ? 1 / present : 0;
 }
 
 /** out [numDst × (1+R)·d]: the destination's own row, then one mean per relation (0 when none). */
@@ -43,7 +57,7 @@ export function csrRelationMeanInto(
   const counts = new Float64Array(R);
   const acc = new Float64Array(width);
   for (let i = 0; i < a.numDst; i++) {
-    relationDegrees(a, i, counts);
+    const across = relationDegrees(a, i, counts);
     acc.fill(0);
     for (let k = a.indptr[i]; k < a.indptr[i + 1]; k++) {
       const o = (1 + a.edgeType[k]) * d;
@@ -53,7 +67,7 @@ export function csrRelationMeanInto(
     const row = i * width;
     for (let j = 0; j < d; j++) out[row + j] = h[i * d + j];
     for (let t = 0; t < R; t++) {
-      const scale = counts[t] > 0 ? 1 / counts[t] : 0;
+      const scale = counts[t] > 0 ? across / counts[t] : 0;
       const o = (1 + t) * d;
       for (let j = 0; j < d; j++) out[row + o + j] = acc[o + j] * scale;
     }
@@ -73,10 +87,10 @@ export function csrRelationMeanGradInto(
   for (let i = 0; i < a.numDst; i++) {
     const row = i * width;
     for (let j = 0; j < d; j++) dh[i * d + j] += dout[row + j];
-    relationDegrees(a, i, counts);
+    const across = relationDegrees(a, i, counts);
     for (let k = a.indptr[i]; k < a.indptr[i + 1]; k++) {
       const t = a.edgeType[k];
-      const scale = 1 / counts[t];
+      const scale = across / counts[t];
       const o = row + (1 + t) * d;
       const r = a.indices[k] * d;
       for (let j = 0; j < d; j++) dh[r + j] += dout[o + j] * scale;
@@ -128,17 +142,12 @@ tf.registerGradient({
 export function csrRelationMeanAttrs(
   block: TypedCsrLike,
   numRelations: number,
+  across: RelationAggregate = 'sum',
 ): CsrRelationMeanAttrs {
   const { numDst, numSrc, indptr, indices, edgeType } = block;
   if (!Number.isInteger(numRelations) || numRelations < 1)
     throw new ShapeError('numRelations', `must be a positive integer, got ${numRelations}`);
-  if (indptr.length !== numDst + 1)
-    throw new ShapeError('block.indptr', `length ${indptr.length}, expected ${numDst + 1}`);
-  if (indptr[numDst] !== indices.length)
-    throw new ShapeError(
-      'block.indices',
-      `length ${indices.length}, indptr ends at ${indptr[numDst]}`,
-    );
+  checkCsrShape(block);
   if (edgeType.length !== indices.length)
     throw new ShapeError('block.edgeType', `length ${edgeType.length}, expected ${indices.length}`);
   for (let k = 0; k < edgeType.length; k++)
@@ -147,26 +156,28 @@ export function csrRelationMeanAttrs(
         'block.edgeType',
         `entry ${k} = ${edgeType[k]} outside [0, ${numRelations})`,
       );
-  if (numDst > numSrc)
-    throw new ShapeError('block.numDst', `${numDst} destinations but only ${numSrc} sources`);
-  return { indptr, indices, edgeType, numDst, numSrc, numRelations };
+  if (across !== 'sum' && across !== 'mean')
+    throw new ShapeError('across', `must be 'sum' or 'mean', got ${String(across)}`);
+  return { indptr, indices, edgeType, numDst, numSrc, numRelations, across };
 }
 
 /**
  * [h_v | mean_{u ∈ N_0(v)} h_u | … | mean_{u ∈ N_{R−1}(v)} h_u] for the block's destinations, so one
- * matmul with [W_self; W_0; …; W_{R−1}] is an R-GCN layer. Differentiable in h; the block is data.
+ * matmul with [W_self; W_0; …; W_{R−1}] is an R-GCN layer; with `across` 'mean' the relation parts
+ * are divided by |R_v|, the relations v has. Differentiable in h; the block is data.
  */
 export function csrRelationMean(
   h: tf.Tensor2D,
   block: TypedCsrLike,
   numRelations: number,
+  across: RelationAggregate = 'sum',
 ): tf.Tensor2D {
   if (h.rank !== 2 || h.shape[0] !== block.numSrc)
     throw new ShapeError('h', `shape ${h.shape.join('×')}, block has numSrc = ${block.numSrc}`);
   return runKernel1(
     CSR_RELATION_MEAN,
     { h },
-    csrRelationMeanAttrs(block, numRelations),
+    csrRelationMeanAttrs(block, numRelations, across),
   ) as tf.Tensor2D;
 }
 
@@ -176,17 +187,22 @@ export function csrRelationMeanReference(
   d: number,
   block: TypedCsrLike,
   numRelations: number,
+  across: RelationAggregate = 'sum',
 ): Float64Array {
   const width = (1 + numRelations) * d;
   const out = new Float64Array(block.numDst * width);
   for (let i = 0; i < block.numDst; i++) {
     for (let j = 0; j < d; j++) out[i * width + j] = h[i * d + j];
+    const present = new Set<number>();
+    for (let k = block.indptr[i]; k < block.indptr[i + 1]; k++) present.add(block.edgeType[k]);
+    const share = across === 'mean' ? 1 / present.size : 1;
     for (let t = 0; t < numRelations; t++) {
       const us: number[] = [];
       for (let k = block.indptr[i]; k < block.indptr[i + 1]; k++)
         if (block.edgeType[k] === t) us.push(block.indices[k]);
       for (const u of us)
-        for (let j = 0; j < d; j++) out[i * width + (1 + t) * d + j] += h[u * d + j] / us.length;
+        for (let j = 0; j < d; j++)
+          out[i * width + (1 + t) * d + j] += (share * h[u * d + j]) / us.length;
     }
   }
   return out;

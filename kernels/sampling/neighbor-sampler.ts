@@ -10,6 +10,7 @@ import { KeyedNodeMap } from './keyed-node-map.js';
 import { DirectNodeMap } from './node-map.js';
 import { PairSet } from './pair-set.js';
 import { PprPush } from './ppr-push.js';
+import { RelationFanouts } from './relation-fanouts.js';
 import { Xoshiro128 } from '../../runtime/prng.js';
 import { TimeGroups } from './time-groups.js';
 import { LocalNeighborStore } from './local-neighbor-store.js';
@@ -76,6 +77,10 @@ export class NeighborSampler {
   private readonly carriesWeights: boolean;
   /** Per-node budgets (options.budget 'degree' or 'weight'); null: every row takes the hop's fanout. */
   private readonly budget: FanoutBudget | null;
+  /** Per-relation fanouts (options.relationFanouts); null: one fanout per hop for every edge. */
+  private readonly relations: RelationFanouts | null;
+  /** Hop being expanded (indexes the relation fanouts). */
+  private hop = 0;
 
   // Per-batch state; the arrays grow and are reused.
   private n = 0;
@@ -188,6 +193,7 @@ export class NeighborSampler {
       );
     }
     this.carriesWeights = strategy === 'weighted' || strategy === 'ppr';
+    this.relations = this.relationFanoutsOf(options);
     // Parallel per-edge arrays always match edges' capacity, so one bounds check covers them.
     if (this.carriesWeights) this.edgeW = new Float32Array(this.edges.length);
     if (this.returnEdgeIds) this.edgeId = new Float64Array(this.edges.length);
@@ -479,6 +485,7 @@ export class NeighborSampler {
       const lo = h === 0 ? 0 : hopEnd[h - 1];
       const hi = hopEnd[h];
       if (this.rowPtr.length < hi + 1) this.rowPtr = growInt32(this.rowPtr, hi + 1, lo + 1);
+      this.hop = h;
       if (this.strategy === 'ppr') this.expandPpr(lo, hi, this.fanouts[h]);
       else yield* this.expandRows(lo, hi, this.fanouts[h]);
       hopEnd.push(this.n);
@@ -571,7 +578,11 @@ export class NeighborSampler {
    */
   private nativeHop(lo: number, hi: number, k: number): boolean {
     const addon = nativeKernels();
-    const plain = this.strategy === 'uniform' && this.budget === null && !this.keyedMode;
+    const plain =
+      this.strategy === 'uniform' &&
+      this.budget === null &&
+      this.relations === null &&
+      !this.keyedMode;
     // The addon takes the store's own layouts (u32 or f64 offsets, u32 ids); any other stays here.
     const csr = this.csr;
     const direct = this.direct;
@@ -651,7 +662,16 @@ export class NeighborSampler {
       if (e + avail > pos.length) {
         pos = this.pos = growFloat64(pos, e + avail, e);
       }
-      if (i < filterUpTo && endpoint[i] === 1) {
+      if (this.relations !== null) {
+        const g = nodes[i];
+        const hide =
+          i < filterUpTo && endpoint[i] === 1
+            ? (p: number) => this.pairs.has(g, this.csr!.indices[p])
+            : null;
+        const row = { start, avail, h: this.hop, k };
+        const mode = uniformPick ? 'uniform' : 'last';
+        e += this.relations.choose(rng, picker, mode, row, hide, { pos, at: e });
+      } else if (i < filterUpTo && endpoint[i] === 1) {
         e += this.chooseFiltered(nodes[i], start, avail, kr, e);
       } else if (take === avail) {
         for (let p = start; p < start + avail; p++) pos[e++] = p;
@@ -679,6 +699,29 @@ export class NeighborSampler {
       this.weightsOfPicker = weights;
     }
     return this.weighted;
+  }
+
+  /** Per-relation fanouts of the options, checked against the strategy; null when none is listed. */
+  private relationFanoutsOf(options: SamplerOptions): RelationFanouts | null {
+    if (!RelationFanouts.any(options.relationFanouts)) return null;
+    if (!this.csr)
+      throw new ConfigError(
+        'per-relation fanouts read whole rows; this store holds part of the graph',
+        {
+          field: 'relationFanouts',
+        },
+      );
+    const why =
+      this.strategy === 'ppr' || this.strategy === 'weighted'
+        ? `sampling strategy '${this.strategy}' (relations are drawn uniformly or newest first)`
+        : this.budget !== null
+          ? 'per-node budgets (budget.mode)'
+          : '';
+    if (why)
+      throw new ConfigError(`per-relation fanouts do not combine with ${why}`, {
+        field: 'relationFanouts',
+      });
+    return new RelationFanouts(this.csr.edgeType, options.relationFanouts!, this.fanouts.length);
   }
 
   /**

@@ -54,6 +54,12 @@ export interface SamplerOptions {
    * edge count per hop. Not for 'ppr'. Default: fixed fanouts.
    */
   readonly budget?: FanoutBudgetOptions;
+  /**
+   * Per-relation fanouts, indexed by edge type id: `[t]` the per-hop fanouts of type t's edges in
+   * each row (0 none, -1 all), or null for a type drawn together with the other unlisted types at
+   * the hop's fanout. Uniform and temporal only; not with budgets. Absent: one fanout per hop.
+   */
+  readonly relationFanouts?: readonly (readonly number[] | null)[];
 }
 
 /** Per-call options of `sample`. */

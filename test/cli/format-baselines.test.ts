@@ -27,4 +27,12 @@ describe('link results in print', () => {
     ]);
     expect(formatBaselines({ accuracy: 0.8, count: 10 })).toEqual([]);
   });
+
+  it('prints the cold-source slice on its own line, off the model line', () => {
+    const withCold = { ...test, cold_mrr: 0.25, 'cold_recall@10': 0.5, cold_count: 7 };
+    expect(formatMetrics(withCold)).toBe('auc 0.8000, mrr 0.5000');
+    expect(formatBaselines(withCold)).toContain(
+      '  cold sources (7 positives without an earlier edge): mrr 0.2500, recall@10 0.5000',
+    );
+  });
 });

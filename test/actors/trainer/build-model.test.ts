@@ -41,12 +41,19 @@ describe('buildModel', () => {
 
   it('gives the relation-aware encoder one weight (or basis combination) per relation of the graph', () => {
     const rgcn = buildModel(
-      parseJobSpec('model:\n  encoder: rgcn\n  hidden: 16\n  relations:\n    bases: 3\n'),
+      parseJobSpec(
+        'model:\n  encoder: rgcn\n  hidden: 16\n  relations:\n    bases: 3\n    aggregate: mean\n',
+      ),
       10,
       3,
       7,
     );
-    expect(rgcn.config.encoder).toEqual({ kind: 'rgcn', numRelations: 7, numBases: 3 });
+    expect(rgcn.config.encoder).toEqual({
+      kind: 'rgcn',
+      numRelations: 7,
+      numBases: 3,
+      aggregate: 'mean',
+    });
     expect(rgcn.paramSpecs().find((s) => s.name === 'rgcn0.coefficients')?.shape).toEqual([7, 3]);
   });
 

@@ -1,6 +1,7 @@
 // The relation-aware (R-GCN) encoder in the model: parameter layout with and without basis
 // decomposition, every parameter's gradient against finite differences, blocks without edge types
-// refused, and a toy graph where only one relation carries the label learned from that relation.
+// refused, and a toy graph where only one relation carries the label learned from that relation;
+// the GCN encoder's gradients through the same checks (its normalisation is tested in gcn-norm.test.ts).
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../kernels/tf/backend.js';
@@ -91,7 +92,8 @@ describe('R-GCN encoder', () => {
   });
 
   for (const numBases of [0, 2]) {
-    it(`gradients match finite differences (${numBases === 0 ? 'full' : 'basis'} weights)`, () => {
+    const aggregate = numBases === 0 ? 'sum' : 'mean';
+    it(`gradients match finite differences (${numBases === 0 ? 'full' : 'basis'} weights, ${aggregate})`, () => {
       const rng = new Mulberry32(11 + numBases);
       const batch = tinyBatch(rng, 4, 6, 3);
       const m = new GraphSage({
@@ -99,13 +101,34 @@ describe('R-GCN encoder', () => {
         hiddenDim: 6,
         outDim: 3,
         dropout: 0.2,
-        encoder: { kind: 'rgcn', numRelations: 3, numBases },
+        encoder: { kind: 'rgcn', numRelations: 3, numBases, aggregate },
         task: { kind: 'node' },
       } as GraphSageConfig);
       checkGradients(m, m.init(4), batch);
       m.dispose();
     });
   }
+
+  it('GCN encoder: weight and bias per layer, gradients match finite differences', () => {
+    const rng = new Mulberry32(21);
+    const batch = tinyBatch(rng, 4, 6, 1);
+    const m = new GraphSage({
+      inDim: 4,
+      hiddenDim: 6,
+      outDim: 3,
+      dropout: 0.2,
+      encoder: { kind: 'gcn' },
+      task: { kind: 'node' },
+    } as GraphSageConfig);
+    expect(m.paramSpecs().map((p) => [p.name, p.shape])).toEqual([
+      ['gcn0.weight', [4, 6]],
+      ['gcn0.bias', [6]],
+      ['gcn1.weight', [6, 3]],
+      ['gcn1.bias', [3]],
+    ]);
+    checkGradients(m, m.init(5), batch);
+    m.dispose();
+  });
 
   it('refuses blocks without edge types, naming the block', () => {
     const rng = new Mulberry32(5);

@@ -1,6 +1,7 @@
 // csrRelationMean against its float64 reference on random typed blocks (empty rows, relations
-// missing from a row, repeated neighbours, odd widths); its gradient against finite differences of
-// the reference, on wasm and cpu; malformed relation ids refused naming the field.
+// missing from a row, repeated neighbours, odd widths), summed and averaged over relations; its
+// gradient against finite differences of the reference, on wasm and cpu; malformed relation ids
+// refused naming the field.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
@@ -40,24 +41,24 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
 
     it('matches the float64 reference forward, and its gradient finite differences', () => {
-      for (let seed = 1; seed <= 30; seed++) {
+      for (let seed = 1; seed <= 40; seed++) {
         const c = randomTyped(seed);
+        const across = seed % 2 === 0 ? 'mean' : 'sum';
         const { numSrc, numDst } = c.block;
-        const want = csrRelationMeanReference(c.h, c.d, c.block, c.R);
+        const want = csrRelationMeanReference(c.h, c.d, c.block, c.R, across);
         const [out, dh] = tf.tidy(() => {
           const h = tf.tensor2d(c.h, [numSrc, c.d]);
           const dy = tf.tensor2d(c.dy, [numDst, (1 + c.R) * c.d]);
-          const g = tf.grad((x: tf.Tensor) => csrRelationMean(x as tf.Tensor2D, c.block, c.R))(
-            h,
-            dy,
-          );
-          return [csrRelationMean(h, c.block, c.R).dataSync(), g.dataSync()];
+          const g = tf.grad((x: tf.Tensor) =>
+            csrRelationMean(x as tf.Tensor2D, c.block, c.R, across),
+          )(h, dy);
+          return [csrRelationMean(h, c.block, c.R, across).dataSync(), g.dataSync()];
         });
         expect(maxRelErr(out, want), `seed ${seed} forward`).toBeLessThan(2e-6);
         // The map is linear: the gradient is exactly the finite difference of the reference.
         const h = Float64Array.from(c.h);
         const loss = () => {
-          const o = csrRelationMeanReference(h, c.d, c.block, c.R);
+          const o = csrRelationMeanReference(h, c.d, c.block, c.R, across);
           let s = 0;
           for (let i = 0; i < o.length; i++) s += o[i] * c.dy[i];
           return s;
@@ -93,6 +94,11 @@ describe('csrRelationMean input checks', () => {
       Array.from(csrRelationMean(tf.tensor2d([1, 10, 100], [3, 1]), block, 3).dataSync()),
     );
     expect(out).toEqual([1, 55, 100, 0, 10, 0, 0, 0]);
+    // Averaged over relations: destination 0 has two (0 and 1), destination 1 none.
+    const mean = tf.tidy(() =>
+      Array.from(csrRelationMean(tf.tensor2d([1, 10, 100], [3, 1]), block, 3, 'mean').dataSync()),
+    );
+    expect(mean).toEqual([1, 27.5, 50, 0, 10, 0, 0, 0]);
     const bad = { ...block, edgeType: new Uint8Array([0, 3, 1]) };
     expect(() => tf.tidy(() => csrRelationMean(tf.zeros([3, 1]), bad, 3))).toThrow(ShapeError);
     expect(() => tf.tidy(() => csrRelationMean(tf.zeros([3, 1]), bad, 3))).toThrow(
