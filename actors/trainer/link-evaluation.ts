@@ -19,6 +19,9 @@ export class LinkEvaluation {
   };
   private k = 0;
 
+  /** `cold`: per node, 1 for a cold-start source (plan/cold-start.ts); its slice is scored as cold_*. */
+  constructor(private readonly cold?: Uint8Array) {}
+
   /**
    * One batch: positive scores [P], negative scores [P·K] (pair-major), the global source id of
    * each positive and the batch's baseline scores and filter flags.
@@ -46,14 +49,43 @@ export class LinkEvaluation {
     }
   }
 
-  private scoresOf(prefix: string, pos: number[], neg: number[]): Record<string, number> {
+  private scoresOf(
+    prefix: string,
+    pos: number[],
+    neg: number[],
+    skip = this.skip,
+    sources = this.sources,
+  ): Record<string, number> {
     const k = RANK_CUTOFF;
     return {
-      [`${prefix}auc`]: pairAuc(pos, neg, this.skip),
-      [`${prefix}mrr`]: mrr(pos, neg, 'average', this.skip),
-      [`${prefix}hits@${k}`]: hitsAtK(pos, neg, k, 'average', this.skip),
-      [`${prefix}recall@${k}`]: recallAtK(pos, neg, this.sources, k, 'average', this.skip),
+      [`${prefix}auc`]: pairAuc(pos, neg, skip),
+      [`${prefix}mrr`]: mrr(pos, neg, 'average', skip),
+      [`${prefix}hits@${k}`]: hitsAtK(pos, neg, k, 'average', skip),
+      [`${prefix}recall@${k}`]: recallAtK(pos, neg, sources, k, 'average', skip),
     };
+  }
+
+  /** The model's metrics on the positives whose source is cold (with their own negatives). */
+  private coldSlice(): Record<string, number> {
+    const cold = this.cold;
+    if (!cold) return {};
+    const k = this.k;
+    const pos: number[] = [];
+    const neg: number[] = [];
+    const skip: number[] = [];
+    const sources: number[] = [];
+    for (let i = 0; i < this.pos.length; i++) {
+      const s = this.sources[i];
+      if (s >= cold.length || !cold[s]) continue;
+      pos.push(this.pos[i]);
+      sources.push(s);
+      for (let j = i * k; j < (i + 1) * k; j++) {
+        neg.push(this.neg[j]);
+        skip.push(this.skip[j]);
+      }
+    }
+    if (pos.length === 0) return { cold_count: 0 };
+    return { ...this.scoresOf('cold_', pos, neg, skip, sources), cold_count: pos.length };
   }
 
   /** The model's metrics, each baseline's beside them (prefixed), and the counts behind them. */
@@ -66,6 +98,7 @@ export class LinkEvaluation {
       ...this.scoresOf('', this.pos, this.neg),
       ...pop,
       ...this.scoresOf('seen_before_', this.base.seen_before.pos, this.base.seen_before.neg),
+      ...this.coldSlice(),
       // The popularity baseline's AUC under its earlier name.
       degree_auc: pop.popularity_auc,
       negatives: this.k,

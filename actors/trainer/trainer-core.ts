@@ -27,6 +27,7 @@ import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
 import { viewBatch, type BatchView } from '../batch/batch-view.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import { SparseGradSum, type SparseRows } from '../parameter-server/sparse-grad-sum.js';
+import { coldSources } from '../plan/cold-start.js';
 
 /** Fetches the ID-embedding rows of `ids` from wherever the table lives; `create` false for evaluation. */
 export type IdRowSource = (ids: Int32Array, create: boolean) => Promise<Float32Array>;
@@ -294,6 +295,8 @@ export class TrainerCore {
   }
 
   private subsets = new Map<string, Int32Array>();
+  /** Cold-start sources of a link task (plan/cold-start.ts), found at the first evaluation. */
+  private cold: Uint8Array | undefined;
   private histories = new Map<EvalSplit, LinkHistory | undefined>();
 
   /** Evaluation batches sampled here, on the graph this process holds. */
@@ -354,7 +357,8 @@ export class TrainerCore {
         count: labels.length,
       };
     }
-    const ev = new LinkEvaluation();
+    this.cold ??= coldSources(this.seeds, this.evalSets) ?? new Uint8Array(0);
+    const ev = new LinkEvaluation(this.cold);
     for (let b = 0; b < numBatches; b++) {
       const got = await batches.next(b);
       numBatches = got.count;
