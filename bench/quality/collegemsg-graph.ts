@@ -1,7 +1,7 @@
 // The CollegeMsg graph as the quality benchmarks train on it: its messages (real timestamps) and, as
 // the graph has no node features, a fixed random vector per node (64 values, seed 0, identity only)
 // with its in- and out-degree among the training-period messages (log scale; nothing later leaks).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildGraph } from '../../graph-store/build-graph.js';
 import { Mulberry32 } from '../../runtime/prng.js';
@@ -63,6 +63,7 @@ export async function collegeMsgGraph(dir: string): Promise<string | undefined> 
   if (!existsSync(edges)) return undefined;
   const graph = join(dir, 'graph');
   if (existsSync(graph)) return graph;
+  mkdirSync(dir, { recursive: true });
   const features = join(dir, 'features.npy');
   writeFeatures(edges, features);
   await buildGraph({ edges, tsCol: 2, features, out: graph });

@@ -10,6 +10,7 @@ import { applyOverrides, defaultJobSpec } from '../../../actors/job-spec.js';
 import { latestCheckpoint } from '../../../actors/parameter-server/checkpoint.js';
 import { openGraph } from '../../../graph-store/open-graph.js';
 import { synthMarketplace } from '../../../graph-store/synth-marketplace.js';
+import { finish } from '../../helpers/launched-job.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-launch-densify-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -19,32 +20,28 @@ describe('densify under weft launch', () => {
     const g = join(tmp, 'market');
     await synthMarketplace({ members: 600, seed: 7, coldMembers: 0.2 }, g);
     const relations = (await openGraph(g)).edgeTypes.length;
-    const job = await LaunchedJob.start(
-      applyOverrides(defaultJobSpec(), {
-        name: 'densify-launch-test',
-        graph: g,
-        out: join(tmp, 'run'),
-        task: 'link',
-        'link.edgeType': 'member__applied__job',
-        'model.encoder': 'rgcn',
-        'model.hidden': 16,
-        'model.relations.bases': 2,
-        'sampling.strategy': 'temporal',
-        'sampling.fanouts': '5,5',
-        'sampling.batchSize': 256,
-        'train.epochs': 1,
-        'densify.enabled': true,
-        'densify.nodeType': 'member',
-        'densify.k': 5,
-        'cluster.nats': 'local',
-      }),
+    const r = await finish(
+      await LaunchedJob.start(
+        applyOverrides(defaultJobSpec(), {
+          name: 'densify-launch-test',
+          graph: g,
+          out: join(tmp, 'run'),
+          task: 'link',
+          'link.edgeType': 'member__applied__job',
+          'model.encoder': 'rgcn',
+          'model.hidden': 16,
+          'model.relations.bases': 2,
+          'sampling.strategy': 'temporal',
+          'sampling.fanouts': '5,5',
+          'sampling.batchSize': 256,
+          'train.epochs': 1,
+          'densify.enabled': true,
+          'densify.nodeType': 'member',
+          'densify.k': 5,
+          'cluster.nats': 'local',
+        }),
+      ),
     );
-    let r;
-    try {
-      r = await job.wait();
-    } finally {
-      await job.stop();
-    }
     expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
     const versions = readdirSync(join(tmp, 'market.versions'));
     expect(versions).toHaveLength(1);
