@@ -3,7 +3,8 @@
 // version, HNSW recall against exact search, and bad parameters refused by name.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { run as runGraph } from '../../cli/commands/graph.js';
 import { buildGraph } from '../../graph-store/build-graph.js';
 import { densifyGraph, mayLink } from '../../graph-store/densify.js';
 import {
@@ -175,6 +176,36 @@ describe('densifyGraph', () => {
     await densifyGraph(dir, opts({ k: 1, features: emb }), out, { fields });
     const e = readManifest(out).edgeTypes[1];
     expect(readU32(join(out, e.files.indices.path))).toEqual([5, 4]);
+  });
+});
+
+describe('weft graph densify', () => {
+  it('writes the version from flags, reports JSON, and names a bad flag', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const out = join(tmp.dir, 'cli-d');
+      const argv = [join(tmp.dir, 'plain'), '--out', out, '--k', '1', '--index', 'exact'];
+      expect(await runGraph(['densify', ...argv, '--json'])).toBe(0);
+      const printed = JSON.parse(String(log.mock.calls.at(-1)![0]));
+      expect(printed.report).toMatchObject({ edgesAdded: 2, index: { used: 'exact' } });
+      expect(readManifest(out).edgeTypes.map((e) => e.rel)).toEqual(['to', 'similar']);
+      await expect(
+        runGraph(['densify', join(tmp.dir, 'plain'), '--out', join(tmp.dir, 'cli-x'), '--k', 'x']),
+      ).rejects.toThrow(/--k.*expected a number/);
+      await expect(
+        runGraph([
+          'densify',
+          join(tmp.dir, 'plain'),
+          '--out',
+          join(tmp.dir, 'cli-y'),
+          '--index',
+          'ivf',
+        ]),
+      ).rejects.toThrow(/--index.*auto, hnsw, exact/);
+      expect(existsSync(join(tmp.dir, 'cli-y'))).toBe(false);
+    } finally {
+      log.mockRestore();
+    }
   });
 });
 
