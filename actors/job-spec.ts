@@ -93,7 +93,7 @@ export const JOB_FIELDS = {
     index: oneOf(
       'auto',
       ['auto', 'hnsw', 'exact'] as const,
-      'Nearest-neighbour search: hnsw (hnswlib-node), exact (chunked brute force), auto: exact up to 5e7 query-candidate pairs, hnsw above.',
+      'Nearest-neighbour search: hnsw (hnswlib-node), exact (chunked brute force), auto: exact up to 2e8 query-candidate pairs, hnsw above.',
     ),
     recallSample: int(
       200,

@@ -42,8 +42,8 @@ export const DEFAULT_DENSIFY: DensifyOptions = {
   seed: 1,
 };
 
-/** Query-base pairs up to which `index: auto` searches exactly (about a second of dot products). */
-export const AUTO_EXACT_PAIRS = 50_000_000;
+/** Query-base pairs up to which `index: auto` searches exactly (about 20 s of 32-wide dot products on a loaded core; measured in bench/NOTES.md). */
+export const AUTO_EXACT_PAIRS = 200_000_000;
 
 /** Where each option came from, for error messages: a flag name or a spec field. */
 export type DensifyFieldNames = Record<keyof DensifyOptions, string>;
