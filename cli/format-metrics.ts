@@ -9,7 +9,10 @@ const BASELINES = [
 
 const HIDDEN = new Set(['count', 'negatives', 'filtered_negatives', 'degree_auc']);
 
-const isBaseline = (k: string) => BASELINES.some(([p]) => k.startsWith(p));
+/** The cold-start slice's metrics (actors/plan/cold-start.ts): a line of their own, like a baseline. */
+const COLD = 'cold_';
+
+const isBaseline = (k: string) => k.startsWith(COLD) || BASELINES.some(([p]) => k.startsWith(p));
 
 export function formatMetrics(m: Record<string, number>, separator = ', ', prefix = ''): string {
   return Object.entries(m)
@@ -30,6 +33,11 @@ export function formatBaselines(m: Record<string, number>): string[] {
     const text = own.map(([k, v]) => `${k.slice(prefix.length)} ${v.toFixed(4)}`).join(', ');
     lines.push(`  baseline ${name}: ${text}`);
   }
+  const cold = Object.entries(m).filter(([k]) => k.startsWith(COLD) && k !== 'cold_count');
+  if (cold.length > 0)
+    lines.push(
+      `  cold-start sources (fewer than 3 training edges, ${m.cold_count} positives): ${cold.map(([k, v]) => `${k.slice(COLD.length)} ${v.toFixed(4)}`).join(', ')}`,
+    );
   if (lines.length > 0 && m.count !== undefined)
     lines.push(
       `  (${m.count} positives, ${m.negatives} negatives each from the destination type, ${m.filtered_negatives ?? 0} true pairs filtered out)`,

@@ -27,4 +27,12 @@ describe('link results in print', () => {
     ]);
     expect(formatBaselines({ accuracy: 0.8, count: 10 })).toEqual([]);
   });
+
+  it('prints the cold-start slice on a line of its own, off the model line', () => {
+    const withCold = { ...test, cold_auc: 0.75, cold_mrr: 0.45, cold_count: 40 };
+    expect(formatMetrics(withCold)).toBe('auc 0.8000, mrr 0.5000');
+    expect(formatBaselines(withCold)[2]).toBe(
+      '  cold-start sources (fewer than 3 training edges, 40 positives): auc 0.7500, mrr 0.4500',
+    );
+  });
 });
