@@ -5,6 +5,11 @@ import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 
 import { ConfigError } from '../runtime/errors.js';
 import { nearestNames } from '../runtime/nearest-names.js';
 import { readConfigText } from '../runtime/config-file.js';
+import {
+  DEFAULT_DENSIFY,
+  checkDensifyOptions,
+  specFieldNames,
+} from '../graph-store/densify-options.js';
 
 type FieldDecl =
   | { kind: 'int'; default: number; min?: number; max?: number; doc: string }
@@ -57,6 +62,51 @@ export const JOB_FIELDS = {
     'node: node classification; link: link prediction.',
   ),
   out: str('', 'Run directory (results.json, metrics.jsonl, checkpoints/). Default runs/<name>.'),
+  densify: {
+    enabled: bool(
+      false,
+      'Cold-start densification before training (docs/densification.md): nodes of densify.nodeType with out-degree at or below the lowPercentile of their type get edges to their k most similar nodes at or above the highPercentile (cosine of content features), as the relation nodeType__relation__nodeType of a new graph version written once beside the graph (GRAPH.versions/densify-<hash>) and trained on; time-aware on temporal graphs. Works in weft train and weft launch.',
+    ),
+    nodeType: str('', "Node type to densify ('' = the graph's only type)."),
+    relation: str(
+      'similar',
+      'Name of the added relation (an edge type of its own, so model.encoder rgcn weights it).',
+    ),
+    lowPercentile: num(
+      30,
+      'Low-degree nodes: out-degree at or below this percentile of their type.',
+      0,
+      100,
+    ),
+    highPercentile: num(
+      90,
+      'Well-connected nodes: out-degree at or above this percentile (and above the low threshold).',
+      0,
+      100,
+    ),
+    k: int(
+      50,
+      'Edges added per low-degree node (fewer where the time rule allows fewer).',
+      1,
+      1000,
+    ),
+    features: str(
+      'input',
+      "Content the similarity is measured on: 'input' (the graph's node features) or a .npy file of embeddings (rows = the type's nodes or all nodes; relative to the spec's folder).",
+    ),
+    index: oneOf(
+      'auto',
+      ['auto', 'hnsw', 'exact'] as const,
+      'Nearest-neighbour search: hnsw (hnswlib-node), exact (chunked brute force), auto: exact up to 2e8 query-candidate pairs, hnsw above.',
+    ),
+    recallSample: int(
+      200,
+      "With hnsw: queries whose neighbours are checked against exact search; the recall is in the version's provenance.",
+      0,
+      100000,
+    ),
+    efSearch: int(128, 'HNSW search breadth (at least k is used).', 1, 100000),
+  },
   model: {
     encoder: oneOf(
       'sage',
@@ -821,8 +871,25 @@ function checkRelationFanouts(spec: JobSpec, where: Where): void {
     ]);
 }
 
+/** The densify section's cross-field rules (low below high, the relation's name), located. */
+function checkDensify(spec: JobSpec, where: Where): void {
+  if (!spec.densify.enabled) return;
+  try {
+    checkDensifyOptions({ ...DEFAULT_DENSIFY, ...spec.densify }, specFieldNames('densify'));
+  } catch (err) {
+    if (!(err instanceof ConfigError) || !err.field) throw err;
+    const line = where.lineOf(err.field.split('.')) ?? where.lineOf(['densify']);
+    const message = err.message.slice(err.message.indexOf(': ') + 2);
+    throw new ConfigError(message, {
+      file: where.file && line ? `${where.file}:${line}` : where.file,
+      field: err.field,
+    });
+  }
+}
+
 function crossCheck(spec: JobSpec, where: Where): void {
   checkClusterAuth(spec, where);
+  checkDensify(spec, where);
   checkEncoder(spec, where);
   checkRelationFanouts(spec, where);
   // PPR pushes residuals over the whole graph until they settle: across partitions that is a round
@@ -1000,7 +1067,10 @@ export function parseJobSpec(text: string, file?: string): JobSpec {
 
 export function loadJobSpec(file: string): JobSpec {
   const text = readConfigText(file, 'job spec');
-  return resolveClusterFiles(parseJobSpec(text, file), dirname(resolvePath(file)));
+  const spec = resolveClusterFiles(parseJobSpec(text, file), dirname(resolvePath(file)));
+  if (spec.densify.features !== 'input')
+    spec.densify.features = resolvePath(dirname(resolvePath(file)), spec.densify.features);
+  return spec;
 }
 
 /**

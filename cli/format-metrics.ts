@@ -1,6 +1,8 @@
 // Metric values as the commands print them for people: `name 0.1234, …`, without the counts that
 // ride along in the same record (`count`, `negatives`), and link baselines on lines of their own.
 
+import { COLD_START_EDGES } from '../actors/plan/cold-start.js';
+
 /** Prefixes of the link baselines' metrics in a result record, and how they are named in print. */
 const BASELINES = [
   ['popularity_', 'popularity'],
@@ -9,7 +11,7 @@ const BASELINES = [
 
 const HIDDEN = new Set(['count', 'negatives', 'filtered_negatives', 'degree_auc']);
 
-/** The model's metrics on cold sources (no edge before the split), printed on a line of their own. */
+/** The cold-start slice's metrics (actors/plan/cold-start.ts): a line of their own, like a baseline. */
 const COLD = 'cold_';
 
 const isBaseline = (k: string) => k.startsWith(COLD) || BASELINES.some(([p]) => k.startsWith(p));
@@ -36,7 +38,8 @@ export function formatBaselines(m: Record<string, number>): string[] {
   const cold = Object.entries(m).filter(([k]) => k.startsWith(COLD) && k !== 'cold_count');
   if (cold.length > 0) {
     const text = cold.map(([k, v]) => `${k.slice(COLD.length)} ${v.toFixed(4)}`).join(', ');
-    lines.push(`  cold sources (${m.cold_count} positives without an earlier edge): ${text}`);
+    const who = `fewer than ${COLD_START_EDGES} earlier edges, ${m.cold_count} positives`;
+    lines.push(`  cold-start sources (${who}): ${text}`);
   }
   if (lines.length > 0 && m.count !== undefined)
     lines.push(

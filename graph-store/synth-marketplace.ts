@@ -24,11 +24,10 @@ export interface MarketplaceOptions {
   /** Hidden industries; a member's label is its industry. */
   industries?: number;
   featureDim?: number;
-  /**
-   * Share of members (0..0.5) whose every application comes after all other members' ones, so a
-   * time split puts them in the test period: members with no training applications (cold start).
-   */
+  /** Share of members who joined late with one or two applications, all near the end (0 = none). */
   coldMembers?: number;
+  /** Share of members whose intent drifts: their later applications go to a second industry (0 = none). */
+  intentDrift?: number;
   seed: number;
 }
 
@@ -48,6 +47,7 @@ export function marketplaceSizes(
     industries: o.industries ?? 8,
     featureDim: o.featureDim ?? 32,
     coldMembers: o.coldMembers ?? 0,
+    intentDrift: o.intentDrift ?? 0,
   };
 }
 
@@ -85,8 +85,12 @@ function checkOptions(s: ReturnType<typeof marketplaceSizes>): void {
     ['--skills-per-job', s.skillsPerJob],
   ] as const)
     if (!(v >= 1 && v <= 100)) throw new ConfigError(`must be in [1, 100], got ${v}`, { field: k });
-  if (!(s.coldMembers >= 0 && s.coldMembers <= 0.5))
-    throw new ConfigError(`must be in [0, 0.5], got ${s.coldMembers}`, { field: '--cold-members' });
+  for (const [k, v] of [
+    ['--cold-members', s.coldMembers],
+    ['--intent-drift', s.intentDrift],
+  ] as const)
+    if (!(v >= 0 && v <= 1))
+      throw new ConfigError(`must be a share in [0, 1], got ${v}`, { field: k });
   if (s.members + s.jobs + s.skills + s.companies >= 2 ** 32 - 1)
     throw new ConfigError('more than 2^32 - 2 nodes in total', { field: '--members' });
 }
@@ -296,6 +300,52 @@ function drawMembers(o: MarketplaceOptions, s: Sizes, w: World, offsets: number[
 type Members = ReturnType<typeof drawMembers>;
 
 /**
+ * The planted signals, drawn from streams of their own so the graph is unchanged when both are off.
+ * Cold members: one or two applications, all after a join time in the last fifth of the posting
+ * window. Drifting members: the second half of their applications (in time) go to a second industry.
+ */
+function plannedSignals(o: MarketplaceOptions, s: Sizes) {
+  if (s.coldMembers === 0 && s.intentDrift === 0) return undefined;
+  const M = s.members;
+  const rng = new Xoshiro128Float(o.seed, 22);
+  const cold = new Uint8Array(M);
+  const coldApplications = new Uint8Array(M);
+  const joined = new Float64Array(M);
+  const drift = new Uint8Array(M);
+  const second = new Uint8Array(M);
+  for (let m = 0; m < M; m++) {
+    cold[m] = rng.next() < s.coldMembers ? 1 : 0;
+    coldApplications[m] = 1 + (rng.next() < 0.5 ? 1 : 0);
+    joined[m] = START_S + POSTING_WINDOW_S * (0.8 + 0.2 * rng.next());
+    drift[m] = !cold[m] && rng.next() < s.intentDrift ? 1 : 0;
+    second[m] = Math.floor(rng.next() * s.industries);
+  }
+  return {
+    cold,
+    coldApplications,
+    /** The industry a member's i-th of n applications looks in. */
+    industryAt(m: number, i: number, n: number, own: number): number {
+      return drift[m] && second[m] !== own && i >= n / 2 ? second[m] : own;
+    },
+    /** Orders a drifting member's times like its applications, and moves a cold member's past its join. */
+    retime(m: number, applied: CsrArrays, jobPosted: Float64Array): void {
+      const ts = applied.timestamps!;
+      const lo = applied.indptr[m];
+      const hi = applied.indptr[m + 1];
+      if (drift[m]) {
+        const sorted = ts.slice(lo, hi).sort();
+        for (let p = lo; p < hi; p++) {
+          const j = applied.indices[p];
+          ts[p] = Math.max(sorted[p - lo], jobPosted[j] + DAY_S);
+        }
+      }
+      if (cold[m])
+        for (let p = lo; p < hi; p++) ts[p] = Math.max(ts[p], joined[m] + (p - lo) * DAY_S);
+    },
+  };
+}
+
+/**
  * Applications: a member looks at a few popular jobs (mostly in its industry) and applies to the one
  * sharing most skills; it happens some days after the posting.
  */
@@ -305,17 +355,21 @@ function drawApplications(o: MarketplaceOptions, s: Sizes, jobs: Jobs, members: 
   const { requires, popularity, jobPosted } = jobs;
   const rngApply = new Xoshiro128Float(o.seed, 18);
   const maxApps = Math.min(100, J);
-  const applied = rowsOf(M, () => spreadCount(rngApply, s.applicationsPerMember, 0.8, maxApps));
+  const plan = plannedSignals(o, s);
+  const applied = rowsOf(M, (m) => {
+    const n = spreadCount(rngApply, s.applicationsPerMember, 0.8, maxApps);
+    return plan?.cold[m] ? Math.min(n, plan.coldApplications[m]) : n;
+  });
   applied.timestamps = new Float64Array(applied.indices.length);
   const skillMark = new Uint32Array(S);
   for (let m = 0; m < M; m++) {
     const stamp = m + 1;
     for (let e = hasSkill.indptr[m]; e < hasSkill.indptr[m + 1]; e++)
       skillMark[hasSkill.indices[e]] = stamp;
-    const ind = memberIndustry[m];
     const lo = applied.indptr[m];
     const hi = applied.indptr[m + 1];
     for (let p = lo; p < hi; p++) {
+      const ind = plan ? plan.industryAt(m, p - lo, hi - lo, memberIndustry[m]) : memberIndustry[m];
       let best = -1;
       let bestScore = -1;
       for (let tries = 0; tries < 64 && best < 0; tries++)
@@ -340,29 +394,9 @@ function drawApplications(o: MarketplaceOptions, s: Sizes, jobs: Jobs, members: 
       applied.indices[p] = best;
       applied.timestamps[p] = jobPosted[best] + Math.round(rngApply.exponential(7 * DAY_S));
     }
+    if (plan) plan.retime(m, applied, jobPosted);
   }
-  if (s.coldMembers > 0) moveColdMembersLast(o.seed, s.coldMembers, applied);
   return applied;
-}
-
-/**
- * Picks a `share` of members (their own stream, so the rest of the graph is unchanged) and restamps
- * each of their applications after the newest of everyone else's, within the following 30 days.
- */
-function moveColdMembersLast(seed: number, share: number, applied: CsrArrays): void {
-  const rng = new Xoshiro128Float(seed, 22);
-  const cold = new Uint8Array(applied.numRows);
-  for (let m = 0; m < cold.length; m++) cold[m] = rng.next() < share ? 1 : 0;
-  const ts = applied.timestamps!;
-  let newest = 0;
-  for (let m = 0; m < cold.length; m++)
-    if (!cold[m])
-      for (let p = applied.indptr[m]; p < applied.indptr[m + 1]; p++)
-        newest = Math.max(newest, ts[p]);
-  for (let m = 0; m < cold.length; m++)
-    if (cold[m])
-      for (let p = applied.indptr[m]; p < applied.indptr[m + 1]; p++)
-        ts[p] = newest + 1 + Math.floor(rng.next() * 30 * DAY_S);
 }
 
 /** Every relation with global ids, rows ordered as stored, and its reverse. */
@@ -568,14 +602,18 @@ export async function synthMarketplace(
       // Drop each relation once written: the large ones are hundreds of MB at full scale.
       r.csr = { numRows: 0, indptr: new Uint32Array(1), indices: new Uint32Array(0) };
     }
-    // coldMembers only when used, so graphs without it keep their manifests byte for byte.
-    const { coldMembers, ...sizes } = g.sizes;
+    const { coldMembers, intentDrift, ...sizes } = g.sizes;
+    // The planted signals appear in the provenance only when on: older graphs stay byte-identical.
+    const planted = {
+      ...(coldMembers ? { coldMembers } : {}),
+      ...(intentDrift ? { intentDrift } : {}),
+    };
     const m = baseManifest(nodeTypes, edgeTypes, {
       generator: 'weft graph synth',
       kind: 'marketplace',
       seed: o.seed,
       ...sizes,
-      ...(coldMembers > 0 ? { coldMembers } : {}),
+      ...planted,
     });
     return finishSynthGraph(
       w,

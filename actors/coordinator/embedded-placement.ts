@@ -1,6 +1,7 @@
 // The placement of `weft train`: every actor in this process — parameter-server shards and the
 // sampler on the main thread (the sampler's work on a pool of threads), the trainer on a worker
 // thread — with batches handed over through shared memory. Nothing is restarted: a failure ends the job.
+import { withGraphVersion } from './densify-step.js';
 import { jobGraph } from '../plan/feature-norm.js';
 import { withDataDefaults } from '../plan/small-labelled.js';
 import { openGraph } from '../../graph-store/open-graph.js';
@@ -80,7 +81,7 @@ export class EmbeddedPlacement implements Placement {
    * actor run here (cluster.trainers and cluster.samplers are for `weft launch`).
    */
   static async open(given: JobSpec): Promise<EmbeddedPlacement> {
-    const spec = withDataDefaults(given).spec;
+    const spec = await withGraphVersion(withDataDefaults(given).spec);
     if (!spec.graph)
       throw new ConfigError('no graph given: set `graph:` in the job spec or pass --graph', {
         field: 'graph',

@@ -1,6 +1,7 @@
 // `weft launch` on one machine: its own nats-server when the spec says `nats: local`, then every actor
 // of the job as a separate OS process; restarts an actor process (or the nats-server) that dies, and
 // stops them all at the end — or, through a reaper process, when the launcher itself is killed.
+import { withGraphVersion } from '../coordinator/densify-step.js';
 import { withDataDefaults } from '../plan/small-labelled.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -265,8 +266,10 @@ export class LaunchedJob {
   static async start(spec: JobSpec, options: LaunchOptions = {}): Promise<LaunchedJob> {
     // Fail before any process starts when a speed-up switch has no meaning between processes.
     checkRemoteSpeedups(spec);
-    const s = resolveClusterFiles(structuredClone(withDataDefaults(spec).spec), process.cwd());
+    let s = resolveClusterFiles(structuredClone(withDataDefaults(spec).spec), process.cwd());
     s.graph = resolve(s.graph);
+    // The densified version is written once here, before any process opens the graph.
+    s = await withGraphVersion(s);
     s.out = resolve(s.out || join('runs', s.name));
     if (s.cluster.partitions && s.cluster.partitions !== 'auto')
       s.cluster.partitions = resolve(s.cluster.partitions);

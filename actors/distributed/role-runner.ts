@@ -11,6 +11,7 @@ import type { NatsTransport } from '../../runtime/transports/nats.js';
 import type { JobStatusBoard } from '../coordinator/job-status.js';
 import type { EpochSummary } from '../coordinator/run-results.js';
 import type { JobSpec } from '../job-spec.js';
+import { withGraphVersion } from '../coordinator/densify-step.js';
 import {
   runDistributedTraining,
   statusBoardOf,
@@ -81,7 +82,10 @@ export function roleCount(spec: JobSpec, role: Role): number {
  * undefined once the coordinator told it to shut down (or `stopRequested` fired).
  */
 export async function runRole(options: RoleOptions): Promise<DistributedResults | undefined> {
-  const { role, index, job, spec } = options;
+  // A process started alone (weft actor) finds or writes the densified graph itself.
+  const spec = await withGraphVersion(options.spec);
+  options = { ...options, spec };
+  const { role, index, job } = options;
   const count = roleCount(spec, role);
   if (!Number.isInteger(index) || index < 0 || index >= count)
     throw new ConfigError(`index ${index} is outside 0..${count - 1} for role ${role}`, {

@@ -2,6 +2,7 @@
 // baselines' evidence: destination popularity and "seen before" counts of each pair) and the split's
 // own pairs (filtered ranking: a negative that is a true pair of the split is not counted). Built
 // once per split from the seed source, the same wherever evaluation batches are made.
+import { isColdSource } from './cold-start.js';
 import { lowerBound } from '../../runtime/lower-bound.js';
 import type { BatchFields } from '../batch/batch-record.js';
 import type { SeedSource } from './seed-source.js';
@@ -28,7 +29,7 @@ export interface LinkEvalExtras {
   evSeen: Int32Array;
   /** [P·K]: 1 where the negative is a true pair of the split (left out of the ranking). */
   evKnown: Int32Array;
-  /** [P]: 1 where the positive's source has no edge before the split (cold start). */
+  /** [P]: 1 where the positive's source is cold (plan/cold-start.ts). */
   evCold?: Int32Array;
 }
 
@@ -94,7 +95,7 @@ export function linkEvalExtras(fields: BatchFields, h: LinkHistory): LinkEvalExt
   for (let i = 0; i < p; i++) {
     const a = seeds[src[i]];
     score(i, a, seeds[dst[i]]);
-    evCold[i] = a < h.numNodes && h.activity[a] > 0 ? 0 : 1;
+    evCold[i] = isColdSource(a < h.numNodes ? h.activity[a] : 0);
     for (let j = 0; j < k; j++) {
       const b = seeds[neg[i * k + j]];
       score(p + i * k + j, a, b);

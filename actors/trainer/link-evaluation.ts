@@ -1,7 +1,7 @@
 // The link metrics of one evaluation: the model's scores and two baselines (destination popularity
 // before the split, and "seen before" counts of the same pair), all ranked on exactly the same
 // positives and negatives, with negatives that are true pairs of the split left out (filtered), and
-// the model's metrics again on the cold sources alone (no edge before the split).
+// the model's metrics again on the cold-start sources alone (plan/cold-start.ts).
 import { hitsAtK, mrr, pairAuc, recallAtK } from '../../kernels/metrics/index.js';
 import type { LinkEvalExtras } from '../plan/link-history.js';
 
@@ -14,7 +14,7 @@ export class LinkEvaluation {
   private readonly neg: number[] = [];
   private readonly skip: number[] = [];
   private readonly sources: number[] = [];
-  /** Per positive, 1 when its source had no edge before the split. */
+  /** Per positive, 1 when its source is cold (plan/cold-start.ts: under 3 edges before the split). */
   private readonly cold: number[] = [];
   private readonly base = {
     popularity: { pos: [] as number[], neg: [] as number[] },
@@ -67,7 +67,7 @@ export class LinkEvaluation {
   }
 
   /**
-   * The model's metrics on the positives whose source had no edge before the split (cold_…), and
+   * The model's metrics on the positives whose source is cold (cold_…), and
    * their count; nothing when there are none.
    */
   private coldScores(): Record<string, number> {

@@ -5,6 +5,7 @@ import {
   intFlag,
   numFlag,
   parseCommandLine,
+  onePositional,
   parseOneArgCommand,
   required,
   switchFlags,
@@ -14,6 +15,8 @@ import {
 import { noteOutput } from '../print-error.js';
 import { buildGraph } from '../../graph-store/build-graph.js';
 import { buildTypedGraph } from '../../graph-store/build-typed-graph.js';
+import { densifyGraph } from '../../graph-store/densify.js';
+import { DEFAULT_DENSIFY, type DensifyFieldNames } from '../../graph-store/densify-options.js';
 import type { Delimiter } from '../../graph-store/edge-list-reader.js';
 import { FEATURE_DTYPES, parseFeatureDtype } from '../../graph-store/feature-sink.js';
 import { formatGraphInfo, graphInfo } from '../../graph-store/graph-info.js';
@@ -30,6 +33,7 @@ subcommands:
   synth      generate a graph (--kind powerlaw | marketplace)
   info       summarize a graph directory
   partition  hash-partition a graph directory into P parts
+  densify    add edges from low-degree nodes to similar well-connected ones (a new graph version)
 
 Run \`weft graph <subcommand> --help\` for its options.`;
 
@@ -70,8 +74,9 @@ marketplace (members, jobs, skills, companies; every relation with its reverse):
   --members M [--jobs J] [--skills S] [--companies C] [--classes industries]
   [--applications-per-member A] [--skills-per-member K] [--skills-per-job K]
   [--feature-dim D]     (default 32)
-  [--cold-members F]    share of members (0..0.5) whose applications all come last, so a
-                        time split leaves them no training applications (default 0)
+  [--cold-members F]    share of members who join late with one or two applications (default 0)
+  [--intent-drift F]    share of members whose later applications go to a second industry
+                        (a planted temporal signal; default 0)
 common:
   --seed S              (default 1)
   --feature-dtype T     float32 | float16 | int8 (default float32)
@@ -267,7 +272,8 @@ async function synth(argv: string[]): Promise<number> {
     {
       ...valueFlags('kind nodes edges feature-dim classes alpha homophily noise seed'),
       ...valueFlags('members jobs skills companies applications-per-member'),
-      ...valueFlags('skills-per-member skills-per-job feature-dtype partitions out cold-members'),
+      ...valueFlags('skills-per-member skills-per-job feature-dtype partitions out'),
+      ...valueFlags('cold-members intent-drift'),
       ...switchFlags('force json'),
     },
     SYNTH_USAGE,
@@ -313,6 +319,7 @@ async function synth(argv: string[]): Promise<number> {
           skillsPerJob: numFlag(s('skills-per-job'), '--skills-per-job'),
           featureDim: intFlag(s('feature-dim'), '--feature-dim'),
           coldMembers: numFlag(s('cold-members'), '--cold-members'),
+          intentDrift: numFlag(s('intent-drift'), '--intent-drift'),
           seed,
         },
         out,
@@ -354,6 +361,76 @@ async function partition(argv: string[]): Promise<number> {
   return 0;
 }
 
+const DENSIFY_USAGE = `usage: weft graph densify DIR --out DIR2 [options]
+
+Cold-start densification: nodes of --node-type whose out-degree is at or below the --low-percentile
+of their type get edges to their --k most similar nodes at or above the --high-percentile, by cosine
+similarity of content features, as the relation TYPE__REL__TYPE of a new graph version (DIR2, with
+provenance in its manifest). On a temporal graph a node links only to nodes active no later than its
+own first activity (docs/densification.md).
+
+  --node-type T          node type to densify (default: the graph's only type)
+  --relation REL         name of the added relation (default similar)
+  --low-percentile P     (default 30)
+  --high-percentile P    (default 90)
+  --k K                  edges per low-degree node (default 50)
+  --features input|FILE  the graph's node features, or a .npy of embeddings (default input)
+  --index auto|hnsw|exact  nearest-neighbour search; auto: exact on small graphs (default auto)
+  --recall-sample N      queries checked against exact search when HNSW is used (default 200)
+  --ef-search N          HNSW search breadth (default 128)
+  --seed S               (default 1)
+  --force                replace DIR2 if it exists
+  --json                 print the report as JSON`;
+
+/** `--low-percentile` for lowPercentile: the flags name the options. */
+const DENSIFY_FLAGS = Object.fromEntries(
+  Object.keys(DEFAULT_DENSIFY).map((k) => [
+    k,
+    `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+  ]),
+) as DensifyFieldNames;
+
+async function densify(argv: string[]): Promise<number> {
+  const flags = Object.values(DENSIFY_FLAGS).map((f) => f.slice(2));
+  const parsed = parseCommandLine(
+    argv,
+    { ...valueFlags([...flags, 'out'].join(' ')), ...switchFlags('force json') },
+    DENSIFY_USAGE,
+    true,
+  );
+  if (!parsed) return 0;
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const dir = required(onePositional(parsed.positionals, 'graph directory'), 'DIR');
+  const out = required(v.out as string | undefined, '--out');
+  noteOutput(out);
+  const o = { ...DEFAULT_DENSIFY };
+  for (const key of Object.keys(o) as (keyof typeof o)[]) {
+    const given = v[DENSIFY_FLAGS[key].slice(2)] as string | undefined;
+    if (given === undefined) continue;
+    const d = DEFAULT_DENSIFY[key];
+    (o as Record<string, unknown>)[key] =
+      typeof d === 'number'
+        ? required(numFlag(given, DENSIFY_FLAGS[key]), DENSIFY_FLAGS[key])
+        : given;
+  }
+  const { result, seconds } = await withProgress(() =>
+    densifyGraph(dir, o, out, {
+      fields: DENSIFY_FLAGS,
+      replace: v.force === true,
+      outField: '--out',
+    }),
+  );
+  const r = result.report;
+  if (v.json) console.log(JSON.stringify({ out, seconds, report: r }, null, 2));
+  else {
+    const recall = r.index.recallAtK === null ? 'not checked' : r.index.recallAtK.toFixed(3);
+    console.log(
+      `wrote ${out}: ${r.edgesAdded.toLocaleString('en-US')} ${r.nodeType}__${r.relation}__${r.nodeType} edges from ${r.lowNodes} nodes (out-degree <= ${r.degreeThresholds.low}) to ${r.highNodes} (>= ${r.degreeThresholds.high}); ${r.index.used} search, recall@k vs exact ${recall}${r.temporal ? ', time-aware' : ''} in ${seconds.toFixed(2)} s`,
+    );
+  }
+  return 0;
+}
+
 /** Entry point for `weft graph …`; returns the process exit code. */
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -366,6 +443,8 @@ export async function run(argv: string[]): Promise<number> {
       return info(rest);
     case 'partition':
       return partition(rest);
+    case 'densify':
+      return densify(rest);
     case undefined:
     case '--help':
     case '-h':
@@ -373,6 +452,6 @@ export async function run(argv: string[]): Promise<number> {
       console.log(USAGE);
       return sub === undefined ? 2 : 0;
     default:
-      throw unknownSubcommand(sub, ['build', 'synth', 'info', 'partition']);
+      throw unknownSubcommand(sub, ['build', 'synth', 'info', 'partition', 'densify']);
   }
 }

@@ -28,11 +28,11 @@ describe('link results in print', () => {
     expect(formatBaselines({ accuracy: 0.8, count: 10 })).toEqual([]);
   });
 
-  it('prints the cold-source slice on its own line, off the model line', () => {
-    const withCold = { ...test, cold_mrr: 0.25, 'cold_recall@10': 0.5, cold_count: 7 };
+  it('prints the cold-start slice on a line of its own, off the model line', () => {
+    const withCold = { ...test, cold_auc: 0.75, cold_mrr: 0.45, cold_count: 40 };
     expect(formatMetrics(withCold)).toBe('auc 0.8000, mrr 0.5000');
-    expect(formatBaselines(withCold)).toContain(
-      '  cold sources (7 positives without an earlier edge): mrr 0.2500, recall@10 0.5000',
+    expect(formatBaselines(withCold)[2]).toBe(
+      '  cold-start sources (fewer than 3 earlier edges, 40 positives): auc 0.7500, mrr 0.4500',
     );
   });
 });
