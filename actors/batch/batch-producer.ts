@@ -5,6 +5,7 @@ import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
 import { createSampler, type NeighborSampler } from '../../kernels/sampling/neighbor-sampler.js';
 import type { SampledSubgraph, SamplerOptions } from '../../kernels/sampling/types.js';
 import { firstLayerFused } from '../job-spec.js';
+import { DegreeNegatives } from './degree-negatives.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
   HEADER_LENGTH,
@@ -23,6 +24,8 @@ export interface ProducerConfig {
   edgeTypes?: boolean;
   /** Global id range [lo, hi) of negative candidates (the destination node type). */
   negativeRange?: [number, number];
+  /** Link training: 'degree' draws negatives ∝ degree^0.75, filtered (absent: uniform). */
+  negativeKind?: 'degree';
 }
 
 /** A request to sample one batch. */
@@ -46,6 +49,7 @@ export interface BatchRequest {
 export class BatchProducer {
   private readonly sampler: NeighborSampler;
   private readonly scratch = { buf: new Float32Array(0) };
+  private degreeNegatives: DegreeNegatives | undefined;
 
   constructor(
     readonly graph: SharedGraph,
@@ -145,6 +149,19 @@ export class BatchProducer {
     else for (let k = 0; k < out.length; k++) out[k] = types[ids[k]];
   }
 
+  /** Negatives drawn here rather than by the sampler (link.negatives degree), or nothing. */
+  private drawnNegatives(req: BatchRequest, lo: number, hi: number): { negativeIds?: Int32Array } {
+    const k = this.config.numNegatives;
+    if (this.config.negativeKind !== 'degree' || k === 0) return {};
+    this.degreeNegatives ??= new DegreeNegatives(
+      this.graph.csr,
+      lo,
+      hi,
+      this.config.sampler.seed ?? 0,
+    );
+    return { negativeIds: this.degreeNegatives.draw(req.src!, req.dst!, k, req.batchSeed) };
+  }
+
   private sample(req: BatchRequest): SampledSubgraph {
     if (req.kind === 'link') {
       const [lo, hi] = this.config.negativeRange ?? [0, this.graph.numNodes];
@@ -153,6 +170,7 @@ export class BatchProducer {
         negatives: this.config.numNegatives > 0 ? 'uniform' : 'none',
         numNegatives: this.config.numNegatives,
         negativeRange: [lo, hi],
+        ...this.drawnNegatives(req, lo, hi),
         times: req.times,
         batchSeed: req.batchSeed,
         copy: false,

@@ -61,9 +61,14 @@ export function producerConfigs(
     ...(relational ? { edgeTypes: true } : {}),
   };
   const trainNeg =
-    spec.task === 'link' && spec.link.negatives === 'uniform' ? spec.link.numNegatives : 0;
+    spec.task === 'link' && spec.link.negatives !== 'in-batch' ? spec.link.numNegatives : 0;
+  const degree = spec.task === 'link' && spec.link.negatives === 'degree';
   return {
-    train: { ...base, numNegatives: trainNeg },
+    train: {
+      ...base,
+      numNegatives: trainNeg,
+      ...(degree ? { negativeKind: 'degree' as const } : {}),
+    },
     eval: {
       ...base,
       sampler: spec.eval.fullNeighbors

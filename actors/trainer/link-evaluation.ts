@@ -1,11 +1,14 @@
 // The link metrics of one evaluation: the model's scores and two baselines (destination popularity
 // before the split, and "seen before" counts of the same pair), all ranked on exactly the same
 // positives and negatives, with negatives that are true pairs of the split left out (filtered).
-import { hitsAtK, mrr, pairAuc, recallAtK } from '../../kernels/metrics/index.js';
+import {
+  hitsPerPositive,
+  meanOf,
+  mrr,
+  pairAuc,
+  recallOfHits,
+} from '../../kernels/metrics/index.js';
 import type { LinkEvalExtras } from '../plan/link-history.js';
-
-/** Cut-off of hits@k and recall@k. */
-export const RANK_CUTOFF = 10;
 
 /** Scores collected over the batches of one evaluation. */
 export class LinkEvaluation {
@@ -18,6 +21,9 @@ export class LinkEvaluation {
     seen_before: { pos: [] as number[], neg: [] as number[] },
   };
   private k = 0;
+
+  /** K of the hits@K and recall@K reported. */
+  constructor(private readonly cutoffs: readonly number[] = [10]) {}
 
   /**
    * One batch: positive scores [P], negative scores [P·K] (pair-major), the global source id of
@@ -47,13 +53,16 @@ export class LinkEvaluation {
   }
 
   private scoresOf(prefix: string, pos: number[], neg: number[]): Record<string, number> {
-    const k = RANK_CUTOFF;
-    return {
+    const out: Record<string, number> = {
       [`${prefix}auc`]: pairAuc(pos, neg, this.skip),
       [`${prefix}mrr`]: mrr(pos, neg, 'average', this.skip),
-      [`${prefix}hits@${k}`]: hitsAtK(pos, neg, k, 'average', this.skip),
-      [`${prefix}recall@${k}`]: recallAtK(pos, neg, this.sources, k, 'average', this.skip),
     };
+    for (const k of this.cutoffs) {
+      const hit = hitsPerPositive(pos, neg, k, 'average', this.skip);
+      out[`${prefix}hits@${k}`] = meanOf(hit);
+      out[`${prefix}recall@${k}`] = recallOfHits(hit, this.sources);
+    }
+    return out;
   }
 
   /** The model's metrics, each baseline's beside them (prefixed), and the counts behind them. */

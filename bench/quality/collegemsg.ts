@@ -11,6 +11,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildGraph } from '../../graph-store/build-graph.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
@@ -29,7 +30,7 @@ function gaussian(rng: Mulberry32): number {
 }
 
 /** Features as a .npy file: random identity vectors and training-period log degrees. */
-function writeFeatures(edgesFile: string, file: string): number {
+export function writeFeatures(edgesFile: string, file: string): number {
   const rows = readFileSync(edgesFile, 'utf8').trim().split('\n');
   const pairs = rows.map((l) => l.split('\t').map(Number));
   let n = 0;
@@ -68,7 +69,7 @@ function writeFeatures(edgesFile: string, file: string): number {
   return n;
 }
 
-function jobSpec(graph: string, out: string, seed: number): JobSpec {
+export function jobSpec(graph: string, out: string, seed: number): JobSpec {
   return applyOverrides(defaultJobSpec(), {
     name: `collegemsg-${seed}`,
     graph,
@@ -88,20 +89,28 @@ function jobSpec(graph: string, out: string, seed: number): JobSpec {
 
 const METRICS = ['auc', 'mrr', 'hits@10'] as const;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { seeds: { type: 'string', default: '5' }, out: { type: 'string' } },
-  });
+/** The graph with its features built in a fresh folder, or undefined (said) without the data. */
+export async function collegeMsgGraph(): Promise<{ work: string; graph: string } | undefined> {
   const edges = join(DATA, 'edges.tsv');
   if (!existsSync(edges)) {
     console.log(`skipped: CollegeMsg not found at ${DATA}`);
-    return;
+    return undefined;
   }
   const work = mkdtempSync(join(os.tmpdir(), 'weft-quality-collegemsg-'));
   const features = join(work, 'features.npy');
   writeFeatures(edges, features);
   const graph = join(work, 'graph');
   await buildGraph({ edges, tsCol: 2, features, out: graph });
+  return { work, graph };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { seeds: { type: 'string', default: '5' }, out: { type: 'string' } },
+  });
+  const built = await collegeMsgGraph();
+  if (!built) return;
+  const { work, graph } = built;
   const runs: Record<string, number>[] = [];
   for (let seed = 0; seed < Number(values.seeds); seed++) {
     const r = await runTraining(jobSpec(graph, join(work, `run-${seed}`), seed));
@@ -136,4 +145,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ median: summary, bar: result.bar }, null, 2));
 }
 
-await main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
