@@ -287,9 +287,23 @@ export const JOB_FIELDS = {
     ),
     negatives: oneOf(
       'uniform',
-      ['uniform', 'in-batch', 'degree'] as const,
-      "Training negatives, always of the destination type (docs/evaluation.md). uniform: link.numNegatives destinations drawn uniformly; in-batch: the other pairs' destinations in the batch; degree: drawn with probability ∝ (in-degree + 1)^0.75 (word2vec, PinSage), a true destination of the source redrawn.",
+      ['uniform', 'in-batch', 'degree', 'hard'] as const,
+      "Training negatives, always of the destination type (docs/evaluation.md). uniform: link.numNegatives destinations drawn uniformly; in-batch: the other pairs' destinations in the batch; degree: drawn with probability ∝ (in-degree + 1)^0.75 (word2vec, PinSage), a true destination of the source redrawn; hard: a pool of link.hard.pool × link.numNegatives uniform destinations (true ones redrawn) is scored by the current model and the link.hard.ratio share of the negatives are its top-scored, the rest uniform from the pool.",
     ),
+    hard: {
+      pool: int(
+        4,
+        'link.negatives hard: candidates drawn per negative kept; the model scores them all in the batch.',
+        1,
+        64,
+      ),
+      ratio: num(
+        0.5,
+        'link.negatives hard: share of the negatives taken as the top-scored candidates (the rest uniform).',
+        0,
+        1,
+      ),
+    },
     numNegatives: int(1, 'Negatives per positive.', 1, 1000),
     loss: oneOf('bce', ['bce', 'bpr'] as const, 'Pairwise loss.'),
     valFraction: num(
@@ -770,10 +784,11 @@ function crossCheck(spec: JobSpec, where: Where): void {
       },
     );
   }
-  if (spec.cluster.partitions && spec.task === 'link' && spec.link.negatives === 'degree') {
+  const drawn = spec.link.negatives === 'degree' || spec.link.negatives === 'hard';
+  if (spec.cluster.partitions && spec.task === 'link' && drawn) {
     const line = where.lineOf(['link', 'negatives']);
     throw new ConfigError(
-      `is 'degree', which weighs every destination by its degree over the whole graph; with cluster.partitions each sampler holds a part: use uniform or in-batch`,
+      `is '${spec.link.negatives}', whose draws read every destination's edges over the whole graph; with cluster.partitions each sampler holds a part: use uniform or in-batch`,
       { file: where.file && line ? `${where.file}:${line}` : where.file, field: 'link.negatives' },
     );
   }

@@ -5,7 +5,7 @@ import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
 import { createSampler, type NeighborSampler } from '../../kernels/sampling/neighbor-sampler.js';
 import type { SampledSubgraph, SamplerOptions } from '../../kernels/sampling/types.js';
 import { firstLayerFused } from '../job-spec.js';
-import { DegreeNegatives } from './degree-negatives.js';
+import { DEGREE_POWER, DrawnNegatives } from './drawn-negatives.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
   HEADER_LENGTH,
@@ -24,8 +24,11 @@ export interface ProducerConfig {
   edgeTypes?: boolean;
   /** Global id range [lo, hi) of negative candidates (the destination node type). */
   negativeRange?: [number, number];
-  /** Link training: 'degree' draws negatives ∝ degree^0.75, filtered (absent: uniform). */
-  negativeKind?: 'degree';
+  /**
+   * Link training, negatives drawn here and filtered against true destinations: 'degree' ∝
+   * degree^0.75, 'filtered' uniform (the pool of hard negatives). Absent: the sampler's uniform draw.
+   */
+  negativeKind?: 'degree' | 'filtered';
 }
 
 /** A request to sample one batch. */
@@ -49,7 +52,7 @@ export interface BatchRequest {
 export class BatchProducer {
   private readonly sampler: NeighborSampler;
   private readonly scratch = { buf: new Float32Array(0) };
-  private degreeNegatives: DegreeNegatives | undefined;
+  private drawn: DrawnNegatives | undefined;
 
   constructor(
     readonly graph: SharedGraph,
@@ -149,17 +152,19 @@ export class BatchProducer {
     else for (let k = 0; k < out.length; k++) out[k] = types[ids[k]];
   }
 
-  /** Negatives drawn here rather than by the sampler (link.negatives degree), or nothing. */
+  /** Negatives drawn here rather than by the sampler (link.negatives degree or hard), or nothing. */
   private drawnNegatives(req: BatchRequest, lo: number, hi: number): { negativeIds?: Int32Array } {
     const k = this.config.numNegatives;
-    if (this.config.negativeKind !== 'degree' || k === 0) return {};
-    this.degreeNegatives ??= new DegreeNegatives(
+    const kind = this.config.negativeKind;
+    if (kind === undefined || k === 0) return {};
+    this.drawn ??= new DrawnNegatives(
       this.graph.csr,
       lo,
       hi,
       this.config.sampler.seed ?? 0,
+      kind === 'degree' ? DEGREE_POWER : 0,
     );
-    return { negativeIds: this.degreeNegatives.draw(req.src!, req.dst!, k, req.batchSeed) };
+    return { negativeIds: this.drawn.draw(req.src!, req.dst!, k, req.batchSeed) };
   }
 
   private sample(req: BatchRequest): SampledSubgraph {

@@ -60,15 +60,20 @@ export function producerConfigs(
     negativeRange,
     ...(relational ? { edgeTypes: true } : {}),
   };
+  const { negatives, numNegatives, hard } = spec.link;
+  const link = spec.task === 'link';
+  // Hard negatives are picked by the trainer from a pool the sampler draws and samples.
   const trainNeg =
-    spec.task === 'link' && spec.link.negatives !== 'in-batch' ? spec.link.numNegatives : 0;
-  const degree = spec.task === 'link' && spec.link.negatives === 'degree';
+    !link || negatives === 'in-batch' ? 0 : numNegatives * (negatives === 'hard' ? hard.pool : 1);
+  const drawn = !link
+    ? {}
+    : negatives === 'degree'
+      ? { negativeKind: 'degree' as const }
+      : negatives === 'hard'
+        ? { negativeKind: 'filtered' as const }
+        : {};
   return {
-    train: {
-      ...base,
-      numNegatives: trainNeg,
-      ...(degree ? { negativeKind: 'degree' as const } : {}),
-    },
+    train: { ...base, numNegatives: trainNeg, ...drawn },
     eval: {
       ...base,
       sampler: spec.eval.fullNeighbors

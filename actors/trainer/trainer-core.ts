@@ -54,8 +54,8 @@ export function buildModel(
           kind: 'link' as const,
           decoder: spec.model.decoder,
           // Degree-biased negatives reach the head as explicit rows, like uniform ones.
-          negatives:
-            spec.link.negatives === 'in-batch' ? ('in-batch' as const) : ('uniform' as const),
+          negatives: spec.link.negatives === 'degree' ? ('uniform' as const) : spec.link.negatives,
+          hardRatio: spec.link.hard.ratio,
           loss: spec.link.loss,
           numNegatives: spec.link.numNegatives,
         };

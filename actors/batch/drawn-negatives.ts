@@ -1,6 +1,6 @@
-// Degree-biased training negatives (link.negatives degree): destinations drawn with probability
-// ∝ (in-degree + 1)^0.75 over the destination type, as word2vec and PinSage draw theirs, so popular
-// items are contrasted more often; a draw that is a true destination of the pair's source is redrawn.
+// Training negatives drawn before sampling, filtered: destinations of the destination type with
+// probability ∝ (in-degree + 1)^power — 0.75 for link.negatives degree, as word2vec and PinSage draw
+// theirs; 0 (uniform) for the candidate pool of hard negatives — a true destination of the source redrawn.
 import type { Csr } from '../../graph-store/types.js';
 import { Xoshiro128 } from '../../runtime/prng.js';
 
@@ -11,7 +11,7 @@ const DEGREE_LANE = 7;
 /** Redraws of a negative that is a true destination before it is kept (the loss drops its own dst). */
 const MAX_REDRAWS = 16;
 
-export class DegreeNegatives {
+export class DrawnNegatives {
   /** Cumulative weights of candidates lo .. hi−1. */
   readonly cumulative: Float64Array;
 
@@ -20,6 +20,8 @@ export class DegreeNegatives {
     readonly lo: number,
     readonly hi: number,
     private readonly seed: number,
+    /** Exponent of the degree weighting: DEGREE_POWER, or 0 for uniform. */
+    readonly power: number,
   ) {
     const inDegree = new Float64Array(hi - lo);
     for (let e = 0; e < csr.indices.length; e++) {
@@ -30,7 +32,7 @@ export class DegreeNegatives {
     let total = 0;
     for (let c = 0; c < inDegree.length; c++) {
       // +1: a node never seen as a destination keeps a small chance (no dead candidates).
-      total += Math.pow(inDegree[c] + 1, DEGREE_POWER);
+      total += power === 0 ? 1 : Math.pow(inDegree[c] + 1, power);
       this.cumulative[c] = total;
     }
   }

@@ -1,8 +1,9 @@
-// Degree-biased negatives: drawn only from the destination type, never a true destination of the
-// pair's source, with frequencies ∝ (in-degree + 1)^0.75 within sampling error, the same for a seed.
+// Negatives drawn before sampling: only from the destination type, never a true destination of the
+// pair's source, with frequencies ∝ (in-degree + 1)^0.75 (degree) or uniform (the hard pool) within
+// sampling error, the same for a seed.
 
 import { describe, expect, it } from 'vitest';
-import { DEGREE_POWER, DegreeNegatives } from '../../../actors/batch/degree-negatives.js';
+import { DEGREE_POWER, DrawnNegatives } from '../../../actors/batch/drawn-negatives.js';
 import type { Csr } from '../../../graph-store/types.js';
 
 /** Users 0..3 send to items 4..9; item v receives (v − 3)·2 messages from user 0 and 1 alternately. */
@@ -23,7 +24,7 @@ function graph(): Csr {
 
 describe('degree-biased negatives', () => {
   it('draws only destinations, never a true one of the source', () => {
-    const neg = new DegreeNegatives(graph(), 4, 10, 3);
+    const neg = new DrawnNegatives(graph(), 4, 10, 3, DEGREE_POWER);
     const src = new Int32Array(500).fill(2);
     const dst = new Int32Array(500).fill(6);
     const out = neg.draw(src, dst, 4, 11);
@@ -35,7 +36,7 @@ describe('degree-biased negatives', () => {
   });
 
   it('follows (in-degree + 1)^0.75 within sampling error', () => {
-    const neg = new DegreeNegatives(graph(), 4, 10, 5);
+    const neg = new DrawnNegatives(graph(), 4, 10, 5, DEGREE_POWER);
     // User 3 has no edges; its positive is item 4, so items 5..9 share the draws.
     const n = 40000;
     const out = neg.draw(new Int32Array(n).fill(3), new Int32Array(n).fill(4), 1, 1);
@@ -54,9 +55,19 @@ describe('degree-biased negatives', () => {
     expect(counts[4] / counts[0]).toBeGreaterThan(1.5);
   });
 
+  it('draws uniformly with power 0 (the candidate pool of hard negatives)', () => {
+    const neg = new DrawnNegatives(graph(), 4, 10, 5, 0);
+    const n = 40000;
+    const out = neg.draw(new Int32Array(n).fill(3), new Int32Array(n).fill(4), 1, 1);
+    for (const v of [5, 6, 7, 8, 9]) {
+      const share = out.filter((c) => c === v).length / n;
+      expect(Math.abs(share - 0.2)).toBeLessThan(4 * Math.sqrt((0.2 * 0.8) / n));
+    }
+  });
+
   it('is determined by the seed and the batch seed', () => {
-    const a = new DegreeNegatives(graph(), 4, 10, 9);
-    const b = new DegreeNegatives(graph(), 4, 10, 9);
+    const a = new DrawnNegatives(graph(), 4, 10, 9, DEGREE_POWER);
+    const b = new DrawnNegatives(graph(), 4, 10, 9, DEGREE_POWER);
     const src = Int32Array.from([0, 1, 2, 3]);
     const dst = Int32Array.from([4, 5, 6, 7]);
     expect(a.draw(src, dst, 5, 42)).toEqual(b.draw(src, dst, 5, 42));
