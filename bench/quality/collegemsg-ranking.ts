@@ -20,22 +20,40 @@ const SHOWN = [
   'seen_before_exact_mrr',
 ] as const;
 
+type ByKind = Record<string, { runs: Record<string, number>[]; median: Record<string, number> }>;
+
+/** Writes the runs so far with their medians (after every run: a long sweep keeps what it did). */
+function save(out: string | undefined, graph: string, seeds: number, byKind: ByKind): void {
+  for (const r of Object.values(byKind))
+    for (const k of Object.keys(r.runs[0] ?? {})) r.median[k] = median(r.runs.map((t) => t[k]));
+  writeResult(out ?? join(import.meta.dirname, 'results', 'collegemsg-ranking.json'), {
+    ...runRecord(),
+    bench: 'quality/collegemsg-ranking',
+    protocol:
+      'as quality/collegemsg (newest 15 % test, 15 % before validation, 2 epochs, cosine decoder), test metrics: sampled = 20 uniform negatives, filtered by the split; exact_* = every user, filtered by every known destination of the sender; candidates embedded before the first test message, senders at each message time',
+    spec: applyOverrides(jobSpec(graph, '', 0), { 'eval.ranking': 'exact' }),
+    seeds,
+    negatives: byKind,
+  });
+}
+
+const line = (r: Record<string, number>) => SHOWN.map((m) => `${m} ${r[m]?.toFixed(4)}`).join(', ');
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       seeds: { type: 'string', default: '3' },
-      negatives: { type: 'string', default: 'uniform,degree,in-batch' },
+      negatives: { type: 'string', default: 'uniform,degree,in-batch,hard' },
       out: { type: 'string' },
     },
   });
   const built = await collegeMsgGraph();
   if (!built) return;
-  const kinds = values.negatives.split(',');
-  const byKind: Record<string, { runs: Record<string, number>[]; median: Record<string, number> }> =
-    {};
-  for (const kind of kinds) {
-    const runs: Record<string, number>[] = [];
-    for (let seed = 0; seed < Number(values.seeds); seed++) {
+  const seeds = Number(values.seeds);
+  const byKind: ByKind = {};
+  for (const kind of values.negatives.split(',')) {
+    byKind[kind] = { runs: [], median: {} };
+    for (let seed = 0; seed < seeds; seed++) {
       const spec = applyOverrides(jobSpec(built.graph, join(built.work, `${kind}-${seed}`), seed), {
         'link.negatives': kind,
         'eval.ranking': 'exact',
@@ -43,32 +61,12 @@ async function main(): Promise<void> {
       });
       const t0 = performance.now();
       const r = await runTraining(spec);
-      runs.push({ ...r.test, seconds: (performance.now() - t0) / 1000 });
-      console.log(
-        `${kind} seed ${seed}: ${SHOWN.map((m) => `${m} ${r.test[m]?.toFixed(4)}`).join(', ')}`,
-      );
+      byKind[kind].runs.push({ ...r.test, seconds: (performance.now() - t0) / 1000 });
+      console.log(`${kind} seed ${seed}: ${line(r.test)}`);
+      save(values.out, built.graph, seeds, byKind);
     }
-    const med: Record<string, number> = {};
-    for (const k of Object.keys(runs[0])) med[k] = median(runs.map((t) => t[k]));
-    byKind[kind] = { runs, median: med };
   }
-  const result = {
-    ...runRecord(),
-    bench: 'quality/collegemsg-ranking',
-    protocol:
-      'as quality/collegemsg (newest 15 % test, 15 % before validation, 2 epochs, cosine decoder), test metrics: sampled = 20 uniform negatives, filtered by the split; exact_* = every user, filtered by every known destination of the sender; embeddings for exact ranking drawn before the first test message',
-    spec: applyOverrides(jobSpec(built.graph, '', 0), { 'eval.ranking': 'exact' }),
-    seeds: Number(values.seeds),
-    negatives: byKind,
-  };
-  writeResult(
-    values.out ?? join(import.meta.dirname, 'results', 'collegemsg-ranking.json'),
-    result,
-  );
-  for (const [kind, r] of Object.entries(byKind))
-    console.log(
-      `${kind} median: ${SHOWN.map((m) => `${m} ${r.median[m]?.toFixed(4)}`).join(', ')}`,
-    );
+  for (const [kind, r] of Object.entries(byKind)) console.log(`${kind} median: ${line(r.median)}`);
 }
 
 await main();
