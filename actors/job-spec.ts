@@ -357,7 +357,25 @@ export const JOB_FIELDS = {
       '',
       'Edge type key src__rel__dst to predict (default: the only or the first timestamped one).',
     ),
-    negatives: oneOf('uniform', ['uniform', 'in-batch'] as const, 'Negative sampling.'),
+    negatives: oneOf(
+      'uniform',
+      ['uniform', 'in-batch', 'degree', 'hard'] as const,
+      "Training negatives, always of the destination type (docs/evaluation.md). uniform: link.numNegatives destinations drawn uniformly; in-batch: the other pairs' destinations in the batch; degree: drawn with probability ∝ (in-degree + 1)^0.75 (word2vec, PinSage), a true destination of the source redrawn; hard: a pool of link.hard.pool × link.numNegatives uniform destinations (true ones redrawn) is scored by the current model and the link.hard.ratio share of the negatives are its top-scored, the rest uniform from the pool.",
+    ),
+    hard: {
+      pool: int(
+        4,
+        'link.negatives hard: candidates drawn per negative kept; the model scores them all in the batch.',
+        1,
+        64,
+      ),
+      ratio: num(
+        0.5,
+        'link.negatives hard: share of the negatives taken as the top-scored candidates (the rest uniform).',
+        0,
+        1,
+      ),
+    },
     numNegatives: int(1, 'Negatives per positive.', 1, 1000),
     loss: oneOf('bce', ['bce', 'bpr'] as const, 'Pairwise loss.'),
     valFraction: num(
@@ -391,6 +409,29 @@ export const JOB_FIELDS = {
     fullNeighbors: bool(
       false,
       'Evaluate with every neighbour instead of the training fanouts (exact, slower on hubs).',
+    ),
+    ranking: oneOf(
+      'sampled',
+      ['sampled', 'exact'] as const,
+      'Link task (docs/evaluation.md): sampled: each positive ranked among 20 negatives drawn from the destination type; exact: also among every candidate of the destination type (exact_* metrics and the baselines on the same pairs beside the sampled ones), known positives of the source filtered out, scored on eval.workers threads.',
+    ),
+    cutoffs: ints(
+      [10],
+      'K of the hits@K and recall@K reported (hits@10 and recall@10 always are).',
+      1,
+      1_000_000,
+    ),
+    workers: int(
+      0,
+      'eval.ranking exact: threads that score the candidates (0 = every core this process may use).',
+      0,
+      256,
+    ),
+    candidateChunk: int(
+      65536,
+      'eval.ranking exact: candidates each thread scores per pass (memory per thread: 8 bytes each).',
+      1,
+      1 << 24,
     ),
   },
   runtime: {
@@ -914,6 +955,21 @@ function crossCheck(spec: JobSpec, where: Where): void {
         file: where.file && line ? `${where.file}:${line}` : where.file,
         field: 'cluster.partitions',
       },
+    );
+  }
+  const drawn = spec.link.negatives === 'degree' || spec.link.negatives === 'hard';
+  if (spec.cluster.partitions && spec.task === 'link' && drawn) {
+    const line = where.lineOf(['link', 'negatives']);
+    throw new ConfigError(
+      `is '${spec.link.negatives}', whose draws read every destination's edges over the whole graph; with cluster.partitions each sampler holds a part: use uniform or in-batch`,
+      { file: where.file && line ? `${where.file}:${line}` : where.file, field: 'link.negatives' },
+    );
+  }
+  if (spec.cluster.partitions && spec.eval.ranking === 'exact') {
+    const line = where.lineOf(['eval', 'ranking']);
+    throw new ConfigError(
+      `is 'exact', which embeds every candidate on the trainer from the whole graph; with cluster.partitions the samplers hold it in parts: use eval.ranking sampled`,
+      { file: where.file && line ? `${where.file}:${line}` : where.file, field: 'eval.ranking' },
     );
   }
   if (spec.sampling.budget.mode !== 'fixed' && spec.sampling.strategy === 'ppr') {

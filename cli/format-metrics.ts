@@ -15,10 +15,15 @@ const HIDDEN = new Set(['count', 'negatives', 'filtered_negatives', 'degree_auc'
 const COLD = 'cold_';
 
 const isBaseline = (k: string) => k.startsWith(COLD) || BASELINES.some(([p]) => k.startsWith(p));
+/** eval.ranking exact's metrics (exact_*, and the baselines' <baseline>_exact_*). */
+const EXACT = 'exact_';
+const isExact = (k: string) =>
+  k.startsWith(EXACT) || BASELINES.some(([p]) => k.startsWith(p + EXACT));
 
+/** The model's metrics on one line (sampled ranking; exact ranking is on formatBaselines' lines). */
 export function formatMetrics(m: Record<string, number>, separator = ', ', prefix = ''): string {
   return Object.entries(m)
-    .filter(([k]) => !HIDDEN.has(k) && !isBaseline(k))
+    .filter(([k]) => !HIDDEN.has(k) && !isBaseline(k) && !isExact(k))
     .map(([k, v]) => `${prefix}${k} ${v.toFixed(4)}`)
     .join(separator);
 }
@@ -30,7 +35,7 @@ export function formatMetrics(m: Record<string, number>, separator = ', ', prefi
 export function formatBaselines(m: Record<string, number>): string[] {
   const lines: string[] = [];
   for (const [prefix, name] of BASELINES) {
-    const own = Object.entries(m).filter(([k]) => k.startsWith(prefix));
+    const own = Object.entries(m).filter(([k]) => k.startsWith(prefix) && !isExact(k));
     if (own.length === 0) continue;
     const text = own.map(([k, v]) => `${k.slice(prefix.length)} ${v.toFixed(4)}`).join(', ');
     lines.push(`  baseline ${name}: ${text}`);
@@ -45,5 +50,27 @@ export function formatBaselines(m: Record<string, number>): string[] {
     lines.push(
       `  (${m.count} positives, ${m.negatives} negatives each from the destination type, ${m.filtered_negatives ?? 0} true pairs filtered out)`,
     );
+  return [...lines, ...exactLines(m)];
+}
+
+const EXACT_COUNTS = new Set(['exact_candidates', 'exact_filtered', 'exact_count']);
+
+/** eval.ranking exact: the model's and each baseline's metrics among every candidate. */
+function exactLines(m: Record<string, number>): string[] {
+  const of = (prefix: string) =>
+    Object.entries(m)
+      .filter(([k]) => k.startsWith(prefix) && !EXACT_COUNTS.has(k))
+      .map(([k, v]) => `${k.slice(prefix.length)} ${v.toFixed(4)}`)
+      .join(', ');
+  const model = of(EXACT);
+  if (model === '') return [];
+  const lines = [`  exact, all candidates: ${model}`];
+  for (const [prefix, name] of BASELINES) {
+    const text = of(prefix + EXACT);
+    if (text !== '') lines.push(`  exact baseline ${name}: ${text}`);
+  }
+  lines.push(
+    `  (${m.exact_count} positives, each among all ${m.exact_candidates} candidates of the destination type, ${m.exact_filtered} known destinations of their sources filtered out)`,
+  );
   return lines;
 }

@@ -14,6 +14,7 @@ import type {
 } from '../../kernels/sampling/types.js';
 import { firstLayerFused } from '../job-spec.js';
 import { relationFanoutsByType } from '../plan/relation-fanouts.js';
+import { DEGREE_POWER, DrawnNegatives } from './drawn-negatives.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
   HEADER_LENGTH,
@@ -34,6 +35,11 @@ export interface ProducerConfig {
   negativeRange?: [number, number];
   /** sampling.relationFanouts: relation name to its per-hop fanouts; absent or empty: none. */
   relationFanouts?: Record<string, number[]>;
+  /**
+   * Link training, negatives drawn here and filtered against true destinations: 'degree' ∝
+   * degree^0.75, 'filtered' uniform (the pool of hard negatives). Absent: the sampler's uniform draw.
+   */
+  negativeKind?: 'degree' | 'filtered';
 }
 
 /** A request to sample one batch. */
@@ -59,6 +65,7 @@ export class BatchProducer {
   private readonly scratch = { buf: new Float32Array(0) };
   /** Bytes of the graph's randomly read arrays now on 2 MiB pages (0 on the wasm kernels). */
   readonly hugePageBytes: number;
+  private drawn: DrawnNegatives | undefined;
 
   constructor(
     readonly graph: SharedGraph,
@@ -82,12 +89,7 @@ export class BatchProducer {
     const t0 = performance.now();
     const sub =
       req.kind === 'link'
-        ? this.sampler.sampleEdges(
-            req.src!,
-            req.dst!,
-            req.src!.length,
-            linkOptions(req, this.config, this.sampler.numNodes),
-          )
+        ? this.sampler.sampleEdges(req.src!, req.dst!, req.src!.length, this.linkOptions(req))
         : this.sampler.sample(req.seeds!, req.seeds!.length, nodeOptions(req));
     const t1 = performance.now();
     const g = this.graph;
@@ -103,6 +105,23 @@ export class BatchProducer {
     else g.gather(sub.nodes, sub.nodes.length, out.x, 0);
     writeSampledHeader(out, sub, req, this.config, t1 - t0, performance.now() - t1);
     return out;
+  }
+
+  /** linkOptions, with the negatives drawn here when link.negatives is degree or hard. */
+  private linkOptions(req: BatchRequest): SampleEdgesOptions {
+    const options = linkOptions(req, this.config, this.sampler.numNodes);
+    const k = this.config.numNegatives;
+    const kind = this.config.negativeKind;
+    if (kind === undefined || k === 0) return options;
+    const [lo, hi] = options.negativeRange!;
+    this.drawn ??= new DrawnNegatives(
+      this.graph.csr,
+      lo,
+      hi,
+      this.config.sampler.seed ?? 0,
+      kind === 'degree' ? DEGREE_POWER : 0,
+    );
+    return { ...options, negativeIds: this.drawn.draw(req.src!, req.dst!, k, req.batchSeed) };
   }
 
   /** The relation of each sampled edge, read at its CSR position (0 in a single-relation graph). */

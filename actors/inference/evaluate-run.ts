@@ -1,6 +1,7 @@
 // `weft eval`: the metrics of a run's checkpoint (by default the best validation's, whose numbers
 // results.json reports) on validation and/or test, computed with the trainer's own evaluation (same
 // sampler settings and batch seeds) in this thread.
+import type { JobSpec } from '../job-spec.js';
 import { IdTableHost } from '../parameter-server/id-table-host.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import { backendLabel, initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
@@ -22,6 +23,8 @@ export interface EvaluateOptions {
   nats?: string;
   /** Which checkpoint: best (default), latest, or a parameter version. */
   checkpoint?: CheckpointChoice;
+  /** eval.ranking instead of the run's (exact: also every candidate of the destination type). */
+  ranking?: JobSpec['eval']['ranking'];
 }
 
 export interface EvalReport {
@@ -60,10 +63,13 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   });
   const graph = await openRunGraph(run, opts.graph !== undefined);
   const backend = await initBackend(opts.backend ?? run.spec.runtime.backend);
-  const seeds = seedsOf(run.spec, graph);
-  const producers = producerConfigs(run.spec, seeds.negativeRange);
+  const spec = opts.ranking
+    ? { ...run.spec, eval: { ...run.spec.eval, ranking: opts.ranking } }
+    : run.spec;
+  const seeds = seedsOf(spec, graph);
+  const producers = producerConfigs(spec, seeds.negativeRange);
   const core = new TrainerCore(
-    run.spec,
+    spec,
     graph,
     seeds.source,
     { val: seeds.val, test: seeds.test },

@@ -63,10 +63,20 @@ export function producerConfigs(
     ...(relational ? { edgeTypes: true } : {}),
     ...(byRelation ? { relationFanouts } : {}),
   };
+  const { negatives, numNegatives, hard } = spec.link;
+  const link = spec.task === 'link';
+  // Hard negatives are picked by the trainer from a pool the sampler draws and samples.
   const trainNeg =
-    spec.task === 'link' && spec.link.negatives === 'uniform' ? spec.link.numNegatives : 0;
+    !link || negatives === 'in-batch' ? 0 : numNegatives * (negatives === 'hard' ? hard.pool : 1);
+  const drawn = !link
+    ? {}
+    : negatives === 'degree'
+      ? { negativeKind: 'degree' as const }
+      : negatives === 'hard'
+        ? { negativeKind: 'filtered' as const }
+        : {};
   return {
-    train: { ...base, numNegatives: trainNeg },
+    train: { ...base, numNegatives: trainNeg, ...drawn },
     eval: {
       ...base,
       sampler: spec.eval.fullNeighbors

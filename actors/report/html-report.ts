@@ -40,7 +40,13 @@ const EVENT_COLOR: Record<string, string> = {
 const OTHER_EVENT_COLOR = PALETTE[6];
 
 /** Sizes that ride along with the metrics (nodes or edges evaluated, negatives per edge): facts, not curves. */
-const COUNT_KEYS = new Set(['count', 'negatives']);
+const COUNT_KEYS = new Set([
+  'count',
+  'negatives',
+  'exact_candidates',
+  'exact_filtered',
+  'exact_count',
+]);
 const isMetric = (key: string) => !COUNT_KEYS.has(key);
 
 const plural = (n: number, word: string) => `${formatNumber(n)} ${word}${n === 1 ? '' : 's'}`;
@@ -183,6 +189,11 @@ function summarySection(run: RunData, rows: number[][]): string {
       facts.push([
         `${split === 'val' ? 'validation' : 'test'} size`,
         `${formatNumber(m.count)}${m.negatives !== undefined ? ` edges, ${formatNumber(m.negatives)} negatives each` : ''}`,
+      ]);
+    if (m?.exact_count !== undefined)
+      facts.push([
+        `${split === 'val' ? 'validation' : 'test'} exact ranking (exact_*)`,
+        `${formatNumber(m.exact_count)} edges, each among all ${formatNumber(m.exact_candidates)} candidates, ${formatNumber(m.exact_filtered)} known destinations filtered`,
       ]);
   }
   if (r?.duration_s !== undefined) facts.push(['duration', duration(r.duration_s)]);

@@ -79,7 +79,8 @@ const RESULTS_FILE = 'results.json';
 const METRICS_FILE = 'metrics.jsonl';
 const DEFAULT_ACTOR = 'trainer';
 
-function emptySteps(): StepColumns {
+/** Step columns with no rows (a run without step records). */
+export function emptySteps(): StepColumns {
   return {
     t: [],
     epoch: [],

@@ -2,11 +2,14 @@
 // before the split, and "seen before" counts of the same pair), all ranked on exactly the same
 // positives and negatives, with negatives that are true pairs of the split left out (filtered), and
 // the model's metrics again on the cold-start sources alone (plan/cold-start.ts).
-import { hitsAtK, mrr, pairAuc, recallAtK } from '../../kernels/metrics/index.js';
+import {
+  hitsPerPositive,
+  meanOf,
+  mrr,
+  pairAuc,
+  recallOfHits,
+} from '../../kernels/metrics/index.js';
 import type { LinkEvalExtras } from '../plan/link-history.js';
-
-/** Cut-off of hits@k and recall@k. */
-export const RANK_CUTOFF = 10;
 
 /** Scores collected over the batches of one evaluation. */
 export class LinkEvaluation {
@@ -21,6 +24,9 @@ export class LinkEvaluation {
     seen_before: { pos: [] as number[], neg: [] as number[] },
   };
   private k = 0;
+
+  /** K of the hits@K and recall@K reported. */
+  constructor(private readonly cutoffs: readonly number[] = [10]) {}
 
   /**
    * One batch: positive scores [P], negative scores [P·K] (pair-major), the global source id of
@@ -57,18 +63,21 @@ export class LinkEvaluation {
     sources = this.sources,
     skip = this.skip,
   ): Record<string, number> {
-    const k = RANK_CUTOFF;
-    return {
+    const out: Record<string, number> = {
       [`${prefix}auc`]: pairAuc(pos, neg, skip),
       [`${prefix}mrr`]: mrr(pos, neg, 'average', skip),
-      [`${prefix}hits@${k}`]: hitsAtK(pos, neg, k, 'average', skip),
-      [`${prefix}recall@${k}`]: recallAtK(pos, neg, sources, k, 'average', skip),
     };
+    for (const k of this.cutoffs) {
+      const hit = hitsPerPositive(pos, neg, k, 'average', skip);
+      out[`${prefix}hits@${k}`] = meanOf(hit);
+      out[`${prefix}recall@${k}`] = recallOfHits(hit, sources);
+    }
+    return out;
   }
 
   /**
-   * The model's metrics on the positives whose source is cold (cold_…), and
-   * their count; nothing when there are none.
+   * The model's metrics on the positives whose source is cold (cold_…), and their count; nothing
+   * when there are none.
    */
   private coldScores(): Record<string, number> {
     const pos: number[] = [];

@@ -110,7 +110,7 @@ export async function mlpInitParams(
   const L = spec.model.layers;
   const fused = spec.model.encoder === 'sage';
   const bs = spec.sampling.batchSize;
-  const k = spec.task === 'link' && spec.link.negatives === 'uniform' ? spec.link.numNegatives : 0;
+  const k = spec.task === 'link' && spec.link.negatives !== 'in-batch' ? spec.link.numNegatives : 0;
   const [lo, hi] = negativeRange ?? [0, graph.numNodes];
   let steps = 0;
   let lastLoss = NaN;

@@ -22,6 +22,7 @@ import {
   type LinkHistory,
 } from '../plan/link-history.js';
 import { LinkEvaluation } from './link-evaluation.js';
+import { cutoffsOf, EvaluatedPairs, exactRanking } from './exact-evaluation.js';
 import { allocateArrays, type BatchFields } from '../batch/batch-record.js';
 import { BatchProducer, type ProducerConfig } from '../batch/batch-producer.js';
 import { requestFor, type SeedSource } from '../plan/seed-source.js';
@@ -54,7 +55,9 @@ export function buildModel(
       : {
           kind: 'link' as const,
           decoder: spec.model.decoder,
-          negatives: spec.link.negatives,
+          // Degree-biased negatives reach the head as explicit rows, like uniform ones.
+          negatives: spec.link.negatives === 'degree' ? ('uniform' as const) : spec.link.negatives,
+          hardRatio: spec.link.hard.ratio,
           loss: spec.link.loss,
           numNegatives: spec.link.numNegatives,
         };
@@ -154,6 +157,8 @@ export class TrainerCore {
   private evalProducer: BatchProducer | undefined;
   /** Adaptive sampling: fanouts replacing the configs' from now on (undefined: the configs'). */
   private fanouts: number[] | undefined;
+  /** The parameters set last (the decoder's are read by exact ranking). */
+  private params: ParamMap | undefined;
 
   constructor(
     readonly spec: JobSpec,
@@ -178,6 +183,7 @@ export class TrainerCore {
 
   setParams(params: ParamMap): void {
     this.model.setParams(params);
+    this.params = params;
   }
 
   /** Forward + backward of one batch; gradients are added to the local accumulator. */
@@ -378,7 +384,17 @@ export class TrainerCore {
         count: labels.length,
       };
     }
-    const ev = new LinkEvaluation();
+    return this.evaluateLinks(split, batches);
+  }
+
+  /** Link metrics: sampled ranking batch by batch; with eval.ranking exact, all candidates too. */
+  private async evaluateLinks(
+    split: EvalSplit,
+    batches: EvalBatches,
+  ): Promise<Record<string, number>> {
+    const ev = new LinkEvaluation(cutoffsOf(this.spec));
+    const exact = this.spec.eval.ranking === 'exact' ? new EvaluatedPairs() : undefined;
+    let numBatches = 1;
     for (let b = 0; b < numBatches; b++) {
       const got = await batches.next(b);
       numBatches = got.count;
@@ -399,7 +415,55 @@ export class TrainerCore {
         Int32Array.from(link.src, (r) => v.seeds[r]),
         got.extras,
       );
+      // The sources' embeddings at each pair's own time, as the sampled ranking scored them.
+      exact?.add(v.seeds, link.src, link.dst, this.model.embed(v.model, rows));
     }
-    return ev.metrics();
+    const sampled = ev.metrics();
+    return exact ? { ...sampled, ...(await this.exactMetrics(split, exact)) } : sampled;
+  }
+
+  /** eval.ranking exact: the split's evaluated pairs ranked among every destination candidate. */
+  private async exactMetrics(
+    split: EvalSplit,
+    pairs: EvaluatedPairs,
+  ): Promise<Record<string, number>> {
+    const graph = this.localGraph();
+    const source = this.seeds;
+    if (source.kind !== 'link') return {};
+    const history = this.histories.get(split) ?? linkHistory(source, this.evalSets, split)!;
+    let batch = 0;
+    return exactRanking({
+      spec: this.spec,
+      src: source.src,
+      dst: source.dst,
+      times: source.times,
+      pairs,
+      split: this.evalSets[split],
+      candidates: this.producerConfig.negativeRange ?? [0, graph.numNodes],
+      history,
+      params: this.params,
+      embed: (ids, time) => this.embedAt(ids, time, batch++),
+    });
+  }
+
+  /** Embedding rows of distinct node ids, their neighbourhoods drawn before `time` (eval sampler). */
+  private async embedAt(ids: Int32Array, time: number, batch: number): Promise<Float32Array> {
+    const req = {
+      kind: 'encode' as const,
+      epoch: EXACT_EPOCH,
+      batch,
+      batchSeed: batchSeed(this.spec.train.seed, EXACT_EPOCH, batch),
+      seeds: ids,
+      times: new Float64Array(ids.length).fill(time),
+    };
+    const view = viewBatch(
+      this.producer(true).produce(req, (shape) => allocateArrays<BatchFields>(shape)),
+    );
+    if (view.numSeeds !== ids.length || view.seeds.some((v, i) => i < ids.length && v !== ids[i]))
+      throw new Error('exact ranking: the embedded rows are not the ids asked for');
+    return this.model.embed(view.model, await this.evalRows(view));
   }
 }
+
+/** The epoch number keying the sampling of exact ranking's embeddings (apart from every other). */
+const EXACT_EPOCH = 3_000_000;

@@ -8,14 +8,15 @@
 // degree features. Usage: npx tsx bench/quality/collegemsg.ts [--seeds 5] [--out FILE]
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { runTraining } from '../../actors/coordinator/train-job.js';
 import { COLLEGEMSG_DATA, collegeMsgGraph } from './collegemsg-graph.js';
 import { median, runRecord, writeResult } from './run-record.js';
 
-function jobSpec(graph: string, out: string, seed: number): JobSpec {
+export function jobSpec(graph: string, out: string, seed: number): JobSpec {
   return applyOverrides(defaultJobSpec(), {
     name: `collegemsg-${seed}`,
     graph,
@@ -79,4 +80,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ median: summary, bar: result.bar }, null, 2));
 }
 
-await main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

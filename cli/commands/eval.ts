@@ -11,12 +11,17 @@ Loads a checkpoint of RUN_DIR (written by weft train or weft launch: in RUN_DIR/
 or in the JetStream object store the run recorded) - by default the one of the best validation
 epoch, whose numbers results.json reports - rebuilds its model from the job spec recorded
 there, and evaluates it on the graph's validation and/or test split with the
-training job's evaluation sampler: accuracy and macro-F1 for node classification, ROC-AUC, MRR
-and hits@10 for link prediction. The first line says which checkpoint was scored.
+training job's evaluation sampler: accuracy and macro-F1 for node classification, ROC-AUC, MRR,
+hits@K and recall@K for link prediction against sampled negatives, beside the popularity and
+seen-before baselines on the same pairs, and with eval.ranking exact (the run's, or --ranking)
+against every candidate of the destination type as well. The first line says which checkpoint
+was scored.
 
 options:
   --split val|test|both   which split(s) (default both)
   --checkpoint C          best (default), latest, or a parameter version (120 or v000000120)
+  --ranking sampled|exact rank link pairs among sampled negatives only, or also among every
+                          candidate (default: the run's eval.ranking)
   --graph DIR             graph directory instead of the one the run trained on
   --nats URL              NATS server(s) of a run checkpointed to a JetStream object store
                           (default: the servers the run recorded in checkpoint-store.json)
@@ -33,7 +38,7 @@ function shown(m: Record<string, number>): string {
 
 /** Entry point of `weft eval`. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseRunDirCommand(argv, 'split checkpoint', '', USAGE);
+  const parsed = parseRunDirCommand(argv, 'split checkpoint ranking', '', USAGE);
   if (typeof parsed === 'number') return parsed;
   const { values, runDir } = parsed;
   const split = (values.split ?? 'both') as EvalSplit;
@@ -42,6 +47,12 @@ export async function run(argv: string[]): Promise<number> {
       `expected val, test or both, got ${JSON.stringify(values.split)}`,
       '--split',
     );
+  const ranking = values.ranking as 'sampled' | 'exact' | undefined;
+  if (ranking !== undefined && ranking !== 'sampled' && ranking !== 'exact')
+    throw commandLineError(
+      `expected sampled or exact, got ${JSON.stringify(values.ranking)}`,
+      '--ranking',
+    );
   const checkpoint = parseCheckpointChoice(values.checkpoint);
   const { evaluateRun } = await import('../../actors/inference/evaluate-run.js');
   const report = await evaluateRun(runDir, {
@@ -49,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     graph: values.graph,
     nats: values.nats,
     checkpoint,
+    ranking,
   });
   if (values.json) {
     console.log(JSON.stringify(report, null, 2));

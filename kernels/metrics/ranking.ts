@@ -49,6 +49,15 @@ export function mrr(
   skip?: ArrayLike<number>,
 ): number {
   const { best, worst } = rankBounds(pos, neg, skip);
+  return mrrOfRanks(best, worst, ties);
+}
+
+/** Mean reciprocal rank from each positive's best and worst 1-based rank (see rankBounds). */
+export function mrrOfRanks(
+  best: ArrayLike<number>,
+  worst: ArrayLike<number>,
+  ties: TieMode = 'average',
+): number {
   let s = 0;
   for (let i = 0; i < best.length; i++) {
     if (ties === 'optimistic') s += 1 / best[i];
@@ -72,6 +81,16 @@ export function hitsPerPositive(
   skip?: ArrayLike<number>,
 ): Float64Array {
   const { best, worst } = rankBounds(pos, neg, skip);
+  return hitsOfRanks(best, worst, k, ties);
+}
+
+/** Per positive, the probability (under `ties`) that a rank between best and worst is within k. */
+export function hitsOfRanks(
+  best: ArrayLike<number>,
+  worst: ArrayLike<number>,
+  k: number,
+  ties: TieMode = 'average',
+): Float64Array {
   const hit = new Float64Array(best.length);
   for (let i = 0; i < best.length; i++) {
     if (ties === 'optimistic') hit[i] = best[i] <= k ? 1 : 0;
@@ -79,6 +98,13 @@ export function hitsPerPositive(
     else hit[i] = Math.min(1, Math.max(0, (k - best[i] + 1) / (worst[i] - best[i] + 1)));
   }
   return hit;
+}
+
+/** The mean of per-positive values. */
+export function meanOf(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return s / values.length;
 }
 
 /** Fraction of positives ranked within the top k among their negatives. */
@@ -89,10 +115,7 @@ export function hitsAtK(
   ties: TieMode = 'average',
   skip?: ArrayLike<number>,
 ): number {
-  const hit = hitsPerPositive(pos, neg, k, ties, skip);
-  let s = 0;
-  for (const h of hit) s += h;
-  return s / hit.length;
+  return meanOf(hitsPerPositive(pos, neg, k, ties, skip));
 }
 
 /**
@@ -110,7 +133,11 @@ export function recallAtK(
 ): number {
   if (source.length !== pos.length)
     throw new RangeError(`${source.length} sources for ${pos.length} positives`);
-  const hit = hitsPerPositive(pos, neg, k, ties, skip);
+  return recallOfHits(hitsPerPositive(pos, neg, k, ties, skip), source);
+}
+
+/** Recall@k from per-positive hits: each source's share of hits, then the mean over sources. */
+export function recallOfHits(hit: ArrayLike<number>, source: ArrayLike<number>): number {
   const per = new Map<number, { hit: number; n: number }>();
   for (let i = 0; i < hit.length; i++) {
     const e = per.get(source[i]) ?? { hit: 0, n: 0 };

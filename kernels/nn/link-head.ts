@@ -23,10 +23,16 @@ export interface LinkTaskConfig {
    * added). 'in-batch': the other pairs' dst nodes are the negatives (dot: all B−1 through one
    * matmul; mlp: the next numNegatives pairs, cyclically). Default 'uniform'.
    */
-  negatives?: 'uniform' | 'in-batch';
+  negatives?: 'uniform' | 'in-batch' | 'hard';
+  /**
+   * 'hard': target.negDst holds a pool of P candidates per positive; the numNegatives kept are the
+   * hardRatio share top-scored by the current model (the pool's true destinations are drawn away
+   * upstream) and the rest the pool's first others (uniform draws). Default 0.5.
+   */
+  hardRatio?: number;
   /** Default 'bce'. */
   loss?: LinkLossKind;
-  /** For mlp with in-batch negatives: negatives per positive (default 5). */
+  /** For mlp with in-batch negatives, and for hard ones: negatives per positive (default 5). */
   numNegatives?: number;
   /** MLP decoder hidden width (default: the embedding size). */
   decoderHidden?: number;
@@ -42,7 +48,8 @@ export interface LinkTarget {
 
 export class LinkPredictionHead {
   readonly decoder: LinkDecoderKind;
-  readonly negatives: 'uniform' | 'in-batch';
+  readonly negatives: 'uniform' | 'in-batch' | 'hard';
+  readonly hardRatio: number;
   readonly lossKind: LinkLossKind;
   readonly numNegatives: number;
   readonly decoderHidden: number;
@@ -53,6 +60,7 @@ export class LinkPredictionHead {
   ) {
     this.decoder = cfg.decoder ?? 'dot';
     this.negatives = cfg.negatives ?? 'uniform';
+    this.hardRatio = cfg.hardRatio ?? 0.5;
     this.lossKind = cfg.loss ?? 'bce';
     this.numNegatives = cfg.numNegatives ?? 5;
     this.decoderHidden = cfg.decoderHidden ?? dim;
@@ -77,7 +85,10 @@ export class LinkPredictionHead {
   }
 
   /** Negatives per positive and their rows, with weight 0 where a negative is the positive's own dst. */
-  private negativesFor(target: LinkTarget): {
+  private negativesFor(
+    target: LinkTarget,
+    poolScores?: (srcRep: Int32Array, pool: Int32Array) => Float32Array,
+  ): {
     srcRep: Int32Array;
     neg: Int32Array;
     weights: Float32Array;
@@ -85,7 +96,11 @@ export class LinkPredictionHead {
     const { src, dst } = target;
     const b = src.length;
     let neg: Int32Array;
-    if (this.negatives === 'uniform') {
+    if (this.negatives === 'hard' && poolScores !== undefined) {
+      const pool = this.negativesFor(target);
+      const scores = poolScores!(pool.srcRep, pool.neg);
+      neg = pickHard(pool.neg, scores, pool.weights, b, this.numNegatives, this.hardRatio);
+    } else if (this.negatives === 'uniform' || poolScores === undefined) {
       if (
         target.negDst === undefined ||
         target.negDst.length % b !== 0 ||
@@ -118,7 +133,9 @@ export class LinkPredictionHead {
       const ed = gatherRows(e, target.dst) as tf.Tensor2D;
       return inBatchLinkLoss(this.lossKind, scoreMatrix(es, ed), target.dst);
     }
-    const { srcRep, neg, weights } = this.negativesFor(target);
+    const { srcRep, neg, weights } = this.negativesFor(target, (u, v) =>
+      tf.tidy(() => scorePairs(this.decoder, emb, u, v, params).dataSync() as Float32Array),
+    );
     const pos = scorePairs(this.decoder, emb, target.src, target.dst, params);
     const negScores = scorePairs(this.decoder, emb, srcRep, neg, params);
     return linkLoss(this.lossKind, pos, negScores, weights);
@@ -134,4 +151,46 @@ export class LinkPredictionHead {
     this.check({ src, dst }, emb.shape[0]);
     return scorePairs(this.decoder, emb, src, dst, params);
   }
+}
+
+/**
+ * Per positive, k of its P pool candidates: the round(ratio·k) top-scored (ties to the earlier
+ * candidate), then the earliest others (the pool is drawn at random, so these are uniform draws).
+ * Candidates of weight 0 (the positive's own destination) are taken last.
+ */
+export function pickHard(
+  pool: Int32Array,
+  scores: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  b: number,
+  k: number,
+  ratio: number,
+): Int32Array {
+  const p = pool.length / b;
+  const keep = Math.min(k, p);
+  const hard = Math.min(keep, Math.round(ratio * keep));
+  const out = new Int32Array(b * keep);
+  const idx = new Int32Array(p);
+  const taken = new Uint8Array(p);
+  for (let i = 0; i < b; i++) {
+    const at = i * p;
+    for (let j = 0; j < p; j++) idx[j] = j;
+    idx.sort((x, y) => {
+      const wx = weights[at + x] === 0 ? 1 : 0;
+      const wy = weights[at + y] === 0 ? 1 : 0;
+      return wx - wy || scores[at + y] - scores[at + x] || x - y;
+    });
+    taken.fill(0);
+    for (let j = 0; j < hard; j++) taken[idx[j]] = 1;
+    let n = 0;
+    for (let j = 0; j < hard; j++) out[i * keep + n++] = pool[at + idx[j]];
+    for (let j = 0; j < p && n < keep; j++) {
+      if (taken[j] || weights[at + j] === 0) continue;
+      out[i * keep + n++] = pool[at + j];
+    }
+    // Only weight-0 candidates left: they fill up (the loss drops them).
+    for (let j = 0; j < p && n < keep; j++)
+      if (weights[at + j] === 0 && !taken[j]) out[i * keep + n++] = pool[at + j];
+  }
+  return out;
 }

@@ -293,7 +293,12 @@ export class NeighborSampler {
     if (negatives !== 'uniform' && negatives !== 'none') {
       throw new ConfigError(`negatives must be 'uniform' or 'none'`, { field: 'negatives' });
     }
-    const numNeg = negatives === 'uniform' ? (opts.numNegatives ?? 1) : 0;
+    const given = opts.negativeIds;
+    const numNeg = given
+      ? given.length / Math.max(1, count)
+      : negatives === 'uniform'
+        ? (opts.numNegatives ?? 1)
+        : 0;
     if (!(Number.isInteger(numNeg) && numNeg >= 0)) {
       throw new ConfigError(`numNegatives ${numNeg} must be an integer >= 0`, {
         field: 'numNegatives',
@@ -313,7 +318,11 @@ export class NeighborSampler {
     }
     // Negatives come from their own stream, so they do not shift the neighbour draws.
     const negGlobal = new Int32Array(count * numNeg);
-    if (numNeg > 0) {
+    if (given) {
+      this.checkSeeds(given, given.length, 'negativeIds');
+      negGlobal.set(given);
+      all.set(negGlobal, 2 * count);
+    } else if (numNeg > 0) {
       const negRng = new Xoshiro128(this.seed, opts.batchSeed ?? this.rng.nextU32(), NEGATIVE_LANE);
       const [lo, hi] = opts.negativeRange ?? [0, this.numNodes];
       if (!(

@@ -90,6 +90,11 @@ export interface SampleEdgesOptions {
   /** Negatives per pair when negatives === 'uniform'; default 1. */
   readonly numNegatives?: number;
   /**
+   * Negatives drawn by the caller (count × K global ids, pair-major), used instead of a uniform draw
+   * (degree-biased negatives); `negatives` and `numNegatives` are then ignored.
+   */
+  readonly negativeIds?: Int32Array;
+  /**
    * Global id range [lo, hi) negatives are drawn from (the destination node type of a typed
    * relation); default every node.
    */

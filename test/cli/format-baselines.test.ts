@@ -35,4 +35,27 @@ describe('link results in print', () => {
       '  cold-start sources (fewer than 3 earlier edges, 40 positives): auc 0.7500, mrr 0.4500',
     );
   });
+
+  it('prints exact ranking on lines of its own, beside the sampled numbers', () => {
+    const exact = {
+      ...test,
+      exact_mrr: 0.25,
+      'exact_hits@10': 0.5,
+      popularity_exact_mrr: 0.125,
+      seen_before_exact_mrr: 0.0625,
+      exact_candidates: 1899,
+      exact_filtered: 40,
+      exact_count: 100,
+    };
+    expect(formatMetrics(exact)).toBe('auc 0.8000, mrr 0.5000');
+    expect(formatBaselines(exact)).toEqual([
+      '  baseline popularity: auc 0.7000, mrr 0.3000',
+      '  baseline seen before: auc 0.6000, mrr 0.4000',
+      '  (100 positives, 20 negatives each from the destination type, 3 true pairs filtered out)',
+      '  exact, all candidates: mrr 0.2500, hits@10 0.5000',
+      '  exact baseline popularity: mrr 0.1250',
+      '  exact baseline seen before: mrr 0.0625',
+      '  (100 positives, each among all 1899 candidates of the destination type, 40 known destinations of their sources filtered out)',
+    ]);
+  });
 });

@@ -72,6 +72,24 @@ describe('evaluateRun', () => {
     expect(t.test).toEqual(linkRun.results.test);
   });
 
+  it('adds exact ranking among every candidate with --ranking exact, the sampled numbers unchanged', async () => {
+    const t = await evaluateRun(linkRun.runDir, { split: 'test', ranking: 'exact' });
+    const sampled = Object.fromEntries(
+      Object.entries(t.test!).filter(([k]) => !k.startsWith('exact_') && !k.includes('_exact_')),
+    );
+    expect(sampled).toEqual(linkRun.results.test);
+    expect(t.test!.exact_count).toBe(linkRun.results.test!.count);
+    expect(t.test!.exact_candidates).toBeGreaterThan(t.test!.negatives);
+    expectUnitInterval(t.test!, [
+      'exact_mrr',
+      'exact_auc',
+      'exact_hits@10',
+      'exact_recall@10',
+      'popularity_exact_mrr',
+      'seen_before_exact_mrr',
+    ]);
+  });
+
   it('loads parameters only (no optimizer slots) and uses the --graph override', async () => {
     const run = await loadTrainedRun(nodeRun.runDir);
     expect([...run.checkpoint.tensors.keys()].some((k) => k.includes('#'))).toBe(true);

@@ -44,12 +44,13 @@ describe('link history', () => {
     expect(Array.from(x.evSeen)).toEqual([2, 0, 1, 0, 1, 0]);
     // Only 1→5 is a true pair of the test split among the negatives.
     expect(Array.from(x.evKnown)).toEqual([0, 0, 0, 1]);
-    // Both sources had edges before the test period.
-    expect(Array.from(x.evCold!)).toEqual([0, 0]);
+    // Source 0 had 3 edges before the test period; source 1 one, so it is a cold-start source.
+    expect(Array.from(x.evCold!)).toEqual([0, 1]);
   });
 
-  it('flags positives whose source had no edge before the split', () => {
-    // Node 3's only edge (3→4) is a validation edge: cold for validation, not for test.
+  it('flags positives whose source had fewer than 3 edges before the split', () => {
+    // Node 3's only edge (3→4) is a validation edge: cold either way. Node 0 has 2 edges before
+    // validation (cold there) and 3 before test (not cold).
     const fields = {
       seeds: Int32Array.from([3, 4, 0, 5]),
       src: Int32Array.from([0, 2]),
@@ -57,10 +58,10 @@ describe('link history', () => {
       neg: Int32Array.from([3, 1]),
     } as unknown as BatchFields;
     expect(Array.from(linkEvalExtras(fields, linkHistory(source, sets, 'val')!).evCold!)).toEqual([
-      1, 0,
+      1, 1,
     ]);
     expect(Array.from(linkEvalExtras(fields, linkHistory(source, sets, 'test')!).evCold!)).toEqual([
-      0, 0,
+      1, 0,
     ]);
   });
 });

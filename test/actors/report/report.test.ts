@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { bucketMeans, downsampleLine, lttb } from '../../../actors/report/downsample.js';
 import { renderReport } from '../../../actors/report/html-report.js';
-import { readRun, type RunData } from '../../../actors/report/run-data.js';
+import { emptySteps, readRun, type RunData } from '../../../actors/report/run-data.js';
 import { formatNumber, lineChart, niceTicks } from '../../../actors/report/svg-chart.js';
 import { writeReport } from '../../../actors/report/write-report.js';
 import { run as reportCommand } from '../../../cli/commands/report.js';
@@ -460,5 +460,32 @@ describe('a run as the trainer writes it', () => {
     expect(html).not.toContain('id="chart-eval-1"');
     const evalChart = html.slice(html.indexOf('id="chart-eval-0"'));
     expect(evalChart.slice(0, evalChart.indexOf('</svg>'))).toContain('data-x0="2"');
+  });
+
+  it('shows exact-ranking metrics beside the sampled ones, their counts as facts', () => {
+    const run: RunData = {
+      runDir: 'exact',
+      steps: emptySteps(),
+      evals: [],
+      events: [],
+      notes: [],
+      results: {
+        test: {
+          mrr: 0.6011,
+          exact_mrr: 0.0663,
+          popularity_exact_mrr: 0.0109,
+          count: 5000,
+          negatives: 20,
+          exact_count: 5000,
+          exact_candidates: 1899,
+          exact_filtered: 40000,
+        },
+      },
+    } as RunData;
+    const html = renderReport(run);
+    for (const m of ['exact_mrr', 'popularity_exact_mrr', '0.0663', '0.601'])
+      expect(html).toContain(m);
+    expect(html).toContain('each among all 1899 candidates, 40k known destinations filtered');
+    expect(html).not.toMatch(/<td>exact_candidates<\/td>/);
   });
 });

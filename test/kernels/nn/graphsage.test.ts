@@ -168,6 +168,10 @@ describe('GraphSAGE on wasm', () => {
       'link mlp uniform bpr',
       { task: { kind: 'link', decoder: 'mlp', negatives: 'uniform', loss: 'bpr' } },
     ],
+    [
+      'link dot hard bce (1 of a pool of 2)',
+      { task: { kind: 'link', decoder: 'dot', negatives: 'hard', numNegatives: 1, hardRatio: 1 } },
+    ],
   ];
   for (const [name, cfg] of configs) {
     it(`gradients match finite differences: ${name}`, () => {

@@ -1,0 +1,271 @@
+// eval.ranking exact: every evaluated pair ranked among all candidates of the destination type, known
+// positives of its source filtered out, for the model (scored on a pool of threads) and both baselines.
+import os from 'node:os';
+import {
+  cosineRows,
+  type CandidateRanking,
+  type PairCounts,
+  type PairDecoder,
+} from '../../kernels/metrics/candidate-ranking.js';
+import { hitsOfRanks, meanOf, mrrOfRanks, recallOfHits } from '../../kernels/metrics/ranking.js';
+import { COSINE_SCALE } from '../../kernels/nn/link-decoder.js';
+import type { ParamMap } from '../../kernels/nn/params.js';
+import { moduleUrl } from '../../runtime/module-url.js';
+import { WorkerPool } from '../../runtime/pool.js';
+import type { JobSpec } from '../job-spec.js';
+import type { LinkHistory } from '../plan/link-history.js';
+import { popularityCounts, seenBeforeCounts, type RankedPairs } from './exact-baselines.js';
+import type { RankTask } from './rank-task.js';
+
+/** The pairs of an evaluation as its batches scored them: ids and the source's embedding row. */
+export class EvaluatedPairs {
+  readonly src: number[] = [];
+  readonly dst: number[] = [];
+  private readonly rows: Float32Array[] = [];
+
+  /** One batch: global ids via `seeds`, pair rows src/dst into them, `emb` [seeds × dim]. */
+  add(seeds: Int32Array, src: Int32Array, dst: Int32Array, emb: Float32Array): void {
+    const dim = emb.length / Math.max(1, seeds.length);
+    for (let i = 0; i < src.length; i++) {
+      this.src.push(seeds[src[i]]);
+      this.dst.push(seeds[dst[i]]);
+      this.rows.push(emb.slice(src[i] * dim, src[i] * dim + dim));
+    }
+  }
+
+  /** The source row of pair i. */
+  row(i: number): Float32Array {
+    return this.rows[i];
+  }
+}
+
+/** What the exact ranking of one split reads. */
+export interface ExactRankingInput {
+  spec: JobSpec;
+  /** The link source's pairs (every split's) and their times. */
+  src: Int32Array;
+  dst: Int32Array;
+  times?: Float64Array;
+  /** The pairs ranked, with their sources' embeddings. */
+  pairs: EvaluatedPairs;
+  /** Every edge id of the split (its first time bounds the candidates' neighbourhoods). */
+  split: Int32Array;
+  /** Candidates: global ids [lo, hi) (the destination type). */
+  candidates: [number, number];
+  history: LinkHistory;
+  /** Decoder parameters (mlp). */
+  params: ParamMap | undefined;
+  /** Embedding rows of distinct node ids, their neighbourhoods drawn before `time`. */
+  embed(ids: Int32Array, time: number): Promise<Float32Array>;
+}
+
+/**
+ * The pairs as rows of the ranking, ordered by source (`order`: pair index of each row), each with
+ * every known destination of its source among the candidates (all splits' edges).
+ */
+export function rankedPairs(input: {
+  src: Int32Array;
+  dst: Int32Array;
+  pairSrc: readonly number[];
+  pairDst: readonly number[];
+  candidates: [number, number];
+}): RankedPairs & { order: Int32Array } {
+  const { src, dst, pairSrc, pairDst } = input;
+  const [lo, hi] = input.candidates;
+  const n = pairSrc.length;
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => pairSrc[a] - pairSrc[b] || a - b,
+  );
+  const known = new Map<number, Set<number>>();
+  for (const s of pairSrc) known.set(s, new Set<number>());
+  for (let e = 0; e < src.length; e++) {
+    const k = known.get(src[e]);
+    if (k && dst[e] >= lo && dst[e] < hi) k.add(dst[e] - lo);
+  }
+  const sorted = new Map<number, Int32Array>();
+  for (const [s, k] of known) sorted.set(s, Int32Array.from(k).sort());
+  const sources = Int32Array.from(order, (i) => pairSrc[i]);
+  const knownPtr = new Int32Array(n + 1);
+  sources.forEach((s, r) => (knownPtr[r + 1] = knownPtr[r] + sorted.get(s)!.length));
+  const knownIdx = new Int32Array(knownPtr[n]);
+  sources.forEach((s, r) => knownIdx.set(sorted.get(s)!, knownPtr[r]));
+  return {
+    lo,
+    numCandidates: hi - lo,
+    sources,
+    pairPtr: Int32Array.from({ length: n + 1 }, (_, r) => r),
+    positive: Int32Array.from(order, (i) => pairDst[i] - lo),
+    knownPtr,
+    knownIdx,
+    order,
+  };
+}
+
+/** Metrics of one scorer from its counts: MRR, AUC, hits@K and recall@K for each cutoff. */
+export function metricsOfCounts(
+  c: PairCounts,
+  sourceOfPair: Int32Array,
+  cutoffs: readonly number[],
+  prefix: string,
+): Record<string, number> {
+  const n = c.above.length;
+  const best = new Int32Array(n);
+  const worst = new Int32Array(n);
+  const auc = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    best[i] = c.above[i] + 1;
+    worst[i] = c.above[i] + c.level[i] + 1;
+    const neg = c.negatives[i];
+    auc[i] = neg > 0 ? (neg - c.above[i] - c.level[i] / 2) / neg : 1;
+  }
+  const out: Record<string, number> = {
+    [`${prefix}mrr`]: mrrOfRanks(best, worst),
+    [`${prefix}auc`]: meanOf(auc),
+  };
+  for (const k of cutoffs) {
+    const hit = hitsOfRanks(best, worst, k);
+    out[`${prefix}hits@${k}`] = meanOf(hit);
+    out[`${prefix}recall@${k}`] = recallOfHits(hit, sourceOfPair);
+  }
+  return out;
+}
+
+/** The cutoffs reported: the job's, with 10 always among them. */
+export function cutoffsOf(spec: JobSpec): number[] {
+  return [...new Set([10, ...spec.eval.cutoffs])].sort((a, b) => a - b);
+}
+
+/** A typed array copied into shared memory, so the pool's threads read it without a copy. */
+function shared<T extends Float32Array | Int32Array>(a: T): T {
+  const ctor = a.constructor as new (b: SharedArrayBuffer) => T;
+  const out = new ctor(new SharedArrayBuffer(Math.max(4, a.byteLength)));
+  out.set(a);
+  return out.subarray(0, a.length) as T;
+}
+
+function decoderOf(spec: JobSpec, params: ParamMap | undefined): PairDecoder {
+  if (spec.model.decoder !== 'mlp') return { kind: 'dot' };
+  const get = (name: string) => {
+    const v = params?.get(name);
+    if (!v) throw new Error(`exact ranking: decoder parameter ${name} not set`);
+    return v;
+  };
+  const b0 = get('decoder.fc0.bias');
+  return {
+    kind: 'mlp',
+    hidden: b0.length,
+    w0: get('decoder.fc0.weight'),
+    b0,
+    w1: get('decoder.fc1.weight'),
+    b1: get('decoder.fc1.bias')[0],
+  };
+}
+
+/** Threads of the ranking pool: eval.workers, or every core this process may use. */
+export function rankingThreads(spec: JobSpec): number {
+  if (spec.eval.workers > 0) return spec.eval.workers;
+  return typeof os.availableParallelism === 'function'
+    ? os.availableParallelism()
+    : os.cpus().length;
+}
+
+/** Embeddings of every candidate, their neighbourhoods drawn before `time`, in batches. */
+async function embedCandidates(input: ExactRankingInput, time: number): Promise<Float32Array> {
+  const [lo, hi] = input.candidates;
+  const dim = input.spec.model.hidden;
+  const batch = input.spec.eval.batchSize;
+  const rows = new Float32Array((hi - lo) * dim);
+  for (let b = lo; b < hi; b += batch) {
+    const ids = Int32Array.from({ length: Math.min(hi, b + batch) - b }, (_, i) => b + i);
+    rows.set(await input.embed(ids, time), (b - lo) * dim);
+  }
+  return rows;
+}
+
+/** Source ranges of about equal work, several per thread so a slow range does not hold the rest. */
+function sourceRanges(pairPtr: Int32Array, parts: number): [number, number][] {
+  const numSources = pairPtr.length - 1;
+  const total = pairPtr[numSources];
+  const ranges: [number, number][] = [];
+  let s0 = 0;
+  for (let r = 1; r <= parts && s0 < numSources; r++) {
+    let s1 = s0 + 1;
+    while (s1 < numSources && pairPtr[s1] < (total * r) / parts) s1++;
+    if (r === parts) s1 = numSources;
+    ranges.push([s0, s1]);
+    s0 = s1;
+  }
+  return ranges;
+}
+
+/** The model's counts, the sources split into ranges scored on a pool of threads. */
+async function modelCounts(job: CandidateRanking, threads: number): Promise<PairCounts> {
+  const pool = new WorkerPool<RankTask, PairCounts>({
+    module: moduleUrl('./rank-task.js', import.meta.url),
+    threads,
+    name: 'ranking',
+  });
+  try {
+    const ranges = sourceRanges(job.pairPtr, threads * 4);
+    const parts = await Promise.all(ranges.map(([s0, s1]) => pool.run({ job, s0, s1 })));
+    const n = job.positive.length;
+    const out = {
+      above: new Int32Array(n),
+      level: new Int32Array(n),
+      negatives: new Int32Array(n),
+    };
+    ranges.forEach(([s0], i) => {
+      const at = job.pairPtr[s0];
+      out.above.set(parts[i].above, at);
+      out.level.set(parts[i].level, at);
+      out.negatives.set(parts[i].negatives, at);
+    });
+    return out;
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * Exact, filtered metrics of a split (exact_*), and the baselines' on the same pairs
+ * (popularity_exact_*, seen_before_exact_*). Sources keep the embeddings their pairs were scored
+ * with (neighbourhoods before each pair's time); every candidate is embedded once, from
+ * neighbourhoods drawn before the split's first edge, so no evaluated interaction is visible.
+ */
+export async function exactRanking(input: ExactRankingInput): Promise<Record<string, number>> {
+  const { spec } = input;
+  const pairs = rankedPairs({ ...input, pairSrc: input.pairs.src, pairDst: input.pairs.dst });
+  const n = pairs.positive.length;
+  if (n === 0) return { exact_count: 0 };
+  let time = Infinity;
+  if (input.times) for (const e of input.split) time = Math.min(time, input.times[e]);
+  const dim = spec.model.hidden;
+  const cand = await embedCandidates(input, time);
+  const src = new Float32Array(n * dim);
+  pairs.order.forEach((i, r) => src.set(input.pairs.row(i), r * dim));
+  const cosine = spec.model.decoder === 'cosine';
+  const job: CandidateRanking = {
+    dim,
+    decoder: decoderOf(spec, input.params),
+    sourceRows: shared(cosine ? cosineRows(src, dim, COSINE_SCALE) : src),
+    candidateRows: shared(cosine ? cosineRows(cand, dim, COSINE_SCALE) : cand),
+    pairPtr: shared(pairs.pairPtr),
+    positive: shared(pairs.positive),
+    knownPtr: shared(pairs.knownPtr),
+    knownIdx: shared(pairs.knownIdx),
+    chunk: spec.eval.candidateChunk,
+  };
+  const cutoffs = cutoffsOf(spec);
+  const model = await modelCounts(job, rankingThreads(spec));
+  const metrics = (c: PairCounts, prefix: string) =>
+    metricsOfCounts(c, pairs.sources, cutoffs, prefix);
+  return {
+    ...metrics(model, 'exact_'),
+    ...metrics(popularityCounts(pairs, input.history), 'popularity_exact_'),
+    ...metrics(seenBeforeCounts(pairs, input.history), 'seen_before_exact_'),
+    exact_candidates: pairs.numCandidates,
+    // Known destinations other than the pair's own, left out of its ranking.
+    exact_filtered: pairs.knownIdx.length - n,
+    exact_count: n,
+  };
+}

@@ -1,0 +1,164 @@
+// Exact filtered ranking of evaluated pairs among every candidate of the destination type: each
+// source's decoder scores against all candidates in memory-bounded chunks, counted against the pair's.
+
+/** The pair decoder in plain arrays: dot product, or the MLP over the element-wise product. */
+export type PairDecoder =
+  | { kind: 'dot' }
+  | {
+      kind: 'mlp';
+      hidden: number;
+      /** [dim × hidden], row-major (decoder.fc0.weight). */
+      w0: Float32Array;
+      b0: Float32Array;
+      /** [hidden] (decoder.fc1.weight). */
+      w1: Float32Array;
+      b1: number;
+    };
+
+/**
+ * One ranking job: sources' and candidates' embedding rows and the pairs, grouped by source. The
+ * cosine decoder is a dot product of rows normalised beforehand (`cosineRows`).
+ */
+export interface CandidateRanking {
+  dim: number;
+  decoder: PairDecoder;
+  /** [S × dim] */
+  sourceRows: Float32Array;
+  /** [C × dim] */
+  candidateRows: Float32Array;
+  /** Pairs of source s are pairPtr[s] .. pairPtr[s+1]; each names its positive's candidate index. */
+  pairPtr: Int32Array;
+  positive: Int32Array;
+  /**
+   * Candidates known to be true destinations of source s (every split's, the positives included):
+   * knownIdx[knownPtr[s] .. knownPtr[s+1]), distinct; none of them counts as a negative.
+   */
+  knownPtr: Int32Array;
+  knownIdx: Int32Array;
+  /** Candidates scored per pass: bounds the scratch (chunk doubles) whatever the candidate count. */
+  chunk: number;
+}
+
+/** Per pair: candidates scored above and level with the positive, and the negatives ranked among. */
+export interface PairCounts {
+  above: Int32Array;
+  level: Int32Array;
+  negatives: Int32Array;
+}
+
+/** Scores source row `a` against candidate rows [c0, c1) into out[0 .. c1-c0). */
+function scoreChunk(
+  job: CandidateRanking,
+  a: Float64Array,
+  c0: number,
+  c1: number,
+  out: Float64Array,
+): void {
+  const { dim, decoder, candidateRows: cand } = job;
+  if (decoder.kind === 'dot') {
+    for (let c = c0; c < c1; c++) {
+      let s = 0;
+      const base = c * dim;
+      for (let i = 0; i < dim; i++) s += a[i] * cand[base + i];
+      out[c - c0] = s;
+    }
+    return;
+  }
+  // mlp: `a` holds the source's row folded into fc0 (a_i · w0[i, j]), [dim × hidden].
+  const { hidden, b0, w1, b1 } = decoder;
+  for (let c = c0; c < c1; c++) {
+    const base = c * dim;
+    let s = b1;
+    for (let j = 0; j < hidden; j++) {
+      let h = b0[j];
+      for (let i = 0; i < dim; i++) h += cand[base + i] * a[i * hidden + j];
+      if (h > 0) s += h * w1[j];
+    }
+    out[c - c0] = s;
+  }
+}
+
+/** The source's row as scoreChunk reads it: the row itself, or folded into the MLP's first layer. */
+function sourceVector(job: CandidateRanking, s: number): Float64Array {
+  const { dim, decoder, sourceRows } = job;
+  const row = sourceRows.subarray(s * dim, s * dim + dim);
+  if (decoder.kind === 'dot') return Float64Array.from(row);
+  const { hidden, w0 } = decoder;
+  const folded = new Float64Array(dim * hidden);
+  for (let i = 0; i < dim; i++)
+    for (let j = 0; j < hidden; j++) folded[i * hidden + j] = row[i] * w0[i * hidden + j];
+  return folded;
+}
+
+/**
+ * Counts, for the pairs of sources [s0, s1), the candidates scored above and level with each
+ * positive, known destinations left out. Every score is computed the same way wherever the chunks
+ * fall, so the counts do not depend on `chunk` or on how sources are split between workers.
+ */
+export function countCandidates(job: CandidateRanking, s0: number, s1: number): PairCounts {
+  const q0 = job.pairPtr[s0];
+  const nq = job.pairPtr[s1] - q0;
+  const out: PairCounts = {
+    above: new Int32Array(nq),
+    level: new Int32Array(nq),
+    negatives: new Int32Array(nq),
+  };
+  const numCand = job.candidateRows.length / job.dim;
+  const chunk = Math.max(1, Math.min(job.chunk, numCand));
+  const scores = new Float64Array(chunk);
+  const one = new Float64Array(1);
+  const scoreOf = (a: Float64Array, c: number) => (scoreChunk(job, a, c, c + 1, one), one[0]);
+  for (let s = s0; s < s1; s++) {
+    const p0 = job.pairPtr[s];
+    const p1 = job.pairPtr[s + 1];
+    if (p1 === p0) continue;
+    const a = sourceVector(job, s);
+    const pos = new Float64Array(p1 - p0);
+    for (let p = p0; p < p1; p++) pos[p - p0] = scoreOf(a, job.positive[p]);
+    for (let c0 = 0; c0 < numCand; c0 += chunk) {
+      const c1 = Math.min(numCand, c0 + chunk);
+      scoreChunk(job, a, c0, c1, scores);
+      for (let p = p0; p < p1; p++) countAgainst(out, p - q0, pos[p - p0], scores, c1 - c0);
+    }
+    // Known destinations (the positive itself among them) are no negatives: take them back out.
+    const k0 = job.knownPtr[s];
+    const k1 = job.knownPtr[s + 1];
+    for (let k = k0; k < k1; k++) {
+      one[0] = scoreOf(a, job.knownIdx[k]);
+      for (let p = p0; p < p1; p++) countAgainst(out, p - q0, pos[p - p0], one, 1, -1);
+    }
+    for (let p = p0; p < p1; p++) out.negatives[p - q0] = numCand - (k1 - k0);
+  }
+  return out;
+}
+
+function countAgainst(
+  out: PairCounts,
+  q: number,
+  pos: number,
+  scores: Float64Array,
+  n: number,
+  sign = 1,
+): void {
+  let above = 0;
+  let level = 0;
+  for (let c = 0; c < n; c++) {
+    if (scores[c] > pos) above++;
+    else if (scores[c] === pos) level++;
+  }
+  out.above[q] += sign * above;
+  out.level[q] += sign * level;
+}
+
+/** Rows scaled to norm sqrt(scale) (zero rows stay zero), so dot products are scale · cosine. */
+export function cosineRows(rows: Float32Array, dim: number, scale: number): Float32Array {
+  const out = new Float32Array(rows.length);
+  const r = Math.sqrt(scale);
+  for (let base = 0; base < rows.length; base += dim) {
+    let ss = 0;
+    for (let i = 0; i < dim; i++) ss += rows[base + i] * rows[base + i];
+    const f = ss > 0 ? r / Math.sqrt(ss) : 0;
+    for (let i = 0; i < dim; i++) out[base + i] = rows[base + i] * f;
+  }
+  return out;
+}
