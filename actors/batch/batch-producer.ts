@@ -5,6 +5,13 @@ import { firstLayerInput } from '../../kernels/gather/first-layer-input.js';
 import { createSampler, type NeighborSampler } from '../../kernels/sampling/neighbor-sampler.js';
 import type { SampledSubgraph, SamplerOptions } from '../../kernels/sampling/types.js';
 import { firstLayerFused } from '../job-spec.js';
+import {
+  activityBytesPerPair,
+  activityShape,
+  writeActivities,
+  type ActivityArrays,
+  type ActivityConfig,
+} from './activity-sequences.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
   HEADER_LENGTH,
@@ -23,6 +30,8 @@ export interface ProducerConfig {
   edgeTypes?: boolean;
   /** Global id range [lo, hi) of negative candidates (the destination node type). */
   negativeRange?: [number, number];
+  /** Link batches: each pair's source's activities for the temporal model (model.temporal). */
+  activities?: ActivityConfig;
 }
 
 /** A request to sample one batch. */
@@ -37,6 +46,8 @@ export interface BatchRequest {
   src?: Int32Array;
   dst?: Int32Array;
   times?: Float64Array;
+  /** Link batches: the first time of the held-out period (long-term targets stay before it). */
+  heldOutFrom?: number;
 }
 
 /**
@@ -91,6 +102,8 @@ export class BatchProducer {
       shape.src = { dtype: 'int32', length: e.srcLocal.length };
       shape.dst = { dtype: 'int32', length: e.dstLocal.length };
       shape.neg = { dtype: 'int32', length: e.negLocal.length };
+      if (this.config.activities)
+        Object.assign(shape, activityShape(this.config.activities, e.srcLocal.length, d));
     }
     const out = allocate(shape);
     for (let l = 0; l < L; l++) {
@@ -119,6 +132,7 @@ export class BatchProducer {
       (out.src as Int32Array).set(e.srcLocal);
       (out.dst as Int32Array).set(e.dstLocal);
       (out.neg as Int32Array).set(e.negLocal);
+      if (this.config.activities) this.writeActivities(req, out as unknown as ActivityArrays);
     }
     if (fused) firstLayerInput(g, sub.nodes, sub.blocks[0], out.x, true, this.scratch);
     else g.gather(sub.nodes, sub.nodes.length, out.x, 0);
@@ -134,6 +148,12 @@ export class BatchProducer {
       fused,
     });
     return out;
+  }
+
+  /** The pairs' sources' activities before (and, for long-term targets, after) each pair's time. */
+  private writeActivities(req: BatchRequest, out: ActivityArrays): void {
+    if (!req.times) throw new Error('the temporal model needs a time per link pair');
+    writeActivities(this.graph, this.config.activities!, req.src!, req.times, out, req.heldOutFrom);
   }
 
   /** The relation of each sampled edge, read at its CSR position (0 in a single-relation graph). */
@@ -176,10 +196,11 @@ export function maxBatchBytes(
   spec: {
     task: string;
     sampling: { batchSize: number; fanouts: number[]; fuseFirstLayer: boolean };
-    model: { encoder: string };
+    model: { encoder: string; temporal?: { enabled: boolean } };
   },
   graph: { dim: number; numNodes: number },
   numNegatives: number,
+  activities?: ActivityConfig,
 ): number {
   const seeds = spec.sampling.batchSize * (spec.task === 'link' ? 2 + numNegatives : 1);
   const cap = spec.task === 'link' ? Infinity : graph.numNodes;
@@ -196,5 +217,8 @@ export function maxBatchBytes(
   }
   const x = firstLayerFused(spec) ? dst0 * 2 * graph.dim : nodes * graph.dim;
   const perEdge = spec.model.encoder === 'rgcn' ? 16 : 12;
-  return Math.ceil(4 * x + perEdge * edges + 16 * nodes + 8 * seeds + 4096);
+  const sequences = activities
+    ? spec.sampling.batchSize * activityBytesPerPair(activities, graph.dim) + 64 * 7
+    : 0;
+  return Math.ceil(4 * x + perEdge * edges + 16 * nodes + 8 * seeds + 4096 + sequences);
 }

@@ -239,7 +239,8 @@ export class TemporalActivityModel {
     if (f.windows !== weights.length)
       throw new ShapeError('temporal.future', `${f.windows} windows for ${weights.length} weights`);
     const pairs = f.count.length / f.windows;
-    let total = tf.scalar(0);
+    // Zero times the projection keeps it on the loss's path when no window has two targets.
+    let total = tf.mul(tf.sum(p.get('temporal.future.weight')!), 0) as tf.Scalar;
     for (let w = 0; w < f.windows; w++) {
       const picked = futurePairs(f, w, pairs);
       if (picked === null || weights[w] === 0) continue;
