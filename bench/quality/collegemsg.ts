@@ -8,33 +8,15 @@
 // information beyond identity: the GNN's neighbour mean of them says whom a node has talked to)
 // and its in- and out-degree among the training-period messages (log scale; nothing from validation
 // or test). Usage: npx tsx bench/quality/collegemsg.ts [--seeds 5] [--out FILE]
-import { existsSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildGraph } from '../../graph-store/build-graph.js';
-import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
+import type { JobSpec } from '../../actors/job-spec.js';
 import { runTraining } from '../../actors/coordinator/train-job.js';
-import { writeFeatures } from './collegemsg-features.js';
+import { buildCollegeMsg, collegeMsgSpec } from './collegemsg-data.js';
 import { median, runRecord, writeResult } from './run-record.js';
 
-const DATA = resolve(import.meta.dirname, '../../../shared/data/collegemsg');
 function jobSpec(graph: string, out: string, seed: number): JobSpec {
-  return applyOverrides(defaultJobSpec(), {
-    name: `collegemsg-${seed}`,
-    graph,
-    out,
-    task: 'link',
-    'model.decoder': 'cosine',
-    'link.numNegatives': 5,
-    'sampling.strategy': 'temporal',
-    'sampling.batchSize': 512,
-    'train.epochs': 2,
-    'train.seed': seed,
-    'link.valFraction': 0.15,
-    'link.testFraction': 0.15,
-    'eval.maxNodes': 5000,
-  });
+  return collegeMsgSpec('collegemsg', graph, out, seed, 2);
 }
 
 const METRICS = ['auc', 'mrr', 'hits@10'] as const;
@@ -43,16 +25,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { seeds: { type: 'string', default: '5' }, out: { type: 'string' } },
   });
-  const edges = join(DATA, 'edges.tsv');
-  if (!existsSync(edges)) {
-    console.log(`skipped: CollegeMsg not found at ${DATA}`);
-    return;
-  }
-  const work = mkdtempSync(join(os.tmpdir(), 'weft-quality-collegemsg-'));
-  const features = join(work, 'features.npy');
-  writeFeatures(edges, features);
-  const graph = join(work, 'graph');
-  await buildGraph({ edges, tsCol: 2, features, out: graph });
+  const built = await buildCollegeMsg('weft-quality-collegemsg-');
+  if (!built) return;
+  const { work, graph } = built;
   const runs: Record<string, number>[] = [];
   for (let seed = 0; seed < Number(values.seeds); seed++) {
     const r = await runTraining(jobSpec(graph, join(work, `run-${seed}`), seed));

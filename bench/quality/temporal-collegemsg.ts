@@ -2,18 +2,15 @@
 // chronological 70/15/15 split, the same spec as quality/collegemsg.ts, then the overlays
 // model.temporal (the member's last N messages through a causal transformer) and + its long-term
 // loss; test MRR/AUC/recall@10 as mean ± std over seeds, with popularity and seen-before on the same
-// pairs. Usage: npx tsx bench/quality/temporal-collegemsg.ts [--seeds 3] [--epochs 2] [--out FILE]
-import { existsSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import { join, resolve } from 'node:path';
+// pairs. Usage: npx tsx bench/quality/temporal-collegemsg.ts [--seeds 3] [--first-seed 0] [--epochs 2]
+// [--variants static,temporal,temporal+long-term] [--set field=value ...] [--out FILE]
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildGraph } from '../../graph-store/build-graph.js';
-import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
+import { applyOverrides, type JobSpec } from '../../actors/job-spec.js';
 import { runTraining } from '../../actors/coordinator/train-job.js';
-import { writeFeatures } from './collegemsg-features.js';
+import { buildCollegeMsg, collegeMsgSpec } from './collegemsg-data.js';
 import { runRecord, writeResult } from './run-record.js';
 
-const DATA = resolve(import.meta.dirname, '../../../shared/data/collegemsg');
 const METRICS = ['mrr', 'auc', 'recall@10'] as const;
 
 /** The overlays each variant adds to the static spec: pure job-spec fields. */
@@ -24,21 +21,7 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
 };
 
 function baseSpec(graph: string, out: string, seed: number, epochs: number): JobSpec {
-  return applyOverrides(defaultJobSpec(), {
-    name: `temporal-collegemsg-${seed}`,
-    graph,
-    out,
-    task: 'link',
-    'model.decoder': 'cosine',
-    'link.numNegatives': 5,
-    'sampling.strategy': 'temporal',
-    'sampling.batchSize': 512,
-    'train.epochs': epochs,
-    'train.seed': seed,
-    'link.valFraction': 0.15,
-    'link.testFraction': 0.15,
-    'eval.maxNodes': 5000,
-  });
+  return collegeMsgSpec('temporal-collegemsg', graph, out, seed, epochs);
 }
 
 function meanStd(xs: readonly number[]): { mean: number; std: number } {
@@ -51,22 +34,16 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       seeds: { type: 'string', default: '3' },
+      'first-seed': { type: 'string', default: '0' },
       epochs: { type: 'string', default: '2' },
       variants: { type: 'string', default: Object.keys(VARIANTS).join(',') },
       set: { type: 'string', multiple: true, default: [] },
       out: { type: 'string' },
     },
   });
-  const edges = join(DATA, 'edges.tsv');
-  if (!existsSync(edges)) {
-    console.log(`skipped: CollegeMsg not found at ${DATA}`);
-    return;
-  }
-  const work = mkdtempSync(join(os.tmpdir(), 'weft-quality-temporal-'));
-  const features = join(work, 'features.npy');
-  writeFeatures(edges, features);
-  const graph = join(work, 'graph');
-  await buildGraph({ edges, tsCol: 2, features, out: graph });
+  const built = await buildCollegeMsg('weft-quality-temporal-');
+  if (!built) return;
+  const { work, graph } = built;
   const epochs = Number(values.epochs);
   // Extra overrides (--set a.b=c) apply to every variant alike: what was tuned is on the record.
   const common = Object.fromEntries(values.set.map((kv) => kv.split('=', 2) as [string, string]));
@@ -75,7 +52,8 @@ async function main(): Promise<void> {
   for (const name of values.variants.split(',')) {
     runs[name] = [];
     seconds[name] = [];
-    for (let seed = 0; seed < Number(values.seeds); seed++) {
+    const first = Number(values['first-seed']);
+    for (let seed = first; seed < first + Number(values.seeds); seed++) {
       const spec = applyOverrides(baseSpec(graph, join(work, `${name}-${seed}`), seed, epochs), {
         ...common,
         ...VARIANTS[name],

@@ -69,6 +69,9 @@ export interface FutureTargets {
 
 type Params = ReadonlyMap<string, tf.Tensor>;
 
+/** How much smaller than Glorot the member-embedding weights start (see paramSpecs). */
+const HEADS_INIT_SHRINK = 100;
+
 export class TemporalActivityModel {
   constructor(readonly config: TemporalConfig) {
     const c = config;
@@ -100,7 +103,9 @@ export class TemporalActivityModel {
       {
         name: 'temporal.heads.weight',
         shape: [2 * d, h * d],
-        init: { kind: 'glorot', fanIn: 2 * d, fanOut: d },
+        // Small (Glorot as if the fan-in were HEADS_INIT_SHRINK times larger): each embedding starts
+        // close to the graph embedding it offsets, yet the H of them differ, so they can specialise.
+        init: { kind: 'glorot', fanIn: HEADS_INIT_SHRINK * 2 * d, fanOut: d },
       },
       { name: 'temporal.heads.bias', shape: [h * d], init: { kind: 'zeros' } },
     );
@@ -178,7 +183,12 @@ export class TemporalActivityModel {
     );
   }
 
-  /** The H member embeddings of every pair [P × H·d] from its sequence and its graph embedding. */
+  /**
+   * The H member embeddings of every pair [P × H·d]: e_h = h_s + [q | h_s] W_h + b_h, the member's
+   * graph embedding h_s offset per embedding by its sequence summary q (and by h_s itself). The
+   * residual keeps the graph encoder's inductive bias at the start of training: with W ≈ 0 the model
+   * scores as the static one does.
+   */
   memberEmbeddings(
     graphEmb: tf.Tensor2D,
     memberRows: Int32Array,
@@ -188,10 +198,12 @@ export class TemporalActivityModel {
     const q = this.encodeSequences(inputs, p);
     const member = gatherRows(graphEmb, memberRows) as tf.Tensor2D;
     const both = tf.concat([q, member], 1) as tf.Tensor2D;
-    return tf.add(
+    const offsets = tf.add(
       tf.matMul(both, p.get('temporal.heads.weight') as tf.Tensor2D),
       p.get('temporal.heads.bias')!,
-    ) as tf.Tensor2D;
+    );
+    const h = this.config.embeddings;
+    return tf.add(offsets, tf.tile(member, [1, h])) as tf.Tensor2D;
   }
 
   /** Score of entry k: member embeddings of pair seq[k] against target embedding row k of `targets`. */
