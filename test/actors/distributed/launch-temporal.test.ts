@@ -5,12 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LaunchedJob } from '../../../actors/distributed/launcher.js';
-import { runTraining } from '../../../actors/coordinator/train-job.js';
-import { applyOverrides, defaultJobSpec } from '../../../actors/job-spec.js';
 import { latestCheckpoint } from '../../../actors/parameter-server/checkpoint.js';
 import { synthMarketplace } from '../../../graph-store/synth-marketplace.js';
-import { finish } from '../../helpers/launched-job.js';
+import { singleAndLaunched } from '../../helpers/launched-job.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-launch-temporal-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -38,25 +35,7 @@ describe('model.temporal under weft launch', () => {
       'model.temporal.longTerm.enabled': true,
     };
     // Two trainers with one batch each per round make the update one trainer makes from two.
-    const single = await runTraining(
-      applyOverrides(defaultJobSpec(), {
-        ...base,
-        out: join(tmp, 'single'),
-        'train.localSteps': 2,
-      }),
-    );
-    const job = await LaunchedJob.start(
-      applyOverrides(defaultJobSpec(), {
-        ...base,
-        name: 'temporal-launch-test',
-        out: join(tmp, 'run'),
-        'cluster.trainers': 2,
-        'cluster.parameterServers': 2,
-        'cluster.samplers': 1,
-        'cluster.nats': 'local',
-      }),
-    );
-    const r = await finish(job);
+    const { single, launched: r } = await singleAndLaunched(base, tmp, 'temporal-launch-test');
     expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
     expect(Math.abs(r.test.mrr - single.test.mrr)).toBeLessThanOrEqual(0.01);
     const ckpt = latestCheckpoint(join(tmp, 'run', 'checkpoints'))!;
