@@ -27,7 +27,8 @@ type FieldDecl =
   | { kind: 'string'; default: string; doc: string }
   | { kind: 'enum'; default: string; values: readonly string[]; doc: string }
   | { kind: 'ints'; default: number[]; min?: number; max?: number; doc: string }
-  | { kind: 'fanoutMap'; default: Record<string, number[]>; doc: string };
+  | { kind: 'fanoutMap'; default: Record<string, number[]>; doc: string }
+  | { kind: 'numbers'; default: number[]; min?: number; max?: number; doc: string };
 
 const int = (d: number, doc: string, min?: number, max?: number) =>
   ({ kind: 'int', default: d, min, max, doc }) as const;
@@ -48,6 +49,8 @@ const ints = (d: number[], doc: string, min?: number, max?: number) =>
 /** A mapping of names to per-hop fanouts (each >= 0), empty by default. */
 const fanoutMap = (doc: string) =>
   ({ kind: 'fanoutMap', default: {} as Record<string, number[]>, doc }) as const;
+const nums = (d: number[], doc: string, min?: number, max?: number) =>
+  ({ kind: 'numbers', default: d, min, max, doc }) as const;
 
 /** Every field of a job spec, grouped by section. Order here is the order in docs. */
 export const JOB_FIELDS = {
@@ -199,6 +202,54 @@ export const JOB_FIELDS = {
         0,
         10,
       ),
+    },
+    temporal: {
+      enabled: bool(
+        false,
+        "Link task: LiGNN's temporal activity model (docs/temporal.md). Each pair's source gets its last model.temporal.sequenceLength activities before the pair's time, encoded through a causal transformer and combined with its graph embedding into model.temporal.embeddings member embeddings, scored against the destination's graph embedding.",
+      ),
+      sequenceLength: int(
+        100,
+        'N: activities (edges of the member strictly before the pair time, newest kept) per sequence; fewer are padded and masked.',
+        1,
+        1000,
+      ),
+      layers: int(1, 'Causal transformer layers over the sequence.', 1, 2),
+      heads: int(
+        4,
+        'Attention heads of each transformer layer; model.hidden must be a multiple of it.',
+        1,
+        64,
+      ),
+      embeddings: int(4, "H: member embeddings (LiGNN's multiple embeddings per member).", 1, 16),
+      score: oneOf(
+        'max',
+        ['max', 'attention'] as const,
+        "Combining the H scores of a target: max, the best embedding's; attention, their softmax-weighted mean.",
+      ),
+      timeEncoding: oneOf(
+        'sinusoidal',
+        ['sinusoidal', 'learned'] as const,
+        'Encoding of log(1 + gap) between an activity and the pair time: sinusoidal, fixed sinusoids with a learned projection; learned, one vector per bucket of width 0.5.',
+      ),
+      longTerm: {
+        enabled: bool(
+          false,
+          "Long-term loss: the member's H embeddings also score its activities in (t, t + window] of each window against other members' (docs/temporal.md), only edges before the validation period.",
+        ),
+        windows: ints(
+          [604_800, 2_592_000],
+          "Windows after the pair time, in the graph's timestamp units (default 7 and 30 days in seconds).",
+          1,
+        ),
+        weights: nums([0.5, 0.25], 'Loss weight of each window (one per window).', 0, 100),
+        targets: int(
+          8,
+          'Activities per window and pair, at most (spread evenly over the window).',
+          1,
+          256,
+        ),
+      },
     },
   },
   sampling: {
@@ -634,7 +685,7 @@ type ValueOf<F> = F extends { kind: 'int' | 'number' }
   ? number
   : F extends { kind: 'bool' }
     ? boolean
-    : F extends { kind: 'ints' }
+    : F extends { kind: 'ints' | 'numbers' }
       ? number[]
       : F extends { kind: 'fanoutMap' }
         ? Record<string, number[]>
@@ -706,11 +757,13 @@ function checkValue(decl: FieldDecl, value: unknown, path: string[], where: Wher
       if (typeof value !== 'string' || !decl.values.includes(value))
         return fail(`expected one of ${decl.values.join(', ')}, got ${JSON.stringify(value)}`);
       return value;
-    case 'ints': {
+    case 'ints':
+    case 'numbers': {
       const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
+      const what = decl.kind === 'ints' ? 'integers' : 'numbers';
       if (!Array.isArray(list) || list.length === 0)
-        return fail(`expected a list of integers, got ${JSON.stringify(value)}`);
-      return list.map((v) => checkNumber(v, true));
+        return fail(`expected a list of ${what}, got ${JSON.stringify(value)}`);
+      return list.map((v) => checkNumber(v, decl.kind === 'ints'));
     }
     case 'fanoutMap':
       return checkFanoutMap(value, fail);
@@ -876,18 +929,23 @@ function checkEncoder(spec: JobSpec, where: Where): void {
     );
 }
 
-/** sampling.relationFanouts: one fanout per layer, with samplers that draw rows relation by relation. */
-function checkRelationFanouts(spec: JobSpec, where: Where): void {
-  const map = spec.sampling.relationFanouts;
-  const names = Object.keys(map);
-  if (names.length === 0) return;
-  const fail = (message: string, path: string[]): never => {
-    const line = where.lineOf(path) ?? where.lineOf(['sampling', 'relationFanouts']);
+/** A thrower of ConfigErrors at a field's path, located at its line (else at `fallback`'s). */
+function failAt(where: Where, fallback: string[]): (message: string, path: string[]) => never {
+  return (message, path) => {
+    const line = where.lineOf(path) ?? where.lineOf(fallback);
     throw new ConfigError(message, {
       file: where.file && line ? `${where.file}:${line}` : where.file,
       field: path.join('.'),
     });
   };
+}
+
+/** sampling.relationFanouts: one fanout per layer, with samplers that draw rows relation by relation. */
+function checkRelationFanouts(spec: JobSpec, where: Where): void {
+  const map = spec.sampling.relationFanouts;
+  const names = Object.keys(map);
+  if (names.length === 0) return;
+  const fail = failAt(where, ['sampling', 'relationFanouts']);
   for (const name of names)
     if (map[name].length !== spec.model.layers)
       fail(
@@ -928,11 +986,41 @@ function checkDensify(spec: JobSpec, where: Where): void {
   }
 }
 
+/** The temporal model against the task, the width and the placement. */
+function checkTemporal(spec: JobSpec, where: Where): void {
+  const t = spec.model.temporal;
+  if (!t.enabled) return;
+  const fail = failAt(where, ['model', 'temporal', 'enabled']);
+  if (spec.task !== 'link')
+    fail("needs task: link (a member's activities are read before each pair's time)", [
+      'model',
+      'temporal',
+      'enabled',
+    ]);
+  if (spec.model.hidden % t.heads !== 0)
+    fail(`${t.heads} heads do not divide model.hidden ${spec.model.hidden}`, [
+      'model',
+      'temporal',
+      'heads',
+    ]);
+  if (t.longTerm.enabled && t.longTerm.windows.length !== t.longTerm.weights.length)
+    fail(
+      `${t.longTerm.weights.length} weights for ${t.longTerm.windows.length} windows; give one per window`,
+      ['model', 'temporal', 'longTerm', 'weights'],
+    );
+  if (spec.cluster.partitions)
+    fail(
+      "reads each member's activities from the whole graph; partition-owning samplers do not ship them yet",
+      ['cluster', 'partitions'],
+    );
+}
+
 function crossCheck(spec: JobSpec, where: Where): void {
   checkClusterAuth(spec, where);
   checkDensify(spec, where);
   checkEncoder(spec, where);
   checkRelationFanouts(spec, where);
+  checkTemporal(spec, where);
   // PPR pushes residuals over the whole graph until they settle: across partitions that is a round
   // trip per push wave, so it stays with whole-graph samplers (link tasks always sample in time).
   // Degrees of every node need every node's edges: partition owners hold only their own rows.

@@ -22,10 +22,10 @@ export interface QualityRow {
 const DENSIFY = { 'densify.enabled': true, 'densify.k': 5 };
 const ID = { 'model.idEmbedding.enabled': true };
 const TEMPORAL = { 'model.temporal.enabled': true };
-const LONG_TERM = { ...TEMPORAL, 'model.temporal.longTermLoss': true };
+const LONG_TERM = { ...TEMPORAL, 'model.temporal.longTerm.enabled': true };
 const PPR = { 'sampling.ppr.topK': 16 };
 
-/** The rows, in order; the integrator adds fields as their switches land. */
+/** The rows, in order; a row naming a field the job spec does not have yet is skipped, naming it. */
 export const QUALITY_ROWS: readonly QualityRow[] = [
   { name: 'static sage', overlay: {} },
   { name: '+ ID embeddings', overlay: ID },

@@ -15,6 +15,13 @@ import type {
 import { firstLayerFused } from '../job-spec.js';
 import { relationFanoutsByType } from '../plan/relation-fanouts.js';
 import { DEGREE_POWER, DrawnNegatives } from './drawn-negatives.js';
+import {
+  activityBytesPerPair,
+  activityShape,
+  writeActivities,
+  type ActivityArrays,
+  type ActivityConfig,
+} from './activity-sequences.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
   HEADER_LENGTH,
@@ -40,6 +47,8 @@ export interface ProducerConfig {
    * degree^0.75, 'filtered' uniform (the pool of hard negatives). Absent: the sampler's uniform draw.
    */
   negativeKind?: 'degree' | 'filtered';
+  /** Link batches: each pair's source's activities for the temporal model (model.temporal). */
+  activities?: ActivityConfig;
 }
 
 /** A request to sample one batch. */
@@ -54,6 +63,8 @@ export interface BatchRequest {
   src?: Int32Array;
   dst?: Int32Array;
   times?: Float64Array;
+  /** Link batches: the first time of the held-out period (long-term targets stay before it). */
+  heldOutFrom?: number;
 }
 
 /**
@@ -94,12 +105,19 @@ export class BatchProducer {
     const t1 = performance.now();
     const g = this.graph;
     const edgeTypes = this.config.edgeTypes ? this.writeEdgeTypes.bind(this) : undefined;
-    const out = writeSampledFields(sub, req, this.config, g.dim, allocate, edgeTypes);
+    // The temporal model's activity sequences ride in the same record (activity-sequences.ts).
+    const activities = req.kind === 'link' ? this.config.activities : undefined;
+    const pairs = req.kind === 'link' ? (sub as SampledEdgeSubgraph).srcLocal.length : 0;
+    const sized = activities
+      ? (shape: BatchShape) => allocate({ ...shape, ...activityShape(activities, pairs, g.dim) })
+      : allocate;
+    const out = writeSampledFields(sub, req, this.config, g.dim, sized, edgeTypes);
     if (req.kind === 'node') {
       const y = out.y as Int32Array;
       const labels = g.labels;
       for (let i = 0; i < sub.numSeeds; i++) y[i] = labels ? labels[sub.nodes[i]] : -1;
     }
+    if (activities) this.writeActivities(req, out as unknown as ActivityArrays);
     if (this.config.fuseFirstLayer)
       firstLayerInput(g, sub.nodes, sub.blocks[0], out.x, true, this.scratch);
     else g.gather(sub.nodes, sub.nodes.length, out.x, 0);
@@ -122,6 +140,12 @@ export class BatchProducer {
       kind === 'degree' ? DEGREE_POWER : 0,
     );
     return { ...options, negativeIds: this.drawn.draw(req.src!, req.dst!, k, req.batchSeed) };
+  }
+
+  /** The pairs' sources' activities before (and, for long-term targets, after) each pair's time. */
+  private writeActivities(req: BatchRequest, out: ActivityArrays): void {
+    if (!req.times) throw new Error('the temporal model needs a time per link pair');
+    writeActivities(this.graph, this.config.activities!, req.src!, req.times, out, req.heldOutFrom);
   }
 
   /** The relation of each sampled edge, read at its CSR position (0 in a single-relation graph). */
@@ -247,10 +271,11 @@ export function maxBatchBytes(
       fuseFirstLayer: boolean;
       relationFanouts?: Record<string, number[]>;
     };
-    model: { encoder: string };
+    model: { encoder: string; temporal?: { enabled: boolean } };
   },
   graph: { dim: number; numNodes: number },
   numNegatives: number,
+  activities?: ActivityConfig,
 ): number {
   const seeds = spec.sampling.batchSize * (spec.task === 'link' ? 2 + numNegatives : 1);
   const cap = spec.task === 'link' ? Infinity : graph.numNodes;
@@ -269,5 +294,8 @@ export function maxBatchBytes(
   }
   const x = firstLayerFused(spec) ? dst0 * 2 * graph.dim : nodes * graph.dim;
   const perEdge = spec.model.encoder === 'rgcn' ? 16 : 12;
-  return Math.ceil(4 * x + perEdge * edges + 16 * nodes + 8 * seeds + 4096);
+  const sequences = activities
+    ? spec.sampling.batchSize * activityBytesPerPair(activities, graph.dim) + 64 * 7
+    : 0;
+  return Math.ceil(4 * x + perEdge * edges + 16 * nodes + 8 * seeds + 4096 + sequences);
 }

@@ -15,6 +15,14 @@ export type BatchKind = 'node' | 'link' | 'encode';
  * (each edge's weight). Node batches add `y` (the seeds' labels, -1 unknown); link batches add
  * `src`, `dst` (local rows of each positive pair's ends) and `neg` (local rows of the negatives,
  * numNegatives per pair, pair-major).
+ *
+ * Link batches of the temporal activity model (model.temporal, activity-sequences.ts) add, per pair
+ * p (its source at its time t) and N = sequenceLength: `actX` [P × N × dim] the features of the
+ * source's last N activity nodes before t, oldest first; `actGap` [P × N] log(1 + t − t_activity);
+ * `actRel` [P × N] each activity edge's relation; `actCount` [P] activities present (the rest is
+ * zero padding). Training batches with a long-term loss add, for W windows of at most C targets:
+ * `futX` [P × W × C × dim] the features of the source's activity nodes in (t, t + window],
+ * `futCount` [P × W] targets present and `futIds` [P × W × C] their global ids (-1 padding).
  */
 export interface BatchFields extends BatchArrays {
   /** The header: HEADER_LENGTH float64 values, read and written only through {@link BatchHeader}. */

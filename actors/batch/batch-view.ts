@@ -3,6 +3,7 @@
 import type { BlockLike, SubgraphBatch } from '../../kernels/nn/block.js';
 import type { LinkTarget } from '../../kernels/nn/link-head.js';
 import type { NodeTarget } from '../../kernels/nn/node-head.js';
+import type { TemporalInputs } from '../../kernels/nn/temporal-model.js';
 import { readBatchHeader, type BatchFields, type BatchHeader } from './batch-record.js';
 
 /** A batch as the model reads it: the header's place and costs, blocks and input, and its target. */
@@ -64,6 +65,32 @@ export function viewBatch(f: BatchFields): BatchView {
       negDst: neg.length > 0 ? neg : undefined,
       numNegatives: src.length > 0 ? neg.length / src.length : 0,
     };
+    const temporal = temporalOf(f);
+    if (temporal) view.link.temporal = temporal;
   }
   return view;
+}
+
+/** The temporal model's inputs of a link batch that carries them. */
+function temporalOf(f: BatchFields): TemporalInputs | undefined {
+  if (!f.actCount) return undefined;
+  const inputs: TemporalInputs = {
+    x: f.actX as Float32Array,
+    logGap: f.actGap as Float32Array,
+    rel: f.actRel as Int32Array,
+    count: f.actCount as Int32Array,
+  };
+  const count = f.futCount as Int32Array | undefined;
+  if (count && count.length > 0) {
+    const pairs = inputs.count.length;
+    const ids = f.futIds as Int32Array;
+    inputs.future = {
+      windows: count.length / pairs,
+      cap: ids.length / count.length,
+      x: f.futX as Float32Array,
+      count,
+      ids,
+    };
+  }
+  return inputs;
 }

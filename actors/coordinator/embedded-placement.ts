@@ -205,12 +205,13 @@ export class EmbeddedPlacement implements Placement {
    */
   private ringBytes(): number {
     const { spec } = this;
-    const { numNegatives } = producerConfigs(spec).train;
+    const { numNegatives, activities } = producerConfigs(spec).train;
     const fanouts = budgetBounds(spec, maxFanouts(spec));
     const perBatch = maxBatchBytes(
       { ...spec, sampling: { ...spec.sampling, fanouts } },
       this.shared,
       numNegatives,
+      activities,
     );
     const held = subRoundsOf(spec) > 1 ? spec.train.localSteps : 0;
     return Math.min(

@@ -3,7 +3,15 @@
 import type { BatchRequest } from '../batch/batch-producer.js';
 
 export type SeedSource =
-  { kind: 'node' } | { kind: 'link'; src: Int32Array; dst: Int32Array; times?: Float64Array };
+  | { kind: 'node' }
+  | {
+      kind: 'link';
+      src: Int32Array;
+      dst: Int32Array;
+      times?: Float64Array;
+      /** The first time of the validation and test pairs: no training target may be at or after it. */
+      heldOutFrom?: number;
+    };
 
 /** The request for batch `b` of an epoch whose seed order (node or edge ids) is `order`. */
 export function requestFor(
@@ -27,5 +35,15 @@ export function requestFor(
     dst[i] = source.dst[e];
     if (times) times[i] = source.times![e];
   }
-  return { kind: 'link', epoch, batch, batchSeed, src, dst, times };
+  const heldOutFrom = source.heldOutFrom;
+  return {
+    kind: 'link',
+    epoch,
+    batch,
+    batchSeed,
+    src,
+    dst,
+    times,
+    ...(heldOutFrom !== undefined ? { heldOutFrom } : {}),
+  };
 }

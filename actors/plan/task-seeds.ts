@@ -3,6 +3,7 @@
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { ProducerConfig } from '../batch/batch-producer.js';
+import type { ActivityConfig } from '../batch/activity-sequences.js';
 import { firstLayerFused, type JobSpec } from '../job-spec.js';
 import { budgetOf } from './fanout-budgets.js';
 import { linkSplit, nodeSplit } from './link-split.js';
@@ -22,11 +23,36 @@ export function seedsOf(spec: JobSpec, g: SharedGraph) {
   }
   const l = linkSplit(g, spec.link.edgeType, spec.link.valFraction, spec.link.testFraction);
   return {
-    source: { kind: 'link', src: l.src, dst: l.dst, times: l.times } as SeedSource,
+    source: {
+      kind: 'link',
+      src: l.src,
+      dst: l.dst,
+      times: l.times,
+      heldOutFrom: firstTime(l.times, [l.val, l.test]),
+    } as SeedSource,
     train: l.train,
     val: l.val,
     test: l.test,
     negativeRange: l.negativeRange,
+  };
+}
+
+/** The earliest time of the edges `parts` name (Infinity for none). */
+function firstTime(times: Float64Array, parts: Int32Array[]): number {
+  let t = Infinity;
+  for (const ids of parts) for (const e of ids) t = Math.min(t, times[e]);
+  return t;
+}
+
+/** What samplers ship for the temporal model: sequences always, long-term targets for training. */
+export function activityConfigs(spec: JobSpec): { train?: ActivityConfig; eval?: ActivityConfig } {
+  const t = spec.model.temporal;
+  if (!t.enabled || spec.task !== 'link') return {};
+  const base = { sequenceLength: t.sequenceLength };
+  const lt = t.longTerm;
+  return {
+    train: lt.enabled ? { ...base, future: { windows: lt.windows, cap: lt.targets } } : base,
+    eval: base,
   };
 }
 
@@ -75,10 +101,17 @@ export function producerConfigs(
       : negatives === 'hard'
         ? { negativeKind: 'filtered' as const }
         : {};
+  const activities = activityConfigs(spec);
   return {
-    train: { ...base, numNegatives: trainNeg, ...drawn },
+    train: {
+      ...base,
+      numNegatives: trainNeg,
+      ...drawn,
+      ...(activities.train ? { activities: activities.train } : {}),
+    },
     eval: {
       ...base,
+      ...(activities.eval ? { activities: activities.eval } : {}),
       sampler: spec.eval.fullNeighbors
         ? { ...sampler, fanouts: sampler.fanouts.map(() => -1) }
         : sampler,

@@ -7,6 +7,7 @@ import { GraphSage } from '../../kernels/nn/graphsage.js';
 import type { GatConfig } from '../../kernels/nn/gat.js';
 import type { RgcnConfig } from '../../kernels/nn/rgcn.js';
 import type { GcnConfig } from '../../kernels/nn/gcn.js';
+import type { TemporalConfig } from '../../kernels/nn/temporal-model.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
 import { accuracy, argmaxRows, macroF1 } from '../../kernels/metrics/index.js';
 import type { JobSpec } from '../job-spec.js';
@@ -75,7 +76,34 @@ export function buildModel(
     task,
     ...idEmbeddingOf(spec, numClasses),
     ...encoderOf(spec, numRelations),
+    ...temporalOf(spec, inDim, numRelations),
   });
+}
+
+/** The temporal activity model's config (model.temporal); absent when it is off. */
+function temporalOf(
+  spec: JobSpec,
+  inDim: number,
+  numRelations: number,
+): { temporal?: TemporalConfig } {
+  const t = spec.model.temporal;
+  if (!t.enabled || spec.task !== 'link') return {};
+  return {
+    temporal: {
+      inDim,
+      dim: spec.model.hidden,
+      sequenceLength: t.sequenceLength,
+      layers: t.layers,
+      heads: t.heads,
+      embeddings: t.embeddings,
+      score: t.score,
+      timeEncoding: t.timeEncoding,
+      numRelations,
+      longTermWeights: t.longTerm.enabled ? t.longTerm.weights : [],
+      cosine: spec.model.decoder === 'cosine',
+      loss: spec.link.loss,
+    },
+  };
 }
 
 /** The encoder's config; absent for sage, so GraphSAGE models are built exactly as before. */
@@ -404,11 +432,27 @@ export class TrainerCore {
       if (!got.extras) throw new Error('link evaluation batch without its baseline scores');
       const k = link.numNegatives;
       const rows = await this.evalRows(v);
-      const ps = this.model.scoreLinks(v.model, link.src, link.dst, rows);
+      const seq = (n: number, per: number) =>
+        Int32Array.from({ length: n }, (_, j) => Math.floor(j / per));
+      const temporal = (n: number, per: number) =>
+        link.temporal ? { inputs: link.temporal, pairSrc: link.src, seq: seq(n, per) } : undefined;
+      const ps = this.model.scoreLinks(
+        v.model,
+        link.src,
+        link.dst,
+        rows,
+        temporal(link.src.length, 1),
+      );
       const srcRep = new Int32Array(link.negDst!.length);
       for (let i = 0; i < link.src.length; i++)
         for (let j = 0; j < k; j++) srcRep[i * k + j] = link.src[i];
-      const ns = this.model.scoreLinks(v.model, srcRep, link.negDst!, rows);
+      const ns = this.model.scoreLinks(
+        v.model,
+        srcRep,
+        link.negDst!,
+        rows,
+        temporal(srcRep.length, k),
+      );
       ev.add(
         ps,
         ns,

@@ -1,8 +1,10 @@
 // The CollegeMsg graph as the quality benchmarks train on it: its messages (real timestamps) and, as
 // the graph has no node features, a fixed random vector per node (64 values, seed 0, identity only)
 // with its in- and out-degree among the training-period messages (log scale; nothing later leaks).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { buildGraph } from '../../graph-store/build-graph.js';
 import { Mulberry32 } from '../../runtime/prng.js';
 
@@ -68,4 +70,46 @@ export async function collegeMsgGraph(dir: string): Promise<string | undefined> 
   writeFeatures(edges, features);
   await buildGraph({ edges, tsCol: 2, features, out: graph });
   return graph;
+}
+
+/**
+ * The graph built in a fresh temporary folder named from `prefix`, or null (after saying so) where
+ * the data is absent.
+ */
+export async function buildCollegeMsg(
+  prefix: string,
+): Promise<{ work: string; graph: string } | null> {
+  const work = mkdtempSync(join(os.tmpdir(), prefix));
+  const graph = await collegeMsgGraph(work);
+  if (graph) return { work, graph };
+  console.log(`skipped: CollegeMsg not found at ${COLLEGEMSG_DATA}`);
+  return null;
+}
+
+/**
+ * The CollegeMsg link job: newest 15 % test, 15 % before validation, cosine decoder, 5 negatives,
+ * batches of 512 pairs, temporal sampling.
+ */
+export function collegeMsgSpec(
+  name: string,
+  graph: string,
+  out: string,
+  seed: number,
+  epochs: number,
+): JobSpec {
+  return applyOverrides(defaultJobSpec(), {
+    name: `${name}-${seed}`,
+    graph,
+    out,
+    task: 'link',
+    'model.decoder': 'cosine',
+    'link.numNegatives': 5,
+    'sampling.strategy': 'temporal',
+    'sampling.batchSize': 512,
+    'train.epochs': epochs,
+    'train.seed': seed,
+    'link.valFraction': 0.15,
+    'link.testFraction': 0.15,
+    'eval.maxNodes': 5000,
+  });
 }

@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyOverrides } from '../../actors/job-spec.js';
 import { runTraining } from '../../actors/coordinator/train-job.js';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import { jobSpec } from './collegemsg.js';
-import { COLLEGEMSG_DATA, collegeMsgGraph } from './collegemsg-graph.js';
+import { buildCollegeMsg } from './collegemsg-graph.js';
 import { median, runRecord, writeResult } from './run-record.js';
 
 const SHOWN = [
@@ -50,13 +48,8 @@ async function main(): Promise<void> {
       out: { type: 'string' },
     },
   });
-  const work = mkdtempSync(join(os.tmpdir(), 'weft-quality-collegemsg-'));
-  const graph = await collegeMsgGraph(work);
-  if (!graph) {
-    console.log(`skipped: CollegeMsg not found at ${COLLEGEMSG_DATA}`);
-    return;
-  }
-  const built = { work, graph };
+  const built = await buildCollegeMsg('weft-quality-collegemsg-');
+  if (!built) return;
   const seeds = Number(values.seeds);
   const byKind: ByKind = {};
   for (const kind of values.negatives.split(',')) {

@@ -6,32 +6,16 @@
 //
 // The graph has no node features: collegemsg-graph.ts gives each node identity and training-period
 // degree features. Usage: npx tsx bench/quality/collegemsg.ts [--seeds 5] [--out FILE]
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
+import type { JobSpec } from '../../actors/job-spec.js';
 import { runTraining } from '../../actors/coordinator/train-job.js';
-import { COLLEGEMSG_DATA, collegeMsgGraph } from './collegemsg-graph.js';
+import { buildCollegeMsg, collegeMsgSpec } from './collegemsg-graph.js';
 import { median, runRecord, writeResult } from './run-record.js';
 
 export function jobSpec(graph: string, out: string, seed: number): JobSpec {
-  return applyOverrides(defaultJobSpec(), {
-    name: `collegemsg-${seed}`,
-    graph,
-    out,
-    task: 'link',
-    'model.decoder': 'cosine',
-    'link.numNegatives': 5,
-    'sampling.strategy': 'temporal',
-    'sampling.batchSize': 512,
-    'train.epochs': 2,
-    'train.seed': seed,
-    'link.valFraction': 0.15,
-    'link.testFraction': 0.15,
-    'eval.maxNodes': 5000,
-  });
+  return collegeMsgSpec('collegemsg', graph, out, seed, 2);
 }
 
 const METRICS = ['auc', 'mrr', 'hits@10'] as const;
@@ -40,12 +24,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { seeds: { type: 'string', default: '5' }, out: { type: 'string' } },
   });
-  const work = mkdtempSync(join(os.tmpdir(), 'weft-quality-collegemsg-'));
-  const graph = await collegeMsgGraph(work);
-  if (!graph) {
-    console.log(`skipped: CollegeMsg not found at ${COLLEGEMSG_DATA}`);
-    return;
-  }
+  const built = await buildCollegeMsg('weft-quality-collegemsg-');
+  if (!built) return;
+  const { work, graph } = built;
   const runs: Record<string, number>[] = [];
   for (let seed = 0; seed < Number(values.seeds); seed++) {
     const r = await runTraining(jobSpec(graph, join(work, `run-${seed}`), seed));

@@ -8,6 +8,7 @@ import { ShapeError } from '../tf/errors.js';
 import { recordTime } from '../tf/op-timer.js';
 import { validateBatch, type SubgraphBatch } from './block.js';
 import { dense } from './dense.js';
+import { gatherRows } from '../ops/gather-rows.js';
 import { dropout } from './dropout.js';
 import { gatEncode, gatParamSpecs, type GatConfig } from './gat.js';
 import { rgcnEncode, rgcnParamSpecs, type RgcnConfig } from './rgcn.js';
@@ -26,6 +27,11 @@ import { checkParams, initParams, sizeOfShape, type ParamMap, type ParamSpec } f
 import { relu } from './relu.js';
 import { mixSeed } from '../../runtime/prng.js';
 import type { LogitsCapture } from './softmax-cross-entropy.js';
+import {
+  TemporalActivityModel,
+  type TemporalConfig,
+  type TemporalInputs,
+} from './temporal-model.js';
 
 export interface GraphSageConfig {
   /** Input feature width (features are [numSrc0 × inDim]). */
@@ -54,7 +60,18 @@ export interface GraphSageConfig {
   idEmbedding?: IdEmbeddingConfig;
   /** The message-passing layers: GraphSAGE mean (default), GAT attention or R-GCN relations. */
   encoder?: { kind: 'sage' } | GatConfig | RgcnConfig | GcnConfig;
+  /** Link task: the temporal activity model scores pairs whose batches carry sequences. */
+  temporal?: TemporalConfig;
   task: NodeTaskConfig | LinkTaskConfig;
+}
+
+/** Where evaluation reads a pair's sequence: the batch's sequences and each scored entry's pair. */
+export interface TemporalScoring {
+  inputs: TemporalInputs;
+  /** The pairs' source rows among the seeds (their graph embeddings join the sequence summary). */
+  pairSrc: Int32Array;
+  /** For each scored entry, the pair whose sequence scores it. */
+  seq: Int32Array;
 }
 
 export interface StepOptions {
@@ -84,11 +101,15 @@ type Target = NodeTarget | LinkTarget;
  * then, for hidden layers, LayerNorm?, ReLU, L2?, dropout. Layer 0 reads the features directly.
  */
 export class GraphSage {
-  readonly config: Readonly<Required<Omit<GraphSageConfig, 'task' | 'idEmbedding'>>> & {
+  readonly config: Readonly<
+    Required<Omit<GraphSageConfig, 'task' | 'idEmbedding' | 'temporal'>>
+  > & {
     task: GraphSageConfig['task'];
     idEmbedding?: IdEmbeddingConfig;
   };
   private readonly specs: ParamSpec[];
+  /** The temporal activity model (model.temporal), scoring link pairs that carry sequences. */
+  readonly temporal: TemporalActivityModel | undefined;
   private readonly head: NodeClassificationHead | LinkPredictionHead;
   private params = new Map<string, tf.Tensor>();
   /** Steps run without an explicit dropout seed; part of the state to restore on resume. */
@@ -150,6 +171,47 @@ export class GraphSage {
     }
     if (this.head instanceof LinkPredictionHead) this.specs.push(...this.head.paramSpecs());
     if (c.idEmbedding) this.specs.push(...idEmbeddingParamSpecs(c.idEmbedding, c.outDim));
+    this.temporal = c.temporal ? new TemporalActivityModel(c.temporal) : undefined;
+    if (this.temporal) this.specs.push(...this.temporal.paramSpecs());
+  }
+
+  /**
+   * Parameters a step leaves off the loss's path (they get zero gradients): the ID projection
+   * without ID rows; the temporal model's without sequences, the decoder's with them.
+   */
+  private unusedParams(withRows: boolean, temporalPath: boolean): Set<string> {
+    const out = new Set<string>();
+    if (!withRows) out.add(ID_PROJECTION);
+    if (this.temporal) {
+      const off = temporalPath
+        ? this.head instanceof LinkPredictionHead
+          ? this.head.paramSpecs()
+          : []
+        : this.temporal.paramSpecs();
+      for (const s of off) out.add(s.name);
+    }
+    return out;
+  }
+
+  /** The link loss: the temporal model's when the batch carries sequences, else the head's. */
+  private linkLoss(
+    out: tf.Tensor2D,
+    target: LinkTarget,
+    p: ReadonlyMap<string, tf.Tensor>,
+  ): tf.Scalar {
+    const head = this.head as LinkPredictionHead;
+    if (!this.temporal || !target.temporal) return head.loss(out, target, p);
+    const { src, dst } = target;
+    let negDst = target.negDst;
+    if (negDst === undefined) {
+      // In-batch negatives: the next K pairs' destinations, cyclically.
+      const k = Math.min(head.numNegatives, src.length - 1);
+      negDst = Int32Array.from(
+        { length: src.length * k },
+        (_, j) => dst[(Math.floor(j / k) + 1 + (j % k)) % src.length],
+      );
+    }
+    return this.temporal.loss(out, { src, dst, negDst, temporal: target.temporal }, p);
   }
 
   /** Names, shapes and initialisers of all parameters, in a fixed order. */
@@ -285,8 +347,11 @@ export class GraphSage {
     this.checkBatch(batch);
     const seed = opts.dropoutSeed ?? mixSeed(this.config.seed, this.stepsTaken++);
     const rows = this.idRowsTensor(batch, opts.idRows);
-    // Without ID rows the projection is not on the loss's path: it gets a zero gradient.
-    const names = this.specs.map((s) => s.name).filter((n) => rows !== null || n !== ID_PROJECTION);
+    const unused = this.unusedParams(
+      rows !== null,
+      this.temporal !== undefined && (target as LinkTarget).temporal !== undefined,
+    );
+    const names = this.specs.map((s) => s.name).filter((n) => !unused.has(n));
     const capture: LogitsCapture = {};
     const cpuNow = () => {
       const u = process.cpuUsage();
@@ -307,7 +372,7 @@ export class GraphSage {
       const loss =
         this.head instanceof NodeClassificationHead
           ? this.head.loss(out, target as NodeTarget, capture)
-          : this.head.loss(out, target as LinkTarget, p);
+          : this.linkLoss(out, target as LinkTarget, p);
       tForward = performance.now();
       cForward = cpuNow();
       return loss;
@@ -332,8 +397,8 @@ export class GraphSage {
         out.set(names[i], Float32Array.from(grads[i].dataSync() as Float32Array));
       if (rows !== null)
         idRowGrads = Float32Array.from(grads[names.length].dataSync() as Float32Array);
-      else if (this.config.idEmbedding && names.length < this.specs.length)
-        out.set(ID_PROJECTION, new Float32Array(this.config.idEmbedding.dim * this.config.outDim));
+      for (const s of this.specs)
+        if (unused.has(s.name)) out.set(s.name, new Float32Array(sizeOfShape(s.shape)));
     } finally {
       value.dispose();
       for (const g of grads) g.dispose();
@@ -373,26 +438,33 @@ export class GraphSage {
     return this.forward(batch, idRows);
   }
 
-  /** Link task: decoder scores (logits) of seed-row pairs (src[p], dst[p]), without dropout. */
+  /**
+   * Link task: scores (logits) of seed-row pairs (src[p], dst[p]), without dropout: the decoder's,
+   * or with `temporal` the temporal model's (entry p scored by the sequence of pair temporal.seq[p]).
+   */
   scoreLinks(
     batch: SubgraphBatch,
     src: Int32Array,
     dst: Int32Array,
     idRows?: Float32Array,
+    temporal?: TemporalScoring,
   ): Float32Array {
     if (!(this.head instanceof LinkPredictionHead))
       throw new ShapeError('task', 'scoreLinks needs a link task');
     const head = this.head;
     this.requireParams();
     this.checkBatch(batch);
-    const s = tf.tidy(() =>
-      head.score(
-        this.encodeWithIds(batch, this.params, null, this.idRowsTensor(batch, idRows)),
-        src,
-        dst,
+    const s = tf.tidy(() => {
+      const emb = this.encodeWithIds(batch, this.params, null, this.idRowsTensor(batch, idRows));
+      if (!this.temporal || !temporal) return head.score(emb, src, dst, this.params);
+      const members = this.temporal.memberEmbeddings(
+        emb,
+        temporal.pairSrc,
+        temporal.inputs,
         this.params,
-      ),
-    );
+      );
+      return this.temporal.score(members, temporal.seq, gatherRows(emb, dst) as tf.Tensor2D);
+    });
     try {
       return Float32Array.from(s.dataSync() as Float32Array);
     } finally {

@@ -13,6 +13,7 @@ import {
 } from './link-decoder.js';
 import { inBatchLinkLoss, linkLoss, type LinkLossKind } from './link-loss.js';
 import type { ParamSpec } from './params.js';
+import type { TemporalInputs } from './temporal-model.js';
 
 export interface LinkTaskConfig {
   kind: 'link';
@@ -44,6 +45,8 @@ export interface LinkTarget {
   dst: Int32Array;
   /** src.length × K rows, row-major: negDst[i*K + k] is a negative for src[i]. */
   negDst?: Int32Array;
+  /** The temporal model's sequences, one per pair (model.temporal). */
+  temporal?: TemporalInputs;
 }
 
 export class LinkPredictionHead {

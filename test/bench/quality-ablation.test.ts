@@ -39,12 +39,12 @@ describe('weft bench quality', () => {
       ...DEFAULT_QUALITY,
       members: 200,
       seeds: 1,
-      only: ['+ temporal model', '+ PPR neighbours'],
+      only: ['+ PPR neighbours', 'all'],
       workDir: join(tmp.dir, 'work'),
       out,
     });
-    expect(report.rows.map((r) => r.name)).toEqual(['+ temporal model', '+ PPR neighbours']);
-    expect(report.rows[0].skipped).toMatch(/model\.temporal\.enabled.*unknown field/);
+    expect(report.rows.map((r) => r.name)).toEqual(['+ PPR neighbours', 'all']);
+    expect(report.rows[0].skipped).toMatch(/sampling\.ppr\.topK.*unknown field/);
     expect(report.rows[1].skipped).toMatch(/sampling\.ppr\.topK.*unknown field/);
     expect(existsSync(`${out}.svg`)).toBe(true);
     const json = JSON.parse(readFileSync(`${out}.json`, 'utf8'));

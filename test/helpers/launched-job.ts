@@ -8,7 +8,9 @@ import type { JobStatus } from '../../actors/coordinator/job-status.js';
 import type { DistributedResults } from '../../actors/distributed/distributed-job.js';
 import { EmbeddingShardProtocol } from '../../actors/parameter-server/embedding-protocol.js';
 import { EMB_ROLE } from '../../actors/parameter-server/embedding-tables.js';
-import type { LaunchedJob } from '../../actors/distributed/launcher.js';
+import { LaunchedJob } from '../../actors/distributed/launcher.js';
+import { runTraining } from '../../actors/coordinator/train-job.js';
+import type { JobResults } from '../../actors/coordinator/run-results.js';
 import { ParameterServerProtocol } from '../../actors/protocols.js';
 import type { Role } from '../../actors/distributed/role-runner.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
@@ -161,4 +163,31 @@ export async function statusOf(job: LaunchedJob): Promise<JobStatus | undefined>
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The same job run in one process with two local steps per round, and launched with two trainers of
+ * one step each (the same updates): the launched job on a local nats-server with two shards and one
+ * sampler, writing to `<tmp>/run`; the single one to `<tmp>/single`.
+ */
+export async function singleAndLaunched(
+  base: Record<string, unknown>,
+  tmp: string,
+  name: string,
+): Promise<{ single: JobResults; launched: DistributedResults }> {
+  const single = await runTraining(
+    applyOverrides(defaultJobSpec(), { ...base, out: join(tmp, 'single'), 'train.localSteps': 2 }),
+  );
+  const job = await LaunchedJob.start(
+    applyOverrides(defaultJobSpec(), {
+      ...base,
+      name,
+      out: join(tmp, 'run'),
+      'cluster.trainers': 2,
+      'cluster.parameterServers': 2,
+      'cluster.samplers': 1,
+      'cluster.nats': 'local',
+    }),
+  );
+  return { single, launched: await finish(job) };
 }

@@ -11,29 +11,7 @@ import { l2Normalize, l2NormalizeReference } from '../../../kernels/nn/l2-normal
 import { layerNorm, layerNormReference } from '../../../kernels/nn/layer-norm.js';
 import { Mulberry32 } from '../../../runtime/prng.js';
 import { maxRelErr, randomArray } from '../fixtures/random-block.js';
-
-/** Central differences of a float64 function of a flat input, contracted with r: d<f(x), r>/dx. */
-function numericVjp(
-  f: (x: Float64Array) => Float64Array,
-  x: ArrayLike<number>,
-  r: ArrayLike<number>,
-  eps = 1e-6,
-): Float64Array {
-  const g = new Float64Array(x.length);
-  const xp = Float64Array.from(x);
-  for (let i = 0; i < x.length; i++) {
-    const x0 = xp[i];
-    xp[i] = x0 + eps;
-    const a = f(xp);
-    xp[i] = x0 - eps;
-    const b = f(xp);
-    xp[i] = x0;
-    let s = 0;
-    for (let k = 0; k < a.length; k++) s += ((a[k] - b[k]) / (2 * eps)) * r[k];
-    g[i] = s;
-  }
-  return g;
-}
+import { numericVjp } from '../fixtures/numeric-vjp.js';
 
 function denseRef(
   x: ArrayLike<number>,

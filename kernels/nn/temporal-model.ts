@@ -1,0 +1,312 @@
+// LiGNN's temporal activity model: a member's last N activities before the query time (activity
+// features, time gap, relation) through a causal transformer, combined with the member's graph
+// embedding into H embeddings scored against targets; next-activity and long-term losses.
+
+import * as tf from '@tensorflow/tfjs-core';
+import '../tf/core-gradients.js';
+import { gatherRows } from '../ops/gather-rows.js';
+import { ShapeError } from '../tf/errors.js';
+import { causalMask } from './causal-attention.js';
+import { layerNorm } from './layer-norm.js';
+import { linkLoss, type LinkLossKind } from './link-loss.js';
+import { multiEmbeddingScore, type MultiScoreKind } from './multi-embedding-score.js';
+import type { ParamSpec } from './params.js';
+import { encodeTime, timeEncodingSpecs, type TimeEncodingKind } from './time-encoding.js';
+import { transformerLayer, transformerLayerSpecs } from './transformer-layer.js';
+
+export interface TemporalConfig {
+  /** Width of the activity nodes' input features. */
+  inDim: number;
+  /** Model width: token, transformer and embedding size (the graph encoder's output width). */
+  dim: number;
+  /** N: activities per sequence. */
+  sequenceLength: number;
+  /** Transformer layers (1–2). */
+  layers: number;
+  /** Attention heads; dim must be a multiple. */
+  heads: number;
+  /** H: member embeddings. */
+  embeddings: number;
+  score: MultiScoreKind;
+  timeEncoding: TimeEncodingKind;
+  /** Relations of the graph (the activity edge's type picks a learned vector). */
+  numRelations: number;
+  /** Weight of each long-term window's loss; empty: no long-term loss (and no parameter for it). */
+  longTermWeights: readonly number[];
+  /** Score with scaled cosines (the cosine decoder) instead of dot products. */
+  cosine: boolean;
+  loss: LinkLossKind;
+}
+
+/**
+ * One batch's sequences, one per positive pair p (the pair's source at the pair's time), oldest
+ * activity first, padded after `count[p]` (padding values are never read).
+ */
+export interface TemporalInputs {
+  /** [P × N × inDim] the activity nodes' input features. */
+  x: Float32Array;
+  /** [P × N] log1p(t − t_activity) in the data's time units. */
+  logGap: Float32Array;
+  /** [P × N] relation (edge type) of each activity edge. */
+  rel: Int32Array;
+  /** [P] activities present (0..N). */
+  count: Int32Array;
+  /** Long-term targets (training batches of a job with a long-term loss). */
+  future?: FutureTargets;
+}
+
+/** The member's activities after the pair's time, per window, up to `cap` each. */
+export interface FutureTargets {
+  windows: number;
+  cap: number;
+  /** [P × W × cap × inDim] the target nodes' input features. */
+  x: Float32Array;
+  /** [P × W] targets present per window. */
+  count: Int32Array;
+  /** [P × W × cap] global ids of the targets (a negative equal to the positive is dropped). */
+  ids: Int32Array;
+}
+
+type Params = ReadonlyMap<string, tf.Tensor>;
+
+/** How much smaller than Glorot the member-embedding weights start (see paramSpecs). */
+const HEADS_INIT_SHRINK = 100;
+
+export class TemporalActivityModel {
+  constructor(readonly config: TemporalConfig) {
+    const c = config;
+    if (c.dim % c.heads !== 0)
+      throw new ShapeError(
+        'model.temporal.heads',
+        `model width ${c.dim} is not a multiple of ${c.heads} heads`,
+      );
+  }
+
+  paramSpecs(): ParamSpec[] {
+    const { inDim, dim: d, embeddings: h, numRelations: r } = this.config;
+    const specs: ParamSpec[] = [
+      {
+        name: 'temporal.activity.weight',
+        shape: [inDim, d],
+        init: { kind: 'glorot', fanIn: inDim, fanOut: d },
+      },
+      { name: 'temporal.activity.bias', shape: [d], init: { kind: 'zeros' } },
+      ...timeEncodingSpecs(this.config.timeEncoding, d),
+      { name: 'temporal.relation', shape: [r, d], init: { kind: 'glorot', fanIn: r, fanOut: d } },
+      { name: 'temporal.start', shape: [1, d], init: { kind: 'glorot', fanIn: 1, fanOut: d } },
+    ];
+    for (let l = 0; l < this.config.layers; l++)
+      specs.push(...transformerLayerSpecs(`temporal.layer${l}`, d));
+    specs.push(
+      { name: 'temporal.final.gamma', shape: [d], init: { kind: 'ones' } },
+      { name: 'temporal.final.beta', shape: [d], init: { kind: 'zeros' } },
+      {
+        name: 'temporal.heads.weight',
+        shape: [2 * d, h * d],
+        // Small (Glorot as if the fan-in were HEADS_INIT_SHRINK times larger): each embedding starts
+        // close to the graph embedding it offsets, yet the H of them differ, so they can specialise.
+        init: { kind: 'glorot', fanIn: HEADS_INIT_SHRINK * 2 * d, fanOut: d },
+      },
+      { name: 'temporal.heads.bias', shape: [h * d], init: { kind: 'zeros' } },
+    );
+    if (this.config.longTermWeights.length > 0)
+      specs.push({
+        name: 'temporal.future.weight',
+        shape: [d, d],
+        init: { kind: 'glorot', fanIn: d, fanOut: d },
+      });
+    return specs;
+  }
+
+  private check(inputs: TemporalInputs): number {
+    const { sequenceLength: n, inDim } = this.config;
+    const seqs = inputs.count.length;
+    if (
+      inputs.x.length !== seqs * n * inDim ||
+      inputs.logGap.length !== seqs * n ||
+      inputs.rel.length !== seqs * n
+    )
+      throw new ShapeError(
+        'temporal',
+        `sequence arrays do not match ${seqs} sequences × ${n} × ${inDim}`,
+      );
+    for (let i = 0; i < seqs; i++)
+      if (!(inputs.count[i] >= 0 && inputs.count[i] <= n))
+        throw new ShapeError(
+          'temporal.count',
+          `sequence ${i}: ${inputs.count[i]} outside [0, ${n}]`,
+        );
+    for (const r of inputs.rel)
+      if (!(r >= 0 && r < this.config.numRelations))
+        throw new ShapeError(
+          'temporal.rel',
+          `relation ${r} outside [0, ${this.config.numRelations})`,
+        );
+    return seqs;
+  }
+
+  /** Activity tokens [P·N × d]: projected features + time encoding + relation vector. */
+  private tokens(inputs: TemporalInputs, p: Params): tf.Tensor2D {
+    const rows = inputs.count.length * this.config.sequenceLength;
+    const x = tf.tensor2d(inputs.x, [rows, this.config.inDim]);
+    const act = tf.add(
+      tf.matMul(x, p.get('temporal.activity.weight') as tf.Tensor2D),
+      p.get('temporal.activity.bias')!,
+    );
+    const time = encodeTime(this.config.timeEncoding, inputs.logGap, p);
+    return tf.add(
+      tf.add(act, time),
+      gatherRows(p.get('temporal.relation')!, inputs.rel),
+    ) as tf.Tensor2D;
+  }
+
+  /**
+   * The sequence summary of every pair [P × d]: a learned start token then the activities, through
+   * the causal layers; the output read at the last activity (the start token when there is none).
+   */
+  encodeSequences(inputs: TemporalInputs, p: Params): tf.Tensor2D {
+    const seqs = this.check(inputs);
+    const { sequenceLength: n, dim: d, heads } = this.config;
+    const steps = n + 1;
+    const start = tf.tile(tf.reshape(p.get('temporal.start')!, [1, 1, d]), [seqs, 1, 1]);
+    const acts = tf.reshape(this.tokens(inputs, p), [seqs, n, d]);
+    let z = tf.reshape(tf.concat([start, acts], 1), [seqs * steps, d]) as tf.Tensor2D;
+    const mask = tf.tensor3d(causalMask(inputs.count, steps, heads), [seqs * heads, steps, steps]);
+    for (let l = 0; l < this.config.layers; l++)
+      z = transformerLayer(z, p, `temporal.layer${l}`, { numSeqs: seqs, steps, heads, mask });
+    const last = Int32Array.from(inputs.count, (c, i) => i * steps + c);
+    const q = gatherRows(z, last) as tf.Tensor2D;
+    return layerNorm(
+      q,
+      p.get('temporal.final.gamma') as tf.Tensor1D,
+      p.get('temporal.final.beta') as tf.Tensor1D,
+    );
+  }
+
+  /**
+   * The H member embeddings of every pair [P × H·d]: e_h = h_s + [q | h_s] W_h + b_h, the member's
+   * graph embedding h_s offset per embedding by its sequence summary q (and by h_s itself). The
+   * residual keeps the graph encoder's inductive bias at the start of training: with W ≈ 0 the model
+   * scores as the static one does.
+   */
+  memberEmbeddings(
+    graphEmb: tf.Tensor2D,
+    memberRows: Int32Array,
+    inputs: TemporalInputs,
+    p: Params,
+  ): tf.Tensor2D {
+    const q = this.encodeSequences(inputs, p);
+    const member = gatherRows(graphEmb, memberRows) as tf.Tensor2D;
+    const both = tf.concat([q, member], 1) as tf.Tensor2D;
+    const offsets = tf.add(
+      tf.matMul(both, p.get('temporal.heads.weight') as tf.Tensor2D),
+      p.get('temporal.heads.bias')!,
+    );
+    const h = this.config.embeddings;
+    return tf.add(offsets, tf.tile(member, [1, h])) as tf.Tensor2D;
+  }
+
+  /** Score of entry k: member embeddings of pair seq[k] against target embedding row k of `targets`. */
+  score(members: tf.Tensor2D, seq: Int32Array, targets: tf.Tensor2D): tf.Tensor1D {
+    const e = gatherRows(members, seq) as tf.Tensor2D;
+    return multiEmbeddingScore(
+      e,
+      targets,
+      this.config.embeddings,
+      this.config.score,
+      this.config.cosine,
+    );
+  }
+
+  /**
+   * Next-activity loss on the pairs (dst the positive, negDst K negatives per pair, weight 0 where a
+   * negative is the positive) plus Σ_w λ_w · long-term loss of window w (docs/temporal.md).
+   */
+  loss(
+    graphEmb: tf.Tensor2D,
+    target: { src: Int32Array; dst: Int32Array; negDst: Int32Array; temporal: TemporalInputs },
+    p: Params,
+  ): tf.Scalar {
+    const { src, dst, negDst, temporal } = target;
+    const pairs = src.length;
+    const k = negDst.length / pairs;
+    const members = this.memberEmbeddings(graphEmb, src, temporal, p);
+    const all = Int32Array.from({ length: pairs }, (_, i) => i);
+    const pos = this.score(members, all, gatherRows(graphEmb, dst) as tf.Tensor2D);
+    const negSeq = Int32Array.from({ length: negDst.length }, (_, j) => Math.floor(j / k));
+    const weights = Float32Array.from(negDst, (r, j) => (r === dst[negSeq[j]] ? 0 : 1));
+    const neg = this.score(members, negSeq, gatherRows(graphEmb, negDst) as tf.Tensor2D);
+    let total = linkLoss(this.config.loss, pos, neg, weights);
+    if (temporal.future)
+      total = tf.add(total, this.longTermLoss(members, temporal.future, p)) as tf.Scalar;
+    return total;
+  }
+
+  /**
+   * Σ_w λ_w · BCE over window w's targets: each target of pair i (positive, scored by i's H
+   * embeddings) against another pair's target of the same window (negative), see docs/temporal.md.
+   */
+  private longTermLoss(members: tf.Tensor2D, f: FutureTargets, p: Params): tf.Scalar {
+    const weights = this.config.longTermWeights;
+    if (f.windows !== weights.length)
+      throw new ShapeError('temporal.future', `${f.windows} windows for ${weights.length} weights`);
+    const pairs = f.count.length / f.windows;
+    // Zero times the projection keeps it on the loss's path when no window has two targets.
+    let total = tf.mul(tf.sum(p.get('temporal.future.weight')!), 0) as tf.Scalar;
+    for (let w = 0; w < f.windows; w++) {
+      const picked = futurePairs(f, w, pairs);
+      if (picked === null || weights[w] === 0) continue;
+      const x = tf.tensor2d(gatherFeatureRows(f.x, picked.slots, this.config.inDim), [
+        picked.slots.length,
+        this.config.inDim,
+      ]);
+      const act = tf.add(
+        tf.matMul(x, p.get('temporal.activity.weight') as tf.Tensor2D),
+        p.get('temporal.activity.bias')!,
+      );
+      const y = tf.matMul(act, p.get('temporal.future.weight') as tf.Tensor2D) as tf.Tensor2D;
+      const pos = this.score(members, picked.member, y);
+      const neg = this.score(members, picked.member, gatherRows(y, picked.negative) as tf.Tensor2D);
+      total = tf.add(
+        total,
+        tf.mul(linkLoss('bce', pos, neg, picked.negWeight), weights[w]),
+      ) as tf.Scalar;
+    }
+    return total;
+  }
+}
+
+/** Rows `slots` of a row-major [· × dim] array, copied into one array. */
+function gatherFeatureRows(x: Float32Array, slots: Int32Array, dim: number): Float32Array {
+  const out = new Float32Array(slots.length * dim);
+  for (let i = 0; i < slots.length; i++)
+    out.set(x.subarray(slots[i] * dim, (slots[i] + 1) * dim), i * dim);
+  return out;
+}
+
+/**
+ * Window w's present targets (slot = (pair·W + w)·cap + c), their pair, and for each the index (into
+ * the same list) of its negative: the target half the list away, weight 0 when it is the same pair's
+ * or the same node. Null below two targets.
+ */
+export function futurePairs(
+  f: FutureTargets,
+  w: number,
+  pairs: number,
+): { slots: Int32Array; member: Int32Array; negative: Int32Array; negWeight: Float32Array } | null {
+  const slots: number[] = [];
+  const member: number[] = [];
+  for (let i = 0; i < pairs; i++)
+    for (let c = 0; c < f.count[i * f.windows + w]; c++) {
+      slots.push((i * f.windows + w) * f.cap + c);
+      member.push(i);
+    }
+  const n = slots.length;
+  if (n < 2) return null;
+  const shift = Math.max(1, Math.floor(n / 2));
+  const negative = Int32Array.from({ length: n }, (_, j) => (j + shift) % n);
+  const negWeight = Float32Array.from(negative, (m, j) =>
+    member[m] === member[j] || f.ids[slots[m]] === f.ids[slots[j]] ? 0 : 1,
+  );
+  return { slots: Int32Array.from(slots), member: Int32Array.from(member), negative, negWeight };
+}

@@ -1,0 +1,59 @@
+// The temporal activity model across processes: `weft launch` on a synthetic marketplace, samplers
+// shipping each pair's activity sequence and long-term targets to trainers over NATS, shards holding
+// the transformer's parameters by name, and the same parameters at the end as the single-process run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { latestCheckpoint } from '../../../actors/parameter-server/checkpoint.js';
+import { synthMarketplace } from '../../../graph-store/synth-marketplace.js';
+import { singleAndLaunched } from '../../helpers/launched-job.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'weft-launch-temporal-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('model.temporal under weft launch', () => {
+  it('trains the temporal model from sequences that travel over NATS', async () => {
+    const g = join(tmp, 'market');
+    await synthMarketplace({ members: 600, applicationsPerMember: 8, seed: 5 }, g);
+    const base = {
+      graph: g,
+      task: 'link',
+      'link.edgeType': 'member__applied__job',
+      'model.hidden': 16,
+      'sampling.fanouts': '5,5',
+      'sampling.batchSize': 256,
+      'train.epochs': 2,
+      'train.lr': 0.01,
+      'model.dropout': 0.1,
+      'link.numNegatives': 1,
+      'model.temporal.enabled': true,
+      'model.temporal.sequenceLength': 8,
+      'model.temporal.heads': 2,
+      'model.temporal.embeddings': 2,
+      'model.temporal.score': 'attention',
+      'model.temporal.longTerm.enabled': true,
+    };
+    // Two trainers with one batch each per round make the update one trainer makes from two.
+    const { single, launched: r } = await singleAndLaunched(base, tmp, 'temporal-launch-test');
+    expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
+    expect(Math.abs(r.test.mrr - single.test.mrr)).toBeLessThanOrEqual(0.01);
+    const ckpt = latestCheckpoint(join(tmp, 'run', 'checkpoints'))!;
+    for (const name of [
+      'temporal.layer0.attn.wq',
+      'temporal.heads.weight',
+      'temporal.future.weight',
+    ])
+      expect(ckpt.tensors.has(name), name).toBe(true);
+    // A sequence that went astray on the way would change the updates: the same values at the end.
+    const a = latestCheckpoint(join(tmp, 'single', 'checkpoints'))!;
+    expect(ckpt.step).toBe(a.step);
+    const names = [...a.tensors.keys()];
+    const gaps = names.map((n) => {
+      const [t, u] = [a.tensors.get(n)!, ckpt.tensors.get(n)!];
+      return t.reduce((m, v, i) => Math.max(m, Math.abs(v - u[i])), 0);
+    });
+    names.forEach((n, i) => expect(gaps[i], n).toBeLessThan(1e-5));
+    expect(names.filter((n) => n.startsWith('temporal.')).length).toBeGreaterThan(10);
+  }, 300_000);
+});

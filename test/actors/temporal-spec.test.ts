@@ -1,0 +1,55 @@
+// The temporal model's job-spec fields: defaults, a list of weights read as numbers, and a clear
+// error naming the file, line and field for every combination the model cannot run.
+import { describe, expect, it } from 'vitest';
+import { defaultJobSpec, parseJobSpec } from '../../actors/job-spec.js';
+import { ConfigError } from '../../runtime/errors.js';
+
+function errorOf(yaml: string): ConfigError {
+  try {
+    parseJobSpec(yaml, 'job.yaml');
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('model.temporal in the job spec', () => {
+  it('is off by default, with LiGNN defaults for the rest', () => {
+    const t = defaultJobSpec().model.temporal;
+    expect(t.enabled).toBe(false);
+    expect(t.sequenceLength).toBe(100);
+    expect(t.embeddings).toBe(4);
+    expect(t.longTerm.windows).toEqual([604_800, 2_592_000]);
+    expect(t.longTerm.weights).toEqual([0.5, 0.25]);
+  });
+
+  it('reads long-term weights as numbers, one per window', () => {
+    const spec = parseJobSpec(
+      'task: link\nmodel:\n  temporal:\n    enabled: true\n    longTerm:\n      enabled: true\n      windows: [10, 20, 30]\n      weights: [0.1, 1.5, 0]\n',
+    );
+    expect(spec.model.temporal.longTerm.weights).toEqual([0.1, 1.5, 0]);
+    const e = errorOf(
+      'task: link\nmodel:\n  temporal:\n    enabled: true\n    longTerm:\n      enabled: true\n      windows: [10, 20]\n      weights: [0.5]\n',
+    );
+    expect(e.message).toMatch(/1 weights for 2 windows/);
+    expect(e.message).toContain('job.yaml:8');
+    expect(e.message).toContain('model.temporal.longTerm.weights');
+    expect(
+      errorOf('model:\n  temporal:\n    longTerm:\n      weights: [0.5, x]\n').message,
+    ).toMatch(/expected a number/);
+  });
+
+  it('refuses a node task, heads that do not divide the width, and partition-owning samplers', () => {
+    expect(errorOf('model:\n  temporal:\n    enabled: true\n').message).toMatch(/needs task: link/);
+    const heads = errorOf(
+      'task: link\nmodel:\n  hidden: 30\n  temporal:\n    enabled: true\n    heads: 4\n',
+    );
+    expect(heads.message).toContain('model.temporal.heads');
+    expect(heads.message).toContain('job.yaml:6');
+    const parts = errorOf(
+      'task: link\nmodel:\n  temporal:\n    enabled: true\ncluster:\n  partitions: auto\n',
+    );
+    expect(parts.message).toContain('cluster.partitions');
+  });
+});
