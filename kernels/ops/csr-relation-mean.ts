@@ -36,7 +36,7 @@ export const CSR_RELATION_MEAN_GRAD = 'WeftCsrRelationMeanGrad';
  * Per-relation degree of destination i into counts (length R); returns the factor of each relation's
  * mean: 1, or one over the number of relations present ('mean'; 0 when none is).
  */
-function relationDegrees(a: CsrRelationMeanAttrs, i: number, counts: Float64Array): number {
+export function relationDegrees(a: CsrRelationMeanAttrs, i: number, counts: Float64Array): number {
   counts.fill(0);
   for (let k = a.indptr[i]; k < a.indptr[i + 1]; k++) counts[a.edgeType[k]]++;
   if (a.across === 'sum') return 1;

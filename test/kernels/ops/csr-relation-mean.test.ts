@@ -13,7 +13,12 @@ import {
 } from '../../../kernels/ops/csr-relation-mean.js';
 import { ShapeError } from '../../../kernels/tf/errors.js';
 import { Mulberry32 } from '../../../runtime/prng.js';
-import { maxRelErr, randomArray, randomBlock } from '../fixtures/random-block.js';
+import {
+  centralDifferences,
+  maxRelErr,
+  randomArray,
+  randomBlock,
+} from '../fixtures/random-block.js';
 
 function randomTyped(seed: number) {
   const rng = new Mulberry32(seed);
@@ -63,16 +68,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
           for (let i = 0; i < o.length; i++) s += o[i] * c.dy[i];
           return s;
         };
-        const want2 = new Float64Array(h.length);
-        for (let i = 0; i < h.length; i++) {
-          const v = h[i];
-          h[i] = v + 1;
-          const up = loss();
-          h[i] = v - 1;
-          const down = loss();
-          h[i] = v;
-          want2[i] = (up - down) / 2;
-        }
+        const want2 = centralDifferences(h, loss, 1);
         expect(maxRelErr(dh, want2), `seed ${seed} gradient`).toBeLessThan(2e-5);
       }
     });
