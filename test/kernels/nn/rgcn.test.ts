@@ -9,12 +9,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../kernels/tf/backend.js';
 import { GraphSage, type GraphSageConfig } from '../../../kernels/nn/graphsage.js';
 import type { BlockLike, SubgraphBatch } from '../../../kernels/nn/block.js';
-import type { ParamMap } from '../../../kernels/nn/params.js';
 import { Mulberry32 } from '../../../runtime/prng.js';
 import { Adam } from '../../../kernels/optim/adam.js';
 import type { OptimizerState } from '../../../kernels/optim/optimizer.js';
 import { accuracy, argmaxRows } from '../../../kernels/metrics/accuracy.js';
 import { maxRelErr, randomArray, randomBlock } from '../fixtures/random-block.js';
+import { checkModelGradients } from '../fixtures/gradient-check.js';
 
 function typed(rng: Mulberry32, b: BlockLike, R: number): BlockLike {
   return { ...b, edgeType: Uint8Array.from(b.indices, () => rng.int(R)) };
@@ -30,33 +30,8 @@ function tinyBatch(rng: Mulberry32, inDim: number, numSeeds: number, R: number):
   return { blocks: [b0, b1], features: randomArray(rng, b0.numSrc * inDim), numSeeds };
 }
 
-function checkGradients(model: GraphSage, params: ParamMap, batch: SubgraphBatch) {
-  const target = { labels: new Int32Array([0, 1, 2, 0, 1, 2]) };
-  model.setParams(params);
-  const { grads } = model.forwardBackward(batch, target, { dropoutSeed: 3 });
-  const rng = new Mulberry32(99);
-  const eps = 1e-3;
-  for (const [name, p] of params) {
-    const dir = randomArray(rng, p.length);
-    let analytic = 0;
-    for (let i = 0; i < p.length; i++) analytic += grads.get(name)![i] * dir[i];
-    const shifted = (s: number) => {
-      const q = new Map(params);
-      q.set(
-        name,
-        p.map((v, i) => v + s * eps * dir[i]),
-      );
-      model.setParams(q);
-      return model.forwardBackward(batch, target, { dropoutSeed: 3 }).loss;
-    };
-    const numeric = (shifted(1) - shifted(-1)) / (2 * eps);
-    expect(
-      Math.abs(numeric - analytic),
-      `${name}: numeric ${numeric} vs analytic ${analytic}`,
-    ).toBeLessThan(2e-3 + 2e-2 * Math.abs(analytic));
-    expect(Math.abs(analytic), `${name} has a gradient`).toBeGreaterThan(0);
-  }
-}
+/** Labels of the six seeds of tinyBatch. */
+const TARGET = { labels: new Int32Array([0, 1, 2, 0, 1, 2]) };
 
 describe('R-GCN encoder', () => {
   beforeAll(async () => {
@@ -110,7 +85,7 @@ describe('R-GCN encoder', () => {
         encoder: { kind: 'rgcn', numRelations: R, numBases, aggregate, attentionDim: 5 },
         task: { kind: 'node' },
       } as GraphSageConfig);
-      checkGradients(m, m.init(4), batch);
+      checkModelGradients(m, m.init(4), batch, TARGET, { dropoutSeed: 3, nonZero: true });
       m.dispose();
     });
   }
@@ -181,7 +156,7 @@ describe('R-GCN encoder', () => {
       ['gcn1.weight', [6, 3]],
       ['gcn1.bias', [3]],
     ]);
-    checkGradients(m, m.init(5), batch);
+    checkModelGradients(m, m.init(5), batch, TARGET, { dropoutSeed: 3, nonZero: true });
     m.dispose();
   });
 
