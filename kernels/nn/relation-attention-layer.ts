@@ -15,14 +15,10 @@ export interface RelationAttentionParams {
   attentionQuery: tf.Tensor1D;
 }
 
-/** x [n × (1+R)·din] as [(1+R) × n × din] and w [(1+R)·din × dout] as [(1+R) × din × dout]. */
+/** x [(1+R)·n × din] as [(1+R) × n × din] and w [(1+R)·din × dout] as [(1+R) × din × dout]. */
 function stacks(x: tf.Tensor, w: tf.Tensor, R: number): [tf.Tensor3D, tf.Tensor3D] {
-  const [n, dout] = [x.shape[0], w.shape[1]!];
-  const din = w.shape[0] / (1 + R);
-  return [
-    tf.transpose(tf.reshape(x, [n, 1 + R, din]), [1, 0, 2]),
-    tf.reshape(w, [1 + R, din, dout]),
-  ];
+  const [din, dout] = [x.shape[1]!, w.shape[1]!];
+  return [tf.reshape(x, [1 + R, x.shape[0] / (1 + R), din]), tf.reshape(w, [1 + R, din, dout])];
 }
 
 /** Scores and their tanh layer: t = tanh(m W_a + b_a) [R·n × k], s = t·a as [R × n]. */
@@ -35,8 +31,9 @@ function scores(m: tf.Tensor3D, wa: tf.Tensor, ba: tf.Tensor, q: tf.Tensor) {
 
 /**
  * z_v = h_v·W_self + b + Σ_r α_vr m_vr, m_vr = mean_{u∈N_r(v)} h_u · W_r, α_v the softmax over the
- * relations v has of a·tanh(W_a m_vr + b_a). x is csrRelationMean's [h_v | mean per relation] rows
- * (summed, not averaged over relations). Differentiable in x and every parameter.
+ * relations v has of a·tanh(W_a m_vr + b_a). x is csrRelationMean's relation-major output (every h_v,
+ * then every relation-0 mean, …; not averaged over relations), so the self term and the R messages
+ * are one batched matmul with no transpose. Differentiable in x and every parameter.
  */
 export function relationAttentionLayer(
   x: tf.Tensor2D,
@@ -80,7 +77,7 @@ export function relationAttentionLayer(
     const dmAll = tf.add(dm, tf.reshape(matMulNT(du, wa), [R, n, dout]));
     const dy = tf.concat([tf.reshape(dz, [1, n, dout]), dmAll], 0) as tf.Tensor3D;
     const din = x3.shape[2];
-    const dx = tf.reshape(tf.transpose(tf.matMul(dy, w3, false, true), [1, 0, 2]), [n, -1]);
+    const dx = tf.reshape(tf.matMul(dy, w3, false, true), [(1 + R) * n, din]);
     const dw = tf.reshape(tf.matMul(x3, dy, true, false), [(1 + R) * din, dout]);
     const m2 = tf.reshape(m, [R * n, dout]) as tf.Tensor2D;
     return [

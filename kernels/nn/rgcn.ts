@@ -187,8 +187,8 @@ export function rgcnEncode(
       throw new ShapeError(`blocks[${l}].edgeType`, 'the relation-aware encoder needs edge types');
     const last = l === s.numLayers - 1;
     const typed = { ...block, edgeType: block.edgeType };
-    const across = aggregate === 'attention' ? 'sum' : aggregate;
-    const x = csrRelationMean(h, typed, g.numRelations, across);
+    const byPart = aggregate === 'attention';
+    const x = csrRelationMean(h, typed, g.numRelations, byPart ? 'sum' : aggregate, byPart);
     const w = layerWeights(p, l, g);
     const rate = !last && drop.seed !== null ? drop.rate : 0;
     const dropout0 = rate > 0 ? { rate, seed: mixSeed(drop.seed!, l) } : null;
