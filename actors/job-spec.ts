@@ -164,8 +164,14 @@ export const JOB_FIELDS = {
       ),
       aggregate: oneOf(
         'sum',
-        ['sum', 'mean'] as const,
-        "model.encoder rgcn: how a node's per-relation messages combine beside its self weight. sum: Σ_r W_r·mean_r (R-GCN); mean: the same divided by the number of relations the node has in the sample, so a node with many relations is not scaled up.",
+        ['sum', 'mean', 'attention'] as const,
+        "model.encoder rgcn: how a node's per-relation messages combine beside its self weight. sum: Σ_r W_r·mean_r (R-GCN); mean: the same divided by the number of relations the node has in the sample, so a node with many relations is not scaled up; attention: Σ_r α_r·m_r with m_r = W_r·mean_r and α the softmax, over the relations the node has in the sample, of a·tanh(W_a·m_r + b) (HAN's semantic attention, per node; learned per layer).",
+      ),
+      attentionDim: int(
+        32,
+        'model.relations.aggregate attention: width of the attention layer W_a that scores each relation message.',
+        1,
+        1024,
       ),
     },
     idEmbedding: {

@@ -118,6 +118,7 @@ function encoderOf(
         numRelations,
         numBases: spec.model.relations.bases,
         aggregate: spec.model.relations.aggregate,
+        attentionDim: spec.model.relations.attentionDim,
       },
     };
   if (spec.model.encoder === 'gcn') return { encoder: { kind: 'gcn' } };

@@ -24,6 +24,16 @@ export interface CsrRelationMeanAttrs {
   numRelations: number;
   /** 'mean': every relation's mean divided by the relations present at the destination; 'sum': not. */
   across: RelationAggregate;
+  /**
+   * Output [(1+R)·numDst × d], part by part (all own rows, then every node's relation-0 mean, …)
+   * instead of [numDst × (1+R)·d] row by row: ready for one batched matmul per part.
+   */
+  relationMajor: boolean;
+}
+
+/** Offset of destination i's part p (0: its own row, 1+r: relation r) in the output. */
+function partAt(a: CsrRelationMeanAttrs, d: number, i: number, p: number): number {
+  return a.relationMajor ? (p * a.numDst + i) * d : (i * (1 + a.numRelations) + p) * d;
 }
 
 /** How the per-relation messages of a destination combine: summed, or averaged over its relations. */
@@ -36,7 +46,7 @@ export const CSR_RELATION_MEAN_GRAD = 'WeftCsrRelationMeanGrad';
  * Per-relation degree of destination i into counts (length R); returns the factor of each relation's
  * mean: 1, or one over the number of relations present ('mean'; 0 when none is).
  */
-function relationDegrees(a: CsrRelationMeanAttrs, i: number, counts: Float64Array): number {
+export function relationDegrees(a: CsrRelationMeanAttrs, i: number, counts: Float64Array): number {
   counts.fill(0);
   for (let k = a.indptr[i]; k < a.indptr[i + 1]; k++) counts[a.edgeType[k]]++;
   if (a.across === 'sum') return 1;
@@ -45,7 +55,7 @@ function relationDegrees(a: CsrRelationMeanAttrs, i: number, counts: Float64Arra
   return present > 0 ? 1 / present : 0;
 }
 
-/** out [numDst × (1+R)·d]: the destination's own row, then one mean per relation (0 when none). */
+/** out: the destination's own row, then one mean per relation (0 when none), laid out as attrs say. */
 export function csrRelationMeanInto(
   h: Float32Array,
   d: number,
@@ -64,34 +74,33 @@ export function csrRelationMeanInto(
       const r = a.indices[k] * d;
       for (let j = 0; j < d; j++) acc[o + j] += h[r + j];
     }
-    const row = i * width;
-    for (let j = 0; j < d; j++) out[row + j] = h[i * d + j];
+    const self = partAt(a, d, i, 0);
+    for (let j = 0; j < d; j++) out[self + j] = h[i * d + j];
     for (let t = 0; t < R; t++) {
       const scale = counts[t] > 0 ? across / counts[t] : 0;
       const o = (1 + t) * d;
-      for (let j = 0; j < d; j++) out[row + o + j] = acc[o + j] * scale;
+      const at = partAt(a, d, i, 1 + t);
+      for (let j = 0; j < d; j++) out[at + j] = acc[o + j] * scale;
     }
   }
 }
 
-/** The transpose: dh [numSrc × d] (zeroed) from dout [numDst × (1+R)·d]. */
+/** The transpose: dh [numSrc × d] (zeroed) from dout in the forward's layout. */
 export function csrRelationMeanGradInto(
   dout: Float32Array,
   d: number,
   a: CsrRelationMeanAttrs,
   dh: Float32Array,
 ): void {
-  const R = a.numRelations;
-  const width = (1 + R) * d;
-  const counts = new Float64Array(R);
+  const counts = new Float64Array(a.numRelations);
   for (let i = 0; i < a.numDst; i++) {
-    const row = i * width;
-    for (let j = 0; j < d; j++) dh[i * d + j] += dout[row + j];
+    const self = partAt(a, d, i, 0);
+    for (let j = 0; j < d; j++) dh[i * d + j] += dout[self + j];
     const across = relationDegrees(a, i, counts);
     for (let k = a.indptr[i]; k < a.indptr[i + 1]; k++) {
       const t = a.edgeType[k];
       const scale = across / counts[t];
-      const o = row + (1 + t) * d;
+      const o = partAt(a, d, i, 1 + t);
       const r = a.indices[k] * d;
       for (let j = 0; j < d; j++) dh[r + j] += dout[o + j] * scale;
     }
@@ -102,7 +111,13 @@ registerJsKernel<CsrRelationMeanAttrs>({
   kernelName: CSR_RELATION_MEAN,
   inputNames: ['h'],
   outputs: ([h], a) => [
-    { shape: [a.numDst, (1 + a.numRelations) * h.shape[1]], dtype: 'float32', zeroed: false },
+    {
+      shape: a.relationMajor
+        ? [(1 + a.numRelations) * a.numDst, h.shape[1]]
+        : [a.numDst, (1 + a.numRelations) * h.shape[1]],
+      dtype: 'float32',
+      zeroed: false,
+    },
   ],
   compute: ([h], [out], a, [hInfo]) =>
     timed('aggregate.relations', () =>
@@ -110,20 +125,18 @@ registerJsKernel<CsrRelationMeanAttrs>({
     ),
 });
 
+/** d, the feature width, from the output gradient's shape. */
+function widthOf(dy: { shape: number[] }, a: CsrRelationMeanAttrs): number {
+  return a.relationMajor ? dy.shape[1] : dy.shape[1] / (1 + a.numRelations);
+}
+
 registerJsKernel<CsrRelationMeanAttrs>({
   kernelName: CSR_RELATION_MEAN_GRAD,
   inputNames: ['dy'],
-  outputs: ([dy], a) => [
-    { shape: [a.numSrc, dy.shape[1] / (1 + a.numRelations)], dtype: 'float32', zeroed: true },
-  ],
+  outputs: ([dy], a) => [{ shape: [a.numSrc, widthOf(dy, a)], dtype: 'float32', zeroed: true }],
   compute: ([dy], [dh], a, [dyInfo]) =>
     timed('aggregate.relations.transpose', () =>
-      csrRelationMeanGradInto(
-        dy as Float32Array,
-        dyInfo.shape[1] / (1 + a.numRelations),
-        a,
-        dh as Float32Array,
-      ),
+      csrRelationMeanGradInto(dy as Float32Array, widthOf(dyInfo, a), a, dh as Float32Array),
     ),
 });
 
@@ -143,6 +156,7 @@ export function csrRelationMeanAttrs(
   block: TypedCsrLike,
   numRelations: number,
   across: RelationAggregate = 'sum',
+  relationMajor = false,
 ): CsrRelationMeanAttrs {
   const { numDst, numSrc, indptr, indices, edgeType } = block;
   if (!Number.isInteger(numRelations) || numRelations < 1)
@@ -158,26 +172,28 @@ export function csrRelationMeanAttrs(
       );
   if (across !== 'sum' && across !== 'mean')
     throw new ShapeError('across', `must be 'sum' or 'mean', got ${String(across)}`);
-  return { indptr, indices, edgeType, numDst, numSrc, numRelations, across };
+  return { indptr, indices, edgeType, numDst, numSrc, numRelations, across, relationMajor };
 }
 
 /**
  * [h_v | mean_{u ∈ N_0(v)} h_u | … | mean_{u ∈ N_{R−1}(v)} h_u] for the block's destinations, so one
  * matmul with [W_self; W_0; …; W_{R−1}] is an R-GCN layer; with `across` 'mean' the relation parts
- * are divided by |R_v|, the relations v has. Differentiable in h; the block is data.
+ * are divided by |R_v|, the relations v has. With relationMajor the parts come one after the other
+ * ([(1+R)·numDst × d]). Differentiable in h; the block is data.
  */
 export function csrRelationMean(
   h: tf.Tensor2D,
   block: TypedCsrLike,
   numRelations: number,
   across: RelationAggregate = 'sum',
+  relationMajor = false,
 ): tf.Tensor2D {
   if (h.rank !== 2 || h.shape[0] !== block.numSrc)
     throw new ShapeError('h', `shape ${h.shape.join('×')}, block has numSrc = ${block.numSrc}`);
   return runKernel1(
     CSR_RELATION_MEAN,
     { h },
-    csrRelationMeanAttrs(block, numRelations, across),
+    csrRelationMeanAttrs(block, numRelations, across, relationMajor),
   ) as tf.Tensor2D;
 }
 

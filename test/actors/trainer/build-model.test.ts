@@ -53,8 +53,33 @@ describe('buildModel', () => {
       numRelations: 7,
       numBases: 3,
       aggregate: 'mean',
+      attentionDim: 32,
     });
     expect(rgcn.paramSpecs().find((s) => s.name === 'rgcn0.coefficients')?.shape).toEqual([7, 3]);
+  });
+
+  it('declares the attention over relations by name, so the shards hold it', () => {
+    const rgcn = buildModel(
+      parseJobSpec(
+        'model:\n  encoder: rgcn\n  hidden: 16\n  relations:\n    aggregate: attention\n    attentionDim: 5\n',
+      ),
+      10,
+      3,
+      4,
+    );
+    const layout = rgcn.paramSpecs().map((s) => [s.name, s.shape]);
+    for (const [l, dout] of [
+      [0, 16],
+      [1, 3],
+    ])
+      expect(layout).toEqual(
+        expect.arrayContaining([
+          [`rgcn${l}.attention`, [dout, 5]],
+          [`rgcn${l}.attentionBias`, [5]],
+          [`rgcn${l}.attentionQuery`, [5]],
+        ]),
+      );
+    expect(new Set(layout.map(([n]) => n)).size).toBe(layout.length);
   });
 
   it('fuses the first layer in samplers only for sage, and sizes batch records to match', () => {

@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../kernels/tf/backend.js';
 import { GraphSage, type GraphSageConfig } from '../../../kernels/nn/graphsage.js';
 import type { SubgraphBatch } from '../../../kernels/nn/block.js';
-import type { ParamMap } from '../../../kernels/nn/params.js';
 import { Mulberry32 } from '../../../runtime/prng.js';
 import { Adam } from '../../../kernels/optim/adam.js';
 import type { OptimizerState } from '../../../kernels/optim/optimizer.js';
@@ -14,6 +13,7 @@ import { accuracy, argmaxRows } from '../../../kernels/metrics/accuracy.js';
 import { rocAuc } from '../../../kernels/metrics/roc-auc.js';
 import { ShapeError } from '../../../kernels/tf/errors.js';
 import { communityGraph, randomArray, randomBlock, sampleBatch } from '../fixtures/random-block.js';
+import { checkModelGradients } from '../fixtures/gradient-check.js';
 
 function tinyBatch(rng: Mulberry32, inDim: number, numSeeds: number): SubgraphBatch {
   const b1 = randomBlock(rng, { numDst: numSeeds, numSrc: numSeeds + 6, maxDeg: 4 });
@@ -24,39 +24,6 @@ function tinyBatch(rng: Mulberry32, inDim: number, numSeeds: number): SubgraphBa
     weighted: true,
   });
   return { blocks: [b0, b1], features: randomArray(rng, b0.numSrc * inDim), numSeeds };
-}
-
-/** Directional finite differences of the loss along a random direction, for every parameter. */
-function checkGradients(
-  model: GraphSage,
-  params: ParamMap,
-  batch: SubgraphBatch,
-  target: Parameters<GraphSage['forwardBackward']>[1],
-) {
-  model.setParams(params);
-  const { grads } = model.forwardBackward(batch, target, { dropoutSeed: 1 });
-  const rng = new Mulberry32(99);
-  const eps = 1e-3;
-  for (const [name, p] of params) {
-    const dir = randomArray(rng, p.length);
-    let analytic = 0;
-    for (let i = 0; i < p.length; i++) analytic += grads.get(name)![i] * dir[i];
-    const shifted = (s: number) => {
-      const q = new Map(params);
-      q.set(
-        name,
-        p.map((v, i) => v + s * eps * dir[i]),
-      );
-      model.setParams(q);
-      return model.forwardBackward(batch, target, { dropoutSeed: 1 }).loss;
-    };
-    const numeric = (shifted(1) - shifted(-1)) / (2 * eps);
-    expect(
-      Math.abs(numeric - analytic),
-      `${name}: numeric ${numeric} vs analytic ${analytic}`,
-    ).toBeLessThan(2e-3 + 2e-2 * Math.abs(analytic));
-  }
-  model.setParams(params);
 }
 
 describe('GraphSAGE on wasm', () => {
@@ -200,7 +167,7 @@ describe('GraphSAGE on wasm', () => {
               dst: new Int32Array([3, 4, 3]),
               negDst: new Int32Array([5, 4, 1, 0, 2, 5]),
             };
-      checkGradients(m, m.init(4), batch, target);
+      checkModelGradients(m, m.init(4), batch, target, { dropoutSeed: 1, nonZero: false });
       m.dispose();
     });
   }

@@ -1,5 +1,7 @@
 // The relation-aware (R-GCN) encoder in the model: parameter layout with and without basis
-// decomposition, every parameter's gradient against finite differences, blocks without edge types
+// decomposition, every parameter's gradient against finite differences (relations summed, averaged
+// or attended, up to 7 relations on bases), attention's values where it has one relation or none,
+// blocks without edge types
 // refused, and a toy graph where only one relation carries the label learned from that relation;
 // the GCN encoder's gradients through the same checks (its normalisation is tested in gcn-norm.test.ts).
 
@@ -7,12 +9,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../kernels/tf/backend.js';
 import { GraphSage, type GraphSageConfig } from '../../../kernels/nn/graphsage.js';
 import type { BlockLike, SubgraphBatch } from '../../../kernels/nn/block.js';
-import type { ParamMap } from '../../../kernels/nn/params.js';
 import { Mulberry32 } from '../../../runtime/prng.js';
 import { Adam } from '../../../kernels/optim/adam.js';
 import type { OptimizerState } from '../../../kernels/optim/optimizer.js';
 import { accuracy, argmaxRows } from '../../../kernels/metrics/accuracy.js';
-import { randomArray, randomBlock } from '../fixtures/random-block.js';
+import { maxRelErr, randomArray, randomBlock } from '../fixtures/random-block.js';
+import { checkModelGradients } from '../fixtures/gradient-check.js';
 
 function typed(rng: Mulberry32, b: BlockLike, R: number): BlockLike {
   return { ...b, edgeType: Uint8Array.from(b.indices, () => rng.int(R)) };
@@ -28,33 +30,8 @@ function tinyBatch(rng: Mulberry32, inDim: number, numSeeds: number, R: number):
   return { blocks: [b0, b1], features: randomArray(rng, b0.numSrc * inDim), numSeeds };
 }
 
-function checkGradients(model: GraphSage, params: ParamMap, batch: SubgraphBatch) {
-  const target = { labels: new Int32Array([0, 1, 2, 0, 1, 2]) };
-  model.setParams(params);
-  const { grads } = model.forwardBackward(batch, target, { dropoutSeed: 3 });
-  const rng = new Mulberry32(99);
-  const eps = 1e-3;
-  for (const [name, p] of params) {
-    const dir = randomArray(rng, p.length);
-    let analytic = 0;
-    for (let i = 0; i < p.length; i++) analytic += grads.get(name)![i] * dir[i];
-    const shifted = (s: number) => {
-      const q = new Map(params);
-      q.set(
-        name,
-        p.map((v, i) => v + s * eps * dir[i]),
-      );
-      model.setParams(q);
-      return model.forwardBackward(batch, target, { dropoutSeed: 3 }).loss;
-    };
-    const numeric = (shifted(1) - shifted(-1)) / (2 * eps);
-    expect(
-      Math.abs(numeric - analytic),
-      `${name}: numeric ${numeric} vs analytic ${analytic}`,
-    ).toBeLessThan(2e-3 + 2e-2 * Math.abs(analytic));
-    expect(Math.abs(analytic), `${name} has a gradient`).toBeGreaterThan(0);
-  }
-}
+/** Labels of the six seeds of tinyBatch. */
+const TARGET = { labels: new Int32Array([0, 1, 2, 0, 1, 2]) };
 
 describe('R-GCN encoder', () => {
   beforeAll(async () => {
@@ -91,23 +68,76 @@ describe('R-GCN encoder', () => {
     ]);
   });
 
-  for (const numBases of [0, 2]) {
-    const aggregate = numBases === 0 ? 'sum' : 'mean';
-    it(`gradients match finite differences (${numBases === 0 ? 'full' : 'basis'} weights, ${aggregate})`, () => {
+  for (const [numBases, aggregate, R] of [
+    [0, 'sum', 3],
+    [2, 'mean', 3],
+    [0, 'attention', 3],
+    [3, 'attention', 7],
+  ] as const) {
+    it(`gradients match finite differences (${numBases === 0 ? 'full' : 'basis'} weights, ${aggregate}, ${R} relations)`, () => {
       const rng = new Mulberry32(11 + numBases);
-      const batch = tinyBatch(rng, 4, 6, 3);
+      const batch = tinyBatch(rng, 4, 6, R);
       const m = new GraphSage({
         inDim: 4,
         hiddenDim: 6,
         outDim: 3,
         dropout: 0.2,
-        encoder: { kind: 'rgcn', numRelations: 3, numBases, aggregate },
+        encoder: { kind: 'rgcn', numRelations: R, numBases, aggregate, attentionDim: 5 },
         task: { kind: 'node' },
       } as GraphSageConfig);
-      checkGradients(m, m.init(4), batch);
+      checkModelGradients(m, m.init(4), batch, TARGET, { dropoutSeed: 3, nonZero: true });
       m.dispose();
     });
   }
+
+  it('attention over relations: one relation gets its whole message, none leaves the self term', () => {
+    // Destinations 0 and 2 draw from one relation each, 1 from none: there the softmax is 1 (or
+    // empty), so attention must equal the plain sum whatever its own parameters are.
+    const block: BlockLike = {
+      numDst: 3,
+      numSrc: 7,
+      indptr: new Int32Array([0, 2, 2, 5]),
+      indices: new Int32Array([3, 4, 5, 6, 0]),
+      edgeType: new Uint8Array([1, 1, 2, 2, 2]),
+    };
+    const rng = new Mulberry32(4);
+    const batch: SubgraphBatch = {
+      blocks: [block],
+      features: randomArray(rng, 7 * 4),
+      numSeeds: 3,
+    };
+    const base = {
+      inDim: 4,
+      hiddenDim: 6,
+      outDim: 5,
+      numLayers: 1,
+      task: { kind: 'node' as const },
+    };
+    const sum = new GraphSage({ ...base, encoder: { kind: 'rgcn', numRelations: 3, numBases: 0 } });
+    const att = new GraphSage({
+      ...base,
+      encoder: {
+        kind: 'rgcn',
+        numRelations: 3,
+        numBases: 0,
+        aggregate: 'attention',
+        attentionDim: 2,
+      },
+    });
+    const params = att.init(9);
+    att.setParams(params);
+    sum.setParams(new Map(sum.paramSpecs().map((p) => [p.name, params.get(p.name)!])));
+    const [a, b] = [att.forward(batch), sum.forward(batch)];
+    expect(maxRelErr(a, b)).toBeLessThan(1e-6);
+    // With two relations the coefficients are a proper mixture: not the sum any more.
+    const mixed = { ...block, edgeType: new Uint8Array([0, 1, 2, 2, 2]) };
+    const c = att.forward({ ...batch, blocks: [mixed] });
+    const d = sum.forward({ ...batch, blocks: [mixed] });
+    expect(maxRelErr(c.subarray(0, 5), d.subarray(0, 5))).toBeGreaterThan(1e-3);
+    expect(maxRelErr(c.subarray(5), d.subarray(5))).toBeLessThan(1e-6);
+    att.dispose();
+    sum.dispose();
+  });
 
   it('GCN encoder: weight and bias per layer, gradients match finite differences', () => {
     const rng = new Mulberry32(21);
@@ -126,7 +156,7 @@ describe('R-GCN encoder', () => {
       ['gcn1.weight', [6, 3]],
       ['gcn1.bias', [3]],
     ]);
-    checkGradients(m, m.init(5), batch);
+    checkModelGradients(m, m.init(5), batch, TARGET, { dropoutSeed: 3, nonZero: true });
     m.dispose();
   });
 
@@ -227,6 +257,15 @@ describe('R-GCN encoder', () => {
       );
     };
     expect(trainAndTest({ kind: 'rgcn', numRelations: 2, numBases: 0 })).toBeGreaterThan(0.95);
+    expect(
+      trainAndTest({
+        kind: 'rgcn',
+        numRelations: 2,
+        numBases: 0,
+        aggregate: 'attention',
+        attentionDim: 4,
+      }),
+    ).toBeGreaterThan(0.95);
     expect(trainAndTest({ kind: 'sage' })).toBeLessThan(0.75);
   });
 });

@@ -1,7 +1,7 @@
 // csrRelationMean against its float64 reference on random typed blocks (empty rows, relations
-// missing from a row, repeated neighbours, odd widths), summed and averaged over relations; its
-// gradient against finite differences of the reference, on wasm and cpu; malformed relation ids
-// refused naming the field.
+// missing from a row, repeated neighbours, odd widths), summed and averaged over relations, row by
+// row and relation-major; its gradient against finite differences of the reference, on wasm and
+// cpu; malformed relation ids refused naming the field.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,7 +13,12 @@ import {
 } from '../../../kernels/ops/csr-relation-mean.js';
 import { ShapeError } from '../../../kernels/tf/errors.js';
 import { Mulberry32 } from '../../../runtime/prng.js';
-import { maxRelErr, randomArray, randomBlock } from '../fixtures/random-block.js';
+import {
+  centralDifferences,
+  maxRelErr,
+  randomArray,
+  randomBlock,
+} from '../fixtures/random-block.js';
 
 function randomTyped(seed: number) {
   const rng = new Mulberry32(seed);
@@ -34,6 +39,15 @@ function randomTyped(seed: number) {
   };
 }
 
+/** The reference's [numDst × (1+R)·d] rows as the relation-major kernel lays them out. */
+function relationMajor(rows: Float64Array, numDst: number, R: number, d: number): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < numDst; i++)
+    for (let p = 0; p <= R; p++)
+      for (let j = 0; j < d; j++) out[(p * numDst + i) * d + j] = rows[(i * (1 + R) + p) * d + j];
+  return out;
+}
+
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`csrRelationMean on ${backend}`, () => {
     beforeAll(async () => {
@@ -44,35 +58,34 @@ for (const backend of ['wasm', 'cpu'] as const) {
       for (let seed = 1; seed <= 40; seed++) {
         const c = randomTyped(seed);
         const across = seed % 2 === 0 ? 'mean' : 'sum';
+        const byPart = seed % 3 === 0;
         const { numSrc, numDst } = c.block;
-        const want = csrRelationMeanReference(c.h, c.d, c.block, c.R, across);
+        const reference = (x: ArrayLike<number>) => {
+          const rows = csrRelationMeanReference(x, c.d, c.block, c.R, across);
+          return byPart ? relationMajor(rows, numDst, c.R, c.d) : rows;
+        };
+        const want = reference(c.h);
         const [out, dh] = tf.tidy(() => {
           const h = tf.tensor2d(c.h, [numSrc, c.d]);
-          const dy = tf.tensor2d(c.dy, [numDst, (1 + c.R) * c.d]);
-          const g = tf.grad((x: tf.Tensor) =>
-            csrRelationMean(x as tf.Tensor2D, c.block, c.R, across),
-          )(h, dy);
-          return [csrRelationMean(h, c.block, c.R, across).dataSync(), g.dataSync()];
+          const shape = byPart ? [(1 + c.R) * numDst, c.d] : [numDst, (1 + c.R) * c.d];
+          const dy = tf.tensor2d(c.dy, shape as [number, number]);
+          const f = (x: tf.Tensor) =>
+            csrRelationMean(x as tf.Tensor2D, c.block, c.R, across, byPart);
+          const g = tf.grad(f)(h, dy);
+          const o = f(h);
+          expect(o.shape).toEqual(shape);
+          return [o.dataSync(), g.dataSync()];
         });
         expect(maxRelErr(out, want), `seed ${seed} forward`).toBeLessThan(2e-6);
         // The map is linear: the gradient is exactly the finite difference of the reference.
         const h = Float64Array.from(c.h);
         const loss = () => {
-          const o = csrRelationMeanReference(h, c.d, c.block, c.R, across);
+          const o = reference(h);
           let s = 0;
           for (let i = 0; i < o.length; i++) s += o[i] * c.dy[i];
           return s;
         };
-        const want2 = new Float64Array(h.length);
-        for (let i = 0; i < h.length; i++) {
-          const v = h[i];
-          h[i] = v + 1;
-          const up = loss();
-          h[i] = v - 1;
-          const down = loss();
-          h[i] = v;
-          want2[i] = (up - down) / 2;
-        }
+        const want2 = centralDifferences(h, loss, 1);
         expect(maxRelErr(dh, want2), `seed ${seed} gradient`).toBeLessThan(2e-5);
       }
     });
