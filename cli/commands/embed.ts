@@ -16,8 +16,8 @@ options:
   --out DIR              output root (required)
   --checkpoint C         best (default), latest, or a parameter version (120 or v000000120)
   --batch-size B         nodes per batch (default the run's eval.batchSize)
-  --workers N            threads computing batches, each with its own copy of the model
-                         (default: every available core; 1 computes on the main thread).
+  --workers N            threads computing batches: the main thread and N-1 worker threads,
+                         each with its own copy of the model (default: every available core).
                          The output is byte-identical whatever N.
   --nodes all|TYPE       every node, or one node type's nodes (default all)
   --graph DIR            graph directory instead of the one the run trained on
