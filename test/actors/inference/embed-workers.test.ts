@@ -3,7 +3,7 @@
 // by its node range with nothing written.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { embedRun } from '../../../actors/inference/embed-run.js';
 import {
   computeInOrder,
@@ -14,17 +14,9 @@ import type { EmbedTask } from '../../../actors/inference/embed-task.js';
 import { ConfigError } from '../../../runtime/errors.js';
 import { moduleUrl } from '../../../runtime/module-url.js';
 import { WorkerPool } from '../../../runtime/pool.js';
-import { tempRoot, trainLinkRun, trainNodeRun, type TrainedFixture } from './fixture.js';
+import { trainedPairForFile } from './fixture.js';
 
-const tmp = tempRoot('weft-embed-workers-');
-let nodeRun: TrainedFixture;
-let linkRun: TrainedFixture;
-
-beforeAll(async () => {
-  nodeRun = await trainNodeRun(tmp.dir);
-  linkRun = await trainLinkRun(tmp.dir);
-}, 90_000);
-afterAll(tmp.cleanup);
+const runs = trainedPairForFile('weft-embed-workers-');
 
 function files(dir: string): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
@@ -36,8 +28,8 @@ function files(dir: string): Record<string, Buffer> {
 describe('embedRun --workers', () => {
   for (const which of ['node', 'link'] as const) {
     it(`writes the same bytes with 1, 2 and 3 workers (${which} run)`, async () => {
-      const run = which === 'node' ? nodeRun : linkRun;
-      const out = join(tmp.dir, `emb-${which}`);
+      const run = which === 'node' ? runs.node : runs.link;
+      const out = join(runs.dir, `emb-${which}`);
       // Small batches: many per worker, so threads finish out of order and rows must be reordered.
       const one = await embedRun(run.runDir, { out, workers: 1, batchSize: 97 });
       const reference = files(one.dir);
@@ -58,12 +50,12 @@ describe('embedRun --workers', () => {
   }
 
   it('refuses a worker count below 1, naming the flag', async () => {
-    const err = await embedRun(nodeRun.runDir, { out: join(tmp.dir, 'bad'), workers: 0 }).catch(
+    const err = await embedRun(runs.node.runDir, { out: join(runs.dir, 'bad'), workers: 0 }).catch(
       (e: unknown) => e as ConfigError,
     );
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toMatch(/--workers/);
-    expect(existsSync(join(tmp.dir, 'bad'))).toBe(false);
+    expect(existsSync(join(runs.dir, 'bad'))).toBe(false);
   });
 });
 
