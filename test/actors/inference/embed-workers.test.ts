@@ -3,7 +3,7 @@
 // by its node range with nothing written.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { embedRun } from '../../../actors/inference/embed-run.js';
 import {
   computeInOrder,
@@ -11,6 +11,7 @@ import {
   numBatches,
 } from '../../../actors/inference/ordered-batches.js';
 import type { EmbedTask } from '../../../actors/inference/embed-task.js';
+import { run as embedCommand } from '../../../cli/commands/embed.js';
 import { ConfigError } from '../../../runtime/errors.js';
 import { moduleUrl } from '../../../runtime/module-url.js';
 import { WorkerPool } from '../../../runtime/pool.js';
@@ -56,6 +57,26 @@ describe('embedRun --workers', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toMatch(/--workers/);
     expect(existsSync(join(runs.dir, 'bad'))).toBe(false);
+    const out = join(runs.dir, 'bad-cli');
+    await expect(embedCommand([runs.node.runDir, '--out', out, '--workers', '0'])).rejects.toThrow(
+      /--workers/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('takes --workers on the command line', async () => {
+    const out = join(runs.dir, 'emb-cli');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      for (const workers of ['1', '2']) {
+        const argv = [runs.node.runDir, '--out', out, '--workers', workers, '--batch-size', '400'];
+        expect(await embedCommand([...argv, '--quiet'])).toBe(0);
+      }
+    } finally {
+      log.mockRestore();
+    }
+    const dirs = ['v000001', 'v000002'].map((v) => join(out, 'inf-node', v));
+    expect(files(dirs[1])['embeddings.f32'].equals(files(dirs[0])['embeddings.f32'])).toBe(true);
   });
 });
 
