@@ -7,6 +7,13 @@ import { ConfigError } from './errors.js';
 
 const bootstrap = fileURLToPath(new URL('./pool-bootstrap.mjs', import.meta.url));
 
+/** Cores this process may use (the default size of pools that use them all). */
+export function availableCores(): number {
+  return typeof os.availableParallelism === 'function'
+    ? os.availableParallelism()
+    : os.cpus().length;
+}
+
 export interface WorkerPoolOptions<S> {
   /** Task module (.ts or .js): each exported function is a task; `run` calls `default` unless told. */
   module: URL;
@@ -52,9 +59,7 @@ export class WorkerPool<TTask = unknown, TResult = unknown, S = unknown> {
         field: `${this.name}.module`,
       });
     }
-    const cores =
-      typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-    const fallback = Math.max(1, cores - 1);
+    const fallback = Math.max(1, availableCores() - 1);
     const minThreads = options.threads ?? options.minThreads ?? Math.min(1, fallback);
     const maxThreads = options.threads ?? options.maxThreads ?? Math.max(minThreads, fallback);
     for (const [field, v] of [

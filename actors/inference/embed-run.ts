@@ -6,9 +6,11 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { originalIdLookup } from '../../graph-store/id-map.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { producerConfigs } from '../plan/task-seeds.js';
-import { NodeEncoder } from './node-encoder.js';
+import { availableCores } from '../../runtime/pool.js';
+import { runEmbedPass } from './embed-pass.js';
+import { encoderOutput } from './node-encoder.js';
 import type { CheckpointChoice, ScoredCheckpoint } from './checkpoint-choice.js';
-import { openRunGraph, openTrainedRun } from './trained-run.js';
+import { openRunGraph, openTrainedRun, runWeights } from './trained-run.js';
 import { writeEmbeddingVersion, type WrittenEmbeddings } from './embedding-writer.js';
 
 export interface EmbedOptions {
@@ -26,6 +28,8 @@ export interface EmbedOptions {
   nats?: string;
   /** Which checkpoint: best (default), latest, or a parameter version. */
   checkpoint?: CheckpointChoice;
+  /** Threads computing batches (default: every core this process may use); 1 computes inline. */
+  workers?: number;
   /** Called after each batch with rows done and rows in all. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -73,66 +77,68 @@ export async function embedRun(runDir: string, opts: EmbedOptions): Promise<Embe
       field: '--batch-size',
     });
   }
+  const workers = opts.workers ?? availableCores();
+  if (!Number.isSafeInteger(workers) || workers < 1) {
+    throw new ConfigError(`must be a positive integer, got ${workers}`, { field: '--workers' });
+  }
   const nodes = opts.nodes ?? 'all';
   const graph = await openRunGraph(run, opts.graph !== undefined);
   const { offset, count } = nodeRange(graph, nodes);
   const backend = await initBackend(opts.backend ?? spec.runtime.backend);
-  const encoder = new NodeEncoder(spec, graph, run);
+  const { dim, output } = encoderOutput(spec, graph);
   const sampler = producerConfigs(spec).eval.sampler;
   let loopSeconds = 0;
-  try {
-    const written = await writeEmbeddingVersion(
-      opts.out,
-      {
-        model: spec.name,
-        dim: encoder.dim,
-        dtype: 'float32',
-        nodes,
-        output: encoder.output,
-        source: {
-          runDir: run.runDir,
-          checkpointStep: run.checkpoint.step,
-          checkpointDir: run.checkpoint.dir,
-          epoch: run.epoch,
-          task: spec.task,
-          graph: graph.dir,
-        },
-        sampling: {
-          strategy: sampler.strategy,
-          fanouts: [...sampler.fanouts],
-          batchSize,
-          seed: spec.train.seed,
-          ...(sampler.strategy === 'temporal' ? { queryTime: 'latest' as const } : {}),
-        },
-        backend: backendLabel(backend),
+  const written = await writeEmbeddingVersion(
+    opts.out,
+    {
+      model: spec.name,
+      dim,
+      dtype: 'float32',
+      nodes,
+      output,
+      source: {
+        runDir: run.runDir,
+        checkpointStep: run.checkpoint.step,
+        checkpointDir: run.checkpoint.dir,
+        epoch: run.epoch,
+        task: spec.task,
+        graph: graph.dir,
       },
-      (sink) => {
-        // One batch of ids and one of rows alive at a time: memory stays O(batch × dim).
-        const tLoop = performance.now();
-        const ids = new Int32Array(Math.min(batchSize, count));
-        const numBatches = Math.ceil(count / batchSize);
-        for (let b = 0; b < numBatches; b++) {
-          const start = b * batchSize;
-          const n = Math.min(batchSize, count - start);
-          const batchIds = ids.subarray(0, n);
-          for (let i = 0; i < n; i++) batchIds[i] = offset + start + i;
-          sink.append(batchIds, encoder.encode(batchIds, b));
-          opts.onProgress?.(start + n, count);
-        }
-        loopSeconds = (performance.now() - tLoop) / 1000;
+      sampling: {
+        strategy: sampler.strategy,
+        fanouts: [...sampler.fanouts],
+        batchSize,
+        seed: spec.train.seed,
+        ...(sampler.strategy === 'temporal' ? { queryTime: 'latest' as const } : {}),
       },
-      originalIdLookup(graph.dir, graph.manifest),
-    );
-    const seconds = (performance.now() - t0) / 1000;
-    return {
-      ...written,
-      seconds,
-      nodesPerSecond: loopSeconds > 0 ? count / loopSeconds : 0,
-      scored: run.scored,
-      bestEpoch: run.bestEpoch,
-      ...(run.note ? { note: run.note } : {}),
-    };
-  } finally {
-    encoder.dispose();
-  }
+      backend: backendLabel(backend),
+    },
+    async (sink) => {
+      // At most a few batches of rows alive at a time: memory stays O(workers × batch × dim).
+      const tLoop = performance.now();
+      await runEmbedPass(
+        {
+          spec,
+          graph,
+          weights: runWeights(run),
+          backend: backend.name,
+          plan: { offset, count, batchSize },
+          workers,
+          onProgress: opts.onProgress,
+        },
+        sink,
+      );
+      loopSeconds = (performance.now() - tLoop) / 1000;
+    },
+    originalIdLookup(graph.dir, graph.manifest),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    ...written,
+    seconds,
+    nodesPerSecond: loopSeconds > 0 ? count / loopSeconds : 0,
+    scored: run.scored,
+    bestEpoch: run.bestEpoch,
+    ...(run.note ? { note: run.note } : {}),
+  };
 }

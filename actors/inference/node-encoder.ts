@@ -12,13 +12,23 @@ import { allocateArrays, type BatchFields } from '../batch/batch-record.js';
 import { BatchProducer, type BatchRequest } from '../batch/batch-producer.js';
 import { viewBatch } from '../batch/batch-view.js';
 import { buildModel } from '../trainer/trainer-core.js';
-import { setRunParams, type TrainedRun } from './trained-run.js';
+import { setRunParams, type RunWeights } from './trained-run.js';
 
 /**
  * Epoch number that keys embedding batches' sampling seeds, apart from training epochs and from
  * evaluation (1_000_000 + split), so embeddings never reuse a training batch's neighbourhood draw.
  */
 export const EMBED_EPOCH = 2_000_000;
+
+/** What the encoder's rows are, and their width, without building the model. */
+export function encoderOutput(
+  spec: JobSpec,
+  graph: SharedGraph,
+): { dim: number; output: 'logits' | 'hidden' } {
+  return spec.task === 'node'
+    ? { dim: Math.max(1, graph.numClasses), output: 'logits' }
+    : { dim: spec.model.hidden, output: 'hidden' };
+}
 
 export class NodeEncoder {
   readonly model: GraphSage;
@@ -35,7 +45,7 @@ export class NodeEncoder {
   constructor(
     readonly spec: JobSpec,
     readonly graph: SharedGraph,
-    run: TrainedRun,
+    run: RunWeights,
   ) {
     const numClasses = Math.max(1, graph.numClasses);
     this.model = buildModel(spec, graph.dim, numClasses, Math.max(1, graph.edgeTypes.length));
@@ -43,8 +53,7 @@ export class NodeEncoder {
     const table = idTableConfigOf(spec, numClasses);
     this.idTable = table ? new IdTableHost(table) : undefined;
     this.idTable?.restore(run.checkpoint.tensors);
-    this.dim = spec.task === 'node' ? numClasses : spec.model.hidden;
-    this.output = spec.task === 'node' ? 'logits' : 'hidden';
+    ({ dim: this.dim, output: this.output } = encoderOutput(spec, graph));
     const config = producerConfigs(spec).eval;
     this.producer = new BatchProducer(graph, { ...config, numNegatives: 0 });
     this.temporal = config.sampler.strategy === 'temporal';

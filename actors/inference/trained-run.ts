@@ -167,11 +167,25 @@ export async function openRunGraph(run: TrainedRun, graphFlagGiven = false): Pro
   return graph;
 }
 
+/** What a model needs of a run: its parameters, and the checkpoint's tensors and name (structured-cloneable). */
+export interface RunWeights {
+  params: ParamMap;
+  checkpoint: Pick<Checkpoint, 'dir' | 'tensors'>;
+}
+
+/** A run's weights alone, to hand to worker threads (each builds its own model from them). */
+export function runWeights(run: TrainedRun): RunWeights {
+  return {
+    params: run.params,
+    checkpoint: { dir: run.checkpoint.dir, tensors: run.checkpoint.tensors },
+  };
+}
+
 /**
  * Uploads the run's parameters into a model, turning a shape mismatch (another graph's feature width,
  * a checkpoint of another model) into an error that names the checkpoint.
  */
-export function setRunParams(model: { setParams(p: ParamMap): void }, run: TrainedRun): void {
+export function setRunParams(model: { setParams(p: ParamMap): void }, run: RunWeights): void {
   try {
     model.setParams(run.params);
   } catch (err) {

@@ -1,6 +1,5 @@
 // eval.ranking exact: every evaluated pair ranked among all candidates of the destination type, known
 // positives of its source filtered out, for the model (scored on a pool of threads) and both baselines.
-import os from 'node:os';
 import {
   cosineRows,
   type CandidateRanking,
@@ -11,7 +10,7 @@ import { hitsOfRanks, meanOf, mrrOfRanks, recallOfHits } from '../../kernels/met
 import { COSINE_SCALE } from '../../kernels/nn/link-decoder.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
 import { moduleUrl } from '../../runtime/module-url.js';
-import { WorkerPool } from '../../runtime/pool.js';
+import { availableCores, WorkerPool } from '../../runtime/pool.js';
 import type { JobSpec } from '../job-spec.js';
 import type { LinkHistory } from '../plan/link-history.js';
 import { popularityCounts, seenBeforeCounts, type RankedPairs } from './exact-baselines.js';
@@ -164,9 +163,7 @@ function decoderOf(spec: JobSpec, params: ParamMap | undefined): PairDecoder {
 /** Threads of the ranking pool: eval.workers, or every core this process may use. */
 export function rankingThreads(spec: JobSpec): number {
   if (spec.eval.workers > 0) return spec.eval.workers;
-  return typeof os.availableParallelism === 'function'
-    ? os.availableParallelism()
-    : os.cpus().length;
+  return availableCores();
 }
 
 /** Embeddings of every candidate, their neighbourhoods drawn before `time`, in batches. */

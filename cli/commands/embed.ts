@@ -16,6 +16,9 @@ options:
   --out DIR              output root (required)
   --checkpoint C         best (default), latest, or a parameter version (120 or v000000120)
   --batch-size B         nodes per batch (default the run's eval.batchSize)
+  --workers N            threads computing batches: the main thread and N-1 worker threads,
+                         each with its own copy of the model (default: every available core).
+                         The output is byte-identical whatever N.
   --nodes all|TYPE       every node, or one node type's nodes (default all)
   --graph DIR            graph directory instead of the one the run trained on
   --nats URL             NATS server(s) of a run checkpointed to a JetStream object store
@@ -26,11 +29,17 @@ options:
 
 /** Entry point of `weft embed`; prints the version directory written. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseRunDirCommand(argv, 'out batch-size nodes checkpoint', 'quiet', USAGE);
+  const parsed = parseRunDirCommand(
+    argv,
+    'out batch-size workers nodes checkpoint',
+    'quiet',
+    USAGE,
+  );
   if (typeof parsed === 'number') return parsed;
   const { values, runDir } = parsed;
   const out = required(values.out, '--out');
   const batchSize = intFlag(values['batch-size'], '--batch-size', 1);
+  const workers = intFlag(values.workers, '--workers', 1);
   const checkpoint = parseCheckpointChoice(values.checkpoint);
   const tty = process.stderr.isTTY && !values.quiet && !values.json;
   let lastDrawMs = 0;
@@ -38,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   const result = await embedRun(runDir, {
     out,
     batchSize,
+    workers,
     nodes: values.nodes,
     graph: values.graph,
     nats: values.nats,

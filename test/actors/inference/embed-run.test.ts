@@ -2,17 +2,7 @@
 // determinism, corruption detection, node-type selection, and agreement with evaluation.
 import { existsSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  beforeEach,
-  describe,
-  expect,
-  it,
-  vi,
-  type MockInstance,
-} from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { embedRun } from '../../../actors/inference/embed-run.js';
 import {
   listEmbeddingVersions,
@@ -29,20 +19,12 @@ import { run as embedCommand } from '../../../cli/commands/embed.js';
 import { checksumArray } from '../../../graph-store/checksum.js';
 import { openGraph } from '../../../graph-store/open-graph.js';
 import { ConfigError, InputError } from '../../../runtime/errors.js';
-import { tempRoot, trainLinkRun, trainNodeRun, type TrainedFixture } from './fixture.js';
+import { trainedPairForFile } from './fixture.js';
 
-const tmp = tempRoot('weft-embed-');
-let nodeRun: TrainedFixture;
-let linkRun: TrainedFixture;
-
-beforeAll(async () => {
+const runs = trainedPairForFile('weft-embed-', (s) => {
   // Full neighbourhoods at evaluation: a node's rows then do not depend on its batch-mates.
-  nodeRun = await trainNodeRun(tmp.dir, (s) => {
-    s.eval.fullNeighbors = true;
-  });
-  linkRun = await trainLinkRun(tmp.dir);
-}, 60_000);
-afterAll(tmp.cleanup);
+  s.eval.fullNeighbors = true;
+});
 
 async function thrown(p: Promise<unknown> | (() => unknown)): Promise<Error> {
   try {
@@ -61,9 +43,9 @@ function argmax(rows: Float32Array, row: number, dim: number): number {
 
 describe('embedRun', () => {
   it('writes two versions, moves LATEST to the second, and both verify and agree bit for bit', async () => {
-    const out = join(tmp.dir, 'emb');
-    const a = await embedRun(nodeRun.runDir, { out });
-    const b = await embedRun(nodeRun.runDir, { out });
+    const out = join(runs.dir, 'emb');
+    const a = await embedRun(runs.node.runDir, { out });
+    const b = await embedRun(runs.node.runDir, { out });
     expect(a.version).toBe('v000001');
     expect(b.version).toBe('v000002');
     expect(a.dir).toBe(join(out, 'inf-node', 'v000001'));
@@ -85,11 +67,11 @@ describe('embedRun', () => {
     expect(m.output).toBe('logits');
     expect(m.dtype).toBe('float32');
     expect(m.nodes).toBe('all');
-    expect(m.source.runDir).toBe(nodeRun.runDir);
+    expect(m.source.runDir).toBe(runs.node.runDir);
     expect(m.source.checkpointStep).toBeGreaterThan(0);
     expect(m.source.task).toBe('node');
     expect(m.sampling.fanouts).toEqual([-1, -1]);
-    expect(m.sampling.batchSize).toBe(nodeRun.spec.eval.batchSize);
+    expect(m.sampling.batchSize).toBe(runs.node.spec.eval.batchSize);
     expect(Number.isNaN(Date.parse(m.createdAt))).toBe(false);
     expect(m.files.embeddings.checksum).toBe(checksumArray(latest.embeddings));
     expect(m.files.ids.checksum).toBe(checksumArray(latest.ids));
@@ -111,10 +93,10 @@ describe('embedRun', () => {
   });
 
   it('streams in batches of any size to the same rows (full neighbourhoods)', async () => {
-    const ref = readEmbeddings(join(tmp.dir, 'emb'), 'inf-node', 'v000001');
+    const ref = readEmbeddings(join(runs.dir, 'emb'), 'inf-node', 'v000001');
     for (const batchSize of [97, 1000]) {
-      const out = join(tmp.dir, `emb-bs${batchSize}`);
-      const r = await embedRun(nodeRun.runDir, { out, batchSize });
+      const out = join(runs.dir, `emb-bs${batchSize}`);
+      const r = await embedRun(runs.node.runDir, { out, batchSize });
       expect(r.manifest.sampling.batchSize).toBe(batchSize);
       const e = readEmbeddings(out, 'inf-node');
       expect(e.ids).toEqual(ref.ids);
@@ -127,9 +109,9 @@ describe('embedRun', () => {
   });
 
   it('gives the class logits that evaluation scores: argmax accuracy on val equals weft eval', async () => {
-    const e = readEmbeddings(join(tmp.dir, 'emb'), 'inf-node');
-    const graph = await openGraph(nodeRun.graph);
-    const report = await evaluateRun(nodeRun.runDir, { split: 'val' });
+    const e = readEmbeddings(join(runs.dir, 'emb'), 'inf-node');
+    const graph = await openGraph(runs.node.graph);
+    const report = await evaluateRun(runs.node.runDir, { split: 'val' });
     let right = 0;
     let total = 0;
     for (let i = 0; i < e.manifest.count; i++) {
@@ -143,7 +125,7 @@ describe('embedRun', () => {
   });
 
   it('detects a corrupted or truncated file and names it', async () => {
-    const out = join(tmp.dir, 'emb');
+    const out = join(runs.dir, 'emb');
     const dir = join(out, 'inf-node', 'v000001');
     const file = join(dir, 'embeddings.f32');
     const bytes = readFileSync(file);
@@ -173,11 +155,11 @@ describe('embedRun', () => {
   });
 
   it('embeds one node type of a link-prediction run (hidden layer, every edge visible)', async () => {
-    const graph = await openGraph(linkRun.graph);
+    const graph = await openGraph(runs.link.graph);
     const jobs = graph.nodeTypes.find((t) => t.name === 'job')!;
-    const out = join(tmp.dir, 'emb-link');
-    const a = await embedRun(linkRun.runDir, { out, nodes: 'job', batchSize: 128 });
-    const b = await embedRun(linkRun.runDir, { out, nodes: 'job', batchSize: 128 });
+    const out = join(runs.dir, 'emb-link');
+    const a = await embedRun(runs.link.runDir, { out, nodes: 'job', batchSize: 128 });
+    const b = await embedRun(runs.link.runDir, { out, nodes: 'job', batchSize: 128 });
     const m = b.manifest;
     expect(m.count).toBe(jobs.count);
     expect(m.dim).toBe(16);
@@ -192,7 +174,7 @@ describe('embedRun', () => {
     // Hidden rows of different nodes differ (the model is not constant).
     expect(e.embeddings.subarray(0, 16)).not.toEqual(e.embeddings.subarray(16, 32));
 
-    const err = await thrown(embedRun(linkRun.runDir, { out, nodes: 'recruiter' }));
+    const err = await thrown(embedRun(runs.link.runDir, { out, nodes: 'recruiter' }));
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).field).toBe('--nodes');
     expect(err.message).toMatch(/member, job, skill, company/);
@@ -219,7 +201,7 @@ describe('writeEmbeddingVersion', () => {
   });
 
   it('reads back exactly what was appended, for random batch splits (20 seeds)', async () => {
-    const out = join(tmp.dir, 'writer');
+    const out = join(runs.dir, 'writer');
     for (let seed = 1; seed <= 20; seed++) {
       let s = seed * 2654435761;
       const rand = () =>
@@ -247,7 +229,7 @@ describe('writeEmbeddingVersion', () => {
   });
 
   it('leaves no version and keeps LATEST when filling fails', async () => {
-    const out = join(tmp.dir, 'writer-fail');
+    const out = join(runs.dir, 'writer-fail');
     await writeEmbeddingVersion(out, header(2), (sink) =>
       sink.append(Int32Array.of(1), Float32Array.of(1, 2)),
     );
@@ -277,15 +259,15 @@ describe('weft embed', () => {
   const printed = (): string => log.mock.calls.map((c) => String(c[0])).join('\n');
 
   it('writes a version and prints it, or its manifest as JSON', async () => {
-    const out = join(tmp.dir, 'emb-cli');
+    const out = join(runs.dir, 'emb-cli');
     expect(
-      await embedCommand([nodeRun.runDir, '--out', out, '--batch-size', '500', '--quiet']),
+      await embedCommand([runs.node.runDir, '--out', out, '--batch-size', '500', '--quiet']),
     ).toBe(0);
     expect(printed()).toMatch(/^wrote .*inf-node\/v000001: 3,000 nodes x 4 \(logits\)/);
     log.mockClear();
-    expect(await embedCommand([linkRun.runDir, '--out', out, '--nodes', 'member', '--json'])).toBe(
-      0,
-    );
+    expect(
+      await embedCommand([runs.link.runDir, '--out', out, '--nodes', 'member', '--json']),
+    ).toBe(0);
     const m = JSON.parse(printed()) as { outputVersion: string; count: number; nodes: string };
     expect(m.outputVersion).toBe('v000001');
     expect(m.nodes).toBe('member');
@@ -293,9 +275,9 @@ describe('weft embed', () => {
   });
 
   it('rejects missing --out and a bad --batch-size', async () => {
-    await expect(embedCommand([nodeRun.runDir])).rejects.toThrow(/--out/);
+    await expect(embedCommand([runs.node.runDir])).rejects.toThrow(/--out/);
     await expect(
-      embedCommand([nodeRun.runDir, '--out', tmp.dir, '--batch-size', '0']),
+      embedCommand([runs.node.runDir, '--out', runs.dir, '--batch-size', '0']),
     ).rejects.toThrow(ConfigError);
   });
 });

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { runTraining } from '../../../actors/coordinator/train-job.js';
 import { type TrainResults } from '../../../actors/coordinator/run-results.js';
 import { defaultJobSpec, type JobSpec } from '../../../actors/job-spec.js';
@@ -56,4 +57,27 @@ export async function trainLinkRun(root: string): Promise<TrainedFixture> {
   const spec = smallSpec('inf-link', graph, join(root, 'run-link'), 'link');
   const results = await runTraining(spec);
   return { root, graph, runDir: spec.out, spec, results };
+}
+
+/** Both runs, trained once before a test file's tests (in a temporary directory removed after them). */
+export interface TrainedPair {
+  /** The temporary directory: outputs of the tests go beside the runs. */
+  dir: string;
+  node: TrainedFixture;
+  link: TrainedFixture;
+}
+
+/** Registers beforeAll/afterAll that train a node and a link run for this file; read them in tests. */
+export function trainedPairForFile(
+  prefix: string,
+  editNode?: (spec: JobSpec) => void,
+): TrainedPair {
+  const tmp = tempRoot(prefix);
+  const pair = { dir: tmp.dir } as TrainedPair;
+  beforeAll(async () => {
+    pair.node = await trainNodeRun(tmp.dir, editNode);
+    pair.link = await trainLinkRun(tmp.dir);
+  }, 90_000);
+  afterAll(tmp.cleanup);
+  return pair;
 }
