@@ -3,7 +3,7 @@
 // swings hit both alike; each run's CPU seconds and peak RSS come from /usr/bin/time.
 // Run: npx tsx bench/train-side-by-side.ts [--base REF] [--rounds N] [--steps N]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,19 @@ const baseDir = mkdtempSync(join(os.tmpdir(), 'weft-base-'));
 execFileSync('git', ['worktree', 'add', '--detach', baseDir, values.base!], { stdio: 'ignore' });
 symlinkSync(join(head, 'node_modules'), join(baseDir, 'node_modules'));
 const baseCommit = execFileSync('git', ['rev-parse', values.base!]).toString().trim();
+
+const ADDON = join('native', 'build', 'Release', 'weft_native.node');
+/**
+ * The kernels a checkout runs with. A fresh worktree has no native/build: the base builds its own
+ * addon (as `npm install` would), or it would run the wasm fallback and flatter this commit.
+ */
+function kernelsOf(dir: string): 'native' | 'wasm' {
+  if (existsSync(join(dir, 'scripts', 'build-native.mjs')) && !existsSync(join(dir, ADDON)))
+    execFileSync('node', ['scripts/build-native.mjs'], { cwd: dir, stdio: 'inherit' });
+  return existsSync(join(dir, ADDON)) ? 'native' : 'wasm';
+}
+const kernels = { base: kernelsOf(baseDir), head: kernelsOf(head) };
+console.log(`kernels: base ${kernels.base}, head ${kernels.head}`);
 
 interface Run {
   seeds_per_s: number;
@@ -117,6 +130,7 @@ const medians = (runs: Run[]) =>
 const out = {
   ...runInfo('train-side-by-side'),
   base_commit: baseCommit,
+  kernels,
   config: values.config,
   steps_per_run: Number(values.steps),
   graph: 'powerlaw 1M nodes / 20M edges, 64-d; GraphSAGE 2x128, fanout [15,10], batch 1024, Adam',
