@@ -208,10 +208,16 @@ export const SamplerProtocol = defineProtocol({
     reply: s.object({ count: s.int({ min: 0 }), fields: s.optional(BatchRecordSchema) }),
     concurrent: true,
   },
-  /** How many batches epoch `epoch`'s plan has (the coordinator holds no seeds of its own). */
+  /**
+   * How many batches epoch `epoch`'s plan has (the coordinator holds no seeds of its own), and what
+   * the seeds warn of before training (plan/cold-sources.ts), as `weft train` says it.
+   */
   planSize: {
     request: s.object({ epoch: s.int({ min: 0 }) }),
-    reply: s.object({ numBatches: s.int({ min: 0 }) }),
+    reply: s.object({
+      numBatches: s.int({ min: 0 }),
+      warnings: s.optional(s.array(s.string({ maxLength: 1000 }))),
+    }),
     concurrent: true,
   },
   /** The pushed-to trainer consumed batch `batch` of `epoch`: one more may be produced. */

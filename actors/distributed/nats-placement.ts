@@ -63,6 +63,8 @@ export class NatsPlacement implements Placement {
   private liveness?: Liveness;
   private stops: (() => void)[] = [];
   private all: Address[] = [];
+  private run?: PlacementStart;
+  private warned = false;
 
   private constructor(
     readonly spec: JobSpec,
@@ -127,6 +129,11 @@ export class NatsPlacement implements Placement {
         deadlineMs: this.spec.timeouts.peerDeadlineMs,
       },
     );
+    // The seeds' warnings, said once, as the embedded placement says them at start.
+    if (!this.warned) {
+      this.warned = true;
+      for (const w of r.warnings ?? []) this.run?.event('warning', w);
+    }
     return r.numBatches;
   }
 
@@ -142,6 +149,7 @@ export class NatsPlacement implements Placement {
 
   async start(run: PlacementStart): Promise<JobObserver> {
     const { spec, job, system } = this;
+    this.run = run;
     const t = spec.timeouts;
     const board =
       this.options.status ?? statusBoardOf(spec, job, t.heartbeatMs * t.missedHeartbeats);

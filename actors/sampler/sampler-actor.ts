@@ -10,6 +10,7 @@ import { actorMetrics } from '../actor-metrics.js';
 import { batchSeed, type EpochPlan } from '../plan/epoch-plan.js';
 import { evalBatches, evalEpoch, evalSubset, type EvalSplit } from '../plan/eval-plan.js';
 import { linkEvalExtras, linkHistory, type LinkHistory } from '../plan/link-history.js';
+import { coldStartWarning } from '../plan/cold-sources.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
 import { setFanouts, type RoleMetrics } from '../metrics-catalogue.js';
@@ -74,6 +75,8 @@ export class SamplerActor extends Actor<SamplerConfig> {
   private pool?: PoolSink;
   /** The evaluation sets of a graph held here whole (a partitioned job gathers them from its parts). */
   private evalSets?: { val: Int32Array; test: Int32Array };
+  /** What the job's seeds warn of before training (plan/cold-sources.ts); planSize carries it. */
+  private seedWarning?: string;
   private evaluation?: Promise<SamplerEvaluation>;
   private evalProducer?: BatchProducer;
 
@@ -96,6 +99,7 @@ export class SamplerActor extends Actor<SamplerConfig> {
     this.graph = handle ? fromHandle(handle) : jobGraph(await openGraph(spec.graph), spec);
     this.m.weft_graph_loaded_bytes.set(graphBytesLoaded());
     const seeds = seedsOf(spec, this.graph);
+    this.seedWarning = coldStartWarning(spec, seeds);
     this.groups = linkGroupsOf(spec, seeds.source, seeds.train);
     this.source = groupedSource(seeds.source, this.groups);
     this.trainSeeds = seeds.train;
@@ -190,6 +194,7 @@ export class SamplerActor extends Actor<SamplerConfig> {
   private async partSeeds(part: PartitionSampling): Promise<void> {
     const seeds = await part.jobSeeds();
     if (this.trainSeeds) return;
+    this.seedWarning = coldStartWarning(this.ctx.config.spec, seeds);
     this.groups = linkGroupsOf(this.ctx.config.spec, seeds.source, seeds.train);
     this.source = groupedSource(seeds.source, this.groups);
     this.trainSeeds = seeds.train;
@@ -318,7 +323,8 @@ export class SamplerActor extends Actor<SamplerConfig> {
       if (this.part && !this.trainSeeds) await this.partSeeds(this.part);
       // Computed aside: the plan being served (and its produced batches) stays as it is.
       const spec = this.ctx.config.spec;
-      return { numBatches: epochPlanOf(spec, this.trainSeeds, this.groups, epoch).numBatches };
+      const numBatches = epochPlanOf(spec, this.trainSeeds, this.groups, epoch).numBatches;
+      return { numBatches, ...(this.seedWarning ? { warnings: [this.seedWarning] } : {}) };
     },
     fetch: async ({ epoch, batch, ahead, waitMs }) => {
       if (this.pool)
