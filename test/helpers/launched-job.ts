@@ -165,29 +165,50 @@ export async function statusOf(job: LaunchedJob): Promise<JobStatus | undefined>
   }
 }
 
+/** Options of `singleAndLaunched`. */
+export interface SingleAndLaunchedOptions {
+  /** Overrides of the launched job only (its cluster layout), on top of the defaults below. */
+  cluster?: Record<string, unknown>;
+  /** Suffix of both run folders, for several pairs in one `tmp`. */
+  tag?: string;
+  /** Called once the launched job has started (its processes exist). */
+  onStart?: (job: LaunchedJob) => void;
+}
+
 /**
  * The same job run in one process with two local steps per round, and launched with two trainers of
  * one step each (the same updates): the launched job on a local nats-server with two shards and one
- * sampler, writing to `<tmp>/run`; the single one to `<tmp>/single`.
+ * sampler unless `cluster` says otherwise, writing to `<tmp>/run<tag>`; the single one to
+ * `<tmp>/single<tag>`.
  */
 export async function singleAndLaunched(
   base: Record<string, unknown>,
   tmp: string,
   name: string,
-): Promise<{ single: JobResults; launched: DistributedResults }> {
+  opts: SingleAndLaunchedOptions = {},
+): Promise<{
+  single: JobResults;
+  launched: DistributedResults;
+  singleDir: string;
+  runDir: string;
+}> {
+  const singleDir = join(tmp, `single${opts.tag ?? ''}`);
+  const runDir = join(tmp, `run${opts.tag ?? ''}`);
   const single = await runTraining(
-    applyOverrides(defaultJobSpec(), { ...base, out: join(tmp, 'single'), 'train.localSteps': 2 }),
+    applyOverrides(defaultJobSpec(), { ...base, out: singleDir, 'train.localSteps': 2 }),
   );
   const job = await LaunchedJob.start(
     applyOverrides(defaultJobSpec(), {
       ...base,
       name,
-      out: join(tmp, 'run'),
+      out: runDir,
       'cluster.trainers': 2,
       'cluster.parameterServers': 2,
       'cluster.samplers': 1,
       'cluster.nats': 'local',
+      ...opts.cluster,
     }),
   );
-  return { single, launched: await finish(job) };
+  opts.onStart?.(job);
+  return { single, launched: await finish(job), singleDir, runDir };
 }

@@ -17,6 +17,7 @@ import { latestCheckpoint } from '../../../actors/parameter-server/checkpoint.js
 import { synthPowerlaw } from '../../../graph-store/synth-powerlaw.js';
 import { LOCK_FILE } from '../../../runtime/owner-lock.js';
 import { until, untilFile, weft } from '../../helpers/weft-process.js';
+import { expectSameParameters } from '../../helpers/same-parameters.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-run-owner-'));
 const graph = join(tmp, 'g');
@@ -98,10 +99,7 @@ describe('run directory ownership (weft train)', () => {
     expect(rerun.output).toMatch(
       /resuming \S+ after epoch \d+\/\d+ \(step \d+\): parameters of version \d+/,
     );
-    const a = latestCheckpoint(join(clean, 'checkpoints'))!;
-    const b = latestCheckpoint(join(out, 'checkpoints'))!;
-    expect(b.step).toBe(a.step);
-    for (const [name, t] of a.tensors) expect(b.tensors.get(name), name).toEqual(t);
+    expectSameParameters(clean, out, 0);
     const results = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
     expect(results(out).test).toEqual(results(clean).test);
   }, 300_000);

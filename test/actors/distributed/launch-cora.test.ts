@@ -4,12 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LaunchedJob } from '../../../actors/distributed/launcher.js';
-import { runTraining } from '../../../actors/coordinator/train-job.js';
-import { applyOverrides, defaultJobSpec } from '../../../actors/job-spec.js';
-import { latestCheckpoint } from '../../../actors/parameter-server/checkpoint.js';
 import { buildCora, haveCora, needsCora } from '../../helpers/cora.js';
-import { processAlive } from '../../helpers/launched-job.js';
+import type { LaunchedJob } from '../../../actors/distributed/launcher.js';
+import { metricsOf, processAlive, singleAndLaunched } from '../../helpers/launched-job.js';
+import { expectSameParameters } from '../../helpers/same-parameters.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-launch-cora-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -32,36 +30,25 @@ describe.skipIf(!haveCora)(
         'eval.fullNeighbors': true,
       };
       // Two trainers with one batch each per round make the update one trainer makes from two batches.
-      const single = await runTraining(
-        applyOverrides(defaultJobSpec(), {
-          ...base,
-          out: join(tmp, 'single'),
-          'train.localSteps': 2,
-        }),
-      );
-      const job = await LaunchedJob.start(
-        applyOverrides(defaultJobSpec(), {
-          ...base,
-          name: 'cora-launch-test',
-          out: join(tmp, 'dist'),
-          'cluster.trainers': 2,
-          'cluster.parameterServers': 2,
-          'cluster.samplers': 2,
-          'cluster.nats': 'local',
-        }),
-      );
-      const pids = (['coordinator', 'ps', 'sampler', 'trainer'] as const).flatMap((r) =>
-        [0, 1].map((i) => job.pidOf(r, i)).filter((p) => p !== undefined),
-      );
+      let pids: number[] = [];
+      let launchedJob: LaunchedJob | undefined;
+      const {
+        single,
+        launched: r,
+        singleDir,
+        runDir,
+      } = await singleAndLaunched(base, tmp, 'cora-launch-test', {
+        cluster: { 'cluster.samplers': 2 },
+        onStart: (job) => {
+          launchedJob = job;
+          pids = (['coordinator', 'ps', 'sampler', 'trainer'] as const).flatMap((role) =>
+            [0, 1].flatMap((i) => job.pidOf(role, i) ?? []),
+          );
+        },
+      });
       expect(pids.length).toBe(7);
-      let r;
-      try {
-        r = await job.wait();
-      } finally {
-        await job.stop();
-      }
       expect(pids.some(processAlive)).toBe(false);
-      expect(job.natsServer?.pid).toBeUndefined();
+      expect(launchedJob?.natsServer?.pid).toBeUndefined();
 
       expect(Math.abs(r.test.accuracy - single.test.accuracy)).toBeLessThanOrEqual(0.01);
       expect(r.test.accuracy).toBeGreaterThan(0.75);
@@ -69,23 +56,11 @@ describe.skipIf(!haveCora)(
       expect(r.distributed.batches_repeated).toBe(0);
       expect(r.distributed.rounds).toBe(60);
       // Same run dir layout as weft train, and the very same parameters at the end.
-      const saved = JSON.parse(readFileSync(join(tmp, 'dist', 'results.json'), 'utf8'));
+      const saved = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8'));
       expect(saved.test.accuracy).toBe(r.test.accuracy);
-      const steps = readFileSync(join(tmp, 'dist', 'metrics.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
-        .filter((l) => l.type === 'step');
+      const steps = metricsOf(runDir).filter((l) => l.type === 'step');
       expect(steps.length).toBe(120);
-      const a = latestCheckpoint(join(tmp, 'single', 'checkpoints'))!;
-      const b = latestCheckpoint(join(tmp, 'dist', 'checkpoints'))!;
-      expect(b.step).toBe(a.step);
-      for (const [name, t] of a.tensors) {
-        const u = b.tensors.get(name)!;
-        let d = 0;
-        for (let i = 0; i < t.length; i++) d = Math.max(d, Math.abs(t[i] - u[i]));
-        expect(d, name).toBeLessThan(1e-5);
-      }
-    }, 120_000);
+      expectSameParameters(singleDir, runDir);
+    }, 300_000);
   },
 );

@@ -6,12 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LaunchedJob } from '../../../actors/distributed/launcher.js';
-import { runTraining } from '../../../actors/coordinator/train-job.js';
-import { applyOverrides, defaultJobSpec } from '../../../actors/job-spec.js';
-import { latestCheckpoint } from '../../../actors/parameter-server/checkpoint.js';
 import { openGraph } from '../../../graph-store/open-graph.js';
 import { synthMarketplace } from '../../../graph-store/synth-marketplace.js';
+import { singleAndLaunched } from '../../helpers/launched-job.js';
+import { expectSameParameters } from '../../helpers/same-parameters.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-launch-rgcn-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -46,47 +44,21 @@ describe('model.encoder rgcn under weft launch', () => {
         ...(variant === 'plain' ? {} : BY_RELATION),
       };
       // Two trainers with one batch each per round make the update one trainer makes from two.
-      const single = await runTraining(
-        applyOverrides(defaultJobSpec(), {
-          ...base,
-          out: join(tmp, `single-${variant}`),
-          'train.localSteps': 2,
-        }),
-      );
-      const job = await LaunchedJob.start(
-        applyOverrides(defaultJobSpec(), {
-          ...base,
-          name: 'rgcn-launch-test',
-          out: join(tmp, `run-${variant}`),
-          'cluster.trainers': 2,
-          'cluster.parameterServers': 2,
-          'cluster.samplers': 1,
-          'cluster.nats': 'local',
-        }),
-      );
-      let r;
-      try {
-        r = await job.wait();
-      } finally {
-        await job.stop();
-      }
+      const {
+        single,
+        launched: r,
+        singleDir,
+        runDir,
+      } = await singleAndLaunched(base, tmp, 'rgcn-launch-test', { tag: `-${variant}` });
       expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
       expect(Math.abs(r.test.auc - single.test.auc)).toBeLessThanOrEqual(0.01);
       if (variant !== 'plain') {
         expect(r.test.cold_count).toBeGreaterThan(0);
         expect(Math.abs(r.test.cold_auc - single.test.cold_auc)).toBeLessThanOrEqual(0.01);
       }
-      const ckpt = latestCheckpoint(join(tmp, `run-${variant}`, 'checkpoints'))!;
+      // Edge types that went astray on the way would change the updates: the same values at the end.
+      const ckpt = expectSameParameters(singleDir, runDir);
       expect(ckpt.tensors.get('rgcn0.coefficients')?.length).toBe(relations * 2);
       expect(ckpt.tensors.has('rgcn1.bases')).toBe(true);
-      // Edge types that went astray on the way would change the updates: the same values at the end.
-      const a = latestCheckpoint(join(tmp, `single-${variant}`, 'checkpoints'))!;
-      expect(ckpt.step).toBe(a.step);
-      for (const [name, t] of a.tensors) {
-        const u = ckpt.tensors.get(name)!;
-        let d = 0;
-        for (let i = 0; i < t.length; i++) d = Math.max(d, Math.abs(t[i] - u[i]));
-        expect(d, name).toBeLessThan(1e-5);
-      }
     }, 480_000);
 });

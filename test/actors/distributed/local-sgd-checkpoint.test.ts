@@ -24,6 +24,7 @@ import {
   synthGraphFixture,
 } from '../../helpers/launched-job.js';
 import { findNatsServer, startNatsServer } from '../../helpers/nats-server.js';
+import { expectSameTensors } from '../../helpers/same-parameters.js';
 
 const haveServer = findNatsServer() !== undefined;
 if (!haveServer) console.warn('nats-server not installed: skipping the local-SGD checkpoint tests');
@@ -84,18 +85,6 @@ async function latestInObjectStore(name: string): Promise<Checkpoint> {
     await nc.close();
     await server.stop();
   }
-}
-
-function expectSameTensors(a: Checkpoint, b: Checkpoint): void {
-  expect(b.step).toBe(a.step);
-  expect([...b.tensors.keys()].sort()).toEqual([...a.tensors.keys()].sort());
-  let maxDiff = 0;
-  for (const [name, x] of a.tensors) {
-    const y = b.tensors.get(name)!;
-    expect(y.length, name).toBe(x.length);
-    for (let i = 0; i < x.length; i++) maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
-  }
-  expect(maxDiff).toBeLessThan(1e-6);
 }
 
 describe('local SGD optimizer state, trainer side', () => {
@@ -189,7 +178,7 @@ describe.skipIf(!haveServer)('local SGD with Adam over launched processes', () =
     expect(r.distributed.batches_repeated + r.distributed.batches_missing).toBe(0);
     const restored = metricsOf('ps-killed').filter((l) => l.kind === 'rollback');
     expect(restored).toHaveLength(1);
-    expectSameTensors(cleanCkpt, latestCheckpoint(join(tmp, 'ps-killed', 'checkpoints'))!);
+    expectSameTensors(cleanCkpt, latestCheckpoint(join(tmp, 'ps-killed', 'checkpoints'))!, 1e-6);
     expect(r.test.accuracy).toBe(clean.test.accuracy);
   }, 120_000);
 
@@ -199,7 +188,7 @@ describe.skipIf(!haveServer)('local SGD with Adam over launched processes', () =
     expect(r.epochs).toBe(EPOCHS);
     expect(r.distributed.batches_applied).toBe(BATCHES_PER_EPOCH);
     expect(metricsOf('resumed').filter((l) => l.kind === 'restore')).toHaveLength(1);
-    expectSameTensors(cleanCkpt, await latestInObjectStore('resumed'));
+    expectSameTensors(cleanCkpt, await latestInObjectStore('resumed'), 1e-6);
   }, 120_000);
 
   it('(c) a trainer SIGKILLed mid-epoch: the job finishes, every batch applied exactly once', async () => {

@@ -8,11 +8,11 @@ import { runTraining } from '../../../actors/coordinator/train-job.js';
 import { LaunchedJob } from '../../../actors/distributed/launcher.js';
 import { partitionLayoutOf } from '../../../actors/sampler/partition-sampling.js';
 import { applyOverrides, defaultJobSpec } from '../../../actors/job-spec.js';
-import { latestCheckpoint } from '../../../actors/parameter-server/checkpoint.js';
 import { synthMarketplace } from '../../../graph-store/synth-marketplace.js';
 import { ConfigError } from '../../../runtime/errors.js';
 import { buildCora, haveCora, needsCora } from '../../helpers/cora.js';
 import { processAlive } from '../../helpers/launched-job.js';
+import { expectSameParameters } from '../../helpers/same-parameters.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-partitioned-launch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -106,16 +106,8 @@ describe.skipIf(!haveCora)(needsCora('weft launch on Cora with partition-owning 
     expect(r.distributed.partition_bytes).toBeGreaterThan(0);
     // Identical batches: the same updates, so the same parameters and the same accuracy.
     expect(r.test.accuracy).toBeCloseTo(single.test.accuracy, 6);
-    const a = latestCheckpoint(join(tmp, 'single', 'checkpoints'))!;
-    const b = latestCheckpoint(join(tmp, 'dist', 'checkpoints'))!;
-    expect(b.step).toBe(a.step);
-    for (const [name, t] of a.tensors) {
-      const u = b.tensors.get(name)!;
-      let d = 0;
-      for (let i = 0; i < t.length; i++) d = Math.max(d, Math.abs(t[i] - u[i]));
-      expect(d, name).toBeLessThan(1e-5);
-    }
-  }, 120_000);
+    expectSameParameters(join(tmp, 'single'), join(tmp, 'dist'));
+  }, 300_000);
 });
 describe('weft launch of a link job with partition-owning samplers', () => {
   it('2 partition-owning samplers end with the parameters of whole-graph samplers', async () => {
@@ -159,17 +151,9 @@ describe('weft launch of a link job with partition-owning samplers', () => {
     expect(parted.distributed.batches_repeated).toBe(0);
     expect(parted.distributed.partition_bytes).toBeGreaterThan(0);
     expect(whole.distributed.partition_bytes).toBe(0);
-    const a = latestCheckpoint(join(tmp, 'link-whole', 'checkpoints'))!;
-    const b = latestCheckpoint(join(tmp, 'link-parted', 'checkpoints'))!;
-    expect(b.step).toBe(a.step);
-    expect(a.step).toBeGreaterThan(0);
     // Identical batches: identical updates, so identical parameters.
-    for (const [name, t] of a.tensors) {
-      const u = b.tensors.get(name)!;
-      let d = 0;
-      for (let i = 0; i < t.length; i++) d = Math.max(d, Math.abs(t[i] - u[i]));
-      expect(d, name).toBeLessThan(1e-6);
-    }
+    const b = expectSameParameters(join(tmp, 'link-whole'), join(tmp, 'link-parted'), 1e-6);
+    expect(b.step).toBeGreaterThan(0);
     // Evaluation batches come from the partition-owning samplers (the trainers hold no graph) and
     // score exactly as the whole-graph trainers' own: same pairs, negatives and popularity baseline.
     for (const split of ['val', 'test'] as const)
@@ -178,5 +162,5 @@ describe('weft launch of a link job with partition-owning samplers', () => {
         expect(Number.isFinite(parted[split][metric])).toBe(true);
       }
     expect(parted.test.count).toBeGreaterThan(0);
-  }, 180_000);
+  }, 300_000);
 });

@@ -12,6 +12,7 @@ import { ID_TABLE_PREFIX } from '../../../actors/parameter-server/id-table-spec.
 import { snapshotFromTensors } from '../../../actors/parameter-server/sparse-table.js';
 import { openGraph } from '../../../graph-store/open-graph.js';
 import { synthMarketplace } from '../../../graph-store/synth-marketplace.js';
+import { expectSameParameters } from '../../helpers/same-parameters.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-idemb-'));
 const market = join(tmp, 'market');
@@ -93,12 +94,9 @@ describe('ID embeddings in an embedded training job', () => {
     await runTraining(spec({ ...base, out: half, 'train.epochs': 1 }));
     const resumed = await runTraining(spec({ ...base, out: half }), { resume: true });
     expect(resumed.test).toEqual(full.test);
-    const a = latestCheckpoint(join(tmp, 'full', 'checkpoints'))!;
-    const b = latestCheckpoint(join(half, 'checkpoints'))!;
-    expect(a.tensors.get('idEmbedding.proj')!.length).toBe(8 * 16);
-    expect(a.tensors.get(`${ID_TABLE_PREFIX}.rows#m`)).toBeDefined();
-    expect([...b.tensors.keys()].sort()).toEqual([...a.tensors.keys()].sort());
-    for (const [name, t] of a.tensors) expect(b.tensors.get(name), name).toEqual(t);
+    const b = expectSameParameters(join(tmp, 'full'), half, 0);
+    expect(b.tensors.get('idEmbedding.proj')!.length).toBe(8 * 16);
+    expect(b.tensors.get(`${ID_TABLE_PREFIX}.rows#m`)).toBeDefined();
     // `weft eval` reads the table from the checkpoint: the last epoch's validation metrics again,
     // and by default the best epoch's, which results.json reports.
     const best = await evaluateRun(join(tmp, 'full'), { split: 'val' });
