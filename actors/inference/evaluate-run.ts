@@ -6,6 +6,11 @@ import { IdTableHost } from '../parameter-server/id-table-host.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import { backendLabel, initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
+import {
+  evalRelationsOf,
+  withRelationBlocks,
+  type RelationResults,
+} from '../plan/eval-relations.js';
 import { TrainerCore } from '../trainer/trainer-core.js';
 import type { CheckpointChoice, ScoredCheckpoint } from './checkpoint-choice.js';
 import { openRunGraph, openTrainedRun, setRunParams } from './trained-run.js';
@@ -25,6 +30,8 @@ export interface EvaluateOptions {
   checkpoint?: CheckpointChoice;
   /** eval.ranking instead of the run's (exact: also every candidate of the destination type). */
   ranking?: JobSpec['eval']['ranking'];
+  /** eval.relations instead of the run's: relations scored beside the trained one. */
+  relations?: string[];
 }
 
 export interface EvalReport {
@@ -49,6 +56,8 @@ export interface EvalReport {
   /** accuracy, macro_f1, count (node) or auc, mrr, hits@10, count, ... (link). */
   val?: Record<string, number>;
   test?: Record<string, number>;
+  /** eval.relations: each listed relation's val and test metrics (docs/evaluation.md). */
+  relations?: RelationResults;
   seconds: number;
 }
 
@@ -63,9 +72,14 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   });
   const graph = await openRunGraph(run, opts.graph !== undefined);
   const backend = await initBackend(opts.backend ?? run.spec.runtime.backend);
-  const spec = opts.ranking
-    ? { ...run.spec, eval: { ...run.spec.eval, ranking: opts.ranking } }
-    : run.spec;
+  const spec = {
+    ...run.spec,
+    eval: {
+      ...run.spec.eval,
+      ...(opts.ranking ? { ranking: opts.ranking } : {}),
+      ...(opts.relations ? { relations: opts.relations } : {}),
+    },
+  };
   const seeds = seedsOf(spec, graph);
   const producers = producerConfigs(spec, seeds.negativeRange);
   const core = new TrainerCore(
@@ -77,6 +91,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
     producers.eval,
   );
   try {
+    core.evalRelations = evalRelationsOf(spec, graph);
     setRunParams(core, run);
     // ID embeddings: the checkpoint's table answers the rows (unseen ids get their initial rows).
     const idTable = idTableConfigOf(run.spec, graph.numClasses);
@@ -99,8 +114,9 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
       seconds: 0,
     };
     // Validation first, as the coordinator does, so both see the same sampler state.
-    if (split === 'val' || split === 'both') report.val = await core.evaluate('val');
-    if (split === 'test' || split === 'both') report.test = await core.evaluate('test');
+    const val = split === 'test' ? undefined : await core.evaluate('val');
+    const test = split === 'val' ? undefined : await core.evaluate('test');
+    Object.assign(report, withRelationBlocks(val, test));
     report.seconds = (performance.now() - t0) / 1000;
     return report;
   } finally {
