@@ -12,6 +12,7 @@ import {
   withRelationBlocks,
   withRelationPrefix,
 } from '../../../actors/plan/eval-relations.js';
+import { JobStatusBoard } from '../../../actors/coordinator/job-status.js';
 import { renderReport } from '../../../actors/report/html-report.js';
 import { readRun } from '../../../actors/report/run-data.js';
 import { formatMetrics, relationLines } from '../../../cli/format-metrics.js';
@@ -97,6 +98,15 @@ describe('per-relation result blocks', () => {
     expect(withRelationBlocks(own, own)).toEqual({ val: own, test: own });
     expect(withRelationBlocks(undefined, test).relations).toEqual({
       user__viewed__item: { test: { auc: 0.45 } },
+    });
+  });
+
+  it('reach /status as blocks too', () => {
+    const board = new JobStatusBoard({ job: 'j', epochs: 1, actors: [] });
+    board.evaluated(0, flat);
+    expect(board.snapshot().last_eval).toMatchObject({
+      val: own,
+      relations: { user__viewed__item: { val: viewed } },
     });
   });
 
