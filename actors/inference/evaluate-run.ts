@@ -5,13 +5,8 @@ import type { JobSpec } from '../job-spec.js';
 import { IdTableHost } from '../parameter-server/id-table-host.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import { backendLabel, initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
-import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
-import {
-  evalRelationsOf,
-  withRelationBlocks,
-  type RelationResults,
-} from '../plan/eval-relations.js';
-import { TrainerCore } from '../trainer/trainer-core.js';
+import { withRelationBlocks, type RelationResults } from '../plan/eval-relations.js';
+import { coreOverGraph } from '../trainer/trainer-core.js';
 import type { CheckpointChoice, ScoredCheckpoint } from './checkpoint-choice.js';
 import { openRunGraph, openTrainedRun, setRunParams } from './trained-run.js';
 
@@ -80,18 +75,8 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
       ...(opts.relations ? { relations: opts.relations } : {}),
     },
   };
-  const seeds = seedsOf(spec, graph);
-  const producers = producerConfigs(spec, seeds.negativeRange);
-  const core = new TrainerCore(
-    spec,
-    graph,
-    seeds.source,
-    { val: seeds.val, test: seeds.test },
-    producers.train,
-    producers.eval,
-  );
+  const { core } = coreOverGraph(spec, graph);
   try {
-    core.evalRelations = evalRelationsOf(spec, graph);
     setRunParams(core, run);
     // ID embeddings: the checkpoint's table answers the rows (unseen ids get their initial rows).
     const idTable = idTableConfigOf(run.spec, graph.numClasses);

@@ -30,7 +30,8 @@ import { requestFor, type SeedSource } from '../plan/seed-source.js';
 import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
 import { viewBatch, type BatchView } from '../batch/batch-view.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
-import { withRelationPrefix, type EvalRelation } from '../plan/eval-relations.js';
+import { evalRelationsOf, withRelationPrefix, type EvalRelation } from '../plan/eval-relations.js';
+import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import { SparseGradSum, type SparseRows } from '../parameter-server/sparse-grad-sum.js';
 
 /** Fetches the ID-embedding rows of `ids` from wherever the table lives; `create` false for evaluation. */
@@ -568,6 +569,28 @@ export class TrainerCore {
       throw new Error('exact ranking: the embedded rows are not the ids asked for');
     return this.model.embed(view.model, await this.evalRows(view));
   }
+}
+
+/**
+ * A trainer core over a graph this process holds, with the job's seeds, sampler settings and
+ * eval.relations (weft eval, and tests that step a model by hand).
+ */
+export function coreOverGraph(
+  spec: JobSpec,
+  graph: SharedGraph,
+): { core: TrainerCore; seeds: ReturnType<typeof seedsOf> } {
+  const seeds = seedsOf(spec, graph);
+  const producers = producerConfigs(spec, seeds.negativeRange);
+  const core = new TrainerCore(
+    spec,
+    graph,
+    seeds.source,
+    { val: seeds.val, test: seeds.test },
+    producers.train,
+    producers.eval,
+  );
+  core.evalRelations = evalRelationsOf(spec, graph);
+  return { core, seeds };
 }
 
 /** The epoch number keying the sampling of exact ranking's embeddings (apart from every other). */
