@@ -269,7 +269,7 @@ export const JOB_FIELDS = {
     ),
     fanouts: ints([15, 10], 'Neighbours per hop, seeds first (length = model.layers).', 1, 10000),
     relationFanouts: fanoutMap(
-      "Per-relation fanouts (docs/encoders.md): relation name (the edge type's key src__rel__dst, or rel alone when only one edge type has it) to its neighbours per hop (each 0..10000; length = model.layers). Each listed relation draws its own count from its own edges of a row, newest first under temporal sampling; the relations not listed are drawn together at sampling.fanouts. In YAML a mapping; with --set `name=10,5;other=3,2`. Uniform and temporal sampling only, not with sampling.budget or cluster.partitions.",
+      "Per-relation fanouts (docs/encoders.md): relation name (the edge type's key src__rel__dst, or rel alone when only one edge type has it) to its neighbours per hop (each 0..10000; length = model.layers). Each listed relation draws its own count from its own edges of a row, newest first under temporal sampling; the relations not listed are drawn together at sampling.fanouts. In YAML a mapping; with --set `name=10,5;other=3,2`. Uniform and temporal sampling only, not with sampling.budget; with cluster.partitions the owners send each window's edge types and the batches equal the whole-graph sampler's.",
     ),
     batchSize: int(1024, 'Seeds (or seed edges) per mini-batch.', 1, 1 << 20),
     samplers: int(
@@ -980,11 +980,6 @@ function checkRelationFanouts(spec: JobSpec, where: Where): void {
     );
   if (spec.sampling.budget.mode !== 'fixed')
     fail(`per-relation fanouts replace per-node budgets; sampling.budget.mode must be fixed`, [
-      'sampling',
-      'relationFanouts',
-    ]);
-  if (spec.cluster.partitions)
-    fail('partition-owning samplers do not draw by relation yet; use whole-graph samplers', [
       'sampling',
       'relationFanouts',
     ]);
