@@ -28,6 +28,7 @@ type FieldDecl =
   | { kind: 'enum'; default: string; values: readonly string[]; doc: string }
   | { kind: 'ints'; default: number[]; min?: number; max?: number; doc: string }
   | { kind: 'fanoutMap'; default: Record<string, number[]>; doc: string }
+  | { kind: 'strings'; default: string[]; doc: string }
   | { kind: 'numbers'; default: number[]; min?: number; max?: number; doc: string };
 
 const int = (d: number, doc: string, min?: number, max?: number) =>
@@ -51,6 +52,8 @@ const fanoutMap = (doc: string) =>
   ({ kind: 'fanoutMap', default: {} as Record<string, number[]>, doc }) as const;
 const nums = (d: number[], doc: string, min?: number, max?: number) =>
   ({ kind: 'numbers', default: d, min, max, doc }) as const;
+/** A list of names, empty by default. */
+const strs = (doc: string) => ({ kind: 'strings', default: [] as string[], doc }) as const;
 
 /** Every field of a job spec, grouped by section. Order here is the order in docs. */
 export const JOB_FIELDS = {
@@ -266,7 +269,7 @@ export const JOB_FIELDS = {
     ),
     fanouts: ints([15, 10], 'Neighbours per hop, seeds first (length = model.layers).', 1, 10000),
     relationFanouts: fanoutMap(
-      "Per-relation fanouts (docs/encoders.md): relation name (the edge type's key src__rel__dst, or rel alone when only one edge type has it) to its neighbours per hop (each 0..10000; length = model.layers). Each listed relation draws its own count from its own edges of a row, newest first under temporal sampling; the relations not listed are drawn together at sampling.fanouts. In YAML a mapping; with --set `name=10,5;other=3,2`. Uniform and temporal sampling only, not with sampling.budget or cluster.partitions.",
+      "Per-relation fanouts (docs/encoders.md): relation name (the edge type's key src__rel__dst, or rel alone when only one edge type has it) to its neighbours per hop (each 0..10000; length = model.layers). Each listed relation draws its own count from its own edges of a row, newest first under temporal sampling; the relations not listed are drawn together at sampling.fanouts. In YAML a mapping; with --set `name=10,5;other=3,2`. Uniform and temporal sampling only, not with sampling.budget; with cluster.partitions the owners send each window's edge types and the batches equal the whole-graph sampler's.",
     ),
     batchSize: int(1024, 'Seeds (or seed edges) per mini-batch.', 1, 1 << 20),
     samplers: int(
@@ -490,6 +493,9 @@ export const JOB_FIELDS = {
       1,
       1 << 24,
     ),
+    relations: strs(
+      'Link task (docs/evaluation.md): relations scored at every evaluation beside link.edgeType, each a key src__rel__dst or a relation name that only one edge type has, each with a timestamp column. Each is split by time like link.edgeType (link.valFraction, link.testFraction, or its stored split), and its held-out pairs are scored by the trained encoder and decoder with every metric, both baselines and, under eval.ranking exact, every candidate of its destination type; results.json, metrics.jsonl, the CLI and the report carry one block per relation. Training still optimises link.edgeType alone; early stopping and the best epoch follow it. Not with cluster.partitions.',
+    ),
   },
   runtime: {
     backend: oneOf(
@@ -695,11 +701,13 @@ type ValueOf<F> = F extends { kind: 'int' | 'number' }
       ? number[]
       : F extends { kind: 'fanoutMap' }
         ? Record<string, number[]>
-        : F extends { kind: 'enum'; values: readonly (infer V)[] }
-          ? V
-          : F extends { kind: 'string' }
-            ? string
-            : { -readonly [K in keyof F]: ValueOf<F[K]> };
+        : F extends { kind: 'strings' }
+          ? string[]
+          : F extends { kind: 'enum'; values: readonly (infer V)[] }
+            ? V
+            : F extends { kind: 'string' }
+              ? string
+              : { -readonly [K in keyof F]: ValueOf<F[K]> };
 
 /** A resolved job spec: every field present and valid. */
 export type JobSpec = { -readonly [K in keyof typeof JOB_FIELDS]: ValueOf<(typeof JOB_FIELDS)[K]> };
@@ -773,6 +781,12 @@ function checkValue(decl: FieldDecl, value: unknown, path: string[], where: Wher
     }
     case 'fanoutMap':
       return checkFanoutMap(value, fail);
+    case 'strings': {
+      const list = typeof value === 'string' ? value.split(',') : value;
+      if (!Array.isArray(list) || list.some((v) => typeof v !== 'string'))
+        return fail(`expected a list of names, got ${JSON.stringify(value)}`);
+      return (list as string[]).map((v) => v.trim()).filter((v) => v !== '');
+    }
   }
 }
 
@@ -969,11 +983,19 @@ function checkRelationFanouts(spec: JobSpec, where: Where): void {
       'sampling',
       'relationFanouts',
     ]);
+}
+
+/** eval.relations: link prediction only, and scored by a trainer that holds the whole graph. */
+function checkEvalRelations(spec: JobSpec, where: Where): void {
+  if (spec.eval.relations.length === 0) return;
+  const fail = failAt(where, ['eval', 'relations']);
+  if (spec.task !== 'link')
+    fail(`relations are scored by link prediction; task is ${spec.task}`, ['eval', 'relations']);
   if (spec.cluster.partitions)
-    fail('partition-owning samplers do not draw by relation yet; use whole-graph samplers', [
-      'sampling',
-      'relationFanouts',
-    ]);
+    fail(
+      'each listed relation is split and scored on the trainer from the whole graph; with cluster.partitions the samplers hold it in parts',
+      ['eval', 'relations'],
+    );
 }
 
 /** The densify section's cross-field rules (low below high, the relation's name), located. */
@@ -1059,6 +1081,7 @@ function crossCheck(spec: JobSpec, where: Where): void {
       { file: where.file && line ? `${where.file}:${line}` : where.file, field: 'link.negatives' },
     );
   }
+  checkEvalRelations(spec, where);
   if (spec.cluster.partitions && spec.eval.ranking === 'exact') {
     const line = where.lineOf(['eval', 'ranking']);
     throw new ConfigError(

@@ -2,6 +2,7 @@
 // ride along in the same record (`count`, `negatives`), and link baselines on lines of their own.
 
 import { COLD_START_EDGES } from '../actors/plan/cold-start.js';
+import { isRelationMetric, type RelationResults } from '../actors/plan/eval-relations.js';
 
 /** Prefixes of the link baselines' metrics in a result record, and how they are named in print. */
 const BASELINES = [
@@ -14,7 +15,8 @@ const HIDDEN = new Set(['count', 'negatives', 'filtered_negatives', 'degree_auc'
 /** The cold-start slice's metrics (actors/plan/cold-start.ts): a line of their own, like a baseline. */
 const COLD = 'cold_';
 
-const isBaseline = (k: string) => k.startsWith(COLD) || BASELINES.some(([p]) => k.startsWith(p));
+const isBaseline = (k: string) =>
+  isRelationMetric(k) || k.startsWith(COLD) || BASELINES.some(([p]) => k.startsWith(p));
 /** eval.ranking exact's metrics (exact_*, and the baselines' <baseline>_exact_*). */
 const EXACT = 'exact_';
 const isExact = (k: string) =>
@@ -32,7 +34,8 @@ export function formatMetrics(m: Record<string, number>, separator = ', ', prefi
  * The baselines of a link result, one line each (`baseline popularity: auc 0.5, …`), scored on the
  * same pairs as the model; none for a node result.
  */
-export function formatBaselines(m: Record<string, number>): string[] {
+export function formatBaselines(all: Record<string, number>): string[] {
+  const m = ownMetrics(all);
   const lines: string[] = [];
   for (const [prefix, name] of BASELINES) {
     const own = Object.entries(m).filter(([k]) => k.startsWith(prefix) && !isExact(k));
@@ -72,5 +75,29 @@ function exactLines(m: Record<string, number>): string[] {
   lines.push(
     `  (${m.exact_count} positives, each among all ${m.exact_candidates} candidates of the destination type, ${m.exact_filtered} known destinations of their sources filtered out)`,
   );
+  return lines;
+}
+
+/** A record without the listed relations' metrics (eval.relations; shown by relationLines). */
+function ownMetrics(m: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).filter(([k]) => !isRelationMetric(k)));
+}
+
+/**
+ * eval.relations: per listed relation, its validation and test metrics and the baselines, exact
+ * ranking and cold-start lines of each split, as the job's own relation is shown.
+ */
+export function relationLines(relations: RelationResults | undefined): string[] {
+  const lines: string[] = [];
+  for (const [key, r] of Object.entries(relations ?? {})) {
+    lines.push(`relation ${key}:`);
+    for (const [split, m] of [
+      ['val', r.val],
+      ['test', r.test],
+    ] as const) {
+      if (!m) continue;
+      lines.push(`  ${split} ${formatMetrics(m)}`, ...formatBaselines(m).map((l) => `  ${l}`));
+    }
+  }
   return lines;
 }

@@ -24,6 +24,7 @@ import { maxFanouts } from '../plan/adaptive-fanouts.js';
 import { budgetBounds } from '../plan/fanout-budgets.js';
 import { epochPlanOf, linkGroupsOf, subRoundsOf, type LinkGroups } from '../plan/link-groups.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
+import { evalRelationKeys } from '../plan/eval-relations.js';
 import { coldStartWarning } from '../plan/cold-sources.js';
 import { SamplerProtocol } from '../protocols.js';
 import type { SinkConfig } from '../sampler/pool-sink.js';
@@ -64,6 +65,7 @@ export class EmbeddedPlacement implements Placement {
     private readonly shared: SharedGraph,
   ) {
     const seeds = seedsOf(spec, shared);
+    evalRelationKeys(spec, shared); // eval.relations names relations the graph has
     this.coldWarning = coldStartWarning(spec, seeds);
     this.trainSeeds = seeds.train;
     this.groups = linkGroupsOf(spec, seeds.source, seeds.train);

@@ -26,6 +26,7 @@ import { isNonFinite } from '../parameter-server/non-finite.js';
 import type { ShardPlan } from '../parameter-server/shard-plan.js';
 import { isLastSubRound, subRoundsOf } from '../plan/link-groups.js';
 import { roundSchedule, versionsPerEpoch } from '../plan/round-schedule.js';
+import { withRelationBlocks } from '../plan/eval-relations.js';
 import type { StepRecord } from '../protocols.js';
 import {
   afterValidation,
@@ -528,8 +529,7 @@ class JobRun {
       t: Date.now() / 1000,
       epoch,
       step: this.state.step,
-      val,
-      ...(test ? { test } : {}),
+      ...withRelationBlocks(val, test),
     });
     this.observer!.evaluated(epoch, val, test);
     if (this.state.stoppedEarly)

@@ -1,6 +1,7 @@
 // What the coordinator's /status answers: the job's phase, epoch and step, every actor with its health,
 // and the last checkpoint and evaluation; the coordinator records events here as they happen.
 import { jsonResponse, type RouteHandler } from '../../runtime/metrics-server.js';
+import { withRelationBlocks, type RelationResults } from '../plan/eval-relations.js';
 
 /**
  * The phase a job is in; `finished` and `failed` are final. `disconnected`: the coordinator lost its
@@ -56,6 +57,8 @@ export interface JobStatus {
     at_s: number;
     val: Record<string, number>;
     test?: Record<string, number>;
+    /** eval.relations: each listed relation's metrics, one block each. */
+    relations?: RelationResults;
   } | null;
   /** Why the job failed, when it did. */
   error?: string;
@@ -188,11 +191,13 @@ export class JobStatusBoard {
   }
 
   evaluated(epoch: number, val: Record<string, number>, test?: Record<string, number>): void {
+    const b = withRelationBlocks(val, test);
     this.evaluation = {
       epoch,
       at_s: this.now() / 1000,
-      val: { ...val },
-      ...(test ? { test: { ...test } } : {}),
+      val: b.val ?? {},
+      ...(b.test ? { test: b.test } : {}),
+      ...(b.relations ? { relations: b.relations } : {}),
     };
     this.touch();
   }

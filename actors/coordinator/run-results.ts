@@ -7,6 +7,7 @@ import type { StepRecord } from '../protocols.js';
 import type { CoordinatorState } from './coordinator-state.js';
 import type { LedgerTotals } from './ledger-audit.js';
 import type { SamplerTotals } from './placement.js';
+import { withRelationBlocks, type RelationResults } from '../plan/eval-relations.js';
 
 export interface Progress {
   /** Training the epoch's batches, or evaluating after them (`split` says which split). */
@@ -44,6 +45,8 @@ export interface TrainResults {
   config: JobSpec;
   val: Record<string, number>;
   test: Record<string, number>;
+  /** eval.relations: each listed relation's val and test metrics at the best epoch. */
+  relations?: RelationResults;
   /** The epoch of the best validation metric, counted from 1 as on screen (0: never evaluated). */
   best_epoch: number;
   /**
@@ -214,8 +217,7 @@ export function jobResults(r: RunTallies): JobResults {
     task: spec.task,
     backend: r.backend,
     config: spec,
-    val: r.state.bestVal,
-    test: r.state.testAtBest,
+    ...bestResults(r.state.bestVal, r.state.testAtBest),
     best_epoch: r.state.bestEpoch + 1,
     ...(r.state.bestCheckpoint ? { best_checkpoint: r.state.bestCheckpoint } : {}),
     epochs: r.state.epoch + 1,
@@ -269,5 +271,18 @@ export function jobResults(r: RunTallies): JobResults {
       rollbacks: r.rollbacks,
       batches_discarded: r.batchesDiscarded,
     },
+  };
+}
+
+/** The best epoch's metrics: the trained relation's at the top, each listed relation's in a block. */
+function bestResults(
+  val: Record<string, number>,
+  test: Record<string, number>,
+): Pick<TrainResults, 'val' | 'test' | 'relations'> {
+  const b = withRelationBlocks(val, test);
+  return {
+    val: b.val ?? {},
+    test: b.test ?? {},
+    ...(b.relations ? { relations: b.relations } : {}),
   };
 }

@@ -25,6 +25,7 @@ import { Liveness, type LivenessEvent } from './liveness.js';
 import { checkRemoteSpeedups } from './process-switches.js';
 import { NO_FEATURES_HINT } from '../../graph-store/errors.js';
 import { modelFeatureDim } from '../plan/structural-features.js';
+import { evalRelationKeys } from '../plan/eval-relations.js';
 
 export interface NatsPlacementOptions {
   nats: NatsConfig;
@@ -84,6 +85,7 @@ export class NatsPlacement implements Placement {
     checkRemoteSpeedups(spec);
     // The coordinator reads the graph's manifest only: the samplers hold the graph (or its parts).
     const m = readManifest(spec.graph);
+    evalRelationKeys(spec, m); // eval.relations names relations the graph has
     const dim = modelFeatureDim(spec, m.features?.dim ?? 0);
     if (dim === 0)
       throw new ConfigError(`graph ${spec.graph} has no node features: ${NO_FEATURES_HINT}`, {

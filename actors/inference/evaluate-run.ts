@@ -5,8 +5,8 @@ import type { JobSpec } from '../job-spec.js';
 import { IdTableHost } from '../parameter-server/id-table-host.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import { backendLabel, initBackend, type BackendPreference } from '../../kernels/tf/backend.js';
-import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
-import { TrainerCore } from '../trainer/trainer-core.js';
+import { withRelationBlocks, type RelationResults } from '../plan/eval-relations.js';
+import { coreOverGraph } from '../trainer/trainer-core.js';
 import type { CheckpointChoice, ScoredCheckpoint } from './checkpoint-choice.js';
 import { openRunGraph, openTrainedRun, setRunParams } from './trained-run.js';
 
@@ -25,6 +25,8 @@ export interface EvaluateOptions {
   checkpoint?: CheckpointChoice;
   /** eval.ranking instead of the run's (exact: also every candidate of the destination type). */
   ranking?: JobSpec['eval']['ranking'];
+  /** eval.relations instead of the run's: relations scored beside the trained one. */
+  relations?: string[];
 }
 
 export interface EvalReport {
@@ -49,6 +51,8 @@ export interface EvalReport {
   /** accuracy, macro_f1, count (node) or auc, mrr, hits@10, count, ... (link). */
   val?: Record<string, number>;
   test?: Record<string, number>;
+  /** eval.relations: each listed relation's val and test metrics (docs/evaluation.md). */
+  relations?: RelationResults;
   seconds: number;
 }
 
@@ -63,19 +67,15 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   });
   const graph = await openRunGraph(run, opts.graph !== undefined);
   const backend = await initBackend(opts.backend ?? run.spec.runtime.backend);
-  const spec = opts.ranking
-    ? { ...run.spec, eval: { ...run.spec.eval, ranking: opts.ranking } }
-    : run.spec;
-  const seeds = seedsOf(spec, graph);
-  const producers = producerConfigs(spec, seeds.negativeRange);
-  const core = new TrainerCore(
-    spec,
-    graph,
-    seeds.source,
-    { val: seeds.val, test: seeds.test },
-    producers.train,
-    producers.eval,
-  );
+  const spec = {
+    ...run.spec,
+    eval: {
+      ...run.spec.eval,
+      ...(opts.ranking ? { ranking: opts.ranking } : {}),
+      ...(opts.relations ? { relations: opts.relations } : {}),
+    },
+  };
+  const { core } = coreOverGraph(spec, graph);
   try {
     setRunParams(core, run);
     // ID embeddings: the checkpoint's table answers the rows (unseen ids get their initial rows).
@@ -99,8 +99,9 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
       seconds: 0,
     };
     // Validation first, as the coordinator does, so both see the same sampler state.
-    if (split === 'val' || split === 'both') report.val = await core.evaluate('val');
-    if (split === 'test' || split === 'both') report.test = await core.evaluate('test');
+    const val = split === 'test' ? undefined : await core.evaluate('val');
+    const test = split === 'val' ? undefined : await core.evaluate('test');
+    Object.assign(report, withRelationBlocks(val, test));
     report.seconds = (performance.now() - t0) / 1000;
     return report;
   } finally {

@@ -3,6 +3,7 @@
 import type { EdgeTypeInfo } from '../../graph-store/types.js';
 import { edgeTypeKey } from '../../graph-store/types.js';
 import { ConfigError } from '../../runtime/errors.js';
+import { edgeTypeNamed } from './relation-name.js';
 
 /**
  * Per edge type id, its per-hop fanouts or null (drawn with the hop's shared fanout); undefined when
@@ -16,18 +17,12 @@ export function relationFanoutsByType(
   if (names.length === 0) return undefined;
   const out: (readonly number[] | null)[] = edgeTypes.map(() => null);
   for (const name of names) {
-    const matches = edgeTypes.filter((e) => edgeTypeKey(e) === name);
-    const t = matches.length === 1 ? matches : edgeTypes.filter((e) => e.rel === name);
-    if (t.length !== 1)
-      throw new ConfigError(
-        `${t.length === 0 ? 'no' : 'more than one'} edge type '${name}'; the graph has ${edgeTypes.map(edgeTypeKey).join(', ')}`,
-        { field: `sampling.relationFanouts.${name}` },
-      );
-    if (out[t[0].id] !== null)
-      throw new ConfigError(`relation ${edgeTypeKey(t[0])} is listed twice`, {
+    const t = edgeTypeNamed(name, edgeTypes, `sampling.relationFanouts.${name}`);
+    if (out[t.id] !== null)
+      throw new ConfigError(`relation ${edgeTypeKey(t)} is listed twice`, {
         field: `sampling.relationFanouts.${name}`,
       });
-    out[t[0].id] = byName![name];
+    out[t.id] = byName![name];
   }
   return out;
 }

@@ -21,7 +21,12 @@ export function seedsOf(spec: JobSpec, g: SharedGraph) {
       negativeRange: undefined,
     };
   }
-  const l = linkSplit(g, spec.link.edgeType, spec.link.valFraction, spec.link.testFraction);
+  return linkSeedsOf(spec, g, spec.link.edgeType);
+}
+
+/** The seeds of relation `edgeType` split by time (link.valFraction, link.testFraction). */
+export function linkSeedsOf(spec: JobSpec, g: SharedGraph, edgeType: string) {
+  const l = linkSplit(g, edgeType, spec.link.valFraction, spec.link.testFraction);
   return {
     source: {
       kind: 'link',

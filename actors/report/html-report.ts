@@ -156,27 +156,34 @@ function median(values: number[]): number {
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
+/** A validation/test table of the metrics of two records; undefined when they have none. */
+function metricTable(
+  val: Record<string, number> | undefined,
+  test: Record<string, number> | undefined,
+): string | undefined {
+  const names = [...new Set([...Object.keys(val ?? {}), ...Object.keys(test ?? {})])].filter(
+    isMetric,
+  );
+  if (names.length === 0) return undefined;
+  return table(
+    ['metric', 'validation', 'test'],
+    names.map((m) => [
+      esc(m),
+      val?.[m] !== undefined ? formatNumber(val[m]) : '',
+      test?.[m] !== undefined ? formatNumber(test[m]) : '',
+    ]),
+    'results',
+  );
+}
+
 function summarySection(run: RunData, rows: number[][]): string {
   const r = run.results;
   const parts: string[] = ['<section id="results"><h2>Results</h2>'];
-  const metricNames = [
-    ...new Set([...Object.keys(r?.val ?? {}), ...Object.keys(r?.test ?? {})]),
-  ].filter(isMetric);
-  if (metricNames.length > 0) {
-    parts.push(
-      table(
-        ['metric', 'validation', 'test'],
-        metricNames.map((m) => [
-          esc(m),
-          r?.val?.[m] !== undefined ? formatNumber(r.val[m]) : '',
-          r?.test?.[m] !== undefined ? formatNumber(r.test[m]) : '',
-        ]),
-        'results',
-      ),
-    );
-  } else {
-    parts.push('<p class="muted">No final metrics: results.json is missing or has none.</p>');
-  }
+  const own = metricTable(r?.val, r?.test);
+  parts.push(own || '<p class="muted">No final metrics: results.json is missing or has none.</p>');
+  // eval.relations: one table per listed relation, scored on its own held-out pairs.
+  for (const [key, block] of Object.entries(r?.relations ?? {}))
+    parts.push(`<h3>relation ${esc(key)}</h3>`, metricTable(block.val, block.test) ?? '');
   const facts: [string, string][] = [];
   if (r?.epochs !== undefined) facts.push(['epochs', formatNumber(r.epochs)]);
   if (r?.best_epoch !== undefined && r.best_epoch > 0)

@@ -57,6 +57,8 @@ export interface Results {
   val?: Record<string, number>;
   test?: Record<string, number>;
   throughput?: Record<string, number>;
+  /** eval.relations: each listed relation's validation and test metrics. */
+  relations?: Record<string, { val?: Record<string, number>; test?: Record<string, number> }>;
   epochs?: number;
   duration_s?: number;
   /** Set when the run was resumed: the epochs trained before. */
@@ -156,17 +158,37 @@ function metricMap(
   where: Checker,
   obj: Record<string, unknown>,
   field: string,
+  /** Path of `obj` in the file, named in errors (`relations.user__buys__item.`). */
+  at = '',
 ): Record<string, number> | undefined {
   const v = obj[field];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) {
-    bad(where, field, `expected an object of numbers, got ${JSON.stringify(v)}`);
+    bad(where, at + field, `expected an object of numbers, got ${JSON.stringify(v)}`);
   }
   const out: Record<string, number> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     if (x === null) out[k] = NaN;
     else if (typeof x === 'number') out[k] = x;
-    else bad(where, `${field}.${k}`, `expected a number, got ${JSON.stringify(x)}`);
+    else bad(where, `${at}${field}.${k}`, `expected a number, got ${JSON.stringify(x)}`);
+  }
+  return out;
+}
+
+/** results.json's `relations`: per relation key, its val and test metric maps. */
+function relationMaps(where: Checker, obj: Record<string, unknown>): Results['relations'] {
+  const v = obj.relations;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v))
+    bad(where, 'relations', `expected an object of relation blocks, got ${JSON.stringify(v)}`);
+  const out: NonNullable<Results['relations']> = {};
+  for (const [key, block] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof block !== 'object' || block === null || Array.isArray(block))
+      bad(where, `relations.${key}`, 'expected an object with val and test');
+    const b = block as Record<string, unknown>;
+    const val = metricMap(where, b, 'val', `relations.${key}.`);
+    const test = metricMap(where, b, 'test', `relations.${key}.`);
+    out[key] = { ...(val ? { val } : {}), ...(test ? { test } : {}) };
   }
   return out;
 }
@@ -247,6 +269,8 @@ function readResults(file: string): Results {
   out.val = metricMap(where, obj, 'val');
   out.test = metricMap(where, obj, 'test');
   out.throughput = metricMap(where, obj, 'throughput');
+  const relations = relationMaps(where, obj);
+  if (relations) out.relations = relations;
   const epochs = num(where, obj, 'epochs', false);
   if (!Number.isNaN(epochs)) out.epochs = epochs;
   const duration = num(where, obj, 'duration_s', false);

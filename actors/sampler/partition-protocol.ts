@@ -20,6 +20,11 @@ export const RowsRequestSchema = s.object({
    */
   rowWeightsOver: s.optional(s.int()),
   /**
+   * Per-relation fanouts (sampling.relationFanouts): the edge type of every edge of each row (window)
+   * back in `rowTypes`, so the asker draws relation by relation itself.
+   */
+  rowTypes: s.optional(s.boolean()),
+  /**
    * Per-node fanout budgets (sampling.budget): each node's score s_v = (size_v / mean)^alpha back in
    * `scores`, its size the whole row's degree or effective neighbours by `mode`, `mean` the graph's.
    */
@@ -42,6 +47,8 @@ export const RowsReplySchema = s.object({
   labels: s.optional(s.typedArray('int32')),
   /** The weights of each row longer than rowWeightsOver, row after row in request order. */
   rowWeights: s.optional(s.typedArray('float32')),
+  /** The edge types of every row (window), row after row in request order (when asked for). */
+  rowTypes: s.optional(s.typedArray('uint8')),
   /** Budget score of each node (when `budget` was given). */
   scores: s.optional(s.typedArray('float32')),
   /** [low, middle, high limb, count] of the owned nodes' sizes (when `sizeSumOf` was given). */

@@ -4,6 +4,7 @@
 import { firstLayerInputFromRows } from '../../kernels/gather/first-layer-input.js';
 import type { RowSources } from '../../kernels/sampling/neighbor-store.js';
 import { NeighborSampler } from '../../kernels/sampling/neighbor-sampler.js';
+import type { SamplerOptions } from '../../kernels/sampling/types.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { allocateArrays, type BatchFields } from '../batch/batch-record.js';
 import {
@@ -21,6 +22,7 @@ import {
   type PartitionPeers,
   type PartitionTraffic,
 } from './partition-stores.js';
+import { relationFanoutsByType } from '../plan/relation-fanouts.js';
 import type { PartitionOwner } from './partition-sampler-owner.js';
 
 export { emptyTraffic, type PartitionPeers, type PartitionTraffic };
@@ -61,12 +63,18 @@ export class PartitionBatchBuilder {
     checkPartitionedConfig(config);
     this.store = new PartitionNeighborStore(owner, peers, this.traffic);
     this.features = new PartitionFeatureSource(owner, peers, this.traffic);
-    this.sampler = new NeighborSampler(this.store, config.sampler);
+    this.sampler = new NeighborSampler(this.store, this.samplerOptions());
+  }
+
+  /** The sampler's options: sampling.relationFanouts by this graph's edge type ids, as BatchProducer. */
+  private samplerOptions(fanouts = this.config.sampler.fanouts): SamplerOptions {
+    const byType = relationFanoutsByType(this.config.relationFanouts, this.owner.part.edgeTypes);
+    return { ...this.config.sampler, fanouts, ...(byType ? { relationFanouts: byType } : {}) };
   }
 
   /** Adaptive sampling: the fanouts of the batches built from now on. */
   setFanouts(fanouts: readonly number[]): void {
-    this.sampler = new NeighborSampler(this.store, { ...this.config.sampler, fanouts });
+    this.sampler = new NeighborSampler(this.store, this.samplerOptions(fanouts));
   }
 
   /**

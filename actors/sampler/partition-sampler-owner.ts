@@ -215,6 +215,22 @@ export class PartitionOwner {
     return s;
   }
 
+  /** The edge types of local rows' windows (lengths d), row after row (0s for one relation). */
+  private windowTypes(rows: Int32Array, d: Int32Array, n: number): Uint8Array {
+    let total = 0;
+    for (let i = 0; i < n; i++) total += d[i];
+    const out = new Uint8Array(total);
+    const { indptr, edgeType } = this.part.csr;
+    if (!edgeType) return out;
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const start = indptr[rows[i]];
+      out.set(edgeType.subarray(start, start + d[i]), at);
+      at += d[i];
+    }
+    return out;
+  }
+
   /** The `rows` verb: degrees (windows), feature rows, labels and row weights of owned nodes. */
   rows(req: RowsRequest): RowsReply {
     const n = req.nodes.length;
@@ -224,10 +240,11 @@ export class PartitionOwner {
     const rows = this.localRowsOf(req.nodes, n);
     const reply: RowsReply = {};
     const over = req.rowWeightsOver;
-    if (req.degrees || over !== undefined) {
+    if (req.degrees || over !== undefined || req.rowTypes) {
       const d = new Int32Array(n);
       for (let i = 0; i < n; i++) d[i] = this.windowOf(rows[i], times ? times[i] : undefined);
       if (req.degrees) reply.degrees = d;
+      if (req.rowTypes) reply.rowTypes = this.windowTypes(rows, d, n);
       if (over !== undefined) {
         const weights = this.weights();
         const indptr = this.part.csr.indptr;

@@ -112,6 +112,17 @@ class PartGroups {
 }
 
 /** Topology across partitions: owned rows read in the part, the others' windows and reads asked for. */
+/** Starts of the rows longer than `over` laid side by side (the others at 0); returns the total. */
+function markStarts(m: number, out: RowWindows, over: number): number {
+  const { avail, start } = out;
+  let total = 0;
+  for (let r = 0; r < m; r++) {
+    start[r] = total;
+    if (avail[r] > over) total += avail[r];
+  }
+  return total;
+}
+
 export class PartitionNeighborStore implements NeighborStore {
   readonly synchronous = false;
   readonly numNodes: number;
@@ -122,8 +133,13 @@ export class PartitionNeighborStore implements NeighborStore {
   /** Weights of the latest hop's rows longer than weightsOver, side by side (start marks each). */
   private rowW = new Float32Array(0);
   private rowWEnd = 0;
+  /** Edge types of the latest hop's windows, side by side (per-relation fanouts; start marks each). */
+  private rowT = new Uint8Array(0);
+  private rowTEnd = 0;
   /** The latest hop's candidate counts (the sampler's array, read again by neighbors()). */
   private avail: Int32Array = new Int32Array(0);
+  /** The latest hop draws relation by relation: a window taken whole is not in CSR order. */
+  private typed = false;
 
   constructor(
     private readonly owner: PartitionOwner,
@@ -157,6 +173,7 @@ export class PartitionNeighborStore implements NeighborStore {
     const g = this.groups;
     g.group(nodes, lo, hi);
     this.avail = out.avail;
+    this.typed = out.types === true;
     const rule = out.rule;
     const mean = rule ? await this.meanSize(rule.mode) : 0;
     const ownScores = rule ? this.owner.budgetScores(rule.mode, rule.alpha, mean) : null;
@@ -175,12 +192,20 @@ export class PartitionNeighborStore implements NeighborStore {
       const req: RowsRequest = { nodes: ids, degrees: true, features: false, labels: false };
       if (times) req.times = Float64Array.from(ids, (_v, j) => times[order[a + j]]);
       if (out.weightsOver >= 0) req.rowWeightsOver = out.weightsOver;
+      if (out.types) req.rowTypes = true;
       if (rule) req.budget = { mode: rule.mode, alpha: rule.alpha, mean };
       const tr = this.traffic;
       tr.rowRequests++;
       asks.push(
         this.peers.rows(p, req).then((reply) => {
-          tr.wireBytes += bytesOf(ids, req.times, reply.degrees, reply.rowWeights, reply.scores);
+          tr.wireBytes += bytesOf(
+            ids,
+            req.times,
+            reply.degrees,
+            reply.rowWeights,
+            reply.rowTypes,
+            reply.scores,
+          );
           tr.remoteRowWeights += reply.rowWeights?.length ?? 0;
           if (reply.degrees?.length !== ids.length || (rule && reply.scores?.length !== ids.length))
             throw new InputError(`partition ${p} answered rows of the wrong size`, {
@@ -196,27 +221,44 @@ export class PartitionNeighborStore implements NeighborStore {
     }
     await Promise.all(asks);
     out.start.fill(0, 0, hi - lo);
-    if (out.weightsOver >= 0) this.placeRowWeights(hi - lo, out, replies);
+    const csr = this.owner.part.csr;
+    if (out.weightsOver >= 0) {
+      const total = markStarts(hi - lo, out, out.weightsOver);
+      if (this.rowW.length < total)
+        this.rowW = new Float32Array(Math.max(total, 2 * this.rowW.length));
+      this.rowWEnd = total;
+      const ofReply = (r: RowsReply | undefined) => r?.rowWeights;
+      this.placeRows(hi - lo, out, out.weightsOver, replies, this.rowW, csr.weights!, ofReply);
+    } else if (out.types) {
+      // Per-relation fanouts read every window's types (they exclude weighted draws).
+      const total = markStarts(hi - lo, out, 0);
+      if (this.rowT.length < total)
+        this.rowT = new Uint8Array(Math.max(total, 2 * this.rowT.length));
+      this.rowTEnd = total;
+      const own = csr.edgeType ?? new Uint8Array(csr.indices.length);
+      this.placeRows(hi - lo, out, 0, replies, this.rowT, own, (r) => r?.rowTypes);
+    }
   }
 
-  /** Lays the weights of rows longer than weightsOver side by side in rowW; start marks each row. */
-  private placeRowWeights(m: number, out: RowWindows, replies: (RowsReply | undefined)[]): void {
-    const { avail, start, weightsOver: over } = out;
-    let total = 0;
-    for (let r = 0; r < m; r++) {
-      start[r] = total;
-      if (avail[r] > over) total += avail[r];
-    }
-    if (this.rowW.length < total)
-      this.rowW = new Float32Array(Math.max(total, 2 * this.rowW.length));
-    this.rowWEnd = total;
-    const rowW = this.rowW;
+  /**
+   * Lays the per-edge values of rows longer than `over` side by side in `into` at their starts: the
+   * owned rows' from `own` in place, the others from each owner's reply (`of`), checked for size.
+   */
+  private placeRows<T extends Float32Array | Uint8Array>(
+    m: number,
+    out: RowWindows,
+    over: number,
+    replies: (RowsReply | undefined)[],
+    into: T,
+    own: T,
+    of: (reply: RowsReply | undefined) => T | undefined,
+  ): void {
+    const { avail, start } = out;
     const { order, lrow, partStart } = this.groups;
     const me = this.owner.index;
-    const own = this.owner.part.csr.weights!;
     const indptr = this.owner.part.csr.indptr;
     for (let p = 0; p < this.owner.count; p++) {
-      const src = replies[p]?.rowWeights;
+      const src = of(replies[p]);
       let at = 0;
       for (let j = partStart[p]; j < partStart[p + 1]; j++) {
         const r = order[j];
@@ -224,25 +266,27 @@ export class PartitionNeighborStore implements NeighborStore {
         if (d <= over) continue;
         if (p === me) {
           const s0 = indptr[lrow[r]];
-          rowW.set(own.subarray(s0, s0 + d), start[r]);
+          into.set(own.subarray(s0, s0 + d), start[r]);
           continue;
         }
         if (!src || at + d > src.length)
-          throw new InputError(`partition ${p} answered too few row weights`, {
-            field: 'rowWeights',
-          });
-        rowW.set(src.subarray(at, at + d), start[r]);
+          throw new InputError(`partition ${p} answered too few row values`, { field: 'rows' });
+        into.set(src.subarray(at, at + d), start[r]);
         at += d;
       }
       if (p !== me && src && at !== src.length)
-        throw new InputError(`partition ${p} answered ${src.length - at} extra row weights`, {
-          field: 'rowWeights',
+        throw new InputError(`partition ${p} answered ${src.length - at} extra row values`, {
+          field: 'rows',
         });
     }
   }
 
   drawWeights(): Float32Array | undefined {
     return this.rowW.subarray(0, this.rowWEnd);
+  }
+
+  drawTypes(): Uint8Array | undefined {
+    return this.rowT.subarray(0, this.rowTEnd);
   }
 
   async neighbors(
@@ -297,7 +341,7 @@ export class PartitionNeighborStore implements NeighborStore {
             reply.neighbors,
             reply.weights,
           );
-          this.placeNeighbors(p, a, ids.length, lo, rowPtr, reply, out);
+          this.placeNeighbors(p, a, ids.length, lo, rowPtr, reply, out, { pos, start });
         }),
       );
     }
@@ -313,6 +357,7 @@ export class PartitionNeighborStore implements NeighborStore {
     rowPtr: Int32Array,
     reply: ExpandReply,
     out: DrawnEdges,
+    drawn: { pos: Float64Array; start: Float64Array },
   ): void {
     const nb = reply.neighbors;
     const w = reply.weights;
@@ -323,11 +368,17 @@ export class PartitionNeighborStore implements NeighborStore {
     const order = this.groups.order;
     let at = 0;
     for (let j = a; j < a + m; j++) {
-      const q0 = rowPtr[lo + order[j]];
-      const len = rowPtr[lo + order[j] + 1] - q0;
+      const r = order[j];
+      const q0 = rowPtr[lo + r];
+      const len = rowPtr[lo + r + 1] - q0;
       if (at + len > nb.length) break;
-      out.edges.set(nb.subarray(at, at + len), q0);
-      if (out.weights) out.weights.set(w!.subarray(at, at + len), q0);
+      if (this.typed && len === this.avail[r]) {
+        // A window taken whole comes back in CSR order; relation draws chose their own order.
+        for (let q = q0; q < q0 + len; q++) out.edges[q] = nb[at + drawn.pos[q] - drawn.start[r]];
+      } else {
+        out.edges.set(nb.subarray(at, at + len), q0);
+        if (out.weights) out.weights.set(w!.subarray(at, at + len), q0);
+      }
       at += len;
     }
     let want = 0;

@@ -61,6 +61,7 @@ import type { EvalSplit } from '../plan/eval-plan.js';
 import { batchesOf, roundSchedule, samplerOf } from '../plan/round-schedule.js';
 import type { SeedSource } from '../plan/seed-source.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
+import { evalRelationsOf } from '../plan/eval-relations.js';
 import type { StepRecord } from '../protocols.js';
 import {
   AttemptSupersededError,
@@ -205,7 +206,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
     this.negativeRange = seeds.negativeRange;
     // Grouping and slicing: training edges at their group's query time, as the samplers have them.
     this.groups = linkGroupsOf(spec, seeds.source, seeds.train);
-    return new TrainerCore(
+    const core = new TrainerCore(
       spec,
       graph,
       groupedSource(seeds.source, this.groups),
@@ -213,6 +214,8 @@ export class TrainerActor extends Actor<TrainerConfig> {
       producers.train,
       producers.eval,
     );
+    core.evalRelations = evalRelationsOf(spec, graph);
+    return core;
   }
 
   /** Evaluation batches from the samplers (the graph is theirs): batch b from the one that owns it. */

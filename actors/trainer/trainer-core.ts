@@ -30,6 +30,8 @@ import { requestFor, type SeedSource } from '../plan/seed-source.js';
 import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
 import { viewBatch, type BatchView } from '../batch/batch-view.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
+import { evalRelationsOf, withRelationPrefix, type EvalRelation } from '../plan/eval-relations.js';
+import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import { SparseGradSum, type SparseRows } from '../parameter-server/sparse-grad-sum.js';
 
 /** Fetches the ID-embedding rows of `ids` from wherever the table lives; `create` false for evaluation. */
@@ -170,6 +172,19 @@ export interface EvalSets {
   test: Int32Array;
 }
 
+/** One relation evaluated inline: its pairs and held-out sets, and what is kept between evaluations. */
+interface EvalTarget {
+  source: SeedSource;
+  sets: EvalSets;
+  /** Destination ids its negatives and exact candidates come from (undefined: every node). */
+  negativeRange?: [number, number];
+  /** The split's evaluated seeds (capped by eval.maxNodes) and link history, made once. */
+  subsets: Map<EvalSplit, Int32Array>;
+  histories: Map<EvalSplit, LinkHistory | undefined>;
+  /** The evaluation producer of a listed relation (its own negative range); the job's for the main. */
+  producer?: BatchProducer;
+}
+
 export class TrainerCore {
   readonly model: GraphSage;
   private accum: ParamMap | undefined;
@@ -188,6 +203,10 @@ export class TrainerCore {
   private fanouts: number[] | undefined;
   /** The parameters set last (the decoder's are read by exact ranking). */
   private params: ParamMap | undefined;
+  /** eval.relations, scored after the job's own relation at every link evaluation. */
+  evalRelations: EvalRelation[] = [];
+  /** Inline evaluation state per relation key ('' for the trained relation). */
+  private readonly targets = new Map<string, EvalTarget>();
 
   constructor(
     readonly spec: JobSpec,
@@ -297,6 +316,7 @@ export class TrainerCore {
     this.fanouts = [...fanouts];
     this.trainProducer = undefined;
     this.evalProducer = undefined;
+    for (const t of this.targets.values()) t.producer = undefined;
   }
 
   /** The graph this process holds: inline sampling and MLPinit need it. */
@@ -306,8 +326,16 @@ export class TrainerCore {
     return this.graph;
   }
 
-  private producer(forEval: boolean): BatchProducer {
+  private producer(forEval: boolean, target?: EvalTarget): BatchProducer {
     const graph = this.localGraph();
+    if (forEval && target && target.source !== this.seeds)
+      return (target.producer ??= new BatchProducer(
+        graph,
+        withFanouts(
+          { ...this.evalProducerConfig, negativeRange: target.negativeRange },
+          this.fanouts,
+        ),
+      ));
     if (forEval)
       return (this.evalProducer ??= new BatchProducer(
         graph,
@@ -330,44 +358,63 @@ export class TrainerCore {
     return viewBatch(this.sampleFields(order, epoch, batch, batchSize, forEval));
   }
 
-  /** The record of one batch sampled inline. */
+  /** The record of one batch sampled inline (of a listed relation's pairs when `target` is one). */
   private sampleFields(
     order: Int32Array,
     epoch: number,
     batch: number,
     batchSize: number,
     forEval: boolean,
+    target?: EvalTarget,
   ): BatchFields {
     const req = requestFor(
-      this.seeds,
+      target?.source ?? this.seeds,
       order,
       epoch,
       batch,
       batchSize,
       batchSeed(this.spec.train.seed, epoch, batch),
     );
-    const fields = this.producer(forEval).produce(req, (shape) =>
+    const fields = this.producer(forEval, target).produce(req, (shape) =>
       allocateArrays<BatchFields>(shape),
     );
     return fields;
   }
 
-  private subsets = new Map<string, Int32Array>();
-  private histories = new Map<EvalSplit, LinkHistory | undefined>();
+  /** The inline evaluation state of relation `key` ('' the trained one), made on first use. */
+  private target(key = ''): EvalTarget {
+    let t = this.targets.get(key);
+    if (t) return t;
+    const listed = this.evalRelations.find((r) => r.key === key)?.target;
+    if (key !== '' && !listed) throw new Error(`no evaluated relation ${key}`);
+    t = {
+      source: listed?.source ?? this.seeds,
+      sets: listed?.sets ?? this.evalSets,
+      negativeRange: listed ? listed.negativeRange : this.producerConfig.negativeRange,
+      subsets: new Map(),
+      histories: new Map(),
+    };
+    this.targets.set(key, t);
+    return t;
+  }
+
+  /** The split's link history of a relation, made once. */
+  private historyOf(t: EvalTarget, split: EvalSplit): LinkHistory | undefined {
+    if (!t.histories.has(split)) t.histories.set(split, linkHistory(t.source, t.sets, split));
+    return t.histories.get(split);
+  }
 
   /** Evaluation batches sampled here, on the graph this process holds. */
-  private inlineEval(split: EvalSplit): EvalBatches {
+  private inlineEval(split: EvalSplit, t: EvalTarget = this.target()): EvalBatches {
     this.localGraph(); // throws where the samplers hold the graph
-    let ids = this.subsets.get(split);
+    let ids = t.subsets.get(split);
     if (!ids) {
-      ids = evalSubset(this.spec, this.evalSets[split], split);
-      this.subsets.set(split, ids);
+      ids = evalSubset(this.spec, t.sets[split], split);
+      t.subsets.set(split, ids);
     }
     const subset = ids;
     const count = evalBatches(this.spec, subset.length);
-    if (!this.histories.has(split))
-      this.histories.set(split, linkHistory(this.seeds, this.evalSets, split));
-    const history = this.histories.get(split);
+    const history = this.historyOf(t, split);
     return {
       next: async (b) => {
         const fields = this.sampleFields(
@@ -376,6 +423,7 @@ export class TrainerCore {
           b,
           this.spec.eval.batchSize,
           true,
+          t,
         );
         const extras = history ? linkEvalExtras(fields, history) : undefined;
         return { view: viewBatch(fields), count, ...(extras ? { extras } : {}) };
@@ -384,10 +432,8 @@ export class TrainerCore {
   }
 
   /** Metrics of the current parameters on a split: accuracy/macro-F1, or AUC/MRR/hits@10. */
-  async evaluate(
-    split: EvalSplit,
-    batches: EvalBatches = this.inlineEval(split),
-  ): Promise<Record<string, number>> {
+  async evaluate(split: EvalSplit, given?: EvalBatches): Promise<Record<string, number>> {
+    const batches = given ?? this.inlineEval(split);
     // The batch count is known once the first batch is (a sampler's answer carries it).
     let numBatches = 1;
     if (this.spec.task === 'node') {
@@ -413,13 +459,26 @@ export class TrainerCore {
         count: labels.length,
       };
     }
-    return this.evaluateLinks(split, batches);
+    const own = await this.evaluateLinks(split, batches);
+    // eval.relations: each listed relation's metrics beside the trained one's, under its key.
+    const out = { ...own };
+    for (const r of this.evalRelations) {
+      if (!r.target) {
+        Object.assign(out, withRelationPrefix(r.key, own));
+        continue;
+      }
+      const t = this.target(r.key);
+      const m = await this.evaluateLinks(split, this.inlineEval(split, t), t);
+      Object.assign(out, withRelationPrefix(r.key, m));
+    }
+    return out;
   }
 
   /** Link metrics: sampled ranking batch by batch; with eval.ranking exact, all candidates too. */
   private async evaluateLinks(
     split: EvalSplit,
     batches: EvalBatches,
+    target?: EvalTarget,
   ): Promise<Record<string, number>> {
     const ev = new LinkEvaluation(cutoffsOf(this.spec));
     const exact = this.spec.eval.ranking === 'exact' ? new EvaluatedPairs() : undefined;
@@ -464,18 +523,20 @@ export class TrainerCore {
       exact?.add(v.seeds, link.src, link.dst, this.model.embed(v.model, rows));
     }
     const sampled = ev.metrics();
-    return exact ? { ...sampled, ...(await this.exactMetrics(split, exact)) } : sampled;
+    if (!exact) return sampled;
+    return { ...sampled, ...(await this.exactMetrics(split, exact, target ?? this.target())) };
   }
 
   /** eval.ranking exact: the split's evaluated pairs ranked among every destination candidate. */
   private async exactMetrics(
     split: EvalSplit,
     pairs: EvaluatedPairs,
+    t: EvalTarget,
   ): Promise<Record<string, number>> {
     const graph = this.localGraph();
-    const source = this.seeds;
+    const source = t.source;
     if (source.kind !== 'link') return {};
-    const history = this.histories.get(split) ?? linkHistory(source, this.evalSets, split)!;
+    const history = this.historyOf(t, split)!;
     let batch = 0;
     return exactRanking({
       spec: this.spec,
@@ -483,8 +544,8 @@ export class TrainerCore {
       dst: source.dst,
       times: source.times,
       pairs,
-      split: this.evalSets[split],
-      candidates: this.producerConfig.negativeRange ?? [0, graph.numNodes],
+      split: t.sets[split],
+      candidates: t.negativeRange ?? [0, graph.numNodes],
       history,
       params: this.params,
       embed: (ids, time) => this.embedAt(ids, time, batch++),
@@ -508,6 +569,28 @@ export class TrainerCore {
       throw new Error('exact ranking: the embedded rows are not the ids asked for');
     return this.model.embed(view.model, await this.evalRows(view));
   }
+}
+
+/**
+ * A trainer core over a graph this process holds, with the job's seeds, sampler settings and
+ * eval.relations (weft eval, and tests that step a model by hand).
+ */
+export function coreOverGraph(
+  spec: JobSpec,
+  graph: SharedGraph,
+): { core: TrainerCore; seeds: ReturnType<typeof seedsOf> } {
+  const seeds = seedsOf(spec, graph);
+  const producers = producerConfigs(spec, seeds.negativeRange);
+  const core = new TrainerCore(
+    spec,
+    graph,
+    seeds.source,
+    { val: seeds.val, test: seeds.test },
+    producers.train,
+    producers.eval,
+  );
+  core.evalRelations = evalRelationsOf(spec, graph);
+  return { core, seeds };
 }
 
 /** The epoch number keying the sampling of exact ranking's embeddings (apart from every other). */

@@ -3,7 +3,7 @@
 import { describeScored, parseCheckpointChoice } from '../../actors/inference/checkpoint-choice.js';
 import type { EvalSplit } from '../../actors/inference/evaluate-run.js';
 import { commandLineError, parseRunDirCommand } from '../command-line.js';
-import { formatBaselines, formatMetrics } from '../format-metrics.js';
+import { formatBaselines, formatMetrics, relationLines } from '../format-metrics.js';
 
 const USAGE = `usage: weft eval RUN_DIR [options]
 
@@ -22,6 +22,9 @@ options:
   --checkpoint C          best (default), latest, or a parameter version (120 or v000000120)
   --ranking sampled|exact rank link pairs among sampled negatives only, or also among every
                           candidate (default: the run's eval.ranking)
+  --relations R,R         link task: also score these relations (src__rel__dst keys, or names
+                          only one edge type has), each on its own held-out pairs with every
+                          metric and both baselines (default: the run's eval.relations)
   --graph DIR             graph directory instead of the one the run trained on
   --nats URL              NATS server(s) of a run checkpointed to a JetStream object store
                           (default: the servers the run recorded in checkpoint-store.json)
@@ -38,7 +41,7 @@ function shown(m: Record<string, number>): string {
 
 /** Entry point of `weft eval`. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseRunDirCommand(argv, 'split checkpoint ranking', '', USAGE);
+  const parsed = parseRunDirCommand(argv, 'split checkpoint ranking relations', '', USAGE);
   if (typeof parsed === 'number') return parsed;
   const { values, runDir } = parsed;
   const split = (values.split ?? 'both') as EvalSplit;
@@ -61,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     nats: values.nats,
     checkpoint,
     ranking,
+    ...(values.relations !== undefined ? { relations: relationList(values.relations) } : {}),
   });
   if (values.json) {
     console.log(JSON.stringify(report, null, 2));
@@ -77,5 +81,17 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`task ${report.task} on ${report.graph} (${report.backend} backend), ${scored}`);
   if (report.val) console.log(`val ${shown(report.val)}`);
   if (report.test) console.log(`test ${shown(report.test)}`);
+  for (const line of relationLines(report.relations)) console.log(line);
   return 0;
+}
+
+/** --relations: comma-separated relation names; an empty list is refused naming the flag. */
+function relationList(text: string): string[] {
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (names.length === 0)
+    throw commandLineError('expected relation names separated by commas', '--relations');
+  return names;
 }

@@ -16,7 +16,7 @@ import {
   parseJobCommand,
   specOverrides,
 } from '../command-line.js';
-import { formatBaselines, formatMetrics } from '../format-metrics.js';
+import { formatBaselines, formatMetrics, relationLines } from '../format-metrics.js';
 import { noteOutput } from '../print-error.js';
 import { ProgressDisplay } from '../progress-display.js';
 import { plural } from '../progress-line.js';
@@ -182,6 +182,7 @@ function summaryLines(r: JobResults, spec: JobSpec, resumed?: ResumePoint): stri
     `best epoch ${r.best_epoch} of ${r.epochs}: val ${formatMetrics(r.val)}`,
     `test ${formatMetrics(r.test)} (at the best epoch)`,
     ...formatBaselines(r.test),
+    ...relationLines(r.relations),
     `throughput ${seeds(r.throughput.seeds_per_s)} seeds/s in steady state, ${seeds(r.throughput.end_to_end_seeds_per_s)} seeds/s over the training epochs`,
     `run directory ${r.run_dir} (weft report ${r.run_dir} draws its curves)`,
   ];

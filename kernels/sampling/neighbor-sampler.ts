@@ -561,8 +561,11 @@ export class NeighborSampler {
       score: this.rowScore,
       rule: budgeted ? this.budget : null,
       weightsOver: this.strategy === 'weighted' && k >= 0 ? wholeUpTo : -1,
+      types: this.relations !== null && this.csr === null,
     };
     yield this.store.windows(rows, windows);
+    if (this.relations !== null && this.csr === null)
+      this.relations.useTypes(this.store.drawTypes?.());
     const e0 = this.e;
     this.choosePositions(lo, hi, k);
     const e1 = this.e;
@@ -713,13 +716,6 @@ export class NeighborSampler {
   /** Per-relation fanouts of the options, checked against the strategy; null when none is listed. */
   private relationFanoutsOf(options: SamplerOptions): RelationFanouts | null {
     if (!RelationFanouts.any(options.relationFanouts)) return null;
-    if (!this.csr)
-      throw new ConfigError(
-        'per-relation fanouts read whole rows; this store holds part of the graph',
-        {
-          field: 'relationFanouts',
-        },
-      );
     const why =
       this.strategy === 'ppr' || this.strategy === 'weighted'
         ? `sampling strategy '${this.strategy}' (relations are drawn uniformly or newest first)`
@@ -730,7 +726,9 @@ export class NeighborSampler {
       throw new ConfigError(`per-relation fanouts do not combine with ${why}`, {
         field: 'relationFanouts',
       });
-    return new RelationFanouts(this.csr.edgeType, options.relationFanouts!, this.fanouts.length);
+    // Without the CSR here (a partitioned store) the types come with each hop's windows.
+    const types = this.csr ? this.csr.edgeType : undefined;
+    return new RelationFanouts(types, options.relationFanouts!, this.fanouts.length);
   }
 
   /**

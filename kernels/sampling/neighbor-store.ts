@@ -30,6 +30,11 @@ export interface RowWindows {
   readonly rule: ScoreRule | null;
   /** Weighted draws: rows with more candidates than this need their weights in drawWeights(); -1: none. */
   readonly weightsOver: number;
+  /**
+   * Per-relation fanouts over a store without the whole CSR: every row's window needs its edges'
+   * types in drawTypes(), at [start, start + avail). Absent or false: none.
+   */
+  readonly types?: boolean;
 }
 
 /** Where `neighbors` writes the chosen edges: parallel arrays indexed by edge slot. */
@@ -56,6 +61,11 @@ export interface NeighborStore {
   windows(rows: HopRows, out: RowWindows): void | Promise<void>;
   /** The weights weighted draws read at [start, start + avail) of the latest windows' rows. */
   drawWeights(): Float32Array | undefined;
+  /**
+   * The edge types per-relation draws read at [start, start + avail) of the latest windows' rows,
+   * when windows() was asked for them (undefined: a store whose CSR the sampler reads itself).
+   */
+  drawTypes?(): Uint8Array | undefined;
   /**
    * Pass 2: the neighbour at each drawn position of every row, row i's edges in slots
    * [rowPtr[i], rowPtr[i+1]) with positions pos[slot] (its window's start plus an offset).

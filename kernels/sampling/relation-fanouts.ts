@@ -21,7 +21,7 @@ export class RelationFanouts {
   private chosen = new Float64Array(64);
 
   constructor(
-    private readonly edgeType: Uint8Array | undefined,
+    private edgeType: Uint8Array | undefined,
     byType: readonly (readonly number[] | null)[],
     hops: number,
   ) {
@@ -44,6 +44,11 @@ export class RelationFanouts {
     );
     this.counts = new Int32Array(R + 1);
     this.cursor = new Int32Array(R + 2);
+  }
+
+  /** The edge types positions index from now on (a partitioned store's windows, hop by hop). */
+  useTypes(edgeType: Uint8Array | undefined): void {
+    this.edgeType = edgeType;
   }
 
   /** Whether any relation has its own fanouts. */

@@ -2,17 +2,7 @@
 // line and field in the error (YAML) or the flag's path (command-line overrides).
 import { describe, expect, it } from 'vitest';
 import { applyOverrides, defaultJobSpec, parseJobSpec } from '../../actors/job-spec.js';
-import { ConfigError } from '../../runtime/errors.js';
-
-function refusal(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configErrorOf as refusal } from '../helpers/config-error.js';
 
 describe('job spec ranges', () => {
   it('refuses lr: 1e300 naming the file, line and field', () => {

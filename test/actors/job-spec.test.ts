@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyOverrides, defaultJobSpec, jobSpecDoc, parseJobSpec } from '../../actors/job-spec.js';
-import { ConfigError } from '../../runtime/errors.js';
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configErrorOf as errorOf } from '../helpers/config-error.js';
 
 describe('job spec', () => {
   it('fills defaults and reads nested fields', () => {

@@ -21,6 +21,7 @@ import {
   type K8sRole,
 } from '../../deploy/k8s/render.js';
 import { ConfigError } from '../../runtime/errors.js';
+import { configErrorOf as errorOf } from '../helpers/config-error.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const exampleFile = path.join(root, 'deploy/k8s/example/job.yaml');
@@ -236,16 +237,6 @@ function expectMonitoring(objects: Record<string, Any>, spec: JobSpec): void {
   for (const kind of ['PrometheusRule', 'PodMonitor']) {
     expect(objects[kind].metadata.labels).toMatchObject(labelsOf(k.monitorLabels));
   }
-}
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('weft deploy render', () => {

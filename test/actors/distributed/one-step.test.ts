@@ -3,12 +3,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeEpochPlan } from '../../../actors/plan/epoch-plan.js';
-import { producerConfigs, seedsOf } from '../../../actors/plan/task-seeds.js';
 import { applyOverrides, defaultJobSpec } from '../../../actors/job-spec.js';
 import { latestCheckpoint } from '../../../actors/parameter-server/checkpoint.js';
 import { optimizerConfig } from '../../../actors/parameter-server/optimizer-config.js';
 import { ParameterStore } from '../../../actors/parameter-server/parameter-store.js';
-import { TrainerCore } from '../../../actors/trainer/trainer-core.js';
+import { coreOverGraph } from '../../../actors/trainer/trainer-core.js';
 import { openGraph } from '../../../graph-store/open-graph.js';
 import { initBackend } from '../../../kernels/tf/backend.js';
 import { natsJobFixture } from '../../helpers/nats-job.js';
@@ -50,15 +49,7 @@ describe('one synchronous step over NATS', () => {
       // Reference: one process, both batches on the initial parameters, gradients averaged, one step.
       await initBackend(spec.runtime.backend);
       const graph = await openGraph(graphDir);
-      const seeds = seedsOf(spec, graph);
-      const producers = producerConfigs(spec, seeds.negativeRange);
-      const core = new TrainerCore(
-        spec,
-        graph,
-        seeds.source,
-        { val: seeds.val, test: seeds.test },
-        producers.train,
-      );
+      const { core, seeds } = coreOverGraph(spec, graph);
       const initial = core.model.init(spec.train.seed);
       core.setParams(initial);
       const plan = makeEpochPlan(seeds.train, 32, spec.train.seed, 0, 2);

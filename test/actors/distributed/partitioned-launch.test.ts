@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTraining } from '../../../actors/coordinator/train-job.js';
 import { LaunchedJob } from '../../../actors/distributed/launcher.js';
 import { partitionLayoutOf } from '../../../actors/sampler/partition-sampling.js';
@@ -110,57 +110,71 @@ describe.skipIf(!haveCora)(needsCora('weft launch on Cora with partition-owning 
   }, 300_000);
 });
 describe('weft launch of a link job with partition-owning samplers', () => {
-  it('2 partition-owning samplers end with the parameters of whole-graph samplers', async () => {
-    const g = join(tmp, 'market');
+  const g = join(tmp, 'market');
+  beforeAll(async () => {
     await synthMarketplace({ members: 600, applicationsPerMember: 6, featureDim: 12, seed: 8 }, g, {
       partitions: 2,
     });
-    const run = async (name: string, partitions: string) => {
-      const job = await LaunchedJob.start(
-        applyOverrides(defaultJobSpec(), {
-          name,
-          graph: g,
-          out: join(tmp, name),
-          task: 'link',
-          'link.edgeType': 'member__applied__job',
-          'link.groupSize': 3,
-          'model.hidden': 16,
-          'sampling.fanouts': '4,3',
-          'sampling.batchSize': 64,
-          'train.seed': 2,
-          'train.epochs': 2,
-          'train.maxStepsPerEpoch': 4,
-          'train.lr': 0.01,
-          'eval.maxNodes': 200,
-          'cluster.trainers': 2,
-          'cluster.parameterServers': 1,
-          'cluster.samplers': 2,
-          'cluster.partitions': partitions,
-          'cluster.nats': 'local',
-        }),
+  });
+  // Per-relation fanouts: the owners send each window's edge types with its length.
+  const variants: [string, Record<string, unknown>][] = [
+    ['', {}],
+    [' drawing by relation', { 'sampling.relationFanouts': 'has_skill=3,1;rev_applied=2,2' }],
+  ];
+  for (const [variant, over] of variants)
+    it(`2 partition-owning samplers end with the parameters of whole-graph samplers${variant}`, async () => {
+      const run = async (name: string, partitions: string) => {
+        const job = await LaunchedJob.start(
+          applyOverrides(defaultJobSpec(), {
+            name,
+            graph: g,
+            out: join(tmp, name),
+            task: 'link',
+            'link.edgeType': 'member__applied__job',
+            'link.groupSize': 3,
+            'model.hidden': 16,
+            'sampling.fanouts': '4,3',
+            'sampling.batchSize': 64,
+            'train.seed': 2,
+            'train.epochs': 2,
+            'train.maxStepsPerEpoch': 4,
+            'train.lr': 0.01,
+            'eval.maxNodes': 200,
+            'cluster.trainers': 2,
+            'cluster.parameterServers': 1,
+            'cluster.samplers': 2,
+            'cluster.partitions': partitions,
+            'cluster.nats': 'local',
+            ...over,
+          }),
+        );
+        try {
+          return await job.wait();
+        } finally {
+          await job.stop();
+        }
+      };
+      const tag = variant ? '-by-relation' : '';
+      const whole = await run(`link-whole${tag}`, '');
+      const parted = await run(`link-parted${tag}`, 'auto');
+      expect(parted.distributed.batches_applied).toBe(parted.distributed.batches_planned);
+      expect(parted.distributed.batches_repeated).toBe(0);
+      expect(parted.distributed.partition_bytes).toBeGreaterThan(0);
+      expect(whole.distributed.partition_bytes).toBe(0);
+      // Identical batches: identical updates, so identical parameters.
+      const b = expectSameParameters(
+        join(tmp, `link-whole${tag}`),
+        join(tmp, `link-parted${tag}`),
+        1e-6,
       );
-      try {
-        return await job.wait();
-      } finally {
-        await job.stop();
-      }
-    };
-    const whole = await run('link-whole', '');
-    const parted = await run('link-parted', 'auto');
-    expect(parted.distributed.batches_applied).toBe(parted.distributed.batches_planned);
-    expect(parted.distributed.batches_repeated).toBe(0);
-    expect(parted.distributed.partition_bytes).toBeGreaterThan(0);
-    expect(whole.distributed.partition_bytes).toBe(0);
-    // Identical batches: identical updates, so identical parameters.
-    const b = expectSameParameters(join(tmp, 'link-whole'), join(tmp, 'link-parted'), 1e-6);
-    expect(b.step).toBeGreaterThan(0);
-    // Evaluation batches come from the partition-owning samplers (the trainers hold no graph) and
-    // score exactly as the whole-graph trainers' own: same pairs, negatives and popularity baseline.
-    for (const split of ['val', 'test'] as const)
-      for (const metric of ['auc', 'mrr', 'degree_auc', 'count', 'negatives']) {
-        expect(parted[split][metric], `${split} ${metric}`).toBeCloseTo(whole[split][metric], 5);
-        expect(Number.isFinite(parted[split][metric])).toBe(true);
-      }
-    expect(parted.test.count).toBeGreaterThan(0);
-  }, 300_000);
+      expect(b.step).toBeGreaterThan(0);
+      // Evaluation batches come from the partition-owning samplers (the trainers hold no graph) and
+      // score exactly as the whole-graph trainers' own: same pairs, negatives and popularity baseline.
+      for (const split of ['val', 'test'] as const)
+        for (const metric of ['auc', 'mrr', 'degree_auc', 'count', 'negatives']) {
+          expect(parted[split][metric], `${split} ${metric}`).toBeCloseTo(whole[split][metric], 5);
+          expect(Number.isFinite(parted[split][metric])).toBe(true);
+        }
+      expect(parted.test.count).toBeGreaterThan(0);
+    }, 300_000);
 });

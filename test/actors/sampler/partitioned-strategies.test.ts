@@ -112,6 +112,31 @@ describe('partitioned link batches on a typed marketplace graph', () => {
           fused: false,
         },
         { over: { 'eval.fullNeighbors': true }, fused: true, evaluate: true },
+        // Per-relation fanouts: the owners send each window's edge types; newest first, and uniform.
+        {
+          over: {
+            'sampling.strategy': 'temporal',
+            'sampling.fanouts': '2,1',
+            'sampling.relationFanouts': 'has_skill=3,1;member__applied__job=2,2;rev_applied=4,0',
+          },
+          fused: true,
+        },
+        {
+          over: {
+            'sampling.fanouts': '1,2',
+            'sampling.relationFanouts': 'requires=2,1;rev_applied=3,2',
+            'link.numNegatives': 2,
+          },
+          fused: false,
+        },
+        {
+          over: {
+            'sampling.relationFanouts': 'has_skill=5,2;rev_has_skill=1,1',
+            'eval.fullNeighbors': true,
+          },
+          fused: true,
+          evaluate: true,
+        },
       ];
       for (const c of cases) {
         const spec = specOf({ ...c.over, 'sampling.fuseFirstLayer': c.fused });
