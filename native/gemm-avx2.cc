@@ -11,20 +11,16 @@ struct V256 {
   static constexpr int W = 8;
   static T zero() { return _mm256_setzero_ps(); }
   static T load(const float* p) { return _mm256_loadu_ps(p); }
+  static __m256i mask(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static T loadPart(const float* p, int n) { return _mm256_maskload_ps(p, mask(n)); }
   static T set1(float x) { return _mm256_set1_ps(x); }
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
-  static void storeFinished(const GemmArgs& g, T (*acc)[2], int rows, int64_t i, int64_t j,
-                            int vecs, bool last) {
-    for (int h = 0; h < vecs; h++) {
-      const int64_t jj = j + h * W;
-      T add = last && g.bias != nullptr ? _mm256_loadu_ps(g.bias + jj) : zero();
-      for (int r = 0; r < rows; r++) {
-        T v = last ? _mm256_add_ps(acc[r][h], add) : acc[r][h];
-        if (last && g.relu) v = _mm256_max_ps(v, zero());
-        _mm256_storeu_ps(g.c + (i + r) * g.n + jj, v);
-      }
-    }
-  }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static T relu(T v) { return _mm256_max_ps(v, zero()); }  // NaN → 0, as the scalar finish
+  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
+  static void storePart(float* p, T v, int n) { _mm256_maskstore_ps(p, mask(n), v); }
 };
 }  // namespace
 

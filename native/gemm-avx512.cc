@@ -11,20 +11,14 @@ struct V512 {
   static constexpr int W = 16;
   static T zero() { return _mm512_setzero_ps(); }
   static T load(const float* p) { return _mm512_loadu_ps(p); }
+  static __mmask16 mask(int n) { return static_cast<__mmask16>((1u << n) - 1); }
+  static T loadPart(const float* p, int n) { return _mm512_maskz_loadu_ps(mask(n), p); }
   static T set1(float x) { return _mm512_set1_ps(x); }
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
-  static void storeFinished(const GemmArgs& g, T (*acc)[2], int rows, int64_t i, int64_t j,
-                            int vecs, bool last) {
-    for (int h = 0; h < vecs; h++) {
-      const int64_t jj = j + h * W;
-      T add = last && g.bias != nullptr ? _mm512_loadu_ps(g.bias + jj) : zero();
-      for (int r = 0; r < rows; r++) {
-        T v = last ? _mm512_add_ps(acc[r][h], add) : acc[r][h];
-        if (last && g.relu) v = _mm512_max_ps(v, zero());
-        _mm512_storeu_ps(g.c + (i + r) * g.n + jj, v);
-      }
-    }
-  }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static T relu(T v) { return _mm512_max_ps(v, zero()); }  // NaN → 0, as the scalar finish
+  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
+  static void storePart(float* p, T v, int n) { _mm512_mask_storeu_ps(p, mask(n), v); }
 };
 }  // namespace
 
