@@ -329,6 +329,41 @@ napi_value Adagrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// dropout(x, out, n, key, threshold, scale): see DropoutArgs in kernels.h.
+napi_value Dropout(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value v[6];
+    args(env, info, v);
+    auto x = typed<const float>(env, v[0], napi_float32_array, "x", false);
+    auto out = typed<float>(env, v[1], napi_float32_array, "out", false);
+    const int64_t n = integer(env, v[2], "n");
+    need(x.length >= n && out.length >= n, "x or out is shorter than n");
+    const int64_t key = integer(env, v[3], "key");
+    const int64_t threshold = integer(env, v[4], "threshold");
+    need(key <= 0xffffffffLL && threshold <= 65536, "key or threshold out of range");
+    const double scale = number(env, v[5], "scale");
+    const DropoutArgs d{x.data, out.data, n, static_cast<uint32_t>(key),
+                        static_cast<int32_t>(threshold), scale};
+    if (gIsa == Isa::Avx512 && dropoutAvx512(d)) return;
+    if (gIsa == Isa::Avx2 && dropoutAvx2(d)) return;
+    dropoutScalar(d);
+  });
+}
+
+// reluGrad(dy, y, out, n): out = dy·[y > 0].
+napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value v[4];
+    args(env, info, v);
+    auto dy = typed<const float>(env, v[0], napi_float32_array, "dy", false);
+    auto y = typed<const float>(env, v[1], napi_float32_array, "y", false);
+    auto out = typed<float>(env, v[2], napi_float32_array, "out", false);
+    const int64_t n = integer(env, v[3], "n");
+    need(dy.length >= n && y.length >= n && out.length >= n, "dy, y or out is shorter than n");
+    reluGrad(dy.data, y.data, out.data, n);
+  });
+}
+
 int64_t elementBytes(napi_typedarray_type t) {
   switch (t) {
     case napi_int8_array:
@@ -403,6 +438,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"uniformHop", nullptr, UniformHop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adagrad", nullptr, Adagrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"hugePages", nullptr, HugePages, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"isa", nullptr, IsaFn, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bestIsa", nullptr, BestIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

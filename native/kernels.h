@@ -102,6 +102,25 @@ struct UniformHopArgs {
 // -1 when a chosen neighbour id is not below numNodes (the map is then left as it was).
 int64_t uniformHop(const UniformHopArgs& a);
 
+// Inverted dropout of n values: out[i] = x[i]·scale·keep(i), keep(i) = 1 when the 16-bit half of
+// the pair hash of (i/2, key) is at least threshold (kernels/nn/dropout.ts; float64 product, one
+// rounding to fp32). x and out must not overlap.
+struct DropoutArgs {
+  const float* x;
+  float* out;
+  int64_t n;
+  uint32_t key;
+  int32_t threshold;
+  double scale;
+};
+// Each returns false when this build has no code for its instruction set.
+bool dropoutAvx512(const DropoutArgs& a);
+bool dropoutAvx2(const DropoutArgs& a);
+void dropoutScalar(const DropoutArgs& a);
+
+// out[i] = dy[i]·(y[i] > 0 ? 1 : 0) in fp32, as tf.mul(dy, tf.step(y)).
+void reluGrad(const float* dy, const float* y, float* out, int64_t n);
+
 // Asks for 2 MiB pages over the 2 MiB-aligned interior of [data, data + bytes) and, with collapse,
 // for the pages already touched to be merged now. Returns the bytes advised, 0 where unsupported,
 // or -errno when the kernel refused the advice.

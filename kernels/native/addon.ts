@@ -71,6 +71,17 @@ export interface NativeAddon {
   adam(...args: AdamRuns): void;
   /** One Adagrad step over the runs of p. */
   adagrad(...args: AdagradRuns): void;
+  /** Inverted dropout of n values with the hash mask of kernels/nn/dropout.ts (the same bits). */
+  dropout(
+    x: Float32Array,
+    out: Float32Array,
+    n: number,
+    key: number,
+    threshold: number,
+    scale: number,
+  ): void;
+  /** out = dy·[y > 0] over n values (fp32, as tf.mul(dy, tf.step(y))). */
+  reluGrad(dy: Float32Array, y: Float32Array, out: Float32Array, n: number): void;
   /**
    * 2 MiB pages over the array's aligned interior (collapse: merge the filled pages now); the bytes
    * advised, 0 where unsupported, or -errno when refused.
