@@ -203,7 +203,10 @@ CsrCall csrCall(napi_env env, napi_callback_info info, bool scatter) {
 napi_value CsrMean(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     const CsrCall c = csrCall(env, info, false);
-    if (c.a.d > 0) csrMean(c.a, c.in, c.out, c.stride, c.offset);
+    if (c.a.d == 0) return;
+    if (gIsa == Isa::Avx512 && csrMeanAvx512(c.a, c.in, c.out, c.stride, c.offset)) return;
+    if (gIsa == Isa::Avx2 && csrMeanAvx2(c.a, c.in, c.out, c.stride, c.offset)) return;
+    csrMeanScalar(c.a, c.in, c.out, c.stride, c.offset);
   });
 }
 
@@ -211,7 +214,10 @@ napi_value CsrMean(napi_env env, napi_callback_info info) {
 napi_value CsrScatter(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     const CsrCall c = csrCall(env, info, true);
-    if (c.a.d > 0) csrScatter(c.a, c.in, c.stride, c.offset, c.out);
+    if (c.a.d == 0) return;
+    if (gIsa == Isa::Avx512 && csrScatterAvx512(c.a, c.in, c.stride, c.offset, c.out)) return;
+    if (gIsa == Isa::Avx2 && csrScatterAvx2(c.a, c.in, c.stride, c.offset, c.out)) return;
+    csrScatterScalar(c.a, c.in, c.stride, c.offset, c.out);
   });
 }
 
@@ -355,12 +361,17 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     napi_value v[4];
     args(env, info, v);
-    auto dy = typed<const float>(env, v[0], napi_float32_array, "dy", false);
-    auto y = typed<const float>(env, v[1], napi_float32_array, "y", false);
-    auto out = typed<float>(env, v[2], napi_float32_array, "out", false);
     const int64_t n = integer(env, v[3], "n");
-    need(dy.length >= n && y.length >= n && out.length >= n, "dy, y or out is shorter than n");
-    reluGrad(dy.data, y.data, out.data, n);
+    const float* in[2];
+    const char* names[2] = {"dy", "y"};
+    for (int i = 0; i < 2; i++) {
+      auto t = typed<const float>(env, v[i], napi_float32_array, names[i], false);
+      need(t.length >= n, std::string(names[i]) + " is shorter than n");
+      in[i] = t.data;
+    }
+    auto out = typed<float>(env, v[2], napi_float32_array, "out", false);
+    need(out.length >= n, "out is shorter than n");
+    reluGrad(in[0], in[1], out.data, n);
   });
 }
 

@@ -7,6 +7,9 @@
 #include "kernels.h"
 
 namespace weft {
+// Internal linkage: each file that includes this compiles its own copy with its own flags (one
+// shared inline definition could be the AVX-512 one, picked by the linker for every caller).
+namespace {
 
 constexpr int64_t kBlockK = 256;  // k rows of packed B per pass: 256 × n floats stay in L2
 // Rows of C held in registers at once (8 rows of AVX-512 measured no faster on the layers' shapes).
@@ -96,4 +99,5 @@ void gemmBlocked(const GemmArgs& g) {
   }
 }
 
+}  // namespace
 }  // namespace weft

@@ -40,11 +40,22 @@ struct CsrArgs {
 // out[outOffset + i·outStride + j] = scale_i · Σ_e w_e·x[indices[e]·d + j]: float64 sums in edge
 // order, one multiply by scale_i = 1/norm_i (mean) or 1, rounded to fp32 once — the arithmetic of
 // kernels/ops/csr-weighted-mean.ts, so both give the same bits.
-void csrMean(const CsrArgs& a, const float* x, float* out, int64_t outStride, int64_t outOffset);
+// Per instruction set, as the GEMM (false: no code for it in this build); the same bits on each.
+bool csrMeanAvx512(const CsrArgs& a, const float* x, float* out, int64_t outStride,
+                   int64_t outOffset);
+bool csrMeanAvx2(const CsrArgs& a, const float* x, float* out, int64_t outStride,
+                 int64_t outOffset);
+void csrMeanScalar(const CsrArgs& a, const float* x, float* out, int64_t outStride,
+                   int64_t outOffset);
 
 // dh[indices[e]·d + j] += w_e·scale_i·dout[inOffset + i·inStride + j], in the order of
 // kernels/ops/csr-mean.ts's csrScatterRows (float64 products, one fp32 rounding per add).
-void csrScatter(const CsrArgs& a, const float* dout, int64_t inStride, int64_t inOffset, float* dh);
+bool csrScatterAvx512(const CsrArgs& a, const float* dout, int64_t inStride, int64_t inOffset,
+                      float* dh);
+bool csrScatterAvx2(const CsrArgs& a, const float* dout, int64_t inStride, int64_t inOffset,
+                    float* dh);
+void csrScatterScalar(const CsrArgs& a, const float* dout, int64_t inStride, int64_t inOffset,
+                      float* dh);
 
 // The runs an optimizer step updates: with rows, run k is p[rows[k]·width ..] (and its slots) with
 // gradient g[k·width ..], in the order of rows (an embedding table's rows); without, the one run

@@ -5,6 +5,9 @@
 #include "kernels.h"
 
 namespace weft {
+// Internal linkage: each file that includes this compiles its own copy with its own flags (one
+// shared inline definition could be the AVX-512 one, picked by the linker for every caller).
+namespace {
 inline uint32_t pairHash(uint32_t c, uint32_t key) {
   uint32_t h = (c * 0x9e3779b1u) ^ key;
   h = (h ^ (h >> 16)) * 0x7feb352du;
@@ -32,4 +35,5 @@ inline void dropoutLoop(const DropoutArgs& a) {
     out[a.n - 1] = static_cast<float>(x[a.n - 1] * a.scale * keep(h & 0xffff, a.threshold));
   }
 }
+}  // namespace
 }  // namespace weft

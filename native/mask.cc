@@ -1,5 +1,5 @@
 // The elementwise masks of a training step: inverted dropout with the hash mask of
-// kernels/nn/dropout.ts (mask-impl.h; same hash, same float64 product, one rounding to fp32: the
+// kernels/nn/dropout.ts (mask-impl.h, also compiled per instruction set in isa-*.cc; same hash, same float64 product, one rounding to fp32: the
 // same bits) and the ReLU gradient dy·[y > 0], each one pass instead of a JavaScript or two wasm ones.
 #include "mask-impl.h"
 

@@ -1,8 +1,11 @@
-// GEMM with 8-lane AVX2 vectors and FMA (compiled with -mavx2 -mfma on x86-64 only).
-#include "kernels.h"
+// The kernels compiled for AVX2 (-mavx2 -mfma, x86-64 only): the GEMM over this set's vector
+// type, and the dropout and CSR loops of mask-impl.h and csr-impl.h vectorised by the compiler.
+#include "isa-entry-points.h"
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
+#include "csr-impl.h"
 #include "gemm-impl.h"
+#include "mask-impl.h"
 
 namespace weft {
 namespace {
@@ -24,13 +27,10 @@ struct V256 {
 };
 }  // namespace
 
-bool gemmAvx2(const GemmArgs& g) {
-  gemmBlocked<V256>(g);
-  return true;
-}
+WEFT_ISA_ENTRY_POINTS(Avx2, V256)
 }  // namespace weft
 #else
 namespace weft {
-bool gemmAvx2(const GemmArgs&) { return false; }
+WEFT_ISA_MISSING(Avx2)
 }  // namespace weft
 #endif

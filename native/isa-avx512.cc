@@ -1,8 +1,11 @@
-// GEMM with 16-lane AVX-512 vectors (compiled with -mavx512f -mfma on x86-64 only).
-#include "kernels.h"
+// The kernels compiled for AVX-512 (-mavx512f -mfma, x86-64 only): the GEMM over this set's vector
+// type, and the dropout and CSR loops of mask-impl.h and csr-impl.h vectorised by the compiler.
+#include "isa-entry-points.h"
 #if defined(__x86_64__) && defined(__AVX512F__)
 #include <immintrin.h>
+#include "csr-impl.h"
 #include "gemm-impl.h"
+#include "mask-impl.h"
 
 namespace weft {
 namespace {
@@ -22,13 +25,10 @@ struct V512 {
 };
 }  // namespace
 
-bool gemmAvx512(const GemmArgs& g) {
-  gemmBlocked<V512>(g);
-  return true;
-}
+WEFT_ISA_ENTRY_POINTS(Avx512, V512)
 }  // namespace weft
 #else
 namespace weft {
-bool gemmAvx512(const GemmArgs&) { return false; }
+WEFT_ISA_MISSING(Avx512)
 }  // namespace weft
 #endif
