@@ -71,6 +71,10 @@ inline void tile(const GemmArgs& g, const float* bp, int64_t i, int64_t j, int t
 template <class V, int R>
 inline void rowBlock(const GemmArgs& g, const float* bp, int64_t i, int64_t k0, int64_t k1) {
   int64_t j = 0;
+  // 4 vectors wide where the registers allow it (AVX-512's 32: 16 accumulators + 4 of B): half the
+  // broadcasts of A per multiply-add; Xᵀ·dZ of the first layer went from ~5.0 to ~3.8 ms.
+  if constexpr (V::kWideTile)
+    for (; j + 4 * V::W <= g.n; j += 4 * V::W) tile<V, R, 4>(g, bp, i, j, 0, k0, k1);
   for (; j + 2 * V::W <= g.n; j += 2 * V::W) tile<V, R, 2>(g, bp, i, j, 0, k0, k1);
   for (; j + V::W <= g.n; j += V::W) tile<V, R, 1>(g, bp, i, j, 0, k0, k1);
   if (j < g.n) tile<V, R, 1>(g, bp, i, j, static_cast<int>(g.n - j), k0, k1);

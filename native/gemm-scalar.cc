@@ -8,6 +8,7 @@ namespace {
 struct V1 {
   using T = float;
   static constexpr int W = 1;  // no column is ever left over: loadPart/storePart are never reached
+  static constexpr bool kWideTile = false;
   static T zero() { return 0.0f; }
   static T load(const float* p) { return *p; }
   static T loadPart(const float* p, int) { return *p; }

@@ -12,6 +12,7 @@ namespace {
 struct V256 {
   using T = __m256;
   static constexpr int W = 8;
+  static constexpr bool kWideTile = false;
   static T zero() { return _mm256_setzero_ps(); }
   static T load(const float* p) { return _mm256_loadu_ps(p); }
   static __m256i mask(int n) {

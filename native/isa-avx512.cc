@@ -12,6 +12,7 @@ namespace {
 struct V512 {
   using T = __m512;
   static constexpr int W = 16;
+  static constexpr bool kWideTile = true;
   static T zero() { return _mm512_setzero_ps(); }
   static T load(const float* p) { return _mm512_loadu_ps(p); }
   static __mmask16 mask(int n) { return static_cast<__mmask16>((1u << n) - 1); }
