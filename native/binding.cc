@@ -125,6 +125,25 @@ napi_value guardedInt(napi_env env, F f) {
   return result;
 }
 
+// An entry point taking exactly N arguments: f(argv) under guarded (guardedInt: f returns an integer).
+template <size_t N, class F>
+napi_value withArgs(napi_env env, napi_callback_info info, F f) {
+  return guarded(env, [&] {
+    napi_value v[N];
+    args(env, info, v);
+    f(v);
+  });
+}
+
+template <size_t N, class F>
+napi_value withArgsInt(napi_env env, napi_callback_info info, F f) {
+  return guardedInt(env, [&] {
+    napi_value v[N];
+    args(env, info, v);
+    return f(v);
+  });
+}
+
 // Any typed array's element type, length and data; throws naming the argument for anything else.
 napi_typedarray_type anyTyped(napi_env env, napi_value v, const char* name, size_t* length,
                               void** data) {
@@ -138,9 +157,7 @@ napi_typedarray_type anyTyped(napi_env env, napi_value v, const char* name, size
 
 // gemm(a, b, c, m, n, k, transA, transB, bias | null, relu)
 napi_value Gemm(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    napi_value v[10];
-    args(env, info, v);
+  return withArgs<10>(env, info, [&](napi_value* v) {
     auto a = typed<const float>(env, v[0], napi_float32_array, "a", false);
     auto b = typed<const float>(env, v[1], napi_float32_array, "b", false);
     auto c = typed<float>(env, v[2], napi_float32_array, "c", false);
@@ -258,9 +275,7 @@ void checkHop(const UniformHopArgs& a, int64_t indicesLength, const View<int32_t
 
 // uniformHop(indptr, indices, nodes, lo, hi, k, state, slot, base, rowPtr, edges, pos, n): new n.
 napi_value UniformHop(napi_env env, napi_callback_info info) {
-  return guardedInt(env, [&] {
-    napi_value v[13];
-    args(env, info, v);
+  return withArgsInt<13>(env, info, [&](napi_value* v) {
     size_t length;
     void* data;
     const bool wide = anyTyped(env, v[0], "indptr", &length, &data) == napi_float64_array;
@@ -315,9 +330,7 @@ Runs runsArgs(napi_env env, napi_value rowsArg, napi_value widthArg,
 
 // adam(p, g, m, v, rows | null, width, beta1, beta2, eps, wd, decoupled, stepSize, sqrtC2, decay)
 napi_value Adam(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    napi_value v[14];
-    args(env, info, v);
+  return withArgs<14>(env, info, [&](napi_value* v) {
     auto p = typed<float>(env, v[0], napi_float32_array, "p", false);
     auto g = typed<const float>(env, v[1], napi_float32_array, "g", false);
     auto m = typed<float>(env, v[2], napi_float32_array, "m", false);
@@ -334,9 +347,7 @@ napi_value Adam(napi_env env, napi_callback_info info) {
 
 // adagrad(p, g, sum, rows | null, width, clr, eps, wd)
 napi_value Adagrad(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    napi_value v[8];
-    args(env, info, v);
+  return withArgs<8>(env, info, [&](napi_value* v) {
     auto p = typed<float>(env, v[0], napi_float32_array, "p", false);
     auto g = typed<const float>(env, v[1], napi_float32_array, "g", false);
     auto sum = typed<float>(env, v[2], napi_float32_array, "sum", false);
@@ -349,9 +360,7 @@ napi_value Adagrad(napi_env env, napi_callback_info info) {
 
 // dropout(x, out, n, key, threshold, scale): see DropoutArgs in kernels.h.
 napi_value Dropout(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    napi_value v[6];
-    args(env, info, v);
+  return withArgs<6>(env, info, [&](napi_value* v) {
     auto x = typed<const float>(env, v[0], napi_float32_array, "x", false);
     auto out = typed<float>(env, v[1], napi_float32_array, "out", false);
     const int64_t n = integer(env, v[2], "n");
@@ -368,11 +377,29 @@ napi_value Dropout(napi_env env, napi_callback_info info) {
   });
 }
 
+// gatherRows(x, rows, numRows, d, out, outStride, outOffset): see kernels.h.
+napi_value GatherRows(napi_env env, napi_callback_info info) {
+  return withArgs<7>(env, info, [&](napi_value* v) {
+    auto x = typed<const float>(env, v[0], napi_float32_array, "x", false);
+    auto rows = typed<const int32_t>(env, v[1], napi_int32_array, "rows", false);
+    auto out = typed<float>(env, v[4], napi_float32_array, "out", false);
+    const int64_t n = integer(env, v[2], "numRows"), d = integer(env, v[3], "d");
+    const int64_t stride = integer(env, v[5], "outStride"), off = integer(env, v[6], "outOffset");
+    need(rows.length >= n, "rows is shorter than numRows");
+    need(n == 0 || (off + d <= stride && out.length >= (n - 1) * stride + off + d),
+         "out is too short for numRows rows of outStride");
+    const int64_t numX = d == 0 ? 0 : x.length / d;
+    for (int64_t i = 0; i < n; i++)
+      needLazy(rows.data[i] >= 0 && rows.data[i] < numX, [&] {
+        return "rows[" + std::to_string(i) + "] is outside the " + std::to_string(numX) + " rows of x";
+      });
+    if (d > 0) gatherRows(x.data, rows.data, n, d, out.data, stride, off);
+  });
+}
+
 // reluGrad(dy, y, out, n): out = dy·[y > 0].
 napi_value ReluGrad(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    napi_value v[4];
-    args(env, info, v);
+  return withArgs<4>(env, info, [&](napi_value* v) {
     const int64_t n = integer(env, v[3], "n");
     const float* in[2];
     const char* names[2] = {"dy", "y"};
@@ -407,9 +434,7 @@ int64_t elementBytes(napi_typedarray_type t) {
 
 // hugePages(typedArray, collapse): 2 MiB pages for the array's memory; returns the bytes advised.
 napi_value HugePages(napi_env env, napi_callback_info info) {
-  return guardedInt(env, [&] {
-    napi_value v[2];
-    args(env, info, v);
+  return withArgsInt<2>(env, info, [&](napi_value* v) {
     size_t length = 0;
     void* data = nullptr;
     const napi_typedarray_type type = anyTyped(env, v[0], "array", &length, &data);
@@ -462,6 +487,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adagrad", nullptr, Adagrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gatherRows", nullptr, GatherRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"hugePages", nullptr, HugePages, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"isa", nullptr, IsaFn, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -113,6 +113,11 @@ struct UniformHopArgs {
 // -1 when a chosen neighbour id is not below numNodes (the map is then left as it was).
 int64_t uniformHop(const UniformHopArgs& a);
 
+// out[outOffset + i·outStride + j] = x[rows[i]·d + j] for i < numRows, j < d: rows of a large
+// matrix (the graph's features) copied to a batch, the next rows prefetched while one is copied.
+void gatherRows(const float* x, const int32_t* rows, int64_t numRows, int64_t d, float* out,
+                int64_t outStride, int64_t outOffset);
+
 // Inverted dropout of n values: out[i] = x[i]·scale·keep(i), keep(i) = 1 when the 16-bit half of
 // the pair hash of (i/2, key) is at least threshold (kernels/nn/dropout.ts; float64 product, one
 // rounding to fp32). x and out must not overlap.

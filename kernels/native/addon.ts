@@ -86,6 +86,16 @@ export interface NativeAddon {
     threshold: number,
     scale: number,
   ): void;
+  /** Rows `rows` of x (width d) into out, row i at outOffset + i·outStride (every id checked). */
+  gatherRows(
+    x: Float32Array,
+    rows: Int32Array,
+    numRows: number,
+    d: number,
+    out: Float32Array,
+    outStride: number,
+    outOffset: number,
+  ): void;
   /** out = dy·[y > 0] over n values (fp32, as tf.mul(dy, tf.step(y))). */
   reluGrad(dy: Float32Array, y: Float32Array, out: Float32Array, n: number): void;
   /**
