@@ -7,85 +7,14 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendName } from '../kernels/tf/backend.js';
 import { GraphSage } from '../kernels/nn/graphsage.js';
-import type { BlockLike, SubgraphBatch } from '../kernels/nn/block.js';
+import type { SubgraphBatch } from '../kernels/nn/block.js';
+import { syntheticBatch } from './synthetic-batch.js';
 import { Mulberry32 } from '../runtime/prng.js';
 import { csrMean, csrMeanStats } from '../kernels/ops/csr-mean.js';
 import { csrMeanFromData } from '../kernels/ops/csr-mean-data.js';
 import { opTimes, setOpTiming, type OpTime } from '../kernels/tf/op-timer.js';
 import { Adam } from '../kernels/optim/adam.js';
 import { gitCommit } from './git-commit.js';
-
-interface SyntheticBatchOptions {
-  numSeeds: number;
-  /** Per hop from the seeds outwards, as samplers take them. */
-  fanouts: number[];
-  featureDim: number;
-  numNodes: number;
-  /** Zipf-like exponent of neighbour popularity: larger = more hub sharing = fewer unique nodes. */
-  skew: number;
-  /** Fraction of destinations with fewer neighbours than the fanout. */
-  lowDegreeFraction: number;
-  seed: number;
-}
-
-/**
- * Sampled blocks shaped like a power-law graph's: every destination draws up to `fanout`
- * neighbours whose ids follow a power law (hubs recur across destinations and deduplicate),
- * mapped to local ids with destinations first; blocks returned input layer first.
- */
-function syntheticBatch(o: SyntheticBatchOptions): SubgraphBatch {
-  const rng = new Mulberry32(o.seed);
-  const a = 1 - o.skew;
-  const draw = (): number => {
-    const v = Math.pow(1 + rng.next() * (Math.pow(o.numNodes, a) - 1), 1 / a);
-    return Math.min(o.numNodes - 1, Math.floor(v) - 1);
-  };
-  let frontier: number[] = [];
-  const seen = new Set<number>();
-  while (frontier.length < o.numSeeds) {
-    const v = rng.int(o.numNodes);
-    if (!seen.has(v)) {
-      seen.add(v);
-      frontier.push(v);
-    }
-  }
-  const blocks: BlockLike[] = [];
-  for (const fanout of o.fanouts) {
-    const local = new Map<number, number>();
-    const src: number[] = [];
-    for (const v of frontier) {
-      local.set(v, src.length);
-      src.push(v);
-    }
-    const indptr = new Int32Array(frontier.length + 1);
-    const indices: number[] = [];
-    for (let i = 0; i < frontier.length; i++) {
-      const deg = rng.next() < o.lowDegreeFraction ? 1 + rng.int(fanout) : fanout;
-      for (let k = 0; k < deg; k++) {
-        const g = draw();
-        let id = local.get(g);
-        if (id === undefined) {
-          id = src.length;
-          local.set(g, id);
-          src.push(g);
-        }
-        indices.push(id);
-      }
-      indptr[i + 1] = indices.length;
-    }
-    blocks.push({
-      numDst: frontier.length,
-      numSrc: src.length,
-      indptr,
-      indices: Int32Array.from(indices),
-    });
-    frontier = src;
-  }
-  blocks.reverse();
-  const features = new Float32Array(blocks[0].numSrc * o.featureDim);
-  for (let i = 0; i < features.length; i++) features[i] = rng.next() * 2 - 1;
-  return { blocks, features, numSeeds: o.numSeeds };
-}
 
 function quantiles(xs: number[]): { median: number; p10: number; p90: number; min: number } {
   const s = xs.slice().sort((x, y) => x - y);

@@ -9,21 +9,21 @@
   },
   "targets": [
     {
-      "target_name": "weft_gemm_avx512",
+      "target_name": "weft_isa_avx512",
       "type": "static_library",
-      "sources": ["gemm-avx512.cc"],
+      "sources": ["isa-avx512.cc"],
       "conditions": [["target_arch=='x64'", {"cflags_cc": ["-mavx512f", "-mfma", "-Wno-maybe-uninitialized"]}]]
     },
     {
-      "target_name": "weft_gemm_avx2",
+      "target_name": "weft_isa_avx2",
       "type": "static_library",
-      "sources": ["gemm-avx2.cc"],
+      "sources": ["isa-avx2.cc"],
       "conditions": [["target_arch=='x64'", {"cflags_cc": ["-mavx2", "-mfma"]}]]
     },
     {
       "target_name": "weft_native",
-      "sources": ["binding.cc", "gemm-scalar.cc", "csr.cc", "optim.cc", "memory.cc", "sample.cc"],
-      "dependencies": ["weft_gemm_avx512", "weft_gemm_avx2"]
+      "sources": ["binding.cc", "gemm-scalar.cc", "csr.cc", "optim.cc", "memory.cc", "sample.cc", "mask.cc", "gather.cc"],
+      "dependencies": ["weft_isa_avx512", "weft_isa_avx2"]
     }
   ]
 }

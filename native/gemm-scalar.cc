@@ -7,16 +7,17 @@ namespace weft {
 namespace {
 struct V1 {
   using T = float;
-  static constexpr int W = 1;
+  static constexpr int W = 1;  // no column is ever left over: loadPart/storePart are never reached
+  static constexpr bool kWideTile = false;
   static T zero() { return 0.0f; }
   static T load(const float* p) { return *p; }
+  static T loadPart(const float* p, int) { return *p; }
   static T set1(float x) { return x; }
   static T fma(T a, T b, T c) { return std::fma(a, b, c); }
-  static void storeFinished(const GemmArgs& g, T (*acc)[2], int rows, int64_t i, int64_t j,
-                            int vecs, bool last) {
-    for (int h = 0; h < vecs; h++)
-      for (int r = 0; r < rows; r++) g.c[(i + r) * g.n + j + h] = finish(g, acc[r][h], j + h, last);
-  }
+  static T add(T a, T b) { return a + b; }
+  static T relu(T v) { return v > 0.0f ? v : 0.0f; }
+  static void store(float* p, T v) { *p = v; }
+  static void storePart(float* p, T v, int) { *p = v; }
 };
 }  // namespace
 

@@ -40,11 +40,22 @@ struct CsrArgs {
 // out[outOffset + i·outStride + j] = scale_i · Σ_e w_e·x[indices[e]·d + j]: float64 sums in edge
 // order, one multiply by scale_i = 1/norm_i (mean) or 1, rounded to fp32 once — the arithmetic of
 // kernels/ops/csr-weighted-mean.ts, so both give the same bits.
-void csrMean(const CsrArgs& a, const float* x, float* out, int64_t outStride, int64_t outOffset);
+// Per instruction set, as the GEMM (false: no code for it in this build); the same bits on each.
+bool csrMeanAvx512(const CsrArgs& a, const float* x, float* out, int64_t outStride,
+                   int64_t outOffset);
+bool csrMeanAvx2(const CsrArgs& a, const float* x, float* out, int64_t outStride,
+                 int64_t outOffset);
+void csrMeanScalar(const CsrArgs& a, const float* x, float* out, int64_t outStride,
+                   int64_t outOffset);
 
 // dh[indices[e]·d + j] += w_e·scale_i·dout[inOffset + i·inStride + j], in the order of
 // kernels/ops/csr-mean.ts's csrScatterRows (float64 products, one fp32 rounding per add).
-void csrScatter(const CsrArgs& a, const float* dout, int64_t inStride, int64_t inOffset, float* dh);
+bool csrScatterAvx512(const CsrArgs& a, const float* dout, int64_t inStride, int64_t inOffset,
+                      float* dh);
+bool csrScatterAvx2(const CsrArgs& a, const float* dout, int64_t inStride, int64_t inOffset,
+                    float* dh);
+void csrScatterScalar(const CsrArgs& a, const float* dout, int64_t inStride, int64_t inOffset,
+                      float* dh);
 
 // The runs an optimizer step updates: with rows, run k is p[rows[k]·width ..] (and its slots) with
 // gradient g[k·width ..], in the order of rows (an embedding table's rows); without, the one run
@@ -101,6 +112,30 @@ struct UniformHopArgs {
 };
 // -1 when a chosen neighbour id is not below numNodes (the map is then left as it was).
 int64_t uniformHop(const UniformHopArgs& a);
+
+// out[outOffset + i·outStride + j] = x[rows[i]·d + j] for i < numRows, j < d: rows of a large
+// matrix (the graph's features) copied to a batch, the next rows prefetched while one is copied.
+void gatherRows(const float* x, const int32_t* rows, int64_t numRows, int64_t d, float* out,
+                int64_t outStride, int64_t outOffset);
+
+// Inverted dropout of n values: out[i] = x[i]·scale·keep(i), keep(i) = 1 when the 16-bit half of
+// the pair hash of (i/2, key) is at least threshold (kernels/nn/dropout.ts; float64 product, one
+// rounding to fp32). x and out must not overlap.
+struct DropoutArgs {
+  const float* x;
+  float* out;
+  int64_t n;
+  uint32_t key;
+  int32_t threshold;
+  double scale;
+};
+// Each returns false when this build has no code for its instruction set.
+bool dropoutAvx512(const DropoutArgs& a);
+bool dropoutAvx2(const DropoutArgs& a);
+void dropoutScalar(const DropoutArgs& a);
+
+// out[i] = dy[i]·(y[i] > 0 ? 1 : 0) in fp32, as tf.mul(dy, tf.step(y)).
+void reluGrad(const float* dy, const float* y, float* out, int64_t n);
 
 // Asks for 2 MiB pages over the 2 MiB-aligned interior of [data, data + bytes) and, with collapse,
 // for the pages already touched to be merged now. Returns the bytes advised, 0 where unsupported,

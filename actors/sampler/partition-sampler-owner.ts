@@ -4,6 +4,7 @@ import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from '../../graph-store/types.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { nodeSizes, scoresOfSizes, sizeSum } from '../../kernels/sampling/fanout-budget.js';
 import { firstAtOrAfter } from '../../kernels/sampling/temporal-window.js';
+import { adviseHugePages } from '../../kernels/native/huge-pages.js';
 import { InputError } from '../../runtime/errors.js';
 import { lowerBound } from '../../runtime/lower-bound.js';
 import { ownedLinkEdges } from './partition-link-seeds.js';
@@ -40,6 +41,8 @@ export class PartitionOwner {
   /** Budget sizes of the owned nodes by mode, and their scores by mode, alpha and mean. */
   private readonly sizes = new Map<string, Float64Array>();
   private readonly scores = new Map<string, Float32Array>();
+  /** Bytes of the part's randomly read arrays now on 2 MiB pages (0 on the wasm kernels). */
+  readonly hugePageBytes: number;
 
   constructor(readonly part: SharedGraph) {
     const p = part.partition;
@@ -64,6 +67,8 @@ export class PartitionOwner {
     this.bucket = bucket;
     this.ids = ids;
     this.numNodesGlobal = n;
+    // Peers' neighbour reads and feature rows land at random in these, as a whole-graph producer's do.
+    this.hugePageBytes = adviseHugePages([part.csr.indptr, part.csr.indices, part.features]);
   }
 
   /** Local row of global id g, or -1 when this part does not own it (a search inside g's bucket). */

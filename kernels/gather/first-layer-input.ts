@@ -1,5 +1,6 @@
 // The first GraphSAGE layer's input, built where the features are read: for each block-0 destination
 // v the row [x_v | mean_{u in N(v)} x_u], gathered and aggregated in one pass by global id.
+import { nativeKernels } from '../native/addon.js';
 import type { FeatureStore } from '../../graph-store/types.js';
 import { copyDestinationRows, csrWeightedMean } from '../ops/csr-weighted-mean.js';
 
@@ -68,11 +69,15 @@ export function firstLayerInput(
     s.rowIds = new Int32Array(Math.ceil(numEdges * 1.25));
   const rowIds = s.rowIds;
   for (let k = 0; k < numEdges; k++) rowIds[k] = nodes[indices[k]];
-  for (let i = 0; i < numDst; i++) {
-    const o = i * 2 * d;
-    const self = nodes[i] * d;
-    for (let j = 0; j < d; j++) out[o + j] = x[self + j];
-  }
+  const addon = nativeKernels();
+  // The self rows are random reads into the whole feature matrix: the addon prefetches ahead.
+  if (addon !== null) addon.gatherRows(x, nodes, numDst, d, out, 2 * d, 0);
+  else
+    for (let i = 0; i < numDst; i++) {
+      const o = i * 2 * d;
+      const self = nodes[i] * d;
+      for (let j = 0; j < d; j++) out[o + j] = x[self + j];
+    }
   csrWeightedMean([x], null, null, d, indptr, rowIds, weights, numDst, true, out, 2 * d, d);
 }
 

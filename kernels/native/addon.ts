@@ -8,6 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { BackendError } from '../tf/errors.js';
 import type { AdagradRuns, AdamRuns } from './optimizer-runs.js';
 
+/** The CSR both aggregation calls take first (native/kernels.h, CsrArgs). */
+type CsrOperands = [
+  indptr: Int32Array,
+  indices: Int32Array,
+  weights: Float32Array | null,
+  numDst: number,
+  d: number,
+  mean: boolean,
+];
+
 /** The addon's exports (native/binding.cc); lengths and indices are checked there. */
 export interface NativeAddon {
   /** c[m×n] = op(a)·op(b) (+ bias) (ReLU); see native/kernels.h. */
@@ -23,29 +33,25 @@ export interface NativeAddon {
     bias: Float32Array | null,
     relu: boolean,
   ): void;
+  /** Rows of x aggregated over the CSR into out (rows outStride apart, from outOffset). */
   csrMean(
-    indptr: Int32Array,
-    indices: Int32Array,
-    weights: Float32Array | null,
-    numDst: number,
-    d: number,
-    mean: boolean,
-    x: Float32Array,
-    out: Float32Array,
-    outStride: number,
-    outOffset: number,
+    ...args: [
+      ...CsrOperands,
+      x: Float32Array,
+      out: Float32Array,
+      outStride: number,
+      outOffset: number,
+    ]
   ): void;
+  /** The transpose: dout's rows (inStride apart, from inOffset) scattered into dh. */
   csrScatter(
-    indptr: Int32Array,
-    indices: Int32Array,
-    weights: Float32Array | null,
-    numDst: number,
-    d: number,
-    mean: boolean,
-    dout: Float32Array,
-    dh: Float32Array,
-    inStride: number,
-    inOffset: number,
+    ...args: [
+      ...CsrOperands,
+      dout: Float32Array,
+      dh: Float32Array,
+      inStride: number,
+      inOffset: number,
+    ]
   ): void;
   /**
    * One hop of uniform neighbour sampling, fanout k >= 1, over the sampler's rows [lo, hi): the
@@ -71,6 +77,27 @@ export interface NativeAddon {
   adam(...args: AdamRuns): void;
   /** One Adagrad step over the runs of p. */
   adagrad(...args: AdagradRuns): void;
+  /** Inverted dropout of n values with the hash mask of kernels/nn/dropout.ts (the same bits). */
+  dropout(
+    x: Float32Array,
+    out: Float32Array,
+    n: number,
+    key: number,
+    threshold: number,
+    scale: number,
+  ): void;
+  /** Rows `rows` of x (width d) into out, row i at outOffset + i·outStride (every id checked). */
+  gatherRows(
+    x: Float32Array,
+    rows: Int32Array,
+    numRows: number,
+    d: number,
+    out: Float32Array,
+    outStride: number,
+    outOffset: number,
+  ): void;
+  /** out = dy·[y > 0] over n values (fp32, as tf.mul(dy, tf.step(y))). */
+  reluGrad(dy: Float32Array, y: Float32Array, out: Float32Array, n: number): void;
   /**
    * 2 MiB pages over the array's aligned interior (collapse: merge the filled pages now); the bytes
    * advised, 0 where unsupported, or -errno when refused.

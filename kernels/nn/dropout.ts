@@ -6,6 +6,7 @@ import { registerJsKernel, runKernel1 } from '../tf/js-kernel.js';
 import { timed } from '../tf/op-timer.js';
 import { ShapeError } from '../tf/errors.js';
 import { hash32 } from '../../runtime/prng.js';
+import { nativeKernels } from '../native/addon.js';
 
 export const DROPOUT = 'WeftDropout';
 
@@ -37,6 +38,12 @@ export function dropoutInto(x: Float32Array, out: Float32Array, rate: number, se
   const threshold = Math.round(rate * 65536);
   const scale = 1 / (1 - rate);
   const key = keyOf(seed);
+  const addon = nativeKernels();
+  if (addon !== null) {
+    // The same hash and float64 product, vectorised (native/mask.cc): the same bits.
+    addon.dropout(x, out, n, key, threshold, scale);
+    return;
+  }
   // ((u - threshold) >>> 31) is 1 exactly when u < threshold, i.e. when the element is dropped.
   let i = 0;
   for (let c = 0; i + 1 < n; c++, i += 2) {
@@ -62,6 +69,41 @@ tf.registerGradient({
     x: () => runKernel1(DROPOUT, { x: dy as tf.Tensor }, attrs as unknown as DropoutAttrs),
   }),
 });
+
+interface DropoutDataAttrs extends DropoutAttrs {
+  data: Float32Array;
+  shape: number[];
+}
+
+export const DROPOUT_DATA = 'WeftDropoutData';
+
+// No tensor input: data (the producer's first-layer rows) is read where it lies and only the
+// dropped-out values are written to the backend, instead of an upload and then a dropout pass.
+registerJsKernel<DropoutDataAttrs>({
+  kernelName: DROPOUT_DATA,
+  inputNames: [],
+  outputs: (_inputs, a) => [{ shape: a.shape.slice(), dtype: 'float32', zeroed: false }],
+  compute: (_ins, [out], a) =>
+    timed('dropout', () => dropoutInto(a.data, out as Float32Array, a.rate, a.seed)),
+});
+
+/**
+ * dropout(tf.tensor(data, shape), rate, seed) without the upload: the same values, no gradient
+ * (data is not a tensor of the tape).
+ */
+export function dropoutFromData(
+  data: Float32Array,
+  shape: number[],
+  rate: number,
+  seed: number,
+): tf.Tensor {
+  if (!(rate >= 0 && rate < 1)) throw new ShapeError('dropout', `rate ${rate} must be in [0, 1)`);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== size)
+    throw new ShapeError('dropout', `${data.length} values for shape ${shape.join('×')}`);
+  if (rate === 0) return tf.tensor(data, shape, 'float32');
+  return runKernel1(DROPOUT_DATA, {}, { data, shape, rate, seed: seed >>> 0 });
+}
 
 /** Inverted dropout with a deterministic mask for `seed`; rate 0 returns x unchanged. */
 export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number): T {

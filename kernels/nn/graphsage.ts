@@ -9,7 +9,7 @@ import { recordTime } from '../tf/op-timer.js';
 import { validateBatch, type SubgraphBatch } from './block.js';
 import { dense } from './dense.js';
 import { gatherRows } from '../ops/gather-rows.js';
-import { dropout } from './dropout.js';
+import { dropout, dropoutFromData } from './dropout.js';
 import { gatEncode, gatParamSpecs, type GatConfig } from './gat.js';
 import { rgcnEncode, rgcnParamSpecs, type RgcnConfig } from './rgcn.js';
 import { gcnEncode, gcnParamSpecs, type GcnConfig } from './gcn.js';
@@ -290,14 +290,19 @@ export class GraphSage {
     for (let l = 0; l < c.numLayers; l++) {
       const block = batch.blocks[l];
       const last = l === c.numLayers - 1;
-      let x =
-        l === 0
-          ? batch.layer0 !== undefined
-            ? tf.tensor2d(batch.layer0, [block.numDst, 2 * c.inDim])
-            : csrMeanFromData(batch.features, c.inDim, block, opts)
-          : csrMean(h!, block, opts);
-      if (l === 0 && dropoutSeed !== null && c.inputDropout > 0)
-        x = dropout(x, c.inputDropout, mixSeed(dropoutSeed, 0x1000));
+      const inputDrop = l === 0 && dropoutSeed !== null && c.inputDropout > 0;
+      const inputSeed = inputDrop ? mixSeed(dropoutSeed, 0x1000) : 0;
+      let x: tf.Tensor2D;
+      if (l > 0) x = csrMean(h!, block, opts);
+      else if (batch.layer0 === undefined)
+        x = csrMeanFromData(batch.features, c.inDim, block, opts);
+      else {
+        // The producer's rows go to the backend once, dropped out on the way when training.
+        const shape = [block.numDst, 2 * c.inDim];
+        const rate = inputDrop ? c.inputDropout : 0;
+        x = dropoutFromData(batch.layer0, shape, rate, inputSeed) as tf.Tensor2D;
+      }
+      if (inputDrop && batch.layer0 === undefined) x = dropout(x, c.inputDropout, inputSeed);
       const fuseRelu = !last && c.norm !== 'layer';
       const drop =
         !last && dropoutSeed !== null && c.dropout > 0

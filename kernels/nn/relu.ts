@@ -3,13 +3,32 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { timed } from '../tf/op-timer.js';
+import { registerJsKernel, runKernel1 } from '../tf/js-kernel.js';
+import { nativeKernels } from '../native/addon.js';
+
+export const RELU_GRAD = 'WeftReluGrad';
+
+registerJsKernel<Record<string, never>>({
+  kernelName: RELU_GRAD,
+  inputNames: ['dy', 'y'],
+  outputs: ([dy]) => [{ shape: dy.shape.slice(), dtype: 'float32', zeroed: false }],
+  compute: ([dy, y], [out]) => {
+    const addon = nativeKernels();
+    if (addon === null) throw new Error(`${RELU_GRAD} runs only with the native kernels`);
+    addon.reluGrad(dy as Float32Array, y as Float32Array, out as Float32Array, out.length);
+  },
+});
 
 /**
- * dy masked by y > 0 (y is the ReLU output, so y > 0 exactly where the input was > 0). Two wasm
- * SIMD ops (step, mul) beat one JS pass here: 1.2 ms vs 3.3 ms on 1.35M elements.
+ * dy masked by y > 0 (y is the ReLU output, so y > 0 exactly where the input was > 0): one native
+ * pass, or two wasm SIMD ops (step, mul), which beat one JS pass (1.2 ms vs 3.3 ms on 1.35M values).
  */
 export function reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  return timed('relu.grad', () => tf.tidy(() => tf.mul(dy, tf.step(y))));
+  return timed('relu.grad', () =>
+    nativeKernels() !== null && dy.dtype === 'float32' && y.dtype === 'float32'
+      ? runKernel1(RELU_GRAD, { dy, y }, {})
+      : tf.tidy(() => tf.mul(dy, tf.step(y))),
+  );
 }
 
 /** max(x, 0), differentiable through reluGrad. */

@@ -3,7 +3,7 @@
 // (no destinations, empty rows, widths that are not multiples of 8), and indices checked.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { nativeKernels, setNativeEnabled } from '../../../kernels/native/addon.js';
+import { nativeKernels, setNativeEnabled, type NativeIsa } from '../../../kernels/native/addon.js';
 import {
   csrMeanReference,
   csrMeanTransposeReference,
@@ -81,14 +81,22 @@ function backward(seed: number): Float32Array {
 describe.skipIf(addon === null)('native CSR aggregation', () => {
   afterEach(() => setNativeEnabled(true));
 
-  it('gives the bits of the JavaScript kernels, forward and transposed', () => {
-    for (let seed = 1; seed <= 60; seed++) {
-      const nat = [forward(seed), backward(seed)];
-      setNativeEnabled(false);
-      const js = [forward(seed), backward(seed)];
-      setNativeEnabled(true);
-      expect(nat[0], `forward seed ${seed}`).toEqual(js[0]);
-      expect(nat[1], `transpose seed ${seed}`).toEqual(js[1]);
+  it('gives the bits of the JavaScript kernels, forward and transposed, on every instruction set', () => {
+    const order = ['avx512', 'avx2', 'scalar'] as NativeIsa[];
+    const isas = order.filter((i) => order.indexOf(i) >= order.indexOf(addon!.bestIsa()));
+    try {
+      for (const isa of isas)
+        for (let seed = 1; seed <= 60; seed++) {
+          addon!.isa(isa);
+          const nat = [forward(seed), backward(seed)];
+          setNativeEnabled(false);
+          const js = [forward(seed), backward(seed)];
+          setNativeEnabled(true);
+          expect(nat[0], `${isa} forward seed ${seed}`).toEqual(js[0]);
+          expect(nat[1], `${isa} transpose seed ${seed}`).toEqual(js[1]);
+        }
+    } finally {
+      addon!.isa(addon!.bestIsa());
     }
   });
 

@@ -53,6 +53,10 @@ const shapes: [number, number, number][] = [
   [13, 40, 257],
   [2, 130, 600],
   [37, 8, 64],
+  // Columns left over by the vector width (masked lanes): n = 8 classes, 16 + 4, 3.
+  [9, 8, 300],
+  [6, 20, 5],
+  [1, 3, 1000],
 ];
 
 function cases(): Case[] {
@@ -118,6 +122,22 @@ describe.skipIf(addon === null)('native GEMM', () => {
       byIsa[i].forEach((out, idx) => expect(out, `${isas[i]} case ${idx}`).toEqual(byIsa[0][idx]));
     addon!.isa(isas[0]);
     cases().forEach((c, idx) => expect(run(c, idx + 1).out).toEqual(byIsa[0][idx]));
+  });
+
+  it('writes no value past m·n (the masked columns of the last vector)', () => {
+    for (const [m, n, k] of [
+      [9, 8, 300],
+      [6, 20, 5],
+      [3, 1, 2],
+    ]) {
+      const rng = new Mulberry32(m * n + k);
+      const a = randomArray(rng, m * k, 2);
+      const b = randomArray(rng, k * n, 2);
+      const c = new Float32Array(m * n + 32).fill(-7);
+      addon!.gemm(a, b, c, m, n, k, false, false, randomArray(rng, n, 1), true);
+      expect(Array.from(c.subarray(m * n))).toEqual(new Array(32).fill(-7));
+      expect(c.subarray(0, m * n).every((x) => x >= 0)).toBe(true);
+    }
   });
 
   it('refuses arrays shorter than the shapes say, and unknown instruction sets', () => {
