@@ -1,5 +1,6 @@
 // The job spec: one declaration of every field (type, default, bounds, meaning) from which the
 // TypeScript type, validation with file/line/field errors, flag overrides and docs all derive.
+import type { PprRelationOptions } from '../kernels/sampling/types.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
 import { ConfigError } from '../runtime/errors.js';
@@ -271,6 +272,33 @@ export const JOB_FIELDS = {
     relationFanouts: fanoutMap(
       "Per-relation fanouts (docs/encoders.md): relation name (the edge type's key src__rel__dst, or rel alone when only one edge type has it) to its neighbours per hop (each 0..10000; length = model.layers). Each listed relation draws its own count from its own edges of a row, newest first under temporal sampling; the relations not listed are drawn together at sampling.fanouts. In YAML a mapping; with --set `name=10,5;other=3,2`. Uniform and temporal sampling only, not with sampling.budget; with cluster.partitions the owners send each window's edge types and the batches equal the whole-graph sampler's.",
     ),
+    ppr: {
+      topK: int(
+        0,
+        "PPR neighbours as a relation (docs/encoders.md, LiGNN's multi-hop neighbours): each node of the first sampling.ppr.hops hops also aggregates its topK nodes of highest personalized PageRank (Andersen–Chung–Lang push), after its drawn neighbours; with model.encoder rgcn they are one more relation with its own weights, with sage they join the neighbourhood. On link tasks the walk follows only edges before the pair's time, so no held-out edge leaks. 0 = off. Uniform and temporal sampling, whole-graph samplers (not cluster.partitions).",
+        0,
+        1024,
+      ),
+      hops: int(
+        1,
+        'Hops whose nodes get PPR neighbours, from the seeds (1..model.layers); each push costs about 1/(alpha·epsilon) edge reads at most.',
+        1,
+        16,
+      ),
+      alpha: numIn(
+        0.25,
+        'Restart probability of the PPR walk (as in PPRGo); also sampling.strategy ppr.',
+        {
+          above: 0,
+          below: 1,
+        },
+      ),
+      epsilon: numIn(
+        1e-4,
+        'Push threshold: a node is pushed while its residual >= epsilon · its out-degree; smaller is more exact and slower. Also sampling.strategy ppr.',
+        { above: 0, below: 1 },
+      ),
+    },
     batchSize: int(1024, 'Seeds (or seed edges) per mini-batch.', 1, 1 << 20),
     samplers: int(
       1,
@@ -913,6 +941,19 @@ export function firstLayerFused(spec: {
   return spec.sampling.fuseFirstLayer && spec.model.encoder === 'sage';
 }
 
+/** sampling.ppr as the samplers' PPR relation; undefined when topK is 0. */
+export function pprRelationOf(spec: {
+  sampling: { ppr: { topK: number; hops: number; alpha: number; epsilon: number } };
+}): PprRelationOptions | undefined {
+  const { topK, hops, alpha, epsilon } = spec.sampling.ppr;
+  return topK > 0 ? { topK, hops, alpha, epsilon } : undefined;
+}
+
+/** The relations a relation-aware encoder weighs: the graph's edge types, and PPR's when on. */
+export function encoderRelations(spec: JobSpec, graphRelations: number): number {
+  return graphRelations + (spec.sampling.ppr.topK > 0 ? 1 : 0);
+}
+
 /** The attention encoder's fields against the rest of the model. */
 function checkEncoder(spec: JobSpec, where: Where): void {
   const at = (path: string[], field: string) => {
@@ -998,6 +1039,26 @@ function checkEvalRelations(spec: JobSpec, where: Where): void {
     );
 }
 
+/** sampling.ppr: hops within the layers, with samplers whose rows it can join. */
+function checkPprRelation(spec: JobSpec, where: Where): void {
+  const ppr = spec.sampling.ppr;
+  if (ppr.topK === 0) return;
+  const fail = failAt(where, ['sampling', 'ppr', 'topK']);
+  if (ppr.hops > spec.model.layers)
+    fail(`is ${ppr.hops} but model.layers is ${spec.model.layers}`, ['sampling', 'ppr', 'hops']);
+  const strategy = spec.task === 'link' ? 'temporal' : spec.sampling.strategy;
+  if (strategy === 'ppr' || strategy === 'weighted')
+    fail(
+      `PPR neighbours join rows drawn uniformly or in time, not with sampling.strategy ${strategy}`,
+      ['sampling', 'ppr', 'topK'],
+    );
+  if (spec.cluster.partitions)
+    fail(
+      'the PPR push walks the whole graph; partition-owning samplers hold a part of it: use whole-graph samplers or sampling.ppr.topK 0',
+      ['sampling', 'ppr', 'topK'],
+    );
+}
+
 /** The densify section's cross-field rules (low below high, the relation's name), located. */
 function checkDensify(spec: JobSpec, where: Where): void {
   if (!spec.densify.enabled) return;
@@ -1048,6 +1109,7 @@ function crossCheck(spec: JobSpec, where: Where): void {
   checkDensify(spec, where);
   checkEncoder(spec, where);
   checkRelationFanouts(spec, where);
+  checkPprRelation(spec, where);
   checkTemporal(spec, where);
   // PPR pushes residuals over the whole graph until they settle: across partitions that is a round
   // trip per push wave, so it stays with whole-graph samplers (link tasks always sample in time).

@@ -12,6 +12,7 @@ import type {
   SampleEdgesOptions,
   SamplerOptions,
 } from '../../kernels/sampling/types.js';
+import { PPR_EDGE_ID } from '../../kernels/sampling/ppr-relation.js';
 import { firstLayerFused } from '../job-spec.js';
 import { relationFanoutsByType } from '../plan/relation-fanouts.js';
 import { DEGREE_POWER, DrawnNegatives } from './drawn-negatives.js';
@@ -148,13 +149,19 @@ export class BatchProducer {
     writeActivities(this.graph, this.config.activities!, req.src!, req.times, out, req.heldOutFrom);
   }
 
-  /** The relation of each sampled edge, read at its CSR position (0 in a single-relation graph). */
+  /**
+   * The relation of each sampled edge, read at its CSR position (0 in a single-relation graph); a PPR
+   * neighbour (edge id PPR_EDGE_ID) is the relation after the graph's own.
+   */
   private writeEdgeTypes(b: SampledBlock, out: Int32Array): void {
     const ids = b.edgeIds;
     if (ids === undefined) throw new Error('edge types need a sampler built with returnEdgeIds');
     const types = this.graph.csr.edgeType;
-    if (types === undefined) out.fill(0);
-    else for (let k = 0; k < out.length; k++) out[k] = types[ids[k]];
+    const ppr = Math.max(1, this.graph.edgeTypes.length);
+    for (let k = 0; k < out.length; k++) {
+      const id = ids[k];
+      out[k] = id === PPR_EDGE_ID ? ppr : types === undefined ? 0 : types[id];
+    }
   }
 }
 
@@ -270,6 +277,7 @@ export function maxBatchBytes(
       fanouts: number[];
       fuseFirstLayer: boolean;
       relationFanouts?: Record<string, number[]>;
+      ppr?: { topK: number; hops: number };
     };
     model: { encoder: string; temporal?: { enabled: boolean } };
   },
@@ -285,7 +293,11 @@ export function maxBatchBytes(
   let dst0 = nodes;
   // A row draws each listed relation's fanout, and the hop's fanout from the relations not listed.
   const listed = Object.values(spec.sampling.relationFanouts ?? {});
-  const f = spec.sampling.fanouts.map((k, h) => listed.reduce((sum, r) => sum + r[h], k));
+  // And the PPR relation its topK at its hops.
+  const ppr = spec.sampling.ppr;
+  const f = spec.sampling.fanouts.map(
+    (k, h) => listed.reduce((sum, r) => sum + r[h], k) + (ppr && h < ppr.hops ? ppr.topK : 0),
+  );
   for (let h = 0; h < f.length; h++) {
     if (h === f.length - 1) dst0 = nodes;
     edges += frontier * f[h];

@@ -4,7 +4,7 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { ProducerConfig } from '../batch/batch-producer.js';
 import type { ActivityConfig } from '../batch/activity-sequences.js';
-import { firstLayerFused, type JobSpec } from '../job-spec.js';
+import { firstLayerFused, pprRelationOf, type JobSpec } from '../job-spec.js';
 import { budgetOf } from './fanout-budgets.js';
 import { linkSplit, nodeSplit } from './link-split.js';
 import type { SeedSource } from './seed-source.js';
@@ -82,6 +82,8 @@ export function producerConfigs(
     fanouts: spec.sampling.fanouts,
     seed: spec.train.seed,
     ...(budgetOf(spec) ? { budget: budgetOf(spec) } : {}),
+    ...(spec.sampling.strategy === 'ppr' ? { ppr: spec.sampling.ppr } : {}),
+    ...(pprRelationOf(spec) ? { pprRelation: pprRelationOf(spec) } : {}),
     // The relation-aware encoder reads each sampled edge's type at its CSR position.
     ...(relational ? { returnEdgeIds: true } : {}),
   };

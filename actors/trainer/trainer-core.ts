@@ -10,7 +10,7 @@ import type { GcnConfig } from '../../kernels/nn/gcn.js';
 import type { TemporalConfig } from '../../kernels/nn/temporal-model.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
 import { accuracy, argmaxRows, macroF1 } from '../../kernels/metrics/index.js';
-import type { JobSpec } from '../job-spec.js';
+import { encoderRelations, type JobSpec } from '../job-spec.js';
 import { scaledLr } from '../parameter-server/optimizer-config.js';
 
 export { scaledLr };
@@ -77,7 +77,7 @@ export function buildModel(
     validate: false,
     task,
     ...idEmbeddingOf(spec, numClasses),
-    ...encoderOf(spec, numRelations),
+    ...encoderOf(spec, encoderRelations(spec, numRelations)),
     ...temporalOf(spec, inDim, numRelations),
   });
 }

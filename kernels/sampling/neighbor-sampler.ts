@@ -9,7 +9,8 @@ import { growFloat32, growFloat64, growInt32 } from './grow.js';
 import { KeyedNodeMap } from './keyed-node-map.js';
 import { DirectNodeMap } from './node-map.js';
 import { PairSet } from './pair-set.js';
-import { PprPush } from './ppr-push.js';
+import type { PprPush } from './ppr-push.js';
+import { pprPushOf, PprRelation } from './ppr-relation.js';
 import { RelationFanouts } from './relation-fanouts.js';
 import { Xoshiro128 } from '../../runtime/prng.js';
 import { TimeGroups } from './time-groups.js';
@@ -30,8 +31,6 @@ import { WeightedPicker } from './weighted-pick.js';
 
 const STRATEGIES: readonly SamplingStrategy[] = ['uniform', 'weighted', 'temporal', 'ppr'];
 const MAX_NODES = 0x7fffffff;
-const DEFAULT_PPR_ALPHA = 0.25;
-const DEFAULT_PPR_EPSILON = 1e-4;
 /** Largest rows × fanout a native hop sizes its buffers for (16 M edges, 200 MB of scratch). */
 const MAX_NATIVE_HOP_EDGES = 1 << 24;
 /** Lane that separates negative draws from neighbour draws of the same batch seed. */
@@ -79,6 +78,8 @@ export class NeighborSampler {
   private readonly budget: FanoutBudget | null;
   /** Per-relation fanouts (options.relationFanouts); null: one fanout per hop for every edge. */
   private readonly relations: RelationFanouts | null;
+  /** PPR neighbours as an extra relation (options.pprRelation); null: none. */
+  private readonly pprRelation: PprRelation | null;
   /** Hop being expanded (indexes the relation fanouts). */
   private hop = 0;
 
@@ -169,20 +170,12 @@ export class NeighborSampler {
           field: 'strategy',
         });
       }
-      const alpha = options.ppr?.alpha ?? DEFAULT_PPR_ALPHA;
-      const epsilon = options.ppr?.epsilon ?? DEFAULT_PPR_EPSILON;
-      if (!(alpha > 0 && alpha < 1)) {
-        throw new ConfigError(`alpha ${alpha} must be in (0, 1)`, { field: 'ppr.alpha' });
-      }
-      if (!(epsilon > 0 && epsilon < 1)) {
-        throw new ConfigError(`epsilon ${epsilon} must be in (0, 1)`, { field: 'ppr.epsilon' });
-      }
       if (this.returnEdgeIds) {
         throw new ConfigError('PPR neighbours are not graph edges; returnEdgeIds is unavailable', {
           field: 'returnEdgeIds',
         });
       }
-      this.ppr = new PprPush(this.csr, alpha, epsilon);
+      this.ppr = pprPushOf(this.csr, options.ppr, 'ppr');
     }
     if (this.returnEdgeIds && !this.csr) {
       throw new ConfigError(
@@ -194,6 +187,7 @@ export class NeighborSampler {
     }
     this.carriesWeights = strategy === 'weighted' || strategy === 'ppr';
     this.relations = this.relationFanoutsOf(options);
+    this.pprRelation = this.pprRelationOf(options);
     // Parallel per-edge arrays always match edges' capacity, so one bounds check covers them.
     if (this.carriesWeights) this.edgeW = new Float32Array(this.edges.length);
     if (this.returnEdgeIds) this.edgeId = new Float64Array(this.edges.length);
@@ -358,6 +352,11 @@ export class NeighborSampler {
     const exclude =
       (opts.excludeSeedEdges ?? true) && this.strategy !== 'ppr' && this.strategy !== 'temporal';
     this.excludeActive = exclude && count > 0;
+    if (this.excludeActive && this.pprRelation !== null)
+      throw new ConfigError(
+        "PPR neighbours would walk through the hidden seed edges; sample link batches with 'temporal' (the walk stays before each pair's time) or excludeSeedEdges false",
+        { field: 'pprRelation' },
+      );
     if (this.excludeActive && !this.csr) {
       throw new ConfigError(
         'hiding seed edges reads whole rows; this store holds part of the graph',
@@ -578,9 +577,31 @@ export class NeighborSampler {
       edgeIds: this.returnEdgeIds ? this.edgeId : null,
     };
     yield this.store.neighbors(rows, this.rowPtr, this.pos, this.rowStart, out);
+    const end = this.withPprNeighbors(lo, hi, rows.times, e0, e1);
     if (this.keyedMode) this.mapKeyed(lo, hi);
-    else this.mapDirect(e0, e1);
-    this.e = e1;
+    else this.mapDirect(e0, end);
+    this.e = end;
+  }
+
+  /**
+   * At the PPR relation's hops: each row's top-k PPR nodes (global ids) after its drawn edges, walked
+   * before the row's query time under 'temporal'. Returns the hop's new end of edges.
+   */
+  private withPprNeighbors(
+    lo: number,
+    hi: number,
+    times: Float64Array | null,
+    e0: number,
+    e1: number,
+  ): number {
+    const ppr = this.pprRelation;
+    if (ppr === null || this.hop >= ppr.hops) return e1;
+    const extra = ppr.find(this.nodes, lo, hi, times);
+    this.e = e0;
+    this.ensureEdges(e1 - e0 + extra);
+    this.ensureNodes(e1 - e0 + extra);
+    ppr.splice(this.rowPtr, lo, hi, this.edges, this.returnEdgeIds ? this.edgeId : null, extra);
+    return e1 + extra;
   }
 
   /**
@@ -594,6 +615,7 @@ export class NeighborSampler {
       this.strategy === 'uniform' &&
       this.budget === null &&
       this.relations === null &&
+      this.pprRelation === null &&
       !this.keyedMode;
     // The addon takes the store's own layouts (u32 or f64 offsets, u32 ids); any other stays here.
     const csr = this.csr;
@@ -729,6 +751,21 @@ export class NeighborSampler {
     // Without the CSR here (a partitioned store) the types come with each hop's windows.
     const types = this.csr ? this.csr.edgeType : undefined;
     return new RelationFanouts(types, options.relationFanouts!, this.fanouts.length);
+  }
+
+  /** The PPR relation of the options, checked against the strategy and store; null when absent. */
+  private pprRelationOf(options: SamplerOptions): PprRelation | null {
+    if (options.pprRelation === undefined) return null;
+    if (this.strategy !== 'uniform' && this.strategy !== 'temporal')
+      throw new ConfigError(
+        `PPR neighbours join rows drawn uniformly or in time, not with strategy '${this.strategy}'`,
+        { field: 'pprRelation' },
+      );
+    if (!this.csr)
+      throw new ConfigError('PPR neighbours push over the whole graph; this store holds part', {
+        field: 'pprRelation',
+      });
+    return new PprRelation(this.csr, options.pprRelation, this.fanouts.length);
   }
 
   /**

@@ -1,6 +1,7 @@
 // Approximate personalized PageRank from one source by Andersen–Chung–Lang push, then the top-k nodes
 // by score: the neighbourhood LiGNN/PPRGo-style samplers use instead of direct neighbours.
 import type { Csr, Offsets } from '../../graph-store/types.js';
+import { firstAtOrAfter } from './temporal-window.js';
 
 /**
  * Reusable push state over all nodes (score, residual, queued flag) that is reset through a touched
@@ -12,6 +13,10 @@ export class PprPush {
   private readonly score: Float64Array;
   private readonly residual: Float64Array;
   private readonly queued: Uint8Array;
+  private readonly timestamps: Float64Array | undefined;
+  /** Out-degree before the run's time plus 1 of each touched node (0: not yet counted). */
+  private readonly degreePlus1: Int32Array;
+  private before = Infinity;
   private touched = new Int32Array(1024);
   private numTouched = 0;
   private queue = new Int32Array(1024);
@@ -32,14 +37,27 @@ export class PprPush {
     this.score = new Float64Array(csr.numNodes);
     this.residual = new Float64Array(csr.numNodes);
     this.queued = new Uint8Array(csr.numNodes);
+    this.timestamps = csr.timestamps;
+    this.degreePlus1 = new Int32Array(csr.timestamps ? csr.numNodes : 0);
   }
 
   /**
    * Runs push from `source` and writes its top-k other nodes into outNodes[0..c) with their scores in
    * outScores, by descending score (ties: smaller id first); returns c <= k. A node u is pushed while
    * residual(u) >= epsilon * outDegree(u); a node without out-edges keeps its residual as score.
+   * With `before` (a graph with timestamps), the walk follows only edges strictly before that time:
+   * the scores are those of the graph as it stood then, so no later edge can change them.
    */
-  topK(source: number, k: number, outNodes: Int32Array, outScores: Float64Array): number {
+  topK(
+    source: number,
+    k: number,
+    outNodes: Int32Array,
+    outScores: Float64Array,
+    before = Infinity,
+  ): number {
+    if (before !== Infinity && !this.timestamps)
+      throw new Error('a PPR walk before a time needs a graph with edge timestamps');
+    this.before = before;
     this.run(source);
     const c = this.selectTop(source, k, outNodes, outScores);
     this.clear();
@@ -53,6 +71,18 @@ export class PprPush {
       this.touched = grown;
     }
     this.touched[this.numTouched++] = v;
+  }
+
+  /** Out-edges of u the walk may follow: all of them, or those before the run's time (a prefix). */
+  private degree(u: number): number {
+    const start = this.indptr[u];
+    const end = this.indptr[u + 1];
+    if (this.before === Infinity) return end - start;
+    const cached = this.degreePlus1[u];
+    if (cached !== 0) return cached - 1;
+    const d = firstAtOrAfter(this.timestamps!, start, end, this.before) - start;
+    this.degreePlus1[u] = d + 1;
+    return d;
   }
 
   private run(source: number): void {
@@ -73,7 +103,7 @@ export class PprPush {
       queued[u] = 0;
       const ru = residual[u];
       const start = indptr[u];
-      const deg = indptr[u + 1] - start;
+      const deg = this.degree(u);
       if (deg === 0) {
         score[u] += ru;
         residual[u] = 0;
@@ -92,7 +122,7 @@ export class PprPush {
         const after = before + share;
         residual[v] = after;
         if (queued[v] === 0) {
-          const dv = indptr[v + 1] - indptr[v];
+          const dv = this.degree(v);
           if (after >= epsilon * dv) {
             if (size === queue.length) {
               // Grow the ring, unrolling it so head is 0.
@@ -154,11 +184,13 @@ export class PprPush {
   }
 
   private clear(): void {
-    const { score, residual, touched, numTouched } = this;
+    const { score, residual, touched, numTouched, degreePlus1 } = this;
+    const timed = this.before !== Infinity;
     for (let i = 0; i < numTouched; i++) {
       const v = touched[i];
       score[v] = 0;
       residual[v] = 0;
+      if (timed) degreePlus1[v] = 0;
     }
     this.numTouched = 0;
   }

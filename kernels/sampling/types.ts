@@ -30,6 +30,19 @@ export interface PprOptions {
 }
 
 /**
+ * PPR neighbours as an extra relation (LiGNN's multi-hop neighbours): each destination row of the
+ * first `hops` hops lists, after the edges drawn for it, its top-k PPR nodes (itself excluded, ties
+ * to the smaller id). Under 'temporal' the walk follows only edges strictly before the row's query
+ * time, so an edge at or after it never changes the result. Edge ids of these edges are -1.
+ */
+export interface PprRelationOptions extends PprOptions {
+  /** PPR nodes per row (>= 1). */
+  readonly topK: number;
+  /** Hops whose rows get them, from the seeds' (1..fanouts.length); default 1. */
+  readonly hops?: number;
+}
+
+/**
  * Everything a sampler is built from besides the graph. Plain JSON-able data: pass it through
  * `workerData` and build the same sampler in a worker thread.
  */
@@ -46,7 +59,9 @@ export interface SamplerOptions {
   readonly temporalPick?: TemporalPick;
   /** 'ppr' only. */
   readonly ppr?: PprOptions;
-  /** Also return, per sampled edge, its position in the CSR (edge id); default false. */
+  /** 'uniform' and 'temporal' only: PPR neighbours as one more relation of each row. */
+  readonly pprRelation?: PprRelationOptions;
+  /** Also return, per sampled edge, its position in the CSR (edge id; -1 for a PPR neighbour). */
   readonly returnEdgeIds?: boolean;
   /**
    * Per-node budgets instead of one fanout per hop (see fanout-budget.ts): 'degree' or 'weight' give

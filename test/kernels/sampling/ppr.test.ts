@@ -6,34 +6,7 @@ import { createSampler } from '../../../kernels/sampling/neighbor-sampler.js';
 import { PprPush } from '../../../kernels/sampling/ppr-push.js';
 import { check, checkSubgraph } from './check-subgraph.js';
 import { randomCsr, randomSeeds, TestRng } from './random-graph.js';
-
-/**
- * Reference PPR by power iteration: a walk from s restarts with probability alpha, else follows a
- * uniform out-edge; a node without out-edges keeps the walk (as the push code treats it).
- */
-function referencePpr(csr: Csr, s: number, alpha: number): Float64Array {
-  const n = csr.numNodes;
-  const result = new Float64Array(n);
-  let x = new Float64Array(n);
-  x[s] = 1;
-  for (let it = 0; it < 400; it++) {
-    const next = new Float64Array(n);
-    let mass = 0;
-    for (let u = 0; u < n; u++) {
-      if (x[u] === 0) continue;
-      result[u] += alpha * x[u];
-      const a = csr.indptr[u];
-      const deg = csr.indptr[u + 1] - a;
-      const move = (1 - alpha) * x[u];
-      if (deg === 0) next[u] += move;
-      else for (let p = a; p < a + deg; p++) next[csr.indices[p]] += move / deg;
-      mass += move;
-    }
-    x = next;
-    if (mass < 1e-15) break;
-  }
-  return result;
-}
+import { referencePpr } from './reference-ppr.js';
 
 function reachable(csr: Csr, s: number): Set<number> {
   const seen = new Set([s]);

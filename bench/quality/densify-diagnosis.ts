@@ -1,0 +1,89 @@
+// Why densification does not lift cold recall on the planted marketplace: for each cold member (one or
+// two applications), do its `similar` members (content cosine) share its hidden industry and its jobs,
+// against random members and against its top PPR members (walked before its first application)?
+import { openGraph } from '../../graph-store/open-graph.js';
+import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { PprPush } from '../../kernels/sampling/ppr-push.js';
+
+const K = 8;
+
+/** Edge type id of a relation name in the graph. */
+function typeOf(g: SharedGraph, rel: string): number {
+  const t = g.edgeTypes.find((e) => e.rel === rel);
+  if (!t) throw new Error(`no relation ${rel} in ${g.dir}`);
+  return t.id;
+}
+
+/** Out-neighbours of v over one edge type, with their times. */
+function out(g: SharedGraph, v: number, type: number): { u: number; t: number }[] {
+  const { indptr, indices, edgeType, timestamps } = g.csr;
+  const r: { u: number; t: number }[] = [];
+  for (let p = indptr[v]; p < indptr[v + 1]; p++)
+    if (edgeType![p] === type) r.push({ u: indices[p], t: timestamps ? timestamps[p] : 0 });
+  return r;
+}
+
+function main(g: SharedGraph): void {
+  const members = g.nodeTypes.find((n) => n.name === 'member')!;
+  const labels = g.labels!;
+  const applied = typeOf(g, 'applied');
+  const similar = typeOf(g, 'similar');
+  const push = new PprPush(g.csr, 0.25, 1e-4);
+  const nodes = new Int32Array(64);
+  const scores = new Float64Array(64);
+  const tally = { cold: 0, simIndustry: 0, simN: 0, simJobs: 0, pprIndustry: 0, pprN: 0 };
+  const rand = { industry: 0, jobs: 0, n: 0 };
+  const jobsOf = (m: number) => new Set(out(g, m, applied).map((e) => e.u));
+  let seed = 12345;
+  const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) % members.count;
+  for (let m = members.offset; m < members.offset + members.count; m++) {
+    const apps = out(g, m, applied);
+    if (apps.length === 0 || apps.length >= 3) continue;
+    tally.cold++;
+    const mine = new Set(apps.map((e) => e.u));
+    const shares = (u: number) => [...jobsOf(u)].some((j) => mine.has(j));
+    for (const { u } of out(g, m, similar)) {
+      tally.simN++;
+      if (labels[u] === labels[m]) tally.simIndustry++;
+      if (shares(u)) tally.simJobs++;
+    }
+    for (let q = 0; q < K; q++) {
+      const u = members.offset + next();
+      rand.n++;
+      if (labels[u] === labels[m]) rand.industry++;
+      if (shares(u)) rand.jobs++;
+    }
+    // PPR members before the cold member's last application (the one a test pair would hold out).
+    const last = Math.max(...apps.map((e) => e.t));
+    const c = push.topK(m, 64, nodes, scores, last);
+    let taken = 0;
+    for (let q = 0; q < c && taken < K; q++) {
+      const u = nodes[q];
+      if (u < members.offset || u >= members.offset + members.count) continue;
+      taken++;
+      tally.pprN++;
+      if (labels[u] === labels[m]) tally.pprIndustry++;
+    }
+  }
+  const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)} %`;
+  console.log(
+    JSON.stringify(
+      {
+        coldMembers: tally.cold,
+        similarEdgesOfCold: tally.simN,
+        similarSameIndustry: pct(tally.simIndustry, tally.simN),
+        similarSharesAJob: pct(tally.simJobs, tally.simN),
+        randomSameIndustry: pct(rand.industry, rand.n),
+        randomSharesAJob: pct(rand.jobs, rand.n),
+        pprMembersSameIndustry: pct(tally.pprIndustry, tally.pprN),
+        pprMembers: tally.pprN,
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+const dir = process.argv[2];
+if (!dir) throw new Error('usage: densify-diagnosis.ts DENSIFIED_GRAPH_DIR');
+main(await openGraph(dir));
