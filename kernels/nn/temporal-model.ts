@@ -9,6 +9,7 @@ import { ShapeError } from '../tf/errors.js';
 import { causalMask, MASKED } from './causal-attention.js';
 import { layerNorm } from './layer-norm.js';
 import { linkLoss, type LinkLossKind } from './link-loss.js';
+import { smallTableRows } from './small-table.js';
 import { multiEmbeddingScore, type MultiScoreKind } from './multi-embedding-score.js';
 import type { ParamSpec } from './params.js';
 import { encodeTime, timeEncodingSpecs, type TimeEncodingKind } from './time-encoding.js';
@@ -73,6 +74,7 @@ export interface PointerIds {
  */
 export interface MemberState {
   embeddings: tf.Tensor2D;
+  /** weights [P × (N + 1)]: column k + 1 is activity k's (column 0, the start token's, is 0). */
   pointer?: { weights: tf.Tensor2D; ids: PointerIds; gate: tf.Tensor };
 }
 
@@ -189,7 +191,7 @@ export class TemporalActivityModel {
     const time = encodeTime(this.config.timeEncoding, inputs.logGap, p);
     return tf.add(
       tf.add(act, time),
-      gatherRows(p.get('temporal.relation')!, inputs.rel),
+      smallTableRows(p.get('temporal.relation')!, inputs.rel),
     ) as tf.Tensor2D;
   }
 
@@ -197,7 +199,7 @@ export class TemporalActivityModel {
    * The sequence summary of every pair [P × d]: a learned start token then the activities, through
    * the causal layers and the final norm; the output read at the last activity (the start token
    * when there is none). With the pointer term, also the attention of each summary over its
-   * activities' outputs [P × N].
+   * activities' outputs [P × (N + 1)] (column 0, the start token's, always 0).
    */
   encodeSequences(
     inputs: TemporalInputs,
@@ -220,9 +222,7 @@ export class TemporalActivityModel {
     const last = Int32Array.from(inputs.count, (c, i) => i * steps + c);
     const summary = gatherRows(normed, last) as tf.Tensor2D;
     if (!this.config.pointer) return { summary, pointer: null };
-    // The activities' outputs (every position but each sequence's start token).
-    const rows = Int32Array.from({ length: seqs * n }, (_, i) => i + Math.floor(i / n) + 1);
-    const keys = tf.reshape(gatherRows(normed, rows), [seqs, n, d]) as tf.Tensor3D;
+    const keys = tf.reshape(normed, [seqs, steps, d]) as tf.Tensor3D;
     return { summary, pointer: pointerWeights(summary, keys, inputs, p) };
   }
 
@@ -265,7 +265,11 @@ export class TemporalActivityModel {
     targets: tf.Tensor2D,
     targetRows?: Int32Array,
   ): tf.Tensor1D {
-    const e = gatherRows(members.embeddings, seq) as tf.Tensor2D;
+    // Entries in runs of `per` per pair, pair by pair (every scoring here): broadcast, no gather.
+    const pairs = members.embeddings.shape[0];
+    const per = seq.length / pairs;
+    const runs = Number.isInteger(per) && seq.every((q, j) => q === Math.floor(j / per));
+    const e = runs ? members.embeddings : (gatherRows(members.embeddings, seq) as tf.Tensor2D);
     const s = multiEmbeddingScore(
       e,
       targets,
@@ -276,13 +280,15 @@ export class TemporalActivityModel {
     const ptr = members.pointer;
     if (!ptr || !targetRows) return s;
     const n = this.config.sequenceLength;
-    const same = new Float32Array(seq.length * n);
+    const steps = n + 1;
+    const same = new Float32Array(seq.length * steps);
     for (let k = 0; k < seq.length; k++) {
       const y = ptr.ids.seedIds[targetRows[k]];
-      for (let j = 0; j < n; j++) if (ptr.ids.ids[seq[k] * n + j] === y) same[k * n + j] = 1;
+      for (let j = 0; j < n; j++)
+        if (ptr.ids.ids[seq[k] * n + j] === y) same[k * steps + j + 1] = 1;
     }
     const copied = tf.sum(
-      tf.mul(gatherRows(ptr.weights, seq), tf.tensor2d(same, [seq.length, n])),
+      tf.mul(gatherRows(ptr.weights, seq), tf.tensor2d(same, [seq.length, steps])),
       1,
     );
     return tf.add(s, tf.mul(copied, tf.mul(ptr.gate, POINTER_SCALE))) as tf.Tensor1D;
@@ -347,29 +353,33 @@ export class TemporalActivityModel {
 }
 
 /**
- * π [P × N]: each pair's attention over its activities, softmax_k(⟨q W_π, o_k⟩ / √d − β·g_k) over
- * the k < count (o_k the final-normed output at activity k, g_k its log gap); padding gets 0.
+ * π [P × (N + 1)]: each pair's attention over its activities, softmax_k(⟨q W_π, o_k⟩ / √d − β·g_k)
+ * over the k < count (o_k the final-normed output at activity k, g_k its log gap), in column k + 1;
+ * the start token's column and padding get 0. Read off the layer's [P × (N + 1) × d] output as it
+ * lies, so no gather of the activity rows (and no segment sum back) is needed.
  */
 function pointerWeights(
   summary: tf.Tensor2D,
-  keys: tf.Tensor3D,
+  outputs: tf.Tensor3D,
   inputs: TemporalInputs,
   p: Params,
 ): tf.Tensor2D {
-  const [seqs, n, d] = keys.shape;
+  const [seqs, steps, d] = outputs.shape;
+  const n = steps - 1;
   const query = tf.matMul(summary, p.get('temporal.pointer.query') as tf.Tensor2D);
-  const content = tf.mul(tf.sum(tf.mul(keys, tf.expandDims(query, 1)), 2), 1 / Math.sqrt(d));
-  const minusGap = tf.tensor2d(
-    Float32Array.from(inputs.logGap, (g) => -g),
-    [seqs, n],
-  );
-  const recency = tf.mul(minusGap, p.get('temporal.pointer.recency')!);
-  const mask = new Float32Array(seqs * n);
-  for (let i = 0; i < seqs; i++) mask.fill(MASKED, i * n + inputs.count[i], (i + 1) * n);
-  const logits = tf.add(tf.add(content, recency), tf.tensor2d(mask, [seqs, n]));
+  const content = tf.mul(tf.sum(tf.mul(outputs, tf.expandDims(query, 1)), 2), 1 / Math.sqrt(d));
+  const minusGap = new Float32Array(seqs * steps);
+  const mask = new Float32Array(seqs * steps).fill(MASKED);
+  for (let i = 0; i < seqs; i++)
+    for (let k = 0; k < inputs.count[i]; k++) {
+      minusGap[i * steps + k + 1] = -inputs.logGap[i * n + k];
+      mask[i * steps + k + 1] = 0;
+    }
+  const recency = tf.mul(tf.tensor2d(minusGap, [seqs, steps]), p.get('temporal.pointer.recency')!);
+  const logits = tf.add(tf.add(content, recency), tf.tensor2d(mask, [seqs, steps]));
   // A sequence without activities would spread its softmax over padding: zero it.
   const valid = Float32Array.from(mask, (m) => (m === 0 ? 1 : 0));
-  return tf.mul(tf.softmax(logits), tf.tensor2d(valid, [seqs, n])) as tf.Tensor2D;
+  return tf.mul(tf.softmax(logits), tf.tensor2d(valid, [seqs, steps])) as tf.Tensor2D;
 }
 
 /** Rows `slots` of a row-major [· × dim] array, copied into one array. */

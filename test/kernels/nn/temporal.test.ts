@@ -205,6 +205,35 @@ for (const backend of ['wasm', 'cpu'] as const) {
         }
     });
 
+    it('multi-embedding scores broadcast each member over its run of targets: values and gradients', () => {
+      for (const kind of ['max', 'attention'] as const)
+        for (const cosine of [false, true]) {
+          const rng = new Mulberry32(cosine ? 13 : 17);
+          const [m, per, heads, d] = [3, 4, 2, 5];
+          const k = m * per;
+          const e = randomArray(rng, m * heads * d);
+          // The reference scores entry j with its member's row repeated.
+          const repeat = (es: ArrayLike<number>) =>
+            Float64Array.from({ length: k * heads * d }, (_, i) => {
+              const row = Math.floor(i / (heads * d));
+              return es[Math.floor(row / per) * heads * d + (i % (heads * d))];
+            });
+          const y = randomArray(rng, k * d);
+          const r = randomArray(rng, k);
+          const run = (et: tf.Tensor) =>
+            multiEmbeddingScore(et as tf.Tensor2D, tf.tensor2d(y, [k, d]), heads, kind, cosine);
+          const s = tf.tidy(() => run(tf.tensor2d(e, [m, heads * d])).dataSync());
+          const ref = (es: ArrayLike<number>) =>
+            multiEmbeddingScoreReference(repeat(es), y, k, heads, d, kind, cosine);
+          expect(maxRelErr(s, ref(e))).toBeLessThan(1e-4);
+          const ge = vjp(run, tf.tensor2d(e, [m, heads * d]), r);
+          expect(
+            maxRelErr(ge, numericVjp(ref, f64(e), r)),
+            `${kind} cosine=${cosine}`,
+          ).toBeLessThan(2e-3);
+        }
+    });
+
     const cfg = {
       inDim: 3,
       dim: 8,
@@ -269,7 +298,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const pb = tf.tidy(() => model.encodeSequences(b, p).pointer!.dataSync());
         expect(Array.from(pb)).toEqual(Array.from(pa));
         for (let s = 0; s < 4; s++)
-          for (let j = count[s]; j < 5; j++) expect(pa[s * 5 + j]).toBe(0);
+          for (let j = 0; j < 6; j++) if (j === 0 || j > count[s]) expect(pa[s * 6 + j]).toBe(0);
         // An activity that is present does change it.
         const c2 = { ...a, x: a.x.slice() };
         c2.x[(2 * 5 + 1) * cfg.inDim] += 3;
