@@ -136,6 +136,8 @@ export class TemporalActivityModel {
         init: { kind: 'glorot', fanIn: HEADS_INIT_SHRINK * 2 * d, fanOut: d },
       },
       { name: 'temporal.heads.bias', shape: [h * d], init: { kind: 'zeros' } },
+      // Closed at first: the embeddings start as the graph embedding, the static model's scores.
+      { name: 'temporal.heads.gate', shape: [1], init: { kind: 'zeros' } },
     );
     if (this.config.pointer)
       specs.push(
@@ -227,10 +229,11 @@ export class TemporalActivityModel {
   }
 
   /**
-   * The H member embeddings of every pair [P × H·d]: e_h = h_s + [q | h_s] W_h + b_h, the member's
-   * graph embedding h_s offset per embedding by its sequence summary q (and by h_s itself). The
-   * residual keeps the graph encoder's inductive bias at the start of training: with W ≈ 0 the model
-   * scores as the static one does.
+   * The H member embeddings of every pair [P × H·d]: e_h = h_s + α·([q | h_s] W_h + b_h), the
+   * member's graph embedding h_s offset per embedding by its sequence summary q (and by h_s itself),
+   * through a gate α that starts at 0: the model starts from the static one's scores, and the
+   * offsets grow only as fast as Adam opens the gate (about the learning rate per step), not as fast
+   * as it moves every entry of W_h.
    */
   memberEmbeddings(
     graphEmb: tf.Tensor2D,
@@ -241,9 +244,12 @@ export class TemporalActivityModel {
     const { summary: q, pointer } = this.encodeSequences(inputs, p);
     const member = gatherRows(graphEmb, memberRows) as tf.Tensor2D;
     const both = tf.concat([q, member], 1) as tf.Tensor2D;
-    const offsets = tf.add(
-      tf.matMul(both, p.get('temporal.heads.weight') as tf.Tensor2D),
-      p.get('temporal.heads.bias')!,
+    const offsets = tf.mul(
+      tf.add(
+        tf.matMul(both, p.get('temporal.heads.weight') as tf.Tensor2D),
+        p.get('temporal.heads.bias')!,
+      ),
+      p.get('temporal.heads.gate')!,
     );
     const h = this.config.embeddings;
     const embeddings = tf.add(offsets, tf.tile(member, [1, h])) as tf.Tensor2D;

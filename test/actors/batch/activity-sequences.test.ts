@@ -137,8 +137,9 @@ describe('activity sequences in link batch records (model.temporal)', () => {
     expect(view.link!.temporal!.future!.windows).toBe(2);
     const model = buildModel(spec, graph.dim, 1, relationsOf(graph));
     const params = model.init(1);
-    // The pointer gate starts closed (its attention then gets no gradient): open it.
+    // The gates start closed (what they gate then gets no gradient): open them.
     params.set('temporal.pointer.gate', Float32Array.from([0.5]));
+    params.set('temporal.heads.gate', Float32Array.from([0.5]));
     model.setParams(params);
     const r = model.forwardBackward(view.model, view.link!, { dropoutSeed: 3 });
     expect(Number.isFinite(r.loss)).toBe(true);

@@ -339,12 +339,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const rng = new Mulberry32(11);
       const pairs = 4;
       const inputs = randomInputs(rng, pairs, 5, Int32Array.from([1, 5, 3, 2]));
-      // Every pair's target among its activities, and an open gate: the pointer's attention trains.
+      // Every pair's target among its activities, and open gates: the pointer's attention and the
+      // sequence encoder train.
       inputs.pointer!.ids.set([4], 0);
       inputs.pointer!.ids.set([5, 8], 5);
       inputs.pointer!.ids.set([9], 10);
       inputs.pointer!.ids.set([7], 15);
       params.set('temporal.pointer.gate', Float32Array.from([0.5]));
+      params.set('temporal.heads.gate', Float32Array.from([0.5]));
       inputs.future = {
         windows: 1,
         cap: 2,
