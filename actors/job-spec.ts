@@ -242,6 +242,10 @@ export const JOB_FIELDS = {
         ['sinusoidal', 'learned'] as const,
         'Encoding of log(1 + gap) between an activity and the pair time: sinusoidal, fixed sinusoids with a learned projection; learned, one vector per bucket of width 0.5.',
       ),
+      pointer: bool(
+        true,
+        "Pointer (copy) term: a target that is one of the member's last N activity nodes gains gate × its attention weight over the sequence (docs/temporal.md); the gate starts at 0, so the model starts from the embeddings' scores.",
+      ),
       longTerm: {
         enabled: bool(
           false,

@@ -1,7 +1,9 @@
 // CPU cost of the temporal activity model's step (forward and backward of the next-activity loss) on
 // a CollegeMsg-sized batch — 512 pairs, 5 negatives, 66 input features, width 128 — for several
 // sequence lengths N, in CPU milliseconds (the machine is shared, so wall time says little).
-// Usage: npx tsx bench/temporal-step.ts [--lengths 8,32,100] [--reps 3]
+// With --profile, also the kernel time per tfjs op (tf.profile) of one step, heaviest first.
+// --no-pointer leaves the pointer term out (model.temporal.pointer: false).
+// Usage: npx tsx bench/temporal-step.ts [--lengths 8,32,100] [--reps 3] [--profile] [--no-pointer]
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../kernels/tf/backend.js';
@@ -19,7 +21,8 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-function stepCpuMs(n: number, reps: number): number {
+/** One step's forward and backward (the next-activity loss and every gradient), as a closure. */
+function stepOf(n: number, pointer: boolean): () => void {
   const model = new TemporalActivityModel({
     inDim: IN_DIM,
     dim: DIM,
@@ -29,6 +32,7 @@ function stepCpuMs(n: number, reps: number): number {
     embeddings: 4,
     score: 'max',
     timeEncoding: 'sinusoidal',
+    pointer,
     numRelations: 1,
     longTermWeights: [],
     cosine: true,
@@ -44,6 +48,10 @@ function stepCpuMs(n: number, reps: number): number {
     logGap: Float32Array.from({ length: PAIRS * n }, () => 15 * rng.next()),
     rel: new Int32Array(PAIRS * n),
     count: Int32Array.from({ length: PAIRS }, () => rng.int(n + 1)),
+    pointer: {
+      ids: Int32Array.from({ length: PAIRS * n }, () => rng.int(rows)),
+      seedIds: Int32Array.from({ length: rows }, (_, i) => i),
+    },
   };
   const target = {
     src: Int32Array.from({ length: PAIRS }, (_, i) => i),
@@ -52,9 +60,7 @@ function stepCpuMs(n: number, reps: number): number {
     temporal,
   };
   const names = specs.map((s) => s.name);
-  let best = Infinity;
-  for (let r = 0; r <= reps; r++) {
-    const t0 = cpuMs();
+  return () =>
     tf.tidy(() => {
       const inputs = [
         ...specs.map((s) => tf.tensor(values.get(s.name)!, s.shape)),
@@ -70,20 +76,51 @@ function stepCpuMs(n: number, reps: number): number {
       value.dataSync();
       for (const g of grads) g.dataSync();
     });
+}
+
+function stepCpuMs(n: number, reps: number, pointer: boolean): number {
+  const step = stepOf(n, pointer);
+  let best = Infinity;
+  for (let r = 0; r <= reps; r++) {
+    const t0 = cpuMs();
+    step();
     // The first repetition warms the backend up and is not counted.
     if (r > 0) best = Math.min(best, cpuMs() - t0);
   }
   return best;
 }
 
+/** Kernel milliseconds and calls per tfjs op over one (warm) step, the heaviest `top` printed. */
+async function profile(n: number, pointer: boolean, top = 16): Promise<void> {
+  const step = stepOf(n, pointer);
+  step();
+  const info = await tf.profile(step);
+  const byOp = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const a = byOp.get(k.name) ?? { ms: 0, calls: 0 };
+    a.ms += Number(k.kernelTimeMs);
+    a.calls++;
+    byOp.set(k.name, a);
+  }
+  const total = [...byOp.values()].reduce((s, a) => s + a.ms, 0);
+  console.log(`N ${n}: ${info.kernels.length} kernel calls, ${total.toFixed(0)} kernel ms`);
+  for (const [name, a] of [...byOp].sort((x, y) => y[1].ms - x[1].ms).slice(0, top))
+    console.log(`  ${name.padEnd(22)} ${String(a.calls).padStart(4)} calls ${a.ms.toFixed(1)} ms`);
+}
+
 const { values } = parseArgs({
   options: {
     lengths: { type: 'string', default: '8,32,100' },
     reps: { type: 'string', default: '3' },
+    profile: { type: 'boolean', default: false },
+    'no-pointer': { type: 'boolean', default: false },
   },
 });
 await initBackend('wasm');
-for (const n of values.lengths.split(',').map(Number))
+const pointer = !values['no-pointer'];
+for (const n of values.lengths.split(',').map(Number)) {
   console.log(
-    `N ${n}: ${stepCpuMs(n, Number(values.reps)).toFixed(0)} CPU ms per step (best of ${values.reps})`,
+    `N ${n}: ${stepCpuMs(n, Number(values.reps), pointer).toFixed(0)} CPU ms per step (best of ${values.reps})`,
   );
+  if (values.profile) await profile(n, pointer);
+}

@@ -15,7 +15,7 @@ export interface ActivityConfig {
 
 /**
  * The record fields of a batch of `pairs` pairs (names in batch-record.ts): `actX`, `actGap`,
- * `actRel`, `actCount`, and with long-term targets `futX`, `futCount`, `futIds`.
+ * `actRel`, `actIds`, `actCount`, and with long-term targets `futX`, `futCount`, `futIds`.
  */
 export function activityShape(config: ActivityConfig, pairs: number, dim: number): BatchShape {
   const n = config.sequenceLength;
@@ -23,6 +23,7 @@ export function activityShape(config: ActivityConfig, pairs: number, dim: number
     actX: { dtype: 'float32', length: pairs * n * dim },
     actGap: { dtype: 'float32', length: pairs * n },
     actRel: { dtype: 'int32', length: pairs * n },
+    actIds: { dtype: 'int32', length: pairs * n },
     actCount: { dtype: 'int32', length: pairs },
   };
   const f = config.future;
@@ -40,7 +41,7 @@ export function activityBytesPerPair(config: ActivityConfig, dim: number): numbe
   const n = config.sequenceLength;
   const f = config.future;
   const slots = f ? f.windows.length * f.cap : 0;
-  return n * (4 * dim + 8) + 4 + slots * (4 * dim + 4) + (f ? 4 * f.windows.length : 0);
+  return n * (4 * dim + 12) + 4 + slots * (4 * dim + 4) + (f ? 4 * f.windows.length : 0);
 }
 
 /** The arrays activityShape() named, as the record holds them. */
@@ -48,6 +49,8 @@ export interface ActivityArrays {
   actX: Float32Array;
   actGap: Float32Array;
   actRel: Int32Array;
+  /** Global id of each activity's node (-1 padding): the pointer term scores targets against them. */
+  actIds: Int32Array;
   actCount: Int32Array;
   futX?: Float32Array;
   futCount?: Int32Array;
@@ -74,6 +77,7 @@ export function writeActivities(
   out.actX.fill(0);
   out.actGap.fill(0);
   out.actRel.fill(0);
+  out.actIds.fill(-1);
   for (let i = 0; i < src.length; i++) {
     const start = Number(indptr[src[i]]);
     const end = firstAtOrAfter(timestamps, start, Number(indptr[src[i] + 1]), times[i]);
@@ -83,6 +87,7 @@ export function writeActivities(
     for (let k = 0; k < count; k++) {
       const e = from + k;
       ids[k] = indices[e];
+      out.actIds[i * n + k] = ids[k];
       out.actGap[i * n + k] = Math.log1p(Math.max(0, times[i] - timestamps[e]));
       out.actRel[i * n + k] = edgeType ? edgeType[e] : 0;
     }

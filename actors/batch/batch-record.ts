@@ -19,8 +19,8 @@ export type BatchKind = 'node' | 'link' | 'encode';
  * Link batches of the temporal activity model (model.temporal, activity-sequences.ts) add, per pair
  * p (its source at its time t) and N = sequenceLength: `actX` [P × N × dim] the features of the
  * source's last N activity nodes before t, oldest first; `actGap` [P × N] log(1 + t − t_activity);
- * `actRel` [P × N] each activity edge's relation; `actCount` [P] activities present (the rest is
- * zero padding). Training batches with a long-term loss add, for W windows of at most C targets:
+ * `actRel` [P × N] each activity edge's relation; `actIds` [P × N] each activity node's global id
+ * (-1 padding); `actCount` [P] activities present (the rest is zero padding). Training batches with a long-term loss add, for W windows of at most C targets:
  * `futX` [P × W × C × dim] the features of the source's activity nodes in (t, t + window],
  * `futCount` [P × W] targets present and `futIds` [P × W × C] their global ids (-1 padding).
  */

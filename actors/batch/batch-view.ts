@@ -80,6 +80,7 @@ function temporalOf(f: BatchFields): TemporalInputs | undefined {
     rel: f.actRel as Int32Array,
     count: f.actCount as Int32Array,
   };
+  if (f.actIds) inputs.pointer = { ids: f.actIds as Int32Array, seedIds: f.seeds };
   const count = f.futCount as Int32Array | undefined;
   if (count && count.length > 0) {
     const pairs = inputs.count.length;

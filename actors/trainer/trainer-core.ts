@@ -100,6 +100,7 @@ function temporalOf(
       embeddings: t.embeddings,
       score: t.score,
       timeEncoding: t.timeEncoding,
+      pointer: t.pointer,
       numRelations,
       longTermWeights: t.longTerm.enabled ? t.longTerm.weights : [],
       cosine: spec.model.decoder === 'cosine',

@@ -6,7 +6,7 @@ import '../tf/core-gradients.js';
 import { ShapeError } from '../tf/errors.js';
 
 /** Added to the logits of a forbidden (future or padded) key: exp() of it is exactly 0 in float32. */
-const MASKED = -1e9;
+export const MASKED = -1e9;
 
 /**
  * The additive mask [P·heads × T × T]: 0 where sequence p's query i may read key j (j <= i and

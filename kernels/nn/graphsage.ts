@@ -468,7 +468,7 @@ export class GraphSage {
         temporal.inputs,
         this.params,
       );
-      return this.temporal.score(members, temporal.seq, gatherRows(emb, dst) as tf.Tensor2D);
+      return this.temporal.score(members, temporal.seq, gatherRows(emb, dst) as tf.Tensor2D, dst);
     });
     try {
       return Float32Array.from(s.dataSync() as Float32Array);

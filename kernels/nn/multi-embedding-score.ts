@@ -14,9 +14,11 @@ import { COSINE_SCALE } from './link-decoder.js';
 export type MultiScoreKind = 'max' | 'attention';
 
 /**
- * e [K × H·d] (row k: the H embeddings of the member scored in entry k), y [K × d] (its targets) →
- * scores [K]. With `cosine`, both sides are L2-normalised and the dot product is scaled by
- * COSINE_SCALE, as the cosine decoder does.
+ * e [M × H·d] (the H embeddings of M members), y [K × d] with K = M·per (targets, member-major:
+ * target k belongs to member ⌊k / per⌋) → scores [K]. Broadcasting the members over their targets
+ * instead of repeating their rows saves a gather of K × H·d and its segment-sum gradient. With
+ * `cosine`, both sides are L2-normalised and the dot product is scaled by COSINE_SCALE, as the cosine
+ * decoder does.
  */
 export function multiEmbeddingScore(
   e: tf.Tensor2D,
@@ -25,20 +27,24 @@ export function multiEmbeddingScore(
   kind: MultiScoreKind,
   cosine: boolean,
 ): tf.Tensor1D {
-  const [k, hd] = e.shape;
-  const d = y.shape[1];
-  if (hd !== heads * d || y.shape[0] !== k)
+  const [m, hd] = e.shape;
+  const [k, d] = y.shape;
+  const per = m > 0 ? k / m : 0;
+  if (hd !== heads * d || !Number.isInteger(per) || (m === 0 && k !== 0))
     throw new ShapeError(
       'multiEmbeddingScore',
       `e ${e.shape.join('×')}, y ${y.shape.join('×')}, ${heads} heads`,
     );
-  let eh = tf.reshape(e, [k * heads, d]) as tf.Tensor2D;
+  let eh = tf.reshape(e, [m * heads, d]) as tf.Tensor2D;
   let yt = y;
   if (cosine) {
     eh = l2Normalize(eh);
     yt = tf.mul(l2Normalize(y), COSINE_SCALE) as tf.Tensor2D;
   }
-  const s = tf.sum(tf.mul(tf.reshape(eh, [k, heads, d]), tf.expandDims(yt, 1)), 2) as tf.Tensor2D;
+  const s = tf.reshape(
+    tf.sum(tf.mul(tf.reshape(eh, [m, 1, heads, d]), tf.reshape(yt, [m, per, 1, d])), 3),
+    [k, heads],
+  ) as tf.Tensor2D;
   if (kind === 'max') return tf.max(s, 1) as tf.Tensor1D;
   return tf.sum(tf.mul(tf.softmax(s), s), 1) as tf.Tensor1D;
 }

@@ -6,9 +6,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../tf/core-gradients.js';
 import { gatherRows } from '../ops/gather-rows.js';
 import { ShapeError } from '../tf/errors.js';
-import { causalMask } from './causal-attention.js';
+import { causalMask, MASKED } from './causal-attention.js';
 import { layerNorm } from './layer-norm.js';
 import { linkLoss, type LinkLossKind } from './link-loss.js';
+import { smallTableRows } from './small-table.js';
 import { multiEmbeddingScore, type MultiScoreKind } from './multi-embedding-score.js';
 import type { ParamSpec } from './params.js';
 import { encodeTime, timeEncodingSpecs, type TimeEncodingKind } from './time-encoding.js';
@@ -29,6 +30,8 @@ export interface TemporalConfig {
   embeddings: number;
   score: MultiScoreKind;
   timeEncoding: TimeEncodingKind;
+  /** The pointer (copy) term over the sequence's activity nodes (needs TemporalInputs.pointer). */
+  pointer?: boolean;
   /** Relations of the graph (the activity edge's type picks a learned vector). */
   numRelations: number;
   /** Weight of each long-term window's loss; empty: no long-term loss (and no parameter for it). */
@@ -51,8 +54,28 @@ export interface TemporalInputs {
   rel: Int32Array;
   /** [P] activities present (0..N). */
   count: Int32Array;
+  /** Node ids of the activities and of the targets, for the pointer term. */
+  pointer?: PointerIds;
   /** Long-term targets (training batches of a job with a long-term loss). */
   future?: FutureTargets;
+}
+
+/** Ids the pointer term compares: a target scores the activities that are the same node. */
+export interface PointerIds {
+  /** [P × N] global id of each activity's node (-1 padding). */
+  ids: Int32Array;
+  /** Global id of each row of the graph embeddings (the batch's seeds): the targets' ids. */
+  seedIds: Int32Array;
+}
+
+/**
+ * What scoring a pair's targets needs: its H embeddings [P × H·d] and, with the pointer term, its
+ * attention over its activities [P × N], their ids and the gate.
+ */
+export interface MemberState {
+  embeddings: tf.Tensor2D;
+  /** weights [P × (N + 1)]: column k + 1 is activity k's (column 0, the start token's, is 0). */
+  pointer?: { weights: tf.Tensor2D; ids: PointerIds; gate: tf.Tensor };
 }
 
 /** The member's activities after the pair's time, per window, up to `cap` each. */
@@ -71,6 +94,11 @@ type Params = ReadonlyMap<string, tf.Tensor>;
 
 /** How much smaller than Glorot the member-embedding weights start (see paramSpecs). */
 const HEADS_INIT_SHRINK = 100;
+/**
+ * The pointer gate's unit in score units: Adam moves a parameter by about the learning rate per
+ * step, so the gate reaches a score of a few (the cosine decoder's range) in tens of steps.
+ */
+export const POINTER_SCALE = 5;
 
 export class TemporalActivityModel {
   constructor(readonly config: TemporalConfig) {
@@ -108,7 +136,16 @@ export class TemporalActivityModel {
         init: { kind: 'glorot', fanIn: HEADS_INIT_SHRINK * 2 * d, fanOut: d },
       },
       { name: 'temporal.heads.bias', shape: [h * d], init: { kind: 'zeros' } },
+      // Closed at first: the embeddings start as the graph embedding, the static model's scores.
+      { name: 'temporal.heads.gate', shape: [1], init: { kind: 'zeros' } },
     );
+    if (this.config.pointer)
+      specs.push(
+        // Zero: the attention over activities starts uniform (a frequency count), the gate closed.
+        { name: 'temporal.pointer.query', shape: [d, d], init: { kind: 'zeros' } },
+        { name: 'temporal.pointer.recency', shape: [1], init: { kind: 'zeros' } },
+        { name: 'temporal.pointer.gate', shape: [1], init: { kind: 'zeros' } },
+      );
     if (this.config.longTermWeights.length > 0)
       specs.push({
         name: 'temporal.future.weight',
@@ -156,15 +193,20 @@ export class TemporalActivityModel {
     const time = encodeTime(this.config.timeEncoding, inputs.logGap, p);
     return tf.add(
       tf.add(act, time),
-      gatherRows(p.get('temporal.relation')!, inputs.rel),
+      smallTableRows(p.get('temporal.relation')!, inputs.rel),
     ) as tf.Tensor2D;
   }
 
   /**
    * The sequence summary of every pair [P × d]: a learned start token then the activities, through
-   * the causal layers; the output read at the last activity (the start token when there is none).
+   * the causal layers and the final norm; the output read at the last activity (the start token
+   * when there is none). With the pointer term, also the attention of each summary over its
+   * activities' outputs [P × (N + 1)] (column 0, the start token's, always 0).
    */
-  encodeSequences(inputs: TemporalInputs, p: Params): tf.Tensor2D {
+  encodeSequences(
+    inputs: TemporalInputs,
+    p: Params,
+  ): { summary: tf.Tensor2D; pointer: tf.Tensor2D | null } {
     const seqs = this.check(inputs);
     const { sequenceLength: n, dim: d, heads } = this.config;
     const steps = n + 1;
@@ -174,48 +216,88 @@ export class TemporalActivityModel {
     const mask = tf.tensor3d(causalMask(inputs.count, steps, heads), [seqs * heads, steps, steps]);
     for (let l = 0; l < this.config.layers; l++)
       z = transformerLayer(z, p, `temporal.layer${l}`, { numSeqs: seqs, steps, heads, mask });
-    const last = Int32Array.from(inputs.count, (c, i) => i * steps + c);
-    const q = gatherRows(z, last) as tf.Tensor2D;
-    return layerNorm(
-      q,
+    const normed = layerNorm(
+      z,
       p.get('temporal.final.gamma') as tf.Tensor1D,
       p.get('temporal.final.beta') as tf.Tensor1D,
     );
+    const last = Int32Array.from(inputs.count, (c, i) => i * steps + c);
+    const summary = gatherRows(normed, last) as tf.Tensor2D;
+    if (!this.config.pointer) return { summary, pointer: null };
+    const keys = tf.reshape(normed, [seqs, steps, d]) as tf.Tensor3D;
+    return { summary, pointer: pointerWeights(summary, keys, inputs, p) };
   }
 
   /**
-   * The H member embeddings of every pair [P × H·d]: e_h = h_s + [q | h_s] W_h + b_h, the member's
-   * graph embedding h_s offset per embedding by its sequence summary q (and by h_s itself). The
-   * residual keeps the graph encoder's inductive bias at the start of training: with W ≈ 0 the model
-   * scores as the static one does.
+   * The H member embeddings of every pair [P × H·d]: e_h = h_s + α·([q | h_s] W_h + b_h), the
+   * member's graph embedding h_s offset per embedding by its sequence summary q (and by h_s itself),
+   * through a gate α that starts at 0: the model starts from the static one's scores, and the
+   * offsets grow only as fast as Adam opens the gate (about the learning rate per step), not as fast
+   * as it moves every entry of W_h.
    */
   memberEmbeddings(
     graphEmb: tf.Tensor2D,
     memberRows: Int32Array,
     inputs: TemporalInputs,
     p: Params,
-  ): tf.Tensor2D {
-    const q = this.encodeSequences(inputs, p);
+  ): MemberState {
+    const { summary: q, pointer } = this.encodeSequences(inputs, p);
     const member = gatherRows(graphEmb, memberRows) as tf.Tensor2D;
     const both = tf.concat([q, member], 1) as tf.Tensor2D;
-    const offsets = tf.add(
-      tf.matMul(both, p.get('temporal.heads.weight') as tf.Tensor2D),
-      p.get('temporal.heads.bias')!,
+    const offsets = tf.mul(
+      tf.add(
+        tf.matMul(both, p.get('temporal.heads.weight') as tf.Tensor2D),
+        p.get('temporal.heads.bias')!,
+      ),
+      p.get('temporal.heads.gate')!,
     );
     const h = this.config.embeddings;
-    return tf.add(offsets, tf.tile(member, [1, h])) as tf.Tensor2D;
+    const embeddings = tf.add(offsets, tf.tile(member, [1, h])) as tf.Tensor2D;
+    if (pointer === null) return { embeddings };
+    if (!inputs.pointer)
+      throw new ShapeError('temporal.pointer', "the pointer term needs the activities' node ids");
+    const gate = p.get('temporal.pointer.gate')!;
+    return { embeddings, pointer: { weights: pointer, ids: inputs.pointer, gate } };
   }
 
-  /** Score of entry k: member embeddings of pair seq[k] against target embedding row k of `targets`. */
-  score(members: tf.Tensor2D, seq: Int32Array, targets: tf.Tensor2D): tf.Tensor1D {
-    const e = gatherRows(members, seq) as tf.Tensor2D;
-    return multiEmbeddingScore(
+  /**
+   * Score of entry k: the member embeddings of pair seq[k] against target embedding row k of
+   * `targets`, plus, with the pointer term and `targetRows` (the targets' rows among the graph
+   * embeddings), POINTER_SCALE · gate · the pair's attention on activities that are the target.
+   */
+  score(
+    members: MemberState,
+    seq: Int32Array,
+    targets: tf.Tensor2D,
+    targetRows?: Int32Array,
+  ): tf.Tensor1D {
+    // Entries in runs of `per` per pair, pair by pair (every scoring here): broadcast, no gather.
+    const pairs = members.embeddings.shape[0];
+    const per = seq.length / pairs;
+    const runs = Number.isInteger(per) && seq.every((q, j) => q === Math.floor(j / per));
+    const e = runs ? members.embeddings : (gatherRows(members.embeddings, seq) as tf.Tensor2D);
+    const s = multiEmbeddingScore(
       e,
       targets,
       this.config.embeddings,
       this.config.score,
       this.config.cosine,
     );
+    const ptr = members.pointer;
+    if (!ptr || !targetRows) return s;
+    const n = this.config.sequenceLength;
+    const steps = n + 1;
+    const same = new Float32Array(seq.length * steps);
+    for (let k = 0; k < seq.length; k++) {
+      const y = ptr.ids.seedIds[targetRows[k]];
+      for (let j = 0; j < n; j++)
+        if (ptr.ids.ids[seq[k] * n + j] === y) same[k * steps + j + 1] = 1;
+    }
+    const copied = tf.sum(
+      tf.mul(gatherRows(ptr.weights, seq), tf.tensor2d(same, [seq.length, steps])),
+      1,
+    );
+    return tf.add(s, tf.mul(copied, tf.mul(ptr.gate, POINTER_SCALE))) as tf.Tensor1D;
   }
 
   /**
@@ -232,10 +314,10 @@ export class TemporalActivityModel {
     const k = negDst.length / pairs;
     const members = this.memberEmbeddings(graphEmb, src, temporal, p);
     const all = Int32Array.from({ length: pairs }, (_, i) => i);
-    const pos = this.score(members, all, gatherRows(graphEmb, dst) as tf.Tensor2D);
+    const pos = this.score(members, all, gatherRows(graphEmb, dst) as tf.Tensor2D, dst);
     const negSeq = Int32Array.from({ length: negDst.length }, (_, j) => Math.floor(j / k));
     const weights = Float32Array.from(negDst, (r, j) => (r === dst[negSeq[j]] ? 0 : 1));
-    const neg = this.score(members, negSeq, gatherRows(graphEmb, negDst) as tf.Tensor2D);
+    const neg = this.score(members, negSeq, gatherRows(graphEmb, negDst) as tf.Tensor2D, negDst);
     let total = linkLoss(this.config.loss, pos, neg, weights);
     if (temporal.future)
       total = tf.add(total, this.longTermLoss(members, temporal.future, p)) as tf.Scalar;
@@ -246,7 +328,7 @@ export class TemporalActivityModel {
    * Σ_w λ_w · BCE over window w's targets: each target of pair i (positive, scored by i's H
    * embeddings) against another pair's target of the same window (negative), see docs/temporal.md.
    */
-  private longTermLoss(members: tf.Tensor2D, f: FutureTargets, p: Params): tf.Scalar {
+  private longTermLoss(members: MemberState, f: FutureTargets, p: Params): tf.Scalar {
     const weights = this.config.longTermWeights;
     if (f.windows !== weights.length)
       throw new ShapeError('temporal.future', `${f.windows} windows for ${weights.length} weights`);
@@ -274,6 +356,36 @@ export class TemporalActivityModel {
     }
     return total;
   }
+}
+
+/**
+ * π [P × (N + 1)]: each pair's attention over its activities, softmax_k(⟨q W_π, o_k⟩ / √d − β·g_k)
+ * over the k < count (o_k the final-normed output at activity k, g_k its log gap), in column k + 1;
+ * the start token's column and padding get 0. Read off the layer's [P × (N + 1) × d] output as it
+ * lies, so no gather of the activity rows (and no segment sum back) is needed.
+ */
+function pointerWeights(
+  summary: tf.Tensor2D,
+  outputs: tf.Tensor3D,
+  inputs: TemporalInputs,
+  p: Params,
+): tf.Tensor2D {
+  const [seqs, steps, d] = outputs.shape;
+  const n = steps - 1;
+  const query = tf.matMul(summary, p.get('temporal.pointer.query') as tf.Tensor2D);
+  const content = tf.mul(tf.sum(tf.mul(outputs, tf.expandDims(query, 1)), 2), 1 / Math.sqrt(d));
+  const minusGap = new Float32Array(seqs * steps);
+  const mask = new Float32Array(seqs * steps).fill(MASKED);
+  for (let i = 0; i < seqs; i++)
+    for (let k = 0; k < inputs.count[i]; k++) {
+      minusGap[i * steps + k + 1] = -inputs.logGap[i * n + k];
+      mask[i * steps + k + 1] = 0;
+    }
+  const recency = tf.mul(tf.tensor2d(minusGap, [seqs, steps]), p.get('temporal.pointer.recency')!);
+  const logits = tf.add(tf.add(content, recency), tf.tensor2d(mask, [seqs, steps]));
+  // A sequence without activities would spread its softmax over padding: zero it.
+  const valid = Float32Array.from(mask, (m) => (m === 0 ? 1 : 0));
+  return tf.mul(tf.softmax(logits), tf.tensor2d(valid, [seqs, steps])) as tf.Tensor2D;
 }
 
 /** Rows `slots` of a row-major [· × dim] array, copied into one array. */

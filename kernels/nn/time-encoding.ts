@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import '../tf/core-gradients.js';
-import { gatherRows } from '../ops/gather-rows.js';
+import { smallTableRows } from './small-table.js';
 import type { ParamSpec } from './params.js';
 
 export type TimeEncodingKind = 'sinusoidal' | 'learned';
@@ -61,8 +61,7 @@ export function encodeTime(
   logGap: Float32Array,
   p: ReadonlyMap<string, tf.Tensor>,
 ): tf.Tensor2D {
-  if (kind === 'learned')
-    return gatherRows(p.get('temporal.time.table')!, timeBuckets(logGap)) as tf.Tensor2D;
+  if (kind === 'learned') return smallTableRows(p.get('temporal.time.table')!, timeBuckets(logGap));
   const feats = tf.tensor2d(sinusoidFeatures(logGap), [logGap.length, SINUSOID_FEATURES]);
   return tf.matMul(feats, p.get('temporal.time.weight') as tf.Tensor2D);
 }

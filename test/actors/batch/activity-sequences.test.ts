@@ -85,13 +85,17 @@ describe('activity sequences in link batch records (model.temporal)', () => {
       if (kept.length === N) full++;
       kept.forEach((e, k) => {
         expect(f.actRel[i * N + k]).toBe(edgeType ? edgeType[e] : 0);
+        expect(f.actIds[i * N + k]).toBe(indices[e]);
         expect(f.actGap[i * N + k]).toBeCloseTo(Math.log1p(t - timestamps![e]), 4);
         graph.gather([indices[e]], 1, row);
         expect(
           Array.from((f.actX as Float32Array).subarray((i * N + k) * d, (i * N + k + 1) * d)),
         ).toEqual(Array.from(row));
       });
-      for (let k = kept.length; k < N; k++) expect(f.actGap[i * N + k]).toBe(0);
+      for (let k = kept.length; k < N; k++) {
+        expect(f.actGap[i * N + k]).toBe(0);
+        expect(f.actIds[i * N + k]).toBe(-1);
+      }
     }
     expect(full).toBeGreaterThan(0);
   });
@@ -132,7 +136,11 @@ describe('activity sequences in link batch records (model.temporal)', () => {
     const view = viewBatch(f);
     expect(view.link!.temporal!.future!.windows).toBe(2);
     const model = buildModel(spec, graph.dim, 1, relationsOf(graph));
-    model.setParams(model.init(1));
+    const params = model.init(1);
+    // The gates start closed (what they gate then gets no gradient): open them.
+    params.set('temporal.pointer.gate', Float32Array.from([0.5]));
+    params.set('temporal.heads.gate', Float32Array.from([0.5]));
+    model.setParams(params);
     const r = model.forwardBackward(view.model, view.link!, { dropoutSeed: 3 });
     expect(Number.isFinite(r.loss)).toBe(true);
     for (const s of model.paramSpecs().filter((p) => p.name.startsWith('temporal.')))

@@ -205,6 +205,35 @@ for (const backend of ['wasm', 'cpu'] as const) {
         }
     });
 
+    it('multi-embedding scores broadcast each member over its run of targets: values and gradients', () => {
+      for (const kind of ['max', 'attention'] as const)
+        for (const cosine of [false, true]) {
+          const rng = new Mulberry32(cosine ? 13 : 17);
+          const [m, per, heads, d] = [3, 4, 2, 5];
+          const k = m * per;
+          const e = randomArray(rng, m * heads * d);
+          // The reference scores entry j with its member's row repeated.
+          const repeat = (es: ArrayLike<number>) =>
+            Float64Array.from({ length: k * heads * d }, (_, i) => {
+              const row = Math.floor(i / (heads * d));
+              return es[Math.floor(row / per) * heads * d + (i % (heads * d))];
+            });
+          const y = randomArray(rng, k * d);
+          const r = randomArray(rng, k);
+          const run = (et: tf.Tensor) =>
+            multiEmbeddingScore(et as tf.Tensor2D, tf.tensor2d(y, [k, d]), heads, kind, cosine);
+          const s = tf.tidy(() => run(tf.tensor2d(e, [m, heads * d])).dataSync());
+          const ref = (es: ArrayLike<number>) =>
+            multiEmbeddingScoreReference(repeat(es), y, k, heads, d, kind, cosine);
+          expect(maxRelErr(s, ref(e))).toBeLessThan(1e-4);
+          const ge = vjp(run, tf.tensor2d(e, [m, heads * d]), r);
+          expect(
+            maxRelErr(ge, numericVjp(ref, f64(e), r)),
+            `${kind} cosine=${cosine}`,
+          ).toBeLessThan(2e-3);
+        }
+    });
+
     const cfg = {
       inDim: 3,
       dim: 8,
@@ -214,6 +243,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
       embeddings: 3,
       score: 'attention' as const,
       timeEncoding: 'sinusoidal' as const,
+      pointer: true,
       numRelations: 2,
       longTermWeights: [0.5],
       cosine: false,
@@ -231,6 +261,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
         logGap: Float32Array.from({ length: seqs * n }, () => 10 * rng.next()),
         rel: Int32Array.from({ length: seqs * n }, () => rng.int(2)),
         count,
+        pointer: {
+          ids: Int32Array.from({ length: seqs * n }, (_, i) =>
+            i % n < count[Math.floor(i / n)] ? rng.int(10) : -1,
+          ),
+          seedIds: Int32Array.from({ length: 10 }, (_, i) => i),
+        },
       };
     }
 
@@ -254,13 +290,19 @@ for (const backend of ['wasm', 'cpu'] as const) {
             b.rel[s * 5 + j] = 1 - b.rel[s * 5 + j];
             for (let c = 0; c < cfg.inDim; c++) b.x[(s * 5 + j) * cfg.inDim + c] = 50 * rng.next();
           }
-        const ya = tf.tidy(() => model.encodeSequences(a, p).dataSync());
-        const yb = tf.tidy(() => model.encodeSequences(b, p).dataSync());
+        const ya = tf.tidy(() => model.encodeSequences(a, p).summary.dataSync());
+        const yb = tf.tidy(() => model.encodeSequences(b, p).summary.dataSync());
         expect(Array.from(yb)).toEqual(Array.from(ya));
+        // The pointer's attention ignores padding too, and gives it no weight.
+        const pa = tf.tidy(() => model.encodeSequences(a, p).pointer!.dataSync());
+        const pb = tf.tidy(() => model.encodeSequences(b, p).pointer!.dataSync());
+        expect(Array.from(pb)).toEqual(Array.from(pa));
+        for (let s = 0; s < 4; s++)
+          for (let j = 0; j < 6; j++) if (j === 0 || j > count[s]) expect(pa[s * 6 + j]).toBe(0);
         // An activity that is present does change it.
         const c2 = { ...a, x: a.x.slice() };
         c2.x[(2 * 5 + 1) * cfg.inDim] += 3;
-        const yc = tf.tidy(() => model.encodeSequences(c2, p).dataSync());
+        const yc = tf.tidy(() => model.encodeSequences(c2, p).summary.dataSync());
         expect(maxRelErr(yc.subarray(16, 24), ya.subarray(16, 24))).toBeGreaterThan(1e-3);
       }
     });
@@ -297,6 +339,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const rng = new Mulberry32(11);
       const pairs = 4;
       const inputs = randomInputs(rng, pairs, 5, Int32Array.from([1, 5, 3, 2]));
+      // Every pair's target among its activities, and open gates: the pointer's attention and the
+      // sequence encoder train.
+      inputs.pointer!.ids.set([4], 0);
+      inputs.pointer!.ids.set([5, 8], 5);
+      inputs.pointer!.ids.set([9], 10);
+      inputs.pointer!.ids.set([7], 15);
+      params.set('temporal.pointer.gate', Float32Array.from([0.5]));
+      params.set('temporal.heads.gate', Float32Array.from([0.5]));
       inputs.future = {
         windows: 1,
         cap: 2,
