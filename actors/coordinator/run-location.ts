@@ -13,6 +13,7 @@ import {
 } from '../parameter-server/checkpoint.js';
 import type { CheckpointStore } from '../parameter-server/checkpoint-store.js';
 import { identityDifferences, jobIdentityOf, sameJob } from './job-identity.js';
+import { upgradeSavedSpec } from '../saved-spec.js';
 
 /**
  * How a job starts: 'auto' resumes its own job's checkpoints when the store has them (so a
@@ -76,6 +77,7 @@ export function refuseOtherJobIn(spec: JobSpec, ckptDir: string): void {
 }
 
 function refuseOtherJob(spec: JobSpec, theirs: JobSpec | undefined, where: string): void {
+  theirs = theirs && upgradeSavedSpec(theirs);
   if (sameJob(spec, theirs)) return;
   const mine = jobIdentityOf(spec);
   const what = theirs

@@ -20,6 +20,7 @@ import {
 } from './checkpoint-choice.js';
 import { jetStreamRunCheckpoint } from './run-checkpoint.js';
 import { NO_FEATURES_HINT } from '../../graph-store/errors.js';
+import { upgradeSavedSpec } from '../saved-spec.js';
 
 export interface TrainedRun {
   /** Absolute run directory. */
@@ -125,7 +126,7 @@ function trainedRunOf(dir: string, chosen: ChosenCheckpoint, opts: { graph?: str
       },
     );
   }
-  spec = structuredClone(spec);
+  spec = upgradeSavedSpec(spec);
   if (opts.graph !== undefined) spec.graph = opts.graph;
   const epoch = typeof checkpoint.meta.epoch === 'number' ? checkpoint.meta.epoch : -1;
   const state = checkpoint.meta.coordinator as { bestEpoch?: unknown } | undefined;
