@@ -38,6 +38,8 @@ export interface ProducerConfig {
   numNegatives: number;
   /** Ship each sampled edge's relation (`t<l>`); the sampler must return edge ids. Default false. */
   edgeTypes?: boolean;
+  /** Ship each input row's node type (`nt`, one byte a row) for per-type input projections. */
+  nodeTypes?: boolean;
   /** Global id range [lo, hi) of negative candidates (the destination node type). */
   negativeRange?: [number, number];
   /** sampling.relationFanouts: relation name to its per-hop fanouts; absent or empty: none. */
@@ -111,7 +113,11 @@ export class BatchProducer {
     const sized = activities
       ? (shape: BatchShape) => allocate({ ...shape, ...activityShape(activities, pairs, g.dim) })
       : allocate;
-    const out = writeSampledFields(sub, req, this.config, g.dim, sized, edgeTypes);
+    const typed = this.config.nodeTypes
+      ? (shape: BatchShape) => sized({ ...shape, nt: { dtype: 'uint8', length: sub.nodes.length } })
+      : sized;
+    const out = writeSampledFields(sub, req, this.config, g.dim, typed, edgeTypes);
+    if (this.config.nodeTypes) writeNodeTypes(g, sub.nodes, out.nt as Uint8Array);
     if (req.kind === 'node') {
       const y = out.y as Int32Array;
       const labels = g.labels;
@@ -156,6 +162,11 @@ export class BatchProducer {
     if (types === undefined) out.fill(0);
     else for (let k = 0; k < out.length; k++) out[k] = types[ids[k]];
   }
+}
+
+/** The node type index of each input row (types are contiguous global id ranges). */
+function writeNodeTypes(g: SharedGraph, nodes: ArrayLike<number>, out: Uint8Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = g.nodeTypeOf(nodes[i]);
 }
 
 /** A node (or encode) request's sampling options; the sample is copied into the record right away. */
@@ -271,7 +282,7 @@ export function maxBatchBytes(
       fuseFirstLayer: boolean;
       relationFanouts?: Record<string, number[]>;
     };
-    model: { encoder: string; temporal?: { enabled: boolean } };
+    model: { encoder: string; temporal?: { enabled: boolean }; inputProjection?: string };
   },
   graph: { dim: number; numNodes: number },
   numNegatives: number,
@@ -297,5 +308,6 @@ export function maxBatchBytes(
   const sequences = activities
     ? spec.sampling.batchSize * activityBytesPerPair(activities, graph.dim) + 64 * 7
     : 0;
-  return Math.ceil(4 * x + perEdge * edges + 16 * nodes + 8 * seeds + 4096 + sequences);
+  const types = spec.model.inputProjection === 'per-type' ? nodes + 64 : 0;
+  return Math.ceil(4 * x + perEdge * edges + 16 * nodes + 8 * seeds + 4096 + sequences + types);
 }

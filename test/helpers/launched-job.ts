@@ -3,7 +3,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { latestCheckpoint } from '../../actors/parameter-server/checkpoint.js';
 import type { JobStatus } from '../../actors/coordinator/job-status.js';
 import type { DistributedResults } from '../../actors/distributed/distributed-job.js';
 import { EmbeddingShardProtocol } from '../../actors/parameter-server/embedding-protocol.js';
@@ -190,4 +191,20 @@ export async function singleAndLaunched(
     }),
   );
   return { single, launched: await finish(job) };
+}
+
+/**
+ * The checkpoints singleAndLaunched's two runs ended with hold the same step and the same values
+ * (within `tolerance`) for every tensor: what went astray between processes would change the updates.
+ */
+export function expectSameFinalTensors(tmp: string, tolerance = 1e-5): void {
+  const a = latestCheckpoint(join(tmp, 'single', 'checkpoints'))!;
+  const b = latestCheckpoint(join(tmp, 'run', 'checkpoints'))!;
+  expect(b.step).toBe(a.step);
+  for (const [name, t] of a.tensors) {
+    const u = b.tensors.get(name)!;
+    let d = 0;
+    for (let i = 0; i < t.length; i++) d = Math.max(d, Math.abs(t[i] - u[i]));
+    expect(d, name).toBeLessThan(tolerance);
+  }
 }
