@@ -9,7 +9,7 @@
 // With --views, --dismissals and --typed-features the marketplace gets member→job relations that mean
 // something else than `applied` and a feature space per node type (docs/densification.md).
 // Usage: npx tsx bench/quality/marketplace.ts [--seeds 5] [--members 3000] [--cold 0.05]
-//        [--epochs 3] [--configs sage,rgcn,sage-rel,rgcn-rel] [--views V] [--dismissals X]
+//        [--epochs 3] [--configs sage,rgcn,rgcn-typed,sage-typed,sage-rel,rgcn-rel] [--views V] [--dismissals X]
 //        [--typed-features] [--exact] [--out FILE]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -39,6 +39,9 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
     'sampling.fanouts': [3, 2],
     'sampling.relationFanouts': RELATION_FANOUTS,
   },
+  // Each node type projected from its own columns to the hidden width before the first layer.
+  'rgcn-typed': { 'model.encoder': 'rgcn', 'model.inputProjection': 'per-type' },
+  'sage-typed': { 'model.encoder': 'sage', 'model.inputProjection': 'per-type' },
   'rgcn-rel': {
     'model.encoder': 'rgcn',
     'sampling.fanouts': [3, 2],
