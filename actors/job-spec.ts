@@ -120,6 +120,11 @@ export const JOB_FIELDS = {
       ['sage', 'gat', 'rgcn', 'gcn'] as const,
       "Message-passing layers (docs/encoders.md): sage: GraphSAGE mean of neighbours, edge-weighted when the graph has weights; gat: multi-head graph attention over the sampled neighbours and the node itself (model.attention); rgcn: relation-aware, one weight per edge type of the graph over that relation's neighbour mean (model.relations); gcn: GCN's symmetric normalisation 1/sqrt(d_i·d_j) with self loops, degrees in the sampled block, one weight per layer (the homogeneous case; edge weights ignored).",
     ),
+    inputProjection: oneOf(
+      'shared',
+      ['shared', 'per-type'] as const,
+      "How input rows reach the first layer (docs/encoders.md). shared: every node type's features as they are, one first-layer weight for all; per-type: each node type its own projection to model.hidden (x[cols_t]·W_t + b_t over the type's own feature columns when the graph's manifest names them, the whole row otherwise; a type without features gets a learned vector), so types with different feature spaces and widths meet in one space. per-type needs whole-graph samplers (not cluster.partitions), unfused first layers (it turns sampling.fuseFirstLayer off) and no model.structuralFeatures.",
+    ),
     layers: int(2, 'Encoder layers (= sampling hops).', 1, 6),
     hidden: int(128, 'Hidden and embedding width.', 1, 4096),
     dropout: num(0.5, 'Dropout on layer inputs during training.', 0, 0.95),
@@ -940,9 +945,33 @@ export function resolveClusterFiles(spec: JobSpec, dir: string): JobSpec {
  */
 export function firstLayerFused(spec: {
   sampling: { fuseFirstLayer: boolean };
-  model: { encoder: string };
+  model: { encoder: string; inputProjection?: string };
 }): boolean {
-  return spec.sampling.fuseFirstLayer && spec.model.encoder === 'sage';
+  // Per-type projections come before any aggregation: the sampler cannot average raw rows.
+  return (
+    spec.sampling.fuseFirstLayer &&
+    spec.model.encoder === 'sage' &&
+    spec.model.inputProjection !== 'per-type'
+  );
+}
+
+/** Per-type input projections against the rest of the job. */
+function checkInputProjection(spec: JobSpec, where: Where): void {
+  if (spec.model.inputProjection !== 'per-type') return;
+  const at = (path: string[], field: string) => {
+    const line = where.lineOf(path) ?? where.lineOf(['model', 'inputProjection']);
+    return { file: where.file && line ? `${where.file}:${line}` : where.file, field };
+  };
+  if (spec.cluster.partitions)
+    throw new ConfigError(
+      'partition-owning samplers do not carry node types yet; model.inputProjection per-type needs whole-graph samplers',
+      at(['cluster', 'partitions'], 'cluster.partitions'),
+    );
+  if (spec.model.structuralFeatures)
+    throw new ConfigError(
+      'appends degree columns that belong to no node type; model.inputProjection per-type reads each type its own columns',
+      at(['model', 'structuralFeatures'], 'model.structuralFeatures'),
+    );
 }
 
 /** sampling.ppr as the samplers' PPR relation; undefined when topK is 0. */
@@ -1112,6 +1141,7 @@ function crossCheck(spec: JobSpec, where: Where): void {
   checkClusterAuth(spec, where);
   checkDensify(spec, where);
   checkEncoder(spec, where);
+  checkInputProjection(spec, where);
   checkRelationFanouts(spec, where);
   checkPprRelation(spec, where);
   checkTemporal(spec, where);

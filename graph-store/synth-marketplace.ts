@@ -7,7 +7,8 @@ import { allocOffsets, transposeCsr } from './csr-builder.js';
 import { baseManifest, writeEdgeType } from './graph-arrays-writer.js';
 import { finishSynthGraph, type SynthWriteOptions } from './synth-output.js';
 import { writeGraphDir } from './graph-writer.js';
-import type { GraphManifest, ManifestEdgeType } from './manifest.js';
+import type { GraphManifest, ManifestEdgeType, ManifestNodeType } from './manifest.js';
+import { TypedMarketplaceFeatures, typedFeatureColumns } from './marketplace-typed-features.js';
 import { Xoshiro128Float } from '../runtime/prng.js';
 import { sortRows, type CsrArrays } from './row-sort.js';
 import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from './types.js';
@@ -28,6 +29,23 @@ export interface MarketplaceOptions {
   coldMembers?: number;
   /** Share of members whose intent drifts: their later applications go to a second industry (0 = none). */
   intentDrift?: number;
+  /**
+   * Mean jobs a member viewed (relation `viewed`, 0 = none): weak interest, 30 % in its industry and
+   * the rest anywhere by popularity — member→job edges that mean less than `applied`.
+   */
+  viewsPerMember?: number;
+  /**
+   * Mean jobs a member dismissed (relation `dismissed`, 0 = none): all from one industry it dislikes
+   * (never its own) — member→job edges that mean the opposite of `applied`.
+   */
+  dismissalsPerMember?: number;
+  /**
+   * Each node type in its own feature space and columns (as `weft graph build --inputs` stores typed
+   * inputs): its own projection of its hidden factors, widths featureDim (members, jobs),
+   * featureDim/2 (skills) and featureDim/4 (companies), no type marker. Default false: every type the
+   * same projection into the same featureDim columns, a type marker in the first four.
+   */
+  typedFeatures?: boolean;
   seed: number;
 }
 
@@ -48,6 +66,9 @@ export function marketplaceSizes(
     featureDim: o.featureDim ?? 32,
     coldMembers: o.coldMembers ?? 0,
     intentDrift: o.intentDrift ?? 0,
+    viewsPerMember: o.viewsPerMember ?? 0,
+    dismissalsPerMember: o.dismissalsPerMember ?? 0,
+    typedFeatures: o.typedFeatures ?? false,
   };
 }
 
@@ -85,6 +106,22 @@ function checkOptions(s: ReturnType<typeof marketplaceSizes>): void {
     ['--skills-per-job', s.skillsPerJob],
   ] as const)
     if (!(v >= 1 && v <= 100)) throw new ConfigError(`must be in [1, 100], got ${v}`, { field: k });
+  for (const [k, v] of [
+    ['--views-per-member', s.viewsPerMember],
+    ['--dismissals-per-member', s.dismissalsPerMember],
+  ] as const)
+    if (!(v >= 0 && v <= 100)) throw new ConfigError(`must be in [0, 100], got ${v}`, { field: k });
+  if (s.dismissalsPerMember > 0 && s.industries < 2)
+    throw new ConfigError(
+      "dismissals come from an industry other than the member's: needs --classes >= 2",
+      {
+        field: '--dismissals-per-member',
+      },
+    );
+  if (s.typedFeatures && s.featureDim < 4)
+    throw new ConfigError('typed features need --feature-dim >= 4 (companies get a quarter)', {
+      field: '--feature-dim',
+    });
   for (const [k, v] of [
     ['--cold-members', s.coldMembers],
     ['--intent-drift', s.intentDrift],
@@ -404,6 +441,7 @@ function relationsOf(
   s: Sizes,
   offsets: number[],
   forward: CsrArrays[],
+  kinds: readonly { src: string; rel: string; dst: string }[],
 ): MarketplaceGraph['relations'] {
   const [hasSkill, , applied, requires] = forward;
   // Store global ids, then order rows as stored (by neighbour id; applications by time).
@@ -416,11 +454,11 @@ function relationsOf(
   const typeIndex = (name: string): number =>
     NODE_TYPES.indexOf(name as (typeof NODE_TYPES)[number]);
   const countOf = [s.members, s.jobs, s.skills, s.companies];
-  const relations: MarketplaceGraph['relations'] = FORWARD.map((r, k) => ({
+  const relations: MarketplaceGraph['relations'] = kinds.map((r, k) => ({
     ...r,
     csr: forward[k],
   }));
-  FORWARD.forEach((r, k) => {
+  kinds.forEach((r, k) => {
     const src = typeIndex(r.src);
     const dst = typeIndex(r.dst);
     const rev = transposeCsr(forward[k], countOf[dst], offsets[dst], offsets[src]);
@@ -498,13 +536,61 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
   const jobs = drawJobs(o, s, world, offsets);
   const members = drawMembers(o, s, world, offsets);
   const applied = drawApplications(o, s, jobs, members);
-  // The order FORWARD lists the relations in.
+  // The order FORWARD lists the relations in, then the feedback relations that are on.
   const forward = [members.hasSkill, members.worksAt, applied, jobs.requires, jobs.postedBy];
-  const relations = relationsOf(s, offsets, forward);
+  const kinds: { src: string; rel: string; dst: string }[] = [...FORWARD];
+  for (const f of drawFeedback(o, s, jobs, members, offsets)) {
+    forward.push(f.csr);
+    kinds.push({ src: 'member', rel: f.rel, dst: 'job' });
+  }
+  const relations = relationsOf(s, offsets, forward, kinds);
   const { labels, split } = labelsAndSplit(o, s, members.memberIndustry);
   // Job latents read the skills of `requires` after they became global ids.
   const latent = latentsOf(o, s, world, members, jobs.requires, offsets);
   return { seed: o.seed, sizes: s, offsets, relations, labels, split, latent };
+}
+
+/**
+ * The feedback relations that are on (member→job, no timestamps, rows sorted, global ids): views of
+ * popular jobs mostly outside the member's industry, dismissals of jobs in one disliked industry.
+ * Each from a stream of its own, so the graph is unchanged when both are off.
+ */
+function drawFeedback(
+  o: MarketplaceOptions,
+  s: Sizes,
+  jobs: Jobs,
+  members: Members,
+  offsets: number[],
+): { rel: string; csr: CsrArrays }[] {
+  const { members: M, industries: I } = s;
+  const maxJobs = Math.min(100, s.jobs);
+  const out: { rel: string; csr: CsrArrays }[] = [];
+  const draw = (rel: string, mean: number, stream: number, pick: (m: number) => number) => {
+    if (mean === 0) return;
+    const rng = new Xoshiro128Float(o.seed, stream);
+    const csr = rowsOf(M, () => spreadCount(rng, mean, 0.5, maxJobs));
+    for (let m = 0; m < M; m++) {
+      const lo = csr.indptr[m];
+      distinctRow(csr.indices, lo, csr.indptr[m + 1] - lo, () => pick(m));
+    }
+    toGlobal(csr.indices, offsets[1]);
+    sortRows(csr, false);
+    out.push({ rel, csr });
+  };
+  const rngView = new Xoshiro128Float(o.seed, 25);
+  draw('viewed', s.viewsPerMember, 23, (m) =>
+    rngView.next() < 0.3
+      ? jobs.popularity.inIndustry(rngView, members.memberIndustry[m])
+      : jobs.popularity.anywhere(rngView),
+  );
+  const rngDismiss = new Xoshiro128Float(o.seed, 26);
+  const disliked = new Uint8Array(M);
+  for (let m = 0; m < M; m++)
+    disliked[m] = (members.memberIndustry[m] + 1 + Math.floor(rngDismiss.next() * (I - 1))) % I;
+  draw('dismissed', s.dismissalsPerMember, 24, (m) =>
+    jobs.popularity.inIndustry(rngDismiss, disliked[m]),
+  );
+  return out;
 }
 
 function rowsOf(rows: number, degree: (row: number) => number): CsrArrays {
@@ -591,10 +677,12 @@ export async function synthMarketplace(
     opts.onProgress?.('edges', 1, 1);
     const { members, jobs, skills, companies, featureDim } = g.sizes;
     const counts = [members, jobs, skills, companies];
-    const nodeTypes = NODE_TYPES.map((name, t) => ({
+    const columns = g.sizes.typedFeatures ? typedFeatureColumns(featureDim) : undefined;
+    const nodeTypes: ManifestNodeType[] = NODE_TYPES.map((name, t) => ({
       name,
       offset: g.offsets[t],
       count: counts[t],
+      ...(columns ? { features: { ...columns[t], input: 'table' as const } } : {}),
     }));
     const edgeTypes: ManifestEdgeType[] = [];
     for (const r of g.relations) {
@@ -602,11 +690,21 @@ export async function synthMarketplace(
       // Drop each relation once written: the large ones are hundreds of MB at full scale.
       r.csr = { numRows: 0, indptr: new Uint32Array(1), indices: new Uint32Array(0) };
     }
-    const { coldMembers, intentDrift, ...sizes } = g.sizes;
+    const {
+      coldMembers,
+      intentDrift,
+      viewsPerMember,
+      dismissalsPerMember,
+      typedFeatures,
+      ...sizes
+    } = g.sizes;
     // The planted signals appear in the provenance only when on: older graphs stay byte-identical.
     const planted = {
       ...(coldMembers ? { coldMembers } : {}),
       ...(intentDrift ? { intentDrift } : {}),
+      ...(viewsPerMember ? { viewsPerMember } : {}),
+      ...(dismissalsPerMember ? { dismissalsPerMember } : {}),
+      ...(typedFeatures ? { typedFeatures } : {}),
     };
     const m = baseManifest(nodeTypes, edgeTypes, {
       generator: 'weft graph synth',
@@ -619,8 +717,9 @@ export async function synthMarketplace(
       w,
       m,
       {
-        dim: featureDim,
-        features: () => new MarketplaceFeatures(g),
+        dim: columns ? columns[3].start + columns[3].width : featureDim,
+        features: () =>
+          columns ? new TypedMarketplaceFeatures(g, columns) : new MarketplaceFeatures(g),
         labels: g.labels,
         split: g.split,
       },

@@ -39,6 +39,8 @@ export interface ProducerConfig {
   numNegatives: number;
   /** Ship each sampled edge's relation (`t<l>`); the sampler must return edge ids. Default false. */
   edgeTypes?: boolean;
+  /** Ship each input row's node type (`nt`, one byte a row) for per-type input projections. */
+  nodeTypes?: boolean;
   /** Global id range [lo, hi) of negative candidates (the destination node type). */
   negativeRange?: [number, number];
   /** sampling.relationFanouts: relation name to its per-hop fanouts; absent or empty: none. */
@@ -112,7 +114,11 @@ export class BatchProducer {
     const sized = activities
       ? (shape: BatchShape) => allocate({ ...shape, ...activityShape(activities, pairs, g.dim) })
       : allocate;
-    const out = writeSampledFields(sub, req, this.config, g.dim, sized, edgeTypes);
+    const typed = this.config.nodeTypes
+      ? (shape: BatchShape) => sized({ ...shape, nt: { dtype: 'uint8', length: sub.nodes.length } })
+      : sized;
+    const out = writeSampledFields(sub, req, this.config, g.dim, typed, edgeTypes);
+    if (this.config.nodeTypes) writeNodeTypes(g, sub.nodes, out.nt as Uint8Array);
     if (req.kind === 'node') {
       const y = out.y as Int32Array;
       const labels = g.labels;
@@ -163,6 +169,11 @@ export class BatchProducer {
       out[k] = id === PPR_EDGE_ID ? ppr : types === undefined ? 0 : types[id];
     }
   }
+}
+
+/** The node type index of each input row (types are contiguous global id ranges). */
+function writeNodeTypes(g: SharedGraph, nodes: ArrayLike<number>, out: Uint8Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = g.nodeTypeOf(nodes[i]);
 }
 
 /** A node (or encode) request's sampling options; the sample is copied into the record right away. */
@@ -279,7 +290,7 @@ export function maxBatchBytes(
       relationFanouts?: Record<string, number[]>;
       ppr?: { topK: number; hops: number };
     };
-    model: { encoder: string; temporal?: { enabled: boolean } };
+    model: { encoder: string; temporal?: { enabled: boolean }; inputProjection?: string };
   },
   graph: { dim: number; numNodes: number },
   numNegatives: number,
@@ -309,5 +320,6 @@ export function maxBatchBytes(
   const sequences = activities
     ? spec.sampling.batchSize * activityBytesPerPair(activities, graph.dim) + 64 * 7
     : 0;
-  return Math.ceil(4 * x + perEdge * edges + 16 * nodes + 8 * seeds + 4096 + sequences);
+  const types = spec.model.inputProjection === 'per-type' ? nodes + 64 : 0;
+  return Math.ceil(4 * x + perEdge * edges + 16 * nodes + 8 * seeds + 4096 + sequences + types);
 }

@@ -16,6 +16,9 @@ export type BatchKind = 'node' | 'link' | 'encode';
  * `src`, `dst` (local rows of each positive pair's ends) and `neg` (local rows of the negatives,
  * numNegatives per pair, pair-major).
  *
+ * With per-type input projections (model.inputProjection per-type) a batch adds `nt` (uint8): the
+ * node type index of each of the numSrc_0 input rows, in the order of `x`.
+ *
  * Link batches of the temporal activity model (model.temporal, activity-sequences.ts) add, per pair
  * p (its source at its time t) and N = sequenceLength: `actX` [P × N × dim] the features of the
  * source's last N activity nodes before t, oldest first; `actGap` [P × N] log(1 + t − t_activity);
@@ -104,6 +107,9 @@ export function allocateArrays<T extends BatchFields>(shape: BatchShape): T {
         break;
       case 'int32':
         out[name] = new Int32Array(f.length);
+        break;
+      case 'uint8':
+        out[name] = new Uint8Array(f.length);
         break;
       default:
         throw new Error(`batch field ${name}: unexpected dtype ${f.dtype}`);

@@ -45,6 +45,7 @@ export function viewBatch(f: BatchFields): BatchView {
   const model: SubgraphBatch = fused
     ? { blocks, features: new Float32Array(0), layer0: f.x, numSeeds: f.seeds.length }
     : { blocks, features: f.x, numSeeds: f.seeds.length };
+  if (f.nt) model.nodeType = f.nt as Uint8Array;
   const view: BatchView = {
     epoch: h.epoch,
     batch: h.batch,

@@ -1,6 +1,7 @@
 // The placement of `weft train`: every actor in this process — parameter-server shards and the
 // sampler on the main thread (the sampler's work on a pool of threads), the trainer on a worker
 // thread — with batches handed over through shared memory. Nothing is restarted: a failure ends the job.
+import { typeColumnsOf } from '../../graph-store/type-columns.js';
 import { withGraphVersion } from './densify-step.js';
 import { jobGraph } from '../plan/feature-norm.js';
 import { withDataDefaults } from '../plan/small-labelled.js';
@@ -45,7 +46,13 @@ export class EmbeddedPlacement implements Placement {
   readonly kind = 'embedded';
   readonly restarts = 0;
   readonly samplers = [];
-  readonly graph: { dim: number; numClasses: number; numRelations: number };
+  readonly graph: {
+    dim: number;
+    numClasses: number;
+    numRelations: number;
+    /** Each node type's feature columns (graph-store/type-columns.ts). */
+    inputTypes: { start: number; width: number }[];
+  };
   private readonly groups: LinkGroups | undefined;
   private readonly trainSeeds: Int32Array;
   /** Told at start: most evaluation sources are new to training and ID embeddings are on. */
@@ -73,6 +80,7 @@ export class EmbeddedPlacement implements Placement {
       dim: shared.dim,
       numClasses: shared.numClasses,
       numRelations: Math.max(1, shared.edgeTypes.length),
+      inputTypes: typeColumnsOf(shared.manifest),
     };
     this.failed = new Promise<never>((_resolve, reject) => (this.fail = reject));
     this.failed.catch(() => undefined);

@@ -202,6 +202,7 @@ class JobRun {
       p.graph.dim,
       p.graph.numClasses,
       p.graph.numRelations,
+      p.graph.inputTypes,
     ));
     const at = (role: string, index: number) => ({ job: p.job, role, index });
     this.shards = Array.from({ length: spec.cluster.parameterServers }, (_, i) =>

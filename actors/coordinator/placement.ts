@@ -37,7 +37,13 @@ export interface Placement {
   /** The spec the actors run with (an embedded job runs one trainer and one sampler). */
   readonly spec: JobSpec;
   /** The graph's shape, for the parameter layout. */
-  readonly graph: { dim: number; numClasses: number; numRelations: number };
+  readonly graph: {
+    dim: number;
+    numClasses: number;
+    numRelations: number;
+    /** Each node type's feature columns (graph-store/type-columns.ts). */
+    inputTypes: { start: number; width: number }[];
+  };
   /** Samplers told each epoch's fanouts over the transport (adaptive sampling); none embedded. */
   readonly samplers: ActorClient<typeof SamplerProtocol>[];
   /** Actor restarts seen so far (a restarted process; 0 where actors are never restarted). */

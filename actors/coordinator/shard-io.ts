@@ -22,8 +22,14 @@ import { sealed } from '../control-secret.js';
 type Shards = ActorClient<typeof ParameterServerProtocol>[];
 
 /** The parameter layout of a job's model, as every process computes it. */
-export function shardPlanOf(spec: JobSpec, dim: number, numClasses: number, numRelations = 1) {
-  const model = buildModel(spec, dim, Math.max(1, numClasses), numRelations);
+export function shardPlanOf(
+  spec: JobSpec,
+  dim: number,
+  numClasses: number,
+  numRelations = 1,
+  inputTypes: readonly { start: number; width: number }[] = [],
+) {
+  const model = buildModel(spec, dim, Math.max(1, numClasses), numRelations, inputTypes);
   const initial = model.init(spec.train.seed);
   model.dispose();
   const plan = planShards(

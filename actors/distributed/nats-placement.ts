@@ -1,6 +1,7 @@
 // The placement of `weft launch` / `weft actor --role coordinator`: every other actor is a process of
 // its own (started by the launcher or a pod) reached over NATS, watched by heartbeats, and may come
 // back after a restart.
+import { typeColumnsOf } from '../../graph-store/type-columns.js';
 import { readManifest } from '../../graph-store/manifest.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import type { Address } from '../../runtime/address.js';
@@ -70,7 +71,12 @@ export class NatsPlacement implements Placement {
   private constructor(
     readonly spec: JobSpec,
     readonly system: ActorSystem,
-    readonly graph: { dim: number; numClasses: number; numRelations: number },
+    readonly graph: {
+      dim: number;
+      numClasses: number;
+      numRelations: number;
+      inputTypes: { start: number; width: number }[];
+    },
     private readonly options: NatsPlacementOptions,
   ) {
     this.job = options.job ?? jobIdOf(spec);
@@ -114,6 +120,7 @@ export class NatsPlacement implements Placement {
         dim,
         numClasses: m.labels?.numClasses ?? 0,
         numRelations: Math.max(1, m.edgeTypes.length),
+        inputTypes: typeColumnsOf(m),
       },
       options,
     );

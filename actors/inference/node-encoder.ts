@@ -1,5 +1,6 @@
 // Trained model outputs for arbitrary nodes: samples each batch's neighbourhood inline with the job's
 // evaluation sampler settings and runs the forward pass without dropout.
+import { typeColumnsOf } from '../../graph-store/type-columns.js';
 import { IdTableHost } from '../parameter-server/id-table-host.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
@@ -48,7 +49,13 @@ export class NodeEncoder {
     run: RunWeights,
   ) {
     const numClasses = Math.max(1, graph.numClasses);
-    this.model = buildModel(spec, graph.dim, numClasses, Math.max(1, graph.edgeTypes.length));
+    this.model = buildModel(
+      spec,
+      graph.dim,
+      numClasses,
+      Math.max(1, graph.edgeTypes.length),
+      typeColumnsOf(graph.manifest),
+    );
     setRunParams(this.model, run);
     const table = idTableConfigOf(spec, numClasses);
     this.idTable = table ? new IdTableHost(table) : undefined;

@@ -94,6 +94,7 @@ export function producerConfigs(
     fuseFirstLayer: firstLayerFused(spec),
     negativeRange,
     ...(relational ? { edgeTypes: true } : {}),
+    ...(spec.model.inputProjection === 'per-type' ? { nodeTypes: true } : {}),
     ...(byRelation ? { relationFanouts } : {}),
   };
   const { negatives, numNegatives, hard } = spec.link;

@@ -12,6 +12,7 @@ import type { ParamMap } from '../../kernels/nn/params.js';
 import { initBackend } from '../../kernels/tf/backend.js';
 import { batchSeed, makeEpochPlan } from '../plan/epoch-plan.js';
 import type { JobSpec } from '../job-spec.js';
+import { typeColumnsOf } from '../../graph-store/type-columns.js';
 import { ParameterStore } from '../parameter-server/parameter-store.js';
 import type { SeedSource } from '../plan/seed-source.js';
 import { buildModel } from './trainer-core.js';
@@ -32,48 +33,48 @@ const STREAM_MLP = 11;
  * A batch whose every layer maps n nodes to the same n nodes through self loops: layer 0's input is
  * [x_v | x_v] when `fused` (the feature gather is the only read), deeper layers average a node with
  * itself. Unfused (attention encoders), layer 0 reads the features x_v and has no edges: the
- * encoder's own self loop is v's only neighbour.
+ * encoder's own self loop is v's only neighbour. `typed` (per-type input projections): the raw rows
+ * travel with their node types, and a GraphSAGE batch (`fused`) gets self-loop edges in every block.
  */
 export function selfLoopBatch(
   graph: SharedGraph,
   nodes: Int32Array,
   layers: number,
   fused = true,
+  typed = false,
 ): SubgraphBatch {
   const n = nodes.length;
   const d = graph.dim;
   const x = new Float32Array(n * d);
   graph.gather(nodes, n, x, 0);
-  if (!fused) {
-    const blocks: BlockLike[] = [];
-    for (let l = 0; l < layers; l++)
-      blocks.push({
-        numDst: n,
-        numSrc: n,
-        indptr: new Int32Array(n + 1),
-        indices: new Int32Array(0),
-        edgeType: new Int32Array(0),
-      });
-    return { blocks, features: x, numSeeds: n };
-  }
-  const layer0 = new Float32Array(n * 2 * d);
-  for (let i = 0; i < n; i++) {
-    layer0.set(x.subarray(i * d, (i + 1) * d), i * 2 * d);
-    layer0.set(x.subarray(i * d, (i + 1) * d), i * 2 * d + d);
-  }
   const ptr = new Int32Array(n + 1);
   const idx = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     ptr[i + 1] = i + 1;
     idx[i] = i;
   }
-  const blocks: BlockLike[] = [];
-  for (let l = 0; l < layers; l++)
-    blocks.push(
-      l === 0
-        ? { numDst: n, numSrc: n, indptr: new Int32Array(1), indices: new Int32Array(0) }
-        : { numDst: n, numSrc: n, indptr: ptr, indices: idx },
-    );
+  const loops: BlockLike = { numDst: n, numSrc: n, indptr: ptr, indices: idx };
+  const bare: BlockLike = {
+    numDst: n,
+    numSrc: n,
+    indptr: new Int32Array(n + 1),
+    indices: new Int32Array(0),
+    edgeType: new Int32Array(0),
+  };
+  if (typed) {
+    const nodeType = Uint8Array.from(nodes, (v) => graph.nodeTypeOf(v));
+    const blocks = Array.from({ length: layers }, () => (fused ? loops : bare));
+    return { blocks, features: x, numSeeds: n, nodeType };
+  }
+  if (!fused)
+    return { blocks: Array.from({ length: layers }, () => bare), features: x, numSeeds: n };
+  const layer0 = new Float32Array(n * 2 * d);
+  for (let i = 0; i < n; i++) {
+    layer0.set(x.subarray(i * d, (i + 1) * d), i * 2 * d);
+    layer0.set(x.subarray(i * d, (i + 1) * d), i * 2 * d + d);
+  }
+  const shape0 = { numDst: n, numSrc: n, indptr: new Int32Array(1), indices: new Int32Array(0) };
+  const blocks = Array.from({ length: layers }, (_, l) => (l === 0 ? shape0 : loops));
   return { blocks, features: new Float32Array(0), layer0, numSeeds: n };
 }
 
@@ -97,6 +98,7 @@ export async function mlpInitParams(
     graph.dim,
     Math.max(1, graph.numClasses),
     Math.max(1, graph.edgeTypes.length),
+    typeColumnsOf(graph.manifest),
   );
   const store = new ParameterStore(
     {
@@ -109,6 +111,7 @@ export async function mlpInitParams(
   );
   const L = spec.model.layers;
   const fused = spec.model.encoder === 'sage';
+  const typed = spec.model.inputProjection === 'per-type';
   const bs = spec.sampling.batchSize;
   const k = spec.task === 'link' && spec.link.negatives !== 'in-batch' ? spec.link.numNegatives : 0;
   const [lo, hi] = negativeRange ?? [0, graph.numNodes];
@@ -132,7 +135,7 @@ export async function mlpInitParams(
         if (source.kind === 'node') {
           const labels = new Int32Array(m);
           for (let i = 0; i < m; i++) labels[i] = graph.labels ? graph.labels[ids[i]] : -1;
-          r = model.forwardBackward(selfLoopBatch(graph, Int32Array.from(ids), L, fused), {
+          r = model.forwardBackward(selfLoopBatch(graph, Int32Array.from(ids), L, fused, typed), {
             labels,
           });
         } else {
@@ -151,7 +154,7 @@ export async function mlpInitParams(
             nodes[2 * m + q] = lo + Math.floor(rng.next() * (hi - lo));
             neg[q] = 2 * m + q;
           }
-          r = model.forwardBackward(selfLoopBatch(graph, nodes, L, fused), {
+          r = model.forwardBackward(selfLoopBatch(graph, nodes, L, fused, typed), {
             src,
             dst,
             ...(k > 0 ? { negDst: neg } : {}),

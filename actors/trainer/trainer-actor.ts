@@ -3,6 +3,7 @@
 // local batches, pushes one update to every parameter-server shard and waits for the round.
 //
 //   batch source (queue | clone | inline | fetch) → step (fwd/bwd, sub-rounds) → push round ⇄ shards
+import { typeColumnsOf } from '../../graph-store/type-columns.js';
 import { jobGraph } from '../plan/feature-norm.js';
 import type { LinkEvalExtras } from '../plan/link-history.js';
 import { readManifest } from '../../graph-store/manifest.js';
@@ -187,6 +188,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
         numClasses: m.labels?.numClasses ?? 0,
         numNodes: m.numNodes,
         numRelations: Math.max(1, m.edgeTypes.length),
+        inputTypes: typeColumnsOf(m),
       };
       this.trainSeeds = new Int32Array(0);
       const empty = new Int32Array(0);

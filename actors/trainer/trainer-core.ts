@@ -1,8 +1,10 @@
 // The trainer's work without the actor around it: one model, local gradient aggregation over N
 // batches, evaluation by inline sampling. The actor feeds it batches and carries its syncs.
 import { dropIdGradients, dropIdRows, type DroppedRows } from './id-row-dropout.js';
-import { WeftError } from '../../runtime/errors.js';
+import { ConfigError, WeftError } from '../../runtime/errors.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { typeColumnsOf } from '../../graph-store/type-columns.js';
+import type { TypeColumns } from '../../kernels/nn/input-projection.js';
 import { GraphSage } from '../../kernels/nn/graphsage.js';
 import type { GatConfig } from '../../kernels/nn/gat.js';
 import type { RgcnConfig } from '../../kernels/nn/rgcn.js';
@@ -51,6 +53,7 @@ export function buildModel(
   inDim: number,
   numClasses: number,
   numRelations = 1,
+  inputTypes: readonly TypeColumns[] = [],
 ): GraphSage {
   const task =
     spec.task === 'node'
@@ -79,7 +82,21 @@ export function buildModel(
     ...idEmbeddingOf(spec, numClasses),
     ...encoderOf(spec, encoderRelations(spec, numRelations)),
     ...temporalOf(spec, inDim, numRelations),
+    ...inputProjectionOf(spec, inputTypes),
   });
+}
+
+/** Per-type input projections (model.inputProjection per-type) over the graph's type columns. */
+function inputProjectionOf(
+  spec: JobSpec,
+  types: readonly TypeColumns[],
+): { inputProjection?: { types: readonly TypeColumns[] } } {
+  if (spec.model.inputProjection !== 'per-type') return {};
+  if (types.length === 0)
+    throw new ConfigError('is per-type but the graph has no node types to project', {
+      field: 'model.inputProjection',
+    });
+  return { inputProjection: { types } };
 }
 
 /** The temporal activity model's config (model.temporal); absent when it is off. */
@@ -143,6 +160,11 @@ export function relationsOf(graph: SharedGraph | GraphShape): number {
   return 'edgeTypes' in graph ? Math.max(1, graph.edgeTypes.length) : graph.numRelations;
 }
 
+/** Node types' feature columns of a graph held here or described by its shape. */
+export function inputTypesOf(graph: SharedGraph | GraphShape): TypeColumns[] {
+  return 'manifest' in graph ? typeColumnsOf(graph.manifest) : graph.inputTypes;
+}
+
 /** What the model needs of a graph that this process does not hold. */
 export interface GraphShape {
   dim: number;
@@ -150,6 +172,8 @@ export interface GraphShape {
   numNodes: number;
   /** Edge types of the graph. */
   numRelations: number;
+  /** Each node type's feature columns (graph-store/type-columns.ts). */
+  inputTypes: TypeColumns[];
 }
 
 /**
@@ -219,7 +243,13 @@ export class TrainerCore {
     /** Evaluation batches: same sampler, more negatives for ranking metrics. */
     readonly evalProducerConfig: ProducerConfig = producerConfig,
   ) {
-    this.model = buildModel(spec, graph.dim, Math.max(1, graph.numClasses), relationsOf(graph));
+    this.model = buildModel(
+      spec,
+      graph.dim,
+      Math.max(1, graph.numClasses),
+      relationsOf(graph),
+      inputTypesOf(graph),
+    );
     const dim = this.model.config.idEmbedding?.dim;
     this.idAccum = dim === undefined ? undefined : new SparseGradSum(dim);
     this.idTaken = dim === undefined ? undefined : new SparseGradSum(dim);

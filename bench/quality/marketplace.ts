@@ -6,8 +6,11 @@
 // trains every configuration on that same graph, split and evaluation pairs; configurations differ
 // only in the encoder and the sampling (the same fanouts are given to both encoders). The result
 // file keeps every run, so a partial run still says what it measured.
+// With --views, --dismissals and --typed-features the marketplace gets member→job relations that mean
+// something else than `applied` and a feature space per node type (docs/densification.md).
 // Usage: npx tsx bench/quality/marketplace.ts [--seeds 5] [--members 3000] [--cold 0.05]
-//        [--epochs 3] [--configs sage,rgcn,sage-rel,rgcn-rel] [--out FILE]
+//        [--epochs 3] [--configs sage,rgcn,rgcn-typed,sage-typed,sage-rel,rgcn-rel] [--views V] [--dismissals X]
+//        [--typed-features] [--exact] [--out FILE]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +39,9 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
     'sampling.fanouts': [3, 2],
     'sampling.relationFanouts': RELATION_FANOUTS,
   },
+  // Each node type projected from its own columns to the hidden width before the first layer.
+  'rgcn-typed': { 'model.encoder': 'rgcn', 'model.inputProjection': 'per-type' },
+  'sage-typed': { 'model.encoder': 'sage', 'model.inputProjection': 'per-type' },
   'rgcn-rel': {
     'model.encoder': 'rgcn',
     'sampling.fanouts': [3, 2],
@@ -71,7 +77,16 @@ function jobSpec(
   });
 }
 
-const METRICS = ['recall@10', 'mrr', 'auc', 'cold_recall@10', 'cold_mrr', 'cold_auc'] as const;
+const METRICS = [
+  'recall@10',
+  'mrr',
+  'auc',
+  'cold_recall@10',
+  'cold_mrr',
+  'cold_auc',
+  'exact_recall@10',
+  'exact_mrr',
+] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -81,13 +96,32 @@ async function main(): Promise<void> {
       cold: { type: 'string', default: '0.05' },
       epochs: { type: 'string', default: '3' },
       configs: { type: 'string', default: Object.keys(CONFIGS).join(',') },
+      views: { type: 'string', default: '0' },
+      dismissals: { type: 'string', default: '0' },
+      'typed-features': { type: 'boolean', default: false },
+      exact: { type: 'boolean', default: false },
       out: { type: 'string' },
     },
   });
   const names = values.configs.split(',');
   for (const n of names) if (!CONFIGS[n]) throw new Error(`unknown configuration '${n}'`);
   const epochs = Number(values.epochs);
-  const synth = { members: Number(values.members), coldMembers: Number(values.cold) };
+  const synth = {
+    members: Number(values.members),
+    coldMembers: Number(values.cold),
+    viewsPerMember: Number(values.views),
+    dismissalsPerMember: Number(values.dismissals),
+    typedFeatures: values['typed-features'],
+  };
+  const shared: Record<string, unknown> = values.exact ? { 'eval.ranking': 'exact' } : {};
+  const synthFlags = [
+    `--members ${synth.members} --cold-members ${synth.coldMembers}`,
+    synth.viewsPerMember ? `--views-per-member ${synth.viewsPerMember}` : '',
+    synth.dismissalsPerMember ? `--dismissals-per-member ${synth.dismissalsPerMember}` : '',
+    synth.typedFeatures ? '--typed-features' : '',
+  ]
+    .filter((f) => f !== '')
+    .join(' ');
   const out = values.out ?? join(import.meta.dirname, 'results', 'marketplace.json');
   const work = mkdtempSync(join(os.tmpdir(), 'weft-quality-marketplace-'));
   const runs: { seed: number; config: string; test: Record<string, number>; seconds: number }[] =
@@ -109,7 +143,7 @@ async function main(): Promise<void> {
     for (const c of names) {
       const t0 = performance.now();
       const r = await runTraining(
-        jobSpec(graph, join(work, `run-${seed}-${c}`), seed, epochs, CONFIGS[c]),
+        jobSpec(graph, join(work, `run-${seed}-${c}`), seed, epochs, { ...shared, ...CONFIGS[c] }),
       );
       const seconds = (performance.now() - t0) / 1000;
       runs.push({ seed, config: c, test: r.test, seconds });
@@ -120,9 +154,9 @@ async function main(): Promise<void> {
       writeResult(out, {
         ...record,
         bench: 'quality/marketplace',
-        protocol: `weft graph synth --kind marketplace --members ${synth.members} --cold-members ${synth.coldMembers} --seed S (S = 1..${values.seeds}); member→job link prediction, applications split by time (newest 10 % test, 10 % before them validation), 20 negatives per test application from the job type, filtered; cold = test applications of members with none before the test period`,
+        protocol: `weft graph synth --kind marketplace ${synthFlags} --seed S (S = 1..${values.seeds}); member→job link prediction, applications split by time (newest 10 % test, 10 % before them validation), 20 negatives per test application from the job type, filtered${values.exact ? ', and exact ranking among every job (exact_* metrics)' : ''}; cold = test applications of members with none before the test period`,
         configs: Object.fromEntries(names.map((c) => [c, CONFIGS[c]])),
-        spec: jobSpec('GRAPH', '', 1, epochs, {}),
+        spec: jobSpec('GRAPH', '', 1, epochs, shared),
         median: summarise(),
         runs,
       });

@@ -77,6 +77,10 @@ marketplace (members, jobs, skills, companies; every relation with its reverse):
   [--cold-members F]    share of members who join late with one or two applications (default 0)
   [--intent-drift F]    share of members whose later applications go to a second industry
                         (a planted temporal signal; default 0)
+  [--views-per-member V]      mean jobs a member viewed: relation 'viewed', weakly related (default 0)
+  [--dismissals-per-member X] mean jobs a member dismissed, all in one industry it dislikes:
+                        relation 'dismissed', anti-related (default 0)
+  [--typed-features]    each node type its own feature space and columns (widths D, D, D/2, D/4)
 common:
   --seed S              (default 1)
   --feature-dtype T     float32 | float16 | int8 (default float32)
@@ -273,8 +277,8 @@ async function synth(argv: string[]): Promise<number> {
       ...valueFlags('kind nodes edges feature-dim classes alpha homophily noise seed'),
       ...valueFlags('members jobs skills companies applications-per-member'),
       ...valueFlags('skills-per-member skills-per-job feature-dtype partitions out'),
-      ...valueFlags('cold-members intent-drift'),
-      ...switchFlags('force json'),
+      ...valueFlags('cold-members intent-drift views-per-member dismissals-per-member'),
+      ...switchFlags('force json typed-features'),
     },
     SYNTH_USAGE,
   );
@@ -320,6 +324,9 @@ async function synth(argv: string[]): Promise<number> {
           featureDim: intFlag(s('feature-dim'), '--feature-dim'),
           coldMembers: numFlag(s('cold-members'), '--cold-members'),
           intentDrift: numFlag(s('intent-drift'), '--intent-drift'),
+          viewsPerMember: numFlag(s('views-per-member'), '--views-per-member'),
+          dismissalsPerMember: numFlag(s('dismissals-per-member'), '--dismissals-per-member'),
+          typedFeatures: v['typed-features'] === true,
           seed,
         },
         out,

@@ -35,6 +35,8 @@ export interface SubgraphBatch {
   layer0?: Float32Array;
   /** Number of seeds; when given it must equal the last block's numDst. */
   numSeeds?: number;
+  /** Node type index of each of blocks[0].numSrc input rows (per-type input projections need it). */
+  nodeType?: Uint8Array;
 }
 
 /** Checks a batch against a model with `numLayers` layers and `featureDim` input features: O(edges). */

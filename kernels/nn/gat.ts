@@ -135,13 +135,14 @@ export function gatEncode(
   s: GatShape,
   g: GatConfig,
   drop: GatStepDropout,
+  input: tf.Tensor2D | null = null,
 ): tf.Tensor2D {
   if (batch.layer0 !== undefined)
     throw new ShapeError(
       'layer0',
       'the attention encoder needs the raw features of block 0 (sampling.fuseFirstLayer is for sage)',
     );
-  let h = tf.tensor2d(batch.features, [batch.blocks[0].numSrc, s.inDim]);
+  let h = input ?? tf.tensor2d(batch.features, [batch.blocks[0].numSrc, s.inDim]);
   for (let l = 0; l < s.numLayers; l++) {
     const block = batch.blocks[l];
     const { heads, last } = layerDims(s, g, l);
@@ -152,7 +153,7 @@ export function gatEncode(
       p.get(`gat${l}.weight`) as tf.Tensor2D,
       p.get(`gat${l}.bias`) as tf.Tensor1D,
       {
-        xIsData: l === 0,
+        xIsData: l === 0 && input === null,
       },
     );
     const el = headDot(z, p.get(`gat${l}.attnSrc`) as tf.Tensor2D, block.numSrc);

@@ -38,10 +38,11 @@ export function gcnEncode(
   p: ReadonlyMap<string, tf.Tensor>,
   s: GcnShape,
   drop: { seed: number | null; rate: number },
+  input: tf.Tensor2D | null = null,
 ): tf.Tensor2D {
   if (batch.layer0 !== undefined)
     throw new ShapeError('layer0', 'GCN normalisation needs the raw features of block 0');
-  let h = tf.tensor2d(batch.features, [batch.blocks[0].numSrc, s.inDim]);
+  let h = input ?? tf.tensor2d(batch.features, [batch.blocks[0].numSrc, s.inDim]);
   for (let l = 0; l < s.numLayers; l++) {
     const last = l === s.numLayers - 1;
     const x = gcnAggregate(h, batch.blocks[l]);

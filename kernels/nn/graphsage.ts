@@ -19,6 +19,11 @@ import {
   ID_PROJECTION,
   type IdEmbeddingConfig,
 } from './id-embedding.js';
+import {
+  inputProjectionParamSpecs,
+  projectInputs,
+  type InputProjectionConfig,
+} from './input-projection.js';
 import { l2Normalize } from './l2-normalize.js';
 import { layerNorm } from './layer-norm.js';
 import { LinkPredictionHead, type LinkTarget, type LinkTaskConfig } from './link-head.js';
@@ -58,6 +63,11 @@ export interface GraphSageConfig {
   seed?: number;
   /** Per-node ID embeddings added to the output (rows passed in per batch); absent: none. */
   idEmbedding?: IdEmbeddingConfig;
+  /**
+   * Per node type input projections to hiddenDim before the first layer (the batch then carries
+   * `nodeType`); absent: the first layer reads the features as they are.
+   */
+  inputProjection?: InputProjectionConfig;
   /** The message-passing layers: GraphSAGE mean (default), GAT attention or R-GCN relations. */
   encoder?: { kind: 'sage' } | GatConfig | RgcnConfig | GcnConfig;
   /** Link task: the temporal activity model scores pairs whose batches carry sequences. */
@@ -102,11 +112,14 @@ type Target = NodeTarget | LinkTarget;
  */
 export class GraphSage {
   readonly config: Readonly<
-    Required<Omit<GraphSageConfig, 'task' | 'idEmbedding' | 'temporal'>>
+    Required<Omit<GraphSageConfig, 'task' | 'idEmbedding' | 'temporal' | 'inputProjection'>>
   > & {
     task: GraphSageConfig['task'];
     idEmbedding?: IdEmbeddingConfig;
+    inputProjection?: InputProjectionConfig;
   };
+  /** Width of the first layer's input rows: hiddenDim after per-type projections, else inDim. */
+  private readonly layerInDim: number;
   private readonly specs: ParamSpec[];
   /** The temporal activity model (model.temporal), scoring link pairs that carry sequences. */
   readonly temporal: TemporalActivityModel | undefined;
@@ -142,20 +155,26 @@ export class GraphSage {
     ] as const)
       if (!(v >= 0 && v < 1)) throw new ShapeError(`model.${k}`, `must be in [0, 1), got ${v}`);
     this.config = c;
+    this.layerInDim = c.inputProjection ? c.hiddenDim : c.inDim;
+    const shape = { ...c, inDim: this.layerInDim };
     this.head =
       c.task.kind === 'node'
         ? new NodeClassificationHead()
         : new LinkPredictionHead(c.task, c.outDim);
-    this.specs =
-      c.encoder.kind === 'gat'
-        ? gatParamSpecs(c, c.encoder)
+    this.specs = c.inputProjection
+      ? inputProjectionParamSpecs(c.inputProjection, c.inDim, c.hiddenDim)
+      : [];
+    this.specs.push(
+      ...(c.encoder.kind === 'gat'
+        ? gatParamSpecs(shape, c.encoder)
         : c.encoder.kind === 'rgcn'
-          ? rgcnParamSpecs(c, c.encoder)
+          ? rgcnParamSpecs(shape, c.encoder)
           : c.encoder.kind === 'gcn'
-            ? gcnParamSpecs(c)
-            : [];
+            ? gcnParamSpecs(shape)
+            : []),
+    );
     for (let l = 0; l < c.numLayers && c.encoder.kind === 'sage'; l++) {
-      const din = l === 0 ? c.inDim : c.hiddenDim;
+      const din = l === 0 ? this.layerInDim : c.hiddenDim;
       const dout = l === c.numLayers - 1 ? c.outDim : c.hiddenDim;
       this.specs.push({
         name: `sage${l}.weight`,
@@ -273,36 +292,41 @@ export class GraphSage {
     dropoutSeed: number | null,
   ): tf.Tensor2D {
     const c = this.config;
+    const input = this.projectedInput(batch, p);
+    const shape = { ...c, inDim: this.layerInDim };
     if (c.encoder.kind === 'gat') {
-      const h = gatEncode(batch, p, c, c.encoder, { seed: dropoutSeed, rate: c.dropout });
+      const drop = { seed: dropoutSeed, rate: c.dropout };
+      const h = gatEncode(batch, p, shape, c.encoder, drop, input);
       return c.outputNorm === 'l2' ? l2Normalize(h) : h;
     }
     if (c.encoder.kind === 'rgcn' || c.encoder.kind === 'gcn') {
       const drop = { seed: dropoutSeed, rate: c.dropout };
       const h =
         c.encoder.kind === 'rgcn'
-          ? rgcnEncode(batch, p, c, c.encoder, drop)
-          : gcnEncode(batch, p, c, drop);
+          ? rgcnEncode(batch, p, shape, c.encoder, drop, input)
+          : gcnEncode(batch, p, shape, drop, input);
       return c.outputNorm === 'l2' ? l2Normalize(h) : h;
     }
     const opts = { selfConcat: true, weighted: c.useEdgeWeights };
-    let h: tf.Tensor2D | null = null;
+    let h: tf.Tensor2D | null = input;
     for (let l = 0; l < c.numLayers; l++) {
       const block = batch.blocks[l];
       const last = l === c.numLayers - 1;
       const inputDrop = l === 0 && dropoutSeed !== null && c.inputDropout > 0;
       const inputSeed = inputDrop ? mixSeed(dropoutSeed, 0x1000) : 0;
+      // The first layer reads the producer's data, unless per-type projections made its input.
+      const fromData = l === 0 && input === null;
+      const fused = fromData && batch.layer0 !== undefined;
       let x: tf.Tensor2D;
-      if (l > 0) x = csrMean(h!, block, opts);
-      else if (batch.layer0 === undefined)
-        x = csrMeanFromData(batch.features, c.inDim, block, opts);
+      if (!fromData) x = csrMean(h!, block, opts);
+      else if (!fused) x = csrMeanFromData(batch.features, c.inDim, block, opts);
       else {
         // The producer's rows go to the backend once, dropped out on the way when training.
         const shape = [block.numDst, 2 * c.inDim];
         const rate = inputDrop ? c.inputDropout : 0;
-        x = dropoutFromData(batch.layer0, shape, rate, inputSeed) as tf.Tensor2D;
+        x = dropoutFromData(batch.layer0!, shape, rate, inputSeed) as tf.Tensor2D;
       }
-      if (inputDrop && batch.layer0 === undefined) x = dropout(x, c.inputDropout, inputSeed);
+      if (inputDrop && !fused) x = dropout(x, c.inputDropout, inputSeed);
       const fuseRelu = !last && c.norm !== 'layer';
       const drop =
         !last && dropoutSeed !== null && c.dropout > 0
@@ -315,8 +339,8 @@ export class GraphSage {
         p.get(`sage${l}.weight`) as tf.Tensor2D,
         p.get(`sage${l}.bias`) as tf.Tensor1D,
         fuseDropout
-          ? { relu: fuseRelu, xIsData: l === 0, dropout: drop }
-          : { relu: fuseRelu, xIsData: l === 0 },
+          ? { relu: fuseRelu, xIsData: l === 0 && input === null, dropout: drop }
+          : { relu: fuseRelu, xIsData: l === 0 && input === null },
       );
       if (!last) {
         if (c.norm === 'layer') {
@@ -332,6 +356,21 @@ export class GraphSage {
       h = z;
     }
     return h!;
+  }
+
+  /** The input rows projected type by type ([numSrc_0 × hiddenDim]); null without projections. */
+  private projectedInput(
+    batch: SubgraphBatch,
+    p: ReadonlyMap<string, tf.Tensor>,
+  ): tf.Tensor2D | null {
+    const c = this.config;
+    if (!c.inputProjection) return null;
+    if (batch.layer0 !== undefined)
+      throw new ShapeError('layer0', 'per-type input projections need the raw features of block 0');
+    if (batch.nodeType === undefined)
+      throw new ShapeError('nodeType', "per-type input projections need each input row's type");
+    const { inDim, hiddenDim } = c;
+    return projectInputs(batch.features, batch.nodeType, inDim, hiddenDim, c.inputProjection, p);
   }
 
   private checkBatch(batch: SubgraphBatch): void {

@@ -176,11 +176,12 @@ export function rgcnEncode(
   s: RgcnShape,
   g: RgcnConfig,
   drop: { seed: number | null; rate: number },
+  input: tf.Tensor2D | null = null,
 ): tf.Tensor2D {
   if (batch.layer0 !== undefined)
     throw new ShapeError('layer0', 'the relation-aware encoder needs the raw features of block 0');
   const aggregate = g.aggregate ?? 'sum';
-  let h = tf.tensor2d(batch.features, [batch.blocks[0].numSrc, s.inDim]);
+  let h = input ?? tf.tensor2d(batch.features, [batch.blocks[0].numSrc, s.inDim]);
   for (let l = 0; l < s.numLayers; l++) {
     const block = batch.blocks[l];
     if (block.edgeType === undefined)

@@ -12,10 +12,11 @@ import { tempRoot, trainNodeRun, type TrainedFixture } from './inference/fixture
 
 type Tree = Record<string, Record<string, unknown>>;
 
-/** `spec` as a Weft from before PPR relations, eval.relations and the pointer term wrote it. */
+/** `spec` as a Weft from before PPR relations, per-type projections, eval.relations and the pointer wrote it. */
 function olderSpec(spec: JobSpec): JobSpec {
   const old = structuredClone(spec) as unknown as Tree;
   delete old.sampling.ppr;
+  delete old.model.inputProjection;
   delete old.eval.relations;
   delete (old.model.temporal as Record<string, unknown>).pointer;
   return old as unknown as JobSpec;

@@ -5,12 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyOverrides, defaultJobSpec } from '../../../actors/job-spec.js';
-import { allocateArrays, type BatchFields } from '../../../actors/batch/batch-record.js';
-import { BatchProducer } from '../../../actors/batch/batch-producer.js';
-import { viewBatch } from '../../../actors/batch/batch-view.js';
-import { producerConfigs, seedsOf } from '../../../actors/plan/task-seeds.js';
-import { requestFor } from '../../../actors/plan/seed-source.js';
-import { makeEpochPlan } from '../../../actors/plan/epoch-plan.js';
+import { producerConfigs } from '../../../actors/plan/task-seeds.js';
+import { firstLinkBatch } from './first-link-batch.js';
 import { buildModel } from '../../../actors/trainer/trainer-core.js';
 import { initBackend } from '../../../kernels/tf/backend.js';
 import { openGraph } from '../../../graph-store/open-graph.js';
@@ -39,17 +35,9 @@ describe('edge types in batch records (model.encoder rgcn)', () => {
       'sampling.fanouts': '6,4',
       'sampling.batchSize': 64,
     });
-    const seeds = seedsOf(spec, graph);
-    const configs = producerConfigs(spec, seeds.negativeRange);
+    const { view, configs } = firstLinkBatch(spec, graph);
     expect(configs.train.edgeTypes).toBe(true);
     expect(configs.train.fuseFirstLayer).toBe(false);
-    const producer = new BatchProducer(graph, configs.train);
-    const plan = makeEpochPlan(seeds.train, 64, 0, 0);
-    const source = seeds.source.kind === 'link' ? seeds.source : undefined;
-    const f = producer.produce(requestFor(source!, plan.order, 0, 0, 64, 1), (s) =>
-      allocateArrays<BatchFields>(s),
-    );
-    const view = viewBatch(f);
     const R = graph.edgeTypes.length;
     const seen = new Set<number>();
     for (const b of view.model.blocks) {
