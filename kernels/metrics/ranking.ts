@@ -52,24 +52,42 @@ export function mrr(
   return mrrOfRanks(best, worst, ties);
 }
 
+/**
+ * Per positive, a value of its rank under `ties`: `at(best)`, `at(worst)`, or (average) its mean
+ * over a rank uniform on best..worst, `mean(best, worst)`.
+ */
+function underTies(
+  best: ArrayLike<number>,
+  worst: ArrayLike<number>,
+  ties: TieMode,
+  at: (rank: number) => number,
+  mean: (best: number, worst: number) => number,
+): Float64Array {
+  const out = new Float64Array(best.length);
+  for (let i = 0; i < best.length; i++)
+    out[i] =
+      ties === 'optimistic'
+        ? at(best[i])
+        : ties === 'pessimistic'
+          ? at(worst[i])
+          : mean(best[i], worst[i]);
+  return out;
+}
+
+/** E[1/r] for r uniform on best..worst. */
+function meanReciprocal(best: number, worst: number): number {
+  let h = 0;
+  for (let r = best; r <= worst; r++) h += 1 / r;
+  return h / (worst - best + 1);
+}
+
 /** Mean reciprocal rank from each positive's best and worst 1-based rank (see rankBounds). */
 export function mrrOfRanks(
   best: ArrayLike<number>,
   worst: ArrayLike<number>,
   ties: TieMode = 'average',
 ): number {
-  let s = 0;
-  for (let i = 0; i < best.length; i++) {
-    if (ties === 'optimistic') s += 1 / best[i];
-    else if (ties === 'pessimistic') s += 1 / worst[i];
-    else {
-      // E[1/r] for r uniform on best..worst.
-      let h = 0;
-      for (let r = best[i]; r <= worst[i]; r++) h += 1 / r;
-      s += h / (worst[i] - best[i] + 1);
-    }
-  }
-  return s / best.length;
+  return meanOf(underTies(best, worst, ties, (r) => 1 / r, meanReciprocal));
 }
 
 /** Per positive, the probability (under `ties`) that it ranks within the top k of its negatives. */
@@ -91,13 +109,13 @@ export function hitsOfRanks(
   k: number,
   ties: TieMode = 'average',
 ): Float64Array {
-  const hit = new Float64Array(best.length);
-  for (let i = 0; i < best.length; i++) {
-    if (ties === 'optimistic') hit[i] = best[i] <= k ? 1 : 0;
-    else if (ties === 'pessimistic') hit[i] = worst[i] <= k ? 1 : 0;
-    else hit[i] = Math.min(1, Math.max(0, (k - best[i] + 1) / (worst[i] - best[i] + 1)));
-  }
-  return hit;
+  return underTies(
+    best,
+    worst,
+    ties,
+    (r) => (r <= k ? 1 : 0),
+    (b, w) => Math.min(1, Math.max(0, (k - b + 1) / (w - b + 1))),
+  );
 }
 
 /** The mean of per-positive values. */
