@@ -183,21 +183,26 @@ async function embedCandidates(input: ExactRankingInput, time: number): Promise<
 export const SNAPSHOT_ROWS = 1 << 20;
 
 /**
- * The time of each ranked row: the earliest time of its pair among the split's edges (Infinity
- * without times). The earliest, so a pair the split holds twice never sees its own later edge.
+ * The time of each ranked row: the earliest time of its pair among the split's edges (a pair the
+ * split holds twice never sees its own later edge); the split's first time for a pair it lacks;
+ * Infinity without times.
  */
-export function rowTimes(input: ExactRankingInput, sources: Int32Array, positive: Int32Array) {
-  const out = new Float64Array(sources.length).fill(Infinity);
+export function rowTimes(
+  input: ExactRankingInput,
+  sources: Int32Array,
+  positive: Int32Array,
+): Float64Array {
   const { times } = input;
-  if (!times) return out;
+  if (!times) return new Float64Array(sources.length).fill(Infinity);
   const lo = input.candidates[0];
   const first = new Map<string, number>();
+  let start = Infinity;
   for (const e of input.split) {
     const key = `${input.src[e]}:${input.dst[e]}`;
     first.set(key, Math.min(first.get(key) ?? Infinity, times[e]));
+    start = Math.min(start, times[e]);
   }
-  sources.forEach((s, r) => (out[r] = first.get(`${s}:${positive[r] + lo}`) ?? Infinity));
-  return out;
+  return Float64Array.from(sources, (s, r) => first.get(`${s}:${positive[r] + lo}`) ?? start);
 }
 
 /** One group of ranked rows and the time its candidates are embedded at (its earliest row's). */

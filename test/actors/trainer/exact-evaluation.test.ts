@@ -9,6 +9,7 @@ import {
   EvaluatedPairs,
   exactRanking,
   rankedPairs,
+  rowTimes,
   snapshotsOf,
   type ExactRankingInput,
 } from '../../../actors/trainer/exact-evaluation.js';
@@ -158,5 +159,18 @@ describe('exact ranking', () => {
     expect(snapshotsOf(Float64Array.from([4, 4, 4]), 10, 0)).toHaveLength(1);
     expect(snapshotsOf(times, 1 << 19, 0)).toHaveLength(2);
     expect(snapshotsOf(times, 10, 0)).toHaveLength(5);
+  });
+
+  it("times each row by its pair's earliest edge in the split, the split's start if absent", () => {
+    // Split: 0 → 1 at 5 and again at 9, 0 → 3 at 6; the pair 1 → 4 is not in it.
+    const input = {
+      src: Int32Array.from([0, 0, 0, 1]),
+      dst: Int32Array.from([1, 3, 1, 4]),
+      times: Float64Array.from([5, 6, 9, 2]),
+      split: Int32Array.from([2, 0, 1]),
+      candidates: [0, 6],
+    } as unknown as ExactRankingInput;
+    const t = rowTimes(input, Int32Array.from([0, 0, 1]), Int32Array.from([1, 3, 4]));
+    expect(Array.from(t)).toEqual([5, 6, 5]);
   });
 });
