@@ -532,7 +532,7 @@ export const JOB_FIELDS = {
     ),
     candidateSnapshots: int(
       0,
-      'eval.ranking exact: times at which every candidate is embedded. The evaluated pairs, in time order, are cut into this many groups of about equal size, and each group is ranked against candidates embedded from neighbourhoods before its first pair (so, like the sampled ranking, a candidate that appears during the split is not ranked as the empty node it was at the split start). 0 = as many as keep snapshots × candidates within 1,048,576 rows, at most one per distinct pair time; 1 = every candidate once, before the split.',
+      'eval.ranking exact: times at which every candidate is embedded. The evaluated pairs, in time order, are cut into this many groups of about equal size, and each group is ranked against candidates embedded from neighbourhoods before its first pair (so, like the sampled ranking, a candidate that appears during the split is not ranked as the empty node it was at the split start). 0 = as many as keep snapshots × candidates within 262,144 embedded rows per evaluation, at most one per distinct pair time; 1 = every candidate once, before the split (cheapest).',
       0,
       1 << 20,
     ),

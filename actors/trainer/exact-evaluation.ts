@@ -180,7 +180,7 @@ async function embedCandidates(input: ExactRankingInput, time: number): Promise<
 }
 
 /** Candidate rows the automatic eval.candidateSnapshots embeds at most (all snapshots together). */
-export const SNAPSHOT_ROWS = 1 << 20;
+export const SNAPSHOT_ROWS = 1 << 18;
 
 /**
  * The time of each ranked row: the earliest time of its pair among the split's edges (a pair the

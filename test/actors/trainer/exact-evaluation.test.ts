@@ -155,9 +155,9 @@ describe('exact ranking', () => {
       [5, 4],
     ]);
     for (const g of groups) for (const r of g.rows) expect(g.time).toBeLessThanOrEqual(times[r]);
-    // Never more than the distinct times; automatic: within the row budget (2^20 / 2^19 = 2).
+    // Never more than the distinct times; automatic: within the row budget (2^18 / 2^17 = 2).
     expect(snapshotsOf(Float64Array.from([4, 4, 4]), 10, 0)).toHaveLength(1);
-    expect(snapshotsOf(times, 1 << 19, 0)).toHaveLength(2);
+    expect(snapshotsOf(times, 1 << 17, 0)).toHaveLength(2);
     expect(snapshotsOf(times, 10, 0)).toHaveLength(5);
   });
 
