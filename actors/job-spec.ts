@@ -530,6 +530,12 @@ export const JOB_FIELDS = {
       1,
       1 << 24,
     ),
+    candidateSnapshots: int(
+      0,
+      'eval.ranking exact: times at which every candidate is embedded. The evaluated pairs, in time order, are cut into this many groups of about equal size, and each group is ranked against candidates embedded from neighbourhoods before its first pair (so, like the sampled ranking, a candidate that appears during the split is not ranked as the empty node it was at the split start). 0 = as many as keep snapshots × candidates within 262,144 embedded rows per evaluation, at most one per distinct pair time; 1 = every candidate once, before the split (cheapest).',
+      0,
+      1 << 20,
+    ),
     relations: strs(
       'Link task (docs/evaluation.md): relations scored at every evaluation beside link.edgeType, each a key src__rel__dst or a relation name that only one edge type has, each with a timestamp column. Each is split by time like link.edgeType (link.valFraction, link.testFraction, or its stored split), and its held-out pairs are scored by the trained encoder and decoder with every metric, both baselines and, under eval.ranking exact, every candidate of its destination type; results.json, metrics.jsonl, the CLI and the report carry one block per relation. Training still optimises link.edgeType alone; early stopping and the best epoch follow it. Not with cluster.partitions.',
     ),

@@ -56,7 +56,12 @@ export function formatBaselines(all: Record<string, number>): string[] {
   return [...lines, ...exactLines(m)];
 }
 
-const EXACT_COUNTS = new Set(['exact_candidates', 'exact_filtered', 'exact_count']);
+const EXACT_COUNTS = new Set([
+  'exact_candidates',
+  'exact_filtered',
+  'exact_count',
+  'exact_snapshots',
+]);
 
 /** eval.ranking exact: the model's and each baseline's metrics among every candidate. */
 function exactLines(m: Record<string, number>): string[] {
@@ -72,8 +77,12 @@ function exactLines(m: Record<string, number>): string[] {
     const text = of(prefix + EXACT);
     if (text !== '') lines.push(`  exact baseline ${name}: ${text}`);
   }
+  const snapshots =
+    m.exact_snapshots === undefined
+      ? ''
+      : `; candidates embedded at ${m.exact_snapshots} time${m.exact_snapshots === 1 ? '' : 's'}`;
   lines.push(
-    `  (${m.exact_count} positives, each among all ${m.exact_candidates} candidates of the destination type, ${m.exact_filtered} known destinations of their sources filtered out)`,
+    `  (${m.exact_count} positives, each among all ${m.exact_candidates} candidates of the destination type, ${m.exact_filtered} known destinations of their sources filtered out${snapshots})`,
   );
   return lines;
 }

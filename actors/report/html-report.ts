@@ -46,6 +46,7 @@ const COUNT_KEYS = new Set([
   'exact_candidates',
   'exact_filtered',
   'exact_count',
+  'exact_snapshots',
 ]);
 const isMetric = (key: string) => !COUNT_KEYS.has(key);
 

@@ -179,6 +179,82 @@ async function embedCandidates(input: ExactRankingInput, time: number): Promise<
   return rows;
 }
 
+/** Candidate rows the automatic eval.candidateSnapshots embeds at most (all snapshots together). */
+export const SNAPSHOT_ROWS = 1 << 18;
+
+/**
+ * The time of each ranked row: the earliest time of its pair among the split's edges (a pair the
+ * split holds twice never sees its own later edge); the split's first time for a pair it lacks;
+ * Infinity without times.
+ */
+export function rowTimes(
+  input: ExactRankingInput,
+  sources: Int32Array,
+  positive: Int32Array,
+): Float64Array {
+  const { times } = input;
+  if (!times) return new Float64Array(sources.length).fill(Infinity);
+  const lo = input.candidates[0];
+  const first = new Map<string, number>();
+  let start = Infinity;
+  for (const e of input.split) {
+    const key = `${input.src[e]}:${input.dst[e]}`;
+    first.set(key, Math.min(first.get(key) ?? Infinity, times[e]));
+    start = Math.min(start, times[e]);
+  }
+  return Float64Array.from(sources, (s, r) => first.get(`${s}:${positive[r] + lo}`) ?? start);
+}
+
+/** One group of ranked rows and the time its candidates are embedded at (its earliest row's). */
+export interface Snapshot {
+  time: number;
+  rows: Int32Array;
+}
+
+/**
+ * The rows in time order cut into groups of about equal size: eval.candidateSnapshots of them (0:
+ * as many as keep groups × candidates within SNAPSHOT_ROWS), never more than distinct row times.
+ */
+export function snapshotsOf(
+  times: Float64Array,
+  numCandidates: number,
+  wanted: number,
+): Snapshot[] {
+  const n = times.length;
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => times[a] - times[b] || a - b,
+  );
+  const auto = Math.max(1, Math.floor(SNAPSHOT_ROWS / Math.max(1, numCandidates)));
+  const count = Math.max(1, Math.min(wanted > 0 ? wanted : auto, new Set(times).size, n));
+  const out: Snapshot[] = [];
+  for (let k = 0; k < count; k++) {
+    const rows = order.subarray(Math.floor((k * n) / count), Math.floor(((k + 1) * n) / count));
+    if (rows.length > 0) out.push({ time: times[rows[0]], rows });
+  }
+  return out;
+}
+
+/** The ranking's rows `rows` alone (one pair each), with their known destinations. */
+function rowsOfRanking(
+  pairs: RankedPairs,
+  rows: Int32Array,
+): Pick<CandidateRanking, 'pairPtr' | 'positive' | 'knownPtr' | 'knownIdx'> {
+  const knownPtr = new Int32Array(rows.length + 1);
+  rows.forEach(
+    (r, i) => (knownPtr[i + 1] = knownPtr[i] + pairs.knownPtr[r + 1] - pairs.knownPtr[r]),
+  );
+  const knownIdx = new Int32Array(knownPtr[rows.length]);
+  rows.forEach((r, i) =>
+    knownIdx.set(pairs.knownIdx.subarray(pairs.knownPtr[r], pairs.knownPtr[r + 1]), knownPtr[i]),
+  );
+  return {
+    pairPtr: Int32Array.from({ length: rows.length + 1 }, (_, i) => i),
+    positive: Int32Array.from(rows, (r) => pairs.positive[r]),
+    knownPtr,
+    knownIdx,
+  };
+}
+
 /** Source ranges of about equal work, several per thread so a slow range does not hold the rest. */
 function sourceRanges(pairPtr: Int32Array, parts: number): [number, number][] {
   const numSources = pairPtr.length - 1;
@@ -195,28 +271,73 @@ function sourceRanges(pairPtr: Int32Array, parts: number): [number, number][] {
   return ranges;
 }
 
-/** The model's counts, the sources split into ranges scored on a pool of threads. */
-async function modelCounts(job: CandidateRanking, threads: number): Promise<PairCounts> {
+/** The model's counts of one ranking, its sources split into ranges scored on the pool's threads. */
+async function modelCounts(
+  job: CandidateRanking,
+  pool: WorkerPool<RankTask, PairCounts>,
+  threads: number,
+): Promise<PairCounts> {
+  const ranges = sourceRanges(job.pairPtr, threads * 4);
+  const parts = await Promise.all(ranges.map(([s0, s1]) => pool.run({ job, s0, s1 })));
+  const n = job.positive.length;
+  const out = { above: new Int32Array(n), level: new Int32Array(n), negatives: new Int32Array(n) };
+  ranges.forEach(([s0], i) => {
+    const at = job.pairPtr[s0];
+    out.above.set(parts[i].above, at);
+    out.level.set(parts[i].level, at);
+    out.negatives.set(parts[i].negatives, at);
+  });
+  return out;
+}
+
+/** Rows [n × dim] as the decoder reads them (unit length, scaled, for the cosine decoder). */
+function decoderRows(spec: JobSpec, rows: Float32Array): Float32Array {
+  const dim = spec.model.hidden;
+  return shared(spec.model.decoder === 'cosine' ? cosineRows(rows, dim, COSINE_SCALE) : rows);
+}
+
+/**
+ * The model's counts of every row: each snapshot's rows ranked against the candidates embedded at
+ * its time, on one pool of threads.
+ */
+async function snapshotCounts(
+  input: ExactRankingInput,
+  pairs: RankedPairs & { order: Int32Array },
+  snapshots: Snapshot[],
+): Promise<PairCounts> {
+  const { spec } = input;
+  const dim = spec.model.hidden;
+  const n = pairs.positive.length;
+  const out = { above: new Int32Array(n), level: new Int32Array(n), negatives: new Int32Array(n) };
+  const threads = rankingThreads(spec);
   const pool = new WorkerPool<RankTask, PairCounts>({
     module: moduleUrl('./rank-task.js', import.meta.url),
     threads,
     name: 'ranking',
   });
   try {
-    const ranges = sourceRanges(job.pairPtr, threads * 4);
-    const parts = await Promise.all(ranges.map(([s0, s1]) => pool.run({ job, s0, s1 })));
-    const n = job.positive.length;
-    const out = {
-      above: new Int32Array(n),
-      level: new Int32Array(n),
-      negatives: new Int32Array(n),
-    };
-    ranges.forEach(([s0], i) => {
-      const at = job.pairPtr[s0];
-      out.above.set(parts[i].above, at);
-      out.level.set(parts[i].level, at);
-      out.negatives.set(parts[i].negatives, at);
-    });
+    for (const snap of snapshots) {
+      const src = new Float32Array(snap.rows.length * dim);
+      snap.rows.forEach((r, i) => src.set(input.pairs.row(pairs.order[r]), i * dim));
+      const part = rowsOfRanking(pairs, snap.rows);
+      const job: CandidateRanking = {
+        dim,
+        decoder: decoderOf(spec, input.params),
+        sourceRows: decoderRows(spec, src),
+        candidateRows: decoderRows(spec, await embedCandidates(input, snap.time)),
+        pairPtr: shared(part.pairPtr),
+        positive: shared(part.positive),
+        knownPtr: shared(part.knownPtr),
+        knownIdx: shared(part.knownIdx),
+        chunk: spec.eval.candidateChunk,
+      };
+      const c = await modelCounts(job, pool, threads);
+      snap.rows.forEach((r, i) => {
+        out.above[r] = c.above[i];
+        out.level[r] = c.level[i];
+        out.negatives[r] = c.negatives[i];
+      });
+    }
     return out;
   } finally {
     await pool.close();
@@ -226,34 +347,20 @@ async function modelCounts(job: CandidateRanking, threads: number): Promise<Pair
 /**
  * Exact, filtered metrics of a split (exact_*), and the baselines' on the same pairs
  * (popularity_exact_*, seen_before_exact_*). Sources keep the embeddings their pairs were scored
- * with (neighbourhoods before each pair's time); every candidate is embedded once, from
- * neighbourhoods drawn before the split's first edge, so no evaluated interaction is visible.
+ * with (neighbourhoods before each pair's time). Candidates are embedded at eval.candidateSnapshots
+ * times: the pairs in time order are cut into groups, and each group is ranked against candidates
+ * drawn before its first pair, so no pair sees its own interaction or a later one, and a candidate
+ * that appears during the split is ranked with the history it has by then, as in the sampled ranking.
  */
 export async function exactRanking(input: ExactRankingInput): Promise<Record<string, number>> {
   const { spec } = input;
   const pairs = rankedPairs({ ...input, pairSrc: input.pairs.src, pairDst: input.pairs.dst });
   const n = pairs.positive.length;
   if (n === 0) return { exact_count: 0 };
-  let time = Infinity;
-  if (input.times) for (const e of input.split) time = Math.min(time, input.times[e]);
-  const dim = spec.model.hidden;
-  const cand = await embedCandidates(input, time);
-  const src = new Float32Array(n * dim);
-  pairs.order.forEach((i, r) => src.set(input.pairs.row(i), r * dim));
-  const cosine = spec.model.decoder === 'cosine';
-  const job: CandidateRanking = {
-    dim,
-    decoder: decoderOf(spec, input.params),
-    sourceRows: shared(cosine ? cosineRows(src, dim, COSINE_SCALE) : src),
-    candidateRows: shared(cosine ? cosineRows(cand, dim, COSINE_SCALE) : cand),
-    pairPtr: shared(pairs.pairPtr),
-    positive: shared(pairs.positive),
-    knownPtr: shared(pairs.knownPtr),
-    knownIdx: shared(pairs.knownIdx),
-    chunk: spec.eval.candidateChunk,
-  };
+  const times = rowTimes(input, pairs.sources, pairs.positive);
+  const snapshots = snapshotsOf(times, pairs.numCandidates, spec.eval.candidateSnapshots);
+  const model = await snapshotCounts(input, pairs, snapshots);
   const cutoffs = cutoffsOf(spec);
-  const model = await modelCounts(job, rankingThreads(spec));
   const metrics = (c: PairCounts, prefix: string) =>
     metricsOfCounts(c, pairs.sources, cutoffs, prefix);
   return {
@@ -264,5 +371,6 @@ export async function exactRanking(input: ExactRankingInput): Promise<Record<str
     // Known destinations other than the pair's own, left out of its ranking.
     exact_filtered: pairs.knownIdx.length - n,
     exact_count: n,
+    exact_snapshots: snapshots.length,
   };
 }
