@@ -249,9 +249,13 @@ describe('Prometheus scraping a launched job', () => {
 
       // The coordinator's /status and /healthz, next to its /metrics.
       expect((await fetch(`${status}/healthz`)).status).toBe(200);
-      const s = await until('a checkpoint in /status', async () => {
+      // checkpointEvery 2 saves after epochs 1, 3, ...; a new best validation saves too, at any
+      // epoch (epoch 0's always), so wait for a scheduled one.
+      const s = await until('a scheduled checkpoint in /status', async () => {
         const body = (await (await fetch(`${status}/status`)).json()) as JobStatus;
-        return body.last_checkpoint !== null ? body : undefined;
+        return body.last_checkpoint !== null && body.last_checkpoint.epoch % 2 === 1
+          ? body
+          : undefined;
       });
       expect(s.job).toBe(JOB);
       expect(['training', 'evaluating', 'checkpointing']).toContain(s.state);
@@ -271,7 +275,7 @@ describe('Prometheus scraping a launched job', () => {
         expect(a.pid).toBe(job.pidOf(a.role as 'ps', a.index));
         expect(a.heartbeat_age_s).toBeLessThan(5);
       }
-      expect(s.last_checkpoint!.epoch % 2).toBe(1); // checkpointEvery 2: after epochs 1, 3, ...
+      expect(s.last_checkpoint!.epoch % 2).toBe(1);
       expect(existsSync(s.last_checkpoint!.path)).toBe(true);
       expect(s.last_eval?.val.accuracy).toBeGreaterThanOrEqual(0);
 
