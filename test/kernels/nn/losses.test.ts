@@ -18,25 +18,7 @@ import { scoreMatrix, scorePairs, hadamard } from '../../../kernels/nn/link-deco
 import { Mulberry32 } from '../../../runtime/prng.js';
 import { ShapeError } from '../../../kernels/tf/errors.js';
 import { maxRelErr, randomArray } from '../fixtures/random-block.js';
-
-function numericGrad(
-  f: (x: Float64Array) => number,
-  x: ArrayLike<number>,
-  eps = 1e-6,
-): Float64Array {
-  const xp = Float64Array.from(x);
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const x0 = xp[i];
-    xp[i] = x0 + eps;
-    const a = f(xp);
-    xp[i] = x0 - eps;
-    const b = f(xp);
-    xp[i] = x0;
-    g[i] = (a - b) / (2 * eps);
-  }
-  return g;
-}
+import { numericGrad } from '../fixtures/numeric-vjp.js';
 
 /** Cross-entropy straight from the definition, in float64. */
 function ceRef(logits: ArrayLike<number>, n: number, c: number, labels: Int32Array): number {
