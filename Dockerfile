@@ -46,5 +46,5 @@ COPY --from=build /src/native/build/Release/weft_native.node native/build/Releas
 RUN mkdir -p data runs && chown node:node data runs
 USER node
 EXPOSE 9464
-ENTRYPOINT ["node", "/app/bin/weft.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/bin/weft.js"]
 CMD ["--help"]

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { ConfigError } from './errors.js';
+import { workerResourceLimits } from './young-generation.js';
 
 const bootstrap = fileURLToPath(new URL('./pool-bootstrap.mjs', import.meta.url));
 
@@ -88,6 +89,7 @@ export class WorkerPool<TTask = unknown, TResult = unknown, S = unknown> {
       idleTimeout: options.idleTimeoutMs,
       maxQueue: options.maxQueue ?? Infinity,
       workerData,
+      resourceLimits: workerResourceLimits(),
     });
   }
 
