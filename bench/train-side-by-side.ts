@@ -1,7 +1,8 @@
 // `weft train` of this commit against an older one, side by side on this machine: the two checkouts
 // take turns running bench/train.ts (fused hand-off) on the same 1M-node / 20M-edge graph, so load
-// swings hit both alike; each run's CPU seconds and peak RSS come from /usr/bin/time.
-// Run: npx tsx bench/train-side-by-side.ts [--base REF] [--rounds N] [--steps N]
+// swings hit both alike; each run's CPU seconds and peak RSS come from /usr/bin/time. Each side runs
+// with the node flags its own `weft` command declares (bin/weft.js's first line).
+// Run: npx tsx bench/train-side-by-side.ts [--base REF] [--rounds N] [--steps N] [--out FILE]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     steps: { type: 'string', default: '150' },
     config: { type: 'string', default: 'fused' },
+    out: { type: 'string', default: 'bench/results/train-side-by-side.json' },
   },
 });
 
@@ -37,6 +39,14 @@ function kernelsOf(dir: string): 'native' | 'wasm' {
 const kernels = { base: kernelsOf(baseDir), head: kernelsOf(head) };
 console.log(`kernels: base ${kernels.base}, head ${kernels.head}`);
 
+/** The node flags on bin/weft.js's `#!/usr/bin/env -S node …` line: how that checkout's `weft` runs. */
+function nodeFlagsOf(dir: string): string {
+  const first = readFileSync(join(dir, 'bin', 'weft.js'), 'utf8').split('\n', 1)[0];
+  return /^#!\/usr\/bin\/env -S node (.+)$/.exec(first)?.[1].trim() ?? '';
+}
+const nodeFlags = { base: nodeFlagsOf(baseDir), head: nodeFlagsOf(head) };
+console.log(`node flags: base '${nodeFlags.base}', head '${nodeFlags.head}'`);
+
 interface Run {
   seeds_per_s: number;
   end_to_end_seeds_per_s: number;
@@ -54,8 +64,8 @@ interface Run {
   loadavg: number;
 }
 
-/** One bench/train.ts run in `dir` under /usr/bin/time; its results file read back. */
-function runIn(dir: string): Run {
+/** One bench/train.ts run in `dir` under /usr/bin/time, with `flags` for node; its results file read back. */
+function runIn(dir: string, flags: string): Run {
   const timeFile = join(baseDir, '..', `weft-time-${process.pid}.txt`);
   const loadavg = os.loadavg()[0];
   execFileSync(
@@ -66,7 +76,11 @@ function runIn(dir: string): Run {
       '--steps',
       values.steps!,
     ]),
-    { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] },
+    {
+      cwd: dir,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${flags}`.trim() },
+    },
   );
   const [user, sys] = readFileSync(timeFile, 'utf8')
     .trim()
@@ -105,12 +119,13 @@ try {
     // Alternate which goes first, so neither always runs on a warmer page cache.
     const order = k % 2 === 0 ? (['base', 'head'] as const) : (['head', 'base'] as const);
     for (const which of order) {
-      const r = which === 'base' ? runIn(baseDir) : runIn(head);
+      const r = which === 'base' ? runIn(baseDir, nodeFlags.base) : runIn(head, nodeFlags.head);
       (which === 'base' ? base : cur).push(r);
       console.log(
         `round ${k} ${which}: ${Math.round(r.seeds_per_s)} seeds/s, compute ${r.compute_ms.toFixed(1)} ms, ` +
-          `producer ${r.producer_ms.toFixed(1)} ms, ${r.seeds_per_cpu_s.toFixed(0)} seeds/CPU s, ` +
-          `peak RSS ${(r.peak_rss_bytes / 2 ** 30).toFixed(2)} GiB (load ${r.loadavg.toFixed(1)})`,
+          `producer ${r.producer_ms.toFixed(1)} ms, ${r.cpu_s.toFixed(2)} CPU s = ` +
+          `${r.seeds_per_cpu_s.toFixed(0)} seeds/CPU s, peak RSS ${(r.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB ` +
+          `(load ${r.loadavg.toFixed(1)})`,
       );
     }
   }
@@ -131,6 +146,7 @@ const out = {
   ...runInfo('train-side-by-side'),
   base_commit: baseCommit,
   kernels,
+  node_flags: nodeFlags,
   config: values.config,
   steps_per_run: Number(values.steps),
   graph: 'powerlaw 1M nodes / 20M edges, 64-d; GraphSAGE 2x128, fanout [15,10], batch 1024, Adam',
@@ -144,7 +160,10 @@ const out = {
   paired_ratios: ratios,
   paired_ratio_median: median(ratios),
 };
-writeFileSync('bench/results/train-side-by-side.json', `${JSON.stringify(out, null, 2)}\n`);
+writeFileSync(values.out!, `${JSON.stringify(out, null, 2)}\n`);
+const ratioOf = (k: keyof Run) => median(cur.map((r) => r[k])) / median(base.map((r) => r[k]));
 console.log(
-  `median: base ${Math.round(b)}, head ${Math.round(h)} seeds/s (head/base ${(h / b).toFixed(3)})`,
+  `median: base ${Math.round(b)}, head ${Math.round(h)} seeds/s (head/base ${(h / b).toFixed(3)}); ` +
+    `seeds/CPU s ${ratioOf('seeds_per_cpu_s').toFixed(3)}x, CPU s ${ratioOf('cpu_s').toFixed(3)}x, ` +
+    `peak RSS ${ratioOf('peak_rss_bytes').toFixed(3)}x`,
 );
