@@ -1,5 +1,7 @@
-// XXH32 (seed 0) over raw bytes, incremental, in plain TypeScript: the per-file checksum recorded in a
-// graph manifest. Four 32-bit lanes over little-endian words keep it above 1 GB/s on one core.
+// XXH32 (seed 0) over raw bytes, incremental: the per-file checksum recorded in a graph manifest. The
+// bulk of the stripes goes to the native addon's loop when it is built (native/xxh32-impl.h, the same
+// bits); this TypeScript loop, four 32-bit lanes over little-endian words, is the fallback.
+import { nativeAddon } from '../runtime/native-addon.js';
 
 const P1 = 0x9e3779b1;
 const P2 = 0x85ebca77;
@@ -9,6 +11,31 @@ const P5 = 0x165667b1;
 
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1)
   throw new Error('graph-store requires a little-endian host');
+
+/** Scratch for the lanes on their way through the addon (one thread, never re-entered). */
+const LANES = new Uint32Array(4);
+
+/** Below this many stripe bytes an update stays in TypeScript: a native call costs more. */
+const NATIVE_MIN_BYTES = 4096;
+
+type StripeKernel = (lanes: Uint32Array, bytes: Uint8Array) => void;
+let nativeStripes: StripeKernel | null | undefined;
+
+/** The addon's stripe loop, or null without the addon (or an older build without it). */
+function stripeKernel(): StripeKernel | null {
+  if (nativeStripes === undefined) {
+    const m = nativeAddon().module as { xxh32Stripes?: StripeKernel } | null;
+    nativeStripes = typeof m?.xxh32Stripes === 'function' ? m.xxh32Stripes.bind(m) : null;
+  }
+  return nativeStripes;
+}
+
+export interface Xxh32Options {
+  /** Use the native stripe loop when the addon has one (default true; false: TypeScript only). */
+  native?: boolean;
+  /** Stripe bytes from which one update goes native (default 4096; tests lower it). */
+  nativeFromBytes?: number;
+}
 
 /** Streaming XXH32: feed any number of byte chunks, then read `digest()`. */
 export class Xxh32 {
@@ -21,6 +48,13 @@ export class Xxh32 {
   private readonly pending = new Uint8Array(16);
   private readonly pendingWords = new Uint32Array(this.pending.buffer);
   private pendingBytes = 0;
+  private readonly native: StripeKernel | null;
+  private readonly nativeFromBytes: number;
+
+  constructor(options: Xxh32Options = {}) {
+    this.native = options.native === false ? null : stripeKernel();
+    this.nativeFromBytes = Math.max(16, options.nativeFromBytes ?? NATIVE_MIN_BYTES);
+  }
 
   update(bytes: Uint8Array): this {
     let pos = 0;
@@ -38,7 +72,9 @@ export class Xxh32 {
     const stripeBytes = (len - pos) & ~15;
     if (stripeBytes > 0) {
       const start = bytes.byteOffset + pos;
-      if ((start & 3) === 0) {
+      if (this.native !== null && stripeBytes >= this.nativeFromBytes) {
+        this.nativeStripes(this.native, bytes.subarray(pos, pos + stripeBytes));
+      } else if ((start & 3) === 0) {
         // Aligned: read the stripes as words straight from the caller's buffer.
         const words = new Uint32Array(bytes.buffer, start, stripeBytes >>> 2);
         this.stripes(words, 0, words.length);
@@ -56,6 +92,20 @@ export class Xxh32 {
       this.pendingBytes = len - pos;
     }
     return this;
+  }
+
+  /** The lanes through the addon's loop (any alignment: it reads words with memcpy). */
+  private nativeStripes(kernel: StripeKernel, stripes: Uint8Array): void {
+    const lanes = LANES;
+    lanes[0] = this.v1;
+    lanes[1] = this.v2;
+    lanes[2] = this.v3;
+    lanes[3] = this.v4;
+    kernel(lanes, stripes);
+    this.v1 = lanes[0] | 0;
+    this.v2 = lanes[1] | 0;
+    this.v3 = lanes[2] | 0;
+    this.v4 = lanes[3] | 0;
   }
 
   private stripes(w: Uint32Array, from: number, to: number): void {

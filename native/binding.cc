@@ -52,6 +52,8 @@ const char* arrayName(napi_typedarray_type t) {
       return "Float64Array";
     case napi_uint32_array:
       return "Uint32Array";
+    case napi_uint8_array:
+      return "Uint8Array";
     default:
       return "Int32Array";
   }
@@ -414,6 +416,23 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// xxh32Stripes(lanes, bytes): XXH32's four lanes (a Uint32Array of 4) advanced over bytes, whole
+// 16-byte stripes only (graph-store/checksum.ts keeps the partial stripe).
+napi_value Xxh32Stripes(napi_env env, napi_callback_info info) {
+  return withArgs<2>(env, info, [&](napi_value* v) {
+    auto lanes = typed<uint32_t>(env, v[0], napi_uint32_array, "lanes", false);
+    auto bytes = typed<const uint8_t>(env, v[1], napi_uint8_array, "bytes", false);
+    need(lanes.length == 4, "lanes must hold 4 values");
+    needLazy(bytes.length % 16 == 0, [&] {
+      return "bytes must be whole 16-byte stripes, got " + std::to_string(bytes.length) + " bytes";
+    });
+    const int64_t stripes = bytes.length / 16;
+    if (gIsa == Isa::Avx512 && xxh32StripesAvx512(lanes.data, bytes.data, stripes)) return;
+    if (gIsa == Isa::Avx2 && xxh32StripesAvx2(lanes.data, bytes.data, stripes)) return;
+    xxh32StripesScalar(lanes.data, bytes.data, stripes);
+  });
+}
+
 int64_t elementBytes(napi_typedarray_type t) {
   switch (t) {
     case napi_int8_array:
@@ -489,6 +508,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gatherRows", nullptr, GatherRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"xxh32Stripes", nullptr, Xxh32Stripes, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"hugePages", nullptr, HugePages, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"isa", nullptr, IsaFn, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bestIsa", nullptr, BestIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -22,7 +22,7 @@
     },
     {
       "target_name": "weft_native",
-      "sources": ["binding.cc", "gemm-scalar.cc", "csr.cc", "optim.cc", "memory.cc", "sample.cc", "mask.cc", "gather.cc"],
+      "sources": ["binding.cc", "gemm-scalar.cc", "csr.cc", "optim.cc", "memory.cc", "sample.cc", "mask.cc", "gather.cc", "xxh32.cc"],
       "dependencies": ["weft_isa_avx512", "weft_isa_avx2"]
     }
   ]

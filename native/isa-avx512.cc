@@ -6,6 +6,7 @@
 #include "csr-impl.h"
 #include "gemm-impl.h"
 #include "mask-impl.h"
+#include "xxh32-impl.h"
 
 namespace weft {
 namespace {

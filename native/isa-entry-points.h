@@ -20,10 +20,15 @@
                         float* dh) {                                                            \
     csrScatterLoop(a, dout, stride, off, dh);                                                   \
     return true;                                                                                \
+  }                                                                                             \
+  bool xxh32Stripes##Name(uint32_t* lanes, const uint8_t* bytes, int64_t stripes) {             \
+    xxh32StripesLoop(lanes, bytes, stripes);                                                    \
+    return true;                                                                                \
   }
 
 #define WEFT_ISA_MISSING(Name)                                                                  \
   bool gemm##Name(const GemmArgs&) { return false; }                                            \
   bool dropout##Name(const DropoutArgs&) { return false; }                                      \
   bool csrMean##Name(const CsrArgs&, const float*, float*, int64_t, int64_t) { return false; }  \
-  bool csrScatter##Name(const CsrArgs&, const float*, int64_t, int64_t, float*) { return false; }
+  bool csrScatter##Name(const CsrArgs&, const float*, int64_t, int64_t, float*) { return false; } \
+  bool xxh32Stripes##Name(uint32_t*, const uint8_t*, int64_t) { return false; }

@@ -137,6 +137,13 @@ void dropoutScalar(const DropoutArgs& a);
 // out[i] = dy[i]·(y[i] > 0 ? 1 : 0) in fp32, as tf.mul(dy, tf.step(y)).
 void reluGrad(const float* dy, const float* y, float* out, int64_t n);
 
+// XXH32 (graph-store/checksum.ts) over `stripes` 16-byte stripes of little-endian words: the four
+// lanes in `lanes` are advanced in place; lengths, the partial stripe and the finish stay in TypeScript.
+// Each returns false when this build has no code for its instruction set.
+bool xxh32StripesAvx512(uint32_t* lanes, const uint8_t* bytes, int64_t stripes);
+bool xxh32StripesAvx2(uint32_t* lanes, const uint8_t* bytes, int64_t stripes);
+void xxh32StripesScalar(uint32_t* lanes, const uint8_t* bytes, int64_t stripes);
+
 // Asks for 2 MiB pages over the 2 MiB-aligned interior of [data, data + bytes) and, with collapse,
 // for the pages already touched to be merged now. Returns the bytes advised, 0 where unsupported,
 // or -errno when the kernel refused the advice.

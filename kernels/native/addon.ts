@@ -1,10 +1,7 @@
 // Loads the native kernels (native/, an N-API addon built at `npm install`) once per process and
 // says why when they are not used: not built (no compiler), failed to load, or WEFT_KERNELS=wasm.
 
-import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nativeAddon } from '../../runtime/native-addon.js';
 import { BackendError } from '../tf/errors.js';
 import type { AdagradRuns, AdamRuns } from './optimizer-runs.js';
 
@@ -98,6 +95,8 @@ export interface NativeAddon {
   ): void;
   /** out = dy·[y > 0] over n values (fp32, as tf.mul(dy, tf.step(y))). */
   reluGrad(dy: Float32Array, y: Float32Array, out: Float32Array, n: number): void;
+  /** XXH32's four lanes advanced over whole 16-byte stripes of bytes (graph-store/checksum.ts). */
+  xxh32Stripes(lanes: Uint32Array, bytes: Uint8Array): void;
   /**
    * 2 MiB pages over the array's aligned interior (collapse: merge the filled pages now); the bytes
    * advised, 0 where unsupported, or -errno when refused.
@@ -126,7 +125,6 @@ export interface NativeStatus {
   addonPath?: string;
 }
 
-const ADDON = path.join('native', 'build', 'Release', 'weft_native.node');
 let loaded: { addon: NativeAddon | null; status: NativeStatus } | undefined;
 let enabled = true;
 
@@ -140,48 +138,19 @@ export function kernelsPreference(env: NodeJS.ProcessEnv = process.env): Kernels
   ]);
 }
 
-/** The package root holding native/: walk up from this file (kernels/native or dist/kernels/native). */
-function findAddon(): { file: string; root: string } | undefined {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(path.join(dir, 'native', 'binding.gyp')) || existsSync(path.join(dir, ADDON)))
-      return { file: path.join(dir, ADDON), root: dir };
-    dir = path.dirname(dir);
-  }
-  return undefined;
-}
-
-function notBuiltReason(root: string): string {
-  try {
-    const s = JSON.parse(readFileSync(path.join(root, 'native', 'build', 'status.json'), 'utf8'));
-    if (typeof s.reason === 'string') return `addon not built: ${s.reason}`;
-  } catch {
-    // No status file: the install script never ran (e.g. npm ci --ignore-scripts).
-  }
-  return 'addon not built (run npm run build:native; needs a C++ compiler, make and python3)';
-}
-
 function load(): { addon: NativeAddon | null; status: NativeStatus } {
   const pref = kernelsPreference();
-  if (pref === 'wasm')
-    return { addon: null, status: { kernels: 'wasm', reason: 'forced by WEFT_KERNELS=wasm' } };
-  const found = findAddon();
+  const found = nativeAddon();
   let result: { addon: NativeAddon | null; status: NativeStatus };
-  if (found === undefined || !existsSync(found.file)) {
-    const reason = found === undefined ? 'native/ not found' : notBuiltReason(found.root);
-    result = { addon: null, status: { kernels: 'wasm', reason } };
+  if (found.module === null) {
+    result = { addon: null, status: { kernels: 'wasm', reason: found.reason! } };
   } else {
-    try {
-      const addon = createRequire(import.meta.url)(found.file) as NativeAddon;
-      const isa = addon.isa();
-      result = {
-        addon,
-        status: { kernels: 'native', reason: `native ${isa}`, isa, addonPath: found.file },
-      };
-    } catch (err) {
-      const msg = (err as Error)?.message?.split('\n')[0] ?? String(err);
-      result = { addon: null, status: { kernels: 'wasm', reason: `addon failed to load: ${msg}` } };
-    }
+    const addon = found.module as NativeAddon;
+    const isa = addon.isa();
+    result = {
+      addon,
+      status: { kernels: 'native', reason: `native ${isa}`, isa, addonPath: found.file },
+    };
   }
   if (pref === 'native' && result.addon === null)
     throw new BackendError('native kernels', [
