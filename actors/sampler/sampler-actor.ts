@@ -15,7 +15,7 @@ import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
 import type { JobSpec } from '../job-spec.js';
 import { setFanouts, type RoleMetrics } from '../metrics-catalogue.js';
 import { readBatchHeader, allocateArrays, type BatchFields } from '../batch/batch-record.js';
-import { BatchProducer } from '../batch/batch-producer.js';
+import { BatchProducer, type ProducerConfig } from '../batch/batch-producer.js';
 import { requestFor, type SeedSource } from '../plan/seed-source.js';
 import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
 import type { LinkGroups } from '../plan/link-groups.js';
@@ -54,7 +54,12 @@ const MAX_HELD_BATCHES = 64;
 
 export class SamplerActor extends Actor<SamplerConfig> {
   private graph!: SharedGraph;
-  private producer!: BatchProducer;
+  /**
+   * Built on first use: an embedded job's batches come from the pool's threads and its evaluation
+   * from the trainer, so these producers (a node map over the whole graph each) may never be needed.
+   */
+  private producer?: BatchProducer;
+  private producerConfig!: ProducerConfig;
   private source!: SeedSource;
   private trainSeeds!: Int32Array;
   private plan?: EpochPlan;
@@ -79,6 +84,7 @@ export class SamplerActor extends Actor<SamplerConfig> {
   private seedWarning?: string;
   private evaluation?: Promise<SamplerEvaluation>;
   private evalProducer?: BatchProducer;
+  private evalConfig!: ProducerConfig;
 
   override async onStart(): Promise<void> {
     const spec = this.ctx.config.spec;
@@ -105,9 +111,9 @@ export class SamplerActor extends Actor<SamplerConfig> {
     this.trainSeeds = seeds.train;
     this.evalSets = { val: seeds.val, test: seeds.test };
     const producers = producerConfigs(spec, seeds.negativeRange);
-    this.evalProducer = new BatchProducer(this.graph, producers.eval);
+    this.evalConfig = producers.eval;
     const producer = producers.train;
-    this.producer = new BatchProducer(this.graph, producer);
+    this.producerConfig = producer;
     this.producerFanouts = spec.sampling.fanouts;
     if (sink)
       this.pool = new PoolSink(
@@ -174,10 +180,10 @@ export class SamplerActor extends Actor<SamplerConfig> {
     let fields: BatchFields;
     if (this.part) fields = await this.part.produceEval(req, fanouts);
     else {
-      const producer = this.evalProducer!;
-      const config = withFanouts(producer.config, fanouts);
-      if (config !== producer.config) this.evalProducer = new BatchProducer(this.graph, config);
-      fields = this.evalProducer!.produce(req, (shape) => allocateArrays<BatchFields>(shape));
+      const config = withFanouts(this.evalProducer?.config ?? this.evalConfig, fanouts);
+      if (config !== this.evalProducer?.config)
+        this.evalProducer = new BatchProducer(this.graph, config);
+      fields = this.evalProducer.produce(req, (shape) => allocateArrays<BatchFields>(shape));
     }
     const history = ev.history?.[split];
     if (history) Object.assign(fields, linkEvalExtras(fields, history));
@@ -204,9 +210,11 @@ export class SamplerActor extends Actor<SamplerConfig> {
   private producerOf(epoch: number): BatchProducer {
     const f = this.epochFanouts.of(epoch);
     if (f && !sameFanouts(f, this.producerFanouts)) {
-      this.producer = new BatchProducer(this.graph, withFanouts(this.producer.config, f));
+      this.producerConfig = withFanouts(this.producerConfig, f);
+      this.producer = undefined;
       this.producerFanouts = f;
     }
+    this.producer ??= new BatchProducer(this.graph, this.producerConfig);
     return this.producer;
   }
 
