@@ -2,7 +2,8 @@
 // against the manifest and, unless told not to, its XXH32 checksum; damage is named in a GraphFormatError.
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Xxh32, formatChecksum } from './checksum.js';
+import { nativeAddon } from '../runtime/native-addon.js';
+import { Xxh32, bytePieces, formatChecksum } from './checksum.js';
 import { GraphFormatError } from './errors.js';
 import type { ArrayDtype, FileEntry } from './manifest.js';
 
@@ -53,6 +54,27 @@ export interface ReadArrayOptions {
   onBytes?: (bytes: number) => void;
 }
 
+/** Shared arrays from this size on are asked for 2 MiB pages before they are filled. */
+const HUGE_PAGES_FROM_BYTES = 8 << 20;
+
+/**
+ * Asks for 2 MiB pages over a large shared buffer before the file is read into it, so its pages are
+ * faulted in huge: the producer's later collapse of the graph's arrays (kernels/native/huge-pages.ts)
+ * then finds nothing to merge, where merging 4 KiB pages cost ~0.6 CPU s at start-up for the 1M/20M
+ * graph. Only with the native addon (none under WEFT_KERNELS=wasm); contents are unaffected.
+ */
+function adviseHugePagesBeforeFill(buffer: SharedArrayBuffer): void {
+  if (buffer.byteLength < HUGE_PAGES_FROM_BYTES) return;
+  const addon = nativeAddon().module as {
+    hugePages?: (array: ArrayBufferView, collapse: boolean) => number;
+  } | null;
+  const advise = addon?.hugePages;
+  if (advise === undefined) return;
+  // Views of at most 1 GiB (a Uint8Array is shorter than 4 GiB); the few small pages left at their
+  // joins are merged by the producer's collapse.
+  for (const piece of bytePieces(buffer, 0, buffer.byteLength)) advise.call(addon, piece, false);
+}
+
 /**
  * Reads `dir/entry.path` into a new buffer, in 16 MiB reads straight into views of that buffer (no
  * intermediate copy), hashing each chunk while it is still in cache.
@@ -77,7 +99,9 @@ export async function readArrayFile(
         : `file is too long: ${size} bytes, manifest says ${entry.bytes}`,
       { file: path, field },
     );
-  const buffer = opts.shared === false ? new ArrayBuffer(size) : new SharedArrayBuffer(size);
+  let buffer: ArrayBuffer | SharedArrayBuffer;
+  if (opts.shared === false) buffer = new ArrayBuffer(size);
+  else adviseHugePagesBeforeFill((buffer = new SharedArrayBuffer(size)));
   const hash = opts.verify === false ? undefined : new Xxh32();
   const fh = await open(path, 'r');
   // Reads one chunk completely into its view of the buffer.
