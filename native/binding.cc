@@ -157,6 +157,15 @@ napi_typedarray_type anyTyped(napi_env env, napi_value v, const char* name, size
   return type;
 }
 
+// Runs the kernel of the instruction set in use; an entry point whose build lacks the set returns
+// false, and the scalar one runs.
+template <class... P, class... A>
+void byIsa(bool (*avx512)(P...), bool (*avx2)(P...), void (*scalar)(P...), A&&... args) {
+  if (gIsa == Isa::Avx512 && avx512(args...)) return;
+  if (gIsa == Isa::Avx2 && avx2(args...)) return;
+  scalar(args...);
+}
+
 // gemm(a, b, c, m, n, k, transA, transB, bias | null, relu)
 napi_value Gemm(napi_env env, napi_callback_info info) {
   return withArgs<10>(env, info, [&](napi_value* v) {
@@ -171,9 +180,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     need(b.length >= g.k * g.n, "b is shorter than k·n");
     need(c.length >= g.m * g.n, "c is shorter than m·n");
     need(g.bias == nullptr || bias.length >= g.n, "bias is shorter than n");
-    if (gIsa == Isa::Avx512 && gemmAvx512(g)) return;
-    if (gIsa == Isa::Avx2 && gemmAvx2(g)) return;
-    gemmScalar(g);
+    byIsa(gemmAvx512, gemmAvx2, gemmScalar, g);
   });
 }
 
@@ -234,9 +241,7 @@ napi_value CsrMean(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     const CsrCall c = csrCall(env, info, false);
     if (c.a.d == 0) return;
-    if (gIsa == Isa::Avx512 && csrMeanAvx512(c.a, c.in, c.out, c.stride, c.offset)) return;
-    if (gIsa == Isa::Avx2 && csrMeanAvx2(c.a, c.in, c.out, c.stride, c.offset)) return;
-    csrMeanScalar(c.a, c.in, c.out, c.stride, c.offset);
+    byIsa(csrMeanAvx512, csrMeanAvx2, csrMeanScalar, c.a, c.in, c.out, c.stride, c.offset);
   });
 }
 
@@ -245,9 +250,8 @@ napi_value CsrScatter(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     const CsrCall c = csrCall(env, info, true);
     if (c.a.d == 0) return;
-    if (gIsa == Isa::Avx512 && csrScatterAvx512(c.a, c.in, c.stride, c.offset, c.out)) return;
-    if (gIsa == Isa::Avx2 && csrScatterAvx2(c.a, c.in, c.stride, c.offset, c.out)) return;
-    csrScatterScalar(c.a, c.in, c.stride, c.offset, c.out);
+    byIsa(csrScatterAvx512, csrScatterAvx2, csrScatterScalar, c.a, c.in, c.stride, c.offset,
+          c.out);
   });
 }
 
@@ -373,9 +377,7 @@ napi_value Dropout(napi_env env, napi_callback_info info) {
     const double scale = number(env, v[5], "scale");
     const DropoutArgs d{x.data, out.data, n, static_cast<uint32_t>(key),
                         static_cast<int32_t>(threshold), scale};
-    if (gIsa == Isa::Avx512 && dropoutAvx512(d)) return;
-    if (gIsa == Isa::Avx2 && dropoutAvx2(d)) return;
-    dropoutScalar(d);
+    byIsa(dropoutAvx512, dropoutAvx2, dropoutScalar, d);
   });
 }
 
@@ -427,9 +429,8 @@ napi_value Xxh32Stripes(napi_env env, napi_callback_info info) {
       return "bytes must be whole 16-byte stripes, got " + std::to_string(bytes.length) + " bytes";
     });
     const int64_t stripes = bytes.length / 16;
-    if (gIsa == Isa::Avx512 && xxh32StripesAvx512(lanes.data, bytes.data, stripes)) return;
-    if (gIsa == Isa::Avx2 && xxh32StripesAvx2(lanes.data, bytes.data, stripes)) return;
-    xxh32StripesScalar(lanes.data, bytes.data, stripes);
+    byIsa(xxh32StripesAvx512, xxh32StripesAvx2, xxh32StripesScalar, lanes.data, bytes.data,
+          stripes);
   });
 }
 
