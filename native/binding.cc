@@ -497,22 +497,27 @@ napi_value BestIsa(napi_env env, napi_callback_info) {
   return out;
 }
 
+// An exported function of the module.
+napi_property_descriptor method(const char* name, napi_callback fn) {
+  return {name, nullptr, fn, nullptr, nullptr, nullptr, napi_enumerable, nullptr};
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   gBest = gIsa = detectIsa();
   const napi_property_descriptor props[] = {
-      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"csrMean", nullptr, CsrMean, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"csrScatter", nullptr, CsrScatter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"uniformHop", nullptr, UniformHop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"adagrad", nullptr, Adagrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"gatherRows", nullptr, GatherRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"xxh32Stripes", nullptr, Xxh32Stripes, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"hugePages", nullptr, HugePages, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"isa", nullptr, IsaFn, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"bestIsa", nullptr, BestIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      method("gemm", Gemm),
+      method("csrMean", CsrMean),
+      method("csrScatter", CsrScatter),
+      method("uniformHop", UniformHop),
+      method("adam", Adam),
+      method("adagrad", Adagrad),
+      method("dropout", Dropout),
+      method("gatherRows", GatherRows),
+      method("reluGrad", ReluGrad),
+      method("xxh32Stripes", Xxh32Stripes),
+      method("hugePages", HugePages),
+      method("isa", IsaFn),
+      method("bestIsa", BestIsa),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
