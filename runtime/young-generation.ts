@@ -9,6 +9,12 @@ import type { ResourceLimits } from 'node:worker_threads';
  */
 export const WORKER_YOUNG_GENERATION_MB = 6;
 
+/**
+ * Node flags giving a process's main thread the workers' 2 MiB semi-spaces: for the actor processes
+ * `weft launch` and the NATS transport start (`weft` itself carries them on bin/weft.js's first line).
+ */
+export const MAIN_THREAD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
+
 function youngGenerationMb(): number | undefined {
   const text = process.env.WEFT_WORKER_YOUNG_MB;
   if (text === undefined || text === '') return WORKER_YOUNG_GENERATION_MB;

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { WeftError } from '../../runtime/errors.js';
 import { execArgvFor, moduleUrl } from '../../runtime/module-url.js';
+import { MAIN_THREAD_NODE_FLAGS } from '../../runtime/young-generation.js';
 import { acquireOwnerLock, type OwnerLock } from '../../runtime/owner-lock.js';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js';
@@ -437,7 +438,8 @@ export class LaunchedJob {
   }
 
   private startChild(c: Child): void {
-    const args = [...execArgvFor(CLI), fileURLToPath(CLI), 'actor', '--role', c.role];
+    const args = [...MAIN_THREAD_NODE_FLAGS, ...execArgvFor(CLI), fileURLToPath(CLI)];
+    args.push('actor', '--role', c.role);
     args.push('--index', String(c.index), '--job', this.job);
     args.push('--nats', this.natsUrl, '--spec', this.specFile);
     if (c.role === 'coordinator' && this.options.resume) args.push('--resume');

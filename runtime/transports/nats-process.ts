@@ -13,6 +13,7 @@ import {
 import { isModuleSpec, specName, toWireSpec, type WireActorSpec } from '../actor-spec.js';
 import { ConfigError } from '../errors.js';
 import { execArgvFor, moduleUrl } from '../module-url.js';
+import { MAIN_THREAD_NODE_FLAGS } from '../young-generation.js';
 import type { NatsConfig } from '../nats-connect.js';
 import type { FailureKind } from '../supervisor.js';
 import { HeartbeatMonitor } from './nats-heartbeat.js';
@@ -73,7 +74,7 @@ export class NatsProcessActor implements ActorHandle {
       );
     }
     const child = fork(fileURLToPath(ENTRY), [], {
-      execArgv: execArgvFor(ENTRY),
+      execArgv: [...MAIN_THREAD_NODE_FLAGS, ...execArgvFor(ENTRY)],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

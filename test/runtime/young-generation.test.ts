@@ -1,10 +1,12 @@
 // Worker threads start with a capped young generation (runtime/young-generation.ts): the cap is
 // applied by spawnWorker and by the pool, a caller's own limit wins, and the override is checked.
+import { readFileSync } from 'node:fs';
 import type { ResourceLimits } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../runtime/pool.js';
 import { spawnWorker } from '../../runtime/worker-spawn.js';
 import {
+  MAIN_THREAD_NODE_FLAGS,
   WORKER_YOUNG_GENERATION_MB,
   workerResourceLimits,
 } from '../../runtime/young-generation.js';
@@ -70,5 +72,16 @@ describe('worker young generation', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it("weft's main thread and the actor processes get the workers' semi-spaces", () => {
+    // Two semi-spaces and a new large-object space of the same size make the young generation.
+    expect(MAIN_THREAD_NODE_FLAGS).toEqual([
+      `--max-semi-space-size=${WORKER_YOUNG_GENERATION_MB / 3}`,
+    ]);
+    const shebang = readFileSync(new URL('../../bin/weft.js', import.meta.url), 'utf8').split(
+      '\n',
+    )[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${MAIN_THREAD_NODE_FLAGS.join(' ')}`);
   });
 });
