@@ -65,7 +65,9 @@ describe('Dockerfile', () => {
   });
 
   it('runs weft as a non-root user, the entry point the rendered pods call with `actor`', () => {
-    expect(lines(runtime, 'ENTRYPOINT')).toEqual(['["node", "/app/bin/weft.js"]']);
+    expect(lines(runtime, 'ENTRYPOINT')).toEqual([
+      '["node", "--max-semi-space-size=2", "/app/bin/weft.js"]',
+    ]);
     expect(lines(runtime, 'WORKDIR')).toEqual(['/app']);
     expect(lines(runtime, 'USER')).toEqual(['node']);
     const jobset = renderK8s({ ...defaultJobSpec(), graph: 'data/g' }).find(
