@@ -1,7 +1,7 @@
 // Exact ranking of the temporal model: each pair's member side (H member embeddings and pointer
 // attention at the pair's time) scored against candidates exactly as the sampled ranking scores a
-// target, checked score by score on an evaluation batch, and the whole evaluation through the
-// trainer core, where an open pointer gate ranks a member's recent partners first.
+// target, checked score by score on an evaluation batch; the whole evaluation through the trainer
+// core, where an open pointer gate ranks a member's earlier partners first; weft train and weft eval.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ import {
 } from '../../../actors/trainer/exact-evaluation.js';
 import { coreOverGraph, type TrainerCore } from '../../../actors/trainer/trainer-core.js';
 import type { SeedSource } from '../../../actors/plan/seed-source.js';
+import { runTraining } from '../../../actors/coordinator/train-job.js';
+import { evaluateRun } from '../../../actors/inference/evaluate-run.js';
 import { buildGraph } from '../../../graph-store/build-graph.js';
 import { openGraph } from '../../../graph-store/open-graph.js';
 import type { SharedGraph } from '../../../graph-store/shared-graph.js';
@@ -215,5 +217,22 @@ describe('exact ranking of the temporal model', () => {
     expect(open['exact_hits@1']).toBeGreaterThan(open['seen_before_exact_hits@1'] - 1 / USERS);
     expect(open['exact_hits@1']).toBeGreaterThan(shut['exact_hits@1'] + 0.5);
     expect(open.exact_mrr).toBeGreaterThan(shut.exact_mrr);
+  });
+
+  it('trains under weft train and re-scores the run under weft eval with the same exact numbers', async () => {
+    const spec = specOf({
+      out: join(tmp, 'run'),
+      'model.decoder': 'cosine',
+      'sampling.batchSize': 128,
+      'train.epochs': 1,
+      'sampling.handoff': 'inline',
+    });
+    const r = await runTraining(spec);
+    const t = r.test!;
+    expect(t.exact_count).toBe(t.count);
+    expect(t.exact_mrr).toBeGreaterThan(0);
+    // Deterministic: weft eval loads the best checkpoint and ranks the same pairs the same way.
+    const again = await evaluateRun(join(tmp, 'run'), { split: 'test' });
+    expect(again.test).toEqual(t);
   });
 });
