@@ -216,6 +216,9 @@ describe('exact ranking of the temporal model', () => {
     // Seen-before ranks first only the pairs repeated from before the split (ties aside).
     expect(open['exact_hits@1']).toBeGreaterThan(open['seen_before_exact_hits@1'] - 1 / USERS);
     expect(open['exact_hits@1']).toBeGreaterThan(shut['exact_hits@1'] + 0.5);
+    // The same numbers on one thread and for another chunk size (pointer and members included).
+    const one = applyOverrides(spec, { 'eval.workers': 1, 'eval.candidateChunk': 7 });
+    expect(await coreWith(one, graph, 1000, false).core.evaluate('test')).toEqual(open);
     expect(open.exact_mrr).toBeGreaterThan(shut.exact_mrr);
   });
 
