@@ -5,10 +5,13 @@ import {
   type CandidateRanking,
   type PairCounts,
   type PairDecoder,
+  type PointerTerm,
 } from '../../kernels/metrics/candidate-ranking.js';
 import { hitsOfRanks, meanOf, mrrOfRanks, recallOfHits } from '../../kernels/metrics/ranking.js';
 import { COSINE_SCALE } from '../../kernels/nn/link-decoder.js';
+import type { MemberRows } from '../../kernels/nn/graphsage.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
+import { POINTER_SCALE } from '../../kernels/nn/temporal-model.js';
 import { moduleUrl } from '../../runtime/module-url.js';
 import { availableCores, WorkerPool } from '../../runtime/pool.js';
 import type { JobSpec } from '../job-spec.js';
@@ -16,11 +19,18 @@ import type { LinkHistory } from '../plan/link-history.js';
 import { popularityCounts, seenBeforeCounts, type RankedPairs } from './exact-baselines.js';
 import type { RankTask } from './rank-task.js';
 
-/** The pairs of an evaluation as its batches scored them: ids and the source's embedding row. */
+/**
+ * The pairs of an evaluation as its batches scored them: ids and the source side's row — its graph
+ * embedding, or the temporal model's member embeddings and pointer attention at the pair's time.
+ */
 export class EvaluatedPairs {
   readonly src: number[] = [];
   readonly dst: number[] = [];
   private readonly rows: Float32Array[] = [];
+  /** With the pointer term: per pair its activities' global ids and its attention on each. */
+  private readonly acts: { ids: Int32Array; weight: Float32Array }[] = [];
+  /** Whether the rows are the temporal model's member embeddings (addMembers). */
+  members = false;
 
   /** One batch: global ids via `seeds`, pair rows src/dst into them, `emb` [seeds × dim]. */
   add(seeds: Int32Array, src: Int32Array, dst: Int32Array, emb: Float32Array): void {
@@ -32,9 +42,41 @@ export class EvaluatedPairs {
     }
   }
 
+  /**
+   * One batch of the temporal model: per pair (src/dst rows into `seeds`) its member embeddings
+   * and pointer attention, and `actIds` [pairs × N] its activities' global ids.
+   */
+  addMembers(
+    seeds: Int32Array,
+    src: Int32Array,
+    dst: Int32Array,
+    m: MemberRows,
+    actIds?: Int32Array,
+  ): void {
+    this.members = true;
+    const pairs = src.length;
+    const width = m.embeddings.length / Math.max(1, pairs);
+    const n = actIds ? actIds.length / Math.max(1, pairs) : 0;
+    for (let i = 0; i < pairs; i++) {
+      this.src.push(seeds[src[i]]);
+      this.dst.push(seeds[dst[i]]);
+      this.rows.push(m.embeddings.slice(i * width, (i + 1) * width));
+      if (m.pointer && actIds)
+        this.acts.push({
+          ids: actIds.slice(i * n, (i + 1) * n),
+          weight: m.pointer.slice(i * n, (i + 1) * n),
+        });
+    }
+  }
+
   /** The source row of pair i. */
   row(i: number): Float32Array {
     return this.rows[i];
+  }
+
+  /** Pair i's activities and its pointer attention on them; undefined without the pointer. */
+  activities(i: number): { ids: Int32Array; weight: Float32Array } | undefined {
+    return this.acts[i];
   }
 }
 
@@ -52,7 +94,7 @@ export interface ExactRankingInput {
   /** Candidates: global ids [lo, hi) (the destination type). */
   candidates: [number, number];
   history: LinkHistory;
-  /** Decoder parameters (mlp). */
+  /** Decoder parameters (mlp), the pointer's gate (temporal model). */
   params: ParamMap | undefined;
   /** Embedding rows of distinct node ids, their neighbourhoods drawn before `time`. */
   embed(ids: Int32Array, time: number): Promise<Float32Array>;
@@ -142,13 +184,15 @@ function shared<T extends Float32Array | Int32Array>(a: T): T {
   return out.subarray(0, a.length) as T;
 }
 
-function decoderOf(spec: JobSpec, params: ParamMap | undefined): PairDecoder {
+function decoderOf(spec: JobSpec, params: ParamMap | undefined, members: boolean): PairDecoder {
+  if (members)
+    return {
+      kind: 'members',
+      heads: spec.model.temporal.embeddings,
+      combine: spec.model.temporal.score,
+    };
   if (spec.model.decoder !== 'mlp') return { kind: 'dot' };
-  const get = (name: string) => {
-    const v = params?.get(name);
-    if (!v) throw new Error(`exact ranking: decoder parameter ${name} not set`);
-    return v;
-  };
+  const get = (name: string) => paramOf(params, name);
   const b0 = get('decoder.fc0.bias');
   return {
     kind: 'mlp',
@@ -157,6 +201,44 @@ function decoderOf(spec: JobSpec, params: ParamMap | undefined): PairDecoder {
     b0,
     w1: get('decoder.fc1.weight'),
     b1: get('decoder.fc1.bias')[0],
+  };
+}
+
+function paramOf(params: ParamMap | undefined, name: string): Float32Array {
+  const v = params?.get(name);
+  if (!v) throw new Error(`exact ranking: parameter ${name} not set`);
+  return v;
+}
+
+/**
+ * The pointer term of the ranking's rows `rows` (pair order `order`): each pair's activities as
+ * candidate indices (-1 outside the destination type) and its attention on them; undefined when
+ * the pairs carry no pointer.
+ */
+function pointerTerm(
+  input: Pick<ExactRankingInput, 'pairs' | 'params' | 'candidates'>,
+  order: Int32Array,
+  rows: Int32Array,
+): PointerTerm | undefined {
+  if (rows.length === 0 || !input.pairs.activities(order[rows[0]])) return undefined;
+  const n = input.pairs.activities(order[rows[0]])!.ids.length;
+  const [lo, hi] = input.candidates;
+  const candidate = new Int32Array(rows.length * n);
+  const weight = new Float32Array(rows.length * n);
+  rows.forEach((r, i) => {
+    const a = input.pairs.activities(order[r])!;
+    for (let k = 0; k < n; k++) {
+      const id = a.ids[k];
+      candidate[i * n + k] = id >= lo && id < hi ? id - lo : -1;
+    }
+    weight.set(a.weight, i * n);
+  });
+  const gate = paramOf(input.params, 'temporal.pointer.gate')[0];
+  return {
+    length: n,
+    candidate: shared(candidate),
+    weight: shared(weight),
+    scale: POINTER_SCALE * gate,
   };
 }
 
@@ -290,10 +372,43 @@ async function modelCounts(
   return out;
 }
 
-/** Rows [n × dim] as the decoder reads them (unit length, scaled, for the cosine decoder). */
-function decoderRows(spec: JobSpec, rows: Float32Array): Float32Array {
+/**
+ * Rows [n × dim] as the decoder reads them (unit length, scaled, for the cosine decoder); member
+ * rows [n × H·dim] normalise each embedding alone, as the temporal model's cosine scores do.
+ */
+export function decoderRows(spec: JobSpec, rows: Float32Array): Float32Array {
   const dim = spec.model.hidden;
   return shared(spec.model.decoder === 'cosine' ? cosineRows(rows, dim, COSINE_SCALE) : rows);
+}
+
+/**
+ * The ranking job of rows `rows` against `candidateRows` (one snapshot's, as the decoder reads them:
+ * `decoderRows`).
+ */
+export function snapshotJob(
+  input: Pick<ExactRankingInput, 'spec' | 'pairs' | 'params' | 'candidates'>,
+  pairs: RankedPairs & { order: Int32Array },
+  rows: Int32Array,
+  candidateRows: Float32Array,
+): CandidateRanking {
+  const { spec } = input;
+  const width = rows.length > 0 ? input.pairs.row(pairs.order[rows[0]]).length : 0;
+  const src = new Float32Array(rows.length * width);
+  rows.forEach((r, i) => src.set(input.pairs.row(pairs.order[r]), i * width));
+  const part = rowsOfRanking(pairs, rows);
+  const pointer = pointerTerm(input, pairs.order, rows);
+  return {
+    dim: spec.model.hidden,
+    decoder: decoderOf(spec, input.params, input.pairs.members),
+    sourceRows: decoderRows(spec, src),
+    candidateRows,
+    ...(pointer ? { pointer } : {}),
+    pairPtr: shared(part.pairPtr),
+    positive: shared(part.positive),
+    knownPtr: shared(part.knownPtr),
+    knownIdx: shared(part.knownIdx),
+    chunk: spec.eval.candidateChunk,
+  };
 }
 
 /**
@@ -306,7 +421,6 @@ async function snapshotCounts(
   snapshots: Snapshot[],
 ): Promise<PairCounts> {
   const { spec } = input;
-  const dim = spec.model.hidden;
   const n = pairs.positive.length;
   const out = { above: new Int32Array(n), level: new Int32Array(n), negatives: new Int32Array(n) };
   const threads = rankingThreads(spec);
@@ -317,20 +431,8 @@ async function snapshotCounts(
   });
   try {
     for (const snap of snapshots) {
-      const src = new Float32Array(snap.rows.length * dim);
-      snap.rows.forEach((r, i) => src.set(input.pairs.row(pairs.order[r]), i * dim));
-      const part = rowsOfRanking(pairs, snap.rows);
-      const job: CandidateRanking = {
-        dim,
-        decoder: decoderOf(spec, input.params),
-        sourceRows: decoderRows(spec, src),
-        candidateRows: decoderRows(spec, await embedCandidates(input, snap.time)),
-        pairPtr: shared(part.pairPtr),
-        positive: shared(part.positive),
-        knownPtr: shared(part.knownPtr),
-        knownIdx: shared(part.knownIdx),
-        chunk: spec.eval.candidateChunk,
-      };
+      const candidates = decoderRows(spec, await embedCandidates(input, snap.time));
+      const job = snapshotJob(input, pairs, snap.rows, candidates);
       const c = await modelCounts(job, pool, threads);
       snap.rows.forEach((r, i) => {
         out.above[r] = c.above[i];

@@ -550,12 +550,25 @@ export class TrainerCore {
         Int32Array.from(link.src, (r) => v.seeds[r]),
         got.extras,
       );
-      // The sources' embeddings at each pair's own time, as the sampled ranking scored them.
-      exact?.add(v.seeds, link.src, link.dst, this.model.embed(v.model, rows));
+      if (exact) this.collectExact(exact, v, rows);
     }
     const sampled = ev.metrics();
     if (!exact) return sampled;
     return { ...sampled, ...(await this.exactMetrics(split, exact, target ?? this.target())) };
+  }
+
+  /**
+   * The sources' side of a batch's pairs at each pair's own time, as the sampled ranking scored
+   * them: graph embeddings, or the temporal model's member embeddings and pointer attention.
+   */
+  private collectExact(exact: EvaluatedPairs, v: BatchView, rows: Float32Array | undefined): void {
+    const link = v.link!;
+    if (!this.model.temporal || !link.temporal) {
+      exact.add(v.seeds, link.src, link.dst, this.model.embed(v.model, rows));
+      return;
+    }
+    const members = this.model.memberRows(v.model, link.src, link.temporal, rows);
+    exact.addMembers(v.seeds, link.src, link.dst, members, link.temporal.pointer?.ids);
   }
 
   /** eval.ranking exact: the split's evaluated pairs ranked among every destination candidate. */

@@ -31,7 +31,7 @@ function save(out: string | undefined, graph: string, seeds: number, byKind: ByK
     ...runRecord(),
     bench: 'quality/collegemsg-ranking',
     protocol:
-      'as quality/collegemsg (newest 15 % test, 15 % before validation, 2 epochs, cosine decoder), test metrics: sampled = 20 uniform negatives, filtered by the split; exact_* = every user, filtered by every known destination of the sender; candidates embedded before the first test message, senders at each message time',
+      'as quality/collegemsg (newest 15 % test, 15 % before validation, 2 epochs, cosine decoder), test metrics: sampled = 20 uniform negatives, filtered by the split; exact_* = every user, filtered by every known destination of the sender; candidates embedded at eval.candidateSnapshots times (the test messages in time order cut into groups, each ranked against users embedded from neighbourhoods before its first message), senders at each message time',
     spec: applyOverrides(jobSpec(graph, '', 0), { 'eval.ranking': 'exact' }),
     seeds,
     negatives: byKind,

@@ -11,6 +11,8 @@ export interface RunRecord {
   node: string;
   date: string;
   commit: string;
+  /** 1, 5 and 15 minute load averages when the record was made (the machine is shared). */
+  load: number[];
 }
 
 export function runRecord(): RunRecord {
@@ -20,6 +22,7 @@ export function runRecord(): RunRecord {
     node: process.version,
     date: new Date().toISOString(),
     commit: gitCommit(),
+    load: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 

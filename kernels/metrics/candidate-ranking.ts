@@ -1,7 +1,12 @@
 // Exact filtered ranking of evaluated pairs among every candidate of the destination type: each
 // source's decoder scores against all candidates in memory-bounded chunks, counted against the pair's.
 
-/** The pair decoder in plain arrays: dot product, or the MLP over the element-wise product. */
+/**
+ * The pair decoder in plain arrays: dot product, the MLP over the element-wise product, or the
+ * temporal model's H member embeddings (each source row holds `heads` rows of `dim`), one dot
+ * product each with the candidate, combined by their maximum or by attention over them
+ * (kernels/nn/multi-embedding-score.ts).
+ */
 export type PairDecoder =
   | { kind: 'dot' }
   | {
@@ -13,7 +18,23 @@ export type PairDecoder =
       /** [hidden] (decoder.fc1.weight). */
       w1: Float32Array;
       b1: number;
-    };
+    }
+  | { kind: 'members'; heads: number; combine: 'max' | 'attention' };
+
+/**
+ * The temporal model's pointer (copy) term: a candidate gains `scale` times the source's attention
+ * on the activities that are that candidate (docs/temporal.md).
+ */
+export interface PointerTerm {
+  /** Activities per source (N). */
+  length: number;
+  /** [S × N] candidate index of each activity; -1 where it is no candidate (or padding). */
+  candidate: Int32Array;
+  /** [S × N] the source's attention on each activity. */
+  weight: Float32Array;
+  /** Score units per unit of attention (POINTER_SCALE · the pointer's gate). */
+  scale: number;
+}
 
 /**
  * One ranking job: sources' and candidates' embedding rows and the pairs, grouped by source. The
@@ -22,10 +43,12 @@ export type PairDecoder =
 export interface CandidateRanking {
   dim: number;
   decoder: PairDecoder;
-  /** [S × dim] */
+  /** [S × dim], or [S × heads·dim] for the member embeddings */
   sourceRows: Float32Array;
   /** [C × dim] */
   candidateRows: Float32Array;
+  /** The pointer term over each source's activities (members only). */
+  pointer?: PointerTerm;
   /** Pairs of source s are pairPtr[s] .. pairPtr[s+1]; each names its positive's candidate index. */
   pairPtr: Int32Array;
   positive: Int32Array;
@@ -46,15 +69,28 @@ export interface PairCounts {
   negatives: Int32Array;
 }
 
-/** Scores source row `a` against candidate rows [c0, c1) into out[0 .. c1-c0). */
+/**
+ * A source as the scorer reads it: its row (folded into the MLP's first layer for mlp), and the
+ * pointer's extra score per candidate it points at (distinct candidates, each added once).
+ */
+interface SourceState {
+  a: Float64Array;
+  copied: Int32Array;
+  copiedScore: Float64Array;
+  /** Scratch: one score per member embedding. */
+  perHead: Float64Array;
+}
+
+/** Scores source `src` against candidate rows [c0, c1) into out[0 .. c1-c0). */
 function scoreChunk(
   job: CandidateRanking,
-  a: Float64Array,
+  src: SourceState,
   c0: number,
   c1: number,
   out: Float64Array,
 ): void {
   const { dim, decoder, candidateRows: cand } = job;
+  const a = src.a;
   if (decoder.kind === 'dot') {
     for (let c = c0; c < c1; c++) {
       let s = 0;
@@ -62,32 +98,106 @@ function scoreChunk(
       for (let i = 0; i < dim; i++) s += a[i] * cand[base + i];
       out[c - c0] = s;
     }
-    return;
-  }
-  // mlp: `a` holds the source's row folded into fc0 (a_i · w0[i, j]), [dim × hidden].
-  const { hidden, b0, w1, b1 } = decoder;
-  for (let c = c0; c < c1; c++) {
-    const base = c * dim;
-    let s = b1;
-    for (let j = 0; j < hidden; j++) {
-      let h = b0[j];
-      for (let i = 0; i < dim; i++) h += cand[base + i] * a[i * hidden + j];
-      if (h > 0) s += h * w1[j];
+  } else if (decoder.kind === 'members') scoreMembers(job, decoder, src, c0, c1, out);
+  else {
+    // mlp: `a` holds the source's row folded into fc0 (a_i · w0[i, j]), [dim × hidden].
+    const { hidden, b0, w1, b1 } = decoder;
+    for (let c = c0; c < c1; c++) {
+      const base = c * dim;
+      let s = b1;
+      for (let j = 0; j < hidden; j++) {
+        let h = b0[j];
+        for (let i = 0; i < dim; i++) h += cand[base + i] * a[i * hidden + j];
+        if (h > 0) s += h * w1[j];
+      }
+      out[c - c0] = s;
     }
-    out[c - c0] = s;
+  }
+  for (let k = 0; k < src.copied.length; k++) {
+    const c = src.copied[k];
+    if (c >= c0 && c < c1) out[c - c0] += src.copiedScore[k];
   }
 }
 
-/** The source's row as scoreChunk reads it: the row itself, or folded into the MLP's first layer. */
-function sourceVector(job: CandidateRanking, s: number): Float64Array {
+/** The member embeddings' scores against candidates [c0, c1): per embedding a dot, then combined. */
+function scoreMembers(
+  job: CandidateRanking,
+  decoder: { heads: number; combine: 'max' | 'attention' },
+  src: SourceState,
+  c0: number,
+  c1: number,
+  out: Float64Array,
+): void {
+  const { dim, candidateRows: cand } = job;
+  const { a, perHead } = src;
+  const heads = decoder.heads;
+  for (let c = c0; c < c1; c++) {
+    const base = c * dim;
+    let top = -Infinity;
+    for (let h = 0; h < heads; h++) {
+      let s = 0;
+      const off = h * dim;
+      for (let i = 0; i < dim; i++) s += a[off + i] * cand[base + i];
+      perHead[h] = s;
+      if (s > top) top = s;
+    }
+    if (decoder.combine === 'max') {
+      out[c - c0] = top;
+      continue;
+    }
+    // Attention over the embeddings: Σ_h softmax(s)_h · s_h.
+    let z = 0;
+    let sum = 0;
+    for (let h = 0; h < heads; h++) {
+      const w = Math.exp(perHead[h] - top);
+      z += w;
+      sum += w * perHead[h];
+    }
+    out[c - c0] = sum / z;
+  }
+}
+
+/** Source `s` as scoreChunk reads it. */
+function sourceState(job: CandidateRanking, s: number): SourceState {
   const { dim, decoder, sourceRows } = job;
-  const row = sourceRows.subarray(s * dim, s * dim + dim);
-  if (decoder.kind === 'dot') return Float64Array.from(row);
+  const width = decoder.kind === 'members' ? decoder.heads * dim : dim;
+  const row = sourceRows.subarray(s * width, s * width + width);
+  const perHead = new Float64Array(decoder.kind === 'members' ? decoder.heads : 0);
+  const { copied, copiedScore } = pointerOf(job.pointer, s);
+  if (decoder.kind !== 'mlp') return { a: Float64Array.from(row), copied, copiedScore, perHead };
   const { hidden, w0 } = decoder;
   const folded = new Float64Array(dim * hidden);
   for (let i = 0; i < dim; i++)
     for (let j = 0; j < hidden; j++) folded[i * hidden + j] = row[i] * w0[i * hidden + j];
-  return folded;
+  return { a: folded, copied, copiedScore, perHead };
+}
+
+/** The pointer's score per distinct candidate among source s's activities (attention summed). */
+function pointerOf(
+  ptr: PointerTerm | undefined,
+  s: number,
+): { copied: Int32Array; copiedScore: Float64Array } {
+  const mass = new Map<number, number>();
+  if (ptr)
+    for (let k = s * ptr.length; k < (s + 1) * ptr.length; k++) {
+      const c = ptr.candidate[k];
+      if (c >= 0) mass.set(c, (mass.get(c) ?? 0) + ptr.weight[k]);
+    }
+  const copied = Int32Array.from(mass.keys());
+  const copiedScore = Float64Array.from(copied, (c) => mass.get(c)! * ptr!.scale);
+  return { copied, copiedScore };
+}
+
+/** Source s's scores of candidates [c0, c1), exactly as the counts compare them. */
+export function candidateScores(
+  job: CandidateRanking,
+  s: number,
+  c0: number,
+  c1: number,
+): Float64Array {
+  const out = new Float64Array(c1 - c0);
+  scoreChunk(job, sourceState(job, s), c0, c1, out);
+  return out;
 }
 
 /**
@@ -107,12 +217,12 @@ export function countCandidates(job: CandidateRanking, s0: number, s1: number): 
   const chunk = Math.max(1, Math.min(job.chunk, numCand));
   const scores = new Float64Array(chunk);
   const one = new Float64Array(1);
-  const scoreOf = (a: Float64Array, c: number) => (scoreChunk(job, a, c, c + 1, one), one[0]);
+  const scoreOf = (a: SourceState, c: number) => (scoreChunk(job, a, c, c + 1, one), one[0]);
   for (let s = s0; s < s1; s++) {
     const p0 = job.pairPtr[s];
     const p1 = job.pairPtr[s + 1];
     if (p1 === p0) continue;
-    const a = sourceVector(job, s);
+    const a = sourceState(job, s);
     const pos = new Float64Array(p1 - p0);
     for (let p = p0; p < p1; p++) pos[p - p0] = scoreOf(a, job.positive[p]);
     for (let c0 = 0; c0 < numCand; c0 += chunk) {

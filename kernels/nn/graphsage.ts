@@ -84,6 +84,16 @@ export interface TemporalScoring {
   seq: Int32Array;
 }
 
+/**
+ * What exact ranking needs of the temporal model for each pair (kernels/metrics/candidate-ranking.ts):
+ * its H member embeddings [P × H·d] and, with the pointer term, its attention over its N activities
+ * [P × N] (padding 0).
+ */
+export interface MemberRows {
+  embeddings: Float32Array;
+  pointer?: Float32Array;
+}
+
 export interface StepOptions {
   /** Seed of this step's dropout masks; default: derived from config.seed and stepsTaken. */
   dropoutSeed?: number;
@@ -513,6 +523,35 @@ export class GraphSage {
       return Float32Array.from(s.dataSync() as Float32Array);
     } finally {
       s.dispose();
+    }
+  }
+
+  /**
+   * The temporal model's side of pairs (src[p] their source rows among the seeds, one sequence per
+   * pair), without dropout, as scoreLinks scores them: member embeddings and pointer attention.
+   */
+  memberRows(
+    batch: SubgraphBatch,
+    src: Int32Array,
+    inputs: TemporalInputs,
+    idRows?: Float32Array,
+  ): MemberRows {
+    const temporal = this.temporal;
+    if (!temporal) throw new ShapeError('model.temporal', 'memberRows needs the temporal model');
+    this.requireParams();
+    this.checkBatch(batch);
+    const out = tf.tidy(() => {
+      const emb = this.encodeWithIds(batch, this.params, null, this.idRowsTensor(batch, idRows));
+      const m = temporal.memberEmbeddings(emb, src, inputs, this.params);
+      // Column 0 of the pointer's weights is the start token's (always 0): activities from 1.
+      const ptr = m.pointer && tf.slice(m.pointer.weights, [0, 1], [-1, -1]);
+      return ptr ? [m.embeddings, ptr] : [m.embeddings];
+    });
+    try {
+      const [e, ptr] = out.map((t) => Float32Array.from(t.dataSync() as Float32Array));
+      return ptr ? { embeddings: e, pointer: ptr } : { embeddings: e };
+    } finally {
+      for (const t of out) t.dispose();
     }
   }
 

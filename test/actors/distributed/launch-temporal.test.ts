@@ -1,6 +1,7 @@
 // The temporal activity model across processes: `weft launch` on a synthetic marketplace, samplers
 // shipping each pair's activity sequence and long-term targets to trainers over NATS, shards holding
-// the transformer's parameters by name, and the same parameters at the end as the single-process run.
+// the transformer's parameters by name, the same parameters at the end as the single-process run,
+// and its exact ranking among every job.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ describe('model.temporal under weft launch', () => {
       'model.temporal.embeddings': 2,
       'model.temporal.score': 'attention',
       'model.temporal.longTerm.enabled': true,
+      // The temporal model ranked among every job too, on trainer 0 of the launched job.
+      'eval.ranking': 'exact',
     };
     // Two trainers with one batch each per round make the update one trainer makes from two.
     const {
@@ -43,6 +46,9 @@ describe('model.temporal under weft launch', () => {
     } = await singleAndLaunched(base, tmp, 'temporal-launch-test');
     expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
     expect(Math.abs(r.test.mrr - single.test.mrr)).toBeLessThanOrEqual(0.01);
+    expect(r.test.exact_count).toBe(r.test.count);
+    expect(r.test.exact_candidates).toBeGreaterThan(r.test.negatives);
+    expect(Math.abs(r.test.exact_mrr - single.test.exact_mrr)).toBeLessThanOrEqual(0.01);
     // A sequence that went astray on the way would change the updates: the same values at the end.
     const ckpt = expectSameParameters(singleDir, runDir);
     for (const name of [

@@ -1,13 +1,16 @@
 // Exact ranking among every candidate: ranks of a hand-made case, filtering of known destinations,
-// the MLP decoder against a direct evaluation, and counts that do not depend on the chunk size.
+// the MLP decoder and the temporal model's member embeddings and pointer against direct evaluations,
+// and counts that do not depend on the chunk size.
 
 import { describe, expect, it } from 'vitest';
 import {
+  candidateScores,
   cosineRows,
   countCandidates,
   type CandidateRanking,
   type PairDecoder,
 } from '../../../kernels/metrics/candidate-ranking.js';
+import { multiEmbeddingScoreReference } from '../../../kernels/nn/multi-embedding-score.js';
 import { Xoshiro128Float } from '../../../runtime/prng.js';
 
 /** Two sources over five 1-d candidates scored by dot product: score = source · candidate. */
@@ -109,6 +112,53 @@ describe('countCandidates', () => {
     expect(Array.from(c.above)).toEqual(expected);
     expect(Array.from(c.negatives)).toEqual([29, 28, 28]);
   });
+
+  for (const combine of ['max', 'attention'] as const)
+    it(`scores member embeddings (${combine}) plus the pointer term, the same for any chunk`, () => {
+      const rng = new Xoshiro128Float(9, 2);
+      const [dim, heads, n, numCand] = [3, 2, 4, 12];
+      const rand = (k: number) => Float32Array.from({ length: k }, () => rng.next() * 2 - 1);
+      const src = rand(2 * heads * dim);
+      const cand = rand(numCand * dim);
+      // Source 0 wrote to candidate 3 twice and to 7; source 1 to 3 and to a non-candidate (-1).
+      const pointer = {
+        length: n,
+        candidate: Int32Array.from([3, 7, 3, -1, 3, -1, -1, -1]),
+        weight: Float32Array.from([0.25, 0.25, 0.5, 0, 0.6, 0.4, 0, 0]),
+        scale: 2,
+      };
+      const job: CandidateRanking = {
+        dim,
+        decoder: { kind: 'members', heads, combine },
+        sourceRows: src,
+        candidateRows: cand,
+        pointer,
+        pairPtr: Int32Array.from([0, 1, 2]),
+        positive: Int32Array.from([3, 5]),
+        knownPtr: Int32Array.from([0, 1, 2]),
+        knownIdx: Int32Array.from([3, 5]),
+        chunk: 64,
+      };
+      for (let s = 0; s < 2; s++) {
+        const e = src.subarray(s * heads * dim, (s + 1) * heads * dim);
+        const y = cand;
+        // Every candidate against the source's embeddings, repeated per candidate for the reference.
+        const rep = Float32Array.from({ length: numCand * heads * dim }, (_, i) => e[i % e.length]);
+        const ref = multiEmbeddingScoreReference(rep, y, numCand, heads, dim, combine, false);
+        const copied = s === 0 ? { 3: 0.75, 7: 0.25 } : { 3: 0.6 };
+        for (const [c, mass] of Object.entries(copied)) ref[Number(c)] += 2 * mass;
+        const got = candidateScores(job, s, 0, numCand);
+        for (let c = 0; c < numCand; c++) expect(got[c]).toBeCloseTo(ref[c], 6);
+      }
+      const whole = countCandidates(job, 0, 2);
+      for (const chunk of [1, 2, 5])
+        expect(countCandidates({ ...job, chunk }, 0, 2)).toEqual(whole);
+      // Source 0's positive (3) gets the pointer's 1.5 on top of a score in [-3, 3]: few above it.
+      const above = Array.from(candidateScores(job, 0, 0, numCand)).filter(
+        (v, c) => c !== 3 && v > candidateScores(job, 0, 3, 4)[0],
+      ).length;
+      expect(whole.above[0]).toBe(above);
+    });
 
   it('normalises cosine rows to norm sqrt(scale), zero rows to zero', () => {
     const r = cosineRows(Float32Array.from([3, 4, 0, 0]), 2, 5);
