@@ -123,7 +123,7 @@ export const JOB_FIELDS = {
     inputProjection: oneOf(
       'shared',
       ['shared', 'per-type'] as const,
-      "How input rows reach the first layer (docs/encoders.md). shared: every node type's features as they are, one first-layer weight for all; per-type: each node type its own projection to model.hidden (x[cols_t]·W_t + b_t over the type's own feature columns when the graph's manifest names them, the whole row otherwise; a type without features gets a learned vector), so types with different feature spaces and widths meet in one space. per-type needs whole-graph samplers (not cluster.partitions), unfused first layers (it turns sampling.fuseFirstLayer off) and no model.structuralFeatures.",
+      "How input rows reach the first layer (docs/encoders.md). shared: every node type's features as they are, one first-layer weight for all; per-type: each node type its own projection to model.hidden (x[cols_t]·W_t + b_t over the type's own feature columns when the graph's manifest names them, the whole row otherwise; a type without features gets a learned vector), so types with different feature spaces and widths meet in one space. per-type needs unfused first layers (it turns sampling.fuseFirstLayer off) and no model.structuralFeatures.",
     ),
     layers: int(2, 'Encoder layers (= sampling hops).', 1, 6),
     hidden: int(128, 'Hidden and embedding width.', 1, 4096),
@@ -968,11 +968,6 @@ function checkInputProjection(spec: JobSpec, where: Where): void {
     const line = where.lineOf(path) ?? where.lineOf(['model', 'inputProjection']);
     return { file: where.file && line ? `${where.file}:${line}` : where.file, field };
   };
-  if (spec.cluster.partitions)
-    throw new ConfigError(
-      'partition-owning samplers do not carry node types yet; model.inputProjection per-type needs whole-graph samplers',
-      at(['cluster', 'partitions'], 'cluster.partitions'),
-    );
   if (spec.model.structuralFeatures)
     throw new ConfigError(
       'appends degree columns that belong to no node type; model.inputProjection per-type reads each type its own columns',

@@ -114,11 +114,10 @@ export class BatchProducer {
     const sized = activities
       ? (shape: BatchShape) => allocate({ ...shape, ...activityShape(activities, pairs, g.dim) })
       : allocate;
-    const typed = this.config.nodeTypes
-      ? (shape: BatchShape) => sized({ ...shape, nt: { dtype: 'uint8', length: sub.nodes.length } })
-      : sized;
-    const out = writeSampledFields(sub, req, this.config, g.dim, typed, edgeTypes);
-    if (this.config.nodeTypes) writeNodeTypes(g, sub.nodes, out.nt as Uint8Array);
+    const out = writeSampledFields(sub, req, this.config, g.dim, sized, {
+      edgeTypes,
+      nodeTypeOf: (v) => g.nodeTypeOf(v),
+    });
     if (req.kind === 'node') {
       const y = out.y as Int32Array;
       const labels = g.labels;
@@ -171,11 +170,6 @@ export class BatchProducer {
   }
 }
 
-/** The node type index of each input row (types are contiguous global id ranges). */
-function writeNodeTypes(g: SharedGraph, nodes: ArrayLike<number>, out: Uint8Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = g.nodeTypeOf(nodes[i]);
-}
-
 /** A node (or encode) request's sampling options; the sample is copied into the record right away. */
 export function nodeOptions(req: BatchRequest): SampleCallOptions {
   return { batchSeed: req.batchSeed, times: req.times, copy: false };
@@ -197,10 +191,19 @@ export function linkOptions(
   };
 }
 
+/** What a record needs read from the graph beside the sample: edge and node types. */
+export interface SampledFieldWriters {
+  /** Each sampled edge's relation (config.edgeTypes). */
+  edgeTypes?: (b: SampledBlock, out: Int32Array) => void;
+  /** A global id's node type index (config.nodeTypes). */
+  nodeTypeOf?: (globalId: number) => number;
+}
+
 /**
  * The record of a sample through `allocate`: its shape (x sized for the fused first layer or every
- * input row), then dims, seeds, the blocks past the fused one, and a link batch's pair positions.
- * The caller writes x, a node batch's labels y, and the header.
+ * input row), then dims, seeds, the blocks past the fused one, a link batch's pair positions and,
+ * with config.nodeTypes, each input row's node type `nt`. The caller writes x, a node batch's
+ * labels y, and the header.
  */
 export function writeSampledFields<T extends BatchFields>(
   sub: SampledSubgraph,
@@ -208,8 +211,10 @@ export function writeSampledFields<T extends BatchFields>(
   config: ProducerConfig,
   dim: number,
   allocate: (shape: BatchShape) => T,
-  edgeTypes?: (b: SampledBlock, out: Int32Array) => void,
+  writers: SampledFieldWriters = {},
 ): T {
+  const { edgeTypes, nodeTypeOf } = writers;
+  if (config.nodeTypes && !nodeTypeOf) throw new Error('node types need a nodeTypeOf');
   const L = sub.blocks.length;
   const fused = config.fuseFirstLayer;
   const shape: BatchShape = {
@@ -232,6 +237,7 @@ export function writeSampledFields<T extends BatchFields>(
     shape.dst = { dtype: 'int32', length: pairs.dstLocal.length };
     shape.neg = { dtype: 'int32', length: pairs.negLocal.length };
   }
+  if (config.nodeTypes) shape.nt = { dtype: 'uint8', length: sub.nodes.length };
   const out = allocate(shape);
   for (let l = 0; l < L; l++) {
     out.dims[2 * l] = sub.blocks[l].numDst;
@@ -249,6 +255,10 @@ export function writeSampledFields<T extends BatchFields>(
     (out.src as Int32Array).set(pairs.srcLocal);
     (out.dst as Int32Array).set(pairs.dstLocal);
     (out.neg as Int32Array).set(pairs.negLocal);
+  }
+  if (config.nodeTypes) {
+    const nt = out.nt as Uint8Array;
+    for (let i = 0; i < nt.length; i++) nt[i] = nodeTypeOf!(sub.nodes[i]);
   }
   return out;
 }

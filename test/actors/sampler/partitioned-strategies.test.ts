@@ -1,5 +1,6 @@
 // Partition-owning samplers for link tasks (typed marketplace graph, temporal windows, negatives,
-// grouping) and weighted node sampling: with 2 and 3 parts, every record equals the whole graph's.
+// grouping, node types for per-type projections) and weighted node sampling: with 2 and 3 parts,
+// every record equals the whole graph's.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +138,13 @@ describe('partitioned link batches on a typed marketplace graph', () => {
           fused: true,
           evaluate: true,
         },
+        // Per-type input projections: each input row's type (nt) from the global id ranges.
+        { over: { 'model.inputProjection': 'per-type', 'link.numNegatives': 2 }, fused: false },
+        {
+          over: { 'model.inputProjection': 'per-type', 'eval.fullNeighbors': true },
+          fused: false,
+          evaluate: true,
+        },
       ];
       for (const c of cases) {
         const spec = specOf({ ...c.over, 'sampling.fuseFirstLayer': c.fused });
@@ -167,6 +175,14 @@ describe('partitioned link batches on a typed marketplace graph', () => {
             expect((got.neg as Int32Array).length).toBe(
               (got.src as Int32Array).length * cfg.numNegatives,
             );
+            if (spec.model.inputProjection === 'per-type') {
+              // Every type is present, and row i's type is that of its global id.
+              const nt = got.nt as Uint8Array;
+              expect(nt.length).toBe(got.dims[1]);
+              expect(new Set(nt).size).toBe(whole.nodeTypes.length);
+              const seeds = got.seeds;
+              for (let i = 0; i < seeds.length; i++) expect(nt[i]).toBe(whole.nodeTypeOf(seeds[i]));
+            }
           }
         }
       }
