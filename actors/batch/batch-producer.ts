@@ -13,7 +13,7 @@ import type {
   SamplerOptions,
 } from '../../kernels/sampling/types.js';
 import { PPR_EDGE_ID } from '../../kernels/sampling/ppr-relation.js';
-import { firstLayerFused } from '../job-spec.js';
+import { featurelessReadsIds, firstLayerFused } from '../job-spec.js';
 import { relationFanoutsByType } from '../plan/relation-fanouts.js';
 import { DEGREE_POWER, DrawnNegatives } from './drawn-negatives.js';
 import {
@@ -41,6 +41,8 @@ export interface ProducerConfig {
   edgeTypes?: boolean;
   /** Ship each input row's node type (`nt`, one byte a row) for per-type input projections. */
   nodeTypes?: boolean;
+  /** Ship each input row's global id (`nid`, int32) for featureless types that read ID rows. */
+  nodeIds?: boolean;
   /** Global id range [lo, hi) of negative candidates (the destination node type). */
   negativeRange?: [number, number];
   /** sampling.relationFanouts: relation name to its per-hop fanouts; absent or empty: none. */
@@ -202,7 +204,7 @@ export interface SampledFieldWriters {
 /**
  * The record of a sample through `allocate`: its shape (x sized for the fused first layer or every
  * input row), then dims, seeds, the blocks past the fused one, a link batch's pair positions and,
- * with config.nodeTypes, each input row's node type `nt`. The caller writes x, a node batch's
+ * with config.nodeTypes and config.nodeIds, each input row's node type `nt` and global id `nid`. The caller writes x, a node batch's
  * labels y, and the header.
  */
 export function writeSampledFields<T extends BatchFields>(
@@ -238,6 +240,7 @@ export function writeSampledFields<T extends BatchFields>(
     shape.neg = { dtype: 'int32', length: pairs.negLocal.length };
   }
   if (config.nodeTypes) shape.nt = { dtype: 'uint8', length: sub.nodes.length };
+  if (config.nodeIds) shape.nid = { dtype: 'int32', length: sub.nodes.length };
   const out = allocate(shape);
   for (let l = 0; l < L; l++) {
     out.dims[2 * l] = sub.blocks[l].numDst;
@@ -260,6 +263,7 @@ export function writeSampledFields<T extends BatchFields>(
     const nt = out.nt as Uint8Array;
     for (let i = 0; i < nt.length; i++) nt[i] = nodeTypeOf!(sub.nodes[i]);
   }
+  if (config.nodeIds) (out.nid as Int32Array).set(sub.nodes.subarray(0, sub.nodes.length));
   return out;
 }
 
@@ -300,7 +304,12 @@ export function maxBatchBytes(
       relationFanouts?: Record<string, number[]>;
       ppr?: { topK: number; hops: number };
     };
-    model: { encoder: string; temporal?: { enabled: boolean }; inputProjection?: string };
+    model: {
+      encoder: string;
+      temporal?: { enabled: boolean };
+      inputProjection?: string;
+      featurelessInput?: string;
+    };
   },
   graph: { dim: number; numNodes: number },
   numNegatives: number,
@@ -330,6 +339,8 @@ export function maxBatchBytes(
   const sequences = activities
     ? spec.sampling.batchSize * activityBytesPerPair(activities, graph.dim) + 64 * 7
     : 0;
-  const types = spec.model.inputProjection === 'per-type' ? nodes + 64 : 0;
+  const types =
+    (spec.model.inputProjection === 'per-type' ? nodes + 64 : 0) +
+    (featurelessReadsIds(spec) ? 4 * nodes + 64 : 0);
   return Math.ceil(4 * x + perEdge * edges + 16 * nodes + 8 * seeds + 4096 + sequences + types);
 }

@@ -167,7 +167,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
       const tables = Array.from({ length: spec.cluster.parameterServers }, (_, p) =>
         this.ctx.client(at(EMB_ROLE, p), EmbeddingShardProtocol),
       );
-      const idTable = new ShardedIdTable(tables, this.core.model.config.idEmbedding!.dim, this.m);
+      const idTable = new ShardedIdTable(tables, this.core.idDim, this.m);
       this.idTable = idTable;
       this.core.idRowSource = (ids, create) => idTable.pull(ids, create);
     }
@@ -423,7 +423,8 @@ export class TrainerActor extends Actor<TrainerConfig> {
           live();
           this.m.weft_trainer_queue_depth.set(this.source.depth);
           const view = got.view;
-          if (this.idTable) this.core.attachIdRows(view, await this.idTable.pull(view.seeds, true));
+          if (this.idTable)
+            this.core.attachIdRows(view, await this.idTable.pull(this.core.idRowIds(view), true));
           const record: StepRecord = {
             epoch: req.epoch,
             step: req.firstStep + b,

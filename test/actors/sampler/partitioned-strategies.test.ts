@@ -145,6 +145,11 @@ describe('partitioned link batches on a typed marketplace graph', () => {
           fused: false,
           evaluate: true,
         },
+        // Featureless types reading ID rows: each input row's global id (nid) too.
+        {
+          over: { 'model.inputProjection': 'per-type', 'model.featurelessInput': 'id' },
+          fused: false,
+        },
       ];
       for (const c of cases) {
         const spec = specOf({ ...c.over, 'sampling.fuseFirstLayer': c.fused });
@@ -182,6 +187,11 @@ describe('partitioned link batches on a typed marketplace graph', () => {
               expect(new Set(nt).size).toBe(whole.nodeTypes.length);
               const seeds = got.seeds;
               for (let i = 0; i < seeds.length; i++) expect(nt[i]).toBe(whole.nodeTypeOf(seeds[i]));
+            }
+            if (spec.model.featurelessInput === 'id') {
+              const nid = got.nid as Int32Array;
+              expect(nid.length).toBe(got.dims[1]);
+              expect(Array.from(nid.subarray(0, got.seeds.length))).toEqual(Array.from(got.seeds));
             }
           }
         }
