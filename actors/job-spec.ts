@@ -141,7 +141,7 @@ export const JOB_FIELDS = {
     ),
     structuralFeatures: bool(
       false,
-      "Append each node's log out- and in-degree to its features, counted over the edges training may see (for link prediction only edges before the first held-out interaction; docs/evaluation.md): lets the model learn popularity, which carries users it has never seen. Needs whole-graph samplers (not cluster.partitions); a graph without features gets these two columns alone.",
+      "Append each node's log out- and in-degree to its features, counted over the edges training may see (for link prediction only edges before the first held-out interaction; docs/evaluation.md): lets the model learn popularity, which carries users it has never seen. With cluster.partitions the samplers exchange their counts at start-up (docs/distributed.md). A graph without features gets these two columns alone.",
     ),
     decoder: oneOf(
       'dot',
@@ -1182,17 +1182,6 @@ function crossCheck(spec: JobSpec, where: Where): void {
   // PPR pushes residuals over the whole graph until they settle: across partitions that is a round
   // trip per push wave, so it stays with whole-graph samplers (link tasks always sample in time).
   // Degrees of every node need every node's edges: partition owners hold only their own rows.
-  if (spec.cluster.partitions && spec.model.structuralFeatures) {
-    const line =
-      where.lineOf(['model', 'structuralFeatures']) ?? where.lineOf(['cluster', 'partitions']);
-    throw new ConfigError(
-      'needs whole-graph samplers, but cluster.partitions is set; turn one off',
-      {
-        file: where.file && line ? `${where.file}:${line}` : where.file,
-        field: 'model.structuralFeatures',
-      },
-    );
-  }
   if (spec.cluster.partitions && spec.task === 'node' && spec.sampling.strategy === 'ppr') {
     const line = where.lineOf(['cluster', 'partitions']);
     throw new ConfigError(

@@ -3,6 +3,7 @@
 // local batches, pushes one update to every parameter-server shard and waits for the round.
 //
 //   batch source (queue | clone | inline | fetch) → step (fwd/bwd, sub-rounds) → push round ⇄ shards
+import { modelFeatureDim } from '../plan/structural-features.js';
 import { typeColumnsOf } from '../../graph-store/type-columns.js';
 import { jobGraph } from '../plan/feature-norm.js';
 import type { LinkEvalExtras } from '../plan/link-history.js';
@@ -184,7 +185,8 @@ export class TrainerActor extends Actor<TrainerConfig> {
     if (!c.graph && spec.cluster.partitions) {
       const m = readManifest(spec.graph);
       const shape = {
-        dim: m.features?.dim ?? 0,
+        // The samplers append the structural columns (model.structuralFeatures) to their parts.
+        dim: modelFeatureDim(spec, m.features?.dim ?? 0),
         numClasses: m.labels?.numClasses ?? 0,
         numNodes: m.numNodes,
         numRelations: Math.max(1, m.edgeTypes.length),

@@ -122,6 +122,8 @@ describe('weft launch of a link job with partition-owning samplers', () => {
     [' drawing by relation', { 'sampling.relationFanouts': 'has_skill=3,1;rev_applied=2,2' }],
     // Per-type input projections: each input row's type from the id ranges every part lists.
     [' with per-type input projections', { 'model.inputProjection': 'per-type' }],
+    // Structural features: the parts exchange their degree counts before serving feature rows.
+    [' with structural features', { 'model.structuralFeatures': true }],
   ];
   for (const [variant, over] of variants)
     it(`2 partition-owning samplers end with the parameters of whole-graph samplers${variant}`, async () => {
