@@ -123,7 +123,12 @@ export const JOB_FIELDS = {
     inputProjection: oneOf(
       'shared',
       ['shared', 'per-type'] as const,
-      "How input rows reach the first layer (docs/encoders.md). shared: every node type's features as they are, one first-layer weight for all; per-type: each node type its own projection to model.hidden (x[cols_t]·W_t + b_t over the type's own feature columns when the graph's manifest names them, the whole row otherwise; a type without features gets a learned vector), so types with different feature spaces and widths meet in one space. per-type needs whole-graph samplers (not cluster.partitions), unfused first layers (it turns sampling.fuseFirstLayer off) and no model.structuralFeatures.",
+      "How input rows reach the first layer (docs/encoders.md). shared: every node type's features as they are, one first-layer weight for all; per-type: each node type its own projection to model.hidden (x[cols_t]·W_t + b_t over the type's own feature columns when the graph's manifest names them, the whole row otherwise; a type without features gets a learned vector), so types with different feature spaces and widths meet in one space. per-type needs unfused first layers (it turns sampling.fuseFirstLayer off) and no model.structuralFeatures.",
+    ),
+    featurelessInput: oneOf(
+      'vector',
+      ['vector', 'id'] as const,
+      "With model.inputProjection per-type: what a node type without features reads (docs/encoders.md). vector: one learned vector per type, the same for all its nodes; id: that vector plus the node's own learned row of width model.hidden from the ID-embedding table (sparse rows on the parameter servers, trained with model.idEmbedding's optimizer, lr and initScale; an id training never reached reads zeros, so its type's vector alone), so nodes of a featureless type can differ. Needs train.sync aggregate.",
     ),
     layers: int(2, 'Encoder layers (= sampling hops).', 1, 6),
     hidden: int(128, 'Hidden and embedding width.', 1, 4096),
@@ -136,7 +141,7 @@ export const JOB_FIELDS = {
     ),
     structuralFeatures: bool(
       false,
-      "Append each node's log out- and in-degree to its features, counted over the edges training may see (for link prediction only edges before the first held-out interaction; docs/evaluation.md): lets the model learn popularity, which carries users it has never seen. Needs whole-graph samplers (not cluster.partitions); a graph without features gets these two columns alone.",
+      "Append each node's log out- and in-degree to its features, counted over the edges training may see (for link prediction only edges before the first held-out interaction; docs/evaluation.md): lets the model learn popularity, which carries users it has never seen. With cluster.partitions the samplers exchange their counts at start-up (docs/distributed.md). A graph without features gets these two columns alone.",
     ),
     decoder: oneOf(
       'dot',
@@ -961,18 +966,41 @@ export function firstLayerFused(spec: {
   );
 }
 
+/** Whether featureless node types read their nodes' ID rows (model.featurelessInput id). */
+export function featurelessReadsIds(spec: {
+  model: { inputProjection?: string; featurelessInput?: string };
+}): boolean {
+  return spec.model.inputProjection === 'per-type' && spec.model.featurelessInput === 'id';
+}
+
+/**
+ * Whether the job has an ID-embedding table: rows added to the seeds' outputs
+ * (model.idEmbedding.enabled), or read as featureless types' inputs (model.featurelessInput id).
+ */
+export function usesIdTable(spec: JobSpec): boolean {
+  // Specs of checkpoints written before the section existed have none: no table.
+  const enabled = (spec.model.idEmbedding as JobSpec['model']['idEmbedding'] | undefined)?.enabled;
+  return enabled === true || featurelessReadsIds(spec);
+}
+
 /** Per-type input projections against the rest of the job. */
 function checkInputProjection(spec: JobSpec, where: Where): void {
-  if (spec.model.inputProjection !== 'per-type') return;
   const at = (path: string[], field: string) => {
     const line = where.lineOf(path) ?? where.lineOf(['model', 'inputProjection']);
     return { file: where.file && line ? `${where.file}:${line}` : where.file, field };
   };
-  if (spec.cluster.partitions)
+  if (spec.model.featurelessInput === 'id' && spec.model.inputProjection !== 'per-type')
     throw new ConfigError(
-      'partition-owning samplers do not carry node types yet; model.inputProjection per-type needs whole-graph samplers',
-      at(['cluster', 'partitions'], 'cluster.partitions'),
+      `is id but model.inputProjection is ${spec.model.inputProjection}; featureless types read ID rows through per-type projections`,
+      at(['model', 'featurelessInput'], 'model.featurelessInput'),
     );
+  const dim = spec.model.idEmbedding.dim;
+  if (featurelessReadsIds(spec) && dim > 0 && dim !== spec.model.hidden)
+    throw new ConfigError(
+      `is ${dim} but model.featurelessInput id reads rows of model.hidden (${spec.model.hidden}) from the same table; use 0 or ${spec.model.hidden}`,
+      at(['model', 'idEmbedding', 'dim'], 'model.idEmbedding.dim'),
+    );
+  if (spec.model.inputProjection !== 'per-type') return;
   if (spec.model.structuralFeatures)
     throw new ConfigError(
       'appends degree columns that belong to no node type; model.inputProjection per-type reads each type its own columns',
@@ -1154,17 +1182,6 @@ function crossCheck(spec: JobSpec, where: Where): void {
   // PPR pushes residuals over the whole graph until they settle: across partitions that is a round
   // trip per push wave, so it stays with whole-graph samplers (link tasks always sample in time).
   // Degrees of every node need every node's edges: partition owners hold only their own rows.
-  if (spec.cluster.partitions && spec.model.structuralFeatures) {
-    const line =
-      where.lineOf(['model', 'structuralFeatures']) ?? where.lineOf(['cluster', 'partitions']);
-    throw new ConfigError(
-      'needs whole-graph samplers, but cluster.partitions is set; turn one off',
-      {
-        file: where.file && line ? `${where.file}:${line}` : where.file,
-        field: 'model.structuralFeatures',
-      },
-    );
-  }
   if (spec.cluster.partitions && spec.task === 'node' && spec.sampling.strategy === 'ppr') {
     const line = where.lineOf(['cluster', 'partitions']);
     throw new ConfigError(
@@ -1257,10 +1274,10 @@ function crossCheck(spec: JobSpec, where: Where): void {
       },
     );
   }
-  if (spec.train.sync !== 'aggregate' && spec.model.idEmbedding.enabled) {
+  if (spec.train.sync !== 'aggregate' && usesIdTable(spec)) {
     const line = where.lineOf(['train', 'sync']) ?? where.lineOf(['model', 'idEmbedding']);
     throw new ConfigError(
-      `is ${spec.train.sync} but the ID-embedding table (model.idEmbedding) syncs in synchronous rounds only; use aggregate`,
+      `is ${spec.train.sync} but the ID-embedding table (model.idEmbedding, model.featurelessInput id) syncs in synchronous rounds only; use aggregate`,
       { file: where.file && line ? `${where.file}:${line}` : where.file, field: 'train.sync' },
     );
   }
@@ -1275,7 +1292,7 @@ function crossCheck(spec: JobSpec, where: Where): void {
     );
   }
   const idEmb = spec.model.idEmbedding;
-  if (idEmb.enabled && !(idEmb.lr > 0)) {
+  if (usesIdTable(spec) && !(idEmb.lr > 0)) {
     const line = where.lineOf(['model', 'idEmbedding', 'lr']);
     throw new ConfigError(`is ${idEmb.lr}; the ID-embedding table needs a learning rate > 0`, {
       file: where.file && line ? `${where.file}:${line}` : where.file,

@@ -1,5 +1,6 @@
 // Partition-owning samplers: sampled edges/s and bytes crossing partitions per batch, for the whole
 // graph (P=1), 2 and 3 parts answered in-process, and 2 parts with the other owner across NATS.
+import { inDegreeCounts } from '../actors/sampler/partition-structural.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,6 +56,10 @@ export class PartOwnerActor extends Actor<{ dir: string }> {
     expand: (req) => this.owner.expand(req),
     splitSeeds: ({ split }) => ({ ids: this.owner.splitSeeds(split) }),
     linkEdges: ({ edgeType }) => this.owner.linkEdges(edgeType),
+    inDegrees: ({ part, cutoff }) => inDegreeCounts(this.owner.part, cutoff, part),
+    maxDegrees: () => {
+      throw new Error('the bench runs no structural features');
+    },
   });
 }
 

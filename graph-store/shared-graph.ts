@@ -62,6 +62,14 @@ export interface PartitionView {
   localOf(globalId: number): number;
   /** The part that owns a global id (fmix32(id) mod count). */
   partOf(globalId: number): number;
+  /** Node type index of a global id (the whole graph's types are contiguous id ranges). */
+  nodeTypeOf(globalId: number): number;
+}
+
+/** Index of the last type whose first id is at most `node` (types are contiguous id ranges). */
+function typeIndexOf(offsets: Float64Array, node: number): number {
+  for (let t = offsets.length - 1; t > 0; t--) if (node >= offsets[t]) return t;
+  return 0;
 }
 
 function view<T>(ref: SharedArrayRef | undefined): T | undefined {
@@ -133,6 +141,7 @@ export class SharedGraph implements GraphStore, FeatureStore {
       const p = m.partition;
       const globalIds = view<Uint32Array>(a.nodes)!;
       const count = p.count;
+      const globalOffsets = Float64Array.from(p.nodeTypesGlobal, (t) => t.offset);
       this.partition = {
         index: p.index,
         count,
@@ -144,15 +153,14 @@ export class SharedGraph implements GraphStore, FeatureStore {
           return lo < globalIds.length && globalIds[lo] === g ? lo : -1;
         },
         partOf: (g: number) => partOf(g, count),
+        nodeTypeOf: (g: number) => typeIndexOf(globalOffsets, g),
       };
     }
   }
 
   /** Node type index of a node id (local row in a partition). */
   nodeTypeOf(node: number): number {
-    const offs = this.typeOffsets;
-    for (let t = offs.length - 1; t > 0; t--) if (node >= offs[t]) return t;
-    return 0;
+    return typeIndexOf(this.typeOffsets, node);
   }
 
   /** Float32 features of `ids[0..count)` into `out` from `outOffset`, decoding f16/int8. */

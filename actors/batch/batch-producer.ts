@@ -13,7 +13,7 @@ import type {
   SamplerOptions,
 } from '../../kernels/sampling/types.js';
 import { PPR_EDGE_ID } from '../../kernels/sampling/ppr-relation.js';
-import { firstLayerFused } from '../job-spec.js';
+import { featurelessReadsIds, firstLayerFused } from '../job-spec.js';
 import { relationFanoutsByType } from '../plan/relation-fanouts.js';
 import { DEGREE_POWER, DrawnNegatives } from './drawn-negatives.js';
 import {
@@ -41,6 +41,8 @@ export interface ProducerConfig {
   edgeTypes?: boolean;
   /** Ship each input row's node type (`nt`, one byte a row) for per-type input projections. */
   nodeTypes?: boolean;
+  /** Ship each input row's global id (`nid`, int32) for featureless types that read ID rows. */
+  nodeIds?: boolean;
   /** Global id range [lo, hi) of negative candidates (the destination node type). */
   negativeRange?: [number, number];
   /** sampling.relationFanouts: relation name to its per-hop fanouts; absent or empty: none. */
@@ -114,11 +116,10 @@ export class BatchProducer {
     const sized = activities
       ? (shape: BatchShape) => allocate({ ...shape, ...activityShape(activities, pairs, g.dim) })
       : allocate;
-    const typed = this.config.nodeTypes
-      ? (shape: BatchShape) => sized({ ...shape, nt: { dtype: 'uint8', length: sub.nodes.length } })
-      : sized;
-    const out = writeSampledFields(sub, req, this.config, g.dim, typed, edgeTypes);
-    if (this.config.nodeTypes) writeNodeTypes(g, sub.nodes, out.nt as Uint8Array);
+    const out = writeSampledFields(sub, req, this.config, g.dim, sized, {
+      edgeTypes,
+      nodeTypeOf: (v) => g.nodeTypeOf(v),
+    });
     if (req.kind === 'node') {
       const y = out.y as Int32Array;
       const labels = g.labels;
@@ -171,11 +172,6 @@ export class BatchProducer {
   }
 }
 
-/** The node type index of each input row (types are contiguous global id ranges). */
-function writeNodeTypes(g: SharedGraph, nodes: ArrayLike<number>, out: Uint8Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = g.nodeTypeOf(nodes[i]);
-}
-
 /** A node (or encode) request's sampling options; the sample is copied into the record right away. */
 export function nodeOptions(req: BatchRequest): SampleCallOptions {
   return { batchSeed: req.batchSeed, times: req.times, copy: false };
@@ -197,10 +193,19 @@ export function linkOptions(
   };
 }
 
+/** What a record needs read from the graph beside the sample: edge and node types. */
+export interface SampledFieldWriters {
+  /** Each sampled edge's relation (config.edgeTypes). */
+  edgeTypes?: (b: SampledBlock, out: Int32Array) => void;
+  /** A global id's node type index (config.nodeTypes). */
+  nodeTypeOf?: (globalId: number) => number;
+}
+
 /**
  * The record of a sample through `allocate`: its shape (x sized for the fused first layer or every
- * input row), then dims, seeds, the blocks past the fused one, and a link batch's pair positions.
- * The caller writes x, a node batch's labels y, and the header.
+ * input row), then dims, seeds, the blocks past the fused one, a link batch's pair positions and,
+ * with config.nodeTypes and config.nodeIds, each input row's node type `nt` and global id `nid`. The caller writes x, a node batch's
+ * labels y, and the header.
  */
 export function writeSampledFields<T extends BatchFields>(
   sub: SampledSubgraph,
@@ -208,8 +213,10 @@ export function writeSampledFields<T extends BatchFields>(
   config: ProducerConfig,
   dim: number,
   allocate: (shape: BatchShape) => T,
-  edgeTypes?: (b: SampledBlock, out: Int32Array) => void,
+  writers: SampledFieldWriters = {},
 ): T {
+  const { edgeTypes, nodeTypeOf } = writers;
+  if (config.nodeTypes && !nodeTypeOf) throw new Error('node types need a nodeTypeOf');
   const L = sub.blocks.length;
   const fused = config.fuseFirstLayer;
   const shape: BatchShape = {
@@ -232,6 +239,8 @@ export function writeSampledFields<T extends BatchFields>(
     shape.dst = { dtype: 'int32', length: pairs.dstLocal.length };
     shape.neg = { dtype: 'int32', length: pairs.negLocal.length };
   }
+  if (config.nodeTypes) shape.nt = { dtype: 'uint8', length: sub.nodes.length };
+  if (config.nodeIds) shape.nid = { dtype: 'int32', length: sub.nodes.length };
   const out = allocate(shape);
   for (let l = 0; l < L; l++) {
     out.dims[2 * l] = sub.blocks[l].numDst;
@@ -250,6 +259,11 @@ export function writeSampledFields<T extends BatchFields>(
     (out.dst as Int32Array).set(pairs.dstLocal);
     (out.neg as Int32Array).set(pairs.negLocal);
   }
+  if (config.nodeTypes) {
+    const nt = out.nt as Uint8Array;
+    for (let i = 0; i < nt.length; i++) nt[i] = nodeTypeOf!(sub.nodes[i]);
+  }
+  if (config.nodeIds) (out.nid as Int32Array).set(sub.nodes.subarray(0, sub.nodes.length));
   return out;
 }
 
@@ -290,7 +304,12 @@ export function maxBatchBytes(
       relationFanouts?: Record<string, number[]>;
       ppr?: { topK: number; hops: number };
     };
-    model: { encoder: string; temporal?: { enabled: boolean }; inputProjection?: string };
+    model: {
+      encoder: string;
+      temporal?: { enabled: boolean };
+      inputProjection?: string;
+      featurelessInput?: string;
+    };
   },
   graph: { dim: number; numNodes: number },
   numNegatives: number,
@@ -320,6 +339,8 @@ export function maxBatchBytes(
   const sequences = activities
     ? spec.sampling.batchSize * activityBytesPerPair(activities, graph.dim) + 64 * 7
     : 0;
-  const types = spec.model.inputProjection === 'per-type' ? nodes + 64 : 0;
+  const types =
+    (spec.model.inputProjection === 'per-type' ? nodes + 64 : 0) +
+    (featurelessReadsIds(spec) ? 4 * nodes + 64 : 0);
   return Math.ceil(4 * x + perEdge * edges + 16 * nodes + 8 * seeds + 4096 + sequences + types);
 }

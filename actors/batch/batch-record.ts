@@ -17,7 +17,8 @@ export type BatchKind = 'node' | 'link' | 'encode';
  * numNegatives per pair, pair-major).
  *
  * With per-type input projections (model.inputProjection per-type) a batch adds `nt` (uint8): the
- * node type index of each of the numSrc_0 input rows, in the order of `x`.
+ * node type index of each of the numSrc_0 input rows, in the order of `x`; when featureless types
+ * read ID rows (model.featurelessInput id) it adds `nid` (int32), each input row's global id.
  *
  * Link batches of the temporal activity model (model.temporal, activity-sequences.ts) add, per pair
  * p (its source at its time t) and N = sequenceLength: `actX` [P × N × dim] the features of the

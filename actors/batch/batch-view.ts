@@ -46,6 +46,7 @@ export function viewBatch(f: BatchFields): BatchView {
     ? { blocks, features: new Float32Array(0), layer0: f.x, numSeeds: f.seeds.length }
     : { blocks, features: f.x, numSeeds: f.seeds.length };
   if (f.nt) model.nodeType = f.nt as Uint8Array;
+  if (f.nid) model.inputIds = f.nid as Int32Array;
   const view: BatchView = {
     epoch: h.epoch,
     batch: h.batch,

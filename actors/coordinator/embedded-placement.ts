@@ -16,7 +16,7 @@ import { ShmQueue } from '../../runtime/shm-queue.js';
 import { maxBatchBytes } from '../batch/batch-producer.js';
 import type { BatchSourceConfig } from '../trainer/batch-source.js';
 import { cloneChannelName } from '../batch/clone-handoff.js';
-import type { JobSpec } from '../job-spec.js';
+import { usesIdTable, type JobSpec } from '../job-spec.js';
 import { pathCheckpointStore } from '../parameter-server/checkpoint-store.js';
 import { EmbeddingShardActor } from '../parameter-server/embedding-shard-actor.js';
 import { EMB_ROLE } from '../parameter-server/embedding-tables.js';
@@ -153,7 +153,7 @@ export class EmbeddedPlacement implements Placement {
         ...local,
         config: { spec, job: this.job },
       });
-      if (spec.model.idEmbedding.enabled)
+      if (usesIdTable(spec))
         await system.spawn(EmbeddingShardActor as never, this.at(EMB_ROLE, p), {
           ...local,
           config: {},

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { NatsConfig } from '../../runtime/nats-connect.js';
 import type { NatsServerUser } from '../../runtime/nats-server.js';
 import { EMB_ROLE } from '../parameter-server/embedding-tables.js';
+import { PartitionPeerProtocol } from '../sampler/partition-protocol.js';
 
 export const JOB_ROLES = ['coordinator', 'ps', 'sampler', 'trainer'] as const;
 export type JobRole = (typeof JOB_ROLES)[number];
@@ -19,7 +20,8 @@ const CALLS: Record<JobRole, Partial<Record<string, readonly string[] | '*'>>> =
     [EMB_ROLE]: ['pull', 'push'],
     sampler: ['fetch', 'evalFetch'],
   },
-  sampler: { sampler: ['rows', 'expand', 'splitSeeds', 'linkEdges'] },
+  // Partition-owning samplers ask each other every peer verb (rows, expand, seeds, degree counts).
+  sampler: { sampler: Object.keys(PartitionPeerProtocol) },
   ps: {},
 };
 

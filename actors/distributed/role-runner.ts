@@ -10,7 +10,7 @@ import type { NatsConfig } from '../../runtime/nats-connect.js';
 import type { NatsTransport } from '../../runtime/transports/nats.js';
 import type { JobStatusBoard } from '../coordinator/job-status.js';
 import type { EpochSummary } from '../coordinator/run-results.js';
-import type { JobSpec } from '../job-spec.js';
+import { usesIdTable, type JobSpec } from '../job-spec.js';
 import { withGraphVersion } from '../coordinator/densify-step.js';
 import {
   runDistributedTraining,
@@ -174,7 +174,7 @@ async function hostActor(
       { config: { spec, job }, placement: 'local', restart: { restart: 'never' } },
     );
     // ID embeddings: the table shard of this index lives in the parameter server's process.
-    if (role === 'ps' && spec.model.idEmbedding.enabled)
+    if (role === 'ps' && usesIdTable(spec))
       await system.spawn(
         EmbeddingShardActor as never,
         { job, role: EMB_ROLE, index },

@@ -101,7 +101,8 @@ export class NodeEncoder {
         );
       }
     }
-    return this.model.embed(view.model, this.idTable?.pullRows(view.seeds, false));
+    const rowIds = this.idTable && this.model.idRowIds(view.model, view.seeds);
+    return this.model.embed(view.model, rowIds && this.idTable!.pullRows(rowIds, false));
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 // The ID-embedding table a job spec asks for (model.idEmbedding), derived once so the trainer's model
 // and every parameter-server shard agree on its width, optimizer, learning rate and initial rows.
-import type { JobSpec } from '../job-spec.js';
+import { featurelessReadsIds, usesIdTable, type JobSpec } from '../job-spec.js';
 import type { SparseOptimizerKind, SparseTableConfig } from './sparse-table.js';
 
 /** Checkpoint tensor prefix of the table (`idEmbedding.table.rows`, `.ids`, `.steps`, `.rows#slot`). */
@@ -11,13 +11,17 @@ export function modelOutDim(spec: JobSpec, numClasses: number): number {
   return spec.task === 'node' ? Math.max(1, numClasses) : spec.model.hidden;
 }
 
-/** The table's configuration, or undefined when the job has no ID embeddings. */
+/**
+ * The table's configuration, or undefined when the job has no ID embeddings. Featureless types that
+ * read ID rows make it model.hidden wide (the seeds' rows then reach the output through a projection
+ * where the output width differs).
+ */
 export function idTableConfigOf(spec: JobSpec, numClasses: number): SparseTableConfig | undefined {
-  // Specs of checkpoints written before the field existed have no section: no table.
-  const c = spec.model.idEmbedding as JobSpec['model']['idEmbedding'] | undefined;
-  if (!c?.enabled) return undefined;
+  if (!usesIdTable(spec)) return undefined;
+  const c = spec.model.idEmbedding;
+  const width = featurelessReadsIds(spec) ? spec.model.hidden : c.dim;
   return {
-    dim: c.dim > 0 ? c.dim : modelOutDim(spec, numClasses),
+    dim: width > 0 ? width : modelOutDim(spec, numClasses),
     optimizer: c.optimizer,
     lr: c.lr,
     seed: spec.train.seed,

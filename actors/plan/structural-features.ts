@@ -25,8 +25,12 @@ export function modelFeatureDim(spec: JobSpec, storedDim: number): number {
 export function trainingCutoff(graph: SharedGraph, spec: JobSpec): number {
   if (spec.task !== 'link') return Infinity;
   const s = linkSplit(graph, spec.link.edgeType, spec.link.valFraction, spec.link.testFraction);
-  const first = s.train.length;
-  return first < s.times.length ? s.times[first] : Infinity;
+  return cutoffOfSplit(s.train.length, s.times);
+}
+
+/** The first held-out time of a link split whose `times` ascend with its `trainCount` edges first. */
+export function cutoffOfSplit(trainCount: number, times: ArrayLike<number>): number {
+  return trainCount < times.length ? times[trainCount] : Infinity;
 }
 
 /** Out- and in-degree of every node over the edges strictly before `cutoff` (untimed edges count). */
@@ -48,28 +52,38 @@ export function trainingDegrees(
   return { out, in: inn };
 }
 
-/** log1p(x) / log1p(max x): 0 for no edges, 1 for the busiest node. */
-function logScaled(x: Float64Array): Float32Array {
+/** The largest value of `x` (0 when empty). */
+export function maxOf(x: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < x.length; i++) max = Math.max(max, x[i]);
+  return max;
+}
+
+/** log1p(x) / log1p(max): 0 for no edges, 1 for the busiest node of the graph (`max`). */
+export function logScaled(x: Float64Array, max: number): Float32Array {
   const scale = max > 0 ? 1 / Math.log1p(max) : 0;
   return Float32Array.from(x, (v) => Math.log1p(v) * scale);
 }
 
 /**
  * The graph with the structural columns appended to every feature row (a graph without features
- * gets them alone). Needs the whole graph: partitioned samplers cannot count every node's edges.
+ * gets them alone). Needs the whole graph; partition-owning samplers exchange their counts instead
+ * (actors/sampler/partition-structural.ts).
  */
 export function withStructuralFeatures(graph: SharedGraph, spec: JobSpec): SharedGraph {
   if (graph.partition)
     throw new ConfigError(
-      'model.structuralFeatures needs whole-graph samplers; with cluster.partitions compute degrees before weft graph build',
+      'counts a whole graph; a partition gets its columns from partitionStructural, whose counts come from every part',
       { field: 'model.structuralFeatures' },
     );
   const deg = trainingDegrees(graph, trainingCutoff(graph, spec));
-  const cols = [logScaled(deg.out), logScaled(deg.in)];
+  return withColumns(graph, [logScaled(deg.out, maxOf(deg.out)), logScaled(deg.in, maxOf(deg.in))]);
+}
+
+/** The graph (or a part, by local row) with `cols` (one value per row each) after its features. */
+export function withColumns(graph: SharedGraph, cols: readonly Float32Array[]): SharedGraph {
   const d = graph.dim;
-  const width = d + STRUCTURAL_COLUMNS;
+  const width = d + cols.length;
   const n = graph.numNodes;
   const rows = new Float32Array(n * width);
   const buf = new Float32Array(CHUNK * Math.max(1, d));
@@ -81,7 +95,7 @@ export function withStructuralFeatures(graph: SharedGraph, spec: JobSpec): Share
     for (let i = 0; i < count; i++) {
       const at = (start + i) * width;
       rows.set(buf.subarray(i * d, i * d + d), at);
-      for (let c = 0; c < STRUCTURAL_COLUMNS; c++) rows[at + d + c] = cols[c][start + i];
+      for (let c = 0; c < cols.length; c++) rows[at + d + c] = cols[c][start + i];
     }
   }
   return graph.withFeatures(rows, width);

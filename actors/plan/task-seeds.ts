@@ -4,7 +4,7 @@ import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { ProducerConfig } from '../batch/batch-producer.js';
 import type { ActivityConfig } from '../batch/activity-sequences.js';
-import { firstLayerFused, pprRelationOf, type JobSpec } from '../job-spec.js';
+import { featurelessReadsIds, firstLayerFused, pprRelationOf, type JobSpec } from '../job-spec.js';
 import { budgetOf } from './fanout-budgets.js';
 import { linkSplit, nodeSplit } from './link-split.js';
 import type { SeedSource } from './seed-source.js';
@@ -95,6 +95,7 @@ export function producerConfigs(
     negativeRange,
     ...(relational ? { edgeTypes: true } : {}),
     ...(spec.model.inputProjection === 'per-type' ? { nodeTypes: true } : {}),
+    ...(featurelessReadsIds(spec) ? { nodeIds: true } : {}),
     ...(byRelation ? { relationFanouts } : {}),
   };
   const { negatives, numNegatives, hard } = spec.link;

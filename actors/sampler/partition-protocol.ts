@@ -105,4 +105,19 @@ export const PartitionPeerProtocol = defineProtocol({
   },
   /** Link prediction: the owned rows' edges of one relation, for the job's time split. */
   linkEdges: { request: LinkEdgesRequestSchema, reply: LinkEdgesReplySchema, concurrent: true },
+  /**
+   * Structural features: the owned rows' edges strictly before `cutoff` (untimed ones too) into the
+   * nodes part `part` owns, counted per target id (ids ascending).
+   */
+  inDegrees: {
+    request: s.object({ part: s.int(), cutoff: s.number() }),
+    reply: s.object({ ids: s.typedArray('int32'), counts: s.typedArray('int32') }),
+    concurrent: true,
+  },
+  /** Structural features: the largest out- and in-degree among the owned nodes, every part counted. */
+  maxDegrees: {
+    request: s.object({}),
+    reply: s.object({ out: s.number(), in: s.number() }),
+    concurrent: true,
+  },
 });

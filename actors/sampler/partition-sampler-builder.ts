@@ -55,12 +55,17 @@ export class PartitionBatchBuilder {
   /** The batch being built, if any: the next one starts when it settles. */
   private tail: Promise<unknown> = Promise.resolve();
 
+  /** A global id's node type: the whole graph's types are id ranges every part's manifest lists. */
+  private readonly nodeTypeOf: (globalId: number) => number;
+
   constructor(
     readonly owner: PartitionOwner,
     peers: PartitionPeers,
     readonly config: ProducerConfig,
   ) {
     checkPartitionedConfig(config);
+    const p = owner.part.partition!;
+    this.nodeTypeOf = (g) => p.nodeTypeOf(g);
     this.store = new PartitionNeighborStore(owner, peers, this.traffic);
     this.features = new PartitionFeatureSource(owner, peers, this.traffic);
     this.sampler = new NeighborSampler(this.store, this.samplerOptions());
@@ -100,7 +105,9 @@ export class PartitionBatchBuilder {
         : await this.sampler.sampleAsync(req.seeds!, req.seeds!.length, nodeOptions(req));
     const t1 = performance.now();
     const d = this.features.dim;
-    const out = writeSampledFields(sub, req, this.config, d, allocateArrays<BatchFields>);
+    const out = writeSampledFields(sub, req, this.config, d, allocateArrays<BatchFields>, {
+      nodeTypeOf: this.nodeTypeOf,
+    });
     const n = sub.nodes.length;
     if (this.labels.length < n) this.labels = new Int32Array(Math.max(n, 2 * this.labels.length));
     const labels = req.kind === 'node' ? this.labels : undefined;

@@ -30,6 +30,8 @@ import {
   type PartitionTraffic,
 } from './partition-sampler-builder.js';
 import { PartitionOwner, type SplitName } from './partition-sampler-owner.js';
+import { inDegreeCounts, PartitionStructural, type MaxDegrees } from './partition-structural.js';
+import { cutoffOfSplit } from '../plan/structural-features.js';
 import { retrying } from '../../runtime/retry.js';
 import { NO_FEATURES_HINT } from '../../graph-store/errors.js';
 
@@ -116,6 +118,10 @@ export interface PartitionedSeeds {
 /** One partition-owning sampler: its part, its builder, and the peer verbs it answers. */
 export class PartitionSampling {
   private readonly seeds = new Map<SplitName, Promise<Int32Array>>();
+  /** model.structuralFeatures: this part's side of the degree exchange, made on first use. */
+  private structural?: Promise<PartitionStructural>;
+  /** Settled once the part serves the job's feature rows (with structural columns when asked). */
+  private featuresReady?: Promise<void>;
   private evalBuilder?: PartitionBatchBuilder;
   private evalFanouts?: readonly number[];
   private links?: Promise<PartitionedLinkSeeds>;
@@ -123,8 +129,8 @@ export class PartitionSampling {
   private fanouts: readonly number[];
 
   private constructor(
-    readonly owner: PartitionOwner,
-    readonly builder: PartitionBatchBuilder,
+    public owner: PartitionOwner,
+    public builder: PartitionBatchBuilder,
     private readonly clientOf: (part: number) => ActorClient<typeof PartitionPeerProtocol>,
     private readonly spec: JobSpec,
     private readonly negativeRange: [number, number] | undefined,
@@ -258,8 +264,51 @@ export class PartitionSampling {
     return this.links;
   }
 
+  /** The degree exchange of model.structuralFeatures, started once (by this sampler or a peer). */
+  private structuralSide(): Promise<PartitionStructural> {
+    this.structural ??= (async () => {
+      const cutoff =
+        this.spec.task === 'link'
+          ? await this.linkSeeds().then((l) => cutoffOfSplit(l.train.length, l.source.times!))
+          : Infinity;
+      return new PartitionStructural(this.owner.part, cutoff, {
+        inDegrees: (p, t) =>
+          retrying(`in-degrees from sampler ${p}`, () =>
+            this.clientOf(p).ask('inDegrees', { part: this.owner.index, cutoff: t }),
+          ),
+        maxDegrees: (p) =>
+          retrying(`largest degrees of sampler ${p}`, () => this.clientOf(p).ask('maxDegrees', {})),
+      });
+    })();
+    return this.structural;
+  }
+
+  /** The largest degrees among this part's nodes (a peer's maxDegrees; the exchange starts here). */
+  async maxDegrees(): Promise<MaxDegrees> {
+    return (await this.structuralSide()).maxDegrees();
+  }
+
+  /**
+   * Settles once this part serves the job's feature rows: with model.structuralFeatures, after the
+   * degree exchange, with the columns appended (owner and builder replaced by ones over them).
+   */
+  ready(): Promise<void> {
+    this.featuresReady ??= (async () => {
+      if (!this.spec.model.structuralFeatures) return;
+      const part = await (await this.structuralSide()).withColumns();
+      this.owner = new PartitionOwner(part);
+      this.builder = new PartitionBatchBuilder(
+        this.owner,
+        natsPeers(this.clientOf),
+        this.builder.config,
+      );
+    })();
+    return this.featuresReady;
+  }
+
   /** Builds one batch with `fanouts` (adaptive sampling) or the job's; counts what crossed. */
   async produce(req: BatchRequest, fanouts?: readonly number[]): Promise<BatchFields> {
+    await this.ready();
     if (fanouts && !sameFanouts(fanouts, this.fanouts)) {
       this.builder.setFanouts(withFanouts(this.builder.config, [...fanouts]).sampler.fanouts);
       this.fanouts = fanouts;
@@ -271,6 +320,7 @@ export class PartitionSampling {
 
   /** Builds one evaluation batch (the job's evaluation sampler settings, `fanouts` when adaptive). */
   async produceEval(req: BatchRequest, fanouts?: readonly number[]): Promise<BatchFields> {
+    await this.ready();
     this.evalBuilder ??= new PartitionBatchBuilder(
       this.owner,
       natsPeers(this.clientOf),
@@ -307,18 +357,25 @@ export class PartitionSampling {
 export function partitionPeerImplementation(
   get: () => PartitionSampling | undefined,
 ): Implementation<typeof PartitionPeerProtocol> {
-  const part = (): PartitionOwner => {
+  const sampling = (): PartitionSampling => {
     const p = get();
     if (!p)
       throw new ConfigError('this sampler owns no partition (cluster.partitions is off)', {
         field: FIELD,
       });
-    return p.owner;
+    return p;
   };
+  const part = (): PartitionOwner => sampling().owner;
   return {
-    rows: (req) => part().rows(req),
+    // Feature rows wait for the part's structural columns (model.structuralFeatures).
+    rows: async (req) => {
+      if (req.features) await sampling().ready();
+      return part().rows(req);
+    },
     expand: (req) => part().expand(req),
     splitSeeds: ({ split }) => ({ ids: part().splitSeeds(split) }),
     linkEdges: ({ edgeType }) => part().linkEdges(edgeType),
+    inDegrees: ({ part: to, cutoff }) => inDegreeCounts(part().part, cutoff, to),
+    maxDegrees: () => sampling().maxDegrees(),
   };
 }

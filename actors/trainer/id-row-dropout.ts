@@ -10,11 +10,18 @@ export interface DroppedRows {
 }
 
 /**
- * Replaces each seed's row (`dim` values) by zeros with chance `p`, drawn from `seed` alone
- * (deterministic per step). `rows` is not changed; with `p` 0 it is returned as it is.
+ * Replaces each seed's row (`dim` values; the first `count` rows, default all) by zeros with chance
+ * `p`, drawn from `seed` alone (deterministic per step). `rows` is not changed; with `p` 0 it is
+ * returned as it is.
  */
-export function dropIdRows(rows: Float32Array, dim: number, p: number, seed: number): DroppedRows {
-  const n = dim > 0 ? rows.length / dim : 0;
+export function dropIdRows(
+  rows: Float32Array,
+  dim: number,
+  p: number,
+  seed: number,
+  count = dim > 0 ? rows.length / dim : 0,
+): DroppedRows {
+  const n = count;
   const dropped = new Uint8Array(n);
   if (p <= 0) return { rows, dropped };
   const out = Float32Array.from(rows);

@@ -3,6 +3,7 @@
 // local batches, pushes one update to every parameter-server shard and waits for the round.
 //
 //   batch source (queue | clone | inline | fetch) → step (fwd/bwd, sub-rounds) → push round ⇄ shards
+import { modelFeatureDim } from '../plan/structural-features.js';
 import { typeColumnsOf } from '../../graph-store/type-columns.js';
 import { jobGraph } from '../plan/feature-norm.js';
 import type { LinkEvalExtras } from '../plan/link-history.js';
@@ -167,7 +168,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
       const tables = Array.from({ length: spec.cluster.parameterServers }, (_, p) =>
         this.ctx.client(at(EMB_ROLE, p), EmbeddingShardProtocol),
       );
-      const idTable = new ShardedIdTable(tables, this.core.model.config.idEmbedding!.dim, this.m);
+      const idTable = new ShardedIdTable(tables, this.core.idDim, this.m);
       this.idTable = idTable;
       this.core.idRowSource = (ids, create) => idTable.pull(ids, create);
     }
@@ -184,7 +185,8 @@ export class TrainerActor extends Actor<TrainerConfig> {
     if (!c.graph && spec.cluster.partitions) {
       const m = readManifest(spec.graph);
       const shape = {
-        dim: m.features?.dim ?? 0,
+        // The samplers append the structural columns (model.structuralFeatures) to their parts.
+        dim: modelFeatureDim(spec, m.features?.dim ?? 0),
         numClasses: m.labels?.numClasses ?? 0,
         numNodes: m.numNodes,
         numRelations: Math.max(1, m.edgeTypes.length),
@@ -423,7 +425,8 @@ export class TrainerActor extends Actor<TrainerConfig> {
           live();
           this.m.weft_trainer_queue_depth.set(this.source.depth);
           const view = got.view;
-          if (this.idTable) this.core.attachIdRows(view, await this.idTable.pull(view.seeds, true));
+          if (this.idTable)
+            this.core.attachIdRows(view, await this.idTable.pull(this.core.idRowIds(view), true));
           const record: StepRecord = {
             epoch: req.epoch,
             step: req.firstStep + b,

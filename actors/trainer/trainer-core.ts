@@ -4,7 +4,7 @@ import { dropIdGradients, dropIdRows, type DroppedRows } from './id-row-dropout.
 import { ConfigError, WeftError } from '../../runtime/errors.js';
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { typeColumnsOf } from '../../graph-store/type-columns.js';
-import type { TypeColumns } from '../../kernels/nn/input-projection.js';
+import type { InputProjectionConfig, TypeColumns } from '../../kernels/nn/input-projection.js';
 import { GraphSage } from '../../kernels/nn/graphsage.js';
 import type { GatConfig } from '../../kernels/nn/gat.js';
 import type { RgcnConfig } from '../../kernels/nn/rgcn.js';
@@ -12,7 +12,7 @@ import type { GcnConfig } from '../../kernels/nn/gcn.js';
 import type { TemporalConfig } from '../../kernels/nn/temporal-model.js';
 import type { ParamMap } from '../../kernels/nn/params.js';
 import { accuracy, argmaxRows, macroF1 } from '../../kernels/metrics/index.js';
-import { encoderRelations, type JobSpec } from '../job-spec.js';
+import { encoderRelations, featurelessReadsIds, type JobSpec } from '../job-spec.js';
 import { scaledLr } from '../parameter-server/optimizer-config.js';
 
 export { scaledLr };
@@ -39,9 +39,10 @@ import { SparseGradSum, type SparseRows } from '../parameter-server/sparse-grad-
 /** Fetches the ID-embedding rows of `ids` from wherever the table lives; `create` false for evaluation. */
 export type IdRowSource = (ids: Int32Array, create: boolean) => Promise<Float32Array>;
 
+/** The seeds' ID rows added to the output (model.idEmbedding.enabled), as wide as the table's rows. */
 function idEmbeddingOf(spec: JobSpec, numClasses: number): { idEmbedding?: { dim: number } } {
   const table = idTableConfigOf(spec, numClasses);
-  return table ? { idEmbedding: { dim: table.dim } } : {};
+  return table && spec.model.idEmbedding.enabled ? { idEmbedding: { dim: table.dim } } : {};
 }
 
 /**
@@ -90,13 +91,13 @@ export function buildModel(
 function inputProjectionOf(
   spec: JobSpec,
   types: readonly TypeColumns[],
-): { inputProjection?: { types: readonly TypeColumns[] } } {
+): { inputProjection?: InputProjectionConfig } {
   if (spec.model.inputProjection !== 'per-type') return {};
   if (types.length === 0)
     throw new ConfigError('is per-type but the graph has no node types to project', {
       field: 'model.inputProjection',
     });
-  return { inputProjection: { types } };
+  return { inputProjection: { types, featureless: featurelessReadsIds(spec) ? 'id' : 'vector' } };
 }
 
 /** The temporal activity model's config (model.temporal); absent when it is off. */
@@ -220,6 +221,8 @@ export class TrainerCore {
   private readonly idTaken: SparseGradSum | undefined;
   /** Rows pulled for a batch ahead of its step, keyed by the batch's seed array (slices share it). */
   private attached = new WeakMap<Int32Array, Float32Array>();
+  /** Values per row of the ID-embedding table (0 without one). */
+  readonly idDim: number;
   /** Where evaluation reads ID-embedding rows (set by the actor that knows the parameter servers). */
   idRowSource: IdRowSource | undefined;
   private trainProducer: BatchProducer | undefined;
@@ -250,14 +253,23 @@ export class TrainerCore {
       relationsOf(graph),
       inputTypesOf(graph),
     );
-    const dim = this.model.config.idEmbedding?.dim;
+    const dim = idTableConfigOf(spec, Math.max(1, graph.numClasses))?.dim;
+    this.idDim = dim ?? 0;
     this.idAccum = dim === undefined ? undefined : new SparseGradSum(dim);
     this.idTaken = dim === undefined ? undefined : new SparseGradSum(dim);
   }
 
-  /** Whether batches need their seeds' ID-embedding rows (model.idEmbedding.enabled). */
+  /** Whether batches need ID-embedding rows (model.idEmbedding, model.featurelessInput id). */
   get usesIdRows(): boolean {
     return this.idAccum !== undefined;
+  }
+
+  /**
+   * The node ids whose ID-embedding rows a batch reads, in the order step() and evaluation take
+   * them: its seeds (rows added to the output), then its featureless input rows' nodes.
+   */
+  idRowIds(view: BatchView): Int32Array {
+    return this.model.idRowIds(view.model, view.seeds);
   }
 
   setParams(params: ParamMap): void {
@@ -271,17 +283,18 @@ export class TrainerCore {
     const dropoutSeed = batchSeed(this.spec.train.seed ^ 0x5eed, view.epoch, stepIndex);
     idRows ??= this.attached.get(view.seeds);
     if (this.idAccum && !idRows)
-      throw new Error("model.idEmbedding is on: step() needs the seeds' ID-embedding rows");
-    const kept = idRows && this.dropRows(idRows, view.seeds.length, dropoutSeed);
+      throw new Error("the ID-embedding table is on: step() needs the batch's ID-embedding rows");
+    // Row dropout is for the seeds' rows (the output add-on), which come first.
+    const seedRows = this.model.config.idEmbedding ? view.seeds.length : 0;
+    const kept = idRows && this.dropRows(idRows, seedRows, dropoutSeed);
     const r = this.model.forwardBackward(
       view.model,
       target,
       kept ? { dropoutSeed, idRows: kept.rows } : { dropoutSeed },
     );
     if (this.idAccum && r.idRowGrads) {
-      if (kept)
-        dropIdGradients(r.idRowGrads, r.idRowGrads.length / view.seeds.length, kept.dropped);
-      this.idAccum.add(view.seeds, r.idRowGrads);
+      if (kept) dropIdGradients(r.idRowGrads, this.idDim, kept.dropped);
+      this.idAccum.add(this.idRowIds(view), r.idRowGrads);
     }
     if (this.accum === undefined) this.accum = r.grads;
     else
@@ -293,10 +306,13 @@ export class TrainerCore {
     return r.loss;
   }
 
-  /** ID-row dropout of one step (model.idEmbedding.rowDropout), seeded by the step's dropout seed. */
+  /**
+   * ID-row dropout of one step (model.idEmbedding.rowDropout) over the first `numSeeds` rows, seeded
+   * by the step's dropout seed.
+   */
   private dropRows(rows: Float32Array, numSeeds: number, seed: number): DroppedRows {
     const p = this.spec.model.idEmbedding.rowDropout;
-    return dropIdRows(rows, numSeeds > 0 ? rows.length / numSeeds : 0, p, seed ^ 0x1d0d);
+    return dropIdRows(rows, this.idDim, p, seed ^ 0x1d0d, numSeeds);
   }
 
   /** True when N local batches have been aggregated (or `force` at the end of an epoch). */
@@ -324,16 +340,17 @@ export class TrainerCore {
     return this.idTaken?.take();
   }
 
-  /** Gives a batch its seeds' ID-embedding rows ahead of step() (callers that cannot pass them). */
+  /** Gives a batch its ID-embedding rows (of idRowIds) ahead of step() (callers that cannot pass them). */
   attachIdRows(view: BatchView, rows: Float32Array): void {
     this.attached.set(view.seeds, rows);
   }
 
-  /** The seeds' ID-embedding rows of an evaluation batch (no rows created), or undefined. */
+  /** The ID-embedding rows of an evaluation batch (no rows created), or undefined. */
   private async evalRows(v: BatchView): Promise<Float32Array | undefined> {
     if (!this.idAccum) return undefined;
-    if (!this.idRowSource) throw new Error('model.idEmbedding is on but no ID-row source is set');
-    return this.idRowSource(v.seeds, false);
+    if (!this.idRowSource)
+      throw new Error('the ID-embedding table is on but no ID-row source is set');
+    return this.idRowSource(this.idRowIds(v), false);
   }
 
   /** Adaptive sampling: the fanouts set last (undefined: the job's). */

@@ -37,6 +37,8 @@ export interface SubgraphBatch {
   numSeeds?: number;
   /** Node type index of each of blocks[0].numSrc input rows (per-type input projections need it). */
   nodeType?: Uint8Array;
+  /** Global node id of each of blocks[0].numSrc input rows (featureless types that read ID rows). */
+  inputIds?: Int32Array;
 }
 
 /** Checks a batch against a model with `numLayers` layers and `featureDim` input features: O(edges). */

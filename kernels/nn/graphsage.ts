@@ -20,8 +20,10 @@ import {
   type IdEmbeddingConfig,
 } from './id-embedding.js';
 import {
+  idInputRows,
   inputProjectionParamSpecs,
   projectInputs,
+  readsIdRows,
   type InputProjectionConfig,
 } from './input-projection.js';
 import { l2Normalize } from './l2-normalize.js';
@@ -97,7 +99,12 @@ export interface MemberRows {
 export interface StepOptions {
   /** Seed of this step's dropout masks; default: derived from config.seed and stepsTaken. */
   dropoutSeed?: number;
-  /** The seeds' ID-embedding rows [numSeeds × idEmbedding.dim]; absent: the GNN output alone. */
+  /**
+   * The batch's ID-embedding rows, in the order of {@link GraphSage.idRowIds}: the seeds' rows
+   * [numSeeds × idEmbedding.dim] (with idEmbedding), then the featureless input rows' [k × hiddenDim]
+   * (with inputProjection featureless 'id'); absent: no seed rows (the GNN output alone) and the
+   * unseen row (zeros) for every featureless input row.
+   */
   idRows?: Float32Array;
 }
 
@@ -113,6 +120,23 @@ export interface StepResult {
 }
 
 type Target = NodeTarget | LinkTarget;
+
+/** A batch's ID rows as the model reads them: the seeds' (output add-on), the featureless inputs'. */
+interface IdRowTensors {
+  seeds: tf.Tensor2D | null;
+  inputs: tf.Tensor2D | null;
+}
+
+/** Typed arrays end to end in one new array. */
+function concatData(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of parts) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
+}
 
 /**
  * The model: an encoder stack (GraphSAGE below, GAT in gat.ts, R-GCN in rgcn.ts) and a task head.
@@ -271,16 +295,58 @@ export class GraphSage {
     if (this.params.size === 0) throw new ShapeError('params', 'setParams() has not been called');
   }
 
-  /** The rows as a tensor [numSeeds × dim], checked against the batch. */
-  private idRowsTensor(batch: SubgraphBatch, idRows: Float32Array | undefined): tf.Tensor2D | null {
-    if (idRows === undefined) return null;
-    const dim = this.config.idEmbedding?.dim;
-    if (dim === undefined) throw new ShapeError('idRows', 'the model has no idEmbedding config');
+  /** The input rows that read an ID row (featureless types with featureless 'id'), in row order. */
+  private idInputRowsOf(batch: SubgraphBatch): Int32Array {
+    const c = this.config.inputProjection;
+    if (!c || !readsIdRows(c)) return new Int32Array(0);
+    if (batch.nodeType === undefined)
+      throw new ShapeError('nodeType', "per-type input projections need each input row's type");
+    return idInputRows(c, batch.nodeType);
+  }
+
+  /**
+   * The node ids whose ID-embedding rows a batch reads, in the order `idRows` lists them: the seeds
+   * (`seeds`, with idEmbedding), then the featureless input rows' nodes (`batch.inputIds`).
+   */
+  idRowIds(batch: SubgraphBatch, seeds: Int32Array): Int32Array {
+    const rows = this.idInputRowsOf(batch);
+    const own = this.config.idEmbedding ? seeds : new Int32Array(0);
+    if (rows.length === 0) return own;
+    const ids = batch.inputIds;
+    if (ids === undefined)
+      throw new ShapeError('inputIds', 'featureless types read ID rows: the batch needs node ids');
+    const out = new Int32Array(own.length + rows.length);
+    out.set(own);
+    for (let j = 0; j < rows.length; j++) out[own.length + j] = ids[rows[j]];
+    return out;
+  }
+
+  /** The rows as tensors, checked against the batch: the seeds' and the featureless inputs'. */
+  private idRowsTensors(batch: SubgraphBatch, idRows: Float32Array | undefined): IdRowTensors {
+    const c = this.config;
     // The seeds are the last block's destinations.
     const numSeeds = batch.blocks[batch.blocks.length - 1].numDst;
-    if (idRows.length !== numSeeds * dim)
-      throw new ShapeError('idRows', `${idRows.length} values for ${numSeeds} seeds × ${dim}`);
-    return tf.tensor2d(idRows, [numSeeds, dim]);
+    const seedDim = c.idEmbedding?.dim;
+    const k = this.idInputRowsOf(batch).length;
+    const reads = c.inputProjection !== undefined && readsIdRows(c.inputProjection);
+    // No rows: the seeds add none, and featureless inputs read the unseen row (zeros) (MLPinit).
+    if (idRows === undefined)
+      return { seeds: null, inputs: reads ? tf.zeros([k, c.hiddenDim]) : null };
+    if (seedDim === undefined && !reads)
+      throw new ShapeError('idRows', 'the model has no idEmbedding config');
+    const seedLen = seedDim === undefined ? 0 : numSeeds * seedDim;
+    if (idRows.length !== seedLen + k * c.hiddenDim)
+      throw new ShapeError(
+        'idRows',
+        `${idRows.length} values for ${numSeeds} seeds × ${seedDim ?? 0} and ${k} featureless input rows × ${c.hiddenDim}`,
+      );
+    return {
+      seeds:
+        seedDim === undefined
+          ? null
+          : tf.tensor2d(idRows.subarray(0, seedLen), [numSeeds, seedDim]),
+      inputs: reads ? tf.tensor2d(idRows.subarray(seedLen), [k, c.hiddenDim]) : null,
+    };
   }
 
   /** encode(), plus the seeds' ID rows when given. */
@@ -288,21 +354,22 @@ export class GraphSage {
     batch: SubgraphBatch,
     p: ReadonlyMap<string, tf.Tensor>,
     dropoutSeed: number | null,
-    rows: tf.Tensor2D | null,
+    rows: IdRowTensors,
   ): tf.Tensor2D {
-    const h = this.encode(batch, p, dropoutSeed);
-    return rows === null
+    const h = this.encode(batch, p, dropoutSeed, rows.inputs);
+    return rows.seeds === null
       ? h
-      : addIdEmbedding(h, rows, p.get(ID_PROJECTION) as tf.Tensor2D | undefined);
+      : addIdEmbedding(h, rows.seeds, p.get(ID_PROJECTION) as tf.Tensor2D | undefined);
   }
 
   private encode(
     batch: SubgraphBatch,
     p: ReadonlyMap<string, tf.Tensor>,
     dropoutSeed: number | null,
+    inputIdRows: tf.Tensor2D | null,
   ): tf.Tensor2D {
     const c = this.config;
-    const input = this.projectedInput(batch, p);
+    const input = this.projectedInput(batch, p, inputIdRows);
     const shape = { ...c, inDim: this.layerInDim };
     if (c.encoder.kind === 'gat') {
       const drop = { seed: dropoutSeed, rate: c.dropout };
@@ -372,6 +439,7 @@ export class GraphSage {
   private projectedInput(
     batch: SubgraphBatch,
     p: ReadonlyMap<string, tf.Tensor>,
+    idRows: tf.Tensor2D | null,
   ): tf.Tensor2D | null {
     const c = this.config;
     if (!c.inputProjection) return null;
@@ -380,7 +448,16 @@ export class GraphSage {
     if (batch.nodeType === undefined)
       throw new ShapeError('nodeType', "per-type input projections need each input row's type");
     const { inDim, hiddenDim } = c;
-    return projectInputs(batch.features, batch.nodeType, inDim, hiddenDim, c.inputProjection, p);
+    const ids = idRows ?? undefined;
+    return projectInputs(
+      batch.features,
+      batch.nodeType,
+      inDim,
+      hiddenDim,
+      c.inputProjection,
+      p,
+      ids,
+    );
   }
 
   private checkBatch(batch: SubgraphBatch): void {
@@ -400,9 +477,10 @@ export class GraphSage {
     this.requireParams();
     this.checkBatch(batch);
     const seed = opts.dropoutSeed ?? mixSeed(this.config.seed, this.stepsTaken++);
-    const rows = this.idRowsTensor(batch, opts.idRows);
+    const rows = this.idRowsTensors(batch, opts.idRows);
+    const rowInputs = [rows.seeds, rows.inputs].filter((t): t is tf.Tensor2D => t !== null);
     const unused = this.unusedParams(
-      rows !== null,
+      rows.seeds !== null,
       this.temporal !== undefined && (target as LinkTarget).temporal !== undefined,
     );
     const names = this.specs.map((s) => s.name).filter((n) => !unused.has(n));
@@ -417,12 +495,14 @@ export class GraphSage {
     let cForward = c0;
     const lossFn = (...ps: tf.Tensor[]): tf.Scalar => {
       const p = new Map(names.map((n, i) => [n, ps[i]] as const));
-      const out = this.encodeWithIds(
-        batch,
-        p,
-        seed,
-        rows === null ? null : (ps[names.length] as tf.Tensor2D),
-      );
+      // The rows follow the parameters: the seeds' (when given), then the featureless inputs'.
+      const at = names.length;
+      const inputsAt = rows.seeds === null ? at : at + 1;
+      const given = {
+        seeds: rows.seeds === null ? null : (ps[at] as tf.Tensor2D),
+        inputs: rows.inputs === null ? null : (ps[inputsAt] as tf.Tensor2D),
+      };
+      const out = this.encodeWithIds(batch, p, seed, given);
       const loss =
         this.head instanceof NodeClassificationHead
           ? this.head.loss(out, target as NodeTarget, capture)
@@ -432,13 +512,13 @@ export class GraphSage {
       return loss;
     };
     const inputs = names.map((n) => this.params.get(n)!);
-    if (rows !== null) inputs.push(rows);
+    inputs.push(...rowInputs);
     let value: tf.Scalar;
     let grads: tf.Tensor[];
     try {
       ({ value, grads } = tf.valueAndGrads(lossFn)(inputs));
     } finally {
-      rows?.dispose();
+      for (const t of rowInputs) t.dispose();
     }
     const tBackward = performance.now();
     const cBackward = cpuNow();
@@ -449,8 +529,8 @@ export class GraphSage {
       loss = value.dataSync()[0];
       for (let i = 0; i < names.length; i++)
         out.set(names[i], Float32Array.from(grads[i].dataSync() as Float32Array));
-      if (rows !== null)
-        idRowGrads = Float32Array.from(grads[names.length].dataSync() as Float32Array);
+      if (opts.idRows !== undefined)
+        idRowGrads = concatData(grads.slice(names.length).map((g) => g.dataSync() as Float32Array));
       for (const s of this.specs)
         if (unused.has(s.name)) out.set(s.name, new Float32Array(sizeOfShape(s.shape)));
     } finally {
@@ -478,7 +558,7 @@ export class GraphSage {
     this.requireParams();
     this.checkBatch(batch);
     const out = tf.tidy(() =>
-      this.encodeWithIds(batch, this.params, null, this.idRowsTensor(batch, idRows)),
+      this.encodeWithIds(batch, this.params, null, this.idRowsTensors(batch, idRows)),
     );
     try {
       return Float32Array.from(out.dataSync() as Float32Array);
@@ -509,7 +589,7 @@ export class GraphSage {
     this.requireParams();
     this.checkBatch(batch);
     const s = tf.tidy(() => {
-      const emb = this.encodeWithIds(batch, this.params, null, this.idRowsTensor(batch, idRows));
+      const emb = this.encodeWithIds(batch, this.params, null, this.idRowsTensors(batch, idRows));
       if (!this.temporal || !temporal) return head.score(emb, src, dst, this.params);
       const members = this.temporal.memberEmbeddings(
         emb,

@@ -1,5 +1,6 @@
 // Per node type input projections (model.inputProjection per-type): row v of type t becomes
-// x_v[cols_t] · W_t + b_t, one common width for every type; a featureless type gets a learned vector.
+// x_v[cols_t] · W_t + b_t, one common width for every type; a featureless type gets a learned
+// vector, plus with `featureless: 'id'` its node's own row of the ID-embedding table.
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../tf/errors.js';
 import { columnSum, matMulTN } from './dense.js';
@@ -14,6 +15,30 @@ export interface TypeColumns {
 export interface InputProjectionConfig {
   /** Per node type, in the manifest's order (a row's type index), the columns it reads. */
   types: readonly TypeColumns[];
+  /**
+   * What a featureless type's row reads: its type's learned vector e_t ('vector', the default), or
+   * e_t plus the node's own ID row r_v ('id'; an id with no row reads zeros, so e_t alone).
+   */
+  featureless?: 'vector' | 'id';
+}
+
+/** Whether rows of featureless types add their nodes' ID rows. */
+export function readsIdRows(c: InputProjectionConfig): boolean {
+  return c.featureless === 'id';
+}
+
+/**
+ * The input rows that read an ID row (featureless types, with `featureless: 'id'`), in row order:
+ * the order of the ID rows projectInputs takes. Empty without them.
+ */
+export function idInputRows(c: InputProjectionConfig, nodeType: Uint8Array): Int32Array {
+  if (!readsIdRows(c)) return new Int32Array(0);
+  let n = 0;
+  for (let i = 0; i < nodeType.length; i++) if (c.types[nodeType[i]]?.width === 0) n++;
+  const out = new Int32Array(n);
+  n = 0;
+  for (let i = 0; i < nodeType.length; i++) if (c.types[nodeType[i]]?.width === 0) out[n++] = i;
+  return out;
 }
 
 /** At most this many node types: a row's type travels as one byte. */
@@ -101,7 +126,8 @@ function typeRows(
 
 /**
  * The projected input rows [n × dim] of `features` ([n × inDim], row-major data) whose types are
- * `nodeType`; differentiable in every projection parameter (features are data: no gradient).
+ * `nodeType`; differentiable in every projection parameter (features are data: no gradient) and,
+ * with `featureless: 'id'`, in `idRows` ([k × dim], the ID rows of idInputRows' k rows, in order).
  * Forward: rows grouped by type, one matmul per type present, the groups put back in row order.
  */
 export function projectInputs(
@@ -111,12 +137,15 @@ export function projectInputs(
   dim: number,
   c: InputProjectionConfig,
   p: ReadonlyMap<string, tf.Tensor>,
+  idRows?: tf.Tensor2D,
 ): tf.Tensor2D {
   const n = nodeType.length;
   if (features.length !== n * inDim)
     throw new ShapeError('features', `${features.length} values for ${n} rows × ${inDim}`);
   const T = c.types.length;
   const { from, order, position } = groupByType(nodeType, T);
+  const withIds = readsIdRows(c);
+  const idRowOf = withIds ? idRowIndex(c, nodeType, order, idRows, dim) : undefined;
   const rows = c.types.map((cols, t) =>
     cols.width > 0 ? typeRows(features, inDim, order, from[t], from[t + 1], cols) : null,
   );
@@ -131,8 +160,10 @@ export function projectInputs(
     return v;
   });
   const rowsOf = (t: number) => tf.tensor2d(rows[t]!, [from[t + 1] - from[t], c.types[t].width]);
+  if (withIds) params.push(idRows!);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const ps = args.slice(0, params.length) as tf.Tensor[];
+    const ids = withIds ? (ps[params.length - 1] as tf.Tensor2D) : undefined;
     return {
       value: tf.tidy(() => {
         const parts: tf.Tensor2D[] = [];
@@ -140,7 +171,11 @@ export function projectInputs(
         for (let t = 0; t < T; t++) {
           const nt = from[t + 1] - from[t];
           if (c.types[t].width === 0) {
-            if (nt > 0) parts.push(tf.tile(tf.reshape(ps[k], [1, dim]), [nt, 1]) as tf.Tensor2D);
+            if (nt > 0) {
+              const e = tf.tile(tf.reshape(ps[k], [1, dim]), [nt, 1]) as tf.Tensor2D;
+              const own = ids && idRowOf!.slice(from[t], from[t + 1]);
+              parts.push(own ? (tf.add(e, tf.gather(ids, own)) as tf.Tensor2D) : e);
+            }
             k += 1;
             continue;
           }
@@ -153,10 +188,37 @@ export function projectInputs(
         const grouped = parts.length === 0 ? tf.zeros([0, dim]) : tf.concat(parts, 0);
         return tf.gather(grouped, tf.tensor1d(position, 'int32')) as tf.Tensor2D;
       }),
-      gradFunc: (dy: tf.Tensor) => projectionGrads(dy as tf.Tensor2D, order, from, c, rowsOf),
+      gradFunc: (dy: tf.Tensor) => {
+        const grads = projectionGrads(dy as tf.Tensor2D, order, from, c, rowsOf);
+        // d r_v = dZ_v: each ID row feeds its one input row.
+        if (withIds) grads.push(tf.gather(dy, idInputRows(c, nodeType)));
+        return grads;
+      },
     };
   });
   return f(...params) as tf.Tensor2D;
+}
+
+/**
+ * For rows grouped by type (`order`), the index of each featureless row's ID row among idInputRows'
+ * (-1 for rows of other types), with `idRows` checked against their count.
+ */
+function idRowIndex(
+  c: InputProjectionConfig,
+  nodeType: Uint8Array,
+  order: Int32Array,
+  idRows: tf.Tensor2D | undefined,
+  dim: number,
+): Int32Array {
+  const k = idInputRows(c, nodeType).length;
+  if (idRows === undefined)
+    throw new ShapeError('idRows', `featureless types read ID rows: ${k} rows needed`);
+  if (idRows.shape[0] !== k || idRows.shape[1] !== dim)
+    throw new ShapeError('idRows', `[${idRows.shape}] for ${k} featureless input rows × ${dim}`);
+  const rank = new Int32Array(nodeType.length).fill(-1);
+  let j = 0;
+  for (let i = 0; i < nodeType.length; i++) if (c.types[nodeType[i]].width === 0) rank[i] = j++;
+  return Int32Array.from(order, (i) => rank[i]);
 }
 
 /** Each parameter's gradient, in projectInputs' order: dW_t = X_tᵀ dZ_t, db_t = dv_t = Σ_rows dZ_t. */

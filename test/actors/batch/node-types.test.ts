@@ -1,6 +1,6 @@
 // Node types through the batch pipeline for per-type input projections: samplers ship each input row's
-// type (one byte a row), the model reads the record as it comes, the spec refuses what cannot carry
-// types, and an embedded job trains and checkpoints one projection per node type.
+// type (one byte a row), the model reads the record as it comes, the spec refuses degree columns
+// (they belong to no type), and an embedded job trains and checkpoints one projection per node type.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,9 +75,10 @@ describe('node types in batch records (model.inputProjection per-type)', () => {
     );
   });
 
-  it('refuses partition samplers and degree columns, naming the field', () => {
+  it('refuses degree columns, naming the field; partition samplers carry types', () => {
     const spec = applyOverrides(defaultJobSpec(), BASE);
-    expect(() => applyOverrides(spec, { 'cluster.partitions': 2 })).toThrow(/cluster\.partitions/);
+    const parted = applyOverrides(spec, { 'cluster.partitions': 'auto', 'cluster.samplers': 2 });
+    expect(producerConfigs(parted).train.nodeTypes).toBe(true);
     expect(() => applyOverrides(spec, { 'model.structuralFeatures': true })).toThrow(
       /model\.structuralFeatures/,
     );

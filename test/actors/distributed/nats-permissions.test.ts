@@ -13,6 +13,7 @@ import {
   type JobRole,
 } from '../../../actors/distributed/nats-permissions.js';
 import { ConfigError } from '../../../runtime/errors.js';
+import { PartitionPeerProtocol } from '../../../actors/sampler/partition-protocol.js';
 import { connectNats, natsConnectionOptions } from '../../../runtime/nats-connect.js';
 import { finish, launchedSpec, synthGraphFixture } from '../../helpers/launched-job.js';
 import { startNatsServer, type NatsServer } from '../../helpers/nats-server.js';
@@ -114,6 +115,15 @@ describe('per-role NATS permissions', () => {
     const reply = await trainer.request(`weft.${JOB}.sampler.0.fetch`, '', { timeout: 3000 });
     expect(reply.string()).toBe('batch');
     expect(rolePermissions(JOB, 'sampler').publish.allow).not.toContain('_INBOX.>');
+  });
+
+  it('lets partition-owning samplers ask each other every peer verb, degree counts included', () => {
+    const allowed = rolePermissions(JOB, 'sampler').publish.allow;
+    for (const verb of Object.keys(PartitionPeerProtocol))
+      expect(allowed).toContain(`weft.${JOB}.sampler.*.${verb}`);
+    expect(allowed).toContain(`weft.${JOB}.sampler.*.inDegrees`);
+    expect(allowed).toContain(`weft.${JOB}.sampler.*.maxDegrees`);
+    expect(allowed).not.toContain(`weft.${JOB}.sampler.*.fetch`);
   });
 });
 

@@ -120,6 +120,10 @@ describe('weft launch of a link job with partition-owning samplers', () => {
   const variants: [string, Record<string, unknown>][] = [
     ['', {}],
     [' drawing by relation', { 'sampling.relationFanouts': 'has_skill=3,1;rev_applied=2,2' }],
+    // Per-type input projections: each input row's type from the id ranges every part lists.
+    [' with per-type input projections', { 'model.inputProjection': 'per-type' }],
+    // Structural features: the parts exchange their degree counts before serving feature rows.
+    [' with structural features', { 'model.structuralFeatures': true }],
   ];
   for (const [variant, over] of variants)
     it(`2 partition-owning samplers end with the parameters of whole-graph samplers${variant}`, async () => {
@@ -154,7 +158,7 @@ describe('weft launch of a link job with partition-owning samplers', () => {
           await job.stop();
         }
       };
-      const tag = variant ? '-by-relation' : '';
+      const tag = variant ? `-${variants.findIndex(([v]) => v === variant)}` : '';
       const whole = await run(`link-whole${tag}`, '');
       const parted = await run(`link-parted${tag}`, 'auto');
       expect(parted.distributed.batches_applied).toBe(parted.distributed.batches_planned);
@@ -168,6 +172,11 @@ describe('weft launch of a link job with partition-owning samplers', () => {
         1e-6,
       );
       expect(b.step).toBeGreaterThan(0);
+      if (over['model.inputProjection'])
+        // One projection per node type (member, job, skill, company), each reading the whole row.
+        expect([0, 1, 2, 3].map((t) => b.tensors.get(`input${t}.weight`)?.length)).toEqual(
+          [0, 1, 2, 3].map(() => 12 * 16),
+        );
       // Evaluation batches come from the partition-owning samplers (the trainers hold no graph) and
       // score exactly as the whole-graph trainers' own: same pairs, negatives and popularity baseline.
       for (const split of ['val', 'test'] as const)

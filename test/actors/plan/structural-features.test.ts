@@ -120,9 +120,13 @@ describe('structural features', () => {
     expect(jobGraph(toI4, off).dim).toBe(toI4.dim);
   });
 
-  it('are refused with partition-owning samplers', () => {
-    const partitioned = () => applyOverrides(spec, { 'cluster.partitions': 'auto' });
-    expect(partitioned).toThrow(ConfigError);
-    expect(partitioned).toThrow(/model.structuralFeatures.*whole-graph samplers/);
+  it('are accepted with partition-owning samplers, which count a part only through the exchange', () => {
+    // The spec is fine: the samplers exchange their counts (actors/sampler/partition-structural.ts).
+    const partitioned = applyOverrides(spec, { 'cluster.partitions': 'auto' });
+    expect(partitioned.model.structuralFeatures).toBe(true);
+    // A part alone cannot be counted as a whole graph.
+    const part = { ...toI4, partition: {} } as unknown as typeof toI4;
+    expect(() => withStructuralFeatures(part, spec)).toThrow(ConfigError);
+    expect(() => withStructuralFeatures(part, spec)).toThrow(/partitionStructural|every part/);
   });
 });

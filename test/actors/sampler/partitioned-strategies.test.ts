@@ -1,5 +1,6 @@
 // Partition-owning samplers for link tasks (typed marketplace graph, temporal windows, negatives,
-// grouping) and weighted node sampling: with 2 and 3 parts, every record equals the whole graph's.
+// grouping, node types for per-type projections) and weighted node sampling: with 2 and 3 parts,
+// every record equals the whole graph's.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,12 @@ import { synthMarketplace } from '../../../graph-store/synth-marketplace.js';
 import { edgeTypeKey } from '../../../graph-store/types.js';
 import { Xoshiro128 } from '../../../runtime/prng.js';
 import { ConfigError } from '../../../runtime/errors.js';
+import { jobGraph } from '../../../actors/plan/feature-norm.js';
+import { cutoffOfSplit, trainingCutoff } from '../../../actors/plan/structural-features.js';
+import {
+  inDegreeCounts,
+  PartitionStructural,
+} from '../../../actors/sampler/partition-structural.js';
 import { openParts, peersOf, expectSameBatch } from '../../helpers/partitions.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-partitioned-strategies-'));
@@ -137,6 +144,18 @@ describe('partitioned link batches on a typed marketplace graph', () => {
           fused: true,
           evaluate: true,
         },
+        // Per-type input projections: each input row's type (nt) from the global id ranges.
+        { over: { 'model.inputProjection': 'per-type', 'link.numNegatives': 2 }, fused: false },
+        {
+          over: { 'model.inputProjection': 'per-type', 'eval.fullNeighbors': true },
+          fused: false,
+          evaluate: true,
+        },
+        // Featureless types reading ID rows: each input row's global id (nid) too.
+        {
+          over: { 'model.inputProjection': 'per-type', 'model.featurelessInput': 'id' },
+          fused: false,
+        },
       ];
       for (const c of cases) {
         const spec = specOf({ ...c.over, 'sampling.fuseFirstLayer': c.fused });
@@ -167,12 +186,81 @@ describe('partitioned link batches on a typed marketplace graph', () => {
             expect((got.neg as Int32Array).length).toBe(
               (got.src as Int32Array).length * cfg.numNegatives,
             );
+            if (spec.model.inputProjection === 'per-type') {
+              // Every type is present, and row i's type is that of its global id.
+              const nt = got.nt as Uint8Array;
+              expect(nt.length).toBe(got.dims[1]);
+              expect(new Set(nt).size).toBe(whole.nodeTypes.length);
+              const seeds = got.seeds;
+              for (let i = 0; i < seeds.length; i++) expect(nt[i]).toBe(whole.nodeTypeOf(seeds[i]));
+            }
+            if (spec.model.featurelessInput === 'id') {
+              const nid = got.nid as Int32Array;
+              expect(nid.length).toBe(got.dims[1]);
+              expect(Array.from(nid.subarray(0, got.seeds.length))).toEqual(Array.from(got.seeds));
+            }
           }
         }
       }
       for (const n of calls) expect(n).toBeGreaterThan(0);
     }, 30_000);
   }
+
+  for (const parts of [2, 3])
+    it(`${parts} parts: structural features from every part's counts, batches byte-identical`, async () => {
+      const dir = join(tmp, `market-structural-p${parts}`);
+      await partitionGraph(g, parts, dir);
+      const owners = await openParts(dir, parts);
+      const spec = specOf({ 'model.structuralFeatures': true, 'sampling.fuseFirstLayer': false });
+      const wholeJob = jobGraph(whole, spec);
+      expect(wholeJob.dim).toBe(whole.dim + 2);
+      const split = partitionedSplit(owners, spec);
+      const want = seedsOf(spec, wholeJob);
+      const cutoff = cutoffOfSplit(split.train.length, split.source.times!);
+      expect(cutoff).toBe(trainingCutoff(whole, spec));
+      expect(Number.isFinite(cutoff)).toBe(true);
+      // Each part's exchange, its peers answering from their own structural state.
+      const asked = owners.map(() => 0);
+      const structurals: PartitionStructural[] = owners.map(
+        (o) =>
+          new PartitionStructural(o.part, cutoff, {
+            inDegrees: async (p, t) => {
+              asked[p]++;
+              return inDegreeCounts(owners[p].part, t, o.index);
+            },
+            maxDegrees: (p) => structurals[p].maxDegrees(),
+          }),
+      );
+      const withCols = await Promise.all(structurals.map((st) => st.withColumns()));
+      for (const n of asked) expect(n).toBe(parts - 1);
+      const parted = withCols.map((part) => new PartitionOwner(part));
+      // Every owned row equals the whole graph's row, structural columns included.
+      for (const o of parted) {
+        const ids = o.part.partition!.globalIds;
+        const got = new Float32Array(ids.length * wholeJob.dim);
+        const wantRows = new Float32Array(ids.length * wholeJob.dim);
+        o.part.gather(
+          Int32Array.from(o.part.partition!.globalIds, (_, l) => l),
+          ids.length,
+          got,
+        );
+        wholeJob.gather(Int32Array.from(ids), ids.length, wantRows);
+        expect(sameBytes(got, wantRows)).toBe(true);
+      }
+      const peers = peersOf(
+        parted,
+        parted.map(() => 0),
+      );
+      const cfg = producerConfigs(spec, want.negativeRange).train;
+      const producer = new BatchProducer(wholeJob, cfg);
+      const builders = parted.map((o) => new PartitionBatchBuilder(o, peers, cfg));
+      const plan = epochPlanOf(spec, want.train, undefined, 0);
+      for (let b = 0; b < 3; b++) {
+        const req = requestFor(want.source, plan.order, 0, b, plan.batchSize, batchSeed(4, 0, b));
+        const a = producer.produce(req, (shape) => allocateArrays<BatchFields>(shape));
+        expectSameBatch(a, await builders[b % parts].produce(req), `structural batch ${b}`);
+      }
+    }, 30_000);
 
   it('names link.edgeType for a relation the graph lacks, or one without timestamps', async () => {
     const dir = join(tmp, 'market-p2-errors');

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../kernels/tf/backend.js';
 import { GraphSage, type GraphSageConfig } from '../../../kernels/nn/graphsage.js';
 import {
+  idInputRows,
   inputParamName,
   inputProjectionParamSpecs,
   projectInputs,
@@ -59,6 +60,37 @@ function reference(x: Float32Array, types: Uint8Array, p: Map<string, Float32Arr
     }
   });
   return out;
+}
+
+/**
+ * A 2-layer batch of 21 input rows (rows 0..3 of types 0..3, the rest at random among them) with
+ * node ids 100.., 6 seeds; with `relations`, each edge of relation 0 or 1.
+ */
+function typedBatch(rng: Mulberry32, relations: boolean): SubgraphBatch {
+  const b1 = randomBlock(rng, { numDst: 6, numSrc: 12, maxDeg: 5 });
+  const b0 = randomBlock(rng, { numDst: 12, numSrc: 21, maxDeg: 6 });
+  const typedBlock = <B extends typeof b0>(b: B) =>
+    relations ? { ...b, edgeType: Uint8Array.from(b.indices, () => rng.int(2)) } : b;
+  return {
+    blocks: [typedBlock(b0), typedBlock(b1)],
+    features: randomArray(rng, 21 * IN_DIM),
+    nodeType: Uint8Array.from({ length: 21 }, (_, i) => (i < 4 ? i : rng.int(4))),
+    inputIds: Int32Array.from({ length: 21 }, (_, i) => 100 + i),
+    numSeeds: 6,
+  };
+}
+
+/** A 3-class node model over typedBatch's rows with these projections (and more config). */
+function typedModel(inputProjection: InputProjectionConfig, more: object): GraphSage {
+  return new GraphSage({
+    inDim: IN_DIM,
+    hiddenDim: DIM,
+    outDim: 3,
+    dropout: 0.2,
+    inputProjection,
+    ...more,
+    task: { kind: 'node' },
+  } as GraphSageConfig);
 }
 
 describe('per node type input projections', () => {
@@ -122,25 +154,11 @@ describe('per node type input projections', () => {
   for (const encoder of ['sage', 'rgcn'] as const) {
     it(`${encoder}: the model's gradients through the projections match finite differences`, () => {
       const rng = new Mulberry32(encoder === 'sage' ? 21 : 22);
-      const b1 = randomBlock(rng, { numDst: 6, numSrc: 12, maxDeg: 5 });
-      const b0 = randomBlock(rng, { numDst: 12, numSrc: 21, maxDeg: 6 });
-      const typedBlock = <B extends typeof b0>(b: B) =>
-        encoder === 'rgcn' ? { ...b, edgeType: Uint8Array.from(b.indices, () => rng.int(2)) } : b;
-      const batch: SubgraphBatch = {
-        blocks: [typedBlock(b0), typedBlock(b1)],
-        features: randomArray(rng, 21 * IN_DIM),
-        nodeType: Uint8Array.from({ length: 21 }, (_, i) => (i < 4 ? i : rng.int(4))),
-        numSeeds: 6,
-      };
-      const m = new GraphSage({
-        inDim: IN_DIM,
-        hiddenDim: DIM,
-        outDim: 3,
-        dropout: 0.2,
-        inputProjection: { types: CONFIG.types.slice(0, 4) },
-        ...(encoder === 'rgcn' ? { encoder: { kind: 'rgcn', numRelations: 2, numBases: 0 } } : {}),
-        task: { kind: 'node' },
-      } as GraphSageConfig);
+      const batch = typedBatch(rng, encoder === 'rgcn');
+      const m = typedModel(
+        { types: CONFIG.types.slice(0, 4) },
+        encoder === 'rgcn' ? { encoder: { kind: 'rgcn', numRelations: 2, numBases: 0 } } : {},
+      );
       const names = m.paramSpecs().map((s) => s.name);
       expect(names.slice(0, 7)).toEqual([
         'input0.weight',
@@ -159,6 +177,150 @@ describe('per node type input projections', () => {
       m.dispose();
     });
   }
+
+  describe("featureless types reading their nodes' ID rows", () => {
+    const ID_CONFIG: InputProjectionConfig = { ...CONFIG, featureless: 'id' };
+    /** CONFIG's types plus a second featureless type, so ID rows of two types interleave. */
+    const TWO: InputProjectionConfig = {
+      types: [...CONFIG.types.slice(0, 4), { start: 0, width: 0 }],
+      featureless: 'id',
+    };
+
+    it('adds row r_v to the type vector, against float64, and each parameter and row gets its gradient', () => {
+      for (const [c, n] of [
+        [ID_CONFIG, 17],
+        [TWO, 31],
+        [TWO, 1],
+      ] as const) {
+        const rng = new Mulberry32(n + c.types.length);
+        const specs = inputProjectionParamSpecs(c, IN_DIM, DIM);
+        const x = randomArray(rng, n * IN_DIM);
+        const types = Uint8Array.from({ length: n }, () => rng.int(c.types.length));
+        const rowsAt = idInputRows(c, types);
+        expect(Array.from(rowsAt)).toEqual(
+          [...types.keys()].filter((i) => c.types[types[i]].width === 0),
+        );
+        const k = rowsAt.length;
+        const idRows = randomArray(rng, k * DIM);
+        const g = randomArray(rng, n * DIM);
+        const p = initParams(specs, n);
+        const names = [...p.keys()];
+        const shapeOf = (name: string) => specs.find((q) => q.name === name)!.shape;
+        const lossOf = (...ps: tf.Tensor[]) => {
+          const m = new Map(names.map((name, i) => [name, ps[i]] as const));
+          const out = projectInputs(x, types, IN_DIM, DIM, c, m, ps[names.length] as tf.Tensor2D);
+          return tf.sum(tf.mul(out, tf.tensor2d(g, [n, DIM])));
+        };
+        const inputs = [
+          ...names.map((name) => tf.tensor(p.get(name)!, shapeOf(name))),
+          tf.tensor2d(idRows, [k, DIM]),
+        ];
+        const { value, grads } = tf.valueAndGrads(lossOf as (...a: tf.Tensor[]) => tf.Scalar)(
+          inputs,
+        );
+        // Float64: z_i = e_t + r_j for the j-th featureless row i; d r_j = g_i, d e_t = Σ_i g_i.
+        let want = 0;
+        const dv = new Map<string, Float64Array>();
+        const dRows = new Float64Array(k * DIM);
+        let j = 0;
+        types.forEach((t, i) => {
+          const { start, width } = c.types[t];
+          for (let d = 0; d < DIM; d++) {
+            let z: number;
+            if (width === 0) {
+              z = p.get(inputParamName(t, 'vector'))![d] + idRows[j * DIM + d];
+              dRows[j * DIM + d] = g[i * DIM + d];
+              const v = dv.get(inputParamName(t, 'vector')) ?? new Float64Array(DIM);
+              v[d] += g[i * DIM + d];
+              dv.set(inputParamName(t, 'vector'), v);
+            } else {
+              z = p.get(inputParamName(t, 'bias'))![d];
+              const w = p.get(inputParamName(t, 'weight'))!;
+              for (let q = 0; q < width; q++) z += x[i * IN_DIM + start + q] * w[q * DIM + d];
+            }
+            want += z * g[i * DIM + d];
+          }
+          if (width === 0) j++;
+        });
+        expect(value.dataSync()[0]).toBeCloseTo(want, 3);
+        const gotRows = grads[names.length].dataSync();
+        expect(gotRows.length).toBe(k * DIM);
+        for (let i = 0; i < dRows.length; i++) expect(gotRows[i]).toBeCloseTo(dRows[i], 5);
+        names.forEach((name, i) => {
+          const w = dv.get(name);
+          if (!name.endsWith('.vector')) return;
+          const got = grads[i].dataSync();
+          for (let d = 0; d < DIM; d++) expect(got[d], name).toBeCloseTo(w ? w[d] : 0, 4);
+        });
+        value.dispose();
+        for (const t of [...inputs, ...grads]) t.dispose();
+      }
+    });
+
+    it('refuses ID rows of the wrong count, naming idRows', () => {
+      const types = new Uint8Array([1, 0, 1]);
+      const p = initParams(SPECS, 1);
+      const m = new Map([...p].map(([k, v]) => [k, tensorOf(k, v)] as const));
+      const x = new Float32Array(3 * IN_DIM);
+      expect(() => projectInputs(x, types, IN_DIM, DIM, ID_CONFIG, m)).toThrow(/idRows.*2 rows/);
+      const three = tf.zeros([3, DIM]) as tf.Tensor2D;
+      expect(() => projectInputs(x, types, IN_DIM, DIM, ID_CONFIG, m, three)).toThrow(
+        /idRows.*2 featureless input rows/,
+      );
+      three.dispose();
+      for (const t of m.values()) t.dispose();
+    });
+
+    for (const withSeedRows of [false, true])
+      it(`the model's ID-row gradients match finite differences${withSeedRows ? ', seeds’ rows added too' : ''}`, () => {
+        const rng = new Mulberry32(withSeedRows ? 41 : 40);
+        const batch = typedBatch(rng, false);
+        const nodeType = batch.nodeType!;
+        const inputIds = batch.inputIds!;
+        const m = typedModel(
+          { types: CONFIG.types.slice(0, 4), featureless: 'id' },
+          withSeedRows ? { idEmbedding: { dim: DIM } } : {},
+        );
+        const seeds = Int32Array.from({ length: 6 }, (_, i) => 100 + i);
+        const ids = m.idRowIds(batch, seeds);
+        const featureless = [...nodeType.keys()].filter((i) => nodeType[i] === 1);
+        expect(featureless.length).toBeGreaterThan(1);
+        expect(Array.from(ids)).toEqual([
+          ...(withSeedRows ? Array.from(seeds) : []),
+          ...featureless.map((i) => inputIds[i]),
+        ]);
+        const rows = randomArray(rng, ids.length * DIM);
+        const target = { labels: new Int32Array([0, 1, 2, 0, 1, 2]) };
+        const params = m.init(4);
+        checkModelGradients(m, params, batch, target, {
+          dropoutSeed: 3,
+          nonZero: true,
+          idRows: rows,
+        });
+        m.setParams(params);
+        const run = { dropoutSeed: 3 };
+        const { idRowGrads } = m.forwardBackward(batch, target, { ...run, idRows: rows });
+        expect(idRowGrads!.length).toBe(rows.length);
+        const dir = randomArray(rng, rows.length);
+        const eps = 1e-3;
+        const lossAt = (s: number) =>
+          m.forwardBackward(batch, target, {
+            ...run,
+            idRows: rows.map((v, i) => v + s * eps * dir[i]),
+          }).loss;
+        const numeric = (lossAt(1) - lossAt(-1)) / (2 * eps);
+        const analytic = idRowGrads!.reduce((a, v, i) => a + v * dir[i], 0);
+        expect(Math.abs(analytic)).toBeGreaterThan(0);
+        expect(Math.abs(numeric - analytic)).toBeLessThan(2e-3 + 2e-2 * Math.abs(analytic));
+        // Without rows every featureless input reads the unseen row (zeros), the seeds add none.
+        const zeros = new Float32Array(featureless.length * DIM);
+        const seedRows = withSeedRows ? new Float32Array(6 * DIM) : new Float32Array(0);
+        const unseen = m.forward(batch, Float32Array.from([...seedRows, ...zeros]));
+        expect(Array.from(m.forward(batch))).toEqual(Array.from(unseen));
+        expect(Array.from(m.forward(batch, rows))).not.toEqual(Array.from(unseen));
+        m.dispose();
+      });
+  });
 
   it('refuses batches without types and columns outside the features, naming the field', () => {
     expect(() => inputProjectionParamSpecs({ types: [{ start: 6, width: 4 }] }, 9, 4)).toThrow(
