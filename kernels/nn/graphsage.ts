@@ -621,7 +621,7 @@ export class GraphSage {
     this.requireParams();
     this.checkBatch(batch);
     const out = tf.tidy(() => {
-      const emb = this.encodeWithIds(batch, this.params, null, this.idRowsTensor(batch, idRows));
+      const emb = this.encodeWithIds(batch, this.params, null, this.idRowsTensors(batch, idRows));
       const m = temporal.memberEmbeddings(emb, src, inputs, this.params);
       // Column 0 of the pointer's weights is the start token's (always 0): activities from 1.
       const ptr = m.pointer && tf.slice(m.pointer.weights, [0, 1], [-1, -1]);
