@@ -90,6 +90,24 @@ export class TransportError extends ActorError {
   }
 }
 
+/**
+ * The NATS server refused to carry the message: this connection's user may not publish to the
+ * verb's subject. Not transient: asking again is refused again, so it fails at once.
+ */
+export class PermissionDeniedError extends ActorError {
+  readonly subject: string;
+  constructor(address: string, verb: string | undefined, subject: string, options?: CauseOptions) {
+    super(
+      'permission-denied',
+      address,
+      verb,
+      `the NATS server refused to carry it: this user may not publish to "${subject}"`,
+      options,
+    );
+    this.subject = subject;
+  }
+}
+
 /** The actor could not start (bad config, constructor or onStart threw); the cause says why. */
 export class ActorStartError extends ActorError {
   constructor(address: string, message: string, options?: CauseOptions) {

@@ -3,6 +3,7 @@
 import {
   headers as makeHeaders,
   NoRespondersError,
+  PermissionViolationError,
   TimeoutError,
   type Msg,
   type MsgHdrs,
@@ -22,6 +23,7 @@ import {
 } from '../address.js';
 import {
   ActorTimeoutError,
+  PermissionDeniedError,
   NoResponderError,
   reviveError,
   TransportError,
@@ -144,6 +146,10 @@ export class NatsTransport implements Transport {
       if (status.type === 'disconnect' || status.type === 'reconnect') {
         this.log.info(`nats ${status.type}`, { server: status.server });
       }
+      if (status.type === 'error' && status.error instanceof PermissionViolationError) {
+        const { operation, subject } = status.error;
+        this.log.warn('nats permission denied', { operation, subject });
+      }
       for (const listener of this.statusListeners) listener(status);
     }
   }
@@ -232,14 +238,18 @@ export class NatsTransport implements Transport {
     const key = addressKey(to);
     const deadlineMs = Date.now() + timeoutMs;
     const out = this.encodeOutbound(body, timeoutMs, this.fromHeaders(from));
+    const subject = subjectFor(to, verb);
     let reply: Msg;
     try {
       reply = await this.nc.request(
-        subjectFor(to, verb),
+        subject,
         out.payload,
         out.headers ? { timeout: timeoutMs, headers: out.headers } : { timeout: timeoutMs },
       );
     } catch (error) {
+      // Refused by the server, not lost: a transport failure would be retried until the deadline.
+      if (findCause(error, PermissionViolationError))
+        throw new PermissionDeniedError(key, verb, subject, { cause: error });
       if (findCause(error, NoRespondersError))
         throw new NoResponderError(key, verb, { cause: error });
       if (findCause(error, TimeoutError))

@@ -13,6 +13,10 @@ import {
   type JobRole,
 } from '../../../actors/distributed/nats-permissions.js';
 import { ConfigError } from '../../../runtime/errors.js';
+import { PermissionDeniedError } from '../../../runtime/actor-errors.js';
+import { silentLogger } from '../../../runtime/actor-log.js';
+import { retrying } from '../../../runtime/retry.js';
+import { NatsTransport } from '../../../runtime/transports/nats.js';
 import { PartitionPeerProtocol } from '../../../actors/sampler/partition-protocol.js';
 import { connectNats, natsConnectionOptions } from '../../../runtime/nats-connect.js';
 import { finish, launchedSpec, synthGraphFixture } from '../../helpers/launched-job.js';
@@ -125,6 +129,35 @@ describe('per-role NATS permissions', () => {
     expect(allowed).toContain(`weft.${JOB}.sampler.*.maxDegrees`);
     expect(allowed).not.toContain(`weft.${JOB}.sampler.*.fetch`);
   });
+});
+
+describe('an ask the server refuses to carry', () => {
+  it('fails at once as permission denied, and is not retried', async () => {
+    const transport = await NatsTransport.connect({
+      config: { servers: server.url, ...rolePrefixes(JOB, 'sampler'), ...creds.sampler },
+      logger: silentLogger,
+    });
+    try {
+      const ps = { job: JOB, role: 'ps', index: 0 };
+      const t0 = Date.now();
+      let attempts = 0;
+      const error = await retrying('push', () => {
+        attempts++;
+        return transport.ask(undefined, ps, 'push', { g: 1 }, 30_000);
+      }).then(
+        () => 'answered',
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(PermissionDeniedError);
+      expect((error as PermissionDeniedError).subject).toBe(`weft.${JOB}.ps.0.push`);
+      expect((error as Error).message).toMatch(/may not publish to "weft\.perm\.ps\.0\.push"/);
+      expect(attempts).toBe(1);
+      // Refused by the server's reply, not by the ask's 30 s timeout.
+      expect(Date.now() - t0).toBeLessThan(20_000);
+    } finally {
+      await transport.close();
+    }
+  }, 60_000);
 });
 
 const { tmp, graphDir } = synthGraphFixture('weft-perm-launch-', { seed: 5 });
