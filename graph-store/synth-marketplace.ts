@@ -9,6 +9,7 @@ import { finishSynthGraph, type SynthWriteOptions } from './synth-output.js';
 import { writeGraphDir } from './graph-writer.js';
 import type { GraphManifest, ManifestEdgeType, ManifestNodeType } from './manifest.js';
 import { TypedMarketplaceFeatures, typedFeatureColumns } from './marketplace-typed-features.js';
+import { memberProfileLatent } from './marketplace-member-content.js';
 import { Xoshiro128Float } from '../runtime/prng.js';
 import { sortRows, type CsrArrays } from './row-sort.js';
 import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from './types.js';
@@ -46,6 +47,13 @@ export interface MarketplaceOptions {
    * same projection into the same featureDim columns, a type marker in the first four.
    */
   typedFeatures?: boolean;
+  /**
+   * Members' features as a profile text embedding would carry them (0 = off, the default): their
+   * industry, title (industry × seniority) and skills, at this signal-to-noise ratio of standard
+   * deviations (`graph-store/marketplace-member-content.ts`). Off, a member's features are a weak
+   * quarter-variance industry signal and its seniority in noise.
+   */
+  memberContent?: number;
   seed: number;
 }
 
@@ -69,6 +77,7 @@ export function marketplaceSizes(
     viewsPerMember: o.viewsPerMember ?? 0,
     dismissalsPerMember: o.dismissalsPerMember ?? 0,
     typedFeatures: o.typedFeatures ?? false,
+    memberContent: o.memberContent ?? 0,
   };
 }
 
@@ -128,6 +137,10 @@ function checkOptions(s: ReturnType<typeof marketplaceSizes>): void {
   ] as const)
     if (!(v >= 0 && v <= 1))
       throw new ConfigError(`must be a share in [0, 1], got ${v}`, { field: k });
+  if (!(s.memberContent >= 0 && s.memberContent <= 100))
+    throw new ConfigError(`must be a signal-to-noise ratio in [0, 100], got ${s.memberContent}`, {
+      field: '--member-content',
+    });
   if (s.members + s.jobs + s.skills + s.companies >= 2 ** 32 - 1)
     throw new ConfigError('more than 2^32 - 2 nodes in total', { field: '--members' });
 }
@@ -498,7 +511,7 @@ function latentsOf(
   const rngLatent = new Xoshiro128Float(o.seed, 20);
   const seniorityAxis = new Float32Array(K);
   for (let k = 0; k < K; k++) seniorityAxis[k] = rngLatent.normal() * 0.5;
-  const memberLatent = new Float32Array(M * K);
+  let memberLatent: Float32Array = new Float32Array(M * K);
   for (let m = 0; m < M; m++) {
     const c = members.memberIndustry[m] * K;
     for (let k = 0; k < K; k++)
@@ -507,6 +520,20 @@ function latentsOf(
         (members.seniority[m] - 1.5) * seniorityAxis[k] +
         rngLatent.normal();
   }
+  // Drawn above all the same, so the other types' factors do not move when content is on.
+  if (s.memberContent > 0)
+    memberLatent = memberProfileLatent({
+      seed: o.seed,
+      strength: s.memberContent,
+      latentDim: K,
+      industries: s.industries,
+      memberIndustry: members.memberIndustry,
+      seniority: members.seniority,
+      hasSkill: members.hasSkill,
+      skillOffset: offsets[2],
+      skillLatent,
+      centroid,
+    });
   const jobLatent = new Float32Array(J * K);
   for (let j = 0; j < J; j++) {
     const lo = requires.indptr[j];
@@ -696,6 +723,7 @@ export async function synthMarketplace(
       viewsPerMember,
       dismissalsPerMember,
       typedFeatures,
+      memberContent,
       ...sizes
     } = g.sizes;
     // The planted signals appear in the provenance only when on: older graphs stay byte-identical.
@@ -705,6 +733,7 @@ export async function synthMarketplace(
       ...(viewsPerMember ? { viewsPerMember } : {}),
       ...(dismissalsPerMember ? { dismissalsPerMember } : {}),
       ...(typedFeatures ? { typedFeatures } : {}),
+      ...(memberContent ? { memberContent } : {}),
     };
     const m = baseManifest(nodeTypes, edgeTypes, {
       generator: 'weft graph synth',

@@ -81,6 +81,8 @@ marketplace (members, jobs, skills, companies; every relation with its reverse):
   [--dismissals-per-member X] mean jobs a member dismissed, all in one industry it dislikes:
                         relation 'dismissed', anti-related (default 0)
   [--typed-features]    each node type its own feature space and columns (widths D, D, D/2, D/4)
+  [--member-content S]  members' features like a profile text embedding: industry, title and
+                        skills at signal-to-noise S (std over std; 0 = off, the default)
 common:
   --seed S              (default 1)
   --feature-dtype T     float32 | float16 | int8 (default float32)
@@ -278,6 +280,7 @@ async function synth(argv: string[]): Promise<number> {
       ...valueFlags('members jobs skills companies applications-per-member'),
       ...valueFlags('skills-per-member skills-per-job feature-dtype partitions out'),
       ...valueFlags('cold-members intent-drift views-per-member dismissals-per-member'),
+      ...valueFlags('member-content'),
       ...switchFlags('force json typed-features'),
     },
     SYNTH_USAGE,
@@ -327,6 +330,7 @@ async function synth(argv: string[]): Promise<number> {
           viewsPerMember: numFlag(s('views-per-member'), '--views-per-member'),
           dismissalsPerMember: numFlag(s('dismissals-per-member'), '--dismissals-per-member'),
           typedFeatures: v['typed-features'] === true,
+          memberContent: numFlag(s('member-content'), '--member-content'),
           seed,
         },
         out,
