@@ -384,12 +384,16 @@ own first activity (docs/densification.md).
   --relation REL         name of the added relation (default similar)
   --low-percentile P     (default 30)
   --high-percentile P    (default 90)
+  --degree-relations R[,R]  relations whose out-edges the degree counts, e.g. applied (default:
+                         every relation out of the node)
   --k K                  edges per low-degree node (default 50)
   --features input|FILE  the graph's node features, or a .npy of embeddings (default input)
   --index auto|hnsw|exact  nearest-neighbour search; auto: exact on small graphs (default auto)
   --recall-sample N      queries checked against exact search when HNSW is used (default 200)
   --ef-search N          HNSW search breadth (default 128)
   --seed S               (default 1)
+  --edge-time neighbour|both  an added edge's time on a temporal graph: the neighbour's first
+                         activity, or the later of both ends' (default neighbour)
   --force                replace DIR2 if it exists
   --json                 print the report as JSON`;
 
