@@ -32,6 +32,8 @@ function main(g: SharedGraph): void {
   const nodes = new Int32Array(64);
   const scores = new Float64Array(64);
   const tally = { cold: 0, simIndustry: 0, simN: 0, simJobs: 0, pprIndustry: 0, pprN: 0 };
+  // Cold members with similar edges at all, and with some drawn before their last application.
+  const reach = { densified: 0, visibleAtLast: 0 };
   const rand = { industry: 0, jobs: 0, n: 0 };
   const jobsOf = (m: number) => new Set(out(g, m, applied).map((e) => e.u));
   let seed = 12345;
@@ -42,7 +44,11 @@ function main(g: SharedGraph): void {
     tally.cold++;
     const mine = new Set(apps.map((e) => e.u));
     const shares = (u: number) => [...jobsOf(u)].some((j) => mine.has(j));
-    for (const { u } of out(g, m, similar)) {
+    const last = Math.max(...apps.map((e) => e.t));
+    const sims = out(g, m, similar);
+    if (sims.length > 0) reach.densified++;
+    if (sims.some((e) => e.t < last)) reach.visibleAtLast++;
+    for (const { u } of sims) {
       tally.simN++;
       if (labels[u] === labels[m]) tally.simIndustry++;
       if (shares(u)) tally.simJobs++;
@@ -54,7 +60,6 @@ function main(g: SharedGraph): void {
       if (shares(u)) rand.jobs++;
     }
     // PPR members before the cold member's last application (the one a test pair would hold out).
-    const last = Math.max(...apps.map((e) => e.t));
     const c = push.topK(m, 64, nodes, scores, last);
     let taken = 0;
     for (let q = 0; q < c && taken < K; q++) {
@@ -70,6 +75,8 @@ function main(g: SharedGraph): void {
     JSON.stringify(
       {
         coldMembers: tally.cold,
+        coldWithSimilarEdges: pct(reach.densified, tally.cold),
+        coldWithSimilarBeforeLastApplication: pct(reach.visibleAtLast, tally.cold),
         similarEdgesOfCold: tally.simN,
         similarSameIndustry: pct(tally.simIndustry, tally.simN),
         similarSharesAJob: pct(tally.simJobs, tally.simN),
