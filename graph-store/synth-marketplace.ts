@@ -278,22 +278,38 @@ function drawWorld(o: MarketplaceOptions, s: Sizes) {
 }
 type World = ReturnType<typeof drawWorld>;
 
+/**
+ * Distinct skills per row (a job's required, a member's listed): a log-normal count, each skill from
+ * the row's industry with probability `inIndustry`, else from anywhere, by popularity.
+ */
+function skillRows(
+  skills: Catalog,
+  industryOf: Uint8Array,
+  rng: Xoshiro128Float,
+  c: { mean: number; sigma: number; max: number; inIndustry: number },
+): CsrArrays {
+  const csr = rowsOf(industryOf.length, () => spreadCount(rng, c.mean, c.sigma, c.max));
+  for (let r = 0; r < industryOf.length; r++) {
+    const lo = csr.indptr[r];
+    const ind = industryOf[r];
+    distinctRow(csr.indices, lo, csr.indptr[r + 1] - lo, () =>
+      rng.next() < c.inIndustry ? skills.inIndustry(rng, ind) : skills.anywhere(rng),
+    );
+  }
+  return csr;
+}
+
 /** Jobs: posted by a company (big companies post more), in its industry, at a time in the window. */
 function drawJobs(o: MarketplaceOptions, s: Sizes, w: World, offsets: number[]) {
   const { jobs: J, skills: S, industries: I } = s;
   const rngJob = new Xoshiro128Float(o.seed, 15);
   const jobCompany = new Uint32Array(J);
   const jobPosted = new Float64Array(J);
-  const postedBy = {
-    numRows: J,
-    indptr: allocOffsets(J, J),
-    indices: new Uint32Array(J),
-  } as CsrArrays;
+  const postedBy = oneEdgeRows(J);
   for (let j = 0; j < J; j++) {
     const c = w.companies.anywhere(rngJob);
     jobCompany[j] = c;
     jobPosted[j] = START_S + Math.floor(rngJob.next() * POSTING_WINDOW_S);
-    postedBy.indptr[j + 1] = j + 1;
     postedBy.indices[j] = offsets[3] + c;
   }
   // Job popularity (who gets applications) by Zipf rank inside the job's industry.
@@ -301,15 +317,12 @@ function drawJobs(o: MarketplaceOptions, s: Sizes, w: World, offsets: number[]) 
   for (let j = 0; j < J; j++) jobIndustry[j] = w.companies.industryOf[jobCompany[j]];
   const popularity = new Catalog(jobIndustry, I, 0.8, new Xoshiro128Float(o.seed, 16));
 
-  const maxJobSkills = Math.min(20, S);
-  const requires = rowsOf(J, () => spreadCount(rngJob, s.skillsPerJob, 0.4, maxJobSkills));
-  for (let j = 0; j < J; j++) {
-    const lo = requires.indptr[j];
-    const ind = jobIndustry[j];
-    distinctRow(requires.indices, lo, requires.indptr[j + 1] - lo, () =>
-      rngJob.next() < 0.85 ? w.skills.inIndustry(rngJob, ind) : w.skills.anywhere(rngJob),
-    );
-  }
+  const requires = skillRows(w.skills, jobIndustry, rngJob, {
+    mean: s.skillsPerJob,
+    sigma: 0.4,
+    max: Math.min(20, S),
+    inIndustry: 0.85,
+  });
   return { jobPosted, postedBy, popularity, requires };
 }
 type Jobs = ReturnType<typeof drawJobs>;
@@ -320,11 +333,7 @@ function drawMembers(o: MarketplaceOptions, s: Sizes, w: World, offsets: number[
   const rngMember = new Xoshiro128Float(o.seed, 17);
   const memberIndustry = new Uint8Array(M);
   const seniority = new Uint8Array(M);
-  const worksAt = {
-    numRows: M,
-    indptr: allocOffsets(M, M),
-    indices: new Uint32Array(M),
-  } as CsrArrays;
+  const worksAt = oneEdgeRows(M);
   for (let m = 0; m < M; m++) {
     const ind = w.industryTable.sample(rngMember, 0, I);
     memberIndustry[m] = ind;
@@ -333,18 +342,14 @@ function drawMembers(o: MarketplaceOptions, s: Sizes, w: World, offsets: number[
       rngMember.next() < 0.85
         ? w.companies.inIndustry(rngMember, ind)
         : w.companies.anywhere(rngMember);
-    worksAt.indptr[m + 1] = m + 1;
     worksAt.indices[m] = offsets[3] + c;
   }
-  const maxMemberSkills = Math.min(40, S);
-  const hasSkill = rowsOf(M, () => spreadCount(rngMember, s.skillsPerMember, 0.5, maxMemberSkills));
-  for (let m = 0; m < M; m++) {
-    const lo = hasSkill.indptr[m];
-    const ind = memberIndustry[m];
-    distinctRow(hasSkill.indices, lo, hasSkill.indptr[m + 1] - lo, () =>
-      rngMember.next() < 0.8 ? w.skills.inIndustry(rngMember, ind) : w.skills.anywhere(rngMember),
-    );
-  }
+  const hasSkill = skillRows(w.skills, memberIndustry, rngMember, {
+    mean: s.skillsPerMember,
+    sigma: 0.5,
+    max: Math.min(40, S),
+    inIndustry: 0.8,
+  });
   return { memberIndustry, seniority, worksAt, hasSkill };
 }
 type Members = ReturnType<typeof drawMembers>;
@@ -618,6 +623,11 @@ function drawFeedback(
     jobs.popularity.inIndustry(rngDismiss, disliked[m]),
   );
   return out;
+}
+
+/** Rows of one edge each (a job's company, a member's employer), targets filled by the caller. */
+function oneEdgeRows(rows: number): CsrArrays {
+  return rowsOf(rows, () => 1);
 }
 
 function rowsOf(rows: number, degree: (row: number) => number): CsrArrays {
