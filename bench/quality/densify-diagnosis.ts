@@ -100,6 +100,13 @@ function main(g: SharedGraph): void {
       if (labels[u] === labels[m]) tally.pprIndustry++;
     }
   }
+  printReport(tally, reach, lastJob, rand);
+}
+
+type Counts = Record<string, number>;
+
+/** The shares, as printed JSON. */
+function printReport(tally: Counts, reach: Counts, lastJob: Counts, rand: Counts): void {
   const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)} %`;
   console.log(
     JSON.stringify(
