@@ -113,6 +113,15 @@ export const JOB_FIELDS = {
       100000,
     ),
     efSearch: int(128, 'HNSW search breadth (at least k is used).', 1, 100000),
+    degreeRelations: str(
+      '',
+      "Relations whose out-edges the degree percentiles count, comma-separated names (e.g. 'applied'): the interactions a cold start lacks; '' = every relation out of the node.",
+    ),
+    edgeTime: oneOf(
+      'neighbour',
+      ['neighbour', 'both'] as const,
+      "On a temporal graph, the time an added edge u→v carries: neighbour: v's first activity, so the temporal sampler shows u its content neighbours from its own first interaction on; both: the later of u's and v's first activities (hidden from u's first interaction).",
+    ),
   },
   model: {
     encoder: oneOf(

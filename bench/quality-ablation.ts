@@ -165,6 +165,9 @@ export async function runRow(
     const m: Record<string, number> = { train_s: r.duration_s };
     for (const k of QUALITY_METRICS) if (k !== 'train_s') m[k] = r.test[k] ?? NaN;
     for (const k of EXACT_METRICS) if (r.test[k] !== undefined) m[k] = r.test[k];
+    // Validation figures too, so options can be chosen without looking at the test split.
+    for (const k of [...QUALITY_METRICS, ...EXACT_METRICS])
+      if (r.val[k] !== undefined) m[`val_${k}`] = r.val[k];
     runs.push(m);
   }
   const keys = Object.keys(runs[0]);

@@ -5,6 +5,9 @@ import { DEFAULT_HNSW } from './hnsw-neighbours.js';
 
 export type DensifyIndex = 'auto' | 'hnsw' | 'exact';
 export const DENSIFY_INDEXES: readonly DensifyIndex[] = ['auto', 'hnsw', 'exact'];
+/** An added edge's time: its high node's first activity, or the later of both ends' (docs/densification.md). */
+export type DensifyEdgeTime = 'neighbour' | 'both';
+export const DENSIFY_EDGE_TIMES: readonly DensifyEdgeTime[] = ['neighbour', 'both'];
 
 export interface DensifyOptions {
   /** Node type whose low out-degree nodes get new edges ('' = the graph's only type). */
@@ -13,6 +16,8 @@ export interface DensifyOptions {
   relation: string;
   /** Nodes with out-degree at or below this percentile of their type's out-degrees get edges. */
   lowPercentile: number;
+  /** Relations whose out-edges the degree counts, comma-separated ('' = every relation). */
+  degreeRelations: string;
   /** ... to nodes with out-degree at or above this percentile. */
   highPercentile: number;
   /** Edges added per low-degree node (fewer where fewer nodes are allowed by the time rule). */
@@ -27,12 +32,15 @@ export interface DensifyOptions {
   efSearch: number;
   /** Seed of the HNSW build and the recall sample. */
   seed: number;
+  /** Time an added edge carries on a temporal graph. */
+  edgeTime: DensifyEdgeTime;
 }
 
 export const DEFAULT_DENSIFY: DensifyOptions = {
   nodeType: '',
   relation: 'similar',
   lowPercentile: 30,
+  degreeRelations: '',
   highPercentile: 90,
   k: 50,
   features: 'input',
@@ -40,6 +48,7 @@ export const DEFAULT_DENSIFY: DensifyOptions = {
   recallSample: 200,
   efSearch: DEFAULT_HNSW.efSearch,
   seed: 1,
+  edgeTime: 'neighbour',
 };
 
 /** Query-base pairs up to which `index: auto` searches exactly (about 20 s of 32-wide dot products on a loaded core; measured in bench/NOTES.md). */
@@ -84,6 +93,10 @@ export function checkDensifyOptions(o: DensifyOptions, field: DensifyFieldNames)
   if (!DENSIFY_INDEXES.includes(o.index))
     throw new ConfigError(`must be one of ${DENSIFY_INDEXES.join(', ')}, got '${o.index}'`, {
       field: field.index,
+    });
+  if (!DENSIFY_EDGE_TIMES.includes(o.edgeTime))
+    throw new ConfigError(`must be one of ${DENSIFY_EDGE_TIMES.join(', ')}, got '${o.edgeTime}'`, {
+      field: field.edgeTime,
     });
   if (o.features === '')
     throw new ConfigError("must be 'input' or a .npy file of embeddings", {

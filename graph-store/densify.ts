@@ -7,6 +7,7 @@ import { allocOffsets } from './csr-builder.js';
 import {
   AUTO_EXACT_PAIRS,
   checkDensifyOptions,
+  type DensifyEdgeTime,
   type DensifyFieldNames,
   type DensifyOptions,
 } from './densify-options.js';
@@ -41,8 +42,11 @@ export interface DensifyReport {
   seconds: number;
 }
 
-/** Out-degree (over every relation) and first activity time (0: none timed) of one type's nodes. */
-function degreesAndTimes(g: SharedGraph, offset: number, count: number) {
+/**
+ * Out-degree over the counted edge types (all when `counted` is undefined) and first activity time
+ * (over every timed relation; 0: none) of one type's nodes.
+ */
+function degreesAndTimes(g: SharedGraph, offset: number, count: number, counted?: boolean[]) {
   const { indptr, timestamps, edgeType } = g.csr;
   const timed = g.edgeTypes.map((e) => e.hasTimestamps);
   const degree = new Float64Array(count);
@@ -50,7 +54,8 @@ function degreesAndTimes(g: SharedGraph, offset: number, count: number) {
   for (let i = 0; i < count; i++) {
     const lo = indptr[offset + i];
     const hi = indptr[offset + i + 1];
-    degree[i] = hi - lo;
+    if (!counted) degree[i] = hi - lo;
+    else for (let e = lo; e < hi; e++) if (counted[edgeType ? edgeType[e] : 0]) degree[i]++;
     if (!timestamps) continue;
     let t = Infinity;
     for (let e = lo; e < hi; e++)
@@ -59,6 +64,27 @@ function degreesAndTimes(g: SharedGraph, offset: number, count: number) {
   }
   const temporal = timestamps !== undefined && timed.some((x) => x);
   return { degree, first, temporal };
+}
+
+/**
+ * The edge types `degreeRelations` names (a relation's name, or its full src__rel__dst), as a mask
+ * over the graph's edge types; undefined when it is empty (every relation counts).
+ */
+function countedTypes(g: SharedGraph, names: string, field: string): boolean[] | undefined {
+  if (names.trim() === '') return undefined;
+  const counted = g.edgeTypes.map(() => false);
+  for (const name of names.split(',').map((x) => x.trim())) {
+    const hit = g.edgeTypes.filter(
+      (e) => e.rel === name || `${e.src}__${e.rel}__${e.dst}` === name,
+    );
+    if (hit.length === 0)
+      throw new ConfigError(
+        `unknown relation '${name}'; the graph has ${g.edgeTypes.map((e) => e.rel).join(', ')}`,
+        { field },
+      );
+    for (const e of hit) counted[e.id] = true;
+  }
+  return counted;
 }
 
 /** Nearest-rank percentile of the values (p in [0, 100]). */
@@ -71,8 +97,8 @@ export function percentileOf(values: Float64Array, p: number): number {
 /**
  * The time rule: a low-degree node u whose first timed activity is at t(u) may link to v only when
  * t(v) <= t(u), i.e. v existed when u appeared; a node with no timed activity has t = 0 and, as u, may
- * link to any v. The edge's timestamp is max(t(u), t(v)): the temporal sampler sees it only after both
- * ends existed.
+ * link to any v. The edge's timestamp (`edgeTimeOf`) is t(v) by default: the similarity is of u's
+ * content, which u has before it first acts, so the edge may serve that first interaction.
  */
 export function mayLink(tu: number, tv: number): boolean {
   return tu === 0 || tv <= tu;
@@ -128,6 +154,11 @@ function searchWithRecall(s: NeighbourSearch, o: DensifyOptions, field: string) 
   return { lists, used: 'hnsw' as const, recall, sampled: n };
 }
 
+/** An added edge's time from its ends' first activities (edgeTime 'both': the later of the two). */
+export function edgeTimeOf(rule: DensifyEdgeTime, tu: number, tv: number): number {
+  return rule === 'both' ? Math.max(tu, tv) : tv;
+}
+
 /** The added relation's rows: k edges per low node (global ids), timestamped on a temporal graph. */
 function relationOf(
   lists: NeighbourLists,
@@ -135,7 +166,7 @@ function relationOf(
   high: Int32Array,
   count: number,
   offset: number,
-  time: { first: Float64Array; temporal: boolean },
+  time: { first: Float64Array; temporal: boolean; rule: DensifyEdgeTime },
 ): CsrArrays {
   const deg = new Uint32Array(count);
   for (let q = 0; q < low.length; q++) deg[low[q]] = lists.count[q];
@@ -151,7 +182,7 @@ function relationOf(
       const v = high[lists.rows[q * lists.k + j]];
       const e = indptr[u] + j;
       indices[e] = offset + v;
-      if (timestamps) timestamps[e] = Math.max(time.first[u], time.first[v]);
+      if (timestamps) timestamps[e] = edgeTimeOf(time.rule, time.first[u], time.first[v]);
     }
   }
   const csr: CsrArrays = { numRows: count, indptr, indices, timestamps };
@@ -176,7 +207,8 @@ export function densifyInMemory(g: SharedGraph, o: DensifyOptions, field: Densif
   checkDensifyOptions(o, field);
   const type = pickType(g, o.nodeType, field.nodeType);
   const { offset, count } = type;
-  const { degree, first, temporal } = degreesAndTimes(g, offset, count);
+  const counted = countedTypes(g, o.degreeRelations, field.degreeRelations);
+  const { degree, first, temporal } = degreesAndTimes(g, offset, count, counted);
   const lowMax = percentileOf(degree, o.lowPercentile);
   const highMin = percentileOf(degree, o.highPercentile);
   const pick = (ok: (d: number) => boolean): Int32Array => {
@@ -203,7 +235,11 @@ export function densifyInMemory(g: SharedGraph, o: DensifyOptions, field: Densif
     allowed: temporal ? (q, b) => mayLink(first[low[q]], first[high[b]]) : undefined,
   };
   const found = searchWithRecall(search, o, field.index);
-  const csr = relationOf(found.lists, low, high, count, offset, { first, temporal });
+  const csr = relationOf(found.lists, low, high, count, offset, {
+    first,
+    temporal,
+    rule: o.edgeTime,
+  });
   let shortLists = 0;
   for (const c of found.lists.count) if (c < o.k) shortLists++;
   const report: DensifyReport = {

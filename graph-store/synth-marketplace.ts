@@ -9,6 +9,7 @@ import { finishSynthGraph, type SynthWriteOptions } from './synth-output.js';
 import { writeGraphDir } from './graph-writer.js';
 import type { GraphManifest, ManifestEdgeType, ManifestNodeType } from './manifest.js';
 import { TypedMarketplaceFeatures, typedFeatureColumns } from './marketplace-typed-features.js';
+import { memberProfileLatent } from './marketplace-member-content.js';
 import { Xoshiro128Float } from '../runtime/prng.js';
 import { sortRows, type CsrArrays } from './row-sort.js';
 import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from './types.js';
@@ -46,6 +47,13 @@ export interface MarketplaceOptions {
    * same projection into the same featureDim columns, a type marker in the first four.
    */
   typedFeatures?: boolean;
+  /**
+   * Members' features as a profile text embedding would carry them (0 = off, the default): their
+   * industry, title (industry × seniority) and skills, at this signal-to-noise ratio of standard
+   * deviations (`graph-store/marketplace-member-content.ts`). Off, a member's features are a weak
+   * quarter-variance industry signal and its seniority in noise.
+   */
+  memberContent?: number;
   seed: number;
 }
 
@@ -69,6 +77,7 @@ export function marketplaceSizes(
     viewsPerMember: o.viewsPerMember ?? 0,
     dismissalsPerMember: o.dismissalsPerMember ?? 0,
     typedFeatures: o.typedFeatures ?? false,
+    memberContent: o.memberContent ?? 0,
   };
 }
 
@@ -128,6 +137,10 @@ function checkOptions(s: ReturnType<typeof marketplaceSizes>): void {
   ] as const)
     if (!(v >= 0 && v <= 1))
       throw new ConfigError(`must be a share in [0, 1], got ${v}`, { field: k });
+  if (!(s.memberContent >= 0 && s.memberContent <= 100))
+    throw new ConfigError(`must be a signal-to-noise ratio in [0, 100], got ${s.memberContent}`, {
+      field: '--member-content',
+    });
   if (s.members + s.jobs + s.skills + s.companies >= 2 ** 32 - 1)
     throw new ConfigError('more than 2^32 - 2 nodes in total', { field: '--members' });
 }
@@ -265,22 +278,38 @@ function drawWorld(o: MarketplaceOptions, s: Sizes) {
 }
 type World = ReturnType<typeof drawWorld>;
 
+/**
+ * Distinct skills per row (a job's required, a member's listed): a log-normal count, each skill from
+ * the row's industry with probability `inIndustry`, else from anywhere, by popularity.
+ */
+function skillRows(
+  skills: Catalog,
+  industryOf: Uint8Array,
+  rng: Xoshiro128Float,
+  c: { mean: number; sigma: number; max: number; inIndustry: number },
+): CsrArrays {
+  const csr = rowsOf(industryOf.length, () => spreadCount(rng, c.mean, c.sigma, c.max));
+  for (let r = 0; r < industryOf.length; r++) {
+    const lo = csr.indptr[r];
+    const ind = industryOf[r];
+    distinctRow(csr.indices, lo, csr.indptr[r + 1] - lo, () =>
+      rng.next() < c.inIndustry ? skills.inIndustry(rng, ind) : skills.anywhere(rng),
+    );
+  }
+  return csr;
+}
+
 /** Jobs: posted by a company (big companies post more), in its industry, at a time in the window. */
 function drawJobs(o: MarketplaceOptions, s: Sizes, w: World, offsets: number[]) {
   const { jobs: J, skills: S, industries: I } = s;
   const rngJob = new Xoshiro128Float(o.seed, 15);
   const jobCompany = new Uint32Array(J);
   const jobPosted = new Float64Array(J);
-  const postedBy = {
-    numRows: J,
-    indptr: allocOffsets(J, J),
-    indices: new Uint32Array(J),
-  } as CsrArrays;
+  const postedBy = oneEdgeRows(J);
   for (let j = 0; j < J; j++) {
     const c = w.companies.anywhere(rngJob);
     jobCompany[j] = c;
     jobPosted[j] = START_S + Math.floor(rngJob.next() * POSTING_WINDOW_S);
-    postedBy.indptr[j + 1] = j + 1;
     postedBy.indices[j] = offsets[3] + c;
   }
   // Job popularity (who gets applications) by Zipf rank inside the job's industry.
@@ -288,15 +317,12 @@ function drawJobs(o: MarketplaceOptions, s: Sizes, w: World, offsets: number[]) 
   for (let j = 0; j < J; j++) jobIndustry[j] = w.companies.industryOf[jobCompany[j]];
   const popularity = new Catalog(jobIndustry, I, 0.8, new Xoshiro128Float(o.seed, 16));
 
-  const maxJobSkills = Math.min(20, S);
-  const requires = rowsOf(J, () => spreadCount(rngJob, s.skillsPerJob, 0.4, maxJobSkills));
-  for (let j = 0; j < J; j++) {
-    const lo = requires.indptr[j];
-    const ind = jobIndustry[j];
-    distinctRow(requires.indices, lo, requires.indptr[j + 1] - lo, () =>
-      rngJob.next() < 0.85 ? w.skills.inIndustry(rngJob, ind) : w.skills.anywhere(rngJob),
-    );
-  }
+  const requires = skillRows(w.skills, jobIndustry, rngJob, {
+    mean: s.skillsPerJob,
+    sigma: 0.4,
+    max: Math.min(20, S),
+    inIndustry: 0.85,
+  });
   return { jobPosted, postedBy, popularity, requires };
 }
 type Jobs = ReturnType<typeof drawJobs>;
@@ -307,11 +333,7 @@ function drawMembers(o: MarketplaceOptions, s: Sizes, w: World, offsets: number[
   const rngMember = new Xoshiro128Float(o.seed, 17);
   const memberIndustry = new Uint8Array(M);
   const seniority = new Uint8Array(M);
-  const worksAt = {
-    numRows: M,
-    indptr: allocOffsets(M, M),
-    indices: new Uint32Array(M),
-  } as CsrArrays;
+  const worksAt = oneEdgeRows(M);
   for (let m = 0; m < M; m++) {
     const ind = w.industryTable.sample(rngMember, 0, I);
     memberIndustry[m] = ind;
@@ -320,18 +342,14 @@ function drawMembers(o: MarketplaceOptions, s: Sizes, w: World, offsets: number[
       rngMember.next() < 0.85
         ? w.companies.inIndustry(rngMember, ind)
         : w.companies.anywhere(rngMember);
-    worksAt.indptr[m + 1] = m + 1;
     worksAt.indices[m] = offsets[3] + c;
   }
-  const maxMemberSkills = Math.min(40, S);
-  const hasSkill = rowsOf(M, () => spreadCount(rngMember, s.skillsPerMember, 0.5, maxMemberSkills));
-  for (let m = 0; m < M; m++) {
-    const lo = hasSkill.indptr[m];
-    const ind = memberIndustry[m];
-    distinctRow(hasSkill.indices, lo, hasSkill.indptr[m + 1] - lo, () =>
-      rngMember.next() < 0.8 ? w.skills.inIndustry(rngMember, ind) : w.skills.anywhere(rngMember),
-    );
-  }
+  const hasSkill = skillRows(w.skills, memberIndustry, rngMember, {
+    mean: s.skillsPerMember,
+    sigma: 0.5,
+    max: Math.min(40, S),
+    inIndustry: 0.8,
+  });
   return { memberIndustry, seniority, worksAt, hasSkill };
 }
 type Members = ReturnType<typeof drawMembers>;
@@ -498,7 +516,7 @@ function latentsOf(
   const rngLatent = new Xoshiro128Float(o.seed, 20);
   const seniorityAxis = new Float32Array(K);
   for (let k = 0; k < K; k++) seniorityAxis[k] = rngLatent.normal() * 0.5;
-  const memberLatent = new Float32Array(M * K);
+  let memberLatent: Float32Array = new Float32Array(M * K);
   for (let m = 0; m < M; m++) {
     const c = members.memberIndustry[m] * K;
     for (let k = 0; k < K; k++)
@@ -507,6 +525,20 @@ function latentsOf(
         (members.seniority[m] - 1.5) * seniorityAxis[k] +
         rngLatent.normal();
   }
+  // Drawn above all the same, so the other types' factors do not move when content is on.
+  if (s.memberContent > 0)
+    memberLatent = memberProfileLatent({
+      seed: o.seed,
+      strength: s.memberContent,
+      latentDim: K,
+      industries: s.industries,
+      memberIndustry: members.memberIndustry,
+      seniority: members.seniority,
+      hasSkill: members.hasSkill,
+      skillOffset: offsets[2],
+      skillLatent,
+      centroid,
+    });
   const jobLatent = new Float32Array(J * K);
   for (let j = 0; j < J; j++) {
     const lo = requires.indptr[j];
@@ -591,6 +623,11 @@ function drawFeedback(
     jobs.popularity.inIndustry(rngDismiss, disliked[m]),
   );
   return out;
+}
+
+/** Rows of one edge each (a job's company, a member's employer), targets filled by the caller. */
+function oneEdgeRows(rows: number): CsrArrays {
+  return rowsOf(rows, () => 1);
 }
 
 function rowsOf(rows: number, degree: (row: number) => number): CsrArrays {
@@ -696,6 +733,7 @@ export async function synthMarketplace(
       viewsPerMember,
       dismissalsPerMember,
       typedFeatures,
+      memberContent,
       ...sizes
     } = g.sizes;
     // The planted signals appear in the provenance only when on: older graphs stay byte-identical.
@@ -705,6 +743,7 @@ export async function synthMarketplace(
       ...(viewsPerMember ? { viewsPerMember } : {}),
       ...(dismissalsPerMember ? { dismissalsPerMember } : {}),
       ...(typedFeatures ? { typedFeatures } : {}),
+      ...(memberContent ? { memberContent } : {}),
     };
     const m = baseManifest(nodeTypes, edgeTypes, {
       generator: 'weft graph synth',

@@ -23,6 +23,33 @@ function out(g: SharedGraph, v: number, type: number): { u: number; t: number }[
   return r;
 }
 
+/** Jobs two hops from m (first relation, then second), over edges before `before` where timed. */
+function twoHop(g: SharedGraph, m: number, first: number, second: number, before: number) {
+  const jobs = new Set<number>();
+  for (const a of out(g, m, first))
+    if (a.t < before || a.t === 0)
+      for (const b of out(g, a.u, second)) if (b.t < before || b.t === 0) jobs.add(b.u);
+  return jobs;
+}
+
+/**
+ * Whether a cold member's last application is among the jobs its own skills reach (skill → jobs
+ * requiring it) or its similar members applied to before it, and how many jobs each reaches: what
+ * the similar relation adds to what the member's own profile edges already give.
+ */
+function lastJobReach(g: SharedGraph, m: number, apps: { u: number; t: number }[]) {
+  const last = apps.reduce((a, b) => (b.t > a.t ? b : a));
+  const bySkills = twoHop(g, m, typeOf(g, 'has_skill'), typeOf(g, 'rev_requires'), last.t);
+  const bySimilar = twoHop(g, m, typeOf(g, 'similar'), typeOf(g, 'applied'), last.t);
+  return {
+    skills: bySkills.has(last.u) ? 1 : 0,
+    skillJobs: bySkills.size,
+    similar: bySimilar.has(last.u) ? 1 : 0,
+    similarJobs: bySimilar.size,
+    similarOnly: bySimilar.has(last.u) && !bySkills.has(last.u) ? 1 : 0,
+  };
+}
+
 function main(g: SharedGraph): void {
   const members = g.nodeTypes.find((n) => n.name === 'member')!;
   const labels = g.labels!;
@@ -32,6 +59,9 @@ function main(g: SharedGraph): void {
   const nodes = new Int32Array(64);
   const scores = new Float64Array(64);
   const tally = { cold: 0, simIndustry: 0, simN: 0, simJobs: 0, pprIndustry: 0, pprN: 0 };
+  // Cold members with similar edges at all, and with some drawn before their last application.
+  const reach = { densified: 0, visibleAtLast: 0 };
+  const lastJob = { skills: 0, skillJobs: 0, similar: 0, similarJobs: 0, similarOnly: 0 };
   const rand = { industry: 0, jobs: 0, n: 0 };
   const jobsOf = (m: number) => new Set(out(g, m, applied).map((e) => e.u));
   let seed = 12345;
@@ -42,7 +72,13 @@ function main(g: SharedGraph): void {
     tally.cold++;
     const mine = new Set(apps.map((e) => e.u));
     const shares = (u: number) => [...jobsOf(u)].some((j) => mine.has(j));
-    for (const { u } of out(g, m, similar)) {
+    const last = Math.max(...apps.map((e) => e.t));
+    const sims = out(g, m, similar);
+    if (sims.length > 0) reach.densified++;
+    if (sims.some((e) => e.t < last)) reach.visibleAtLast++;
+    const r = lastJobReach(g, m, apps);
+    for (const k of Object.keys(lastJob) as (keyof typeof lastJob)[]) lastJob[k] += r[k];
+    for (const { u } of sims) {
       tally.simN++;
       if (labels[u] === labels[m]) tally.simIndustry++;
       if (shares(u)) tally.simJobs++;
@@ -54,7 +90,6 @@ function main(g: SharedGraph): void {
       if (shares(u)) rand.jobs++;
     }
     // PPR members before the cold member's last application (the one a test pair would hold out).
-    const last = Math.max(...apps.map((e) => e.t));
     const c = push.topK(m, 64, nodes, scores, last);
     let taken = 0;
     for (let q = 0; q < c && taken < K; q++) {
@@ -65,11 +100,25 @@ function main(g: SharedGraph): void {
       if (labels[u] === labels[m]) tally.pprIndustry++;
     }
   }
+  printReport(tally, reach, lastJob, rand);
+}
+
+type Counts = Record<string, number>;
+
+/** The shares, as printed JSON. */
+function printReport(tally: Counts, reach: Counts, lastJob: Counts, rand: Counts): void {
   const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)} %`;
   console.log(
     JSON.stringify(
       {
         coldMembers: tally.cold,
+        coldWithSimilarEdges: pct(reach.densified, tally.cold),
+        coldWithSimilarBeforeLastApplication: pct(reach.visibleAtLast, tally.cold),
+        lastJobReachedBySkills: pct(lastJob.skills, tally.cold),
+        jobsReachedBySkills: Math.round(lastJob.skillJobs / tally.cold),
+        lastJobReachedBySimilar: pct(lastJob.similar, tally.cold),
+        jobsReachedBySimilar: Math.round(lastJob.similarJobs / tally.cold),
+        lastJobReachedOnlyBySimilar: pct(lastJob.similarOnly, tally.cold),
         similarEdgesOfCold: tally.simN,
         similarSameIndustry: pct(tally.simIndustry, tally.simN),
         similarSharesAJob: pct(tally.simJobs, tally.simN),

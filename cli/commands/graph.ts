@@ -81,6 +81,8 @@ marketplace (members, jobs, skills, companies; every relation with its reverse):
   [--dismissals-per-member X] mean jobs a member dismissed, all in one industry it dislikes:
                         relation 'dismissed', anti-related (default 0)
   [--typed-features]    each node type its own feature space and columns (widths D, D, D/2, D/4)
+  [--member-content S]  members' features like a profile text embedding: industry, title and
+                        skills at signal-to-noise S (std over std; 0 = off, the default)
 common:
   --seed S              (default 1)
   --feature-dtype T     float32 | float16 | int8 (default float32)
@@ -278,6 +280,7 @@ async function synth(argv: string[]): Promise<number> {
       ...valueFlags('members jobs skills companies applications-per-member'),
       ...valueFlags('skills-per-member skills-per-job feature-dtype partitions out'),
       ...valueFlags('cold-members intent-drift views-per-member dismissals-per-member'),
+      ...valueFlags('member-content'),
       ...switchFlags('force json typed-features'),
     },
     SYNTH_USAGE,
@@ -327,6 +330,7 @@ async function synth(argv: string[]): Promise<number> {
           viewsPerMember: numFlag(s('views-per-member'), '--views-per-member'),
           dismissalsPerMember: numFlag(s('dismissals-per-member'), '--dismissals-per-member'),
           typedFeatures: v['typed-features'] === true,
+          memberContent: numFlag(s('member-content'), '--member-content'),
           seed,
         },
         out,
@@ -380,12 +384,16 @@ own first activity (docs/densification.md).
   --relation REL         name of the added relation (default similar)
   --low-percentile P     (default 30)
   --high-percentile P    (default 90)
+  --degree-relations R[,R]  relations whose out-edges the degree counts, e.g. applied (default:
+                         every relation out of the node)
   --k K                  edges per low-degree node (default 50)
   --features input|FILE  the graph's node features, or a .npy of embeddings (default input)
   --index auto|hnsw|exact  nearest-neighbour search; auto: exact on small graphs (default auto)
   --recall-sample N      queries checked against exact search when HNSW is used (default 200)
   --ef-search N          HNSW search breadth (default 128)
   --seed S               (default 1)
+  --edge-time neighbour|both  an added edge's time on a temporal graph: the neighbour's first
+                         activity, or the later of both ends' (default neighbour)
   --force                replace DIR2 if it exists
   --json                 print the report as JSON`;
 

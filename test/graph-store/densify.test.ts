@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { run as runGraph } from '../../cli/commands/graph.js';
 import { buildGraph } from '../../graph-store/build-graph.js';
-import { densifyGraph, mayLink } from '../../graph-store/densify.js';
+import { densifyGraph, mayLink, percentileOf } from '../../graph-store/densify.js';
+import { synthMarketplace } from '../../graph-store/synth-marketplace.js';
 import {
   DEFAULT_DENSIFY,
   specFieldNames,
@@ -96,7 +97,7 @@ describe('densifyGraph', () => {
     expect(readU32(join(out, e.files.indices.path))).toEqual([4, 5]);
   });
 
-  it('links a node only to nodes active no later than its own first activity, stamped with it', async () => {
+  it('links a node only to nodes active no later than its own first activity, stamped with theirs', async () => {
     expect([mayLink(10, 20), mayLink(10, 5), mayLink(0, 99), mayLink(30, 30)]).toEqual([
       false,
       true,
@@ -116,12 +117,19 @@ describe('densifyGraph', () => {
         if (g.csr.edgeType![e] === added) got.push([g.csr.indices[e], g.csr.timestamps![e]]);
       return got;
     };
-    // Node 0 appeared at 10: node 4 (first at 20) did not exist yet, node 5 (at 5) did.
-    expect(edgesOf(0)).toEqual([[5, 10]]);
+    // Node 0 appeared at 10: node 4 (first at 20) did not exist yet, node 5 (at 5) did. Each edge
+    // carries its neighbour's first activity, so node 0's first interaction (at 10) may use it.
+    expect(edgesOf(0)).toEqual([[5, 5]]);
     expect(edgesOf(1).sort()).toEqual([
-      [4, 30],
-      [5, 30],
+      [4, 20],
+      [5, 5],
     ]);
+    // edgeTime 'both': the later of the two ends, hidden from the low node's first interaction.
+    const both = join(tmp.dir, 'timed-both');
+    await densifyGraph(dir, opts({ k: 2, edgeTime: 'both' }), both, { fields });
+    const g2 = await openGraph(both);
+    const stamps = Array.from(g2.csr.timestamps!.subarray(g2.csr.indptr[0], g2.csr.indptr[2]));
+    expect(stamps.filter((_, i) => g2.csr.edgeType![i] === added).sort()).toEqual([10, 30, 30]);
   });
 
   it('writes the provenance: parent, parameters, counts and the search used', async () => {
@@ -164,7 +172,42 @@ describe('densifyGraph', () => {
     await expect(
       densifyGraph(dir, opts({ features: wrongRows }), join(tmp.dir, 'x5'), { fields }),
     ).rejects.toThrow(/densify\.features.*2 rows; expected 6/);
-    for (const o of ['x1', 'x2', 'x3', 'x4', 'x5']) await bad({ k: -1 }, o);
+    await expect(
+      densifyGraph(dir, opts({ degreeRelations: 'to,applied' }), join(tmp.dir, 'x6'), { fields }),
+    ).rejects.toThrow(/densify\.degreeRelations.*unknown relation 'applied'.*to/);
+    await expect(
+      densifyGraph(dir, opts({ edgeTime: 'first' as 'both' }), join(tmp.dir, 'x7'), { fields }),
+    ).rejects.toThrow(/densify\.edgeTime.*neighbour, both/);
+    for (const o of ['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7']) await bad({ k: -1 }, o);
+  });
+
+  it('counts the degree over degreeRelations only', async () => {
+    const dir = join(tmp.dir, 'market');
+    await synthMarketplace({ members: 600, seed: 2, coldMembers: 0.3 }, dir);
+    const out = join(tmp.dir, 'market-d');
+    const o = opts({ nodeType: 'member', k: 5, degreeRelations: 'applied', index: 'exact' });
+    const { report } = await densifyGraph(dir, o, out, { fields });
+    const g = await openGraph(out);
+    const applied = g.edgeTypes.find((e) => e.rel === 'applied')!.id;
+    const similar = g.edgeTypes.find((e) => e.rel === 'similar')!.id;
+    const count = (v: number, type: number) => {
+      let n = 0;
+      for (let e = g.csr.indptr[v]; e < g.csr.indptr[v + 1]; e++)
+        if (g.csr.edgeType![e] === type) n++;
+      return n;
+    };
+    const apps = Float64Array.from({ length: 600 }, (_, m) => count(m, applied));
+    const low = percentileOf(apps, 30);
+    expect(report.degreeThresholds).toEqual({ low, high: percentileOf(apps, 90) });
+    expect(report.lowNodes).toBe(apps.filter((a) => a <= low).length);
+    // Members with few applications get edges however many skills they list; no other member does.
+    let densified = 0;
+    for (let m = 0; m < 600; m++)
+      if (count(m, similar) > 0) {
+        densified++;
+        expect(apps[m], `member ${m}`).toBeLessThanOrEqual(low);
+      }
+    expect(densified).toBeGreaterThan(0.9 * report.lowNodes);
   });
 
   it('takes content embeddings from a .npy file', async () => {

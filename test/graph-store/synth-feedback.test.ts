@@ -44,7 +44,14 @@ describe('marketplace feedback relations and typed features', () => {
   it('writes the same bytes when every option is off', async () => {
     await synthMarketplace({ members: 300, seed: 3 }, join(work, 'a'));
     await synthMarketplace(
-      { members: 300, seed: 3, viewsPerMember: 0, dismissalsPerMember: 0, typedFeatures: false },
+      {
+        members: 300,
+        seed: 3,
+        viewsPerMember: 0,
+        dismissalsPerMember: 0,
+        typedFeatures: false,
+        memberContent: 0,
+      },
       join(work, 'b'),
     );
     const a = filesOf(join(work, 'a'));

@@ -38,6 +38,7 @@ describe('densify under weft launch', () => {
           'densify.enabled': true,
           'densify.nodeType': 'member',
           'densify.k': 5,
+          'densify.degreeRelations': 'applied',
           'cluster.nats': 'local',
         }),
       ),
