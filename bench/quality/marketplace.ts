@@ -146,6 +146,8 @@ async function main(): Promise<void> {
     val: Record<string, number>;
     test: Record<string, number>;
     seconds: number;
+    /** Load averages (1, 5, 15 min) when the run ended: the machine is shared. */
+    load: number[];
   }[] = [];
   const record = runRecord();
   const summarise = () => {
@@ -169,7 +171,7 @@ async function main(): Promise<void> {
         jobSpec(graph, join(work, `run-${seed}-${c}`), seed, epochs, { ...shared, ...configs[c] }),
       );
       const seconds = (performance.now() - t0) / 1000;
-      runs.push({ seed, config: c, val: r.val, test: r.test, seconds });
+      runs.push({ seed, config: c, val: r.val, test: r.test, seconds, load: os.loadavg() });
       const line = (m: Record<string, number>) =>
         METRICS.map((k) => `${k} ${(m[k] ?? NaN).toFixed(4)}`).join(', ');
       console.log(`seed ${seed} ${c}: val ${line(r.val)}`);
