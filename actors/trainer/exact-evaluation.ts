@@ -15,6 +15,7 @@ import { POINTER_SCALE } from '../../kernels/nn/temporal-model.js';
 import { moduleUrl } from '../../runtime/module-url.js';
 import { availableCores, WorkerPool } from '../../runtime/pool.js';
 import type { JobSpec } from '../job-spec.js';
+import { isColdSource } from '../plan/cold-start.js';
 import type { LinkHistory } from '../plan/link-history.js';
 import { popularityCounts, seenBeforeCounts, type RankedPairs } from './exact-baselines.js';
 import type { RankTask } from './rank-task.js';
@@ -169,6 +170,29 @@ export function metricsOfCounts(
     out[`${prefix}recall@${k}`] = recallOfHits(hit, sourceOfPair);
   }
   return out;
+}
+
+/**
+ * The model's exact metrics on the rows whose source is cold (exact_cold_…, plan/cold-start.ts: the
+ * sampled ranking's cold slice), and their count; nothing when there are none.
+ */
+function coldMetrics(
+  c: PairCounts,
+  sources: Int32Array,
+  history: LinkHistory,
+  cutoffs: readonly number[],
+): Record<string, number> {
+  const rows: number[] = [];
+  sources.forEach((s, r) => {
+    if (isColdSource(s < history.numNodes ? history.activity[s] : 0)) rows.push(r);
+  });
+  if (rows.length === 0) return {};
+  const pick = (a: Int32Array) => Int32Array.from(rows, (r) => a[r]);
+  const cold = { above: pick(c.above), level: pick(c.level), negatives: pick(c.negatives) };
+  return {
+    ...metricsOfCounts(cold, pick(sources), cutoffs, 'exact_cold_'),
+    exact_cold_count: rows.length,
+  };
 }
 
 /** The cutoffs reported: the job's, with 10 always among them. */
@@ -467,6 +491,7 @@ export async function exactRanking(input: ExactRankingInput): Promise<Record<str
     metricsOfCounts(c, pairs.sources, cutoffs, prefix);
   return {
     ...metrics(model, 'exact_'),
+    ...coldMetrics(model, pairs.sources, input.history, cutoffs),
     ...metrics(popularityCounts(pairs, input.history), 'popularity_exact_'),
     ...metrics(seenBeforeCounts(pairs, input.history), 'seen_before_exact_'),
     exact_candidates: pairs.numCandidates,

@@ -10,7 +10,9 @@
 // something else than `applied` and a feature space per node type (docs/densification.md).
 // Usage: npx tsx bench/quality/marketplace.ts [--seeds 5] [--members 3000] [--cold 0.05]
 //        [--epochs 3] [--configs sage,rgcn,rgcn-typed,sage-typed,sage-rel,rgcn-rel] [--views V] [--dismissals X]
-//        [--typed-features] [--exact] [--out FILE]
+//        [--typed-features] [--exact] [--set field=value ...] [--out FILE]
+// A configuration may carry its own job-spec fields after its name, `rgcn+model.relations.bases=4`;
+// --set fields apply to every configuration (the same budget for every encoder: epochs, lr, hidden).
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { synthMarketplace } from '../../graph-store/synth-marketplace.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
 import { runTraining } from '../../actors/coordinator/train-job.js';
+import { addSetOverrides } from '../../cli/command-line.js';
 import { median, runRecord, writeResult } from './run-record.js';
 
 /** Neighbours per relation and hop: every relation a member→job score can use gets its own draws. */
@@ -48,6 +51,15 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
     'sampling.relationFanouts': RELATION_FANOUTS,
   },
 };
+
+/** `name` or `name+field=value+…`: a configuration of CONFIGS with job-spec fields of its own. */
+function configOf(label: string): Record<string, unknown> {
+  const [name, ...sets] = label.split('+');
+  if (!CONFIGS[name]) throw new Error(`unknown configuration '${name}' in '${label}'`);
+  const out = { ...CONFIGS[name] };
+  addSetOverrides(sets, out);
+  return out;
+}
 
 function jobSpec(
   graph: string,
@@ -86,6 +98,8 @@ const METRICS = [
   'cold_auc',
   'exact_recall@10',
   'exact_mrr',
+  'exact_cold_recall@10',
+  'exact_cold_mrr',
 ] as const;
 
 async function main(): Promise<void> {
@@ -100,11 +114,12 @@ async function main(): Promise<void> {
       dismissals: { type: 'string', default: '0' },
       'typed-features': { type: 'boolean', default: false },
       exact: { type: 'boolean', default: false },
+      set: { type: 'string', multiple: true },
       out: { type: 'string' },
     },
   });
   const names = values.configs.split(',');
-  for (const n of names) if (!CONFIGS[n]) throw new Error(`unknown configuration '${n}'`);
+  const configs = Object.fromEntries(names.map((n) => [n, configOf(n)]));
   const epochs = Number(values.epochs);
   const synth = {
     members: Number(values.members),
@@ -114,6 +129,7 @@ async function main(): Promise<void> {
     typedFeatures: values['typed-features'],
   };
   const shared: Record<string, unknown> = values.exact ? { 'eval.ranking': 'exact' } : {};
+  addSetOverrides(values.set, shared);
   const synthFlags = [
     `--members ${synth.members} --cold-members ${synth.coldMembers}`,
     synth.viewsPerMember ? `--views-per-member ${synth.viewsPerMember}` : '',
@@ -124,8 +140,15 @@ async function main(): Promise<void> {
     .join(' ');
   const out = values.out ?? join(import.meta.dirname, 'results', 'marketplace.json');
   const work = mkdtempSync(join(os.tmpdir(), 'weft-quality-marketplace-'));
-  const runs: { seed: number; config: string; test: Record<string, number>; seconds: number }[] =
-    [];
+  const runs: {
+    seed: number;
+    config: string;
+    val: Record<string, number>;
+    test: Record<string, number>;
+    seconds: number;
+    /** Load averages (1, 5, 15 min) when the run ended: the machine is shared. */
+    load: number[];
+  }[] = [];
   const record = runRecord();
   const summarise = () => {
     const median_: Record<string, Record<string, number>> = {};
@@ -134,6 +157,8 @@ async function main(): Promise<void> {
       if (own.length === 0) continue;
       median_[c] = { seeds: own.length };
       for (const m of METRICS) median_[c][m] = median(own.map((r) => r.test[m] ?? NaN));
+      // Settings are chosen on validation (the best epoch's), never on test.
+      for (const m of METRICS) median_[c][`val_${m}`] = median(own.map((r) => r.val[m] ?? NaN));
     }
     return median_;
   };
@@ -143,19 +168,20 @@ async function main(): Promise<void> {
     for (const c of names) {
       const t0 = performance.now();
       const r = await runTraining(
-        jobSpec(graph, join(work, `run-${seed}-${c}`), seed, epochs, { ...shared, ...CONFIGS[c] }),
+        jobSpec(graph, join(work, `run-${seed}-${c}`), seed, epochs, { ...shared, ...configs[c] }),
       );
       const seconds = (performance.now() - t0) / 1000;
-      runs.push({ seed, config: c, test: r.test, seconds });
-      console.log(
-        `seed ${seed} ${c}: ${METRICS.map((m) => `${m} ${(r.test[m] ?? NaN).toFixed(4)}`).join(', ')} (${seconds.toFixed(0)} s)`,
-      );
+      runs.push({ seed, config: c, val: r.val, test: r.test, seconds, load: os.loadavg() });
+      const line = (m: Record<string, number>) =>
+        METRICS.map((k) => `${k} ${(m[k] ?? NaN).toFixed(4)}`).join(', ');
+      console.log(`seed ${seed} ${c}: val ${line(r.val)}`);
+      console.log(`seed ${seed} ${c}: test ${line(r.test)} (${seconds.toFixed(0)} s)`);
       // Written after every run: a partial result still says what it measured.
       writeResult(out, {
         ...record,
         bench: 'quality/marketplace',
         protocol: `weft graph synth --kind marketplace ${synthFlags} --seed S (S = 1..${values.seeds}); member→job link prediction, applications split by time (newest 10 % test, 10 % before them validation), 20 negatives per test application from the job type, filtered${values.exact ? ', and exact ranking among every job (exact_* metrics)' : ''}; cold = test applications of members with none before the test period`,
-        configs: Object.fromEntries(names.map((c) => [c, CONFIGS[c]])),
+        configs,
         spec: jobSpec('GRAPH', '', 1, epochs, shared),
         median: summarise(),
         runs,

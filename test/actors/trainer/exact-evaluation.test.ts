@@ -110,6 +110,12 @@ describe('exact ranking', () => {
     expect(m.exact_count).toBe(2);
     // Filtered: 2 other known destinations for 0 → 3, 1 for 1 → 4.
     expect(m.exact_filtered).toBe(3);
+    // Cold slice: source 1 had one edge before the test split (source 0 had three): 1 → 4 alone.
+    expect(m.exact_cold_count).toBe(1);
+    expect(m.exact_cold_mrr).toBeCloseTo(1 / 2, 12);
+    expect(m['exact_cold_hits@1']).toBe(0);
+    expect(m['exact_cold_recall@10']).toBe(1);
+    expect(m.exact_cold_auc).toBeCloseTo(3 / 4, 12);
   });
 
   it('gives identical numbers on one thread and two, and for any chunk size', async () => {
