@@ -28,6 +28,7 @@ const DENSIFY = {
 const ID = { 'model.idEmbedding.enabled': true };
 const TEMPORAL = { 'model.temporal.enabled': true };
 const LONG_TERM = { ...TEMPORAL, 'model.temporal.longTerm.enabled': true };
+const RECENCY = { ...TEMPORAL, 'model.temporal.targetRecency': true };
 const PPR = { 'sampling.ppr.topK': 8 };
 
 /** The rows, in order; a row naming a field the job spec does not have is skipped, naming it. */
@@ -36,6 +37,7 @@ export const QUALITY_ROWS: readonly QualityRow[] = [
   { name: '+ ID embeddings', overlay: ID },
   { name: '+ temporal model', overlay: TEMPORAL },
   { name: '+ long-term loss', overlay: LONG_TERM },
+  { name: '+ target recency', overlay: RECENCY },
   { name: '+ densification', overlay: DENSIFY },
   { name: '+ PPR neighbours', overlay: PPR },
   { name: 'all', overlay: { ...ID, ...LONG_TERM, ...DENSIFY, ...PPR } },

@@ -1,5 +1,5 @@
 // The temporal activity model across processes: `weft launch` on a synthetic marketplace, samplers
-// shipping each pair's activity sequence and long-term targets to trainers over NATS, shards holding
+// shipping each pair's activity sequence, long-term targets and target gaps to trainers over NATS, shards holding
 // the transformer's parameters by name, and the same parameters at the end as the single-process run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +33,7 @@ describe('model.temporal under weft launch', () => {
       'model.temporal.embeddings': 2,
       'model.temporal.score': 'attention',
       'model.temporal.longTerm.enabled': true,
+      'model.temporal.targetRecency': true,
     };
     // Two trainers with one batch each per round make the update one trainer makes from two.
     const {
@@ -49,6 +50,7 @@ describe('model.temporal under weft launch', () => {
       'temporal.layer0.attn.wq',
       'temporal.heads.weight',
       'temporal.future.weight',
+      'temporal.recency.weight',
     ])
       expect(ckpt.tensors.has(name), name).toBe(true);
     const names = [...ckpt.tensors.keys()];
