@@ -265,6 +265,10 @@ export const JOB_FIELDS = {
         true,
         "Pointer (copy) term: a target that is one of the member's last N activity nodes gains gate × its attention weight over the sequence (docs/temporal.md); the gate starts at 0, so the model starts from the embeddings' scores.",
       ),
+      targetRecency: bool(
+        false,
+        "Target-recency term: each target's score gains a learned function (weights starting at 0) of log(1 + time since the target's newest edge before the pair's time), or of its having none (docs/temporal.md). The sampler ships one gap per target. Needs explicit negatives: link.negatives uniform or degree.",
+      ),
       longTerm: {
         enabled: bool(
           false,
@@ -1172,6 +1176,16 @@ function checkTemporal(spec: JobSpec, where: Where): void {
     fail(
       `${t.longTerm.weights.length} weights for ${t.longTerm.windows.length} windows; give one per window`,
       ['model', 'temporal', 'longTerm', 'weights'],
+    );
+  if (t.targetRecency && spec.link.negatives !== 'uniform' && spec.link.negatives !== 'degree')
+    fail(
+      `needs negatives the sampler draws (uniform or degree), whose times it knows; link.negatives is ${spec.link.negatives}`,
+      ['model', 'temporal', 'targetRecency'],
+    );
+  if (t.targetRecency && spec.eval.ranking === 'exact')
+    fail(
+      'exact ranking scores every candidate without its own recency; use eval.ranking: sampled (the default) with target recency',
+      ['model', 'temporal', 'targetRecency'],
     );
   if (spec.cluster.partitions)
     fail(

@@ -3,6 +3,7 @@
 // several seeds and reports test AUC, MRR and recall@10 overall and on the cold-start slice, and the
 // training time, as mean ± std. Rows whose fields this build's spec does not know are skipped, named.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { runTraining } from '../actors/coordinator/train-job.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../actors/job-spec.js';
@@ -28,6 +29,7 @@ const DENSIFY = {
 const ID = { 'model.idEmbedding.enabled': true };
 const TEMPORAL = { 'model.temporal.enabled': true };
 const LONG_TERM = { ...TEMPORAL, 'model.temporal.longTerm.enabled': true };
+const RECENCY = { ...TEMPORAL, 'model.temporal.targetRecency': true };
 const PPR = { 'sampling.ppr.topK': 8 };
 
 /** The rows, in order; a row naming a field the job spec does not have is skipped, naming it. */
@@ -36,6 +38,7 @@ export const QUALITY_ROWS: readonly QualityRow[] = [
   { name: '+ ID embeddings', overlay: ID },
   { name: '+ temporal model', overlay: TEMPORAL },
   { name: '+ long-term loss', overlay: LONG_TERM },
+  { name: '+ target recency', overlay: RECENCY },
   { name: '+ densification', overlay: DENSIFY },
   { name: '+ PPR neighbours', overlay: PPR },
   { name: 'all', overlay: { ...ID, ...LONG_TERM, ...DENSIFY, ...PPR } },
@@ -195,6 +198,8 @@ export async function datasetGraph(o: QualityOptions): Promise<string> {
 /** Runs the rows; writes `out`.json and `out`.svg. */
 export async function runQualityAblation(o: QualityOptions) {
   mkdirSync(o.workDir, { recursive: true });
+  // The machine's load beside the numbers: train_s compares only between runs at a like load.
+  const loadAtStart = os.loadavg();
   const graph = await datasetGraph(o);
   const rows: QualityRowResult[] = [];
   for (const row of QUALITY_ROWS) {
@@ -203,6 +208,7 @@ export async function runQualityAblation(o: QualityOptions) {
   }
   const report = {
     ...runRecord(),
+    load_average: { start: loadAtStart, end: os.loadavg() },
     bench: `quality/${o.dataset}`,
     options: { ...o, workDir: undefined },
     protocol: `${o.dataset === 'marketplace' ? 'marketplace with planted cold members and intent drift; newest 10 % of applications test' : 'CollegeMsg messages, chronological 70/15/15'}; 20 filtered negatives per test pair; cold slice: sources with < 3 training interactions; mean ± sample std over seeds`,

@@ -11,13 +11,21 @@ export interface ActivityConfig {
   sequenceLength: number;
   /** Long-term targets (training only): windows after the pair time and the targets kept per window. */
   future?: { windows: readonly number[]; cap: number };
+  /** Each target's log gap since its newest edge before the pair's time (target-recency.ts). */
+  targetRecency?: boolean;
 }
 
 /**
- * The record fields of a batch of `pairs` pairs (names in batch-record.ts): `actX`, `actGap`,
- * `actRel`, `actIds`, `actCount`, and with long-term targets `futX`, `futCount`, `futIds`.
+ * The record fields of a batch of `pairs` pairs with `negatives` negatives in all (names in
+ * batch-record.ts): `actX`, `actGap`, `actRel`, `actIds`, `actCount`, with long-term targets `futX`,
+ * `futCount`, `futIds`, and with target recency `tgtGap`.
  */
-export function activityShape(config: ActivityConfig, pairs: number, dim: number): BatchShape {
+export function activityShape(
+  config: ActivityConfig,
+  pairs: number,
+  dim: number,
+  negatives = 0,
+): BatchShape {
   const n = config.sequenceLength;
   const shape: BatchShape = {
     actX: { dtype: 'float32', length: pairs * n * dim },
@@ -33,15 +41,17 @@ export function activityShape(config: ActivityConfig, pairs: number, dim: number
     shape.futCount = { dtype: 'int32', length: pairs * f.windows.length };
     shape.futIds = { dtype: 'int32', length: slots };
   }
+  if (config.targetRecency) shape.tgtGap = { dtype: 'float32', length: pairs + negatives };
   return shape;
 }
 
-/** Bytes of activityShape() per pair, for sizing the shared-memory ring. */
-export function activityBytesPerPair(config: ActivityConfig, dim: number): number {
+/** Bytes of activityShape() per pair with `negatives` negatives each, for sizing the shared-memory ring. */
+export function activityBytesPerPair(config: ActivityConfig, dim: number, negatives = 0): number {
   const n = config.sequenceLength;
   const f = config.future;
   const slots = f ? f.windows.length * f.cap : 0;
-  return n * (4 * dim + 12) + 4 + slots * (4 * dim + 4) + (f ? 4 * f.windows.length : 0);
+  const recency = config.targetRecency ? 4 * (1 + negatives) : 0;
+  return n * (4 * dim + 12) + 4 + slots * (4 * dim + 4) + (f ? 4 * f.windows.length : 0) + recency;
 }
 
 /** The arrays activityShape() named, as the record holds them. */
@@ -55,6 +65,7 @@ export interface ActivityArrays {
   futX?: Float32Array;
   futCount?: Int32Array;
   futIds?: Int32Array;
+  tgtGap?: Float32Array;
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   type ActivityArrays,
   type ActivityConfig,
 } from './activity-sequences.js';
+import { writeTargetRecency } from './target-recency.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
   HEADER_LENGTH,
@@ -114,7 +115,11 @@ export class BatchProducer {
     const activities = req.kind === 'link' ? this.config.activities : undefined;
     const pairs = req.kind === 'link' ? (sub as SampledEdgeSubgraph).srcLocal.length : 0;
     const sized = activities
-      ? (shape: BatchShape) => allocate({ ...shape, ...activityShape(activities, pairs, g.dim) })
+      ? (shape: BatchShape) =>
+          allocate({
+            ...shape,
+            ...activityShape(activities, pairs, g.dim, shape.neg?.length ?? 0),
+          })
       : allocate;
     const out = writeSampledFields(sub, req, this.config, g.dim, sized, {
       edgeTypes,
@@ -154,6 +159,11 @@ export class BatchProducer {
   private writeActivities(req: BatchRequest, out: ActivityArrays): void {
     if (!req.times) throw new Error('the temporal model needs a time per link pair');
     writeActivities(this.graph, this.config.activities!, req.src!, req.times, out, req.heldOutFrom);
+    if (out.tgtGap) {
+      const f = out as unknown as BatchFields;
+      const [dst, neg] = [f.dst as Int32Array, f.neg as Int32Array];
+      writeTargetRecency(this.graph, req.times, f.seeds, dst, neg, out.tgtGap);
+    }
   }
 
   /**
@@ -337,7 +347,7 @@ export function maxBatchBytes(
   const x = firstLayerFused(spec) ? dst0 * 2 * graph.dim : nodes * graph.dim;
   const perEdge = spec.model.encoder === 'rgcn' ? 16 : 12;
   const sequences = activities
-    ? spec.sampling.batchSize * activityBytesPerPair(activities, graph.dim) + 64 * 7
+    ? spec.sampling.batchSize * activityBytesPerPair(activities, graph.dim, numNegatives) + 64 * 8
     : 0;
   const types =
     (spec.model.inputProjection === 'per-type' ? nodes + 64 : 0) +

@@ -83,6 +83,7 @@ function temporalOf(f: BatchFields): TemporalInputs | undefined {
     count: f.actCount as Int32Array,
   };
   if (f.actIds) inputs.pointer = { ids: f.actIds as Int32Array, seedIds: f.seeds };
+  if (f.tgtGap) inputs.targetGap = f.tgtGap as Float32Array;
   const count = f.futCount as Int32Array | undefined;
   if (count && count.length > 0) {
     const pairs = inputs.count.length;

@@ -53,7 +53,10 @@ function firstTime(times: Float64Array, parts: Int32Array[]): number {
 export function activityConfigs(spec: JobSpec): { train?: ActivityConfig; eval?: ActivityConfig } {
   const t = spec.model.temporal;
   if (!t.enabled || spec.task !== 'link') return {};
-  const base = { sequenceLength: t.sequenceLength };
+  const base = {
+    sequenceLength: t.sequenceLength,
+    ...(t.targetRecency ? { targetRecency: true } : {}),
+  };
   const lt = t.longTerm;
   return {
     train: lt.enabled ? { ...base, future: { windows: lt.windows, cap: lt.targets } } : base,

@@ -119,6 +119,7 @@ function temporalOf(
       score: t.score,
       timeEncoding: t.timeEncoding,
       pointer: t.pointer,
+      targetRecency: t.targetRecency,
       numRelations,
       longTermWeights: t.longTerm.enabled ? t.longTerm.weights : [],
       cosine: spec.model.decoder === 'cosine',
@@ -542,14 +543,19 @@ export class TrainerCore {
       const rows = await this.evalRows(v);
       const seq = (n: number, per: number) =>
         Int32Array.from({ length: n }, (_, j) => Math.floor(j / per));
-      const temporal = (n: number, per: number) =>
-        link.temporal ? { inputs: link.temporal, pairSrc: link.src, seq: seq(n, per) } : undefined;
+      // Target gaps: the P destinations', then the negatives' (target-recency.ts).
+      const gap = link.temporal?.targetGap;
+      const p = link.src.length;
+      const temporal = (n: number, per: number, targetGap?: Float32Array) =>
+        link.temporal
+          ? { inputs: link.temporal, pairSrc: link.src, seq: seq(n, per), targetGap }
+          : undefined;
       const ps = this.model.scoreLinks(
         v.model,
         link.src,
         link.dst,
         rows,
-        temporal(link.src.length, 1),
+        temporal(p, 1, gap?.subarray(0, p)),
       );
       const srcRep = new Int32Array(link.negDst!.length);
       for (let i = 0; i < link.src.length; i++)
@@ -559,7 +565,7 @@ export class TrainerCore {
         srcRep,
         link.negDst!,
         rows,
-        temporal(srcRep.length, k),
+        temporal(srcRep.length, k, gap?.subarray(p)),
       );
       ev.add(
         ps,

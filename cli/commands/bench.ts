@@ -96,8 +96,8 @@ const QUALITY_USAGE = `usage: weft bench quality [--dataset marketplace|collegem
 
 The modelling ablation on a synthetic marketplace with planted cold members and intent drift
 (default), or on CollegeMsg (../shared/data/collegemsg, chronological 70/15/15): rows
-static GraphSAGE, + ID embeddings, + temporal model, + long-term loss, + densification, + PPR
-neighbours, all, each a spec overlay over one base link job (rows whose fields this build does not
+static GraphSAGE, + ID embeddings, + temporal model, + long-term loss, + target recency,
++ densification, + PPR neighbours, all, each a spec overlay over one base link job (rows whose fields this build does not
 know are reported as skipped). Test AUC, MRR, recall@10 overall and on the cold-start slice, and
 training time, mean ± std over seeds. Writes STEM.json and STEM.svg (default
 bench/results/quality-<date>).`;

@@ -84,6 +84,8 @@ export interface TemporalScoring {
   pairSrc: Int32Array;
   /** For each scored entry, the pair whose sequence scores it. */
   seq: Int32Array;
+  /** For each scored entry, its target's log gap at its pair's time (the target-recency term). */
+  targetGap?: Float32Array;
 }
 
 /**
@@ -597,7 +599,8 @@ export class GraphSage {
         temporal.inputs,
         this.params,
       );
-      return this.temporal.score(members, temporal.seq, gatherRows(emb, dst) as tf.Tensor2D, dst);
+      const targets = gatherRows(emb, dst) as tf.Tensor2D;
+      return this.temporal.score(members, temporal.seq, targets, dst, temporal.targetGap);
     });
     try {
       return Float32Array.from(s.dataSync() as Float32Array);

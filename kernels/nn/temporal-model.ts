@@ -10,6 +10,7 @@ import { causalMask, MASKED } from './causal-attention.js';
 import { layerNorm } from './layer-norm.js';
 import { linkLoss, type LinkLossKind } from './link-loss.js';
 import { smallTableRows } from './small-table.js';
+import { RECENCY_PARAM, targetRecencyScore, targetRecencySpecs } from './target-recency.js';
 import { multiEmbeddingScore, type MultiScoreKind } from './multi-embedding-score.js';
 import type { ParamSpec } from './params.js';
 import { encodeTime, timeEncodingSpecs, type TimeEncodingKind } from './time-encoding.js';
@@ -32,6 +33,8 @@ export interface TemporalConfig {
   timeEncoding: TimeEncodingKind;
   /** The pointer (copy) term over the sequence's activity nodes (needs TemporalInputs.pointer). */
   pointer?: boolean;
+  /** The target-recency term (needs TemporalInputs.targetGap; target-recency.ts). */
+  targetRecency?: boolean;
   /** Relations of the graph (the activity edge's type picks a learned vector). */
   numRelations: number;
   /** Weight of each long-term window's loss; empty: no long-term loss (and no parameter for it). */
@@ -58,6 +61,11 @@ export interface TemporalInputs {
   pointer?: PointerIds;
   /** Long-term targets (training batches of a job with a long-term loss). */
   future?: FutureTargets;
+  /**
+   * [P · (1 + K)] each target's log1p(seconds since its newest edge before the pair's time), -1 for
+   * none: the P destinations, then the P·K negatives pair-major (the target-recency term).
+   */
+  targetGap?: Float32Array;
 }
 
 /** Ids the pointer term compares: a target scores the activities that are the same node. */
@@ -74,6 +82,8 @@ export interface PointerIds {
  */
 export interface MemberState {
   embeddings: tf.Tensor2D;
+  /** With the target-recency term: its weights (the targets' gaps come with each scoring). */
+  recency?: tf.Tensor;
   /** weights [P × (N + 1)]: column k + 1 is activity k's (column 0, the start token's, is 0). */
   pointer?: { weights: tf.Tensor2D; ids: PointerIds; gate: tf.Tensor };
 }
@@ -146,6 +156,7 @@ export class TemporalActivityModel {
         { name: 'temporal.pointer.recency', shape: [1], init: { kind: 'zeros' } },
         { name: 'temporal.pointer.gate', shape: [1], init: { kind: 'zeros' } },
       );
+    if (this.config.targetRecency) specs.push(...targetRecencySpecs());
     if (this.config.longTermWeights.length > 0)
       specs.push({
         name: 'temporal.future.weight',
@@ -253,19 +264,40 @@ export class TemporalActivityModel {
     );
     const h = this.config.embeddings;
     const embeddings = tf.add(offsets, tf.tile(member, [1, h])) as tf.Tensor2D;
-    if (pointer === null) return { embeddings };
+    const recency = this.config.targetRecency ? { recency: p.get(RECENCY_PARAM)! } : {};
+    if (pointer === null) return { embeddings, ...recency };
     if (!inputs.pointer)
       throw new ShapeError('temporal.pointer', "the pointer term needs the activities' node ids");
     const gate = p.get('temporal.pointer.gate')!;
-    return { embeddings, pointer: { weights: pointer, ids: inputs.pointer, gate } };
+    return { embeddings, ...recency, pointer: { weights: pointer, ids: inputs.pointer, gate } };
   }
 
   /**
    * Score of entry k: the member embeddings of pair seq[k] against target embedding row k of
    * `targets`, plus, with the pointer term and `targetRows` (the targets' rows among the graph
-   * embeddings), POINTER_SCALE · gate · the pair's attention on activities that are the target.
+   * embeddings), POINTER_SCALE · gate · the pair's attention on activities that are the target, and
+   * with the target-recency term and `targetGap` (entry k's target's log gap at its pair's time) its
+   * learned function of that gap.
    */
   score(
+    members: MemberState,
+    seq: Int32Array,
+    targets: tf.Tensor2D,
+    targetRows?: Int32Array,
+    targetGap?: Float32Array,
+  ): tf.Tensor1D {
+    const s = this.pointerScore(members, seq, targets, targetRows);
+    if (!members.recency || !targetGap) return s;
+    if (targetGap.length !== seq.length)
+      throw new ShapeError(
+        'temporal.targetGap',
+        `${targetGap.length} gaps for ${seq.length} targets`,
+      );
+    return tf.add(s, targetRecencyScore(targetGap, members.recency, POINTER_SCALE)) as tf.Tensor1D;
+  }
+
+  /** The embeddings' score of each entry, with the pointer term when it is on (see score). */
+  private pointerScore(
     members: MemberState,
     seq: Int32Array,
     targets: tf.Tensor2D,
@@ -314,10 +346,18 @@ export class TemporalActivityModel {
     const k = negDst.length / pairs;
     const members = this.memberEmbeddings(graphEmb, src, temporal, p);
     const all = Int32Array.from({ length: pairs }, (_, i) => i);
-    const pos = this.score(members, all, gatherRows(graphEmb, dst) as tf.Tensor2D, dst);
+    const gap = temporal.targetGap;
+    const pos = this.score(
+      members,
+      all,
+      gatherRows(graphEmb, dst) as tf.Tensor2D,
+      dst,
+      gap?.subarray(0, pairs),
+    );
     const negSeq = Int32Array.from({ length: negDst.length }, (_, j) => Math.floor(j / k));
     const weights = Float32Array.from(negDst, (r, j) => (r === dst[negSeq[j]] ? 0 : 1));
-    const neg = this.score(members, negSeq, gatherRows(graphEmb, negDst) as tf.Tensor2D, negDst);
+    const negEmb = gatherRows(graphEmb, negDst) as tf.Tensor2D;
+    const neg = this.score(members, negSeq, negEmb, negDst, gap?.subarray(pairs));
     let total = linkLoss(this.config.loss, pos, neg, weights);
     if (temporal.future)
       total = tf.add(total, this.longTermLoss(members, temporal.future, p)) as tf.Scalar;

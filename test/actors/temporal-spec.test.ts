@@ -52,4 +52,27 @@ describe('model.temporal in the job spec', () => {
     );
     expect(parts.message).toContain('cluster.partitions');
   });
+
+  it('refuses target recency with negatives the sampler does not draw, naming the field', () => {
+    const yaml = (negatives: string) =>
+      `task: link\nlink:\n  negatives: ${negatives}\nmodel:\n  temporal:\n    enabled: true\n    targetRecency: true\n`;
+    expect(defaultJobSpec().model.temporal.targetRecency).toBe(false);
+    expect(parseJobSpec(yaml('uniform')).model.temporal.targetRecency).toBe(true);
+    expect(parseJobSpec(yaml('degree')).model.temporal.targetRecency).toBe(true);
+    for (const negatives of ['in-batch', 'hard']) {
+      const e = errorOf(yaml(negatives));
+      expect(e.message).toContain('model.temporal.targetRecency');
+      expect(e.message).toContain('job.yaml:7');
+      expect(e.message).toContain(`link.negatives is ${negatives}`);
+    }
+  });
+
+  it('refuses target recency with exact ranking, which would score candidates without it', () => {
+    const e = errorOf(
+      'task: link\neval:\n  ranking: exact\nmodel:\n  temporal:\n    enabled: true\n    targetRecency: true\n',
+    );
+    expect(e.message).toContain('model.temporal.targetRecency');
+    expect(e.message).toContain('job.yaml:7');
+    expect(e.message).toContain('eval.ranking: sampled');
+  });
 });

@@ -25,6 +25,7 @@ describe('weft bench quality', () => {
       '+ ID embeddings',
       '+ temporal model',
       '+ long-term loss',
+      '+ target recency',
       '+ densification',
       '+ PPR neighbours',
       'all',

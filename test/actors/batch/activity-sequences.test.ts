@@ -9,6 +9,7 @@ import { applyOverrides, defaultJobSpec, type JobSpec } from '../../../actors/jo
 import { allocateArrays, type BatchFields } from '../../../actors/batch/batch-record.js';
 import { BatchProducer } from '../../../actors/batch/batch-producer.js';
 import { viewBatch } from '../../../actors/batch/batch-view.js';
+import { logGapBefore, NO_EDGE_BEFORE } from '../../../actors/batch/target-recency.js';
 import { producerConfigs, seedsOf } from '../../../actors/plan/task-seeds.js';
 import { requestFor } from '../../../actors/plan/seed-source.js';
 import { makeEpochPlan } from '../../../actors/plan/epoch-plan.js';
@@ -158,6 +159,43 @@ describe('activity sequences in link batch records (model.temporal)', () => {
     const plain = model.scoreLinks(view.model, link.src, link.dst);
     expect(withSeq.every(Number.isFinite)).toBe(true);
     expect(Array.from(withSeq)).not.toEqual(Array.from(plain));
+  });
+
+  it("target recency: each target's log gap since its newest edge before its pair's time", () => {
+    const spec = specOf({ 'model.temporal.targetRecency': true });
+    const seeds = seedsOf(spec, graph);
+    const source = seeds.source.kind === 'link' ? seeds.source : undefined;
+    const req = requestFor(source!, makeEpochPlan(seeds.train, 48, 0, 0).order, 0, 0, 48, 1);
+    const { f } = firstBatch(spec);
+    const [dst, neg, gaps] = [f.dst as Int32Array, f.neg as Int32Array, f.tgtGap as Float32Array];
+    const pairs = dst.length;
+    const k = neg.length / pairs;
+    expect(gaps.length).toBe(pairs * (1 + k));
+    const { indptr, timestamps } = graph.csr;
+    // A scan of the target's row: the newest edge strictly before t, or -1 without one.
+    const scan = (node: number, t: number) => {
+      let newest = -Infinity;
+      for (let e = Number(indptr[node]); e < Number(indptr[node + 1]); e++)
+        if (timestamps![e] < t) newest = Math.max(newest, timestamps![e]);
+      return newest === -Infinity ? -1 : Math.log1p(t - newest);
+    };
+    const recent = Math.log1p(30 * 86_400);
+    let fresh = 0;
+    for (let i = 0; i < pairs; i++) {
+      const t = req.times![i];
+      expect(gaps[i]).toBeCloseTo(scan(f.seeds[dst[i]], t), 4);
+      for (let j = 0; j < k; j++) {
+        const want = scan(f.seeds[neg[i * k + j]], t);
+        expect(gaps[pairs + i * k + j]).toBeCloseTo(want, 4);
+        if (want < recent) fresh++;
+      }
+    }
+    // Negatives applied to within a month and long before (a job's skills count at time 0): both.
+    expect(fresh).toBeGreaterThan(0);
+    expect(fresh).toBeLessThan(pairs * k);
+    // Before every edge of its row (the untimed ones are at 0), a node has none.
+    expect(logGapBefore(graph, f.seeds[dst[0]], 0)).toBe(NO_EDGE_BEFORE);
+    expect(viewBatch(f).link!.temporal!.targetGap).toBe(gaps);
   });
 
   it('eval batches carry sequences but no long-term targets; static jobs carry neither', () => {

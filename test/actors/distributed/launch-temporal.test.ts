@@ -1,63 +1,71 @@
 // The temporal activity model across processes: `weft launch` on a synthetic marketplace, samplers
-// shipping each pair's activity sequence and long-term targets to trainers over NATS, shards holding
-// the transformer's parameters by name, the same parameters at the end as the single-process run,
-// and its exact ranking among every job.
+// shipping each pair's activity sequence, long-term targets and target gaps to trainers over NATS,
+// shards holding the transformer's parameters by name, the same parameters at the end as the
+// single-process run, and its exact ranking among every job.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthMarketplace } from '../../../graph-store/synth-marketplace.js';
 import { singleAndLaunched } from '../../helpers/launched-job.js';
 import { expectSameParameters } from '../../helpers/same-parameters.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-launch-temporal-'));
+const graph = join(tmp, 'market');
+beforeAll(() => synthMarketplace({ members: 600, applicationsPerMember: 8, seed: 5 }, graph));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const base = () => ({
+  graph,
+  task: 'link',
+  'link.edgeType': 'member__applied__job',
+  'model.hidden': 16,
+  'sampling.fanouts': '5,5',
+  'sampling.batchSize': 256,
+  'train.epochs': 2,
+  'train.lr': 0.01,
+  'model.dropout': 0.1,
+  'link.numNegatives': 1,
+  'model.temporal.enabled': true,
+  'model.temporal.sequenceLength': 8,
+  'model.temporal.heads': 2,
+  'model.temporal.embeddings': 2,
+  'model.temporal.score': 'attention',
+  'model.temporal.longTerm.enabled': true,
+});
+
+/** Runs `spec` in one process and launched; their metrics and every parameter agree. */
+async function launchedMatchesSingle(spec: Record<string, unknown>, name: string) {
+  // Two trainers with one batch each per round make the update one trainer makes from two.
+  const { single, launched: r, singleDir, runDir } = await singleAndLaunched(spec, tmp, name);
+  expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
+  expect(Math.abs(r.test.mrr - single.test.mrr)).toBeLessThanOrEqual(0.01);
+  // A sequence that went astray on the way would change the updates: the same values at the end.
+  const ckpt = expectSameParameters(singleDir, runDir);
+  const names = [...ckpt.tensors.keys()];
+  expect(names.filter((n) => n.startsWith('temporal.')).length).toBeGreaterThan(10);
+  return { single, launched: r, ckpt };
+}
 
 describe('model.temporal under weft launch', () => {
   it('trains the temporal model from sequences that travel over NATS', async () => {
-    const g = join(tmp, 'market');
-    await synthMarketplace({ members: 600, applicationsPerMember: 8, seed: 5 }, g);
-    const base = {
-      graph: g,
-      task: 'link',
-      'link.edgeType': 'member__applied__job',
-      'model.hidden': 16,
-      'sampling.fanouts': '5,5',
-      'sampling.batchSize': 256,
-      'train.epochs': 2,
-      'train.lr': 0.01,
-      'model.dropout': 0.1,
-      'link.numNegatives': 1,
-      'model.temporal.enabled': true,
-      'model.temporal.sequenceLength': 8,
-      'model.temporal.heads': 2,
-      'model.temporal.embeddings': 2,
-      'model.temporal.score': 'attention',
-      'model.temporal.longTerm.enabled': true,
-      // The temporal model ranked among every job too, on trainer 0 of the launched job.
-      'eval.ranking': 'exact',
-    };
-    // Two trainers with one batch each per round make the update one trainer makes from two.
-    const {
-      single,
-      launched: r,
-      singleDir,
-      runDir,
-    } = await singleAndLaunched(base, tmp, 'temporal-launch-test');
-    expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
-    expect(Math.abs(r.test.mrr - single.test.mrr)).toBeLessThanOrEqual(0.01);
+    // The temporal model ranked among every job too, on trainer 0 of the launched job.
+    const spec = { ...base(), 'eval.ranking': 'exact' };
+    const { single, launched: r, ckpt } = await launchedMatchesSingle(spec, 'temporal-launch-test');
     expect(r.test.exact_count).toBe(r.test.count);
     expect(r.test.exact_candidates).toBeGreaterThan(r.test.negatives);
     expect(Math.abs(r.test.exact_mrr - single.test.exact_mrr)).toBeLessThanOrEqual(0.01);
-    // A sequence that went astray on the way would change the updates: the same values at the end.
-    const ckpt = expectSameParameters(singleDir, runDir);
     for (const name of [
       'temporal.layer0.attn.wq',
       'temporal.heads.weight',
       'temporal.future.weight',
     ])
       expect(ckpt.tensors.has(name), name).toBe(true);
-    const names = [...ckpt.tensors.keys()];
-    expect(names.filter((n) => n.startsWith('temporal.')).length).toBeGreaterThan(10);
+  }, 300_000);
+
+  it("ships each target's gap with the sequences (target recency)", async () => {
+    const spec = { ...base(), 'train.epochs': 1, 'model.temporal.targetRecency': true };
+    const { ckpt } = await launchedMatchesSingle(spec, 'temporal-recency-launch-test');
+    expect(ckpt.tensors.has('temporal.recency.weight')).toBe(true);
   }, 300_000);
 });

@@ -18,6 +18,8 @@ const PAIRS = 64;
 /** Negatives per pair: half other activities of the same member, half any node. */
 const NEGATIVES = 4;
 const STEPS = 150;
+/** `back` of the task whose target is told by its own recency alone. */
+const RECENT = -1;
 
 interface Planted {
   src: Int32Array;
@@ -28,7 +30,8 @@ interface Planted {
 
 /**
  * PAIRS members with N distinct random contacts each, gaps shrinking towards the query time; the
- * next contact is the activity `back` places before the newest (0: repeat the last contact).
+ * next contact is the activity `back` places before the newest (0: repeat the last contact), or
+ * with `back` RECENT any node, told apart from its negatives only by being active lately.
  */
 function planted(rng: Mulberry32, features: Float32Array, back: number): Planted {
   const ids = new Int32Array(PAIRS * N);
@@ -46,7 +49,7 @@ function planted(rng: Mulberry32, features: Float32Array, back: number): Planted
       ids[p * N + k] = v;
       x.set(features.subarray(v * IN_DIM, (v + 1) * IN_DIM), (p * N + k) * IN_DIM);
     }
-    dst[p] = ids[p * N + N - 1 - back];
+    dst[p] = back === RECENT ? rng.int(NODES) : ids[p * N + N - 1 - back];
     for (let j = 0; j < NEGATIVES; j++) {
       let v = j % 2 === 0 ? ids[p * N + rng.int(N)] : rng.int(NODES);
       while (v === dst[p]) v = rng.int(NODES);
@@ -63,10 +66,15 @@ function planted(rng: Mulberry32, features: Float32Array, back: number): Planted
     count: new Int32Array(PAIRS).fill(N),
     pointer: { ids, seedIds },
   };
+  // Target gaps: the positive's last edge days before t; a negative's months before, or none.
+  if (back === RECENT)
+    temporal.targetGap = Float32Array.from({ length: PAIRS * (1 + NEGATIVES) }, (_, i) =>
+      i < PAIRS ? 11 + 2 * rng.next() : rng.next() < 0.25 ? -1 : 14 + 3 * rng.next(),
+    );
   return { src, dst, negDst, temporal };
 }
 
-function model(pointer: boolean): TemporalActivityModel {
+function model(pointer: boolean, targetRecency = false): TemporalActivityModel {
   return new TemporalActivityModel({
     inDim: IN_DIM,
     dim: DIM,
@@ -77,6 +85,7 @@ function model(pointer: boolean): TemporalActivityModel {
     score: 'max',
     timeEncoding: 'sinusoidal',
     pointer,
+    targetRecency,
     numRelations: 1,
     longTermWeights: [],
     cosine: false,
@@ -121,8 +130,16 @@ function trainAndTest(temporal: TemporalActivityModel | null, back: number, seed
     const members = temporal.memberEmbeddings(graph(), b.src, b.temporal, vars);
     const all = Int32Array.from(b.src, (_, i) => i);
     const negSeq = Int32Array.from(b.negDst, (_, j) => Math.floor(j / NEGATIVES));
-    const pos = temporal.score(members, all, tf.gather(graph(), b.dst), b.dst);
-    const neg = temporal.score(members, negSeq, tf.gather(graph(), b.negDst), b.negDst);
+    const gap = b.temporal.targetGap;
+    const pos = temporal.score(
+      members,
+      all,
+      tf.gather(graph(), b.dst),
+      b.dst,
+      gap?.subarray(0, PAIRS),
+    );
+    const negEmb = tf.gather(graph(), b.negDst);
+    const neg = temporal.score(members, negSeq, negEmb, b.negDst, gap?.subarray(PAIRS));
     return { pos, neg };
   };
   const opt = tf.train.adam(0.01);
@@ -162,4 +179,11 @@ describe('temporal model on planted sequences', () => {
       expect(transformerOnly).toBeGreaterThan(0.85);
     }, 120_000);
   }
+
+  it('ranks a target active lately above stale ones with the target-recency term', () => {
+    const statics = trainAndTest(null, RECENT, 2);
+    const withRecency = trainAndTest(model(true, true), RECENT, 2);
+    expect(statics).toBeLessThan(0.6);
+    expect(withRecency).toBeGreaterThan(0.9);
+  }, 120_000);
 });

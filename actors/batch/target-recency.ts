@@ -1,0 +1,42 @@
+// How recently each scored target was active, read where the sampler holds the graph: for a link
+// pair at time t, the log gap from each of its targets' (destination's and negatives') newest edge
+// strictly before t to t — the temporal model's target-recency term (model.temporal.targetRecency).
+import type { SharedGraph } from '../../graph-store/shared-graph.js';
+import { firstAtOrAfter } from '../../kernels/sampling/temporal-window.js';
+
+/** The gap written for a target without any edge before the pair's time. */
+export const NO_EDGE_BEFORE = -1;
+
+/**
+ * log1p(t − newest edge time of `node` before t), or NO_EDGE_BEFORE. Rows are ascending in time, so
+ * the newest edge before t sits just before the first at or after t; the pair's own edge (at t) and
+ * anything later never count.
+ */
+export function logGapBefore(g: SharedGraph, node: number, t: number): number {
+  const { indptr, timestamps } = g.csr;
+  if (!timestamps) throw new Error('target recency needs edge timestamps');
+  const start = Number(indptr[node]);
+  const p = firstAtOrAfter(timestamps, start, Number(indptr[node + 1]), t);
+  return p === start ? NO_EDGE_BEFORE : Math.log1p(Math.max(0, t - timestamps[p - 1]));
+}
+
+/**
+ * `tgtGap` [P · (1 + K)]: the P destinations' gaps, then the P·K negatives' (pair-major), each at
+ * its pair's time. `dst` and `neg` are local rows into `seeds` (global ids), as the record holds them.
+ */
+export function writeTargetRecency(
+  g: SharedGraph,
+  times: Float64Array,
+  seeds: Int32Array,
+  dst: Int32Array,
+  neg: Int32Array,
+  out: Float32Array,
+): void {
+  const pairs = dst.length;
+  const k = pairs > 0 ? neg.length / pairs : 0;
+  if (out.length !== pairs * (1 + k))
+    throw new Error(`tgtGap holds ${out.length} values for ${pairs} pairs × ${1 + k} targets`);
+  for (let i = 0; i < pairs; i++) out[i] = logGapBefore(g, seeds[dst[i]], times[i]);
+  for (let j = 0; j < neg.length; j++)
+    out[pairs + j] = logGapBefore(g, seeds[neg[j]], times[Math.floor(j / k)]);
+}
