@@ -35,9 +35,14 @@ const base = () => ({
 });
 
 /** Runs `spec` in one process and launched; their metrics and every parameter agree. */
-async function launchedMatchesSingle(spec: Record<string, unknown>, name: string) {
+async function launchedMatchesSingle(spec: Record<string, unknown>, name: string, tag = '') {
   // Two trainers with one batch each per round make the update one trainer makes from two.
-  const { single, launched: r, singleDir, runDir } = await singleAndLaunched(spec, tmp, name);
+  const {
+    single,
+    launched: r,
+    singleDir,
+    runDir,
+  } = await singleAndLaunched(spec, tmp, name, { tag });
   expect(r.distributed.batches_applied).toBe(r.distributed.batches_planned);
   expect(Math.abs(r.test.mrr - single.test.mrr)).toBeLessThanOrEqual(0.01);
   // A sequence that went astray on the way would change the updates: the same values at the end.
@@ -65,7 +70,7 @@ describe('model.temporal under weft launch', () => {
 
   it("ships each target's gap with the sequences (target recency)", async () => {
     const spec = { ...base(), 'train.epochs': 1, 'model.temporal.targetRecency': true };
-    const { ckpt } = await launchedMatchesSingle(spec, 'temporal-recency-launch-test');
+    const { ckpt } = await launchedMatchesSingle(spec, 'temporal-recency-launch-test', '-recency');
     expect(ckpt.tensors.has('temporal.recency.weight')).toBe(true);
   }, 300_000);
 });
