@@ -2,9 +2,11 @@
 // take turns running bench/train.ts (fused hand-off) on the same 1M-node / 20M-edge graph, so load
 // swings hit both alike; each run's CPU seconds and peak RSS come from /usr/bin/time. Each side runs
 // with the node flags its own `weft` command declares (bin/weft.js's first line).
-// Run: npx tsx bench/train-side-by-side.ts [--base REF] [--rounds N] [--steps N] [--out FILE]
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+// With --compiled each checkout is first compiled to JavaScript (tsc, as `npm run build` does for
+// dist/) and runs without tsx, as the installed `weft` does: no TypeScript loader in any thread.
+// Run: npx tsx bench/train-side-by-side.ts [--base REF] [--rounds N] [--steps N] [--compiled] [--out FILE]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +19,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '150' },
     config: { type: 'string', default: 'fused' },
     out: { type: 'string', default: 'bench/results/train-side-by-side.json' },
+    compiled: { type: 'boolean', default: false },
   },
 });
 
@@ -47,6 +50,22 @@ function nodeFlagsOf(dir: string): string {
 const nodeFlags = { base: nodeFlagsOf(baseDir), head: nodeFlagsOf(head) };
 console.log(`node flags: base '${nodeFlags.base}', head '${nodeFlags.head}'`);
 
+const COMPILED = '.side-by-side-js';
+/** Compiles `dir`'s sources (bench/ included) beside them, with this checkout's TypeScript. */
+function compile(dir: string): void {
+  rmSync(join(dir, COMPILED), { recursive: true, force: true });
+  const tsc = join(head, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = ['-p', 'tsconfig.json', '--noEmit', 'false', '--outDir', COMPILED];
+  // Type errors from a newer TypeScript than the old commit's do not stop the emit.
+  spawnSync('node', [tsc, ...args, '--rootDir', '.', '--allowJs', '--sourceMap', 'false'], {
+    cwd: dir,
+    stdio: 'ignore',
+  });
+  if (!existsSync(join(dir, COMPILED, 'bench', 'train.js')))
+    throw new Error(`${dir}: compiling bench/train.ts wrote nothing`);
+}
+if (values.compiled) for (const dir of [baseDir, head]) compile(dir);
+
 interface Run {
   seeds_per_s: number;
   end_to_end_seeds_per_s: number;
@@ -70,12 +89,11 @@ function runIn(dir: string, flags: string): Run {
   const loadavg = os.loadavg()[0];
   execFileSync(
     '/usr/bin/time',
-    ['-f', '%U %S %M', '-o', timeFile, 'npx', 'tsx', 'bench/train.ts'].concat([
-      '--configs',
-      values.config!,
-      '--steps',
-      values.steps!,
-    ]),
+    ['-f', '%U %S %M', '-o', timeFile]
+      .concat(
+        values.compiled ? ['node', `${COMPILED}/bench/train.js`] : ['npx', 'tsx', 'bench/train.ts'],
+      )
+      .concat(['--configs', values.config!, '--steps', values.steps!]),
     {
       cwd: dir,
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -133,6 +151,7 @@ try {
   // This checkout's own results file is the full bench's, not these runs'.
   writeFileSync(join(head, 'bench/results/train.json'), before);
   execFileSync('git', ['worktree', 'remove', '--force', baseDir], { stdio: 'ignore' });
+  rmSync(join(head, COMPILED), { recursive: true, force: true });
 }
 const b = median(base.map((r) => r.seeds_per_s));
 const h = median(cur.map((r) => r.seeds_per_s));
@@ -148,6 +167,7 @@ const out = {
   kernels,
   node_flags: nodeFlags,
   config: values.config,
+  runs_as: values.compiled ? 'compiled JavaScript (tsc), no tsx' : 'TypeScript through tsx',
   steps_per_run: Number(values.steps),
   graph: 'powerlaw 1M nodes / 20M edges, 64-d; GraphSAGE 2x128, fanout [15,10], batch 1024, Adam',
   base_runs: base,
