@@ -54,6 +54,12 @@ export interface MarketplaceOptions {
    * quarter-variance industry signal and its seniority in noise.
    */
   memberContent?: number;
+  /**
+   * Skills a cold member lists as `has_skill` edges (default: all it has, like every member): the
+   * first N it has, as drawn. Its applications and its content (`memberContent`) still follow its
+   * whole profile — a new member who wrote a headline but listed few skills. Needs `coldMembers`.
+   */
+  coldProfileSkills?: number;
   seed: number;
 }
 
@@ -78,6 +84,7 @@ export function marketplaceSizes(
     dismissalsPerMember: o.dismissalsPerMember ?? 0,
     typedFeatures: o.typedFeatures ?? false,
     memberContent: o.memberContent ?? 0,
+    coldProfileSkills: o.coldProfileSkills ?? Number.POSITIVE_INFINITY,
   };
 }
 
@@ -141,8 +148,21 @@ function checkOptions(s: ReturnType<typeof marketplaceSizes>): void {
     throw new ConfigError(`must be a signal-to-noise ratio in [0, 100], got ${s.memberContent}`, {
       field: '--member-content',
     });
+  checkColdProfile(s);
   if (s.members + s.jobs + s.skills + s.companies >= 2 ** 32 - 1)
     throw new ConfigError('more than 2^32 - 2 nodes in total', { field: '--members' });
+}
+
+function checkColdProfile(s: ReturnType<typeof marketplaceSizes>): void {
+  const n = s.coldProfileSkills;
+  if (n === Number.POSITIVE_INFINITY) return;
+  const field = '--cold-profile-skills';
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new ConfigError(`must be an integer >= 0, got ${n}`, { field });
+  if (s.coldMembers === 0)
+    throw new ConfigError('only cold members list fewer skills: needs --cold-members > 0', {
+      field,
+    });
 }
 
 /** Items grouped by industry with Zipf popularity inside each group, plus one table over all items. */
@@ -451,7 +471,22 @@ function drawApplications(o: MarketplaceOptions, s: Sizes, jobs: Jobs, members: 
     }
     if (plan) plan.retime(m, applied, jobPosted);
   }
-  return applied;
+  return { applied, cold: plan?.cold };
+}
+
+/**
+ * The `has_skill` rows as listed: `skills` itself when every member lists all it has, else a copy
+ * where each cold member keeps only the first `listed` of its skills (in the order drawn).
+ */
+function listedSkills(skills: CsrArrays, cold: Uint8Array | undefined, listed: number): CsrArrays {
+  if (!cold || listed === Number.POSITIVE_INFINITY) return skills;
+  const { indptr, indices } = skills;
+  const kept = (m: number): number =>
+    cold[m] ? Math.min(listed, indptr[m + 1] - indptr[m]) : indptr[m + 1] - indptr[m];
+  const out = rowsOf(skills.numRows, kept);
+  for (let m = 0; m < skills.numRows; m++)
+    out.indices.set(indices.subarray(indptr[m], indptr[m] + kept(m)), out.indptr[m]);
+  return out;
 }
 
 /** Every relation with global ids, rows ordered as stored, and its reverse. */
@@ -567,15 +602,21 @@ export function generateMarketplace(o: MarketplaceOptions): MarketplaceGraph {
   const world = drawWorld(o, s);
   const jobs = drawJobs(o, s, world, offsets);
   const members = drawMembers(o, s, world, offsets);
-  const applied = drawApplications(o, s, jobs, members);
+  const { applied, cold } = drawApplications(o, s, jobs, members);
+  const listed = listedSkills(members.hasSkill, cold, s.coldProfileSkills);
   // The order FORWARD lists the relations in, then the feedback relations that are on.
-  const forward = [members.hasSkill, members.worksAt, applied, jobs.requires, jobs.postedBy];
+  const forward = [listed, members.worksAt, applied, jobs.requires, jobs.postedBy];
   const kinds: { src: string; rel: string; dst: string }[] = [...FORWARD];
   for (const f of drawFeedback(o, s, jobs, members, offsets)) {
     forward.push(f.csr);
     kinds.push({ src: 'member', rel: f.rel, dst: 'job' });
   }
   const relations = relationsOf(s, offsets, forward, kinds);
+  if (listed !== members.hasSkill) {
+    // The whole profile, stored like the listed rows, is what the members' content describes.
+    toGlobal(members.hasSkill.indices, offsets[2]);
+    sortRows(members.hasSkill, false);
+  }
   const { labels, split } = labelsAndSplit(o, s, members.memberIndustry);
   // Job latents read the skills of `requires` after they became global ids.
   const latent = latentsOf(o, s, world, members, jobs.requires, offsets);
@@ -734,6 +775,7 @@ export async function synthMarketplace(
       dismissalsPerMember,
       typedFeatures,
       memberContent,
+      coldProfileSkills,
       ...sizes
     } = g.sizes;
     // The planted signals appear in the provenance only when on: older graphs stay byte-identical.
@@ -744,6 +786,7 @@ export async function synthMarketplace(
       ...(dismissalsPerMember ? { dismissalsPerMember } : {}),
       ...(typedFeatures ? { typedFeatures } : {}),
       ...(memberContent ? { memberContent } : {}),
+      ...(Number.isFinite(coldProfileSkills) ? { coldProfileSkills } : {}),
     };
     const m = baseManifest(nodeTypes, edgeTypes, {
       generator: 'weft graph synth',

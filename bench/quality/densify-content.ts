@@ -1,5 +1,6 @@
 // The densification bar on the planted marketplace, its members' content at `--strength S` (0: the
-// generator's default features, the earlier rerun's graph): static encoders with and without
+// generator's default features, the earlier rerun's graph), its cold members listing only
+// `--cold-profile-skills N` skills when given: static encoders with and without
 // densification, exact ranking too, the same seeds; options are compared on validation (val_*).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -32,9 +33,17 @@ export const CONTENT_ROWS: readonly QualityRow[] = [
 ];
 
 /** The planted marketplace of the quality bench, with member content at `strength`. */
-async function contentGraph(workDir: string, strength: number): Promise<string> {
+async function contentGraph(
+  workDir: string,
+  strength: number,
+  coldProfileSkills: number | undefined,
+): Promise<string> {
   const o = DEFAULT_QUALITY;
-  const graph = join(workDir, `market-${o.members}-${o.coldMembers}-${o.intentDrift}-c${strength}`);
+  const listed = coldProfileSkills === undefined ? '' : `-k${coldProfileSkills}`;
+  const graph = join(
+    workDir,
+    `market-${o.members}-${o.coldMembers}-${o.intentDrift}-c${strength}${listed}`,
+  );
   if (!existsSync(graph))
     await synthMarketplace(
       {
@@ -43,6 +52,7 @@ async function contentGraph(workDir: string, strength: number): Promise<string> 
         coldMembers: o.coldMembers,
         intentDrift: o.intentDrift,
         memberContent: strength,
+        coldProfileSkills,
       },
       graph,
     );
@@ -53,6 +63,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       strength: { type: 'string', default: '1' },
+      // Skills a cold member lists as edges (default: all; see --cold-profile-skills).
+      'cold-profile-skills': { type: 'string' },
       seeds: { type: 'string', default: '3' },
       only: { type: 'string' },
       // More rows: NAME=JSON overlay (over exact ranking), repeatable.
@@ -61,13 +73,16 @@ async function main(): Promise<void> {
     },
   });
   const strength = Number(values.strength);
+  const listedArg = values['cold-profile-skills'];
+  const coldProfileSkills = listedArg === undefined ? undefined : Number(listedArg);
   const extra = values.row.map((r): QualityRow => {
     const at = r.indexOf('=');
     return { name: r.slice(0, at), overlay: { ...EXACT, ...JSON.parse(r.slice(at + 1)) } };
   });
   const only = values.only?.split(',');
   const rows = [...CONTENT_ROWS.filter((r) => !only || only.includes(r.name)), ...extra];
-  const name = `densify-content-s${strength}${values.tag ? `-${values.tag}` : ''}`;
+  const listed = coldProfileSkills === undefined ? '' : `-k${coldProfileSkills}`;
+  const name = `densify-content-s${strength}${listed}${values.tag ? `-${values.tag}` : ''}`;
   const o = {
     ...DEFAULT_QUALITY,
     seeds: Number(values.seeds),
@@ -75,7 +90,7 @@ async function main(): Promise<void> {
     out: resolve('bench', 'quality', 'results', name),
   };
   mkdirSync(o.workDir, { recursive: true });
-  const graph = await contentGraph(o.workDir, strength);
+  const graph = await contentGraph(o.workDir, strength, coldProfileSkills);
   const loadAtStart = loadavg();
   const done: QualityRowResult[] = [];
   for (const row of rows) {
@@ -86,7 +101,7 @@ async function main(): Promise<void> {
     ...runRecord(),
     loadAverage: { start: loadAtStart, end: loadavg() },
     bench: 'quality/densify-content',
-    options: { ...o, memberContent: strength },
+    options: { ...o, memberContent: strength, coldProfileSkills },
     rows: done,
   };
   writeResult(`${o.out}.json`, report);

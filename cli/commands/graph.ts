@@ -83,6 +83,8 @@ marketplace (members, jobs, skills, companies; every relation with its reverse):
   [--typed-features]    each node type its own feature space and columns (widths D, D, D/2, D/4)
   [--member-content S]  members' features like a profile text embedding: industry, title and
                         skills at signal-to-noise S (std over std; 0 = off, the default)
+  [--cold-profile-skills N]   cold members list only N of their skills as edges; their
+                        applications and content still follow the whole profile (default: all)
 common:
   --seed S              (default 1)
   --feature-dtype T     float32 | float16 | int8 (default float32)
@@ -280,7 +282,7 @@ async function synth(argv: string[]): Promise<number> {
       ...valueFlags('members jobs skills companies applications-per-member'),
       ...valueFlags('skills-per-member skills-per-job feature-dtype partitions out'),
       ...valueFlags('cold-members intent-drift views-per-member dismissals-per-member'),
-      ...valueFlags('member-content'),
+      ...valueFlags('member-content cold-profile-skills'),
       ...switchFlags('force json typed-features'),
     },
     SYNTH_USAGE,
@@ -331,6 +333,7 @@ async function synth(argv: string[]): Promise<number> {
           dismissalsPerMember: numFlag(s('dismissals-per-member'), '--dismissals-per-member'),
           typedFeatures: v['typed-features'] === true,
           memberContent: numFlag(s('member-content'), '--member-content'),
+          coldProfileSkills: intFlag(s('cold-profile-skills'), '--cold-profile-skills'),
           seed,
         },
         out,

@@ -51,6 +51,7 @@ describe('marketplace feedback relations and typed features', () => {
         dismissalsPerMember: 0,
         typedFeatures: false,
         memberContent: 0,
+        coldProfileSkills: Number.POSITIVE_INFINITY,
       },
       join(work, 'b'),
     );

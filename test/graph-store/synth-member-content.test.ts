@@ -7,25 +7,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   generateMarketplace,
-  MarketplaceFeatures,
   synthMarketplace,
   type MarketplaceGraph,
 } from '../../graph-store/synth-marketplace.js';
 import { openGraph } from '../../graph-store/open-graph.js';
 import { configErrorOf } from '../helpers/config-error.js';
+import { marketplaceFeatures } from '../helpers/marketplace-features.js';
 
 const work = mkdtempSync(join(os.tmpdir(), 'weft-synth-content-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** Every node's feature row, in memory. */
-function featuresOf(g: MarketplaceGraph): Float32Array {
-  const D = g.sizes.featureDim;
-  const n = g.offsets[3] + g.sizes.companies;
-  const out = new Float32Array(n * D);
-  const f = new MarketplaceFeatures(g);
-  for (let at = 0; at < n;) at += f.fill(out.subarray(at * D), n - at);
-  return out;
-}
 
 /** Cosine of two rows, past the four type-marker columns. */
 function cosine(f: Float32Array, D: number, a: number, b: number): number {
@@ -43,7 +33,7 @@ function cosine(f: Float32Array, D: number, a: number, b: number): number {
 /** Share of the first `queries` members whose 10 nearest members (cosine) share their industry. */
 function neighbourIndustryShare(g: MarketplaceGraph, queries: number): number {
   const D = g.sizes.featureDim;
-  const f = featuresOf(g);
+  const f = marketplaceFeatures(g);
   let same = 0;
   for (let m = 0; m < queries; m++) {
     const scored: [number, number][] = [];
@@ -57,7 +47,7 @@ function neighbourIndustryShare(g: MarketplaceGraph, queries: number): number {
 /** Mean cosine of a member's features to its applied jobs', and to the same number of other jobs. */
 function appliedCosine(g: MarketplaceGraph): { applied: number; other: number } {
   const D = g.sizes.featureDim;
-  const f = featuresOf(g);
+  const f = marketplaceFeatures(g);
   const applied = g.relations.find((r) => r.rel === 'applied')!.csr;
   let a = 0;
   let o = 0;
