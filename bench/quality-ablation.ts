@@ -137,7 +137,14 @@ function stat(xs: number[]): Stat {
 }
 
 /** Recorded beside QUALITY_METRICS when a row ranks exactly (eval.ranking: exact). */
-export const EXACT_METRICS = ['exact_auc', 'exact_mrr', 'exact_recall@10'] as const;
+export const EXACT_METRICS = [
+  'exact_auc',
+  'exact_mrr',
+  'exact_recall@10',
+  'exact_cold_auc',
+  'exact_cold_mrr',
+  'exact_cold_recall@10',
+] as const;
 
 /** One row over every seed, or why it was skipped (a field the spec schema does not know). */
 export async function runRow(
