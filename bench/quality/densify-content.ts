@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       // Skills a cold member lists as edges (default: all; see --cold-profile-skills).
       'cold-profile-skills': { type: 'string' },
       seeds: { type: 'string', default: '3' },
+      epochs: { type: 'string', default: String(DEFAULT_QUALITY.epochs) },
       only: { type: 'string' },
       // More rows: NAME=JSON overlay (over exact ranking), repeatable.
       row: { type: 'string', multiple: true, default: [] },
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   const o = {
     ...DEFAULT_QUALITY,
     seeds: Number(values.seeds),
+    epochs: Number(values.epochs),
     workDir: join(tmpdir(), 'weft-densify-content'),
     out: resolve('bench', 'quality', 'results', name),
   };
