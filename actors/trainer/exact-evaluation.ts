@@ -18,6 +18,7 @@ import type { JobSpec } from '../job-spec.js';
 import { isColdSource } from '../plan/cold-start.js';
 import type { LinkHistory } from '../plan/link-history.js';
 import { popularityCounts, seenBeforeCounts, type RankedPairs } from './exact-baselines.js';
+import { seenStreamCounts } from './exact-seen-stream.js';
 import type { RankTask } from './rank-task.js';
 
 /**
@@ -90,6 +91,11 @@ export interface ExactRankingInput {
   times?: Float64Array;
   /** The pairs ranked, with their sources' embeddings. */
   pairs: EvaluatedPairs;
+  /**
+   * Each ranked pair's own time (its edge's), in `pairs` order; without it a pair takes the earliest
+   * time of its (source, destination) among the split's edges (`rowTimes`).
+   */
+  pairTimes?: Float64Array;
   /** Every edge id of the split (its first time bounds the candidates' neighbourhoods). */
   split: Int32Array;
   /** Candidates: global ids [lo, hi) (the destination type). */
@@ -311,6 +317,35 @@ export function rowTimes(
   return Float64Array.from(sources, (s, r) => first.get(`${s}:${positive[r] + lo}`) ?? start);
 }
 
+const SEEN_STREAM = 'seen_stream_exact_';
+
+/**
+ * Each evaluated pair's own time when the pairs are the evaluation subset's edges in order (as the
+ * evaluation batches hand them over); undefined without times or where they are not.
+ */
+export function pairTimesOf(
+  source: { src: Int32Array; dst: Int32Array; times?: Float64Array },
+  subset: Int32Array,
+  pairs: Pick<EvaluatedPairs, 'src' | 'dst'>,
+): Float64Array | undefined {
+  const { times } = source;
+  if (!times || subset.length !== pairs.src.length) return undefined;
+  for (let i = 0; i < subset.length; i++)
+    if (source.src[subset[i]] !== pairs.src[i] || source.dst[subset[i]] !== pairs.dst[i])
+      return undefined;
+  return Float64Array.from(subset, (e) => times[e]);
+}
+
+/** Each ranked row's own time: `pairTimes` in row order, else the earliest of its pair (rowTimes). */
+function ownTimes(
+  input: Pick<ExactRankingInput, 'pairTimes'>,
+  order: Int32Array,
+  earliest: Float64Array,
+): Float64Array {
+  const given = input.pairTimes;
+  return given ? Float64Array.from(order, (i) => given[i]) : earliest;
+}
+
 /** One group of ranked rows and the time its candidates are embedded at (its earliest row's). */
 export interface Snapshot {
   time: number;
@@ -471,8 +506,9 @@ async function snapshotCounts(
 }
 
 /**
- * Exact, filtered metrics of a split (exact_*), and the baselines' on the same pairs
- * (popularity_exact_*, seen_before_exact_*). Sources keep the embeddings their pairs were scored
+ * Exact, filtered metrics of a split (exact_*), and the baselines' on the same pairs: popularity_exact_*
+ * and seen_before_exact_* from the history before the split, seen_stream_exact_* from the whole log
+ * up to each pair's own time (exact-seen-stream.ts). Sources keep the embeddings their pairs were scored
  * with (neighbourhoods before each pair's time). Candidates are embedded at eval.candidateSnapshots
  * times: the pairs in time order are cut into groups, and each group is ranked against candidates
  * drawn before its first pair, so no pair sees its own interaction or a later one, and a candidate
@@ -489,11 +525,15 @@ export async function exactRanking(input: ExactRankingInput): Promise<Record<str
   const cutoffs = cutoffsOf(spec);
   const metrics = (c: PairCounts, prefix: string) =>
     metricsOfCounts(c, pairs.sources, cutoffs, prefix);
+  const log = input.times ? { src: input.src, dst: input.dst, times: input.times } : undefined;
   return {
     ...metrics(model, 'exact_'),
     ...coldMetrics(model, pairs.sources, input.history, cutoffs),
     ...metrics(popularityCounts(pairs, input.history), 'popularity_exact_'),
     ...metrics(seenBeforeCounts(pairs, input.history), 'seen_before_exact_'),
+    ...(log
+      ? metrics(seenStreamCounts(pairs, log, ownTimes(input, pairs.order, times)), SEEN_STREAM)
+      : {}),
     exact_candidates: pairs.numCandidates,
     // Known destinations other than the pair's own, left out of its ranking.
     exact_filtered: pairs.knownIdx.length - n,

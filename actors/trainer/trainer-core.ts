@@ -25,7 +25,7 @@ import {
   type LinkHistory,
 } from '../plan/link-history.js';
 import { LinkEvaluation } from './link-evaluation.js';
-import { cutoffsOf, EvaluatedPairs, exactRanking } from './exact-evaluation.js';
+import { cutoffsOf, EvaluatedPairs, exactRanking, pairTimesOf } from './exact-evaluation.js';
 import { allocateArrays, type BatchFields } from '../batch/batch-record.js';
 import { BatchProducer, type ProducerConfig } from '../batch/batch-producer.js';
 import { requestFor, type SeedSource } from '../plan/seed-source.js';
@@ -605,12 +605,15 @@ export class TrainerCore {
     if (source.kind !== 'link') return {};
     const history = this.historyOf(t, split)!;
     let batch = 0;
+    const subset = t.subsets.get(split) ?? evalSubset(this.spec, t.sets[split], split);
+    const pairTimes = pairTimesOf(source, subset, pairs);
     return exactRanking({
       spec: this.spec,
       src: source.src,
       dst: source.dst,
       times: source.times,
       pairs,
+      ...(pairTimes ? { pairTimes } : {}),
       split: t.sets[split],
       candidates: t.negativeRange ?? [0, graph.numNodes],
       history,
