@@ -267,7 +267,7 @@ export const JOB_FIELDS = {
       ),
       targetRecency: bool(
         false,
-        "Target-recency term: each target's score gains a learned function (weights starting at 0) of log(1 + time since the target's newest edge before the pair's time), or of its having none (docs/temporal.md). The sampler ships one gap per target. Needs explicit negatives: link.negatives uniform or degree.",
+        "Target-recency term: each target's score gains a learned function (weights starting at 0) of log(1 + time since the target's newest edge before the pair's time), or of its having none (docs/temporal.md). The sampler ships one gap per target; exact ranking (eval.ranking: exact) adds the term to every candidate at the pair's time. Needs explicit negatives: link.negatives uniform or degree.",
       ),
       longTerm: {
         enabled: bool(
@@ -1180,11 +1180,6 @@ function checkTemporal(spec: JobSpec, where: Where): void {
   if (t.targetRecency && spec.link.negatives !== 'uniform' && spec.link.negatives !== 'degree')
     fail(
       `needs negatives the sampler draws (uniform or degree), whose times it knows; link.negatives is ${spec.link.negatives}`,
-      ['model', 'temporal', 'targetRecency'],
-    );
-  if (t.targetRecency && spec.eval.ranking === 'exact')
-    fail(
-      'exact ranking scores every candidate without its own recency; use eval.ranking: sampled (the default) with target recency',
       ['model', 'temporal', 'targetRecency'],
     );
   if (spec.cluster.partitions)

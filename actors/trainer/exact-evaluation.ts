@@ -19,6 +19,8 @@ import { isColdSource } from '../plan/cold-start.js';
 import type { LinkHistory } from '../plan/link-history.js';
 import { popularityCounts, seenBeforeCounts, type RankedPairs } from './exact-baselines.js';
 import { seenStreamCounts } from './exact-seen-stream.js';
+import { recencyTerms, type TargetGap } from './exact-recency.js';
+import { RECENCY_PARAM } from '../../kernels/nn/target-recency.js';
 import type { RankTask } from './rank-task.js';
 
 /**
@@ -105,6 +107,11 @@ export interface ExactRankingInput {
   params: ParamMap | undefined;
   /** Embedding rows of distinct node ids, their neighbourhoods drawn before `time`. */
   embed(ids: Int32Array, time: number): Promise<Float32Array>;
+  /**
+   * With the temporal model's target-recency term: a target's log gap as training reads it, so
+   * every candidate gains the term at its pair's own time.
+   */
+  targetGap?: TargetGap;
 }
 
 /**
@@ -449,6 +456,7 @@ export function snapshotJob(
   pairs: RankedPairs & { order: Int32Array },
   rows: Int32Array,
   candidateRows: Float32Array,
+  recency?: Float32Array,
 ): CandidateRanking {
   const { spec } = input;
   const width = rows.length > 0 ? input.pairs.row(pairs.order[rows[0]]).length : 0;
@@ -462,6 +470,7 @@ export function snapshotJob(
     sourceRows: decoderRows(spec, src),
     candidateRows,
     ...(pointer ? { pointer } : {}),
+    ...(recency ? { recency: shared(recency) } : {}),
     pairPtr: shared(part.pairPtr),
     positive: shared(part.positive),
     knownPtr: shared(part.knownPtr),
@@ -478,6 +487,7 @@ async function snapshotCounts(
   input: ExactRankingInput,
   pairs: RankedPairs & { order: Int32Array },
   snapshots: Snapshot[],
+  own: Float64Array,
 ): Promise<PairCounts> {
   const { spec } = input;
   const n = pairs.positive.length;
@@ -491,7 +501,15 @@ async function snapshotCounts(
   try {
     for (const snap of snapshots) {
       const candidates = decoderRows(spec, await embedCandidates(input, snap.time));
-      const job = snapshotJob(input, pairs, snap.rows, candidates);
+      const recency = input.targetGap
+        ? recencyTerms(
+            input.targetGap,
+            paramOf(input.params, RECENCY_PARAM),
+            input.candidates,
+            Float64Array.from(snap.rows, (r) => own[r]),
+          )
+        : undefined;
+      const job = snapshotJob(input, pairs, snap.rows, candidates, recency);
       const c = await modelCounts(job, pool, threads);
       snap.rows.forEach((r, i) => {
         out.above[r] = c.above[i];
@@ -521,7 +539,8 @@ export async function exactRanking(input: ExactRankingInput): Promise<Record<str
   if (n === 0) return { exact_count: 0 };
   const times = rowTimes(input, pairs.sources, pairs.positive);
   const snapshots = snapshotsOf(times, pairs.numCandidates, spec.eval.candidateSnapshots);
-  const model = await snapshotCounts(input, pairs, snapshots);
+  const own = ownTimes(input, pairs.order, times);
+  const model = await snapshotCounts(input, pairs, snapshots, own);
   const cutoffs = cutoffsOf(spec);
   const metrics = (c: PairCounts, prefix: string) =>
     metricsOfCounts(c, pairs.sources, cutoffs, prefix);
@@ -531,9 +550,7 @@ export async function exactRanking(input: ExactRankingInput): Promise<Record<str
     ...coldMetrics(model, pairs.sources, input.history, cutoffs),
     ...metrics(popularityCounts(pairs, input.history), 'popularity_exact_'),
     ...metrics(seenBeforeCounts(pairs, input.history), 'seen_before_exact_'),
-    ...(log
-      ? metrics(seenStreamCounts(pairs, log, ownTimes(input, pairs.order, times)), SEEN_STREAM)
-      : {}),
+    ...(log ? metrics(seenStreamCounts(pairs, log, own), SEEN_STREAM) : {}),
     exact_candidates: pairs.numCandidates,
     // Known destinations other than the pair's own, left out of its ranking.
     exact_filtered: pairs.knownIdx.length - n,

@@ -31,6 +31,7 @@ import { BatchProducer, type ProducerConfig } from '../batch/batch-producer.js';
 import { requestFor, type SeedSource } from '../plan/seed-source.js';
 import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
 import { viewBatch, type BatchView } from '../batch/batch-view.js';
+import { logGapBefore } from '../batch/target-recency.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import { evalRelationsOf, withRelationPrefix, type EvalRelation } from '../plan/eval-relations.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
@@ -614,12 +615,21 @@ export class TrainerCore {
       times: source.times,
       pairs,
       ...(pairTimes ? { pairTimes } : {}),
+      ...(this.recencyScored()
+        ? { targetGap: (node: number, time: number) => logGapBefore(graph, node, time) }
+        : {}),
       split: t.sets[split],
       candidates: t.negativeRange ?? [0, graph.numNodes],
       history,
       params: this.params,
       embed: (ids, time) => this.embedAt(ids, time, batch++),
     });
+  }
+
+  /** Whether the model scores targets with the temporal model's target-recency term. */
+  private recencyScored(): boolean {
+    const t = this.spec.model.temporal;
+    return t.enabled && t.targetRecency;
   }
 
   /** Embedding rows of distinct node ids, their neighbourhoods drawn before `time` (eval sampler). */
