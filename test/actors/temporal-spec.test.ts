@@ -67,6 +67,13 @@ describe('model.temporal in the job spec', () => {
     }
   });
 
+  it('refuses target recency without the temporal model, which alone scores it', () => {
+    const e = errorOf('task: link\nmodel:\n  temporal:\n    targetRecency: true\n');
+    expect(e.message).toContain('model.temporal.targetRecency');
+    expect(e.message).toContain('job.yaml:4');
+    expect(e.message).toContain('model.temporal.enabled: true');
+  });
+
   it('takes target recency with exact ranking, which adds the term to every candidate', () => {
     const yaml = (negatives: string) =>
       `task: link\nlink:\n  negatives: ${negatives}\neval:\n  ranking: exact\nmodel:\n  temporal:\n    enabled: true\n    targetRecency: true\n`;
