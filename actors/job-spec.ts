@@ -267,7 +267,7 @@ export const JOB_FIELDS = {
       ),
       targetRecency: bool(
         false,
-        "Target-recency term: each target's score gains a learned function (weights starting at 0) of log(1 + time since the target's newest edge before the pair's time), or of its having none (docs/temporal.md). The sampler ships one gap per target. Needs explicit negatives: link.negatives uniform or degree.",
+        "Target-recency term: each target's score gains a learned function (weights starting at 0) of log(1 + time since the target's newest edge before the pair's time), or of its having none (docs/temporal.md). The sampler ships one gap per target; exact ranking (eval.ranking: exact) adds the term to every candidate at the pair's time. Needs model.temporal.enabled and explicit negatives: link.negatives uniform or degree.",
       ),
       longTerm: {
         enabled: bool(
@@ -1158,6 +1158,12 @@ function checkDensify(spec: JobSpec, where: Where): void {
 /** The temporal model against the task, the width and the placement. */
 function checkTemporal(spec: JobSpec, where: Where): void {
   const t = spec.model.temporal;
+  // The term is the temporal model's: a static model would train and score without it.
+  if (!t.enabled && t.targetRecency)
+    failAt(where, ['model', 'temporal', 'targetRecency'])(
+      'is a term of the temporal model, which is off; set model.temporal.enabled: true',
+      ['model', 'temporal', 'targetRecency'],
+    );
   if (!t.enabled) return;
   const fail = failAt(where, ['model', 'temporal', 'enabled']);
   if (spec.task !== 'link')
@@ -1180,11 +1186,6 @@ function checkTemporal(spec: JobSpec, where: Where): void {
   if (t.targetRecency && spec.link.negatives !== 'uniform' && spec.link.negatives !== 'degree')
     fail(
       `needs negatives the sampler draws (uniform or degree), whose times it knows; link.negatives is ${spec.link.negatives}`,
-      ['model', 'temporal', 'targetRecency'],
-    );
-  if (t.targetRecency && spec.eval.ranking === 'exact')
-    fail(
-      'exact ranking scores every candidate without its own recency; use eval.ranking: sampled (the default) with target recency',
       ['model', 'temporal', 'targetRecency'],
     );
   if (spec.cluster.partitions)

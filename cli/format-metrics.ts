@@ -8,6 +8,8 @@ import { isRelationMetric, type RelationResults } from '../actors/plan/eval-rela
 const BASELINES = [
   ['popularity_', 'popularity'],
   ['seen_before_', 'seen before'],
+  // Exact ranking only: the source's interactions up to each pair's own time.
+  ['seen_stream_', 'seen before, streaming'],
 ] as const;
 
 const HIDDEN = new Set(['count', 'negatives', 'filtered_negatives', 'degree_auc']);

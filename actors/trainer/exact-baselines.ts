@@ -1,5 +1,6 @@
-// The two baselines ranked exactly among every candidate, on the pairs the model is ranked on:
-// destination popularity (one table for all sources) and "seen before" (per source, mostly zeros).
+// The history baselines ranked exactly among every candidate, on the pairs the model is ranked on:
+// destination popularity (one table for all sources) and "seen before" (per source, mostly zeros),
+// both counted before the split (exact-seen-stream.ts counts up to each pair's time).
 import type { PairCounts } from '../../kernels/metrics/candidate-ranking.js';
 import { countKey, type LinkHistory } from '../plan/link-history.js';
 
@@ -16,7 +17,7 @@ export interface RankedPairs {
   knownIdx: Int32Array;
 }
 
-function emptyCounts(n: number): PairCounts {
+export function emptyCounts(n: number): PairCounts {
   return { above: new Int32Array(n), level: new Int32Array(n), negatives: new Int32Array(n) };
 }
 

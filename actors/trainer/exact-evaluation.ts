@@ -18,6 +18,9 @@ import type { JobSpec } from '../job-spec.js';
 import { isColdSource } from '../plan/cold-start.js';
 import type { LinkHistory } from '../plan/link-history.js';
 import { popularityCounts, seenBeforeCounts, type RankedPairs } from './exact-baselines.js';
+import { seenStreamCounts } from './exact-seen-stream.js';
+import { recencyTerms, type TargetGap } from './exact-recency.js';
+import { RECENCY_PARAM } from '../../kernels/nn/target-recency.js';
 import type { RankTask } from './rank-task.js';
 
 /**
@@ -90,6 +93,11 @@ export interface ExactRankingInput {
   times?: Float64Array;
   /** The pairs ranked, with their sources' embeddings. */
   pairs: EvaluatedPairs;
+  /**
+   * Each ranked pair's own time (its edge's), in `pairs` order; without it a pair takes the earliest
+   * time of its (source, destination) among the split's edges (`rowTimes`).
+   */
+  pairTimes?: Float64Array;
   /** Every edge id of the split (its first time bounds the candidates' neighbourhoods). */
   split: Int32Array;
   /** Candidates: global ids [lo, hi) (the destination type). */
@@ -99,6 +107,11 @@ export interface ExactRankingInput {
   params: ParamMap | undefined;
   /** Embedding rows of distinct node ids, their neighbourhoods drawn before `time`. */
   embed(ids: Int32Array, time: number): Promise<Float32Array>;
+  /**
+   * With the temporal model's target-recency term: a target's log gap as training reads it, so
+   * every candidate gains the term at its pair's own time.
+   */
+  targetGap?: TargetGap;
 }
 
 /**
@@ -311,6 +324,35 @@ export function rowTimes(
   return Float64Array.from(sources, (s, r) => first.get(`${s}:${positive[r] + lo}`) ?? start);
 }
 
+const SEEN_STREAM = 'seen_stream_exact_';
+
+/**
+ * Each evaluated pair's own time when the pairs are the evaluation subset's edges in order (as the
+ * evaluation batches hand them over); undefined without times or where they are not.
+ */
+export function pairTimesOf(
+  source: { src: Int32Array; dst: Int32Array; times?: Float64Array },
+  subset: Int32Array,
+  pairs: Pick<EvaluatedPairs, 'src' | 'dst'>,
+): Float64Array | undefined {
+  const { times } = source;
+  if (!times || subset.length !== pairs.src.length) return undefined;
+  for (let i = 0; i < subset.length; i++)
+    if (source.src[subset[i]] !== pairs.src[i] || source.dst[subset[i]] !== pairs.dst[i])
+      return undefined;
+  return Float64Array.from(subset, (e) => times[e]);
+}
+
+/** Each ranked row's own time: `pairTimes` in row order, else the earliest of its pair (rowTimes). */
+function ownTimes(
+  input: Pick<ExactRankingInput, 'pairTimes'>,
+  order: Int32Array,
+  earliest: Float64Array,
+): Float64Array {
+  const given = input.pairTimes;
+  return given ? Float64Array.from(order, (i) => given[i]) : earliest;
+}
+
 /** One group of ranked rows and the time its candidates are embedded at (its earliest row's). */
 export interface Snapshot {
   time: number;
@@ -414,6 +456,7 @@ export function snapshotJob(
   pairs: RankedPairs & { order: Int32Array },
   rows: Int32Array,
   candidateRows: Float32Array,
+  recency?: Float32Array,
 ): CandidateRanking {
   const { spec } = input;
   const width = rows.length > 0 ? input.pairs.row(pairs.order[rows[0]]).length : 0;
@@ -427,6 +470,7 @@ export function snapshotJob(
     sourceRows: decoderRows(spec, src),
     candidateRows,
     ...(pointer ? { pointer } : {}),
+    ...(recency ? { recency: shared(recency) } : {}),
     pairPtr: shared(part.pairPtr),
     positive: shared(part.positive),
     knownPtr: shared(part.knownPtr),
@@ -443,6 +487,7 @@ async function snapshotCounts(
   input: ExactRankingInput,
   pairs: RankedPairs & { order: Int32Array },
   snapshots: Snapshot[],
+  own: Float64Array,
 ): Promise<PairCounts> {
   const { spec } = input;
   const n = pairs.positive.length;
@@ -456,7 +501,15 @@ async function snapshotCounts(
   try {
     for (const snap of snapshots) {
       const candidates = decoderRows(spec, await embedCandidates(input, snap.time));
-      const job = snapshotJob(input, pairs, snap.rows, candidates);
+      const recency = input.targetGap
+        ? recencyTerms(
+            input.targetGap,
+            paramOf(input.params, RECENCY_PARAM),
+            input.candidates,
+            Float64Array.from(snap.rows, (r) => own[r]),
+          )
+        : undefined;
+      const job = snapshotJob(input, pairs, snap.rows, candidates, recency);
       const c = await modelCounts(job, pool, threads);
       snap.rows.forEach((r, i) => {
         out.above[r] = c.above[i];
@@ -471,8 +524,9 @@ async function snapshotCounts(
 }
 
 /**
- * Exact, filtered metrics of a split (exact_*), and the baselines' on the same pairs
- * (popularity_exact_*, seen_before_exact_*). Sources keep the embeddings their pairs were scored
+ * Exact, filtered metrics of a split (exact_*), and the baselines' on the same pairs: popularity_exact_*
+ * and seen_before_exact_* from the history before the split, seen_stream_exact_* from the whole log
+ * up to each pair's own time (exact-seen-stream.ts). Sources keep the embeddings their pairs were scored
  * with (neighbourhoods before each pair's time). Candidates are embedded at eval.candidateSnapshots
  * times: the pairs in time order are cut into groups, and each group is ranked against candidates
  * drawn before its first pair, so no pair sees its own interaction or a later one, and a candidate
@@ -485,15 +539,18 @@ export async function exactRanking(input: ExactRankingInput): Promise<Record<str
   if (n === 0) return { exact_count: 0 };
   const times = rowTimes(input, pairs.sources, pairs.positive);
   const snapshots = snapshotsOf(times, pairs.numCandidates, spec.eval.candidateSnapshots);
-  const model = await snapshotCounts(input, pairs, snapshots);
+  const own = ownTimes(input, pairs.order, times);
+  const model = await snapshotCounts(input, pairs, snapshots, own);
   const cutoffs = cutoffsOf(spec);
   const metrics = (c: PairCounts, prefix: string) =>
     metricsOfCounts(c, pairs.sources, cutoffs, prefix);
+  const log = input.times ? { src: input.src, dst: input.dst, times: input.times } : undefined;
   return {
     ...metrics(model, 'exact_'),
     ...coldMetrics(model, pairs.sources, input.history, cutoffs),
     ...metrics(popularityCounts(pairs, input.history), 'popularity_exact_'),
     ...metrics(seenBeforeCounts(pairs, input.history), 'seen_before_exact_'),
+    ...(log ? metrics(seenStreamCounts(pairs, log, own), SEEN_STREAM) : {}),
     exact_candidates: pairs.numCandidates,
     // Known destinations other than the pair's own, left out of its ranking.
     exact_filtered: pairs.knownIdx.length - n,

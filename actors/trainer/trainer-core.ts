@@ -25,12 +25,13 @@ import {
   type LinkHistory,
 } from '../plan/link-history.js';
 import { LinkEvaluation } from './link-evaluation.js';
-import { cutoffsOf, EvaluatedPairs, exactRanking } from './exact-evaluation.js';
+import { cutoffsOf, EvaluatedPairs, exactRanking, pairTimesOf } from './exact-evaluation.js';
 import { allocateArrays, type BatchFields } from '../batch/batch-record.js';
 import { BatchProducer, type ProducerConfig } from '../batch/batch-producer.js';
 import { requestFor, type SeedSource } from '../plan/seed-source.js';
 import { sameFanouts, withFanouts } from '../plan/adaptive-fanouts.js';
 import { viewBatch, type BatchView } from '../batch/batch-view.js';
+import { logGapBefore } from '../batch/target-recency.js';
 import { idTableConfigOf } from '../parameter-server/id-table-spec.js';
 import { evalRelationsOf, withRelationPrefix, type EvalRelation } from '../plan/eval-relations.js';
 import { producerConfigs, seedsOf } from '../plan/task-seeds.js';
@@ -605,18 +606,30 @@ export class TrainerCore {
     if (source.kind !== 'link') return {};
     const history = this.historyOf(t, split)!;
     let batch = 0;
+    const subset = t.subsets.get(split) ?? evalSubset(this.spec, t.sets[split], split);
+    const pairTimes = pairTimesOf(source, subset, pairs);
     return exactRanking({
       spec: this.spec,
       src: source.src,
       dst: source.dst,
       times: source.times,
       pairs,
+      ...(pairTimes ? { pairTimes } : {}),
+      ...(this.recencyScored()
+        ? { targetGap: (node: number, time: number) => logGapBefore(graph, node, time) }
+        : {}),
       split: t.sets[split],
       candidates: t.negativeRange ?? [0, graph.numNodes],
       history,
       params: this.params,
       embed: (ids, time) => this.embedAt(ids, time, batch++),
     });
+  }
+
+  /** Whether the model scores targets with the temporal model's target-recency term. */
+  private recencyScored(): boolean {
+    const t = this.spec.model.temporal;
+    return t.enabled && t.targetRecency;
   }
 
   /** Embedding rows of distinct node ids, their neighbourhoods drawn before `time` (eval sampler). */

@@ -49,6 +49,11 @@ export interface CandidateRanking {
   candidateRows: Float32Array;
   /** The pointer term over each source's activities (members only). */
   pointer?: PointerTerm;
+  /**
+   * [S × C]: a score added to each candidate of each source row, whatever the decoder (the temporal
+   * model's target-recency term at the row's time).
+   */
+  recency?: Float32Array;
   /** Pairs of source s are pairPtr[s] .. pairPtr[s+1]; each names its positive's candidate index. */
   pairPtr: Int32Array;
   positive: Int32Array;
@@ -77,6 +82,8 @@ interface SourceState {
   a: Float64Array;
   copied: Int32Array;
   copiedScore: Float64Array;
+  /** The source's row of the job's `recency`, one value per candidate. */
+  recency?: Float32Array;
   /** Scratch: one score per member embedding. */
   perHead: Float64Array;
 }
@@ -117,6 +124,8 @@ function scoreChunk(
     const c = src.copied[k];
     if (c >= c0 && c < c1) out[c - c0] += src.copiedScore[k];
   }
+  const recency = src.recency;
+  if (recency) for (let c = c0; c < c1; c++) out[c - c0] += recency[c];
 }
 
 /** The member embeddings' scores against candidates [c0, c1): per embedding a dot, then combined. */
@@ -164,12 +173,15 @@ function sourceState(job: CandidateRanking, s: number): SourceState {
   const row = sourceRows.subarray(s * width, s * width + width);
   const perHead = new Float64Array(decoder.kind === 'members' ? decoder.heads : 0);
   const { copied, copiedScore } = pointerOf(job.pointer, s);
-  if (decoder.kind !== 'mlp') return { a: Float64Array.from(row), copied, copiedScore, perHead };
+  const numCand = job.candidateRows.length / dim;
+  const recency = job.recency?.subarray(s * numCand, (s + 1) * numCand);
+  const rest = { copied, copiedScore, perHead, ...(recency ? { recency } : {}) };
+  if (decoder.kind !== 'mlp') return { a: Float64Array.from(row), ...rest };
   const { hidden, w0 } = decoder;
   const folded = new Float64Array(dim * hidden);
   for (let i = 0; i < dim; i++)
     for (let j = 0; j < hidden; j++) folded[i * hidden + j] = row[i] * w0[i * hidden + j];
-  return { a: folded, copied, copiedScore, perHead };
+  return { a: folded, ...rest };
 }
 
 /** The pointer's score per distinct candidate among source s's activities (attention summed). */

@@ -67,12 +67,22 @@ describe('model.temporal in the job spec', () => {
     }
   });
 
-  it('refuses target recency with exact ranking, which would score candidates without it', () => {
-    const e = errorOf(
-      'task: link\neval:\n  ranking: exact\nmodel:\n  temporal:\n    enabled: true\n    targetRecency: true\n',
-    );
+  it('refuses target recency without the temporal model, which alone scores it', () => {
+    const e = errorOf('task: link\nmodel:\n  temporal:\n    targetRecency: true\n');
     expect(e.message).toContain('model.temporal.targetRecency');
-    expect(e.message).toContain('job.yaml:7');
-    expect(e.message).toContain('eval.ranking: sampled');
+    expect(e.message).toContain('job.yaml:4');
+    expect(e.message).toContain('model.temporal.enabled: true');
+  });
+
+  it('takes target recency with exact ranking, which adds the term to every candidate', () => {
+    const yaml = (negatives: string) =>
+      `task: link\nlink:\n  negatives: ${negatives}\neval:\n  ranking: exact\nmodel:\n  temporal:\n    enabled: true\n    targetRecency: true\n`;
+    const spec = parseJobSpec(yaml('uniform'));
+    expect(spec.eval.ranking).toBe('exact');
+    expect(spec.model.temporal.targetRecency).toBe(true);
+    // The negatives' refusal still holds under exact ranking: training needs the drawn targets' gaps.
+    const e = errorOf(yaml('in-batch'));
+    expect(e.message).toContain('model.temporal.targetRecency');
+    expect(e.message).toContain('link.negatives is in-batch');
   });
 });

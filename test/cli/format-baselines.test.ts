@@ -43,6 +43,7 @@ describe('link results in print', () => {
       'exact_hits@10': 0.5,
       popularity_exact_mrr: 0.125,
       seen_before_exact_mrr: 0.0625,
+      seen_stream_exact_mrr: 0.5,
       exact_candidates: 1899,
       exact_filtered: 40,
       exact_count: 100,
@@ -55,6 +56,7 @@ describe('link results in print', () => {
       '  exact, all candidates: mrr 0.2500, hits@10 0.5000',
       '  exact baseline popularity: mrr 0.1250',
       '  exact baseline seen before: mrr 0.0625',
+      '  exact baseline seen before, streaming: mrr 0.5000',
       '  (100 positives, each among all 1899 candidates of the destination type, 40 known destinations of their sources filtered out)',
     ]);
   });

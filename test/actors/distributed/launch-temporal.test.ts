@@ -68,9 +68,22 @@ describe('model.temporal under weft launch', () => {
       expect(ckpt.tensors.has(name), name).toBe(true);
   }, 300_000);
 
-  it("ships each target's gap with the sequences (target recency)", async () => {
-    const spec = { ...base(), 'train.epochs': 1, 'model.temporal.targetRecency': true };
-    const { ckpt } = await launchedMatchesSingle(spec, 'temporal-recency-launch-test', '-recency');
+  it("ships each target's gap with the sequences (target recency), scored among every job too", async () => {
+    const spec = {
+      ...base(),
+      'train.epochs': 1,
+      'model.temporal.targetRecency': true,
+      'eval.ranking': 'exact',
+    };
+    const {
+      single,
+      launched: r,
+      ckpt,
+    } = await launchedMatchesSingle(spec, 'temporal-recency-launch-test', '-recency');
     expect(ckpt.tensors.has('temporal.recency.weight')).toBe(true);
+    expect(r.test.exact_count).toBe(r.test.count);
+    expect(Math.abs(r.test.exact_mrr - single.test.exact_mrr)).toBeLessThanOrEqual(0.01);
+    // The baselines read the log only: the same pairs give the same numbers in both placements.
+    expect(r.test.seen_stream_exact_mrr).toBe(single.test.seen_stream_exact_mrr);
   }, 300_000);
 });

@@ -10,9 +10,13 @@ import { applyOverrides, defaultJobSpec, type JobSpec } from '../../../actors/jo
 import {
   decoderRows,
   EvaluatedPairs,
+  pairTimesOf,
   rankedPairs,
   snapshotJob,
 } from '../../../actors/trainer/exact-evaluation.js';
+import { recencyTerms } from '../../../actors/trainer/exact-recency.js';
+import { logGapBefore } from '../../../actors/batch/target-recency.js';
+import { RECENCY_PARAM } from '../../../kernels/nn/target-recency.js';
 import { coreOverGraph, type TrainerCore } from '../../../actors/trainer/trainer-core.js';
 import type { SeedSource } from '../../../actors/plan/seed-source.js';
 import { runTraining } from '../../../actors/coordinator/train-job.js';
@@ -79,6 +83,9 @@ function coreWith(spec: JobSpec, graph: SharedGraph, pointerGate: number, attend
   const rng = new Mulberry32(11);
   p.set('temporal.heads.gate', Float32Array.of(0.7));
   p.set('temporal.pointer.gate', Float32Array.of(pointerGate));
+  // With target recency: weights that make the term matter (it starts at 0).
+  const w = p.get(RECENCY_PARAM);
+  if (w) for (let i = 0; i < w.length; i++) w[i] = rng.next() - 0.5;
   if (attend) {
     p.set('temporal.pointer.recency', Float32Array.of(0.3));
     const q = p.get('temporal.pointer.query')!;
@@ -88,24 +95,31 @@ function coreWith(spec: JobSpec, graph: SharedGraph, pointerGate: number, attend
   return { ...built, params: p };
 }
 
-/** Sampled scores of the batch's pairs: positives [P] and negatives [P·K], as evaluation scores them. */
+/**
+ * Sampled scores of the batch's pairs: positives [P] and negatives [P·K], as evaluation scores them
+ * (with the targets' gaps where the batch carries them).
+ */
 function sampledScores(core: TrainerCore, v: ReturnType<TrainerCore['sampleInline']>) {
   const link = v.link!;
   const k = link.numNegatives;
+  const p = link.src.length;
   const seq = (n: number, per: number) =>
     Int32Array.from({ length: n }, (_, j) => Math.floor(j / per));
   const pairSrc = link.src;
   const inputs = link.temporal!;
+  const gap = inputs.targetGap;
   const pos = core.model.scoreLinks(v.model, link.src, link.dst, undefined, {
     inputs,
     pairSrc,
-    seq: seq(link.src.length, 1),
+    seq: seq(p, 1),
+    ...(gap ? { targetGap: gap.subarray(0, p) } : {}),
   });
   const srcRep = Int32Array.from(link.negDst!, (_, j) => link.src[Math.floor(j / k)]);
   const neg = core.model.scoreLinks(v.model, srcRep, link.negDst!, undefined, {
     inputs,
     pairSrc,
     seq: seq(srcRep.length, k),
+    ...(gap ? { targetGap: gap.subarray(p) } : {}),
   });
   return { pos, neg, k };
 }
@@ -128,12 +142,17 @@ describe('exact ranking of the temporal model', () => {
     await initBackend('wasm');
   });
 
-  for (const [decoder, score] of [
-    ['cosine', 'max'],
-    ['dot', 'attention'],
+  for (const [decoder, score, recency] of [
+    ['cosine', 'max', false],
+    ['dot', 'attention', false],
+    ['cosine', 'max', true],
   ] as const)
-    it(`scores every target as the sampled ranking does (${decoder}, ${score})`, () => {
-      const spec = specOf({ 'model.decoder': decoder, 'model.temporal.score': score });
+    it(`scores every target as the sampled ranking does (${decoder}, ${score}${recency ? ', target recency' : ''})`, () => {
+      const spec = specOf({
+        'model.decoder': decoder,
+        'model.temporal.score': score,
+        'model.temporal.targetRecency': recency,
+      });
       const { core, seeds, params } = coreWith(spec, graph, 0.9);
       const v = core.sampleInline(seeds.test, 0, 0, seeds.test.length, true);
       const link = v.link!;
@@ -163,7 +182,18 @@ describe('exact ranking of the temporal model', () => {
       const input = { spec, pairs, params, candidates: [0, USERS] as [number, number] };
       const all = Int32Array.from(ranked.positive, (_, r) => r);
       const cand = new Float32Array(USERS * d);
-      const job = snapshotJob(input, ranked, all, decoderRows(spec, cand));
+      // Target recency: every candidate's term at its row's pair time, as exact ranking adds it.
+      const times = pairTimesOf(source!, seeds.test, pairs)!;
+      const gapOf = (node: number, t: number) => logGapBefore(graph, node, t);
+      const terms = recency
+        ? recencyTerms(
+            gapOf,
+            params.get(RECENCY_PARAM)!,
+            [0, USERS],
+            Float64Array.from(ranked.order, (i) => times[i]),
+          )
+        : undefined;
+      const job = snapshotJob(input, ranked, all, decoderRows(spec, cand), terms);
       const exactOf = (row: number, target: number) => {
         const g = v.seeds[target];
         cand.set(emb.subarray(target * d, target * d + d), g * d);
@@ -186,6 +216,8 @@ describe('exact ranking of the temporal model', () => {
       expect(worst).toBeLessThan(1e-6);
       // The pointer term took part: many targets are among their member's recent partners.
       expect(pointed).toBeGreaterThan(link.src.length / 2);
+      // The recency term took part: it moves scores by far more than the tolerance.
+      if (terms) expect(Math.max(...terms.map(Math.abs))).toBeGreaterThan(0.1);
     });
 
   it('ranks among every user through the trainer core; an open pointer puts earlier partners first', async () => {
@@ -215,11 +247,33 @@ describe('exact ranking of the temporal model', () => {
     expect(open['exact_hits@1']).toBeGreaterThanOrEqual(repeated);
     // Seen-before ranks first only the pairs repeated from before the split (ties aside).
     expect(open['exact_hits@1']).toBeGreaterThan(open['seen_before_exact_hits@1'] - 1 / USERS);
+    // The streaming seen-before, at each pair's own time, ranks every repeated pair first; the
+    // others tie with every unknown candidate (at least USERS / 2 of them here).
+    expect(open['seen_stream_exact_hits@1']).toBeGreaterThanOrEqual(repeated - 1e-12);
+    expect(open['seen_stream_exact_hits@1']).toBeLessThan(repeated + (1 - repeated) / 10);
+    // It knows all the training-period one knows (here every repeat is of a pair from before the split).
+    expect(open['seen_stream_exact_hits@1']).toBeGreaterThanOrEqual(
+      open['seen_before_exact_hits@1'],
+    );
     expect(open['exact_hits@1']).toBeGreaterThan(shut['exact_hits@1'] + 0.5);
     // The same numbers on one thread and for another chunk size (pointer and members included).
     const one = applyOverrides(spec, { 'eval.workers': 1, 'eval.candidateChunk': 7 });
     expect(await coreWith(one, graph, 1000, false).core.evaluate('test')).toEqual(open);
     expect(open.exact_mrr).toBeGreaterThan(shut.exact_mrr);
+  });
+
+  it('adds target recency to every candidate through the trainer core', async () => {
+    const spec = specOf({ 'model.decoder': 'cosine', 'model.temporal.targetRecency': true });
+    const on = await coreWith(spec, graph, 0, false).core.evaluate('test');
+    const zeroed = coreWith(spec, graph, 0, false);
+    zeroed.params.get(RECENCY_PARAM)!.fill(0);
+    zeroed.core.setParams(zeroed.params);
+    const off = await zeroed.core.evaluate('test');
+    // The term moves the sampled and the exact ranking alike; the baselines read the history only.
+    expect(on.mrr).not.toBe(off.mrr);
+    expect(on.exact_mrr).not.toBe(off.exact_mrr);
+    expect(on.seen_stream_exact_mrr).toBe(off.seen_stream_exact_mrr);
+    expect(on.exact_count).toBe(on.count);
   });
 
   it('trains under weft train and re-scores the run under weft eval with the same exact numbers', async () => {
