@@ -186,9 +186,9 @@ export const JOB_FIELDS = {
         1024,
       ),
       aggregate: oneOf(
-        'sum',
+        'mean',
         ['sum', 'mean', 'attention'] as const,
-        "model.encoder rgcn: how a node's per-relation messages combine beside its self weight. sum: Σ_r W_r·mean_r (R-GCN); mean: the same divided by the number of relations the node has in the sample, so a node with many relations is not scaled up; attention: Σ_r α_r·m_r with m_r = W_r·mean_r and α the softmax, over the relations the node has in the sample, of a·tanh(W_a·m_r + b) (HAN's semantic attention, per node; learned per layer).",
+        "model.encoder rgcn: how a node's per-relation messages combine beside its self weight. sum: Σ_r W_r·mean_r (R-GCN); mean (default): the same divided by the number of relations the node has in the sample, so a node with many relations is not scaled up (chosen on validation on the marketplace, bench/NOTES.md); attention: Σ_r α_r·m_r with m_r = W_r·mean_r and α the softmax, over the relations the node has in the sample, of a·tanh(W_a·m_r + b) (HAN's semantic attention, per node; learned per layer).",
       ),
       attentionDim: int(
         32,

@@ -8,6 +8,7 @@
 // file keeps every run, so a partial run still says what it measured.
 // With --views, --dismissals and --typed-features the marketplace gets member→job relations that mean
 // something else than `applied` and a feature space per node type (docs/densification.md).
+// Per metric, seeds_best_<metric> counts the seeds on which a configuration beats every other one.
 // Usage: npx tsx bench/quality/marketplace.ts [--seeds 5] [--members 3000] [--cold 0.05]
 //        [--epochs 3] [--configs sage,rgcn,rgcn-typed,sage-typed,sage-rel,rgcn-rel] [--views V] [--dismissals X]
 //        [--typed-features] [--exact] [--set field=value ...] [--out FILE]
@@ -102,6 +103,23 @@ const METRICS = [
   'exact_cold_mrr',
 ] as const;
 
+interface SeedRun {
+  seed: number;
+  config: string;
+  test: Record<string, number>;
+}
+
+/** Seeds on which `config` scores strictly above every other configuration's test `metric`. */
+function seedsBest(runs: readonly SeedRun[], config: string, metric: string): number {
+  let count = 0;
+  for (const own of runs.filter((r) => r.config === config)) {
+    const others = runs.filter((r) => r.seed === own.seed && r.config !== config);
+    const mine = own.test[metric] ?? NaN;
+    if (others.length > 0 && others.every((r) => mine > (r.test[metric] ?? NaN))) count++;
+  }
+  return count;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -159,6 +177,8 @@ async function main(): Promise<void> {
       for (const m of METRICS) median_[c][m] = median(own.map((r) => r.test[m] ?? NaN));
       // Settings are chosen on validation (the best epoch's), never on test.
       for (const m of METRICS) median_[c][`val_${m}`] = median(own.map((r) => r.val[m] ?? NaN));
+      // A median can rest on one or two seeds: say how many seeds each configuration leads.
+      for (const m of METRICS) median_[c][`seeds_best_${m}`] = seedsBest(runs, c, m);
     }
     return median_;
   };

@@ -55,6 +55,10 @@ describe('job spec', () => {
     expect(norm.field).toBe('model.norm');
     expect(errorOf(() => parseJobSpec('model:\n  encoder: rnn\n')).message).toContain('sage, gat');
     expect(parseJobSpec('model:\n  encoder: rgcn\n').model.relations.bases).toBe(0);
+    // Relation messages averaged by default: a node's norm does not grow with its relations.
+    expect(parseJobSpec('model:\n  encoder: rgcn\n').model.relations.aggregate).toBe('mean');
+    const summed = 'model:\n  encoder: rgcn\n  relations:\n    aggregate: sum\n';
+    expect(parseJobSpec(summed).model.relations.aggregate).toBe('sum');
     const ppr = errorOf(() =>
       parseJobSpec('model:\n  encoder: rgcn\nsampling:\n  strategy: ppr\n', 'r.yaml'),
     );

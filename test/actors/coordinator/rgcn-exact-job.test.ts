@@ -24,6 +24,9 @@ describe('exact ranking of the relation-aware encoder', () => {
         task: 'link',
         'link.edgeType': 'member__applied__job',
         'model.encoder': 'rgcn',
+        // The figures below (and the old protocol's 0.472) were measured with summed messages; the
+        // default `mean` gives sampled 0.635 and exact 0.663 here, the same agreement.
+        'model.relations.aggregate': 'sum',
         'model.hidden': 32,
         'sampling.handoff': 'inline',
         'train.epochs': 2,
