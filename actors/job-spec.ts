@@ -269,6 +269,10 @@ export const JOB_FIELDS = {
         false,
         "Target-recency term: each target's score gains a learned function (weights starting at 0) of log(1 + time since the target's newest edge before the pair's time), or of its having none (docs/temporal.md). The sampler ships one gap per target; exact ranking (eval.ranking: exact) adds the term to every candidate at the pair's time. Needs model.temporal.enabled and explicit negatives: link.negatives uniform or degree.",
       ),
+      pairRecency: bool(
+        false,
+        "Pair-recency term: each target's score gains a learned function (weights starting at 0) of log(1 + time since the member's newest activity with that very target among its last N), or of its having none there (docs/temporal.md). Unlike the pointer it is not shared out across the activities: every recent partner gets its full term. Exact ranking (eval.ranking: exact) adds it to every candidate from the pair's activities. Needs model.temporal.enabled.",
+      ),
       longTerm: {
         enabled: bool(
           false,
@@ -1158,12 +1162,13 @@ function checkDensify(spec: JobSpec, where: Where): void {
 /** The temporal model against the task, the width and the placement. */
 function checkTemporal(spec: JobSpec, where: Where): void {
   const t = spec.model.temporal;
-  // The term is the temporal model's: a static model would train and score without it.
-  if (!t.enabled && t.targetRecency)
-    failAt(where, ['model', 'temporal', 'targetRecency'])(
-      'is a term of the temporal model, which is off; set model.temporal.enabled: true',
-      ['model', 'temporal', 'targetRecency'],
-    );
+  // The terms are the temporal model's: a static model would train and score without them.
+  for (const term of ['targetRecency', 'pairRecency'] as const)
+    if (!t.enabled && t[term])
+      failAt(where, ['model', 'temporal', term])(
+        'is a term of the temporal model, which is off; set model.temporal.enabled: true',
+        ['model', 'temporal', term],
+      );
   if (!t.enabled) return;
   const fail = failAt(where, ['model', 'temporal', 'enabled']);
   if (spec.task !== 'link')

@@ -5,6 +5,7 @@ import {
   type CandidateRanking,
   type PairCounts,
   type PairDecoder,
+  type PairRecencyTerm,
   type PointerTerm,
 } from '../../kernels/metrics/candidate-ranking.js';
 import { hitsOfRanks, meanOf, mrrOfRanks, recallOfHits } from '../../kernels/metrics/ranking.js';
@@ -19,8 +20,9 @@ import { isColdSource } from '../plan/cold-start.js';
 import type { LinkHistory } from '../plan/link-history.js';
 import { popularityCounts, seenBeforeCounts, type RankedPairs } from './exact-baselines.js';
 import { seenStreamCounts } from './exact-seen-stream.js';
-import { recencyTerms, type TargetGap } from './exact-recency.js';
+import { pairRecencyTerm, recencyTerms, type TargetGap } from './exact-recency.js';
 import { RECENCY_PARAM } from '../../kernels/nn/target-recency.js';
+import { PAIR_RECENCY_PARAM } from '../../kernels/nn/pair-recency.js';
 import type { RankTask } from './rank-task.js';
 
 /**
@@ -31,8 +33,8 @@ export class EvaluatedPairs {
   readonly src: number[] = [];
   readonly dst: number[] = [];
   private readonly rows: Float32Array[] = [];
-  /** With the pointer term: per pair its activities' global ids and its attention on each. */
-  private readonly acts: { ids: Int32Array; weight: Float32Array }[] = [];
+  /** Per pair its activities: global ids, the pointer's attention on each, their log gaps. */
+  private readonly acts: PairActivityRows[] = [];
   /** Whether the rows are the temporal model's member embeddings (addMembers). */
   members = false;
 
@@ -48,27 +50,30 @@ export class EvaluatedPairs {
 
   /**
    * One batch of the temporal model: per pair (src/dst rows into `seeds`) its member embeddings
-   * and pointer attention, and `actIds` [pairs × N] its activities' global ids.
+   * and pointer attention, and `acts` its activities: ids [pairs × N] and log gaps [pairs × N].
    */
   addMembers(
     seeds: Int32Array,
     src: Int32Array,
     dst: Int32Array,
     m: MemberRows,
-    actIds?: Int32Array,
+    acts?: { ids: Int32Array; logGap?: Float32Array },
   ): void {
     this.members = true;
     const pairs = src.length;
     const width = m.embeddings.length / Math.max(1, pairs);
-    const n = actIds ? actIds.length / Math.max(1, pairs) : 0;
+    const n = acts ? acts.ids.length / Math.max(1, pairs) : 0;
+    const cut = <T extends Float32Array | Int32Array>(a: T, i: number) =>
+      a.slice(i * n, (i + 1) * n) as T;
     for (let i = 0; i < pairs; i++) {
       this.src.push(seeds[src[i]]);
       this.dst.push(seeds[dst[i]]);
       this.rows.push(m.embeddings.slice(i * width, (i + 1) * width));
-      if (m.pointer && actIds)
+      if (acts)
         this.acts.push({
-          ids: actIds.slice(i * n, (i + 1) * n),
-          weight: m.pointer.slice(i * n, (i + 1) * n),
+          ids: cut(acts.ids, i),
+          ...(m.pointer ? { weight: cut(m.pointer, i) } : {}),
+          ...(acts.logGap ? { logGap: cut(acts.logGap, i) } : {}),
         });
     }
   }
@@ -78,10 +83,20 @@ export class EvaluatedPairs {
     return this.rows[i];
   }
 
-  /** Pair i's activities and its pointer attention on them; undefined without the pointer. */
-  activities(i: number): { ids: Int32Array; weight: Float32Array } | undefined {
+  /** Pair i's activities (with the pointer, its attention on them); undefined without ids. */
+  activities(i: number): PairActivityRows | undefined {
     return this.acts[i];
   }
+}
+
+/** One pair's activities as the exact ranking reads them. */
+export interface PairActivityRows {
+  /** [N] global ids (-1 padding). */
+  ids: Int32Array;
+  /** [N] the pointer's attention on each (with the pointer term). */
+  weight?: Float32Array;
+  /** [N] log1p(t − t_activity) at the pair's time (the pair-recency term reads it). */
+  logGap?: Float32Array;
 }
 
 /** What the exact ranking of one split reads. */
@@ -248,35 +263,65 @@ function paramOf(params: ParamMap | undefined, name: string): Float32Array {
 }
 
 /**
- * The pointer term of the ranking's rows `rows` (pair order `order`): each pair's activities as
- * candidate indices (-1 outside the destination type) and its attention on them; undefined when
- * the pairs carry no pointer.
+ * The activities of the ranking's rows `rows` (pair order `order`), row by row: each as a candidate
+ * index (-1 outside the destination type) and the activities themselves; undefined without them.
  */
-function pointerTerm(
-  input: Pick<ExactRankingInput, 'pairs' | 'params' | 'candidates'>,
+function rowActivities(
+  input: Pick<ExactRankingInput, 'pairs' | 'candidates'>,
   order: Int32Array,
   rows: Int32Array,
-): PointerTerm | undefined {
+): { n: number; candidate: Int32Array; acts: PairActivityRows[] } | undefined {
   if (rows.length === 0 || !input.pairs.activities(order[rows[0]])) return undefined;
-  const n = input.pairs.activities(order[rows[0]])!.ids.length;
+  const acts = Array.from(rows, (r) => input.pairs.activities(order[r])!);
+  const n = acts[0].ids.length;
   const [lo, hi] = input.candidates;
   const candidate = new Int32Array(rows.length * n);
-  const weight = new Float32Array(rows.length * n);
-  rows.forEach((r, i) => {
-    const a = input.pairs.activities(order[r])!;
+  acts.forEach((a, i) => {
     for (let k = 0; k < n; k++) {
       const id = a.ids[k];
       candidate[i * n + k] = id >= lo && id < hi ? id - lo : -1;
     }
-    weight.set(a.weight, i * n);
   });
-  const gate = paramOf(input.params, 'temporal.pointer.gate')[0];
-  return {
-    length: n,
-    candidate: shared(candidate),
-    weight: shared(weight),
-    scale: POINTER_SCALE * gate,
-  };
+  return { n, candidate: shared(candidate), acts };
+}
+
+/** Rows `i * n ..` of one field of every row's activities, in one shared array. */
+function activityField(
+  rows: { n: number; acts: PairActivityRows[] },
+  field: 'weight' | 'logGap',
+): Float32Array {
+  const out = new Float32Array(rows.acts.length * rows.n);
+  rows.acts.forEach((a, i) => {
+    const v = a[field];
+    if (!v) throw new Error(`exact ranking: a pair's activities lack ${field}`);
+    out.set(v, i * rows.n);
+  });
+  return shared(out);
+}
+
+/** The pointer term of the rows' activities; undefined when the pairs carry no attention. */
+function pointerTerm(
+  params: ParamMap | undefined,
+  rows: ReturnType<typeof rowActivities>,
+): PointerTerm | undefined {
+  if (!rows || !rows.acts[0].weight) return undefined;
+  const gate = paramOf(params, 'temporal.pointer.gate')[0];
+  const weight = activityField(rows, 'weight');
+  return { length: rows.n, candidate: rows.candidate, weight, scale: POINTER_SCALE * gate };
+}
+
+/** The pair-recency term of the rows' activities; undefined when the model has none. */
+function pairRecencyOfRows(
+  spec: JobSpec,
+  params: ParamMap | undefined,
+  rows: ReturnType<typeof rowActivities>,
+): PairRecencyTerm | undefined {
+  const t = spec.model.temporal;
+  if (!t.enabled || !t.pairRecency) return undefined;
+  if (!rows) throw new Error("exact ranking: the pair-recency term needs the pairs' activities");
+  const w = paramOf(params, PAIR_RECENCY_PARAM);
+  const term = pairRecencyTerm(rows.n, rows.candidate, activityField(rows, 'logGap'), w);
+  return { ...term, score: shared(term.score) };
 }
 
 /** Threads of the ranking pool: eval.workers, or every core this process may use. */
@@ -463,13 +508,16 @@ export function snapshotJob(
   const src = new Float32Array(rows.length * width);
   rows.forEach((r, i) => src.set(input.pairs.row(pairs.order[r]), i * width));
   const part = rowsOfRanking(pairs, rows);
-  const pointer = pointerTerm(input, pairs.order, rows);
+  const acts = rowActivities(input, pairs.order, rows);
+  const pointer = pointerTerm(input.params, acts);
+  const pairRecency = pairRecencyOfRows(spec, input.params, acts);
   return {
     dim: spec.model.hidden,
     decoder: decoderOf(spec, input.params, input.pairs.members),
     sourceRows: decoderRows(spec, src),
     candidateRows,
     ...(pointer ? { pointer } : {}),
+    ...(pairRecency ? { pairRecency } : {}),
     ...(recency ? { recency: shared(recency) } : {}),
     pairPtr: shared(part.pairPtr),
     positive: shared(part.positive),

@@ -121,6 +121,7 @@ function temporalOf(
       timeEncoding: t.timeEncoding,
       pointer: t.pointer,
       targetRecency: t.targetRecency,
+      pairRecency: t.pairRecency,
       numRelations,
       longTermWeights: t.longTerm.enabled ? t.longTerm.weights : [],
       cosine: spec.model.decoder === 'cosine',
@@ -592,7 +593,9 @@ export class TrainerCore {
       return;
     }
     const members = this.model.memberRows(v.model, link.src, link.temporal, rows);
-    exact.addMembers(v.seeds, link.src, link.dst, members, link.temporal.pointer?.ids);
+    const ids = link.temporal.pointer?.ids;
+    const acts = ids && { ids, logGap: link.temporal.logGap };
+    exact.addMembers(v.seeds, link.src, link.dst, members, acts);
   }
 
   /** eval.ranking exact: the split's evaluated pairs ranked among every destination candidate. */

@@ -4,7 +4,7 @@
 // loss; test MRR/AUC/recall@10 as mean ± std over seeds, with popularity and seen-before on the same
 // pairs (under eval.ranking exact also the streaming seen-before). Usage: npx tsx
 // bench/quality/temporal-collegemsg.ts [--seeds 3] [--first-seed 0] [--epochs 2]
-// [--variants static,temporal,temporal+long-term,temporal+recency] [--set field=value ...] [--out FILE]
+// [--variants static,temporal,temporal+long-term,temporal+recency,temporal+pair-recency] [--set field=value ...] [--out FILE]
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyOverrides, type JobSpec } from '../../actors/job-spec.js';
@@ -20,6 +20,11 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   temporal: { 'model.temporal.enabled': true },
   'temporal+long-term': { 'model.temporal.enabled': true, 'model.temporal.longTerm.enabled': true },
   'temporal+recency': { 'model.temporal.enabled': true, 'model.temporal.targetRecency': true },
+  'temporal+pair-recency': {
+    'model.temporal.enabled': true,
+    'model.temporal.targetRecency': true,
+    'model.temporal.pairRecency': true,
+  },
 };
 
 /** Under eval.ranking exact: the model's exact metrics, and the baselines' on the same pairs. */

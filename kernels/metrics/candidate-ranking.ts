@@ -37,6 +37,22 @@ export interface PointerTerm {
 }
 
 /**
+ * The temporal model's pair-recency term: a candidate among the source's activities gains the term
+ * of its newest such activity (the last, activities oldest first), every other candidate the term
+ * of "none" (docs/temporal.md).
+ */
+export interface PairRecencyTerm {
+  /** Activities per source (N). */
+  length: number;
+  /** [S × N] candidate index of each activity; -1 where it is no candidate (or padding). */
+  candidate: Int32Array;
+  /** [S × N] the term of each activity (of its log gap at the source row's time). */
+  score: Float32Array;
+  /** The term of a candidate not among the activities. */
+  none: number;
+}
+
+/**
  * One ranking job: sources' and candidates' embedding rows and the pairs, grouped by source. The
  * cosine decoder is a dot product of rows normalised beforehand (`cosineRows`).
  */
@@ -49,6 +65,8 @@ export interface CandidateRanking {
   candidateRows: Float32Array;
   /** The pointer term over each source's activities (members only). */
   pointer?: PointerTerm;
+  /** The pair-recency term over each source's activities (members only). */
+  pairRecency?: PairRecencyTerm;
   /**
    * [S × C]: a score added to each candidate of each source row, whatever the decoder (the temporal
    * model's target-recency term at the row's time).
@@ -75,13 +93,15 @@ export interface PairCounts {
 }
 
 /**
- * A source as the scorer reads it: its row (folded into the MLP's first layer for mlp), and the
- * pointer's extra score per candidate it points at (distinct candidates, each added once).
+ * A source as the scorer reads it: its row (folded into the MLP's first layer for mlp), the extra
+ * score of the pointer and of the pair-recency term per candidate among its activities (distinct
+ * candidates, each added once), and the score every candidate gains (the pair term's "none").
  */
 interface SourceState {
   a: Float64Array;
   copied: Int32Array;
   copiedScore: Float64Array;
+  base: number;
   /** The source's row of the job's `recency`, one value per candidate. */
   recency?: Float32Array;
   /** Scratch: one score per member embedding. */
@@ -126,6 +146,8 @@ function scoreChunk(
   }
   const recency = src.recency;
   if (recency) for (let c = c0; c < c1; c++) out[c - c0] += recency[c];
+  const base = src.base;
+  if (base !== 0) for (let c = c0; c < c1; c++) out[c - c0] += base;
 }
 
 /** The member embeddings' scores against candidates [c0, c1): per embedding a dot, then combined. */
@@ -172,10 +194,10 @@ function sourceState(job: CandidateRanking, s: number): SourceState {
   const width = decoder.kind === 'members' ? decoder.heads * dim : dim;
   const row = sourceRows.subarray(s * width, s * width + width);
   const perHead = new Float64Array(decoder.kind === 'members' ? decoder.heads : 0);
-  const { copied, copiedScore } = pointerOf(job.pointer, s);
+  const { copied, copiedScore, base } = activityTermsOf(job, s);
   const numCand = job.candidateRows.length / dim;
   const recency = job.recency?.subarray(s * numCand, (s + 1) * numCand);
-  const rest = { copied, copiedScore, perHead, ...(recency ? { recency } : {}) };
+  const rest = { copied, copiedScore, base, perHead, ...(recency ? { recency } : {}) };
   if (decoder.kind !== 'mlp') return { a: Float64Array.from(row), ...rest };
   const { hidden, w0 } = decoder;
   const folded = new Float64Array(dim * hidden);
@@ -184,20 +206,33 @@ function sourceState(job: CandidateRanking, s: number): SourceState {
   return { a: folded, ...rest };
 }
 
-/** The pointer's score per distinct candidate among source s's activities (attention summed). */
-function pointerOf(
-  ptr: PointerTerm | undefined,
+/**
+ * Source s's activity terms: per distinct candidate among its activities, the pointer's score
+ * (attention summed) plus its pair-recency term beyond "none" (the newest activity's); and "none",
+ * which every candidate gains.
+ */
+function activityTermsOf(
+  job: CandidateRanking,
   s: number,
-): { copied: Int32Array; copiedScore: Float64Array } {
+): { copied: Int32Array; copiedScore: Float64Array; base: number } {
+  const { pointer: ptr, pairRecency: pair } = job;
   const mass = new Map<number, number>();
   if (ptr)
     for (let k = s * ptr.length; k < (s + 1) * ptr.length; k++) {
       const c = ptr.candidate[k];
       if (c >= 0) mass.set(c, (mass.get(c) ?? 0) + ptr.weight[k]);
     }
-  const copied = Int32Array.from(mass.keys());
-  const copiedScore = Float64Array.from(copied, (c) => mass.get(c)! * ptr!.scale);
-  return { copied, copiedScore };
+  // Activities oldest first: the last one of a candidate is its newest.
+  const newest = new Map<number, number>();
+  if (pair)
+    for (let k = s * pair.length; k < (s + 1) * pair.length; k++)
+      if (pair.candidate[k] >= 0) newest.set(pair.candidate[k], pair.score[k]);
+  const copied = Int32Array.from(new Set([...mass.keys(), ...newest.keys()]));
+  const copiedScore = Float64Array.from(copied, (c) => {
+    const pointed = mass.has(c) ? mass.get(c)! * ptr!.scale : 0;
+    return newest.has(c) ? pointed + (newest.get(c)! - pair!.none) : pointed;
+  });
+  return { copied, copiedScore, base: pair ? pair.none : 0 };
 }
 
 /** Source s's scores of candidates [c0, c1), exactly as the counts compare them. */

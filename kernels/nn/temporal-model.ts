@@ -11,6 +11,12 @@ import { layerNorm } from './layer-norm.js';
 import { linkLoss, type LinkLossKind } from './link-loss.js';
 import { smallTableRows } from './small-table.js';
 import { RECENCY_PARAM, targetRecencyScore, targetRecencySpecs } from './target-recency.js';
+import {
+  PAIR_RECENCY_PARAM,
+  pairRecencyScore,
+  pairRecencySpecs,
+  type PairActivities,
+} from './pair-recency.js';
 import { multiEmbeddingScore, type MultiScoreKind } from './multi-embedding-score.js';
 import type { ParamSpec } from './params.js';
 import { encodeTime, timeEncodingSpecs, type TimeEncodingKind } from './time-encoding.js';
@@ -35,6 +41,8 @@ export interface TemporalConfig {
   pointer?: boolean;
   /** The target-recency term (needs TemporalInputs.targetGap; target-recency.ts). */
   targetRecency?: boolean;
+  /** The pair-recency term (needs TemporalInputs.pointer: the activities' ids; pair-recency.ts). */
+  pairRecency?: boolean;
   /** Relations of the graph (the activity edge's type picks a learned vector). */
   numRelations: number;
   /** Weight of each long-term window's loss; empty: no long-term loss (and no parameter for it). */
@@ -86,6 +94,8 @@ export interface MemberState {
   recency?: tf.Tensor;
   /** weights [P × (N + 1)]: column k + 1 is activity k's (column 0, the start token's, is 0). */
   pointer?: { weights: tf.Tensor2D; ids: PointerIds; gate: tf.Tensor };
+  /** With the pair-recency term: its weights, the pairs' activities and the targets' ids. */
+  pairRecency?: { weight: tf.Tensor; acts: PairActivities; seedIds: Int32Array };
 }
 
 /** The member's activities after the pair's time, per window, up to `cap` each. */
@@ -157,6 +167,7 @@ export class TemporalActivityModel {
         { name: 'temporal.pointer.gate', shape: [1], init: { kind: 'zeros' } },
       );
     if (this.config.targetRecency) specs.push(...targetRecencySpecs());
+    if (this.config.pairRecency) specs.push(...pairRecencySpecs());
     if (this.config.longTermWeights.length > 0)
       specs.push({
         name: 'temporal.future.weight',
@@ -264,7 +275,10 @@ export class TemporalActivityModel {
     );
     const h = this.config.embeddings;
     const embeddings = tf.add(offsets, tf.tile(member, [1, h])) as tf.Tensor2D;
-    const recency = this.config.targetRecency ? { recency: p.get(RECENCY_PARAM)! } : {};
+    const recency = {
+      ...(this.config.targetRecency ? { recency: p.get(RECENCY_PARAM)! } : {}),
+      ...this.pairRecencyState(inputs, p),
+    };
     if (pointer === null) return { embeddings, ...recency };
     if (!inputs.pointer)
       throw new ShapeError('temporal.pointer', "the pointer term needs the activities' node ids");
@@ -272,12 +286,26 @@ export class TemporalActivityModel {
     return { embeddings, ...recency, pointer: { weights: pointer, ids: inputs.pointer, gate } };
   }
 
+  /** What the pair-recency term reads of the pairs: nothing when it is off. */
+  private pairRecencyState(inputs: TemporalInputs, p: Params): Pick<MemberState, 'pairRecency'> {
+    if (!this.config.pairRecency) return {};
+    if (!inputs.pointer)
+      throw new ShapeError(
+        'temporal.pairRecency',
+        "the pair-recency term needs the activities' ids",
+      );
+    const { ids, seedIds } = inputs.pointer;
+    const acts = { ids, logGap: inputs.logGap, count: inputs.count };
+    return { pairRecency: { weight: p.get(PAIR_RECENCY_PARAM)!, acts, seedIds } };
+  }
+
   /**
    * Score of entry k: the member embeddings of pair seq[k] against target embedding row k of
    * `targets`, plus, with the pointer term and `targetRows` (the targets' rows among the graph
    * embeddings), POINTER_SCALE · gate · the pair's attention on activities that are the target, and
    * with the target-recency term and `targetGap` (entry k's target's log gap at its pair's time) its
-   * learned function of that gap.
+   * learned function of that gap, and with the pair-recency term and `targetRows` the learned
+   * function of the pair's newest activity that is the target (pair-recency.ts).
    */
   score(
     members: MemberState,
@@ -286,7 +314,13 @@ export class TemporalActivityModel {
     targetRows?: Int32Array,
     targetGap?: Float32Array,
   ): tf.Tensor1D {
-    const s = this.pointerScore(members, seq, targets, targetRows);
+    let s = this.pointerScore(members, seq, targets, targetRows);
+    const pair = members.pairRecency;
+    if (pair && targetRows) {
+      const ids = Int32Array.from(targetRows, (r) => pair.seedIds[r]);
+      const term = pairRecencyScore(pair.acts, seq, ids, pair.weight, POINTER_SCALE);
+      s = tf.add(s, term) as tf.Tensor1D;
+    }
     if (!members.recency || !targetGap) return s;
     if (targetGap.length !== seq.length)
       throw new ShapeError(

@@ -67,11 +67,23 @@ describe('model.temporal in the job spec', () => {
     }
   });
 
-  it('refuses target recency without the temporal model, which alone scores it', () => {
-    const e = errorOf('task: link\nmodel:\n  temporal:\n    targetRecency: true\n');
-    expect(e.message).toContain('model.temporal.targetRecency');
-    expect(e.message).toContain('job.yaml:4');
-    expect(e.message).toContain('model.temporal.enabled: true');
+  for (const term of ['targetRecency', 'pairRecency'])
+    it(`refuses ${term} without the temporal model, which alone scores it`, () => {
+      const e = errorOf(`task: link\nmodel:\n  temporal:\n    ${term}: true\n`);
+      expect(e.message).toContain(`model.temporal.${term}`);
+      expect(e.message).toContain('job.yaml:4');
+      expect(e.message).toContain('model.temporal.enabled: true');
+    });
+
+  it('takes pair recency with any negatives: training reads the gaps off the sequences', () => {
+    expect(defaultJobSpec().model.temporal.pairRecency).toBe(false);
+    for (const negatives of ['uniform', 'in-batch']) {
+      const spec = parseJobSpec(
+        `task: link\nlink:\n  negatives: ${negatives}\nmodel:\n  temporal:\n    enabled: true\n    pairRecency: true\n`,
+      );
+      expect(spec.model.temporal.pairRecency).toBe(true);
+      expect(spec.link.negatives).toBe(negatives);
+    }
   });
 
   it('takes target recency with exact ranking, which adds the term to every candidate', () => {

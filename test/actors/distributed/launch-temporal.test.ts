@@ -1,5 +1,6 @@
 // The temporal activity model across processes: `weft launch` on a synthetic marketplace, samplers
-// shipping each pair's activity sequence, long-term targets and target gaps to trainers over NATS,
+// shipping each pair's activity sequence, long-term targets and target gaps to trainers over NATS
+// (the pair-recency term reads its gaps off the sequences),
 // shards holding the transformer's parameters by name, the same parameters at the end as the
 // single-process run, and its exact ranking among every job.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -68,11 +69,12 @@ describe('model.temporal under weft launch', () => {
       expect(ckpt.tensors.has(name), name).toBe(true);
   }, 300_000);
 
-  it("ships each target's gap with the sequences (target recency), scored among every job too", async () => {
+  it("ships each target's gap with the sequences (target recency), scored among every job too, pair recency included", async () => {
     const spec = {
       ...base(),
       'train.epochs': 1,
       'model.temporal.targetRecency': true,
+      'model.temporal.pairRecency': true,
       'eval.ranking': 'exact',
     };
     const {
@@ -81,6 +83,9 @@ describe('model.temporal under weft launch', () => {
       ckpt,
     } = await launchedMatchesSingle(spec, 'temporal-recency-launch-test', '-recency');
     expect(ckpt.tensors.has('temporal.recency.weight')).toBe(true);
+    // The pair term trained from the sequences the trainers received (it starts at 0).
+    const pair = ckpt.tensors.get('temporal.pairRecency.weight');
+    expect(pair && Array.from(pair).some((v) => v !== 0)).toBe(true);
     expect(r.test.exact_count).toBe(r.test.count);
     expect(Math.abs(r.test.exact_mrr - single.test.exact_mrr)).toBeLessThanOrEqual(0.01);
     // The baselines read the log only: the same pairs give the same numbers in both placements.

@@ -17,6 +17,7 @@ import {
 import { recencyTerms } from '../../../actors/trainer/exact-recency.js';
 import { logGapBefore } from '../../../actors/batch/target-recency.js';
 import { RECENCY_PARAM } from '../../../kernels/nn/target-recency.js';
+import { PAIR_RECENCY_PARAM } from '../../../kernels/nn/pair-recency.js';
 import { coreOverGraph, type TrainerCore } from '../../../actors/trainer/trainer-core.js';
 import type { SeedSource } from '../../../actors/plan/seed-source.js';
 import { runTraining } from '../../../actors/coordinator/train-job.js';
@@ -83,9 +84,11 @@ function coreWith(spec: JobSpec, graph: SharedGraph, pointerGate: number, attend
   const rng = new Mulberry32(11);
   p.set('temporal.heads.gate', Float32Array.of(0.7));
   p.set('temporal.pointer.gate', Float32Array.of(pointerGate));
-  // With target recency: weights that make the term matter (it starts at 0).
-  const w = p.get(RECENCY_PARAM);
-  if (w) for (let i = 0; i < w.length; i++) w[i] = rng.next() - 0.5;
+  // With the recency terms: weights that make them matter (they start at 0).
+  for (const name of [RECENCY_PARAM, PAIR_RECENCY_PARAM]) {
+    const w = p.get(name);
+    if (w) for (let i = 0; i < w.length; i++) w[i] = rng.next() - 0.5;
+  }
   if (attend) {
     p.set('temporal.pointer.recency', Float32Array.of(0.3));
     const q = p.get('temporal.pointer.query')!;
@@ -142,16 +145,19 @@ describe('exact ranking of the temporal model', () => {
     await initBackend('wasm');
   });
 
-  for (const [decoder, score, recency] of [
-    ['cosine', 'max', false],
-    ['dot', 'attention', false],
-    ['cosine', 'max', true],
+  for (const [decoder, score, recency, pairRecency] of [
+    ['cosine', 'max', false, false],
+    ['dot', 'attention', false, false],
+    ['cosine', 'max', true, false],
+    ['cosine', 'max', true, true],
+    ['dot', 'attention', false, true],
   ] as const)
-    it(`scores every target as the sampled ranking does (${decoder}, ${score}${recency ? ', target recency' : ''})`, () => {
+    it(`scores every target as the sampled ranking does (${decoder}, ${score}${recency ? ', target recency' : ''}${pairRecency ? ', pair recency' : ''})`, () => {
       const spec = specOf({
         'model.decoder': decoder,
         'model.temporal.score': score,
         'model.temporal.targetRecency': recency,
+        'model.temporal.pairRecency': pairRecency,
       });
       const { core, seeds, params } = coreWith(spec, graph, 0.9);
       const v = core.sampleInline(seeds.test, 0, 0, seeds.test.length, true);
@@ -165,7 +171,7 @@ describe('exact ranking of the temporal model', () => {
         link.src,
         link.dst,
         core.model.memberRows(v.model, link.src, link.temporal!),
-        ptrIds,
+        { ids: ptrIds, logGap: link.temporal!.logGap },
       );
       // Candidates: a target's graph embedding is its seed row's (its neighbourhood at its pair's
       // time), so each target is scored with the candidate rows holding its own row.
@@ -218,6 +224,15 @@ describe('exact ranking of the temporal model', () => {
       expect(pointed).toBeGreaterThan(link.src.length / 2);
       // The recency term took part: it moves scores by far more than the tolerance.
       if (terms) expect(Math.max(...terms.map(Math.abs))).toBeGreaterThan(0.1);
+      // The pair term took part: a pointed-at target's term differs from "none" by far more.
+      const pair = job.pairRecency;
+      expect(pair !== undefined).toBe(pairRecency);
+      if (pair) {
+        const moved = Array.from(pair.score).filter(
+          (s, j) => pair.candidate[j] >= 0 && Math.abs(s - pair.none) > 0.1,
+        );
+        expect(moved.length).toBeGreaterThan(link.src.length / 2);
+      }
     });
 
   it('ranks among every user through the trainer core; an open pointer puts earlier partners first', async () => {

@@ -13,21 +13,12 @@ import { TemporalActivityModel, POINTER_SCALE } from '../../../kernels/nn/tempor
 import { initParams } from '../../../kernels/nn/params.js';
 import { Mulberry32 } from '../../../runtime/prng.js';
 import { maxRelErr, randomArray } from '../fixtures/random-block.js';
-import { numericVjp } from '../fixtures/numeric-vjp.js';
-
-/** Float64 features: sin and cos of g·2^(1−j) for j < 8, g/8, and 0; or zeros and 1 for no edge. */
-function featuresRef(g: number): number[] {
-  if (g < 0) return [...new Array<number>(RECENCY_FEATURES - 1).fill(0), 1];
-  const out: number[] = [];
-  for (let j = 0; j < 8; j++) out.push(Math.sin(g * 2 ** (1 - j)), Math.cos(g * 2 ** (1 - j)));
-  return [...out, g / 8, 0];
-}
-
-function scoreRef(gaps: ArrayLike<number>, w: ArrayLike<number>, scale: number): Float64Array {
-  return Float64Array.from(gaps, (g) =>
-    featuresRef(g).reduce((s, f, i) => s + scale * f * w[i], 0),
-  );
-}
+import {
+  expectTermMatchesRef,
+  featuresRef,
+  scoreRef,
+  smallTemporalConfig,
+} from '../fixtures/recency-ref.js';
 
 /** Gaps as the sampler writes them: log1p of seconds up to a year, some targets without an edge. */
 function randomGaps(rng: Mulberry32, n: number): Float32Array {
@@ -57,44 +48,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
       for (let seed = 1; seed <= 5; seed++) {
         const rng = new Mulberry32(seed);
         const gaps = randomGaps(rng, 3 + rng.int(20));
-        const w = randomArray(rng, RECENCY_FEATURES);
-        const r = randomArray(rng, gaps.length);
-        const run = (wt: tf.Tensor) => targetRecencyScore(gaps, wt, POINTER_SCALE);
-        const y = tf.tidy(() => run(tf.tensor2d(w, [RECENCY_FEATURES, 1])).dataSync());
-        expect(maxRelErr(y, scoreRef(gaps, w, POINTER_SCALE))).toBeLessThan(1e-4);
-        const gw = tf.tidy(() =>
-          tf
-            .grad((wt: tf.Tensor) => tf.sum(tf.mul(run(wt), tf.tensor1d(r))))(
-              tf.tensor2d(w, [RECENCY_FEATURES, 1]),
-            )
-            .dataSync(),
-        );
-        const gwRef = numericVjp(
-          (ws) => scoreRef(Float64Array.from(gaps), ws, POINTER_SCALE),
-          Float64Array.from(w),
-          r,
-        );
-        expect(maxRelErr(gw, gwRef)).toBeLessThan(2e-3);
+        expectTermMatchesRef((wt) => targetRecencyScore(gaps, wt, POINTER_SCALE), gaps, rng);
       }
     });
 
     it("adds the term to the model's score of each target, and the loss trains its weights", () => {
-      const model = new TemporalActivityModel({
-        inDim: 3,
-        dim: 8,
-        sequenceLength: 4,
-        layers: 1,
-        heads: 2,
-        embeddings: 2,
-        score: 'max',
-        timeEncoding: 'sinusoidal',
-        pointer: false,
-        targetRecency: true,
-        numRelations: 1,
-        longTermWeights: [],
-        cosine: false,
-        loss: 'bce',
-      });
+      const model = new TemporalActivityModel(smallTemporalConfig({ targetRecency: true }));
       const rng = new Mulberry32(9);
       const params = initParams(model.paramSpecs(), 3);
       const w = randomArray(rng, RECENCY_FEATURES);
