@@ -11,12 +11,14 @@
 // Per metric, seeds_best_<metric> counts the seeds on which a configuration beats every other one.
 // Usage: npx tsx bench/quality/marketplace.ts [--seeds 5] [--members 3000] [--cold 0.05]
 //        [--epochs 3] [--configs sage,rgcn,rgcn-typed,sage-typed,sage-rel,rgcn-rel] [--views V] [--dismissals X]
-//        [--typed-features] [--exact] [--set field=value ...] [--out FILE]
+//        [--typed-features] [--exact] [--set field=value ...] [--out FILE] [--resume FILE]
+// --resume FILE keeps FILE's runs of the same protocol and spec (refused otherwise) and runs only
+// the (seed, configuration) pairs it lacks; the result names the file and commit it resumed.
 // A configuration may carry its own job-spec fields after its name, `rgcn+model.relations.bases=4`;
 // --set fields apply to every configuration (the same budget for every encoder: epochs, lr, hidden).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { synthMarketplace } from '../../graph-store/synth-marketplace.js';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../actors/job-spec.js';
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
       exact: { type: 'boolean', default: false },
       set: { type: 'string', multiple: true },
       out: { type: 'string' },
+      resume: { type: 'string' },
     },
   });
   const names = values.configs.split(',');
@@ -168,6 +171,32 @@ async function main(): Promise<void> {
     load: number[];
   }[] = [];
   const record = runRecord();
+  const protocol = `weft graph synth --kind marketplace ${synthFlags} --seed S (S = 1..${values.seeds}); member→job link prediction, applications split by time (newest 10 % test, 10 % before them validation), 20 negatives per test application from the job type, filtered${values.exact ? ', and exact ranking among every job (exact_* metrics)' : ''}; cold = test applications of members with none before the test period`;
+  const spec = jobSpec('GRAPH', '', 1, epochs, shared);
+  let resumed: { file: string; commit: string; runs: number } | undefined;
+  if (values.resume !== undefined) {
+    const earlier = JSON.parse(readFileSync(values.resume, 'utf8'));
+    // The seed count is part of the protocol's wording, not of what each run measured.
+    const bare = (p: string) => p.replace(/\(S = 1\.\.\d+\)/, '');
+    if (bare(earlier.protocol) !== bare(protocol)) {
+      throw new Error(
+        `--resume ${values.resume}: protocol differs:\n  ${earlier.protocol}\n  ${protocol}`,
+      );
+    }
+    if (JSON.stringify(earlier.spec) !== JSON.stringify(spec)) {
+      throw new Error(`--resume ${values.resume}: job spec differs from this run's`);
+    }
+    const kept = (earlier.runs as (typeof runs)[number][]).filter(
+      (r) => names.includes(r.config) && r.seed <= Number(values.seeds),
+    );
+    for (const r of kept) {
+      if (JSON.stringify(earlier.configs[r.config]) !== JSON.stringify(configs[r.config])) {
+        throw new Error(`--resume ${values.resume}: configuration ${r.config} differs`);
+      }
+    }
+    runs.push(...kept);
+    resumed = { file: basename(values.resume), commit: earlier.commit, runs: kept.length };
+  }
   const summarise = () => {
     const median_: Record<string, Record<string, number>> = {};
     for (const c of names) {
@@ -183,9 +212,11 @@ async function main(): Promise<void> {
     return median_;
   };
   for (let seed = 1; seed <= Number(values.seeds); seed++) {
+    const todo = names.filter((c) => !runs.some((r) => r.seed === seed && r.config === c));
+    if (todo.length === 0) continue;
     const graph = join(work, `graph-${seed}`);
     await synthMarketplace({ ...synth, seed }, graph);
-    for (const c of names) {
+    for (const c of todo) {
       const t0 = performance.now();
       const r = await runTraining(
         jobSpec(graph, join(work, `run-${seed}-${c}`), seed, epochs, { ...shared, ...configs[c] }),
@@ -200,9 +231,10 @@ async function main(): Promise<void> {
       writeResult(out, {
         ...record,
         bench: 'quality/marketplace',
-        protocol: `weft graph synth --kind marketplace ${synthFlags} --seed S (S = 1..${values.seeds}); member→job link prediction, applications split by time (newest 10 % test, 10 % before them validation), 20 negatives per test application from the job type, filtered${values.exact ? ', and exact ranking among every job (exact_* metrics)' : ''}; cold = test applications of members with none before the test period`,
+        protocol,
+        ...(resumed ? { resumed } : {}),
         configs,
-        spec: jobSpec('GRAPH', '', 1, epochs, shared),
+        spec,
         median: summarise(),
         runs,
       });
