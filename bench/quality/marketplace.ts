@@ -122,6 +122,17 @@ function seedsBest(runs: readonly SeedRun[], config: string, metric: string): nu
   return count;
 }
 
+/** Paths of `earlier`'s leaves whose value `now` does not share. */
+function specDifferences(earlier: unknown, now: unknown, path = ''): string[] {
+  if (typeof earlier === 'object' && earlier !== null && !Array.isArray(earlier)) {
+    if (typeof now !== 'object' || now === null || Array.isArray(now)) return [path];
+    return Object.entries(earlier).flatMap(([k, v]) =>
+      specDifferences(v, (now as Record<string, unknown>)[k], path === '' ? k : `${path}.${k}`),
+    );
+  }
+  return JSON.stringify(earlier) === JSON.stringify(now) ? [] : [path];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -183,8 +194,11 @@ async function main(): Promise<void> {
         `--resume ${values.resume}: protocol differs:\n  ${earlier.protocol}\n  ${protocol}`,
       );
     }
-    if (JSON.stringify(earlier.spec) !== JSON.stringify(spec)) {
-      throw new Error(`--resume ${values.resume}: job spec differs from this run's`);
+    // Fields added to the spec since the earlier run are new defaults, absent from its file; every
+    // field that file does record must be equal.
+    const differing = specDifferences(earlier.spec, spec);
+    if (differing.length > 0) {
+      throw new Error(`--resume ${values.resume}: job spec differs at ${differing.join(', ')}`);
     }
     const kept = (earlier.runs as (typeof runs)[number][]).filter(
       (r) => names.includes(r.config) && r.seed <= Number(values.seeds),
