@@ -3,6 +3,7 @@
 // activities in windows after it (long-term targets, never at or after the held-out period).
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { firstAtOrAfter } from '../../kernels/sampling/temporal-window.js';
+import { writePairPartners, type PairPartnerArrays } from './pair-partners.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 
 /** What the sampler ships for the temporal activity model (model.temporal). */
@@ -13,12 +14,15 @@ export interface ActivityConfig {
   future?: { windows: readonly number[]; cap: number };
   /** Each target's log gap since its newest edge before the pair's time (target-recency.ts). */
   targetRecency?: boolean;
+  /** M: the source's most recent distinct partners the pair-recency term reads (pair-partners.ts). */
+  pairWindow?: number;
 }
 
 /**
  * The record fields of a batch of `pairs` pairs with `negatives` negatives in all (names in
  * batch-record.ts): `actX`, `actGap`, `actRel`, `actIds`, `actCount`, with long-term targets `futX`,
- * `futCount`, `futIds`, and with target recency `tgtGap`.
+ * `futCount`, `futIds`, with target recency `tgtGap`, and with a pair window M `pairIds`, `pairGap`
+ * [P × M] and `pairCount` [P] (pair-partners.ts).
  */
 export function activityShape(
   config: ActivityConfig,
@@ -42,6 +46,12 @@ export function activityShape(
     shape.futIds = { dtype: 'int32', length: slots };
   }
   if (config.targetRecency) shape.tgtGap = { dtype: 'float32', length: pairs + negatives };
+  const m = config.pairWindow ?? 0;
+  if (m > 0) {
+    shape.pairIds = { dtype: 'int32', length: pairs * m };
+    shape.pairGap = { dtype: 'float32', length: pairs * m };
+    shape.pairCount = { dtype: 'int32', length: pairs };
+  }
   return shape;
 }
 
@@ -51,11 +61,20 @@ export function activityBytesPerPair(config: ActivityConfig, dim: number, negati
   const f = config.future;
   const slots = f ? f.windows.length * f.cap : 0;
   const recency = config.targetRecency ? 4 * (1 + negatives) : 0;
-  return n * (4 * dim + 12) + 4 + slots * (4 * dim + 4) + (f ? 4 * f.windows.length : 0) + recency;
+  const m = config.pairWindow ?? 0;
+  const partners = m > 0 ? 8 * m + 4 : 0;
+  return (
+    n * (4 * dim + 12) +
+    4 +
+    slots * (4 * dim + 4) +
+    (f ? 4 * f.windows.length : 0) +
+    recency +
+    partners
+  );
 }
 
 /** The arrays activityShape() named, as the record holds them. */
-export interface ActivityArrays {
+export interface ActivityArrays extends Partial<PairPartnerArrays> {
   actX: Float32Array;
   actGap: Float32Array;
   actRel: Int32Array;
@@ -105,6 +124,8 @@ export function writeActivities(
     if (d > 0 && count > 0) g.gather(ids, count, out.actX, i * n * d);
   }
   if (config.future) writeFuture(g, config.future, src, times, out, heldOutFrom);
+  if (config.pairWindow)
+    writePairPartners(g, config.pairWindow, src, times, out as PairPartnerArrays);
 }
 
 /** Long-term targets: per window, up to `cap` edges in (t, t + window] and before heldOutFrom, evenly spread. */

@@ -29,7 +29,10 @@ export type BatchKind = 'node' | 'link' | 'encode';
  * `futCount` [P × W] targets present and `futIds` [P × W × C] their global ids (-1 padding).
  * With target recency (model.temporal.targetRecency, target-recency.ts), `tgtGap` [P · (1 + K)]:
  * log(1 + t − the target's newest edge time before t) of the P destinations, then of the P·K
- * negatives pair-major (-1: no edge before t).
+ * negatives pair-major (-1: no edge before t). With a pair window M (model.temporal.pairWindow,
+ * pair-partners.ts): `pairIds` [P × M] the source's M most recent distinct partners before t, oldest
+ * first (-1 padding), `pairGap` [P × M] log(1 + t − its newest interaction with each), and
+ * `pairCount` [P] partners present.
  */
 export interface BatchFields extends BatchArrays {
   /** The header: HEADER_LENGTH float64 values, read and written only through {@link BatchHeader}. */

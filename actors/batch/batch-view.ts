@@ -84,6 +84,12 @@ function temporalOf(f: BatchFields): TemporalInputs | undefined {
   };
   if (f.actIds) inputs.pointer = { ids: f.actIds as Int32Array, seedIds: f.seeds };
   if (f.tgtGap) inputs.targetGap = f.tgtGap as Float32Array;
+  if (f.pairIds)
+    inputs.partners = {
+      ids: f.pairIds as Int32Array,
+      logGap: f.pairGap as Float32Array,
+      count: f.pairCount as Int32Array,
+    };
   const count = f.futCount as Int32Array | undefined;
   if (count && count.length > 0) {
     const pairs = inputs.count.length;

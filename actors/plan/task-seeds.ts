@@ -56,6 +56,7 @@ export function activityConfigs(spec: JobSpec): { train?: ActivityConfig; eval?:
   const base = {
     sequenceLength: t.sequenceLength,
     ...(t.targetRecency ? { targetRecency: true } : {}),
+    ...(t.pairRecency && t.pairWindow > 0 ? { pairWindow: t.pairWindow } : {}),
   };
   const lt = t.longTerm;
   return {

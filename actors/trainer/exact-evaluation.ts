@@ -22,7 +22,7 @@ import { popularityCounts, seenBeforeCounts, type RankedPairs } from './exact-ba
 import { seenStreamCounts } from './exact-seen-stream.js';
 import { pairRecencyTerm, recencyTerms, type TargetGap } from './exact-recency.js';
 import { RECENCY_PARAM } from '../../kernels/nn/target-recency.js';
-import { PAIR_RECENCY_PARAM } from '../../kernels/nn/pair-recency.js';
+import { PAIR_RECENCY_PARAM, type PairActivities } from '../../kernels/nn/pair-recency.js';
 import type { RankTask } from './rank-task.js';
 
 /**
@@ -57,14 +57,16 @@ export class EvaluatedPairs {
     src: Int32Array,
     dst: Int32Array,
     m: MemberRows,
-    acts?: { ids: Int32Array; logGap?: Float32Array },
+    acts?: { ids: Int32Array; logGap?: Float32Array; partners?: PairActivities },
   ): void {
     this.members = true;
     const pairs = src.length;
     const width = m.embeddings.length / Math.max(1, pairs);
     const n = acts ? acts.ids.length / Math.max(1, pairs) : 0;
-    const cut = <T extends Float32Array | Int32Array>(a: T, i: number) =>
-      a.slice(i * n, (i + 1) * n) as T;
+    const reach = acts?.partners ? acts.partners.ids.length / Math.max(1, pairs) : 0;
+    const cut = <T extends Float32Array | Int32Array>(a: T, i: number, len = n) =>
+      a.slice(i * len, (i + 1) * len) as T;
+    const partners = acts?.partners;
     for (let i = 0; i < pairs; i++) {
       this.src.push(seeds[src[i]]);
       this.dst.push(seeds[dst[i]]);
@@ -74,6 +76,14 @@ export class EvaluatedPairs {
           ids: cut(acts.ids, i),
           ...(m.pointer ? { weight: cut(m.pointer, i) } : {}),
           ...(acts.logGap ? { logGap: cut(acts.logGap, i) } : {}),
+          ...(partners
+            ? {
+                partners: {
+                  ids: cut(partners.ids, i, reach),
+                  logGap: cut(partners.logGap, i, reach),
+                },
+              }
+            : {}),
         });
     }
   }
@@ -97,6 +107,11 @@ export interface PairActivityRows {
   weight?: Float32Array;
   /** [N] log1p(t − t_activity) at the pair's time (the pair-recency term reads it). */
   logGap?: Float32Array;
+  /**
+   * With model.temporal.pairWindow M: the pair's M most recent distinct partners before its time
+   * ([M] ids, -1 padding, and their log gaps), where the pair-recency term reads instead.
+   */
+  partners?: { ids: Int32Array; logGap: Float32Array };
 }
 
 /** What the exact ranking of one split reads. */
@@ -270,19 +285,30 @@ function rowActivities(
   input: Pick<ExactRankingInput, 'pairs' | 'candidates'>,
   order: Int32Array,
   rows: Int32Array,
-): { n: number; candidate: Int32Array; acts: PairActivityRows[] } | undefined {
+):
+  | { n: number; candidate: Int32Array; acts: PairActivityRows[]; candidates: [number, number] }
+  | undefined {
   if (rows.length === 0 || !input.pairs.activities(order[rows[0]])) return undefined;
   const acts = Array.from(rows, (r) => input.pairs.activities(order[r])!);
   const n = acts[0].ids.length;
-  const [lo, hi] = input.candidates;
-  const candidate = new Int32Array(rows.length * n);
-  acts.forEach((a, i) => {
+  const candidate = candidateIndices(
+    acts.map((a) => a.ids),
+    n,
+    input.candidates,
+  );
+  return { n, candidate, acts, candidates: input.candidates };
+}
+
+/** Lists of n global ids each as candidate indices in one shared array (-1 outside [lo, hi)). */
+function candidateIndices(lists: Int32Array[], n: number, [lo, hi]: [number, number]): Int32Array {
+  const candidate = new Int32Array(lists.length * n);
+  lists.forEach((ids, i) => {
     for (let k = 0; k < n; k++) {
-      const id = a.ids[k];
+      const id = ids[k];
       candidate[i * n + k] = id >= lo && id < hi ? id - lo : -1;
     }
   });
-  return { n, candidate: shared(candidate), acts };
+  return shared(candidate);
 }
 
 /** Rows `i * n ..` of one field of every row's activities, in one shared array. */
@@ -320,6 +346,22 @@ function pairRecencyOfRows(
   if (!t.enabled || !t.pairRecency) return undefined;
   if (!rows) throw new Error("exact ranking: the pair-recency term needs the pairs' activities");
   const w = paramOf(params, PAIR_RECENCY_PARAM);
+  const lists = rows.acts.map((a) => a.partners);
+  if (t.pairWindow > 0) {
+    // The whole history's partners (pair-partners.ts) instead of the activities.
+    if (lists.some((l) => l === undefined))
+      throw new Error("exact ranking: model.temporal.pairWindow needs the pairs' partner lists");
+    const m = t.pairWindow;
+    const candidate = candidateIndices(
+      lists.map((l) => l!.ids),
+      m,
+      rows.candidates,
+    );
+    const gap = new Float32Array(lists.length * m);
+    lists.forEach((l, i) => gap.set(l!.logGap, i * m));
+    const term = pairRecencyTerm(m, candidate, gap, w);
+    return { ...term, score: shared(term.score) };
+  }
   const term = pairRecencyTerm(rows.n, rows.candidate, activityField(rows, 'logGap'), w);
   return { ...term, score: shared(term.score) };
 }

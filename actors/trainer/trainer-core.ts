@@ -594,7 +594,8 @@ export class TrainerCore {
     }
     const members = this.model.memberRows(v.model, link.src, link.temporal, rows);
     const ids = link.temporal.pointer?.ids;
-    const acts = ids && { ids, logGap: link.temporal.logGap };
+    const partners = link.temporal.partners;
+    const acts = ids && { ids, logGap: link.temporal.logGap, ...(partners ? { partners } : {}) };
     exact.addMembers(v.seeds, link.src, link.dst, members, acts);
   }
 

@@ -74,6 +74,11 @@ export interface TemporalInputs {
    * none: the P destinations, then the P·K negatives pair-major (the target-recency term).
    */
   targetGap?: Float32Array;
+  /**
+   * With model.temporal.pairWindow: each pair's most recent distinct partners over its whole
+   * history, where the pair-recency term looks instead of the activities.
+   */
+  partners?: PairActivities;
 }
 
 /** Ids the pointer term compares: a target scores the activities that are the same node. */
@@ -295,7 +300,7 @@ export class TemporalActivityModel {
         "the pair-recency term needs the activities' ids",
       );
     const { ids, seedIds } = inputs.pointer;
-    const acts = { ids, logGap: inputs.logGap, count: inputs.count };
+    const acts = inputs.partners ?? { ids, logGap: inputs.logGap, count: inputs.count };
     return { pairRecency: { weight: p.get(PAIR_RECENCY_PARAM)!, acts, seedIds } };
   }
 

@@ -75,6 +75,18 @@ describe('model.temporal in the job spec', () => {
       expect(e.message).toContain('model.temporal.enabled: true');
     });
 
+  it('refuses a pair window without the pair-recency term that reads it', () => {
+    const e = errorOf(`task: link\nmodel:\n  temporal:\n    enabled: true\n    pairWindow: 50\n`);
+    expect(e.message).toContain('model.temporal.pairWindow');
+    expect(e.message).toContain('job.yaml:5');
+    expect(e.message).toContain('model.temporal.pairRecency: true');
+    const spec = parseJobSpec(
+      `task: link\nmodel:\n  temporal:\n    enabled: true\n    pairRecency: true\n    pairWindow: 50\n`,
+    );
+    expect(spec.model.temporal.pairWindow).toBe(50);
+    expect(defaultJobSpec().model.temporal.pairWindow).toBe(0);
+  });
+
   it('takes pair recency with any negatives: training reads the gaps off the sequences', () => {
     expect(defaultJobSpec().model.temporal.pairRecency).toBe(false);
     for (const negatives of ['uniform', 'in-batch']) {

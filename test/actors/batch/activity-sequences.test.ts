@@ -198,6 +198,53 @@ describe('activity sequences in link batch records (model.temporal)', () => {
     expect(viewBatch(f).link!.temporal!.targetGap).toBe(gaps);
   });
 
+  it('pair window: the M most recent distinct partners before the pair time, newest interaction each', () => {
+    const M = 4;
+    const spec = specOf({ 'model.temporal.pairRecency': true, 'model.temporal.pairWindow': M });
+    const seeds = seedsOf(spec, graph);
+    const source = seeds.source.kind === 'link' ? seeds.source : undefined;
+    const req = requestFor(source!, makeEpochPlan(seeds.train, 48, 0, 0).order, 0, 0, 48, 1);
+    const { f } = firstBatch(spec);
+    const [ids, gaps, count] = [
+      f.pairIds as Int32Array,
+      f.pairGap as Float32Array,
+      f.pairCount as Int32Array,
+    ];
+    const src = f.src as Int32Array;
+    expect(ids.length).toBe(src.length * M);
+    const { indptr, indices, timestamps } = graph.csr;
+    let beyondSequence = 0;
+    for (let i = 0; i < src.length; i++) {
+      const node = f.seeds[src[i]];
+      const t = req.times![i];
+      // Reference: every partner's newest interaction before t, newest partners first.
+      const newest = new Map<number, number>();
+      for (let e = Number(indptr[node]); e < Number(indptr[node + 1]); e++)
+        if (timestamps![e] < t)
+          newest.set(indices[e], Math.max(newest.get(indices[e]) ?? -Infinity, timestamps![e]));
+      const all = [...newest].sort((a, b) => b[1] - a[1]);
+      const want = all.slice(0, M);
+      expect(count[i]).toBe(want.length);
+      // Written oldest first: the newest partner is the last present entry.
+      for (let k = 0; k < want.length; k++) {
+        const slot = i * M + want.length - 1 - k;
+        expect(gaps[slot]).toBeCloseTo(Math.log1p(t - want[k][1]), 4);
+        // Partners with the same newest time may come in either order; their gaps are equal.
+        if (all.filter((w) => w[1] === want[k][1]).length === 1) expect(ids[slot]).toBe(want[k][0]);
+      }
+      for (let k = want.length; k < M; k++) expect(ids[i * M + k]).toBe(-1);
+      const seq = new Set(
+        (f.actIds as Int32Array).subarray(i * N, i * N + (f.actCount as Int32Array)[i]),
+      );
+      beyondSequence += want.filter(([v]) => !seq.has(v)).length;
+    }
+    // Some partners lie outside the last N activities: the window reaches further back.
+    expect(beyondSequence).toBeGreaterThan(0);
+    expect(viewBatch(f).link!.temporal!.partners!.ids).toBe(ids);
+    // Without a window the batch carries no partner lists.
+    expect(firstBatch(specOf({ 'model.temporal.pairRecency': true })).f.pairIds).toBeUndefined();
+  });
+
   it('eval batches carry sequences but no long-term targets; static jobs carry neither', () => {
     const spec = specOf();
     const seeds = seedsOf(spec, graph);

@@ -69,12 +69,13 @@ describe('model.temporal under weft launch', () => {
       expect(ckpt.tensors.has(name), name).toBe(true);
   }, 300_000);
 
-  it("ships each target's gap with the sequences (target recency), scored among every job too, pair recency included", async () => {
+  it("ships each target's gap with the sequences (target recency), scored among every job too, pair recency over a partner window included", async () => {
     const spec = {
       ...base(),
       'train.epochs': 1,
       'model.temporal.targetRecency': true,
       'model.temporal.pairRecency': true,
+      'model.temporal.pairWindow': 16,
       'eval.ranking': 'exact',
     };
     const {
@@ -83,7 +84,7 @@ describe('model.temporal under weft launch', () => {
       ckpt,
     } = await launchedMatchesSingle(spec, 'temporal-recency-launch-test', '-recency');
     expect(ckpt.tensors.has('temporal.recency.weight')).toBe(true);
-    // The pair term trained from the sequences the trainers received (it starts at 0).
+    // The pair term trained from the partner lists the trainers received (it starts at 0).
     const pair = ckpt.tensors.get('temporal.pairRecency.weight');
     expect(pair && Array.from(pair).some((v) => v !== 0)).toBe(true);
     expect(r.test.exact_count).toBe(r.test.count);

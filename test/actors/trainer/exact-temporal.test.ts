@@ -145,19 +145,22 @@ describe('exact ranking of the temporal model', () => {
     await initBackend('wasm');
   });
 
-  for (const [decoder, score, recency, pairRecency] of [
-    ['cosine', 'max', false, false],
-    ['dot', 'attention', false, false],
-    ['cosine', 'max', true, false],
-    ['cosine', 'max', true, true],
-    ['dot', 'attention', false, true],
+  // The last: the pair term over each user's 30 most recent partners, beyond its 8 activities.
+  for (const [decoder, score, recency, pairRecency, pairWindow] of [
+    ['cosine', 'max', false, false, 0],
+    ['dot', 'attention', false, false, 0],
+    ['cosine', 'max', true, false, 0],
+    ['cosine', 'max', true, true, 0],
+    ['dot', 'attention', false, true, 0],
+    ['cosine', 'max', true, true, 30],
   ] as const)
-    it(`scores every target as the sampled ranking does (${decoder}, ${score}${recency ? ', target recency' : ''}${pairRecency ? ', pair recency' : ''})`, () => {
+    it(`scores every target as the sampled ranking does (${decoder}, ${score}${recency ? ', target recency' : ''}${pairRecency ? ', pair recency' : ''}${pairWindow ? `, pair window ${pairWindow}` : ''})`, () => {
       const spec = specOf({
         'model.decoder': decoder,
         'model.temporal.score': score,
         'model.temporal.targetRecency': recency,
         'model.temporal.pairRecency': pairRecency,
+        'model.temporal.pairWindow': pairWindow,
       });
       const { core, seeds, params } = coreWith(spec, graph, 0.9);
       const v = core.sampleInline(seeds.test, 0, 0, seeds.test.length, true);
@@ -171,7 +174,11 @@ describe('exact ranking of the temporal model', () => {
         link.src,
         link.dst,
         core.model.memberRows(v.model, link.src, link.temporal!),
-        { ids: ptrIds, logGap: link.temporal!.logGap },
+        {
+          ids: ptrIds,
+          logGap: link.temporal!.logGap,
+          ...(link.temporal!.partners ? { partners: link.temporal!.partners } : {}),
+        },
       );
       // Candidates: a target's graph embedding is its seed row's (its neighbourhood at its pair's
       // time), so each target is scored with the candidate rows holding its own row.
@@ -232,6 +239,13 @@ describe('exact ranking of the temporal model', () => {
           (s, j) => pair.candidate[j] >= 0 && Math.abs(s - pair.none) > 0.1,
         );
         expect(moved.length).toBeGreaterThan(link.src.length / 2);
+        // With a window the term reads the partner lists, which reach beyond the activities.
+        expect(pair.length).toBe(pairWindow || 8);
+        if (pairWindow) {
+          const lists = link.temporal!.partners!;
+          const beyond = Array.from(lists.count).filter((c) => c > 8).length;
+          expect(beyond).toBeGreaterThan(0);
+        }
       }
     });
 
