@@ -273,6 +273,10 @@ export const JOB_FIELDS = {
         false,
         "Pair-recency term: each target's score gains a learned function (weights starting at 0) of log(1 + time since the member's newest activity with that very target among its last N), or of its having none there (docs/temporal.md). Unlike the pointer it is not shared out across the activities: every recent partner gets its full term. Exact ranking (eval.ranking: exact) adds it to every candidate from the pair's activities. Needs model.temporal.enabled.",
       ),
+      pairRank: bool(
+        false,
+        "The pair-recency term also weighs the target's recency rank among the member's partners: how many other partners it interacted with since its newest interaction with the target (buckets 0, 1, 2, 3, 4-7, 8-15, 16-31, 32+, none; weights starting at 0). The gap alone cannot say which of two partners written to minutes apart is the newer one; the rank does (docs/temporal.md). Needs model.temporal.pairRecency.",
+      ),
       pairWindow: int(
         0,
         "Where the pair-recency term looks for the member's newest interaction with a target: 0, among its last N activities (model.temporal.sequenceLength); M > 0, among its M most recent distinct partners before the pair's time over its whole history, however long ago (the sampler scans the member's edges back from the pair's time until it has M of them, so a partner outside the sequence still gets its gap). Needs model.temporal.pairRecency.",
@@ -1175,11 +1179,16 @@ function checkTemporal(spec: JobSpec, where: Where): void {
         'is a term of the temporal model, which is off; set model.temporal.enabled: true',
         ['model', 'temporal', term],
       );
-  if (t.pairWindow > 0 && !t.pairRecency)
-    failAt(where, ['model', 'temporal', 'pairWindow'])(
-      'is where the pair-recency term looks; set model.temporal.pairRecency: true',
-      ['model', 'temporal', 'pairWindow'],
-    );
+  for (const [field, what] of [
+    ['pairWindow', 'is where the pair-recency term looks'],
+    ['pairRank', 'is a part of the pair-recency term'],
+  ] as const)
+    if ((field === 'pairRank' ? t.pairRank : t.pairWindow > 0) && !t.pairRecency)
+      failAt(where, ['model', 'temporal', field])(`${what}; set model.temporal.pairRecency: true`, [
+        'model',
+        'temporal',
+        field,
+      ]);
   if (!t.enabled) return;
   const fail = failAt(where, ['model', 'temporal', 'enabled']);
   if (spec.task !== 'link')

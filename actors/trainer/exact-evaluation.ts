@@ -22,7 +22,11 @@ import { popularityCounts, seenBeforeCounts, type RankedPairs } from './exact-ba
 import { seenStreamCounts } from './exact-seen-stream.js';
 import { pairRecencyTerm, recencyTerms, type TargetGap } from './exact-recency.js';
 import { RECENCY_PARAM } from '../../kernels/nn/target-recency.js';
-import { PAIR_RECENCY_PARAM, type PairActivities } from '../../kernels/nn/pair-recency.js';
+import {
+  PAIR_RANK_PARAM,
+  PAIR_RECENCY_PARAM,
+  type PairActivities,
+} from '../../kernels/nn/pair-recency.js';
 import type { RankTask } from './rank-task.js';
 
 /**
@@ -346,6 +350,14 @@ function pairRecencyOfRows(
   if (!t.enabled || !t.pairRecency) return undefined;
   if (!rows) throw new Error("exact ranking: the pair-recency term needs the pairs' activities");
   const w = paramOf(params, PAIR_RECENCY_PARAM);
+  const rankW = t.pairRank ? paramOf(params, PAIR_RANK_PARAM) : undefined;
+  // The rank counts every node of a list (candidates or not), by global id, as training does.
+  const rankOf = (lists: Int32Array[], n: number) => {
+    if (!rankW) return undefined;
+    const ids = new Int32Array(lists.length * n);
+    lists.forEach((l, i) => ids.set(l, i * n));
+    return { ids, w: rankW };
+  };
   const lists = rows.acts.map((a) => a.partners);
   if (t.pairWindow > 0) {
     // The whole history's partners (pair-partners.ts) instead of the activities.
@@ -359,10 +371,18 @@ function pairRecencyOfRows(
     );
     const gap = new Float32Array(lists.length * m);
     lists.forEach((l, i) => gap.set(l!.logGap, i * m));
-    const term = pairRecencyTerm(m, candidate, gap, w);
+    const rank = rankOf(
+      lists.map((l) => l!.ids),
+      m,
+    );
+    const term = pairRecencyTerm(m, candidate, gap, w, rank);
     return { ...term, score: shared(term.score) };
   }
-  const term = pairRecencyTerm(rows.n, rows.candidate, activityField(rows, 'logGap'), w);
+  const rank = rankOf(
+    rows.acts.map((a) => a.ids),
+    rows.n,
+  );
+  const term = pairRecencyTerm(rows.n, rows.candidate, activityField(rows, 'logGap'), w, rank);
   return { ...term, score: shared(term.score) };
 }
 

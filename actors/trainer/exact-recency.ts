@@ -4,6 +4,7 @@
 import type { PairRecencyTerm } from '../../kernels/metrics/candidate-ranking.js';
 import { POINTER_SCALE } from '../../kernels/nn/temporal-model.js';
 import { RECENCY_FEATURES, recencyFeatures } from '../../kernels/nn/target-recency.js';
+import { entryRanks, RANK_FEATURES, rankBucket } from '../../kernels/nn/pair-recency.js';
 
 /** log1p(t − newest edge of `node` before t), or NO_EDGE_BEFORE: `logGapBefore` on the sampler's graph. */
 export type TargetGap = (node: number, time: number) => number;
@@ -52,10 +53,18 @@ export function pairRecencyTerm(
   candidate: Int32Array,
   logGap: Float32Array,
   w: Float32Array,
+  rank?: { ids: Int32Array; w: Float32Array },
 ): PairRecencyTerm {
   const score = new Float32Array(logGap.length);
   termsInto(logGap, w, score, 0);
   const none = new Float32Array(1);
   termsInto(Float32Array.of(-1), w, none, 0);
+  if (!rank) return { length: n, candidate, score, none: none[0] };
+  // The rank buckets' weights, as the model adds them (float32 sums, like the sampled path's).
+  if (rank.w.length !== RANK_FEATURES)
+    throw new Error(`pair rank term: ${rank.w.length} weights for ${RANK_FEATURES} buckets`);
+  const ranks = entryRanks(rank.ids, n);
+  for (let k = 0; k < score.length; k++) score[k] += POINTER_SCALE * rank.w[rankBucket(ranks[k])];
+  none[0] += POINTER_SCALE * rank.w[rankBucket(-1)];
   return { length: n, candidate, score, none: none[0] };
 }

@@ -122,6 +122,7 @@ function temporalOf(
       pointer: t.pointer,
       targetRecency: t.targetRecency,
       pairRecency: t.pairRecency,
+      pairRank: t.pairRank,
       numRelations,
       longTermWeights: t.longTerm.enabled ? t.longTerm.weights : [],
       cosine: spec.model.decoder === 'cosine',

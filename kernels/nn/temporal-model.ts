@@ -12,6 +12,7 @@ import { linkLoss, type LinkLossKind } from './link-loss.js';
 import { smallTableRows } from './small-table.js';
 import { RECENCY_PARAM, targetRecencyScore, targetRecencySpecs } from './target-recency.js';
 import {
+  PAIR_RANK_PARAM,
   PAIR_RECENCY_PARAM,
   pairRecencyScore,
   pairRecencySpecs,
@@ -43,6 +44,8 @@ export interface TemporalConfig {
   targetRecency?: boolean;
   /** The pair-recency term (needs TemporalInputs.pointer: the activities' ids; pair-recency.ts). */
   pairRecency?: boolean;
+  /** The pair-recency term's rank buckets (model.temporal.pairRank; needs pairRecency). */
+  pairRank?: boolean;
   /** Relations of the graph (the activity edge's type picks a learned vector). */
   numRelations: number;
   /** Weight of each long-term window's loss; empty: no long-term loss (and no parameter for it). */
@@ -100,7 +103,13 @@ export interface MemberState {
   /** weights [P × (N + 1)]: column k + 1 is activity k's (column 0, the start token's, is 0). */
   pointer?: { weights: tf.Tensor2D; ids: PointerIds; gate: tf.Tensor };
   /** With the pair-recency term: its weights, the pairs' activities and the targets' ids. */
-  pairRecency?: { weight: tf.Tensor; acts: PairActivities; seedIds: Int32Array };
+  pairRecency?: {
+    weight: tf.Tensor;
+    /** With model.temporal.pairRank: the rank buckets' weights. */
+    rankWeight?: tf.Tensor;
+    acts: PairActivities;
+    seedIds: Int32Array;
+  };
 }
 
 /** The member's activities after the pair's time, per window, up to `cap` each. */
@@ -172,7 +181,7 @@ export class TemporalActivityModel {
         { name: 'temporal.pointer.gate', shape: [1], init: { kind: 'zeros' } },
       );
     if (this.config.targetRecency) specs.push(...targetRecencySpecs());
-    if (this.config.pairRecency) specs.push(...pairRecencySpecs());
+    if (this.config.pairRecency) specs.push(...pairRecencySpecs(this.config.pairRank));
     if (this.config.longTermWeights.length > 0)
       specs.push({
         name: 'temporal.future.weight',
@@ -301,7 +310,15 @@ export class TemporalActivityModel {
       );
     const { ids, seedIds } = inputs.pointer;
     const acts = inputs.partners ?? { ids, logGap: inputs.logGap, count: inputs.count };
-    return { pairRecency: { weight: p.get(PAIR_RECENCY_PARAM)!, acts, seedIds } };
+    const rankWeight = this.config.pairRank ? p.get(PAIR_RANK_PARAM)! : undefined;
+    return {
+      pairRecency: {
+        weight: p.get(PAIR_RECENCY_PARAM)!,
+        ...(rankWeight ? { rankWeight } : {}),
+        acts,
+        seedIds,
+      },
+    };
   }
 
   /**
@@ -323,7 +340,14 @@ export class TemporalActivityModel {
     const pair = members.pairRecency;
     if (pair && targetRows) {
       const ids = Int32Array.from(targetRows, (r) => pair.seedIds[r]);
-      const term = pairRecencyScore(pair.acts, seq, ids, pair.weight, POINTER_SCALE);
+      const term = pairRecencyScore(
+        pair.acts,
+        seq,
+        ids,
+        pair.weight,
+        POINTER_SCALE,
+        pair.rankWeight,
+      );
       s = tf.add(s, term) as tf.Tensor1D;
     }
     if (!members.recency || !targetGap) return s;

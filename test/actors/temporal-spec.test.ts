@@ -75,6 +75,14 @@ describe('model.temporal in the job spec', () => {
       expect(e.message).toContain('model.temporal.enabled: true');
     });
 
+  it('refuses the rank buckets without the pair-recency term they belong to', () => {
+    const e = errorOf(`task: link\nmodel:\n  temporal:\n    enabled: true\n    pairRank: true\n`);
+    expect(e.message).toContain('model.temporal.pairRank');
+    expect(e.message).toContain('job.yaml:5');
+    expect(e.message).toContain('model.temporal.pairRecency: true');
+    expect(defaultJobSpec().model.temporal.pairRank).toBe(false);
+  });
+
   it('refuses a pair window without the pair-recency term that reads it', () => {
     const e = errorOf(`task: link\nmodel:\n  temporal:\n    enabled: true\n    pairWindow: 50\n`);
     expect(e.message).toContain('model.temporal.pairWindow');

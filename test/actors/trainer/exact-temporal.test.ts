@@ -17,7 +17,7 @@ import {
 import { recencyTerms } from '../../../actors/trainer/exact-recency.js';
 import { logGapBefore } from '../../../actors/batch/target-recency.js';
 import { RECENCY_PARAM } from '../../../kernels/nn/target-recency.js';
-import { PAIR_RECENCY_PARAM } from '../../../kernels/nn/pair-recency.js';
+import { PAIR_RANK_PARAM, PAIR_RECENCY_PARAM } from '../../../kernels/nn/pair-recency.js';
 import { coreOverGraph, type TrainerCore } from '../../../actors/trainer/trainer-core.js';
 import type { SeedSource } from '../../../actors/plan/seed-source.js';
 import { runTraining } from '../../../actors/coordinator/train-job.js';
@@ -85,7 +85,7 @@ function coreWith(spec: JobSpec, graph: SharedGraph, pointerGate: number, attend
   p.set('temporal.heads.gate', Float32Array.of(0.7));
   p.set('temporal.pointer.gate', Float32Array.of(pointerGate));
   // With the recency terms: weights that make them matter (they start at 0).
-  for (const name of [RECENCY_PARAM, PAIR_RECENCY_PARAM]) {
+  for (const name of [RECENCY_PARAM, PAIR_RECENCY_PARAM, PAIR_RANK_PARAM]) {
     const w = p.get(name);
     if (w) for (let i = 0; i < w.length; i++) w[i] = rng.next() - 0.5;
   }
@@ -146,21 +146,26 @@ describe('exact ranking of the temporal model', () => {
   });
 
   // The last: the pair term over each user's 30 most recent partners, beyond its 8 activities.
-  for (const [decoder, score, recency, pairRecency, pairWindow] of [
-    ['cosine', 'max', false, false, 0],
-    ['dot', 'attention', false, false, 0],
-    ['cosine', 'max', true, false, 0],
-    ['cosine', 'max', true, true, 0],
-    ['dot', 'attention', false, true, 0],
-    ['cosine', 'max', true, true, 30],
+  // The last three add the rank buckets, over the sequence and over the window.
+  for (const [decoder, score, recency, pairRecency, pairWindow, pairRank] of [
+    ['cosine', 'max', false, false, 0, false],
+    ['dot', 'attention', false, false, 0, false],
+    ['cosine', 'max', true, false, 0, false],
+    ['cosine', 'max', true, true, 0, false],
+    ['dot', 'attention', false, true, 0, false],
+    ['cosine', 'max', true, true, 30, false],
+    ['cosine', 'max', true, true, 0, true],
+    ['dot', 'attention', false, true, 0, true],
+    ['cosine', 'max', true, true, 30, true],
   ] as const)
-    it(`scores every target as the sampled ranking does (${decoder}, ${score}${recency ? ', target recency' : ''}${pairRecency ? ', pair recency' : ''}${pairWindow ? `, pair window ${pairWindow}` : ''})`, () => {
+    it(`scores every target as the sampled ranking does (${decoder}, ${score}${recency ? ', target recency' : ''}${pairRecency ? ', pair recency' : ''}${pairWindow ? `, pair window ${pairWindow}` : ''}${pairRank ? ', pair rank' : ''})`, () => {
       const spec = specOf({
         'model.decoder': decoder,
         'model.temporal.score': score,
         'model.temporal.targetRecency': recency,
         'model.temporal.pairRecency': pairRecency,
         'model.temporal.pairWindow': pairWindow,
+        'model.temporal.pairRank': pairRank,
       });
       const { core, seeds, params } = coreWith(spec, graph, 0.9);
       const v = core.sampleInline(seeds.test, 0, 0, seeds.test.length, true);

@@ -6,9 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../kernels/tf/backend.js';
 import { RECENCY_FEATURES } from '../../../kernels/nn/target-recency.js';
 import {
+  entryRanks,
   PAIR_RECENCY_PARAM,
   pairGaps,
+  pairRanks,
   pairRecencyScore,
+  RANK_FEATURES,
+  rankBucket,
   type PairActivities,
 } from '../../../kernels/nn/pair-recency.js';
 import { TemporalActivityModel, POINTER_SCALE } from '../../../kernels/nn/temporal-model.js';
@@ -67,6 +71,53 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const seq = Int32Array.from([0, 0, 0, 1, 1, 1, 1]);
       const ids = Int32Array.from([3, 1, 0, 1, 9, 4, 0]);
       expect(Array.from(pairGaps(acts, seq, ids))).toEqual([7, 8, -1, 3, -1, -1, 2]);
+    });
+
+    it('ranks each target among the partners after its newest activity; the rank buckets', () => {
+      // Pair 0, newest first: 4, 2, 3, 1, 3 — so 4 is rank 0, 2 rank 1, 3 rank 2, 1 rank 3.
+      const acts: PairActivities = {
+        ids: Int32Array.from([3, 1, 3, 2, 4, -1, 1, 1, 0, 9, -1, -1]),
+        logGap: new Float32Array(12),
+        count: Int32Array.from([5, 3]),
+      };
+      const seq = Int32Array.from([0, 0, 0, 0, 0, 1, 1, 1]);
+      const ids = Int32Array.from([4, 2, 3, 1, 0, 0, 1, 9]);
+      expect(Array.from(pairRanks(acts, seq, ids))).toEqual([0, 1, 2, 3, -1, 0, 1, -1]);
+      // Per entry, as exact ranking reads a list (padding -1): the newest entry of each node
+      // gets its rank, older repeats and padding -1.
+      const lists = Int32Array.from([3, 1, 3, 2, 4, -1, 1, 1, 0, -1, -1, -1]);
+      expect(Array.from(entryRanks(lists, 6))).toEqual([-1, 3, 2, 1, 0, -1, -1, 1, 0, -1, -1, -1]);
+      expect([0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 900, -1].map(rankBucket)).toEqual([
+        0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8,
+      ]);
+    });
+
+    it("adds the rank bucket's weight to the gap term, and its gradient counts the entries per bucket", () => {
+      const rng = new Mulberry32(7);
+      const pairs = 4;
+      const acts = randomActivities(rng, pairs, 2);
+      const entries = 24;
+      const seq = Int32Array.from({ length: entries }, () => rng.int(pairs));
+      const ids = Int32Array.from({ length: entries }, () => rng.int(NODES + 1));
+      const w = tf.tensor2d(randomArray(rng, RECENCY_FEATURES), [RECENCY_FEATURES, 1]);
+      const rw = randomArray(rng, RANK_FEATURES);
+      const ranks = pairRanks(acts, seq, ids);
+      expect(new Set(ranks).size).toBeGreaterThan(2);
+      const gapOnly = pairRecencyScore(acts, seq, ids, w, POINTER_SCALE).dataSync();
+      const run = (r: tf.Tensor) => pairRecencyScore(acts, seq, ids, w, POINTER_SCALE, r);
+      const withRank = run(tf.tensor2d(rw, [RANK_FEATURES, 1])).dataSync();
+      for (let k = 0; k < entries; k++)
+        expect(withRank[k]).toBeCloseTo(gapOnly[k] + POINTER_SCALE * rw[rankBucket(ranks[k])], 4);
+      // d(Σ_k c_k · score_k)/d rw_b = scale · Σ of c_k over the entries in bucket b.
+      const c = randomArray(rng, entries);
+      const g = tf
+        .grad((r: tf.Tensor) => tf.sum(tf.mul(run(r), tf.tensor1d(c))))(
+          tf.tensor2d(rw, [RANK_FEATURES, 1]),
+        )
+        .dataSync();
+      const gRef = new Float64Array(RANK_FEATURES);
+      ranks.forEach((r, k) => (gRef[rankBucket(r)] += POINTER_SCALE * c[k]));
+      expect(maxRelErr(g, gRef)).toBeLessThan(1e-5);
     });
 
     it('values and the weights gradient match float64', () => {
