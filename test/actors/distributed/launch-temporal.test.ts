@@ -69,13 +69,14 @@ describe('model.temporal under weft launch', () => {
       expect(ckpt.tensors.has(name), name).toBe(true);
   }, 300_000);
 
-  it("ships each target's gap with the sequences (target recency), scored among every job too, pair recency over a partner window included", async () => {
+  it("ships each target's gap with the sequences (target recency), scored among every job too, pair recency over a partner window with its rank buckets included", async () => {
     const spec = {
       ...base(),
       'train.epochs': 1,
       'model.temporal.targetRecency': true,
       'model.temporal.pairRecency': true,
       'model.temporal.pairWindow': 16,
+      'model.temporal.pairRank': true,
       'eval.ranking': 'exact',
     };
     const {
@@ -87,6 +88,8 @@ describe('model.temporal under weft launch', () => {
     // The pair term trained from the partner lists the trainers received (it starts at 0).
     const pair = ckpt.tensors.get('temporal.pairRecency.weight');
     expect(pair && Array.from(pair).some((v) => v !== 0)).toBe(true);
+    const rank = ckpt.tensors.get('temporal.pairRecency.rankWeight');
+    expect(rank && Array.from(rank).some((v) => v !== 0)).toBe(true);
     expect(r.test.exact_count).toBe(r.test.count);
     expect(Math.abs(r.test.exact_mrr - single.test.exact_mrr)).toBeLessThanOrEqual(0.01);
     // The baselines read the log only: the same pairs give the same numbers in both placements.
