@@ -1,7 +1,7 @@
 // The temporal activity model across processes: `weft launch` on a synthetic marketplace, samplers
 // shipping each pair's activity sequence, long-term targets and target gaps to trainers over NATS
-// (the pair-recency term reads its gaps off the sequences),
-// shards holding the transformer's parameters by name, the same parameters at the end as the
+// (the pair-recency term reads its gaps off the sequences), target gaps alone to the static model
+// with the target-recency term, shards holding the transformer's parameters by name, the same parameters at the end as the
 // single-process run, and its exact ranking among every job.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +49,11 @@ async function launchedMatchesSingle(spec: Record<string, unknown>, name: string
   // A sequence that went astray on the way would change the updates: the same values at the end.
   const ckpt = expectSameParameters(singleDir, runDir);
   const names = [...ckpt.tensors.keys()];
-  expect(names.filter((n) => n.startsWith('temporal.')).length).toBeGreaterThan(10);
+  const temporal = names.filter((n) => n.startsWith('temporal.'));
+  // The static model with the target-recency term holds that term's weights alone (and their
+  // optimizer state, `name#…`).
+  if (spec['model.temporal.enabled']) expect(temporal.length).toBeGreaterThan(10);
+  else expect(temporal.filter((n) => !n.includes('#'))).toEqual(['temporal.recency.weight']);
   return { single, launched: r, ckpt };
 }
 
@@ -91,5 +95,26 @@ describe('model.temporal under weft launch', () => {
     expect(Math.abs(r.test.exact_mrr - single.test.exact_mrr)).toBeLessThanOrEqual(0.01);
     // The baselines read the log only: the same pairs give the same numbers in both placements.
     expect(r.test.seen_stream_exact_mrr).toBe(single.test.seen_stream_exact_mrr);
+  }, 300_000);
+
+  it("ships each target's gap without sequences to the static model with the term (its control)", async () => {
+    const spec = {
+      ...base(),
+      'train.epochs': 1,
+      'model.temporal.enabled': false,
+      'model.temporal.longTerm.enabled': false,
+      'model.temporal.targetRecency': true,
+      'eval.ranking': 'exact',
+    };
+    const {
+      single,
+      launched: r,
+      ckpt,
+    } = await launchedMatchesSingle(spec, 'static-recency-launch-test', '-static-recency');
+    // The term starts at 0 and trained from the gaps the trainers received over NATS.
+    const w = ckpt.tensors.get('temporal.recency.weight');
+    expect(w && Array.from(w).some((v) => v !== 0)).toBe(true);
+    expect(r.test.exact_count).toBe(r.test.count);
+    expect(Math.abs(r.test.exact_mrr - single.test.exact_mrr)).toBeLessThanOrEqual(0.01);
   }, 300_000);
 });
