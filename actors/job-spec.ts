@@ -267,7 +267,7 @@ export const JOB_FIELDS = {
       ),
       targetRecency: bool(
         false,
-        "Target-recency term: each target's score gains a learned function (weights starting at 0) of log(1 + time since the target's newest edge before the pair's time), or of its having none (docs/temporal.md). The sampler ships one gap per target; exact ranking (eval.ranking: exact) adds the term to every candidate at the pair's time. Needs model.temporal.enabled and explicit negatives: link.negatives uniform or degree.",
+        "Target-recency term: each target's score gains a learned function (weights starting at 0) of log(1 + time since the target's newest edge before the pair's time), or of its having none (docs/temporal.md). The sampler ships one gap per target; exact ranking (eval.ranking: exact) adds the term to every candidate at the pair's time. With model.temporal.enabled false the static link model's decoder scores gain the same term (a control for the temporal model, and a cheap model of its own). Needs task: link and explicit negatives: link.negatives uniform or degree.",
       ),
       pairRecency: bool(
         false,
@@ -1172,13 +1172,13 @@ function checkDensify(spec: JobSpec, where: Where): void {
 /** The temporal model against the task, the width and the placement. */
 function checkTemporal(spec: JobSpec, where: Where): void {
   const t = spec.model.temporal;
-  // The terms are the temporal model's: a static model would train and score without them.
-  for (const term of ['targetRecency', 'pairRecency'] as const)
-    if (!t.enabled && t[term])
-      failAt(where, ['model', 'temporal', term])(
-        'is a term of the temporal model, which is off; set model.temporal.enabled: true',
-        ['model', 'temporal', term],
-      );
+  // The pair term reads the member's activities, which only the temporal model ships.
+  if (!t.enabled && t.pairRecency)
+    failAt(where, ['model', 'temporal', 'pairRecency'])(
+      'is a term of the temporal model, which is off; set model.temporal.enabled: true',
+      ['model', 'temporal', 'pairRecency'],
+    );
+  checkTargetRecency(spec, where);
   for (const [field, what] of [
     ['pairWindow', 'is where the pair-recency term looks'],
     ['pairRank', 'is a part of the pair-recency term'],
@@ -1208,14 +1208,28 @@ function checkTemporal(spec: JobSpec, where: Where): void {
       `${t.longTerm.weights.length} weights for ${t.longTerm.windows.length} windows; give one per window`,
       ['model', 'temporal', 'longTerm', 'weights'],
     );
-  if (t.targetRecency && spec.link.negatives !== 'uniform' && spec.link.negatives !== 'degree')
-    fail(
-      `needs negatives the sampler draws (uniform or degree), whose times it knows; link.negatives is ${spec.link.negatives}`,
-      ['model', 'temporal', 'targetRecency'],
-    );
   if (spec.cluster.partitions)
     fail(
       "reads each member's activities from the whole graph; partition-owning samplers do not ship them yet",
+      ['cluster', 'partitions'],
+    );
+}
+
+/** The target-recency term, on the temporal or the static link model: its task and negatives. */
+function checkTargetRecency(spec: JobSpec, where: Where): void {
+  if (!spec.model.temporal.targetRecency) return;
+  const field = ['model', 'temporal', 'targetRecency'];
+  const fail = failAt(where, field);
+  if (spec.task !== 'link')
+    fail("needs task: link (a link target's gap is read at its pair's time)", field);
+  if (spec.link.negatives !== 'uniform' && spec.link.negatives !== 'degree')
+    fail(
+      `needs negatives the sampler draws (uniform or degree), whose times it knows; link.negatives is ${spec.link.negatives}`,
+      field,
+    );
+  if (spec.cluster.partitions)
+    fail(
+      "reads each target's edges from the whole graph; partition-owning samplers do not ship its gaps",
       ['cluster', 'partitions'],
     );
 }

@@ -29,7 +29,8 @@ const DENSIFY = {
 const ID = { 'model.idEmbedding.enabled': true };
 const TEMPORAL = { 'model.temporal.enabled': true };
 const LONG_TERM = { ...TEMPORAL, 'model.temporal.longTerm.enabled': true };
-const RECENCY = { ...TEMPORAL, 'model.temporal.targetRecency': true };
+const TARGET_RECENCY = { 'model.temporal.targetRecency': true };
+const RECENCY = { ...TEMPORAL, ...TARGET_RECENCY };
 const PPR = { 'sampling.ppr.topK': 8 };
 
 /** The rows, in order; a row naming a field the job spec does not have is skipped, naming it. */
@@ -39,6 +40,8 @@ export const QUALITY_ROWS: readonly QualityRow[] = [
   { name: '+ temporal model', overlay: TEMPORAL },
   { name: '+ long-term loss', overlay: LONG_TERM },
   { name: '+ target recency', overlay: RECENCY },
+  // The control: the same term on static GraphSAGE, the temporal model off.
+  { name: '+ target recency (static)', overlay: TARGET_RECENCY },
   { name: '+ densification', overlay: DENSIFY },
   { name: '+ PPR neighbours', overlay: PPR },
   { name: 'all', overlay: { ...ID, ...LONG_TERM, ...DENSIFY, ...PPR } },

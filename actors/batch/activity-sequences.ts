@@ -12,8 +12,6 @@ export interface ActivityConfig {
   sequenceLength: number;
   /** Long-term targets (training only): windows after the pair time and the targets kept per window. */
   future?: { windows: readonly number[]; cap: number };
-  /** Each target's log gap since its newest edge before the pair's time (target-recency.ts). */
-  targetRecency?: boolean;
   /** M: the source's most recent distinct partners the pair-recency term reads (pair-partners.ts). */
   pairWindow?: number;
 }
@@ -21,15 +19,10 @@ export interface ActivityConfig {
 /**
  * The record fields of a batch of `pairs` pairs with `negatives` negatives in all (names in
  * batch-record.ts): `actX`, `actGap`, `actRel`, `actIds`, `actCount`, with long-term targets `futX`,
- * `futCount`, `futIds`, with target recency `tgtGap`, and with a pair window M `pairIds`, `pairGap`
- * [P × M] and `pairCount` [P] (pair-partners.ts).
+ * `futCount`, `futIds`, and with a pair window M `pairIds`, `pairGap` [P × M] and `pairCount` [P]
+ * (pair-partners.ts).
  */
-export function activityShape(
-  config: ActivityConfig,
-  pairs: number,
-  dim: number,
-  negatives = 0,
-): BatchShape {
+export function activityShape(config: ActivityConfig, pairs: number, dim: number): BatchShape {
   const n = config.sequenceLength;
   const shape: BatchShape = {
     actX: { dtype: 'float32', length: pairs * n * dim },
@@ -45,7 +38,6 @@ export function activityShape(
     shape.futCount = { dtype: 'int32', length: pairs * f.windows.length };
     shape.futIds = { dtype: 'int32', length: slots };
   }
-  if (config.targetRecency) shape.tgtGap = { dtype: 'float32', length: pairs + negatives };
   const m = config.pairWindow ?? 0;
   if (m > 0) {
     shape.pairIds = { dtype: 'int32', length: pairs * m };
@@ -55,22 +47,14 @@ export function activityShape(
   return shape;
 }
 
-/** Bytes of activityShape() per pair with `negatives` negatives each, for sizing the shared-memory ring. */
-export function activityBytesPerPair(config: ActivityConfig, dim: number, negatives = 0): number {
+/** Bytes of activityShape() per pair, for sizing the shared-memory ring. */
+export function activityBytesPerPair(config: ActivityConfig, dim: number): number {
   const n = config.sequenceLength;
   const f = config.future;
   const slots = f ? f.windows.length * f.cap : 0;
-  const recency = config.targetRecency ? 4 * (1 + negatives) : 0;
   const m = config.pairWindow ?? 0;
   const partners = m > 0 ? 8 * m + 4 : 0;
-  return (
-    n * (4 * dim + 12) +
-    4 +
-    slots * (4 * dim + 4) +
-    (f ? 4 * f.windows.length : 0) +
-    recency +
-    partners
-  );
+  return n * (4 * dim + 12) + 4 + slots * (4 * dim + 4) + (f ? 4 * f.windows.length : 0) + partners;
 }
 
 /** The arrays activityShape() named, as the record holds them. */
@@ -84,7 +68,6 @@ export interface ActivityArrays extends Partial<PairPartnerArrays> {
   futX?: Float32Array;
   futCount?: Int32Array;
   futIds?: Int32Array;
-  tgtGap?: Float32Array;
 }
 
 /**

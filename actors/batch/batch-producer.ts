@@ -23,7 +23,11 @@ import {
   type ActivityArrays,
   type ActivityConfig,
 } from './activity-sequences.js';
-import { writeTargetRecency } from './target-recency.js';
+import {
+  targetRecencyBytesPerPair,
+  targetRecencyShape,
+  writeTargetRecency,
+} from './target-recency.js';
 import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 import {
   HEADER_LENGTH,
@@ -55,6 +59,11 @@ export interface ProducerConfig {
   negativeKind?: 'degree' | 'filtered';
   /** Link batches: each pair's source's activities for the temporal model (model.temporal). */
   activities?: ActivityConfig;
+  /**
+   * Link batches: each target's log gap since its newest edge before its pair's time (`tgtGap`,
+   * target-recency.ts), for the target-recency term of the temporal or the static model.
+   */
+  targetRecency?: boolean;
 }
 
 /** A request to sample one batch. */
@@ -111,16 +120,20 @@ export class BatchProducer {
     const t1 = performance.now();
     const g = this.graph;
     const edgeTypes = this.config.edgeTypes ? this.writeEdgeTypes.bind(this) : undefined;
-    // The temporal model's activity sequences ride in the same record (activity-sequences.ts).
-    const activities = req.kind === 'link' ? this.config.activities : undefined;
-    const pairs = req.kind === 'link' ? (sub as SampledEdgeSubgraph).srcLocal.length : 0;
-    const sized = activities
-      ? (shape: BatchShape) =>
-          allocate({
-            ...shape,
-            ...activityShape(activities, pairs, g.dim, shape.neg?.length ?? 0),
-          })
-      : allocate;
+    // The temporal model's activity sequences and the targets' gaps ride in the same record.
+    const link = req.kind === 'link';
+    const activities = link ? this.config.activities : undefined;
+    const recency = link && this.config.targetRecency === true;
+    const pairs = link ? (sub as SampledEdgeSubgraph).srcLocal.length : 0;
+    const sized =
+      activities || recency
+        ? (shape: BatchShape) =>
+            allocate({
+              ...shape,
+              ...(activities ? activityShape(activities, pairs, g.dim) : {}),
+              ...(recency ? targetRecencyShape(pairs, shape.neg?.length ?? 0) : {}),
+            })
+        : allocate;
     const out = writeSampledFields(sub, req, this.config, g.dim, sized, {
       edgeTypes,
       nodeTypeOf: (v) => g.nodeTypeOf(v),
@@ -131,6 +144,7 @@ export class BatchProducer {
       for (let i = 0; i < sub.numSeeds; i++) y[i] = labels ? labels[sub.nodes[i]] : -1;
     }
     if (activities) this.writeActivities(req, out as unknown as ActivityArrays);
+    if (recency) this.writeTargetGaps(req, out);
     if (this.config.fuseFirstLayer)
       firstLayerInput(g, sub.nodes, sub.blocks[0], out.x, true, this.scratch);
     else g.gather(sub.nodes, sub.nodes.length, out.x, 0);
@@ -159,11 +173,13 @@ export class BatchProducer {
   private writeActivities(req: BatchRequest, out: ActivityArrays): void {
     if (!req.times) throw new Error('the temporal model needs a time per link pair');
     writeActivities(this.graph, this.config.activities!, req.src!, req.times, out, req.heldOutFrom);
-    if (out.tgtGap) {
-      const f = out as unknown as BatchFields;
-      const [dst, neg] = [f.dst as Int32Array, f.neg as Int32Array];
-      writeTargetRecency(this.graph, req.times, f.seeds, dst, neg, out.tgtGap);
-    }
+  }
+
+  /** Each target's (destination's, negatives') log gap at its pair's time, into `tgtGap`. */
+  private writeTargetGaps(req: BatchRequest, f: BatchFields): void {
+    if (!req.times) throw new Error('the target-recency term needs a time per link pair');
+    const [dst, neg] = [f.dst as Int32Array, f.neg as Int32Array];
+    writeTargetRecency(this.graph, req.times, f.seeds, dst, neg, f.tgtGap as Float32Array);
   }
 
   /**
@@ -323,7 +339,7 @@ export function maxBatchBytes(
   },
   graph: { dim: number; numNodes: number },
   numNegatives: number,
-  activities?: ActivityConfig,
+  extras: Pick<ProducerConfig, 'activities' | 'targetRecency'> = {},
 ): number {
   const seeds = spec.sampling.batchSize * (spec.task === 'link' ? 2 + numNegatives : 1);
   const cap = spec.task === 'link' ? Infinity : graph.numNodes;
@@ -346,9 +362,11 @@ export function maxBatchBytes(
   }
   const x = firstLayerFused(spec) ? dst0 * 2 * graph.dim : nodes * graph.dim;
   const perEdge = spec.model.encoder === 'rgcn' ? 16 : 12;
-  const sequences = activities
-    ? spec.sampling.batchSize * activityBytesPerPair(activities, graph.dim, numNegatives) + 64 * 8
-    : 0;
+  const { activities, targetRecency } = extras;
+  const perPair =
+    (activities ? activityBytesPerPair(activities, graph.dim) : 0) +
+    (targetRecency ? targetRecencyBytesPerPair(numNegatives) : 0);
+  const sequences = perPair > 0 ? spec.sampling.batchSize * perPair + 64 * 8 : 0;
   const types =
     (spec.model.inputProjection === 'per-type' ? nodes + 64 : 0) +
     (featurelessReadsIds(spec) ? 4 * nodes + 64 : 0);

@@ -27,7 +27,8 @@ export type BatchKind = 'node' | 'link' | 'encode';
  * (-1 padding); `actCount` [P] activities present (the rest is zero padding). Training batches with a long-term loss add, for W windows of at most C targets:
  * `futX` [P × W × C × dim] the features of the source's activity nodes in (t, t + window],
  * `futCount` [P × W] targets present and `futIds` [P × W × C] their global ids (-1 padding).
- * With target recency (model.temporal.targetRecency, target-recency.ts), `tgtGap` [P · (1 + K)]:
+ * With target recency (model.temporal.targetRecency, target-recency.ts; the temporal or the static
+ * link model), `tgtGap` [P · (1 + K)]:
  * log(1 + t − the target's newest edge time before t) of the P destinations, then of the P·K
  * negatives pair-major (-1: no edge before t). With a pair window M (model.temporal.pairWindow,
  * pair-partners.ts): `pairIds` [P × M] the source's M most recent distinct partners before t, oldest

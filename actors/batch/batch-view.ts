@@ -69,6 +69,7 @@ export function viewBatch(f: BatchFields): BatchView {
     };
     const temporal = temporalOf(f);
     if (temporal) view.link.temporal = temporal;
+    if (f.tgtGap) view.link.targetGap = f.tgtGap as Float32Array;
   }
   return view;
 }
@@ -83,7 +84,6 @@ function temporalOf(f: BatchFields): TemporalInputs | undefined {
     count: f.actCount as Int32Array,
   };
   if (f.actIds) inputs.pointer = { ids: f.actIds as Int32Array, seedIds: f.seeds };
-  if (f.tgtGap) inputs.targetGap = f.tgtGap as Float32Array;
   if (f.pairIds)
     inputs.partners = {
       ids: f.pairIds as Int32Array,

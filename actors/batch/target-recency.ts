@@ -1,8 +1,10 @@
 // How recently each scored target was active, read where the sampler holds the graph: for a link
 // pair at time t, the log gap from each of its targets' (destination's and negatives') newest edge
-// strictly before t to t — the temporal model's target-recency term (model.temporal.targetRecency).
+// strictly before t to t — the target-recency term (model.temporal.targetRecency) of the temporal
+// model and of the static link model alike.
 import type { SharedGraph } from '../../graph-store/shared-graph.js';
 import { firstAtOrAfter } from '../../kernels/sampling/temporal-window.js';
+import type { BatchShape } from '../../runtime/shm-queue-batch.js';
 
 /** The gap written for a target without any edge before the pair's time. */
 export const NO_EDGE_BEFORE = -1;
@@ -18,6 +20,16 @@ export function logGapBefore(g: SharedGraph, node: number, t: number): number {
   const start = Number(indptr[node]);
   const p = firstAtOrAfter(timestamps, start, Number(indptr[node + 1]), t);
   return p === start ? NO_EDGE_BEFORE : Math.log1p(Math.max(0, t - timestamps[p - 1]));
+}
+
+/** The record field of a batch of `pairs` pairs with `negatives` negatives in all: `tgtGap`. */
+export function targetRecencyShape(pairs: number, negatives: number): BatchShape {
+  return { tgtGap: { dtype: 'float32', length: pairs + negatives } };
+}
+
+/** Bytes of targetRecencyShape() per pair with `negatives` negatives each (sizing the ring). */
+export function targetRecencyBytesPerPair(negatives: number): number {
+  return 4 * (1 + negatives);
 }
 
 /**

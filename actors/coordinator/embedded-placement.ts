@@ -215,13 +215,13 @@ export class EmbeddedPlacement implements Placement {
    */
   private ringBytes(): number {
     const { spec } = this;
-    const { numNegatives, activities } = producerConfigs(spec).train;
+    const train = producerConfigs(spec).train;
     const fanouts = budgetBounds(spec, maxFanouts(spec));
     const perBatch = maxBatchBytes(
       { ...spec, sampling: { ...spec.sampling, fanouts } },
       this.shared,
-      numNegatives,
-      activities,
+      train.numNegatives,
+      train,
     );
     const held = subRoundsOf(spec) > 1 ? spec.train.localSteps : 0;
     return Math.min(

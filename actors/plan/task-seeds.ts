@@ -55,7 +55,6 @@ export function activityConfigs(spec: JobSpec): { train?: ActivityConfig; eval?:
   if (!t.enabled || spec.task !== 'link') return {};
   const base = {
     sequenceLength: t.sequenceLength,
-    ...(t.targetRecency ? { targetRecency: true } : {}),
     ...(t.pairRecency && t.pairWindow > 0 ? { pairWindow: t.pairWindow } : {}),
   };
   const lt = t.longTerm;
@@ -101,6 +100,8 @@ export function producerConfigs(
     ...(spec.model.inputProjection === 'per-type' ? { nodeTypes: true } : {}),
     ...(featurelessReadsIds(spec) ? { nodeIds: true } : {}),
     ...(byRelation ? { relationFanouts } : {}),
+    // The targets' gaps, for the target-recency term of the temporal or the static model.
+    ...(spec.task === 'link' && spec.model.temporal.targetRecency ? { targetRecency: true } : {}),
   };
   const { negatives, numNegatives, hard } = spec.link;
   const link = spec.task === 'link';

@@ -15,6 +15,8 @@ import type { JobSpec } from '../job-spec.js';
 import { typeColumnsOf } from '../../graph-store/type-columns.js';
 import { ParameterStore } from '../parameter-server/parameter-store.js';
 import type { SeedSource } from '../plan/seed-source.js';
+import type { LinkTarget } from '../../kernels/nn/link-head.js';
+import { writeTargetRecency } from '../batch/target-recency.js';
 import { buildModel } from './trainer-core.js';
 
 export interface MlpInitResult {
@@ -79,6 +81,46 @@ export function selfLoopBatch(
 }
 
 /**
+ * The MLP batch of link pairs `ids`: its nodes (sources, destinations, then k negatives per pair
+ * drawn from [lo, hi)) and its target, with every target's gap at its pair's time when the static
+ * model scores the target-recency term (the temporal model's terms sit the MLP phase out).
+ */
+function linkPairs(
+  spec: JobSpec,
+  graph: SharedGraph,
+  source: Extract<SeedSource, { kind: 'link' }>,
+  ids: Int32Array,
+  k: number,
+  [lo, hi]: [number, number],
+  rng: Xoshiro128Float,
+): { nodes: Int32Array; target: LinkTarget } {
+  const m = ids.length;
+  const nodes = new Int32Array(m * (2 + k));
+  const src = new Int32Array(m);
+  const dst = new Int32Array(m);
+  const neg = new Int32Array(m * k);
+  for (let i = 0; i < m; i++) {
+    nodes[i] = source.src[ids[i]];
+    nodes[m + i] = source.dst[ids[i]];
+    src[i] = i;
+    dst[i] = m + i;
+  }
+  for (let q = 0; q < m * k; q++) {
+    nodes[2 * m + q] = lo + Math.floor(rng.next() * (hi - lo));
+    neg[q] = 2 * m + q;
+  }
+  const target: LinkTarget = { src, dst, ...(k > 0 ? { negDst: neg } : {}) };
+  const t = spec.model.temporal;
+  if (t.targetRecency && !t.enabled) {
+    if (!source.times) throw new Error('the target-recency term needs a time per link pair');
+    const times = Float64Array.from(ids, (e) => source.times![e]);
+    target.targetGap = new Float32Array(m * (1 + k));
+    writeTargetRecency(graph, times, nodes, dst, neg, target.targetGap);
+  }
+  return { nodes, target };
+}
+
+/**
  * Runs `spec.train.mlpInit.epochs` passes of the MLP over the training seeds (same batch size,
  * optimizer, learning rate and negatives as the job) from `initial`; returns the trained weights.
  * Runs on the calling thread (it loads the job's TensorFlow.js backend there).
@@ -139,26 +181,9 @@ export async function mlpInitParams(
             labels,
           });
         } else {
-          const nodes = new Int32Array(m * (2 + k));
           const rng = new Xoshiro128Float(batchSeed(spec.train.seed, epoch, b), STREAM_MLP);
-          const src = new Int32Array(m);
-          const dst = new Int32Array(m);
-          const neg = new Int32Array(m * k);
-          for (let i = 0; i < m; i++) {
-            nodes[i] = source.src[ids[i]];
-            nodes[m + i] = source.dst[ids[i]];
-            src[i] = i;
-            dst[i] = m + i;
-          }
-          for (let q = 0; q < m * k; q++) {
-            nodes[2 * m + q] = lo + Math.floor(rng.next() * (hi - lo));
-            neg[q] = 2 * m + q;
-          }
-          r = model.forwardBackward(selfLoopBatch(graph, nodes, L, fused, typed), {
-            src,
-            dst,
-            ...(k > 0 ? { negDst: neg } : {}),
-          });
+          const { nodes, target } = linkPairs(spec, graph, source, ids, k, [lo, hi], rng);
+          r = model.forwardBackward(selfLoopBatch(graph, nodes, L, fused, typed), target);
         }
         store.push(r.grads, 1, spec.train.lr);
         lossSum += r.loss;

@@ -25,6 +25,7 @@ import {
   type LinkHistory,
 } from '../plan/link-history.js';
 import { LinkEvaluation } from './link-evaluation.js';
+import { sampledLinkScores } from './link-scores.js';
 import { cutoffsOf, EvaluatedPairs, exactRanking, pairTimesOf } from './exact-evaluation.js';
 import { allocateArrays, type BatchFields } from '../batch/batch-record.js';
 import { BatchProducer, type ProducerConfig } from '../batch/batch-producer.js';
@@ -68,6 +69,8 @@ export function buildModel(
           hardRatio: spec.link.hard.ratio,
           loss: spec.link.loss,
           numNegatives: spec.link.numNegatives,
+          // The temporal model adds the term itself; the static head adds it without one.
+          targetRecency: spec.model.temporal.targetRecency && !spec.model.temporal.enabled,
         };
   return new GraphSage({
     inDim,
@@ -542,37 +545,11 @@ export class TrainerCore {
       const v = got.view;
       const link = v.link!;
       if (!got.extras) throw new Error('link evaluation batch without its baseline scores');
-      const k = link.numNegatives;
       const rows = await this.evalRows(v);
-      const seq = (n: number, per: number) =>
-        Int32Array.from({ length: n }, (_, j) => Math.floor(j / per));
-      // Target gaps: the P destinations', then the negatives' (target-recency.ts).
-      const gap = link.temporal?.targetGap;
-      const p = link.src.length;
-      const temporal = (n: number, per: number, targetGap?: Float32Array) =>
-        link.temporal
-          ? { inputs: link.temporal, pairSrc: link.src, seq: seq(n, per), targetGap }
-          : undefined;
-      const ps = this.model.scoreLinks(
-        v.model,
-        link.src,
-        link.dst,
-        rows,
-        temporal(p, 1, gap?.subarray(0, p)),
-      );
-      const srcRep = new Int32Array(link.negDst!.length);
-      for (let i = 0; i < link.src.length; i++)
-        for (let j = 0; j < k; j++) srcRep[i * k + j] = link.src[i];
-      const ns = this.model.scoreLinks(
-        v.model,
-        srcRep,
-        link.negDst!,
-        rows,
-        temporal(srcRep.length, k, gap?.subarray(p)),
-      );
+      const { pos, neg } = sampledLinkScores(this.model, v, rows);
       ev.add(
-        ps,
-        ns,
+        pos,
+        neg,
         Int32Array.from(link.src, (r) => v.seeds[r]),
         got.extras,
       );
@@ -631,10 +608,9 @@ export class TrainerCore {
     });
   }
 
-  /** Whether the model scores targets with the temporal model's target-recency term. */
+  /** Whether the model (temporal or static) scores link targets with the target-recency term. */
   private recencyScored(): boolean {
-    const t = this.spec.model.temporal;
-    return t.enabled && t.targetRecency;
+    return this.spec.task === 'link' && this.spec.model.temporal.targetRecency;
   }
 
   /** Embedding rows of distinct node ids, their neighbourhoods drawn before `time` (eval sampler). */

@@ -4,7 +4,7 @@
 // loss; test MRR/AUC/recall@10 as mean ± std over seeds, with popularity and seen-before on the same
 // pairs (under eval.ranking exact also the streaming seen-before). Usage: npx tsx
 // bench/quality/temporal-collegemsg.ts [--seeds 3] [--first-seed 0] [--epochs 2]
-// [--variants static,temporal,temporal+long-term,temporal+recency,temporal+pair-recency,temporal+pair-rank,temporal+pair-window] [--set field=value ...] [--out FILE]
+// [--variants static,static+recency,temporal,temporal+long-term,temporal+recency,temporal+pair-recency,temporal+pair-rank,temporal+pair-window] [--set field=value ...] [--out FILE]
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyOverrides, type JobSpec } from '../../actors/job-spec.js';
@@ -17,6 +17,8 @@ const METRICS = ['mrr', 'auc', 'recall@10'] as const;
 /** The overlays each variant adds to the static spec: pure job-spec fields. */
 const VARIANTS: Record<string, Record<string, unknown>> = {
   static: {},
+  // The control: the target-recency term on static GraphSAGE, without the temporal model.
+  'static+recency': { 'model.temporal.targetRecency': true },
   temporal: { 'model.temporal.enabled': true },
   'temporal+long-term': { 'model.temporal.enabled': true, 'model.temporal.longTerm.enabled': true },
   'temporal+recency': { 'model.temporal.enabled': true, 'model.temporal.targetRecency': true },

@@ -84,6 +84,12 @@ export interface TemporalScoring {
   pairSrc: Int32Array;
   /** For each scored entry, the pair whose sequence scores it. */
   seq: Int32Array;
+}
+
+/** What scoring link entries reads beyond the embeddings (each part only where the model uses it). */
+export interface LinkScoring {
+  /** The temporal model's sequences (model.temporal). */
+  temporal?: TemporalScoring;
   /** For each scored entry, its target's log gap at its pair's time (the target-recency term). */
   targetGap?: Float32Array;
 }
@@ -266,7 +272,8 @@ export class GraphSage {
         (_, j) => dst[(Math.floor(j / k) + 1 + (j % k)) % src.length],
       );
     }
-    return this.temporal.loss(out, { src, dst, negDst, temporal: target.temporal }, p);
+    const { temporal, targetGap } = target;
+    return this.temporal.loss(out, { src, dst, negDst, temporal, targetGap }, p);
   }
 
   /** Names, shapes and initialisers of all parameters, in a fixed order. */
@@ -576,14 +583,15 @@ export class GraphSage {
 
   /**
    * Link task: scores (logits) of seed-row pairs (src[p], dst[p]), without dropout: the decoder's,
-   * or with `temporal` the temporal model's (entry p scored by the sequence of pair temporal.seq[p]).
+   * or with `scoring.temporal` the temporal model's (entry p scored by the sequence of pair
+   * temporal.seq[p]); with the target-recency term, plus entry p's term of `scoring.targetGap[p]`.
    */
   scoreLinks(
     batch: SubgraphBatch,
     src: Int32Array,
     dst: Int32Array,
     idRows?: Float32Array,
-    temporal?: TemporalScoring,
+    scoring: LinkScoring = {},
   ): Float32Array {
     if (!(this.head instanceof LinkPredictionHead))
       throw new ShapeError('task', 'scoreLinks needs a link task');
@@ -592,7 +600,8 @@ export class GraphSage {
     this.checkBatch(batch);
     const s = tf.tidy(() => {
       const emb = this.encodeWithIds(batch, this.params, null, this.idRowsTensors(batch, idRows));
-      if (!this.temporal || !temporal) return head.score(emb, src, dst, this.params);
+      const { temporal, targetGap } = scoring;
+      if (!this.temporal || !temporal) return head.score(emb, src, dst, this.params, targetGap);
       const members = this.temporal.memberEmbeddings(
         emb,
         temporal.pairSrc,
@@ -600,7 +609,7 @@ export class GraphSage {
         this.params,
       );
       const targets = gatherRows(emb, dst) as tf.Tensor2D;
-      return this.temporal.score(members, temporal.seq, targets, dst, temporal.targetGap);
+      return this.temporal.score(members, temporal.seq, targets, dst, targetGap);
     });
     try {
       return Float32Array.from(s.dataSync() as Float32Array);

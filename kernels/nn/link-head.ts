@@ -13,7 +13,8 @@ import {
 } from './link-decoder.js';
 import { inBatchLinkLoss, linkLoss, type LinkLossKind } from './link-loss.js';
 import type { ParamSpec } from './params.js';
-import type { TemporalInputs } from './temporal-model.js';
+import { RECENCY_PARAM, targetRecencySpecs, withTargetRecency } from './target-recency.js';
+import { POINTER_SCALE, type TemporalInputs } from './temporal-model.js';
 
 export interface LinkTaskConfig {
   kind: 'link';
@@ -37,6 +38,11 @@ export interface LinkTaskConfig {
   numNegatives?: number;
   /** MLP decoder hidden width (default: the embedding size). */
   decoderHidden?: number;
+  /**
+   * The target-recency term on the decoder's scores (target-recency.ts), as the temporal model adds
+   * it: needs LinkTarget.targetGap and explicit negatives ('uniform'). Default false.
+   */
+  targetRecency?: boolean;
 }
 
 /** Row indices into the seeds (the model output): positive pairs and, for 'uniform', negatives. */
@@ -47,6 +53,11 @@ export interface LinkTarget {
   negDst?: Int32Array;
   /** The temporal model's sequences, one per pair (model.temporal). */
   temporal?: TemporalInputs;
+  /**
+   * [P · (1 + K)] each target's log1p(time since its newest edge before the pair's time), -1 for
+   * none: the P destinations, then the P·K negatives pair-major (the target-recency term).
+   */
+  targetGap?: Float32Array;
 }
 
 export class LinkPredictionHead {
@@ -56,6 +67,7 @@ export class LinkPredictionHead {
   readonly lossKind: LinkLossKind;
   readonly numNegatives: number;
   readonly decoderHidden: number;
+  readonly targetRecency: boolean;
 
   constructor(
     cfg: LinkTaskConfig,
@@ -67,10 +79,30 @@ export class LinkPredictionHead {
     this.lossKind = cfg.loss ?? 'bce';
     this.numNegatives = cfg.numNegatives ?? 5;
     this.decoderHidden = cfg.decoderHidden ?? dim;
+    this.targetRecency = cfg.targetRecency ?? false;
+    if (this.targetRecency && this.negatives !== 'uniform')
+      throw new ShapeError(
+        'task.targetRecency',
+        `needs explicit negatives, whose gaps the sampler ships; negatives is ${this.negatives}`,
+      );
   }
 
   paramSpecs(): ParamSpec[] {
-    return decoderParamSpecs(this.decoder, this.dim, this.decoderHidden);
+    const specs = decoderParamSpecs(this.decoder, this.dim, this.decoderHidden);
+    return this.targetRecency ? [...specs, ...targetRecencySpecs()] : specs;
+  }
+
+  /** `scores` of targets plus their target-recency terms (scores as they are with the term off). */
+  private withRecency(
+    scores: tf.Tensor,
+    gaps: Float32Array | undefined,
+    params: ReadonlyMap<string, tf.Tensor>,
+  ): tf.Tensor {
+    if (!this.targetRecency) return scores;
+    if (gaps === undefined)
+      throw new ShapeError('targetGap', "the target-recency term needs each target's log gap");
+    const flat = tf.reshape(scores, [-1]) as tf.Tensor1D;
+    return withTargetRecency(flat, gaps, params.get(RECENCY_PARAM)!, POINTER_SCALE);
   }
 
   private check(target: LinkTarget, numRows: number): void {
@@ -139,20 +171,34 @@ export class LinkPredictionHead {
     const { srcRep, neg, weights } = this.negativesFor(target, (u, v) =>
       tf.tidy(() => scorePairs(this.decoder, emb, u, v, params).dataSync() as Float32Array),
     );
-    const pos = scorePairs(this.decoder, emb, target.src, target.dst, params);
-    const negScores = scorePairs(this.decoder, emb, srcRep, neg, params);
+    const p = target.src.length;
+    const gap = target.targetGap;
+    const pos = this.withRecency(
+      scorePairs(this.decoder, emb, target.src, target.dst, params),
+      gap?.subarray(0, p),
+      params,
+    );
+    const negScores = this.withRecency(
+      scorePairs(this.decoder, emb, srcRep, neg, params),
+      gap?.subarray(p),
+      params,
+    );
     return linkLoss(this.lossKind, pos, negScores, weights);
   }
 
-  /** Scores of (src[p], dst[p]) rows of emb, as [P] (mlp's [P × 1] flattened by the caller). */
+  /**
+   * Scores of (src[p], dst[p]) rows of emb, as [P] (mlp's [P × 1] flattened by the caller); with the
+   * target-recency term, plus each target's term of `targetGap` [P] (its gap at its pair's time).
+   */
   score(
     emb: tf.Tensor2D,
     src: Int32Array,
     dst: Int32Array,
     params: ReadonlyMap<string, tf.Tensor>,
+    targetGap?: Float32Array,
   ): tf.Tensor {
     this.check({ src, dst }, emb.shape[0]);
-    return scorePairs(this.decoder, emb, src, dst, params);
+    return this.withRecency(scorePairs(this.decoder, emb, src, dst, params), targetGap, params);
   }
 }
 

@@ -1,8 +1,9 @@
-// The temporal model's target-recency term: a learned function of how long ago a target was last
-// active before the pair's time, added to its score — on a marketplace, applications go to jobs
-// that are being applied to now (docs/temporal.md).
+// The target-recency term: a learned function of how long ago a target was last active before the
+// pair's time, added to its score — on a marketplace, applications go to jobs that are being applied
+// to now (docs/temporal.md). The temporal model and the static link head add the same term.
 import * as tf from '@tensorflow/tfjs-core';
 import '../tf/core-gradients.js';
+import { ShapeError } from '../tf/errors.js';
 import type { ParamSpec } from './params.js';
 import { SINUSOID_FEATURES, sinusoidFeatures } from './time-encoding.js';
 
@@ -35,4 +36,16 @@ export function recencyFeatures(logGap: Float32Array): Float32Array {
 export function targetRecencyScore(logGap: Float32Array, w: tf.Tensor, scale: number): tf.Tensor1D {
   const feats = tf.tensor2d(recencyFeatures(logGap), [logGap.length, RECENCY_FEATURES]);
   return tf.reshape(tf.mul(tf.matMul(feats, w as tf.Tensor2D), scale), [logGap.length]);
+}
+
+/** `scores` [n] plus each target's term, `logGap` [n] one gap per scored target (checked). */
+export function withTargetRecency(
+  scores: tf.Tensor1D,
+  logGap: Float32Array,
+  w: tf.Tensor,
+  scale: number,
+): tf.Tensor1D {
+  if (logGap.length !== scores.shape[0])
+    throw new ShapeError('targetGap', `${logGap.length} gaps for ${scores.shape[0]} targets`);
+  return tf.add(scores, targetRecencyScore(logGap, w, scale)) as tf.Tensor1D;
 }

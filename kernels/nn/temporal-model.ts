@@ -10,7 +10,7 @@ import { causalMask, MASKED } from './causal-attention.js';
 import { layerNorm } from './layer-norm.js';
 import { linkLoss, type LinkLossKind } from './link-loss.js';
 import { smallTableRows } from './small-table.js';
-import { RECENCY_PARAM, targetRecencyScore, targetRecencySpecs } from './target-recency.js';
+import { RECENCY_PARAM, targetRecencySpecs, withTargetRecency } from './target-recency.js';
 import {
   PAIR_RANK_PARAM,
   PAIR_RECENCY_PARAM,
@@ -40,7 +40,7 @@ export interface TemporalConfig {
   timeEncoding: TimeEncodingKind;
   /** The pointer (copy) term over the sequence's activity nodes (needs TemporalInputs.pointer). */
   pointer?: boolean;
-  /** The target-recency term (needs TemporalInputs.targetGap; target-recency.ts). */
+  /** The target-recency term (needs LinkTarget.targetGap; target-recency.ts). */
   targetRecency?: boolean;
   /** The pair-recency term (needs TemporalInputs.pointer: the activities' ids; pair-recency.ts). */
   pairRecency?: boolean;
@@ -72,11 +72,6 @@ export interface TemporalInputs {
   pointer?: PointerIds;
   /** Long-term targets (training batches of a job with a long-term loss). */
   future?: FutureTargets;
-  /**
-   * [P · (1 + K)] each target's log1p(seconds since its newest edge before the pair's time), -1 for
-   * none: the P destinations, then the P·K negatives pair-major (the target-recency term).
-   */
-  targetGap?: Float32Array;
   /**
    * With model.temporal.pairWindow: each pair's most recent distinct partners over its whole
    * history, where the pair-recency term looks instead of the activities.
@@ -351,12 +346,7 @@ export class TemporalActivityModel {
       s = tf.add(s, term) as tf.Tensor1D;
     }
     if (!members.recency || !targetGap) return s;
-    if (targetGap.length !== seq.length)
-      throw new ShapeError(
-        'temporal.targetGap',
-        `${targetGap.length} gaps for ${seq.length} targets`,
-      );
-    return tf.add(s, targetRecencyScore(targetGap, members.recency, POINTER_SCALE)) as tf.Tensor1D;
+    return withTargetRecency(s, targetGap, members.recency, POINTER_SCALE);
   }
 
   /** The embeddings' score of each entry, with the pointer term when it is on (see score). */
@@ -401,7 +391,14 @@ export class TemporalActivityModel {
    */
   loss(
     graphEmb: tf.Tensor2D,
-    target: { src: Int32Array; dst: Int32Array; negDst: Int32Array; temporal: TemporalInputs },
+    target: {
+      src: Int32Array;
+      dst: Int32Array;
+      negDst: Int32Array;
+      temporal: TemporalInputs;
+      /** The targets' log gaps (LinkTarget.targetGap), for the target-recency term. */
+      targetGap?: Float32Array;
+    },
     p: Params,
   ): tf.Scalar {
     const { src, dst, negDst, temporal } = target;
@@ -409,7 +406,7 @@ export class TemporalActivityModel {
     const k = negDst.length / pairs;
     const members = this.memberEmbeddings(graphEmb, src, temporal, p);
     const all = Int32Array.from({ length: pairs }, (_, i) => i);
-    const gap = temporal.targetGap;
+    const gap = target.targetGap;
     const pos = this.score(
       members,
       all,

@@ -67,13 +67,34 @@ describe('model.temporal in the job spec', () => {
     }
   });
 
-  for (const term of ['targetRecency', 'pairRecency'])
-    it(`refuses ${term} without the temporal model, which alone scores it`, () => {
-      const e = errorOf(`task: link\nmodel:\n  temporal:\n    ${term}: true\n`);
-      expect(e.message).toContain(`model.temporal.${term}`);
-      expect(e.message).toContain('job.yaml:4');
-      expect(e.message).toContain('model.temporal.enabled: true');
-    });
+  it('refuses pairRecency without the temporal model, whose activities it reads', () => {
+    const e = errorOf(`task: link\nmodel:\n  temporal:\n    pairRecency: true\n`);
+    expect(e.message).toContain('model.temporal.pairRecency');
+    expect(e.message).toContain('job.yaml:4');
+    expect(e.message).toContain('model.temporal.enabled: true');
+  });
+
+  it('takes target recency on the static link model, with the same refusals', () => {
+    const yaml = (negatives: string) =>
+      `task: link\nlink:\n  negatives: ${negatives}\nmodel:\n  temporal:\n    targetRecency: true\n`;
+    for (const negatives of ['uniform', 'degree']) {
+      const t = parseJobSpec(yaml(negatives)).model.temporal;
+      expect([t.enabled, t.targetRecency]).toEqual([false, true]);
+    }
+    for (const negatives of ['in-batch', 'hard']) {
+      const e = errorOf(yaml(negatives));
+      expect(e.message).toContain('model.temporal.targetRecency');
+      expect(e.message).toContain('job.yaml:6');
+      expect(e.message).toContain(`link.negatives is ${negatives}`);
+    }
+    const node = errorOf('model:\n  temporal:\n    targetRecency: true\n');
+    expect(node.message).toContain('model.temporal.targetRecency');
+    expect(node.message).toMatch(/needs task: link/);
+    const parts = errorOf(
+      'task: link\nmodel:\n  temporal:\n    targetRecency: true\ncluster:\n  partitions: auto\n',
+    );
+    expect(parts.message).toContain('cluster.partitions');
+  });
 
   it('refuses the rank buckets without the pair-recency term they belong to', () => {
     const e = errorOf(`task: link\nmodel:\n  temporal:\n    enabled: true\n    pairRank: true\n`);

@@ -152,9 +152,7 @@ describe('activity sequences in link batch records (model.temporal)', () => {
     const link = view.link!;
     const seq = Int32Array.from(link.src, (_, i) => i);
     const withSeq = model.scoreLinks(view.model, link.src, link.dst, undefined, {
-      inputs: link.temporal!,
-      pairSrc: link.src,
-      seq,
+      temporal: { inputs: link.temporal!, pairSrc: link.src, seq },
     });
     const plain = model.scoreLinks(view.model, link.src, link.dst);
     expect(withSeq.every(Number.isFinite)).toBe(true);
@@ -195,7 +193,7 @@ describe('activity sequences in link batch records (model.temporal)', () => {
     expect(fresh).toBeLessThan(pairs * k);
     // Before every edge of its row (the untimed ones are at 0), a node has none.
     expect(logGapBefore(graph, f.seeds[dst[0]], 0)).toBe(NO_EDGE_BEFORE);
-    expect(viewBatch(f).link!.temporal!.targetGap).toBe(gaps);
+    expect(viewBatch(f).link!.targetGap).toBe(gaps);
   });
 
   it('pair window: the M most recent distinct partners before the pair time, newest interaction each', () => {

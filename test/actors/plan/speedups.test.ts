@@ -19,6 +19,7 @@ import {
   sliceLinkTarget,
 } from '../../../actors/plan/link-groups.js';
 import { mlpInitParams, selfLoopBatch } from '../../../actors/trainer/mlp-init.js';
+import { RECENCY_PARAM } from '../../../kernels/nn/target-recency.js';
 import { buildModel } from '../../../actors/trainer/trainer-core.js';
 import { makeEpochPlan } from '../../../actors/plan/epoch-plan.js';
 import { Xoshiro128Float } from '../../../runtime/prng.js';
@@ -229,6 +230,23 @@ describe('grouping and slicing', () => {
       expect([...b.blocks[1].indices]).toEqual([0, 1, 2]);
       const d = graph.dim;
       expect([...b.layer0!.subarray(0, d)]).toEqual([...b.layer0!.subarray(d, 2 * d)]);
+    });
+
+    it("MLPinit trains the static model's target-recency term from each target's gap", async () => {
+      const spec = linkSpec(dir, {
+        'train.mlpInit.enabled': true,
+        'train.maxStepsPerEpoch': 10,
+        'model.temporal.targetRecency': true,
+      });
+      const seeds = seedsOf(spec, graph);
+      const model = buildModel(spec, graph.dim, 1);
+      const initial = model.init(0);
+      model.dispose();
+      expect(initial.get(RECENCY_PARAM)!.every((v) => v === 0)).toBe(true);
+      const one = await mlpInitParams(spec, graph, seeds.source, seeds.train, initial);
+      expect(one.steps).toBe(10);
+      expect(one.params.get(RECENCY_PARAM)!.some((v) => v !== 0)).toBe(true);
+      expect(Number.isFinite(one.lastLoss)).toBe(true);
     });
 
     it('MLPinit trains GAT weights on raw features, each node attending to itself alone', async () => {

@@ -91,4 +91,18 @@ describe('buildModel', () => {
     // Unfused records carry every input node's features: more than [x_v | mean x_u] rows.
     expect(maxBatchBytes(gat, graph, 0)).toBeGreaterThan(maxBatchBytes(sage, graph, 0));
   });
+
+  it("sizes a link record for the targets' gaps of the target-recency term, with or without sequences", () => {
+    const link = parseJobSpec('task: link\nmodel:\n  temporal:\n    targetRecency: true\n');
+    const graph = { dim: 16, numNodes: 1000 };
+    const plain = maxBatchBytes(link, graph, 5);
+    // One float32 per target: the destination and its 5 negatives, for every pair of the batch.
+    const perPair = 4 * (1 + 5);
+    const gaps = maxBatchBytes(link, graph, 5, { targetRecency: true });
+    expect(gaps - plain).toBe(link.sampling.batchSize * perPair + 64 * 8);
+    const activities = { sequenceLength: 4 };
+    const both = maxBatchBytes(link, graph, 5, { activities, targetRecency: true });
+    const sequences = maxBatchBytes(link, graph, 5, { activities });
+    expect(both - sequences).toBe(link.sampling.batchSize * perPair);
+  });
 });

@@ -1,7 +1,8 @@
 // Exact ranking of the temporal model: each pair's member side (H member embeddings and pointer
 // attention at the pair's time) scored against candidates exactly as the sampled ranking scores a
-// target, checked score by score on an evaluation batch; the whole evaluation through the trainer
-// core, where an open pointer gate ranks a member's earlier partners first; weft train and weft eval.
+// target, checked score by score on an evaluation batch (and the static model's with the
+// target-recency term, its control); the whole evaluation through the trainer core, where an open
+// pointer gate ranks a member's earlier partners first; weft train and weft eval.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +17,10 @@ import {
 } from '../../../actors/trainer/exact-evaluation.js';
 import { recencyTerms } from '../../../actors/trainer/exact-recency.js';
 import { logGapBefore } from '../../../actors/batch/target-recency.js';
-import { RECENCY_PARAM } from '../../../kernels/nn/target-recency.js';
+import { RECENCY_FEATURES, RECENCY_PARAM } from '../../../kernels/nn/target-recency.js';
 import { PAIR_RANK_PARAM, PAIR_RECENCY_PARAM } from '../../../kernels/nn/pair-recency.js';
 import { coreOverGraph, type TrainerCore } from '../../../actors/trainer/trainer-core.js';
+import { sampledLinkScores } from '../../../actors/trainer/link-scores.js';
 import type { SeedSource } from '../../../actors/plan/seed-source.js';
 import { runTraining } from '../../../actors/coordinator/train-job.js';
 import { evaluateRun } from '../../../actors/inference/evaluate-run.js';
@@ -28,6 +30,7 @@ import type { SharedGraph } from '../../../graph-store/shared-graph.js';
 import { candidateScores } from '../../../kernels/metrics/candidate-ranking.js';
 import { initBackend } from '../../../kernels/tf/backend.js';
 import { Mulberry32 } from '../../../runtime/prng.js';
+import type { ParamMap } from '../../../kernels/nn/params.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weft-exact-temporal-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -99,32 +102,64 @@ function coreWith(spec: JobSpec, graph: SharedGraph, pointerGate: number, attend
 }
 
 /**
- * Sampled scores of the batch's pairs: positives [P] and negatives [P·K], as evaluation scores them
- * (with the targets' gaps where the batch carries them).
+ * The exact path's score of every target of batch `v` against the sampled ranking's: their largest
+ * relative difference, with the ranking job and, with `recency`, every candidate's target-recency
+ * term at its row's pair time. `pairs` holds the batch's pairs as exact ranking reads them; the
+ * candidates are the batch's graph embeddings (a target's row is its seed row's: its neighbourhood
+ * at its pair's time), so each target is scored with the candidate rows holding its own row.
  */
-function sampledScores(core: TrainerCore, v: ReturnType<TrainerCore['sampleInline']>) {
+function exactAgainstSampled(
+  built: { core: TrainerCore; seeds: ReturnType<typeof coreOverGraph>['seeds']; params: ParamMap },
+  graph: SharedGraph,
+  v: ReturnType<TrainerCore['sampleInline']>,
+  pairs: EvaluatedPairs,
+  recency: boolean,
+) {
+  const { core, seeds, params } = built;
+  const spec = core.spec;
   const link = v.link!;
   const k = link.numNegatives;
-  const p = link.src.length;
-  const seq = (n: number, per: number) =>
-    Int32Array.from({ length: n }, (_, j) => Math.floor(j / per));
-  const pairSrc = link.src;
-  const inputs = link.temporal!;
-  const gap = inputs.targetGap;
-  const pos = core.model.scoreLinks(v.model, link.src, link.dst, undefined, {
-    inputs,
-    pairSrc,
-    seq: seq(p, 1),
-    ...(gap ? { targetGap: gap.subarray(0, p) } : {}),
+  const { pos, neg } = sampledLinkScores(core.model, v);
+  const emb = core.model.embed(v.model);
+  const d = spec.model.hidden;
+  const source = seeds.source.kind === 'link' ? seeds.source : undefined;
+  const ranked = rankedPairs({
+    src: source!.src,
+    dst: source!.dst,
+    pairSrc: pairs.src,
+    pairDst: pairs.dst,
+    candidates: [0, USERS],
   });
-  const srcRep = Int32Array.from(link.negDst!, (_, j) => link.src[Math.floor(j / k)]);
-  const neg = core.model.scoreLinks(v.model, srcRep, link.negDst!, undefined, {
-    inputs,
-    pairSrc,
-    seq: seq(srcRep.length, k),
-    ...(gap ? { targetGap: gap.subarray(p) } : {}),
+  const input = { spec, pairs, params, candidates: [0, USERS] as [number, number] };
+  const all = Int32Array.from(ranked.positive, (_, r) => r);
+  const cand = new Float32Array(USERS * d);
+  const times = pairTimesOf(source!, seeds.test, pairs)!;
+  const gapOf = (node: number, t: number) => logGapBefore(graph, node, t);
+  const terms = recency
+    ? recencyTerms(
+        gapOf,
+        params.get(RECENCY_PARAM)!,
+        [0, USERS],
+        Float64Array.from(ranked.order, (i) => times[i]),
+      )
+    : undefined;
+  const job = snapshotJob(input, ranked, all, decoderRows(spec, cand), terms);
+  const exactOf = (row: number, target: number) => {
+    const g = v.seeds[target];
+    cand.set(emb.subarray(target * d, target * d + d), g * d);
+    const candidateRows = decoderRows(spec, cand);
+    return candidateScores({ ...job, candidateRows }, row, g, g + 1)[0];
+  };
+  let worst = 0;
+  ranked.order.forEach((i, r) => {
+    const targets = [link.dst[i], ...link.negDst!.subarray(i * k, (i + 1) * k)];
+    const sampled = [pos[i], ...neg.subarray(i * k, (i + 1) * k)];
+    targets.forEach((t, j) => {
+      const diff = Math.abs(exactOf(r, t) - sampled[j]) / Math.max(1, Math.abs(sampled[j]));
+      worst = Math.max(worst, diff);
+    });
   });
-  return { pos, neg, k };
+  return { worst, job, terms };
 }
 
 /** Share of the pairs `edges` whose sender wrote to the same receiver earlier. */
@@ -145,8 +180,8 @@ describe('exact ranking of the temporal model', () => {
     await initBackend('wasm');
   });
 
-  // The last: the pair term over each user's 30 most recent partners, beyond its 8 activities.
-  // The last three add the rank buckets, over the sequence and over the window.
+  // Window 30: the pair term over each user's 30 most recent partners, beyond its 8 activities;
+  // the last three add the rank buckets, over the sequence and over the window.
   for (const [decoder, score, recency, pairRecency, pairWindow, pairRank] of [
     ['cosine', 'max', false, false, 0, false],
     ['dot', 'attention', false, false, 0, false],
@@ -171,7 +206,7 @@ describe('exact ranking of the temporal model', () => {
       const v = core.sampleInline(seeds.test, 0, 0, seeds.test.length, true);
       const link = v.link!;
       const ptrIds = link.temporal!.pointer!.ids;
-      const { pos, neg, k } = sampledScores(core, v);
+      const k = link.numNegatives;
       // The exact path: member side from the batch, candidates = the batch's graph embeddings.
       const pairs = new EvaluatedPairs();
       pairs.addMembers(
@@ -185,51 +220,14 @@ describe('exact ranking of the temporal model', () => {
           ...(link.temporal!.partners ? { partners: link.temporal!.partners } : {}),
         },
       );
-      // Candidates: a target's graph embedding is its seed row's (its neighbourhood at its pair's
-      // time), so each target is scored with the candidate rows holding its own row.
-      const emb = core.model.embed(v.model);
-      const d = spec.model.hidden;
-      const source = seeds.source.kind === 'link' ? seeds.source : undefined;
-      const ranked = rankedPairs({
-        src: source!.src,
-        dst: source!.dst,
-        pairSrc: pairs.src,
-        pairDst: pairs.dst,
-        candidates: [0, USERS],
-      });
-      const input = { spec, pairs, params, candidates: [0, USERS] as [number, number] };
-      const all = Int32Array.from(ranked.positive, (_, r) => r);
-      const cand = new Float32Array(USERS * d);
-      // Target recency: every candidate's term at its row's pair time, as exact ranking adds it.
-      const times = pairTimesOf(source!, seeds.test, pairs)!;
-      const gapOf = (node: number, t: number) => logGapBefore(graph, node, t);
-      const terms = recency
-        ? recencyTerms(
-            gapOf,
-            params.get(RECENCY_PARAM)!,
-            [0, USERS],
-            Float64Array.from(ranked.order, (i) => times[i]),
-          )
-        : undefined;
-      const job = snapshotJob(input, ranked, all, decoderRows(spec, cand), terms);
-      const exactOf = (row: number, target: number) => {
-        const g = v.seeds[target];
-        cand.set(emb.subarray(target * d, target * d + d), g * d);
-        const candidateRows = decoderRows(spec, cand);
-        return candidateScores({ ...job, candidateRows }, row, g, g + 1)[0];
-      };
-      let worst = 0;
+      const built = { core, seeds, params };
+      const { worst, job, terms } = exactAgainstSampled(built, graph, v, pairs, recency);
       let pointed = 0;
-      ranked.order.forEach((i, r) => {
+      link.src.forEach((_, i) => {
         const n = ptrIds.length / link.src.length;
         const acts = ptrIds.subarray(i * n, (i + 1) * n);
         const targets = [link.dst[i], ...link.negDst!.subarray(i * k, (i + 1) * k)];
-        const sampled = [pos[i], ...neg.subarray(i * k, (i + 1) * k)];
-        targets.forEach((t, j) => {
-          if (acts.includes(v.seeds[t])) pointed++;
-          const diff = Math.abs(exactOf(r, t) - sampled[j]) / Math.max(1, Math.abs(sampled[j]));
-          worst = Math.max(worst, diff);
-        });
+        for (const t of targets) if (acts.includes(v.seeds[t])) pointed++;
       });
       expect(worst).toBeLessThan(1e-6);
       // The pointer term took part: many targets are among their member's recent partners.
@@ -304,6 +302,42 @@ describe('exact ranking of the temporal model', () => {
     zeroed.core.setParams(zeroed.params);
     const off = await zeroed.core.evaluate('test');
     // The term moves the sampled and the exact ranking alike; the baselines read the history only.
+    expect(on.mrr).not.toBe(off.mrr);
+    expect(on.exact_mrr).not.toBe(off.exact_mrr);
+    expect(on.seen_stream_exact_mrr).toBe(off.seen_stream_exact_mrr);
+    expect(on.exact_count).toBe(on.count);
+  });
+
+  it('scores every target of the static model with the target-recency term as the sampled ranking does', async () => {
+    // The dot decoder, as the marketplace ablation's static rows score.
+    const spec = specOf({
+      'model.decoder': 'dot',
+      'model.temporal.enabled': false,
+      'model.temporal.targetRecency': true,
+    });
+    const { core, seeds } = coreOverGraph(spec, graph);
+    const params = core.model.init(3);
+    const rng = new Mulberry32(13);
+    params.set(
+      RECENCY_PARAM,
+      Float32Array.from(params.get(RECENCY_PARAM)!, () => rng.next() - 0.5),
+    );
+    core.setParams(params);
+    const v = core.sampleInline(seeds.test, 0, 0, seeds.test.length, true);
+    const link = v.link!;
+    // No sequences: the sampler ships the targets' gaps alone.
+    expect(link.temporal).toBeUndefined();
+    expect(link.targetGap!.length).toBe(link.src.length * (1 + link.numNegatives));
+    const pairs = new EvaluatedPairs();
+    pairs.add(v.seeds, link.src, link.dst, core.model.embed(v.model));
+    const built = { core, seeds, params };
+    const { worst, terms } = exactAgainstSampled(built, graph, v, pairs, true);
+    expect(worst).toBeLessThan(1e-6);
+    expect(Math.max(...terms!.map(Math.abs))).toBeGreaterThan(0.1);
+    // Through the trainer core: the term moves the sampled and the exact ranking; zeroed, it is off.
+    const on = await core.evaluate('test');
+    core.setParams(new Map([...params, [RECENCY_PARAM, new Float32Array(RECENCY_FEATURES)]]));
+    const off = await core.evaluate('test');
     expect(on.mrr).not.toBe(off.mrr);
     expect(on.exact_mrr).not.toBe(off.exact_mrr);
     expect(on.seen_stream_exact_mrr).toBe(off.seen_stream_exact_mrr);

@@ -95,7 +95,13 @@ for (const backend of ['wasm', 'cpu'] as const) {
           .grad((wt: tf.Tensor) =>
             model.loss(
               tf.tensor2d(graph, [8, 8]),
-              { src: Int32Array.from([0, 1, 2]), dst, negDst, temporal: inputs },
+              {
+                src: Int32Array.from([0, 1, 2]),
+                dst,
+                negDst,
+                temporal: inputs,
+                targetGap: inputs.targetGap,
+              },
               tensors(new Map([[RECENCY_PARAM, wt]])),
             ),
           )(tf.tensor2d(w, [RECENCY_FEATURES, 1]))

@@ -26,6 +26,7 @@ interface Planted {
   dst: Int32Array;
   negDst: Int32Array;
   temporal: TemporalInputs;
+  targetGap?: Float32Array;
 }
 
 /**
@@ -67,11 +68,11 @@ function planted(rng: Mulberry32, features: Float32Array, back: number): Planted
     pointer: { ids, seedIds },
   };
   // Target gaps: the positive's last edge days before t; a negative's months before, or none.
-  if (back === RECENT)
-    temporal.targetGap = Float32Array.from({ length: PAIRS * (1 + NEGATIVES) }, (_, i) =>
-      i < PAIRS ? 11 + 2 * rng.next() : rng.next() < 0.25 ? -1 : 14 + 3 * rng.next(),
-    );
-  return { src, dst, negDst, temporal };
+  if (back !== RECENT) return { src, dst, negDst, temporal };
+  const targetGap = Float32Array.from({ length: PAIRS * (1 + NEGATIVES) }, (_, i) =>
+    i < PAIRS ? 11 + 2 * rng.next() : rng.next() < 0.25 ? -1 : 14 + 3 * rng.next(),
+  );
+  return { src, dst, negDst, temporal, targetGap };
 }
 
 function model(pointer: boolean, targetRecency = false): TemporalActivityModel {
@@ -130,7 +131,7 @@ function trainAndTest(temporal: TemporalActivityModel | null, back: number, seed
     const members = temporal.memberEmbeddings(graph(), b.src, b.temporal, vars);
     const all = Int32Array.from(b.src, (_, i) => i);
     const negSeq = Int32Array.from(b.negDst, (_, j) => Math.floor(j / NEGATIVES));
-    const gap = b.temporal.targetGap;
+    const gap = b.targetGap;
     const pos = temporal.score(
       members,
       all,
