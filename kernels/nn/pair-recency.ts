@@ -61,39 +61,18 @@ export interface PairActivities {
 }
 
 /**
- * [entries] per entry k (pair seq[k], target global id targetIds[k]) the log gap of the pair's
- * newest activity whose node is the target — sequences hold the oldest first, so the last such —
- * or -1 when none of its activities is (recencyFeatures' "none").
+ * Per entry k (pair seq[k], target global id targetIds[k]), the pair's newest activity whose node is
+ * the target — sequences hold the oldest first, so the last such: its log gap, and its recency rank
+ * (distinct other nodes after it); -1 for both when none of its activities is the target.
  */
-export function pairGaps(
+function newestOfTargets(
   acts: PairActivities,
   seq: Int32Array,
   targetIds: ArrayLike<number>,
-): Float32Array {
+): { gap: Float32Array; rank: Int32Array } {
   const n = acts.ids.length / Math.max(1, acts.count.length);
-  const out = new Float32Array(seq.length).fill(-1);
-  for (let k = 0; k < seq.length; k++) {
-    const base = seq[k] * n;
-    for (let j = acts.count[seq[k]] - 1; j >= 0; j--)
-      if (acts.ids[base + j] === targetIds[k]) {
-        out[k] = acts.logGap[base + j];
-        break;
-      }
-  }
-  return out;
-}
-
-/**
- * [entries] per entry k the target's recency rank among pair seq[k]'s activities (distinct other
- * nodes after its newest one), or -1 when none of them is the target.
- */
-export function pairRanks(
-  acts: PairActivities,
-  seq: Int32Array,
-  targetIds: ArrayLike<number>,
-): Int32Array {
-  const n = acts.ids.length / Math.max(1, acts.count.length);
-  const out = new Int32Array(seq.length).fill(-1);
+  const gap = new Float32Array(seq.length).fill(-1);
+  const rank = new Int32Array(seq.length).fill(-1);
   const seen = new Set<number>();
   for (let k = 0; k < seq.length; k++) {
     const base = seq[k] * n;
@@ -101,13 +80,32 @@ export function pairRanks(
     for (let j = acts.count[seq[k]] - 1; j >= 0; j--) {
       const id = acts.ids[base + j];
       if (id === targetIds[k]) {
-        out[k] = seen.size;
+        gap[k] = acts.logGap[base + j];
+        rank[k] = seen.size;
         break;
       }
       if (id >= 0) seen.add(id);
     }
   }
-  return out;
+  return { gap, rank };
+}
+
+/** [entries] each target's log gap of its pair's newest activity that is it, or -1 ("none"). */
+export function pairGaps(
+  acts: PairActivities,
+  seq: Int32Array,
+  targetIds: ArrayLike<number>,
+): Float32Array {
+  return newestOfTargets(acts, seq, targetIds).gap;
+}
+
+/** [entries] each target's recency rank among its pair's activities, or -1 (see newestOfTargets). */
+export function pairRanks(
+  acts: PairActivities,
+  seq: Int32Array,
+  targetIds: ArrayLike<number>,
+): Int32Array {
+  return newestOfTargets(acts, seq, targetIds).rank;
 }
 
 /** [n × RANK_FEATURES] one-hot rank buckets (rankBucket). */
