@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../../actors/job-spec.js';
 import {
   decoderRows,
@@ -275,6 +276,24 @@ describe('exact ranking of the temporal model', () => {
     const one = applyOverrides(spec, { 'eval.workers': 1, 'eval.candidateChunk': 7 });
     expect(await coreWith(one, graph, 1000, false).core.evaluate('test')).toEqual(open);
     expect(open.exact_mrr).toBeGreaterThan(shut.exact_mrr);
+  });
+
+  it('leaves no tensor behind after evaluating several batches, exact ranking included', async () => {
+    const spec = specOf({
+      'model.decoder': 'cosine',
+      'model.temporal.targetRecency': true,
+      'model.temporal.pairRecency': true,
+      'eval.batchSize': 64,
+    });
+    const { core, seeds } = coreWith(spec, graph, 0.9);
+    expect(seeds.test.length).toBeGreaterThan(3 * 64);
+    const first = await core.evaluate('test');
+    const before = tf.memory();
+    const again = await core.evaluate('test');
+    await core.evaluate('val');
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    expect(again).toEqual(first);
   });
 
   it('adds target recency to every candidate through the trainer core', async () => {
