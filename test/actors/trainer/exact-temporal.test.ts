@@ -326,4 +326,22 @@ describe('exact ranking of the temporal model', () => {
     const again = await evaluateRun(join(tmp, 'run'), { split: 'test' });
     expect(again.test).toEqual(t);
   });
+
+  it('refuses a training batch past the wasm heap before the first step, naming sampling.batchSize', async () => {
+    // 64 sequences of 1,000 activities, 2 heads: about 5 GiB under the gradient tape.
+    const spec = specOf({
+      out: join(tmp, 'run-heap'),
+      'sampling.batchSize': 64,
+      'train.epochs': 1,
+      'model.temporal.sequenceLength': 1000,
+    });
+    const e = await runTraining(spec).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(e).toBeDefined();
+    expect(String(e!.message)).toContain('sampling.batchSize');
+    expect(String(e!.message)).toContain('use sampling.batchSize 38 or less');
+    expect(String(e!.message)).not.toContain('table index');
+  });
 });
