@@ -278,6 +278,19 @@ describe('exact ranking of the temporal model', () => {
     expect(open.exact_mrr).toBeGreaterThan(shut.exact_mrr);
   });
 
+  it('sizes its evaluation chunk from the job spec: 357 sequences at N = 100, d = 128, 4 heads', () => {
+    const spec = specOf({
+      'model.hidden': 128,
+      'model.temporal.sequenceLength': 100,
+      'model.temporal.heads': 4,
+    });
+    const temporal = coreOverGraph(spec, graph).core.model.temporal!;
+    expect(temporal.config.inDim).toBe(6);
+    expect(temporal.evalChunk()).toBe(357);
+    const longer = applyOverrides(spec, { 'model.temporal.sequenceLength': 200 });
+    expect(coreOverGraph(longer, graph).core.model.temporal!.evalChunk()).toBe(141);
+  });
+
   it('leaves no tensor behind after evaluating several batches, exact ranking included', async () => {
     const spec = specOf({
       'model.decoder': 'cosine',
