@@ -1,6 +1,7 @@
 // The job spec: one declaration of every field (type, default, bounds, meaning) from which the
 // TypeScript type, validation with file/line/field errors, flag overrides and docs all derive.
 import type { PprRelationOptions } from '../kernels/sampling/types.js';
+import { EVAL_SEQUENCE_BYTES, mib, sequenceBytes } from '../kernels/nn/sequence-memory.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
 import { ConfigError } from '../runtime/errors.js';
@@ -1203,6 +1204,13 @@ function checkTemporal(spec: JobSpec, where: Where): void {
       'temporal',
       'heads',
     ]);
+  // Evaluation encodes sequences in chunks that fit the heap (sequence-memory.ts); one must fit.
+  const shape = { ...t, dim: spec.model.hidden, inDim: 0 };
+  if (sequenceBytes(shape) > EVAL_SEQUENCE_BYTES)
+    fail(
+      `${t.sequenceLength} activities with ${t.heads} heads, ${t.layers} layer(s) and model.hidden ${spec.model.hidden} need ${mib(sequenceBytes(shape))} MiB per sequence in the encoder, over the ${mib(EVAL_SEQUENCE_BYTES)} MiB an evaluation chunk may hold (a quarter of the wasm backend's 4 GiB heap); shorten model.temporal.sequenceLength or use fewer heads`,
+      ['model', 'temporal', 'sequenceLength'],
+    );
   if (t.longTerm.enabled && t.longTerm.windows.length !== t.longTerm.weights.length)
     fail(
       `${t.longTerm.weights.length} weights for ${t.longTerm.windows.length} windows; give one per window`,

@@ -74,6 +74,7 @@ import { mlpInitParams } from './mlp-init.js';
 import { stepSubRound, subRoundSlices, type RoundBatch } from './sub-rounds.js';
 import { stalenessBoundOf, TrainerSync } from './sync-mode.js';
 import { scaledLr, TrainerCore, type EvalBatches } from './trainer-core.js';
+import { checkTrainingFits } from './training-memory.js';
 
 export interface TrainerConfig {
   spec: JobSpec;
@@ -140,7 +141,8 @@ export class TrainerActor extends Actor<TrainerConfig> {
       this.m = t.metrics;
       this.stopMetrics = () => t.stop();
     } else this.m = actorMetrics('trainer', { job, index: this.index });
-    this.backend = backendLabel(await initBackend(spec.runtime.backend));
+    const backend = await initBackend(spec.runtime.backend);
+    this.backend = backendLabel(backend);
     const batches = c.batches ?? { kind: 'fetch' };
     // Synchronous rounds: every update is computed on the version it is applied to (staleness 0);
     // async mode allows train.staleness.
@@ -151,6 +153,7 @@ export class TrainerActor extends Actor<TrainerConfig> {
       stalenessBound: stalenessBoundOf(spec),
     });
     this.core = await this.coreOf(c);
+    checkTrainingFits(spec, this.core.model.temporal?.config, backend.name);
     this.m.weft_graph_loaded_bytes.set(graphBytesLoaded());
     const lengths = [...this.core.model.init(spec.train.seed)].map(
       ([n, v]) => [n, v.length] as [string, number],

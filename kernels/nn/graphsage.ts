@@ -602,11 +602,13 @@ export class GraphSage {
       const emb = this.encodeWithIds(batch, this.params, null, this.idRowsTensors(batch, idRows));
       const { temporal, targetGap } = scoring;
       if (!this.temporal || !temporal) return head.score(emb, src, dst, this.params, targetGap);
+      // Sequences in chunks sized to the heap (sequence-memory.ts), whatever eval.batchSize is.
       const members = this.temporal.memberEmbeddings(
         emb,
         temporal.pairSrc,
         temporal.inputs,
         this.params,
+        this.temporal.evalChunk(),
       );
       const targets = gatherRows(emb, dst) as tf.Tensor2D;
       return this.temporal.score(members, temporal.seq, targets, dst, targetGap);
@@ -634,7 +636,7 @@ export class GraphSage {
     this.checkBatch(batch);
     const out = tf.tidy(() => {
       const emb = this.encodeWithIds(batch, this.params, null, this.idRowsTensors(batch, idRows));
-      const m = temporal.memberEmbeddings(emb, src, inputs, this.params);
+      const m = temporal.memberEmbeddings(emb, src, inputs, this.params, temporal.evalChunk());
       // Column 0 of the pointer's weights is the start token's (always 0): activities from 1.
       const ptr = m.pointer && tf.slice(m.pointer.weights, [0, 1], [-1, -1]);
       return ptr ? [m.embeddings, ptr] : [m.embeddings];

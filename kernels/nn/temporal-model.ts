@@ -20,6 +20,7 @@ import {
 } from './pair-recency.js';
 import { multiEmbeddingScore, type MultiScoreKind } from './multi-embedding-score.js';
 import type { ParamSpec } from './params.js';
+import { sequenceChunk } from './sequence-memory.js';
 import { encodeTime, timeEncodingSpecs, type TimeEncodingKind } from './time-encoding.js';
 import { transformerLayer, transformerLayerSpecs } from './transformer-layer.js';
 
@@ -260,19 +261,59 @@ export class TemporalActivityModel {
   }
 
   /**
+   * Sequences an evaluation encodes at once (sequence-memory.ts): as many as keep the encoder's
+   * intermediates within EVAL_SEQUENCE_BYTES, so the wasm heap's 4 GiB is never reached.
+   */
+  evalChunk(): number {
+    return sequenceChunk(this.config);
+  }
+
+  /**
+   * encodeSequences over sequences [s0, s0 + chunk), each chunk in its own tidy: only its summary and
+   * pointer weights outlive it. Evaluation only (a tidy under a gradient tape would free what the
+   * backward pass reads). Every sequence is encoded alone, so the chunking never changes a value.
+   */
+  encodeInChunks(
+    inputs: TemporalInputs,
+    p: Params,
+    chunk: number,
+  ): { summary: tf.Tensor2D; pointer: tf.Tensor2D | null } {
+    const seqs = inputs.count.length;
+    if (seqs <= chunk) return this.encodeSequences(inputs, p);
+    const summaries: tf.Tensor2D[] = [];
+    const pointers: tf.Tensor2D[] = [];
+    for (let s0 = 0; s0 < seqs; s0 += chunk) {
+      const part = sequenceSlice(inputs, s0, Math.min(seqs, s0 + chunk), this.config);
+      const out = tf.tidy(() => {
+        const e = this.encodeSequences(part, p);
+        return e.pointer ? [e.summary, e.pointer] : [e.summary];
+      });
+      summaries.push(out[0]);
+      if (out[1]) pointers.push(out[1]);
+    }
+    return {
+      summary: tf.concat(summaries, 0),
+      pointer: pointers.length > 0 ? tf.concat(pointers, 0) : null,
+    };
+  }
+
+  /**
    * The H member embeddings of every pair [P × H·d]: e_h = h_s + α·([q | h_s] W_h + b_h), the
    * member's graph embedding h_s offset per embedding by its sequence summary q (and by h_s itself),
    * through a gate α that starts at 0: the model starts from the static one's scores, and the
    * offsets grow only as fast as Adam opens the gate (about the learning rate per step), not as fast
-   * as it moves every entry of W_h.
+   * as it moves every entry of W_h. With `chunk` (evaluation), the sequences are encoded that many at
+   * a time (encodeInChunks).
    */
   memberEmbeddings(
     graphEmb: tf.Tensor2D,
     memberRows: Int32Array,
     inputs: TemporalInputs,
     p: Params,
+    chunk?: number,
   ): MemberState {
-    const { summary: q, pointer } = this.encodeSequences(inputs, p);
+    const { summary: q, pointer } =
+      chunk === undefined ? this.encodeSequences(inputs, p) : this.encodeInChunks(inputs, p, chunk);
     const member = gatherRows(graphEmb, memberRows) as tf.Tensor2D;
     const both = tf.concat([q, member], 1) as tf.Tensor2D;
     const offsets = tf.mul(
@@ -486,6 +527,22 @@ function pointerWeights(
   // A sequence without activities would spread its softmax over padding: zero it.
   const valid = Float32Array.from(mask, (m) => (m === 0 ? 1 : 0));
   return tf.mul(tf.softmax(logits), tf.tensor2d(valid, [seqs, steps])) as tf.Tensor2D;
+}
+
+/** Sequences [s0, s1) of a batch's inputs, as views (what encodeSequences reads of them). */
+function sequenceSlice(
+  inputs: TemporalInputs,
+  s0: number,
+  s1: number,
+  c: Pick<TemporalConfig, 'sequenceLength' | 'inDim'>,
+): TemporalInputs {
+  const n = c.sequenceLength;
+  return {
+    x: inputs.x.subarray(s0 * n * c.inDim, s1 * n * c.inDim),
+    logGap: inputs.logGap.subarray(s0 * n, s1 * n),
+    rel: inputs.rel.subarray(s0 * n, s1 * n),
+    count: inputs.count.subarray(s0, s1),
+  };
 }
 
 /** Rows `slots` of a row-major [· × dim] array, copied into one array. */

@@ -53,6 +53,19 @@ describe('model.temporal in the job spec', () => {
     expect(parts.message).toContain('cluster.partitions');
   });
 
+  it('refuses a sequence longer than an evaluation chunk can hold, naming the field and the limit', () => {
+    const yaml = (n: number, heads: number) =>
+      `task: link\nmodel:\n  hidden: 128\n  temporal:\n    enabled: true\n    sequenceLength: ${n}\n    heads: ${heads}\n`;
+    expect(parseJobSpec(yaml(1000, 4)).model.temporal.sequenceLength).toBe(1000);
+    // 64 heads over 1,001 steps: five [64 × 1001 × 1001] float tensors alone are 1.2 GiB.
+    const e = errorOf(yaml(1000, 64));
+    expect(e.message).toContain('model.temporal.sequenceLength');
+    expect(e.message).toContain('job.yaml:6');
+    expect(e.message).toMatch(/need 1\d{3}\.\d MiB per sequence/);
+    expect(e.message).toContain('over the 1024.0 MiB an evaluation chunk may hold');
+    expect(parseJobSpec(yaml(500, 64)).model.temporal.heads).toBe(64);
+  });
+
   it('refuses target recency with negatives the sampler does not draw, naming the field', () => {
     const yaml = (negatives: string) =>
       `task: link\nlink:\n  negatives: ${negatives}\nmodel:\n  temporal:\n    enabled: true\n    targetRecency: true\n`;

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import { applyOverrides, defaultJobSpec, type JobSpec } from '../../../actors/job-spec.js';
 import {
   decoderRows,
@@ -294,6 +295,37 @@ describe('exact ranking of the temporal model', () => {
     expect(open.exact_mrr).toBeGreaterThan(shut.exact_mrr);
   });
 
+  it('sizes its evaluation chunk from the job spec: 357 sequences at N = 100, d = 128, 4 heads', () => {
+    const spec = specOf({
+      'model.hidden': 128,
+      'model.temporal.sequenceLength': 100,
+      'model.temporal.heads': 4,
+    });
+    const temporal = coreOverGraph(spec, graph).core.model.temporal!;
+    expect(temporal.config.inDim).toBe(6);
+    expect(temporal.evalChunk()).toBe(357);
+    const longer = applyOverrides(spec, { 'model.temporal.sequenceLength': 200 });
+    expect(coreOverGraph(longer, graph).core.model.temporal!.evalChunk()).toBe(141);
+  });
+
+  it('leaves no tensor behind after evaluating several batches, exact ranking included', async () => {
+    const spec = specOf({
+      'model.decoder': 'cosine',
+      'model.temporal.targetRecency': true,
+      'model.temporal.pairRecency': true,
+      'eval.batchSize': 64,
+    });
+    const { core, seeds } = coreWith(spec, graph, 0.9);
+    expect(seeds.test.length).toBeGreaterThan(3 * 64);
+    const first = await core.evaluate('test');
+    const before = tf.memory();
+    const again = await core.evaluate('test');
+    await core.evaluate('val');
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    expect(again).toEqual(first);
+  });
+
   it('adds target recency to every candidate through the trainer core', async () => {
     const spec = specOf({ 'model.decoder': 'cosine', 'model.temporal.targetRecency': true });
     const on = await coreWith(spec, graph, 0, false).core.evaluate('test');
@@ -359,5 +391,23 @@ describe('exact ranking of the temporal model', () => {
     // Deterministic: weft eval loads the best checkpoint and ranks the same pairs the same way.
     const again = await evaluateRun(join(tmp, 'run'), { split: 'test' });
     expect(again.test).toEqual(t);
+  });
+
+  it('refuses a training batch past the wasm heap before the first step, naming sampling.batchSize', async () => {
+    // 64 sequences of 1,000 activities, 2 heads: about 5 GiB under the gradient tape.
+    const spec = specOf({
+      out: join(tmp, 'run-heap'),
+      'sampling.batchSize': 64,
+      'train.epochs': 1,
+      'model.temporal.sequenceLength': 1000,
+    });
+    const e = await runTraining(spec).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(e).toBeDefined();
+    expect(String(e!.message)).toContain('sampling.batchSize');
+    expect(String(e!.message)).toContain('use sampling.batchSize 38 or less');
+    expect(String(e!.message)).not.toContain('table index');
   });
 });
