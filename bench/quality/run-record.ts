@@ -5,6 +5,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gitCommit } from '../git-commit.js';
 
+/**
+ * The commit of the code this process loaded, read when it started: a long run writes its result
+ * file after every seed, and a commit made meanwhile changes nothing the run executes.
+ */
+const LOADED_COMMIT = gitCommit();
+
 export interface RunRecord {
   machine: string;
   cores: number;
@@ -21,7 +27,7 @@ export function runRecord(): RunRecord {
     cores: os.cpus().length,
     node: process.version,
     date: new Date().toISOString(),
-    commit: gitCommit(),
+    commit: LOADED_COMMIT,
     load: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
