@@ -507,6 +507,12 @@ export const JOB_FIELDS = {
       ),
     },
     numNegatives: int(1, 'Negatives per positive.', 1, 1000),
+    historyNegatives: num(
+      0,
+      "Share of each training pair's negatives drawn from its source's earlier partners (nodes of the destination type it interacted with before the pair's time, not the pair's destination), the rest as link.negatives says (uniform ones then filtered against true destinations). Other negatives are almost never a member's earlier partner, so without them training never contrasts the partner a member turns to now with the ones it turned to before; exact ranking asks exactly that (docs/evaluation.md). Needs edge timestamps and link.negatives uniform or degree; round(share × numNegatives) per pair.",
+      0,
+      1,
+    ),
     loss: oneOf('bce', ['bce', 'bpr'] as const, 'Pairwise loss.'),
     valFraction: num(
       0.1,
@@ -1242,7 +1248,32 @@ function checkTargetRecency(spec: JobSpec, where: Where): void {
     );
 }
 
+/** History negatives mix into the negatives the sampler draws. */
+function checkHistoryNegatives(spec: JobSpec, where: Where): void {
+  const l = spec.link;
+  if (l.historyNegatives === 0) return;
+  const field = ['link', 'historyNegatives'];
+  const fail = failAt(where, field);
+  if (spec.task !== 'link') fail('needs task: link', field);
+  if (l.negatives !== 'uniform' && l.negatives !== 'degree')
+    fail(
+      `mixes into negatives the sampler draws (uniform or degree); link.negatives is ${l.negatives}`,
+      field,
+    );
+  if (spec.cluster.partitions)
+    fail(
+      "reads each source's earlier partners from the whole graph; partition-owning samplers do not draw them",
+      ['cluster', 'partitions'],
+    );
+  if (Math.round(l.historyNegatives * l.numNegatives) === 0)
+    fail(
+      `${l.historyNegatives} × link.numNegatives ${l.numNegatives} rounds to no history negative`,
+      field,
+    );
+}
+
 function crossCheck(spec: JobSpec, where: Where): void {
+  checkHistoryNegatives(spec, where);
   checkClusterAuth(spec, where);
   checkDensify(spec, where);
   checkEncoder(spec, where);

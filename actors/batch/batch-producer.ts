@@ -16,6 +16,7 @@ import { PPR_EDGE_ID } from '../../kernels/sampling/ppr-relation.js';
 import { featurelessReadsIds, firstLayerFused } from '../job-spec.js';
 import { relationFanoutsByType } from '../plan/relation-fanouts.js';
 import { DEGREE_POWER, DrawnNegatives } from './drawn-negatives.js';
+import { mixHistoryNegatives } from './history-negatives.js';
 import {
   activityBytesPerPair,
   activityShape,
@@ -57,6 +58,12 @@ export interface ProducerConfig {
    * degree^0.75, 'filtered' uniform (the pool of hard negatives). Absent: the sampler's uniform draw.
    */
   negativeKind?: 'degree' | 'filtered';
+  /**
+   * Link training: the share of each pair's negatives drawn from its source's earlier partners
+   * (link.historyNegatives, history-negatives.ts); the rest as negativeKind says, or uniform
+   * filtered against true destinations when it is absent.
+   */
+  historyNegatives?: number;
   /** Link batches: each pair's source's activities for the temporal model (model.temporal). */
   activities?: ActivityConfig;
   /**
@@ -156,17 +163,36 @@ export class BatchProducer {
   private linkOptions(req: BatchRequest): SampleEdgesOptions {
     const options = linkOptions(req, this.config, this.sampler.numNodes);
     const k = this.config.numNegatives;
-    const kind = this.config.negativeKind;
+    const history = this.config.historyNegatives ?? 0;
+    const kind = this.config.negativeKind ?? (history > 0 ? 'filtered' : undefined);
     if (kind === undefined || k === 0) return options;
     const [lo, hi] = options.negativeRange!;
+    const seed = this.config.sampler.seed ?? 0;
     this.drawn ??= new DrawnNegatives(
       this.graph.csr,
       lo,
       hi,
-      this.config.sampler.seed ?? 0,
+      seed,
       kind === 'degree' ? DEGREE_POWER : 0,
     );
-    return { ...options, negativeIds: this.drawn.draw(req.src!, req.dst!, k, req.batchSeed) };
+    const negativeIds = this.drawn.draw(req.src!, req.dst!, k, req.batchSeed);
+    if (history > 0) {
+      if (!req.times)
+        throw new Error("link.historyNegatives needs each pair's time (edge timestamps)");
+      const [src, dst] = [req.src!, req.dst!];
+      mixHistoryNegatives(
+        this.graph,
+        src,
+        dst,
+        req.times,
+        negativeIds,
+        history,
+        [lo, hi],
+        seed,
+        req.batchSeed,
+      );
+    }
+    return { ...options, negativeIds };
   }
 
   /** The pairs' sources' activities before (and, for long-term targets, after) each pair's time. */

@@ -27,31 +27,48 @@ export function writePairPartners(
   times: Float64Array,
   out: PairPartnerArrays,
 ): void {
-  const { indptr, indices, timestamps } = g.csr;
+  const { timestamps } = g.csr;
   if (!timestamps) throw new Error('the pair-recency term needs edge timestamps');
   if (out.pairIds.length !== src.length * m)
     throw new Error(`pairIds holds ${out.pairIds.length} values for ${src.length} pairs × ${m}`);
   out.pairIds.fill(-1);
   out.pairGap.fill(0);
-  const seen = new Set<number>();
   const ids = new Int32Array(m);
-  const gaps = new Float32Array(m);
+  const edges = new Int32Array(m);
   for (let i = 0; i < src.length; i++) {
-    const start = Number(indptr[src[i]]);
-    const end = firstAtOrAfter(timestamps, start, Number(indptr[src[i] + 1]), times[i]);
-    seen.clear();
-    let found = 0;
-    for (let e = end - 1; e >= start && found < m; e--) {
-      const v = indices[e];
-      if (seen.has(v)) continue;
-      seen.add(v);
-      ids[found] = v;
-      gaps[found++] = Math.log1p(Math.max(0, times[i] - timestamps[e]));
-    }
+    const found = partnersBefore(g, src[i], times[i], m, ids, edges);
     out.pairCount[i] = found;
     for (let k = 0; k < found; k++) {
       out.pairIds[i * m + found - 1 - k] = ids[k];
-      out.pairGap[i * m + found - 1 - k] = gaps[k];
+      out.pairGap[i * m + found - 1 - k] = Math.log1p(Math.max(0, times[i] - timestamps[edges[k]]));
     }
   }
+}
+
+/**
+ * `node`'s most recent distinct partners strictly before `t`, newest first, at most `max`: their ids
+ * into `ids` and the edge of each one's newest interaction into `edges`. Returns how many.
+ */
+export function partnersBefore(
+  g: SharedGraph,
+  node: number,
+  t: number,
+  max: number,
+  ids: Int32Array,
+  edges: Int32Array,
+): number {
+  const { indptr, indices, timestamps } = g.csr;
+  if (!timestamps) throw new Error('reading partners before a time needs edge timestamps');
+  const start = Number(indptr[node]);
+  const end = firstAtOrAfter(timestamps, start, Number(indptr[node + 1]), t);
+  const seen = new Set<number>();
+  let found = 0;
+  for (let e = end - 1; e >= start && found < max; e--) {
+    const v = indices[e];
+    if (seen.has(v)) continue;
+    seen.add(v);
+    ids[found] = v;
+    edges[found++] = e;
+  }
+  return found;
 }

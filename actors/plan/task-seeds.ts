@@ -121,6 +121,9 @@ export function producerConfigs(
       ...base,
       numNegatives: trainNeg,
       ...drawn,
+      ...(link && spec.link.historyNegatives > 0
+        ? { historyNegatives: spec.link.historyNegatives }
+        : {}),
       ...(activities.train ? { activities: activities.train } : {}),
     },
     eval: {

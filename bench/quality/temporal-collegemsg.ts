@@ -4,7 +4,7 @@
 // loss; test MRR/AUC/recall@10 as mean ± std over seeds, with popularity and seen-before on the same
 // pairs (under eval.ranking exact also the streaming seen-before). Usage: npx tsx
 // bench/quality/temporal-collegemsg.ts [--seeds 3] [--first-seed 0] [--epochs 2]
-// [--variants static,static+recency,temporal,temporal+long-term,temporal+recency,temporal+pair-recency,temporal+pair-rank,temporal+pair-window,temporal+pair-window-rank] [--set field=value ...] [--out FILE]
+// [--variants static,static+recency,temporal,temporal+long-term,temporal+recency,temporal+pair-recency,temporal+pair-rank,temporal+pair-window,temporal+pair-window-rank,temporal+pair-window-rank-history] [--set field=value ...] [--out FILE]
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyOverrides, type JobSpec } from '../../actors/job-spec.js';
@@ -41,6 +41,15 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     'model.temporal.pairRecency': true,
     'model.temporal.pairRank': true,
     'model.temporal.pairWindow': 1000,
+  },
+  // The same, trained against the sender's earlier partners too (2 of the 5 negatives).
+  'temporal+pair-window-rank-history': {
+    'model.temporal.enabled': true,
+    'model.temporal.targetRecency': true,
+    'model.temporal.pairRecency': true,
+    'model.temporal.pairRank': true,
+    'model.temporal.pairWindow': 1000,
+    'link.historyNegatives': 0.4,
   },
   // The pair term over every earlier partner (CollegeMsg's users have at most a few hundred).
   'temporal+pair-window': {
