@@ -91,12 +91,14 @@ describe('model.temporal under weft launch', () => {
       expect(ckpt.tensors.has(name), name).toBe(true);
   }, 300_000);
 
-  it("ships each target's gap with the sequences (target recency), scored among every job too, pair recency over a partner window with its rank buckets included", async () => {
+  it("ships each target's gap with the sequences (target recency), scored among every job too, pair recency over a partner window with its rank buckets and history negatives included", async () => {
     const spec = {
       ...withTargetRecency(),
       'model.temporal.pairRecency': true,
       'model.temporal.pairWindow': 16,
       'model.temporal.pairRank': true,
+      // Training negatives from the members' earlier jobs too, drawn where the sampler runs.
+      'link.historyNegatives': 0.5,
     };
     const { ckpt } = await launchedMatchesSingle(spec, 'temporal-recency-launch-test', '-recency');
     expect(ckpt.tensors.has('temporal.recency.weight')).toBe(true);
