@@ -26,6 +26,7 @@ describe('weft bench quality', () => {
       '+ temporal model',
       '+ long-term loss',
       '+ target recency',
+      '+ target recency (static)',
       '+ densification',
       '+ PPR neighbours',
       'all',
@@ -33,6 +34,13 @@ describe('weft bench quality', () => {
     const base = qualityBaseSpec('marketplace', 'g', 'o', 2, 1);
     expect([base.task, base.sampling.strategy, base.train.seed]).toEqual(['link', 'temporal', 2]);
     expect(base.densify).toMatchObject({ enabled: false, nodeType: 'member' });
+    // The control row is the target-recency row with the temporal model off, nothing else.
+    const row = (name: string) => QUALITY_ROWS.find((r) => r.name === name)!.overlay;
+    expect(row('+ target recency (static)')).toEqual({ 'model.temporal.targetRecency': true });
+    expect(row('+ target recency')).toEqual({
+      'model.temporal.enabled': true,
+      'model.temporal.targetRecency': true,
+    });
   });
 
   it('skips a row whose fields the spec does not know, naming the field', async () => {
