@@ -15,7 +15,7 @@ export const HISTORY_REACH = 1000;
  * ids) with distinct earlier partners of src[i] strictly before times[i] inside the destination
  * range [lo, hi), never dst[i], drawn uniformly among its HISTORY_REACH most recent ones; a pair
  * with fewer such partners keeps its drawn negatives in the remaining slots. Determined by
- * (seed, batchSeed) alone. Returns how many negatives were replaced.
+ * (seed, batchSeed) alone.
  */
 export function mixHistoryNegatives(
   g: SharedGraph,
@@ -27,18 +27,21 @@ export function mixHistoryNegatives(
   range: [number, number],
   seed: number,
   batchSeed: number,
-): number {
+): void {
   const pairs = src.length;
   const k = pairs > 0 ? neg.length / pairs : 0;
   const want = Math.round(share * k);
-  if (want === 0) return 0;
+  if (want === 0) return;
   const rng = new Xoshiro128(seed, batchSeed, HISTORY_LANE);
-  const ids = new Int32Array(HISTORY_REACH);
-  const edges = new Int32Array(HISTORY_REACH);
+  const scratch = {
+    ids: new Int32Array(HISTORY_REACH),
+    edges: new Int32Array(HISTORY_REACH),
+    seen: new Set<number>(),
+  };
+  const ids = scratch.ids;
   const [lo, hi] = range;
-  let replaced = 0;
   for (let i = 0; i < pairs; i++) {
-    const found = partnersBefore(g, src[i], times[i], HISTORY_REACH, ids, edges);
+    const found = partnersBefore(g, src[i], times[i], HISTORY_REACH, scratch);
     // Candidates: in the destination range, not the pair's own destination.
     let n = 0;
     for (let j = 0; j < found; j++)
@@ -52,7 +55,5 @@ export function mixHistoryNegatives(
       ids[j] = v;
       neg[i * k + j] = v;
     }
-    replaced += take;
   }
-  return replaced;
 }

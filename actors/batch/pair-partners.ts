@@ -35,8 +35,9 @@ export function writePairPartners(
   out.pairGap.fill(0);
   const ids = new Int32Array(m);
   const edges = new Int32Array(m);
+  const seen = new Set<number>();
   for (let i = 0; i < src.length; i++) {
-    const found = partnersBefore(g, src[i], times[i], m, ids, edges);
+    const found = partnersBefore(g, src[i], times[i], m, { ids, edges, seen });
     out.pairCount[i] = found;
     for (let k = 0; k < found; k++) {
       out.pairIds[i * m + found - 1 - k] = ids[k];
@@ -45,23 +46,30 @@ export function writePairPartners(
   }
 }
 
+/** Where partnersBefore writes, reused across a batch's pairs (ids and edges hold `max`). */
+export interface PartnerScratch {
+  ids: Int32Array;
+  edges: Int32Array;
+  seen: Set<number>;
+}
+
 /**
  * `node`'s most recent distinct partners strictly before `t`, newest first, at most `max`: their ids
- * into `ids` and the edge of each one's newest interaction into `edges`. Returns how many.
+ * into `out.ids` and the edge of each one's newest interaction into `out.edges`. Returns how many.
  */
 export function partnersBefore(
   g: SharedGraph,
   node: number,
   t: number,
   max: number,
-  ids: Int32Array,
-  edges: Int32Array,
+  out: PartnerScratch,
 ): number {
   const { indptr, indices, timestamps } = g.csr;
   if (!timestamps) throw new Error('reading partners before a time needs edge timestamps');
   const start = Number(indptr[node]);
   const end = firstAtOrAfter(timestamps, start, Number(indptr[node + 1]), t);
-  const seen = new Set<number>();
+  const { ids, edges, seen } = out;
+  seen.clear();
   let found = 0;
   for (let e = end - 1; e >= start && found < max; e--) {
     const v = indices[e];

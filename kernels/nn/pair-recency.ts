@@ -127,10 +127,12 @@ export function pairRecencyScore(
   scale: number,
   rankW?: tf.Tensor,
 ): tf.Tensor1D {
-  const gap = targetRecencyScore(pairGaps(acts, seq, targetIds), w, scale);
+  // One scan finds each target's newest activity for both its gap and its rank.
+  const newest = newestOfTargets(acts, seq, targetIds);
+  const gap = targetRecencyScore(newest.gap, w, scale);
   if (!rankW) return gap;
   const n = seq.length;
-  const feats = tf.tensor2d(rankFeatures(pairRanks(acts, seq, targetIds)), [n, RANK_FEATURES]);
+  const feats = tf.tensor2d(rankFeatures(newest.rank), [n, RANK_FEATURES]);
   const rank = tf.reshape(tf.mul(tf.matMul(feats, rankW as tf.Tensor2D), scale), [n]);
   return tf.add(gap, rank) as tf.Tensor1D;
 }
