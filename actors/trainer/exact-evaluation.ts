@@ -295,24 +295,32 @@ function rowActivities(
   if (rows.length === 0 || !input.pairs.activities(order[rows[0]])) return undefined;
   const acts = Array.from(rows, (r) => input.pairs.activities(order[r])!);
   const n = acts[0].ids.length;
-  const candidate = candidateIndices(
+  const ids = concatRows(
     acts.map((a) => a.ids),
     n,
-    input.candidates,
   );
-  return { n, candidate, acts, candidates: input.candidates };
+  return {
+    n,
+    candidate: candidateIndices(ids, input.candidates),
+    acts,
+    candidates: input.candidates,
+  };
 }
 
-/** Lists of n global ids each as candidate indices in one shared array (-1 outside [lo, hi)). */
-function candidateIndices(lists: Int32Array[], n: number, [lo, hi]: [number, number]): Int32Array {
-  const candidate = new Int32Array(lists.length * n);
-  lists.forEach((ids, i) => {
-    for (let k = 0; k < n; k++) {
-      const id = ids[k];
-      candidate[i * n + k] = id >= lo && id < hi ? id - lo : -1;
-    }
-  });
-  return shared(candidate);
+/** Lists of n values each, one after another in one array. */
+function concatRows<T extends Int32Array | Float32Array>(lists: T[], n: number): T {
+  const out = (
+    lists[0] instanceof Int32Array
+      ? new Int32Array(lists.length * n)
+      : new Float32Array(lists.length * n)
+  ) as T;
+  lists.forEach((l, i) => out.set(l, i * n));
+  return out;
+}
+
+/** Global ids as candidate indices, in one shared array (-1 outside [lo, hi), padding included). */
+function candidateIndices(ids: Int32Array, [lo, hi]: [number, number]): Int32Array {
+  return shared(Int32Array.from(ids, (id) => (id >= lo && id < hi ? id - lo : -1)));
 }
 
 /** Rows `i * n ..` of one field of every row's activities, in one shared array. */
@@ -320,13 +328,12 @@ function activityField(
   rows: { n: number; acts: PairActivityRows[] },
   field: 'weight' | 'logGap',
 ): Float32Array {
-  const out = new Float32Array(rows.acts.length * rows.n);
-  rows.acts.forEach((a, i) => {
+  const lists = rows.acts.map((a) => {
     const v = a[field];
     if (!v) throw new Error(`exact ranking: a pair's activities lack ${field}`);
-    out.set(v, i * rows.n);
+    return v;
   });
-  return shared(out);
+  return shared(concatRows(lists, rows.n));
 }
 
 /** The pointer term of the rows' activities; undefined when the pairs carry no attention. */
@@ -340,7 +347,10 @@ function pointerTerm(
   return { length: rows.n, candidate: rows.candidate, weight, scale: POINTER_SCALE * gate };
 }
 
-/** The pair-recency term of the rows' activities; undefined when the model has none. */
+/**
+ * The pair-recency term of the rows: over their activities, or with model.temporal.pairWindow over
+ * their partner lists (pair-partners.ts); undefined when the model has none.
+ */
 function pairRecencyOfRows(
   spec: JobSpec,
   params: ParamMap | undefined,
@@ -350,39 +360,28 @@ function pairRecencyOfRows(
   if (!t.enabled || !t.pairRecency) return undefined;
   if (!rows) throw new Error("exact ranking: the pair-recency term needs the pairs' activities");
   const w = paramOf(params, PAIR_RECENCY_PARAM);
-  const rankW = t.pairRank ? paramOf(params, PAIR_RANK_PARAM) : undefined;
-  // The rank counts every node of a list (candidates or not), by global id, as training does.
-  const rankOf = (lists: Int32Array[], n: number) => {
-    if (!rankW) return undefined;
-    const ids = new Int32Array(lists.length * n);
-    lists.forEach((l, i) => ids.set(l, i * n));
-    return { ids, w: rankW };
-  };
-  const lists = rows.acts.map((a) => a.partners);
+  let lists: { ids: Int32Array; logGap?: Float32Array }[] = rows.acts;
+  let n = rows.n;
   if (t.pairWindow > 0) {
-    // The whole history's partners (pair-partners.ts) instead of the activities.
-    if (lists.some((l) => l === undefined))
+    if (rows.acts.some((a) => a.partners === undefined))
       throw new Error("exact ranking: model.temporal.pairWindow needs the pairs' partner lists");
-    const m = t.pairWindow;
-    const candidate = candidateIndices(
-      lists.map((l) => l!.ids),
-      m,
-      rows.candidates,
-    );
-    const gap = new Float32Array(lists.length * m);
-    lists.forEach((l, i) => gap.set(l!.logGap, i * m));
-    const rank = rankOf(
-      lists.map((l) => l!.ids),
-      m,
-    );
-    const term = pairRecencyTerm(m, candidate, gap, w, rank);
-    return { ...term, score: shared(term.score) };
+    lists = rows.acts.map((a) => a.partners!);
+    n = t.pairWindow;
   }
-  const rank = rankOf(
-    rows.acts.map((a) => a.ids),
-    rows.n,
+  const ids = concatRows(
+    lists.map((l) => l.ids),
+    n,
   );
-  const term = pairRecencyTerm(rows.n, rows.candidate, activityField(rows, 'logGap'), w, rank);
+  const gap = concatRows(
+    lists.map((l) => {
+      if (!l.logGap) throw new Error("exact ranking: a pair's activities lack logGap");
+      return l.logGap;
+    }),
+    n,
+  );
+  // The rank counts every node of a list (candidates or not), by global id, as training does.
+  const rank = t.pairRank ? { ids, w: paramOf(params, PAIR_RANK_PARAM) } : undefined;
+  const term = pairRecencyTerm(n, candidateIndices(ids, rows.candidates), gap, w, rank);
   return { ...term, score: shared(term.score) };
 }
 
